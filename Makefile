@@ -1,0 +1,82 @@
+# Top-level build for the teaching OS.  One entry point for everything:
+#
+#   make            build the kernel (build/kernel.elf)
+#   make run        boot it in QEMU, serial console on this terminal
+#   make test       run the whole test suite (pytest driving QEMU)
+#   make debug      boot halted with a gdb stub; prints the gdb command to use
+#   make deps       install the Debian packages the project needs
+#   make clean      remove build/
+#
+# Variables passed through to QEMU: SMP (harts, default 4), MEM (default 256M),
+# SCHED (policy name, becomes sched=NAME), APPEND (extra kernel command line).
+
+SMP    ?= 4
+MEM    ?= 256M
+SCHED  ?=
+APPEND ?=
+
+CROSS  ?= riscv64-unknown-elf-
+CC      = $(CROSS)gcc
+OBJCOPY = $(CROSS)objcopy
+OBJDUMP = $(CROSS)objdump
+PYTHON  = /usr/bin/python3
+
+BUILD  := build
+KERNEL := $(BUILD)/kernel.elf
+
+# Flags shared by everything that runs on the target (kernel, blobs, user code).
+TARGET_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g \
+	-ffreestanding -nostdlib -fno-builtin-printf -fno-common \
+	-fno-stack-protector -fno-pie -fno-omit-frame-pointer \
+	-march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany \
+	-MMD -MP
+
+KERNEL_CFLAGS := $(TARGET_CFLAGS) -Ios -Isched_abi
+KERNEL_LDFLAGS := -nostdlib -no-pie -Wl,--no-relax -Wl,-T,os/kernel.ld \
+	-Wl,--gc-sections -Wl,-z,max-page-size=4096
+
+KERNEL_SRCS := $(shell find os -name '*.c' -o -name '*.S' | sort)
+KERNEL_OBJS := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SRCS))
+
+.PHONY: all run test debug deps clean check-deps
+
+all: check-deps $(KERNEL)
+
+# Quietly installs missing packages; a no-op when everything is present.
+check-deps:
+	@scripts/deps.sh --quiet
+
+$(KERNEL): $(KERNEL_OBJS) os/kernel.ld
+	@echo "  LD      $@"
+	@$(CC) $(KERNEL_CFLAGS) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS)
+	@$(OBJDUMP) -d $@ > $(BUILD)/kernel.asm
+
+$(BUILD)/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(KERNEL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	@$(CC) $(KERNEL_CFLAGS) -D__ASSEMBLY__ -c -o $@ $<
+
+QEMU_ARGS = --smp $(SMP) --mem $(MEM) --kernel $(KERNEL) \
+	--append "$(strip $(if $(SCHED),sched=$(SCHED)) $(APPEND))"
+
+run: all
+	scripts/run-qemu.sh $(QEMU_ARGS)
+
+debug: all
+	scripts/run-qemu.sh $(QEMU_ARGS) --debug
+
+test: all
+	$(PYTHON) -m pytest testsuite
+
+deps:
+	@scripts/deps.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(KERNEL_OBJS:.o=.d)

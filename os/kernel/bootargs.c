@@ -1,0 +1,110 @@
+#include "kernel/bootargs.h"
+#include "kernel/printf.h"
+#include "lib/string.h"
+
+static const char *cmdline = "";
+
+/* Options some part of the kernel reads; anything else gets a warning so a
+ * typo does not pass silently. */
+static const char *const known_keys[] = {
+    "ktest",      /* kernel self-tests: all, list, or names separated by ',' */
+    "sched",      /* scheduling policy */
+    "quiet",      /* fewer boot messages */
+};
+
+void bootargs_init(const char *line)
+{
+    cmdline = line ? line : "";
+}
+
+const char *bootargs_raw(void)
+{
+    return cmdline;
+}
+
+bool bootarg_next(size_t *cursor, struct bootarg *out)
+{
+    const char *p = cmdline + *cursor;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (!*p)
+        return false;
+    out->key = p;
+    while (*p && *p != '=' && *p != ' ' && *p != '\t')
+        p++;
+    out->key_len = (size_t)(p - out->key);
+    out->has_value = *p == '=';
+    out->value = p;
+    out->value_len = 0;
+    if (*p == '=') {
+        p++;
+        if (*p == '"') {
+            out->value = ++p;
+            while (*p && *p != '"')
+                p++;
+            out->value_len = (size_t)(p - out->value);
+            if (*p == '"')
+                p++;
+        } else {
+            out->value = p;
+            while (*p && *p != ' ' && *p != '\t')
+                p++;
+            out->value_len = (size_t)(p - out->value);
+        }
+    }
+    *cursor = (size_t)(p - cmdline);
+    return true;
+}
+
+static bool key_is(const struct bootarg *a, const char *key)
+{
+    return a->key_len == strlen(key) && strncmp(a->key, key, a->key_len) == 0;
+}
+
+bool bootarg_find(const char *key, struct bootarg *out)
+{
+    size_t cursor = 0;
+    struct bootarg a;
+    bool found = false;
+    while (bootarg_next(&cursor, &a))
+        if (key_is(&a, key)) {
+            *out = a;
+            found = true;
+        }
+    return found;
+}
+
+bool bootarg_copy(const char *key, char *buf, size_t size)
+{
+    struct bootarg a;
+    if (!bootarg_find(key, &a))
+        return false;
+    if (a.value_len + 1 > size) {
+        kprintf("bootargs: value of '%s' is %zu bytes, longer than the %zu allowed; ignored\n",
+                key, a.value_len, size - 1);
+        return false;
+    }
+    memcpy(buf, a.value, a.value_len);
+    buf[a.value_len] = '\0';
+    return true;
+}
+
+bool bootarg_is(const char *key, const char *value)
+{
+    struct bootarg a;
+    return bootarg_find(key, &a) && a.value_len == strlen(value) &&
+           strncmp(a.value, value, a.value_len) == 0;
+}
+
+void bootargs_warn_unknown(void)
+{
+    size_t cursor = 0;
+    struct bootarg a;
+    while (bootarg_next(&cursor, &a)) {
+        bool known = false;
+        for (size_t i = 0; i < sizeof(known_keys) / sizeof(known_keys[0]); i++)
+            known |= key_is(&a, known_keys[i]);
+        if (!known)
+            kprintf("bootargs: unknown option '%.*s' ignored\n", (int)a.key_len, a.key);
+    }
+}

@@ -1,0 +1,97 @@
+/*
+ * kmain: the boot hart's C entry (from arch/entry.S), on the boot page table.
+ * Brings the kernel up in dependency order, starts the other harts, then
+ * runs the self-tests (ktest=...) or the kernel monitor.
+ */
+#include "kernel/bootinfo.h"
+#include "kernel/bootargs.h"
+#include "kernel/cpu.h"
+#include "kernel/monitor.h"
+#include "kernel/panic.h"
+#include "kernel/power.h"
+#include "kernel/printf.h"
+#include "kernel/smp.h"
+#include "ktest/ktest.h"
+#include "mm/frame.h"
+#include "mm/vm.h"
+#include "trap/trap.h"
+#include "trap/timer.h"
+#include "drivers/plic.h"
+#include "drivers/uart.h"
+#include "arch/riscv.h"
+#include "memlayout.h"
+
+extern char _kernel_start[], _kernel_end[];
+
+static void add_reserved(struct mem_range *res, int *n, uint64_t start, uint64_t end)
+{
+    if (end <= start)
+        return;
+    if (*n >= MAX_MEM_RANGES)
+        panic("boot: too many reserved memory ranges");
+    res[(*n)++] = (struct mem_range){ start, end };
+}
+
+static void memory_init(void)
+{
+    struct mem_range res[MAX_MEM_RANGES];
+    int nres = 0;
+    for (int i = 0; i < bootinfo.nreserved; i++)
+        add_reserved(res, &nres, bootinfo.reserved[i].start, bootinfo.reserved[i].end);
+    /* Everything below the kernel is the firmware's, and the kernel image,
+     * the device tree and the initrd must survive. */
+    add_reserved(res, &nres, RAM_PA, VA2PA(_kernel_end));
+    add_reserved(res, &nres, bootinfo.dtb_pa, bootinfo.dtb_pa + bootinfo.dtb_size);
+    add_reserved(res, &nres, bootinfo.initrd_start, bootinfo.initrd_end);
+    frame_init(bootinfo.ram, bootinfo.nram, res, nres);
+}
+
+static void print_boot_summary(void)
+{
+    for (int i = 0; i < bootinfo.nram; i++) {
+        uint64_t size = bootinfo.ram[i].end - bootinfo.ram[i].start;
+        kprintf("memory: %lu MiB RAM at %#lx\n", size >> 20, bootinfo.ram[i].start);
+    }
+    kprintf("memory: %zu KiB free in %zu frames, kernel image %lu KiB\n",
+            frame_free_count() * (PAGE_SIZE / 1024), frame_free_count(),
+            (uint64_t)(_kernel_end - _kernel_start) / 1024);
+    kprintf("timer: %lu Hz timebase, %s, %d Hz tick\n", bootinfo.timebase_hz,
+            bootinfo.have_sstc ? "Sstc stimecmp" : "SBI set_timer", TICK_HZ);
+    kprintf("bootargs: \"%s\"\n", bootargs_raw());
+    if (bootinfo.initrd_end > bootinfo.initrd_start)
+        kprintf("initrd: %lu bytes at %#lx\n",
+                bootinfo.initrd_end - bootinfo.initrd_start, bootinfo.initrd_start);
+}
+
+void kmain(uint64_t hartid, uint64_t dtb_pa)
+{
+    cpu_init_this(hartid);
+    boot_hartid = hartid;
+    trap_init_this_hart();          /* a fault from here on panics cleanly */
+    uart_init();
+    kprintf("\nschedos: booting on hart %lu\n", hartid);
+
+    bootinfo_parse(dtb_pa);
+    bootargs_init(bootinfo.bootargs);
+    timer_configure(bootinfo.timebase_hz, bootinfo.have_sstc);
+    memory_init();
+    vm_init_kernel();
+
+    plic_init();
+    plic_enable(UART_IRQ, hartid);
+    plic_init_this_hart();
+    timer_init_this_hart();
+    print_boot_summary();
+    kprintf("hart %lu online (boot hart)\n", hartid);
+    __atomic_store_n(&this_cpu()->online, true, __ATOMIC_RELEASE);
+
+    smp_start_secondaries();
+    kprintf("boot: %d harts online\n", cpu_online_count());
+    intr_on();
+    bootargs_warn_unknown();
+
+    struct bootarg ktest;
+    if (bootarg_find("ktest", &ktest))
+        power_off(ktest_main(ktest.value, ktest.value_len));
+    monitor_run();
+}

@@ -1,0 +1,90 @@
+#include "kernel/smp.h"
+#include "kernel/cpu.h"
+#include "kernel/printf.h"
+#include "kernel/panic.h"
+#include "mm/vm.h"
+#include "trap/trap.h"
+#include "trap/timer.h"
+#include "trap/ipi.h"
+#include "drivers/plic.h"
+#include "arch/riscv.h"
+#include "arch/sbi.h"
+
+extern char _start_secondary[];
+
+static volatile int call_busy;
+static void (*volatile call_fn)(void *);
+static void *volatile call_arg;
+static volatile uint64_t call_generation;
+static volatile int call_done;
+
+void smp_start_secondaries(void)
+{
+    for (uint64_t i = 0; i < hart_count; i++) {
+        uint64_t id = hart_ids[i];
+        if (id == boot_hartid)
+            continue;
+        long err = sbi_hart_start(id, VA2PA(_start_secondary), kernel_satp);
+        if (err)
+            kprintf("smp: hart %lu did not start (SBI error %ld)\n", id, err);
+    }
+    /* One second is plenty even for 8 harts under TCG. */
+    uint64_t deadline = timer_now_ns() + 1000000000ULL;
+    while (cpu_online_count() < (int)hart_count && timer_now_ns() < deadline)
+        cpu_relax();
+    for (uint64_t i = 0; i < hart_count; i++)
+        if (!cpus[hart_ids[i]].online)
+            kprintf("smp: hart %lu is not online\n", hart_ids[i]);
+}
+
+/* C entry of a secondary hart (from entry.S), on the kernel page table. */
+void secondary_main(uint64_t hartid)
+{
+    cpu_init_this(hartid);
+    trap_init_this_hart();
+    plic_init_this_hart();
+    timer_init_this_hart();
+    kprintf("hart %lu online\n", hartid);
+    __atomic_store_n(&this_cpu()->online, true, __ATOMIC_RELEASE);
+    smp_idle_loop();
+}
+
+void smp_idle_loop(void)
+{
+    uint64_t seen = __atomic_load_n(&call_generation, __ATOMIC_ACQUIRE);
+    intr_on();
+    for (;;) {
+        uint64_t gen = __atomic_load_n(&call_generation, __ATOMIC_ACQUIRE);
+        if (gen != seen) {
+            seen = gen;
+            call_fn(call_arg);
+            __atomic_fetch_add(&call_done, 1, __ATOMIC_RELEASE);
+            continue;
+        }
+        /* Sleep until an interrupt; re-check with interrupts off first so
+         * a wake-up IPI cannot slip in between the check and the wfi. */
+        intr_off();
+        if (__atomic_load_n(&call_generation, __ATOMIC_ACQUIRE) == seen)
+            wfi();
+        intr_on();
+    }
+}
+
+void smp_call_all(void (*fn)(void *), void *arg)
+{
+    /* A plain flag, not a spinlock: fn must run with interrupts on. */
+    while (__atomic_exchange_n(&call_busy, 1, __ATOMIC_ACQUIRE))
+        cpu_relax();
+    int others = cpu_online_count() - 1;
+    call_fn = fn;
+    call_arg = arg;
+    call_done = 0;
+    __atomic_fetch_add(&call_generation, 1, __ATOMIC_RELEASE);
+    for (uint64_t i = 0; i < hart_count; i++)
+        if (hart_ids[i] != this_hartid() && cpus[hart_ids[i]].online)
+            ipi_send(hart_ids[i], IPI_WAKE);
+    fn(arg);
+    while (__atomic_load_n(&call_done, __ATOMIC_ACQUIRE) < others)
+        cpu_relax();
+    __atomic_store_n(&call_busy, 0, __ATOMIC_RELEASE);
+}

@@ -1,0 +1,67 @@
+/*
+ * The memory map, physical and virtual, in one place.
+ *
+ * Physical (QEMU virt):
+ *
+ *   0x00100000  sifive_test finisher (power off / exit status)
+ *   0x0c000000  PLIC (platform-level interrupt controller)
+ *   0x10000000  UART 16550 (PLIC irq 10)
+ *   0x80000000  RAM: OpenSBI first, then the kernel image at 0x80200000,
+ *               then free frames (minus the device tree and the initrd)
+ *
+ * Virtual (Sv39: 39-bit addresses, bit 38 sign-extended):
+ *
+ *   0x0000000000000000 +----------------------------------------+
+ *                      | user space of the current process, U=1 |
+ *   0x0000004000000000 +----------------------------------------+
+ *                      |        (non-canonical, unmapped)       |
+ *   0xffffffc000000000 +----------------------------------------+ SHARED_BASE
+ *                      | shared region: data pages, then code   |
+ *                      | (scheduler blob, user runtime), U=1    |
+ *   0xffffffc040000000 +----------------------------------------+ SHARED_KALIAS
+ *                      | kernel's alias of the shared code, U=0 |
+ *                      | (S-mode cannot execute U=1 pages)      |
+ *   0xffffffe000000000 +----------------------------------------+ DIRECT_MAP_BASE
+ *                      | all physical memory, VA = PA + base,   |
+ *                      | U=0. The kernel image lives here, at   |
+ *                      | 0xffffffe080200000, with W^X pages.    |
+ *   0xffffffffffffffff +----------------------------------------+
+ *
+ * Every address space (the kernel's and each process's) shares the upper
+ * half: its top-level page-table entries are copied from the kernel's, so a
+ * trap or a system call never writes satp; only a process switch does.
+ */
+#ifndef MEMLAYOUT_H
+#define MEMLAYOUT_H
+
+#define PAGE_SIZE       4096
+#define PAGE_SHIFT      12
+
+#define DIRECT_MAP_BASE 0xffffffe000000000UL
+#define SHARED_BASE     0xffffffc000000000UL
+#define SHARED_KALIAS   0xffffffc040000000UL
+#define USER_TOP        0x0000004000000000UL
+
+/* The boot page table maps this much physical memory (from 0) before the
+ * real kernel page table exists: enough for the kernel, the device tree and
+ * the initrd on any machine we boot (QEMU puts them in the first GiBs). */
+#define BOOT_MAP_GIB    16
+
+#define MAX_HARTS       8
+#define KSTACK_SIZE     (16 * 1024)
+
+/* Devices, physical addresses. */
+#define FINISHER_PA     0x00100000UL
+#define PLIC_PA         0x0c000000UL
+#define PLIC_SIZE       0x00600000UL
+#define UART_PA         0x10000000UL
+#define UART_IRQ        10
+#define RAM_PA          0x80000000UL
+
+#ifndef __ASSEMBLY__
+#include <stdint.h>
+#define PA2VA(pa)  ((void *)((uintptr_t)(pa) + DIRECT_MAP_BASE))
+#define VA2PA(va)  ((uintptr_t)(va) - DIRECT_MAP_BASE)
+#endif
+
+#endif

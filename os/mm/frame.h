@@ -1,0 +1,31 @@
+/*
+ * The physical frame allocator: one bit per 4 KiB frame of RAM (1 = in use),
+ * over every RAM range the device tree reports, minus what is reserved
+ * (firmware, kernel image, device tree, initrd).  A bitmap rather than a
+ * free list because it also hands out physically contiguous runs and makes
+ * double frees detectable.  Frames are returned zeroed, as kernel virtual
+ * addresses in the direct map.  All functions are safe on every hart.
+ */
+#ifndef MM_FRAME_H
+#define MM_FRAME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct mem_range { uint64_t start, end; };   /* physical, [start, end) */
+
+#define MAX_MEM_RANGES 16
+
+void frame_init(const struct mem_range *ram, int nram,
+                const struct mem_range *reserved, int nreserved);
+
+void *frame_alloc(void);
+void frame_free(void *va);
+/* `n` physically contiguous frames, or NULL. */
+void *frame_alloc_contig(size_t n);
+void frame_free_contig(void *va, size_t n);
+
+size_t frame_free_count(void);
+size_t frame_total_count(void);    /* frames managed (RAM minus reserved) */
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * The kernel heap.  Small requests (up to 2 KiB) come from slabs: a frame cut
+ * into equal slots of one size class (16 B .. 2 KiB), with a header at the
+ * start of the frame; a slab whose slots are all free goes back to the frame
+ * allocator.  Larger requests get whole contiguous frames.  Memory is
+ * returned zeroed.  kfree checks that it is given a live allocation and
+ * panics on a bad or double free.
+ */
+#ifndef MM_KMALLOC_H
+#define MM_KMALLOC_H
+
+#include <stddef.h>
+
+void *kmalloc(size_t size);
+void kfree(void *ptr);
+
+struct kmalloc_stats {
+    size_t bytes_in_use;     /* requested sizes rounded to their class */
+    size_t slab_frames;      /* frames holding slabs */
+    size_t large_frames;     /* frames holding large allocations */
+    size_t empty_slab_frames;/* slab frames kept with no live object (at most
+                                one per class): free memory in all but name */
+};
+void kmalloc_stats(struct kmalloc_stats *out);
+
+#endif

@@ -1,0 +1,59 @@
+#include "trap/timer.h"
+#include "kernel/cpu.h"
+#include "arch/riscv.h"
+#include "arch/sbi.h"
+
+static uint64_t timebase = 10000000;   /* QEMU virt's, until the DT says */
+static bool use_sstc;
+
+void timer_configure(uint64_t timebase_hz, bool have_sstc)
+{
+    if (timebase_hz)
+        timebase = timebase_hz;
+    use_sstc = have_sstc;
+}
+
+bool timer_uses_sstc(void) { return use_sstc; }
+uint64_t timer_timebase_hz(void) { return timebase; }
+
+static void set_deadline(uint64_t when)
+{
+    if (use_sstc)
+        __asm__ volatile("csrw 0x14d, %0" :: "r"(when));   /* stimecmp */
+    else
+        sbi_set_timer(when);
+}
+
+void timer_init_this_hart(void)
+{
+    struct cpu *c = this_cpu();
+    c->next_timer = read_time() + timebase / TICK_HZ;
+    set_deadline(c->next_timer);
+}
+
+void timer_interrupt(void)
+{
+    struct cpu *c = this_cpu();
+    c->timer_ticks++;
+    /* Schedule from the previous deadline so ticks do not drift, but never
+     * into the past (after a long stretch with interrupts off). */
+    uint64_t now = read_time();
+    c->next_timer += timebase / TICK_HZ;
+    if (c->next_timer <= now)
+        c->next_timer = now + timebase / TICK_HZ;
+    set_deadline(c->next_timer);
+}
+
+uint64_t timer_now_ns(void)
+{
+    uint64_t t = read_time();
+    /* Split to avoid overflow of t * 1e9 for long uptimes. */
+    return t / timebase * 1000000000ULL + t % timebase * 1000000000ULL / timebase;
+}
+
+void timer_delay_ms(uint64_t ms)
+{
+    uint64_t end = read_time() + timebase / 1000 * ms;
+    while (read_time() < end)
+        cpu_relax();
+}

@@ -1,0 +1,22 @@
+/* The per-hart periodic tick.  Uses Sstc's stimecmp when the hart has it
+ * (no firmware call per tick) and SBI set_timer otherwise. */
+#ifndef TRAP_TIMER_H
+#define TRAP_TIMER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define TICK_HZ 100
+
+/* Set once at boot from the device tree, before any hart starts its timer. */
+void timer_configure(uint64_t timebase_hz, bool have_sstc);
+void timer_init_this_hart(void);
+void timer_interrupt(void);
+bool timer_uses_sstc(void);
+uint64_t timer_timebase_hz(void);
+/* Nanoseconds since boot (from the `time` CSR). */
+uint64_t timer_now_ns(void);
+/* Busy-waits (interrupts still taken) for the given number of ms. */
+void timer_delay_ms(uint64_t ms);
+
+#endif

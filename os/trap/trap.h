@@ -1,0 +1,37 @@
+/* Traps: the saved register frame and the handlers. */
+#ifndef TRAP_TRAP_H
+#define TRAP_TRAP_H
+
+/* Frame offsets, shared with trapentry.S. */
+#define TF_SEPC    (32 * 8)
+#define TF_SSTATUS (33 * 8)
+#define TF_SCAUSE  (34 * 8)
+#define TF_STVAL   (35 * 8)
+#define TF_SIZE    (36 * 8)
+
+#ifndef __ASSEMBLY__
+#include <stddef.h>
+#include <stdint.h>
+
+/* regs[i] holds register xi (regs[0] is unused). */
+struct trapframe {
+    uint64_t regs[32];
+    uint64_t sepc;
+    uint64_t sstatus;
+    uint64_t scause;
+    uint64_t stval;
+};
+_Static_assert(offsetof(struct trapframe, sepc) == TF_SEPC, "TF_SEPC");
+_Static_assert(offsetof(struct trapframe, stval) == TF_STVAL, "TF_STVAL");
+_Static_assert(sizeof(struct trapframe) == TF_SIZE && TF_SIZE % 16 == 0, "TF_SIZE");
+
+enum { REG_RA = 1, REG_SP = 2, REG_GP = 3, REG_TP = 4, REG_S0 = 8, REG_A0 = 10 };
+
+void trap_init_this_hart(void);
+/* Called from trapentry.S for a trap taken in S-mode. */
+void trap_kernel(struct trapframe *tf);
+/* Human-readable name of an scause value. */
+const char *trap_cause_name(uint64_t scause);
+#endif
+
+#endif
