@@ -31,7 +31,8 @@ TARGET_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g \
 	-march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany \
 	-MMD -MP
 
-KERNEL_CFLAGS := $(TARGET_CFLAGS) -Ios -Isched_abi
+# No tail calls: every function keeps its frame, so backtraces are complete.
+KERNEL_CFLAGS := $(TARGET_CFLAGS) -fno-optimize-sibling-calls -Ios -Isched_abi
 KERNEL_LDFLAGS := -nostdlib -no-pie -Wl,--no-relax -Wl,-T,os/kernel.ld \
 	-Wl,--gc-sections -Wl,-z,max-page-size=4096
 
@@ -65,7 +66,7 @@ QEMU_ARGS = --smp $(SMP) --mem $(MEM) --kernel $(KERNEL) \
 	--append "$(strip $(if $(SCHED),sched=$(SCHED)) $(APPEND))"
 
 run: all
-	scripts/run-qemu.sh $(QEMU_ARGS)
+	scripts/run-qemu.sh $(QEMU_ARGS) $(RUN_FLAGS)
 
 debug: all
 	scripts/run-qemu.sh $(QEMU_ARGS) --debug
@@ -78,5 +79,8 @@ deps:
 
 clean:
 	rm -rf $(BUILD)
+
+# Flags live here: a change to this file rebuilds everything.
+$(KERNEL_OBJS): Makefile
 
 -include $(KERNEL_OBJS:.o=.d)

@@ -1,0 +1,65 @@
+"""Fixtures shared by every test: `machine` boots QEMU and always cleans up.
+
+A failing test leaves the full console log of each machine it booted in
+testsuite/results/<test id>.<n>.log (the folder is ignored by git).
+"""
+import os
+import re
+import time
+
+import pytest
+
+from machine import Machine, ROOT
+
+RESULTS = os.path.join(ROOT, "testsuite", "results")
+DEFAULT_TEST_TIMEOUT = 120      # seconds, per test, for all its machines
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, "report_" + report.when, report)
+
+
+def _log_name(nodeid, n):
+    name = re.sub(r"[^A-Za-z0-9_.\[\]-]+", "_", nodeid.split("::", 1)[-1])
+    return os.path.join(RESULTS, f"{name}.{n}.log")
+
+
+@pytest.fixture
+def machine(request):
+    """A factory: machine(smp=4, mem="256M", append="") -> Machine.
+
+    The test's deadline (DEFAULT_TEST_TIMEOUT, or a `timeout` marker) bounds
+    every wait; all machines are killed when the test ends."""
+    marker = request.node.get_closest_marker("timeout")
+    limit = marker.args[0] if marker else DEFAULT_TEST_TIMEOUT
+    deadline = time.monotonic() + limit
+    machines = []
+
+    def boot(**kwargs):
+        m = Machine(deadline=deadline, **kwargs)
+        machines.append(m)
+        return m
+
+    yield boot
+
+    for m in machines:
+        m.kill()
+    failed = any(getattr(request.node, "report_" + w, None) is not None and
+                 getattr(request.node, "report_" + w).failed
+                 for w in ("setup", "call"))
+    if failed:
+        os.makedirs(RESULTS, exist_ok=True)
+        for n, m in enumerate(machines):
+            path = _log_name(request.node.nodeid, n)
+            with open(path, "w") as f:
+                f.write(f"# smp={m.smp} mem={m.mem} append={m.append!r} "
+                        f"exit={m.exitstatus}\n")
+                f.write(m.output())
+            print(f"console log saved: {os.path.relpath(path, ROOT)}")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "timeout(seconds): per-test deadline")

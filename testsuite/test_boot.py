@@ -1,0 +1,52 @@
+"""Boot on 1..8 harts: every hart online, memory reported right, clean exit."""
+import re
+
+import pytest
+
+from machine import PROMPT
+
+
+@pytest.mark.parametrize("smp", [1, 2, 4, 8], ids=lambda n: f"smp{n}")
+def test_boot(machine, smp):
+    m = machine(smp=smp)
+    m.prompt(timeout=60)
+    out = m.output()
+    assert "schedos: booting on hart" in out
+    online = sorted(int(h) for h in re.findall(r"^hart (\d+) online", out, re.M))
+    assert online == list(range(smp)), out
+    assert re.search(rf"^boot: {smp} harts online$", out, re.M)
+    assert "memory: 256 MiB RAM at 0x80000000" in out
+
+    # The monitor agrees, and every hart takes timer interrupts.
+    harts = m.command("harts")
+    assert len(re.findall(r"^hart \d+: online", harts, re.M)) == smp
+    m.sendline("poweroff")
+    assert m.wait_exit() == 0
+
+
+@pytest.mark.parametrize("mem_mib", [64, 512, 1024], ids=lambda n: f"mem{n}M")
+def test_memory_size(machine, mem_mib):
+    m = machine(smp=2, mem=f"{mem_mib}M")
+    m.prompt(timeout=60)
+    out = m.output()
+    assert f"memory: {mem_mib} MiB RAM at 0x80000000" in out
+    free_kib = int(re.search(r"memory: (\d+) KiB free", out).group(1))
+    # All of RAM but the firmware (2 MiB), the kernel and a few boot pages.
+    assert mem_mib * 1024 - 4096 < free_kib < mem_mib * 1024 - 2048
+    frames = m.command("mem")
+    assert re.search(rf"frames: {free_kib // 4} free", frames), frames
+    m.sendline("poweroff")
+    assert m.wait_exit() == 0
+
+
+def test_make_run_command_line():
+    """`make run` passes SMP, MEM, SCHED and APPEND through to QEMU."""
+    import subprocess
+    from machine import ROOT
+    out = subprocess.run(
+        ["make", "-s", "-C", ROOT, "run", "SMP=3", "MEM=128M", "SCHED=fifo",
+         "APPEND=foo=bar", "RUN_FLAGS=--dry-run"],
+        check=True, capture_output=True, text=True).stdout
+    assert "-smp 3" in out and "-m 128M" in out, out
+    assert "sched=fifo\\ foo=bar" in out or "'sched=fifo foo=bar'" in out, out
+    assert "fw_dynamic.bin" in out and PROMPT not in out

@@ -1,0 +1,49 @@
+"""Kernel self-tests (ktest=...), on one hart and on four."""
+import re
+
+import pytest
+
+# The tests `ktest=all` must run; a test missing from the output fails here.
+EXPECTED = ["format", "bootargs", "frame", "heap", "vm", "spinlock", "timer", "ipi"]
+
+
+@pytest.mark.parametrize("smp", [1, 4], ids=lambda n: f"smp{n}")
+def test_ktest_all(machine, smp):
+    m = machine(smp=smp, append="ktest=all")
+    status = m.wait_exit(timeout=100)
+    out = m.output()
+    results = dict(re.findall(r"^ktest: (\w+) \.\.\. (ok|FAILED)$", out, re.M))
+    assert sorted(results) == sorted(EXPECTED), out
+    failed = [name for name, r in results.items() if r != "ok"]
+    assert not failed, out
+    assert f"ktest: summary: {len(EXPECTED)} passed, 0 failed" in out
+    assert status == 0
+    # The SMP tests really ran on every hart.
+    assert f"{smp} harts x 20000 increments = {smp * 20000}" in out
+    assert len(re.findall(r"^ktest:   hart \d+: \d+ ticks", out, re.M)) == smp
+
+
+def test_ktest_selected(machine):
+    m = machine(smp=2, append="ktest=vm,format")
+    assert m.wait_exit() == 0
+    out = m.output()
+    ran = re.findall(r"^ktest: (\w+) \.\.\. ok$", out, re.M)
+    assert ran == ["vm", "format"]
+    assert "ktest: summary: 2 passed, 0 failed" in out
+
+
+def test_ktest_unknown_name(machine):
+    m = machine(smp=1, append="ktest=frame,nosuch")
+    assert m.wait_exit() == 3
+    out = m.output()
+    assert "ktest: unknown test 'nosuch'" in out
+    assert "ktest: frame ..." not in out          # nothing ran
+    assert re.search(r"^ktest: heap +kmalloc", out, re.M)   # the list
+
+
+def test_ktest_list(machine):
+    m = machine(smp=1, append="ktest=list")
+    assert m.wait_exit() == 0
+    out = m.output()
+    for name in EXPECTED + ["panic"]:
+        assert re.search(rf"^ktest: {name} ", out, re.M), name
