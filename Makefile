@@ -4,6 +4,7 @@
 #   make run        boot it in QEMU, serial console on this terminal
 #   make test       run the whole test suite (pytest driving QEMU)
 #   make debug      boot halted with a gdb stub; prints the gdb command to use
+#   make gdb        attach gdb-multiarch to `make debug`, stopped at kmain
 #   make deps       install the Debian packages the project needs
 #   make clean      remove build/
 #
@@ -39,12 +40,19 @@ KERNEL_LDFLAGS := -nostdlib -no-pie -Wl,--no-relax -Wl,-T,os/kernel.ld \
 KERNEL_SRCS := $(shell find os -name '*.c' -o -name '*.S' | sort)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SRCS))
 
-.PHONY: all run test debug deps clean check-deps
+GDB_PORT ?= 1234
+export GDB_PORT
+
+.PHONY: all run test debug gdb deps clean check-deps
 
 all: check-deps $(KERNEL)
 
 # Quietly installs missing packages; a no-op when everything is present.
-check-deps:
+check-gdb: all
+	gdb-multiarch $(KERNEL) -ex 'target remote :$(GDB_PORT)' \
+		-ex 'hbreak kmain' -ex continue
+
+deps:
 	@scripts/deps.sh --quiet
 
 $(KERNEL): $(KERNEL_OBJS) os/kernel.ld
@@ -71,8 +79,14 @@ run: all
 debug: all
 	scripts/run-qemu.sh $(QEMU_ARGS) --debug
 
+PYTEST_ARGS ?=
+
 test: all
-	$(PYTHON) -m pytest testsuite
+	$(PYTHON) -m pytest testsuite $(PYTEST_ARGS)
+
+gdb: all
+	gdb-multiarch $(KERNEL) -ex 'target remote :$(GDB_PORT)' \
+		-ex 'hbreak kmain' -ex continue
 
 deps:
 	@scripts/deps.sh

@@ -71,8 +71,12 @@ if [ $DEBUG -eq 1 ]; then
     port=${GDB_PORT:-1234}
     cmd+=(-S -gdb "tcp::$port")
     cat >&2 <<MSG
-QEMU is halted with a gdb stub on port $port.  In another terminal:
-    gdb-multiarch $KERNEL -ex 'target remote :$port' -ex 'break kmain' -ex continue
+QEMU is halted with a gdb stub on port $port.  In another terminal run
+    make gdb GDB_PORT=$port
+or by hand:
+    gdb-multiarch $KERNEL -ex 'target remote :$port' -ex 'hbreak kmain' -ex continue
+(hbreak, not break: until the kernel turns paging on, gdb cannot write a
+software breakpoint at kmain's virtual address.)
 MSG
 fi
 

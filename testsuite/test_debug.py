@@ -1,0 +1,40 @@
+"""`make debug` starts QEMU halted with a gdb stub, and gdb-multiarch can
+stop the kernel at its C entry point with the command it prints."""
+import os
+import socket
+import subprocess
+
+from machine import ROOT, KERNEL
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_gdb_stops_at_kmain():
+    port = free_port()
+    env = dict(os.environ, GDB_PORT=str(port))
+    qemu = subprocess.Popen(["make", "-s", "-C", ROOT, "debug", "SMP=2",
+                             "RUN_FLAGS=--plain"], env=env,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        # The script prints the gdb command before QEMU starts listening;
+        # gdb retries the connection itself.
+        gdb = subprocess.run(
+            ["gdb-multiarch", "-batch", "-nx", KERNEL,
+             "-ex", "set tcp connect-timeout 20",
+             "-ex", f"target remote :{port}",
+             "-ex", "hbreak kmain", "-ex", "continue",
+             "-ex", "print hartid < 8", "-ex", "kill"],
+            capture_output=True, text=True, timeout=60)
+        out = gdb.stdout + gdb.stderr
+        assert "hit Breakpoint 1, kmain (" in out, out
+        assert "$1 = 1" in out, out       # a0 holds a valid hart id there
+    finally:
+        os.killpg(qemu.pid, 9)
+        _, err = qemu.communicate(timeout=10)
+    assert f"make gdb GDB_PORT={port}" in err
