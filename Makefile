@@ -48,11 +48,7 @@ export GDB_PORT
 all: check-deps $(KERNEL)
 
 # Quietly installs missing packages; a no-op when everything is present.
-check-gdb: all
-	gdb-multiarch $(KERNEL) -ex 'target remote :$(GDB_PORT)' \
-		-ex 'hbreak kmain' -ex continue
-
-deps:
+check-deps:
 	@scripts/deps.sh --quiet
 
 $(KERNEL): $(KERNEL_OBJS) os/kernel.ld
@@ -77,7 +73,7 @@ run: all
 	scripts/run-qemu.sh $(QEMU_ARGS) $(RUN_FLAGS)
 
 debug: all
-	scripts/run-qemu.sh $(QEMU_ARGS) --debug
+	scripts/run-qemu.sh $(QEMU_ARGS) --debug $(RUN_FLAGS)
 
 PYTEST_ARGS ?=
 

@@ -39,6 +39,19 @@ def test_memory_size(machine, mem_mib):
     assert m.wait_exit() == 0
 
 
+def test_initrd_is_found_and_kept(machine, tmp_path):
+    """The initrd's location comes from the device tree, and the frame
+    allocator never hands out its frames (ktest=frame allocates them all)."""
+    initrd = tmp_path / "initrd.bin"
+    initrd.write_bytes(bytes(range(256)) * 1000 + b"tail")
+    m = machine(smp=2, append="ktest=frame",
+                extra_args=["--initrd", str(initrd)])
+    assert m.wait_exit() == 0
+    out = m.output()
+    assert re.search(r"^initrd: 256004 bytes at 0x8[0-9a-f]+$", out, re.M), out
+    assert "ktest: frame ... ok" in out
+
+
 def test_make_run_command_line():
     """`make run` passes SMP, MEM, SCHED and APPEND through to QEMU."""
     import subprocess

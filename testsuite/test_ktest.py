@@ -4,7 +4,9 @@ import re
 import pytest
 
 # The tests `ktest=all` must run; a test missing from the output fails here.
-EXPECTED = ["format", "bootargs", "frame", "heap", "vm", "spinlock", "timer", "ipi"]
+EXPECTED = ["format", "bootargs", "frame", "heap", "vm", "spinlock", "timer", "ipi",
+            "printf"]
+PRINTF_TAIL = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 @pytest.mark.parametrize("smp", [1, 4], ids=lambda n: f"smp{n}")
@@ -21,6 +23,25 @@ def test_ktest_all(machine, smp):
     # The SMP tests really ran on every hart.
     assert f"{smp} harts x 20000 increments = {smp * 20000}" in out
     assert len(re.findall(r"^ktest:   hart \d+: \d+ ticks", out, re.M)) == smp
+    # Every hart printed its 40 lines at the same time and no line was
+    # broken up by another hart's output.
+    printf_lines = [l for l in out.split("\n") if "printf hart" in l]
+    assert len(printf_lines) == 40 * smp
+    whole = re.compile(rf"^ktest:   printf hart (\d) line (\d\d): {PRINTF_TAIL}$")
+    assert all(whole.match(l) for l in printf_lines), printf_lines
+    for hart in range(smp):
+        lines = [int(whole.match(l).group(2)) for l in printf_lines
+                 if whole.match(l).group(1) == str(hart)]
+        assert lines == list(range(40))
+
+
+def test_timer_sbi_fallback(machine):
+    """timer=sbi programs ticks through SBI set_timer instead of stimecmp."""
+    m = machine(smp=2, append="timer=sbi ktest=timer")
+    assert m.wait_exit() == 0
+    out = m.output()
+    assert "SBI set_timer" in out
+    assert "ktest: timer ... ok" in out
 
 
 def test_ktest_selected(machine):

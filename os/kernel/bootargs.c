@@ -9,7 +9,7 @@ static const char *cmdline = "";
 static const char *const known_keys[] = {
     "ktest",      /* kernel self-tests: all, list, or names separated by ',' */
     "sched",      /* scheduling policy */
-    "quiet",      /* fewer boot messages */
+    "timer",      /* timer=sbi: program the timer through SBI even with Sstc */
 };
 
 void bootargs_init(const char *line)

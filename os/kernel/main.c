@@ -73,6 +73,8 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
 
     bootinfo_parse(dtb_pa);
     bootargs_init(bootinfo.bootargs);
+    if (bootarg_is("timer", "sbi"))
+        bootinfo.have_sstc = false;     /* exercise the SBI fallback */
     timer_configure(bootinfo.timebase_hz, bootinfo.have_sstc);
     memory_init();
     vm_init_kernel();

@@ -14,6 +14,23 @@ static bool in_ram(void *va)
     return false;
 }
 
+extern char _kernel_start[], _kernel_end[];
+
+/* Frames the allocator must never hand out. */
+static bool in_reserved(void *va)
+{
+    uint64_t pa = VA2PA(va);
+    struct mem_range keep[] = {
+        { RAM_PA, VA2PA(_kernel_end) },                        /* firmware, kernel */
+        { bootinfo.dtb_pa, bootinfo.dtb_pa + bootinfo.dtb_size },
+        { bootinfo.initrd_start, bootinfo.initrd_end },
+    };
+    for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+        if (pa < keep[i].end && pa + PAGE_SIZE > keep[i].start)
+            return true;
+    return false;
+}
+
 static bool is_zero(const uint64_t *p, size_t words)
 {
     for (size_t i = 0; i < words; i++)
@@ -59,7 +76,7 @@ int ktest_frame(void)
     void *chain = NULL;
     size_t got = 0;
     for (void *p; (p = frame_alloc()) != NULL; got++) {
-        KT_CHECK(in_ram(p));
+        KT_CHECK(in_ram(p) && !in_reserved(p));
         *(void **)p = chain;
         chain = p;
     }

@@ -18,6 +18,7 @@ static const struct ktest tests[] = {
     { "spinlock", ktest_spinlock, 1, "spinlocks and interrupt nesting on all harts" },
     { "timer",    ktest_timer,    1, "timer interrupts tick on every hart" },
     { "ipi",      ktest_ipi,      1, "software interrupts reach every other hart" },
+    { "printf",   ktest_printf,   1, "all harts print at once; lines stay whole (checked by pytest)" },
     { "panic",    ktest_panic,    0, "deliberate kernel page fault: panics on purpose" },
 };
 #define NTESTS (sizeof(tests) / sizeof(tests[0]))
