@@ -24,6 +24,7 @@ PYTHON  = /usr/bin/python3
 
 BUILD  := build
 KERNEL := $(BUILD)/kernel.elf
+INITRD := $(BUILD)/initrd.cpio     # user programs, packed by user/user.mk
 
 # Flags shared by everything that runs on the target (kernel, blobs, user code).
 TARGET_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g \
@@ -45,7 +46,7 @@ export GDB_PORT
 
 .PHONY: all run test debug gdb deps clean check-deps
 
-all: check-deps $(KERNEL)
+all: check-deps $(KERNEL) $(INITRD)
 
 # Quietly installs missing packages; a no-op when everything is present.
 check-deps:
@@ -66,7 +67,7 @@ $(BUILD)/%.S.o: %.S
 	@echo "  AS      $<"
 	@$(CC) $(KERNEL_CFLAGS) -D__ASSEMBLY__ -c -o $@ $<
 
-QEMU_ARGS = --smp $(SMP) --mem $(MEM) --kernel $(KERNEL) \
+QEMU_ARGS = --smp $(SMP) --mem $(MEM) --kernel $(KERNEL) --initrd $(INITRD) \
 	--append "$(strip $(if $(SCHED),sched=$(SCHED)) $(APPEND))"
 
 run: all
@@ -89,6 +90,9 @@ deps:
 
 clean:
 	rm -rf $(BUILD)
+
+# User library and programs: defines USER_PROGRAMS and the $(INITRD) rule.
+include user/user.mk
 
 # Flags live here: a change to this file rebuilds everything.
 $(KERNEL_OBJS): Makefile

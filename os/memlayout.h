@@ -49,6 +49,22 @@
 
 #define MAX_HARTS       8
 #define KSTACK_SIZE     (16 * 1024)
+/* Written at the lowest word of every thread's kernel stack and checked at
+ * each switch: an overflow is caught instead of corrupting memory. */
+#define KSTACK_CANARY   0x57ac4ca7a4157ac4UL
+
+/* User address space of every process:
+ *   USER_BASE            program text/data (the ELF's segments), then the
+ *                        heap (sbrk) growing up from the end of the image
+ *   USER_STACKS_BOTTOM   lowest possible thread stack
+ *   USER_STACK_TOP       thread stacks, growing down: slot i spans
+ *                        [top - (i+1)*STRIDE + guard, top - i*STRIDE)
+ *                        where STRIDE is the stack size plus an unmapped
+ *                        guard page below it.  Slot 0 is the main thread's. */
+#define USER_BASE          0x0000000000010000UL
+#define USER_STACK_TOP     0x0000003fc0000000UL
+#define USER_STACK_SLOTS   64
+#define USER_MAX_IMAGE     0x0000000040000000UL   /* ELF segments below this */
 
 /* Devices, physical addresses. */
 #define FINISHER_PA     0x00100000UL

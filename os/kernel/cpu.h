@@ -1,24 +1,42 @@
 /* Per-hart state.  `tp` always holds this hart's struct cpu while in the
- * kernel (the trap entry restores it from sscratch when coming from user
- * mode). */
+ * kernel; while the hart runs user code, sscratch holds it instead (the trap
+ * entry swaps them). */
 #ifndef KERNEL_CPU_H
 #define KERNEL_CPU_H
 
-#include <stdbool.h>
-#include <stdint.h>
 #include "memlayout.h"
 
+/* Offsets used by trapentry.S. */
+#define CPU_SCRATCH    0      /* user sp, parked during trap entry */
+#define CPU_KSTACK_TOP 8      /* top of the running thread's kernel stack */
+
+#ifndef __ASSEMBLY__
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct thread;
+
 struct cpu {
+    uint64_t scratch;
+    uint64_t kstack_top;
     uint64_t hartid;
     /* Interrupt-disable nesting (push_off/pop_off), and whether interrupts
      * were on before the outermost push_off. */
     int irq_depth;
     bool irq_were_on;
     bool online;
+    volatile bool need_resched;  /* switch at the next return to user */
+    struct thread *current;      /* running thread (the idle one if none) */
+    struct thread *idle;         /* this hart's idle thread */
     uint64_t timer_ticks;
     uint64_t ipis_received;
-    uint64_t next_timer;        /* absolute time of the next tick */
+    uint64_t next_timer;         /* absolute time of the next tick */
+    uint64_t switches;           /* context switches done on this hart */
+    uint64_t call_seen;          /* last smp_call_all generation run here */
 };
+_Static_assert(offsetof(struct cpu, scratch) == CPU_SCRATCH, "CPU_SCRATCH");
+_Static_assert(offsetof(struct cpu, kstack_top) == CPU_KSTACK_TOP, "CPU_KSTACK_TOP");
 
 extern struct cpu cpus[MAX_HARTS];
 
@@ -38,5 +56,6 @@ extern uint64_t boot_hartid;
 
 void cpu_init_this(uint64_t hartid);
 int cpu_online_count(void);
+#endif
 
 #endif

@@ -11,6 +11,9 @@
 #include "kernel/power.h"
 #include "kernel/printf.h"
 #include "kernel/smp.h"
+#include "fs/initrd.h"
+#include "proc/proc.h"
+#include "sched/sched.h"
 #include "ktest/ktest.h"
 #include "mm/frame.h"
 #include "mm/vm.h"
@@ -84,6 +87,8 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
     plic_init_this_hart();
     timer_init_this_hart();
     print_boot_summary();
+    sched_init();
+    sched_init_this_hart();
     kprintf("hart %lu online (boot hart)\n", hartid);
     __atomic_store_n(&this_cpu()->online, true, __ATOMIC_RELEASE);
 
@@ -95,5 +100,19 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
     struct bootarg ktest;
     if (bootarg_find("ktest", &ktest))
         power_off(ktest_main(ktest.value, ktest.value_len));
+
+    /* User space, if there is an initrd with an init in it; otherwise the
+     * kernel monitor. */
+    const void *init_file;
+    size_t init_size;
+    if (bootinfo.initrd_end > bootinfo.initrd_start &&
+        initrd_init(PA2VA(bootinfo.initrd_start),
+                    bootinfo.initrd_end - bootinfo.initrd_start) >= 0 &&
+        initrd_find("init", &init_file, &init_size)) {
+        kprintf("starting /init\n");
+        proc_start_init();
+        sched_idle_loop();
+    }
+    kprintf("no initrd with an init: starting the kernel monitor\n");
     monitor_run();
 }

@@ -2,6 +2,7 @@
 #include "kernel/spinlock.h"
 #include "kernel/cpu.h"
 #include "drivers/uart.h"
+#include "drivers/console.h"
 #include "arch/riscv.h"
 
 static struct spinlock print_lock = SPINLOCK_INIT("print");
@@ -56,4 +57,14 @@ void printf_seize(void)
     for (int i = 0; i < 1000000 && print_lock.locked &&
                     print_lock.owner != me; i++)
         cpu_relax();
+}
+
+void console_write(const char *buf, size_t n)
+{
+    if (seized_by >= 0 && seized_by != (int)this_hartid())
+        return;                     /* a panic owns the console */
+    spin_lock(&print_lock);
+    for (size_t i = 0; i < n; i++)
+        console_sink(0, buf[i]);
+    spin_unlock(&print_lock);
 }

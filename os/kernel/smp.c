@@ -9,6 +9,7 @@
 #include "drivers/plic.h"
 #include "arch/riscv.h"
 #include "arch/sbi.h"
+#include "sched/sched.h"
 
 extern char _start_secondary[];
 
@@ -44,30 +45,28 @@ void secondary_main(uint64_t hartid)
     trap_init_this_hart();
     plic_init_this_hart();
     timer_init_this_hart();
+    sched_init_this_hart();
+    this_cpu()->call_seen = __atomic_load_n(&call_generation, __ATOMIC_ACQUIRE);
     kprintf("hart %lu online\n", hartid);
     __atomic_store_n(&this_cpu()->online, true, __ATOMIC_RELEASE);
-    smp_idle_loop();
+    sched_idle_loop();
 }
 
-void smp_idle_loop(void)
+bool smp_call_pending(void)
 {
-    uint64_t seen = __atomic_load_n(&call_generation, __ATOMIC_ACQUIRE);
+    return __atomic_load_n(&call_generation, __ATOMIC_ACQUIRE) != this_cpu()->call_seen;
+}
+
+void smp_run_pending_call(void)
+{
+    struct cpu *c = this_cpu();
+    uint64_t gen = __atomic_load_n(&call_generation, __ATOMIC_ACQUIRE);
+    if (gen == c->call_seen)
+        return;
+    c->call_seen = gen;
     intr_on();
-    for (;;) {
-        uint64_t gen = __atomic_load_n(&call_generation, __ATOMIC_ACQUIRE);
-        if (gen != seen) {
-            seen = gen;
-            call_fn(call_arg);
-            __atomic_fetch_add(&call_done, 1, __ATOMIC_RELEASE);
-            continue;
-        }
-        /* Sleep until an interrupt; re-check with interrupts off first so
-         * a wake-up IPI cannot slip in between the check and the wfi. */
-        intr_off();
-        if (__atomic_load_n(&call_generation, __ATOMIC_ACQUIRE) == seen)
-            wfi();
-        intr_on();
-    }
+    call_fn(call_arg);
+    __atomic_fetch_add(&call_done, 1, __ATOMIC_RELEASE);
 }
 
 void smp_call_all(void (*fn)(void *), void *arg)
@@ -79,7 +78,7 @@ void smp_call_all(void (*fn)(void *), void *arg)
     call_fn = fn;
     call_arg = arg;
     call_done = 0;
-    __atomic_fetch_add(&call_generation, 1, __ATOMIC_RELEASE);
+    this_cpu()->call_seen = __atomic_add_fetch(&call_generation, 1, __ATOMIC_RELEASE);
     for (uint64_t i = 0; i < hart_count; i++)
         if (hart_ids[i] != this_hartid() && cpus[hart_ids[i]].online)
             ipi_send(hart_ids[i], IPI_WAKE);

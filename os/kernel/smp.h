@@ -2,6 +2,7 @@
 #ifndef KERNEL_SMP_H
 #define KERNEL_SMP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Boot hart: starts every other hart of the device tree through SBI HSM and
@@ -12,7 +13,8 @@ void smp_start_secondaries(void);
  * and returns when all have finished.  One call at a time. */
 void smp_call_all(void (*fn)(void *), void *arg);
 
-/* Where an idle hart waits for work. */
-void smp_idle_loop(void) __attribute__((noreturn));
+/* For the idle loop: is there a call this hart has not run, and run it. */
+bool smp_call_pending(void);
+void smp_run_pending_call(void);
 
 #endif

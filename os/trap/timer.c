@@ -2,6 +2,7 @@
 #include "kernel/cpu.h"
 #include "arch/riscv.h"
 #include "arch/sbi.h"
+#include "sched/sched.h"
 
 static uint64_t timebase = 10000000;   /* QEMU virt's, until the DT says */
 static bool use_sstc;
@@ -42,6 +43,8 @@ void timer_interrupt(void)
     if (c->next_timer <= now)
         c->next_timer = now + timebase / TICK_HZ;
     set_deadline(c->next_timer);
+    if (c->current)
+        sched_tick();
 }
 
 uint64_t timer_now_ns(void)

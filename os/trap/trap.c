@@ -3,7 +3,15 @@
 #include "trap/ipi.h"
 #include "drivers/plic.h"
 #include "kernel/panic.h"
+#include "kernel/printf.h"
+#include "kernel/cpu.h"
+#include "proc/proc.h"
+#include "sched/sched.h"
+#include "syscall/syscall.h"
+#include "uapi/syscall.h"
 #include "arch/riscv.h"
+
+void user_return(struct trapframe *tf) __attribute__((noreturn));
 
 extern char trap_vector[];
 
@@ -41,23 +49,68 @@ const char *trap_cause_name(uint64_t scause)
     }
 }
 
+/* Interrupts are handled the same way whatever mode they came from. */
+static bool handle_interrupt(uint64_t scause)
+{
+    if (!(scause & SCAUSE_INTR))
+        return false;
+    switch (scause & ~SCAUSE_INTR) {
+    case IRQ_S_TIMER:
+        timer_interrupt();
+        return true;
+    case IRQ_S_EXT:
+        plic_dispatch();
+        return true;
+    case IRQ_S_SOFT:
+        ipi_interrupt();
+        return true;
+    }
+    return false;
+}
+
 void trap_kernel(struct trapframe *tf)
 {
-    if (tf->sstatus & SSTATUS_SPP) {
-        if (tf->scause & SCAUSE_INTR) {
-            switch (tf->scause & ~SCAUSE_INTR) {
-            case IRQ_S_TIMER:
-                timer_interrupt();
-                return;
-            case IRQ_S_EXT:
-                plic_dispatch();
-                return;
-            case IRQ_S_SOFT:
-                ipi_interrupt();
-                return;
-            }
-        }
+    if (!(tf->sstatus & SSTATUS_SPP))
+        panic_trap(tf, "user trap taken on the kernel path");
+    if (!handle_interrupt(tf->scause))
         panic_trap(tf, "unexpected trap in the kernel");
+}
+
+/* A user program did something the hardware refused: say so on the
+ * console and end the process with a status its parent can tell apart. */
+static void user_fault(struct trapframe *tf)
+{
+    struct thread *t = thread_current();
+    kprintf("[pid %d %s] killed: %s at address %#lx (pc %#lx, thread %d)\n",
+            t->proc->pid, t->proc->name, trap_cause_name(tf->scause),
+            tf->stval, tf->sepc, t->tid);
+    proc_kill(t->proc, STATUS_TERMINATED(TERM_FAULT));
+}
+
+void trap_user(struct trapframe *tf)
+{
+    if (tf->scause == EXC_ECALL_U) {
+        tf->sepc += 4;               /* return past the ecall */
+        intr_on();                   /* system calls may block or take long */
+        syscall_dispatch(tf);
+    } else if (!handle_interrupt(tf->scause)) {
+        user_fault(tf);
     }
-    panic_trap(tf, "trap from user mode, which does not exist yet");
+    trap_return(tf);
+}
+
+void trap_return(struct trapframe *tf)
+{
+    struct thread *t = thread_current();
+    for (;;) {
+        if (proc_killed(t->proc))
+            thread_exit(0);
+        if (!this_cpu()->need_resched)
+            break;
+        sched_yield();
+    }
+    intr_off();
+    /* To user mode, with interrupts enabled there. */
+    tf->sstatus = (csr_read(sstatus) & ~SSTATUS_SPP) | SSTATUS_SPIE;
+    user_return(tf);
 }

@@ -28,8 +28,12 @@ _Static_assert(sizeof(struct trapframe) == TF_SIZE && TF_SIZE % 16 == 0, "TF_SIZ
 enum { REG_RA = 1, REG_SP = 2, REG_GP = 3, REG_TP = 4, REG_S0 = 8, REG_A0 = 10 };
 
 void trap_init_this_hart(void);
-/* Called from trapentry.S for a trap taken in S-mode. */
+/* Called from trapentry.S for a trap taken in S-mode / in U-mode. */
 void trap_kernel(struct trapframe *tf);
+void trap_user(struct trapframe *tf) __attribute__((noreturn));
+/* Returns to user mode with tf's registers (after checking for a pending
+ * kill or reschedule). */
+void trap_return(struct trapframe *tf) __attribute__((noreturn));
 /* Human-readable name of an scause value. */
 const char *trap_cause_name(uint64_t scause);
 #endif

@@ -1,19 +1,22 @@
 /*
- * Trap entry for traps taken while in S-mode.  The frame is pushed on the
- * current kernel stack, the C handler runs, and the frame (possibly changed
- * by the handler, e.g. sepc) is restored.
- * tp is this hart's struct cpu throughout (see kernel/cpu.h).
+ * Trap entry.  Every trap (from U-mode or S-mode) arrives at trap_vector.
+ *
+ * sscratch tells where the trap came from: it holds this hart's struct cpu
+ * while the hart runs user code, and 0 while it runs the kernel.  So
+ * `csrrw tp, sscratch, tp` leaves tp = cpu (user trap) or tp = 0 (kernel
+ * trap, and sscratch now holds the kernel's tp).
+ *
+ * A kernel trap pushes its frame on the current kernel stack.  A user trap
+ * switches to the running thread's kernel stack (cpu->kstack_top) and puts
+ * the frame at its top, where the thread's struct thread expects it.
  */
 #include "trap/trap.h"
+#include "kernel/cpu.h"
 
-    .section .text
-    .globl trap_vector
-    .align 2
-trap_vector:
-    addi    sp, sp, -TF_SIZE
+/* Saves every register but sp and tp (x2, x4) at 0(sp). */
+.macro SAVE_GPRS
     sd      ra, 1*8(sp)
     sd      gp, 3*8(sp)
-    sd      tp, 4*8(sp)
     sd      t0, 5*8(sp)
     sd      t1, 6*8(sp)
     sd      t2, 7*8(sp)
@@ -41,8 +44,9 @@ trap_vector:
     sd      t4, 29*8(sp)
     sd      t5, 30*8(sp)
     sd      t6, 31*8(sp)
-    addi    t0, sp, TF_SIZE
-    sd      t0, 2*8(sp)             /* sp before the trap */
+.endm
+
+.macro SAVE_CSRS
     csrr    t0, sepc
     sd      t0, TF_SEPC(sp)
     csrr    t0, sstatus
@@ -51,26 +55,16 @@ trap_vector:
     sd      t0, TF_SCAUSE(sp)
     csrr    t0, stval
     sd      t0, TF_STVAL(sp)
+.endm
 
-    /* A frame record so backtraces walk through the trap into the
-     * interrupted code: [fp-8] = interrupted pc, [fp-16] = interrupted fp. */
-    addi    sp, sp, -16
-    ld      t0, 16+TF_SEPC(sp)
-    sd      t0, 8(sp)
-    sd      s0, 0(sp)
-    addi    s0, sp, 16
-
-    addi    a0, sp, 16
-    call    trap_kernel
-    addi    sp, sp, 16
-
+/* Restores every register but sp and tp from 0(sp), and sepc/sstatus. */
+.macro RESTORE_GPRS
     ld      t0, TF_SEPC(sp)
     csrw    sepc, t0
     ld      t0, TF_SSTATUS(sp)
     csrw    sstatus, t0
     ld      ra, 1*8(sp)
     ld      gp, 3*8(sp)
-    /* tp is not restored: it is this hart's cpu pointer either way. */
     ld      t0, 5*8(sp)
     ld      t1, 6*8(sp)
     ld      t2, 7*8(sp)
@@ -98,5 +92,68 @@ trap_vector:
     ld      t4, 29*8(sp)
     ld      t5, 30*8(sp)
     ld      t6, 31*8(sp)
+.endm
+
+    .section .text
+    .globl trap_vector
+    .align 2
+trap_vector:
+    csrrw   tp, sscratch, tp
+    bnez    tp, from_user
+
+    /* ---- from the kernel ---- */
+    csrr    tp, sscratch
+    csrw    sscratch, zero
+    addi    sp, sp, -TF_SIZE
+    SAVE_GPRS
+    sd      tp, 4*8(sp)
+    addi    t0, sp, TF_SIZE
+    sd      t0, 2*8(sp)             /* sp before the trap */
+    SAVE_CSRS
+
+    /* A frame record so backtraces walk through the trap into the
+     * interrupted code: [fp-8] = interrupted pc, [fp-16] = interrupted fp. */
+    addi    sp, sp, -16
+    ld      t0, 16+TF_SEPC(sp)
+    sd      t0, 8(sp)
+    sd      s0, 0(sp)
+    addi    s0, sp, 16
+
+    addi    a0, sp, 16
+    call    trap_kernel
+    addi    sp, sp, 16
+
+    RESTORE_GPRS
+    /* tp is not restored: it is this hart's cpu pointer either way. */
     addi    sp, sp, TF_SIZE
+    sret
+
+    /* ---- from user mode: tp = cpu, sscratch = user tp ---- */
+from_user:
+    sd      sp, CPU_SCRATCH(tp)
+    ld      sp, CPU_KSTACK_TOP(tp)
+    addi    sp, sp, -TF_SIZE
+    SAVE_GPRS
+    ld      t0, CPU_SCRATCH(tp)
+    sd      t0, 2*8(sp)             /* user sp */
+    csrr    t0, sscratch
+    sd      t0, 4*8(sp)             /* user tp */
+    csrw    sscratch, zero          /* in the kernel now */
+    SAVE_CSRS
+    mv      s0, zero                /* the kernel backtrace ends here */
+    mv      a0, sp
+    call    trap_user               /* does not return: ends in user_return */
+1:  j       1b
+
+/*
+ * user_return(struct trapframe *tf): back to user mode with the registers
+ * in tf.  Interrupts must be off (sret turns them back on from SPIE).
+ */
+    .globl user_return
+user_return:
+    mv      sp, a0
+    csrw    sscratch, tp            /* the next trap from user finds cpu */
+    RESTORE_GPRS
+    ld      tp, 4*8(sp)
+    ld      sp, 2*8(sp)
     sret

@@ -1,0 +1,70 @@
+#include "fs/file.h"
+#include "drivers/console.h"
+#include "mm/kmalloc.h"
+#include "mm/uvm.h"
+#include "kernel/panic.h"
+#include "uapi/errno.h"
+
+static struct file console_file = { .kind = FILE_CONSOLE, .refs = 1 };
+
+struct file *file_console(void)
+{
+    return file_dup(&console_file);
+}
+
+struct file *file_dup(struct file *f)
+{
+    __atomic_fetch_add(&f->refs, 1, __ATOMIC_RELAXED);
+    return f;
+}
+
+void file_close(struct file *f)
+{
+    int left = __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL);
+    KASSERT(left >= 0);
+    if (left > 0 || f == &console_file)
+        return;
+    if (f->kind == FILE_PIPE_READ || f->kind == FILE_PIPE_WRITE)
+        pipe_close_end(f->pipe, f->kind == FILE_PIPE_WRITE);
+    kfree(f);
+}
+
+#define CHUNK 256
+
+long file_read(struct file *f, pagetable_t pt, uint64_t uaddr, size_t n)
+{
+    switch (f->kind) {
+    case FILE_CONSOLE: {
+        char buf[CHUNK];
+        long got = console_read(buf, n < CHUNK ? n : CHUNK);
+        if (got > 0 && copy_to_user(pt, uaddr, buf, (size_t)got))
+            return -EFAULT;
+        return got;
+    }
+    case FILE_PIPE_READ:
+        return pipe_read(f->pipe, pt, uaddr, n);
+    default:
+        return -EBADF;
+    }
+}
+
+long file_write(struct file *f, pagetable_t pt, uint64_t uaddr, size_t n)
+{
+    switch (f->kind) {
+    case FILE_CONSOLE: {
+        char buf[CHUNK];
+        for (size_t done = 0; done < n; ) {
+            size_t chunk = n - done < CHUNK ? n - done : CHUNK;
+            if (copy_from_user(pt, buf, uaddr + done, chunk))
+                return done ? (long)done : -EFAULT;
+            console_write(buf, chunk);
+            done += chunk;
+        }
+        return (long)n;
+    }
+    case FILE_PIPE_WRITE:
+        return pipe_write(f->pipe, pt, uaddr, n);
+    default:
+        return -EBADF;
+    }
+}

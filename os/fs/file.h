@@ -1,0 +1,37 @@
+/*
+ * Open files: what a file descriptor refers to.  A file is shared (by dup,
+ * fork and spawn) and counts its references; the last close releases it.
+ * There are two kinds: the console and the two ends of a pipe.
+ */
+#ifndef FS_FILE_H
+#define FS_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "mm/vm.h"
+
+struct pipe;
+
+enum file_kind { FILE_CONSOLE, FILE_PIPE_READ, FILE_PIPE_WRITE };
+
+struct file {
+    enum file_kind kind;
+    int refs;                 /* atomic */
+    struct pipe *pipe;
+};
+
+struct file *file_console(void);      /* a new reference to the console */
+struct file *file_dup(struct file *f);
+void file_close(struct file *f);
+/* Transfers between the file and user memory at uaddr (already checked by
+ * the caller with uvm_range_ok).  Bytes moved, or -errno. */
+long file_read(struct file *f, pagetable_t pt, uint64_t uaddr, size_t n);
+long file_write(struct file *f, pagetable_t pt, uint64_t uaddr, size_t n);
+
+/* Pipes (fs/pipe.c). */
+int pipe_create(struct file **read_end, struct file **write_end);
+void pipe_close_end(struct pipe *p, int writer);
+long pipe_read(struct pipe *p, pagetable_t pt, uint64_t uaddr, size_t n);
+long pipe_write(struct pipe *p, pagetable_t pt, uint64_t uaddr, size_t n);
+
+#endif

@@ -1,0 +1,156 @@
+#include "mm/uvm.h"
+#include "mm/frame.h"
+#include "lib/string.h"
+#include "uapi/errno.h"
+#include "arch/riscv.h"
+#include "memlayout.h"
+
+int uvm_alloc(pagetable_t pt, uint64_t va, uint64_t size, uint64_t perm)
+{
+    for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+        void *frame = frame_alloc();
+        int err = frame ? vm_map(pt, va + off, VA2PA(frame), PAGE_SIZE,
+                                 perm | PTE_U, 0) : VM_ENOMEM;
+        if (err) {
+            if (frame)
+                frame_free(frame);
+            uvm_free(pt, va, off);
+            return err == VM_EEXIST ? -EEXIST : -ENOMEM;
+        }
+    }
+    return 0;
+}
+
+void uvm_free(pagetable_t pt, uint64_t va, uint64_t size)
+{
+    vm_unmap(pt, va, size, true);
+}
+
+static void free_level(pagetable_t table, int level)
+{
+    for (int i = 0; i < 512; i++) {
+        pte_t pte = table[i];
+        if (!(pte & PTE_V))
+            continue;
+        if (pte & (PTE_R | PTE_W | PTE_X))
+            frame_free(PA2VA(PTE_PA(pte)));     /* user data page */
+        else if (level > 0)
+            free_level(PA2VA(PTE_PA(pte)), level - 1);
+        table[i] = 0;
+    }
+    frame_free(table);
+}
+
+void uvm_free_all(pagetable_t pt)
+{
+    for (int i = 0; i < 256; i++) {
+        pte_t pte = pt[i];
+        if ((pte & PTE_V) && !(pte & (PTE_R | PTE_W | PTE_X)))
+            free_level(PA2VA(PTE_PA(pte)), 1);
+        pt[i] = 0;
+    }
+    sfence_vma();
+}
+
+/* Copies the user pages under `src` (a table of the given level) into
+ * fresh frames mapped at the same addresses in dst. */
+static int copy_level(pagetable_t src, pagetable_t dst, int level, uint64_t va_base)
+{
+    for (int i = 0; i < 512; i++) {
+        pte_t pte = src[i];
+        if (!(pte & PTE_V))
+            continue;
+        uint64_t va = va_base + ((uint64_t)i << (12 + 9 * level));
+        if (level == 2 && i >= 256)
+            break;                                 /* the kernel half */
+        if (!(pte & (PTE_R | PTE_W | PTE_X))) {
+            int err = copy_level(PA2VA(PTE_PA(pte)), dst, level - 1, va);
+            if (err)
+                return err;
+            continue;
+        }
+        void *frame = frame_alloc();
+        if (!frame)
+            return -ENOMEM;
+        memcpy(frame, PA2VA(PTE_PA(pte)), PAGE_SIZE);
+        if (vm_map(dst, va, VA2PA(frame), PAGE_SIZE, pte & PTE_PERM_MASK, 0)) {
+            frame_free(frame);
+            return -ENOMEM;
+        }
+    }
+    return 0;
+}
+
+int uvm_copy(pagetable_t src, pagetable_t dst)
+{
+    int err = copy_level(src, dst, 2, 0);
+    if (err)
+        uvm_free_all(dst);
+    return err;
+}
+
+bool uvm_range_ok(pagetable_t pt, uint64_t uva, size_t len, bool write)
+{
+    if (len == 0)
+        return true;
+    if (uva >= USER_TOP || len > USER_TOP - uva)
+        return false;
+    uint64_t need = PTE_U | PTE_R | (write ? PTE_W : 0);
+    for (uint64_t page = uva & ~(uint64_t)(PAGE_SIZE - 1); page < uva + len;
+         page += PAGE_SIZE) {
+        uint64_t pa, flags;
+        if (!vm_translate(pt, page, &pa, &flags) || (flags & need) != need)
+            return false;
+    }
+    return true;
+}
+
+/* Copies len bytes between kernel memory and a checked user range. */
+static void copy_user_pages(pagetable_t pt, uint64_t uva, void *kbuf, size_t len,
+                            bool to_user)
+{
+    char *k = kbuf;
+    while (len) {
+        uint64_t pa, flags;
+        vm_translate(pt, uva, &pa, &flags);
+        size_t chunk = PAGE_SIZE - (uva & (PAGE_SIZE - 1));
+        if (chunk > len)
+            chunk = len;
+        if (to_user)
+            memcpy(PA2VA(pa), k, chunk);
+        else
+            memcpy(k, PA2VA(pa), chunk);
+        uva += chunk;
+        k += chunk;
+        len -= chunk;
+    }
+}
+
+int copy_from_user(pagetable_t pt, void *dst, uint64_t usrc, size_t len)
+{
+    if (!uvm_range_ok(pt, usrc, len, false))
+        return -EFAULT;
+    copy_user_pages(pt, usrc, dst, len, false);
+    return 0;
+}
+
+int copy_to_user(pagetable_t pt, uint64_t udst, const void *src, size_t len)
+{
+    if (!uvm_range_ok(pt, udst, len, true))
+        return -EFAULT;
+    copy_user_pages(pt, udst, (void *)src, len, true);
+    return 0;
+}
+
+long copy_string_from_user(pagetable_t pt, char *dst, uint64_t usrc, size_t max)
+{
+    for (size_t i = 0; i < max; i++) {
+        char c;
+        if (copy_from_user(pt, &c, usrc + i, 1))
+            return -EFAULT;
+        dst[i] = c;
+        if (c == '\0')
+            return (long)i;
+    }
+    return -ENAMETOOLONG;
+}

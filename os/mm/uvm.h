@@ -1,0 +1,36 @@
+/*
+ * User address spaces: allocating, copying and freeing the user half of a
+ * page table, and moving bytes between the kernel and user memory.
+ *
+ * The kernel never dereferences a user pointer.  Every access goes through
+ * the process's page table: the range must be below USER_TOP, mapped, user
+ * accessible and (for writes) writable, or the call fails with -EFAULT and
+ * nothing is copied.  So a bad pointer can never fault in the kernel.
+ */
+#ifndef MM_UVM_H
+#define MM_UVM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "mm/vm.h"
+
+/* Maps zeroed frames over [va, va+size) (page-aligned) with perm | U.
+ * On failure nothing stays mapped; returns 0 or -ENOMEM / -EEXIST. */
+int uvm_alloc(pagetable_t pt, uint64_t va, uint64_t size, uint64_t perm);
+/* Unmaps [va, va+size) and frees the frames. */
+void uvm_free(pagetable_t pt, uint64_t va, uint64_t size);
+/* Frees every user page and every user page-table page (not the root). */
+void uvm_free_all(pagetable_t pt);
+/* Copies every user page of src into fresh frames in dst (fork). */
+int uvm_copy(pagetable_t src, pagetable_t dst);
+
+/* True if [uva, uva+len) is user memory readable (and writable if asked). */
+bool uvm_range_ok(pagetable_t pt, uint64_t uva, size_t len, bool write);
+int copy_from_user(pagetable_t pt, void *dst, uint64_t usrc, size_t len);
+int copy_to_user(pagetable_t pt, uint64_t udst, const void *src, size_t len);
+/* Copies a NUL-terminated string of at most max-1 characters; returns its
+ * length, -EFAULT, or -ENAMETOOLONG if no NUL within max bytes. */
+long copy_string_from_user(pagetable_t pt, char *dst, uint64_t usrc, size_t max);
+
+#endif

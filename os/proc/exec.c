@@ -1,0 +1,201 @@
+#include "proc/exec.h"
+#include "proc/elf.h"
+#include "sched/sched.h"
+#include "fs/initrd.h"
+#include "fs/file.h"
+#include "mm/kmalloc.h"
+#include "mm/uvm.h"
+#include "kernel/cpu.h"
+#include "kernel/printf.h"
+#include "lib/string.h"
+#include "arch/riscv.h"
+#include "uapi/errno.h"
+#include "memlayout.h"
+
+int exec_args_from_user(pagetable_t pt, uint64_t upath, uint64_t uargv,
+                        char path[MAX_PATH], struct exec_args *args)
+{
+    long n = copy_string_from_user(pt, path, upath, MAX_PATH);
+    if (n < 0)
+        return (int)n;
+    args->argc = 0;
+    args->bytes = 0;
+    for (;; args->argc++) {
+        uint64_t uarg;
+        if (copy_from_user(pt, &uarg, uargv + 8 * (uint64_t)args->argc, 8))
+            return -EFAULT;
+        if (!uarg)
+            break;
+        if (args->argc == MAX_ARGS)
+            return -E2BIG;
+        char *dst = args->buf + args->bytes;
+        n = copy_string_from_user(pt, dst, uarg, MAX_ARG_BYTES - args->bytes);
+        if (n == -ENAMETOOLONG)
+            return -E2BIG;
+        if (n < 0)
+            return (int)n;
+        args->argv[args->argc] = dst;
+        args->bytes += (size_t)n + 1;
+    }
+    args->argv[args->argc] = NULL;
+    return 0;
+}
+
+/* Writes argc/argv onto the top of the main stack (slot 0, already mapped):
+ * the strings, then the argv array, 16-byte aligned.  Returns the new sp and
+ * the user address of argv. */
+static int push_args(pagetable_t pt, char *const argv[], int argc,
+                     uint64_t *sp_out, uint64_t *argv_out)
+{
+    uint64_t sp = USER_STACK_TOP;
+    uint64_t uptrs[MAX_ARGS + 1];
+    for (int i = argc - 1; i >= 0; i--) {
+        size_t len = strlen(argv[i]) + 1;
+        sp -= len;
+        if (copy_to_user(pt, sp, argv[i], len))
+            return -E2BIG;
+        uptrs[i] = sp;
+    }
+    uptrs[argc] = 0;
+    sp &= ~(uint64_t)15;
+    sp -= 8 * (uint64_t)(argc + 1);
+    sp &= ~(uint64_t)15;
+    if (copy_to_user(pt, sp, uptrs, 8 * (uint64_t)(argc + 1)))
+        return -E2BIG;
+    *sp_out = sp;
+    *argv_out = sp;
+    return 0;
+}
+
+/* Loads the program into pt (empty user half): segments and a main stack in
+ * slot 0 holding the arguments. */
+static int load_image(pagetable_t pt, const char *path, char *const argv[], int argc,
+                      uint64_t *entry, uint64_t *image_end, uint64_t *sp,
+                      uint64_t *uargv)
+{
+    const void *file;
+    size_t size;
+    if (!initrd_find(path, &file, &size))
+        return -ENOENT;
+    int err = elf_validate(path, file, size);
+    if (err)
+        return err;
+    err = elf_load(pt, file, entry, image_end);
+    if (err)
+        return err;
+    err = uvm_alloc(pt, USER_STACK_TOP - USER_THREAD_STACK, USER_THREAD_STACK,
+                    PTE_R | PTE_W);
+    if (!err)
+        err = push_args(pt, argv, argc, sp, uargv);
+    if (err)
+        uvm_free_all(pt);
+    return err;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strchr(path, '/');
+    while (slash) {
+        path = slash + 1;
+        slash = strchr(path, '/');
+    }
+    return path;
+}
+
+int exec_into(struct proc *p, const char *path, char *const argv[], int argc,
+              struct thread **main_thread)
+{
+    uint64_t entry, image_end, sp, uargv;
+    int err = load_image(p->pagetable, path, argv, argc, &entry, &image_end, &sp, &uargv);
+    if (err)
+        return err;
+    p->image_end = p->brk = image_end;
+    struct thread *t = thread_create_user(p, entry, (uint64_t)argc, uargv,
+                                          DEFAULT_PRIORITY, &err);
+    if (!t)
+        return err;
+    t->tf->regs[REG_SP] = sp;
+    if (main_thread)
+        *main_thread = t;
+    return 0;
+}
+
+int sys_spawn_impl(uint64_t upath, uint64_t uargv)
+{
+    struct thread *self = thread_current();
+    struct proc *parent = self->proc;
+    struct exec_args *args = kmalloc(sizeof(*args));
+    char path[MAX_PATH];
+    if (!args)
+        return -ENOMEM;
+    int err = exec_args_from_user(parent->pagetable, upath, uargv, path, args);
+    struct proc *child = err ? NULL : proc_alloc(base_name(path), &err);
+    if (child) {
+        struct thread *t;
+        err = exec_into(child, path, args->argv, args->argc, &t);
+        if (!err) {
+            /* The child inherits every open file (how the shell wires
+             * pipelines) and the caller's priority. */
+            t->priority = self->priority;
+            spin_lock(&parent->lock);
+            for (int fd = 0; fd < MAX_FDS; fd++)
+                if (parent->files[fd])
+                    child->files[fd] = file_dup(parent->files[fd]);
+            spin_unlock(&parent->lock);
+            proc_adopt(parent, child);
+            err = child->pid;
+            proc_start_main_thread(child);
+        } else {
+            proc_discard(child);
+        }
+    }
+    kfree(args);
+    return err;
+}
+
+int sys_exec_impl(uint64_t upath, uint64_t uargv)
+{
+    struct thread *self = thread_current();
+    struct proc *p = self->proc;
+    struct exec_args *args = kmalloc(sizeof(*args));
+    char path[MAX_PATH];
+    if (!args)
+        return -ENOMEM;
+    int err = exec_args_from_user(p->pagetable, upath, uargv, path, args);
+    if (!err && p->live_threads > 1)
+        err = -EBUSY;                 /* exec from a multi-threaded process */
+    pagetable_t npt = err ? NULL : vm_create();
+    if (!err && !npt)
+        err = -ENOMEM;
+    uint64_t entry, image_end, sp, uargv_new;
+    if (!err) {
+        err = load_image(npt, path, args->argv, args->argc, &entry, &image_end,
+                         &sp, &uargv_new);
+        if (err)
+            vm_destroy(npt);
+    }
+    int argc = args->argc;
+    kfree(args);
+    if (err)
+        return err;
+
+    /* Point of no return: switch to the new image and drop the old one. */
+    pagetable_t old = p->pagetable;
+    spin_lock(&p->lock);
+    p->pagetable = npt;
+    p->satp = MAKE_SATP(VA2PA(npt));
+    p->image_end = p->brk = image_end;
+    p->stack_slots = 1;
+    self->stack_slot = 0;
+    strlcpy(p->name, base_name(path), sizeof(p->name));
+    spin_unlock(&p->lock);
+    sched_switch_address_space(p->satp);
+    uvm_free_all(old);
+    vm_destroy(old);
+
+    memset(self->tf->regs, 0, sizeof(self->tf->regs));
+    self->tf->sepc = entry;
+    self->tf->regs[REG_SP] = sp;
+    self->tf->regs[REG_A0 + 1] = uargv_new;
+    return argc;                      /* becomes a0 */
+}

@@ -1,0 +1,314 @@
+/* Processes: the table, the tree, fork, exit, kill and waitpid. */
+#include "proc/proc.h"
+#include "proc/exec.h"
+#include "sched/sched.h"
+#include "fs/file.h"
+#include "mm/kmalloc.h"
+#include "mm/uvm.h"
+#include "kernel/cpu.h"
+#include "kernel/panic.h"
+#include "kernel/printf.h"
+#include "lib/string.h"
+#include "trap/ipi.h"
+#include "uapi/errno.h"
+#include "arch/riscv.h"
+
+struct spinlock proc_lock = SPINLOCK_INIT("proc");
+static struct proc *procs[MAX_PROCS];     /* under proc_lock */
+static int next_pid = 1;
+static struct proc *init_proc;
+
+void proc_init(void)
+{
+}
+
+bool proc_killed(struct proc *p)
+{
+    return p && p->killed;
+}
+
+int proc_count(void)
+{
+    int n = 0;
+    spin_lock(&proc_lock);
+    for (int i = 0; i < MAX_PROCS; i++)
+        n += procs[i] != NULL;
+    spin_unlock(&proc_lock);
+    return n;
+}
+
+struct proc *proc_find(int pid)
+{
+    for (int i = 0; i < MAX_PROCS; i++)
+        if (procs[i] && procs[i]->pid == pid)
+            return procs[i];
+    return NULL;
+}
+
+/* A new, empty process (no threads, no parent yet), in the table. */
+struct proc *proc_alloc(const char *name, int *err)
+{
+    struct proc *p = kmalloc(sizeof(*p));
+    if (!p) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    p->pagetable = vm_create();
+    if (!p->pagetable) {
+        kfree(p);
+        *err = -ENOMEM;
+        return NULL;
+    }
+    p->satp = MAKE_SATP(VA2PA(p->pagetable));
+    strlcpy(p->name, name, sizeof(p->name));
+    spin_init(&p->lock, "proc");
+    list_init(&p->children);
+    list_init(&p->sibling);
+    list_init(&p->threads);
+    waitq_init(&p->child_exited);
+    waitq_init(&p->thread_exited);
+
+    spin_lock(&proc_lock);
+    int slot = -1;
+    for (int i = 0; i < MAX_PROCS && slot < 0; i++)
+        if (!procs[i])
+            slot = i;
+    if (slot < 0) {
+        spin_unlock(&proc_lock);
+        vm_destroy(p->pagetable);
+        kfree(p);
+        *err = -EAGAIN;
+        return NULL;
+    }
+    p->pid = next_pid++;
+    procs[slot] = p;
+    spin_unlock(&proc_lock);
+    return p;
+}
+
+/* Undoes proc_alloc for a process that never ran. */
+void proc_discard(struct proc *p)
+{
+    for (int fd = 0; fd < MAX_FDS; fd++)
+        if (p->files[fd])
+            file_close(p->files[fd]);
+    uvm_free_all(p->pagetable);
+    vm_destroy(p->pagetable);
+    spin_lock(&proc_lock);
+    for (int i = 0; i < MAX_PROCS; i++)
+        if (procs[i] == p)
+            procs[i] = NULL;
+    if (list_linked(&p->sibling))
+        list_remove(&p->sibling);
+    spin_unlock(&proc_lock);
+    kfree(p);
+}
+
+void proc_adopt(struct proc *parent, struct proc *child)
+{
+    spin_lock(&proc_lock);
+    child->parent = parent;
+    list_push_back(&parent->children, &child->sibling);
+    spin_unlock(&proc_lock);
+}
+
+void proc_start_init(void)
+{
+    static char *const argv[] = { "init", NULL };
+    int err;
+    struct proc *p = proc_alloc("init", &err);
+    if (!p)
+        panic("cannot create init: error %d", err);
+    err = exec_into(p, "init", argv, 1, NULL);
+    if (err)
+        panic("cannot start /init from the initrd: error %d", err);
+    for (int fd = 0; fd < 3; fd++)
+        p->files[fd] = file_console();
+    init_proc = p;
+    proc_start_main_thread(p);
+}
+
+void proc_kill(struct proc *p, int status)
+{
+    spin_lock(&p->lock);
+    if (!p->exit_status_set) {
+        p->exit_status = status;
+        p->exit_status_set = true;
+    }
+    p->killed = true;
+    spin_lock(&sched_lock);
+    list_for_each(pos, &p->threads) {
+        struct thread *t = list_entry(pos, struct thread, proc_node);
+        if (t->state == THREAD_BLOCKED)
+            sched_wake(t, -EINTR);
+        else if (t->state == THREAD_RUNNING && t != thread_current()) {
+            cpus[t->hart].need_resched = true;     /* trap soon, see killed */
+            ipi_send((uint64_t)t->hart, IPI_WAKE);
+        }
+    }
+    spin_unlock(&sched_lock);
+    spin_unlock(&p->lock);
+}
+
+void proc_exit(int status)
+{
+    struct thread *t = thread_current();
+    proc_kill(t->proc, STATUS_EXITED(status));
+    thread_exit(0);
+}
+
+void proc_teardown(struct proc *p, struct thread *last)
+{
+    if (p == init_proc)
+        panic("init exited (status %#x)", p->exit_status);
+
+    /* Every other thread has exited: free them as they leave their harts. */
+    spin_lock(&p->lock);
+    if (!p->exit_status_set) {
+        p->exit_status = STATUS_EXITED(0);
+        p->exit_status_set = true;
+    }
+    p->killed = true;
+    struct list_node gone = LIST_INIT(gone);
+    list_for_each_safe(pos, &p->threads) {
+        struct thread *t = list_entry(pos, struct thread, proc_node);
+        if (t != last) {
+            list_remove(&t->proc_node);
+            list_push_back(&gone, &t->proc_node);
+        }
+    }
+    struct file *files[MAX_FDS];
+    memcpy(files, p->files, sizeof(files));
+    memset(p->files, 0, sizeof(p->files));
+    spin_unlock(&p->lock);
+
+    list_for_each_safe(pos, &gone) {
+        struct thread *t = list_entry(pos, struct thread, proc_node);
+        list_remove(&t->proc_node);
+        thread_reap_off_cpu(t);
+    }
+    for (int fd = 0; fd < MAX_FDS; fd++)
+        if (files[fd])
+            file_close(files[fd]);
+    /* This hart still runs on p's root table (the kernel half is intact);
+     * the user half can go now. */
+    uvm_free_all(p->pagetable);
+
+    spin_lock(&proc_lock);
+    bool orphan_zombies = false;
+    list_for_each_safe(pos, &p->children) {
+        struct proc *c = list_entry(pos, struct proc, sibling);
+        list_remove(&c->sibling);
+        c->parent = init_proc;
+        list_push_back(&init_proc->children, &c->sibling);
+        orphan_zombies |= c->state == PROC_ZOMBIE;
+    }
+    p->last_thread = last;
+    p->state = PROC_ZOMBIE;
+    if (orphan_zombies)
+        waitq_wake(&init_proc->child_exited, -1);
+    waitq_wake(&p->parent->child_exited, -1);
+    spin_unlock(&proc_lock);
+}
+
+/* Frees a zombie process found by waitpid.  proc_lock is not held. */
+static void proc_reap(struct proc *p)
+{
+    thread_reap_off_cpu(p->last_thread);
+    vm_destroy(p->pagetable);
+    kfree(p);
+}
+
+int proc_waitpid(int pid, uint64_t status_uaddr, int options)
+{
+    struct proc *self = thread_current()->proc;
+    if (options & ~WNOHANG)
+        return -EINVAL;
+    if (status_uaddr && !uvm_range_ok(self->pagetable, status_uaddr, 4, true))
+        return -EFAULT;
+
+    spin_lock(&proc_lock);
+    for (;;) {
+        bool have_child = false;
+        list_for_each(pos, &self->children) {
+            struct proc *c = list_entry(pos, struct proc, sibling);
+            if (pid != -1 && c->pid != pid)
+                continue;
+            have_child = true;
+            if (c->state != PROC_ZOMBIE)
+                continue;
+            list_remove(&c->sibling);
+            for (int i = 0; i < MAX_PROCS; i++)
+                if (procs[i] == c)
+                    procs[i] = NULL;
+            spin_unlock(&proc_lock);
+            int found = c->pid, status = c->exit_status;
+            proc_reap(c);
+            if (status_uaddr)
+                copy_to_user(self->pagetable, status_uaddr, &status, sizeof(status));
+            return found;
+        }
+        if (!have_child) {
+            spin_unlock(&proc_lock);
+            return -ECHILD;
+        }
+        if (options & WNOHANG) {
+            spin_unlock(&proc_lock);
+            return 0;
+        }
+        if (waitq_sleep(&self->child_exited, &proc_lock, 0) == -EINTR) {
+            spin_unlock(&proc_lock);
+            return -EINTR;
+        }
+    }
+}
+
+int proc_fork(void)
+{
+    struct thread *t = thread_current();
+    struct proc *p = t->proc;
+    int err;
+    struct proc *c = proc_alloc(p->name, &err);
+    if (!c)
+        return err;
+    err = uvm_copy(p->pagetable, c->pagetable);
+    if (err) {
+        proc_discard(c);
+        return err;
+    }
+    spin_lock(&p->lock);
+    c->image_end = p->image_end;
+    c->brk = p->brk;
+    for (int fd = 0; fd < MAX_FDS; fd++)
+        if (p->files[fd])
+            c->files[fd] = file_dup(p->files[fd]);
+    spin_unlock(&p->lock);
+
+    /* The child's only thread continues from the same trap frame, with
+     * fork returning 0, on the same stack (same slot). */
+    struct thread *ct = thread_create_user(c, 0, 0, 0, t->priority, &err);
+    if (!ct) {
+        proc_discard(c);
+        return err;
+    }
+    spin_lock(&c->lock);
+    c->stack_slots = 1UL << t->stack_slot;
+    ct->stack_slot = t->stack_slot;
+    *ct->tf = *t->tf;
+    ct->tf->regs[REG_A0] = 0;
+    spin_unlock(&c->lock);
+
+    proc_adopt(p, c);
+    int pid = c->pid;
+    spin_lock(&sched_lock);
+    sched_make_runnable(ct);
+    spin_unlock(&sched_lock);
+    return pid;
+}
+
+void proc_start_main_thread(struct proc *p)
+{
+    spin_lock(&sched_lock);
+    sched_make_runnable(list_entry(p->threads.next, struct thread, proc_node));
+    spin_unlock(&sched_lock);
+}

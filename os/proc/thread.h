@@ -1,0 +1,64 @@
+/*
+ * Threads: the unit the scheduler runs.  A thread has its own kernel stack
+ * (with its user trap frame at the top), a saved kernel context for
+ * switching, a priority and a state.  User threads belong to a process;
+ * each hart also has an idle thread (no process) that runs when nothing
+ * else can.
+ */
+#ifndef PROC_THREAD_H
+#define PROC_THREAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "lib/list.h"
+#include "trap/trap.h"
+
+enum thread_state {
+    THREAD_RUNNABLE,     /* in the run queue */
+    THREAD_RUNNING,      /* on a hart */
+    THREAD_BLOCKED,      /* waiting: on a wait queue and/or a deadline */
+    THREAD_ZOMBIE,       /* exited, waiting to be joined or reaped */
+};
+
+/* Callee-saved registers: all a voluntary switch needs to keep. */
+struct context {
+    uint64_t ra, sp;
+    uint64_t s[12];
+};
+
+struct waitq;
+struct proc;
+
+struct thread {
+    int tid;
+    enum thread_state state;
+    int priority;                /* 1..20, 20 most urgent */
+    uint64_t age;                /* FIFO order among equal priorities */
+    struct proc *proc;           /* NULL for idle threads */
+    struct context ctx;
+    void *kstack;                /* KSTACK_SIZE bytes; a canary at the bottom */
+    struct trapframe *tf;        /* user registers, at the top of kstack */
+    int hart;                    /* hart it runs or last ran on */
+    int ticks_left;              /* of its time slice */
+
+    /* Blocking. */
+    struct waitq *waiting_on;    /* the queue it sleeps on, if any */
+    struct list_node wait_node;  /* link in that queue */
+    uint64_t wake_at;            /* deadline in ns, 0 = none */
+    struct list_node timer_node; /* link in the deadline list */
+    int wake_reason;             /* 0, -ETIMEDOUT or -EINTR */
+    uint64_t futex_key;          /* user address it waits on (futex) */
+
+    struct list_node run_node;   /* link in the run queue (policy's) */
+    struct list_node proc_node;  /* link in its process's thread list */
+
+    int stack_slot;              /* which user stack region it owns */
+    uint64_t retval;             /* thread_exit value, for join */
+    bool joined;                 /* someone is joining (or has joined) it */
+    bool exited;                 /* has called thread_exit (under proc lock) */
+};
+
+/* The thread running on this hart. */
+struct thread *thread_current(void);
+
+#endif

@@ -1,0 +1,313 @@
+#include "sched/sched.h"
+#include "sched/policy.h"
+#include "proc/proc.h"
+#include "proc/waitq.h"
+#include "kernel/cpu.h"
+#include "kernel/panic.h"
+#include "kernel/smp.h"
+#include "mm/vm.h"
+#include "trap/ipi.h"
+#include "trap/timer.h"
+#include "uapi/errno.h"
+#include "arch/riscv.h"
+
+struct spinlock sched_lock = SPINLOCK_INIT("sched");
+
+static struct thread idle_threads[MAX_HARTS];
+static struct list_node deadlines = LIST_INIT(deadlines);   /* by wake_at */
+static uint64_t next_age;
+static uint64_t loaded_satp[MAX_HARTS];
+
+void context_switch(struct context *from, struct context *to);
+
+void sched_init(void)
+{
+    policy_init();
+}
+
+void sched_init_this_hart(void)
+{
+    struct cpu *c = this_cpu();
+    struct thread *idle = &idle_threads[c->hartid];
+    idle->tid = -(int)c->hartid - 1;         /* idle threads: negative ids */
+    idle->state = THREAD_RUNNING;
+    idle->priority = 0;
+    idle->hart = (int)c->hartid;
+    list_init(&idle->wait_node);
+    list_init(&idle->timer_node);
+    list_init(&idle->run_node);
+    c->idle = c->current = idle;
+    loaded_satp[c->hartid] = csr_read(satp);
+}
+
+struct thread *thread_current(void)
+{
+    return this_cpu()->current;
+}
+
+static bool is_idle(const struct thread *t)
+{
+    return t->proc == NULL;
+}
+
+/* Picks a hart to run a newly runnable thread now: an idle one if there is
+ * one, else the hart running the least urgent thread, if less urgent. */
+static void nudge_a_hart(struct thread *t)
+{
+    struct cpu *best = NULL;
+    int best_prio = t->priority;
+    for (uint64_t i = 0; i < hart_count; i++) {
+        struct cpu *c = &cpus[hart_ids[i]];
+        if (!c->online || !c->current)
+            continue;
+        int prio = is_idle(c->current) ? 0 : c->current->priority;
+        if (prio < best_prio) {
+            best = c;
+            best_prio = prio;
+        }
+    }
+    if (!best)
+        return;
+    best->need_resched = true;
+    if (best != this_cpu())
+        ipi_send(best->hartid, IPI_WAKE);
+}
+
+void sched_make_runnable(struct thread *t)
+{
+    KASSERT(spin_holding(&sched_lock));
+    t->state = THREAD_RUNNABLE;
+    t->age = ++next_age;
+    policy_add(t, t->hart);
+    nudge_a_hart(t);
+}
+
+static void deadline_insert(struct thread *t)
+{
+    list_for_each(pos, &deadlines) {
+        struct thread *o = list_entry(pos, struct thread, timer_node);
+        if (o->wake_at > t->wake_at) {
+            list_insert_between(&t->timer_node, pos->prev, pos);
+            return;
+        }
+    }
+    list_push_back(&deadlines, &t->timer_node);
+}
+
+void sched_wake(struct thread *t, int reason)
+{
+    KASSERT(spin_holding(&sched_lock));
+    if (t->state != THREAD_BLOCKED)
+        return;
+    if (list_linked(&t->wait_node))
+        list_remove(&t->wait_node);
+    if (list_linked(&t->timer_node))
+        list_remove(&t->timer_node);
+    t->waiting_on = NULL;
+    t->wake_at = 0;
+    t->wake_reason = reason;
+    sched_make_runnable(t);
+}
+
+static void check_stack_canary(struct thread *t)
+{
+    if (t->kstack && *(uint64_t *)t->kstack != KSTACK_CANARY)
+        panic("kernel stack overflow in thread %d", t->tid);
+}
+
+void schedule(void)
+{
+    struct cpu *c = this_cpu();
+    struct thread *prev = c->current;
+    KASSERT(spin_holding(&sched_lock));
+    KASSERT(c->irq_depth == 1);
+    check_stack_canary(prev);
+
+    struct thread *next = policy_fetch((int)c->hartid);
+    if (!next)
+        next = c->idle;
+    if (next == prev) {
+        prev->state = THREAD_RUNNING;
+        return;
+    }
+    if (next->state != THREAD_RUNNABLE && next != c->idle)
+        panic("schedule: policy returned thread %d in state %d", next->tid, next->state);
+
+    next->state = THREAD_RUNNING;
+    next->hart = (int)c->hartid;
+    next->ticks_left = TIMESLICE_TICKS;
+    c->current = next;
+    c->need_resched = false;
+    c->switches++;
+
+    /* Only a switch to another address space writes satp.  Idle threads
+     * run on the kernel's table, so an exited process's table can go. */
+    uint64_t satp = next->proc ? next->proc->satp : kernel_satp;
+    if (satp != loaded_satp[c->hartid]) {
+        csr_write(satp, satp);
+        sfence_vma();
+        loaded_satp[c->hartid] = satp;
+    }
+    if (next->kstack)
+        c->kstack_top = (uint64_t)next->kstack + KSTACK_SIZE;
+
+    bool were_on = c->irq_were_on;
+    context_switch(&prev->ctx, &next->ctx);
+    /* Back in prev, maybe on another hart. */
+    this_cpu()->irq_were_on = were_on;
+}
+
+void sched_finish_first_switch(void)
+{
+    /* Taken by the schedule() that switched here. */
+    spin_unlock(&sched_lock);
+}
+
+void sched_yield(void)
+{
+    spin_lock(&sched_lock);
+    struct thread *t = thread_current();
+    if (!is_idle(t)) {
+        t->state = THREAD_RUNNABLE;
+        t->age = ++next_age;
+        policy_add(t, (int)this_hartid());
+    }
+    schedule();
+    spin_unlock(&sched_lock);
+}
+
+void sched_set_priority(struct thread *t, int priority)
+{
+    spin_lock(&sched_lock);
+    int old = t->priority;
+    if (t->state == THREAD_RUNNABLE) {
+        policy_remove(t);
+        t->priority = priority;
+        policy_add(t, t->hart);
+        nudge_a_hart(t);
+    } else {
+        t->priority = priority;
+    }
+    /* Lowered below a queued thread: let it run. */
+    if (t == thread_current() && priority < old &&
+        policy_top_priority((int)this_hartid()) > priority)
+        this_cpu()->need_resched = true;
+    spin_unlock(&sched_lock);
+}
+
+int waitq_sleep(struct waitq *wq, struct spinlock *lock, uint64_t wake_at_ns)
+{
+    struct thread *t = thread_current();
+    KASSERT(!is_idle(t));
+    spin_lock(&sched_lock);
+    if (lock)
+        spin_unlock(lock);
+    if (proc_killed(t->proc)) {
+        spin_unlock(&sched_lock);
+        if (lock)
+            spin_lock(lock);
+        return -EINTR;
+    }
+    t->state = THREAD_BLOCKED;
+    t->wake_reason = 0;
+    t->waiting_on = wq;
+    if (wq)
+        list_push_back(&wq->threads, &t->wait_node);
+    t->wake_at = wake_at_ns;
+    if (wake_at_ns)
+        deadline_insert(t);
+    schedule();
+    int reason = t->wake_reason;
+    spin_unlock(&sched_lock);
+    if (lock)
+        spin_lock(lock);
+    return reason;
+}
+
+void waitq_init(struct waitq *wq)
+{
+    list_init(&wq->threads);
+}
+
+int waitq_wake_key(struct waitq *wq, uint64_t key, int max)
+{
+    int woken = 0;
+    spin_lock(&sched_lock);
+    list_for_each_safe(pos, &wq->threads) {
+        if (max >= 0 && woken >= max)
+            break;
+        struct thread *t = list_entry(pos, struct thread, wait_node);
+        if (key && t->futex_key != key)
+            continue;
+        sched_wake(t, 0);
+        woken++;
+    }
+    spin_unlock(&sched_lock);
+    return woken;
+}
+
+int waitq_wake(struct waitq *wq, int max)
+{
+    return waitq_wake_key(wq, 0, max);
+}
+
+void sched_tick(void)
+{
+    struct cpu *c = this_cpu();
+    uint64_t now = timer_now_ns();
+    spin_lock(&sched_lock);
+    while (!list_empty(&deadlines)) {
+        struct thread *t = list_entry(deadlines.next, struct thread, timer_node);
+        if (t->wake_at > now)
+            break;
+        sched_wake(t, -ETIMEDOUT);
+    }
+    struct thread *cur = c->current;
+    int top = policy_top_priority((int)c->hartid);
+    if (is_idle(cur)) {
+        if (top)
+            c->need_resched = true;
+    } else if (--cur->ticks_left <= 0 && top >= cur->priority) {
+        c->need_resched = true;          /* slice over, an equal one waits */
+    } else if (top > cur->priority) {
+        c->need_resched = true;          /* something more urgent waits */
+    }
+    if (cur->ticks_left <= 0)
+        cur->ticks_left = TIMESLICE_TICKS;
+    spin_unlock(&sched_lock);
+}
+
+void sched_idle_loop(void)
+{
+    struct cpu *c = this_cpu();
+    for (;;) {
+        smp_run_pending_call();
+        intr_off();
+        spin_lock(&sched_lock);
+        if (policy_top_priority((int)c->hartid) > 0)
+            schedule();
+        spin_unlock(&sched_lock);
+        /* Interrupts are still off: a wake-up IPI arriving now stays
+         * pending and ends the wfi at once. */
+        if (policy_top_priority((int)c->hartid) == 0 && !smp_call_pending())
+            wfi();
+        intr_on();
+    }
+}
+
+uint64_t sched_switch_count(void)
+{
+    uint64_t n = 0;
+    for (uint64_t i = 0; i < hart_count; i++)
+        n += cpus[hart_ids[i]].switches;
+    return n;
+}
+
+void sched_switch_address_space(uint64_t satp)
+{
+    push_off();
+    csr_write(satp, satp);
+    sfence_vma();
+    loaded_satp[this_hartid()] = satp;
+    pop_off();
+}

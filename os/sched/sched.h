@@ -1,0 +1,48 @@
+/*
+ * The scheduler core: run queue (through the policy), switching, blocking,
+ * waking, time slices and the idle loop.  sched_lock protects the run
+ * queue, every wait queue, the deadline list and every thread's state.
+ * It is held across context_switch: the thread switched to releases it,
+ * so no other hart can pick a thread up before its registers are saved.
+ */
+#ifndef SCHED_SCHED_H
+#define SCHED_SCHED_H
+
+#include "kernel/spinlock.h"
+#include "proc/thread.h"
+
+#define TIMESLICE_TICKS 2           /* 20 ms at 100 Hz */
+
+extern struct spinlock sched_lock;
+
+void sched_init(void);
+/* Turns the code running on this hart (on its boot stack) into the hart's
+ * idle thread. */
+void sched_init_this_hart(void);
+/* The idle thread's loop: runs whatever becomes runnable, else sleeps. */
+void sched_idle_loop(void) __attribute__((noreturn));
+
+/* Lock held: makes t runnable (new, or woken) and nudges a hart to run it. */
+void sched_make_runnable(struct thread *t);
+/* Lock held: wakes a blocked thread with the given reason (0, -ETIMEDOUT,
+ * -EINTR), taking it off its wait queue and deadline list. */
+void sched_wake(struct thread *t, int reason);
+/* Lock held: switches to the next thread; the current thread's state must
+ * already say why it stops (RUNNABLE and queued, BLOCKED or ZOMBIE). */
+void schedule(void);
+
+/* Gives up the hart; the thread stays runnable. */
+void sched_yield(void);
+/* Changes a thread's priority, moving it in the run queue if queued. */
+void sched_set_priority(struct thread *t, int priority);
+/* From the timer interrupt: deadlines, time slices, preemption requests. */
+void sched_tick(void);
+
+/* Entry of a new thread's first switch (see thread.c). */
+void sched_finish_first_switch(void);
+
+uint64_t sched_switch_count(void);
+/* The current process changed its page table (exec): load it here. */
+void sched_switch_address_space(uint64_t satp);
+
+#endif

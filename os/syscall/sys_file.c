@@ -1,0 +1,129 @@
+/* System calls on file descriptors. */
+#include "syscall/syscall.h"
+#include "proc/proc.h"
+#include "fs/file.h"
+#include "fs/initrd.h"
+#include "mm/uvm.h"
+#include "lib/string.h"
+#include "uapi/errno.h"
+
+static struct proc *me(void) { return thread_current()->proc; }
+
+/* The file behind fd with a reference taken, or NULL. */
+static struct file *fd_get(uint64_t fd)
+{
+    struct proc *p = me();
+    struct file *f = NULL;
+    spin_lock(&p->lock);
+    if (fd < MAX_FDS && p->files[fd])
+        f = file_dup(p->files[fd]);
+    spin_unlock(&p->lock);
+    return f;
+}
+
+/* Installs f at the lowest free descriptor; -EMFILE if none. */
+static int fd_install(struct proc *p, struct file *f)
+{
+    spin_lock(&p->lock);
+    for (int fd = 0; fd < MAX_FDS; fd++)
+        if (!p->files[fd]) {
+            p->files[fd] = f;
+            spin_unlock(&p->lock);
+            return fd;
+        }
+    spin_unlock(&p->lock);
+    return -EMFILE;
+}
+
+long sys_read(uint64_t fd, uint64_t buf, uint64_t n)
+{
+    if (!uvm_range_ok(me()->pagetable, buf, n, true))
+        return -EFAULT;
+    struct file *f = fd_get(fd);
+    if (!f)
+        return -EBADF;
+    long r = file_read(f, me()->pagetable, buf, n);
+    file_close(f);
+    return r;
+}
+
+long sys_write(uint64_t fd, uint64_t buf, uint64_t n)
+{
+    if (!uvm_range_ok(me()->pagetable, buf, n, false))
+        return -EFAULT;
+    struct file *f = fd_get(fd);
+    if (!f)
+        return -EBADF;
+    long r = file_write(f, me()->pagetable, buf, n);
+    file_close(f);
+    return r;
+}
+
+long sys_close(uint64_t fd, uint64_t u1, uint64_t u2)
+{
+    (void)u1; (void)u2;
+    struct proc *p = me();
+    spin_lock(&p->lock);
+    struct file *f = fd < MAX_FDS ? p->files[fd] : NULL;
+    if (f)
+        p->files[fd] = NULL;
+    spin_unlock(&p->lock);
+    if (!f)
+        return -EBADF;
+    file_close(f);
+    return 0;
+}
+
+long sys_dup(uint64_t fd, uint64_t u1, uint64_t u2)
+{
+    (void)u1; (void)u2;
+    struct file *f = fd_get(fd);
+    if (!f)
+        return -EBADF;
+    int nfd = fd_install(me(), f);       /* the reference moves in */
+    if (nfd < 0)
+        file_close(f);
+    return nfd;
+}
+
+long sys_pipe(uint64_t ufds, uint64_t u1, uint64_t u2)
+{
+    (void)u1; (void)u2;
+    struct proc *p = me();
+    if (!uvm_range_ok(p->pagetable, ufds, 2 * sizeof(int), true))
+        return -EFAULT;
+    struct file *r, *w;
+    int err = pipe_create(&r, &w);
+    if (err)
+        return err;
+    int fds[2] = { fd_install(p, r), -1 };
+    if (fds[0] >= 0)
+        fds[1] = fd_install(p, w);
+    if (fds[1] < 0) {
+        if (fds[0] >= 0)
+            sys_close((uint64_t)fds[0], 0, 0);
+        else
+            file_close(r);
+        file_close(w);
+        return -EMFILE;
+    }
+    copy_to_user(p->pagetable, ufds, fds, sizeof(fds));
+    return 0;
+}
+
+long sys_readdir(uint64_t index, uint64_t out, uint64_t u2)
+{
+    (void)u2;
+    struct dirent d;
+    const char *name;
+    size_t size;
+    if (!uvm_range_ok(me()->pagetable, out, sizeof(d), true))
+        return -EFAULT;
+    if (index > (uint64_t)INT32_MAX || !initrd_entry((int)index, &name, &size))
+        return -ENOENT;
+    memset(&d, 0, sizeof(d));
+    if (strlcpy(d.name, name, sizeof(d.name)) >= sizeof(d.name))
+        return -ENAMETOOLONG;
+    d.size = size;
+    return copy_to_user(me()->pagetable, out, &d, sizeof(d));
+}

@@ -1,0 +1,147 @@
+/* System calls on processes and the machine. */
+#include "syscall/syscall.h"
+#include "proc/proc.h"
+#include "proc/exec.h"
+#include "sched/policy.h"
+#include "mm/frame.h"
+#include "mm/kmalloc.h"
+#include "mm/uvm.h"
+#include "kernel/cpu.h"
+#include "kernel/power.h"
+#include "kernel/printf.h"
+#include "lib/string.h"
+#include "trap/timer.h"
+#include "uapi/errno.h"
+
+static struct proc *me(void) { return thread_current()->proc; }
+
+long sys_fork(uint64_t u0, uint64_t u1, uint64_t u2)
+{
+    (void)u0; (void)u1; (void)u2;
+    return proc_fork();
+}
+
+long sys_exec(uint64_t path, uint64_t argv, uint64_t u2)
+{
+    (void)u2;
+    return sys_exec_impl(path, argv);
+}
+
+long sys_spawn(uint64_t path, uint64_t argv, uint64_t u2)
+{
+    (void)u2;
+    return sys_spawn_impl(path, argv);
+}
+
+long sys_waitpid(uint64_t pid, uint64_t status, uint64_t options)
+{
+    int id = (int)pid;
+    if (id < -1 || id == 0)
+        return -EINVAL;
+    return proc_waitpid(id, status, (int)options);
+}
+
+long sys_exit(uint64_t status, uint64_t u1, uint64_t u2)
+{
+    (void)u1; (void)u2;
+    proc_exit((int)status);
+}
+
+long sys_kill(uint64_t pid, uint64_t u1, uint64_t u2)
+{
+    (void)u1; (void)u2;
+    spin_lock(&proc_lock);
+    struct proc *p = proc_find((int)pid);
+    bool ok = p && p->state == PROC_ALIVE && p->pid != 1;
+    spin_unlock(&proc_lock);
+    if (!p)
+        return -ESRCH;
+    if (!ok)
+        return -EPERM;               /* init, or already dead */
+    /* proc_lock is dropped: p stays allocated until its parent reaps it,
+     * which needs it to have exited first. */
+    proc_kill(p, STATUS_TERMINATED(TERM_KILLED));
+    return 0;
+}
+
+long sys_getpid(uint64_t u0, uint64_t u1, uint64_t u2)
+{
+    (void)u0; (void)u1; (void)u2;
+    return me()->pid;
+}
+
+long sys_getppid(uint64_t u0, uint64_t u1, uint64_t u2)
+{
+    (void)u0; (void)u1; (void)u2;
+    spin_lock(&proc_lock);
+    int ppid = me()->parent ? me()->parent->pid : 0;
+    spin_unlock(&proc_lock);
+    return ppid;
+}
+
+long sys_shutdown(uint64_t status, uint64_t u1, uint64_t u2)
+{
+    (void)u1; (void)u2;
+    kprintf("shutdown requested by pid %d, status %lu\n", me()->pid, status & 0xff);
+    power_off((int)(status & 0xff));
+}
+
+long sys_sysinfo(uint64_t out, uint64_t u1, uint64_t u2)
+{
+    (void)u1; (void)u2;
+    struct sysinfo info;
+    struct kmalloc_stats st;
+    memset(&info, 0, sizeof(info));
+    kmalloc_stats(&st);
+    info.free_frames = frame_free_count() + st.empty_slab_frames;
+    info.total_frames = frame_total_count();
+    info.nprocs = (uint64_t)proc_count();
+    info.nthreads = (uint64_t)thread_count();
+    info.harts = (uint64_t)cpu_online_count();
+    info.uptime_ns = timer_now_ns();
+    strlcpy(info.sched_name, policy_name(), sizeof(info.sched_name));
+    return copy_to_user(me()->pagetable, out, &info, sizeof(info));
+}
+
+long sys_getcpu(uint64_t u0, uint64_t u1, uint64_t u2)
+{
+    (void)u0; (void)u1; (void)u2;
+    return (long)this_hartid();
+}
+
+long sys_sbrk(uint64_t increment, uint64_t u1, uint64_t u2)
+{
+    (void)u1; (void)u2;
+    struct proc *p = me();
+    int64_t inc = (int64_t)increment;
+    spin_lock(&p->lock);
+    uint64_t old = p->brk;
+    uint64_t limit = USER_STACK_TOP - USER_STACK_SLOTS * (USER_THREAD_STACK + PAGE_SIZE);
+    long result = (long)old;
+    if (inc > 0) {
+        if ((uint64_t)inc > limit - old) {
+            result = -ENOMEM;
+        } else {
+            uint64_t from = (old + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+            uint64_t to = (old + (uint64_t)inc + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+            if (to > from && uvm_alloc(p->pagetable, from, to - from, PTE_R | PTE_W))
+                result = -ENOMEM;
+            else
+                p->brk = old + (uint64_t)inc;
+        }
+    } else if (inc < 0) {
+        uint64_t dec = (uint64_t)(-inc);
+        if (dec > old - p->image_end) {
+            result = -EINVAL;
+        } else {
+            uint64_t nbrk = old - dec;
+            uint64_t from = (nbrk + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+            uint64_t to = (old + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+            if (to > from)
+                uvm_free(p->pagetable, from, to - from);
+            p->brk = nbrk;
+        }
+    }
+    spin_unlock(&p->lock);
+    return result;
+}

@@ -1,0 +1,109 @@
+/* System calls on threads, time and synchronization. */
+#include "syscall/syscall.h"
+#include "proc/proc.h"
+#include "sched/sched.h"
+#include "mm/uvm.h"
+#include "kernel/cpu.h"
+#include "trap/timer.h"
+#include "uapi/errno.h"
+
+static struct thread *self(void) { return thread_current(); }
+
+long sys_thread_create(uint64_t start, uint64_t a0, uint64_t a1)
+{
+    struct thread *me = self();
+    if (start >= USER_TOP)
+        return -EFAULT;      /* would only fault in the new thread anyway */
+    int err;
+    struct thread *t = thread_create_user(me->proc, start, a0, a1, me->priority, &err);
+    if (!t)
+        return err;
+    int tid = t->tid;
+    spin_lock(&sched_lock);
+    sched_make_runnable(t);
+    spin_unlock(&sched_lock);
+    return tid;
+}
+
+long sys_thread_join(uint64_t tid, uint64_t retval, uint64_t u2)
+{
+    (void)u2;
+    return thread_join((int)tid, retval);
+}
+
+long sys_thread_exit(uint64_t retval, uint64_t u1, uint64_t u2)
+{
+    (void)u1; (void)u2;
+    thread_exit(retval);
+}
+
+long sys_gettid(uint64_t u0, uint64_t u1, uint64_t u2)
+{
+    (void)u0; (void)u1; (void)u2;
+    return self()->tid;
+}
+
+long sys_yield(uint64_t u0, uint64_t u1, uint64_t u2)
+{
+    (void)u0; (void)u1; (void)u2;
+    sched_yield();
+    return 0;
+}
+
+long sys_sleep(uint64_t ms, uint64_t u1, uint64_t u2)
+{
+    (void)u1; (void)u2;
+    if (ms == 0) {
+        sched_yield();
+        return 0;
+    }
+    if (ms > 1000ULL * 1000 * 1000)
+        return -EINVAL;                       /* over 11 days: a bug */
+    uint64_t until = timer_now_ns() + ms * 1000000ULL;
+    int r;
+    do {
+        r = waitq_sleep(NULL, NULL, until);
+    } while (r == 0 && timer_now_ns() < until);
+    return r == -EINTR ? -EINTR : 0;
+}
+
+long sys_time(uint64_t u0, uint64_t u1, uint64_t u2)
+{
+    (void)u0; (void)u1; (void)u2;
+    return (long)timer_now_ns();
+}
+
+/* A thread of the caller's process by tid (0 = the caller).  p->lock held. */
+static struct thread *same_process_thread(uint64_t tid)
+{
+    struct thread *me = self();
+    if (tid == 0 || (int)tid == me->tid)
+        return me;
+    struct thread *t = thread_find(me->proc, (int)tid);
+    return t && !t->exited ? t : NULL;
+}
+
+long sys_set_priority(uint64_t tid, uint64_t prio, uint64_t u2)
+{
+    (void)u2;
+    if (prio < MIN_PRIORITY || prio > MAX_PRIORITY)
+        return -EINVAL;
+    struct proc *p = self()->proc;
+    spin_lock(&p->lock);
+    struct thread *t = same_process_thread(tid);
+    if (t)
+        sched_set_priority(t, (int)prio);
+    spin_unlock(&p->lock);
+    return t ? 0 : -ESRCH;
+}
+
+long sys_get_priority(uint64_t tid, uint64_t u1, uint64_t u2)
+{
+    (void)u1; (void)u2;
+    struct proc *p = self()->proc;
+    spin_lock(&p->lock);
+    struct thread *t = same_process_thread(tid);
+    int prio = t ? t->priority : -ESRCH;
+    spin_unlock(&p->lock);
+    return prio;
+}

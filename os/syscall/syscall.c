@@ -1,0 +1,31 @@
+#include "syscall/syscall.h"
+#include "uapi/syscall.h"
+#include "uapi/errno.h"
+
+static const syscall_fn table[NSYSCALLS] = {
+    [SYS_read] = sys_read,           [SYS_write] = sys_write,
+    [SYS_close] = sys_close,         [SYS_pipe] = sys_pipe,
+    [SYS_dup] = sys_dup,             [SYS_fork] = sys_fork,
+    [SYS_exec] = sys_exec,           [SYS_spawn] = sys_spawn,
+    [SYS_waitpid] = sys_waitpid,     [SYS_exit] = sys_exit,
+    [SYS_kill] = sys_kill,           [SYS_getpid] = sys_getpid,
+    [SYS_getppid] = sys_getppid,     [SYS_thread_create] = sys_thread_create,
+    [SYS_thread_join] = sys_thread_join, [SYS_thread_exit] = sys_thread_exit,
+    [SYS_gettid] = sys_gettid,       [SYS_yield] = sys_yield,
+    [SYS_sleep] = sys_sleep,         [SYS_time] = sys_time,
+    [SYS_sbrk] = sys_sbrk,           [SYS_set_priority] = sys_set_priority,
+    [SYS_get_priority] = sys_get_priority, [SYS_futex_wait] = sys_futex_wait,
+    [SYS_futex_wake] = sys_futex_wake, [SYS_shutdown] = sys_shutdown,
+    [SYS_readdir] = sys_readdir,     [SYS_sysinfo] = sys_sysinfo,
+    [SYS_getcpu] = sys_getcpu,
+};
+_Static_assert(NSYSCALLS == 29, "a new system call needs a table entry");
+
+void syscall_dispatch(struct trapframe *tf)
+{
+    uint64_t nr = tf->regs[17];                  /* a7 */
+    long result = -ENOSYS;
+    if (nr < NSYSCALLS && table[nr])
+        result = table[nr](tf->regs[REG_A0], tf->regs[REG_A0 + 1], tf->regs[REG_A0 + 2]);
+    tf->regs[REG_A0] = (uint64_t)result;
+}

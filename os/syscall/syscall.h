@@ -1,0 +1,45 @@
+/* System-call dispatch.  Numbers and conventions: uapi/syscall.h. */
+#ifndef SYSCALL_SYSCALL_H
+#define SYSCALL_SYSCALL_H
+
+#include <stdint.h>
+#include "trap/trap.h"
+
+/* Runs the call in tf (a7 = number, a0..a5 = arguments) and puts the
+ * result in tf's a0. */
+void syscall_dispatch(struct trapframe *tf);
+
+/* The handlers: arguments as raw 64-bit values, result as a long. */
+typedef long (*syscall_fn)(uint64_t a0, uint64_t a1, uint64_t a2);
+
+long sys_read(uint64_t fd, uint64_t buf, uint64_t n);
+long sys_write(uint64_t fd, uint64_t buf, uint64_t n);
+long sys_close(uint64_t fd, uint64_t, uint64_t);
+long sys_pipe(uint64_t fds, uint64_t, uint64_t);
+long sys_dup(uint64_t fd, uint64_t, uint64_t);
+long sys_readdir(uint64_t index, uint64_t out, uint64_t);
+long sys_fork(uint64_t, uint64_t, uint64_t);
+long sys_exec(uint64_t path, uint64_t argv, uint64_t);
+long sys_spawn(uint64_t path, uint64_t argv, uint64_t);
+long sys_waitpid(uint64_t pid, uint64_t status, uint64_t options);
+long sys_exit(uint64_t status, uint64_t, uint64_t);
+long sys_kill(uint64_t pid, uint64_t, uint64_t);
+long sys_getpid(uint64_t, uint64_t, uint64_t);
+long sys_getppid(uint64_t, uint64_t, uint64_t);
+long sys_shutdown(uint64_t status, uint64_t, uint64_t);
+long sys_sysinfo(uint64_t out, uint64_t, uint64_t);
+long sys_getcpu(uint64_t, uint64_t, uint64_t);
+long sys_sbrk(uint64_t increment, uint64_t, uint64_t);
+long sys_thread_create(uint64_t start, uint64_t a0, uint64_t a1);
+long sys_thread_join(uint64_t tid, uint64_t retval, uint64_t);
+long sys_thread_exit(uint64_t retval, uint64_t, uint64_t);
+long sys_gettid(uint64_t, uint64_t, uint64_t);
+long sys_yield(uint64_t, uint64_t, uint64_t);
+long sys_sleep(uint64_t ms, uint64_t, uint64_t);
+long sys_time(uint64_t, uint64_t, uint64_t);
+long sys_set_priority(uint64_t tid, uint64_t prio, uint64_t);
+long sys_get_priority(uint64_t tid, uint64_t, uint64_t);
+long sys_futex_wait(uint64_t addr, uint64_t expected, uint64_t timeout_ms);
+long sys_futex_wake(uint64_t addr, uint64_t max, uint64_t);
+
+#endif

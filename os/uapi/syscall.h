@@ -1,0 +1,101 @@
+/*
+ * The system-call interface: numbers, argument conventions, structures and
+ * flags.  This one header is shared by the kernel and the user library; it
+ * must stay free of anything else from either side.
+ *
+ * Calling convention: `ecall` with the number in a7 and arguments in
+ * a0..a5.  The result comes back in a0: >= 0 on success, -ERRNO on failure
+ * (the error codes are in uapi/errno.h).  The user library turns a negative
+ * result into -1 and sets errno.
+ *
+ * Pointers passed in are checked by the kernel (they must be user addresses
+ * mapped with the right rights); a bad one gives -EFAULT and nothing else.
+ */
+#ifndef UAPI_SYSCALL_H
+#define UAPI_SYSCALL_H
+
+#include <stdint.h>
+
+/*  number                   arguments -> result                                   */
+#define SYS_read          0  /* (int fd, void *buf, size_t n) -> bytes read, 0 at EOF */
+#define SYS_write         1  /* (int fd, const void *buf, size_t n) -> bytes written   */
+#define SYS_close         2  /* (int fd) -> 0                                          */
+#define SYS_pipe          3  /* (int fds[2]) -> 0; fds[0] reads, fds[1] writes          */
+#define SYS_dup           4  /* (int fd) -> lowest free fd referring to the same file   */
+#define SYS_fork          5  /* () -> child pid in the parent, 0 in the child           */
+#define SYS_exec          6  /* (const char *path, char *const argv[]) -> no return     */
+#define SYS_spawn         7  /* (const char *path, char *const argv[]) -> child pid     */
+#define SYS_waitpid       8  /* (int pid or -1, int *status or 0, int options) -> pid   */
+#define SYS_exit          9  /* (int status) -> no return; ends every thread            */
+#define SYS_kill         10  /* (int pid) -> 0                                          */
+#define SYS_getpid       11  /* () -> pid                                               */
+#define SYS_getppid      12  /* () -> parent's pid (1 once reparented to init)          */
+#define SYS_thread_create 13 /* (void (*start)(uint64_t, uint64_t), uint64_t a0,
+                                 uint64_t a1) -> tid; the thread starts at
+                                 start(a0, a1) on a fresh kernel-allocated stack of
+                                 USER_THREAD_STACK bytes, with the creator's priority */
+#define SYS_thread_join  14  /* (int tid, uint64_t *retval or 0) -> 0                  */
+#define SYS_thread_exit  15  /* (uint64_t retval) -> no return; the last thread's
+                                 exit ends the process with status 0                 */
+#define SYS_gettid       16  /* () -> tid                                               */
+#define SYS_yield        17  /* () -> 0                                                 */
+#define SYS_sleep        18  /* (uint64_t ms) -> 0                                      */
+#define SYS_time         19  /* () -> nanoseconds since boot                            */
+#define SYS_sbrk         20  /* (intptr_t increment) -> previous break                  */
+#define SYS_set_priority 21  /* (int tid or 0 for self, int prio) -> 0                  */
+#define SYS_get_priority 22  /* (int tid or 0 for self) -> prio                         */
+#define SYS_futex_wait   23  /* (uint32_t *addr, uint32_t expected, uint64_t timeout_ms
+                                 or 0 for none) -> 0 when woken; -EAGAIN if *addr !=
+                                 expected; -ETIMEDOUT                                 */
+#define SYS_futex_wake   24  /* (uint32_t *addr, int max) -> number of threads woken    */
+#define SYS_shutdown     25  /* (int status) -> no return; powers off, QEMU exits with
+                                 status (0..255)                                      */
+#define SYS_readdir      26  /* (int index, struct dirent *out) -> 0, -ENOENT past the
+                                 end; lists the programs/files of the initrd          */
+#define SYS_sysinfo      27  /* (struct sysinfo *out) -> 0                              */
+#define SYS_getcpu       28  /* () -> id of the hart running the caller                 */
+#define NSYSCALLS        29
+
+/* Limits. */
+#define MAX_PRIORITY      20        /* priorities are 1 (lowest) .. 20 (highest) */
+#define MIN_PRIORITY      1
+#define DEFAULT_PRIORITY  10
+#define MAX_ARGS          32        /* argv entries for exec/spawn */
+#define MAX_ARG_BYTES     4096      /* all argv strings together, with NULs */
+#define MAX_PATH          56        /* path length including the NUL */
+#define MAX_FDS           16        /* open files per process */
+#define USER_THREAD_STACK (64 * 1024)
+#define PIPE_BUF_SIZE     4096      /* writes of up to this many bytes are atomic */
+
+/* waitpid options and status decoding (POSIX-like). */
+#define WNOHANG           1
+#define WIFEXITED(s)      (((s) & 0x7f) == 0)
+#define WEXITSTATUS(s)    (((s) >> 8) & 0xff)
+#define WIFSIGNALED(s)    (((s) & 0x7f) != 0)
+#define WTERMSIG(s)       ((s) & 0x7f)
+/* Why a process was ended by the kernel (WTERMSIG). */
+#define TERM_KILLED       9         /* kill() */
+#define TERM_FAULT        11        /* page fault, illegal instruction, misaligned
+                                       access, ... (the console line says which) */
+
+/* Standard file descriptors: every process starts with the console on 0-2. */
+#define STDIN_FILENO      0
+#define STDOUT_FILENO     1
+#define STDERR_FILENO     2
+
+struct dirent {
+    char name[MAX_PATH];            /* NUL-terminated */
+    uint64_t size;                  /* bytes */
+};
+
+struct sysinfo {
+    uint64_t free_frames;           /* 4 KiB frames free (heap caches included) */
+    uint64_t total_frames;
+    uint64_t nprocs;                /* live processes (zombies included) */
+    uint64_t nthreads;              /* live threads */
+    uint64_t harts;                 /* harts online */
+    uint64_t uptime_ns;
+    char sched_name[16];            /* scheduling policy in use */
+};
+
+#endif
