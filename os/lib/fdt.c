@@ -141,6 +141,8 @@ static int64_t after_props(const struct fdt *fdt, int node)
  * cannot overflow the stack; every step moves forward, so it terminates. */
 static int64_t skip_node(const struct fdt *fdt, int node)
 {
+    if (node < 0)
+        return FDT_ERR_BADSTRUCT;
     int depth = 0;
     int64_t off = node;
     while (off >= 0) {
