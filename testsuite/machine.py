@@ -14,8 +14,10 @@ import pexpect
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KERNEL = os.path.join(ROOT, "build", "kernel.elf")
+INITRD = os.path.join(ROOT, "build", "initrd.cpio")
 RUN_QEMU = os.path.join(ROOT, "scripts", "run-qemu.sh")
 PROMPT = "kmon> "
+SHELL_PROMPT = "schedos$ "
 
 
 def normalize(text):
@@ -29,7 +31,9 @@ class MachineTimeout(AssertionError):
 
 class Machine:
     def __init__(self, smp=4, mem="256M", append="", deadline=None,
-                 extra_args=()):
+                 extra_args=(), initrd=False):
+        """initrd=True boots the user programs (init and the shell); without
+        it the kernel runs its monitor."""
         self.smp = smp
         self.mem = mem
         self.append = append
@@ -38,6 +42,8 @@ class Machine:
         args = ["--plain", "--kernel", KERNEL, "--smp", str(smp), "--mem", mem]
         if append:
             args += ["--append", append]
+        if initrd:
+            args += ["--initrd", INITRD]
         args += list(extra_args)
         self.child = pexpect.spawn(RUN_QEMU, args, encoding="utf-8",
                                    codec_errors="replace", timeout=30,
@@ -90,6 +96,17 @@ class Machine:
         """Runs a monitor command; returns its output (without the echo)."""
         self.sendline(line)
         out = self.prompt(timeout)
+        return out.split("\n", 1)[1] if "\n" in out else ""
+
+    def shell_prompt(self, timeout=30):
+        """Waits for the user shell's prompt; returns what came before it."""
+        return self.expect_exact(SHELL_PROMPT, timeout)
+
+    def run(self, line, timeout=60):
+        """Runs a shell command line; returns its output (without the echo
+        of the command itself)."""
+        self.sendline(line)
+        out = self.shell_prompt(timeout)
         return out.split("\n", 1)[1] if "\n" in out else ""
 
     def wait_exit(self, timeout=60):

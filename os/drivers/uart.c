@@ -12,7 +12,7 @@
 #define LSR 5   /* line status */
 
 #define IER_RX_AVAILABLE 0x01
-#define FCR_ENABLE_CLEAR 0x07
+#define FCR_ENABLE       0x01   /* keep what arrived before boot */
 #define LCR_8N1          0x03
 #define LCR_DLAB         0x80
 #define LSR_DATA_READY   0x01
@@ -27,7 +27,7 @@ void uart_init(void)
     UART[0] = 3;
     UART[1] = 0;
     UART[LCR] = LCR_8N1;
-    UART[FCR] = FCR_ENABLE_CLEAR;
+    UART[FCR] = FCR_ENABLE;
     UART[IER] = IER_RX_AVAILABLE;
 }
 

@@ -1,6 +1,7 @@
 #include "kernel/panic.h"
 #include "kernel/printf.h"
 #include "kernel/cpu.h"
+#include "proc/thread.h"
 #include "kernel/power.h"
 #include "trap/trap.h"
 #include "trap/ipi.h"
@@ -18,13 +19,18 @@ static const char *const reg_names[32] = {
     "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
 };
 
-/* A frame pointer is followed only if it points into a kernel stack and is
- * aligned, so a corrupt chain ends the backtrace instead of faulting. */
+/* A frame pointer is followed only if it points into a kernel stack (the
+ * boot stacks, or the running thread's) and is aligned, so a corrupt chain
+ * ends the backtrace instead of faulting. */
 static int fp_plausible(uint64_t fp, uint64_t prev)
 {
     if (fp & 7 || fp <= prev)
         return 0;
-    return fp >= (uint64_t)boot_stacks + 16 && fp <= (uint64_t)boot_stacks_end;
+    if (fp >= (uint64_t)boot_stacks + 16 && fp <= (uint64_t)boot_stacks_end)
+        return 1;
+    struct thread *t = this_cpu()->current;
+    uint64_t base = t && t->kstack ? (uint64_t)t->kstack : 0;
+    return base && fp >= base + 16 && fp <= base + KSTACK_SIZE;
 }
 
 void backtrace_print(uint64_t pc, uint64_t fp)

@@ -72,8 +72,8 @@ int elf_validate(const char *name, const void *file, size_t size)
     bool entry_ok = false;
     for (int i = 0; i < eh->phnum; i++) {
         const struct elf64_phdr *a = &ph[i];
-        if (a->type != PT_LOAD)
-            continue;
+        if (a->type != PT_LOAD || a->memsz == 0)
+            continue;                  /* an empty segment maps nothing */
         loads++;
         if (a->filesz > a->memsz)
             return reject(name, "segment file size above its memory size");
@@ -93,7 +93,7 @@ int elf_validate(const char *name, const void *file, size_t size)
         /* Segments may not share a page: each page gets one set of rights. */
         for (int j = 0; j < i; j++) {
             const struct elf64_phdr *b = &ph[j];
-            if (b->type == PT_LOAD &&
+            if (b->type == PT_LOAD && b->memsz &&
                 page_down(a->vaddr) < page_up(b->vaddr + b->memsz) &&
                 page_down(b->vaddr) < page_up(a->vaddr + a->memsz))
                 return reject(name, "segments overlap");

@@ -81,7 +81,7 @@ void trap_kernel(struct trapframe *tf)
 static void user_fault(struct trapframe *tf)
 {
     struct thread *t = thread_current();
-    kprintf("[pid %d %s] killed: %s at address %#lx (pc %#lx, thread %d)\n",
+    kprintf("[pid %d %s] killed: %s at address 0x%lx (pc 0x%lx, thread %d)\n",
             t->proc->pid, t->proc->name, trap_cause_name(tf->scause),
             tf->stval, tf->sepc, t->tid);
     proc_kill(t->proc, STATUS_TERMINATED(TERM_FAULT));

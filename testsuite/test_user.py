@@ -1,0 +1,118 @@
+"""User space: init, the shell and the test programs, run from pytest
+through the shell on 1 and 4 harts.  Every program prints lines only a
+working feature produces and ends with 'NAME: PASS'; after each one the
+shell (and so init) must still answer."""
+import re
+import time
+
+import pytest
+
+SMP = [1, 4]
+ids = lambda n: f"smp{n}"
+
+# Programs that check themselves, and how long each may take.
+PROGRAMS = {
+    "t_fork": 120,
+    "t_threads": 120,
+    "t_pipe": 180,
+    "t_sleep": 60,
+    "t_badarg": 60,
+    "t_fault": 60,
+    "t_mem": 60,
+}
+
+
+def boot_shell(machine, smp):
+    m = machine(smp=smp, initrd=True)
+    m.shell_prompt(timeout=60)
+    return m
+
+
+def still_alive(m):
+    assert m.run("echo still alive").strip() == "still alive"
+
+
+@pytest.mark.parametrize("smp", SMP, ids=ids)
+@pytest.mark.parametrize("program", sorted(PROGRAMS))
+def test_program(machine, program, smp):
+    m = boot_shell(machine, smp)
+    out = m.run(program, timeout=PROGRAMS[program])
+    assert re.search(rf"^{program}: PASS$", out, re.M), out
+    assert "FAIL" not in out, out
+    still_alive(m)
+
+
+def test_priority_order_one_hart(machine):
+    """On one hart, the higher-priority thread runs (and finishes) first."""
+    m = boot_shell(machine, 1)
+    out = m.run("t_prio")
+    assert "t_prio: order high,low" in out, out
+    assert re.search(r"^t_prio: PASS$", out, re.M), out
+
+
+@pytest.mark.parametrize("smp", SMP, ids=ids)
+def test_fault_messages(machine, smp):
+    """Each faulting child is named on the console with cause and address."""
+    m = boot_shell(machine, smp)
+    out = m.run("t_fault")
+    kills = re.findall(r"^\[pid (\d+) t_fault\] killed: ([a-z ]+) at address (0x[0-9a-f]+)",
+                       out, re.M)
+    causes = {c for _, c, _ in kills}
+    assert "store page fault" in causes, out
+    assert "illegal instruction" in causes, out
+    assert "instruction page fault" in causes, out
+    assert "load page fault" in causes, out
+    still_alive(m)
+
+
+@pytest.mark.parametrize("smp", SMP, ids=ids)
+def test_shell_basics(machine, smp):
+    m = boot_shell(machine, smp)
+    assert m.run("echo one two  three").strip() == "one two three"
+    assert "sh: frobnicate: command not found" in m.run("frobnicate")
+    listing = m.run("ls")
+    for prog in ("init", "sh", "ls", "echo", "cat", "t_fork", "t_pipe"):
+        assert re.search(rf"^{prog}\s+\d+", listing, re.M), listing
+    help_text = m.run("help")
+    assert "exit" in help_text and "t_threads" in help_text
+    assert "builtin" in help_text          # the scheduling policy in use
+    # A three-stage pipeline.
+    assert m.run("echo pipes work | cat | cat").strip() == "pipes work"
+    # Background: the prompt comes back at once; the job is reaped later.
+    out = m.run("t_sleep &")
+    job = re.search(r"\[(\d+)\] started", out)
+    assert job, out
+    # The shell reports a finished job before its next prompt.
+    for _ in range(40):
+        out = m.run("echo tick")
+        if f"[{job.group(1)}] done, status 0" in out:
+            break
+        time.sleep(0.25)
+    else:
+        raise AssertionError("background job never reported done")
+    still_alive(m)
+    # exit in the shell: init powers the machine off with the status.
+    m.sendline("exit")
+    assert m.wait_exit() == 0
+
+
+def test_exit_status_reaches_qemu(machine):
+    m = boot_shell(machine, 2)
+    m.sendline("exit 7")
+    assert m.wait_exit() == 7
+
+
+@pytest.mark.parametrize("smp", SMP, ids=ids)
+def test_memory_returned(machine, smp):
+    """Running programs leaves the free-frame count where it was."""
+    m = boot_shell(machine, smp)
+    def free_frames():
+        return int(re.search(r"free_frames: (\d+)", m.run("sysinfo")).group(1))
+    m.run("t_fork")
+    m.run("t_threads")
+    before = free_frames()
+    for _ in range(3):
+        m.run("t_fork")
+        m.run("t_threads")
+        m.run("echo a b c | cat")
+    assert free_frames() == before
