@@ -1,0 +1,216 @@
+/*
+ * THE SCHEDULER ABI.  This header set is the whole contract between the
+ * kernel, the user-side runtime and a scheduling policy; a policy includes
+ * this file and nothing else.
+ *
+ *   - TaskSched: the per-task record a policy reads and links.
+ *   - struct sched_queue: the policy's own state, opaque to everyone else.
+ *   - struct sched_ctx: what every operation receives.
+ *   - The operations (struct sched_ops below documents each).
+ *   - struct sched_blob_header: the first bytes of every policy blob.
+ *   - VDSO_DATA: the first page of the shared region (sched_abi/vdso.h).
+ *
+ * Version 1.0.  A change that breaks a built blob bumps the major number;
+ * an addition that old blobs can ignore bumps the minor.
+ *
+ * Priorities: 1 (lowest) .. 20 (highest), default 10.  Among equal
+ * priorities, tasks run in FIFO order by `age` (smaller = older = first).
+ */
+#ifndef SCHED_ABI_H
+#define SCHED_ABI_H
+
+#include <stdint.h>
+
+#define SCHED_ABI_MAGIC      0x4c504853u   /* "SHPL" little-endian: SHared PoLicy */
+#define SCHED_ABI_MAJOR      1
+#define SCHED_ABI_MINOR      0
+
+#define SCHED_PRIO_MIN       1
+#define SCHED_PRIO_MAX       20
+#define SCHED_PRIO_DEFAULT   10
+
+#define SCHED_MAX_TASKS      256          /* records in one task table */
+#define SCHED_MAX_HARTS      8
+#define SCHED_NONE           0xffffffffu  /* "no task" from fetch */
+
+/* Task states, as the owner of the table sees them.  A policy only ever
+ * sees READY tasks handed to it; the owner checks every answer. */
+enum sched_task_state {
+    TASK_FREE    = 0,     /* record unused */
+    TASK_READY   = 1,     /* runnable, in the queue */
+    TASK_RUNNING = 2,
+    TASK_BLOCKED = 3,
+    TASK_EXITED  = 4,
+};
+
+/*
+ * One task's scheduling record: 256 bytes, 16 per page, so the 16-page
+ * TaskSched heap of the shared region holds SCHED_MAX_TASKS of them.
+ *
+ * The owner (the kernel for its table, the user runtime for a process's)
+ * fills id, prio, state, hart and age before handing a task to the policy.
+ * A policy may read those and may write only `link` and `policy`.  `ctx`
+ * is the user-mode switch context (callee-saved registers), used by the
+ * runtime, never by a policy.
+ */
+typedef struct TaskSched {
+    uint32_t id;            /*   0: index of this record in its table */
+    uint8_t  prio;          /*   4: 1..20 */
+    uint8_t  state;         /*   5: enum sched_task_state */
+    uint8_t  hart;          /*   6: hart it last ran on (or should run on) */
+    uint8_t  flags;         /*   7: owner's; 0 to a policy */
+    uint64_t age;           /*   8: enqueue stamp, smaller = older */
+    uint32_t link[2];       /*  16: policy-owned (e.g. next/prev index) */
+    uint32_t policy[2];     /*  24: policy-owned (e.g. heap position) */
+    uint32_t tid;           /*  32: kernel thread id */
+    uint32_t pid;           /*  36: kernel process id */
+    uint64_t switches;      /*  40: times switched to (statistics) */
+    uint64_t ctx[14];       /*  48: ra, sp, s0..s11 (user-mode switch) */
+    uint64_t reserved[12];  /* 160: must be zero */
+} TaskSched;
+
+_Static_assert(sizeof(TaskSched) == 256, "TaskSched is 256 bytes");
+_Static_assert(__builtin_offsetof(TaskSched, id) == 0, "id");
+_Static_assert(__builtin_offsetof(TaskSched, prio) == 4, "prio");
+_Static_assert(__builtin_offsetof(TaskSched, state) == 5, "state");
+_Static_assert(__builtin_offsetof(TaskSched, hart) == 6, "hart");
+_Static_assert(__builtin_offsetof(TaskSched, flags) == 7, "flags");
+_Static_assert(__builtin_offsetof(TaskSched, age) == 8, "age");
+_Static_assert(__builtin_offsetof(TaskSched, link) == 16, "link");
+_Static_assert(__builtin_offsetof(TaskSched, policy) == 24, "policy");
+_Static_assert(__builtin_offsetof(TaskSched, tid) == 32, "tid");
+_Static_assert(__builtin_offsetof(TaskSched, pid) == 36, "pid");
+_Static_assert(__builtin_offsetof(TaskSched, switches) == 40, "switches");
+_Static_assert(__builtin_offsetof(TaskSched, ctx) == 48, "ctx");
+_Static_assert(__builtin_offsetof(TaskSched, reserved) == 160, "reserved");
+
+/*
+ * The policy's queue state: 2 KiB that only the policy interprets.  The
+ * owner zeroes it before init.  (A max-heap of 256 indices takes 1 KiB; a
+ * FIFO per priority takes 20 head/tail pairs.)
+ */
+#define SCHED_QUEUE_WORDS 512
+struct sched_queue {
+    uint32_t word[SCHED_QUEUE_WORDS];
+};
+_Static_assert(sizeof(struct sched_queue) == 2048, "sched_queue is 2 KiB");
+
+/*
+ * What every operation receives: pointers valid in the caller's address
+ * space (the kernel's alias, or SHARED_BASE in a process).  They are passed
+ * in registers, never stored in shared memory.
+ */
+struct sched_ctx {
+    TaskSched *tasks;            /* the task table */
+    struct sched_queue *queue;   /* the policy's state */
+    uint32_t ntasks;             /* records in the table (<= SCHED_MAX_TASKS) */
+    uint32_t nharts;             /* harts (<= SCHED_MAX_HARTS); hart ids < nharts */
+};
+
+/*
+ * The operations.  Common rules for every one of them:
+ *   - Called with the owner's queue lock held and, in the kernel,
+ *     interrupts off; calls on one queue never overlap.  So: no locking,
+ *     no blocking, no waiting, bounded time (O(n) in the tasks at most).
+ *   - `hart` is the hart making the call (< nharts); `task` is an index
+ *     < ntasks of a record whose fields the owner has filled.
+ *   - A policy keeps no state of its own: everything lives in
+ *     ctx->queue and in the link/policy fields of the records.
+ *   - It may read any record, write only link[] and policy[] of records,
+ *     and the queue.  It must not touch memory outside those.
+ *   - It must not call anything outside the blob (no libc, no kernel).
+ * The kernel checks what comes back (fetch's answer must be a READY task it
+ * handed over; none may go missing) and replaces a policy that breaks the
+ * contract with the built-in default, saying why on the console.
+ */
+struct sched_ops {
+    /* Once, before any other call, on a zeroed queue. */
+    void (*init)(const struct sched_ctx *c);
+    /* `task` became runnable (new, or preempted): queue it.  Its age is
+     * fresh, so FIFO policies put it behind its equals. */
+    void (*add)(const struct sched_ctx *c, uint32_t hart, uint32_t task);
+    /* Pick the task `hart` should run next, remove it from the queue and
+     * return its index; SCHED_NONE if the queue (for this hart) is empty.
+     * A per-hart policy may take a task queued for another hart. */
+    uint32_t (*fetch)(const struct sched_ctx *c, uint32_t hart);
+    /* The running `task` gives the hart up voluntarily and stays runnable:
+     * queue it again (usually behind its equals, as add does). */
+    void (*yield)(const struct sched_ctx *c, uint32_t hart, uint32_t task);
+    /* A blocked `task` is runnable again: queue it (a policy may favour a
+     * task that slept). */
+    void (*wake)(const struct sched_ctx *c, uint32_t hart, uint32_t task);
+    /* Take a queued `task` out (its priority changes, it is killed).  Only
+     * called for tasks in the queue. */
+    void (*remove)(const struct sched_ctx *c, uint32_t hart, uint32_t task);
+    /* The priority fetch(hart) would return now, 0 if none.  Must not change
+     * the queue: it is called often (every tick, every user-mode yield). */
+    uint32_t (*top_priority)(const struct sched_ctx *c, uint32_t hart);
+    /* Timer tick on `hart` while `task` runs (SCHED_NONE if idle).  Return
+     * nonzero to ask the kernel to preempt it at the next chance; the
+     * kernel also preempts on its own when a more urgent task waits. */
+    uint32_t (*tick)(const struct sched_ctx *c, uint32_t hart, uint32_t task);
+};
+
+#define SCHED_OP_INIT     0
+#define SCHED_OP_ADD      1
+#define SCHED_OP_FETCH    2
+#define SCHED_OP_YIELD    3
+#define SCHED_OP_WAKE     4
+#define SCHED_OP_REMOVE   5
+#define SCHED_OP_TOP      6
+#define SCHED_OP_TICK     7
+#define SCHED_OP_COUNT    8
+
+/*
+ * The first bytes of a policy blob (a flat binary, linked at address 0).
+ * Offsets are from the start of the blob.  The checksum is the 32-bit
+ * FNV-1a of the whole blob (total_size bytes) with the checksum field
+ * itself taken as zero.  Reserved fields must be zero.
+ */
+#define SCHED_NAME_LEN    16
+#define SCHED_BLOB_MAX    (16 * 4096)     /* code pages in the shared region */
+#define SCHED_FLAG_PER_HART 0x1           /* keeps per-hart queues (informational) */
+
+struct sched_blob_header {
+    uint32_t magic;                    /*  0: SCHED_ABI_MAGIC */
+    uint16_t abi_major;                /*  4 */
+    uint16_t abi_minor;                /*  6 */
+    uint32_t header_size;              /*  8: sizeof(struct sched_blob_header) */
+    uint32_t total_size;               /* 12: whole blob, header included */
+    char     name[SCHED_NAME_LEN];     /* 16: NUL-terminated policy name */
+    uint32_t flags;                    /* 32: SCHED_FLAG_* */
+    uint32_t checksum;                 /* 36: FNV-1a, see above */
+    uint64_t op_offset[SCHED_OP_COUNT];/* 40: entry of each operation */
+    uint32_t reserved[6];              /* 104: must be zero */
+};                                     /* 128 bytes */
+_Static_assert(sizeof(struct sched_blob_header) == 128, "blob header is 128 bytes");
+_Static_assert(__builtin_offsetof(struct sched_blob_header, name) == 16, "name");
+_Static_assert(__builtin_offsetof(struct sched_blob_header, checksum) == 36, "checksum");
+_Static_assert(__builtin_offsetof(struct sched_blob_header, op_offset) == 40, "op_offset");
+_Static_assert(__builtin_offsetof(struct sched_blob_header, reserved) == 104, "reserved");
+
+/*
+ * For a policy's one C file: defines the blob header.  Each operation is a
+ * function of the policy with the prototype given in struct sched_ops.
+ * (The addresses are link-time constants: the blob is linked at 0, so they
+ * are offsets.  scripts/blobcheck.py fills total_size and checksum.)
+ */
+#define SCHED_POLICY(pname, pflags, f_init, f_add, f_fetch, f_yield, f_wake, \
+                     f_remove, f_top, f_tick)                                 \
+    __attribute__((section(".sched_header"), used))                           \
+    const struct sched_blob_header sched_blob_header = {                      \
+        .magic = SCHED_ABI_MAGIC,                                             \
+        .abi_major = SCHED_ABI_MAJOR,                                         \
+        .abi_minor = SCHED_ABI_MINOR,                                         \
+        .header_size = sizeof(struct sched_blob_header),                      \
+        .name = pname,                                                        \
+        .flags = pflags,                                                      \
+        .op_offset = {                                                        \
+            (uint64_t)(uintptr_t)f_init, (uint64_t)(uintptr_t)f_add,          \
+            (uint64_t)(uintptr_t)f_fetch, (uint64_t)(uintptr_t)f_yield,       \
+            (uint64_t)(uintptr_t)f_wake, (uint64_t)(uintptr_t)f_remove,       \
+            (uint64_t)(uintptr_t)f_top, (uint64_t)(uintptr_t)f_tick,          \
+        },                                                                    \
+    }
+
+#endif

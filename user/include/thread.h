@@ -1,0 +1,18 @@
+/*
+ * Kernel threads of one process.  Every thread runs on its own stack of
+ * USER_THREAD_STACK bytes (allocated by the kernel) and starts with the
+ * creator's priority.
+ */
+#ifndef USER_THREAD_H
+#define USER_THREAD_H
+
+/* Starts fn(arg) in a new thread; returns its tid, or -1 and errno. */
+int  thread_create(void *(*fn)(void *), void *arg);
+/* Waits for the thread to end; *retval (if not NULL) gets what fn returned
+ * or what it passed to thread_exit.  Joining oneself fails with EDEADLK. */
+int  thread_join(int tid, void **retval);
+/* Ends the calling thread; the last one to go ends the process (status 0). */
+void thread_exit(void *retval) __attribute__((noreturn));
+int  gettid(void);
+
+#endif

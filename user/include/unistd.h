@@ -1,0 +1,49 @@
+/*
+ * System call wrappers, one per call of uapi/syscall.h (which this includes,
+ * so SYS_*, the limits, the wait macros, struct dirent and struct sysinfo
+ * are all visible).  A failing call returns -1 and sets errno, unless noted.
+ * Thread calls are in <thread.h>, futexes in <futex.h>.
+ */
+#ifndef USER_UNISTD_H
+#define USER_UNISTD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "syscall.h"        /* os/uapi/syscall.h */
+
+typedef long ssize_t;
+
+ssize_t read(int fd, void *buf, size_t n);
+ssize_t write(int fd, const void *buf, size_t n);
+int     close(int fd);
+int     pipe(int fds[2]);
+int     dup(int fd);
+
+int     fork(void);
+/* path is a program name of the initrd ("echo"); argv ends with NULL. */
+int     exec(const char *path, char *const argv[]);
+int     spawn(const char *path, char *const argv[]);
+int     waitpid(int pid, int *status, int options);
+void    exit(int status) __attribute__((noreturn));
+int     kill(int pid);
+int     getpid(void);
+int     getppid(void);
+
+int     yield(void);
+int     sleep(uint64_t ms);
+uint64_t time(void);                /* ns since boot; cannot fail */
+void   *sbrk(intptr_t increment);   /* (void *)-1 on failure */
+
+int     set_priority(int tid, int prio);   /* tid 0 = the caller */
+int     get_priority(int tid);
+
+void    shutdown(int status) __attribute__((noreturn));
+int     readdir(int index, struct dirent *out);  /* -1/ENOENT past the end */
+int     sysinfo(struct sysinfo *out);
+int     getcpu(void);
+
+/* Any system call, result returned as the kernel gave it (-errno on
+ * failure, errno untouched): for tests of the system-call layer. */
+long    syscall_raw(long n, long a0, long a1, long a2);
+
+#endif

@@ -1,0 +1,92 @@
+/*
+ * Threads.  The kernel starts a new thread at `start` with two arguments
+ * and ra = 0, so the start must never return: it is thread_start below,
+ * which points tp at the thread's descriptor, runs fn(arg) and passes the
+ * result to thread_exit.
+ *
+ * Descriptors are malloc'ed by thread_create and freed by the thread_join
+ * that collects the thread; a list (by tid) lets join find them.  A thread
+ * never joined keeps its descriptor (a few dozen bytes) until the process
+ * ends.
+ */
+#include <errno.h>
+#include <mutex.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <thread.h>
+#include <unistd.h>
+#include "sys.h"
+#include "uthread.h"
+
+static struct uthread *threads;     /* created, not yet joined */
+static mutex_t threads_lock = MUTEX_INITIALIZER;
+
+static void thread_start(uint64_t self, uint64_t unused)
+    __attribute__((noreturn));
+
+static void thread_start(uint64_t self, uint64_t unused)
+{
+    (void)unused;
+    struct uthread *u = (struct uthread *)self;
+    uthread_set_self(u);
+    thread_exit(u->fn(u->arg));
+}
+
+int thread_create(void *(*fn)(void *), void *arg)
+{
+    struct uthread *u = calloc(1, sizeof *u);
+    if (!u)
+        return -1;              /* errno = ENOMEM */
+    u->fn = fn;
+    u->arg = arg;
+    /* Hold the list lock across the call so the tid is recorded before any
+     * other thread can learn it (from our return value) and try to join. */
+    mutex_lock(&threads_lock);
+    long tid = sys_call3(SYS_thread_create, (long)thread_start, (long)u, 0);
+    if (tid < 0) {
+        mutex_unlock(&threads_lock);
+        free(u);
+        errno = (int)-tid;
+        return -1;
+    }
+    u->tid = (int)tid;
+    u->next = threads;
+    threads = u;
+    mutex_unlock(&threads_lock);
+    return (int)tid;
+}
+
+int thread_join(int tid, void **retval)
+{
+    uint64_t rv = 0;
+    long r = sys_call2(SYS_thread_join, tid, &rv);
+    if (r < 0) {
+        errno = (int)-r;
+        return -1;
+    }
+    if (retval)
+        *retval = (void *)(uintptr_t)rv;
+
+    mutex_lock(&threads_lock);
+    for (struct uthread **pp = &threads; *pp; pp = &(*pp)->next) {
+        if ((*pp)->tid == tid) {
+            struct uthread *u = *pp;
+            *pp = u->next;
+            free(u);
+            break;
+        }
+    }
+    mutex_unlock(&threads_lock);
+    return 0;
+}
+
+void thread_exit(void *retval)
+{
+    sys_call1(SYS_thread_exit, (uintptr_t)retval);
+    __builtin_unreachable();
+}
+
+int gettid(void)
+{
+    return (int)sys_call0(SYS_gettid);
+}

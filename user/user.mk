@@ -1,0 +1,92 @@
+# User library and programs, included by the top Makefile after it defines
+# CC, CROSS, TARGET_CFLAGS, BUILD and INITRD.
+#
+#   build/user/lib/*.o       the user library (user/lib/*.c, *.S)
+#   build/user/klib/*.o      os/lib/format.c and os/lib/string.c, shared with
+#                            the kernel (compiled against os/ headers only)
+#   build/user/libuser.a     all of the above but crt0
+#   build/user/programs/*.o  one object per program
+#   build/user/bin/NAME      the programs: static ELFs linked with user/user.ld
+#   build/initrd.cpio        every program, by plain name ("init", "sh", ...)
+#
+# Objects are named NAME.o, not NAME.c.o, so the kernel's $(BUILD)/%.c.o
+# pattern rule never applies to them.
+
+# The programs: user/programs/NAME.c each becomes /NAME in the initrd.
+USER_PROGRAMS := init sh ls echo cat sysinfo \
+	t_fork t_threads t_pipe t_sleep t_prio t_badarg t_fault t_mem
+
+USER_BUILD := $(BUILD)/user
+
+# -ffunction-sections + --gc-sections: a program carries only the library
+# functions it uses.  User code sees user/include (the C-library headers) and
+# os/uapi (syscall.h, errno.h), never os/ itself, so os/lib/string.h and
+# user/include/string.h cannot be confused.
+USER_CFLAGS := $(TARGET_CFLAGS) -ffunction-sections -fdata-sections \
+	-Iuser/include -Ios/uapi
+USER_KLIB_CFLAGS := $(TARGET_CFLAGS) -ffunction-sections -fdata-sections -Ios
+USER_LDFLAGS := -nostdlib -no-pie -static -Wl,-T,user/user.ld \
+	-Wl,--gc-sections -Wl,-z,max-page-size=4096 -Wl,--build-id=none
+
+USER_CRT0 := $(USER_BUILD)/lib/crt0.o
+USER_LIB_SRCS := $(sort $(filter-out user/lib/crt0.S, \
+	$(wildcard user/lib/*.c user/lib/*.S)))
+USER_LIB_OBJS := $(patsubst user/%,$(USER_BUILD)/%, \
+	$(addsuffix .o,$(basename $(USER_LIB_SRCS))))
+USER_KLIB_OBJS := $(USER_BUILD)/klib/format.o $(USER_BUILD)/klib/string.o
+USER_LIB := $(USER_BUILD)/libuser.a
+
+USER_PROG_OBJS := $(patsubst %,$(USER_BUILD)/programs/%.o,$(USER_PROGRAMS))
+USER_BINS := $(patsubst %,$(USER_BUILD)/bin/%,$(USER_PROGRAMS))
+
+USER_OBJS := $(USER_CRT0) $(USER_LIB_OBJS) $(USER_KLIB_OBJS) $(USER_PROG_OBJS)
+
+# Flags live here and in the top Makefile: a change to either rebuilds.
+$(USER_OBJS): user/user.mk Makefile
+
+$(USER_BUILD)/%.o: user/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(USER_CFLAGS) -c -o $@ $<
+
+$(USER_BUILD)/%.o: user/%.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	@$(CC) $(USER_CFLAGS) -D__ASSEMBLY__ -c -o $@ $<
+
+$(USER_BUILD)/klib/%.o: os/lib/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (user)"
+	@$(CC) $(USER_KLIB_CFLAGS) -c -o $@ $<
+
+$(USER_LIB): $(USER_LIB_OBJS) $(USER_KLIB_OBJS)
+	@echo "  AR      $@"
+	@rm -f $@
+	@$(CROSS)ar rcs $@ $^
+
+$(USER_BUILD)/bin/%: $(USER_BUILD)/programs/%.o $(USER_CRT0) $(USER_LIB) user/user.ld
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(USER_CFLAGS) $(USER_LDFLAGS) -o $@ $(USER_CRT0) $< $(USER_LIB)
+
+# The program list as a file, rewritten only when it changes (its recipe
+# runs every time, its date moves only then): `make USER_PROGRAMS=...`
+# rebuilds the archive even though no program is newer than it.
+USER_LIST := $(USER_BUILD)/programs.list
+$(USER_LIST): user-list-check
+	@mkdir -p $(dir $@)
+	@echo '$(USER_PROGRAMS)' | cmp -s - $@ || echo '$(USER_PROGRAMS)' > $@
+
+.PHONY: user-list-check
+user-list-check:
+
+# newc archive of plain names, made from inside bin/; rebuilt when any
+# program changes.  Owner 0:0 and --reproducible keep it independent of who
+# built it; the .tmp + mv keeps a failed run from leaving half an archive.
+$(INITRD): $(USER_BINS) $(USER_LIST) user/user.mk
+	@echo "  CPIO    $@"
+	@cd $(USER_BUILD)/bin && printf '%s\n' $(USER_PROGRAMS) | \
+		cpio -o -H newc --quiet -R 0:0 --reproducible > $(abspath $@).tmp
+	@mv $@.tmp $@
+
+-include $(USER_OBJS:.o=.d)
