@@ -19,6 +19,7 @@ PROGRAMS = {
     "t_badarg": 60,
     "t_fault": 60,
     "t_mem": 60,
+    "t_badelf": 60,
 }
 
 
@@ -62,6 +63,27 @@ def test_fault_messages(machine, smp):
     assert "illegal instruction" in causes, out
     assert "instruction page fault" in causes, out
     assert "load page fault" in causes, out
+    still_alive(m)
+
+
+def test_bad_elf_reasons(machine):
+    """exec refuses each broken executable and the console says why."""
+    m = boot_shell(machine, 2)
+    out = m.run("t_badelf")
+    reasons = {
+        "badelf_magic": "bad magic",
+        "badelf_short": "shorter than an ELF header",
+        "badelf_trunc": "program headers past the end of the file",
+        "badelf_machine": "not a RISC-V executable",
+        "badelf_entry": "entry point outside every executable segment",
+        "badelf_wx": "segment both writable and executable",
+        "badelf_bounds": "segment data past the end of the file",
+        "badelf_kernel": "segment outside the user image area",
+        "badelf_overlap": "segments overlap",
+    }
+    for name, why in reasons.items():
+        assert f"exec: {name}: not a valid executable: {why}" in out, (name, out)
+        assert re.search(rf"^t_badelf: {name} +-> ENOEXEC ok$", out, re.M), (name, out)
     still_alive(m)
 
 
@@ -116,3 +138,26 @@ def test_memory_returned(machine, smp):
         m.run("t_threads")
         m.run("echo a b c | cat")
     assert free_frames() == before
+
+
+def test_console_eof_and_dump(machine):
+    """Ctrl-D ends a program reading the console; Ctrl-T lists every process
+    and thread (a debugging aid that needs no locks)."""
+    m = boot_shell(machine, 2)
+    m.sendline("cat")
+    m.sendline("typed line")
+    m.expect_exact("typed line")          # the echo of the typing
+    m.expect_exact("typed line")          # and cat's copy of it
+    m.send("\x04")
+    m.shell_prompt()
+    m.send("\x14")
+    m.expect_exact("--- processes and threads ---")
+    dump = m.expect(r"sched_lock (held|free)")
+    text = m.output().split("--- processes and threads ---")[-1]
+    assert re.search(r"^pid 1 init: alive", text, re.M), text
+    assert re.search(r"^pid \d+ sh: alive", text, re.M), text
+    assert re.search(r"^  tid \d+: blocked, prio 10", text, re.M), text
+    assert dump
+    m.sendline("")                        # resynchronise on a fresh prompt
+    m.shell_prompt()
+    still_alive(m)

@@ -14,7 +14,12 @@
 
 # The programs: user/programs/NAME.c each becomes /NAME in the initrd.
 USER_PROGRAMS := init sh ls echo cat sysinfo \
-	t_fork t_threads t_pipe t_sleep t_prio t_badarg t_fault t_mem
+	t_fork t_threads t_pipe t_sleep t_prio t_badarg t_fault t_mem t_badelf
+
+# Broken executables for t_badelf: copies of echo, each breaking one rule of
+# the kernel's ELF loader (scripts/make-bad-elfs.py).
+USER_BAD_ELFS := badelf_magic badelf_short badelf_trunc badelf_machine \
+	badelf_entry badelf_wx badelf_bounds badelf_kernel badelf_overlap
 
 USER_BUILD := $(BUILD)/user
 
@@ -83,9 +88,14 @@ user-list-check:
 # newc archive of plain names, made from inside bin/; rebuilt when any
 # program changes.  Owner 0:0 and --reproducible keep it independent of who
 # built it; the .tmp + mv keeps a failed run from leaving half an archive.
-$(INITRD): $(USER_BINS) $(USER_LIST) user/user.mk
+$(USER_BUILD)/badelf.stamp: $(USER_BUILD)/bin/echo scripts/make-bad-elfs.py
+	@echo "  BADELF  $(USER_BUILD)/bin/badelf_*"
+	@python3 scripts/make-bad-elfs.py $< $(USER_BUILD)/bin
+	@touch $@
+
+$(INITRD): $(USER_BINS) $(USER_LIST) $(USER_BUILD)/badelf.stamp user/user.mk
 	@echo "  CPIO    $@"
-	@cd $(USER_BUILD)/bin && printf '%s\n' $(USER_PROGRAMS) | \
+	@cd $(USER_BUILD)/bin && printf '%s\n' $(USER_PROGRAMS) $(USER_BAD_ELFS) | \
 		cpio -o -H newc --quiet -R 0:0 --reproducible > $(abspath $@).tmp
 	@mv $@.tmp $@
 

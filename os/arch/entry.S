@@ -22,6 +22,19 @@ _start:
     li      t0, MAX_HARTS
     bgeu    a0, t0, park
 
+    /* Only one hart may boot the kernel.  Should the firmware ever send a
+     * second one here, it waits for the kernel page table and joins as a
+     * secondary hart instead of zeroing .bss under the first one's feet. */
+    la      t0, boot_claimed
+    li      t1, 1
+    amoswap.w.aq t1, t1, (t0)
+    beqz    t1, 1f
+    la      t0, secondary_satp
+0:  ld      a1, 0(t0)
+    beqz    a1, 0b
+    j       _start_secondary
+1:
+
     /* Zero .bss (physical addresses, PC-relative). */
     la      t0, _bss_start
     la      t1, _bss_end
@@ -96,6 +109,15 @@ park:
     j       park
 
     .section .data
+    /* In .data, not .bss: they must survive the boot hart zeroing .bss. */
+    .align 3
+boot_claimed:
+    .word   0
+    .align 3
+    .globl secondary_satp
+secondary_satp:
+    .dword  0
+
     .align 12
     .globl boot_pagetable
 boot_pagetable:

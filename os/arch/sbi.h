@@ -7,6 +7,7 @@
 struct sbiret { long error; long value; };
 
 #define SBI_SUCCESS 0
+#define SBI_ERR_ALREADY_AVAILABLE (-6)
 
 struct sbiret sbi_call(long ext, long fid, long a0, long a1, long a2);
 

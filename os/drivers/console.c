@@ -5,6 +5,7 @@
 #include "kernel/cpu.h"
 #include "proc/thread.h"
 #include "proc/waitq.h"
+#include "proc/proc.h"
 #include "arch/riscv.h"
 #include "lib/string.h"
 #include "uapi/errno.h"
@@ -12,12 +13,15 @@
 #define RX_BUF_SIZE 256
 #define BACKSPACE   0x08
 #define DELETE      0x7f
+#define CTRL_D      0x04
+#define CTRL_T      0x14
 
 /* rx_head <= rx_commit <= rx_edit; indexes grow forever, modulo the size.
  * [head, commit) can be read; [commit, edit) is the line being typed. */
 static struct spinlock rx_lock = SPINLOCK_INIT("console-rx");
 static char rx_buf[RX_BUF_SIZE];
 static unsigned rx_head, rx_commit, rx_edit;
+static unsigned eof_pending;        /* Ctrl-D on an empty line: reads return 0 */
 static struct waitq rx_waiters = WAITQ_INIT(rx_waiters);
 
 static void echo(const char *s)
@@ -27,12 +31,20 @@ static void echo(const char *s)
 
 void console_input(char c)
 {
+    if (c == CTRL_T) {
+        proc_dump();
+        return;
+    }
     spin_lock(&rx_lock);
     if (c == BACKSPACE || c == DELETE) {
         if (rx_edit != rx_commit) {
             rx_edit--;
             echo("\b \b");
         }
+    } else if (c == CTRL_D) {
+        if (rx_edit == rx_commit)
+            eof_pending++;              /* at the start of a line: end of file */
+        rx_commit = rx_edit;            /* else: hand over the line so far */
     } else if (c == '\r' || c == '\n') {
         rx_buf[rx_edit++ % RX_BUF_SIZE] = '\n';
         rx_commit = rx_edit;
@@ -46,7 +58,7 @@ void console_input(char c)
          * rather than drop input. */
         rx_commit = rx_edit;
     }
-    bool readable = rx_head != rx_commit;
+    bool readable = rx_head != rx_commit || eof_pending;
     spin_unlock(&rx_lock);
     if (readable)
         waitq_wake(&rx_waiters, -1);
@@ -55,7 +67,7 @@ void console_input(char c)
 /* Waits for committed input; rx_lock held on entry and return. */
 static int wait_for_input(void)
 {
-    while (rx_head == rx_commit) {
+    while (rx_head == rx_commit && !eof_pending) {
         struct thread *t = thread_current();
         if (t && t->proc) {
             int r = waitq_sleep(&rx_waiters, &rx_lock, 0);
@@ -66,7 +78,7 @@ static int wait_for_input(void)
              * off here (lock held), so the wake-up cannot be missed. */
             spin_unlock(&rx_lock);
             intr_off();
-            if (rx_head == rx_commit)
+            if (rx_head == rx_commit && !eof_pending)
                 wfi();
             intr_on();
             spin_lock(&rx_lock);
@@ -79,6 +91,11 @@ char console_getc(void)
 {
     spin_lock(&rx_lock);
     wait_for_input();
+    if (rx_head == rx_commit) {          /* Ctrl-D: the monitor sees a newline */
+        eof_pending--;
+        spin_unlock(&rx_lock);
+        return '\n';
+    }
     char c = rx_buf[rx_head++ % RX_BUF_SIZE];
     spin_unlock(&rx_lock);
     return c;
@@ -93,6 +110,11 @@ long console_read(char *buf, size_t n)
     if (r) {
         spin_unlock(&rx_lock);
         return r;
+    }
+    if (rx_head == rx_commit) {          /* only an end of file is pending */
+        eof_pending--;
+        spin_unlock(&rx_lock);
+        return 0;
     }
     size_t got = 0;
     while (got < n && rx_head != rx_commit) {

@@ -23,5 +23,9 @@ int console_readline(char *buf, size_t size);
 long console_read(char *buf, size_t n);
 /* Writes bytes as one unit (no other console output inside them). */
 void console_write(const char *buf, size_t n);
+/* For longer writes made of several pieces: hold the console meanwhile. */
+void console_lock(void);
+void console_unlock(void);
+void console_write_locked(const char *buf, size_t n);
 
 #endif

@@ -30,6 +30,7 @@ void file_close(struct file *f)
 }
 
 #define CHUNK 256
+#define ATOMIC_WRITE 4096
 
 long file_read(struct file *f, pagetable_t pt, uint64_t uaddr, size_t n)
 {
@@ -52,13 +53,20 @@ long file_write(struct file *f, pagetable_t pt, uint64_t uaddr, size_t n)
 {
     switch (f->kind) {
     case FILE_CONSOLE: {
+        /* Each ATOMIC_WRITE bytes go out as one unit, so lines written by
+         * threads at the same time do not interleave.  (The range was
+         * checked, so the copies cannot fail.) */
         char buf[CHUNK];
         for (size_t done = 0; done < n; ) {
-            size_t chunk = n - done < CHUNK ? n - done : CHUNK;
-            if (copy_from_user(pt, buf, uaddr + done, chunk))
-                return done ? (long)done : -EFAULT;
-            console_write(buf, chunk);
-            done += chunk;
+            size_t unit = n - done < ATOMIC_WRITE ? n - done : ATOMIC_WRITE;
+            console_lock();
+            for (size_t off = 0; off < unit; off += CHUNK) {
+                size_t chunk = unit - off < CHUNK ? unit - off : CHUNK;
+                copy_from_user(pt, buf, uaddr + done + off, chunk);
+                console_write_locked(buf, chunk);
+            }
+            console_unlock();
+            done += unit;
         }
         return (long)n;
     }

@@ -59,12 +59,27 @@ void printf_seize(void)
         cpu_relax();
 }
 
-void console_write(const char *buf, size_t n)
+void console_lock(void)
+{
+    spin_lock(&print_lock);
+}
+
+void console_unlock(void)
+{
+    spin_unlock(&print_lock);
+}
+
+void console_write_locked(const char *buf, size_t n)
 {
     if (seized_by >= 0 && seized_by != (int)this_hartid())
         return;                     /* a panic owns the console */
-    spin_lock(&print_lock);
     for (size_t i = 0; i < n; i++)
         console_sink(0, buf[i]);
-    spin_unlock(&print_lock);
+}
+
+void console_write(const char *buf, size_t n)
+{
+    console_lock();
+    console_write_locked(buf, n);
+    console_unlock();
 }

@@ -26,7 +26,9 @@ void smp_start_secondaries(void)
         if (id == boot_hartid)
             continue;
         long err = sbi_hart_start(id, VA2PA(_start_secondary), kernel_satp);
-        if (err)
+        if (err == SBI_ERR_ALREADY_AVAILABLE)
+            kprintf("smp: hart %lu was already running; it joins through _start\n", id);
+        else if (err)
             kprintf("smp: hart %lu did not start (SBI error %ld)\n", id, err);
     }
     /* One second is plenty even for 8 harts under TCG. */

@@ -202,6 +202,9 @@ void vm_init_kernel(void)
     }
     kernel_satp = MAKE_SATP(VA2PA(kernel_pagetable));
     vm_switch_kernel_this_hart();
+    /* A hart that strayed into _start may now join (see entry.S). */
+    extern volatile uint64_t secondary_satp;
+    __atomic_store_n(&secondary_satp, kernel_satp, __ATOMIC_RELEASE);
 }
 
 void vm_switch_kernel_this_hart(void)

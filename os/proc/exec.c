@@ -134,11 +134,13 @@ int sys_spawn_impl(uint64_t upath, uint64_t uargv)
         struct thread *t;
         err = exec_into(child, path, args->argv, args->argc, &t);
         if (!err) {
-            /* The child inherits every open file (how the shell wires
-             * pipelines) and the caller's priority. */
+            /* The child gets the caller's standard input, output and error
+             * (how the shell wires pipelines) and its priority.  Only those
+             * three: a pipeline stage must not hold the ends it does not
+             * use, or EOF and EPIPE would never come. */
             t->priority = self->priority;
             spin_lock(&parent->lock);
-            for (int fd = 0; fd < MAX_FDS; fd++)
+            for (int fd = 0; fd <= STDERR_FILENO; fd++)
                 if (parent->files[fd])
                     child->files[fd] = file_dup(parent->files[fd]);
             spin_unlock(&parent->lock);

@@ -312,3 +312,40 @@ void proc_start_main_thread(struct proc *p)
     sched_make_runnable(list_entry(p->threads.next, struct thread, proc_node));
     spin_unlock(&sched_lock);
 }
+
+static const char *const thread_state_names[] = {
+    [THREAD_RUNNABLE] = "runnable", [THREAD_RUNNING] = "running",
+    [THREAD_BLOCKED] = "blocked", [THREAD_ZOMBIE] = "zombie",
+};
+
+void proc_dump(void)
+{
+    /* For debugging a hang (Ctrl-T on the console): reads without locks,
+     * because whoever holds them may be the problem. */
+    kprintf("\n--- processes and threads ---\n");
+    for (int i = 0; i < MAX_PROCS; i++) {
+        struct proc *p = procs[i];
+        if (!p)
+            continue;
+        kprintf("pid %d %s: %s, parent %d, %d live threads%s\n", p->pid, p->name,
+                p->state == PROC_ZOMBIE ? "zombie" : "alive",
+                p->parent ? p->parent->pid : 0, p->live_threads,
+                p->killed ? ", killed" : "");
+        list_for_each(pos, &p->threads) {
+            struct thread *t = list_entry(pos, struct thread, proc_node);
+            kprintf("  tid %d: %s, prio %d, hart %d%s%s\n", t->tid,
+                    thread_state_names[t->state], t->priority, t->hart,
+                    t->waiting_on ? ", on a wait queue" : "",
+                    t->wake_at ? ", with a deadline" : "");
+        }
+    }
+    for (uint64_t i = 0; i < hart_count; i++) {
+        struct cpu *c = &cpus[hart_ids[i]];
+        kprintf("hart %lu: running tid %d%s, %lu switches\n", c->hartid,
+                c->current ? c->current->tid : 0,
+                c->need_resched ? ", resched pending" : "", c->switches);
+    }
+    kprintf("sched_lock %s (hart %d), proc_lock %s (hart %d)\n",
+            sched_lock.locked ? "held" : "free", sched_lock.owner,
+            proc_lock.locked ? "held" : "free", proc_lock.owner);
+}

@@ -61,6 +61,8 @@ bool proc_killed(struct proc *p);
 void proc_kill(struct proc *p, int status);
 struct proc *proc_find(int pid);
 int proc_count(void);
+/* Prints every process, thread and hart (Ctrl-T on the console). */
+void proc_dump(void);
 int thread_count(void);
 
 /* Building blocks (proc.c). */

@@ -123,6 +123,9 @@ void schedule(void)
     KASSERT(c->irq_depth == 1);
     check_stack_canary(prev);
 
+    /* Whatever asked for this decision is answered by it, even when the
+     * answer is to keep running (else trap_return would ask forever). */
+    c->need_resched = false;
     struct thread *next = policy_fetch((int)c->hartid);
     if (!next)
         next = c->idle;
@@ -137,7 +140,6 @@ void schedule(void)
     next->hart = (int)c->hartid;
     next->ticks_left = TIMESLICE_TICKS;
     c->current = next;
-    c->need_resched = false;
     c->switches++;
 
     /* Only a switch to another address space writes satp.  Idle threads

@@ -19,6 +19,7 @@
 #define EINVAL       22   /* invalid argument */
 #define EMFILE       24   /* too many open files */
 #define EPIPE        32   /* write to a pipe with no reader */
+#define ERANGE       34   /* result out of range (user library: strtol) */
 #define EDEADLK      35   /* would deadlock (joining oneself) */
 #define ENAMETOOLONG 36   /* path too long */
 #define ENOSYS       38   /* no such system call */

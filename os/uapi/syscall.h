@@ -23,9 +23,16 @@
 #define SYS_pipe          3  /* (int fds[2]) -> 0; fds[0] reads, fds[1] writes          */
 #define SYS_dup           4  /* (int fd) -> lowest free fd referring to the same file   */
 #define SYS_fork          5  /* () -> child pid in the parent, 0 in the child           */
-#define SYS_exec          6  /* (const char *path, char *const argv[]) -> no return     */
-#define SYS_spawn         7  /* (const char *path, char *const argv[]) -> child pid     */
-#define SYS_waitpid       8  /* (int pid or -1, int *status or 0, int options) -> pid   */
+#define SYS_exec          6  /* (const char *path, char *const argv[]) -> on success
+                                 returns into the new program (a0 = argc); fails
+                                 with -EBUSY while other threads are alive         */
+#define SYS_spawn         7  /* (const char *path, char *const argv[]) -> child pid;
+                                 the child gets the caller's fds 0-2 (only those)
+                                 and priority.  For both: path is a program name as
+                                 readdir lists it; argv must not be NULL          */
+#define SYS_waitpid       8  /* (int pid, or -1 for any child; int *status or 0;
+                                 int options) -> pid, 0 with WNOHANG if none has
+                                 exited; other pid values: -EINVAL                */
 #define SYS_exit          9  /* (int status) -> no return; ends every thread            */
 #define SYS_kill         10  /* (int pid) -> 0                                          */
 #define SYS_getpid       11  /* () -> pid                                               */
@@ -41,12 +48,15 @@
 #define SYS_yield        17  /* () -> 0                                                 */
 #define SYS_sleep        18  /* (uint64_t ms) -> 0                                      */
 #define SYS_time         19  /* () -> nanoseconds since boot                            */
-#define SYS_sbrk         20  /* (intptr_t increment) -> previous break                  */
+#define SYS_sbrk         20  /* (intptr_t increment) -> previous break; a negative
+                                 increment gives memory back (not below the image:
+                                 -EINVAL)                                         */
 #define SYS_set_priority 21  /* (int tid or 0 for self, int prio) -> 0                  */
 #define SYS_get_priority 22  /* (int tid or 0 for self) -> prio                         */
 #define SYS_futex_wait   23  /* (uint32_t *addr, uint32_t expected, uint64_t timeout_ms
                                  or 0 for none) -> 0 when woken; -EAGAIN if *addr !=
-                                 expected; -ETIMEDOUT                                 */
+                                 expected; -ETIMEDOUT; -EINVAL if addr is not
+                                 4-byte aligned or the timeout is over 10^9 ms    */
 #define SYS_futex_wake   24  /* (uint32_t *addr, int max) -> number of threads woken    */
 #define SYS_shutdown     25  /* (int status) -> no return; powers off, QEMU exits with
                                  status (0..255)                                      */
@@ -60,7 +70,8 @@
 #define MAX_PRIORITY      20        /* priorities are 1 (lowest) .. 20 (highest) */
 #define MIN_PRIORITY      1
 #define DEFAULT_PRIORITY  10
-#define MAX_ARGS          32        /* argv entries for exec/spawn */
+#define MAX_ARGS          32        /* argv entries for exec/spawn, not counting
+                                       the terminating NULL */
 #define MAX_ARG_BYTES     4096      /* all argv strings together, with NULs */
 #define MAX_PATH          56        /* path length including the NUL */
 #define MAX_FDS           16        /* open files per process */

@@ -10,9 +10,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-/* uapi/errno.h has no ERANGE (no system call needs it): out-of-range input
- * reports EINVAL. */
-#define ERANGE_SUBSTITUTE EINVAL
 
 static int digit_value(int c)
 {
@@ -76,7 +73,7 @@ long strtol(const char *s, char **end, int base)
         overflow = true;
     }
     if (overflow) {
-        errno = ERANGE_SUBSTITUTE;
+        errno = ERANGE;
         return neg ? LONG_MIN : LONG_MAX;
     }
     return neg ? -(long)(v - 1) - 1 : (long)v;
@@ -87,7 +84,7 @@ unsigned long strtoul(const char *s, char **end, int base)
     bool neg, overflow;
     unsigned long v = parse(s, end, base, &neg, ULONG_MAX, &overflow);
     if (overflow) {
-        errno = ERANGE_SUBSTITUTE;
+        errno = ERANGE;
         return ULONG_MAX;
     }
     return neg ? -v : v;
