@@ -8,12 +8,17 @@
 #   make deps       install the Debian packages the project needs
 #   make clean      remove build/
 #
+#   make sched-blob SRC=my_policy.c   build a scheduling-policy blob from one
+#                   C file using only sched_abi/ (out: build/sched/ext/NAME.bin)
+#
 # Variables passed through to QEMU: SMP (harts, default 4), MEM (default 256M),
-# SCHED (policy name, becomes sched=NAME), APPEND (extra kernel command line).
+# SCHED (policy name, becomes sched=NAME), SCHED_BLOB (a policy blob file,
+# loaded by QEMU, no kernel rebuild), APPEND (extra kernel command line).
 
 SMP    ?= 4
 MEM    ?= 256M
 SCHED  ?=
+SCHED_BLOB ?=
 APPEND ?=
 
 CROSS  ?= riscv64-unknown-elf-
@@ -24,7 +29,8 @@ PYTHON  = /usr/bin/python3
 
 BUILD  := build
 KERNEL := $(BUILD)/kernel.elf
-INITRD := $(BUILD)/initrd.cpio     # user programs, packed by user/user.mk
+# User programs, packed by user/user.mk.
+INITRD := $(BUILD)/initrd.cpio
 
 # Flags shared by everything that runs on the target (kernel, blobs, user code).
 TARGET_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g \
@@ -39,12 +45,24 @@ KERNEL_LDFLAGS := -nostdlib -no-pie -Wl,--no-relax -Wl,-T,os/kernel.ld \
 	-Wl,--gc-sections -Wl,-z,max-page-size=4096
 
 KERNEL_SRCS := $(shell find os -name '*.c' -o -name '*.S' | sort)
-KERNEL_OBJS := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SRCS))
+KERNEL_OBJS := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SRCS)) $(BUILD)/sched/builtin_heap.o
+
+# ---- scheduling policies: each sched_impls/NAME/NAME.c becomes a blob ----
+SCHED_POLICIES := heap bitmap multiqueue fifo
+SCHED_BLOBS := $(SCHED_POLICIES:%=$(BUILD)/sched/%.bin)
+SCHED_ABI_HEADERS := $(wildcard sched_abi/*.h)
+# Freestanding and position-independent; only sched_abi/ on the include path.
+BLOB_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -ffreestanding -nostdlib \
+	-nostdinc -isystem $(shell $(CC) -print-file-name=include) \
+	-fPIC -fvisibility=hidden -fno-stack-protector -fno-common \
+	-march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany -Isched_abi
+BLOB_LDFLAGS := -nostdlib -static -Wl,-T,sched_abi/blob.ld -Wl,--emit-relocs \
+	-Wl,--no-relax
 
 GDB_PORT ?= 1234
 export GDB_PORT
 
-.PHONY: all run test debug gdb deps clean check-deps
+.PHONY: all run test debug gdb deps clean check-deps sched-blob
 
 all: check-deps $(KERNEL) $(INITRD)
 
@@ -57,6 +75,44 @@ $(KERNEL): $(KERNEL_OBJS) os/kernel.ld
 	@$(CC) $(KERNEL_CFLAGS) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS)
 	@$(OBJDUMP) -d $@ > $(BUILD)/kernel.asm
 
+define BLOB_RULE
+$(BUILD)/sched/$(1).o: sched_impls/$(1)/$(1).c $(SCHED_ABI_HEADERS) Makefile
+	@mkdir -p $$(dir $$@)
+	@echo "  CC      $$<"
+	@$(CC) $(BLOB_CFLAGS) -c -o $$@ $$<
+endef
+$(foreach p,$(SCHED_POLICIES),$(eval $(call BLOB_RULE,$(p))))
+
+$(BUILD)/sched/%.elf: $(BUILD)/sched/%.o sched_abi/blob.ld
+	@$(CC) $(BLOB_LDFLAGS) -o $@ $<
+
+# The checker refuses a blob that breaks the ABI's rules, and says which.
+$(BUILD)/sched/%.bin: $(BUILD)/sched/%.elf scripts/blobcheck.py
+	@echo "  BLOB    $@"
+	@python3 scripts/blobcheck.py $< -o $@
+
+# The kernel embeds every blob (sched=NAME picks one) and compiles the heap
+# policy's source in as its fallback.
+$(BUILD)/os/sched/blobs.S.o: $(SCHED_BLOBS)
+$(BUILD)/sched/builtin_heap.o: sched_impls/heap/heap.c $(SCHED_ABI_HEADERS) Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (built-in fallback)"
+	@$(CC) $(KERNEL_CFLAGS) -DSCHED_BUILTIN_OPS=sched_builtin_heap -c -o $@ $<
+
+# make sched-blob SRC=path/to/my_policy.c
+SCHED_BLOB_NAME = $(basename $(notdir $(SRC)))
+sched-blob: check-deps
+	@test -n "$(SRC)" || { echo "usage: make sched-blob SRC=my_policy.c"; exit 2; }
+	@test -f "$(SRC)" || { echo "sched-blob: no file '$(SRC)'"; exit 2; }
+	@mkdir -p $(BUILD)/sched/ext
+	@echo "  CC      $(SRC)"
+	@$(CC) $(BLOB_CFLAGS) -c -o $(BUILD)/sched/ext/$(SCHED_BLOB_NAME).o $(SRC)
+	@$(CC) $(BLOB_LDFLAGS) -o $(BUILD)/sched/ext/$(SCHED_BLOB_NAME).elf \
+		$(BUILD)/sched/ext/$(SCHED_BLOB_NAME).o
+	@python3 scripts/blobcheck.py $(BUILD)/sched/ext/$(SCHED_BLOB_NAME).elf \
+		-o $(BUILD)/sched/ext/$(SCHED_BLOB_NAME).bin
+	@echo "blob: $(BUILD)/sched/ext/$(SCHED_BLOB_NAME).bin (boot it: make run SCHED_BLOB=$(BUILD)/sched/ext/$(SCHED_BLOB_NAME).bin)"
+
 $(BUILD)/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
@@ -68,6 +124,7 @@ $(BUILD)/%.S.o: %.S
 	@$(CC) $(KERNEL_CFLAGS) -D__ASSEMBLY__ -c -o $@ $<
 
 QEMU_ARGS = --smp $(SMP) --mem $(MEM) --kernel $(KERNEL) --initrd $(INITRD) \
+	$(if $(SCHED_BLOB),--sched-blob $(SCHED_BLOB)) \
 	--append "$(strip $(if $(SCHED),sched=$(SCHED)) $(APPEND))"
 
 run: all

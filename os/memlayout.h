@@ -16,11 +16,15 @@
  *   0x0000004000000000 +----------------------------------------+
  *                      |        (non-canonical, unmapped)       |
  *   0xffffffc000000000 +----------------------------------------+ SHARED_BASE
- *                      | shared region: data pages, then code   |
+ *                      | shared region: 17 data pages (VDSO_DATA |
+ *                      | + TaskSched heap), then the code pages |
  *                      | (scheduler blob, user runtime), U=1    |
  *   0xffffffc040000000 +----------------------------------------+ SHARED_KALIAS
  *                      | kernel's alias of the shared code, U=0 |
  *                      | (S-mode cannot execute U=1 pages)      |
+ *   0xffffffc080000000 +----------------------------------------+ KSCHED_BASE
+ *                      | the kernel's own task table and queue, |
+ *                      | between unmapped guard pages           |
  *   0xffffffe000000000 +----------------------------------------+ DIRECT_MAP_BASE
  *                      | all physical memory, VA = PA + base,   |
  *                      | U=0. The kernel image lives here, at   |
@@ -40,6 +44,11 @@
 #define DIRECT_MAP_BASE 0xffffffe000000000UL
 #define SHARED_BASE     0xffffffc000000000UL
 #define SHARED_KALIAS   0xffffffc040000000UL
+#define KSCHED_BASE     0xffffffc080000000UL
+#define SHARED_DATA_PAGES 17                 /* VDSO_DATA + 16 TaskSched pages */
+#define SHARED_CODE     (SHARED_BASE + SHARED_DATA_PAGES * PAGE_SIZE)
+#define SHARED_CODE_PAGES 16                 /* SCHED_BLOB_MAX */
+#define SCHED_BLOB_PA_DEFAULT 0x80800000UL   /* where run-qemu.sh loads a blob */
 #define USER_TOP        0x0000004000000000UL
 
 /* The boot page table maps this much physical memory (from 0) before the

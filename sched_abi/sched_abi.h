@@ -169,7 +169,6 @@ struct sched_ops {
  */
 #define SCHED_NAME_LEN    16
 #define SCHED_BLOB_MAX    (16 * 4096)     /* code pages in the shared region */
-#define SCHED_FLAG_PER_HART 0x1           /* keeps per-hart queues (informational) */
 
 struct sched_blob_header {
     uint32_t magic;                    /*  0: SCHED_ABI_MAGIC */
@@ -189,12 +188,38 @@ _Static_assert(__builtin_offsetof(struct sched_blob_header, checksum) == 36, "ch
 _Static_assert(__builtin_offsetof(struct sched_blob_header, op_offset) == 40, "op_offset");
 _Static_assert(__builtin_offsetof(struct sched_blob_header, reserved) == 104, "reserved");
 
+/* Flags (struct sched_blob_header.flags). */
+#define SCHED_FLAG_PRIORITY 0x1   /* on one hart, always picks the most urgent
+                                     ready task (FIFO among equals) */
+#define SCHED_FLAG_PER_HART 0x2   /* keeps a queue per hart */
+#define SCHED_FLAGS_KNOWN   (SCHED_FLAG_PRIORITY | SCHED_FLAG_PER_HART)
+
+/* A policy as a table of functions: how the kernel's built-in fallback and
+ * the host-side tests use a policy's source without building a blob. */
+struct sched_policy_desc {
+    const char *name;
+    uint32_t flags;
+    struct sched_ops ops;
+};
+
 /*
- * For a policy's one C file: defines the blob header.  Each operation is a
- * function of the policy with the prototype given in struct sched_ops.
- * (The addresses are link-time constants: the blob is linked at 0, so they
- * are offsets.  scripts/blobcheck.py fills total_size and checksum.)
+ * The last line of a policy's one C file.  Each f_* is a function of the
+ * policy with the prototype given in struct sched_ops.
+ *
+ * Built as a blob, it defines the blob header: the blob is linked at 0, so
+ * the functions' addresses are their offsets (scripts/blobcheck.py then
+ * fills total_size and checksum).  Built with -DSCHED_BUILTIN_OPS=NAME (the
+ * kernel's fallback copy, host tests) it defines a struct sched_policy_desc
+ * called NAME instead.
  */
+#ifdef SCHED_BUILTIN_OPS
+#define SCHED_POLICY(pname, pflags, f_init, f_add, f_fetch, f_yield, f_wake, \
+                     f_remove, f_top, f_tick)                                 \
+    const struct sched_policy_desc SCHED_BUILTIN_OPS = {                      \
+        pname, pflags,                                                        \
+        { f_init, f_add, f_fetch, f_yield, f_wake, f_remove, f_top, f_tick }, \
+    }
+#else
 #define SCHED_POLICY(pname, pflags, f_init, f_add, f_fetch, f_yield, f_wake, \
                      f_remove, f_top, f_tick)                                 \
     __attribute__((section(".sched_header"), used))                           \
@@ -212,5 +237,6 @@ _Static_assert(__builtin_offsetof(struct sched_blob_header, reserved) == 104, "r
             (uint64_t)(uintptr_t)f_top, (uint64_t)(uintptr_t)f_tick,          \
         },                                                                    \
     }
+#endif
 
 #endif

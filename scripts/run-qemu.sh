@@ -9,17 +9,20 @@
 #     --append "ARGS"    kernel command line
 #     --initrd FILE      initial ramdisk (cpio)
 #     --blob FILE@ADDR   load FILE at physical ADDR (generic loader)
+#     --sched-blob FILE  boot with the scheduling-policy blob FILE: QEMU loads
+#                        it at SCHED_BLOB_PA and sched_blob= tells the kernel
 #     --icount           -icount shift=0: one instruction = one ns, deterministic
 #     --debug            start halted with a gdb stub on :1234 (or $GDB_PORT)
 #     --plain            serial on stdio without the QEMU monitor (for tests)
 #     --dry-run          print the command instead of running it
 set -euo pipefail
 
-SMP=4 MEM=256M APPEND= INITRD= KERNEL= DEBUG=0 PLAIN=0 ICOUNT=0 DRY=0
+SMP=4 MEM=256M APPEND= SCHED_APPEND= INITRD= KERNEL= DEBUG=0 PLAIN=0 ICOUNT=0 DRY=0
 BLOBS=()
+SCHED_BLOB_PA=0x80800000    # 8 MiB into RAM: above the kernel, below the initrd
 FIRMWARE=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "run-qemu: $*" >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
@@ -30,6 +33,10 @@ while [ $# -gt 0 ]; do
         --initrd) INITRD=${2:?}; shift ;;
         --kernel) KERNEL=${2:?}; shift ;;
         --blob) BLOBS+=("${2:?}"); shift ;;
+        --sched-blob)
+            [ -f "${2:?}" ] || die "no scheduling-policy blob at '$2'"
+            BLOBS+=("$2@$SCHED_BLOB_PA")
+            SCHED_APPEND="sched_blob=$SCHED_BLOB_PA"; shift ;;
         --icount) ICOUNT=1 ;;
         --debug) DEBUG=1 ;;
         --plain) PLAIN=1 ;;
@@ -45,6 +52,8 @@ done
 [[ "$SMP" =~ ^[1-8]$ ]] || die "--smp must be 1..8, not '$SMP'"
 [ -f "$FIRMWARE" ] || die "OpenSBI firmware missing at $FIRMWARE (run make deps)"
 
+APPEND="$APPEND${SCHED_APPEND:+ $SCHED_APPEND}"
+APPEND="${APPEND# }"
 cmd=(qemu-system-riscv64 -machine virt -cpu rv64 -smp "$SMP" -m "$MEM"
      -bios "$FIRMWARE" -kernel "$KERNEL" -no-reboot)
 [ -n "$APPEND" ] && cmd+=(-append "$APPEND")

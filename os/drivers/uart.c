@@ -27,7 +27,11 @@ void uart_init(void)
     UART[0] = 3;
     UART[1] = 0;
     UART[LCR] = LCR_8N1;
+    /* Turning the FIFO on empties it: keep a byte typed before boot. */
+    int early = UART[LSR] & LSR_DATA_READY ? UART[RBR] : -1;
     UART[FCR] = FCR_ENABLE;
+    if (early >= 0)
+        console_input((char)early);
     UART[IER] = IER_RX_AVAILABLE;
 }
 

@@ -8,7 +8,9 @@ static const char *cmdline = "";
  * typo does not pass silently. */
 static const char *const known_keys[] = {
     "ktest",      /* kernel self-tests: all, list, or names separated by ',' */
-    "sched",      /* scheduling policy */
+    "sched",      /* scheduling policy: heap, bitmap, multiqueue, fifo */
+    "sched_blob", /* physical address of an external policy blob */
+    "sched_watchdog", /* ms a runnable thread may starve (0: no watchdog) */
     "timer",      /* timer=sbi: program the timer through SBI even with Sstc */
 };
 
@@ -86,6 +88,38 @@ bool bootarg_copy(const char *key, char *buf, size_t size)
     }
     memcpy(buf, a.value, a.value_len);
     buf[a.value_len] = '\0';
+    return true;
+}
+
+bool bootarg_u64(const char *key, uint64_t *out)
+{
+    struct bootarg a;
+    if (!bootarg_find(key, &a))
+        return false;
+    const char *p = a.value, *end = a.value + a.value_len;
+    unsigned base = 10;
+    if (end - p > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+        base = 16;
+        p += 2;
+    }
+    uint64_t v = 0;
+    bool ok = p < end;
+    for (; ok && p < end; p++) {
+        char c = *p;
+        unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0') :
+                     c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10) :
+                     c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10) : 99;
+        if (d >= base || v > (UINT64_MAX - d) / base)
+            ok = false;
+        else
+            v = v * base + d;
+    }
+    if (!ok) {
+        kprintf("bootargs: '%s=%.*s' is not a number; ignored\n", key,
+                (int)a.value_len, a.value);
+        return false;
+    }
+    *out = v;
     return true;
 }
 

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct bootarg {
     const char *key;   size_t key_len;
@@ -26,6 +27,9 @@ bool bootarg_find(const char *key, struct bootarg *out);
 /* Copies the value of `key` into buf; false if absent, or (with a message
  * naming the option) if it does not fit. */
 bool bootarg_copy(const char *key, char *buf, size_t size);
+/* The value of `key` as a number (decimal, or hex with 0x); false if
+ * absent or not a number (with a message naming the option). */
+bool bootarg_u64(const char *key, uint64_t *out);
 /* True if `key` is present and its value, compared whole, is `value`. */
 bool bootarg_is(const char *key, const char *value);
 /* Warns about every option no part of the kernel knows. */

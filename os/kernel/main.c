@@ -46,6 +46,10 @@ static void memory_init(void)
     add_reserved(res, &nres, RAM_PA, VA2PA(_kernel_end));
     add_reserved(res, &nres, bootinfo.dtb_pa, bootinfo.dtb_pa + bootinfo.dtb_size);
     add_reserved(res, &nres, bootinfo.initrd_start, bootinfo.initrd_end);
+    /* A policy blob loaded by QEMU must survive until the scheduler reads it. */
+    uint64_t blob_pa;
+    if (bootarg_u64("sched_blob", &blob_pa) && blob_pa % PAGE_SIZE == 0)
+        add_reserved(res, &nres, blob_pa, blob_pa + SHARED_CODE_PAGES * PAGE_SIZE);
     frame_init(bootinfo.ram, bootinfo.nram, res, nres);
 }
 

@@ -2,6 +2,7 @@
  * exit, join. */
 #include "proc/proc.h"
 #include "sched/sched.h"
+#include "sched/policy.h"
 #include "mm/frame.h"
 #include "mm/kmalloc.h"
 #include "mm/uvm.h"
@@ -29,8 +30,11 @@ static void thread_first_run(void)
     trap_return(thread_current()->tf);
 }
 
-static struct thread *thread_alloc(struct proc *p, int priority)
+/* A new thread, not yet runnable; NULL with *err = -ENOMEM, or -EAGAIN
+ * when the scheduler's task table is full. */
+static struct thread *thread_alloc(struct proc *p, int priority, int *err)
 {
+    *err = -ENOMEM;
     struct thread *t = kmalloc(sizeof(*t));
     if (!t)
         return NULL;
@@ -49,12 +53,19 @@ static struct thread *thread_alloc(struct proc *p, int priority)
     t->hart = (int)this_hartid();
     list_init(&t->wait_node);
     list_init(&t->timer_node);
-    list_init(&t->run_node);
     list_init(&t->proc_node);
     spin_lock(&sched_lock);
-    t->tid = next_tid++;
-    nthreads++;
+    *err = policy_attach(t);
+    if (!*err) {
+        t->tid = next_tid++;
+        nthreads++;
+    }
     spin_unlock(&sched_lock);
+    if (*err) {
+        frame_free_contig(t->kstack, KSTACK_SIZE / PAGE_SIZE);
+        kfree(t);
+        return NULL;
+    }
     return t;
 }
 
@@ -62,6 +73,7 @@ void thread_free(struct thread *t)
 {
     frame_free_contig(t->kstack, KSTACK_SIZE / PAGE_SIZE);
     spin_lock(&sched_lock);
+    policy_detach(t);
     nthreads--;
     spin_unlock(&sched_lock);
     kfree(t);
@@ -96,11 +108,9 @@ static int take_stack_slot(struct proc *p)
 struct thread *thread_create_user(struct proc *p, uint64_t pc, uint64_t a0,
                                   uint64_t a1, int priority, int *err)
 {
-    struct thread *t = thread_alloc(p, priority);
-    if (!t) {
-        *err = -ENOMEM;
+    struct thread *t = thread_alloc(p, priority, err);
+    if (!t)
         return NULL;
-    }
     spin_lock(&p->lock);
     int slot = p->killed ? -EINTR : take_stack_slot(p);
     if (slot < 0) {

@@ -49,7 +49,9 @@ struct thread {
     int wake_reason;             /* 0, -ETIMEDOUT or -EINTR */
     uint64_t futex_key;          /* user address it waits on (futex) */
 
-    struct list_node run_node;   /* link in the run queue (policy's) */
+    int task;                    /* its record in the kernel's task table, -1 none */
+    bool queued;                 /* handed to the policy, not fetched yet */
+    uint64_t queued_since;       /* when (ns), for the starvation watchdog */
     struct list_node proc_node;  /* link in its process's thread list */
 
     int stack_slot;              /* which user stack region it owns */

@@ -1,25 +1,46 @@
 /*
- * The scheduling policy, as the kernel's scheduler core sees it: a ready
- * queue it can add to, pick from and remove from.  Every call is made with
- * sched_lock held and interrupts off.
+ * The scheduling policy as the scheduler core sees it: the active policy
+ * (a blob from sched_impls/, or the built-in fallback) behind checks.
  *
- * This is the built-in policy (strict priority, FIFO by age among equals);
- * the plug-in scheduler ABI (sched_abi/) replaces it with blobs.
+ * Every thread that can be scheduled owns a record in the kernel's task
+ * table (SCHED_MAX_TASKS of them); the policy sees only indices into it.
+ * Every call is made with sched_lock held and interrupts off.  Whatever the
+ * policy answers is checked against what the kernel knows; a policy that
+ * breaks the contract (returns a task that is not queued, loses one, lets
+ * one starve) is reported and replaced by the built-in heap policy.
  */
 #ifndef SCHED_POLICY_H
 #define SCHED_POLICY_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include "proc/thread.h"
 
+/* Why a thread is handed to the policy (which operation is called). */
+enum policy_enqueue_reason {
+    ENQUEUE_NEW,       /* add: created, or its priority changed */
+    ENQUEUE_WAKE,      /* wake: was blocked */
+    ENQUEUE_YIELD,     /* yield: gave the hart up, or was preempted */
+};
+
+/* Picks the policy from the command line, installs and initializes it. */
 void policy_init(void);
 const char *policy_name(void);
-/* Makes a runnable thread eligible to run. */
-void policy_add(struct thread *t, int hart);
+uint32_t policy_flags(void);
+
+/* A task record for t, or -EAGAIN if the table is full. */
+int policy_attach(struct thread *t);
+void policy_detach(struct thread *t);
+
+void policy_enqueue(struct thread *t, int hart, enum policy_enqueue_reason why);
 /* Removes and returns the thread `hart` should run next, or NULL. */
 struct thread *policy_fetch(int hart);
-/* Takes a queued thread out (priority change, kill). */
+/* Takes a queued thread out. */
 void policy_remove(struct thread *t);
-/* Priority of the best queued thread for `hart`, 0 if none. */
+/* Priority of the thread fetch(hart) would return, 0 if none. */
 int policy_top_priority(int hart);
+/* Timer tick on `hart` while `running` runs (NULL: idle).  True if the
+ * policy asks for a reschedule.  Also runs the starvation watchdog. */
+bool policy_tick(int hart, struct thread *running);
 
 #endif

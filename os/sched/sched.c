@@ -35,7 +35,7 @@ void sched_init_this_hart(void)
     idle->hart = (int)c->hartid;
     list_init(&idle->wait_node);
     list_init(&idle->timer_node);
-    list_init(&idle->run_node);
+    idle->task = -1;
     c->idle = c->current = idle;
     loaded_satp[c->hartid] = csr_read(satp);
 }
@@ -73,13 +73,18 @@ static void nudge_a_hart(struct thread *t)
         ipi_send(best->hartid, IPI_WAKE);
 }
 
-void sched_make_runnable(struct thread *t)
+static void make_runnable(struct thread *t, enum policy_enqueue_reason why)
 {
     KASSERT(spin_holding(&sched_lock));
     t->state = THREAD_RUNNABLE;
     t->age = ++next_age;
-    policy_add(t, t->hart);
+    policy_enqueue(t, (int)this_hartid(), why);
     nudge_a_hart(t);
+}
+
+void sched_make_runnable(struct thread *t)
+{
+    make_runnable(t, ENQUEUE_NEW);
 }
 
 static void deadline_insert(struct thread *t)
@@ -106,7 +111,7 @@ void sched_wake(struct thread *t, int reason)
     t->waiting_on = NULL;
     t->wake_at = 0;
     t->wake_reason = reason;
-    sched_make_runnable(t);
+    make_runnable(t, ENQUEUE_WAKE);
 }
 
 static void check_stack_canary(struct thread *t)
@@ -172,7 +177,7 @@ void sched_yield(void)
     if (!is_idle(t)) {
         t->state = THREAD_RUNNABLE;
         t->age = ++next_age;
-        policy_add(t, (int)this_hartid());
+        policy_enqueue(t, (int)this_hartid(), ENQUEUE_YIELD);
     }
     schedule();
     spin_unlock(&sched_lock);
@@ -182,10 +187,10 @@ void sched_set_priority(struct thread *t, int priority)
 {
     spin_lock(&sched_lock);
     int old = t->priority;
-    if (t->state == THREAD_RUNNABLE) {
+    if (t->queued) {
         policy_remove(t);
         t->priority = priority;
-        policy_add(t, t->hart);
+        policy_enqueue(t, (int)this_hartid(), ENQUEUE_NEW);
         nudge_a_hart(t);
     } else {
         t->priority = priority;
@@ -265,6 +270,8 @@ void sched_tick(void)
         sched_wake(t, -ETIMEDOUT);
     }
     struct thread *cur = c->current;
+    if (policy_tick((int)c->hartid, is_idle(cur) ? NULL : cur))
+        c->need_resched = true;
     int top = policy_top_priority((int)c->hartid);
     if (is_idle(cur)) {
         if (top)

@@ -1,0 +1,26 @@
+/* The policy blobs built from sched_impls/, embedded in the kernel image so
+ * that sched=NAME can pick one.  (An external blob comes from QEMU's loader
+ * instead: sched_blob=ADDR.)  Each is 8-byte aligned so its header can be
+ * read in place. */
+    .section .rodata
+    .balign 8
+    .globl embedded_blobs
+embedded_blobs:
+    .quad heap_start, heap_end
+    .quad bitmap_start, bitmap_end
+    .quad multiqueue_start, multiqueue_end
+    .quad fifo_start, fifo_end
+    .quad 0, 0
+
+    .balign 8
+heap_start:       .incbin "build/sched/heap.bin"
+heap_end:
+    .balign 8
+bitmap_start:     .incbin "build/sched/bitmap.bin"
+bitmap_end:
+    .balign 8
+multiqueue_start: .incbin "build/sched/multiqueue.bin"
+multiqueue_end:
+    .balign 8
+fifo_start:       .incbin "build/sched/fifo.bin"
+fifo_end:

@@ -1,0 +1,308 @@
+#include "sched/policy.h"
+#include "sched/blob.h"
+#include "sched/sched.h"
+#include "proc/proc.h"
+#include "kernel/bootargs.h"
+#include "kernel/bootinfo.h"
+#include "kernel/cpu.h"
+#include "kernel/panic.h"
+#include "kernel/printf.h"
+#include "mm/frame.h"
+#include "mm/vm.h"
+#include "lib/string.h"
+#include "trap/timer.h"
+#include "uapi/errno.h"
+#include "memlayout.h"
+#include <stdarg.h>
+
+extern const struct sched_policy_desc sched_builtin_heap;
+
+static struct {
+    char name[SCHED_NAME_LEN];
+    uint32_t flags;
+    struct sched_ops ops;
+    bool from_blob;
+} active;
+
+/* The kernel's task table and queue live in their own pages between
+ * unmapped guard pages (KSCHED_BASE): a policy indexing past the table
+ * faults instead of writing over the kernel. */
+#define QUEUE_VA  (KSCHED_BASE + PAGE_SIZE)
+#define TASKS_VA  (KSCHED_BASE + 3 * PAGE_SIZE)
+#define TASK_PAGES (SCHED_MAX_TASKS * sizeof(TaskSched) / PAGE_SIZE)
+
+static struct sched_ctx ctx;
+static struct thread *owner[SCHED_MAX_TASKS];   /* thread of each record */
+static uint32_t nqueued;
+static uint64_t watchdog_ns = 5000ULL * 1000 * 1000;
+
+static void map_state_pages(void)
+{
+    uint64_t pages[1 + TASK_PAGES];
+    for (size_t i = 0; i < 1 + TASK_PAGES; i++) {
+        void *f = frame_alloc();
+        if (!f)
+            panic("sched: no memory for the task table");
+        pages[i] = VA2PA(f);
+    }
+    int err = vm_map(kernel_pagetable, QUEUE_VA, pages[0], PAGE_SIZE, PTE_R | PTE_W | PTE_G, 0);
+    for (size_t i = 0; !err && i < TASK_PAGES; i++)
+        err = vm_map(kernel_pagetable, TASKS_VA + i * PAGE_SIZE, pages[1 + i], PAGE_SIZE,
+                     PTE_R | PTE_W | PTE_G, 0);
+    if (err)
+        panic("sched: cannot map the task table");
+    ctx.queue = (struct sched_queue *)QUEUE_VA;
+    ctx.tasks = (TaskSched *)TASKS_VA;
+    ctx.ntasks = SCHED_MAX_TASKS;
+}
+
+static void use_builtin(void)
+{
+    strlcpy(active.name, sched_builtin_heap.name, sizeof(active.name));
+    active.flags = sched_builtin_heap.flags;
+    active.ops = sched_builtin_heap.ops;
+    active.from_blob = false;
+}
+
+static void use_blob(const struct sched_blob_header *h, const char *where)
+{
+    blob_install(h, &active.ops);
+    memcpy(active.name, h->name, sizeof(active.name));
+    active.flags = h->flags;
+    active.from_blob = true;
+    kprintf("sched: policy '%s' (%s, %u bytes, ABI %u.%u) at %p\n", active.name,
+            where, h->total_size, h->abi_major, h->abi_minor, (void *)SHARED_KALIAS);
+}
+
+/* A page-aligned blob-sized region of RAM (QEMU's loader put it there). */
+static bool blob_region_ok(uint64_t pa)
+{
+    if (pa % PAGE_SIZE)
+        return false;
+    for (int i = 0; i < bootinfo.nram; i++)
+        if (pa >= bootinfo.ram[i].start && pa + SCHED_BLOB_MAX <= bootinfo.ram[i].end)
+            return true;
+    return false;
+}
+
+/* The blob the command line asks for, or NULL (with a message) for the
+ * default. */
+static const struct sched_blob_header *choose_blob(const char **where)
+{
+    char why[96];
+    struct bootarg arg;
+    uint64_t pa;
+    if (bootarg_find("sched_blob", &arg)) {
+        *where = "external blob";
+        if (!bootarg_u64("sched_blob", &pa) || !blob_region_ok(pa)) {
+            kprintf("sched: sched_blob=%.*s is not a usable RAM address; using the default\n",
+                    (int)arg.value_len, arg.value);
+            return NULL;
+        }
+        const void *blob = PA2VA(pa);
+        if (!blob_validate(blob, SCHED_BLOB_MAX, why, sizeof(why))) {
+            kprintf("sched: blob at 0x%lx refused: %s; using the default\n", pa, why);
+            return NULL;
+        }
+        return blob;
+    }
+    *where = "built-in blob";
+    if (bootarg_find("sched", &arg)) {
+        const struct sched_blob_header *h = blob_find_embedded(arg.value, arg.value_len);
+        if (h && blob_validate(h, SCHED_BLOB_MAX, why, sizeof(why)))
+            return h;
+        char names[64];
+        blob_list_embedded(names, sizeof(names));
+        kprintf("sched: unknown policy '%.*s' (there are: %s); using the default\n",
+                (int)arg.value_len, arg.value, names);
+    }
+    return NULL;
+}
+
+void policy_init(void)
+{
+    uint64_t ms;
+    if (bootarg_u64("sched_watchdog", &ms))
+        watchdog_ns = ms * 1000000ULL;
+    map_state_pages();
+    ctx.nharts = MAX_HARTS;
+    const char *where = "built-in blob";
+    const struct sched_blob_header *h = choose_blob(&where);
+    if (!h) {
+        where = "built-in blob";
+        h = blob_find_embedded("heap", 4);
+    }
+    if (h)
+        use_blob(h, where);
+    else
+        use_builtin();
+    active.ops.init(&ctx);
+}
+
+const char *policy_name(void) { return active.name; }
+uint32_t policy_flags(void) { return active.flags; }
+
+int policy_attach(struct thread *t)
+{
+    KASSERT(spin_holding(&sched_lock));
+    for (uint32_t i = 0; i < SCHED_MAX_TASKS; i++)
+        if (!owner[i]) {
+            owner[i] = t;
+            t->task = (int)i;
+            memset(&ctx.tasks[i], 0, sizeof(TaskSched));
+            ctx.tasks[i].id = i;
+            ctx.tasks[i].state = TASK_BLOCKED;
+            return 0;
+        }
+    return -EAGAIN;
+}
+
+void policy_detach(struct thread *t)
+{
+    KASSERT(spin_holding(&sched_lock));
+    KASSERT(!t->queued);
+    owner[t->task] = NULL;
+    ctx.tasks[t->task].state = TASK_FREE;
+    t->task = -1;
+}
+
+/* ---- when the policy breaks the contract ---- */
+
+static void fill_record(struct thread *t, int hart)
+{
+    TaskSched *r = &ctx.tasks[t->task];
+    r->id = (uint32_t)t->task;
+    r->prio = (uint8_t)t->priority;
+    r->state = TASK_READY;
+    r->hart = (uint8_t)hart;
+    r->age = t->age;
+    r->tid = (uint32_t)t->tid;
+    r->pid = t->proc ? (uint32_t)t->proc->pid : 0;
+}
+
+static void fall_back(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void fall_back(const char *fmt, ...)
+{
+    char what[128];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    if (!active.from_blob)
+        panic("sched: the built-in policy broke its contract: %s", what);
+    kprintf("sched: policy '%s' misbehaved: %s; switching to the built-in '%s'\n",
+            active.name, what, sched_builtin_heap.name);
+    use_builtin();
+    /* Rebuild the queue from what the kernel knows is runnable. */
+    memset(ctx.queue, 0, sizeof(*ctx.queue));
+    active.ops.init(&ctx);
+    for (uint32_t i = 0; i < SCHED_MAX_TASKS; i++)
+        if (owner[i] && owner[i]->queued) {
+            fill_record(owner[i], owner[i]->hart);
+            active.ops.add(&ctx, (uint32_t)owner[i]->hart, i);
+        }
+}
+
+/* ---- the operations, checked ---- */
+
+void policy_enqueue(struct thread *t, int hart, enum policy_enqueue_reason why)
+{
+    KASSERT(spin_holding(&sched_lock) && !t->queued && t->task >= 0);
+    fill_record(t, t->hart);
+    t->queued = true;
+    t->queued_since = timer_now_ns();
+    nqueued++;
+    uint32_t task = (uint32_t)t->task;
+    if (why == ENQUEUE_WAKE)
+        active.ops.wake(&ctx, (uint32_t)hart, task);
+    else if (why == ENQUEUE_YIELD)
+        active.ops.yield(&ctx, (uint32_t)hart, task);
+    else
+        active.ops.add(&ctx, (uint32_t)hart, task);
+}
+
+struct thread *policy_fetch(int hart)
+{
+    for (;;) {
+        uint32_t task = active.ops.fetch(&ctx, (uint32_t)hart);
+        if (task == SCHED_NONE) {
+            if (nqueued == 0)
+                return NULL;
+            fall_back("fetch on hart %d found nothing while %u tasks were queued "
+                      "(a task was lost)", hart, nqueued);
+            continue;
+        }
+        struct thread *t = task < SCHED_MAX_TASKS ? owner[task] : NULL;
+        if (!t || !t->queued || t->state != THREAD_RUNNABLE) {
+            fall_back("fetch on hart %d returned task %u, which is not in the queue",
+                      hart, task);
+            continue;
+        }
+        t->queued = false;
+        nqueued--;
+        ctx.tasks[task].state = TASK_RUNNING;
+        ctx.tasks[task].switches++;
+        return t;
+    }
+}
+
+void policy_remove(struct thread *t)
+{
+    KASSERT(t->queued);
+    active.ops.remove(&ctx, (uint32_t)t->hart, (uint32_t)t->task);
+    t->queued = false;
+    nqueued--;
+    ctx.tasks[t->task].state = TASK_BLOCKED;
+}
+
+int policy_top_priority(int hart)
+{
+    for (;;) {
+        uint32_t prio = active.ops.top_priority(&ctx, (uint32_t)hart);
+        if (prio > SCHED_PRIO_MAX)
+            fall_back("top_priority returned %u, not a priority", prio);
+        else if (prio == 0 && nqueued > 0)
+            fall_back("top_priority on hart %d says nothing is queued, but %u tasks are",
+                      hart, nqueued);
+        else if (prio != 0 && nqueued == 0)
+            fall_back("top_priority returned %u with nothing queued", prio);
+        else
+            return (int)prio;
+    }
+}
+
+/* A queued thread that has waited longer than the watchdog allows while
+ * some hart runs something no more urgent (or nothing) is starved. */
+static void watchdog(void)
+{
+    uint64_t now = timer_now_ns();
+    for (uint32_t i = 0; i < SCHED_MAX_TASKS; i++) {
+        struct thread *t = owner[i];
+        if (!t || !t->queued || now - t->queued_since < watchdog_ns)
+            continue;
+        for (uint64_t k = 0; k < hart_count; k++) {
+            struct cpu *c = &cpus[hart_ids[k]];
+            if (!c->online || !c->current)
+                continue;
+            int running = c->current->proc ? c->current->priority : 0;
+            if (running <= t->priority) {
+                fall_back("thread %d (priority %d) has waited %lu ms while hart %lu "
+                          "ran priority %d", t->tid, t->priority,
+                          (now - t->queued_since) / 1000000, c->hartid, running);
+                return;
+            }
+        }
+    }
+}
+
+bool policy_tick(int hart, struct thread *running)
+{
+    uint32_t task = running && running->task >= 0 ? (uint32_t)running->task : SCHED_NONE;
+    bool resched = active.ops.tick(&ctx, (uint32_t)hart, task) != 0;
+    /* One hart is enough to watch, ten times a second. */
+    if ((uint64_t)hart == boot_hartid && watchdog_ns &&
+        this_cpu()->timer_ticks % 10 == 0)
+        watchdog();
+    return resched;
+}

@@ -1,0 +1,93 @@
+/*
+ * fifo: the smallest correct policy, and the lab's starting point.
+ *
+ * One queue for everything, in arrival order: add appends at the tail,
+ * fetch takes the head.  Priorities are ignored, so this is plain round
+ * robin (the kernel preempts a task when its time slice is over).  A
+ * student's first exercise: make fetch honour priorities.
+ *
+ * Where the state lives (a policy keeps none of its own):
+ *   queue->word[0]       index of the first task, SCHED_NONE if empty
+ *   queue->word[1]       index of the last task
+ *   tasks[i].link[0]     the task after task i
+ */
+#include "sched_abi.h"
+
+#define HEAD(c) ((c)->queue->word[0])
+#define TAIL(c) ((c)->queue->word[1])
+#define NEXT(c, i) ((c)->tasks[i].link[0])
+
+static void fifo_init(const struct sched_ctx *c)
+{
+    HEAD(c) = SCHED_NONE;
+    TAIL(c) = SCHED_NONE;
+}
+
+static void fifo_add(const struct sched_ctx *c, uint32_t hart, uint32_t task)
+{
+    (void)hart;
+    NEXT(c, task) = SCHED_NONE;
+    if (HEAD(c) == SCHED_NONE)
+        HEAD(c) = task;
+    else
+        NEXT(c, TAIL(c)) = task;
+    TAIL(c) = task;
+}
+
+static uint32_t fifo_fetch(const struct sched_ctx *c, uint32_t hart)
+{
+    (void)hart;
+    uint32_t task = HEAD(c);
+    if (task != SCHED_NONE) {
+        HEAD(c) = NEXT(c, task);
+        if (HEAD(c) == SCHED_NONE)
+            TAIL(c) = SCHED_NONE;
+    }
+    return task;
+}
+
+/* Yielding and waking both just join the back of the line. */
+static void fifo_yield(const struct sched_ctx *c, uint32_t hart, uint32_t task)
+{
+    fifo_add(c, hart, task);
+}
+
+static void fifo_wake(const struct sched_ctx *c, uint32_t hart, uint32_t task)
+{
+    fifo_add(c, hart, task);
+}
+
+/* Unlinking from a singly-linked list: walk to the task's predecessor. */
+static void fifo_remove(const struct sched_ctx *c, uint32_t hart, uint32_t task)
+{
+    (void)hart;
+    uint32_t prev = SCHED_NONE;
+    for (uint32_t i = HEAD(c); i != SCHED_NONE; prev = i, i = NEXT(c, i)) {
+        if (i != task)
+            continue;
+        if (prev == SCHED_NONE)
+            HEAD(c) = NEXT(c, i);
+        else
+            NEXT(c, prev) = NEXT(c, i);
+        if (TAIL(c) == task)
+            TAIL(c) = prev;
+        return;
+    }
+}
+
+/* What fetch would return: the head's priority. */
+static uint32_t fifo_top_priority(const struct sched_ctx *c, uint32_t hart)
+{
+    (void)hart;
+    return HEAD(c) == SCHED_NONE ? 0 : c->tasks[HEAD(c)].prio;
+}
+
+/* No accounting of its own: the kernel's time slice does the rotating. */
+static uint32_t fifo_tick(const struct sched_ctx *c, uint32_t hart, uint32_t task)
+{
+    (void)c; (void)hart; (void)task;
+    return 0;
+}
+
+SCHED_POLICY("fifo", 0, fifo_init, fifo_add, fifo_fetch, fifo_yield, fifo_wake,
+             fifo_remove, fifo_top_priority, fifo_tick);

@@ -1,0 +1,129 @@
+/*
+ * heap: a binary max-heap of ready tasks (the seed's TaskManager), the
+ * default policy.  The most urgent task is at the root: highest priority
+ * first, and among equal priorities the oldest (smallest age) first, so
+ * equal tasks take turns in FIFO order.  add, fetch and remove are
+ * O(log n); top_priority is O(1).
+ *
+ * State:
+ *   queue->word[0]         number of tasks in the heap
+ *   queue->word[1 + k]     the task at heap position k (root: k = 0;
+ *                          children of k: 2k+1 and 2k+2)
+ *   tasks[i].policy[0]     the heap position of task i (for remove)
+ */
+#include "sched_abi.h"
+
+#define COUNT(c)     ((c)->queue->word[0])
+#define AT(c, k)     ((c)->queue->word[1 + (k)])
+#define POS(c, i)    ((c)->tasks[i].policy[0])
+
+/* Must task a run before task b? */
+static int before(const struct sched_ctx *c, uint32_t a, uint32_t b)
+{
+    const TaskSched *ta = &c->tasks[a], *tb = &c->tasks[b];
+    if (ta->prio != tb->prio)
+        return ta->prio > tb->prio;
+    return ta->age < tb->age;
+}
+
+static void put(const struct sched_ctx *c, uint32_t k, uint32_t task)
+{
+    AT(c, k) = task;
+    POS(c, task) = k;
+}
+
+static void sift_up(const struct sched_ctx *c, uint32_t k)
+{
+    uint32_t task = AT(c, k);
+    while (k > 0) {
+        uint32_t parent = (k - 1) / 2;
+        if (!before(c, task, AT(c, parent)))
+            break;
+        put(c, k, AT(c, parent));
+        k = parent;
+    }
+    put(c, k, task);
+}
+
+static void sift_down(const struct sched_ctx *c, uint32_t k)
+{
+    uint32_t n = COUNT(c), task = AT(c, k);
+    for (;;) {
+        uint32_t child = 2 * k + 1;
+        if (child >= n)
+            break;
+        if (child + 1 < n && before(c, AT(c, child + 1), AT(c, child)))
+            child++;
+        if (!before(c, AT(c, child), task))
+            break;
+        put(c, k, AT(c, child));
+        k = child;
+    }
+    put(c, k, task);
+}
+
+static void heap_init(const struct sched_ctx *c)
+{
+    COUNT(c) = 0;
+}
+
+static void heap_add(const struct sched_ctx *c, uint32_t hart, uint32_t task)
+{
+    (void)hart;
+    uint32_t k = COUNT(c)++;
+    put(c, k, task);
+    sift_up(c, k);
+}
+
+static uint32_t heap_fetch(const struct sched_ctx *c, uint32_t hart)
+{
+    (void)hart;
+    if (COUNT(c) == 0)
+        return SCHED_NONE;
+    uint32_t top = AT(c, 0);
+    uint32_t last = AT(c, --COUNT(c));
+    if (COUNT(c) > 0) {
+        put(c, 0, last);
+        sift_down(c, 0);
+    }
+    return top;
+}
+
+static void heap_yield(const struct sched_ctx *c, uint32_t hart, uint32_t task)
+{
+    heap_add(c, hart, task);
+}
+
+static void heap_wake(const struct sched_ctx *c, uint32_t hart, uint32_t task)
+{
+    heap_add(c, hart, task);
+}
+
+/* Move the last task into the hole, then restore the heap order around it
+ * (it may need to go either way). */
+static void heap_remove(const struct sched_ctx *c, uint32_t hart, uint32_t task)
+{
+    (void)hart;
+    uint32_t k = POS(c, task);
+    uint32_t last = AT(c, --COUNT(c));
+    if (k == COUNT(c))
+        return;
+    put(c, k, last);
+    sift_up(c, k);
+    sift_down(c, POS(c, last));
+}
+
+static uint32_t heap_top_priority(const struct sched_ctx *c, uint32_t hart)
+{
+    (void)hart;
+    return COUNT(c) ? c->tasks[AT(c, 0)].prio : 0;
+}
+
+static uint32_t heap_tick(const struct sched_ctx *c, uint32_t hart, uint32_t task)
+{
+    (void)c; (void)hart; (void)task;
+    return 0;
+}
+
+SCHED_POLICY("heap", SCHED_FLAG_PRIORITY, heap_init, heap_add, heap_fetch,
+             heap_yield, heap_wake, heap_remove, heap_top_priority, heap_tick);

@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""Checks a scheduling-policy blob against the rules of the scheduler ABI
+and turns the linked ELF into the flat binary the kernel loads.
+
+    scripts/blobcheck.py POLICY.elf -o POLICY.bin   check, then write the blob
+    scripts/blobcheck.py --verify POLICY.bin        check a finished blob
+
+The rules (sched_abi/README.md explains why):
+  - freestanding: no undefined symbols (no calls out, no libc);
+  - no writable globals: .data, .bss and .got are empty;
+  - position-independent: no absolute relocation outside the header (the
+    ELF is linked with --emit-relocs so they can be seen);
+  - the header comes first, at offset 0, and is well formed: magic, ABI
+    version, sizes, a NUL-terminated name, known flags, zero reserved
+    fields, every operation inside the code.
+Writing the blob fills in total_size and the checksum (FNV-1a of the whole
+blob with the checksum field taken as zero).  Exit status 0 if the blob
+passes; otherwise each broken rule is printed and the status is 1.
+"""
+import argparse
+import struct
+import sys
+
+MAGIC = 0x4C504853
+ABI_MAJOR, ABI_MINOR = 1, 0
+HEADER = struct.Struct("<IHHII16sII8Q6I")
+HEADER_SIZE = 128
+BLOB_MAX = 16 * 4096
+OP_NAMES = ["init", "add", "fetch", "yield", "wake", "remove", "top_priority", "tick"]
+FLAGS_KNOWN = 0x3
+
+SHF_WRITE, SHF_ALLOC, SHF_EXECINSTR = 0x1, 0x2, 0x4
+SHT_SYMTAB, SHT_RELA = 2, 4
+# Relocations that encode an absolute address (position-dependent).
+ABSOLUTE_RELOCS = {1: "R_RISCV_32", 2: "R_RISCV_64", 26: "R_RISCV_HI20",
+                   27: "R_RISCV_LO12_I", 28: "R_RISCV_LO12_S"}
+
+assert HEADER.size == HEADER_SIZE
+
+
+def fnv1a(data):
+    h = 0x811C9DC5
+    for b in data:
+        h = ((h ^ b) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def checksum(blob):
+    blob = bytearray(blob)
+    blob[36:40] = b"\0\0\0\0"
+    return fnv1a(blob)
+
+
+class Elf:
+    def __init__(self, data):
+        self.data = data
+        if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
+            raise ValueError("not a 64-bit little-endian ELF file")
+        (self.type, self.machine, _, self.entry, _, shoff, _, _, _, _,
+         shentsize, shnum, shstrndx) = struct.unpack_from("<HHIQQQIHHHHHH", data, 16)
+        self.sections = []
+        for i in range(shnum):
+            f = struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize)
+            self.sections.append(dict(name_off=f[0], type=f[1], flags=f[2], addr=f[3],
+                                      offset=f[4], size=f[5], link=f[6], info=f[7],
+                                      entsize=f[9]))
+        names = self.sections[shstrndx]
+        for s in self.sections:
+            s["name"] = self.cstr(names["offset"] + s["name_off"])
+
+    def cstr(self, off):
+        end = self.data.index(b"\0", off)
+        return self.data[off:end].decode(errors="replace")
+
+    def section(self, name):
+        return next((s for s in self.sections if s["name"] == name), None)
+
+    def symbols(self):
+        for s in self.sections:
+            if s["type"] != SHT_SYMTAB:
+                continue
+            strtab = self.sections[s["link"]]
+            for i in range(s["size"] // 24):
+                name_off, info, _, shndx, value, size = struct.unpack_from(
+                    "<IBBHQQ", self.data, s["offset"] + 24 * i)
+                yield self.cstr(strtab["offset"] + name_off), info, shndx, value
+
+    def relocations(self):
+        for s in self.sections:
+            if s["type"] != SHT_RELA:
+                continue
+            target = self.sections[s["info"]]["name"] if s["info"] else "?"
+            for i in range(s["size"] // 24):
+                off, info, _ = struct.unpack_from("<QQq", self.data, s["offset"] + 24 * i)
+                yield target, off, info & 0xFFFFFFFF
+
+
+def check_elf(elf):
+    errors = []
+    if elf.machine != 243:
+        errors.append("not a RISC-V ELF (e_machine %d)" % elf.machine)
+    for s in elf.sections:
+        if not (s["flags"] & SHF_ALLOC) or s["size"] == 0:
+            continue
+        # The header is written by the compiler as data (it holds link-time
+        # addresses) but is part of the read-only blob.
+        if s["name"] in (".data", ".bss", ".got") or (
+                s["flags"] & SHF_WRITE and s["name"] != ".sched_header"):
+            errors.append("writable global data: section %s has %d bytes "
+                          "(a blob keeps no state; use the queue and the task records)"
+                          % (s["name"], s["size"]))
+        if s["name"].startswith((".dynamic", ".rela", ".plt")):
+            errors.append("dynamic linking section %s: a blob needs no loader" % s["name"])
+    header = elf.section(".sched_header")
+    if header is None or header["size"] == 0:
+        errors.append("no .sched_header section: end the file with SCHED_POLICY(...)")
+    elif header["addr"] != 0:
+        errors.append("the header is at 0x%x, not at 0" % header["addr"])
+    for name, info, shndx, _ in elf.symbols():
+        if shndx == 0 and name:
+            errors.append("calls out or uses an outside symbol: '%s' is undefined "
+                          "(no libc, no kernel: a blob is freestanding)" % name)
+    for target, off, rtype in elf.relocations():
+        if rtype in ABSOLUTE_RELOCS and target != ".sched_header":
+            errors.append("not position-independent: %s at %s+0x%x (an absolute address, "
+                          "e.g. a table of function pointers)" % (ABSOLUTE_RELOCS[rtype], target, off))
+    return errors
+
+
+def check_blob(blob):
+    """The checks the kernel makes too; returns a list of problems."""
+    if len(blob) < HEADER_SIZE:
+        return ["shorter than the %d-byte header" % HEADER_SIZE]
+    (magic, major, minor, header_size, total_size, name, flags, csum,
+     *rest) = HEADER.unpack_from(blob)
+    ops, reserved = rest[:8], rest[8:]
+    errors = []
+    if magic != MAGIC:
+        errors.append("bad magic 0x%08x (want 0x%08x)" % (magic, MAGIC))
+    if major != ABI_MAJOR or minor > ABI_MINOR:
+        errors.append("ABI version %d.%d, this kernel speaks %d.%d" % (major, minor, ABI_MAJOR, ABI_MINOR))
+    if header_size != HEADER_SIZE:
+        errors.append("header size %d, want %d" % (header_size, HEADER_SIZE))
+    if total_size != len(blob) or total_size > BLOB_MAX:
+        errors.append("total size %d, but the blob is %d bytes (at most %d)" % (total_size, len(blob), BLOB_MAX))
+    if b"\0" not in name or name.index(b"\0") == 0:
+        errors.append("name is empty or not NUL-terminated")
+    if flags & ~FLAGS_KNOWN:
+        errors.append("unknown flags 0x%x" % (flags & ~FLAGS_KNOWN))
+    if any(reserved):
+        errors.append("reserved fields are not zero")
+    for op, off in zip(OP_NAMES, ops):
+        if not (HEADER_SIZE <= off < len(blob)) or off % 2:
+            errors.append("operation %s at offset 0x%x, outside the code" % (op, off))
+    if csum != checksum(blob):
+        errors.append("checksum 0x%08x, computed 0x%08x" % (csum, checksum(blob)))
+    return errors
+
+
+def flat_binary(elf):
+    """The allocated sections laid out by address (what objcopy -O binary does)."""
+    out = bytearray()
+    for s in sorted((s for s in elf.sections if s["flags"] & SHF_ALLOC and s["size"]),
+                    key=lambda s: s["addr"]):
+        if s["addr"] > len(out):
+            out += b"\0" * (s["addr"] - len(out))
+        if s["type"] != 8:  # NOBITS
+            out[s["addr"]:s["addr"] + s["size"]] = elf.data[s["offset"]:s["offset"] + s["size"]]
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("input", help="the linked policy ELF (or, with --verify, a blob)")
+    ap.add_argument("-o", "--output", help="where to write the blob")
+    ap.add_argument("--verify", action="store_true", help="check a finished blob")
+    args = ap.parse_args()
+    data = open(args.input, "rb").read()
+    if args.verify:
+        errors = check_blob(data)
+    else:
+        try:
+            elf = Elf(data)
+        except ValueError as e:
+            sys.exit("blobcheck: %s: %s" % (args.input, e))
+        errors = check_elf(elf)
+        if not errors:
+            blob = flat_binary(elf)
+            struct.pack_into("<I", blob, 12, len(blob))
+            struct.pack_into("<I", blob, 36, checksum(blob))
+            errors = check_blob(blob)
+            if not errors and args.output:
+                open(args.output, "wb").write(blob)
+    for e in errors:
+        print("blobcheck: %s: %s" % (args.input, e), file=sys.stderr)
+    sys.exit(1 if errors else 0)
+
+
+if __name__ == "__main__":
+    main()
