@@ -85,14 +85,14 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
     timer_configure(bootinfo.timebase_hz, bootinfo.have_sstc);
     memory_init();
     vm_init_kernel();
+    sched_init();                   /* the policy, before any thread exists */
+    sched_init_this_hart();
 
     plic_init();
     plic_enable(UART_IRQ, hartid);
     plic_init_this_hart();
     timer_init_this_hart();
     print_boot_summary();
-    sched_init();
-    sched_init_this_hart();
     kprintf("hart %lu online (boot hart)\n", hartid);
     __atomic_store_n(&this_cpu()->online, true, __ATOMIC_RELEASE);
 

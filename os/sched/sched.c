@@ -295,10 +295,13 @@ void sched_idle_loop(void)
         spin_lock(&sched_lock);
         if (policy_top_priority((int)c->hartid) > 0)
             schedule();
+        /* Back here with nothing to run: decide to sleep under the lock
+         * (the policy is only ever asked with it held). */
+        bool nothing = policy_top_priority((int)c->hartid) == 0;
         spin_unlock(&sched_lock);
         /* Interrupts are still off: a wake-up IPI arriving now stays
          * pending and ends the wfi at once. */
-        if (policy_top_priority((int)c->hartid) == 0 && !smp_call_pending())
+        if (nothing && !smp_call_pending())
             wfi();
         intr_on();
     }
