@@ -34,6 +34,10 @@ struct cpu {
     uint64_t next_timer;         /* absolute time of the next tick */
     uint64_t switches;           /* context switches done on this hart */
     uint64_t call_seen;          /* last smp_call_all generation run here */
+    /* Set while this hart runs a policy blob: where to go if it faults,
+     * and what the fault was. */
+    void *blob_recover;
+    uint64_t blob_fault_cause, blob_fault_pc, blob_fault_addr;
 };
 _Static_assert(offsetof(struct cpu, scratch) == CPU_SCRATCH, "CPU_SCRATCH");
 _Static_assert(offsetof(struct cpu, kstack_top) == CPU_KSTACK_TOP, "CPU_KSTACK_TOP");

@@ -11,6 +11,7 @@
 #include "mm/vm.h"
 #include "lib/string.h"
 #include "trap/timer.h"
+#include "trap/trap.h"
 #include "uapi/errno.h"
 #include "memlayout.h"
 #include <stdarg.h>
@@ -204,28 +205,69 @@ static void fall_back(const char *fmt, ...)
         }
 }
 
+/* ---- calling the policy ---- */
+
+struct saved_regs { uint64_t r[14]; };
+int blob_setjmp(struct saved_regs *r);
+
+enum op { OP_ADD, OP_WAKE, OP_YIELD, OP_REMOVE, OP_FETCH, OP_TOP, OP_TICK };
+static const char *const op_names[] = { "add", "wake", "yield", "remove", "fetch",
+                                        "top_priority", "tick" };
+#define FAULTED 0xfa17fa17fa17ULL      /* not a value any operation returns */
+
+/* One operation of the active policy.  A blob's call is guarded: if it
+ * faults, the trap handler comes back here (blob_setjmp returns 1), the
+ * policy is replaced and FAULTED is returned for the caller to retry. */
+static uint64_t call(enum op op, uint32_t hart, uint32_t task)
+{
+    struct cpu *c = this_cpu();
+    struct saved_regs regs;
+    if (active.from_blob) {
+        if (blob_setjmp(&regs)) {
+            c->blob_recover = NULL;
+            fall_back("%s faulted: %s at offset 0x%lx, address 0x%lx", op_names[op],
+                      trap_cause_name(c->blob_fault_cause),
+                      c->blob_fault_pc - SHARED_KALIAS, c->blob_fault_addr);
+            return FAULTED;
+        }
+        c->blob_recover = &regs;
+    }
+    uint64_t result = 0;
+    switch (op) {
+    case OP_ADD:    active.ops.add(&ctx, hart, task); break;
+    case OP_WAKE:   active.ops.wake(&ctx, hart, task); break;
+    case OP_YIELD:  active.ops.yield(&ctx, hart, task); break;
+    case OP_REMOVE: active.ops.remove(&ctx, hart, task); break;
+    case OP_FETCH:  result = active.ops.fetch(&ctx, hart); break;
+    case OP_TOP:    result = active.ops.top_priority(&ctx, hart); break;
+    case OP_TICK:   result = active.ops.tick(&ctx, hart, task); break;
+    }
+    c->blob_recover = NULL;
+    return result;
+}
+
 /* ---- the operations, checked ---- */
 
 void policy_enqueue(struct thread *t, int hart, enum policy_enqueue_reason why)
 {
     KASSERT(spin_holding(&sched_lock) && !t->queued && t->task >= 0);
     fill_record(t, t->hart);
+    /* Marked queued first: should the call fault, the rebuilt queue
+     * already counts it. */
     t->queued = true;
     t->queued_since = timer_now_ns();
     nqueued++;
-    uint32_t task = (uint32_t)t->task;
-    if (why == ENQUEUE_WAKE)
-        active.ops.wake(&ctx, (uint32_t)hart, task);
-    else if (why == ENQUEUE_YIELD)
-        active.ops.yield(&ctx, (uint32_t)hart, task);
-    else
-        active.ops.add(&ctx, (uint32_t)hart, task);
+    enum op op = why == ENQUEUE_WAKE ? OP_WAKE : why == ENQUEUE_YIELD ? OP_YIELD : OP_ADD;
+    call(op, (uint32_t)hart, (uint32_t)t->task);
 }
 
 struct thread *policy_fetch(int hart)
 {
     for (;;) {
-        uint32_t task = active.ops.fetch(&ctx, (uint32_t)hart);
+        uint64_t answer = call(OP_FETCH, (uint32_t)hart, 0);
+        if (answer == FAULTED)
+            continue;
+        uint32_t task = (uint32_t)answer;
         if (task == SCHED_NONE) {
             if (nqueued == 0)
                 return NULL;
@@ -250,23 +292,26 @@ struct thread *policy_fetch(int hart)
 void policy_remove(struct thread *t)
 {
     KASSERT(t->queued);
-    active.ops.remove(&ctx, (uint32_t)t->hart, (uint32_t)t->task);
+    /* Unmarked first: should the call fault, the rebuilt queue leaves it out. */
     t->queued = false;
     nqueued--;
+    call(OP_REMOVE, (uint32_t)t->hart, (uint32_t)t->task);
     ctx.tasks[t->task].state = TASK_BLOCKED;
 }
 
 int policy_top_priority(int hart)
 {
     for (;;) {
-        uint32_t prio = active.ops.top_priority(&ctx, (uint32_t)hart);
+        uint64_t prio = call(OP_TOP, (uint32_t)hart, 0);
+        if (prio == FAULTED)
+            continue;
         if (prio > SCHED_PRIO_MAX)
-            fall_back("top_priority returned %u, not a priority", prio);
+            fall_back("top_priority returned %lu, not a priority", prio);
         else if (prio == 0 && nqueued > 0)
             fall_back("top_priority on hart %d says nothing is queued, but %u tasks are",
                       hart, nqueued);
         else if (prio != 0 && nqueued == 0)
-            fall_back("top_priority returned %u with nothing queued", prio);
+            fall_back("top_priority returned %lu with nothing queued", prio);
         else
             return (int)prio;
     }
@@ -299,7 +344,8 @@ static void watchdog(void)
 bool policy_tick(int hart, struct thread *running)
 {
     uint32_t task = running && running->task >= 0 ? (uint32_t)running->task : SCHED_NONE;
-    bool resched = active.ops.tick(&ctx, (uint32_t)hart, task) != 0;
+    uint64_t answer = call(OP_TICK, (uint32_t)hart, task);
+    bool resched = answer != 0 && answer != FAULTED;
     /* One hart is enough to watch, ten times a second. */
     if ((uint64_t)hart == boot_hartid && watchdog_ns &&
         this_cpu()->timer_ticks % 10 == 0)

@@ -100,6 +100,7 @@ long sys_sysinfo(uint64_t out, uint64_t u1, uint64_t u2)
     info.harts = (uint64_t)cpu_online_count();
     info.uptime_ns = timer_now_ns();
     strlcpy(info.sched_name, policy_name(), sizeof(info.sched_name));
+    info.sched_flags = policy_flags();
     return copy_to_user(me()->pagetable, out, &info, sizeof(info));
 }
 

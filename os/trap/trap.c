@@ -12,6 +12,7 @@
 #include "arch/riscv.h"
 
 void user_return(struct trapframe *tf) __attribute__((noreturn));
+void blob_fault_return(void);
 
 extern char trap_vector[];
 
@@ -72,8 +73,22 @@ void trap_kernel(struct trapframe *tf)
 {
     if (!(tf->sstatus & SSTATUS_SPP))
         panic_trap(tf, "user trap taken on the kernel path");
-    if (!handle_interrupt(tf->scause))
-        panic_trap(tf, "unexpected trap in the kernel");
+    if (handle_interrupt(tf->scause))
+        return;
+    /* A fault inside a policy blob is the policy's, not the kernel's:
+     * resume where the kernel called it (sched/recover.S), which replaces
+     * the policy. */
+    struct cpu *c = this_cpu();
+    if (c->blob_recover && tf->sepc >= SHARED_KALIAS &&
+        tf->sepc < SHARED_KALIAS + SHARED_CODE_PAGES * PAGE_SIZE) {
+        c->blob_fault_cause = tf->scause;
+        c->blob_fault_pc = tf->sepc;
+        c->blob_fault_addr = tf->stval;
+        tf->regs[REG_A0] = (uint64_t)c->blob_recover;
+        tf->sepc = (uint64_t)blob_fault_return;
+        return;
+    }
+    panic_trap(tf, "unexpected trap in the kernel");
 }
 
 /* A user program did something the hardware refused: say so on the

@@ -107,6 +107,11 @@ struct sysinfo {
     uint64_t harts;                 /* harts online */
     uint64_t uptime_ns;
     char sched_name[16];            /* scheduling policy in use */
+    uint64_t sched_flags;           /* SCHED_FLAG_* of that policy */
 };
+
+/* sysinfo.sched_flags (the same bits as in sched_abi/sched_abi.h). */
+#define SCHED_FLAG_PRIORITY 0x1     /* on one hart, the most urgent task runs first */
+#define SCHED_FLAG_PER_HART 0x2     /* a queue per hart */
 
 #endif

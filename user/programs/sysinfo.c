@@ -16,5 +16,6 @@ int main(void)
     printf("harts: %lu\n", (unsigned long)si.harts);
     printf("uptime_ns: %lu\n", (unsigned long)si.uptime_ns);
     printf("sched_name: %.*s\n", (int)sizeof si.sched_name, si.sched_name);
+    printf("sched_flags: %lu\n", (unsigned long)si.sched_flags);
     return 0;
 }

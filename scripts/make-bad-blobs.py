@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""Writes copies of a good policy blob, each breaking exactly one of the
+rules the kernel checks before it runs a blob (every other field stays
+valid, the checksum included, so the kernel must name that rule).
+
+    scripts/make-bad-blobs.py GOOD.bin OUT_DIR
+
+Prints one line per file: NAME<TAB>the reason the kernel must give.
+"""
+import os
+import struct
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from blobcheck import checksum  # noqa: E402
+
+
+def with_checksum(blob):
+    struct.pack_into("<I", blob, 36, checksum(blob))
+    return blob
+
+
+def variants(good):
+    def copy():
+        return bytearray(good)
+    v = {}
+    b = copy(); struct.pack_into("<I", b, 0, 0xDEADBEEF)
+    v["blob_magic"] = (with_checksum(b), "bad magic 0xdeadbeef")
+    b = copy(); struct.pack_into("<H", b, 4, 2)
+    v["blob_version"] = (with_checksum(b), "ABI version 2.0, this kernel speaks 1.0")
+    b = copy(); struct.pack_into("<I", b, 8, 64)
+    v["blob_header_size"] = (with_checksum(b), "header size 64, want 128")
+    b = copy(); struct.pack_into("<I", b, 12, 70000)
+    v["blob_total_size"] = (with_checksum(b), "total size 70000 outside")
+    b = copy(); b[16:32] = b"x" * 16
+    v["blob_name"] = (with_checksum(b), "name is empty or not NUL-terminated")
+    b = copy(); struct.pack_into("<I", b, 32, 0x80)
+    v["blob_flags"] = (with_checksum(b), "unknown flags 0x80")
+    b = copy(); struct.pack_into("<I", b, 104 + 8, 1)
+    v["blob_reserved"] = (with_checksum(b), "reserved field 2 is not zero")
+    b = copy(); struct.pack_into("<Q", b, 40 + 2 * 8, len(good) + 64)
+    v["blob_op_offset"] = (with_checksum(b), "operation fetch at offset")
+    b = copy(); b[-1] ^= 0xFF
+    v["blob_checksum"] = (b, "checksum 0x")
+    return v
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__.strip())
+    good = open(sys.argv[1], "rb").read()
+    os.makedirs(sys.argv[2], exist_ok=True)
+    for name, (data, why) in variants(good).items():
+        with open(os.path.join(sys.argv[2], name + ".bin"), "wb") as f:
+            f.write(bytes(data))
+        print(f"{name}\t{why}")
+
+
+if __name__ == "__main__":
+    main()
