@@ -56,10 +56,42 @@ def machine(request):
             path = _log_name(request.node.nodeid, n)
             with open(path, "w") as f:
                 f.write(f"# smp={m.smp} mem={m.mem} append={m.append!r} "
-                        f"exit={m.exitstatus}\n")
+                        f"blob={m.sched_blob} exit={m.exitstatus}\n")
                 f.write(m.output())
             print(f"console log saved: {os.path.relpath(path, ROOT)}")
 
 
+POLICIES = ["heap", "bitmap", "multiqueue", "fifo"]
+
+
+def pytest_addoption(parser):
+    parser.addoption("--sched-blob", default=None, metavar="BLOB",
+                     help="grade a policy blob: tests taking a `policy` run "
+                          "against it instead of the built-in policies")
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "timeout(seconds): per-test deadline")
+    blob = config.getoption("--sched-blob")
+    if blob and not os.path.isfile(blob):
+        raise pytest.UsageError(f"--sched-blob: no file {blob!r}")
+
+
+def pytest_generate_tests(metafunc):
+    """A test with a `policy` argument runs under every built-in policy, or
+    only under the blob given with --sched-blob ("external")."""
+    if "policy" in metafunc.fixturenames:
+        blob = metafunc.config.getoption("--sched-blob")
+        metafunc.parametrize("policy", ["external"] if blob else POLICIES)
+
+
+@pytest.fixture
+def boot_policy(machine, request):
+    """machine(...) for the policy under test: sched=NAME, or the graded
+    blob for "external"."""
+    def boot(policy, **kwargs):
+        if policy == "external":
+            return machine(sched_blob=os.path.abspath(
+                request.config.getoption("--sched-blob")), **kwargs)
+        return machine(policy=policy, **kwargs)
+    return boot

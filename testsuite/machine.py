@@ -31,9 +31,14 @@ class MachineTimeout(AssertionError):
 
 class Machine:
     def __init__(self, smp=4, mem="256M", append="", deadline=None,
-                 extra_args=(), initrd=False):
+                 extra_args=(), initrd=False, policy=None, sched_blob=None):
         """initrd=True boots the user programs (init and the shell); without
-        it the kernel runs its monitor."""
+        it the kernel runs its monitor.  policy="bitmap" picks a built-in
+        policy (sched=...); sched_blob="path.bin" boots an external blob."""
+        if policy:
+            append = f"sched={policy} {append}".strip()
+        self.policy = policy
+        self.sched_blob = sched_blob
         self.smp = smp
         self.mem = mem
         self.append = append
@@ -44,6 +49,8 @@ class Machine:
             args += ["--append", append]
         if initrd:
             args += ["--initrd", INITRD]
+        if sched_blob:
+            args += ["--sched-blob", sched_blob]
         args += list(extra_args)
         self.child = pexpect.spawn(RUN_QEMU, args, encoding="utf-8",
                                    codec_errors="replace", timeout=30,

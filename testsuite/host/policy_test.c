@@ -1,0 +1,944 @@
+/*
+ * Host-side randomized test of one scheduling policy against a reference
+ * model.  The policy's one C file is compiled into this program:
+ *
+ *   gcc -std=c11 -I sched_abi -I . -DPOLICY_SOURCE='"sched_impls/heap/heap.c"' \
+ *       -DSCHED_BUILTIN_OPS=policy_under_test testsuite/host/policy_test.c
+ *
+ * (testsuite/test_host_policies.py does it for every policy, under
+ * AddressSanitizer and UBSan).  The program plays the owner of the task
+ * table exactly as the kernel does (os/sched/policy.c): before it hands a
+ * task to add, wake or yield it fills the record's id, prio (1..20),
+ * state = READY, hart (the hart the task last ran on, or the calling hart
+ * for a task that never ran) and age (a strictly increasing stamp, fresh at
+ * every enqueue); it calls remove only on queued tasks, and a priority
+ * change is remove + add with the new priority.  The table (ntasks records)
+ * and the queue are separate malloc blocks of exactly their size, so ASan
+ * sees any access past them.
+ *
+ * Random operation sequences (fixed seeds: every run is reproducible) mix
+ * add / wake / yield of a task that is not queued, from a random calling
+ * hart; fetch from a random hart; remove of a random queued task; priority
+ * changes; and top_priority peeks.  After every operation the answers are
+ * checked against a model written from the policies' documented rules, not
+ * from their code:
+ *
+ *   - nothing lost or duplicated: fetch returns only queued tasks, each once
+ *     per enqueue, and SCHED_NONE only when nothing is queued (all four
+ *     policies are work-conserving);
+ *   - top_priority(h), on every hart, is the priority of the task fetch(h)
+ *     would return now (0 if none), and a peek changes neither the queue nor
+ *     any record;
+ *   - the order: "priority" (heap, bitmap): the highest priority first,
+ *     FIFO by age among equals, whatever the hart; "fifo": arrival order,
+ *     priorities ignored; "multiqueue": one queue per hart (see
+ *     pt_mq_destination and pt_expected_fetch for the rules);
+ *   - the policy writes nothing in a record but link[] and policy[].
+ *
+ * Each hart count (1, 2, 4, 8) gets a run on a full table (256 records), a
+ * run on a 5-record table and a run of two independent contexts (two tables,
+ * two queues, different sizes) driven interleaved, each checked against its
+ * own model: a policy keeping state of its own would mix them up.
+ *
+ * Usage: policy_test [OPERATIONS [SEED]]   (OPERATIONS: of the full-table
+ * run per hart count; the other runs get a fraction of it)
+ * Prints "policy_test: POLICY: N operations checked" and exits 0, or
+ * describes the first mismatch (policy, seed, run, operation, the last
+ * operations before it, the model's queue) and exits 1.  A hang is stopped
+ * by an alarm (exit 2).
+ */
+#define _POSIX_C_SOURCE 200809L     /* alarm, sigaction, write */
+
+#ifndef POLICY_SOURCE
+#error "compile with -DPOLICY_SOURCE='\"sched_impls/NAME/NAME.c\"' -I sched_abi -I ."
+#endif
+#ifndef SCHED_BUILTIN_OPS
+#define SCHED_BUILTIN_OPS policy_under_test
+#endif
+
+/* The policy comes first, seeing nothing but sched_abi.h (as when it is
+ * built as a blob): a call into libc is an implicit declaration, an error
+ * under -Werror.  Everything below is prefixed pt_/PT_ so that it cannot
+ * collide with the policy's own names and macros. */
+#include POLICY_SOURCE
+
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+#define PT_DEFAULT_OPS     150000UL    /* full-table run, per hart count */
+#define PT_DEFAULT_SEED    0x5c4ed05ULL
+#define PT_WATCHDOG_SECONDS 60
+#define PT_HISTORY         24          /* operations shown on a failure */
+#define PT_RECORD_CHECK_EVERY 61       /* full check of the records' owner fields */
+#define PT_SMALL_TASKS     5
+
+static const struct sched_ops *pt_ops = &policy_under_test.ops;
+
+/* ---- the model ---------------------------------------------------------- */
+
+enum pt_model {
+    PT_MODEL_PRIORITY,      /* global: highest prio, then smallest age */
+    PT_MODEL_FIFO,          /* global: smallest age (arrival order) */
+    PT_MODEL_MULTIQUEUE,    /* per hart, see below */
+};
+static enum pt_model pt_model;
+static const char *const pt_model_names[] = {
+    "priority order (highest first, FIFO by age among equals)",
+    "arrival order (FIFO, priorities ignored)",
+    "per-hart queues (own queue first, else steal from the busiest)",
+};
+
+enum pt_kind {
+    PT_ADD, PT_WAKE, PT_YIELD, PT_FETCH, PT_REMOVE, PT_REPRIO, PT_TOP, PT_DRAIN,
+};
+static const char *const pt_kind_names[] = {
+    "add", "wake", "yield", "fetch", "remove", "set-priority", "top_priority",
+    "fetch (final drain)",
+};
+
+struct pt_op {
+    unsigned long n;        /* operation number within its context */
+    enum pt_kind kind;
+    uint32_t hart;          /* calling hart (remove's for set-priority) */
+    uint32_t hart2;         /* set-priority: the hart calling add */
+    uint32_t task;
+    uint32_t prio, old_prio;
+    uint32_t rec_hart;      /* the record's hart field as handed over */
+    uint64_t age;
+    uint32_t dest;          /* multiqueue: the hart the model queues it on */
+    uint32_t result;        /* fetch's answer */
+};
+
+/* A set of task indices with O(1) insert, delete and random pick. */
+struct pt_set {
+    uint32_t item[SCHED_MAX_TASKS], pos[SCHED_MAX_TASKS], n;
+};
+
+static void pt_set_add(struct pt_set *s, uint32_t x)
+{
+    s->pos[x] = s->n;
+    s->item[s->n++] = x;
+}
+
+static void pt_set_del(struct pt_set *s, uint32_t x)
+{
+    uint32_t p = s->pos[x], last = s->item[--s->n];
+    s->item[p] = last;
+    s->pos[last] = p;
+}
+
+/* How a stretch of operations is biased; changes every few hundred. */
+struct pt_phase {
+    unsigned left;          /* operations before the next phase */
+    unsigned enqueue_pct;   /* share of enqueues (else fetch/remove/...) */
+    unsigned prio_lo, prio_hi;
+    uint32_t fetch_mask;    /* harts that fetch in this phase */
+    uint32_t call_mask;     /* harts that enqueue in this phase */
+};
+
+/* One context: the owner's table and queue, the owner's view of every
+ * record (shadow: what the record must hold apart from link[]/policy[]),
+ * and the model of the queue. */
+struct pt_world {
+    char label;
+    uint32_t ntasks, nharts;
+    struct sched_ctx ctx;
+    TaskSched *tasks;               /* ntasks records, exactly */
+    struct sched_queue *queue;      /* exactly one queue */
+    TaskSched *shadow;
+    TaskSched *task_snapshot;       /* for the peek checks */
+    struct sched_queue queue_snapshot;
+    uint64_t next_age;
+    struct pt_phase phase;
+
+    bool ran[SCHED_MAX_TASKS];      /* has run: its hart field is where */
+    uint32_t last_hart[SCHED_MAX_TASKS];
+
+    /* The model. */
+    bool queued[SCHED_MAX_TASKS];
+    uint32_t where[SCHED_MAX_TASKS];    /* multiqueue: whose queue holds it */
+    struct pt_set in_queue, out_of_queue;
+    uint32_t load[SCHED_MAX_HARTS];     /* multiqueue: tasks queued per hart */
+    /* Recomputed after every operation by pt_refresh. */
+    uint32_t best_of[SCHED_MAX_HARTS];  /* multiqueue: best task per hart */
+    uint32_t best;                      /* global: the next task */
+
+    unsigned long nops;
+    struct pt_op history[PT_HISTORY];
+    /* Coverage, printed per run. */
+    uint32_t max_queued;
+    unsigned long empty_fetches, steals;
+};
+
+/* What is being tested, for the failure messages, the watchdog and the
+ * sanitizer's death callback. */
+static const char *pt_policy = "?";
+static uint64_t pt_seed;
+static char pt_run[96] = "startup";
+static struct pt_world *pt_current;
+static const char *pt_note = "";        /* why a context is checked now */
+static unsigned long pt_total_ops;
+
+/* ---- random numbers (splitmix64: fixed seeds, same sequence everywhere) -- */
+
+static uint64_t pt_rng_state;
+
+static uint64_t pt_rand64(void)
+{
+    uint64_t z = (pt_rng_state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static uint32_t pt_below(uint32_t n)      /* 0 .. n-1, n > 0 */
+{
+    return (uint32_t)(pt_rand64() % n);
+}
+
+static bool pt_chance(unsigned percent)
+{
+    return pt_below(100) < percent;
+}
+
+static uint32_t pt_pick_hart(const struct pt_world *w, uint32_t mask)
+{
+    uint32_t h;
+    do
+        h = pt_below(w->nharts);
+    while (!(mask & (1u << h)));
+    return h;
+}
+
+/* ---- failure reports ---------------------------------------------------- */
+
+static void pt_describe_task(const struct pt_world *w, uint32_t t, char *buf, size_t size)
+{
+    if (t == SCHED_NONE) {
+        snprintf(buf, size, "SCHED_NONE");
+    } else if (t >= w->ntasks) {
+        snprintf(buf, size, "%" PRIu32 " (not a task index: ntasks is %" PRIu32 ")",
+                 t, w->ntasks);
+    } else {
+        const TaskSched *s = &w->shadow[t];
+        int n = snprintf(buf, size, "task %" PRIu32 " (prio %u, age %" PRIu64,
+                         t, s->prio, s->age);
+        if (pt_model == PT_MODEL_MULTIQUEUE && w->queued[t] && n > 0 && (size_t)n < size)
+            n += snprintf(buf + n, size - (size_t)n, ", queued on hart %" PRIu32, w->where[t]);
+        if (n > 0 && (size_t)n < size)
+            snprintf(buf + n, size - (size_t)n, "%s)", w->queued[t] ? "" : ", not queued");
+    }
+}
+
+static void pt_print_op(const struct pt_world *w, const struct pt_op *o)
+{
+    char res[96];
+    printf("    #%lu ", o->n);
+    switch (o->kind) {
+    case PT_ADD: case PT_WAKE: case PT_YIELD:
+        printf("%s(hart %" PRIu32 ", task %" PRIu32 ") [prio %" PRIu32 ", age %" PRIu64
+               ", record hart %" PRIu32 "]", pt_kind_names[o->kind], o->hart, o->task,
+               o->prio, o->age, o->rec_hart);
+        if (pt_model == PT_MODEL_MULTIQUEUE)
+            printf(" -> model: queued on hart %" PRIu32, o->dest);
+        break;
+    case PT_FETCH: case PT_DRAIN:
+        pt_describe_task(w, o->result, res, sizeof res);
+        printf("fetch(hart %" PRIu32 ") -> %s", o->hart,
+               o->result == SCHED_NONE ? "SCHED_NONE" : res);
+        if (o->result != SCHED_NONE)
+            printf(" [returned task %" PRIu32 "]", o->result);
+        break;
+    case PT_REMOVE:
+        printf("remove(hart %" PRIu32 ", task %" PRIu32 ") [prio %" PRIu32 "]",
+               o->hart, o->task, o->prio);
+        break;
+    case PT_REPRIO:
+        printf("set priority of task %" PRIu32 " from %" PRIu32 " to %" PRIu32
+               ": remove(hart %" PRIu32 ", task %" PRIu32 "), add(hart %" PRIu32
+               ", task %" PRIu32 ") [age %" PRIu64 ", record hart %" PRIu32 "]",
+               o->task, o->old_prio, o->prio, o->hart, o->task, o->hart2, o->task,
+               o->age, o->rec_hart);
+        if (pt_model == PT_MODEL_MULTIQUEUE)
+            printf(" -> model: queued on hart %" PRIu32, o->dest);
+        break;
+    case PT_TOP:
+        printf("top_priority(hart %" PRIu32 ") on every hart", o->hart);
+        break;
+    }
+    printf("\n");
+}
+
+static int pt_cmp_queued(const void *pa, const void *pb, const struct pt_world *w)
+{
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    if (pt_model == PT_MODEL_MULTIQUEUE && w->where[a] != w->where[b])
+        return w->where[a] < w->where[b] ? -1 : 1;
+    if (pt_model != PT_MODEL_FIFO && w->shadow[a].prio != w->shadow[b].prio)
+        return w->shadow[a].prio > w->shadow[b].prio ? -1 : 1;
+    return w->shadow[a].age < w->shadow[b].age ? -1 : 1;
+}
+
+static void pt_print_queue(const struct pt_world *w)
+{
+    uint32_t list[SCHED_MAX_TASKS], n = w->in_queue.n;
+    memcpy(list, w->in_queue.item, n * sizeof list[0]);
+    /* Insertion sort in the model's order (qsort has no context pointer). */
+    for (uint32_t i = 1; i < n; i++)
+        for (uint32_t j = i; j > 0 && pt_cmp_queued(&list[j], &list[j - 1], w) < 0; j--) {
+            uint32_t t = list[j];
+            list[j] = list[j - 1];
+            list[j - 1] = t;
+        }
+    printf("  the model's queue (%" PRIu32 " tasks, in the order fetch should take them%s):\n",
+           n, pt_model == PT_MODEL_MULTIQUEUE ? ", hart by hart" : "");
+    for (uint32_t i = 0; i < n && i < 40; i++) {
+        char d[96];
+        pt_describe_task(w, list[i], d, sizeof d);
+        printf("    %s\n", d);
+    }
+    if (n > 40)
+        printf("    ... and %" PRIu32 " more\n", n - 40);
+}
+
+static void pt_fail(struct pt_world *w, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+
+static void pt_fail(struct pt_world *w, const char *fmt, ...)
+{
+    const struct pt_op *o = &w->history[(w->nops - 1) % PT_HISTORY];
+    printf("policy_test: FAIL: policy '%s', seed 0x%" PRIx64 ", run [%s], context %c "
+           "(%" PRIu32 " tasks, %" PRIu32 " harts), operation #%lu: %s\n",
+           pt_policy, pt_seed, pt_run, w->label, w->ntasks, w->nharts, w->nops,
+           pt_kind_names[o->kind]);
+    printf("  %s", pt_note);
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n  expected: %s\n", pt_model_names[pt_model]);
+    printf("  the last operations on context %c (oldest first; the last one failed):\n",
+           w->label);
+    unsigned long first = w->nops > PT_HISTORY ? w->nops - PT_HISTORY + 1 : 1;
+    for (unsigned long n = first; n <= w->nops; n++)
+        pt_print_op(w, &w->history[(n - 1) % PT_HISTORY]);
+    pt_print_queue(w);
+    fflush(stdout);
+    exit(1);
+}
+
+/* Async-signal-safe: the watchdog and the sanitizer report where they hit. */
+static void pt_write_str(const char *s)
+{
+    ssize_t r = write(STDOUT_FILENO, s, strlen(s));
+    (void)r;
+}
+
+static void pt_write_num(uint64_t v, unsigned base)
+{
+    char buf[24];
+    int i = (int)sizeof buf;
+    buf[--i] = 0;
+    do {
+        buf[--i] = "0123456789abcdef"[v % base];
+        v /= base;
+    } while (v);
+    pt_write_str(&buf[i]);
+}
+
+static void pt_write_where(const char *why)
+{
+    pt_write_str(why);
+    pt_write_str(" policy '");
+    pt_write_str(pt_policy);
+    pt_write_str("', seed 0x");
+    pt_write_num(pt_seed, 16);
+    pt_write_str(", run [");
+    pt_write_str(pt_run);
+    pt_write_str("]");
+    struct pt_world *w = pt_current;
+    if (w) {
+        const struct pt_op *o = &w->history[(w->nops ? w->nops - 1 : 0) % PT_HISTORY];
+        pt_write_str(", context ");
+        char l[2] = { w->label, 0 };
+        pt_write_str(l);
+        pt_write_str(", operation #");
+        pt_write_num(w->nops, 10);
+        pt_write_str(": ");
+        pt_write_str(pt_kind_names[o->kind]);
+        pt_write_str(" on hart ");
+        pt_write_num(o->hart, 10);
+        if (o->kind != PT_FETCH && o->kind != PT_DRAIN && o->kind != PT_TOP) {
+            pt_write_str(", task ");
+            pt_write_num(o->task, 10);
+        }
+    }
+    pt_write_str("\n");
+}
+
+static void pt_on_alarm(int sig)
+{
+    (void)sig;
+    pt_write_where("policy_test: FAIL: watchdog: the policy hangs (or is far too slow) at");
+    _exit(2);
+}
+
+#ifdef __SANITIZE_ADDRESS__
+static void pt_on_sanitizer_death(void)
+{
+    pt_write_where("policy_test: FAIL: sanitizer error at");
+}
+#endif
+
+/* ---- the owner's side ----------------------------------------------------- */
+
+static struct pt_op *pt_begin(struct pt_world *w, enum pt_kind kind, uint32_t hart)
+{
+    pt_current = w;
+    struct pt_op *o = &w->history[w->nops % PT_HISTORY];
+    w->nops++;
+    pt_total_ops++;
+    memset(o, 0, sizeof *o);
+    o->n = w->nops;
+    o->kind = kind;
+    o->hart = hart;
+    o->task = SCHED_NONE;
+    o->result = SCHED_NONE;
+    return o;
+}
+
+/* Better in priority order: higher prio, then older. */
+static bool pt_prio_before(const struct pt_world *w, uint32_t a, uint32_t b)
+{
+    if (b == SCHED_NONE)
+        return true;
+    const TaskSched *ta = &w->shadow[a], *tb = &w->shadow[b];
+    if (ta->prio != tb->prio)
+        return ta->prio > tb->prio;
+    return ta->age < tb->age;
+}
+
+static bool pt_before(const struct pt_world *w, uint32_t a, uint32_t b)
+{
+    if (b == SCHED_NONE)
+        return true;
+    if (pt_model == PT_MODEL_FIFO)
+        return w->shadow[a].age < w->shadow[b].age;
+    return pt_prio_before(w, a, b);
+}
+
+static void pt_refresh(struct pt_world *w)
+{
+    uint32_t load[SCHED_MAX_HARTS] = { 0 };
+    w->best = SCHED_NONE;
+    for (uint32_t h = 0; h < w->nharts; h++)
+        w->best_of[h] = SCHED_NONE;
+    for (uint32_t i = 0; i < w->in_queue.n; i++) {
+        uint32_t t = w->in_queue.item[i], h = w->where[t];
+        load[h]++;
+        if (pt_prio_before(w, t, w->best_of[h]))
+            w->best_of[h] = t;
+        if (pt_before(w, t, w->best))
+            w->best = t;
+    }
+    for (uint32_t h = 0; h < w->nharts; h++)
+        if (load[h] != w->load[h]) {
+            printf("policy_test: internal error: model load of hart %" PRIu32 "\n", h);
+            exit(3);
+        }
+}
+
+/* Multiqueue, from its file's comment: fetch(h) takes the best (prio, then
+ * age) of h's own queue if it has any; else it steals the best of the
+ * busiest hart's queue, the lowest index among equally busy harts. */
+static uint32_t pt_expected_fetch(const struct pt_world *w, uint32_t hart)
+{
+    if (pt_model != PT_MODEL_MULTIQUEUE)
+        return w->best;
+    if (w->load[hart])
+        return w->best_of[hart];
+    uint32_t busiest = SCHED_NONE, most = 0;
+    for (uint32_t h = 0; h < w->nharts; h++)
+        if (w->load[h] > most) {
+            most = w->load[h];
+            busiest = h;
+        }
+    return busiest == SCHED_NONE ? SCHED_NONE : w->best_of[busiest];
+}
+
+/* Multiqueue, from its file's comment: add queues a task on the hart it
+ * last ran on (its record's hart, when < nharts), else the caller's; yield
+ * on the caller's hart; wake on the least loaded hart, the task's last hart
+ * if it is among the least loaded, else the lowest index among them. */
+static uint32_t pt_mq_destination(const struct pt_world *w, enum pt_kind kind,
+                                  uint32_t caller, uint32_t rec_hart)
+{
+    uint32_t last = rec_hart < w->nharts ? rec_hart : caller;
+    if (kind == PT_YIELD)
+        return caller;
+    if (kind != PT_WAKE)
+        return last;
+    uint32_t least = UINT32_MAX;
+    for (uint32_t h = 0; h < w->nharts; h++)
+        if (w->load[h] < least)
+            least = w->load[h];
+    if (w->load[last] == least)
+        return last;
+    for (uint32_t h = 0; h < w->nharts; h++)
+        if (w->load[h] == least)
+            return h;
+    return last;    /* not reached */
+}
+
+static void pt_model_enqueue(struct pt_world *w, uint32_t t, uint32_t dest)
+{
+    w->queued[t] = true;
+    w->where[t] = dest;
+    w->load[dest]++;
+    pt_set_del(&w->out_of_queue, t);
+    pt_set_add(&w->in_queue, t);
+    if (w->in_queue.n > w->max_queued)
+        w->max_queued = w->in_queue.n;
+}
+
+static void pt_model_dequeue(struct pt_world *w, uint32_t t)
+{
+    w->queued[t] = false;
+    w->load[w->where[t]]--;
+    pt_set_del(&w->in_queue, t);
+    pt_set_add(&w->out_of_queue, t);
+}
+
+/* The owner writes a field in the record and in its own copy. */
+#define PT_SET(w, t, field, value) \
+    ((w)->tasks[t].field = (w)->shadow[t].field = (value))
+
+static uint32_t pt_random_prio(struct pt_world *w)
+{
+    return w->phase.prio_lo + pt_below(w->phase.prio_hi - w->phase.prio_lo + 1);
+}
+
+/* Hand a task that is not queued to add, wake or yield, as policy_enqueue
+ * does: fill the record first. */
+static void pt_hand_over(struct pt_world *w, struct pt_op *o, enum pt_kind kind,
+                         uint32_t caller, uint32_t t)
+{
+    uint32_t rec_hart = w->ran[t] ? w->last_hart[t] : caller;
+    PT_SET(w, t, id, t);
+    PT_SET(w, t, state, TASK_READY);
+    PT_SET(w, t, hart, (uint8_t)rec_hart);
+    PT_SET(w, t, age, w->next_age);
+    w->next_age += 1 + pt_below(3);          /* strictly increasing */
+    o->task = t;
+    o->prio = w->shadow[t].prio;
+    o->rec_hart = rec_hart;
+    o->age = w->shadow[t].age;
+    o->dest = pt_mq_destination(w, kind, caller, rec_hart);
+    if (pt_model != PT_MODEL_MULTIQUEUE)
+        o->dest = 0;
+    pt_model_enqueue(w, t, o->dest);
+    if (kind == PT_WAKE)
+        pt_ops->wake(&w->ctx, caller, t);
+    else if (kind == PT_YIELD)
+        pt_ops->yield(&w->ctx, caller, t);
+    else
+        pt_ops->add(&w->ctx, caller, t);
+}
+
+static void pt_op_enqueue(struct pt_world *w)
+{
+    unsigned r = pt_below(100);
+    enum pt_kind kind = r < 40 ? PT_ADD : r < 70 ? PT_WAKE : PT_YIELD;
+    uint32_t t = w->out_of_queue.item[pt_below(w->out_of_queue.n)];
+    uint32_t caller = pt_pick_hart(w, w->phase.call_mask);
+    /* A yielding task gives up the hart it runs on (usually). */
+    if (kind == PT_YIELD && w->ran[t] && pt_chance(50))
+        caller = w->last_hart[t];
+    /* Sometimes the priority changed while it was not queued. */
+    if (pt_chance(5))
+        PT_SET(w, t, prio, (uint8_t)pt_random_prio(w));
+    struct pt_op *o = pt_begin(w, kind, caller);
+    pt_hand_over(w, o, kind, caller, t);
+}
+
+static void pt_op_fetch(struct pt_world *w, enum pt_kind kind, uint32_t hart)
+{
+    struct pt_op *o = pt_begin(w, kind, hart);
+    uint32_t want = pt_expected_fetch(w, hart);
+    uint32_t got = pt_ops->fetch(&w->ctx, hart);
+    o->result = got;
+    char g[96], e[96];
+    pt_describe_task(w, got, g, sizeof g);
+    pt_describe_task(w, want, e, sizeof e);
+    if (got == SCHED_NONE) {
+        if (want != SCHED_NONE)
+            pt_fail(w, "lost: fetch(hart %" PRIu32 ") returned SCHED_NONE while %" PRIu32
+                    " tasks are queued; expected %s", hart, w->in_queue.n, e);
+        w->empty_fetches++;
+        return;
+    }
+    if (got >= w->ntasks || !w->queued[got])
+        pt_fail(w, "not queued: fetch(hart %" PRIu32 ") returned %s, which is not in the "
+                "queue (a duplicate, or never handed over); expected %s", hart, g, e);
+    if (got != want)
+        pt_fail(w, "ordering: fetch(hart %" PRIu32 ") returned %s; expected %s",
+                hart, g, e);
+    if (pt_model == PT_MODEL_MULTIQUEUE && w->where[got] != hart)
+        w->steals++;
+    pt_model_dequeue(w, got);
+    /* It runs on `hart` now, as schedule() records. */
+    PT_SET(w, got, state, TASK_RUNNING);
+    w->shadow[got].switches++;
+    w->tasks[got].switches++;
+    w->ran[got] = true;
+    w->last_hart[got] = hart;
+}
+
+static uint32_t pt_random_queued(struct pt_world *w)
+{
+    return w->in_queue.item[pt_below(w->in_queue.n)];
+}
+
+static void pt_op_remove(struct pt_world *w)
+{
+    uint32_t t = pt_random_queued(w);
+    /* The kernel passes the task's hart; any hart is allowed. */
+    uint32_t hart = pt_chance(50) ? w->shadow[t].hart : pt_below(w->nharts);
+    struct pt_op *o = pt_begin(w, PT_REMOVE, hart);
+    o->task = t;
+    o->prio = w->shadow[t].prio;
+    pt_model_dequeue(w, t);
+    pt_ops->remove(&w->ctx, hart, t);
+    PT_SET(w, t, state, TASK_BLOCKED);
+}
+
+/* sched_set_priority on a queued thread: remove, then add with the new
+ * priority (and, here, a fresh age). */
+static void pt_op_reprio(struct pt_world *w)
+{
+    uint32_t t = pt_random_queued(w);
+    uint32_t old = w->shadow[t].prio, prio = pt_random_prio(w);
+    if (prio == old && w->phase.prio_lo != w->phase.prio_hi)
+        prio = prio == w->phase.prio_hi ? w->phase.prio_lo : prio + 1;
+    uint32_t hart = w->shadow[t].hart, caller = pt_pick_hart(w, w->phase.call_mask);
+    struct pt_op *o = pt_begin(w, PT_REPRIO, hart);
+    o->old_prio = old;
+    o->hart2 = caller;
+    pt_model_dequeue(w, t);
+    pt_ops->remove(&w->ctx, hart, t);
+    PT_SET(w, t, state, TASK_BLOCKED);
+    PT_SET(w, t, prio, (uint8_t)prio);
+    pt_hand_over(w, o, PT_ADD, caller, t);
+}
+
+static void pt_check_records(struct pt_world *w)
+{
+    for (uint32_t i = 0; i < w->ntasks; i++) {
+        const TaskSched *r = &w->tasks[i], *s = &w->shadow[i];
+        const char *field = NULL;
+        if (r->id != s->id) field = "id";
+        else if (r->prio != s->prio) field = "prio";
+        else if (r->state != s->state) field = "state";
+        else if (r->hart != s->hart) field = "hart";
+        else if (r->flags != s->flags) field = "flags";
+        else if (r->age != s->age) field = "age";
+        else if (r->tid != s->tid) field = "tid";
+        else if (r->pid != s->pid) field = "pid";
+        else if (r->switches != s->switches) field = "switches";
+        else if (memcmp(r->ctx, s->ctx, sizeof r->ctx)) field = "ctx";
+        else if (memcmp(r->reserved, s->reserved, sizeof r->reserved)) field = "reserved";
+        if (field)
+            pt_fail(w, "record: the policy wrote the owner's field '%s' of task %" PRIu32
+                    " (it may write only link[] and policy[])", field, i);
+    }
+}
+
+/* top_priority on every hart must be the priority of what fetch would
+ * return there now. */
+static void pt_check_tops(struct pt_world *w)
+{
+    for (uint32_t h = 0; h < w->nharts; h++) {
+        uint32_t want = pt_expected_fetch(w, h);
+        uint32_t prio = want == SCHED_NONE ? 0 : w->shadow[want].prio;
+        uint32_t got = pt_ops->top_priority(&w->ctx, h);
+        if (got != prio) {
+            char e[96];
+            pt_describe_task(w, want, e, sizeof e);
+            pt_fail(w, "top_priority: top_priority(hart %" PRIu32 ") returned %" PRIu32
+                    ", but fetch(hart %" PRIu32 ") would return %s: expected %" PRIu32,
+                    h, got, h, e, prio);
+        }
+    }
+}
+
+/* A peek: top_priority on every hart, checking that neither the queue nor
+ * any record changes. */
+static void pt_op_top(struct pt_world *w)
+{
+    pt_begin(w, PT_TOP, pt_below(w->nharts));
+    memcpy(&w->queue_snapshot, w->queue, sizeof *w->queue);
+    memcpy(w->task_snapshot, w->tasks, w->ntasks * sizeof(TaskSched));
+    pt_check_tops(w);
+    if (memcmp(&w->queue_snapshot, w->queue, sizeof *w->queue)) {
+        uint32_t k = 0;
+        while (w->queue_snapshot.word[k] == w->queue->word[k])
+            k++;
+        pt_fail(w, "top_priority changed the queue (word %" PRIu32 ": 0x%" PRIx32
+                " -> 0x%" PRIx32 ")", k, w->queue_snapshot.word[k], w->queue->word[k]);
+    }
+    for (uint32_t i = 0; i < w->ntasks; i++)
+        if (memcmp(&w->task_snapshot[i], &w->tasks[i], sizeof(TaskSched)))
+            pt_fail(w, "top_priority changed the record of task %" PRIu32, i);
+}
+
+static void pt_new_phase(struct pt_world *w)
+{
+    static const unsigned enqueue_pcts[] = { 10, 30, 45, 50, 50, 55, 70, 90 };
+    struct pt_phase *p = &w->phase;
+    uint32_t all = (1u << w->nharts) - 1;
+    p->left = 100 + pt_below(2500);
+    p->enqueue_pct = enqueue_pcts[pt_below(sizeof enqueue_pcts / sizeof enqueue_pcts[0])];
+    unsigned r = pt_below(100);
+    if (r < 40) {                       /* any priority */
+        p->prio_lo = SCHED_PRIO_MIN;
+        p->prio_hi = SCHED_PRIO_MAX;
+    } else if (r < 80) {                /* a few neighbours: many equals */
+        p->prio_lo = SCHED_PRIO_MIN + pt_below(SCHED_PRIO_MAX - SCHED_PRIO_MIN - 1);
+        p->prio_hi = p->prio_lo + pt_below(3);
+    } else {                            /* one priority: pure FIFO */
+        p->prio_lo = p->prio_hi = r < 87 ? SCHED_PRIO_MIN : r < 94 ? SCHED_PRIO_MAX
+                                                                 : SCHED_PRIO_DEFAULT;
+    }
+    /* Sometimes only some harts fetch (or enqueue): the per-hart queues
+     * drift apart and the stealing and the wake balancing are exercised. */
+    p->fetch_mask = all;
+    p->call_mask = all;
+    if (pt_chance(40))
+        while (!((p->fetch_mask = (uint32_t)pt_rand64() & all)))
+            ;
+    if (pt_chance(30))
+        while (!((p->call_mask = (uint32_t)pt_rand64() & all)))
+            ;
+}
+
+/* One random operation, then the checks. */
+static void pt_step(struct pt_world *w)
+{
+    if (w->phase.left-- == 0)
+        pt_new_phase(w);
+    if (w->out_of_queue.n && pt_chance(w->phase.enqueue_pct)) {
+        pt_op_enqueue(w);
+    } else {
+        unsigned r = pt_below(100);
+        if (w->in_queue.n == 0 || r < 55)
+            pt_op_fetch(w, PT_FETCH, pt_pick_hart(w, w->phase.fetch_mask));
+        else if (r < 70)
+            pt_op_remove(w);
+        else if (r < 85)
+            pt_op_reprio(w);
+        else
+            pt_op_top(w);
+    }
+    pt_refresh(w);
+    pt_check_tops(w);
+    if (w->nops % PT_RECORD_CHECK_EVERY == 0)
+        pt_check_records(w);
+}
+
+/* ---- contexts ------------------------------------------------------------- */
+
+static struct pt_world *pt_world_new(char label, uint32_t ntasks, uint32_t nharts,
+                                     uint64_t first_age)
+{
+    struct pt_world *w = calloc(1, sizeof *w);
+    if (!w) {
+        printf("policy_test: out of memory\n");
+        exit(3);
+    }
+    w->label = label;
+    w->ntasks = ntasks;
+    w->nharts = nharts;
+    /* Exactly sized, so that ASan sees an access past either. */
+    w->tasks = malloc(ntasks * sizeof(TaskSched));
+    w->queue = malloc(sizeof(struct sched_queue));
+    w->shadow = calloc(ntasks, sizeof(TaskSched));
+    w->task_snapshot = malloc(ntasks * sizeof(TaskSched));
+    if (!w->tasks || !w->queue || !w->shadow || !w->task_snapshot) {
+        printf("policy_test: out of memory\n");
+        exit(3);
+    }
+    /* As policy_attach: a zeroed record, id and state set; the kernel's
+     * fill_record adds tid and pid, which a policy must not touch. */
+    for (uint32_t i = 0; i < ntasks; i++) {
+        TaskSched *s = &w->shadow[i];
+        s->id = i;
+        s->state = TASK_BLOCKED;
+        s->prio = SCHED_PRIO_DEFAULT;
+        s->tid = 1000 + i;
+        s->pid = 100 + i / 4;
+        for (unsigned k = 0; k < sizeof s->ctx / sizeof s->ctx[0]; k++)
+            s->ctx[k] = pt_rand64();
+        pt_set_add(&w->out_of_queue, i);
+    }
+    memcpy(w->tasks, w->shadow, ntasks * sizeof(TaskSched));
+    w->next_age = first_age;
+    w->ctx = (struct sched_ctx){ w->tasks, w->queue, ntasks, nharts };
+    memset(w->queue, 0, sizeof *w->queue);
+    pt_new_phase(w);
+    pt_current = w;
+    pt_ops->init(&w->ctx);
+    pt_refresh(w);
+    pt_check_tops(w);
+    return w;
+}
+
+/* Fetch everything that is left, from random harts: each answer checked,
+ * then SCHED_NONE everywhere. */
+static void pt_world_drain(struct pt_world *w)
+{
+    while (w->in_queue.n) {
+        pt_op_fetch(w, PT_DRAIN, pt_below(w->nharts));
+        pt_refresh(w);
+        pt_check_tops(w);
+    }
+    for (uint32_t h = 0; h < w->nharts; h++) {
+        pt_op_fetch(w, PT_DRAIN, h);
+        pt_refresh(w);
+    }
+    pt_check_tops(w);
+    pt_check_records(w);
+}
+
+static void pt_world_summary(const struct pt_world *w)
+{
+    printf("    context %c: %lu operations; up to %" PRIu32 " tasks queued; "
+           "%lu fetches found nothing", w->label, w->nops, w->max_queued, w->empty_fetches);
+    if (pt_model == PT_MODEL_MULTIQUEUE)
+        printf("; %lu steals", w->steals);
+    printf("\n");
+}
+
+static void pt_world_free(struct pt_world *w)
+{
+    if (pt_current == w)
+        pt_current = NULL;
+    free(w->tasks);
+    free(w->queue);
+    free(w->shadow);
+    free(w->task_snapshot);
+    free(w);
+}
+
+/* Ages start just below 2^32, so a policy comparing them in 32 bits
+ * misorders tasks early in every run. */
+#define PT_AGE_A ((1ULL << 32) - 100)
+#define PT_AGE_B ((1ULL << 32) - 37)
+
+static void pt_run_single(uint32_t nharts, uint32_t ntasks, unsigned long ops)
+{
+    snprintf(pt_run, sizeof pt_run, "%" PRIu32 " harts, %" PRIu32 " tasks, one context",
+             nharts, ntasks);
+    struct pt_world *w = pt_world_new('A', ntasks, nharts, PT_AGE_A);
+    for (unsigned long i = 0; i < ops; i++)
+        pt_step(w);
+    pt_world_drain(w);
+    printf("  %s:\n", pt_run);
+    pt_world_summary(w);
+    pt_world_free(w);
+}
+
+/* Two contexts of different sizes driven interleaved: each must behave as
+ * if the other did not exist. */
+static void pt_run_two(uint32_t nharts, unsigned long ops)
+{
+    uint32_t nharts_b = nharts == SCHED_MAX_HARTS ? 3 : nharts + 1;
+    snprintf(pt_run, sizeof pt_run, "two contexts: A %" PRIu32 " harts, %d tasks; "
+             "B %" PRIu32 " harts, 40 tasks", nharts, SCHED_MAX_TASKS, nharts_b);
+    struct pt_world *a = pt_world_new('A', SCHED_MAX_TASKS, nharts, PT_AGE_A);
+    struct pt_world *b = pt_world_new('B', 40, nharts_b, PT_AGE_B);
+    for (unsigned long i = 0; i < ops; i++) {
+        struct pt_world *w = pt_chance(50) ? a : b, *other = w == a ? b : a;
+        pt_step(w);
+        /* The operation on w must not have changed other's answers. */
+        pt_current = other;
+        pt_note = w == a ? "checked after an operation on context A: "
+                         : "checked after an operation on context B: ";
+        pt_check_tops(other);
+        pt_note = "";
+    }
+    pt_world_drain(a);
+    pt_world_drain(b);
+    printf("  %s:\n", pt_run);
+    pt_world_summary(a);
+    pt_world_summary(b);
+    pt_world_free(a);
+    pt_world_free(b);
+}
+
+static void pt_choose_model(void)
+{
+    static const struct { const char *name; enum pt_model model; uint32_t flags; } known[] = {
+        { "heap", PT_MODEL_PRIORITY, SCHED_FLAG_PRIORITY },
+        { "bitmap", PT_MODEL_PRIORITY, SCHED_FLAG_PRIORITY },
+        { "fifo", PT_MODEL_FIFO, 0 },
+        { "multiqueue", PT_MODEL_MULTIQUEUE, SCHED_FLAG_PRIORITY | SCHED_FLAG_PER_HART },
+    };
+    pt_policy = policy_under_test.name;
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (!strcmp(known[i].name, pt_policy)) {
+            pt_model = known[i].model;
+            if (policy_under_test.flags != known[i].flags) {
+                printf("policy_test: FAIL: policy '%s' has flags 0x%" PRIx32
+                       ", its model assumes 0x%" PRIx32 "\n",
+                       pt_policy, policy_under_test.flags, known[i].flags);
+                exit(1);
+            }
+            return;
+        }
+    printf("policy_test: FAIL: no model for policy '%s' (known: heap, bitmap, fifo, "
+           "multiqueue)\n", pt_policy);
+    exit(1);
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    unsigned long ops = PT_DEFAULT_OPS;
+    pt_seed = PT_DEFAULT_SEED;
+    if (argc > 3 || (argc > 1 && !(ops = strtoul(argv[1], NULL, 0))) ||
+        (argc > 2 && !(pt_seed = strtoull(argv[2], NULL, 0)))) {
+        fprintf(stderr, "usage: %s [OPERATIONS [SEED]]\n", argv[0]);
+        return 2;
+    }
+#ifdef __SANITIZE_ADDRESS__
+    __sanitizer_set_death_callback(pt_on_sanitizer_death);
+#endif
+    struct sigaction sa = { .sa_handler = pt_on_alarm };
+    sigaction(SIGALRM, &sa, NULL);
+    alarm(PT_WATCHDOG_SECONDS);
+
+    pt_choose_model();
+    printf("policy_test: policy '%s', model: %s, seed 0x%" PRIx64 "\n",
+           pt_policy, pt_model_names[pt_model], pt_seed);
+    static const uint32_t hart_counts[] = { 1, 2, 4, 8 };
+    for (size_t i = 0; i < sizeof hart_counts / sizeof hart_counts[0]; i++) {
+        uint32_t n = hart_counts[i];
+        pt_rng_state = pt_seed ^ ((uint64_t)n << 40);
+        pt_run_single(n, SCHED_MAX_TASKS, ops);
+        pt_run_single(n, PT_SMALL_TASKS, ops / 8 + 1);
+        pt_run_two(n, ops / 3 + 1);
+    }
+    printf("policy_test: %s: %lu operations checked\n", pt_policy, pt_total_ops);
+    return 0;
+}

@@ -1,0 +1,180 @@
+"""The plug-in scheduler: choosing a policy at boot, booting a blob built
+outside the kernel, refusing broken blobs, replacing a policy that
+misbehaves, and each policy's own behaviour."""
+import os
+import re
+import subprocess
+
+import pytest
+
+from conftest import POLICIES
+from machine import ROOT
+
+BLOB_PA = "0x80800000"
+
+
+def build_blob(src):
+    """make sched-blob SRC=src, as a student would; returns the blob path."""
+    out = subprocess.run(["make", "-s", "-C", ROOT, "sched-blob", f"SRC={src}"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    path = re.search(r"^blob: (\S+)", out.stdout, re.M).group(1)
+    return os.path.join(ROOT, path)
+
+
+def boot_shell(machine, **kwargs):
+    m = machine(initrd=True, **kwargs)
+    m.shell_prompt(timeout=60)
+    return m
+
+
+def sysinfo(m):
+    return dict(re.findall(r"^(\w+): (\S+)", m.run("sysinfo"), re.M))
+
+
+@pytest.mark.parametrize("name", POLICIES)
+def test_policy_selected_at_boot(machine, name):
+    m = boot_shell(machine, smp=2, policy=name)
+    out = m.output()
+    assert re.search(rf"^sched: policy '{name}' \(built-in blob, \d+ bytes, ABI 1\.0\) "
+                     r"at 0xffffffc040000000$", out, re.M), out
+    assert sysinfo(m)["sched_name"] == name
+    assert f"scheduling policy: {name}" in m.run("help")
+
+
+def test_default_policy_is_heap(machine):
+    m = boot_shell(machine, smp=1)
+    assert "sched: policy 'heap'" in m.output()
+    assert sysinfo(m)["sched_name"] == "heap"
+
+
+def test_unknown_policy_is_refused(machine):
+    m = boot_shell(machine, smp=1, policy="nosuch")
+    out = m.output()
+    assert ("sched: unknown policy 'nosuch' (there are: heap bitmap multiqueue fifo); "
+            "using the default") in out
+    assert "sched: policy 'heap'" in out
+    assert m.run("t_threads 4").count("t_threads: PASS") == 1
+
+
+def test_blob_built_outside_the_tree_boots(machine):
+    """A policy built outside the tree with make sched-blob boots without a
+    kernel rebuild, and runs threads and priorities right."""
+    blob = build_blob(os.path.join(ROOT, "testsuite", "blobs", "prio_list.c"))
+    m = boot_shell(machine, smp=1, sched_blob=blob)
+    assert re.search(r"^sched: policy 'prio_list' \(external blob, \d+ bytes, ABI 1\.0\)",
+                     m.output(), re.M)
+    assert sysinfo(m)["sched_name"] == "prio_list"
+    assert "t_threads: PASS" in m.run("t_threads 4")
+    assert "t_prio: order high,low" in m.run("t_prio")
+
+
+# Each blob breaks one validation rule; the kernel must name it.
+REFUSALS = {
+    "blob_magic": "bad magic 0xdeadbeef (want 0x4c504853)",
+    "blob_version": "ABI version 2.0, this kernel speaks 1.0",
+    "blob_header_size": "header size 64, want 128",
+    "blob_total_size": "total size 70000 outside 128..65536",
+    "blob_name": "name is empty or not NUL-terminated",
+    "blob_flags": "unknown flags 0x80",
+    "blob_reserved": "reserved field 2 is not zero",
+    "blob_op_offset": "operation fetch at offset",
+    "blob_checksum": "checksum 0x",
+}
+
+
+@pytest.fixture(scope="module")
+def bad_blobs(tmp_path_factory):
+    out = tmp_path_factory.mktemp("badblobs")
+    good = os.path.join(ROOT, "build", "sched", "fifo.bin")
+    subprocess.run(["python3", os.path.join(ROOT, "scripts", "make-bad-blobs.py"),
+                    good, str(out)], check=True, capture_output=True)
+    return out
+
+
+@pytest.mark.parametrize("rule", sorted(REFUSALS))
+def test_broken_blob_is_refused(machine, bad_blobs, rule):
+    m = boot_shell(machine, smp=2, sched_blob=str(bad_blobs / f"{rule}.bin"))
+    out = m.output()
+    assert f"sched: blob at {BLOB_PA} refused: {REFUSALS[rule]}" in out, out
+    assert "sched: policy 'heap' (built-in blob" in out
+    assert m.run("echo still scheduling").strip() == "still scheduling"
+
+
+# Blobs that pass validation but break the contract at run time.
+MISBEHAVIOUR = {
+    "garbage": (r"fetch on hart \d returned task 200, which is not in the queue", ""),
+    "dropper": (r"(fetch on hart \d found nothing while \d+ tasks were queued \(a task was lost\)|"
+                r"top_priority on hart \d says nothing is queued, but \d+ tasks are)", ""),
+    "faulter": (r"fetch faulted: load page fault at offset 0x[0-9a-f]+, address 0x[0-9a-f]+",
+                ""),
+    "starver": (r"thread \d+ \(priority 10\) has waited \d+ ms while hart 0 ran priority 10",
+                "sched_watchdog=1000"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(MISBEHAVIOUR))
+def test_misbehaving_policy_is_replaced(machine, kind):
+    what, append = MISBEHAVIOUR[kind]
+    blob = build_blob(os.path.join(ROOT, "testsuite", "blobs", f"{kind}.c"))
+    m = machine(smp=1 if kind == "starver" else 2, initrd=True, sched_blob=blob,
+                append=append)
+    # Busy threads on one hart starve under the LIFO policy.
+    m.expect_exact("schedos$ ", timeout=60)
+    out = m.run("t_spread 2 3000" if kind == "starver" else "t_threads 4", timeout=90)
+    assert re.search(rf"^sched: policy '{kind}' misbehaved: {what}; switching to the "
+                     r"built-in 'heap'$", m.output(), re.M), m.output()
+    assert "PASS" in out, out
+    assert sysinfo(m)["sched_name"] == "heap"
+    assert m.run("echo still scheduling").strip() == "still scheduling"
+
+
+def test_multiqueue_spreads_threads(machine):
+    """Eight busy threads created on one hart end up on all four."""
+    m = boot_shell(machine, smp=4, policy="multiqueue")
+    out = m.run("t_spread 8 400")
+    assert "t_spread: 8 threads ran on 4 of 4 harts" in out, out
+
+
+# The checker refuses blobs that break the build rules, and says why.
+CHECKER_CASES = {
+    "writable": ("static uint32_t calls;\n", "calls++;",
+                 "writable global data: section .bss"),
+    "calls_out": ("extern void kprintf(const char *);\n", 'kprintf("x");',
+                  "calls out or uses an outside symbol: 'kprintf' is undefined"),
+    "table": ("typedef uint32_t (*fn)(const struct sched_ctx *, uint32_t);\n"
+              "static uint32_t f0(const struct sched_ctx *c, uint32_t h) { (void)c; return h; }\n"
+              "static const fn table[] = { f0, f0, f0 };\n",
+              "if (table[hart % 3](c, hart) == 99) return 0;",
+              "not position-independent: R_RISCV_64"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CHECKER_CASES))
+def test_blob_checker_refuses(tmp_path, case):
+    decl, stmt, message = CHECKER_CASES[case]
+    src = open(os.path.join(ROOT, "sched_impls", "fifo", "fifo.c")).read()
+    src = src.replace('#include "sched_abi.h"\n', '#include "sched_abi.h"\n' + decl)
+    src = src.replace("    uint32_t task = HEAD(c);\n",
+                      f"    {stmt}\n    uint32_t task = HEAD(c);\n", 1)
+    path = tmp_path / f"bad_{case}.c"
+    path.write_text(src)
+    out = subprocess.run(["make", "-s", "-C", ROOT, "sched-blob", f"SRC={path}"],
+                         capture_output=True, text=True)
+    assert out.returncode != 0
+    assert message in out.stdout + out.stderr, out.stdout + out.stderr
+
+
+def test_policy_in_use(boot_policy, policy):
+    """The policy under test (built-in, or the graded blob) is the one that
+    runs, and nothing makes the kernel replace it."""
+    m = boot_policy(policy, smp=4, initrd=True)
+    m.shell_prompt(timeout=60)
+    out = m.output()
+    if policy == "external":
+        assert re.search(r"^sched: policy '\w+' \(external blob", out, re.M), out
+    else:
+        assert f"sched: policy '{policy}' (built-in blob" in out
+    m.run("t_threads 8", timeout=120)
+    m.run("t_spread 8 200", timeout=60)
+    assert "misbehaved" not in m.output()
