@@ -159,7 +159,7 @@ struct pt_world {
     TaskSched *shadow;
     TaskSched *task_snapshot;       /* for the peek checks */
     struct sched_queue queue_snapshot;
-    uint64_t next_age;
+    uint64_t first_age, next_age;
     struct pt_phase phase;
 
     bool ran[SCHED_MAX_TASKS];      /* has run: its hart field is where */
@@ -168,6 +168,7 @@ struct pt_world {
     /* The model. */
     bool queued[SCHED_MAX_TASKS];
     uint32_t where[SCHED_MAX_TASKS];    /* multiqueue: whose queue holds it */
+    uint64_t key[SCHED_MAX_TASKS];      /* its place in the order (pt_order_key) */
     struct pt_set in_queue, out_of_queue;
     uint32_t load[SCHED_MAX_HARTS];     /* multiqueue: tasks queued per hart */
     /* Recomputed after every operation by pt_refresh. */
@@ -254,11 +255,19 @@ static void pt_print_op(const struct pt_world *w, const struct pt_op *o)
             printf(" -> model: queued on hart %" PRIu32, o->dest);
         break;
     case PT_FETCH: case PT_DRAIN:
-        pt_describe_task(w, o->result, res, sizeof res);
-        printf("fetch(hart %" PRIu32 ") -> %s", o->hart,
-               o->result == SCHED_NONE ? "SCHED_NONE" : res);
-        if (o->result != SCHED_NONE)
-            printf(" [returned task %" PRIu32 "]", o->result);
+        if (o->result == SCHED_NONE) {
+            printf("fetch(hart %" PRIu32 ") -> SCHED_NONE", o->hart);
+        } else if (o->result >= w->ntasks || o->prio == 0) {
+            /* The failing fetch: it returned something it should not. */
+            pt_describe_task(w, o->result, res, sizeof res);
+            printf("fetch(hart %" PRIu32 ") -> %s", o->hart, res);
+        } else {
+            printf("fetch(hart %" PRIu32 ") -> task %" PRIu32 " [prio %" PRIu32 ", age %"
+                   PRIu64, o->hart, o->result, o->prio, o->age);
+            if (pt_model == PT_MODEL_MULTIQUEUE)
+                printf(", was queued on hart %" PRIu32, o->dest);
+            printf("]");
+        }
         break;
     case PT_REMOVE:
         printf("remove(hart %" PRIu32 ", task %" PRIu32 ") [prio %" PRIu32 "]",
@@ -418,45 +427,47 @@ static struct pt_op *pt_begin(struct pt_world *w, enum pt_kind kind, uint32_t ha
     return o;
 }
 
-/* Better in priority order: higher prio, then older. */
-static bool pt_prio_before(const struct pt_world *w, uint32_t a, uint32_t b)
+/* The model's order as one number, smaller first, fixed at enqueue:
+ * "fifo" by age alone; the others by priority (highest first), then age.
+ * Ages of a context stay within 2^58 of its first one. */
+static uint64_t pt_order_key(const struct pt_world *w, uint32_t t)
 {
-    if (b == SCHED_NONE)
-        return true;
-    const TaskSched *ta = &w->shadow[a], *tb = &w->shadow[b];
-    if (ta->prio != tb->prio)
-        return ta->prio > tb->prio;
-    return ta->age < tb->age;
-}
-
-static bool pt_before(const struct pt_world *w, uint32_t a, uint32_t b)
-{
-    if (b == SCHED_NONE)
-        return true;
+    uint64_t age = w->shadow[t].age - w->first_age;
     if (pt_model == PT_MODEL_FIFO)
-        return w->shadow[a].age < w->shadow[b].age;
-    return pt_prio_before(w, a, b);
+        return age;
+    return (uint64_t)(SCHED_PRIO_MAX - w->shadow[t].prio) << 58 | age;
 }
 
+/* The task fetch would take from each queue of the model ("priority" and
+ * "fifo" keep one, the queue of hart 0), and from all of them. */
 static void pt_refresh(struct pt_world *w)
 {
     uint32_t load[SCHED_MAX_HARTS] = { 0 };
-    w->best = SCHED_NONE;
-    for (uint32_t h = 0; h < w->nharts; h++)
+    uint64_t best_key[SCHED_MAX_HARTS];
+    for (uint32_t h = 0; h < w->nharts; h++) {
         w->best_of[h] = SCHED_NONE;
+        best_key[h] = UINT64_MAX;
+    }
     for (uint32_t i = 0; i < w->in_queue.n; i++) {
         uint32_t t = w->in_queue.item[i], h = w->where[t];
         load[h]++;
-        if (pt_prio_before(w, t, w->best_of[h]))
+        if (w->key[t] < best_key[h]) {
+            best_key[h] = w->key[t];
             w->best_of[h] = t;
-        if (pt_before(w, t, w->best))
-            w->best = t;
+        }
     }
-    for (uint32_t h = 0; h < w->nharts; h++)
+    w->best = SCHED_NONE;
+    uint64_t best = UINT64_MAX;
+    for (uint32_t h = 0; h < w->nharts; h++) {
+        if (best_key[h] < best) {
+            best = best_key[h];
+            w->best = w->best_of[h];
+        }
         if (load[h] != w->load[h]) {
             printf("policy_test: internal error: model load of hart %" PRIu32 "\n", h);
             exit(3);
         }
+    }
 }
 
 /* Multiqueue, from its file's comment: fetch(h) takes the best (prio, then
@@ -505,6 +516,7 @@ static void pt_model_enqueue(struct pt_world *w, uint32_t t, uint32_t dest)
 {
     w->queued[t] = true;
     w->where[t] = dest;
+    w->key[t] = pt_order_key(w, t);
     w->load[dest]++;
     pt_set_del(&w->out_of_queue, t);
     pt_set_add(&w->in_queue, t);
@@ -578,9 +590,11 @@ static void pt_op_fetch(struct pt_world *w, enum pt_kind kind, uint32_t hart)
     uint32_t want = pt_expected_fetch(w, hart);
     uint32_t got = pt_ops->fetch(&w->ctx, hart);
     o->result = got;
-    char g[96], e[96];
-    pt_describe_task(w, got, g, sizeof g);
-    pt_describe_task(w, want, e, sizeof e);
+    char g[96] = "", e[96] = "";
+    if (got != want) {
+        pt_describe_task(w, got, g, sizeof g);
+        pt_describe_task(w, want, e, sizeof e);
+    }
     if (got == SCHED_NONE) {
         if (want != SCHED_NONE)
             pt_fail(w, "lost: fetch(hart %" PRIu32 ") returned SCHED_NONE while %" PRIu32
@@ -596,6 +610,9 @@ static void pt_op_fetch(struct pt_world *w, enum pt_kind kind, uint32_t hart)
                 hart, g, e);
     if (pt_model == PT_MODEL_MULTIQUEUE && w->where[got] != hart)
         w->steals++;
+    o->prio = w->shadow[got].prio;
+    o->age = w->shadow[got].age;
+    o->dest = w->where[got];
     pt_model_dequeue(w, got);
     /* It runs on `hart` now, as schedule() records. */
     PT_SET(w, got, state, TASK_RUNNING);
@@ -792,7 +809,7 @@ static struct pt_world *pt_world_new(char label, uint32_t ntasks, uint32_t nhart
         pt_set_add(&w->out_of_queue, i);
     }
     memcpy(w->tasks, w->shadow, ntasks * sizeof(TaskSched));
-    w->next_age = first_age;
+    w->first_age = w->next_age = first_age;
     w->ctx = (struct sched_ctx){ w->tasks, w->queue, ntasks, nharts };
     memset(w->queue, 0, sizeof *w->queue);
     pt_new_phase(w);
