@@ -54,7 +54,7 @@ SCHED_POLICIES := heap bitmap multiqueue fifo
 SCHED_BLOBS := $(SCHED_POLICIES:%=$(BUILD)/sched/%.bin)
 SCHED_ABI_HEADERS := $(wildcard sched_abi/*.h)
 # Freestanding and position-independent; only sched_abi/ on the include path.
-BLOB_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -ffreestanding -nostdlib \
+BLOB_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -ffreestanding -nostdlib \
 	-nostdinc -isystem $(shell $(CC) -print-file-name=include) \
 	-fPIC -fvisibility=hidden -fno-stack-protector -fno-common \
 	-march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany -Isched_abi

@@ -89,10 +89,14 @@ class Elf:
         for s in self.sections:
             if s["type"] != SHT_RELA:
                 continue
-            target = self.sections[s["info"]]["name"] if s["info"] else "?"
+            target = self.sections[s["info"]] if s["info"] else None
+            # Debug information is not part of the blob: only relocations
+            # in loaded sections matter.
+            if target is None or not target["flags"] & SHF_ALLOC:
+                continue
             for i in range(s["size"] // 24):
                 off, info, _ = struct.unpack_from("<QQq", self.data, s["offset"] + 24 * i)
-                yield target, off, info & 0xFFFFFFFF
+                yield target["name"], off, info & 0xFFFFFFFF
 
 
 def check_elf(elf):

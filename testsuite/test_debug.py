@@ -38,3 +38,29 @@ def test_gdb_stops_at_kmain():
         os.killpg(qemu.pid, 9)
         _, err = qemu.communicate(timeout=10)
     assert f"make gdb GDB_PORT={port}" in err
+
+
+def test_gdb_breaks_in_a_policy_blob():
+    """The lab guide's recipe: gdb stops inside a policy, with its source."""
+    port = free_port()
+    qemu = subprocess.Popen(
+        [os.path.join(ROOT, "scripts", "run-qemu.sh"), "--kernel", KERNEL,
+         "--initrd", os.path.join(ROOT, "build", "initrd.cpio"), "--smp", "1",
+         "--plain", "--debug", "--append", "sched=fifo"],
+        env=dict(os.environ, GDB_PORT=str(port)), stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        gdb = subprocess.run(
+            ["gdb-multiarch", "-batch", "-nx", KERNEL,
+             "-ex", "set tcp connect-timeout 20", "-ex", f"target remote :{port}",
+             "-ex", "add-symbol-file " + os.path.join(ROOT, "build", "sched", "fifo.elf")
+             + " -o 0xffffffc040000000",
+             "-ex", "hbreak kmain", "-ex", "continue",
+             "-ex", "break fifo_fetch", "-ex", "continue", "-ex", "kill"],
+            capture_output=True, text=True, timeout=60)
+        out = gdb.stdout + gdb.stderr
+        assert "Breakpoint 2, fifo_fetch (" in out, out
+        assert "sched_impls/fifo/fifo.c" in out, out
+    finally:
+        os.killpg(qemu.pid, 9)
+        qemu.wait(timeout=10)

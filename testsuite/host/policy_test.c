@@ -190,6 +190,8 @@ static char pt_run[96] = "startup";
 static struct pt_world *pt_current;
 static const char *pt_note = "";        /* why a context is checked now */
 static unsigned long pt_total_ops;
+static const char *pt_argv0 = "policy_test";
+static unsigned long pt_ops_per_run;
 
 /* ---- random numbers (splitmix64: fixed seeds, same sequence everywhere) -- */
 
@@ -343,6 +345,7 @@ static void pt_fail(struct pt_world *w, const char *fmt, ...)
     for (unsigned long n = first; n <= w->nops; n++)
         pt_print_op(w, &w->history[(n - 1) % PT_HISTORY]);
     pt_print_queue(w);
+    printf("  to reproduce: %s %lu 0x%" PRIx64 "\n", pt_argv0, pt_ops_per_run, pt_seed);
     fflush(stdout);
     exit(1);
 }
@@ -754,7 +757,10 @@ static void pt_step(struct pt_world *w)
 {
     if (w->phase.left-- == 0)
         pt_new_phase(w);
-    if (w->out_of_queue.n && pt_chance(w->phase.enqueue_pct)) {
+    /* (An empty queue is mostly filled again: a few fetches of nothing
+     * are enough.) */
+    if (w->out_of_queue.n && (pt_chance(w->phase.enqueue_pct) ||
+                              (w->in_queue.n == 0 && pt_chance(75)))) {
         pt_op_enqueue(w);
     } else {
         unsigned r = pt_below(100);
@@ -945,6 +951,8 @@ int main(int argc, char **argv)
     sigaction(SIGALRM, &sa, NULL);
     alarm(PT_WATCHDOG_SECONDS);
 
+    pt_argv0 = argv[0];
+    pt_ops_per_run = ops;
     pt_choose_model();
     printf("policy_test: policy '%s', model: %s, seed 0x%" PRIx64 "\n",
            pt_policy, pt_model_names[pt_model], pt_seed);
