@@ -8,7 +8,8 @@
  *   - struct sched_ctx: what every operation receives.
  *   - The operations (struct sched_ops below documents each).
  *   - struct sched_blob_header: the first bytes of every policy blob.
- *   - VDSO_DATA: the first page of the shared region (sched_abi/vdso.h).
+ *   - VDSO_DATA and block_sched: the first page of the shared region
+ *     (sched_abi/vdso.h).
  *
  * Version 1.0.  A change that breaks a built blob bumps the major number;
  * an addition that old blobs can ignore bumps the minor.

@@ -1,5 +1,6 @@
 #include "sched/policy.h"
 #include "sched/blob.h"
+#include "vdso.h"             /* the shared region's layout (its asserts) */
 #include "sched/sched.h"
 #include "proc/proc.h"
 #include "kernel/bootargs.h"

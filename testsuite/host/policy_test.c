@@ -171,8 +171,9 @@ struct pt_world {
     uint64_t key[SCHED_MAX_TASKS];      /* its place in the order (pt_order_key) */
     struct pt_set in_queue, out_of_queue;
     uint32_t load[SCHED_MAX_HARTS];     /* multiqueue: tasks queued per hart */
-    /* Recomputed after every operation by pt_refresh. */
-    uint32_t best_of[SCHED_MAX_HARTS];  /* multiqueue: best task per hart */
+    /* Kept up to date by pt_model_enqueue and pt_model_dequeue. */
+    uint32_t best_of[SCHED_MAX_HARTS];  /* best task per hart's queue */
+    uint64_t best_key[SCHED_MAX_HARTS]; /* its key */
     uint32_t best;                      /* global: the next task */
 
     unsigned long nops;
@@ -441,35 +442,48 @@ static uint64_t pt_order_key(const struct pt_world *w, uint32_t t)
     return (uint64_t)(SCHED_PRIO_MAX - w->shadow[t].prio) << 58 | age;
 }
 
-/* The task fetch would take from each queue of the model ("priority" and
- * "fifo" keep one, the queue of hart 0), and from all of them. */
-static void pt_refresh(struct pt_world *w)
+/* The task fetch would take from hart h's queue of the model ("priority"
+ * and "fifo" keep one queue, hart 0's): a scan of the queued tasks. */
+static void pt_rescan(struct pt_world *w, uint32_t h)
 {
-    uint32_t load[SCHED_MAX_HARTS] = { 0 };
-    uint64_t best_key[SCHED_MAX_HARTS];
-    for (uint32_t h = 0; h < w->nharts; h++) {
-        w->best_of[h] = SCHED_NONE;
-        best_key[h] = UINT64_MAX;
-    }
+    w->best_of[h] = SCHED_NONE;
+    w->best_key[h] = UINT64_MAX;
     for (uint32_t i = 0; i < w->in_queue.n; i++) {
-        uint32_t t = w->in_queue.item[i], h = w->where[t];
-        load[h]++;
-        if (w->key[t] < best_key[h]) {
-            best_key[h] = w->key[t];
+        uint32_t t = w->in_queue.item[i];
+        if (w->where[t] == h && w->key[t] < w->best_key[h]) {
+            w->best_key[h] = w->key[t];
             w->best_of[h] = t;
         }
     }
-    w->best = SCHED_NONE;
+}
+
+/* The best task of all the model's queues. */
+static void pt_update_best(struct pt_world *w)
+{
     uint64_t best = UINT64_MAX;
-    for (uint32_t h = 0; h < w->nharts; h++) {
-        if (best_key[h] < best) {
-            best = best_key[h];
+    w->best = SCHED_NONE;
+    for (uint32_t h = 0; h < w->nharts; h++)
+        if (w->best_key[h] < best) {
+            best = w->best_key[h];
             w->best = w->best_of[h];
         }
-        if (load[h] != w->load[h]) {
-            printf("policy_test: internal error: model load of hart %" PRIu32 "\n", h);
-            exit(3);
-        }
+}
+
+/* The model's bookkeeping (best_of, best, load) is kept up to date
+ * operation by operation; now and then it is recomputed from scratch. */
+static void pt_model_selfcheck(struct pt_world *w)
+{
+    uint32_t best_of[SCHED_MAX_HARTS], best = w->best, load[SCHED_MAX_HARTS] = { 0 };
+    memcpy(best_of, w->best_of, sizeof best_of);
+    for (uint32_t i = 0; i < w->in_queue.n; i++)
+        load[w->where[w->in_queue.item[i]]]++;
+    for (uint32_t h = 0; h < w->nharts; h++)
+        pt_rescan(w, h);
+    pt_update_best(w);
+    if (memcmp(best_of, w->best_of, w->nharts * sizeof best_of[0]) || best != w->best ||
+        memcmp(load, w->load, w->nharts * sizeof load[0])) {
+        printf("policy_test: internal error: the model's bookkeeping is wrong\n");
+        exit(3);
     }
 }
 
@@ -520,6 +534,11 @@ static void pt_model_enqueue(struct pt_world *w, uint32_t t, uint32_t dest)
     w->queued[t] = true;
     w->where[t] = dest;
     w->key[t] = pt_order_key(w, t);
+    if (w->key[t] < w->best_key[dest]) {
+        w->best_key[dest] = w->key[t];
+        w->best_of[dest] = t;
+        pt_update_best(w);
+    }
     w->load[dest]++;
     pt_set_del(&w->out_of_queue, t);
     pt_set_add(&w->in_queue, t);
@@ -533,6 +552,10 @@ static void pt_model_dequeue(struct pt_world *w, uint32_t t)
     w->load[w->where[t]]--;
     pt_set_del(&w->in_queue, t);
     pt_set_add(&w->out_of_queue, t);
+    if (w->best_of[w->where[t]] == t) {
+        pt_rescan(w, w->where[t]);
+        pt_update_best(w);
+    }
 }
 
 /* The owner writes a field in the record and in its own copy. */
@@ -717,9 +740,10 @@ static void pt_op_top(struct pt_world *w)
         pt_fail(w, "top_priority changed the queue (word %" PRIu32 ": 0x%" PRIx32
                 " -> 0x%" PRIx32 ")", k, w->queue_snapshot.word[k], w->queue->word[k]);
     }
-    for (uint32_t i = 0; i < w->ntasks; i++)
-        if (memcmp(&w->task_snapshot[i], &w->tasks[i], sizeof(TaskSched)))
-            pt_fail(w, "top_priority changed the record of task %" PRIu32, i);
+    if (memcmp(w->task_snapshot, w->tasks, w->ntasks * sizeof(TaskSched)))
+        for (uint32_t i = 0; i < w->ntasks; i++)
+            if (memcmp(&w->task_snapshot[i], &w->tasks[i], sizeof(TaskSched)))
+                pt_fail(w, "top_priority changed the record of task %" PRIu32, i);
 }
 
 static void pt_new_phase(struct pt_world *w)
@@ -773,10 +797,11 @@ static void pt_step(struct pt_world *w)
         else
             pt_op_top(w);
     }
-    pt_refresh(w);
     pt_check_tops(w);
-    if (w->nops % PT_RECORD_CHECK_EVERY == 0)
+    if (w->nops % PT_RECORD_CHECK_EVERY == 0) {
         pt_check_records(w);
+        pt_model_selfcheck(w);
+    }
 }
 
 /* ---- contexts ------------------------------------------------------------- */
@@ -820,8 +845,12 @@ static struct pt_world *pt_world_new(char label, uint32_t ntasks, uint32_t nhart
     memset(w->queue, 0, sizeof *w->queue);
     pt_new_phase(w);
     pt_current = w;
+    for (uint32_t h = 0; h < nharts; h++) {
+        w->best_of[h] = SCHED_NONE;
+        w->best_key[h] = UINT64_MAX;
+    }
+    w->best = SCHED_NONE;
     pt_ops->init(&w->ctx);
-    pt_refresh(w);
     pt_check_tops(w);
     return w;
 }
@@ -832,15 +861,13 @@ static void pt_world_drain(struct pt_world *w)
 {
     while (w->in_queue.n) {
         pt_op_fetch(w, PT_DRAIN, pt_below(w->nharts));
-        pt_refresh(w);
         pt_check_tops(w);
     }
-    for (uint32_t h = 0; h < w->nharts; h++) {
+    for (uint32_t h = 0; h < w->nharts; h++)
         pt_op_fetch(w, PT_DRAIN, h);
-        pt_refresh(w);
-    }
     pt_check_tops(w);
     pt_check_records(w);
+    pt_model_selfcheck(w);
 }
 
 static void pt_world_summary(const struct pt_world *w)

@@ -1,0 +1,84 @@
+/*
+ * VDSO_DATA: page 0 of the shared region (SHARED_BASE), one per process.
+ *
+ * The shared region is 17 data pages at SHARED_BASE = 0xffffffc000000000,
+ * the same virtual address in every process but different frames:
+ *
+ *   page 0        VDSO_DATA (this header)
+ *   pages 1..16   the TaskSched heap: SCHED_MAX_TASKS records, 16 per page,
+ *                 one per thread of the process
+ *
+ * followed by the code pages (the policy blob, the user-side runtime),
+ * shared by every process and the kernel, mapped read-only + executable.
+ *
+ * The process may write anything here: so the kernel reads it only through
+ * checks (an index must be in range and name a thread of this process, a
+ * flag is only a hint, a counter is only reported), and a process that
+ * scribbles over its pages can only hurt itself.  Fields the kernel writes
+ * are rewritten each time it returns to the process, so scribbling on them
+ * is harmless.
+ */
+#ifndef SCHED_ABI_VDSO_H
+#define SCHED_ABI_VDSO_H
+
+#include "sched_abi.h"
+
+#define SCHED_VDSO_MAGIC     0x4f534456u    /* "VDSO" */
+#define SHARED_BASE_ADDR     0xffffffc000000000ULL
+#define SHARED_DATA_PAGES_N  17
+#define SHARED_TASKS_ADDR    (SHARED_BASE_ADDR + 4096)
+#define SHARED_CODE_ADDR     (SHARED_BASE_ADDR + SHARED_DATA_PAGES_N * 4096ULL)
+
+typedef struct VDSO_DATA {
+    /* Written by the kernel when the process starts; read-only in spirit. */
+    uint32_t magic;                   /*    0: SCHED_VDSO_MAGIC */
+    uint16_t abi_major;               /*    4 */
+    uint16_t abi_minor;               /*    6 */
+    uint32_t nharts;                  /*    8: harts in the machine */
+    uint32_t ntasks;                  /*   12: records in the TaskSched heap */
+    uint32_t pid;                     /*   16 */
+    uint32_t policy_flags;            /*   20: SCHED_FLAG_* of the policy */
+    char     policy_name[SCHED_NAME_LEN]; /* 24 */
+
+    /* Rewritten by the kernel at every return to this process (hints). */
+    uint32_t kernel_top_priority;     /*   40: best priority waiting in the
+                                              kernel's queue, any process */
+    uint32_t reserved_k;              /*   44: zero */
+    uint64_t kernel_switches;         /*   48: switches into this process's
+                                              threads made by the kernel */
+
+    /* The process's own, for switching threads in user mode. */
+    volatile uint32_t block_sched[SCHED_MAX_HARTS]; /* 56: nonzero while the
+                                              thread on that hart switches in
+                                              user mode: the timer does not
+                                              preempt it (for a bounded time) */
+    volatile uint32_t current[SCHED_MAX_HARTS];     /* 88: task running on each
+                                              hart, as the process sees it */
+    volatile uint32_t queue_lock;     /*  120: guards `queue` between harts */
+    uint32_t reserved0;               /*  124 */
+    uint64_t user_switches;           /*  128: switches done in user mode */
+    uint64_t yields_to_kernel;        /*  136: yields that needed the kernel */
+    uint8_t  reserved[2048 - 144];    /*  144: zero */
+
+    struct sched_queue queue;         /* 2048: the process's ready queue, in
+                                              the policy's format */
+} VDSO_DATA;
+
+_Static_assert(sizeof(VDSO_DATA) == 4096, "VDSO_DATA is one page");
+_Static_assert(__builtin_offsetof(VDSO_DATA, magic) == 0, "magic");
+_Static_assert(__builtin_offsetof(VDSO_DATA, nharts) == 8, "nharts");
+_Static_assert(__builtin_offsetof(VDSO_DATA, ntasks) == 12, "ntasks");
+_Static_assert(__builtin_offsetof(VDSO_DATA, pid) == 16, "pid");
+_Static_assert(__builtin_offsetof(VDSO_DATA, policy_flags) == 20, "policy_flags");
+_Static_assert(__builtin_offsetof(VDSO_DATA, policy_name) == 24, "policy_name");
+_Static_assert(__builtin_offsetof(VDSO_DATA, kernel_top_priority) == 40, "kernel_top_priority");
+_Static_assert(__builtin_offsetof(VDSO_DATA, kernel_switches) == 48, "kernel_switches");
+_Static_assert(__builtin_offsetof(VDSO_DATA, block_sched) == 56, "block_sched");
+_Static_assert(__builtin_offsetof(VDSO_DATA, current) == 88, "current");
+_Static_assert(__builtin_offsetof(VDSO_DATA, queue_lock) == 120, "queue_lock");
+_Static_assert(__builtin_offsetof(VDSO_DATA, user_switches) == 128, "user_switches");
+_Static_assert(__builtin_offsetof(VDSO_DATA, yields_to_kernel) == 136, "yields_to_kernel");
+_Static_assert(__builtin_offsetof(VDSO_DATA, queue) == 2048, "queue");
+_Static_assert(SCHED_MAX_TASKS * sizeof(TaskSched) == 16 * 4096, "TaskSched heap: 16 pages");
+
+#endif
