@@ -87,6 +87,9 @@ $(BUILD)/sched/$(1).o: sched_impls/$(1)/$(1).c $(SCHED_ABI_HEADERS) Makefile
 endef
 $(foreach p,$(SCHED_POLICIES),$(eval $(call BLOB_RULE,$(p))))
 
+# Keep the ELFs: they carry the debug information for gdb.
+.SECONDARY: $(SCHED_POLICIES:%=$(BUILD)/sched/%.elf) $(SCHED_POLICIES:%=$(BUILD)/sched/%.o)
+
 $(BUILD)/sched/%.elf: $(BUILD)/sched/%.o sched_abi/blob.ld
 	@$(CC) $(BLOB_LDFLAGS) -o $@ $<
 

@@ -50,7 +50,9 @@ enum sched_task_state {
  *
  * The owner (the kernel for its table, the user runtime for a process's)
  * fills id, prio, state, hart and age before handing a task to the policy.
- * A policy may read those and may write only `link` and `policy`.  `ctx`
+ * A policy may read those and may write only `link` and `policy`; they are
+ * zero when a record is first used and are kept between operations (the
+ * owner clears them if it switches policies).  `ctx`
  * is the user-mode switch context (callee-saved registers), used by the
  * runtime, never by a policy.
  */
@@ -127,12 +129,16 @@ struct sched_ctx {
 struct sched_ops {
     /* Once, before any other call, on a zeroed queue. */
     void (*init)(const struct sched_ctx *c);
-    /* `task` became runnable (new, or preempted): queue it.  Its age is
-     * fresh, so FIFO policies put it behind its equals. */
+    /* `task` became runnable (new, or its priority changed): queue it.  Its
+     * age is fresh, so FIFO policies put it behind its equals.  (When the
+     * kernel replaces a policy it re-adds the queued tasks with their
+     * original ages, so their order survives.) */
     void (*add)(const struct sched_ctx *c, uint32_t hart, uint32_t task);
     /* Pick the task `hart` should run next, remove it from the queue and
-     * return its index; SCHED_NONE if the queue (for this hart) is empty.
-     * A per-hart policy may take a task queued for another hart. */
+     * return its index; SCHED_NONE only if nothing at all is queued.  A
+     * per-hart policy must take a task queued for another hart rather than
+     * leave this one idle (the kernel treats SCHED_NONE with tasks queued
+     * as a lost task). */
     uint32_t (*fetch)(const struct sched_ctx *c, uint32_t hart);
     /* The running `task` gives the hart up voluntarily and stays runnable:
      * queue it again (usually behind its equals, as add does). */
@@ -141,7 +147,8 @@ struct sched_ops {
      * task that slept). */
     void (*wake)(const struct sched_ctx *c, uint32_t hart, uint32_t task);
     /* Take a queued `task` out (its priority changes, it is killed).  Only
-     * called for tasks in the queue. */
+     * called for tasks in the queue; `hart` is the calling hart, which may
+     * not be the one the task is queued for. */
     void (*remove)(const struct sched_ctx *c, uint32_t hart, uint32_t task);
     /* The priority fetch(hart) would return now, 0 if none.  Must not change
      * the queue: it is called often (every tick, every user-mode yield). */

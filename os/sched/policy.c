@@ -127,7 +127,12 @@ void policy_init(void)
     if (bootarg_u64("sched_watchdog", &ms))
         watchdog_ns = ms * 1000000ULL;
     map_state_pages();
-    ctx.nharts = MAX_HARTS;
+    /* Hart ids index per-hart queues: cover the largest one, no more (a
+     * per-hart policy would otherwise park tasks on harts that never run). */
+    ctx.nharts = 0;
+    for (uint64_t i = 0; i < hart_count; i++)
+        if (hart_ids[i] + 1 > ctx.nharts)
+            ctx.nharts = (uint32_t)hart_ids[i] + 1;
     const char *where = "built-in blob";
     const struct sched_blob_header *h = choose_blob(&where);
     if (!h) {
@@ -196,8 +201,13 @@ static void fall_back(const char *fmt, ...)
     kprintf("sched: policy '%s' misbehaved: %s; switching to the built-in '%s'\n",
             active.name, what, sched_builtin_heap.name);
     use_builtin();
-    /* Rebuild the queue from what the kernel knows is runnable. */
+    /* Rebuild the queue from what the kernel knows is runnable, with clean
+     * policy fields and the tasks' original ages (their order is kept). */
     memset(ctx.queue, 0, sizeof(*ctx.queue));
+    for (uint32_t i = 0; i < SCHED_MAX_TASKS; i++) {
+        memset(ctx.tasks[i].link, 0, sizeof(ctx.tasks[i].link));
+        memset(ctx.tasks[i].policy, 0, sizeof(ctx.tasks[i].policy));
+    }
     active.ops.init(&ctx);
     for (uint32_t i = 0; i < SCHED_MAX_TASKS; i++)
         if (owner[i] && owner[i]->queued) {
@@ -296,7 +306,7 @@ void policy_remove(struct thread *t)
     /* Unmarked first: should the call fault, the rebuilt queue leaves it out. */
     t->queued = false;
     nqueued--;
-    call(OP_REMOVE, (uint32_t)t->hart, (uint32_t)t->task);
+    call(OP_REMOVE, (uint32_t)this_hartid(), (uint32_t)t->task);
     ctx.tasks[t->task].state = TASK_BLOCKED;
 }
 

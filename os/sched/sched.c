@@ -190,6 +190,7 @@ void sched_set_priority(struct thread *t, int priority)
     if (t->queued) {
         policy_remove(t);
         t->priority = priority;
+        t->age = ++next_age;             /* add promises a fresh age */
         policy_enqueue(t, (int)this_hartid(), ENQUEUE_NEW);
         nudge_a_hart(t);
     } else {

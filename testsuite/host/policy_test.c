@@ -35,6 +35,12 @@
  *     pt_mq_destination and pt_expected_fetch for the rules);
  *   - the policy writes nothing in a record but link[] and policy[].
  *
+ * Ages start just below 2^32 (a policy comparing them in 32 bits misorders
+ * early on); the mix of operations and the priorities in use change every
+ * few hundred operations (a queue draining or filling up to every record,
+ * one priority for all or the whole range, only some harts fetching so the
+ * per-hart queues drift apart).
+ *
  * Each hart count (1, 2, 4, 8) gets a run on a full table (256 records), a
  * run on a 5-record table and a run of two independent contexts (two tables,
  * two queues, different sizes) driven interleaved, each checked against its
@@ -76,9 +82,11 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
-#define PT_DEFAULT_OPS     150000UL    /* full-table run, per hart count */
+#define PT_DEFAULT_OPS     200000UL    /* full-table run, per hart count */
 #define PT_DEFAULT_SEED    0x5c4ed05ULL
+#ifndef PT_WATCHDOG_SECONDS           /* a normal run takes about 1 s */
 #define PT_WATCHDOG_SECONDS 60
+#endif
 #define PT_HISTORY         24          /* operations shown on a failure */
 #define PT_RECORD_CHECK_EVERY 61       /* full check of the records' owner fields */
 #define PT_SMALL_TASKS     5
@@ -161,6 +169,7 @@ struct pt_world {
     struct sched_queue queue_snapshot;
     uint64_t first_age, next_age;
     struct pt_phase phase;
+    bool peek_next;                 /* the next operation is a peek */
 
     bool ran[SCHED_MAX_TASKS];      /* has run: its hart field is where */
     uint32_t last_hart[SCHED_MAX_TASKS];
@@ -190,6 +199,7 @@ static uint64_t pt_seed;
 static char pt_run[96] = "startup";
 static struct pt_world *pt_current;
 static const char *pt_note = "";        /* why a context is checked now */
+static struct pt_world *pt_culprit;     /* two contexts: the one just operated on */
 static unsigned long pt_total_ops;
 static const char *pt_argv0 = "policy_test";
 static unsigned long pt_ops_per_run;
@@ -292,14 +302,14 @@ static void pt_print_op(const struct pt_world *w, const struct pt_op *o)
     printf("\n");
 }
 
-static int pt_cmp_queued(const void *pa, const void *pb, const struct pt_world *w)
+/* Does a come before b in the model's order (for the listing)? */
+static bool pt_listed_before(const struct pt_world *w, uint32_t a, uint32_t b)
 {
-    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
     if (pt_model == PT_MODEL_MULTIQUEUE && w->where[a] != w->where[b])
-        return w->where[a] < w->where[b] ? -1 : 1;
+        return w->where[a] < w->where[b];
     if (pt_model != PT_MODEL_FIFO && w->shadow[a].prio != w->shadow[b].prio)
-        return w->shadow[a].prio > w->shadow[b].prio ? -1 : 1;
-    return w->shadow[a].age < w->shadow[b].age ? -1 : 1;
+        return w->shadow[a].prio > w->shadow[b].prio;
+    return w->shadow[a].age < w->shadow[b].age;
 }
 
 static void pt_print_queue(const struct pt_world *w)
@@ -308,7 +318,7 @@ static void pt_print_queue(const struct pt_world *w)
     memcpy(list, w->in_queue.item, n * sizeof list[0]);
     /* Insertion sort in the model's order (qsort has no context pointer). */
     for (uint32_t i = 1; i < n; i++)
-        for (uint32_t j = i; j > 0 && pt_cmp_queued(&list[j], &list[j - 1], w) < 0; j--) {
+        for (uint32_t j = i; j > 0 && pt_listed_before(w, list[j], list[j - 1]); j--) {
             uint32_t t = list[j];
             list[j] = list[j - 1];
             list[j - 1] = t;
@@ -327,24 +337,37 @@ static void pt_print_queue(const struct pt_world *w)
 static void pt_fail(struct pt_world *w, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 
+static void pt_print_history(const struct pt_world *w, const char *what)
+{
+    if (!w->nops) {
+        printf("  no operation on context %c yet\n", w->label);
+        return;
+    }
+    printf("  the last operations on context %c (oldest first%s):\n", w->label, what);
+    unsigned long first = w->nops > PT_HISTORY ? w->nops - PT_HISTORY + 1 : 1;
+    for (unsigned long n = first; n <= w->nops; n++)
+        pt_print_op(w, &w->history[(n - 1) % PT_HISTORY]);
+}
+
 static void pt_fail(struct pt_world *w, const char *fmt, ...)
 {
-    const struct pt_op *o = &w->history[(w->nops - 1) % PT_HISTORY];
     printf("policy_test: FAIL: policy '%s', seed 0x%" PRIx64 ", run [%s], context %c "
-           "(%" PRIu32 " tasks, %" PRIu32 " harts), operation #%lu: %s\n",
-           pt_policy, pt_seed, pt_run, w->label, w->ntasks, w->nharts, w->nops,
-           pt_kind_names[o->kind]);
+           "(%" PRIu32 " tasks, %" PRIu32 " harts), ", pt_policy, pt_seed, pt_run,
+           w->label, w->ntasks, w->nharts);
+    if (w->nops)
+        printf("operation #%lu: %s\n", w->nops,
+               pt_kind_names[w->history[(w->nops - 1) % PT_HISTORY].kind]);
+    else
+        printf("before its first operation\n");
     printf("  %s", pt_note);
     va_list ap;
     va_start(ap, fmt);
     vprintf(fmt, ap);
     va_end(ap);
     printf("\n  expected: %s\n", pt_model_names[pt_model]);
-    printf("  the last operations on context %c (oldest first; the last one failed):\n",
-           w->label);
-    unsigned long first = w->nops > PT_HISTORY ? w->nops - PT_HISTORY + 1 : 1;
-    for (unsigned long n = first; n <= w->nops; n++)
-        pt_print_op(w, &w->history[(n - 1) % PT_HISTORY]);
+    if (pt_culprit && pt_culprit != w)
+        pt_print_history(pt_culprit, "; the last one was just done");
+    pt_print_history(w, pt_culprit && pt_culprit != w ? "" : "; the last one failed");
     pt_print_queue(w);
     printf("  to reproduce: %s %lu 0x%" PRIx64 "\n", pt_argv0, pt_ops_per_run, pt_seed);
     fflush(stdout);
@@ -382,10 +405,14 @@ static void pt_write_where(const char *why)
     pt_write_str("]");
     struct pt_world *w = pt_current;
     if (w) {
-        const struct pt_op *o = &w->history[(w->nops ? w->nops - 1 : 0) % PT_HISTORY];
         pt_write_str(", context ");
         char l[2] = { w->label, 0 };
         pt_write_str(l);
+    }
+    if (w && !w->nops) {
+        pt_write_str(", init");
+    } else if (w) {
+        const struct pt_op *o = &w->history[(w->nops - 1) % PT_HISTORY];
         pt_write_str(", operation #");
         pt_write_num(w->nops, 10);
         pt_write_str(": ");
@@ -676,7 +703,9 @@ static void pt_op_reprio(struct pt_world *w)
         prio = prio == w->phase.prio_hi ? w->phase.prio_lo : prio + 1;
     uint32_t hart = w->shadow[t].hart, caller = pt_pick_hart(w, w->phase.call_mask);
     struct pt_op *o = pt_begin(w, PT_REPRIO, hart);
+    o->task = t;
     o->old_prio = old;
+    o->prio = prio;
     o->hart2 = caller;
     pt_model_dequeue(w, t);
     pt_ops->remove(&w->ctx, hart, t);
@@ -725,25 +754,44 @@ static void pt_check_tops(struct pt_world *w)
     }
 }
 
-/* A peek: top_priority on every hart, checking that neither the queue nor
- * any record changes. */
+/* A peek: top_priority on every hart, each call checked to change nothing
+ * in the queue, and the records unchanged by all of them. */
 static void pt_op_top(struct pt_world *w)
 {
     pt_begin(w, PT_TOP, pt_below(w->nharts));
-    memcpy(&w->queue_snapshot, w->queue, sizeof *w->queue);
     memcpy(w->task_snapshot, w->tasks, w->ntasks * sizeof(TaskSched));
-    pt_check_tops(w);
-    if (memcmp(&w->queue_snapshot, w->queue, sizeof *w->queue)) {
-        uint32_t k = 0;
-        while (w->queue_snapshot.word[k] == w->queue->word[k])
-            k++;
-        pt_fail(w, "top_priority changed the queue (word %" PRIu32 ": 0x%" PRIx32
-                " -> 0x%" PRIx32 ")", k, w->queue_snapshot.word[k], w->queue->word[k]);
+    for (uint32_t n = 0; n < w->nharts; n++) {
+        uint32_t h = (w->history[(w->nops - 1) % PT_HISTORY].hart + n) % w->nharts;
+        memcpy(&w->queue_snapshot, w->queue, sizeof *w->queue);
+        uint32_t want = pt_expected_fetch(w, h);
+        uint32_t prio = want == SCHED_NONE ? 0 : w->shadow[want].prio;
+        uint32_t got = pt_ops->top_priority(&w->ctx, h);
+        if (got != prio) {
+            char e[96];
+            pt_describe_task(w, want, e, sizeof e);
+            pt_fail(w, "top_priority: top_priority(hart %" PRIu32 ") returned %" PRIu32
+                    ", but fetch(hart %" PRIu32 ") would return %s: expected %" PRIu32,
+                    h, got, h, e, prio);
+        }
+        if (memcmp(&w->queue_snapshot, w->queue, sizeof *w->queue)) {
+            uint32_t k = 0;
+            while (w->queue_snapshot.word[k] == w->queue->word[k])
+                k++;
+            pt_fail(w, "top_priority(hart %" PRIu32 ") changed the queue (word %" PRIu32
+                    ": 0x%" PRIx32 " -> 0x%" PRIx32 ")", h, k, w->queue_snapshot.word[k],
+                    w->queue->word[k]);
+        }
     }
     if (memcmp(w->task_snapshot, w->tasks, w->ntasks * sizeof(TaskSched)))
         for (uint32_t i = 0; i < w->ntasks; i++)
             if (memcmp(&w->task_snapshot[i], &w->tasks[i], sizeof(TaskSched)))
-                pt_fail(w, "top_priority changed the record of task %" PRIu32, i);
+                pt_fail(w, "top_priority changed the record of task %" PRIu32
+                        " (link/policy: %08" PRIx32 " %08" PRIx32 " %08" PRIx32 " %08" PRIx32
+                        " -> %08" PRIx32 " %08" PRIx32 " %08" PRIx32 " %08" PRIx32 ")", i,
+                        w->task_snapshot[i].link[0], w->task_snapshot[i].link[1],
+                        w->task_snapshot[i].policy[0], w->task_snapshot[i].policy[1],
+                        w->tasks[i].link[0], w->tasks[i].link[1],
+                        w->tasks[i].policy[0], w->tasks[i].policy[1]);
 }
 
 static void pt_new_phase(struct pt_world *w)
@@ -781,23 +829,30 @@ static void pt_step(struct pt_world *w)
 {
     if (w->phase.left-- == 0)
         pt_new_phase(w);
-    /* (An empty queue is mostly filled again: a few fetches of nothing
-     * are enough.) */
-    if (w->out_of_queue.n && (pt_chance(w->phase.enqueue_pct) ||
-                              (w->in_queue.n == 0 && pt_chance(75)))) {
+    if (w->peek_next) {
+        pt_op_top(w);
+    } else if (w->out_of_queue.n && (pt_chance(w->phase.enqueue_pct) ||
+                                     (w->in_queue.n == 0 && pt_chance(75)))) {
+        /* (An empty queue is mostly filled again at once: a few fetches of
+         * nothing are enough.) */
         pt_op_enqueue(w);
     } else {
         unsigned r = pt_below(100);
-        if (w->in_queue.n == 0 || r < 55)
+        if (w->in_queue.n == 0 || r < 60)
             pt_op_fetch(w, PT_FETCH, pt_pick_hart(w, w->phase.fetch_mask));
-        else if (r < 70)
+        else if (r < 80)
             pt_op_remove(w);
-        else if (r < 85)
-            pt_op_reprio(w);
         else
-            pt_op_top(w);
+            pt_op_reprio(w);
     }
-    pt_check_tops(w);
+    /* Every operation is followed by top_priority on every hart, except
+     * when a peek comes next: the peek then checks, call by call, that
+     * top_priority changes nothing, in a queue no top_priority has seen
+     * since it last changed (a change that a second call would not repeat
+     * cannot hide). */
+    w->peek_next = pt_chance(8);
+    if (!w->peek_next)
+        pt_check_tops(w);
     if (w->nops % PT_RECORD_CHECK_EVERY == 0) {
         pt_check_records(w);
         pt_model_selfcheck(w);
@@ -924,8 +979,11 @@ static void pt_run_two(uint32_t nharts, unsigned long ops)
         pt_current = other;
         pt_note = w == a ? "checked after an operation on context A: "
                          : "checked after an operation on context B: ";
-        pt_check_tops(other);
+        pt_culprit = w;
+        if (!other->peek_next)
+            pt_check_tops(other);
         pt_note = "";
+        pt_culprit = NULL;
     }
     pt_world_drain(a);
     pt_world_drain(b);
