@@ -98,9 +98,20 @@ $(BUILD)/sched/%.bin: $(BUILD)/sched/%.elf scripts/blobcheck.py
 	@echo "  BLOB    $@"
 	@python3 scripts/blobcheck.py $< -o $@
 
-# The kernel embeds every blob (sched=NAME picks one) and compiles the heap
-# policy's source in as its fallback.
-$(BUILD)/os/sched/blobs.S.o: $(SCHED_BLOBS)
+# The user-side runtime (user/runtime/): a blob too, mapped after the policy
+# in every process.
+RUNTIME_SRCS := user/runtime/runtime.c user/runtime/switch.S
+$(BUILD)/sched/runtime.elf: $(RUNTIME_SRCS) $(SCHED_ABI_HEADERS) sched_abi/blob.ld Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      user/runtime"
+	@$(CC) $(BLOB_CFLAGS) $(BLOB_LDFLAGS) -o $@ $(RUNTIME_SRCS)
+$(BUILD)/sched/runtime.bin: $(BUILD)/sched/runtime.elf scripts/blobcheck.py
+	@echo "  BLOB    $@"
+	@python3 scripts/blobcheck.py --runtime $< -o $@
+
+# The kernel embeds every blob (sched=NAME picks one) and the runtime, and
+# compiles the heap policy's source in as its fallback.
+$(BUILD)/os/sched/blobs.S.o: $(SCHED_BLOBS) $(BUILD)/sched/runtime.bin
 $(BUILD)/sched/builtin_heap.o: sched_impls/heap/heap.c $(SCHED_ABI_HEADERS) Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (built-in fallback)"

@@ -53,8 +53,8 @@ enum sched_task_state {
  * A policy may read those and may write only `link` and `policy`; they are
  * zero when a record is first used and are kept between operations (the
  * owner clears them if it switches policies).  `ctx`
- * is the user-mode switch context (callee-saved registers), used by the
- * runtime, never by a policy.
+ * is the user-mode switch context (callee-saved registers and tp), used by
+ * the runtime and read by the kernel, never by a policy.
  */
 typedef struct TaskSched {
     uint32_t id;            /*   0: index of this record in its table */
@@ -68,9 +68,16 @@ typedef struct TaskSched {
     uint32_t tid;           /*  32: kernel thread id */
     uint32_t pid;           /*  36: kernel process id */
     uint64_t switches;      /*  40: times switched to (statistics) */
-    uint64_t ctx[14];       /*  48: ra, sp, s0..s11 (user-mode switch) */
-    uint64_t reserved[12];  /* 160: must be zero */
+    uint64_t ctx[16];       /*  48: ra, sp, tp, s0..s11, (unused): saved
+                               by a user-mode switch (TASK_CTX_* below) */
+    uint64_t reserved[10];  /* 176: must be zero */
 } TaskSched;
+
+/* Where each register sits in TaskSched.ctx. */
+#define TASK_CTX_RA 0
+#define TASK_CTX_SP 1
+#define TASK_CTX_TP 2
+#define TASK_CTX_S0 3          /* s0..s11: 3..14 */
 
 _Static_assert(sizeof(TaskSched) == 256, "TaskSched is 256 bytes");
 _Static_assert(__builtin_offsetof(TaskSched, id) == 0, "id");
@@ -85,7 +92,7 @@ _Static_assert(__builtin_offsetof(TaskSched, tid) == 32, "tid");
 _Static_assert(__builtin_offsetof(TaskSched, pid) == 36, "pid");
 _Static_assert(__builtin_offsetof(TaskSched, switches) == 40, "switches");
 _Static_assert(__builtin_offsetof(TaskSched, ctx) == 48, "ctx");
-_Static_assert(__builtin_offsetof(TaskSched, reserved) == 160, "reserved");
+_Static_assert(__builtin_offsetof(TaskSched, reserved) == 176, "reserved");
 
 /*
  * The policy's queue state: 2 KiB that only the policy interprets.  The

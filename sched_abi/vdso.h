@@ -58,7 +58,10 @@ typedef struct VDSO_DATA {
     uint32_t reserved0;               /*  124 */
     uint64_t user_switches;           /*  128: switches done in user mode */
     uint64_t yields_to_kernel;        /*  136: yields that needed the kernel */
-    uint8_t  reserved[2048 - 144];    /*  144: zero */
+    uint32_t rt_ready;                /*  144: RT_READY once `queue` is set up */
+    uint32_t reserved1;               /*  148 */
+    uint64_t age_clock;               /*  152: ages for the process's queue */
+    uint8_t  reserved[2048 - 160];    /*  160: zero */
 
     struct sched_queue queue;         /* 2048: the process's ready queue, in
                                               the policy's format */
@@ -78,7 +81,31 @@ _Static_assert(__builtin_offsetof(VDSO_DATA, current) == 88, "current");
 _Static_assert(__builtin_offsetof(VDSO_DATA, queue_lock) == 120, "queue_lock");
 _Static_assert(__builtin_offsetof(VDSO_DATA, user_switches) == 128, "user_switches");
 _Static_assert(__builtin_offsetof(VDSO_DATA, yields_to_kernel) == 136, "yields_to_kernel");
+_Static_assert(__builtin_offsetof(VDSO_DATA, rt_ready) == 144, "rt_ready");
+_Static_assert(__builtin_offsetof(VDSO_DATA, age_clock) == 152, "age_clock");
 _Static_assert(__builtin_offsetof(VDSO_DATA, queue) == 2048, "queue");
+
+#define RT_READY            0x52454459u    /* "READY" */
+#define TASK_FLAG_IN_QUEUE  0x1            /* TaskSched.flags: in `queue` */
+
+/*
+ * The user-side runtime: a second blob in the shared code pages, right
+ * after the policy's 16 pages, laid out like a policy blob (struct
+ * sched_blob_header, magic SCHED_RUNTIME_MAGIC) with these entry points in
+ * op_offset[]:
+ */
+#define SCHED_RUNTIME_MAGIC  0x4e555254u    /* "TRUN" */
+#define SHARED_RUNTIME_ADDR  (SHARED_CODE_ADDR + 16 * 4096ULL)
+#define SHARED_RUNTIME_PAGES 4
+/* int user_schedule(uint32_t me): yield the hart.  Switches to the next
+ * thread of this process in user mode if the policy picks one and nothing
+ * more urgent waits elsewhere (returns 1), else makes the yield system
+ * call (returns 0). */
+#define RT_USER_SCHEDULE   0
+/* void resume_parked(uint32_t me, uint32_t prio): entered by the kernel
+ * (never called) to resume a thread parked by a user-mode switch: takes it
+ * out of the process's queue, then restores its saved context. */
+#define RT_RESUME_PARKED   1
 _Static_assert(SCHED_MAX_TASKS * sizeof(TaskSched) == 16 * 4096, "TaskSched heap: 16 pages");
 
 #endif

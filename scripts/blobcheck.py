@@ -22,6 +22,7 @@ import struct
 import sys
 
 MAGIC = 0x4C504853
+RUNTIME_MAGIC = 0x4E555254   # the user-side runtime blob (sched_abi/vdso.h)
 ABI_MAJOR, ABI_MINOR = 1, 0
 HEADER = struct.Struct("<IHHII16sII8Q6I")
 HEADER_SIZE = 128
@@ -131,7 +132,7 @@ def check_elf(elf):
     return errors
 
 
-def check_blob(blob):
+def check_blob(blob, magic_wanted=MAGIC):
     """The checks the kernel makes too; returns a list of problems."""
     if len(blob) < HEADER_SIZE:
         return ["shorter than the %d-byte header" % HEADER_SIZE]
@@ -139,8 +140,8 @@ def check_blob(blob):
      *rest) = HEADER.unpack_from(blob)
     ops, reserved = rest[:8], rest[8:]
     errors = []
-    if magic != MAGIC:
-        errors.append("bad magic 0x%08x (want 0x%08x)" % (magic, MAGIC))
+    if magic != magic_wanted:
+        errors.append("bad magic 0x%08x (want 0x%08x)" % (magic, magic_wanted))
     if major != ABI_MAJOR or minor > ABI_MINOR:
         errors.append("ABI version %d.%d, this kernel speaks %d.%d" % (major, minor, ABI_MAJOR, ABI_MINOR))
     if header_size != HEADER_SIZE:
@@ -178,10 +179,13 @@ def main():
     ap.add_argument("input", help="the linked policy ELF (or, with --verify, a blob)")
     ap.add_argument("-o", "--output", help="where to write the blob")
     ap.add_argument("--verify", action="store_true", help="check a finished blob")
+    ap.add_argument("--runtime", action="store_true",
+                    help="the blob is the user-side runtime, not a policy")
     args = ap.parse_args()
+    magic = RUNTIME_MAGIC if args.runtime else MAGIC
     data = open(args.input, "rb").read()
     if args.verify:
-        errors = check_blob(data)
+        errors = check_blob(data, magic)
     else:
         try:
             elf = Elf(data)
@@ -192,7 +196,7 @@ def main():
             blob = flat_binary(elf)
             struct.pack_into("<I", blob, 12, len(blob))
             struct.pack_into("<I", blob, 36, checksum(blob))
-            errors = check_blob(blob)
+            errors = check_blob(blob, magic)
             if not errors and args.output:
                 open(args.output, "wb").write(blob)
     for e in errors:

@@ -12,6 +12,8 @@ void cpu_init_this(uint64_t hartid)
     c->hartid = hartid;
     __asm__ volatile("mv tp, %0" :: "r"(c));
     csr_write(sscratch, 0);
+    /* Let user programs read cycle, time and instret (benchmarks). */
+    csr_write(scounteren, 7);
 }
 
 int cpu_online_count(void)

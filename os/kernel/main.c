@@ -14,6 +14,7 @@
 #include "fs/initrd.h"
 #include "proc/proc.h"
 #include "sched/sched.h"
+#include "sched/shared.h"
 #include "ktest/ktest.h"
 #include "mm/frame.h"
 #include "mm/vm.h"
@@ -86,6 +87,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
     memory_init();
     vm_init_kernel();
     sched_init();                   /* the policy, before any thread exists */
+    shared_init();                  /* the user runtime's code pages */
     sched_init_this_hart();
 
     plic_init();

@@ -134,6 +134,15 @@ static void free_tables(pagetable_t pt, int level)
     frame_free(pt);
 }
 
+void vm_free_tables(pagetable_t pt, uint64_t va)
+{
+    pte_t *top = &pt[VPN(va, 2)];
+    if ((*top & PTE_V) && !is_leaf(*top))
+        free_tables(PA2VA(PTE_PA(*top)), 1);
+    *top = 0;
+    sfence_vma();
+}
+
 void vm_destroy(pagetable_t pt)
 {
     for (int i = 0; i < 256; i++)

@@ -47,6 +47,9 @@ int vm_map(pagetable_t pt, uint64_t va, uint64_t pa, uint64_t size,
            uint64_t perm, int level);
 /* Unmaps 4 KiB pages; frees the frames they mapped if `free_frames`. */
 void vm_unmap(pagetable_t pt, uint64_t va, uint64_t size, bool free_frames);
+/* Frees the page-table pages under the top-level entry covering va (whose
+ * leaves must already be unmapped) and clears that entry. */
+void vm_free_tables(pagetable_t pt, uint64_t va);
 /* Physical address for va, and the leaf's flags; false if unmapped. */
 bool vm_translate(pagetable_t pt, uint64_t va, uint64_t *pa, uint64_t *flags);
 /* Counts leaves that are writable and executable at once (must be 0). */

@@ -111,7 +111,7 @@ int exec_into(struct proc *p, const char *path, char *const argv[], int argc,
         return err;
     p->image_end = p->brk = image_end;
     struct thread *t = thread_create_user(p, entry, (uint64_t)argc, uargv,
-                                          DEFAULT_PRIORITY, &err);
+                                          DEFAULT_PRIORITY, &err);   /* a2 = slot 0 */
     if (!t)
         return err;
     t->tf->regs[REG_SP] = sp;
@@ -169,12 +169,17 @@ int sys_exec_impl(uint64_t upath, uint64_t uargv)
     pagetable_t npt = err ? NULL : vm_create();
     if (!err && !npt)
         err = -ENOMEM;
+    struct shared_region nshared;
+    if (!err && (err = shared_map(npt, &nshared, p->pid)) != 0)
+        vm_destroy(npt);
     uint64_t entry, image_end, sp, uargv_new;
     if (!err) {
         err = load_image(npt, path, args->argv, args->argc, &entry, &image_end,
                          &sp, &uargv_new);
-        if (err)
+        if (err) {
+            shared_unmap(npt, &nshared);
             vm_destroy(npt);
+        }
     }
     int argc = args->argc;
     kfree(args);
@@ -183,8 +188,12 @@ int sys_exec_impl(uint64_t upath, uint64_t uargv)
 
     /* Point of no return: switch to the new image and drop the old one. */
     pagetable_t old = p->pagetable;
+    struct shared_region oshared = p->shared;
     spin_lock(&p->lock);
     p->pagetable = npt;
+    p->shared = nshared;
+    p->slot_thread[self->stack_slot] = NULL;
+    p->slot_thread[0] = self;
     p->satp = MAKE_SATP(VA2PA(npt));
     p->image_end = p->brk = image_end;
     p->stack_slots = 1;
@@ -193,11 +202,13 @@ int sys_exec_impl(uint64_t upath, uint64_t uargv)
     spin_unlock(&p->lock);
     sched_switch_address_space(p->satp);
     uvm_free_all(old);
+    shared_unmap(old, &oshared);
     vm_destroy(old);
 
     memset(self->tf->regs, 0, sizeof(self->tf->regs));
     self->tf->sepc = entry;
     self->tf->regs[REG_SP] = sp;
     self->tf->regs[REG_A0 + 1] = uargv_new;
+    self->tf->regs[REG_A0 + 2] = 0;          /* TaskSched record: slot 0 */
     return argc;                      /* becomes a0 */
 }

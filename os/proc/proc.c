@@ -37,6 +37,11 @@ int proc_count(void)
     return n;
 }
 
+struct proc *proc_at(int index)
+{
+    return index >= 0 && index < MAX_PROCS ? procs[index] : NULL;
+}
+
 struct proc *proc_find(int pid)
 {
     for (int i = 0; i < MAX_PROCS; i++)
@@ -65,6 +70,7 @@ struct proc *proc_alloc(const char *name, int *err)
     list_init(&p->children);
     list_init(&p->sibling);
     list_init(&p->threads);
+    list_init(&p->deferred);
     waitq_init(&p->child_exited);
     waitq_init(&p->thread_exited);
 
@@ -83,6 +89,11 @@ struct proc *proc_alloc(const char *name, int *err)
     p->pid = next_pid++;
     procs[slot] = p;
     spin_unlock(&proc_lock);
+    *err = shared_map(p->pagetable, &p->shared, p->pid);
+    if (*err) {
+        proc_discard(p);
+        return NULL;
+    }
     return p;
 }
 
@@ -93,6 +104,7 @@ void proc_discard(struct proc *p)
         if (p->files[fd])
             file_close(p->files[fd]);
     uvm_free_all(p->pagetable);
+    shared_unmap(p->pagetable, &p->shared);
     vm_destroy(p->pagetable);
     spin_lock(&proc_lock);
     for (int i = 0; i < MAX_PROCS; i++)
@@ -137,6 +149,7 @@ void proc_kill(struct proc *p, int status)
     }
     p->killed = true;
     spin_lock(&sched_lock);
+    sched_offer_deferred(p);            /* parked threads must run to exit */
     list_for_each(pos, &p->threads) {
         struct thread *t = list_entry(pos, struct thread, proc_node);
         if (t->state == THREAD_BLOCKED)
@@ -191,8 +204,10 @@ void proc_teardown(struct proc *p, struct thread *last)
         if (files[fd])
             file_close(files[fd]);
     /* This hart still runs on p's root table (the kernel half is intact);
-     * the user half can go now. */
+     * the user half and the shared region can go now. */
+    sched_account_exit(p);              /* reads the shared page: first */
     uvm_free_all(p->pagetable);
+    shared_unmap(p->pagetable, &p->shared);
 
     spin_lock(&proc_lock);
     bool orphan_zombies = false;
@@ -292,8 +307,10 @@ int proc_fork(void)
         return err;
     }
     spin_lock(&c->lock);
+    c->slot_thread[ct->stack_slot] = NULL;
     c->stack_slots = 1UL << t->stack_slot;
     ct->stack_slot = t->stack_slot;
+    c->slot_thread[ct->stack_slot] = ct;
     *ct->tf = *t->tf;
     ct->tf->regs[REG_A0] = 0;
     spin_unlock(&c->lock);
@@ -333,10 +350,11 @@ void proc_dump(void)
                 p->killed ? ", killed" : "");
         list_for_each(pos, &p->threads) {
             struct thread *t = list_entry(pos, struct thread, proc_node);
-            kprintf("  tid %d: %s, prio %d, hart %d%s%s\n", t->tid,
+            kprintf("  tid %d: %s, prio %d, hart %d%s%s%s\n", t->tid,
                     thread_state_names[t->state], t->priority, t->hart,
                     t->waiting_on ? ", on a wait queue" : "",
-                    t->wake_at ? ", with a deadline" : "");
+                    t->wake_at ? ", with a deadline" : "",
+                    t->uparked ? ", parked in user mode" : "");
         }
     }
     for (uint64_t i = 0; i < hart_count; i++) {

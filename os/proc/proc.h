@@ -14,6 +14,8 @@
 #include "mm/vm.h"
 #include "proc/thread.h"
 #include "proc/waitq.h"
+#include "sched/shared.h"
+#include "memlayout.h"
 #include "uapi/syscall.h"
 
 #define MAX_PROCS   64
@@ -33,6 +35,7 @@ struct proc {
     struct waitq child_exited;      /* the parent waits here in waitpid */
 
     pagetable_t pagetable;
+    struct shared_region shared;    /* VDSO_DATA, TaskSched heap */
     uint64_t satp;
     uint64_t image_end;             /* end of the highest ELF segment */
     uint64_t brk;                   /* current break (heap end) */
@@ -42,6 +45,14 @@ struct proc {
     struct file *files[MAX_FDS];
     struct list_node threads;
     int live_threads;               /* not yet exited */
+    struct thread *slot_thread[USER_STACK_SLOTS];  /* thread of each stack
+                                       slot = TaskSched record (lock) */
+    struct list_node deferred;      /* parked threads to offer the policy
+                                       again (sched_lock) */
+    /* Statistics (SYS_schedstat), under sched_lock. */
+    uint64_t stat_kernel_switches, stat_yield_syscalls, stat_user_switches_seen,
+             stat_parked_resumes;
+    bool block_sched_warned;
     struct waitq thread_exited;     /* thread_join waits here */
 
     volatile bool killed;           /* being torn down: threads must exit */
@@ -60,6 +71,8 @@ bool proc_killed(struct proc *p);
  * so they notice.  The first call decides the status. */
 void proc_kill(struct proc *p, int status);
 struct proc *proc_find(int pid);
+/* The index-th slot of the process table (proc_lock held), or NULL. */
+struct proc *proc_at(int index);
 int proc_count(void);
 /* Prints every process, thread and hart (Ctrl-T on the console). */
 void proc_dump(void);

@@ -23,8 +23,9 @@ static uint64_t slot_top(int slot)
     return USER_STACK_TOP - (uint64_t)slot * STACK_STRIDE;
 }
 
-/* First code a new thread runs, entered from context_switch's `ret`. */
-static void thread_first_run(void)
+/* First code a new thread runs, entered from context_switch's `ret` (and
+ * a parked thread resumed by the kernel, see sched.c). */
+void thread_first_run(void)
 {
     sched_finish_first_switch();
     trap_return(thread_current()->tf);
@@ -54,6 +55,7 @@ static struct thread *thread_alloc(struct proc *p, int priority, int *err)
     list_init(&t->wait_node);
     list_init(&t->timer_node);
     list_init(&t->proc_node);
+    list_init(&t->deferred_node);
     spin_lock(&sched_lock);
     *err = policy_attach(t);
     if (!*err) {
@@ -125,6 +127,8 @@ struct thread *thread_create_user(struct proc *p, uint64_t pc, uint64_t a0,
     t->tf->regs[REG_A0] = a0;
     t->tf->regs[REG_A0 + 1] = a1;
     t->tf->regs[REG_SP] = slot_top(slot);
+    t->tf->regs[REG_A0 + 2] = (uint64_t)slot;   /* its TaskSched record, for the runtime */
+    p->slot_thread[slot] = t;
     list_push_back(&p->threads, &t->proc_node);
     p->live_threads++;
     spin_unlock(&p->lock);
@@ -163,6 +167,7 @@ void thread_exit(uint64_t retval)
     spin_lock(&p->lock);
     t->retval = retval;
     p->stack_slots &= ~(1UL << t->stack_slot);
+    p->slot_thread[t->stack_slot] = NULL;
     bool last = --p->live_threads == 0;
     spin_unlock(&p->lock);
     if (last)

@@ -51,6 +51,15 @@ struct thread {
 
     int task;                    /* its record in the kernel's task table, -1 none */
     bool queued;                 /* handed to the policy, not fetched yet */
+    int queued_prio;             /* its priority when queued (bookkeeping) */
+    /* Parked by a user-mode switch: its user registers are in its
+     * TaskSched record (ctx), not in tf, and it has no kernel frames. */
+    bool uparked;
+    bool deferred;               /* parked, but claimed elsewhere when the
+                                    kernel tried to run it (proc->deferred) */
+    struct list_node deferred_node;
+    bool resuming_parked;        /* returns to user mode through the
+                                    runtime's resume_parked */
     uint64_t queued_since;       /* when (ns), for the starvation watchdog */
     struct list_node proc_node;  /* link in its process's thread list */
 

@@ -125,3 +125,9 @@ void blob_install(const struct sched_blob_header *blob, struct sched_ops *ops)
     ops->top_priority = (void *)((char *)base + off[SCHED_OP_TOP]);
     ops->tick = (void *)((char *)base + off[SCHED_OP_TICK]);
 }
+
+void *blob_code_frame(int i)
+{
+    map_code_pages();
+    return code_frames[i];
+}

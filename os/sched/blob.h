@@ -21,5 +21,8 @@ void blob_list_embedded(char *out, size_t size);
  * at SHARED_KALIAS) and fills ops with the entry points there. */
 void blob_install(const struct sched_blob_header *blob, struct sched_ops *ops);
 uint32_t blob_checksum(const void *data, size_t size);
+/* The i-th shared code page (holding the installed policy), for mapping
+ * into processes. */
+void *blob_code_frame(int i);
 
 #endif

@@ -24,3 +24,9 @@ multiqueue_end:
     .balign 8
 fifo_start:       .incbin "build/sched/fifo.bin"
 fifo_end:
+
+    /* The user-side runtime (user/runtime/), mapped into every process. */
+    .balign 8
+    .globl runtime_blob_start, runtime_blob_end
+runtime_blob_start: .incbin "build/sched/runtime.bin"
+runtime_blob_end:

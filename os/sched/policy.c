@@ -36,6 +36,26 @@ static struct {
 static struct sched_ctx ctx;
 static struct thread *owner[SCHED_MAX_TASKS];   /* thread of each record */
 static uint32_t nqueued;
+static uint32_t queued_at[SCHED_PRIO_MAX + 1];   /* queued threads per priority */
+static volatile uint32_t queued_levels;          /* bit p: queued_at[p] > 0 */
+
+static void count_queued(int prio, int delta)
+{
+    queued_at[prio] += (uint32_t)delta;
+    if (queued_at[prio])
+        queued_levels |= 1u << prio;
+    else
+        queued_levels &= ~(1u << prio);
+}
+
+int policy_queued_top(void)
+{
+    uint32_t bits = queued_levels;
+    int top = 0;
+    while (bits >>= 1)
+        top++;
+    return top;
+}
 static uint64_t watchdog_ns = 5000ULL * 1000 * 1000;
 
 static void map_state_pages(void)
@@ -147,6 +167,7 @@ void policy_init(void)
 }
 
 const char *policy_name(void) { return active.name; }
+uint32_t policy_nharts(void) { return ctx.nharts; }
 uint32_t policy_flags(void) { return active.flags; }
 
 int policy_attach(struct thread *t)
@@ -267,7 +288,9 @@ void policy_enqueue(struct thread *t, int hart, enum policy_enqueue_reason why)
      * already counts it. */
     t->queued = true;
     t->queued_since = timer_now_ns();
+    t->queued_prio = t->priority;
     nqueued++;
+    count_queued(t->priority, 1);
     enum op op = why == ENQUEUE_WAKE ? OP_WAKE : why == ENQUEUE_YIELD ? OP_YIELD : OP_ADD;
     call(op, (uint32_t)hart, (uint32_t)t->task);
 }
@@ -294,6 +317,7 @@ struct thread *policy_fetch(int hart)
         }
         t->queued = false;
         nqueued--;
+        count_queued(t->queued_prio, -1);
         ctx.tasks[task].state = TASK_RUNNING;
         ctx.tasks[task].switches++;
         return t;
@@ -306,6 +330,7 @@ void policy_remove(struct thread *t)
     /* Unmarked first: should the call fault, the rebuilt queue leaves it out. */
     t->queued = false;
     nqueued--;
+    count_queued(t->queued_prio, -1);
     call(OP_REMOVE, (uint32_t)this_hartid(), (uint32_t)t->task);
     ctx.tasks[t->task].state = TASK_BLOCKED;
 }

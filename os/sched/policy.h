@@ -27,6 +27,10 @@ enum policy_enqueue_reason {
 void policy_init(void);
 const char *policy_name(void);
 uint32_t policy_flags(void);
+uint32_t policy_nharts(void);
+/* The highest priority among all queued threads, 0 if none (kept by the
+ * kernel itself, whatever the policy: a hint for user-mode switching). */
+int policy_queued_top(void);
 
 /* A task record for t, or -EAGAIN if the table is full. */
 int policy_attach(struct thread *t);

@@ -10,6 +10,7 @@
 #include "trap/timer.h"
 #include "uapi/errno.h"
 #include "arch/riscv.h"
+#include "lib/string.h"
 
 struct spinlock sched_lock = SPINLOCK_INIT("sched");
 
@@ -19,6 +20,7 @@ static uint64_t next_age;
 static uint64_t loaded_satp[MAX_HARTS];
 
 void context_switch(struct context *from, struct context *to);
+void thread_first_run(void);
 
 void sched_init(void)
 {
@@ -120,6 +122,76 @@ static void check_stack_canary(struct thread *t)
         panic("kernel stack overflow in thread %d", t->tid);
 }
 
+/* Builds a parked thread's way back to user mode: through the runtime's
+ * resume_parked, on its own user stack (as saved in its record), which
+ * takes it out of the process's queue and restores its registers. */
+static void prepare_parked_resume(struct thread *t, const TaskSched *rec)
+{
+    memset(t->tf, 0, sizeof(*t->tf));
+    t->tf->sepc = shared_resume_parked_entry();
+    t->tf->regs[REG_SP] = rec->ctx[TASK_CTX_SP];
+    t->tf->regs[REG_TP] = rec->ctx[TASK_CTX_TP];
+    t->tf->regs[REG_A0] = (uint64_t)t->stack_slot;
+    t->tf->regs[REG_A0 + 1] = (uint64_t)t->priority;
+    t->ctx.ra = (uint64_t)thread_first_run;
+    t->ctx.sp = (uint64_t)t->tf;
+    t->resuming_parked = true;
+}
+
+/* May the kernel run parked thread t?  Only if it can claim t's record
+ * (READY -> RUNNING): else the process is running it already, under
+ * another thread's name, and the next trap from that hart will say so. */
+static bool claim_parked(struct thread *t)
+{
+    struct proc *p = t->proc;
+    TaskSched *rec = shared_task(&p->shared, (uint32_t)t->stack_slot);
+    if (p->killed)
+        return true;            /* it only has to run far enough to exit */
+    volatile uint32_t *word = (volatile uint32_t *)((char *)rec + 4);
+    uint32_t old = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+    while (((old >> 8) & 0xff) == TASK_READY) {
+        uint32_t claimed = (old & ~0xff00u) | ((uint32_t)TASK_RUNNING << 8);
+        if (__atomic_compare_exchange_n(word, &old, claimed, false,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            return true;
+    }
+    return false;
+}
+
+/* Parked threads the kernel could not claim are offered to the policy
+ * again whenever the process may need them: when one of its threads leaves
+ * a hart, or when it is killed. */
+void sched_offer_deferred(struct proc *p)
+{
+    KASSERT(spin_holding(&sched_lock));
+    list_for_each_safe(pos, &p->deferred) {
+        struct thread *t = list_entry(pos, struct thread, deferred_node);
+        list_remove(&t->deferred_node);
+        t->deferred = false;
+        t->age = ++next_age;
+        policy_enqueue(t, (int)this_hartid(), ENQUEUE_YIELD);
+    }
+}
+
+/* The next thread to run here, parked ones claimed. */
+static struct thread *pick_next(struct cpu *c)
+{
+    for (;;) {
+        struct thread *next = policy_fetch((int)c->hartid);
+        if (!next || !next->uparked)
+            return next;
+        TaskSched *rec = shared_task(&next->proc->shared, (uint32_t)next->stack_slot);
+        if (claim_parked(next)) {
+            next->uparked = false;
+            next->proc->stat_parked_resumes++;
+            prepare_parked_resume(next, rec);
+            return next;
+        }
+        next->deferred = true;
+        list_push_back(&next->proc->deferred, &next->deferred_node);
+    }
+}
+
 void schedule(void)
 {
     struct cpu *c = this_cpu();
@@ -131,7 +203,7 @@ void schedule(void)
     /* Whatever asked for this decision is answered by it, even when the
      * answer is to keep running (else trap_return would ask forever). */
     c->need_resched = false;
-    struct thread *next = policy_fetch((int)c->hartid);
+    struct thread *next = pick_next(c);
     if (!next)
         next = c->idle;
     if (next == prev) {
@@ -140,12 +212,16 @@ void schedule(void)
     }
     if (next->state != THREAD_RUNNABLE && next != c->idle)
         panic("schedule: policy returned thread %d in state %d", next->tid, next->state);
+    if (prev->proc && prev->proc != next->proc && !list_empty(&prev->proc->deferred))
+        sched_offer_deferred(prev->proc);
 
     next->state = THREAD_RUNNING;
     next->hart = (int)c->hartid;
     next->ticks_left = TIMESLICE_TICKS;
     c->current = next;
     c->switches++;
+    if (next->proc)
+        next->proc->stat_kernel_switches++;
 
     /* Only a switch to another address space writes satp.  Idle threads
      * run on the kernel's table, so an exited process's table can go. */
@@ -323,4 +399,45 @@ void sched_switch_address_space(uint64_t satp)
     sfence_vma();
     loaded_satp[this_hartid()] = satp;
     pop_off();
+}
+
+/* Totals of processes that have exited (SYS_schedstat, pid 0). */
+static struct schedstat exited_totals;
+
+void sched_account_exit(struct proc *p)
+{
+    struct schedstat s;
+    sched_stat_of(p, &s);
+    spin_lock(&sched_lock);
+    exited_totals.yield_syscalls += s.yield_syscalls;
+    exited_totals.kernel_switches += s.kernel_switches;
+    exited_totals.user_switches_seen += s.user_switches_seen;
+    exited_totals.parked_resumes += s.parked_resumes;
+    exited_totals.user_switches_reported += s.user_switches_reported;
+    exited_totals.yields_to_kernel_reported += s.yields_to_kernel_reported;
+    spin_unlock(&sched_lock);
+}
+
+void sched_stat_of(struct proc *p, struct schedstat *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->pid = p->pid;
+    spin_lock(&sched_lock);
+    out->yield_syscalls = p->stat_yield_syscalls;
+    out->kernel_switches = p->stat_kernel_switches;
+    out->user_switches_seen = p->stat_user_switches_seen;
+    out->parked_resumes = p->stat_parked_resumes;
+    spin_unlock(&sched_lock);
+    /* What the process says about itself: reported, not vouched for. */
+    if (shared_vdso(&p->shared)) {
+        out->user_switches_reported = shared_vdso(&p->shared)->user_switches;
+        out->yields_to_kernel_reported = shared_vdso(&p->shared)->yields_to_kernel;
+    }
+}
+
+void sched_stat_exited(struct schedstat *out)
+{
+    spin_lock(&sched_lock);
+    *out = exited_totals;
+    spin_unlock(&sched_lock);
 }

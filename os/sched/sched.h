@@ -42,6 +42,15 @@ void sched_tick(void);
 void sched_finish_first_switch(void);
 
 uint64_t sched_switch_count(void);
+
+struct proc;
+struct schedstat;
+/* Parked threads the kernel could not claim go back to the policy. */
+void sched_offer_deferred(struct proc *p);
+/* Statistics (SYS_schedstat). */
+void sched_stat_of(struct proc *p, struct schedstat *out);
+void sched_stat_exited(struct schedstat *out);
+void sched_account_exit(struct proc *p);
 /* The current process changed its page table (exec): load it here. */
 void sched_switch_address_space(uint64_t satp);
 

@@ -3,6 +3,7 @@
 #include "proc/proc.h"
 #include "proc/exec.h"
 #include "sched/policy.h"
+#include "sched/sched.h"
 #include "mm/frame.h"
 #include "mm/kmalloc.h"
 #include "mm/uvm.h"
@@ -145,4 +146,44 @@ long sys_sbrk(uint64_t increment, uint64_t u1, uint64_t u2)
     }
     spin_unlock(&p->lock);
     return result;
+}
+
+long sys_schedstat(uint64_t pid, uint64_t out, uint64_t u2)
+{
+    (void)u2;
+    struct schedstat st;
+    int64_t id = (int64_t)pid;
+    if (id == -1) {
+        sched_stat_of(me(), &st);
+    } else if (id == 0) {
+        /* Every process that ever ran: the exited ones' totals, plus the
+         * living ones (zombies are already in the totals). */
+        sched_stat_exited(&st);
+        spin_lock(&proc_lock);
+        for (int i = 0; i < MAX_PROCS; i++) {
+            struct proc *p = proc_at(i);
+            if (!p || p->state != PROC_ALIVE)
+                continue;
+            struct schedstat one;
+            sched_stat_of(p, &one);
+            st.yield_syscalls += one.yield_syscalls;
+            st.kernel_switches += one.kernel_switches;
+            st.user_switches_seen += one.user_switches_seen;
+            st.parked_resumes += one.parked_resumes;
+            st.user_switches_reported += one.user_switches_reported;
+            st.yields_to_kernel_reported += one.yields_to_kernel_reported;
+        }
+        spin_unlock(&proc_lock);
+        st.pid = 0;
+    } else {
+        spin_lock(&proc_lock);
+        struct proc *p = proc_find((int)id);
+        bool alive = p && p->state == PROC_ALIVE;
+        if (alive)
+            sched_stat_of(p, &st);
+        spin_unlock(&proc_lock);
+        if (!alive)
+            return -ESRCH;
+    }
+    return copy_to_user(me()->pagetable, out, &st, sizeof(st));
 }

@@ -46,6 +46,7 @@ long sys_gettid(uint64_t u0, uint64_t u1, uint64_t u2)
 long sys_yield(uint64_t u0, uint64_t u1, uint64_t u2)
 {
     (void)u0; (void)u1; (void)u2;
+    __atomic_fetch_add(&self()->proc->stat_yield_syscalls, 1, __ATOMIC_RELAXED);
     sched_yield();
     return 0;
 }

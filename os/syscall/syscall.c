@@ -17,9 +17,9 @@ static const syscall_fn table[NSYSCALLS] = {
     [SYS_get_priority] = sys_get_priority, [SYS_futex_wait] = sys_futex_wait,
     [SYS_futex_wake] = sys_futex_wake, [SYS_shutdown] = sys_shutdown,
     [SYS_readdir] = sys_readdir,     [SYS_sysinfo] = sys_sysinfo,
-    [SYS_getcpu] = sys_getcpu,
+    [SYS_getcpu] = sys_getcpu,       [SYS_schedstat] = sys_schedstat,
 };
-_Static_assert(NSYSCALLS == 29, "a new system call needs a table entry");
+_Static_assert(NSYSCALLS == 30, "a new system call needs a table entry");
 
 void syscall_dispatch(struct trapframe *tf)
 {

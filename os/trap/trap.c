@@ -8,6 +8,8 @@
 #include "proc/proc.h"
 #include "sched/sched.h"
 #include "syscall/syscall.h"
+#include "sched/reconcile.h"
+#include "sched/shared.h"
 #include "uapi/syscall.h"
 #include "arch/riscv.h"
 
@@ -104,6 +106,22 @@ static void user_fault(struct trapframe *tf)
 
 void trap_user(struct trapframe *tf)
 {
+    struct thread *t = thread_current();
+    if (shared_vdso(&t->proc->shared)) {
+        /* In the middle of a user-mode switch: do not disturb (bounded). */
+        if (reconcile_block_sched(tf)) {
+            handle_interrupt(tf->scause);
+            intr_off();
+            user_return(tf);
+        }
+        /* Did the process switch threads since the kernel last looked? */
+        reconcile_user_trap(tf);
+    }
+    trap_user_continue(tf);
+}
+
+void trap_user_continue(struct trapframe *tf)
+{
     if (tf->scause == EXC_ECALL_U) {
         tf->sepc += 4;               /* return past the ecall */
         intr_on();                   /* system calls may block or take long */
@@ -125,6 +143,11 @@ void trap_return(struct trapframe *tf)
         sched_yield();
     }
     intr_off();
+    /* Tell the process which of its threads runs here now. */
+    if (shared_vdso(&t->proc->shared)) {
+        shared_publish(t, (int)this_hartid());
+        t->resuming_parked = false;
+    }
     /* To user mode, with interrupts enabled there. */
     tf->sstatus = (csr_read(sstatus) & ~SSTATUS_SPP) | SSTATUS_SPIE;
     user_return(tf);

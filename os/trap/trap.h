@@ -31,6 +31,8 @@ void trap_init_this_hart(void);
 /* Called from trapentry.S for a trap taken in S-mode / in U-mode. */
 void trap_kernel(struct trapframe *tf);
 void trap_user(struct trapframe *tf) __attribute__((noreturn));
+/* The rest of a user trap, once the kernel knows which thread it is. */
+void trap_user_continue(struct trapframe *tf) __attribute__((noreturn));
 /* Returns to user mode with tf's registers (after checking for a pending
  * kill or reschedule). */
 void trap_return(struct trapframe *tf) __attribute__((noreturn));

@@ -64,7 +64,9 @@
                                  end; lists the programs/files of the initrd          */
 #define SYS_sysinfo      27  /* (struct sysinfo *out) -> 0                              */
 #define SYS_getcpu       28  /* () -> id of the hart running the caller                 */
-#define NSYSCALLS        29
+#define SYS_schedstat    29  /* (int pid: 0 = the whole system, -1 = the caller;
+                                 struct schedstat *out) -> 0                       */
+#define NSYSCALLS        30
 
 /* Limits. */
 #define MAX_PRIORITY      20        /* priorities are 1 (lowest) .. 20 (highest) */
@@ -108,6 +110,20 @@ struct sysinfo {
     uint64_t uptime_ns;
     char sched_name[16];            /* scheduling policy in use */
     uint64_t sched_flags;           /* SCHED_FLAG_* of that policy */
+};
+
+/* Switches, counted by the kernel, and as the process's runtime reports
+ * them (from its shared page: a process could lie about those two). */
+struct schedstat {
+    int64_t  pid;                   /* 0: totals of every process, living or not */
+    uint64_t yield_syscalls;        /* yield system calls */
+    uint64_t kernel_switches;       /* switches to its threads made by the kernel */
+    uint64_t user_switches_seen;    /* user-mode switches the kernel noticed at
+                                       traps (several between two traps count 1) */
+    uint64_t parked_resumes;        /* threads parked in user mode that the
+                                       kernel resumed itself */
+    uint64_t user_switches_reported;     /* VDSO_DATA.user_switches */
+    uint64_t yields_to_kernel_reported;  /* VDSO_DATA.yields_to_kernel */
 };
 
 /* sysinfo.sched_flags (the same bits as in sched_abi/sched_abi.h). */

@@ -1,0 +1,167 @@
+#include "sched/reconcile.h"
+#include "sched/sched.h"
+#include "sched/policy.h"
+#include "sched/shared.h"
+#include "proc/proc.h"
+#include "kernel/cpu.h"
+#include "kernel/panic.h"
+#include "kernel/printf.h"
+#include "lib/string.h"
+#include "trap/ipi.h"
+#include "trap/timer.h"
+#include "uapi/syscall.h"
+#include "arch/riscv.h"
+
+void call_on_stack(uint64_t sp, void (*fn)(void *), void *arg) __attribute__((noreturn));
+void context_switch(struct context *from, struct context *to);
+
+#define RECONCILE_WAIT_NS (100 * 1000 * 1000ULL)
+
+/* Per hart: a stack to stand on between two threads, and the trap frame
+ * carried across. */
+static uint8_t reconcile_stacks[MAX_HARTS][4096] __attribute__((aligned(16)));
+static struct trapframe carried[MAX_HARTS];
+static uint32_t carried_slot[MAX_HARTS];
+static uint64_t block_since[MAX_HARTS];
+
+bool reconcile_block_sched(struct trapframe *tf)
+{
+    struct thread *t = thread_current();
+    uint64_t h = this_hartid();
+    VDSO_DATA *v = shared_vdso(&t->proc->shared);
+    if (!(tf->scause & SCAUSE_INTR) || !v->block_sched[h]) {
+        block_since[h] = 0;
+        return false;
+    }
+    uint64_t now = timer_now_ns();
+    if (!block_since[h])
+        block_since[h] = now;
+    if (now - block_since[h] < BLOCK_SCHED_MAX_NS)
+        return true;
+    if (!t->proc->block_sched_warned) {
+        t->proc->block_sched_warned = true;
+        kprintf("[pid %d %s] held block_sched on hart %lu for over %llu ms: "
+                "preempting it anyway\n", t->proc->pid, t->proc->name, h,
+                BLOCK_SCHED_MAX_NS / 1000000);
+    }
+    return false;
+}
+
+static void kill_liar(struct proc *p, uint64_t h, uint32_t claimed, const char *why)
+{
+    kprintf("[pid %d %s] killed: its shared region says hart %lu runs task %u, %s\n",
+            p->pid, p->name, h, claimed, why);
+    proc_kill(p, STATUS_TERMINATED(TERM_FAULT));
+}
+
+/* Leaves the hart with no thread and runs its idle thread (the process
+ * lied, or the thread it named never showed up).  sched_lock held. */
+static void give_up_hart(struct cpu *c) __attribute__((noreturn));
+static void give_up_hart(struct cpu *c)
+{
+    static struct context scrap[MAX_HARTS];
+    c->current = c->idle;
+    c->idle->state = THREAD_RUNNING;
+    context_switch(&scrap[c->hartid], &c->idle->ctx);   /* the idle thread unlocks */
+    panic("reconcile: came back to an abandoned stack");
+}
+
+static void continue_as(void *arg)
+{
+    struct thread *t = arg;
+    trap_user_continue(t->tf);
+}
+
+/* On the hart's own stack: release the thread the kernel thought was here,
+ * wait for the named one to be free, take it over. */
+static void switch_identity(void *arg)
+{
+    (void)arg;
+    struct cpu *c = this_cpu();
+    struct thread *prev = c->current;
+    struct proc *p = prev->proc;
+    uint64_t h = c->hartid;
+    uint32_t slot = carried_slot[h];
+    struct thread *next = NULL;
+
+    /* prev left this hart through a user-mode switch: its registers are in
+     * its record, and nothing of it is on its kernel stack any more. */
+    spin_lock(&sched_lock);
+    prev->uparked = true;
+    prev->state = THREAD_RUNNABLE;
+    policy_enqueue(prev, (int)h, ENQUEUE_YIELD);
+    c->current = c->idle;
+    spin_unlock(&sched_lock);
+
+    uint64_t deadline = timer_now_ns() + RECONCILE_WAIT_NS;
+    for (;;) {
+        /* Looked up afresh each time: the thread may exit meanwhile. */
+        spin_lock(&p->lock);
+        next = p->slot_thread[slot];
+        spin_lock(&sched_lock);
+        spin_unlock(&p->lock);
+        if (!next) {
+            spin_unlock(&sched_lock);
+            kill_liar(p, h, slot, "which is not one of its threads");
+            spin_lock(&sched_lock);
+            give_up_hart(c);
+        }
+        if (next->uparked) {
+            if (next->queued)
+                policy_remove(next);
+            if (next->deferred) {
+                list_remove(&next->deferred_node);
+                next->deferred = false;
+            }
+            next->uparked = false;
+            next->state = THREAD_RUNNING;
+            next->hart = (int)h;
+            next->ticks_left = TIMESLICE_TICKS;
+            next->resuming_parked = false;
+            c->current = next;
+            c->kstack_top = (uint64_t)next->kstack + KSTACK_SIZE;
+            p->stat_user_switches_seen++;
+            spin_unlock(&sched_lock);
+            break;
+        }
+        bool elsewhere = next->state == THREAD_RUNNING && next->hart != (int)h;
+        if (!elsewhere || p->killed || timer_now_ns() > deadline) {
+            spin_unlock(&sched_lock);
+            if (!p->killed)
+                kill_liar(p, h, slot,
+                          elsewhere ? "which another hart keeps running"
+                                    : "which is not parked in user mode");
+            spin_lock(&sched_lock);
+            give_up_hart(c);
+        }
+        /* It left the other hart in user mode, where the kernel has not
+         * looked since: make that hart trap, and wait for it to let go. */
+        cpus[next->hart].need_resched = true;
+        ipi_send((uint64_t)next->hart, IPI_WAKE);
+        spin_unlock(&sched_lock);
+        intr_on();
+        cpu_relax();
+    }
+    memcpy(next->tf, &carried[h], sizeof(*next->tf));
+    call_on_stack((uint64_t)next->tf, continue_as, next);
+}
+
+void reconcile_user_trap(struct trapframe *tf)
+{
+    struct thread *t = thread_current();
+    struct proc *p = t->proc;
+    uint64_t h = this_hartid();
+    uint32_t claimed = __atomic_load_n(&shared_vdso(&p->shared)->current[h], __ATOMIC_ACQUIRE);
+    if (claimed == (uint32_t)t->stack_slot)
+        return;
+    if (claimed >= USER_STACK_SLOTS) {
+        kill_liar(p, h, claimed, "which does not exist");
+        return;
+    }
+    /* The trap frame belongs to the named thread: carry it over, off this
+     * thread's stack. */
+    memcpy(&carried[h], tf, sizeof(*tf));
+    carried_slot[h] = claimed;
+    call_on_stack((uint64_t)&reconcile_stacks[h][sizeof(reconcile_stacks[h])],
+                  switch_identity, NULL);
+}

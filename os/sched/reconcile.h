@@ -1,0 +1,27 @@
+/*
+ * Catching up with user-mode switches.  A process switches threads in user
+ * mode without telling the kernel; the kernel finds out at the next trap
+ * from that hart, from VDSO_DATA.current[hart].  Also: honouring
+ * block_sched, for a bounded time.
+ */
+#ifndef SCHED_RECONCILE_H
+#define SCHED_RECONCILE_H
+
+#include <stdbool.h>
+#include "trap/trap.h"
+
+/* How long the timer leaves a hart alone while its process has
+ * block_sched set; after that it preempts anyway and says so. */
+#define BLOCK_SCHED_MAX_NS (20 * 1000 * 1000ULL)
+
+/* True if this interrupt from user mode must not disturb the thread (it is
+ * in the middle of a user-mode switch): the caller returns to it as is. */
+bool reconcile_block_sched(struct trapframe *tf);
+
+/* If the thread on this hart is not the one the kernel thinks, take over
+ * as that thread (does not return then: the trap continues on its kernel
+ * stack in trap_user_continue).  Returns if nothing changed, or if the
+ * process lied and was killed. */
+void reconcile_user_trap(struct trapframe *tf);
+
+#endif

@@ -1,0 +1,117 @@
+#include "sched/shared.h"
+#include "sched/blob.h"
+#include "sched/policy.h"
+#include "proc/proc.h"
+#include "mm/frame.h"
+#include "kernel/panic.h"
+#include "lib/string.h"
+#include "uapi/errno.h"
+#include "arch/riscv.h"
+#include "memlayout.h"
+
+_Static_assert(SHARED_BASE == SHARED_BASE_ADDR, "one SHARED_BASE");
+_Static_assert(SHARED_CODE == SHARED_CODE_ADDR, "one SHARED_CODE");
+_Static_assert(SHARED_DATA_PAGES == SHARED_DATA_PAGES_N, "17 data pages");
+
+extern const uint8_t runtime_blob_start[], runtime_blob_end[];
+static void *runtime_frames[SHARED_RUNTIME_PAGES];
+static uint64_t resume_parked_entry;
+
+void shared_init(void)
+{
+    const struct sched_blob_header *h = (const void *)runtime_blob_start;
+    size_t size = (size_t)(runtime_blob_end - runtime_blob_start);
+    if (h->magic != SCHED_RUNTIME_MAGIC || h->total_size != size ||
+        size > SHARED_RUNTIME_PAGES * PAGE_SIZE ||
+        blob_checksum(h, size) != h->checksum)
+        panic("sched: the embedded user runtime is damaged");
+    for (int i = 0; i < SHARED_RUNTIME_PAGES; i++) {
+        runtime_frames[i] = frame_alloc();
+        if (!runtime_frames[i])
+            panic("sched: no memory for the user runtime");
+        size_t off = (size_t)i * PAGE_SIZE;
+        if (off < size)
+            memcpy(runtime_frames[i], runtime_blob_start + off,
+                   size - off < PAGE_SIZE ? size - off : PAGE_SIZE);
+    }
+    resume_parked_entry = SHARED_RUNTIME_ADDR + h->op_offset[RT_RESUME_PARKED];
+}
+
+uint64_t shared_resume_parked_entry(void)
+{
+    return resume_parked_entry;
+}
+
+int shared_map(pagetable_t pt, struct shared_region *r, int pid)
+{
+    memset(r, 0, sizeof(*r));
+    int err = 0;
+    for (int i = 0; i < SHARED_DATA_PAGES && !err; i++) {
+        r->frames[i] = frame_alloc();
+        err = !r->frames[i] ? -ENOMEM :
+              vm_map(pt, SHARED_BASE + (uint64_t)i * PAGE_SIZE, VA2PA(r->frames[i]),
+                     PAGE_SIZE, PTE_R | PTE_W | PTE_U, 0) ? -ENOMEM : 0;
+    }
+    /* The code: the policy (the frames the kernel runs) and the runtime. */
+    for (int i = 0; i < SHARED_CODE_PAGES && !err; i++)
+        err = vm_map(pt, SHARED_CODE + (uint64_t)i * PAGE_SIZE,
+                     VA2PA(blob_code_frame(i)), PAGE_SIZE, PTE_R | PTE_X | PTE_U, 0)
+              ? -ENOMEM : 0;
+    for (int i = 0; i < SHARED_RUNTIME_PAGES && !err; i++)
+        err = vm_map(pt, SHARED_RUNTIME_ADDR + (uint64_t)i * PAGE_SIZE,
+                     VA2PA(runtime_frames[i]), PAGE_SIZE, PTE_R | PTE_X | PTE_U, 0)
+              ? -ENOMEM : 0;
+    if (err) {
+        shared_unmap(pt, r);
+        return err;
+    }
+    VDSO_DATA *v = shared_vdso(r);
+    v->magic = SCHED_VDSO_MAGIC;
+    v->abi_major = SCHED_ABI_MAJOR;
+    v->abi_minor = SCHED_ABI_MINOR;
+    v->nharts = policy_nharts();
+    v->ntasks = USER_STACK_SLOTS;          /* a record per thread stack slot */
+    v->pid = (uint32_t)pid;
+    v->policy_flags = policy_flags();
+    strlcpy(v->policy_name, policy_name(), sizeof(v->policy_name));
+    for (uint32_t h = 0; h < SCHED_MAX_HARTS; h++)
+        v->current[h] = SCHED_NONE;
+    return 0;
+}
+
+void shared_unmap(pagetable_t pt, struct shared_region *r)
+{
+    /* Leaves go first (their frames are freed here, or are not ours),
+     * then the tables under the region's top-level entry. */
+    vm_unmap(pt, SHARED_BASE, (SHARED_DATA_PAGES + SHARED_CODE_PAGES +
+                               SHARED_RUNTIME_PAGES) * PAGE_SIZE, false);
+    vm_free_tables(pt, SHARED_BASE);
+    for (int i = 0; i < SHARED_DATA_PAGES; i++)
+        if (r->frames[i])
+            frame_free(r->frames[i]);
+    memset(r, 0, sizeof(*r));
+}
+
+TaskSched *shared_task(const struct shared_region *r, uint32_t slot)
+{
+    KASSERT(slot < SCHED_MAX_TASKS);
+    return (TaskSched *)((char *)r->frames[1 + slot / 16] + (slot % 16) * sizeof(TaskSched));
+}
+
+void shared_publish(struct thread *t, int hart)
+{
+    struct shared_region *r = &t->proc->shared;
+    VDSO_DATA *v = shared_vdso(r);
+    TaskSched *rec = shared_task(r, (uint32_t)t->stack_slot);
+    rec->id = (uint32_t)t->stack_slot;
+    rec->tid = (uint32_t)t->tid;
+    rec->pid = (uint32_t)t->proc->pid;
+    rec->hart = (uint8_t)hart;
+    /* A thread resumed through resume_parked may still sit in its queue,
+     * keyed by its old priority: the runtime updates it once out. */
+    if (!t->resuming_parked)
+        rec->prio = (uint8_t)t->priority;
+    __atomic_store_n(&rec->state, TASK_RUNNING, __ATOMIC_RELEASE);
+    v->current[hart] = (uint32_t)t->stack_slot;
+    v->kernel_top_priority = (uint32_t)policy_queued_top();
+}

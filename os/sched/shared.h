@@ -1,0 +1,48 @@
+/*
+ * The shared region of each process (sched_abi/vdso.h): its 17 data pages
+ * (VDSO_DATA and the TaskSched heap, the process's own frames) and the
+ * code pages (the policy blob and the user-side runtime, the same frames
+ * for everyone), mapped at SHARED_BASE.
+ *
+ * The kernel reaches a process's data pages through the direct map and
+ * trusts nothing it reads there: an index is checked, a flag is a hint.
+ */
+#ifndef SCHED_SHARED_H
+#define SCHED_SHARED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "mm/vm.h"
+#include "vdso.h"
+
+struct proc;
+struct thread;
+
+/* The data frames of one shared region (kernel views). */
+struct shared_region {
+    void *frames[SHARED_DATA_PAGES_N];
+};
+
+/* Installs the runtime blob into its code pages (once, at boot). */
+void shared_init(void);
+/* Maps a fresh region into pt for process `pid`; 0 or -ENOMEM. */
+int shared_map(pagetable_t pt, struct shared_region *r, int pid);
+/* Unmaps it from pt and frees its data frames (not the code). */
+void shared_unmap(pagetable_t pt, struct shared_region *r);
+
+static inline VDSO_DATA *shared_vdso(const struct shared_region *r)
+{
+    return r->frames[0];
+}
+/* The record of task `slot` (< SCHED_MAX_TASKS), through the direct map. */
+TaskSched *shared_task(const struct shared_region *r, uint32_t slot);
+
+/* Before returning to user mode: tell the process which of its threads
+ * runs on this hart (current[], the record's hart/state/prio) and how
+ * urgent the kernel's best waiting thread is. */
+void shared_publish(struct thread *t, int hart);
+
+/* Entry of the runtime's resume_parked, in every process. */
+uint64_t shared_resume_parked_entry(void);
+
+#endif

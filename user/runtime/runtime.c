@@ -1,0 +1,200 @@
+/*
+ * The user-side scheduling runtime.  Built as a blob (freestanding,
+ * position-independent, no globals) and mapped read-only + executable into
+ * every process right after the policy blob, so that threads switch in user
+ * mode through the very policy code the kernel runs.
+ *
+ * Everything it touches lives in the process's own shared pages: VDSO_DATA
+ * (the queue, the lock, block_sched, who runs where) and the TaskSched heap.
+ * The process can wreck them; that only hurts the process: the kernel reads
+ * them through checks.
+ *
+ * How a yield works (user_schedule):
+ *   1. Find this thread's hart (the kernel writes it into the thread's
+ *      record before each return to user mode) and set block_sched[hart]:
+ *      from now on the timer leaves this hart alone (for a bounded time).
+ *   2. Take the queue lock.  If something more urgent waits elsewhere in
+ *      the system (kernel_top_priority) or nothing else of this process is
+ *      ready, give up: unlock, clear block_sched, make the yield call.
+ *   3. Otherwise queue this thread (policy yield) and fetch the next
+ *      (policy fetch).  A fetched thread is claimed by flipping its state
+ *      READY -> RUNNING atomically (the kernel may claim it too, to resume
+ *      it itself); a thread that cannot be claimed is dropped.
+ *   4. Switch: save this thread's registers, release the lock, load the
+ *      other's, clear block_sched (switch.S).  The kernel learns about the
+ *      switch at the next trap from this hart, from current[hart].
+ */
+#include "vdso.h"
+
+#define V       ((VDSO_DATA *)SHARED_BASE_ADDR)
+#define TASKS   ((TaskSched *)SHARED_TASKS_ADDR)
+#define POLICY  ((const struct sched_blob_header *)SHARED_CODE_ADDR)
+
+#define SYS_YIELD 17          /* os/uapi/syscall.h */
+
+void rt_switch(uint64_t *from, uint64_t *to, volatile uint32_t *queue_lock,
+               volatile uint32_t *block_sched, volatile uint8_t *from_state);
+void rt_load(uint64_t *to, volatile uint32_t *block_sched) __attribute__((noreturn));
+
+typedef void (*op_init)(const struct sched_ctx *);
+typedef void (*op_task)(const struct sched_ctx *, uint32_t, uint32_t);
+typedef uint32_t (*op_pick)(const struct sched_ctx *, uint32_t);
+
+/* The policy's operation `op`, at its address in this process. */
+static uintptr_t policy_op(int op)
+{
+    return (uintptr_t)SHARED_CODE_ADDR + (uintptr_t)POLICY->op_offset[op];
+}
+
+static void lock(VDSO_DATA *v)
+{
+    while (__atomic_exchange_n(&v->queue_lock, 1, __ATOMIC_ACQUIRE))
+        while (v->queue_lock)
+            ;
+}
+
+static void unlock(VDSO_DATA *v)
+{
+    __atomic_store_n(&v->queue_lock, 0, __ATOMIC_RELEASE);
+}
+
+static long syscall_yield(void)
+{
+    register long a0 __asm__("a0") = 0;
+    register long a7 __asm__("a7") = SYS_YIELD;
+    __asm__ volatile("ecall" : "+r"(a0) : "r"(a7) : "memory");
+    return a0;
+}
+
+/* state is byte 5 of a record; flip it with a 32-bit CAS on bytes 4..7. */
+static int claim(TaskSched *t)
+{
+    volatile uint32_t *word = (volatile uint32_t *)((char *)t + 4);
+    uint32_t old = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+    while (((old >> 8) & 0xff) == TASK_READY) {
+        uint32_t new = (old & ~0xff00u) | ((uint32_t)TASK_RUNNING << 8);
+        if (__atomic_compare_exchange_n(word, &old, new, 0, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE))
+            return 1;
+    }
+    return 0;
+}
+
+/* The queue is set up lazily by the first thread that needs it (a fresh
+ * process, or a child after fork, starts with zeroed pages). */
+static void ensure_ready(VDSO_DATA *v, const struct sched_ctx *c)
+{
+    if (__atomic_load_n(&v->rt_ready, __ATOMIC_ACQUIRE) == RT_READY)
+        return;
+    ((op_init)policy_op(SCHED_OP_INIT))(c);
+    __atomic_store_n(&v->rt_ready, RT_READY, __ATOMIC_RELEASE);
+}
+
+static int user_schedule(uint32_t me)
+{
+    VDSO_DATA *v = V;
+    uint32_t ntasks = v->ntasks, nharts = v->nharts;
+    if (me >= ntasks || ntasks > SCHED_MAX_TASKS || nharts > SCHED_MAX_HARTS)
+        goto kernel;
+
+    /* 1. Pin: block_sched on the hart we are on, checked after setting. */
+    uint32_t hart;
+    for (;;) {
+        hart = __atomic_load_n(&TASKS[me].hart, __ATOMIC_ACQUIRE);
+        if (hart >= nharts)
+            goto kernel;
+        __atomic_store_n(&v->block_sched[hart], 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&TASKS[me].hart, __ATOMIC_SEQ_CST) == hart)
+            break;
+        __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
+    }
+
+    /* 2. Is a switch in user mode the policy's choice? */
+    struct sched_ctx c = { TASKS, &v->queue, ntasks, nharts };
+    lock(v);
+    ensure_ready(v, &c);
+    uint32_t top = ((op_pick)policy_op(SCHED_OP_TOP))(&c, hart);
+    uint32_t best = top > TASKS[me].prio ? top : TASKS[me].prio;
+    if (top == 0 || v->kernel_top_priority > best) {
+        unlock(v);
+        __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
+        goto kernel;
+    }
+
+    /* 3. Queue this thread (still RUNNING: it becomes READY, claimable,
+     * only once its registers are saved), fetch the next. */
+    TASKS[me].age = ++v->age_clock;
+    TASKS[me].flags |= TASK_FLAG_IN_QUEUE;
+    ((op_task)policy_op(SCHED_OP_YIELD))(&c, hart, me);
+    uint32_t next;
+    for (;;) {
+        next = ((op_pick)policy_op(SCHED_OP_FETCH))(&c, hart);
+        if (next >= ntasks) {            /* broken queue: let the kernel decide */
+            unlock(v);
+            __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
+            goto kernel;
+        }
+        TASKS[next].flags &= ~TASK_FLAG_IN_QUEUE;
+        if (next == me || claim(&TASKS[next]))
+            break;
+        /* Not READY any more: the kernel resumed it itself.  Drop it. */
+    }
+    if (next == me) {                     /* the policy keeps us running */
+        unlock(v);
+        __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
+        return 1;
+    }
+
+    /* 4. Switch. */
+    TASKS[next].hart = (uint8_t)hart;
+    TASKS[next].switches++;
+    v->current[hart] = next;
+    v->user_switches++;
+    rt_switch(TASKS[me].ctx, TASKS[next].ctx, &v->queue_lock, &v->block_sched[hart],
+              &TASKS[me].state);
+    return 1;                             /* back in this thread, later */
+
+kernel:
+    v->yields_to_kernel++;
+    syscall_yield();
+    return 0;
+}
+
+/* Entered by the kernel (never called) to resume a parked thread it has
+ * claimed: it may still be in the queue, where only this code may touch
+ * it.  Runs on the thread's own stack, below its saved sp. */
+static void resume_parked(uint32_t me, uint32_t prio)
+{
+    VDSO_DATA *v = V;
+    if (me >= v->ntasks || v->ntasks > SCHED_MAX_TASKS)
+        for (;;)
+            syscall_yield();              /* unreachable unless wrecked */
+    struct sched_ctx c = { TASKS, &v->queue, v->ntasks, v->nharts };
+    lock(v);
+    ensure_ready(v, &c);
+    if (TASKS[me].flags & TASK_FLAG_IN_QUEUE) {
+        ((op_task)policy_op(SCHED_OP_REMOVE))(&c, TASKS[me].hart, me);
+        TASKS[me].flags &= ~TASK_FLAG_IN_QUEUE;
+    }
+    TASKS[me].prio = (uint8_t)prio;        /* only now: the queue is done with it */
+    unlock(v);
+    uint32_t hart = TASKS[me].hart;
+    rt_load(TASKS[me].ctx, &v->block_sched[hart < SCHED_MAX_HARTS ? hart : 0]);
+}
+
+__attribute__((section(".sched_header"), used))
+const struct sched_blob_header sched_blob_header = {   /* the name blob.ld expects */
+    .magic = SCHED_RUNTIME_MAGIC,
+    .abi_major = SCHED_ABI_MAJOR,
+    .abi_minor = SCHED_ABI_MINOR,
+    .header_size = sizeof(struct sched_blob_header),
+    .name = "runtime",
+    .op_offset = {
+        [RT_USER_SCHEDULE] = (uint64_t)(uintptr_t)user_schedule,
+        [RT_RESUME_PARKED] = (uint64_t)(uintptr_t)resume_parked,
+        /* The checker wants every entry inside the code: repeat one. */
+        [2] = (uint64_t)(uintptr_t)user_schedule, [3] = (uint64_t)(uintptr_t)user_schedule,
+        [4] = (uint64_t)(uintptr_t)user_schedule, [5] = (uint64_t)(uintptr_t)user_schedule,
+        [6] = (uint64_t)(uintptr_t)user_schedule, [7] = (uint64_t)(uintptr_t)user_schedule,
+    },
+};
