@@ -29,7 +29,7 @@ USER_BUILD := $(BUILD)/user
 # os/uapi (syscall.h, errno.h), never os/ itself, so os/lib/string.h and
 # user/include/string.h cannot be confused.
 USER_CFLAGS := $(TARGET_CFLAGS) -ffunction-sections -fdata-sections \
-	-Iuser/include -Ios/uapi
+	-Iuser/include -Ios/uapi -Isched_abi
 USER_KLIB_CFLAGS := $(TARGET_CFLAGS) -ffunction-sections -fdata-sections -Ios
 USER_LDFLAGS := -nostdlib -no-pie -static -Wl,-T,user/user.ld \
 	-Wl,--gc-sections -Wl,-z,max-page-size=4096 -Wl,--build-id=none

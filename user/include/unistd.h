@@ -30,6 +30,10 @@ int     getpid(void);
 int     getppid(void);
 
 int     yield(void);
+/* Yields through the shared runtime: switches to another thread of this
+ * process in user mode (returns 1) when the policy picks one and nothing
+ * more urgent waits elsewhere, else asks the kernel (returns 0). */
+int     yield_(void);
 int     sleep(uint64_t ms);
 uint64_t time(void);                /* ns since boot; cannot fail */
 void   *sbrk(intptr_t increment);   /* (void *)-1 on failure */

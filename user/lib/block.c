@@ -1,11 +1,33 @@
-/* Yield and block: today the kernel's calls (see block.h for the plan). */
+/*
+ * Yield and block.  A yield goes to the shared runtime's user_schedule(),
+ * the code mapped into every process next to the scheduling policy: it
+ * switches to another thread of this process in user mode when the policy
+ * says so, and makes the yield system call otherwise.
+ */
 #include <unistd.h>
 #include "block.h"
 #include "sys.h"
+#include "uthread.h"
+#include "vdso.h"
+
+typedef int (*user_schedule_fn)(uint32_t me);
+
+int yield_(void)
+{
+    const VDSO_DATA *v = (const VDSO_DATA *)SHARED_BASE_ADDR;
+    const struct sched_blob_header *rt = (const void *)SHARED_RUNTIME_ADDR;
+    if (v->magic != SCHED_VDSO_MAGIC || rt->magic != SCHED_RUNTIME_MAGIC) {
+        sys_call0(SYS_yield);               /* no runtime: the kernel's way */
+        return 0;
+    }
+    user_schedule_fn user_schedule =
+        (user_schedule_fn)(SHARED_RUNTIME_ADDR + rt->op_offset[RT_USER_SCHEDULE]);
+    return user_schedule(uthread_self()->task);
+}
 
 void thread_yield_hart(void)
 {
-    sys_call0(SYS_yield);
+    yield_();
 }
 
 int thread_block_on(uint32_t *addr, uint32_t expected, uint64_t timeout_ms)

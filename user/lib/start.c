@@ -7,15 +7,19 @@
  * one write), and the kernel zeroes .bss when it loads the program.
  */
 #include <stdlib.h>
+#include <stdint.h>
 #include "uthread.h"
 
 int main(int argc, char **argv);
-void __libc_start(int argc, char **argv) __attribute__((noreturn));
+void __libc_start(int argc, char **argv, uint32_t task) __attribute__((noreturn));
 
 struct uthread uthread_main;
 
-void __libc_start(int argc, char **argv)
+/* The kernel starts a program with a2 = the main thread's TaskSched record
+ * (crt0.S leaves a0..a2 alone). */
+void __libc_start(int argc, char **argv, uint32_t task)
 {
+    uthread_main.task = task;
     uthread_set_self(&uthread_main);
     exit(main(argc, argv));
 }

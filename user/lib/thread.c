@@ -21,13 +21,16 @@
 static struct uthread *threads;     /* created, not yet joined */
 static mutex_t threads_lock = MUTEX_INITIALIZER;
 
-static void thread_start(uint64_t self, uint64_t unused)
+static void thread_start(uint64_t self, uint64_t unused, uint64_t task)
     __attribute__((noreturn));
 
-static void thread_start(uint64_t self, uint64_t unused)
+/* The kernel starts the thread with a0, a1 as given and a2 = its TaskSched
+ * record in the shared region. */
+static void thread_start(uint64_t self, uint64_t unused, uint64_t task)
 {
     (void)unused;
     struct uthread *u = (struct uthread *)self;
+    u->task = (uint32_t)task;
     uthread_set_self(u);
     thread_exit(u->fn(u->arg));
 }

@@ -17,6 +17,8 @@
 struct uthread {
     int err;                        /* this thread's errno */
     int tid;                        /* set by the creator; 0 for main */
+    uint32_t task;                  /* its TaskSched record in the shared
+                                       region (the kernel says, at start) */
     void *(*fn)(void *);            /* what the thread runs */
     void *arg;
     struct uthread *next;           /* in the list of joinable threads */
