@@ -42,7 +42,9 @@ typedef struct VDSO_DATA {
 
     /* Rewritten by the kernel at every return to this process (hints). */
     uint32_t kernel_top_priority;     /*   40: best priority waiting in the
-                                              kernel's queue, any process */
+                                              kernel's queue among threads only
+                                              the kernel can run (not parked
+                                              in user mode), any process */
     uint32_t reserved_k;              /*   44: zero */
     uint64_t kernel_switches;         /*   48: switches into this process's
                                               threads made by the kernel */
@@ -51,7 +53,11 @@ typedef struct VDSO_DATA {
     volatile uint32_t block_sched[SCHED_MAX_HARTS]; /* 56: nonzero while the
                                               thread on that hart switches in
                                               user mode: the timer does not
-                                              preempt it (for a bounded time) */
+                                              preempt it (for a bounded time).
+                                              Each section stores a new odd
+                                              number, so the kernel can time
+                                              one section, not a busy run of
+                                              them. */
     volatile uint32_t current[SCHED_MAX_HARTS];     /* 88: task running on each
                                               hart, as the process sees it */
     volatile uint32_t queue_lock;     /*  120: guards `queue` between harts */
@@ -59,7 +65,8 @@ typedef struct VDSO_DATA {
     uint64_t user_switches;           /*  128: switches done in user mode */
     uint64_t yields_to_kernel;        /*  136: yields that needed the kernel */
     uint32_t rt_ready;                /*  144: RT_READY once `queue` is set up */
-    uint32_t reserved1;               /*  148 */
+    uint32_t block_seq;               /*  148: numbers the block_sched
+                                              sections (see below) */
     uint64_t age_clock;               /*  152: ages for the process's queue */
     uint8_t  reserved[2048 - 160];    /*  160: zero */
 
@@ -82,6 +89,7 @@ _Static_assert(__builtin_offsetof(VDSO_DATA, queue_lock) == 120, "queue_lock");
 _Static_assert(__builtin_offsetof(VDSO_DATA, user_switches) == 128, "user_switches");
 _Static_assert(__builtin_offsetof(VDSO_DATA, yields_to_kernel) == 136, "yields_to_kernel");
 _Static_assert(__builtin_offsetof(VDSO_DATA, rt_ready) == 144, "rt_ready");
+_Static_assert(__builtin_offsetof(VDSO_DATA, block_seq) == 148, "block_seq");
 _Static_assert(__builtin_offsetof(VDSO_DATA, age_clock) == 152, "age_clock");
 _Static_assert(__builtin_offsetof(VDSO_DATA, queue) == 2048, "queue");
 

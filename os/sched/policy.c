@@ -39,6 +39,8 @@ static uint32_t nqueued;
 static uint32_t queued_at[SCHED_PRIO_MAX + 1];   /* queued threads per priority */
 static volatile uint32_t queued_levels;          /* bit p: queued_at[p] > 0 */
 
+/* Level 0 counts the threads parked in user mode: they are left out of
+ * the hint, since their own process can run them without the kernel. */
 static void count_queued(int prio, int delta)
 {
     queued_at[prio] += (uint32_t)delta;
@@ -288,9 +290,9 @@ void policy_enqueue(struct thread *t, int hart, enum policy_enqueue_reason why)
      * already counts it. */
     t->queued = true;
     t->queued_since = timer_now_ns();
-    t->queued_prio = t->priority;
+    t->queued_prio = t->uparked ? 0 : t->priority;   /* see policy_queued_top */
     nqueued++;
-    count_queued(t->priority, 1);
+    count_queued(t->queued_prio, 1);
     enum op op = why == ENQUEUE_WAKE ? OP_WAKE : why == ENQUEUE_YIELD ? OP_YIELD : OP_ADD;
     call(op, (uint32_t)hart, (uint32_t)t->task);
 }

@@ -28,8 +28,10 @@ void policy_init(void);
 const char *policy_name(void);
 uint32_t policy_flags(void);
 uint32_t policy_nharts(void);
-/* The highest priority among all queued threads, 0 if none (kept by the
- * kernel itself, whatever the policy: a hint for user-mode switching). */
+/* The highest priority among queued threads that only the kernel can run
+ * (not those parked in user mode), 0 if none: kept by the kernel itself,
+ * whatever the policy, as a hint for the runtime's user-mode switching
+ * (VDSO_DATA.kernel_top_priority). */
 int policy_queued_top(void);
 
 /* A task record for t, or -EAGAIN if the table is full. */

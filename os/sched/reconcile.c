@@ -15,40 +15,49 @@
 void call_on_stack(uint64_t sp, void (*fn)(void *), void *arg) __attribute__((noreturn));
 void context_switch(struct context *from, struct context *to);
 
-#define RECONCILE_WAIT_NS (100 * 1000 * 1000ULL)
+/* How long a hart waits for another to let go of a thread (generous: the
+ * other virtual hart may be descheduled by the host). */
+#define RECONCILE_WAIT_NS (1000 * 1000 * 1000ULL)
 
 /* Per hart: a stack to stand on between two threads, and the trap frame
  * carried across. */
 static uint8_t reconcile_stacks[MAX_HARTS][4096] __attribute__((aligned(16)));
 static struct trapframe carried[MAX_HARTS];
 static uint32_t carried_slot[MAX_HARTS];
-static uint64_t block_since[MAX_HARTS];
+static uint32_t block_count[MAX_HARTS];     /* interrupts in this section */
+static uint32_t block_seen[MAX_HARTS];      /* the section being counted */
 
 bool reconcile_block_sched(struct trapframe *tf)
 {
     struct thread *t = thread_current();
     uint64_t h = this_hartid();
     VDSO_DATA *v = shared_vdso(&t->proc->shared);
-    if (!(tf->scause & SCAUSE_INTR) || !v->block_sched[h]) {
-        block_since[h] = 0;
+    uint32_t section = v->block_sched[h];
+    if (!(tf->scause & SCAUSE_INTR) || !section)
         return false;
+    /* A new number is a new section (a thread yielding in a loop sets it
+     * often, each time briefly). */
+    if (section != block_seen[h]) {
+        block_seen[h] = section;
+        block_count[h] = 0;
     }
-    uint64_t now = timer_now_ns();
-    if (!block_since[h])
-        block_since[h] = now;
-    if (now - block_since[h] < BLOCK_SCHED_MAX_NS)
+    if (++block_count[h] <= BLOCK_SCHED_MAX_INTERRUPTS)
         return true;
+    /* Preempted anyway: the flag must not outlive the thread on this hart. */
+    v->block_sched[h] = 0;
     if (!t->proc->block_sched_warned) {
         t->proc->block_sched_warned = true;
-        kprintf("[pid %d %s] held block_sched on hart %lu for over %llu ms: "
-                "preempting it anyway\n", t->proc->pid, t->proc->name, h,
-                BLOCK_SCHED_MAX_NS / 1000000);
+        kprintf("[pid %d %s] held block_sched on hart %lu through %d interrupts: "
+                "preempting it anyway (pc 0x%lx)\n", t->proc->pid, t->proc->name, h,
+                BLOCK_SCHED_MAX_INTERRUPTS, tf->sepc);
     }
     return false;
 }
 
 static void kill_liar(struct proc *p, uint64_t h, uint32_t claimed, const char *why)
 {
+    if (p->killed)
+        return;                 /* said once; its threads are on their way out */
     kprintf("[pid %d %s] killed: its shared region says hart %lu runs task %u, %s\n",
             p->pid, p->name, h, claimed, why);
     proc_kill(p, STATUS_TERMINATED(TERM_FAULT));

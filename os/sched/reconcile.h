@@ -10,9 +10,12 @@
 #include <stdbool.h>
 #include "trap/trap.h"
 
-/* How long the timer leaves a hart alone while its process has
- * block_sched set; after that it preempts anyway and says so. */
-#define BLOCK_SCHED_MAX_NS (20 * 1000 * 1000ULL)
+/* How many interrupts in a row the kernel lets pass without touching a
+ * thread that has block_sched set (one section: see VDSO_DATA); after that
+ * it preempts anyway and says so.  Counted in interrupts the hart takes,
+ * not in time: under QEMU a virtual hart can be descheduled by the host
+ * for longer than a tick, and that must not count against the process. */
+#define BLOCK_SCHED_MAX_INTERRUPTS 5
 
 /* True if this interrupt from user mode must not disturb the thread (it is
  * in the middle of a user-mode switch): the caller returns to it as is. */

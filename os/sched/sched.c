@@ -259,6 +259,32 @@ void sched_yield(void)
     spin_unlock(&sched_lock);
 }
 
+long sched_yield_parked(void)
+{
+    struct thread *t = thread_current();
+    TaskSched *rec = shared_task(&t->proc->shared, (uint32_t)t->stack_slot);
+    spin_lock(&sched_lock);
+    t->uparked = true;
+    t->state = THREAD_RUNNABLE;
+    t->age = ++next_age;
+    if (__atomic_load_n(&rec->state, __ATOMIC_ACQUIRE) == TASK_READY) {
+        policy_enqueue(t, (int)this_hartid(), ENQUEUE_YIELD);
+    } else {
+        /* Another thread of the process has already switched to it in
+         * user mode (its record was claimed between the runtime's park and
+         * this call): this kernel identity must not take it back to user
+         * mode too.  That hart's next trap will claim the identity. */
+        t->deferred = true;
+        list_push_back(&t->proc->deferred, &t->deferred_node);
+    }
+    schedule();
+    /* Still here: the policy chose this thread again and pick_next claimed
+     * it, so it returns through resume_parked like any parked thread (its
+     * trap frame is set for that; a0 must be its record). */
+    spin_unlock(&sched_lock);
+    return t->stack_slot;
+}
+
 void sched_set_priority(struct thread *t, int priority)
 {
     spin_lock(&sched_lock);

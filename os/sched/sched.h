@@ -33,6 +33,10 @@ void schedule(void);
 
 /* Gives up the hart; the thread stays runnable. */
 void sched_yield(void);
+/* Same, for a thread that parked itself in user mode first (the runtime's
+ * yield): it is resumed from its TaskSched record.  Returns what the
+ * system call returns if the thread is to run on at once. */
+long sched_yield_parked(void);
 /* Changes a thread's priority, moving it in the run queue if queued. */
 void sched_set_priority(struct thread *t, int priority);
 /* From the timer interrupt: deadlines, time slices, preemption requests. */

@@ -43,10 +43,13 @@ long sys_gettid(uint64_t u0, uint64_t u1, uint64_t u2)
     return self()->tid;
 }
 
-long sys_yield(uint64_t u0, uint64_t u1, uint64_t u2)
+long sys_yield(uint64_t parked, uint64_t u1, uint64_t u2)
 {
-    (void)u0; (void)u1; (void)u2;
-    __atomic_fetch_add(&self()->proc->stat_yield_syscalls, 1, __ATOMIC_RELAXED);
+    (void)u1; (void)u2;
+    struct thread *t = self();
+    __atomic_fetch_add(&t->proc->stat_yield_syscalls, 1, __ATOMIC_RELAXED);
+    if (parked == 1)
+        return sched_yield_parked();
     sched_yield();
     return 0;
 }

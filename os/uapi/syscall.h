@@ -45,7 +45,10 @@
 #define SYS_thread_exit  15  /* (uint64_t retval) -> no return; the last thread's
                                  exit ends the process with status 0                 */
 #define SYS_gettid       16  /* () -> tid                                               */
-#define SYS_yield        17  /* () -> 0                                                 */
+#define SYS_yield        17  /* (int parked) -> 0.  parked = 1 (the shared runtime):
+                                 the caller has saved its registers in its TaskSched
+                                 record and queued itself in its process's queue;
+                                 it comes back through the runtime, not here       */
 #define SYS_sleep        18  /* (uint64_t ms) -> 0                                      */
 #define SYS_time         19  /* () -> nanoseconds since boot                            */
 #define SYS_sbrk         20  /* (intptr_t increment) -> previous break; a negative

@@ -45,6 +45,8 @@ void    shutdown(int status) __attribute__((noreturn));
 int     readdir(int index, struct dirent *out);  /* -1/ENOENT past the end */
 int     sysinfo(struct sysinfo *out);
 int     getcpu(void);
+/* Switch counts of a process (pid), the caller (-1) or everyone (0). */
+int     schedstat(int pid, struct schedstat *out);
 
 /* Any system call, result returned as the kernel gave it (-errno on
  * failure, errno untouched): for tests of the system-call layer. */

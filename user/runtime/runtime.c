@@ -13,9 +13,13 @@
  *   1. Find this thread's hart (the kernel writes it into the thread's
  *      record before each return to user mode) and set block_sched[hart]:
  *      from now on the timer leaves this hart alone (for a bounded time).
- *   2. Take the queue lock.  If something more urgent waits elsewhere in
- *      the system (kernel_top_priority) or nothing else of this process is
- *      ready, give up: unlock, clear block_sched, make the yield call.
+ *   2. Take the queue lock.  If nothing else of this process is ready and
+ *      nothing at least as urgent waits in the kernel, there is nobody to
+ *      yield to: return.  If a thread only the kernel can run (another
+ *      process's, or one of ours that is not parked) is at least as urgent,
+ *      or only the kernel has ready threads, park this thread in the queue
+ *      (so that another thread of the process can switch to it in user mode
+ *      later) and make the yield system call.
  *   3. Otherwise queue this thread (policy yield) and fetch the next
  *      (policy fetch).  A fetched thread is claimed by flipping its state
  *      READY -> RUNNING atomically (the kernel may claim it too, to resume
@@ -35,6 +39,8 @@
 void rt_switch(uint64_t *from, uint64_t *to, volatile uint32_t *queue_lock,
                volatile uint32_t *block_sched, volatile uint8_t *from_state);
 void rt_load(uint64_t *to, volatile uint32_t *block_sched) __attribute__((noreturn));
+int rt_park(uint64_t *from, volatile uint32_t *queue_lock, volatile uint32_t *block_sched,
+            volatile uint8_t *from_state);
 
 typedef void (*op_init)(const struct sched_ctx *);
 typedef void (*op_task)(const struct sched_ctx *, uint32_t, uint32_t);
@@ -52,6 +58,7 @@ static void lock(VDSO_DATA *v)
         while (v->queue_lock)
             ;
 }
+
 
 static void unlock(VDSO_DATA *v)
 {
@@ -90,6 +97,31 @@ static void ensure_ready(VDSO_DATA *v, const struct sched_ctx *c)
     __atomic_store_n(&v->rt_ready, RT_READY, __ATOMIC_RELEASE);
 }
 
+/* Sets block_sched on the hart this thread runs on (which the kernel
+ * writes into its record before every return to user mode) and takes the
+ * queue lock, making sure the thread was not moved meanwhile: the kernel
+ * preempts a thread that keeps block_sched too long, and it may come back
+ * elsewhere.  SCHED_NONE if the record is unusable. */
+static uint32_t pin_and_lock(VDSO_DATA *v, uint32_t me)
+{
+    for (;;) {
+        uint32_t hart = __atomic_load_n(&TASKS[me].hart, __ATOMIC_ACQUIRE);
+        if (hart >= v->nharts || hart >= SCHED_MAX_HARTS)
+            return SCHED_NONE;
+        uint32_t section = __atomic_add_fetch(&v->block_seq, 2, __ATOMIC_RELAXED) | 1;
+        __atomic_store_n(&v->block_sched[hart], section, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&TASKS[me].hart, __ATOMIC_SEQ_CST) == hart) {
+            lock(v);
+            if (__atomic_load_n(&TASKS[me].hart, __ATOMIC_SEQ_CST) == hart &&
+                __atomic_load_n(&v->block_sched[hart], __ATOMIC_SEQ_CST) == section)
+                return hart;
+            unlock(v);
+        }
+        if (__atomic_load_n(&v->block_sched[hart], __ATOMIC_RELAXED) == section)
+            __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
+    }
+}
+
 static int user_schedule(uint32_t me)
 {
     VDSO_DATA *v = V;
@@ -97,35 +129,37 @@ static int user_schedule(uint32_t me)
     if (me >= ntasks || ntasks > SCHED_MAX_TASKS || nharts > SCHED_MAX_HARTS)
         goto kernel;
 
-    /* 1. Pin: block_sched on the hart we are on, checked after setting. */
-    uint32_t hart;
-    for (;;) {
-        hart = __atomic_load_n(&TASKS[me].hart, __ATOMIC_ACQUIRE);
-        if (hart >= nharts)
-            goto kernel;
-        __atomic_store_n(&v->block_sched[hart], 1, __ATOMIC_SEQ_CST);
-        if (__atomic_load_n(&TASKS[me].hart, __ATOMIC_SEQ_CST) == hart)
-            break;
-        __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
-    }
+    /* 1. Pin: block_sched on the hart we are on, and the queue lock. */
+    uint32_t hart = pin_and_lock(v, me);
+    if (hart == SCHED_NONE)
+        goto kernel;
 
     /* 2. Is a switch in user mode the policy's choice? */
     struct sched_ctx c = { TASKS, &v->queue, ntasks, nharts };
-    lock(v);
     ensure_ready(v, &c);
     uint32_t top = ((op_pick)policy_op(SCHED_OP_TOP))(&c, hart);
-    uint32_t best = top > TASKS[me].prio ? top : TASKS[me].prio;
-    if (top == 0 || v->kernel_top_priority > best) {
-        unlock(v);
+    uint32_t mine = TASKS[me].prio;
+    uint32_t best = top > mine ? top : mine;
+    uint32_t elsewhere = v->kernel_top_priority;
+    if (top == 0 && elsewhere < mine) {
+        unlock(v);                        /* nobody to yield to */
         __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
-        goto kernel;
+        return 0;
     }
 
     /* 3. Queue this thread (still RUNNING: it becomes READY, claimable,
-     * only once its registers are saved), fetch the next. */
+     * only once its registers are saved). */
     TASKS[me].age = ++v->age_clock;
     TASKS[me].flags |= TASK_FLAG_IN_QUEUE;
     ((op_task)policy_op(SCHED_OP_YIELD))(&c, hart, me);
+    if (top == 0 || elsewhere >= best) {
+        /* The next thread is the kernel's to pick (one it alone can run is
+         * at least as urgent: equals take turns): park and ask it. */
+        v->yields_to_kernel++;
+        rt_park(TASKS[me].ctx, &v->queue_lock, &v->block_sched[hart], &TASKS[me].state);
+        return 0;
+    }
+    /* Fetch the next. */
     uint32_t next;
     for (;;) {
         next = ((op_pick)policy_op(SCHED_OP_FETCH))(&c, hart);
@@ -169,17 +203,20 @@ static void resume_parked(uint32_t me, uint32_t prio)
     if (me >= v->ntasks || v->ntasks > SCHED_MAX_TASKS)
         for (;;)
             syscall_yield();              /* unreachable unless wrecked */
+    /* Holding the queue lock, it must not be preempted either. */
+    uint32_t hart = pin_and_lock(v, me);
+    if (hart == SCHED_NONE)
+        for (;;)
+            syscall_yield();              /* unreachable unless wrecked */
     struct sched_ctx c = { TASKS, &v->queue, v->ntasks, v->nharts };
-    lock(v);
     ensure_ready(v, &c);
     if (TASKS[me].flags & TASK_FLAG_IN_QUEUE) {
-        ((op_task)policy_op(SCHED_OP_REMOVE))(&c, TASKS[me].hart, me);
+        ((op_task)policy_op(SCHED_OP_REMOVE))(&c, hart, me);
         TASKS[me].flags &= ~TASK_FLAG_IN_QUEUE;
     }
     TASKS[me].prio = (uint8_t)prio;        /* only now: the queue is done with it */
     unlock(v);
-    uint32_t hart = TASKS[me].hart;
-    rt_load(TASKS[me].ctx, &v->block_sched[hart < SCHED_MAX_HARTS ? hart : 0]);
+    rt_load(TASKS[me].ctx, &v->block_sched[hart]);
 }
 
 __attribute__((section(".sched_header"), used))

@@ -63,3 +63,43 @@ rt_load:
     sw      zero, 0(a1)             /* block_sched off: the switch is done */
     li      a0, 1                   /* user_schedule() returns 1: switched */
     ret
+
+/*
+ * rt_park(uint64_t from[16], uint32_t *queue_lock, uint32_t *block_sched,
+ *         uint8_t *from_state)
+ *   Parks the calling thread (saves it, marks it READY, releases the queue
+ *   lock, clears block_sched) and makes the yield system call with
+ *   parked = 1: the kernel runs something else and, when this thread's
+ *   turn comes (or another thread of the process switches to it), it comes
+ *   back through rt_load, returning 1 from here.
+ */
+    .globl rt_park
+    .hidden rt_park
+rt_park:
+    sd      ra, 0(a0)
+    sd      sp, 8(a0)
+    sd      tp, 16(a0)
+    sd      s0, 24(a0)
+    sd      s1, 32(a0)
+    sd      s2, 40(a0)
+    sd      s3, 48(a0)
+    sd      s4, 56(a0)
+    sd      s5, 64(a0)
+    sd      s6, 72(a0)
+    sd      s7, 80(a0)
+    sd      s8, 88(a0)
+    sd      s9, 96(a0)
+    sd      s10, 104(a0)
+    sd      s11, 112(a0)
+    fence   rw, w
+    li      t0, 1                   /* TASK_READY */
+    sb      t0, 0(a3)
+    sw      zero, 0(a1)             /* queue unlocked */
+    sw      zero, 0(a2)             /* block_sched off */
+    li      a0, 1                   /* parked */
+    li      a7, 17                  /* SYS_yield */
+    ecall
+    /* Only if the kernel did a plain yield (it found the record not READY:
+     * the process scribbled on it): carry on. */
+    li      a0, 0
+    ret
