@@ -11,6 +11,7 @@
 #include "trap/timer.h"
 #include "uapi/syscall.h"
 #include "arch/riscv.h"
+#include "kernel/cpu.h"
 
 void call_on_stack(uint64_t sp, void (*fn)(void *), void *arg) __attribute__((noreturn));
 void context_switch(struct context *from, struct context *to);
@@ -41,15 +42,19 @@ bool reconcile_block_sched(struct trapframe *tf)
         block_seen[h] = section;
         block_count[h] = 0;
     }
-    if (++block_count[h] <= BLOCK_SCHED_MAX_INTERRUPTS)
+    /* Only timer ticks use up the allowance: an IPI or a device interrupt
+     * is not a decision to preempt (and another hart waiting on this one
+     * sends IPIs). */
+    bool tick = (tf->scause & ~SCAUSE_INTR) == IRQ_S_TIMER;
+    if (!tick || ++block_count[h] <= BLOCK_SCHED_MAX_TICKS)
         return true;
     /* Preempted anyway: the flag must not outlive the thread on this hart. */
     v->block_sched[h] = 0;
     if (!t->proc->block_sched_warned) {
         t->proc->block_sched_warned = true;
-        kprintf("[pid %d %s] held block_sched on hart %lu through %d interrupts: "
+        kprintf("[pid %d %s] held block_sched on hart %lu through %d timer ticks: "
                 "preempting it anyway (pc 0x%lx)\n", t->proc->pid, t->proc->name, h,
-                BLOCK_SCHED_MAX_INTERRUPTS, tf->sepc);
+                BLOCK_SCHED_MAX_TICKS, tf->sepc);
     }
     return false;
 }
@@ -103,6 +108,7 @@ static void switch_identity(void *arg)
     spin_unlock(&sched_lock);
 
     uint64_t deadline = timer_now_ns() + RECONCILE_WAIT_NS;
+    uint64_t next_ipi = 0;
     for (;;) {
         /* Looked up afresh each time: the thread may exit meanwhile. */
         spin_lock(&p->lock);
@@ -144,12 +150,19 @@ static void switch_identity(void *arg)
             give_up_hart(c);
         }
         /* It left the other hart in user mode, where the kernel has not
-         * looked since: make that hart trap, and wait for it to let go. */
-        cpus[next->hart].need_resched = true;
-        ipi_send((uint64_t)next->hart, IPI_WAKE);
+         * looked since: make that hart trap (now and then: it may be in the
+         * middle of a switch), and wait for it to let go, away from the
+         * scheduler lock. */
+        uint64_t now = timer_now_ns();
+        if (now >= next_ipi) {
+            cpus[next->hart].need_resched = true;
+            ipi_send((uint64_t)next->hart, IPI_WAKE);
+            next_ipi = now + 1000 * 1000;          /* 1 ms */
+        }
         spin_unlock(&sched_lock);
         intr_on();
-        cpu_relax();
+        for (uint64_t until = now + 20 * 1000; timer_now_ns() < until; )
+            cpu_relax();
     }
     memcpy(next->tf, &carried[h], sizeof(*next->tf));
     call_on_stack((uint64_t)next->tf, continue_as, next);

@@ -10,12 +10,12 @@
 #include <stdbool.h>
 #include "trap/trap.h"
 
-/* How many interrupts in a row the kernel lets pass without touching a
+/* How many timer ticks in a row the kernel lets pass without touching a
  * thread that has block_sched set (one section: see VDSO_DATA); after that
- * it preempts anyway and says so.  Counted in interrupts the hart takes,
- * not in time: under QEMU a virtual hart can be descheduled by the host
- * for longer than a tick, and that must not count against the process. */
-#define BLOCK_SCHED_MAX_INTERRUPTS 5
+ * it preempts anyway and says so.  Counted in ticks the hart takes, not in
+ * time: under QEMU a virtual hart can be descheduled by the host for
+ * longer than a tick, and that must not count against the process. */
+#define BLOCK_SCHED_MAX_TICKS 50
 
 /* True if this interrupt from user mode must not disturb the thread (it is
  * in the middle of a user-mode switch): the caller returns to it as is. */

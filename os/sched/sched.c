@@ -263,6 +263,8 @@ long sched_yield_parked(void)
 {
     struct thread *t = thread_current();
     TaskSched *rec = shared_task(&t->proc->shared, (uint32_t)t->stack_slot);
+    /* The runtime kept block_sched up to the call: it is over. */
+    shared_vdso(&t->proc->shared)->block_sched[this_hartid()] = 0;
     spin_lock(&sched_lock);
     t->uparked = true;
     t->state = THREAD_RUNNABLE;

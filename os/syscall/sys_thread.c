@@ -50,6 +50,7 @@ long sys_yield(uint64_t parked, uint64_t u1, uint64_t u2)
     __atomic_fetch_add(&t->proc->stat_yield_syscalls, 1, __ATOMIC_RELAXED);
     if (parked == 1)
         return sched_yield_parked();
+
     sched_yield();
     return 0;
 }

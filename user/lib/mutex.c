@@ -5,7 +5,6 @@
  * an unlock that finds state 2 pays for a wake-up.
  */
 #include <mutex.h>
-#include <unistd.h>
 #include "block.h"
 
 void mutex_init(mutex_t *m)
@@ -29,11 +28,6 @@ void mutex_lock(mutex_t *m)
      * who turns 0 into 2.  Taking it as 2 (not 1) is deliberate: we cannot
      * know whether others still sleep, so our unlock must wake one. */
     if (c != 2)
-        c = __atomic_exchange_n(&m->state, 2, __ATOMIC_ACQUIRE);
-    /* First, a few yields while they switch in user mode: the holder may be
-     * a parked thread of this process, run by the yield itself.  Then sleep
-     * in the kernel. */
-    for (int tries = 0; c != 0 && tries < 3 && yield_() == 1; tries++)
         c = __atomic_exchange_n(&m->state, 2, __ATOMIC_ACQUIRE);
     while (c != 0) {
         thread_block_on(&m->state, 2, 0);

@@ -68,10 +68,12 @@ rt_load:
  * rt_park(uint64_t from[16], uint32_t *queue_lock, uint32_t *block_sched,
  *         uint8_t *from_state)
  *   Parks the calling thread (saves it, marks it READY, releases the queue
- *   lock, clears block_sched) and makes the yield system call with
- *   parked = 1: the kernel runs something else and, when this thread's
- *   turn comes (or another thread of the process switches to it), it comes
- *   back through rt_load, returning 1 from here.
+ *   lock) and makes the yield system call with parked = 1: the kernel runs
+ *   something else and, when this thread's turn comes (or another thread
+ *   of the process switches to it), it comes back through rt_load,
+ *   returning 1 from here.  block_sched stays set until the kernel has the
+ *   call (the kernel clears it): a timer tick between the two must not
+ *   preempt a thread that is READY for others to take.
  */
     .globl rt_park
     .hidden rt_park
@@ -95,7 +97,6 @@ rt_park:
     li      t0, 1                   /* TASK_READY */
     sb      t0, 0(a3)
     sw      zero, 0(a1)             /* queue unlocked */
-    sw      zero, 0(a2)             /* block_sched off */
     li      a0, 1                   /* parked */
     li      a7, 17                  /* SYS_yield */
     ecall
