@@ -53,6 +53,7 @@ struct proc {
     uint64_t stat_kernel_switches, stat_yield_syscalls, stat_user_switches_seen,
              stat_parked_resumes;
     bool block_sched_warned;
+    uint64_t block_sched_ignored_until;  /* ns: after a forced preemption */
     struct waitq thread_exited;     /* thread_join waits here */
 
     volatile bool killed;           /* being torn down: threads must exit */

@@ -36,6 +36,8 @@ bool reconcile_block_sched(struct trapframe *tf)
     uint32_t section = v->block_sched[h];
     if (!(tf->scause & SCAUSE_INTR) || !section)
         return false;
+    if (timer_now_ns() < t->proc->block_sched_ignored_until)
+        return false;
     /* A new number is a new section (a thread yielding in a loop sets it
      * often, each time briefly). */
     if (section != block_seen[h]) {
@@ -48,8 +50,10 @@ bool reconcile_block_sched(struct trapframe *tf)
     bool tick = (tf->scause & ~SCAUSE_INTR) == IRQ_S_TIMER;
     if (!tick || ++block_count[h] <= BLOCK_SCHED_MAX_TICKS)
         return true;
-    /* Preempted anyway: the flag must not outlive the thread on this hart. */
+    /* Preempted anyway: the flag must not outlive the thread on this hart,
+     * and the process is not listened to for a while. */
     v->block_sched[h] = 0;
+    t->proc->block_sched_ignored_until = timer_now_ns() + BLOCK_SCHED_PENALTY_NS;
     if (!t->proc->block_sched_warned) {
         t->proc->block_sched_warned = true;
         kprintf("[pid %d %s] held block_sched on hart %lu through %d timer ticks: "

@@ -15,7 +15,10 @@
  * it preempts anyway and says so.  Counted in ticks the hart takes, not in
  * time: under QEMU a virtual hart can be descheduled by the host for
  * longer than a tick, and that must not count against the process. */
-#define BLOCK_SCHED_MAX_TICKS 50
+#define BLOCK_SCHED_MAX_TICKS 10
+/* After preempting a process anyway, its block_sched is ignored this long:
+ * a program that keeps setting it gets no more than its share. */
+#define BLOCK_SCHED_PENALTY_NS (1000 * 1000 * 1000ULL)
 
 /* True if this interrupt from user mode must not disturb the thread (it is
  * in the middle of a user-mode switch): the caller returns to it as is. */

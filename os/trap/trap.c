@@ -10,6 +10,7 @@
 #include "syscall/syscall.h"
 #include "sched/reconcile.h"
 #include "sched/shared.h"
+#include "sched/policy.h"
 #include "uapi/syscall.h"
 #include "arch/riscv.h"
 
@@ -111,6 +112,11 @@ void trap_user(struct trapframe *tf)
         /* In the middle of a user-mode switch: do not disturb (bounded). */
         if (reconcile_block_sched(tf)) {
             handle_interrupt(tf->scause);
+            /* Not preempted, but told if something more urgent now waits
+             * (a tick may have woken it): its runtime then yields to the
+             * kernel by itself. */
+            shared_vdso(&t->proc->shared)->kernel_top_priority =
+                (uint32_t)policy_queued_top();
             intr_off();
             user_return(tf);
         }
