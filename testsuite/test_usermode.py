@@ -1,0 +1,97 @@
+"""Threads switching in user mode through the shared region: ping-pong
+without system calls, the policy respected across processes, bounded
+block_sched, and hostile programs that can only hurt themselves."""
+import re
+
+import pytest
+
+from conftest import POLICIES
+
+
+def boot_shell(machine, smp, **kwargs):
+    m = machine(smp=smp, initrd=True, **kwargs)
+    m.shell_prompt(timeout=60)
+    return m
+
+
+def still_alive(m):
+    # A line of its own: a background job's report may come first.
+    assert re.search(r"^still alive$", m.run("echo still alive"), re.M)
+
+
+@pytest.mark.parametrize("smp", [1, 2], ids=lambda n: f"smp{n}")
+@pytest.mark.parametrize("name", POLICIES)
+def test_pingpong_switches_in_user_mode(machine, name, smp):
+    """Threads pass a turn thousands of times with yield_(): the switches
+    happen in user mode, the yield system calls stay far fewer."""
+    m = boot_shell(machine, smp, policy=name)
+    out = m.run(f"t_pingpong {2 * smp} 5000", timeout=120)
+    assert re.search(r"^t_pingpong: PASS$", out, re.M), out
+    counts = re.search(r"runtime says user-mode switches (\d+); kernel counted yield "
+                       r"syscalls (\d+)", out)
+    switches, syscalls = int(counts.group(1)), int(counts.group(2))
+    assert switches >= 5000 and syscalls * 10 < switches, out
+    # The same counts, read back through schedstat (the whole system).
+    stat = dict(re.findall(r"^(\w+): (\d+)", m.run("schedstat"), re.M))
+    assert int(stat["user_switches_reported"]) >= switches
+    assert int(stat["user_switches_seen"]) >= 1
+    still_alive(m)
+
+
+@pytest.mark.parametrize("name", ["heap", "bitmap", "multiqueue"])
+def test_policy_respected_across_processes(machine, name):
+    """On one hart: a more urgent thread of another process gets the hart
+    while two threads ping-pong in user mode (the runtime yields to the
+    kernel for it); a less urgent one waits until they are done."""
+    m = boot_shell(machine, 1, policy=name)
+    for which, child_first in (("high", True), ("low", False)):
+        out = m.run(f"t_cross {which}", timeout=60)
+        child = int(re.search(r"child \(priority \d+\) done at (\d+) ms", out).group(1))
+        pp = re.search(r"ping-pong done at (\d+) ms: (\d+) user-mode switches, (\d+) yields",
+                       out)
+        assert (child < int(pp.group(1))) == child_first, out
+        assert int(pp.group(2)) > 100000, out
+        if child_first:
+            assert int(pp.group(3)) >= 1, out       # it went to the kernel for it
+    still_alive(m)
+
+
+def test_block_sched_is_bounded(machine):
+    """A program that sets block_sched and spins cannot keep the hart: on
+    one hart, the shell still answers while it runs."""
+    m = boot_shell(machine, 1)
+    m.sendline("h_blockspin 4000 &")
+    m.expect(r"\[\d+\] started")
+    m.expect_exact("holding block_sched for 4000 ms")
+    m.expect(r"\[pid \d+ h_blockspin\] held block_sched on hart 0 through \d+ timer "
+             r"ticks: preempting it anyway", timeout=10)
+    m.sendline("echo answered")
+    m.expect(r"[\r\n]answered[\r\n]", timeout=3)   # its output, not the echo
+    m.expect_exact("h_blockspin: done", timeout=20)
+    still_alive(m)
+
+
+@pytest.mark.parametrize("mode,why", [
+    ("nosuch", "runs task 40, which is not one of its threads"),
+    ("huge", "runs task 100000, which does not exist"),
+    ("other", "runs task 40, which is not one of its threads"),
+])
+def test_forged_shared_region_is_refused(machine, mode, why):
+    """A process that names a thread it does not have (or forges a record
+    claiming another process's thread) is killed, alone."""
+    m = boot_shell(machine, 2)
+    out = m.run(f"h_forge {mode}")
+    assert re.search(rf"^\[pid \d+ h_forge\] killed: its shared region says hart \d {why}$",
+                     out, re.M), out
+    assert "the kernel believed it" not in out
+    assert "t_threads: PASS" in m.run("t_threads 4", timeout=120)
+    still_alive(m)
+
+
+@pytest.mark.parametrize("smp", [1, 4], ids=lambda n: f"smp{n}")
+def test_scribbler_hurts_only_itself(machine, smp):
+    m = boot_shell(machine, smp)
+    m.run("h_scribble 777", timeout=60)
+    still_alive(m)
+    assert "t_threads: PASS" in m.run("t_threads 4", timeout=120)
+    assert "t_pipe: PASS" in m.run("t_pipe", timeout=180)
