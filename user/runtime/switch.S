@@ -14,10 +14,8 @@
  *
  * Layout of the context: TASK_CTX_* in sched_abi/sched_abi.h.
  */
-    .section .text
-    .globl rt_switch
-    .hidden rt_switch
-rt_switch:
+/* Saves ra, sp, tp, s0..s11 at 0(a0), in the order of TASK_CTX_*. */
+.macro SAVE_CONTEXT
     sd      ra, 0(a0)
     sd      sp, 8(a0)
     sd      tp, 16(a0)
@@ -33,6 +31,13 @@ rt_switch:
     sd      s9, 96(a0)
     sd      s10, 104(a0)
     sd      s11, 112(a0)
+.endm
+
+    .section .text
+    .globl rt_switch
+    .hidden rt_switch
+rt_switch:
+    SAVE_CONTEXT
     fence   rw, w                   /* the context is saved before... */
     li      t0, 1                   /* TASK_READY */
     sb      t0, 0(a4)               /* ...the thread may be claimed... */
@@ -78,21 +83,7 @@ rt_load:
     .globl rt_park
     .hidden rt_park
 rt_park:
-    sd      ra, 0(a0)
-    sd      sp, 8(a0)
-    sd      tp, 16(a0)
-    sd      s0, 24(a0)
-    sd      s1, 32(a0)
-    sd      s2, 40(a0)
-    sd      s3, 48(a0)
-    sd      s4, 56(a0)
-    sd      s5, 64(a0)
-    sd      s6, 72(a0)
-    sd      s7, 80(a0)
-    sd      s8, 88(a0)
-    sd      s9, 96(a0)
-    sd      s10, 104(a0)
-    sd      s11, 112(a0)
+    SAVE_CONTEXT
     fence   rw, w
     li      t0, 1                   /* TASK_READY */
     sb      t0, 0(a3)
