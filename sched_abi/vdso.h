@@ -94,6 +94,9 @@ _Static_assert(__builtin_offsetof(VDSO_DATA, age_clock) == 152, "age_clock");
 _Static_assert(__builtin_offsetof(VDSO_DATA, queue) == 2048, "queue");
 
 #define RT_READY            0x52454459u    /* "READY" */
+/* current[hart] of a thread that has parked itself and is asking the kernel
+ * to pick the next one (the yield system call with parked = 1). */
+#define CURRENT_PARKING     0x80000000u
 #define TASK_FLAG_IN_QUEUE  0x1            /* TaskSched.flags: in `queue` */
 
 /*

@@ -172,12 +172,40 @@ static void switch_identity(void *arg)
     call_on_stack((uint64_t)next->tf, continue_as, next);
 }
 
+/* On the hart's own stack: the thread the kernel thought was here left it
+ * (a user-mode switch), and the one that followed has parked itself: no
+ * thread of the process runs here.  Release the first, run something else. */
+static void leave_parked_hart(void *arg)
+{
+    (void)arg;
+    struct cpu *c = this_cpu();
+    struct thread *prev = c->current;
+    spin_lock(&sched_lock);
+    prev->uparked = true;
+    prev->state = THREAD_RUNNABLE;
+    policy_enqueue(prev, (int)c->hartid, ENQUEUE_YIELD);
+    give_up_hart(c);
+}
+
 void reconcile_user_trap(struct trapframe *tf)
 {
     struct thread *t = thread_current();
     struct proc *p = t->proc;
     uint64_t h = this_hartid();
-    uint32_t claimed = __atomic_load_n(&shared_vdso(&p->shared)->current[h], __ATOMIC_ACQUIRE);
+    VDSO_DATA *v = shared_vdso(&p->shared);
+    uint32_t claimed = __atomic_load_n(&v->current[h], __ATOMIC_ACQUIRE);
+    if (claimed & CURRENT_PARKING) {
+        /* The thread on this hart parked itself and asks the kernel for the
+         * next one.  Its registers are in its record: this trap frame is
+         * nobody's.  If it is the thread the kernel knows is here, the yield
+         * call (or the kernel's handling of the interrupt) parks it; if not,
+         * the one the kernel knew left earlier: release it and move on. */
+        if ((claimed & ~CURRENT_PARKING) == (uint32_t)t->stack_slot)
+            return;
+        v->block_sched[h] = 0;
+        call_on_stack((uint64_t)&reconcile_stacks[h][sizeof(reconcile_stacks[h])],
+                      leave_parked_hart, NULL);
+    }
     if (claimed == (uint32_t)t->stack_slot)
         return;
     if (claimed >= USER_STACK_SLOTS) {

@@ -122,6 +122,15 @@ void trap_user(struct trapframe *tf)
         }
         /* Did the process switch threads since the kernel last looked? */
         reconcile_user_trap(tf);
+        /* Interrupted between parking and the yield call: finish the park
+         * (the thread's registers are in its record, not in tf). */
+        VDSO_DATA *v = shared_vdso(&t->proc->shared);
+        if (tf->scause != EXC_ECALL_U &&
+            v->current[this_hartid()] == ((uint32_t)t->stack_slot | CURRENT_PARKING)) {
+            handle_interrupt(tf->scause);
+            tf->regs[REG_A0] = (uint64_t)sched_yield_parked();
+            trap_return(tf);
+        }
     }
     trap_user_continue(tf);
 }
