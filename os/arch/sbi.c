@@ -24,12 +24,6 @@ long sbi_hart_start(uint64_t hartid, uint64_t start_pa, uint64_t opaque)
     return sbi_call(EXT_HSM, 0, (long)hartid, (long)start_pa, (long)opaque).error;
 }
 
-long sbi_hart_status(uint64_t hartid)
-{
-    struct sbiret r = sbi_call(EXT_HSM, 2, (long)hartid, 0, 0);
-    return r.error ? r.error : r.value;
-}
-
 void sbi_set_timer(uint64_t when)
 {
     sbi_call(EXT_TIME, 0, (long)when, 0, 0);

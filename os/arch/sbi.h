@@ -13,7 +13,6 @@ struct sbiret sbi_call(long ext, long fid, long a0, long a1, long a2);
 
 /* HSM: start a stopped hart at a physical address with a1 = opaque. */
 long sbi_hart_start(uint64_t hartid, uint64_t start_pa, uint64_t opaque);
-long sbi_hart_status(uint64_t hartid);
 /* TIME: program the next timer interrupt (when Sstc is absent). */
 void sbi_set_timer(uint64_t when);
 /* IPI: raise a supervisor software interrupt on the harts in the mask. */

@@ -144,13 +144,20 @@ int copy_to_user(pagetable_t pt, uint64_t udst, const void *src, size_t len)
 
 long copy_string_from_user(pagetable_t pt, char *dst, uint64_t usrc, size_t max)
 {
-    for (size_t i = 0; i < max; i++) {
-        char c;
-        if (copy_from_user(pt, &c, usrc + i, 1))
+    /* A page at a time: one page-table walk per page, not per byte. */
+    size_t done = 0;
+    while (done < max) {
+        uint64_t uva = usrc + done;
+        size_t chunk = PAGE_SIZE - (uva & (PAGE_SIZE - 1));
+        if (chunk > max - done)
+            chunk = max - done;
+        if (!uvm_range_ok(pt, uva, chunk, false))
             return -EFAULT;
-        dst[i] = c;
-        if (c == '\0')
-            return (long)i;
+        copy_user_pages(pt, uva, dst + done, chunk, false);
+        size_t len = strnlen(dst + done, chunk);
+        if (len < chunk)
+            return (long)(done + len);
+        done += chunk;
     }
     return -ENAMETOOLONG;
 }

@@ -18,10 +18,6 @@ static struct proc *procs[MAX_PROCS];     /* under proc_lock */
 static int next_pid = 1;
 static struct proc *init_proc;
 
-void proc_init(void)
-{
-}
-
 bool proc_killed(struct proc *p)
 {
     return p && p->killed;

@@ -64,7 +64,6 @@ struct proc {
 
 extern struct spinlock proc_lock;
 
-void proc_init(void);
 /* Starts /init from the initrd; panics if it cannot. */
 void proc_start_init(void);
 bool proc_killed(struct proc *p);

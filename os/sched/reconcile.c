@@ -105,9 +105,7 @@ static void switch_identity(void *arg)
     /* prev left this hart through a user-mode switch: its registers are in
      * its record, and nothing of it is on its kernel stack any more. */
     spin_lock(&sched_lock);
-    prev->uparked = true;
-    prev->state = THREAD_RUNNABLE;
-    policy_enqueue(prev, (int)h, ENQUEUE_YIELD);
+    sched_park(prev);
     c->current = c->idle;
     spin_unlock(&sched_lock);
 
@@ -181,9 +179,7 @@ static void leave_parked_hart(void *arg)
     struct cpu *c = this_cpu();
     struct thread *prev = c->current;
     spin_lock(&sched_lock);
-    prev->uparked = true;
-    prev->state = THREAD_RUNNABLE;
-    policy_enqueue(prev, (int)c->hartid, ENQUEUE_YIELD);
+    sched_park(prev);
     give_up_hart(c);
 }
 

@@ -75,13 +75,34 @@ static void nudge_a_hart(struct thread *t)
         ipi_send(best->hartid, IPI_WAKE);
 }
 
-static void make_runnable(struct thread *t, enum policy_enqueue_reason why)
+/* Hands t to the policy as runnable, with a fresh age: the contract
+ * promises add and yield a task that goes behind its equals.  Lock held. */
+static void requeue(struct thread *t, enum policy_enqueue_reason why)
 {
     KASSERT(spin_holding(&sched_lock));
     t->state = THREAD_RUNNABLE;
     t->age = ++next_age;
     policy_enqueue(t, (int)this_hartid(), why);
+}
+
+/* A parked thread the kernel could not claim: kept aside for later. */
+static void defer(struct thread *t)
+{
+    t->state = THREAD_RUNNABLE;
+    t->deferred = true;
+    list_push_back(&t->proc->deferred, &t->deferred_node);
+}
+
+static void make_runnable(struct thread *t, enum policy_enqueue_reason why)
+{
+    requeue(t, why);
     nudge_a_hart(t);
+}
+
+void sched_park(struct thread *t)
+{
+    t->uparked = true;
+    requeue(t, ENQUEUE_YIELD);
 }
 
 void sched_make_runnable(struct thread *t)
@@ -168,8 +189,7 @@ void sched_offer_deferred(struct proc *p)
         struct thread *t = list_entry(pos, struct thread, deferred_node);
         list_remove(&t->deferred_node);
         t->deferred = false;
-        t->age = ++next_age;
-        policy_enqueue(t, (int)this_hartid(), ENQUEUE_YIELD);
+        requeue(t, ENQUEUE_YIELD);
     }
 }
 
@@ -187,8 +207,7 @@ static struct thread *pick_next(struct cpu *c)
             prepare_parked_resume(next, rec);
             return next;
         }
-        next->deferred = true;
-        list_push_back(&next->proc->deferred, &next->deferred_node);
+        defer(next);
     }
 }
 
@@ -250,11 +269,8 @@ void sched_yield(void)
 {
     spin_lock(&sched_lock);
     struct thread *t = thread_current();
-    if (!is_idle(t)) {
-        t->state = THREAD_RUNNABLE;
-        t->age = ++next_age;
-        policy_enqueue(t, (int)this_hartid(), ENQUEUE_YIELD);
-    }
+    if (!is_idle(t))
+        requeue(t, ENQUEUE_YIELD);
     schedule();
     spin_unlock(&sched_lock);
 }
@@ -266,18 +282,15 @@ long sched_yield_parked(void)
     /* The runtime kept block_sched up to the call: it is over. */
     shared_vdso(&t->proc->shared)->block_sched[this_hartid()] = 0;
     spin_lock(&sched_lock);
-    t->uparked = true;
-    t->state = THREAD_RUNNABLE;
-    t->age = ++next_age;
     if (__atomic_load_n(&rec->state, __ATOMIC_ACQUIRE) == TASK_READY) {
-        policy_enqueue(t, (int)this_hartid(), ENQUEUE_YIELD);
+        sched_park(t);
     } else {
         /* Another thread of the process has already switched to it in
          * user mode (its record was claimed between the runtime's park and
          * this call): this kernel identity must not take it back to user
          * mode too.  That hart's next trap will claim the identity. */
-        t->deferred = true;
-        list_push_back(&t->proc->deferred, &t->deferred_node);
+        t->uparked = true;
+        defer(t);
     }
     schedule();
     /* Still here: the policy chose this thread again and pick_next claimed
@@ -294,9 +307,7 @@ void sched_set_priority(struct thread *t, int priority)
     if (t->queued) {
         policy_remove(t);
         t->priority = priority;
-        t->age = ++next_age;             /* add promises a fresh age */
-        policy_enqueue(t, (int)this_hartid(), ENQUEUE_NEW);
-        nudge_a_hart(t);
+        make_runnable(t, ENQUEUE_NEW);
     } else {
         t->priority = priority;
     }
@@ -410,14 +421,6 @@ void sched_idle_loop(void)
             wfi();
         intr_on();
     }
-}
-
-uint64_t sched_switch_count(void)
-{
-    uint64_t n = 0;
-    for (uint64_t i = 0; i < hart_count; i++)
-        n += cpus[hart_ids[i]].switches;
-    return n;
 }
 
 void sched_switch_address_space(uint64_t satp)

@@ -45,7 +45,9 @@ void sched_tick(void);
 /* Entry of a new thread's first switch (see thread.c). */
 void sched_finish_first_switch(void);
 
-uint64_t sched_switch_count(void);
+/* Lock held: t left its hart by a user-mode switch (its registers are in
+ * its TaskSched record): queue it as a parked thread. */
+void sched_park(struct thread *t);
 
 struct proc;
 struct schedstat;

@@ -3,8 +3,9 @@
  *
  * THREADS (default 8) CPU-bound threads each spin for MS milliseconds
  * (default 300) of wall time, noting on which harts they ran (getcpu).  It
- * prints how many distinct harts the threads used, which only a scheduler
- * that puts idle harts to work can make equal to the number of harts.
+ * prints how many distinct harts the threads used, and passes if they used
+ * as many as they could (min(THREADS, harts)): only a scheduler that puts
+ * idle harts to work gets there.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -55,6 +56,11 @@ int main(int argc, char **argv)
     sysinfo(&si);
     printf("t_spread: %d threads ran on %d of %lu harts\n", n, distinct,
            (unsigned long)si.harts);
+    int wanted = (uint64_t)n < si.harts ? n : (int)si.harts;
+    if (distinct < wanted) {
+        printf("t_spread: FAIL (%d harts stayed idle)\n", wanted - distinct);
+        return 1;
+    }
     printf("t_spread: PASS\n");
     return 0;
 }
