@@ -60,7 +60,9 @@ typedef struct VDSO_DATA {
                                               them. */
     volatile uint32_t current[SCHED_MAX_HARTS];     /* 88: task running on each
                                               hart, as the process sees it */
-    volatile uint32_t queue_lock;     /*  120: guards `queue` between harts */
+    volatile uint32_t queue_lock;     /*  120: guards `queue` between harts:
+                                              0 free, else the holder's
+                                              slot + 1 */
     uint32_t reserved0;               /*  124 */
     uint64_t user_switches;           /*  128: switches done in user mode */
     uint64_t yields_to_kernel;        /*  136: yields that needed the kernel */
@@ -68,7 +70,9 @@ typedef struct VDSO_DATA {
     uint32_t block_seq;               /*  148: numbers the block_sched
                                               sections (see below) */
     uint64_t age_clock;               /*  152: ages for the process's queue */
-    uint8_t  reserved[2048 - 160];    /*  160: zero */
+    uint64_t lock_yields;             /*  160: yields made because the queue
+                                              lock stayed taken */
+    uint8_t  reserved[2048 - 168];    /*  168: zero */
 
     struct sched_queue queue;         /* 2048: the process's ready queue, in
                                               the policy's format */
@@ -91,6 +95,7 @@ _Static_assert(__builtin_offsetof(VDSO_DATA, yields_to_kernel) == 136, "yields_t
 _Static_assert(__builtin_offsetof(VDSO_DATA, rt_ready) == 144, "rt_ready");
 _Static_assert(__builtin_offsetof(VDSO_DATA, block_seq) == 148, "block_seq");
 _Static_assert(__builtin_offsetof(VDSO_DATA, age_clock) == 152, "age_clock");
+_Static_assert(__builtin_offsetof(VDSO_DATA, lock_yields) == 160, "lock_yields");
 _Static_assert(__builtin_offsetof(VDSO_DATA, queue) == 2048, "queue");
 
 #define RT_READY            0x52454459u    /* "READY" */
@@ -117,6 +122,11 @@ _Static_assert(__builtin_offsetof(VDSO_DATA, queue) == 2048, "queue");
  * (never called) to resume a thread parked by a user-mode switch: takes it
  * out of the process's queue, then restores its saved context. */
 #define RT_RESUME_PARKED   1
+/* A restartable sequence (rt_commit_current in user/runtime/switch.S):
+ * a trap from user mode with pc after RT_COMMIT_START and up to the store
+ * at RT_COMMIT_STORE resumes at RT_COMMIT_START. */
+#define RT_COMMIT_START    2
+#define RT_COMMIT_STORE    3
 _Static_assert(SCHED_MAX_TASKS * sizeof(TaskSched) == 16 * 4096, "TaskSched heap: 16 pages");
 
 #endif

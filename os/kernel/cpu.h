@@ -34,6 +34,7 @@ struct cpu {
     uint64_t next_timer;         /* absolute time of the next tick */
     uint64_t switches;           /* context switches done on this hart */
     uint64_t call_seen;          /* last smp_call_all generation run here */
+    int awaiting_tid;            /* reconcile: waiting for this thread (0: no) */
     /* Set while this hart runs a policy blob: where to go if it faults,
      * and what the fault was. */
     void *blob_recover;

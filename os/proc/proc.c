@@ -1,5 +1,6 @@
 /* Processes: the table, the tree, fork, exit, kill and waitpid. */
 #include "proc/proc.h"
+#include "kernel/trace.h"
 #include "proc/exec.h"
 #include "sched/sched.h"
 #include "fs/file.h"
@@ -344,22 +345,42 @@ void proc_dump(void)
                 p->state == PROC_ZOMBIE ? "zombie" : "alive",
                 p->parent ? p->parent->pid : 0, p->live_threads,
                 p->killed ? ", killed" : "");
+        VDSO_DATA *v = shared_vdso(&p->shared);
+        if (v) {
+            /* What the process says of itself (it may be lying). */
+            kprintf("  shared region: queue lock %u, current/block_sched per hart:",
+                    v->queue_lock);
+            for (uint64_t h = 0; h < hart_count && h < SCHED_MAX_HARTS; h++)
+                kprintf(" %x/%x", v->current[h], v->block_sched[h]);
+            kprintf("\n");
+        }
         list_for_each(pos, &p->threads) {
             struct thread *t = list_entry(pos, struct thread, proc_node);
-            kprintf("  tid %d: %s, prio %d, hart %d%s%s%s\n", t->tid,
+            kprintf("  tid %d: %s, prio %d, hart %d%s%s%s", t->tid,
                     thread_state_names[t->state], t->priority, t->hart,
                     t->waiting_on ? ", on a wait queue" : "",
                     t->wake_at ? ", with a deadline" : "",
                     t->uparked ? ", parked in user mode" : "");
+            if (v) {
+                const TaskSched *rec = shared_task(&p->shared, (uint32_t)t->stack_slot);
+                kprintf(", slot %d (record: state %u, hart %u%s)", t->stack_slot,
+                        rec->state, rec->hart,
+                        rec->flags & TASK_FLAG_IN_QUEUE ? ", queued" : "");
+            }
+            kprintf("\n");
         }
     }
     for (uint64_t i = 0; i < hart_count; i++) {
         struct cpu *c = &cpus[hart_ids[i]];
-        kprintf("hart %lu: running tid %d%s, %lu switches\n", c->hartid,
+        kprintf("hart %lu: running tid %d%s, %lu switches", c->hartid,
                 c->current ? c->current->tid : 0,
                 c->need_resched ? ", resched pending" : "", c->switches);
+        if (c->awaiting_tid)
+            kprintf(", waiting for tid %d to be released", c->awaiting_tid);
+        kprintf("\n");
     }
     kprintf("sched_lock %s (hart %d), proc_lock %s (hart %d)\n",
             sched_lock.locked ? "held" : "free", sched_lock.owner,
             proc_lock.locked ? "held" : "free", proc_lock.owner);
+    trace_dump();
 }

@@ -6,6 +6,7 @@
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
 #include "kernel/printf.h"
+#include "kernel/trace.h"
 #include "lib/string.h"
 #include "trap/ipi.h"
 #include "trap/timer.h"
@@ -34,7 +35,7 @@ bool reconcile_block_sched(struct trapframe *tf)
     uint64_t h = this_hartid();
     VDSO_DATA *v = shared_vdso(&t->proc->shared);
     uint32_t section = v->block_sched[h];
-    if (!(tf->scause & SCAUSE_INTR) || !section)
+    if (!(tf->scause & SCAUSE_INTR) || !section || t->proc->killed)
         return false;
     if (timer_now_ns() < t->proc->block_sched_ignored_until)
         return false;
@@ -54,6 +55,7 @@ bool reconcile_block_sched(struct trapframe *tf)
      * and the process is not listened to for a while. */
     v->block_sched[h] = 0;
     t->proc->block_sched_ignored_until = timer_now_ns() + BLOCK_SCHED_PENALTY_NS;
+    trace(TR_PREEMPT, t->tid, tf->sepc);
     if (!t->proc->block_sched_warned) {
         t->proc->block_sched_warned = true;
         kprintf("[pid %d %s] held block_sched on hart %lu through %d timer ticks: "
@@ -78,6 +80,7 @@ static void give_up_hart(struct cpu *c) __attribute__((noreturn));
 static void give_up_hart(struct cpu *c)
 {
     static struct context scrap[MAX_HARTS];
+    c->awaiting_tid = 0;
     c->current = c->idle;
     c->idle->state = THREAD_RUNNING;
     context_switch(&scrap[c->hartid], &c->idle->ctx);   /* the idle thread unlocks */
@@ -87,61 +90,49 @@ static void give_up_hart(struct cpu *c)
 static void continue_as(void *arg)
 {
     struct thread *t = arg;
-    trap_user_continue(t->tf);
+    trap_user_reconciled(t->tf);
 }
 
-/* On the hart's own stack: release the thread the kernel thought was here,
- * wait for the named one to be free, take it over. */
-static void switch_identity(void *arg)
+/* Leaves prev, which left this hart through a user-mode switch: its
+ * registers are in its record and nothing of it is on its kernel stack any
+ * more.  Releases never wait, so two harts that swapped threads cannot
+ * deadlock. */
+static void release_prev(struct cpu *c, struct thread *prev)
 {
-    (void)arg;
-    struct cpu *c = this_cpu();
-    struct thread *prev = c->current;
-    struct proc *p = prev->proc;
-    uint64_t h = c->hartid;
-    uint32_t slot = carried_slot[h];
-    struct thread *next = NULL;
-
-    /* prev left this hart through a user-mode switch: its registers are in
-     * its record, and nothing of it is on its kernel stack any more. */
     spin_lock(&sched_lock);
+    trace(TR_RELEASE, prev->tid, 0);
     sched_park(prev);
     c->current = c->idle;
     spin_unlock(&sched_lock);
+}
 
+/* Waits until the kernel holds task `slot` of p as parked in user mode (it
+ * may still be the thread of another hart that has not trapped since it
+ * switched away from it) and returns it, sched_lock held.  If it never
+ * comes, the process lied: it is killed and this hart given up. */
+static struct thread *await_parked(struct cpu *c, struct proc *p, uint32_t slot)
+{
+    uint64_t h = c->hartid;
     uint64_t deadline = timer_now_ns() + RECONCILE_WAIT_NS;
     uint64_t next_ipi = 0;
     for (;;) {
         /* Looked up afresh each time: the thread may exit meanwhile. */
         spin_lock(&p->lock);
-        next = p->slot_thread[slot];
+        struct thread *t = p->slot_thread[slot];
         spin_lock(&sched_lock);
         spin_unlock(&p->lock);
-        if (!next) {
+        if (!t) {
             spin_unlock(&sched_lock);
             kill_liar(p, h, slot, "which is not one of its threads");
             spin_lock(&sched_lock);
             give_up_hart(c);
         }
-        if (next->uparked) {
-            if (next->queued)
-                policy_remove(next);
-            if (next->deferred) {
-                list_remove(&next->deferred_node);
-                next->deferred = false;
-            }
-            next->uparked = false;
-            next->state = THREAD_RUNNING;
-            next->hart = (int)h;
-            next->ticks_left = TIMESLICE_TICKS;
-            next->resuming_parked = false;
-            c->current = next;
-            c->kstack_top = (uint64_t)next->kstack + KSTACK_SIZE;
-            p->stat_user_switches_seen++;
-            spin_unlock(&sched_lock);
-            break;
+        if (t->uparked) {
+            c->awaiting_tid = 0;
+            return t;
         }
-        bool elsewhere = next->state == THREAD_RUNNING && next->hart != (int)h;
+        c->awaiting_tid = t->tid;
+        bool elsewhere = t->state == THREAD_RUNNING && t->hart != (int)h;
         if (!elsewhere || p->killed || timer_now_ns() > deadline) {
             spin_unlock(&sched_lock);
             if (!p->killed)
@@ -157,8 +148,8 @@ static void switch_identity(void *arg)
          * scheduler lock. */
         uint64_t now = timer_now_ns();
         if (now >= next_ipi) {
-            cpus[next->hart].need_resched = true;
-            ipi_send((uint64_t)next->hart, IPI_WAKE);
+            cpus[t->hart].need_resched = true;
+            ipi_send((uint64_t)t->hart, IPI_WAKE);
             next_ipi = now + 1000 * 1000;          /* 1 ms */
         }
         spin_unlock(&sched_lock);
@@ -166,20 +157,67 @@ static void switch_identity(void *arg)
         for (uint64_t until = now + 20 * 1000; timer_now_ns() < until; )
             cpu_relax();
     }
+}
+
+/* On the hart's own stack: the process switched threads in user mode.
+ * Release the thread the kernel thought was here, wait for the named one,
+ * take it over and handle the trap as that thread. */
+static void switch_identity(void *arg)
+{
+    (void)arg;
+    struct cpu *c = this_cpu();
+    struct thread *prev = c->current;
+    struct proc *p = prev->proc;
+    uint64_t h = c->hartid;
+
+    release_prev(c, prev);
+    struct thread *next = await_parked(c, p, carried_slot[h]);
+    if (next->queued)
+        policy_remove(next);
+    if (next->deferred) {
+        list_remove(&next->deferred_node);
+        next->deferred = false;
+    }
+    next->uparked = false;
+    next->state = THREAD_RUNNING;
+    next->hart = (int)h;
+    next->ticks_left = TIMESLICE_TICKS;
+    next->resuming_parked = false;
+    c->current = next;
+    c->kstack_top = (uint64_t)next->kstack + KSTACK_SIZE;
+    p->stat_user_switches_seen++;
+    trace(TR_ACQUIRE, next->tid, 0);
+    spin_unlock(&sched_lock);
+
     memcpy(next->tf, &carried[h], sizeof(*next->tf));
     call_on_stack((uint64_t)next->tf, continue_as, next);
 }
 
 /* On the hart's own stack: the thread the kernel thought was here left it
  * (a user-mode switch), and the one that followed has parked itself: no
- * thread of the process runs here.  Release the first, run something else. */
+ * thread of the process runs here.  Release the first, finish the second's
+ * park once the kernel holds it as parked, run something else. */
 static void leave_parked_hart(void *arg)
 {
     (void)arg;
     struct cpu *c = this_cpu();
     struct thread *prev = c->current;
-    spin_lock(&sched_lock);
-    sched_park(prev);
+    struct proc *p = prev->proc;
+    uint64_t h = c->hartid;
+    uint32_t slot = carried_slot[h];
+
+    release_prev(c, prev);
+    struct thread *parker = await_parked(c, p, slot);
+    p->stat_user_switches_seen++;
+    trace(TR_PARK_OTHER, parker->tid, (uint64_t)prev->tid);
+    if (!shared_finish_park(&p->shared, slot, (int)h)) {
+        spin_unlock(&sched_lock);
+        kill_liar(p, h, slot, "parking, but its record does not say it was running");
+        spin_lock(&sched_lock);
+    }
+    /* Its record is READY only now: if the kernel failed to claim it
+     * meanwhile, it may now. */
+    sched_offer_deferred(p);
     give_up_hart(c);
 }
 
@@ -196,9 +234,14 @@ void reconcile_user_trap(struct trapframe *tf)
          * nobody's.  If it is the thread the kernel knows is here, the yield
          * call (or the kernel's handling of the interrupt) parks it; if not,
          * the one the kernel knew left earlier: release it and move on. */
-        if ((claimed & ~CURRENT_PARKING) == (uint32_t)t->stack_slot)
+        uint32_t parker = claimed & ~CURRENT_PARKING;
+        if (parker == (uint32_t)t->stack_slot)
             return;
-        v->block_sched[h] = 0;
+        if (parker >= USER_STACK_SLOTS) {
+            kill_liar(p, h, parker, "which does not exist");
+            return;
+        }
+        carried_slot[h] = parker;
         call_on_stack((uint64_t)&reconcile_stacks[h][sizeof(reconcile_stacks[h])],
                       leave_parked_hart, NULL);
     }

@@ -26,7 +26,7 @@ bool reconcile_block_sched(struct trapframe *tf);
 
 /* If the thread on this hart is not the one the kernel thinks, take over
  * as that thread (does not return then: the trap continues on its kernel
- * stack in trap_user_continue).  Returns if nothing changed, or if the
+ * stack in trap_user_reconciled).  Returns if nothing changed, or if the
  * process lied and was killed. */
 void reconcile_user_trap(struct trapframe *tf);
 

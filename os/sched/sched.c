@@ -4,6 +4,8 @@
 #include "proc/waitq.h"
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
+#include "kernel/printf.h"
+#include "kernel/trace.h"
 #include "kernel/smp.h"
 #include "mm/vm.h"
 #include "trap/ipi.h"
@@ -202,11 +204,13 @@ static struct thread *pick_next(struct cpu *c)
             return next;
         TaskSched *rec = shared_task(&next->proc->shared, (uint32_t)next->stack_slot);
         if (claim_parked(next)) {
+            trace(TR_CLAIM, next->tid, 0);
             next->uparked = false;
             next->proc->stat_parked_resumes++;
             prepare_parked_resume(next, rec);
             return next;
         }
+        trace(TR_CLAIM_FAIL, next->tid, 0);
         defer(next);
     }
 }
@@ -239,6 +243,7 @@ void schedule(void)
     next->ticks_left = TIMESLICE_TICKS;
     c->current = next;
     c->switches++;
+    trace(TR_SWITCH, next->tid, (uint64_t)prev->tid);
     if (next->proc)
         next->proc->stat_kernel_switches++;
 
@@ -278,20 +283,19 @@ void sched_yield(void)
 long sched_yield_parked(void)
 {
     struct thread *t = thread_current();
-    TaskSched *rec = shared_task(&t->proc->shared, (uint32_t)t->stack_slot);
-    /* The runtime kept block_sched up to the call: it is over. */
-    shared_vdso(&t->proc->shared)->block_sched[this_hartid()] = 0;
+    struct proc *p = t->proc;
     spin_lock(&sched_lock);
-    if (__atomic_load_n(&rec->state, __ATOMIC_ACQUIRE) == TASK_READY) {
-        sched_park(t);
-    } else {
-        /* Another thread of the process has already switched to it in
-         * user mode (its record was claimed between the runtime's park and
-         * this call): this kernel identity must not take it back to user
-         * mode too.  That hart's next trap will claim the identity. */
-        t->uparked = true;
-        defer(t);
+    /* In the kernel's queue first, then READY in the record: a hart that
+     * finds it there (under sched_lock) can claim it at once. */
+    if (!shared_finish_park(&p->shared, (uint32_t)t->stack_slot, (int)this_hartid())) {
+        spin_unlock(&sched_lock);
+        kprintf("[pid %d %s] killed: thread %d parked itself, but its record "
+                "does not say it was running\n", p->pid, p->name, t->tid);
+        proc_kill(p, STATUS_TERMINATED(TERM_FAULT));
+        return -1;
     }
+    trace(TR_PARK, t->tid, 0);
+    sched_park(t);
     schedule();
     /* Still here: the policy chose this thread again and pick_next claimed
      * it, so it returns through resume_parked like any parked thread (its

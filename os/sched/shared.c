@@ -4,6 +4,7 @@
 #include "proc/proc.h"
 #include "mm/frame.h"
 #include "kernel/panic.h"
+#include "kernel/trace.h"
 #include "lib/string.h"
 #include "uapi/errno.h"
 #include "arch/riscv.h"
@@ -16,6 +17,7 @@ _Static_assert(SHARED_DATA_PAGES == SHARED_DATA_PAGES_N, "17 data pages");
 extern const uint8_t runtime_blob_start[], runtime_blob_end[];
 static void *runtime_frames[SHARED_RUNTIME_PAGES];
 static uint64_t resume_parked_entry;
+static uint64_t commit_start, commit_store;    /* see shared_restart_commit */
 
 void shared_init(void)
 {
@@ -35,6 +37,19 @@ void shared_init(void)
                    size - off < PAGE_SIZE ? size - off : PAGE_SIZE);
     }
     resume_parked_entry = SHARED_RUNTIME_ADDR + h->op_offset[RT_RESUME_PARKED];
+    if (h->op_offset[RT_COMMIT_START] >= h->op_offset[RT_COMMIT_STORE] ||
+        h->op_offset[RT_COMMIT_STORE] >= size)
+        panic("sched: the user runtime's restartable sequence is malformed");
+    commit_start = SHARED_RUNTIME_ADDR + h->op_offset[RT_COMMIT_START];
+    commit_store = SHARED_RUNTIME_ADDR + h->op_offset[RT_COMMIT_STORE];
+}
+
+void shared_restart_commit(struct trapframe *tf)
+{
+    if (tf->sepc > commit_start && tf->sepc <= commit_store) {
+        trace(TR_RESTART, thread_current()->tid, tf->sepc - commit_start);
+        tf->sepc = commit_start;
+    }
 }
 
 uint64_t shared_resume_parked_entry(void)
@@ -114,4 +129,28 @@ void shared_publish(struct thread *t, int hart)
     __atomic_store_n(&rec->state, TASK_RUNNING, __ATOMIC_RELEASE);
     v->current[hart] = (uint32_t)t->stack_slot;
     v->kernel_top_priority = (uint32_t)policy_queued_top();
+}
+
+bool shared_finish_park(const struct shared_region *r, uint32_t slot, int hart)
+{
+    VDSO_DATA *v = shared_vdso(r);
+    TaskSched *rec = shared_task(r, slot);
+    /* state is byte 5: a CAS on bytes 4..7, as the runtime's claims do. */
+    volatile uint32_t *word = (volatile uint32_t *)((char *)rec + 4);
+    uint32_t old = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+    uint32_t ready;
+    do {
+        if (((old >> 8) & 0xff) != TASK_RUNNING)
+            return false;
+        ready = (old & ~0xff00u) | ((uint32_t)TASK_READY << 8);
+    } while (!__atomic_compare_exchange_n(word, &old, ready, false, __ATOMIC_ACQ_REL,
+                                          __ATOMIC_ACQUIRE));
+    /* The lock is released only if the parker holds it (it holds its
+     * holder's slot + 1): a process that lied about parking must not make
+     * the kernel break another thread's hold. */
+    uint32_t held = slot + 1;
+    __atomic_compare_exchange_n(&v->queue_lock, &held, 0, false, __ATOMIC_RELEASE,
+                                __ATOMIC_RELAXED);
+    __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
+    return true;
 }

@@ -42,6 +42,18 @@ TaskSched *shared_task(const struct shared_region *r, uint32_t slot);
  * urgent the kernel's best waiting thread is. */
 void shared_publish(struct thread *t, int hart);
 
+/* Finishes what the runtime's rt_park began for task `slot` on `hart`:
+ * marks its record READY (from RUNNING: only now may another hart take it)
+ * and releases the queue lock and block_sched it kept.  False if the record
+ * was not RUNNING (the process wrote over it). */
+bool shared_finish_park(const struct shared_region *r, uint32_t slot, int hart);
+
+/* A trap from user mode inside the runtime's restartable sequence
+ * (rt_commit_current: read the hart, store what depends on it) restarts it:
+ * the thread may be resumed on another hart. */
+struct trapframe;
+void shared_restart_commit(struct trapframe *tf);
+
 /* Entry of the runtime's resume_parked, in every process. */
 uint64_t shared_resume_parked_entry(void);
 

@@ -109,22 +109,34 @@ void trap_user(struct trapframe *tf)
 {
     struct thread *t = thread_current();
     if (shared_vdso(&t->proc->shared)) {
+        if (tf->scause & SCAUSE_INTR)
+            shared_restart_commit(tf);
+        /* Did the process switch threads since the kernel last looked?
+         * Settled first, whatever block_sched says: another hart may be
+         * waiting for this one to let go of a thread.  If so, the trap
+         * goes on in trap_user_reconciled as the thread now here. */
+        reconcile_user_trap(tf);
+    }
+    trap_user_reconciled(tf);
+}
+
+void trap_user_reconciled(struct trapframe *tf)
+{
+    struct thread *t = thread_current();
+    VDSO_DATA *v = shared_vdso(&t->proc->shared);
+    if (v) {
         /* In the middle of a user-mode switch: do not disturb (bounded). */
         if (reconcile_block_sched(tf)) {
             handle_interrupt(tf->scause);
             /* Not preempted, but told if something more urgent now waits
              * (a tick may have woken it): its runtime then yields to the
              * kernel by itself. */
-            shared_vdso(&t->proc->shared)->kernel_top_priority =
-                (uint32_t)policy_queued_top();
+            v->kernel_top_priority = (uint32_t)policy_queued_top();
             intr_off();
             user_return(tf);
         }
-        /* Did the process switch threads since the kernel last looked? */
-        reconcile_user_trap(tf);
         /* Interrupted between parking and the yield call: finish the park
          * (the thread's registers are in its record, not in tf). */
-        VDSO_DATA *v = shared_vdso(&t->proc->shared);
         if (tf->scause != EXC_ECALL_U &&
             v->current[this_hartid()] == ((uint32_t)t->stack_slot | CURRENT_PARKING)) {
             handle_interrupt(tf->scause);

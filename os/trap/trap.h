@@ -32,6 +32,9 @@ void trap_init_this_hart(void);
 void trap_kernel(struct trapframe *tf);
 void trap_user(struct trapframe *tf) __attribute__((noreturn));
 /* The rest of a user trap, once the kernel knows which thread it is. */
+/* The rest of a trap from user mode once the kernel knows which thread it
+ * came from (reconcile.c carries a trap over to another thread). */
+void trap_user_reconciled(struct trapframe *tf) __attribute__((noreturn));
 void trap_user_continue(struct trapframe *tf) __attribute__((noreturn));
 /* Returns to user mode with tf's registers (after checking for a pending
  * kill or reschedule). */

@@ -19,7 +19,8 @@
  *      process's, or one of ours that is not parked) is at least as urgent,
  *      or only the kernel has ready threads, park this thread in the queue
  *      (so that another thread of the process can switch to it in user mode
- *      later) and make the yield system call.
+ *      later) and make the yield system call; the kernel finishes the park
+ *      (record READY, lock and block_sched released: rt_park in switch.S).
  *   3. Otherwise queue this thread (policy yield) and fetch the next
  *      (policy fetch).  A fetched thread is claimed by flipping its state
  *      READY -> RUNNING atomically (the kernel may claim it too, to resume
@@ -28,6 +29,7 @@
  *      other's, clear block_sched (switch.S).  The kernel learns about the
  *      switch at the next trap from this hart, from current[hart].
  */
+#include <stdbool.h>
 #include "vdso.h"
 
 #define V       ((VDSO_DATA *)SHARED_BASE_ADDR)
@@ -39,8 +41,11 @@
 void rt_switch(uint64_t *from, uint64_t *to, volatile uint32_t *queue_lock,
                volatile uint32_t *block_sched, volatile uint8_t *from_state);
 void rt_load(uint64_t *to, volatile uint32_t *block_sched) __attribute__((noreturn));
-int rt_park(uint64_t *from, volatile uint32_t *queue_lock, volatile uint32_t *block_sched,
-            volatile uint8_t *from_state);
+int rt_park(uint64_t *from, TaskSched *me, uint32_t parking, volatile uint32_t *current,
+            volatile uint32_t *block_sched);
+void rt_commit_current(TaskSched *me, TaskSched *next, uint32_t value,
+                       volatile uint32_t *current);
+extern const char rt_commit_start[], rt_commit_store[];
 
 typedef void (*op_init)(const struct sched_ctx *);
 typedef void (*op_task)(const struct sched_ctx *, uint32_t, uint32_t);
@@ -52,19 +57,6 @@ static uintptr_t policy_op(int op)
     return (uintptr_t)SHARED_CODE_ADDR + (uintptr_t)POLICY->op_offset[op];
 }
 
-static void lock(VDSO_DATA *v)
-{
-    while (__atomic_exchange_n(&v->queue_lock, 1, __ATOMIC_ACQUIRE))
-        while (v->queue_lock)
-            ;
-}
-
-
-static void unlock(VDSO_DATA *v)
-{
-    __atomic_store_n(&v->queue_lock, 0, __ATOMIC_RELEASE);
-}
-
 static long syscall_yield(void)
 {
     register long a0 __asm__("a0") = 0;
@@ -72,6 +64,33 @@ static long syscall_yield(void)
     __asm__ volatile("ecall" : "+r"(a0) : "r"(a7) : "memory");
     return a0;
 }
+
+/* How long to spin for the queue lock before letting the kernel run
+ * something else (roughly tens of microseconds). */
+#define LOCK_SPINS 4096
+
+/* The queue lock holds its holder's slot + 1, so that the kernel, which
+ * releases it for a thread that parked itself, releases it only for that
+ * thread.  Spins a while, then gives up: the holder may not be running (the
+ * kernel preempted it, or the host descheduled its virtual hart), and
+ * spinning on with block_sched set would keep the holder off this hart. */
+static int try_lock(VDSO_DATA *v, uint32_t me)
+{
+    for (int i = 0; i < LOCK_SPINS; i++) {
+        uint32_t free = 0;
+        if (__atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED) == 0 &&
+            __atomic_compare_exchange_n(&v->queue_lock, &free, me + 1, 0,
+                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+            return 1;
+    }
+    return 0;
+}
+
+static void unlock(VDSO_DATA *v)
+{
+    __atomic_store_n(&v->queue_lock, 0, __ATOMIC_RELEASE);
+}
+
 
 /* state is byte 5 of a record; flip it with a 32-bit CAS on bytes 4..7. */
 static int claim(TaskSched *t)
@@ -110,15 +129,21 @@ static uint32_t pin_and_lock(VDSO_DATA *v, uint32_t me)
             return SCHED_NONE;
         uint32_t section = __atomic_add_fetch(&v->block_seq, 2, __ATOMIC_RELAXED) | 1;
         __atomic_store_n(&v->block_sched[hart], section, __ATOMIC_SEQ_CST);
+        bool locked = false;
         if (__atomic_load_n(&TASKS[me].hart, __ATOMIC_SEQ_CST) == hart) {
-            lock(v);
-            if (__atomic_load_n(&TASKS[me].hart, __ATOMIC_SEQ_CST) == hart &&
+            locked = try_lock(v, me);
+            if (locked && __atomic_load_n(&TASKS[me].hart, __ATOMIC_SEQ_CST) == hart &&
                 __atomic_load_n(&v->block_sched[hart], __ATOMIC_SEQ_CST) == section)
                 return hart;
-            unlock(v);
+            if (locked)
+                unlock(v);
         }
         if (__atomic_load_n(&v->block_sched[hart], __ATOMIC_RELAXED) == section)
             __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
+        if (!locked) {                    /* let the holder run */
+            v->lock_yields++;
+            syscall_yield();
+        }
     }
 }
 
@@ -156,7 +181,8 @@ static int user_schedule(uint32_t me)
         /* The next thread is the kernel's to pick (one it alone can run is
          * at least as urgent: equals take turns): park and ask it. */
         v->yields_to_kernel++;
-        rt_park(TASKS[me].ctx, &v->queue_lock, &v->block_sched[hart], &TASKS[me].state);
+        rt_park(TASKS[me].ctx, &TASKS[me], me | CURRENT_PARKING, v->current,
+                &v->block_sched[hart]);
         return 0;
     }
     /* Fetch the next. */
@@ -179,11 +205,10 @@ static int user_schedule(uint32_t me)
         return 1;
     }
 
-    /* 4. Switch. */
-    TASKS[next].hart = (uint8_t)hart;
+    /* 4. Switch.  `hart` may be stale by now (see rt_commit_current). */
     TASKS[next].switches++;
-    v->current[hart] = next;
     v->user_switches++;
+    rt_commit_current(&TASKS[me], &TASKS[next], next, v->current);
     rt_switch(TASKS[me].ctx, TASKS[next].ctx, &v->queue_lock, &v->block_sched[hart],
               &TASKS[me].state);
     return 1;                             /* back in this thread, later */
@@ -229,8 +254,9 @@ const struct sched_blob_header sched_blob_header = {   /* the name blob.ld expec
     .op_offset = {
         [RT_USER_SCHEDULE] = (uint64_t)(uintptr_t)user_schedule,
         [RT_RESUME_PARKED] = (uint64_t)(uintptr_t)resume_parked,
+        [RT_COMMIT_START] = (uint64_t)(uintptr_t)rt_commit_start,
+        [RT_COMMIT_STORE] = (uint64_t)(uintptr_t)rt_commit_store,
         /* The checker wants every entry inside the code: repeat one. */
-        [2] = (uint64_t)(uintptr_t)user_schedule, [3] = (uint64_t)(uintptr_t)user_schedule,
         [4] = (uint64_t)(uintptr_t)user_schedule, [5] = (uint64_t)(uintptr_t)user_schedule,
         [6] = (uint64_t)(uintptr_t)user_schedule, [7] = (uint64_t)(uintptr_t)user_schedule,
     },

@@ -70,28 +70,68 @@ rt_load:
     ret
 
 /*
- * rt_park(uint64_t from[16], uint32_t *queue_lock, uint32_t *block_sched,
- *         uint8_t *from_state)
- *   Parks the calling thread (saves it, marks it READY, releases the queue
- *   lock) and makes the yield system call with parked = 1: the kernel runs
- *   something else and, when this thread's turn comes (or another thread
- *   of the process switches to it), it comes back through rt_load,
- *   returning 1 from here.  block_sched stays set until the kernel has the
- *   call (the kernel clears it): a timer tick between the two must not
- *   preempt a thread that is READY for others to take.
+ * rt_commit_current(TaskSched *me, TaskSched *next, uint32_t value,
+ *                   uint32_t *current)
+ *   current[hart] = value, and next->hart = hart, where hart is the one
+ *   this thread runs on *now* (me->hart: the kernel rewrites it before
+ *   every return to user mode).  The value the runtime read when it began
+ *   the yield may be stale by now: the kernel preempts a thread that keeps
+ *   block_sched too long and may resume it on another hart.
+ *
+ *   A restartable sequence: if the hart traps anywhere after
+ *   rt_commit_start and before the store at rt_commit_store has been
+ *   done, the kernel restarts it at rt_commit_start (the runtime's header
+ *   gives it both addresses), so the hart read and the store that depends
+ *   on it are never separated by a move to another hart.
+ */
+    .globl rt_commit_current
+    .hidden rt_commit_current
+    .globl rt_commit_start
+    .hidden rt_commit_start
+    .globl rt_commit_store
+    .hidden rt_commit_store
+rt_commit_current:
+rt_commit_start:
+    lbu     t0, 6(a0)               /* TaskSched.hart */
+    sb      t0, 6(a1)
+    slli    t0, t0, 2
+    add     t0, t0, a3
+rt_commit_store:
+    sw      a2, 0(t0)               /* the commit */
+    ret
+
+/*
+ * rt_park(uint64_t from[16], TaskSched *me, uint32_t parking,
+ *         uint32_t *current, uint32_t *block_sched)
+ *   Parks the calling thread: saves it, writes `parking` (its slot with
+ *   CURRENT_PARKING) into current[hart] (through rt_commit_current), drops
+ *   block_sched and makes the yield system call with parked = 1.  The
+ *   thread still holds the queue lock and its record still says RUNNING:
+ *   the kernel, which has the call (or an interrupt that came first),
+ *   marks the record READY and releases the lock.  So there is no moment
+ *   at which another hart may take this thread while this hart still runs
+ *   it.  When the thread's turn comes (or another thread of the process
+ *   switches to it) it comes back through rt_load, returning 1 from here.
  */
     .globl rt_park
     .hidden rt_park
 rt_park:
     SAVE_CONTEXT
+    fence   rw, w                   /* the context is saved before... */
+    mv      s0, a0                  /* s0, s1: saved above, free to use */
+    mv      s1, a4
+    mv      a0, a1                  /* next = me: it stays on this hart */
+    call    rt_commit_current       /* ...the kernel may be told so */
     fence   rw, w
-    li      t0, 1                   /* TASK_READY */
-    sb      t0, 0(a3)
-    sw      zero, 0(a1)             /* queue unlocked */
+    sw      zero, 0(s1)             /* block_sched off: the kernel knows */
     li      a0, 1                   /* parked */
     li      a7, 17                  /* SYS_yield */
     ecall
-    /* Only if the kernel did a plain yield (it found the record not READY:
-     * the process scribbled on it): carry on. */
+    /* Not reached: the kernel resumes a parked thread through rt_load (or
+     * kills a process whose record was not RUNNING).  Just in case: */
+    mv      a0, s0
+    ld      ra, 0(a0)
+    ld      s0, 24(a0)
+    ld      s1, 32(a0)
     li      a0, 0
     ret

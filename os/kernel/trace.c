@@ -1,0 +1,48 @@
+#include "kernel/trace.h"
+#include "kernel/cpu.h"
+#include "kernel/printf.h"
+#include "trap/timer.h"
+
+#define TRACE_SLOTS 128          /* a power of two */
+
+struct trace_entry {
+    uint64_t when_us;
+    uint64_t arg;
+    int32_t tid;
+    uint8_t hart;
+    uint8_t event;
+};
+
+static struct trace_entry ring[TRACE_SLOTS];
+static uint64_t next_slot;
+
+static const char *const event_names[TR_NEVENTS] = {
+    [TR_RELEASE] = "release", [TR_ACQUIRE] = "acquire", [TR_PARK] = "park",
+    [TR_PARK_OTHER] = "park-other", [TR_CLAIM] = "claim",
+    [TR_CLAIM_FAIL] = "claim-failed", [TR_SWITCH] = "switch",
+    [TR_PREEMPT] = "preempt-blocked", [TR_RESTART] = "restart",
+};
+
+void trace(enum trace_event e, int tid, uint64_t arg)
+{
+    uint64_t n = __atomic_fetch_add(&next_slot, 1, __ATOMIC_RELAXED);
+    struct trace_entry *t = &ring[n % TRACE_SLOTS];
+    t->when_us = timer_now_ns() / 1000;
+    t->arg = arg;
+    t->tid = tid;
+    t->hart = (uint8_t)this_hartid();
+    t->event = (uint8_t)e;
+}
+
+void trace_dump(void)
+{
+    uint64_t end = __atomic_load_n(&next_slot, __ATOMIC_RELAXED);
+    uint64_t start = end > TRACE_SLOTS ? end - TRACE_SLOTS : 0;
+    kprintf("--- last %lu scheduling events (hart, time us, event, tid, arg) ---\n",
+            end - start);
+    for (uint64_t i = start; i < end; i++) {
+        const struct trace_entry *t = &ring[i % TRACE_SLOTS];
+        kprintf("h%u %lu %s %d %lu\n", t->hart, t->when_us,
+                t->event < TR_NEVENTS ? event_names[t->event] : "?", t->tid, t->arg);
+    }
+}
