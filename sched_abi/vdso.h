@@ -40,12 +40,8 @@ typedef struct VDSO_DATA {
     uint32_t policy_flags;            /*   20: SCHED_FLAG_* of the policy */
     char     policy_name[SCHED_NAME_LEN]; /* 24 */
 
-    /* Rewritten by the kernel at every return to this process (hints). */
-    uint32_t kernel_top_priority;     /*   40: best priority waiting in the
-                                              kernel's queue among threads only
-                                              the kernel can run (not parked
-                                              in user mode), any process */
-    uint32_t reserved_k;              /*   44: zero */
+    /* (What waits in the kernel's queue is in SCHED_KINFO, below.) */
+    uint32_t reserved_k[2];           /*   40: zero */
     uint64_t kernel_switches;         /*   48: switches into this process's
                                               threads made by the kernel */
 
@@ -71,8 +67,13 @@ typedef struct VDSO_DATA {
                                               sections (see below) */
     uint64_t age_clock;               /*  152: ages for the process's queue */
     uint64_t lock_yields;             /*  160: yields made because the queue
-                                              lock stayed taken */
-    uint8_t  reserved[2048 - 168];    /*  168: zero */
+                                              lock's holder was off its hart */
+    /* Rewritten by the kernel: nonzero while the kernel holds that task
+     * off any hart (preempted, blocked, parked), zero once it returns it
+     * to user mode.  A thread waiting for the queue lock stops spinning
+     * when the holder is off its hart. */
+    volatile uint8_t off_hart[SCHED_MAX_TASKS]; /* 168 */
+    uint8_t  reserved[2048 - 424];    /*  424: zero */
 
     struct sched_queue queue;         /* 2048: the process's ready queue, in
                                               the policy's format */
@@ -85,7 +86,6 @@ _Static_assert(__builtin_offsetof(VDSO_DATA, ntasks) == 12, "ntasks");
 _Static_assert(__builtin_offsetof(VDSO_DATA, pid) == 16, "pid");
 _Static_assert(__builtin_offsetof(VDSO_DATA, policy_flags) == 20, "policy_flags");
 _Static_assert(__builtin_offsetof(VDSO_DATA, policy_name) == 24, "policy_name");
-_Static_assert(__builtin_offsetof(VDSO_DATA, kernel_top_priority) == 40, "kernel_top_priority");
 _Static_assert(__builtin_offsetof(VDSO_DATA, kernel_switches) == 48, "kernel_switches");
 _Static_assert(__builtin_offsetof(VDSO_DATA, block_sched) == 56, "block_sched");
 _Static_assert(__builtin_offsetof(VDSO_DATA, current) == 88, "current");
@@ -96,6 +96,7 @@ _Static_assert(__builtin_offsetof(VDSO_DATA, rt_ready) == 144, "rt_ready");
 _Static_assert(__builtin_offsetof(VDSO_DATA, block_seq) == 148, "block_seq");
 _Static_assert(__builtin_offsetof(VDSO_DATA, age_clock) == 152, "age_clock");
 _Static_assert(__builtin_offsetof(VDSO_DATA, lock_yields) == 160, "lock_yields");
+_Static_assert(__builtin_offsetof(VDSO_DATA, off_hart) == 168, "off_hart");
 _Static_assert(__builtin_offsetof(VDSO_DATA, queue) == 2048, "queue");
 
 #define RT_READY            0x52454459u    /* "READY" */
@@ -128,5 +129,23 @@ _Static_assert(__builtin_offsetof(VDSO_DATA, queue) == 2048, "queue");
 #define RT_COMMIT_START    2
 #define RT_COMMIT_STORE    3
 _Static_assert(SCHED_MAX_TASKS * sizeof(TaskSched) == 16 * 4096, "TaskSched heap: 16 pages");
+
+/*
+ * SCHED_KINFO: one page after the runtime, the same frame in every process,
+ * read-only in user mode.  The kernel keeps it current (under its scheduler
+ * lock), so every process sees at once what waits in the kernel's queue.
+ */
+#define SHARED_KINFO_ADDR   (SHARED_RUNTIME_ADDR + SHARED_RUNTIME_PAGES * 4096ULL)
+#define SCHED_KINFO_MAGIC   0x4f464e4bu    /* "KNFO" */
+typedef struct SCHED_KINFO {
+    uint32_t magic;                   /*  0: SCHED_KINFO_MAGIC */
+    volatile uint32_t queued_top;     /*  4: best priority waiting in the
+                                             kernel's queue among threads
+                                             only the kernel can run (not
+                                             parked in user mode), any
+                                             process; 0 if none */
+    uint8_t  reserved[4096 - 8];
+} SCHED_KINFO;
+_Static_assert(sizeof(SCHED_KINFO) == 4096, "SCHED_KINFO is one page");
 
 #endif

@@ -361,6 +361,10 @@ void proc_dump(void)
                     t->waiting_on ? ", on a wait queue" : "",
                     t->wake_at ? ", with a deadline" : "",
                     t->uparked ? ", parked in user mode" : "");
+            if (t->deferred)
+                kprintf(", deferred");
+            else if (t->queued)
+                kprintf(", in the kernel's queue");
             if (v) {
                 const TaskSched *rec = shared_task(&p->shared, (uint32_t)t->stack_slot);
                 kprintf(", slot %d (record: state %u, hart %u%s)", t->stack_slot,

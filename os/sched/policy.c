@@ -1,4 +1,5 @@
 #include "sched/policy.h"
+#include "sched/shared.h"
 #include "sched/blob.h"
 #include "vdso.h"             /* the shared region's layout (its asserts) */
 #include "sched/sched.h"
@@ -48,6 +49,7 @@ static void count_queued(int prio, int delta)
         queued_levels |= 1u << prio;
     else
         queued_levels &= ~(1u << prio);
+    shared_set_queued_top((uint32_t)policy_queued_top());
 }
 
 int policy_queued_top(void)

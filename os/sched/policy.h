@@ -31,7 +31,7 @@ uint32_t policy_nharts(void);
 /* The highest priority among queued threads that only the kernel can run
  * (not those parked in user mode), 0 if none: kept by the kernel itself,
  * whatever the policy, as a hint for the runtime's user-mode switching
- * (VDSO_DATA.kernel_top_priority). */
+ * (SCHED_KINFO.queued_top). */
 int policy_queued_top(void);
 
 /* A task record for t, or -EAGAIN if the table is full. */

@@ -1,5 +1,6 @@
 #include "sched/sched.h"
 #include "sched/policy.h"
+#include "sched/shared.h"
 #include "proc/proc.h"
 #include "proc/waitq.h"
 #include "kernel/cpu.h"
@@ -237,6 +238,8 @@ void schedule(void)
         panic("schedule: policy returned thread %d in state %d", next->tid, next->state);
     if (prev->proc && prev->proc != next->proc && !list_empty(&prev->proc->deferred))
         sched_offer_deferred(prev->proc);
+    if (prev->proc)
+        shared_set_off_hart(prev);
 
     next->state = THREAD_RUNNING;
     next->hart = (int)c->hartid;

@@ -18,6 +18,7 @@ extern const uint8_t runtime_blob_start[], runtime_blob_end[];
 static void *runtime_frames[SHARED_RUNTIME_PAGES];
 static uint64_t resume_parked_entry;
 static uint64_t commit_start, commit_store;    /* see shared_restart_commit */
+static SCHED_KINFO *kinfo;                      /* the kernel's page for all */
 
 void shared_init(void)
 {
@@ -40,6 +41,10 @@ void shared_init(void)
     if (h->op_offset[RT_COMMIT_START] >= h->op_offset[RT_COMMIT_STORE] ||
         h->op_offset[RT_COMMIT_STORE] >= size)
         panic("sched: the user runtime's restartable sequence is malformed");
+    kinfo = frame_alloc();
+    if (!kinfo)
+        panic("sched: no memory for the kernel's shared page");
+    kinfo->magic = SCHED_KINFO_MAGIC;
     commit_start = SHARED_RUNTIME_ADDR + h->op_offset[RT_COMMIT_START];
     commit_store = SHARED_RUNTIME_ADDR + h->op_offset[RT_COMMIT_STORE];
 }
@@ -76,6 +81,9 @@ int shared_map(pagetable_t pt, struct shared_region *r, int pid)
         err = vm_map(pt, SHARED_RUNTIME_ADDR + (uint64_t)i * PAGE_SIZE,
                      VA2PA(runtime_frames[i]), PAGE_SIZE, PTE_R | PTE_X | PTE_U, 0)
               ? -ENOMEM : 0;
+    if (!err)
+        err = vm_map(pt, SHARED_KINFO_ADDR, VA2PA(kinfo), PAGE_SIZE, PTE_R | PTE_U, 0)
+              ? -ENOMEM : 0;
     if (err) {
         shared_unmap(pt, r);
         return err;
@@ -99,7 +107,7 @@ void shared_unmap(pagetable_t pt, struct shared_region *r)
     /* Leaves go first (their frames are freed here, or are not ours),
      * then the tables under the region's top-level entry. */
     vm_unmap(pt, SHARED_BASE, (SHARED_DATA_PAGES + SHARED_CODE_PAGES +
-                               SHARED_RUNTIME_PAGES) * PAGE_SIZE, false);
+                               SHARED_RUNTIME_PAGES + 1) * PAGE_SIZE, false);
     vm_free_tables(pt, SHARED_BASE);
     for (int i = 0; i < SHARED_DATA_PAGES; i++)
         if (r->frames[i])
@@ -128,7 +136,20 @@ void shared_publish(struct thread *t, int hart)
         rec->prio = (uint8_t)t->priority;
     __atomic_store_n(&rec->state, TASK_RUNNING, __ATOMIC_RELEASE);
     v->current[hart] = (uint32_t)t->stack_slot;
-    v->kernel_top_priority = (uint32_t)policy_queued_top();
+    v->off_hart[t->stack_slot] = 0;
+}
+
+void shared_set_off_hart(struct thread *t)
+{
+    VDSO_DATA *v = shared_vdso(&t->proc->shared);
+    if (v && t->stack_slot >= 0 && t->stack_slot < SCHED_MAX_TASKS)
+        v->off_hart[t->stack_slot] = 1;
+}
+
+void shared_set_queued_top(uint32_t top)
+{
+    if (kinfo)
+        __atomic_store_n(&kinfo->queued_top, top, __ATOMIC_RELEASE);
 }
 
 bool shared_finish_park(const struct shared_region *r, uint32_t slot, int hart)

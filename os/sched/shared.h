@@ -41,6 +41,11 @@ TaskSched *shared_task(const struct shared_region *r, uint32_t slot);
  * runs on this hart (current[], the record's hart/state/prio) and how
  * urgent the kernel's best waiting thread is. */
 void shared_publish(struct thread *t, int hart);
+/* When the kernel takes t off its hart (VDSO_DATA.off_hart). */
+void shared_set_off_hart(struct thread *t);
+/* The best priority waiting in the kernel's queue for the kernel alone
+ * (SCHED_KINFO.queued_top, seen by every process at once). */
+void shared_set_queued_top(uint32_t top);
 
 /* Finishes what the runtime's rt_park began for task `slot` on `hart`:
  * marks its record READY (from RUNNING: only now may another hart take it)

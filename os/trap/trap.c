@@ -128,10 +128,6 @@ void trap_user_reconciled(struct trapframe *tf)
         /* In the middle of a user-mode switch: do not disturb (bounded). */
         if (reconcile_block_sched(tf)) {
             handle_interrupt(tf->scause);
-            /* Not preempted, but told if something more urgent now waits
-             * (a tick may have woken it): its runtime then yields to the
-             * kernel by itself. */
-            v->kernel_top_priority = (uint32_t)policy_queued_top();
             intr_off();
             user_return(tf);
         }

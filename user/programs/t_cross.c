@@ -5,7 +5,7 @@
  * A child process at priority 15 (high) or 5 (low) wakes up every tick
  * five times; meanwhile two threads of this process (priority 10) ping-pong
  * with yield_().  While the high child is waiting to run, the runtime must
- * see it (kernel_top_priority) and yield to the kernel instead of switching
+ * see it (SCHED_KINFO.queued_top) and yield to the kernel instead of switching
  * in user mode: the child finishes first.  The low child must wait until
  * the ping-pong is over.
  */

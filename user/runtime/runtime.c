@@ -35,6 +35,7 @@
 #define V       ((VDSO_DATA *)SHARED_BASE_ADDR)
 #define TASKS   ((TaskSched *)SHARED_TASKS_ADDR)
 #define POLICY  ((const struct sched_blob_header *)SHARED_CODE_ADDR)
+#define KINFO   ((const SCHED_KINFO *)SHARED_KINFO_ADDR)
 
 #define SYS_YIELD 17          /* os/uapi/syscall.h */
 
@@ -65,23 +66,26 @@ static long syscall_yield(void)
     return a0;
 }
 
-/* How long to spin for the queue lock before letting the kernel run
- * something else (roughly tens of microseconds). */
-#define LOCK_SPINS 4096
+/* How long to spin for the queue lock while its holder is on a hart
+ * (a bound against a holder that never lets go). */
+#define LOCK_SPINS (1 << 16)
 
 /* The queue lock holds its holder's slot + 1, so that the kernel, which
  * releases it for a thread that parked itself, releases it only for that
- * thread.  Spins a while, then gives up: the holder may not be running (the
- * kernel preempted it, or the host descheduled its virtual hart), and
- * spinning on with block_sched set would keep the holder off this hart. */
+ * thread, and so that a waiter can see whether the holder is on a hart.
+ * Spinning on for a holder the kernel has taken off its hart would only
+ * keep it off longer: then the waiter gives up at once (and yields). */
 static int try_lock(VDSO_DATA *v, uint32_t me)
 {
     for (int i = 0; i < LOCK_SPINS; i++) {
-        uint32_t free = 0;
-        if (__atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED) == 0 &&
-            __atomic_compare_exchange_n(&v->queue_lock, &free, me + 1, 0,
-                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-            return 1;
+        uint32_t holder = __atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED);
+        if (holder == 0) {
+            if (__atomic_compare_exchange_n(&v->queue_lock, &holder, me + 1, 0,
+                                            __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+                return 1;
+        } else if (holder - 1 < SCHED_MAX_TASKS && v->off_hart[holder - 1]) {
+            return 0;
+        }
     }
     return 0;
 }
@@ -165,7 +169,7 @@ static int user_schedule(uint32_t me)
     uint32_t top = ((op_pick)policy_op(SCHED_OP_TOP))(&c, hart);
     uint32_t mine = TASKS[me].prio;
     uint32_t best = top > mine ? top : mine;
-    uint32_t elsewhere = v->kernel_top_priority;
+    uint32_t elsewhere = KINFO->queued_top;
     if (top == 0 && elsewhere < mine) {
         unlock(v);                        /* nobody to yield to */
         __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
@@ -207,6 +211,8 @@ static int user_schedule(uint32_t me)
 
     /* 4. Switch.  `hart` may be stale by now (see rt_commit_current). */
     TASKS[next].switches++;
+    v->off_hart[next] = 0;                /* on a hart again, as the kernel
+                                             will learn at the next trap */
     v->user_switches++;
     rt_commit_current(&TASKS[me], &TASKS[next], next, v->current);
     rt_switch(TASKS[me].ctx, TASKS[next].ctx, &v->queue_lock, &v->block_sched[hart],
