@@ -3,7 +3,7 @@
 #include "kernel/printf.h"
 #include "trap/timer.h"
 
-#define TRACE_SLOTS 128          /* a power of two */
+#define TRACE_SLOTS 512          /* a power of two */
 
 struct trace_entry {
     uint64_t when_us;
@@ -21,6 +21,7 @@ static const char *const event_names[TR_NEVENTS] = {
     [TR_PARK_OTHER] = "park-other", [TR_CLAIM] = "claim",
     [TR_CLAIM_FAIL] = "claim-failed", [TR_SWITCH] = "switch",
     [TR_PREEMPT] = "preempt-blocked", [TR_RESTART] = "restart",
+    [TR_YIELD] = "yield", [TR_PUBLISH] = "publish",
 };
 
 void trace(enum trace_event e, int tid, uint64_t arg)

@@ -25,12 +25,9 @@ int yield_(void)
     return user_schedule(uthread_self()->task);
 }
 
-/* The library's own yields (thread.h) stay the kernel's for now: user-mode
- * switching is still unreliable with many threads on several harts (see
- * docs/user-mode-switching.md), and only yield_() opts into it. */
-void thread_yield_hart(void)
+int thread_yield_hart(void)
 {
-    sys_call0(SYS_yield);
+    return yield_();
 }
 
 int thread_block_on(uint32_t *addr, uint32_t expected, uint64_t timeout_ms)

@@ -24,7 +24,15 @@ void mutex_lock(mutex_t *m)
     uint32_t c = cas(&m->state, 0, 1);
     if (c == 0)
         return;
-    /* Contended: announce a waiter (state 2) and sleep until we are the one
+    /* Contended.  The holder may be a thread of ours waiting for a hart:
+     * while the runtime can switch to other threads of the process in user
+     * mode, let them run, and try again (no system call). */
+    for (int i = 0; i < THREAD_YIELDS_BEFORE_SLEEP && thread_yield_hart(); i++) {
+        c = cas(&m->state, 0, 1);
+        if (c == 0)
+            return;
+    }
+    /* Still taken: announce a waiter (state 2) and sleep until we are the one
      * who turns 0 into 2.  Taking it as 2 (not 1) is deliberate: we cannot
      * know whether others still sleep, so our unlock must wake one. */
     if (c != 2)

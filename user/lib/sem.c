@@ -26,6 +26,14 @@ bool sem_trywait(sem_t *s)
 
 void sem_wait(sem_t *s)
 {
+    /* First let other threads of the process run in user mode (the one
+     * that will post may be among them), then sleep in the kernel. */
+    for (int i = 0; i < THREAD_YIELDS_BEFORE_SLEEP; i++) {
+        if (sem_trywait(s))
+            return;
+        if (!thread_yield_hart())
+            break;
+    }
     while (!sem_trywait(s)) {
         __atomic_fetch_add(&s->waiters, 1, __ATOMIC_SEQ_CST);
         thread_block_on(&s->value, 0, 0);
