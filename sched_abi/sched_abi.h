@@ -78,6 +78,8 @@ typedef struct TaskSched {
 #define TASK_CTX_SP 1
 #define TASK_CTX_TP 2
 #define TASK_CTX_S0 3          /* s0..s11: 3..14 */
+#define TASK_CTX_RESCUE 15     /* the user runtime's: where a policy fault in
+                                  user mode sends the thread (vdso.h) */
 
 _Static_assert(sizeof(TaskSched) == 256, "TaskSched is 256 bytes");
 _Static_assert(__builtin_offsetof(TaskSched, id) == 0, "id");

@@ -41,7 +41,11 @@ typedef struct VDSO_DATA {
     char     policy_name[SCHED_NAME_LEN]; /* 24 */
 
     /* (What waits in the kernel's queue is in SCHED_KINFO, below.) */
-    uint32_t reserved_k[2];           /*   40: zero */
+    uint32_t rt_off;                  /*   40: set by the kernel when the
+                                              policy faulted in user mode in
+                                              this process: its threads yield
+                                              through the kernel from then on */
+    uint32_t reserved_k;              /*   44: zero */
     uint64_t kernel_switches;         /*   48: switches into this process's
                                               threads made by the kernel */
 
@@ -73,7 +77,11 @@ typedef struct VDSO_DATA {
      * to user mode.  A thread waiting for the queue lock stops spinning
      * when the holder is off its hart. */
     volatile uint8_t off_hart[SCHED_MAX_TASKS]; /* 168 */
-    uint8_t  reserved[2048 - 424];    /*  424: zero */
+    /* Rewritten by the kernel: each task's priority, as the kernel has it.
+     * The runtime copies it into the task's record whenever the record is
+     * out of the queue (a policy keys its queue on it). */
+    volatile uint8_t kprio[SCHED_MAX_TASKS];    /* 424 */
+    uint8_t  reserved[2048 - 680];    /*  680: zero */
 
     struct sched_queue queue;         /* 2048: the process's ready queue, in
                                               the policy's format */
@@ -97,6 +105,7 @@ _Static_assert(__builtin_offsetof(VDSO_DATA, block_seq) == 148, "block_seq");
 _Static_assert(__builtin_offsetof(VDSO_DATA, age_clock) == 152, "age_clock");
 _Static_assert(__builtin_offsetof(VDSO_DATA, lock_yields) == 160, "lock_yields");
 _Static_assert(__builtin_offsetof(VDSO_DATA, off_hart) == 168, "off_hart");
+_Static_assert(__builtin_offsetof(VDSO_DATA, kprio) == 424, "kprio");
 _Static_assert(__builtin_offsetof(VDSO_DATA, queue) == 2048, "queue");
 
 #define RT_READY            0x52454459u    /* "READY" */
@@ -119,15 +128,23 @@ _Static_assert(__builtin_offsetof(VDSO_DATA, queue) == 2048, "queue");
  * more urgent waits elsewhere (returns 1), else makes the yield system
  * call (returns 0). */
 #define RT_USER_SCHEDULE   0
-/* void resume_parked(uint32_t me, uint32_t prio): entered by the kernel
- * (never called) to resume a thread parked by a user-mode switch: takes it
- * out of the process's queue, then restores its saved context. */
+/* void resume_parked(uint32_t me): entered by the kernel (never called) to
+ * resume a thread parked by a user-mode switch: restores its saved context
+ * (it leaves the process's queue at its next yield). */
 #define RT_RESUME_PARKED   1
 /* A restartable sequence (rt_commit_current in user/runtime/switch.S):
  * a trap from user mode with pc after RT_COMMIT_START and up to the store
  * at RT_COMMIT_STORE resumes at RT_COMMIT_START. */
 #define RT_COMMIT_START    2
 #define RT_COMMIT_STORE    3
+/* void leave_queue(uint32_t me): called by a thread about to exit, to take
+ * its record out of the process's queue. */
+#define RT_LEAVE_QUEUE     4
+/* rt_rescue(uint64_t buf[14]): entered by the kernel (never called) when the
+ * policy faults in user mode: back to where the runtime saved buf (its
+ * address is in the thread's record, ctx[TASK_CTX_RESCUE]), which lets go
+ * of the queue and yields through the kernel. */
+#define RT_RESCUE          5
 _Static_assert(SCHED_MAX_TASKS * sizeof(TaskSched) == 16 * 4096, "TaskSched heap: 16 pages");
 
 /*

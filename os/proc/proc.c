@@ -348,8 +348,8 @@ void proc_dump(void)
         VDSO_DATA *v = shared_vdso(&p->shared);
         if (v) {
             /* What the process says of itself (it may be lying). */
-            kprintf("  shared region: queue lock %u, current/block_sched per hart:",
-                    v->queue_lock);
+            kprintf("  shared region: %lu user-mode switches, queue lock %u, current/block_sched per hart:",
+                    v->user_switches, v->queue_lock);
             for (uint64_t h = 0; h < hart_count && h < SCHED_MAX_HARTS; h++)
                 kprintf(" %x/%x", v->current[h], v->block_sched[h]);
             kprintf("\n");

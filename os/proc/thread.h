@@ -58,8 +58,6 @@ struct thread {
     bool deferred;               /* parked, but claimed elsewhere when the
                                     kernel tried to run it (proc->deferred) */
     struct list_node deferred_node;
-    bool resuming_parked;        /* returns to user mode through the
-                                    runtime's resume_parked */
     uint64_t queued_since;       /* when (ns), for the starvation watchdog */
     struct list_node proc_node;  /* link in its process's thread list */
 

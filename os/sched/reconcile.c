@@ -100,7 +100,8 @@ static void continue_as(void *arg)
 static void release_prev(struct cpu *c, struct thread *prev)
 {
     spin_lock(&sched_lock);
-    trace(TR_RELEASE, prev->tid, 0);
+    trace(TR_RELEASE, prev->tid,
+          shared_task(&prev->proc->shared, (uint32_t)prev->stack_slot)->state);
     sched_park(prev);
     c->current = c->idle;
     spin_unlock(&sched_lock);
@@ -182,11 +183,10 @@ static void switch_identity(void *arg)
     next->state = THREAD_RUNNING;
     next->hart = (int)h;
     next->ticks_left = TIMESLICE_TICKS;
-    next->resuming_parked = false;
     c->current = next;
     c->kstack_top = (uint64_t)next->kstack + KSTACK_SIZE;
     p->stat_user_switches_seen++;
-    trace(TR_ACQUIRE, next->tid, 0);
+    trace(TR_ACQUIRE, next->tid, shared_task(&p->shared, (uint32_t)next->stack_slot)->state);
     spin_unlock(&sched_lock);
 
     memcpy(next->tf, &carried[h], sizeof(*next->tf));

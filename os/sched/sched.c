@@ -156,10 +156,8 @@ static void prepare_parked_resume(struct thread *t, const TaskSched *rec)
     t->tf->regs[REG_SP] = rec->ctx[TASK_CTX_SP];
     t->tf->regs[REG_TP] = rec->ctx[TASK_CTX_TP];
     t->tf->regs[REG_A0] = (uint64_t)t->stack_slot;
-    t->tf->regs[REG_A0 + 1] = (uint64_t)t->priority;
     t->ctx.ra = (uint64_t)thread_first_run;
     t->ctx.sp = (uint64_t)t->tf;
-    t->resuming_parked = true;
 }
 
 /* May the kernel run parked thread t?  Only if it can claim t's record
@@ -211,7 +209,7 @@ static struct thread *pick_next(struct cpu *c)
             prepare_parked_resume(next, rec);
             return next;
         }
-        trace(TR_CLAIM_FAIL, next->tid, 0);
+        trace(TR_CLAIM_FAIL, next->tid, rec->state);
         defer(next);
     }
 }

@@ -5,6 +5,7 @@
 #include "mm/frame.h"
 #include "kernel/panic.h"
 #include "kernel/trace.h"
+#include "kernel/printf.h"
 #include "lib/string.h"
 #include "uapi/errno.h"
 #include "arch/riscv.h"
@@ -18,6 +19,7 @@ extern const uint8_t runtime_blob_start[], runtime_blob_end[];
 static void *runtime_frames[SHARED_RUNTIME_PAGES];
 static uint64_t resume_parked_entry;
 static uint64_t commit_start, commit_store;    /* see shared_restart_commit */
+static uint64_t rescue_entry;                   /* see shared_rescue_policy_fault */
 static SCHED_KINFO *kinfo;                      /* the kernel's page for all */
 
 void shared_init(void)
@@ -45,8 +47,31 @@ void shared_init(void)
     if (!kinfo)
         panic("sched: no memory for the kernel's shared page");
     kinfo->magic = SCHED_KINFO_MAGIC;
+    rescue_entry = SHARED_RUNTIME_ADDR + h->op_offset[RT_RESCUE];
     commit_start = SHARED_RUNTIME_ADDR + h->op_offset[RT_COMMIT_START];
     commit_store = SHARED_RUNTIME_ADDR + h->op_offset[RT_COMMIT_STORE];
+}
+
+bool shared_rescue_policy_fault(struct trapframe *tf)
+{
+    struct thread *t = thread_current();
+    VDSO_DATA *v = shared_vdso(&t->proc->shared);
+    if (!v || tf->sepc < SHARED_CODE || tf->sepc >= SHARED_CODE + SHARED_CODE_PAGES * PAGE_SIZE)
+        return false;
+    /* The policy may be at fault, or the process's queue that it read:
+     * either way only this process stops switching in user mode. */
+    if (!v->rt_off)
+        kprintf("[pid %d %s] the scheduling policy faulted in user mode (%s at offset "
+                "0x%lx, address 0x%lx, thread %d): its threads yield through the kernel "
+                "from now on\n", t->proc->pid, t->proc->name, trap_cause_name(tf->scause),
+                tf->sepc - SHARED_CODE, tf->stval, t->tid);
+    v->rt_off = 1;
+    /* Back to where the runtime saved its registers (a bad address only
+     * faults again in user mode, outside the policy: then it is killed). */
+    TaskSched *rec = shared_task(&t->proc->shared, (uint32_t)t->stack_slot);
+    tf->sepc = rescue_entry;
+    tf->regs[REG_A0] = rec->ctx[TASK_CTX_RESCUE];
+    return true;
 }
 
 void shared_restart_commit(struct trapframe *tf)
@@ -130,13 +155,13 @@ void shared_publish(struct thread *t, int hart)
     rec->tid = (uint32_t)t->tid;
     rec->pid = (uint32_t)t->proc->pid;
     rec->hart = (uint8_t)hart;
-    /* A thread resumed through resume_parked may still sit in its queue,
-     * keyed by its old priority: the runtime updates it once out. */
-    if (!t->resuming_parked)
-        rec->prio = (uint8_t)t->priority;
+    /* Not rec->prio: the record may still sit in the process's queue,
+     * keyed on it; the runtime copies this once it is out. */
+    v->kprio[t->stack_slot] = (uint8_t)t->priority;
     __atomic_store_n(&rec->state, TASK_RUNNING, __ATOMIC_RELEASE);
     v->current[hart] = (uint32_t)t->stack_slot;
     v->off_hart[t->stack_slot] = 0;
+    trace(TR_PUBLISH, t->tid, (uint64_t)hart);
 }
 
 void shared_set_off_hart(struct thread *t)

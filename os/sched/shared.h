@@ -58,6 +58,11 @@ bool shared_finish_park(const struct shared_region *r, uint32_t slot, int hart);
  * the thread may be resumed on another hart. */
 struct trapframe;
 void shared_restart_commit(struct trapframe *tf);
+/* A fault in the policy's code in user mode (the runtime was running it):
+ * turns user-mode switching off for the process and sends the thread back
+ * into the runtime, which yields through the kernel.  False if the fault
+ * was elsewhere. */
+bool shared_rescue_policy_fault(struct trapframe *tf);
 
 /* Entry of the runtime's resume_parked, in every process. */
 uint64_t shared_resume_parked_entry(void);

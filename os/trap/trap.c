@@ -149,7 +149,7 @@ void trap_user_continue(struct trapframe *tf)
         tf->sepc += 4;               /* return past the ecall */
         intr_on();                   /* system calls may block or take long */
         syscall_dispatch(tf);
-    } else if (!handle_interrupt(tf->scause)) {
+    } else if (!handle_interrupt(tf->scause) && !shared_rescue_policy_fault(tf)) {
         user_fault(tf);
     }
     trap_return(tf);
@@ -167,10 +167,8 @@ void trap_return(struct trapframe *tf)
     }
     intr_off();
     /* Tell the process which of its threads runs here now. */
-    if (shared_vdso(&t->proc->shared)) {
+    if (shared_vdso(&t->proc->shared))
         shared_publish(t, (int)this_hartid());
-        t->resuming_parked = false;
-    }
     /* To user mode, with interrupts enabled there. */
     tf->sstatus = (csr_read(sstatus) & ~SSTATUS_SPP) | SSTATUS_SPIE;
     user_return(tf);

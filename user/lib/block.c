@@ -10,19 +10,33 @@
 #include "uthread.h"
 #include "vdso.h"
 
-typedef int (*user_schedule_fn)(uint32_t me);
+typedef int (*runtime_fn)(uint32_t me);
 
-int yield_(void)
+/* The runtime's entry `which`, or NULL if the shared region is not there. */
+static runtime_fn runtime_entry(int which)
 {
     const VDSO_DATA *v = (const VDSO_DATA *)SHARED_BASE_ADDR;
     const struct sched_blob_header *rt = (const void *)SHARED_RUNTIME_ADDR;
-    if (v->magic != SCHED_VDSO_MAGIC || rt->magic != SCHED_RUNTIME_MAGIC) {
+    if (v->magic != SCHED_VDSO_MAGIC || rt->magic != SCHED_RUNTIME_MAGIC)
+        return NULL;
+    return (runtime_fn)(SHARED_RUNTIME_ADDR + rt->op_offset[which]);
+}
+
+int yield_(void)
+{
+    runtime_fn user_schedule = runtime_entry(RT_USER_SCHEDULE);
+    if (!user_schedule) {
         sys_call0(SYS_yield);               /* no runtime: the kernel's way */
         return 0;
     }
-    user_schedule_fn user_schedule =
-        (user_schedule_fn)(SHARED_RUNTIME_ADDR + rt->op_offset[RT_USER_SCHEDULE]);
     return user_schedule(uthread_self()->task);
+}
+
+void thread_leave_runqueue(void)
+{
+    runtime_fn leave_queue = runtime_entry(RT_LEAVE_QUEUE);
+    if (leave_queue)
+        leave_queue(uthread_self()->task);
 }
 
 int thread_yield_hart(void)

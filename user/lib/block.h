@@ -16,6 +16,8 @@
 /* Lets another ready thread run.  1 if it switched to another thread of
  * this process in user mode (which has run meanwhile), 0 otherwise. */
 int  thread_yield_hart(void);
+/* Before a thread exits: its record leaves the process's run queue. */
+void thread_leave_runqueue(void);
 /* Before sleeping on a contended lock: how many user-mode yields to try. */
 #define THREAD_YIELDS_BEFORE_SLEEP 4
 /* Sleeps while *addr == expected (0 timeout = forever).  Returns 0 when

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include "sys.h"
 #include "uthread.h"
+#include "block.h"
 
 static struct uthread *threads;     /* created, not yet joined */
 static mutex_t threads_lock = MUTEX_INITIALIZER;
@@ -85,6 +86,7 @@ int thread_join(int tid, void **retval)
 
 void thread_exit(void *retval)
 {
+    thread_leave_runqueue();
     sys_call1(SYS_thread_exit, (uintptr_t)retval);
     __builtin_unreachable();
 }

@@ -46,6 +46,8 @@ int rt_park(uint64_t *from, TaskSched *me, uint32_t parking, volatile uint32_t *
             volatile uint32_t *block_sched);
 void rt_commit_current(TaskSched *me, TaskSched *next, uint32_t value,
                        volatile uint32_t *current);
+int rt_setjmp(uint64_t buf[14]) __attribute__((returns_twice));
+void rt_rescue(uint64_t buf[14]) __attribute__((noreturn));
 extern const char rt_commit_start[], rt_commit_store[];
 
 typedef void (*op_init)(const struct sched_ctx *);
@@ -66,28 +68,35 @@ static long syscall_yield(void)
     return a0;
 }
 
-/* How long to spin for the queue lock while its holder is on a hart
+/* How long to wait for the queue lock while its holder is on a hart
  * (a bound against a holder that never lets go). */
 #define LOCK_SPINS (1 << 16)
 
 /* The queue lock holds its holder's slot + 1, so that the kernel, which
  * releases it for a thread that parked itself, releases it only for that
  * thread, and so that a waiter can see whether the holder is on a hart.
- * Spinning on for a holder the kernel has taken off its hart would only
- * keep it off longer: then the waiter gives up at once (and yields). */
-static int try_lock(VDSO_DATA *v, uint32_t me)
+ *
+ * Waits, without block_sched (a waiter is not in a section the kernel
+ * should spare: only the holder is), until the lock looks free.  Gives up
+ * if the kernel holds the holder off its hart (spinning on would only keep
+ * it off longer) or after LOCK_SPINS tries. */
+static int wait_until_free(VDSO_DATA *v)
 {
     for (int i = 0; i < LOCK_SPINS; i++) {
         uint32_t holder = __atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED);
-        if (holder == 0) {
-            if (__atomic_compare_exchange_n(&v->queue_lock, &holder, me + 1, 0,
-                                            __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-                return 1;
-        } else if (holder - 1 < SCHED_MAX_TASKS && v->off_hart[holder - 1]) {
+        if (holder == 0)
+            return 1;
+        if (holder - 1 < SCHED_MAX_TASKS && v->off_hart[holder - 1])
             return 0;
-        }
     }
     return 0;
+}
+
+static int try_lock(VDSO_DATA *v, uint32_t me)
+{
+    uint32_t free = 0;
+    return __atomic_compare_exchange_n(&v->queue_lock, &free, me + 1, 0,
+                                       __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
 static void unlock(VDSO_DATA *v)
@@ -128,35 +137,67 @@ static void ensure_ready(VDSO_DATA *v, const struct sched_ctx *c)
 static uint32_t pin_and_lock(VDSO_DATA *v, uint32_t me)
 {
     for (;;) {
+        if (!wait_until_free(v)) {        /* let the holder run */
+            v->lock_yields++;
+            syscall_yield();
+            continue;
+        }
         uint32_t hart = __atomic_load_n(&TASKS[me].hart, __ATOMIC_ACQUIRE);
         if (hart >= v->nharts || hart >= SCHED_MAX_HARTS)
             return SCHED_NONE;
         uint32_t section = __atomic_add_fetch(&v->block_seq, 2, __ATOMIC_RELAXED) | 1;
         __atomic_store_n(&v->block_sched[hart], section, __ATOMIC_SEQ_CST);
-        bool locked = false;
-        if (__atomic_load_n(&TASKS[me].hart, __ATOMIC_SEQ_CST) == hart) {
-            locked = try_lock(v, me);
-            if (locked && __atomic_load_n(&TASKS[me].hart, __ATOMIC_SEQ_CST) == hart &&
+        if (__atomic_load_n(&TASKS[me].hart, __ATOMIC_SEQ_CST) == hart && try_lock(v, me)) {
+            if (__atomic_load_n(&TASKS[me].hart, __ATOMIC_SEQ_CST) == hart &&
                 __atomic_load_n(&v->block_sched[hart], __ATOMIC_SEQ_CST) == section)
                 return hart;
-            if (locked)
-                unlock(v);
+            unlock(v);
         }
         if (__atomic_load_n(&v->block_sched[hart], __ATOMIC_RELAXED) == section)
             __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
-        if (!locked) {                    /* let the holder run */
-            v->lock_yields++;
-            syscall_yield();
-        }
     }
+}
+
+/* A thread the kernel resumed itself may still sit in the queue (see
+ * resume_parked): it leaves it now, holding the lock, and only out of the
+ * queue takes the priority the kernel has for it (a policy keys its queue
+ * on the record's priority, which must not change under it). */
+static void leave_queue_locked(VDSO_DATA *v, const struct sched_ctx *c, uint32_t hart,
+                               uint32_t me)
+{
+    if (TASKS[me].flags & TASK_FLAG_IN_QUEUE) {
+        ((op_task)policy_op(SCHED_OP_REMOVE))(c, hart, me);
+        TASKS[me].flags &= ~TASK_FLAG_IN_QUEUE;
+    }
+    uint32_t prio = v->kprio[me];
+    TASKS[me].prio = (uint8_t)(prio >= 1 && prio <= SCHED_PRIO_MAX ? prio : 1);
+}
+
+/* Where a thread lands when the policy faulted under it in user mode (the
+ * kernel sends it to rt_rescue, and has set rt_off): let go of the queue
+ * lock and block_sched, and from now on yield through the kernel. */
+static void rescued(VDSO_DATA *v, uint32_t me)
+{
+    uint32_t held = me + 1;
+    __atomic_compare_exchange_n(&v->queue_lock, &held, 0, 0, __ATOMIC_RELEASE,
+                                __ATOMIC_RELAXED);
+    uint32_t hart = TASKS[me].hart;
+    if (hart < SCHED_MAX_HARTS)
+        __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
 }
 
 static int user_schedule(uint32_t me)
 {
     VDSO_DATA *v = V;
     uint32_t ntasks = v->ntasks, nharts = v->nharts;
-    if (me >= ntasks || ntasks > SCHED_MAX_TASKS || nharts > SCHED_MAX_HARTS)
+    if (me >= ntasks || ntasks > SCHED_MAX_TASKS || nharts > SCHED_MAX_HARTS || v->rt_off)
         goto kernel;
+    uint64_t rescue[14];
+    if (rt_setjmp(rescue)) {
+        rescued(V, me);
+        goto kernel;
+    }
+    TASKS[me].ctx[TASK_CTX_RESCUE] = (uint64_t)(uintptr_t)rescue;
 
     /* 1. Pin: block_sched on the hart we are on, and the queue lock. */
     uint32_t hart = pin_and_lock(v, me);
@@ -166,6 +207,7 @@ static int user_schedule(uint32_t me)
     /* 2. Is a switch in user mode the policy's choice? */
     struct sched_ctx c = { TASKS, &v->queue, ntasks, nharts };
     ensure_ready(v, &c);
+    leave_queue_locked(v, &c, hart, me);
     uint32_t top = ((op_pick)policy_op(SCHED_OP_TOP))(&c, hart);
     uint32_t mine = TASKS[me].prio;
     uint32_t best = top > mine ? top : mine;
@@ -206,7 +248,7 @@ static int user_schedule(uint32_t me)
     if (next == me) {                     /* the policy keeps us running */
         unlock(v);
         __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
-        return 1;
+        return 0;
     }
 
     /* 4. Switch.  `hart` may be stale by now (see rt_commit_current). */
@@ -226,28 +268,42 @@ kernel:
 }
 
 /* Entered by the kernel (never called) to resume a parked thread it has
- * claimed: it may still be in the queue, where only this code may touch
- * it.  Runs on the thread's own stack, below its saved sp. */
-static void resume_parked(uint32_t me, uint32_t prio)
+ * claimed: restores the registers its park saved, and nothing more.  It
+ * may still be in the queue: it leaves it at its next yield (or when it
+ * exits), and until then a thread that fetches it finds it claimed and
+ * drops it.  Taking the queue lock here instead would make every resume
+ * wait for the harts that are yielding in user mode. */
+static void resume_parked(uint32_t me)
 {
     VDSO_DATA *v = V;
     if (me >= v->ntasks || v->ntasks > SCHED_MAX_TASKS)
         for (;;)
             syscall_yield();              /* unreachable unless wrecked */
-    /* Holding the queue lock, it must not be preempted either. */
+    rt_load(TASKS[me].ctx, (volatile uint32_t *)0);
+}
+
+/* Called by the thread library before a thread exits: takes the thread out
+ * of the queue, so that its record can serve a new thread. */
+static void leave_queue(uint32_t me)
+{
+    VDSO_DATA *v = V;
+    if (me >= v->ntasks || v->ntasks > SCHED_MAX_TASKS || v->rt_off ||
+        !(TASKS[me].flags & TASK_FLAG_IN_QUEUE))
+        return;
+    uint64_t rescue[14];
+    if (rt_setjmp(rescue)) {
+        rescued(V, me);
+        return;
+    }
+    TASKS[me].ctx[TASK_CTX_RESCUE] = (uint64_t)(uintptr_t)rescue;
     uint32_t hart = pin_and_lock(v, me);
     if (hart == SCHED_NONE)
-        for (;;)
-            syscall_yield();              /* unreachable unless wrecked */
+        return;
     struct sched_ctx c = { TASKS, &v->queue, v->ntasks, v->nharts };
     ensure_ready(v, &c);
-    if (TASKS[me].flags & TASK_FLAG_IN_QUEUE) {
-        ((op_task)policy_op(SCHED_OP_REMOVE))(&c, hart, me);
-        TASKS[me].flags &= ~TASK_FLAG_IN_QUEUE;
-    }
-    TASKS[me].prio = (uint8_t)prio;        /* only now: the queue is done with it */
+    leave_queue_locked(v, &c, hart, me);
     unlock(v);
-    rt_load(TASKS[me].ctx, &v->block_sched[hart]);
+    __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
 }
 
 __attribute__((section(".sched_header"), used))
@@ -262,8 +318,9 @@ const struct sched_blob_header sched_blob_header = {   /* the name blob.ld expec
         [RT_RESUME_PARKED] = (uint64_t)(uintptr_t)resume_parked,
         [RT_COMMIT_START] = (uint64_t)(uintptr_t)rt_commit_start,
         [RT_COMMIT_STORE] = (uint64_t)(uintptr_t)rt_commit_store,
+        [RT_LEAVE_QUEUE] = (uint64_t)(uintptr_t)leave_queue,
+        [RT_RESCUE] = (uint64_t)(uintptr_t)rt_rescue,
         /* The checker wants every entry inside the code: repeat one. */
-        [4] = (uint64_t)(uintptr_t)user_schedule, [5] = (uint64_t)(uintptr_t)user_schedule,
         [6] = (uint64_t)(uintptr_t)user_schedule, [7] = (uint64_t)(uintptr_t)user_schedule,
     },
 };
