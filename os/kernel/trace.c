@@ -2,11 +2,12 @@
 #include "kernel/cpu.h"
 #include "kernel/printf.h"
 #include "trap/timer.h"
+#include "arch/riscv.h"
 
 #define TRACE_SLOTS 512          /* a power of two */
 
 struct trace_entry {
-    uint64_t when_us;
+    uint64_t when;
     uint64_t arg;
     int32_t tid;
     uint8_t hart;
@@ -21,14 +22,13 @@ static const char *const event_names[TR_NEVENTS] = {
     [TR_PARK_OTHER] = "park-other", [TR_CLAIM] = "claim",
     [TR_CLAIM_FAIL] = "claim-failed", [TR_SWITCH] = "switch",
     [TR_PREEMPT] = "preempt-blocked", [TR_RESTART] = "restart",
-    [TR_YIELD] = "yield", [TR_PUBLISH] = "publish",
 };
 
 void trace(enum trace_event e, int tid, uint64_t arg)
 {
     uint64_t n = __atomic_fetch_add(&next_slot, 1, __ATOMIC_RELAXED);
     struct trace_entry *t = &ring[n % TRACE_SLOTS];
-    t->when_us = timer_now_ns() / 1000;
+    t->when = read_time();        /* ticks: converted when printed */
     t->arg = arg;
     t->tid = tid;
     t->hart = (uint8_t)this_hartid();
@@ -43,7 +43,7 @@ void trace_dump(void)
             end - start);
     for (uint64_t i = start; i < end; i++) {
         const struct trace_entry *t = &ring[i % TRACE_SLOTS];
-        kprintf("h%u %lu %s %d %lu\n", t->hart, t->when_us,
+        kprintf("h%u %lu %s %d %lu\n", t->hart, timer_ticks_to_us(t->when),
                 t->event < TR_NEVENTS ? event_names[t->event] : "?", t->tid, t->arg);
     }
 }

@@ -19,8 +19,6 @@ enum trace_event {
     TR_SWITCH,           /* schedule(): to thread (a) */
     TR_PREEMPT,          /* block_sched not honoured */
     TR_RESTART,          /* the runtime's restartable sequence restarted */
-    TR_YIELD,            /* a plain yield system call (arg: its pc) */
-    TR_PUBLISH,          /* back to user mode (arg: hart) */
     TR_NEVENTS
 };
 

@@ -1,5 +1,6 @@
 #include "sched/policy.h"
 #include "sched/shared.h"
+#include "lib/bits.h"
 #include "sched/blob.h"
 #include "vdso.h"             /* the shared region's layout (its asserts) */
 #include "sched/sched.h"
@@ -44,21 +45,21 @@ static volatile uint32_t queued_levels;          /* bit p: queued_at[p] > 0 */
  * the hint, since their own process can run them without the kernel. */
 static void count_queued(int prio, int delta)
 {
+    uint32_t before = queued_levels;
     queued_at[prio] += (uint32_t)delta;
     if (queued_at[prio])
         queued_levels |= 1u << prio;
     else
         queued_levels &= ~(1u << prio);
-    shared_set_queued_top((uint32_t)policy_queued_top());
+    if (queued_levels != before)
+        shared_set_queued_top((uint32_t)policy_queued_top());
 }
 
 int policy_queued_top(void)
 {
-    uint32_t bits = queued_levels;
-    int top = 0;
-    while (bits >>= 1)
-        top++;
-    return top;
+    /* The highest set bit (bit 0, priority 0, counts parked threads). */
+    uint32_t bits = queued_levels & ~1u;
+    return bits ? highest_bit32(bits) : 0;
 }
 static uint64_t watchdog_ns = 5000ULL * 1000 * 1000;
 

@@ -161,7 +161,6 @@ void shared_publish(struct thread *t, int hart)
     __atomic_store_n(&rec->state, TASK_RUNNING, __ATOMIC_RELEASE);
     v->current[hart] = (uint32_t)t->stack_slot;
     v->off_hart[t->stack_slot] = 0;
-    trace(TR_PUBLISH, t->tid, (uint64_t)hart);
 }
 
 void shared_set_off_hart(struct thread *t)

@@ -1,5 +1,4 @@
 /* System calls on threads, time and synchronization. */
-#include "kernel/trace.h"
 #include "syscall/syscall.h"
 #include "proc/proc.h"
 #include "sched/sched.h"
@@ -51,7 +50,6 @@ long sys_yield(uint64_t parked, uint64_t u1, uint64_t u2)
     __atomic_fetch_add(&t->proc->stat_yield_syscalls, 1, __ATOMIC_RELAXED);
     if (parked == 1)
         return sched_yield_parked();
-    trace(TR_YIELD, t->tid, t->tf->sepc);
 
     sched_yield();
     return 0;

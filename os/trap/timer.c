@@ -47,6 +47,11 @@ void timer_interrupt(void)
         sched_tick();
 }
 
+uint64_t timer_ticks_to_us(uint64_t t)
+{
+    return t / timebase * 1000000ULL + t % timebase * 1000000ULL / timebase;
+}
+
 uint64_t timer_now_ns(void)
 {
     uint64_t t = read_time();

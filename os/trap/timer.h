@@ -16,6 +16,8 @@ bool timer_uses_sstc(void);
 uint64_t timer_timebase_hz(void);
 /* Nanoseconds since boot (from the `time` CSR). */
 uint64_t timer_now_ns(void);
+/* A reading of the time CSR, in microseconds. */
+uint64_t timer_ticks_to_us(uint64_t ticks);
 /* Busy-waits (interrupts still taken) for the given number of ms. */
 void timer_delay_ms(uint64_t ms);
 
