@@ -140,7 +140,7 @@ _Static_assert(__builtin_offsetof(VDSO_DATA, queue) == 2048, "queue");
 /* void leave_queue(uint32_t me): called by a thread about to exit, to take
  * its record out of the process's queue. */
 #define RT_LEAVE_QUEUE     4
-/* rt_rescue(uint64_t buf[14]): entered by the kernel (never called) when the
+/* rt_rescue(uint64_t buf[16]): entered by the kernel (never called) when the
  * policy faults in user mode: back to where the runtime saved buf (its
  * address is in the thread's record, ctx[TASK_CTX_RESCUE]), which lets go
  * of the queue and yields through the kernel. */
@@ -161,7 +161,11 @@ typedef struct SCHED_KINFO {
                                              only the kernel can run (not
                                              parked in user mode), any
                                              process; 0 if none */
-    uint8_t  reserved[4096 - 8];
+    volatile uint32_t user_switching_off; /* 8: nonzero once the kernel has
+                                             replaced a misbehaving policy
+                                             blob: the runtime then yields
+                                             through the kernel */
+    uint8_t  reserved[4096 - 12];
 } SCHED_KINFO;
 _Static_assert(sizeof(SCHED_KINFO) == 4096, "SCHED_KINFO is one page");
 

@@ -126,3 +126,22 @@ def test_scribbler_hurts_only_itself(machine, smp):
     still_alive(m)
     assert "t_threads: PASS" in m.run("t_threads 4", timeout=120)
     assert "t_pipe: PASS" in m.run("t_pipe", timeout=180)
+
+
+@pytest.mark.parametrize("smp", [1, 2], ids=lambda n: f"smp{n}")
+@pytest.mark.parametrize("name", POLICIES)
+def test_policy_fault_in_user_mode_is_contained(machine, name, smp):
+    """A process wrecks its own run queue so that the policy faults while
+    its runtime runs it: that thread is sent back into the runtime, the
+    process carries on with the kernel's yields (every turn still in
+    order), and the next process switches threads in user mode again."""
+    m = boot_shell(machine, smp, policy=name)
+    out = m.run("h_badqueue", timeout=120)
+    assert re.search(r"\[pid \d+ h_badqueue\] the scheduling policy faulted in user mode "
+                     r"\(\w[\w ]* at offset 0x[0-9a-f]+, address 0x[0-9a-f]+, thread \d+\): "
+                     r"its threads yield through the kernel from now on", out), out
+    assert re.search(r"h_badqueue: turns 4000, 0 out of turn, .* user-mode switching off",
+                     out), out
+    switches, syscalls = pingpong_counts(m.run(f"t_pingpong {2 * smp} 2000", timeout=120))
+    assert switches >= 2000 and syscalls * 10 < switches
+    still_alive(m)

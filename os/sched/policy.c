@@ -227,6 +227,9 @@ static void fall_back(const char *fmt, ...)
     kprintf("sched: policy '%s' misbehaved: %s; switching to the built-in '%s'\n",
             active.name, what, sched_builtin_heap.name);
     use_builtin();
+    /* The blob stays mapped in every process, but is no longer what the
+     * kernel runs: processes stop switching threads with it. */
+    shared_disable_user_switching();
     /* Rebuild the queue from what the kernel knows is runnable, with clean
      * policy fields and the tasks' original ages (their order is kept). */
     memset(ctx.queue, 0, sizeof(*ctx.queue));

@@ -170,6 +170,12 @@ void shared_set_off_hart(struct thread *t)
         v->off_hart[t->stack_slot] = 1;
 }
 
+void shared_disable_user_switching(void)
+{
+    if (kinfo)
+        __atomic_store_n(&kinfo->user_switching_off, 1, __ATOMIC_RELEASE);
+}
+
 void shared_set_queued_top(uint32_t top)
 {
     if (kinfo)

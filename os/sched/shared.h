@@ -46,6 +46,8 @@ void shared_set_off_hart(struct thread *t);
 /* The best priority waiting in the kernel's queue for the kernel alone
  * (SCHED_KINFO.queued_top, seen by every process at once). */
 void shared_set_queued_top(uint32_t top);
+/* The policy was replaced: every process yields through the kernel. */
+void shared_disable_user_switching(void);
 
 /* Finishes what the runtime's rt_park began for task `slot` on `hart`:
  * marks its record READY (from RUNNING: only now may another hart take it)

@@ -46,8 +46,8 @@ int rt_park(uint64_t *from, TaskSched *me, uint32_t parking, volatile uint32_t *
             volatile uint32_t *block_sched);
 void rt_commit_current(TaskSched *me, TaskSched *next, uint32_t value,
                        volatile uint32_t *current);
-int rt_setjmp(uint64_t buf[14]) __attribute__((returns_twice));
-void rt_rescue(uint64_t buf[14]) __attribute__((noreturn));
+int rt_setjmp(uint64_t buf[16]) __attribute__((returns_twice));
+void rt_rescue(uint64_t buf[16]) __attribute__((noreturn));
 extern const char rt_commit_start[], rt_commit_store[];
 
 typedef void (*op_init)(const struct sched_ctx *);
@@ -190,9 +190,10 @@ static int user_schedule(uint32_t me)
 {
     VDSO_DATA *v = V;
     uint32_t ntasks = v->ntasks, nharts = v->nharts;
-    if (me >= ntasks || ntasks > SCHED_MAX_TASKS || nharts > SCHED_MAX_HARTS || v->rt_off)
+    if (me >= ntasks || ntasks > SCHED_MAX_TASKS || nharts > SCHED_MAX_HARTS || v->rt_off ||
+        KINFO->user_switching_off)
         goto kernel;
-    uint64_t rescue[14];
+    uint64_t rescue[16];
     if (rt_setjmp(rescue)) {
         rescued(V, me);
         goto kernel;
@@ -290,7 +291,7 @@ static void leave_queue(uint32_t me)
     if (me >= v->ntasks || v->ntasks > SCHED_MAX_TASKS || v->rt_off ||
         !(TASKS[me].flags & TASK_FLAG_IN_QUEUE))
         return;
-    uint64_t rescue[14];
+    uint64_t rescue[16];
     if (rt_setjmp(rescue)) {
         rescued(V, me);
         return;

@@ -72,49 +72,23 @@ rt_load:
     ret
 
 /*
- * rt_setjmp(uint64_t buf[14]) saves ra, sp, s0..s11 and returns 0;
- * rt_rescue(buf), entered by the kernel after a fault in the policy code,
- * returns 1 from that rt_setjmp.
+ * rt_setjmp(uint64_t buf[16]) saves ra, sp, tp, s0..s11 (the layout of a
+ * context) and returns 0; rt_rescue(buf), entered by the kernel after a
+ * fault in the policy code, returns 1 from that rt_setjmp (through
+ * rt_load, with no block_sched to clear).
  */
     .globl rt_setjmp
     .hidden rt_setjmp
 rt_setjmp:
-    sd      ra, 0(a0)
-    sd      sp, 8(a0)
-    sd      s0, 16(a0)
-    sd      s1, 24(a0)
-    sd      s2, 32(a0)
-    sd      s3, 40(a0)
-    sd      s4, 48(a0)
-    sd      s5, 56(a0)
-    sd      s6, 64(a0)
-    sd      s7, 72(a0)
-    sd      s8, 80(a0)
-    sd      s9, 88(a0)
-    sd      s10, 96(a0)
-    sd      s11, 104(a0)
+    SAVE_CONTEXT
     li      a0, 0
     ret
 
     .globl rt_rescue
     .hidden rt_rescue
 rt_rescue:
-    ld      ra, 0(a0)
-    ld      sp, 8(a0)
-    ld      s0, 16(a0)
-    ld      s1, 24(a0)
-    ld      s2, 32(a0)
-    ld      s3, 40(a0)
-    ld      s4, 48(a0)
-    ld      s5, 56(a0)
-    ld      s6, 64(a0)
-    ld      s7, 72(a0)
-    ld      s8, 80(a0)
-    ld      s9, 88(a0)
-    ld      s10, 96(a0)
-    ld      s11, 104(a0)
-    li      a0, 1
-    ret
+    li      a1, 0
+    j       rt_load
 
 /*
  * rt_commit_current(TaskSched *me, TaskSched *next, uint32_t value,
