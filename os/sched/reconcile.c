@@ -19,7 +19,7 @@ void context_switch(struct context *from, struct context *to);
 
 /* How long a hart waits for another to let go of a thread (generous: the
  * other virtual hart may be descheduled by the host). */
-#define RECONCILE_WAIT_NS (1000 * 1000 * 1000ULL)
+#define RECONCILE_WAIT_NS (5000 * 1000 * 1000ULL)
 
 /* Per hart: a stack to stand on between two threads, and the trap frame
  * carried across. */
