@@ -58,13 +58,13 @@ def test_pingpong_four_harts(machine, name):
     waits for one the host is not running."""
     m = boot_shell(machine, 4, policy=name)
     for _ in range(2):
-        out = m.run("t_pingpong 8 200", timeout=120)
-        assert re.search(r"counter 1600, 0 out of turn", out), out
+        out = m.run("t_pingpong 8 150", timeout=300)
+        assert re.search(r"counter 1200, 0 out of turn", out), out
         assert "killed" not in out, out
         switches, syscalls = (int(n) for n in re.search(
             r"runtime says user-mode switches (\d+); kernel counted yield syscalls (\d+)",
             out).groups())
-        assert switches >= 1000, out
+        assert switches >= 800, out
         if name == "multiqueue":
             assert syscalls < 2 * switches, out
         else:
