@@ -148,7 +148,8 @@ static void check_stack_canary(struct thread *t)
 
 /* Builds a parked thread's way back to user mode: through the runtime's
  * resume_parked, on its own user stack (as saved in its record), which
- * takes it out of the process's queue and restores its registers. */
+ * restores its registers (it leaves the process's queue at its next
+ * yield). */
 static void prepare_parked_resume(struct thread *t, const TaskSched *rec)
 {
     memset(t->tf, 0, sizeof(*t->tf));
