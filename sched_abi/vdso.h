@@ -9,7 +9,8 @@
  *                 one per thread of the process
  *
  * followed by the code pages (the policy blob, the user-side runtime),
- * shared by every process and the kernel, mapped read-only + executable.
+ * shared by every process and the kernel, mapped read-only + executable,
+ * and one read-only page the kernel keeps for every process (SCHED_KINFO).
  *
  * The process may write anything here: so the kernel reads it only through
  * checks (an index must be in range and name a thread of this process, a

@@ -34,8 +34,10 @@ void schedule(void);
 /* Gives up the hart; the thread stays runnable. */
 void sched_yield(void);
 /* Same, for a thread that parked itself in user mode first (the runtime's
- * yield): it is resumed from its TaskSched record.  Returns what the
- * system call returns if the thread is to run on at once. */
+ * yield): finishes the park (record READY, queue lock released) and later
+ * resumes it from its TaskSched record.  Returns what the system call
+ * returns if the thread is to run on at once; kills a process whose record
+ * did not say the thread was running. */
 long sched_yield_parked(void);
 /* Changes a thread's priority, moving it in the run queue if queued. */
 void sched_set_priority(struct thread *t, int priority);
