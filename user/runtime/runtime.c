@@ -9,25 +9,32 @@
  * The process can wreck them; that only hurts the process: the kernel reads
  * them through checks.
  *
- * How a yield works (user_schedule):
- *   1. Find this thread's hart (the kernel writes it into the thread's
- *      record before each return to user mode) and set block_sched[hart]:
- *      from now on the timer leaves this hart alone (for a bounded time).
- *   2. Take the queue lock.  If nothing else of this process is ready and
- *      nothing at least as urgent waits in the kernel, there is nobody to
- *      yield to: return.  If a thread only the kernel can run (another
- *      process's, or one of ours that is not parked) is at least as urgent,
- *      or only the kernel has ready threads, park this thread in the queue
- *      (so that another thread of the process can switch to it in user mode
- *      later) and make the yield system call; the kernel finishes the park
- *      (record READY, lock and block_sched released: rt_park in switch.S).
- *   3. Otherwise queue this thread (policy yield) and fetch the next
+ * How a yield works (user_schedule; docs/user-mode-switching.md has more):
+ *   1. Wait until the queue lock looks free, then set block_sched on this
+ *      thread's hart (the kernel writes the hart into the thread's record
+ *      before each return to user mode; from now on the timer leaves the
+ *      hart alone, for a bounded time) and take the lock.
+ *   2. Leave the queue if the kernel resumed this thread while it was in
+ *      it, and take the priority the kernel has for it.
+ *   3. If nothing else of this process is ready and nothing at least as
+ *      urgent waits in the kernel, there is nobody to yield to: return.  If
+ *      a thread only the kernel can run is at least as urgent, or only the
+ *      kernel has ready threads, park this thread in the queue (so that
+ *      another thread of the process can switch to it in user mode later)
+ *      and make the yield system call; the kernel finishes the park
+ *      (record READY, lock released: rt_park in switch.S).
+ *   4. Otherwise queue this thread (policy yield) and fetch the next
  *      (policy fetch).  A fetched thread is claimed by flipping its state
  *      READY -> RUNNING atomically (the kernel may claim it too, to resume
  *      it itself); a thread that cannot be claimed is dropped.
- *   4. Switch: save this thread's registers, release the lock, load the
+ *   5. Switch: name the next thread in current[hart] (a restartable
+ *      sequence), save this thread's registers, release the lock, load the
  *      other's, clear block_sched (switch.S).  The kernel learns about the
- *      switch at the next trap from this hart, from current[hart].
+ *      switch at the next trap from this hart.
+ *
+ * If the policy faults here (a wrecked queue, or a bad blob), the kernel
+ * sends the thread to rt_rescue, back to the rt_setjmp at the top of
+ * user_schedule, and turns user-mode switching off for the process.
  */
 #include <stdbool.h>
 #include "vdso.h"
