@@ -12,42 +12,19 @@ check weakened must be caught by AddressSanitizer.
 import os
 import re
 import shutil
-import subprocess
 
 import pytest
 
+from hostrun import CC, SANITIZER_CFLAGS, SANITIZER_EXIT, run
 from machine import ROOT
 
 HOST = os.path.join(ROOT, "testsuite", "host")
 FDT_C = os.path.join(ROOT, "os", "lib", "fdt.c")
 
-CC = "gcc"
-CFLAGS = ["-std=c11", "-O1", "-g", "-fsanitize=address,undefined",
-          "-fno-sanitize-recover=all", "-Wall", "-Wextra", "-Werror",
-          "-I", os.path.join(ROOT, "os")]
-
-# A sanitizer report exits with this status, so it cannot be mistaken for
-# fdt_test's own "a check failed" (1) or its watchdog (2).
-SANITIZER_EXIT = 86
-ENV = dict(os.environ,
-           # fdt.c never allocates, so LeakSanitizer could only judge the
-           # harness, and it dies in sandboxes that forbid ptrace.
-           ASAN_OPTIONS=f"detect_leaks=0:exitcode={SANITIZER_EXIT}",
-           UBSAN_OPTIONS=f"print_stacktrace=1:exitcode={SANITIZER_EXIT}")
+CFLAGS = SANITIZER_CFLAGS + ["-I", os.path.join(ROOT, "os")]
 RUN_TIMEOUT = 120       # seconds; a normal run takes about 10
 
 PASSED = re.compile(r"^fdt_test: \d+ checks passed$", re.M)
-
-
-def run(cmd, timeout=60):
-    """Runs cmd; returns (exit status, stdout and stderr interleaved)."""
-    try:
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           text=True, errors="replace", timeout=timeout, env=ENV)
-    except subprocess.TimeoutExpired as e:
-        out = e.output.decode(errors="replace") if isinstance(e.output, bytes) else e.output
-        pytest.fail(f"{' '.join(cmd)} timed out after {timeout} s:\n{out or ''}")
-    return p.returncode, p.stdout
 
 
 def compile_test(out_dir, fdt_c=FDT_C):

@@ -18,44 +18,21 @@ takes the tail of a level instead of its head must be reported.
 import os
 import re
 import shutil
-import subprocess
 
 import pytest
 
+from hostrun import CC, SANITIZER_CFLAGS, run
 from machine import ROOT
 
 HOST = os.path.join(ROOT, "testsuite", "host")
 POLICY_TEST_C = os.path.join(HOST, "policy_test.c")
 POLICIES = ["heap", "bitmap", "multiqueue", "fifo"]
 
-CC = "gcc"
-CFLAGS = ["-std=c11", "-O1", "-g", "-fsanitize=address,undefined",
-          "-fno-sanitize-recover=all", "-Wall", "-Wextra", "-Werror",
-          "-I", os.path.join(ROOT, "sched_abi"), "-I", ROOT,
-          "-DSCHED_BUILTIN_OPS=policy_under_test"]
-
-# A sanitizer report exits with this status, so it cannot be mistaken for
-# policy_test's own "a check failed" (1) or its watchdog (2).
-SANITIZER_EXIT = 86
-ENV = dict(os.environ,
-           # The policies never allocate, so LeakSanitizer could only judge
-           # the harness, and it dies in sandboxes that forbid ptrace.
-           ASAN_OPTIONS=f"detect_leaks=0:exitcode={SANITIZER_EXIT}",
-           UBSAN_OPTIONS=f"print_stacktrace=1:exitcode={SANITIZER_EXIT}")
+CFLAGS = SANITIZER_CFLAGS + ["-I", os.path.join(ROOT, "sched_abi"), "-I", ROOT,
+                             "-DSCHED_BUILTIN_OPS=policy_under_test"]
 RUN_TIMEOUT = 90        # seconds; a normal run takes about 1
 
 PASSED = re.compile(r"^policy_test: (\S+): (\d+) operations checked$", re.M)
-
-
-def run(cmd, timeout=60):
-    """Runs cmd; returns (exit status, stdout and stderr interleaved)."""
-    try:
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           text=True, errors="replace", timeout=timeout, env=ENV)
-    except subprocess.TimeoutExpired as e:
-        out = e.output.decode(errors="replace") if isinstance(e.output, bytes) else e.output
-        pytest.fail(f"{' '.join(cmd)} timed out after {timeout} s:\n{out or ''}")
-    return p.returncode, p.stdout
 
 
 def compile_policy_test(out_dir, policy_c, name):

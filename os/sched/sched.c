@@ -441,17 +441,22 @@ void sched_switch_address_space(uint64_t satp)
 /* Totals of processes that have exited (SYS_schedstat, pid 0). */
 static struct schedstat exited_totals;
 
+void sched_stat_add(struct schedstat *sum, const struct schedstat *one)
+{
+    sum->yield_syscalls += one->yield_syscalls;
+    sum->kernel_switches += one->kernel_switches;
+    sum->user_switches_seen += one->user_switches_seen;
+    sum->parked_resumes += one->parked_resumes;
+    sum->user_switches_reported += one->user_switches_reported;
+    sum->yields_to_kernel_reported += one->yields_to_kernel_reported;
+}
+
 void sched_account_exit(struct proc *p)
 {
     struct schedstat s;
     sched_stat_of(p, &s);
     spin_lock(&sched_lock);
-    exited_totals.yield_syscalls += s.yield_syscalls;
-    exited_totals.kernel_switches += s.kernel_switches;
-    exited_totals.user_switches_seen += s.user_switches_seen;
-    exited_totals.parked_resumes += s.parked_resumes;
-    exited_totals.user_switches_reported += s.user_switches_reported;
-    exited_totals.yields_to_kernel_reported += s.yields_to_kernel_reported;
+    sched_stat_add(&exited_totals, &s);
     spin_unlock(&sched_lock);
 }
 

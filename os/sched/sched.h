@@ -58,6 +58,8 @@ void sched_offer_deferred(struct proc *p);
 /* Statistics (SYS_schedstat). */
 void sched_stat_of(struct proc *p, struct schedstat *out);
 void sched_stat_exited(struct schedstat *out);
+/* sum += one, counter by counter (pid untouched). */
+void sched_stat_add(struct schedstat *sum, const struct schedstat *one);
 void sched_account_exit(struct proc *p);
 /* The current process changed its page table (exec): load it here. */
 void sched_switch_address_space(uint64_t satp);

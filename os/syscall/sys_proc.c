@@ -166,12 +166,7 @@ long sys_schedstat(uint64_t pid, uint64_t out, uint64_t u2)
                 continue;
             struct schedstat one;
             sched_stat_of(p, &one);
-            st.yield_syscalls += one.yield_syscalls;
-            st.kernel_switches += one.kernel_switches;
-            st.user_switches_seen += one.user_switches_seen;
-            st.parked_resumes += one.parked_resumes;
-            st.user_switches_reported += one.user_switches_reported;
-            st.yields_to_kernel_reported += one.yields_to_kernel_reported;
+            sched_stat_add(&st, &one);
         }
         spin_unlock(&proc_lock);
         st.pid = 0;
