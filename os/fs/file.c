@@ -54,15 +54,19 @@ long file_write(struct file *f, pagetable_t pt, uint64_t uaddr, size_t n)
     switch (f->kind) {
     case FILE_CONSOLE: {
         /* Each ATOMIC_WRITE bytes go out as one unit, so lines written by
-         * threads at the same time do not interleave.  (The range was
-         * checked, so the copies cannot fail.) */
+         * threads at the same time do not interleave.  A copy fails only if
+         * another thread unmapped the buffer since it was checked: then
+         * what was written is reported. */
         char buf[CHUNK];
         for (size_t done = 0; done < n; ) {
             size_t unit = n - done < ATOMIC_WRITE ? n - done : ATOMIC_WRITE;
             console_lock();
             for (size_t off = 0; off < unit; off += CHUNK) {
                 size_t chunk = unit - off < CHUNK ? unit - off : CHUNK;
-                copy_from_user(pt, buf, uaddr + done + off, chunk);
+                if (copy_from_user(pt, buf, uaddr + done + off, chunk)) {
+                    console_unlock();
+                    return done + off ? (long)(done + off) : -EFAULT;
+                }
                 console_write_locked(buf, chunk);
             }
             console_unlock();

@@ -60,21 +60,24 @@ void pipe_close_end(struct pipe *p, int writer)
         kfree(p);
 }
 
-/* Copies between the ring and user memory, handling the wrap-around. */
-static void ring_copy(struct pipe *p, pagetable_t pt, uint64_t uaddr, uint64_t pos,
-                      size_t n, bool to_user)
+/* Copies between the ring and user memory, handling the wrap-around.
+ * -EFAULT if the user range went away since it was checked (another
+ * thread's sbrk while this one slept): nothing is then taken or added. */
+static int ring_copy(struct pipe *p, pagetable_t pt, uint64_t uaddr, uint64_t pos,
+                     size_t n, bool to_user)
 {
     while (n) {
         size_t at = pos % PIPE_BUF_SIZE;
         size_t chunk = PIPE_BUF_SIZE - at < n ? PIPE_BUF_SIZE - at : n;
-        if (to_user)
-            copy_to_user(pt, uaddr, p->buf + at, chunk);
-        else
-            copy_from_user(pt, p->buf + at, uaddr, chunk);
+        int err = to_user ? copy_to_user(pt, uaddr, p->buf + at, chunk)
+                          : copy_from_user(pt, p->buf + at, uaddr, chunk);
+        if (err)
+            return err;
         uaddr += chunk;
         pos += chunk;
         n -= chunk;
     }
+    return 0;
 }
 
 long pipe_read(struct pipe *p, pagetable_t pt, uint64_t uaddr, size_t n)
@@ -90,7 +93,10 @@ long pipe_read(struct pipe *p, pagetable_t pt, uint64_t uaddr, size_t n)
     }
     size_t avail = p->tail - p->head;
     size_t got = n < avail ? n : avail;
-    ring_copy(p, pt, uaddr, p->head, got, true);
+    if (ring_copy(p, pt, uaddr, p->head, got, true)) {
+        spin_unlock(&p->lock);
+        return -EFAULT;
+    }
     p->head += got;
     if (got)
         waitq_wake(&p->can_write, -1);
@@ -119,7 +125,10 @@ long pipe_write(struct pipe *p, pagetable_t pt, uint64_t uaddr, size_t n)
             continue;
         }
         size_t chunk = want < space ? want : space;
-        ring_copy(p, pt, uaddr + done, p->tail, chunk, false);
+        if (ring_copy(p, pt, uaddr + done, p->tail, chunk, false)) {
+            spin_unlock(&p->lock);
+            return done ? (long)done : -EFAULT;
+        }
         p->tail += chunk;
         done += chunk;
         waitq_wake(&p->can_read, -1);

@@ -38,15 +38,6 @@ static inline void list_remove(struct list_node *n)
     n->prev = n->next = n;
 }
 
-static inline struct list_node *list_pop_front(struct list_node *head)
-{
-    if (list_empty(head))
-        return NULL;
-    struct list_node *n = head->next;
-    list_remove(n);
-    return n;
-}
-
 #define list_entry(node, type, member) \
     ((type *)((char *)(node) - offsetof(type, member)))
 

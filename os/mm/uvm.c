@@ -105,14 +105,19 @@ bool uvm_range_ok(pagetable_t pt, uint64_t uva, size_t len, bool write)
     return true;
 }
 
-/* Copies len bytes between kernel memory and a checked user range. */
-static void copy_user_pages(pagetable_t pt, uint64_t uva, void *kbuf, size_t len,
-                            bool to_user)
+/* Copies len bytes between kernel memory and a checked user range.  The
+ * range is looked up again page by page: another thread of the process may
+ * have unmapped part of it since the check (sbrk), and then the copy stops
+ * with -EFAULT instead of using a stale translation. */
+static int copy_user_pages(pagetable_t pt, uint64_t uva, void *kbuf, size_t len,
+                           bool to_user)
 {
     char *k = kbuf;
+    uint64_t need = PTE_U | PTE_R | (to_user ? PTE_W : 0);
     while (len) {
         uint64_t pa, flags;
-        vm_translate(pt, uva, &pa, &flags);
+        if (!vm_translate(pt, uva, &pa, &flags) || (flags & need) != need)
+            return -EFAULT;
         size_t chunk = PAGE_SIZE - (uva & (PAGE_SIZE - 1));
         if (chunk > len)
             chunk = len;
@@ -124,22 +129,21 @@ static void copy_user_pages(pagetable_t pt, uint64_t uva, void *kbuf, size_t len
         k += chunk;
         len -= chunk;
     }
+    return 0;
 }
 
 int copy_from_user(pagetable_t pt, void *dst, uint64_t usrc, size_t len)
 {
     if (!uvm_range_ok(pt, usrc, len, false))
         return -EFAULT;
-    copy_user_pages(pt, usrc, dst, len, false);
-    return 0;
+    return copy_user_pages(pt, usrc, dst, len, false);
 }
 
 int copy_to_user(pagetable_t pt, uint64_t udst, const void *src, size_t len)
 {
     if (!uvm_range_ok(pt, udst, len, true))
         return -EFAULT;
-    copy_user_pages(pt, udst, (void *)src, len, true);
-    return 0;
+    return copy_user_pages(pt, udst, (void *)src, len, true);
 }
 
 long copy_string_from_user(pagetable_t pt, char *dst, uint64_t usrc, size_t max)
@@ -151,9 +155,8 @@ long copy_string_from_user(pagetable_t pt, char *dst, uint64_t usrc, size_t max)
         size_t chunk = PAGE_SIZE - (uva & (PAGE_SIZE - 1));
         if (chunk > max - done)
             chunk = max - done;
-        if (!uvm_range_ok(pt, uva, chunk, false))
+        if (copy_user_pages(pt, uva, dst + done, chunk, false))
             return -EFAULT;
-        copy_user_pages(pt, uva, dst + done, chunk, false);
         size_t len = strnlen(dst + done, chunk);
         if (len < chunk)
             return (long)(done + len);

@@ -107,7 +107,11 @@ long sys_pipe(uint64_t ufds, uint64_t u1, uint64_t u2)
         file_close(w);
         return -EMFILE;
     }
-    copy_to_user(p->pagetable, ufds, fds, sizeof(fds));
+    if (copy_to_user(p->pagetable, ufds, fds, sizeof(fds))) {   /* unmapped meanwhile */
+        sys_close((uint64_t)fds[0], 0, 0);
+        sys_close((uint64_t)fds[1], 0, 0);
+        return -EFAULT;
+    }
     return 0;
 }
 

@@ -53,16 +53,14 @@ long sys_kill(uint64_t pid, uint64_t u1, uint64_t u2)
     (void)u1; (void)u2;
     spin_lock(&proc_lock);
     struct proc *p = proc_find((int)pid);
-    bool ok = p && p->state == PROC_ALIVE && p->pid != 1;
+    long result = !p ? -ESRCH :
+                  p->state != PROC_ALIVE || p->pid == 1 ? -EPERM :   /* dead, or init */
+                  0;
+    /* Under proc_lock: once dropped, p may exit and be reaped (freed). */
+    if (result == 0)
+        proc_kill(p, STATUS_TERMINATED(TERM_KILLED));
     spin_unlock(&proc_lock);
-    if (!p)
-        return -ESRCH;
-    if (!ok)
-        return -EPERM;               /* init, or already dead */
-    /* proc_lock is dropped: p stays allocated until its parent reaps it,
-     * which needs it to have exited first. */
-    proc_kill(p, STATUS_TERMINATED(TERM_KILLED));
-    return 0;
+    return result;
 }
 
 long sys_getpid(uint64_t u0, uint64_t u1, uint64_t u2)
