@@ -20,6 +20,8 @@ def test_boot(machine, smp):
     # The monitor agrees, and every hart takes timer interrupts.
     harts = m.command("harts")
     assert len(re.findall(r"^hart \d+: online", harts, re.M)) == smp
+    ticks = re.findall(r"^hart \d+: online, (\d+) timer ticks", harts, re.M)
+    assert len(ticks) == smp and all(int(t) > 0 for t in ticks), harts
     m.sendline("poweroff")
     assert m.wait_exit() == 0
 

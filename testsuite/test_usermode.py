@@ -80,6 +80,7 @@ def test_policy_respected_across_processes(machine, name):
     m = boot_shell(machine, 1, policy=name)
     for which, child_first in (("high", True), ("low", False)):
         out = m.run(f"t_cross {which}", timeout=60)
+        assert re.search(r"^t_cross: PASS \(child status 0, counter \d+\)$", out, re.M), out
         child = int(re.search(r"child \(priority \d+\) done at (\d+) ms", out).group(1))
         pp = re.search(r"ping-pong done at (\d+) ms: (\d+) user-mode switches, (\d+) yields",
                        out)
@@ -125,7 +126,8 @@ def test_forged_shared_region_is_refused(machine, mode, why):
 @pytest.mark.parametrize("smp", [1, 4], ids=lambda n: f"smp{n}")
 def test_scribbler_hurts_only_itself(machine, smp):
     m = boot_shell(machine, smp)
-    m.run("h_scribble 777", timeout=60)
+    out = m.run("h_scribble 777", timeout=60)
+    assert "h_scribble: scribbling over 17 shared pages" in out, out
     still_alive(m)
     assert "t_threads: PASS" in m.run("t_threads 4", timeout=120)
     assert "t_pipe: PASS" in m.run("t_pipe", timeout=180)
