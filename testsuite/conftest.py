@@ -27,6 +27,19 @@ def _log_name(nodeid, n):
     return os.path.join(RESULTS, f"{name}.{n}.log")
 
 
+def boot_shell(machine, smp=4, **kwargs):
+    """Boots with the user programs and waits for the shell's prompt."""
+    m = machine(smp=smp, initrd=True, **kwargs)
+    m.shell_prompt(timeout=60)
+    return m
+
+
+def still_alive(m):
+    """The shell still answers (on a line of its own: a background job's
+    report may come first)."""
+    assert re.search(r"^still alive$", m.run("echo still alive"), re.M)
+
+
 @pytest.fixture
 def machine(request):
     """A factory: machine(smp=4, mem="256M", append="") -> Machine.

@@ -21,12 +21,13 @@ import shutil
 
 import pytest
 
+from conftest import POLICIES
 from hostrun import CC, SANITIZER_CFLAGS, run
 from machine import ROOT
 
 HOST = os.path.join(ROOT, "testsuite", "host")
 POLICY_TEST_C = os.path.join(HOST, "policy_test.c")
-POLICIES = ["heap", "bitmap", "multiqueue", "fifo"]
+
 
 CFLAGS = SANITIZER_CFLAGS + ["-I", os.path.join(ROOT, "sched_abi"), "-I", ROOT,
                              "-DSCHED_BUILTIN_OPS=policy_under_test"]

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import POLICIES
+from conftest import POLICIES, boot_shell
 from machine import ROOT
 
 BLOB_PA = "0x80800000"
@@ -21,11 +21,6 @@ def build_blob(src):
     path = re.search(r"^blob: (\S+)", out.stdout, re.M).group(1)
     return os.path.join(ROOT, path)
 
-
-def boot_shell(machine, **kwargs):
-    m = machine(initrd=True, **kwargs)
-    m.shell_prompt(timeout=60)
-    return m
 
 
 def sysinfo(m):

@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from conftest import boot_shell, still_alive
+
 SMP = [1, 4]
 ids = lambda n: f"smp{n}"
 
@@ -23,14 +25,6 @@ PROGRAMS = {
 }
 
 
-def boot_shell(machine, smp, **kwargs):
-    m = machine(smp=smp, initrd=True, **kwargs)
-    m.shell_prompt(timeout=60)
-    return m
-
-
-def still_alive(m):
-    assert m.run("echo still alive").strip() == "still alive"
 
 
 @pytest.mark.parametrize("smp", SMP, ids=ids)

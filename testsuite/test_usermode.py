@@ -5,18 +5,9 @@ import re
 
 import pytest
 
-from conftest import POLICIES
+from conftest import POLICIES, boot_shell, still_alive
 
 
-def boot_shell(machine, smp, **kwargs):
-    m = machine(smp=smp, initrd=True, **kwargs)
-    m.shell_prompt(timeout=60)
-    return m
-
-
-def still_alive(m):
-    # A line of its own: a background job's report may come first.
-    assert re.search(r"^still alive$", m.run("echo still alive"), re.M)
 
 
 def pingpong_counts(out):
