@@ -47,8 +47,8 @@ typedef struct VDSO_DATA {
                                               this process: its threads yield
                                               through the kernel from then on */
     uint32_t reserved_k;              /*   44: zero */
-    uint64_t kernel_switches;         /*   48: switches into this process's
-                                              threads made by the kernel */
+    uint64_t reserved_k2;             /*   48: zero (the kernel's count of
+                                              switches is in SYS_schedstat) */
 
     /* The process's own, for switching threads in user mode. */
     volatile uint32_t block_sched[SCHED_MAX_HARTS]; /* 56: nonzero while the
@@ -95,7 +95,6 @@ _Static_assert(__builtin_offsetof(VDSO_DATA, ntasks) == 12, "ntasks");
 _Static_assert(__builtin_offsetof(VDSO_DATA, pid) == 16, "pid");
 _Static_assert(__builtin_offsetof(VDSO_DATA, policy_flags) == 20, "policy_flags");
 _Static_assert(__builtin_offsetof(VDSO_DATA, policy_name) == 24, "policy_name");
-_Static_assert(__builtin_offsetof(VDSO_DATA, kernel_switches) == 48, "kernel_switches");
 _Static_assert(__builtin_offsetof(VDSO_DATA, block_sched) == 56, "block_sched");
 _Static_assert(__builtin_offsetof(VDSO_DATA, current) == 88, "current");
 _Static_assert(__builtin_offsetof(VDSO_DATA, queue_lock) == 120, "queue_lock");
@@ -108,6 +107,25 @@ _Static_assert(__builtin_offsetof(VDSO_DATA, lock_yields) == 160, "lock_yields")
 _Static_assert(__builtin_offsetof(VDSO_DATA, off_hart) == 168, "off_hart");
 _Static_assert(__builtin_offsetof(VDSO_DATA, kprio) == 424, "kprio");
 _Static_assert(__builtin_offsetof(VDSO_DATA, queue) == 2048, "queue");
+
+/*
+ * Flips a record's state from `from` to `to` if it is `from`, atomically:
+ * how the runtime and the kernel claim a thread (READY -> RUNNING) and how
+ * the kernel finishes a park (RUNNING -> READY).  The state is byte 5; the
+ * compare-and-swap is on bytes 4..7, the smallest atomic RISC-V has.
+ */
+static inline int task_state_cas(TaskSched *t, uint8_t from, uint8_t to)
+{
+    volatile uint32_t *word = (volatile uint32_t *)((char *)t + 4);
+    uint32_t old = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+    while (((old >> 8) & 0xff) == from) {
+        uint32_t new_word = (old & ~0xff00u) | ((uint32_t)to << 8);
+        if (__atomic_compare_exchange_n(word, &old, new_word, 0, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE))
+            return 1;
+    }
+    return 0;
+}
 
 #define RT_READY            0x52454459u    /* "READY" */
 /* current[hart] of a thread that has parked itself and is asking the kernel

@@ -51,7 +51,7 @@ static void count_queued(int prio, int delta)
         queued_levels |= 1u << prio;
     else
         queued_levels &= ~(1u << prio);
-    if (queued_levels != before)
+    if ((queued_levels | 1u) != (before | 1u))     /* level 0 (parked) is not in it */
         shared_set_queued_top((uint32_t)policy_queued_top());
 }
 

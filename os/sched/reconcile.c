@@ -31,11 +31,13 @@ static uint32_t block_seen[MAX_HARTS];      /* the section being counted */
 
 bool reconcile_block_sched(struct trapframe *tf)
 {
+    if (!(tf->scause & SCAUSE_INTR))
+        return false;               /* a system call or a fault: never spared */
     struct thread *t = thread_current();
     uint64_t h = this_hartid();
     VDSO_DATA *v = shared_vdso(&t->proc->shared);
     uint32_t section = v->block_sched[h];
-    if (!(tf->scause & SCAUSE_INTR) || !section || t->proc->killed)
+    if (!section || t->proc->killed)
         return false;
     if (timer_now_ns() < t->proc->block_sched_ignored_until)
         return false;

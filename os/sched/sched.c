@@ -91,7 +91,6 @@ static void requeue(struct thread *t, enum policy_enqueue_reason why)
 /* A parked thread the kernel could not claim: kept aside for later. */
 static void defer(struct thread *t)
 {
-    t->state = THREAD_RUNNABLE;
     t->deferred = true;
     list_push_back(&t->proc->deferred, &t->deferred_node);
 }
@@ -164,21 +163,11 @@ static void prepare_parked_resume(struct thread *t, const TaskSched *rec)
 /* May the kernel run parked thread t?  Only if it can claim t's record
  * (READY -> RUNNING): else the process is running it already, under
  * another thread's name, and the next trap from that hart will say so. */
-static bool claim_parked(struct thread *t)
+static bool claim_parked(struct thread *t, TaskSched *rec)
 {
-    struct proc *p = t->proc;
-    TaskSched *rec = shared_task(&p->shared, (uint32_t)t->stack_slot);
-    if (p->killed)
+    if (t->proc->killed)
         return true;            /* it only has to run far enough to exit */
-    volatile uint32_t *word = (volatile uint32_t *)((char *)rec + 4);
-    uint32_t old = __atomic_load_n(word, __ATOMIC_ACQUIRE);
-    while (((old >> 8) & 0xff) == TASK_READY) {
-        uint32_t claimed = (old & ~0xff00u) | ((uint32_t)TASK_RUNNING << 8);
-        if (__atomic_compare_exchange_n(word, &old, claimed, false,
-                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-            return true;
-    }
-    return false;
+    return task_state_cas(rec, TASK_READY, TASK_RUNNING);
 }
 
 /* Parked threads the kernel could not claim are offered to the policy
@@ -203,7 +192,7 @@ static struct thread *pick_next(struct cpu *c)
         if (!next || !next->uparked)
             return next;
         TaskSched *rec = shared_task(&next->proc->shared, (uint32_t)next->stack_slot);
-        if (claim_parked(next)) {
+        if (claim_parked(next, rec)) {
             trace(TR_CLAIM, next->tid, 0);
             next->uparked = false;
             next->proc->stat_parked_resumes++;
@@ -287,8 +276,10 @@ long sched_yield_parked(void)
     struct thread *t = thread_current();
     struct proc *p = t->proc;
     spin_lock(&sched_lock);
-    /* In the kernel's queue first, then READY in the record: a hart that
-     * finds it there (under sched_lock) can claim it at once. */
+    /* READY in the record and in the kernel's queue, both under sched_lock:
+     * a hart that finds it there can claim it at once (a thread of the
+     * process may even take it in user mode before this hart leaves it:
+     * its registers are saved, and the kernel does not run it here). */
     if (!shared_finish_park(&p->shared, (uint32_t)t->stack_slot, (int)this_hartid())) {
         spin_unlock(&sched_lock);
         kprintf("[pid %d %s] killed: thread %d parked itself, but its record "
@@ -415,11 +406,13 @@ void sched_idle_loop(void)
         smp_run_pending_call();
         intr_off();
         spin_lock(&sched_lock);
-        if (policy_top_priority((int)c->hartid) > 0)
-            schedule();
-        /* Back here with nothing to run: decide to sleep under the lock
-         * (the policy is only ever asked with it held). */
+        /* Decide to sleep under the lock (the policy is only ever asked
+         * with it held); asked again only if schedule() ran meanwhile. */
         bool nothing = policy_top_priority((int)c->hartid) == 0;
+        if (!nothing) {
+            schedule();
+            nothing = policy_top_priority((int)c->hartid) == 0;
+        }
         spin_unlock(&sched_lock);
         /* Interrupts are still off: a wake-up IPI arriving now stays
          * pending and ends the wfi at once. */

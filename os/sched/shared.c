@@ -185,17 +185,8 @@ void shared_set_queued_top(uint32_t top)
 bool shared_finish_park(const struct shared_region *r, uint32_t slot, int hart)
 {
     VDSO_DATA *v = shared_vdso(r);
-    TaskSched *rec = shared_task(r, slot);
-    /* state is byte 5: a CAS on bytes 4..7, as the runtime's claims do. */
-    volatile uint32_t *word = (volatile uint32_t *)((char *)rec + 4);
-    uint32_t old = __atomic_load_n(word, __ATOMIC_ACQUIRE);
-    uint32_t ready;
-    do {
-        if (((old >> 8) & 0xff) != TASK_RUNNING)
-            return false;
-        ready = (old & ~0xff00u) | ((uint32_t)TASK_READY << 8);
-    } while (!__atomic_compare_exchange_n(word, &old, ready, false, __ATOMIC_ACQ_REL,
-                                          __ATOMIC_ACQUIRE));
+    if (!task_state_cas(shared_task(r, slot), TASK_RUNNING, TASK_READY))
+        return false;
     /* The lock is released only if the parker holds it (it holds its
      * holder's slot + 1): a process that lied about parking must not make
      * the kernel break another thread's hold. */

@@ -38,8 +38,8 @@ static inline VDSO_DATA *shared_vdso(const struct shared_region *r)
 TaskSched *shared_task(const struct shared_region *r, uint32_t slot);
 
 /* Before returning to user mode: tell the process which of its threads
- * runs on this hart (current[], the record's hart/state/prio) and how
- * urgent the kernel's best waiting thread is. */
+ * runs on this hart (current[], the record's hart and state) and the
+ * thread's priority (kprio[]); the thread is on a hart (off_hart[]). */
 void shared_publish(struct thread *t, int hart);
 /* When the kernel takes t off its hart (VDSO_DATA.off_hart). */
 void shared_set_off_hart(struct thread *t);

@@ -14,8 +14,6 @@ void timer_configure(uint64_t timebase_hz, bool have_sstc)
     use_sstc = have_sstc;
 }
 
-bool timer_uses_sstc(void) { return use_sstc; }
-uint64_t timer_timebase_hz(void) { return timebase; }
 
 static void set_deadline(uint64_t when)
 {

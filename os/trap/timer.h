@@ -12,8 +12,6 @@
 void timer_configure(uint64_t timebase_hz, bool have_sstc);
 void timer_init_this_hart(void);
 void timer_interrupt(void);
-bool timer_uses_sstc(void);
-uint64_t timer_timebase_hz(void);
 /* Nanoseconds since boot (from the `time` CSR). */
 uint64_t timer_now_ns(void);
 /* A reading of the time CSR, in microseconds. */

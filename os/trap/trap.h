@@ -25,13 +25,12 @@ _Static_assert(offsetof(struct trapframe, sepc) == TF_SEPC, "TF_SEPC");
 _Static_assert(offsetof(struct trapframe, stval) == TF_STVAL, "TF_STVAL");
 _Static_assert(sizeof(struct trapframe) == TF_SIZE && TF_SIZE % 16 == 0, "TF_SIZE");
 
-enum { REG_RA = 1, REG_SP = 2, REG_GP = 3, REG_TP = 4, REG_S0 = 8, REG_A0 = 10 };
+enum { REG_SP = 2, REG_TP = 4, REG_S0 = 8, REG_A0 = 10 };
 
 void trap_init_this_hart(void);
 /* Called from trapentry.S for a trap taken in S-mode / in U-mode. */
 void trap_kernel(struct trapframe *tf);
 void trap_user(struct trapframe *tf) __attribute__((noreturn));
-/* The rest of a user trap, once the kernel knows which thread it is. */
 /* The rest of a trap from user mode once the kernel knows which thread it
  * came from (reconcile.c carries a trap over to another thread). */
 void trap_user_reconciled(struct trapframe *tf) __attribute__((noreturn));

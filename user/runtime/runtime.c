@@ -112,19 +112,6 @@ static void unlock(VDSO_DATA *v)
 }
 
 
-/* state is byte 5 of a record; flip it with a 32-bit CAS on bytes 4..7. */
-static int claim(TaskSched *t)
-{
-    volatile uint32_t *word = (volatile uint32_t *)((char *)t + 4);
-    uint32_t old = __atomic_load_n(word, __ATOMIC_ACQUIRE);
-    while (((old >> 8) & 0xff) == TASK_READY) {
-        uint32_t new = (old & ~0xff00u) | ((uint32_t)TASK_RUNNING << 8);
-        if (__atomic_compare_exchange_n(word, &old, new, 0, __ATOMIC_ACQ_REL,
-                                        __ATOMIC_ACQUIRE))
-            return 1;
-    }
-    return 0;
-}
 
 /* The queue is set up lazily by the first thread that needs it (a fresh
  * process, or a child after fork, starts with zeroed pages). */
@@ -249,7 +236,7 @@ static int user_schedule(uint32_t me)
             goto kernel;
         }
         TASKS[next].flags &= ~TASK_FLAG_IN_QUEUE;
-        if (next == me || claim(&TASKS[next]))
+        if (next == me || task_state_cas(&TASKS[next], TASK_READY, TASK_RUNNING))
             break;
         /* Not READY any more: the kernel resumed it itself.  Drop it. */
     }

@@ -139,8 +139,7 @@ rt_commit_store:
 rt_park:
     SAVE_CONTEXT
     fence   rw, w                   /* the context is saved before... */
-    mv      s0, a0                  /* s0, s1: saved above, free to use */
-    mv      s1, a4
+    mv      s1, a4                  /* s1: saved above, free to use */
     mv      a0, a1                  /* next = me: it stays on this hart */
     call    rt_commit_current       /* ...the kernel may be told so */
     fence   rw, w
@@ -148,11 +147,6 @@ rt_park:
     li      a0, 1                   /* parked */
     li      a7, 17                  /* SYS_yield */
     ecall
-    /* Not reached: the kernel resumes a parked thread through rt_load (or
-     * kills a process whose record was not RUNNING).  Just in case: */
-    mv      a0, s0
-    ld      ra, 0(a0)
-    ld      s0, 24(a0)
-    ld      s1, 32(a0)
-    li      a0, 0
-    ret
+    /* Not reached: the kernel resumes a parked thread through rt_load, or
+     * kills a process whose record was not RUNNING. */
+    unimp
