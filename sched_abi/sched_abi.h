@@ -34,6 +34,21 @@
 #define SCHED_MAX_HARTS      8
 #define SCHED_NONE           0xffffffffu  /* "no task" from fetch */
 
+/* Index of the highest set bit of x (x != 0), in five steps whatever x:
+ * the portable form of a count-leading-zeros instruction (a policy cannot
+ * use __builtin_clz: without the Zbb extension that is a call into
+ * libgcc, and a blob calls nothing outside itself). */
+static inline uint32_t sched_highest_bit(uint32_t x)
+{
+    uint32_t n = 0;
+    if (x >> 16) { n += 16; x >>= 16; }
+    if (x >> 8)  { n += 8;  x >>= 8; }
+    if (x >> 4)  { n += 4;  x >>= 4; }
+    if (x >> 2)  { n += 2;  x >>= 2; }
+    if (x >> 1)  { n += 1; }
+    return n;
+}
+
 /* Task states, as the owner of the table sees them.  A policy only ever
  * sees READY tasks handed to it; the owner checks every answer. */
 enum sched_task_state {

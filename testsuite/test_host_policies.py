@@ -70,8 +70,8 @@ def test_policy_model(policy_name, tmp_path):
 
 # fetch takes the most recent task of the highest level instead of the
 # oldest: LIFO among equal priorities.
-MUTANT = ("uint32_t task = HEAD(c, highest_bit(BITS(c)));",
-          "uint32_t task = TAIL(c, highest_bit(BITS(c)));")
+MUTANT = ("uint32_t task = HEAD(c, sched_highest_bit(BITS(c)));",
+          "uint32_t task = TAIL(c, sched_highest_bit(BITS(c)));")
 
 
 def test_harness_rejects_lifo_bitmap(tmp_path):

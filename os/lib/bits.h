@@ -18,16 +18,4 @@ static inline int ctz64(uint64_t x)
     return n;
 }
 
-/* Index of the highest set bit; x must not be 0. */
-static inline int highest_bit32(uint32_t x)
-{
-    int n = 0;
-    if (x & 0xffff0000u) { n += 16; x >>= 16; }
-    if (x & 0xff00) { n += 8; x >>= 8; }
-    if (x & 0xf0) { n += 4; x >>= 4; }
-    if (x & 0xc) { n += 2; x >>= 2; }
-    if (x & 0x2) { n += 1; }
-    return n;
-}
-
 #endif

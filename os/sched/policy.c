@@ -1,6 +1,5 @@
 #include "sched/policy.h"
 #include "sched/shared.h"
-#include "lib/bits.h"
 #include "sched/blob.h"
 #include "vdso.h"             /* the shared region's layout (its asserts) */
 #include "sched/sched.h"
@@ -59,7 +58,7 @@ int policy_queued_top(void)
 {
     /* The highest set bit (bit 0, priority 0, counts parked threads). */
     uint32_t bits = queued_levels & ~1u;
-    return bits ? highest_bit32(bits) : 0;
+    return bits ? (int)sched_highest_bit(bits) : 0;
 }
 static uint64_t watchdog_ns = 5000ULL * 1000 * 1000;
 

@@ -19,19 +19,6 @@
 #define NEXT(c, i)  ((c)->tasks[i].link[0])
 #define PREV(c, i)  ((c)->tasks[i].link[1])
 
-/* Index of the highest set bit of x (x != 0), in five steps whatever x:
- * the portable form of a count-leading-zeros instruction. */
-static uint32_t highest_bit(uint32_t x)
-{
-    uint32_t n = 0;
-    if (x >> 16) { n += 16; x >>= 16; }
-    if (x >> 8)  { n += 8;  x >>= 8; }
-    if (x >> 4)  { n += 4;  x >>= 4; }
-    if (x >> 2)  { n += 2;  x >>= 2; }
-    if (x >> 1)  { n += 1; }
-    return n;
-}
-
 static void bitmap_init(const struct sched_ctx *c)
 {
     BITS(c) = 0;
@@ -74,7 +61,7 @@ static uint32_t bitmap_fetch(const struct sched_ctx *c, uint32_t hart)
     (void)hart;
     if (BITS(c) == 0)
         return SCHED_NONE;
-    uint32_t task = HEAD(c, highest_bit(BITS(c)));
+    uint32_t task = HEAD(c, sched_highest_bit(BITS(c)));
     unlink_task(c, task);
     return task;
 }
@@ -98,7 +85,7 @@ static void bitmap_remove(const struct sched_ctx *c, uint32_t hart, uint32_t tas
 static uint32_t bitmap_top_priority(const struct sched_ctx *c, uint32_t hart)
 {
     (void)hart;
-    return BITS(c) ? highest_bit(BITS(c)) : 0;
+    return BITS(c) ? sched_highest_bit(BITS(c)) : 0;
 }
 
 static uint32_t bitmap_tick(const struct sched_ctx *c, uint32_t hart, uint32_t task)

@@ -33,17 +33,6 @@
 
 _Static_assert(QSIZE * SCHED_MAX_HARTS <= SCHED_QUEUE_WORDS, "queues fit");
 
-static uint32_t highest_bit(uint32_t x)
-{
-    uint32_t n = 0;
-    if (x >> 16) { n += 16; x >>= 16; }
-    if (x >> 8)  { n += 8;  x >>= 8; }
-    if (x >> 4)  { n += 4;  x >>= 4; }
-    if (x >> 2)  { n += 2;  x >>= 2; }
-    if (x >> 1)  { n += 1; }
-    return n;
-}
-
 static void mq_init(const struct sched_ctx *c)
 {
     for (uint32_t h = 0; h < c->nharts; h++) {
@@ -126,7 +115,7 @@ static uint32_t mq_fetch(const struct sched_ctx *c, uint32_t hart)
     uint32_t h = source_queue(c, hart);
     if (h == SCHED_NONE)
         return SCHED_NONE;
-    uint32_t task = HEAD(c, h, highest_bit(BITS(c, h)));
+    uint32_t task = HEAD(c, h, sched_highest_bit(BITS(c, h)));
     dequeue(c, task);
     return task;
 }
@@ -140,7 +129,7 @@ static void mq_remove(const struct sched_ctx *c, uint32_t hart, uint32_t task)
 static uint32_t mq_top_priority(const struct sched_ctx *c, uint32_t hart)
 {
     uint32_t h = source_queue(c, hart);
-    return h == SCHED_NONE ? 0 : highest_bit(BITS(c, h));
+    return h == SCHED_NONE ? 0 : sched_highest_bit(BITS(c, h));
 }
 
 static uint32_t mq_tick(const struct sched_ctx *c, uint32_t hart, uint32_t task)
