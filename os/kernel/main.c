@@ -15,6 +15,7 @@
 #include "proc/proc.h"
 #include "sched/sched.h"
 #include "sched/shared.h"
+#include "syscall/syscall.h"
 #include "ktest/ktest.h"
 #include "mm/frame.h"
 #include "mm/vm.h"
@@ -88,6 +89,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
     vm_init_kernel();
     sched_init();                   /* the policy, before any thread exists */
     shared_init();                  /* the user runtime's code pages */
+    futex_init();
     sched_init_this_hart();
 
     plic_init();

@@ -140,10 +140,8 @@ void proc_start_init(void)
 void proc_kill(struct proc *p, int status)
 {
     spin_lock(&p->lock);
-    if (!p->exit_status_set) {
+    if (!p->killed)                     /* the first word on its end stands */
         p->exit_status = status;
-        p->exit_status_set = true;
-    }
     p->killed = true;
     spin_lock(&sched_lock);
     sched_offer_deferred(p);            /* parked threads must run to exit */
@@ -174,10 +172,8 @@ void proc_teardown(struct proc *p, struct thread *last)
 
     /* Every other thread has exited: free them as they leave their harts. */
     spin_lock(&p->lock);
-    if (!p->exit_status_set) {
+    if (!p->killed)
         p->exit_status = STATUS_EXITED(0);
-        p->exit_status_set = true;
-    }
     p->killed = true;
     struct list_node gone = LIST_INIT(gone);
     list_for_each_safe(pos, &p->threads) {

@@ -57,8 +57,7 @@ struct proc {
     struct waitq thread_exited;     /* thread_join waits here */
 
     volatile bool killed;           /* being torn down: threads must exit */
-    int exit_status;                /* waitpid encoding, set once */
-    bool exit_status_set;
+    int exit_status;                /* waitpid encoding, set with killed */
     struct thread *last_thread;     /* reaped with the process */
 };
 

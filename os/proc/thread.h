@@ -69,5 +69,7 @@ struct thread {
 
 /* The thread running on this hart. */
 struct thread *thread_current(void);
+/* The process of the running thread (in a system call: the caller's). */
+#define proc_current() (thread_current()->proc)
 
 #endif

@@ -7,12 +7,10 @@
 #include "lib/string.h"
 #include "uapi/errno.h"
 
-static struct proc *me(void) { return thread_current()->proc; }
-
 /* The file behind fd with a reference taken, or NULL. */
 static struct file *fd_get(uint64_t fd)
 {
-    struct proc *p = me();
+    struct proc *p = proc_current();
     struct file *f = NULL;
     spin_lock(&p->lock);
     if (fd < MAX_FDS && p->files[fd])
@@ -37,24 +35,24 @@ static int fd_install(struct proc *p, struct file *f)
 
 long sys_read(uint64_t fd, uint64_t buf, uint64_t n)
 {
-    if (!uvm_range_ok(me()->pagetable, buf, n, true))
+    if (!uvm_range_ok(proc_current()->pagetable, buf, n, true))
         return -EFAULT;
     struct file *f = fd_get(fd);
     if (!f)
         return -EBADF;
-    long r = file_read(f, me()->pagetable, buf, n);
+    long r = file_read(f, proc_current()->pagetable, buf, n);
     file_close(f);
     return r;
 }
 
 long sys_write(uint64_t fd, uint64_t buf, uint64_t n)
 {
-    if (!uvm_range_ok(me()->pagetable, buf, n, false))
+    if (!uvm_range_ok(proc_current()->pagetable, buf, n, false))
         return -EFAULT;
     struct file *f = fd_get(fd);
     if (!f)
         return -EBADF;
-    long r = file_write(f, me()->pagetable, buf, n);
+    long r = file_write(f, proc_current()->pagetable, buf, n);
     file_close(f);
     return r;
 }
@@ -62,7 +60,7 @@ long sys_write(uint64_t fd, uint64_t buf, uint64_t n)
 long sys_close(uint64_t fd, uint64_t u1, uint64_t u2)
 {
     (void)u1; (void)u2;
-    struct proc *p = me();
+    struct proc *p = proc_current();
     spin_lock(&p->lock);
     struct file *f = fd < MAX_FDS ? p->files[fd] : NULL;
     if (f)
@@ -80,7 +78,7 @@ long sys_dup(uint64_t fd, uint64_t u1, uint64_t u2)
     struct file *f = fd_get(fd);
     if (!f)
         return -EBADF;
-    int nfd = fd_install(me(), f);       /* the reference moves in */
+    int nfd = fd_install(proc_current(), f);       /* the reference moves in */
     if (nfd < 0)
         file_close(f);
     return nfd;
@@ -89,7 +87,7 @@ long sys_dup(uint64_t fd, uint64_t u1, uint64_t u2)
 long sys_pipe(uint64_t ufds, uint64_t u1, uint64_t u2)
 {
     (void)u1; (void)u2;
-    struct proc *p = me();
+    struct proc *p = proc_current();
     if (!uvm_range_ok(p->pagetable, ufds, 2 * sizeof(int), true))
         return -EFAULT;
     struct file *r, *w;
@@ -121,7 +119,7 @@ long sys_readdir(uint64_t index, uint64_t out, uint64_t u2)
     struct dirent d;
     const char *name;
     size_t size;
-    if (!uvm_range_ok(me()->pagetable, out, sizeof(d), true))
+    if (!uvm_range_ok(proc_current()->pagetable, out, sizeof(d), true))
         return -EFAULT;
     if (index > (uint64_t)INT32_MAX || !initrd_entry((int)index, &name, &size))
         return -ENOENT;
@@ -129,5 +127,5 @@ long sys_readdir(uint64_t index, uint64_t out, uint64_t u2)
     if (strlcpy(d.name, name, sizeof(d.name)) >= sizeof(d.name))
         return -ENAMETOOLONG;
     d.size = size;
-    return copy_to_user(me()->pagetable, out, &d, sizeof(d));
+    return copy_to_user(proc_current()->pagetable, out, &d, sizeof(d));
 }

@@ -15,15 +15,16 @@
 
 static struct spinlock futex_lock = SPINLOCK_INIT("futex");
 static struct waitq buckets[BUCKETS];
-static bool buckets_ready;
+
+/* The buckets' lists are set up at boot (futex_init). */
+void futex_init(void)
+{
+    for (int i = 0; i < BUCKETS; i++)
+        waitq_init(&buckets[i]);
+}
 
 static struct waitq *bucket(uint64_t key)
 {
-    if (!buckets_ready) {
-        for (int i = 0; i < BUCKETS; i++)
-            waitq_init(&buckets[i]);
-        buckets_ready = true;
-    }
     return &buckets[(key >> 2) % BUCKETS];
 }
 

@@ -14,8 +14,6 @@
 #include "trap/timer.h"
 #include "uapi/errno.h"
 
-static struct proc *me(void) { return thread_current()->proc; }
-
 long sys_fork(uint64_t u0, uint64_t u1, uint64_t u2)
 {
     (void)u0; (void)u1; (void)u2;
@@ -66,14 +64,14 @@ long sys_kill(uint64_t pid, uint64_t u1, uint64_t u2)
 long sys_getpid(uint64_t u0, uint64_t u1, uint64_t u2)
 {
     (void)u0; (void)u1; (void)u2;
-    return me()->pid;
+    return proc_current()->pid;
 }
 
 long sys_getppid(uint64_t u0, uint64_t u1, uint64_t u2)
 {
     (void)u0; (void)u1; (void)u2;
     spin_lock(&proc_lock);
-    int ppid = me()->parent ? me()->parent->pid : 0;
+    int ppid = proc_current()->parent ? proc_current()->parent->pid : 0;
     spin_unlock(&proc_lock);
     return ppid;
 }
@@ -81,7 +79,7 @@ long sys_getppid(uint64_t u0, uint64_t u1, uint64_t u2)
 long sys_shutdown(uint64_t status, uint64_t u1, uint64_t u2)
 {
     (void)u1; (void)u2;
-    kprintf("shutdown requested by pid %d, status %lu\n", me()->pid, status & 0xff);
+    kprintf("shutdown requested by pid %d, status %lu\n", proc_current()->pid, status & 0xff);
     power_off((int)(status & 0xff));
 }
 
@@ -100,7 +98,7 @@ long sys_sysinfo(uint64_t out, uint64_t u1, uint64_t u2)
     info.uptime_ns = timer_now_ns();
     strlcpy(info.sched_name, policy_name(), sizeof(info.sched_name));
     info.sched_flags = policy_flags();
-    return copy_to_user(me()->pagetable, out, &info, sizeof(info));
+    return copy_to_user(proc_current()->pagetable, out, &info, sizeof(info));
 }
 
 long sys_getcpu(uint64_t u0, uint64_t u1, uint64_t u2)
@@ -112,7 +110,7 @@ long sys_getcpu(uint64_t u0, uint64_t u1, uint64_t u2)
 long sys_sbrk(uint64_t increment, uint64_t u1, uint64_t u2)
 {
     (void)u1; (void)u2;
-    struct proc *p = me();
+    struct proc *p = proc_current();
     int64_t inc = (int64_t)increment;
     spin_lock(&p->lock);
     uint64_t old = p->brk;
@@ -152,7 +150,7 @@ long sys_schedstat(uint64_t pid, uint64_t out, uint64_t u2)
     struct schedstat st;
     int64_t id = (int64_t)pid;
     if (id == -1) {
-        sched_stat_of(me(), &st);
+        sched_stat_of(proc_current(), &st);
     } else if (id == 0) {
         /* Every process that ever ran: the exited ones' totals, plus the
          * living ones (zombies are already in the totals). */
@@ -178,5 +176,5 @@ long sys_schedstat(uint64_t pid, uint64_t out, uint64_t u2)
         if (!alive)
             return -ESRCH;
     }
-    return copy_to_user(me()->pagetable, out, &st, sizeof(st));
+    return copy_to_user(proc_current()->pagetable, out, &st, sizeof(st));
 }

@@ -7,11 +7,9 @@
 #include "trap/timer.h"
 #include "uapi/errno.h"
 
-static struct thread *self(void) { return thread_current(); }
-
 long sys_thread_create(uint64_t start, uint64_t a0, uint64_t a1)
 {
-    struct thread *me = self();
+    struct thread *me = thread_current();
     if (start >= USER_TOP)
         return -EFAULT;      /* would only fault in the new thread anyway */
     int err;
@@ -40,13 +38,13 @@ long sys_thread_exit(uint64_t retval, uint64_t u1, uint64_t u2)
 long sys_gettid(uint64_t u0, uint64_t u1, uint64_t u2)
 {
     (void)u0; (void)u1; (void)u2;
-    return self()->tid;
+    return thread_current()->tid;
 }
 
 long sys_yield(uint64_t parked, uint64_t u1, uint64_t u2)
 {
     (void)u1; (void)u2;
-    struct thread *t = self();
+    struct thread *t = thread_current();
     __atomic_fetch_add(&t->proc->stat_yield_syscalls, 1, __ATOMIC_RELAXED);
     if (parked == 1)
         return sched_yield_parked();
@@ -81,7 +79,7 @@ long sys_time(uint64_t u0, uint64_t u1, uint64_t u2)
 /* A thread of the caller's process by tid (0 = the caller).  p->lock held. */
 static struct thread *same_process_thread(uint64_t tid)
 {
-    struct thread *me = self();
+    struct thread *me = thread_current();
     if (tid == 0 || (int)tid == me->tid)
         return me;
     struct thread *t = thread_find(me->proc, (int)tid);
@@ -93,7 +91,7 @@ long sys_set_priority(uint64_t tid, uint64_t prio, uint64_t u2)
     (void)u2;
     if (prio < MIN_PRIORITY || prio > MAX_PRIORITY)
         return -EINVAL;
-    struct proc *p = self()->proc;
+    struct proc *p = thread_current()->proc;
     spin_lock(&p->lock);
     struct thread *t = same_process_thread(tid);
     if (t)
@@ -105,7 +103,7 @@ long sys_set_priority(uint64_t tid, uint64_t prio, uint64_t u2)
 long sys_get_priority(uint64_t tid, uint64_t u1, uint64_t u2)
 {
     (void)u1; (void)u2;
-    struct proc *p = self()->proc;
+    struct proc *p = thread_current()->proc;
     spin_lock(&p->lock);
     struct thread *t = same_process_thread(tid);
     int prio = t ? t->priority : -ESRCH;

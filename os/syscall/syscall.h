@@ -8,6 +8,8 @@
 /* Runs the call in tf (a7 = number, a0..a5 = arguments) and puts the
  * result in tf's a0. */
 void syscall_dispatch(struct trapframe *tf);
+/* Sets up the futex wait queues (once, at boot). */
+void futex_init(void);
 
 /* The handlers: arguments as raw 64-bit values, result as a long. */
 typedef long (*syscall_fn)(uint64_t a0, uint64_t a1, uint64_t a2);
