@@ -357,7 +357,7 @@ void proc_dump(void)
                     t->waiting_on ? ", on a wait queue" : "",
                     t->wake_at ? ", with a deadline" : "",
                     t->uparked ? ", parked in user mode" : "");
-            if (t->deferred)
+            if (list_linked(&t->deferred_node))
                 kprintf(", deferred");
             else if (t->queued)
                 kprintf(", in the kernel's queue");

@@ -55,10 +55,10 @@ struct thread {
     /* Parked by a user-mode switch: its user registers are in its
      * TaskSched record (ctx), not in tf, and it has no kernel frames. */
     bool uparked;
-    bool deferred;               /* parked, but claimed elsewhere when the
-                                    kernel tried to run it (proc->deferred) */
-    struct list_node deferred_node;
-    uint64_t queued_since;       /* when (ns), for the starvation watchdog */
+    struct list_node deferred_node;  /* linked while deferred: parked, but
+                                    claimed elsewhere when the kernel tried
+                                    to run it (proc->deferred) */
+    uint64_t queued_since;       /* when (time CSR), for the starvation watchdog */
     struct list_node proc_node;  /* link in its process's thread list */
 
     int stack_slot;              /* which user stack region it owns */

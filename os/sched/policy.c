@@ -13,6 +13,7 @@
 #include "mm/vm.h"
 #include "lib/string.h"
 #include "trap/timer.h"
+#include "arch/riscv.h"
 #include "trap/trap.h"
 #include "uapi/errno.h"
 #include "memlayout.h"
@@ -294,7 +295,7 @@ void policy_enqueue(struct thread *t, int hart, enum policy_enqueue_reason why)
     /* Marked queued first: should the call fault, the rebuilt queue
      * already counts it. */
     t->queued = true;
-    t->queued_since = timer_now_ns();
+    t->queued_since = read_time();      /* raw: converted only by the watchdog */
     t->queued_prio = t->uparked ? 0 : t->priority;   /* see policy_queued_top */
     nqueued++;
     count_queued(t->queued_prio, 1);
@@ -364,10 +365,13 @@ int policy_top_priority(int hart)
  * some hart runs something no more urgent (or nothing) is starved. */
 static void watchdog(void)
 {
-    uint64_t now = timer_now_ns();
+    uint64_t now = read_time();
     for (uint32_t i = 0; i < SCHED_MAX_TASKS; i++) {
         struct thread *t = owner[i];
-        if (!t || !t->queued || now - t->queued_since < watchdog_ns)
+        if (!t || !t->queued)
+            continue;
+        uint64_t waited_ns = timer_ticks_to_us(now - t->queued_since) * 1000;
+        if (waited_ns < watchdog_ns)
             continue;
         for (uint64_t k = 0; k < hart_count; k++) {
             struct cpu *c = &cpus[hart_ids[k]];
@@ -377,7 +381,7 @@ static void watchdog(void)
             if (running <= t->priority) {
                 fall_back("thread %d (priority %d) has waited %lu ms while hart %lu "
                           "ran priority %d", t->tid, t->priority,
-                          (now - t->queued_since) / 1000000, c->hartid, running);
+                          waited_ns / 1000000, c->hartid, running);
                 return;
             }
         }

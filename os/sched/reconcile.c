@@ -177,10 +177,8 @@ static void switch_identity(void *arg)
     struct thread *next = await_parked(c, p, carried_slot[h]);
     if (next->queued)
         policy_remove(next);
-    if (next->deferred) {
+    if (list_linked(&next->deferred_node))
         list_remove(&next->deferred_node);
-        next->deferred = false;
-    }
     next->uparked = false;
     next->state = THREAD_RUNNING;
     next->hart = (int)h;

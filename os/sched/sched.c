@@ -91,7 +91,6 @@ static void requeue(struct thread *t, enum policy_enqueue_reason why)
 /* A parked thread the kernel could not claim: kept aside for later. */
 static void defer(struct thread *t)
 {
-    t->deferred = true;
     list_push_back(&t->proc->deferred, &t->deferred_node);
 }
 
@@ -179,7 +178,6 @@ void sched_offer_deferred(struct proc *p)
     list_for_each_safe(pos, &p->deferred) {
         struct thread *t = list_entry(pos, struct thread, deferred_node);
         list_remove(&t->deferred_node);
-        t->deferred = false;
         requeue(t, ENQUEUE_YIELD);
     }
 }
