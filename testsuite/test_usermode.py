@@ -43,7 +43,7 @@ def test_pingpong_four_harts(machine, name):
     between harts.  Every turn must come in order, no thread may be lost or
     taken twice (the kernel would kill the process), and most switches
     happen in user mode.  A per-hart policy (multiqueue) finds fewer
-    threads to switch to in its own hart's queue, so more of its yields go
+    threads to switch to in its own hart's queue, so many of its yields go
     to the kernel.  Few rounds: the host may have fewer cores than the
     machine has harts, and a hart waiting for the queue lock then often
     waits for one the host is not running."""
@@ -57,7 +57,11 @@ def test_pingpong_four_harts(machine, name):
             out).groups())
         assert switches >= 800, out
         if name == "multiqueue":
-            assert syscalls < 2 * switches, out
+            # Its user-side top_priority sees only this hart's queue, so a
+            # yield often finds nothing there and asks the kernel: measured
+            # from 0.3 to 4.5 yield calls per user-mode switch on a loaded
+            # two-core host.
+            assert syscalls < 10 * switches, out
         else:
             assert syscalls * 10 < switches, out
     still_alive(m)
