@@ -53,9 +53,14 @@ KERNEL_OBJS := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SRCS)) $(BUILD)/sched/builtin_
 SCHED_POLICIES := heap bitmap multiqueue fifo
 SCHED_BLOBS := $(SCHED_POLICIES:%=$(BUILD)/sched/%.bin)
 SCHED_ABI_HEADERS := $(wildcard sched_abi/*.h)
+# The compiler's own headers (stdint.h, stddef.h): asked of the compiler the
+# first time a blob is built, not when this file is read, because on a fresh
+# machine the compiler is installed only by check-deps, after reading.
+GCC_INCLUDE = $(eval GCC_INCLUDE := $$(shell $$(CC) -print-file-name=include))$(GCC_INCLUDE)
 # Freestanding and position-independent; only sched_abi/ on the include path.
-BLOB_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -ffreestanding -nostdlib \
-	-nostdinc -isystem $(shell $(CC) -print-file-name=include) \
+# (`=`, not `:=`: GCC_INCLUDE is expanded at the first use.)
+BLOB_CFLAGS = -std=c11 -Wall -Wextra -Werror -O2 -g -ffreestanding -nostdlib \
+	-nostdinc -isystem $(GCC_INCLUDE) \
 	-fPIC -fvisibility=hidden -fno-stack-protector -fno-common \
 	-march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany -Isched_abi
 # Undefined symbols are left for the checker to name (rather than the
@@ -80,7 +85,7 @@ $(KERNEL): $(KERNEL_OBJS) os/kernel.ld
 	@$(OBJDUMP) -d $@ > $(BUILD)/kernel.asm
 
 define BLOB_RULE
-$(BUILD)/sched/$(1).o: sched_impls/$(1)/$(1).c $(SCHED_ABI_HEADERS) Makefile
+$(BUILD)/sched/$(1).o: sched_impls/$(1)/$(1).c $(SCHED_ABI_HEADERS) Makefile | check-deps
 	@mkdir -p $$(dir $$@)
 	@echo "  CC      $$<"
 	@$(CC) $(BLOB_CFLAGS) -c -o $$@ $$<
@@ -101,7 +106,7 @@ $(BUILD)/sched/%.bin: $(BUILD)/sched/%.elf scripts/blobcheck.py
 # The user-side runtime (user/runtime/): a blob too, mapped after the policy
 # in every process.
 RUNTIME_SRCS := user/runtime/runtime.c user/runtime/switch.S
-$(BUILD)/sched/runtime.elf: $(RUNTIME_SRCS) $(SCHED_ABI_HEADERS) sched_abi/blob.ld Makefile
+$(BUILD)/sched/runtime.elf: $(RUNTIME_SRCS) $(SCHED_ABI_HEADERS) sched_abi/blob.ld Makefile | check-deps
 	@mkdir -p $(dir $@)
 	@echo "  CC      user/runtime"
 	@$(CC) $(BLOB_CFLAGS) $(BLOB_LDFLAGS) -o $@ $(RUNTIME_SRCS)
@@ -112,7 +117,7 @@ $(BUILD)/sched/runtime.bin: $(BUILD)/sched/runtime.elf scripts/blobcheck.py
 # The kernel embeds every blob (sched=NAME picks one) and the runtime, and
 # compiles the heap policy's source in as its fallback.
 $(BUILD)/os/sched/blobs.S.o: $(SCHED_BLOBS) $(BUILD)/sched/runtime.bin
-$(BUILD)/sched/builtin_heap.o: sched_impls/heap/heap.c $(SCHED_ABI_HEADERS) Makefile
+$(BUILD)/sched/builtin_heap.o: sched_impls/heap/heap.c $(SCHED_ABI_HEADERS) Makefile | check-deps
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (built-in fallback)"
 	@$(CC) $(KERNEL_CFLAGS) -DSCHED_BUILTIN_OPS=sched_builtin_heap -c -o $@ $<
@@ -131,12 +136,14 @@ sched-blob: check-deps
 		-o $(BUILD)/sched/ext/$(SCHED_BLOB_NAME).bin
 	@echo "blob: $(BUILD)/sched/ext/$(SCHED_BLOB_NAME).bin (boot it: make run SCHED_BLOB=$(BUILD)/sched/ext/$(SCHED_BLOB_NAME).bin)"
 
-$(BUILD)/%.c.o: %.c
+# Order-only on check-deps: even `make -j` installs the compiler before
+# the first compile.
+$(BUILD)/%.c.o: %.c | check-deps
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(KERNEL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/%.S.o: %.S
+$(BUILD)/%.S.o: %.S | check-deps
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	@$(CC) $(KERNEL_CFLAGS) -D__ASSEMBLY__ -c -o $@ $<

@@ -50,17 +50,17 @@ USER_OBJS := $(USER_CRT0) $(USER_LIB_OBJS) $(USER_KLIB_OBJS) $(USER_PROG_OBJS)
 # Flags live here and in the top Makefile: a change to either rebuilds.
 $(USER_OBJS): user/user.mk Makefile
 
-$(USER_BUILD)/%.o: user/%.c
+$(USER_BUILD)/%.o: user/%.c | check-deps
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(USER_CFLAGS) -c -o $@ $<
 
-$(USER_BUILD)/%.o: user/%.S
+$(USER_BUILD)/%.o: user/%.S | check-deps
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	@$(CC) $(USER_CFLAGS) -D__ASSEMBLY__ -c -o $@ $<
 
-$(USER_BUILD)/klib/%.o: os/lib/%.c
+$(USER_BUILD)/klib/%.o: os/lib/%.c | check-deps
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (user)"
 	@$(CC) $(USER_KLIB_CFLAGS) -c -o $@ $<
