@@ -17,6 +17,11 @@ long sbi_hart_start(uint64_t hartid, uint64_t start_pa, uint64_t opaque);
 void sbi_set_timer(uint64_t when);
 /* IPI: raise a supervisor software interrupt on the harts in the mask. */
 long sbi_send_ipi(uint64_t hart_mask, uint64_t hart_mask_base);
+/* RFENCE: every hart in the mask runs sfence.vma for its whole address
+ * space.  OpenSBI delivers the request by machine-mode IPIs (taken even
+ * where S-mode interrupts are off) and returns only once every target has
+ * flushed, so the caller may hold spinlocks and may reuse frames after. */
+long sbi_remote_sfence_vma(uint64_t hart_mask, uint64_t hart_mask_base);
 /* SRST: power off.  QEMU exits with status 0 whatever the reason. */
 void sbi_shutdown(void);
 

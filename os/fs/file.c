@@ -32,24 +32,24 @@ void file_close(struct file *f)
 #define CHUNK 256
 #define ATOMIC_WRITE 4096
 
-long file_read(struct file *f, pagetable_t pt, uint64_t uaddr, size_t n)
+long file_read(struct file *f, struct uspace *us, uint64_t uaddr, size_t n)
 {
     switch (f->kind) {
     case FILE_CONSOLE: {
         char buf[CHUNK];
         long got = console_read(buf, n < CHUNK ? n : CHUNK);
-        if (got > 0 && copy_to_user(pt, uaddr, buf, (size_t)got))
+        if (got > 0 && copy_to_user(us, uaddr, buf, (size_t)got))
             return -EFAULT;
         return got;
     }
     case FILE_PIPE_READ:
-        return pipe_read(f->pipe, pt, uaddr, n);
+        return pipe_read(f->pipe, us, uaddr, n);
     default:
         return -EBADF;
     }
 }
 
-long file_write(struct file *f, pagetable_t pt, uint64_t uaddr, size_t n)
+long file_write(struct file *f, struct uspace *us, uint64_t uaddr, size_t n)
 {
     switch (f->kind) {
     case FILE_CONSOLE: {
@@ -63,7 +63,7 @@ long file_write(struct file *f, pagetable_t pt, uint64_t uaddr, size_t n)
             console_lock();
             for (size_t off = 0; off < unit; off += CHUNK) {
                 size_t chunk = unit - off < CHUNK ? unit - off : CHUNK;
-                if (copy_from_user(pt, buf, uaddr + done + off, chunk)) {
+                if (copy_from_user(us, buf, uaddr + done + off, chunk)) {
                     console_unlock();
                     return done + off ? (long)(done + off) : -EFAULT;
                 }
@@ -75,7 +75,7 @@ long file_write(struct file *f, pagetable_t pt, uint64_t uaddr, size_t n)
         return (long)n;
     }
     case FILE_PIPE_WRITE:
-        return pipe_write(f->pipe, pt, uaddr, n);
+        return pipe_write(f->pipe, us, uaddr, n);
     default:
         return -EBADF;
     }

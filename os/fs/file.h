@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "mm/vm.h"
+#include "mm/uvm.h"
 
 struct pipe;
 
@@ -25,13 +25,13 @@ struct file *file_dup(struct file *f);
 void file_close(struct file *f);
 /* Transfers between the file and user memory at uaddr (already checked by
  * the caller with uvm_range_ok).  Bytes moved, or -errno. */
-long file_read(struct file *f, pagetable_t pt, uint64_t uaddr, size_t n);
-long file_write(struct file *f, pagetable_t pt, uint64_t uaddr, size_t n);
+long file_read(struct file *f, struct uspace *us, uint64_t uaddr, size_t n);
+long file_write(struct file *f, struct uspace *us, uint64_t uaddr, size_t n);
 
 /* Pipes (fs/pipe.c). */
 int pipe_create(struct file **read_end, struct file **write_end);
 void pipe_close_end(struct pipe *p, int writer);
-long pipe_read(struct pipe *p, pagetable_t pt, uint64_t uaddr, size_t n);
-long pipe_write(struct pipe *p, pagetable_t pt, uint64_t uaddr, size_t n);
+long pipe_read(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n);
+long pipe_write(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n);
 
 #endif

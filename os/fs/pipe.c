@@ -63,14 +63,14 @@ void pipe_close_end(struct pipe *p, int writer)
 /* Copies between the ring and user memory, handling the wrap-around.
  * -EFAULT if the user range went away since it was checked (another
  * thread's sbrk while this one slept): nothing is then taken or added. */
-static int ring_copy(struct pipe *p, pagetable_t pt, uint64_t uaddr, uint64_t pos,
+static int ring_copy(struct pipe *p, struct uspace *us, uint64_t uaddr, uint64_t pos,
                      size_t n, bool to_user)
 {
     while (n) {
         size_t at = pos % PIPE_BUF_SIZE;
         size_t chunk = PIPE_BUF_SIZE - at < n ? PIPE_BUF_SIZE - at : n;
-        int err = to_user ? copy_to_user(pt, uaddr, p->buf + at, chunk)
-                          : copy_from_user(pt, p->buf + at, uaddr, chunk);
+        int err = to_user ? copy_to_user(us, uaddr, p->buf + at, chunk)
+                          : copy_from_user(us, p->buf + at, uaddr, chunk);
         if (err)
             return err;
         uaddr += chunk;
@@ -80,7 +80,7 @@ static int ring_copy(struct pipe *p, pagetable_t pt, uint64_t uaddr, uint64_t po
     return 0;
 }
 
-long pipe_read(struct pipe *p, pagetable_t pt, uint64_t uaddr, size_t n)
+long pipe_read(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n)
 {
     if (n == 0)
         return 0;
@@ -93,7 +93,7 @@ long pipe_read(struct pipe *p, pagetable_t pt, uint64_t uaddr, size_t n)
     }
     size_t avail = p->tail - p->head;
     size_t got = n < avail ? n : avail;
-    if (ring_copy(p, pt, uaddr, p->head, got, true)) {
+    if (ring_copy(p, us, uaddr, p->head, got, true)) {
         spin_unlock(&p->lock);
         return -EFAULT;
     }
@@ -104,7 +104,7 @@ long pipe_read(struct pipe *p, pagetable_t pt, uint64_t uaddr, size_t n)
     return (long)got;
 }
 
-long pipe_write(struct pipe *p, pagetable_t pt, uint64_t uaddr, size_t n)
+long pipe_write(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n)
 {
     size_t done = 0;
     spin_lock(&p->lock);
@@ -125,7 +125,7 @@ long pipe_write(struct pipe *p, pagetable_t pt, uint64_t uaddr, size_t n)
             continue;
         }
         size_t chunk = want < space ? want : space;
-        if (ring_copy(p, pt, uaddr + done, p->tail, chunk, false)) {
+        if (ring_copy(p, us, uaddr + done, p->tail, chunk, false)) {
             spin_unlock(&p->lock);
             return done ? (long)done : -EFAULT;
         }

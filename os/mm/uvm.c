@@ -1,5 +1,7 @@
 #include "mm/uvm.h"
 #include "mm/frame.h"
+#include "mm/tlb.h"
+#include "kernel/panic.h"
 #include "lib/string.h"
 #include "uapi/errno.h"
 #include "arch/riscv.h"
@@ -43,13 +45,17 @@ static void free_level(pagetable_t table, int level)
 
 void uvm_free_all(pagetable_t pt)
 {
+    /* Cut the whole user half off first (each entry keeps its table's
+     * number while invalid), shoot the TLBs down, then free. */
+    for (int i = 0; i < 256; i++)
+        pt[i] &= ~PTE_V;
+    tlb_shootdown(MAKE_SATP(VA2PA(pt)));
     for (int i = 0; i < 256; i++) {
         pte_t pte = pt[i];
-        if ((pte & PTE_V) && !(pte & (PTE_R | PTE_W | PTE_X)))
+        if (pte && !(pte & (PTE_R | PTE_W | PTE_X)))
             free_level(PA2VA(PTE_PA(pte)), 1);
         pt[i] = 0;
     }
-    sfence_vma();
 }
 
 /* Copies the user pages under `src` (a table of the given level) into
@@ -81,20 +87,28 @@ static int copy_level(pagetable_t src, pagetable_t dst, int level, uint64_t va_b
     return 0;
 }
 
-int uvm_copy(pagetable_t src, pagetable_t dst)
+int uvm_copy(struct uspace *src, pagetable_t dst)
 {
-    int err = copy_level(src, dst, 2, 0);
+    spin_lock(&src->lock);
+    int err = copy_level(src->pt, dst, 2, 0);
+    spin_unlock(&src->lock);
     if (err)
         uvm_free_all(dst);
     return err;
 }
 
-bool uvm_range_ok(pagetable_t pt, uint64_t uva, size_t len, bool write)
+static bool user_range(uint64_t uva, size_t len)
+{
+    return uva < USER_TOP && len <= USER_TOP - uva;
+}
+
+bool uvm_range_ok(struct uspace *us, uint64_t uva, size_t len, bool write)
 {
     if (len == 0)
         return true;
-    if (uva >= USER_TOP || len > USER_TOP - uva)
+    if (!user_range(uva, len))
         return false;
+    pagetable_t pt = us->pt;
     uint64_t need = PTE_U | PTE_R | (write ? PTE_W : 0);
     for (uint64_t page = uva & ~(uint64_t)(PAGE_SIZE - 1); page < uva + len;
          page += PAGE_SIZE) {
@@ -105,26 +119,34 @@ bool uvm_range_ok(pagetable_t pt, uint64_t uva, size_t len, bool write)
     return true;
 }
 
-/* Copies len bytes between kernel memory and a checked user range.  The
- * range is looked up again page by page: another thread of the process may
- * have unmapped part of it since the check (sbrk), and then the copy stops
- * with -EFAULT instead of using a stale translation. */
-static int copy_user_pages(pagetable_t pt, uint64_t uva, void *kbuf, size_t len,
+/* Copies len bytes between kernel memory and a user range, a page at a
+ * time, each page translated and copied under the address space's lock:
+ * another thread of the process may unmap part of the range at any time
+ * (sbrk), and then the copy stops with -EFAULT; it never writes into a
+ * frame that has been freed meanwhile. */
+static int copy_user_pages(struct uspace *us, uint64_t uva, void *kbuf, size_t len,
                            bool to_user)
 {
     char *k = kbuf;
     uint64_t need = PTE_U | PTE_R | (to_user ? PTE_W : 0);
+    if (!user_range(uva, len))
+        return -EFAULT;
     while (len) {
         uint64_t pa, flags;
-        if (!vm_translate(pt, uva, &pa, &flags) || (flags & need) != need)
-            return -EFAULT;
         size_t chunk = PAGE_SIZE - (uva & (PAGE_SIZE - 1));
         if (chunk > len)
             chunk = len;
-        if (to_user)
-            memcpy(PA2VA(pa), k, chunk);
-        else
-            memcpy(k, PA2VA(pa), chunk);
+        spin_lock(&us->lock);
+        bool mapped = vm_translate(us->pt, uva, &pa, &flags) && (flags & need) == need;
+        if (mapped) {
+            if (to_user)
+                memcpy(PA2VA(pa), k, chunk);
+            else
+                memcpy(k, PA2VA(pa), chunk);
+        }
+        spin_unlock(&us->lock);
+        if (!mapped)
+            return -EFAULT;
         uva += chunk;
         k += chunk;
         len -= chunk;
@@ -132,21 +154,22 @@ static int copy_user_pages(pagetable_t pt, uint64_t uva, void *kbuf, size_t len,
     return 0;
 }
 
-int copy_from_user(pagetable_t pt, void *dst, uint64_t usrc, size_t len)
+int copy_from_user(struct uspace *us, void *dst, uint64_t usrc, size_t len)
 {
-    if (!uvm_range_ok(pt, usrc, len, false))
+    /* Checked whole first: a copy that would fail leaves dst untouched. */
+    if (!uvm_range_ok(us, usrc, len, false))
         return -EFAULT;
-    return copy_user_pages(pt, usrc, dst, len, false);
+    return copy_user_pages(us, usrc, dst, len, false);
 }
 
-int copy_to_user(pagetable_t pt, uint64_t udst, const void *src, size_t len)
+int copy_to_user(struct uspace *us, uint64_t udst, const void *src, size_t len)
 {
-    if (!uvm_range_ok(pt, udst, len, true))
+    if (!uvm_range_ok(us, udst, len, true))
         return -EFAULT;
-    return copy_user_pages(pt, udst, (void *)src, len, true);
+    return copy_user_pages(us, udst, (void *)src, len, true);
 }
 
-long copy_string_from_user(pagetable_t pt, char *dst, uint64_t usrc, size_t max)
+long copy_string_from_user(struct uspace *us, char *dst, uint64_t usrc, size_t max)
 {
     /* A page at a time: one page-table walk per page, not per byte. */
     size_t done = 0;
@@ -155,7 +178,7 @@ long copy_string_from_user(pagetable_t pt, char *dst, uint64_t usrc, size_t max)
         size_t chunk = PAGE_SIZE - (uva & (PAGE_SIZE - 1));
         if (chunk > max - done)
             chunk = max - done;
-        if (copy_user_pages(pt, uva, dst + done, chunk, false))
+        if (copy_user_pages(us, uva, dst + done, chunk, false))
             return -EFAULT;
         size_t len = strnlen(dst + done, chunk);
         if (len < chunk)

@@ -14,23 +14,37 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "mm/vm.h"
+#include "kernel/spinlock.h"
+
+/* A process's user address space: its page table, and the lock under which
+ * its user mappings change and the kernel copies through them.  Frames
+ * leave the address space only under the lock (and after a TLB shootdown,
+ * mm/tlb.h), so a copy that translated an address under the lock uses a
+ * frame that stays the process's until it lets go. */
+struct uspace {
+    pagetable_t pt;
+    struct spinlock lock;
+};
 
 /* Maps zeroed frames over [va, va+size) (page-aligned) with perm | U.
- * On failure nothing stays mapped; returns 0 or -ENOMEM / -EEXIST. */
+ * On failure nothing stays mapped; returns 0 or -ENOMEM / -EEXIST.
+ * uvm_alloc and uvm_free on a live address space: its lock held. */
 int uvm_alloc(pagetable_t pt, uint64_t va, uint64_t size, uint64_t perm);
 /* Unmaps [va, va+size) and frees the frames. */
 void uvm_free(pagetable_t pt, uint64_t va, uint64_t size);
 /* Frees every user page and every user page-table page (not the root). */
 void uvm_free_all(pagetable_t pt);
-/* Copies every user page of src into fresh frames in dst (fork). */
-int uvm_copy(pagetable_t src, pagetable_t dst);
+/* Copies every user page of src into fresh frames in dst (fork), under
+ * src's lock: another thread of src cannot unmap a page mid-copy. */
+int uvm_copy(struct uspace *src, pagetable_t dst);
 
 /* True if [uva, uva+len) is user memory readable (and writable if asked). */
-bool uvm_range_ok(pagetable_t pt, uint64_t uva, size_t len, bool write);
-int copy_from_user(pagetable_t pt, void *dst, uint64_t usrc, size_t len);
-int copy_to_user(pagetable_t pt, uint64_t udst, const void *src, size_t len);
+/* (A quick check before blocking; the copies check again, under the lock.) */
+bool uvm_range_ok(struct uspace *us, uint64_t uva, size_t len, bool write);
+int copy_from_user(struct uspace *us, void *dst, uint64_t usrc, size_t len);
+int copy_to_user(struct uspace *us, uint64_t udst, const void *src, size_t len);
 /* Copies a NUL-terminated string of at most max-1 characters; returns its
  * length, -EFAULT, or -ENAMETOOLONG if no NUL within max bytes. */
-long copy_string_from_user(pagetable_t pt, char *dst, uint64_t usrc, size_t max);
+long copy_string_from_user(struct uspace *us, char *dst, uint64_t usrc, size_t max);
 
 #endif

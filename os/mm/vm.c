@@ -1,5 +1,6 @@
 #include "mm/vm.h"
 #include "mm/frame.h"
+#include "mm/tlb.h"
 #include "kernel/panic.h"
 #include "kernel/bootinfo.h"
 #include "lib/string.h"
@@ -11,11 +12,25 @@ uint64_t kernel_satp;
 
 static bool is_leaf(pte_t pte) { return (pte & (PTE_R | PTE_W | PTE_X)) != 0; }
 
+/* Sv39 uses bits 38..0; bits 63..39 must copy bit 38.  Anything else is no
+ * address at all (the walk would silently drop the high bits). */
+static bool canonical(uint64_t va)
+{
+    return (uint64_t)((int64_t)(va << 25) >> 25) == va;
+}
+
+static uint64_t satp_of(pagetable_t pt)
+{
+    return MAKE_SATP(VA2PA(pt));
+}
+
 /* The PTE for `va` at `level`, creating intermediate tables if `alloc`.
  * NULL if a table is missing (and !alloc), out of memory, or a larger leaf
  * already covers va. */
 static pte_t *walk(pagetable_t pt, uint64_t va, int level, bool alloc)
 {
+    if (!canonical(va))
+        return NULL;
     for (int l = 2; l > level; l--) {
         pte_t *pte = &pt[VPN(va, l)];
         if (*pte & PTE_V) {
@@ -71,19 +86,33 @@ int vm_map(pagetable_t pt, uint64_t va, uint64_t pa, uint64_t size,
 
 void vm_unmap(pagetable_t pt, uint64_t va, uint64_t size, bool free_frames)
 {
+    /* Invalidate first, keeping each frame's number in its (now ignored)
+     * PTE; free only once no hart can reach the frames any more. */
+    bool any = false;
     for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
         pte_t *pte = walk(pt, va + off, 0, false);
-        if (!pte || !(*pte & PTE_V))
+        if (pte && (*pte & PTE_V)) {
+            *pte &= ~PTE_V;
+            any = true;
+        }
+    }
+    if (!any)
+        return;
+    tlb_shootdown(satp_of(pt));
+    for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+        pte_t *pte = walk(pt, va + off, 0, false);
+        if (!pte || !*pte)
             continue;
         if (free_frames)
             frame_free(PA2VA(PTE_PA(*pte)));
         *pte = 0;
     }
-    sfence_vma();
 }
 
 bool vm_translate(pagetable_t pt, uint64_t va, uint64_t *pa, uint64_t *flags)
 {
+    if (!canonical(va))
+        return false;
     for (int l = 2; l >= 0; l--) {
         pte_t pte = pt[VPN(va, l)];
         if (!(pte & PTE_V))
@@ -137,14 +166,16 @@ static void free_tables(pagetable_t pt, int level)
 void vm_free_tables(pagetable_t pt, uint64_t va)
 {
     pte_t *top = &pt[VPN(va, 2)];
-    if ((*top & PTE_V) && !is_leaf(*top))
-        free_tables(PA2VA(PTE_PA(*top)), 1);
+    pte_t old = *top;
     *top = 0;
-    sfence_vma();
+    tlb_shootdown(satp_of(pt));      /* walks may have cached the tables */
+    if ((old & PTE_V) && !is_leaf(old))
+        free_tables(PA2VA(PTE_PA(old)), 1);
 }
 
 void vm_destroy(pagetable_t pt)
 {
+    tlb_assert_unloaded(satp_of(pt));
     for (int i = 0; i < 256; i++)
         if ((pt[i] & PTE_V) && !is_leaf(pt[i]))
             free_tables(PA2VA(PTE_PA(pt[i])), 1);
@@ -219,6 +250,5 @@ void vm_init_kernel(void)
 void vm_switch_kernel_this_hart(void)
 {
     sfence_vma();
-    csr_write(satp, kernel_satp);
-    sfence_vma();
+    tlb_load_satp(kernel_satp);
 }

@@ -12,24 +12,24 @@
 #include "uapi/errno.h"
 #include "memlayout.h"
 
-int exec_args_from_user(pagetable_t pt, uint64_t upath, uint64_t uargv,
+int exec_args_from_user(struct uspace *us, uint64_t upath, uint64_t uargv,
                         char path[MAX_PATH], struct exec_args *args)
 {
-    long n = copy_string_from_user(pt, path, upath, MAX_PATH);
+    long n = copy_string_from_user(us, path, upath, MAX_PATH);
     if (n < 0)
         return (int)n;
     args->argc = 0;
     args->bytes = 0;
     for (;; args->argc++) {
         uint64_t uarg;
-        if (copy_from_user(pt, &uarg, uargv + 8 * (uint64_t)args->argc, 8))
+        if (copy_from_user(us, &uarg, uargv + 8 * (uint64_t)args->argc, 8))
             return -EFAULT;
         if (!uarg)
             break;
         if (args->argc == MAX_ARGS)
             return -E2BIG;
         char *dst = args->buf + args->bytes;
-        n = copy_string_from_user(pt, dst, uarg, MAX_ARG_BYTES - args->bytes);
+        n = copy_string_from_user(us, dst, uarg, MAX_ARG_BYTES - args->bytes);
         if (n == -ENAMETOOLONG)
             return -E2BIG;
         if (n < 0)
@@ -44,7 +44,7 @@ int exec_args_from_user(pagetable_t pt, uint64_t upath, uint64_t uargv,
 /* Writes argc/argv onto the top of the main stack (slot 0, already mapped):
  * the strings, then the argv array, 16-byte aligned.  Returns the new sp and
  * the user address of argv. */
-static int push_args(pagetable_t pt, char *const argv[], int argc,
+static int push_args(struct uspace *us, char *const argv[], int argc,
                      uint64_t *sp_out, uint64_t *argv_out)
 {
     uint64_t sp = USER_STACK_TOP;
@@ -52,7 +52,7 @@ static int push_args(pagetable_t pt, char *const argv[], int argc,
     for (int i = argc - 1; i >= 0; i--) {
         size_t len = strlen(argv[i]) + 1;
         sp -= len;
-        if (copy_to_user(pt, sp, argv[i], len))
+        if (copy_to_user(us, sp, argv[i], len))
             return -E2BIG;
         uptrs[i] = sp;
     }
@@ -60,7 +60,7 @@ static int push_args(pagetable_t pt, char *const argv[], int argc,
     sp &= ~(uint64_t)15;
     sp -= 8 * (uint64_t)(argc + 1);
     sp &= ~(uint64_t)15;
-    if (copy_to_user(pt, sp, uptrs, 8 * (uint64_t)(argc + 1)))
+    if (copy_to_user(us, sp, uptrs, 8 * (uint64_t)(argc + 1)))
         return -E2BIG;
     *sp_out = sp;
     *argv_out = sp;
@@ -69,7 +69,7 @@ static int push_args(pagetable_t pt, char *const argv[], int argc,
 
 /* Loads the program into pt (empty user half): segments and a main stack in
  * slot 0 holding the arguments. */
-static int load_image(pagetable_t pt, const char *path, char *const argv[], int argc,
+static int load_image(struct uspace *us, const char *path, char *const argv[], int argc,
                       uint64_t *entry, uint64_t *image_end, uint64_t *sp,
                       uint64_t *uargv)
 {
@@ -80,13 +80,14 @@ static int load_image(pagetable_t pt, const char *path, char *const argv[], int 
     int err = elf_validate(path, file, size);
     if (err)
         return err;
+    pagetable_t pt = us->pt;
     err = elf_load(pt, file, entry, image_end);
     if (err)
         return err;
     err = uvm_alloc(pt, USER_STACK_TOP - USER_THREAD_STACK, USER_THREAD_STACK,
                     PTE_R | PTE_W);
     if (!err)
-        err = push_args(pt, argv, argc, sp, uargv);
+        err = push_args(us, argv, argc, sp, uargv);
     if (err)
         uvm_free_all(pt);
     return err;
@@ -106,7 +107,7 @@ int exec_into(struct proc *p, const char *path, char *const argv[], int argc,
               struct thread **main_thread)
 {
     uint64_t entry, image_end, sp, uargv;
-    int err = load_image(p->pagetable, path, argv, argc, &entry, &image_end, &sp, &uargv);
+    int err = load_image(&p->vm, path, argv, argc, &entry, &image_end, &sp, &uargv);
     if (err)
         return err;
     p->image_end = p->brk = image_end;
@@ -128,7 +129,7 @@ int sys_spawn_impl(uint64_t upath, uint64_t uargv)
     char path[MAX_PATH];
     if (!args)
         return -ENOMEM;
-    int err = exec_args_from_user(parent->pagetable, upath, uargv, path, args);
+    int err = exec_args_from_user(&parent->vm, upath, uargv, path, args);
     struct proc *child = err ? NULL : proc_alloc(base_name(path), &err);
     if (child) {
         struct thread *t;
@@ -163,7 +164,7 @@ int sys_exec_impl(uint64_t upath, uint64_t uargv)
     char path[MAX_PATH];
     if (!args)
         return -ENOMEM;
-    int err = exec_args_from_user(p->pagetable, upath, uargv, path, args);
+    int err = exec_args_from_user(&p->vm, upath, uargv, path, args);
     if (!err && p->live_threads > 1)
         err = -EBUSY;                 /* exec from a multi-threaded process */
     pagetable_t npt = err ? NULL : vm_create();
@@ -172,9 +173,11 @@ int sys_exec_impl(uint64_t upath, uint64_t uargv)
     struct shared_region nshared;
     if (!err && (err = shared_map(npt, &nshared, p->pid)) != 0)
         vm_destroy(npt);
+    /* The new space is this call's alone until it is installed. */
+    struct uspace nvm = { .pt = npt, .lock = SPINLOCK_INIT("uspace") };
     uint64_t entry, image_end, sp, uargv_new;
     if (!err) {
-        err = load_image(npt, path, args->argv, args->argc, &entry, &image_end,
+        err = load_image(&nvm, path, args->argv, args->argc, &entry, &image_end,
                          &sp, &uargv_new);
         if (err) {
             shared_unmap(npt, &nshared);
@@ -186,11 +189,17 @@ int sys_exec_impl(uint64_t upath, uint64_t uargv)
     if (err)
         return err;
 
-    /* Point of no return: switch to the new image and drop the old one. */
-    pagetable_t old = p->pagetable;
-    struct shared_region oshared = p->shared;
+    /* Point of no return: switch to the new image and drop the old one.
+     * No other thread is live (live_threads counted under p->lock cannot
+     * grow: only live threads create threads), but one that has exited
+     * may still be on its way off a hart, running on the old page table. */
+    thread_wait_siblings_off_cpu(self);
     spin_lock(&p->lock);
-    p->pagetable = npt;
+    spin_lock(&p->vm.lock);
+    pagetable_t old = p->vm.pt;
+    struct shared_region oshared = p->shared;
+    p->vm.pt = npt;
+    spin_unlock(&p->vm.lock);
     p->shared = nshared;
     p->slot_thread[self->stack_slot] = NULL;
     p->slot_thread[0] = self;

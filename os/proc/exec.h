@@ -16,7 +16,7 @@ struct exec_args {
 
 /* Copies path and argv from user memory.  0, -EFAULT, -E2BIG or
  * -ENAMETOOLONG. */
-int exec_args_from_user(pagetable_t pt, uint64_t upath, uint64_t uargv,
+int exec_args_from_user(struct uspace *us, uint64_t upath, uint64_t uargv,
                         char path[MAX_PATH], struct exec_args *args);
 
 /* Loads `path` into the fresh process p and creates its main thread (not

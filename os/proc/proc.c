@@ -47,6 +47,21 @@ struct proc *proc_find(int pid)
     return NULL;
 }
 
+void proc_get(struct proc *p)
+{
+    KASSERT(__atomic_load_n(&p->refs, __ATOMIC_RELAXED) > 0);
+    __atomic_fetch_add(&p->refs, 1, __ATOMIC_RELAXED);
+}
+
+void proc_put(struct proc *p)
+{
+    if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    KASSERT(p->state == PROC_ZOMBIE);
+    vm_destroy(p->vm.pt);
+    kfree(p);
+}
+
 /* A new, empty process (no threads, no parent yet), in the table. */
 struct proc *proc_alloc(const char *name, int *err)
 {
@@ -55,15 +70,17 @@ struct proc *proc_alloc(const char *name, int *err)
         *err = -ENOMEM;
         return NULL;
     }
-    p->pagetable = vm_create();
-    if (!p->pagetable) {
+    p->vm.pt = vm_create();
+    if (!p->vm.pt) {
         kfree(p);
         *err = -ENOMEM;
         return NULL;
     }
-    p->satp = MAKE_SATP(VA2PA(p->pagetable));
+    p->satp = MAKE_SATP(VA2PA(p->vm.pt));
+    p->refs = 1;
     strlcpy(p->name, name, sizeof(p->name));
     spin_init(&p->lock, "proc");
+    spin_init(&p->vm.lock, "uspace");
     list_init(&p->children);
     list_init(&p->sibling);
     list_init(&p->threads);
@@ -78,7 +95,7 @@ struct proc *proc_alloc(const char *name, int *err)
             slot = i;
     if (slot < 0) {
         spin_unlock(&proc_lock);
-        vm_destroy(p->pagetable);
+        vm_destroy(p->vm.pt);
         kfree(p);
         *err = -EAGAIN;
         return NULL;
@@ -86,7 +103,7 @@ struct proc *proc_alloc(const char *name, int *err)
     p->pid = next_pid++;
     procs[slot] = p;
     spin_unlock(&proc_lock);
-    *err = shared_map(p->pagetable, &p->shared, p->pid);
+    *err = shared_map(p->vm.pt, &p->shared, p->pid);
     if (*err) {
         proc_discard(p);
         return NULL;
@@ -100,9 +117,9 @@ void proc_discard(struct proc *p)
     for (int fd = 0; fd < MAX_FDS; fd++)
         if (p->files[fd])
             file_close(p->files[fd]);
-    uvm_free_all(p->pagetable);
-    shared_unmap(p->pagetable, &p->shared);
-    vm_destroy(p->pagetable);
+    uvm_free_all(p->vm.pt);
+    shared_unmap(p->vm.pt, &p->shared);
+    vm_destroy(p->vm.pt);
     spin_lock(&proc_lock);
     for (int i = 0; i < MAX_PROCS; i++)
         if (procs[i] == p)
@@ -199,8 +216,15 @@ void proc_teardown(struct proc *p, struct thread *last)
     /* This hart still runs on p's root table (the kernel half is intact);
      * the user half and the shared region can go now. */
     sched_account_exit(p);              /* reads the shared page: first */
-    uvm_free_all(p->pagetable);
-    shared_unmap(p->pagetable, &p->shared);
+    spin_lock(&p->vm.lock);
+    uvm_free_all(p->vm.pt);
+    spin_unlock(&p->vm.lock);
+    /* Others read the shared region under p->lock: take it away under it. */
+    spin_lock(&p->lock);
+    struct shared_region shared = p->shared;
+    memset(&p->shared, 0, sizeof(p->shared));
+    spin_unlock(&p->lock);
+    shared_unmap(p->vm.pt, &shared);
 
     spin_lock(&proc_lock);
     bool orphan_zombies = false;
@@ -219,12 +243,12 @@ void proc_teardown(struct proc *p, struct thread *last)
     spin_unlock(&proc_lock);
 }
 
-/* Frees a zombie process found by waitpid.  proc_lock is not held. */
+/* Frees a zombie process found by waitpid (out of the table already;
+ * proc_lock is not held), unless a hart still holds a reference. */
 static void proc_reap(struct proc *p)
 {
     thread_reap_off_cpu(p->last_thread);
-    vm_destroy(p->pagetable);
-    kfree(p);
+    proc_put(p);
 }
 
 int proc_waitpid(int pid, uint64_t status_uaddr, int options)
@@ -232,7 +256,7 @@ int proc_waitpid(int pid, uint64_t status_uaddr, int options)
     struct proc *self = thread_current()->proc;
     if (options & ~WNOHANG)
         return -EINVAL;
-    if (status_uaddr && !uvm_range_ok(self->pagetable, status_uaddr, 4, true))
+    if (status_uaddr && !uvm_range_ok(&self->vm, status_uaddr, 4, true))
         return -EFAULT;
 
     spin_lock(&proc_lock);
@@ -253,7 +277,7 @@ int proc_waitpid(int pid, uint64_t status_uaddr, int options)
             int found = c->pid, status = c->exit_status;
             proc_reap(c);
             if (status_uaddr)
-                copy_to_user(self->pagetable, status_uaddr, &status, sizeof(status));
+                copy_to_user(&self->vm, status_uaddr, &status, sizeof(status));
             return found;
         }
         if (!have_child) {
@@ -279,12 +303,15 @@ int proc_fork(void)
     struct proc *c = proc_alloc(p->name, &err);
     if (!c)
         return err;
-    err = uvm_copy(p->pagetable, c->pagetable);
+    /* The copy, the break and the files at one instant: no sibling thread
+     * can sbrk or take a stack slot meanwhile. */
+    spin_lock(&p->lock);
+    err = uvm_copy(&p->vm, c->vm.pt);
     if (err) {
+        spin_unlock(&p->lock);
         proc_discard(c);
         return err;
     }
-    spin_lock(&p->lock);
     c->image_end = p->image_end;
     c->brk = p->brk;
     for (int fd = 0; fd < MAX_FDS; fd++)

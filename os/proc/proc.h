@@ -2,7 +2,23 @@
  * Processes: an address space, a list of threads, open files, and a place
  * in the process tree.  proc_lock protects the process table, the tree
  * (parent/children) and each process's state; a process's own `lock`
- * protects its files, its break and its thread list.
+ * protects its files, its break, its thread list and which shared region
+ * it has (`shared`, replaced by exec, cleared by teardown); `vm.lock`
+ * (taken inside it) its user mappings.
+ *
+ * Who may touch a struct proc:
+ *   - its own threads, while they run (it cannot be torn down before its
+ *     last thread exits);
+ *   - anyone holding proc_lock while it is in the table (waitpid takes it
+ *     out under proc_lock before freeing it);
+ *   - anyone holding a reference (proc_get): needed by whoever drops every
+ *     lock and may outlive the thread that brought it there (a hart that
+ *     released one thread of p and waits for another, reconcile.c).
+ * Its user pages and shared region are freed when the last thread exits
+ * (proc_teardown), the struct and the root page table at the last
+ * proc_put, after the parent's waitpid; no hart may still run on that root
+ * then (mm/tlb.h).  Another process reads p's shared region only under
+ * p->lock.
  */
 #ifndef PROC_PROC_H
 #define PROC_PROC_H
@@ -11,7 +27,7 @@
 #include <stdint.h>
 #include "kernel/spinlock.h"
 #include "lib/list.h"
-#include "mm/vm.h"
+#include "mm/uvm.h"
 #include "proc/thread.h"
 #include "proc/waitq.h"
 #include "sched/shared.h"
@@ -34,7 +50,7 @@ struct proc {
     struct list_node sibling;       /* link in the parent's children */
     struct waitq child_exited;      /* the parent waits here in waitpid */
 
-    pagetable_t pagetable;
+    struct uspace vm;               /* page table + its lock (mm/uvm.h) */
     struct shared_region shared;    /* VDSO_DATA, TaskSched heap */
     uint64_t satp;
     uint64_t image_end;             /* end of the highest ELF segment */
@@ -56,6 +72,11 @@ struct proc {
     uint64_t block_sched_ignored_until;  /* ns: after a forced preemption */
     struct waitq thread_exited;     /* thread_join waits here */
 
+    /* References: one for the process table (dropped when the parent
+     * reaps it), one for each hart that works on the process with its
+     * locks dropped (reconcile.c).  The last proc_put frees the struct and
+     * the root page table. */
+    int refs;
     volatile bool killed;           /* being torn down: threads must exit */
     int exit_status;                /* waitpid encoding, set with killed */
     struct thread *last_thread;     /* reaped with the process */
@@ -70,6 +91,11 @@ bool proc_killed(struct proc *p);
  * so they notice.  The first call decides the status. */
 void proc_kill(struct proc *p, int status);
 struct proc *proc_find(int pid);
+/* A reference to p.  Only where p is known to be alive: a thread of p runs
+ * the caller, or proc_lock is held and p is in the table. */
+void proc_get(struct proc *p);
+/* Drops it; the last one frees p (which no hart may run on any more). */
+void proc_put(struct proc *p);
 /* The index-th slot of the process table (proc_lock held), or NULL. */
 struct proc *proc_at(int index);
 int proc_count(void);
@@ -95,6 +121,9 @@ void thread_exit(uint64_t retval) __attribute__((noreturn));
 int thread_join(int tid, uint64_t retval_uaddr);
 struct thread *thread_find(struct proc *p, int tid);
 void thread_free(struct thread *t);
+/* Waits until every thread of self's process but self is off its hart for
+ * good (exec: they may still run on the old page table). */
+void thread_wait_siblings_off_cpu(struct thread *self);
 /* Frees an exited thread once it is off its hart for good. */
 void thread_reap_off_cpu(struct thread *t);
 /* The last thread of p is exiting: release everything but that thread and

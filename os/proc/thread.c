@@ -96,11 +96,12 @@ static int take_stack_slot(struct proc *p)
             continue;
         uint64_t bottom = slot_top(slot) - USER_THREAD_STACK;
         uint64_t pa, flags;
-        if (!vm_translate(p->pagetable, bottom, &pa, &flags)) {
-            int err = uvm_alloc(p->pagetable, bottom, USER_THREAD_STACK, PTE_R | PTE_W);
-            if (err)
-                return err;
-        }
+        spin_lock(&p->vm.lock);
+        int err = vm_translate(p->vm.pt, bottom, &pa, &flags) ? 0 :
+                  uvm_alloc(p->vm.pt, bottom, USER_THREAD_STACK, PTE_R | PTE_W);
+        spin_unlock(&p->vm.lock);
+        if (err)
+            return err;
         p->stack_slots |= 1UL << slot;
         return slot;
     }
@@ -159,6 +160,25 @@ static void wait_off_cpu(struct thread *t)
     }
 }
 
+void thread_wait_siblings_off_cpu(struct thread *self)
+{
+    struct proc *p = self->proc;
+    for (;;) {
+        bool all_gone = true;
+        spin_lock(&p->lock);
+        spin_lock(&sched_lock);
+        list_for_each(pos, &p->threads) {
+            struct thread *t = list_entry(pos, struct thread, proc_node);
+            all_gone &= t == self || t->state == THREAD_ZOMBIE;
+        }
+        spin_unlock(&sched_lock);
+        spin_unlock(&p->lock);
+        if (all_gone)
+            return;
+        cpu_relax();
+    }
+}
+
 void thread_exit(uint64_t retval)
 {
     struct thread *t = thread_current();
@@ -192,7 +212,7 @@ int thread_join(int tid, uint64_t retval_uaddr)
     struct proc *p = self->proc;
     if (tid == self->tid)
         return -EDEADLK;
-    if (retval_uaddr && !uvm_range_ok(p->pagetable, retval_uaddr, 8, true))
+    if (retval_uaddr && !uvm_range_ok(&p->vm, retval_uaddr, 8, true))
         return -EFAULT;
 
     spin_lock(&p->lock);
@@ -217,7 +237,7 @@ int thread_join(int tid, uint64_t retval_uaddr)
     wait_off_cpu(t);
     thread_free(t);
     if (retval_uaddr)
-        copy_to_user(p->pagetable, retval_uaddr, &retval, sizeof(retval));
+        copy_to_user(&p->vm, retval_uaddr, &retval, sizeof(retval));
     return 0;
 }
 

@@ -12,7 +12,8 @@
 #include "trap/timer.h"
 #include "uapi/syscall.h"
 #include "arch/riscv.h"
-#include "kernel/cpu.h"
+#include "mm/tlb.h"
+#include "mm/vm.h"
 
 void call_on_stack(uint64_t sp, void (*fn)(void *), void *arg) __attribute__((noreturn));
 void context_switch(struct context *from, struct context *to);
@@ -77,14 +78,18 @@ static void kill_liar(struct proc *p, uint64_t h, uint32_t claimed, const char *
 }
 
 /* Leaves the hart with no thread and runs its idle thread (the process
- * lied, or the thread it named never showed up).  sched_lock held. */
-static void give_up_hart(struct cpu *c) __attribute__((noreturn));
-static void give_up_hart(struct cpu *c)
+ * lied, or the thread it named never showed up).  The hart leaves p's page
+ * table first, then drops its reference: p may be freed at once.
+ * sched_lock held. */
+static void give_up_hart(struct cpu *c, struct proc *p) __attribute__((noreturn));
+static void give_up_hart(struct cpu *c, struct proc *p)
 {
     static struct context scrap[MAX_HARTS];
     c->awaiting_tid = 0;
     c->current = c->idle;
     c->idle->state = THREAD_RUNNING;
+    tlb_load_satp(kernel_satp);
+    proc_put(p);
     context_switch(&scrap[c->hartid], &c->idle->ctx);   /* the idle thread unlocks */
     panic("reconcile: came back to an abandoned stack");
 }
@@ -128,7 +133,7 @@ static struct thread *await_parked(struct cpu *c, struct proc *p, uint32_t slot)
             spin_unlock(&sched_lock);
             kill_liar(p, h, slot, "which is not one of its threads");
             spin_lock(&sched_lock);
-            give_up_hart(c);
+            give_up_hart(c, p);
         }
         if (t->uparked) {
             c->awaiting_tid = 0;
@@ -143,7 +148,7 @@ static struct thread *await_parked(struct cpu *c, struct proc *p, uint32_t slot)
                           elsewhere ? "which another hart keeps running"
                                     : "which is not parked in user mode");
             spin_lock(&sched_lock);
-            give_up_hart(c);
+            give_up_hart(c, p);
         }
         /* It left the other hart in user mode, where the kernel has not
          * looked since: make that hart trap (now and then: it may be in the
@@ -173,6 +178,9 @@ static void switch_identity(void *arg)
     struct proc *p = prev->proc;
     uint64_t h = c->hartid;
 
+    /* Once prev is released, nothing of p runs here: p could exit and be
+     * reaped while this hart waits.  The reference keeps it. */
+    proc_get(p);
     release_prev(c, prev);
     struct thread *next = await_parked(c, p, carried_slot[h]);
     if (next->queued)
@@ -188,6 +196,7 @@ static void switch_identity(void *arg)
     p->stat_user_switches_seen++;
     trace(TR_ACQUIRE, next->tid, shared_task(&p->shared, (uint32_t)next->stack_slot)->state);
     spin_unlock(&sched_lock);
+    proc_put(p);            /* next, a live thread of p, runs here now */
 
     memcpy(next->tf, &carried[h], sizeof(*next->tf));
     call_on_stack((uint64_t)next->tf, continue_as, next);
@@ -206,6 +215,7 @@ static void leave_parked_hart(void *arg)
     uint64_t h = c->hartid;
     uint32_t slot = carried_slot[h];
 
+    proc_get(p);                        /* as in switch_identity */
     release_prev(c, prev);
     struct thread *parker = await_parked(c, p, slot);
     p->stat_user_switches_seen++;
@@ -218,7 +228,7 @@ static void leave_parked_hart(void *arg)
     /* Its record is READY only now: if the kernel failed to claim it
      * meanwhile, it may now. */
     sched_offer_deferred(p);
-    give_up_hart(c);
+    give_up_hart(c, p);
 }
 
 void reconcile_user_trap(struct trapframe *tf)

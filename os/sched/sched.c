@@ -9,6 +9,7 @@
 #include "kernel/trace.h"
 #include "kernel/smp.h"
 #include "mm/vm.h"
+#include "mm/tlb.h"
 #include "trap/ipi.h"
 #include "trap/timer.h"
 #include "uapi/errno.h"
@@ -20,7 +21,6 @@ struct spinlock sched_lock = SPINLOCK_INIT("sched");
 static struct thread idle_threads[MAX_HARTS];
 static struct list_node deadlines = LIST_INIT(deadlines);   /* by wake_at */
 static uint64_t next_age;
-static uint64_t loaded_satp[MAX_HARTS];
 
 void context_switch(struct context *from, struct context *to);
 void thread_first_run(void);
@@ -42,7 +42,7 @@ void sched_init_this_hart(void)
     list_init(&idle->timer_node);
     idle->task = -1;
     c->idle = c->current = idle;
-    loaded_satp[c->hartid] = csr_read(satp);
+    tlb_init_this_hart();
 }
 
 struct thread *thread_current(void)
@@ -239,11 +239,8 @@ void schedule(void)
     /* Only a switch to another address space writes satp.  Idle threads
      * run on the kernel's table, so an exited process's table can go. */
     uint64_t satp = next->proc ? next->proc->satp : kernel_satp;
-    if (satp != loaded_satp[c->hartid]) {
-        csr_write(satp, satp);
-        sfence_vma();
-        loaded_satp[c->hartid] = satp;
-    }
+    if (satp != tlb_loaded_satp())
+        tlb_load_satp(satp);
     if (next->kstack)
         c->kstack_top = (uint64_t)next->kstack + KSTACK_SIZE;
 
@@ -423,9 +420,7 @@ void sched_idle_loop(void)
 void sched_switch_address_space(uint64_t satp)
 {
     push_off();
-    csr_write(satp, satp);
-    sfence_vma();
-    loaded_satp[this_hartid()] = satp;
+    tlb_load_satp(satp);
     pop_off();
 }
 
@@ -461,11 +456,15 @@ void sched_stat_of(struct proc *p, struct schedstat *out)
     out->user_switches_seen = p->stat_user_switches_seen;
     out->parked_resumes = p->stat_parked_resumes;
     spin_unlock(&sched_lock);
-    /* What the process says about itself: reported, not vouched for. */
-    if (shared_vdso(&p->shared)) {
-        out->user_switches_reported = shared_vdso(&p->shared)->user_switches;
-        out->yields_to_kernel_reported = shared_vdso(&p->shared)->yields_to_kernel;
+    /* What the process says about itself: reported, not vouched for.
+     * Under p->lock: exec replaces the region and teardown frees it. */
+    spin_lock(&p->lock);
+    const VDSO_DATA *v = shared_vdso(&p->shared);
+    if (v) {
+        out->user_switches_reported = v->user_switches;
+        out->yields_to_kernel_reported = v->yields_to_kernel;
     }
+    spin_unlock(&p->lock);
 }
 
 void sched_stat_exited(struct schedstat *out)

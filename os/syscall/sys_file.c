@@ -35,24 +35,24 @@ static int fd_install(struct proc *p, struct file *f)
 
 long sys_read(uint64_t fd, uint64_t buf, uint64_t n)
 {
-    if (!uvm_range_ok(proc_current()->pagetable, buf, n, true))
+    if (!uvm_range_ok(&proc_current()->vm, buf, n, true))
         return -EFAULT;
     struct file *f = fd_get(fd);
     if (!f)
         return -EBADF;
-    long r = file_read(f, proc_current()->pagetable, buf, n);
+    long r = file_read(f, &proc_current()->vm, buf, n);
     file_close(f);
     return r;
 }
 
 long sys_write(uint64_t fd, uint64_t buf, uint64_t n)
 {
-    if (!uvm_range_ok(proc_current()->pagetable, buf, n, false))
+    if (!uvm_range_ok(&proc_current()->vm, buf, n, false))
         return -EFAULT;
     struct file *f = fd_get(fd);
     if (!f)
         return -EBADF;
-    long r = file_write(f, proc_current()->pagetable, buf, n);
+    long r = file_write(f, &proc_current()->vm, buf, n);
     file_close(f);
     return r;
 }
@@ -88,7 +88,7 @@ long sys_pipe(uint64_t ufds, uint64_t u1, uint64_t u2)
 {
     (void)u1; (void)u2;
     struct proc *p = proc_current();
-    if (!uvm_range_ok(p->pagetable, ufds, 2 * sizeof(int), true))
+    if (!uvm_range_ok(&p->vm, ufds, 2 * sizeof(int), true))
         return -EFAULT;
     struct file *r, *w;
     int err = pipe_create(&r, &w);
@@ -105,7 +105,7 @@ long sys_pipe(uint64_t ufds, uint64_t u1, uint64_t u2)
         file_close(w);
         return -EMFILE;
     }
-    if (copy_to_user(p->pagetable, ufds, fds, sizeof(fds))) {   /* unmapped meanwhile */
+    if (copy_to_user(&p->vm, ufds, fds, sizeof(fds))) {   /* unmapped meanwhile */
         sys_close((uint64_t)fds[0], 0, 0);
         sys_close((uint64_t)fds[1], 0, 0);
         return -EFAULT;
@@ -119,7 +119,7 @@ long sys_readdir(uint64_t index, uint64_t out, uint64_t u2)
     struct dirent d;
     const char *name;
     size_t size;
-    if (!uvm_range_ok(proc_current()->pagetable, out, sizeof(d), true))
+    if (!uvm_range_ok(&proc_current()->vm, out, sizeof(d), true))
         return -EFAULT;
     if (index > (uint64_t)INT32_MAX || !initrd_entry((int)index, &name, &size))
         return -ENOENT;
@@ -127,5 +127,5 @@ long sys_readdir(uint64_t index, uint64_t out, uint64_t u2)
     if (strlcpy(d.name, name, sizeof(d.name)) >= sizeof(d.name))
         return -ENAMETOOLONG;
     d.size = size;
-    return copy_to_user(proc_current()->pagetable, out, &d, sizeof(d));
+    return copy_to_user(&proc_current()->vm, out, &d, sizeof(d));
 }

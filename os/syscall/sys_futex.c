@@ -46,7 +46,7 @@ long sys_futex_wait(uint64_t addr, uint64_t expected, uint64_t timeout_ms)
     uint64_t until = timeout_ms ? timer_now_ns() + timeout_ms * 1000000ULL : 0;
     spin_lock(&futex_lock);
     uint32_t value;
-    if (copy_from_user(p->pagetable, &value, addr, sizeof(value))) {
+    if (copy_from_user(&p->vm, &value, addr, sizeof(value))) {
         spin_unlock(&futex_lock);
         return -EFAULT;
     }
@@ -67,7 +67,7 @@ long sys_futex_wake(uint64_t addr, uint64_t max, uint64_t u2)
     struct proc *p = thread_current()->proc;
     if (addr % 4)
         return -EINVAL;
-    if (!uvm_range_ok(p->pagetable, addr, 4, false))
+    if (!uvm_range_ok(&p->vm, addr, 4, false))
         return -EFAULT;
     uint64_t key = key_of(p, addr);
     spin_lock(&futex_lock);

@@ -98,7 +98,7 @@ long sys_sysinfo(uint64_t out, uint64_t u1, uint64_t u2)
     info.uptime_ns = timer_now_ns();
     strlcpy(info.sched_name, policy_name(), sizeof(info.sched_name));
     info.sched_flags = policy_flags();
-    return copy_to_user(proc_current()->pagetable, out, &info, sizeof(info));
+    return copy_to_user(&proc_current()->vm, out, &info, sizeof(info));
 }
 
 long sys_getcpu(uint64_t u0, uint64_t u1, uint64_t u2)
@@ -122,7 +122,10 @@ long sys_sbrk(uint64_t increment, uint64_t u1, uint64_t u2)
         } else {
             uint64_t from = (old + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
             uint64_t to = (old + (uint64_t)inc + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
-            if (to > from && uvm_alloc(p->pagetable, from, to - from, PTE_R | PTE_W))
+            spin_lock(&p->vm.lock);
+            int err = to > from ? uvm_alloc(p->vm.pt, from, to - from, PTE_R | PTE_W) : 0;
+            spin_unlock(&p->vm.lock);
+            if (err)
                 result = -ENOMEM;
             else
                 p->brk = old + (uint64_t)inc;
@@ -135,8 +138,12 @@ long sys_sbrk(uint64_t increment, uint64_t u1, uint64_t u2)
             uint64_t nbrk = old - dec;
             uint64_t from = (nbrk + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
             uint64_t to = (old + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+            /* Other threads may be using these pages on other harts: the
+             * frames are freed only after their TLBs are shot down. */
+            spin_lock(&p->vm.lock);
             if (to > from)
-                uvm_free(p->pagetable, from, to - from);
+                uvm_free(p->vm.pt, from, to - from);
+            spin_unlock(&p->vm.lock);
             p->brk = nbrk;
         }
     }
@@ -176,5 +183,5 @@ long sys_schedstat(uint64_t pid, uint64_t out, uint64_t u2)
         if (!alive)
             return -ESRCH;
     }
-    return copy_to_user(proc_current()->pagetable, out, &st, sizeof(st));
+    return copy_to_user(&proc_current()->vm, out, &st, sizeof(st));
 }

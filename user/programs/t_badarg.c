@@ -16,6 +16,7 @@
 #include <string.h>
 #include <thread.h>
 #include <unistd.h>
+#include "vdso.h"               /* SHARED_BASE_ADDR */
 
 #define KADDR   0xffffffe080200000L     /* the kernel image: never user */
 #define HUGE    (1L << 32)              /* far past any user mapping */
@@ -115,6 +116,30 @@ static void exec_checks(void)
     char *bad_entry[] = { "echo", (char *)KADDR, NULL };
     expect("spawn(echo, argv[1] = kernel address)",
            raw(SYS_spawn, (long)"echo", (long)bad_entry, 0), EFAULT);
+
+    /* Addresses only the checks of every other call refuse: a pointer
+     * with its high bits set (not an Sv39 address: the page walk would
+     * drop those bits and find "echo") and strings in the process's own
+     * shared region, which it can write but which is not user memory. */
+    long noncanonical = (long)((uint64_t)"echo" | (1UL << 63));
+    expect("spawn(non-canonical path)", raw(SYS_spawn, noncanonical, (long)argv, 0),
+           EFAULT);
+    expect("exec(non-canonical path)", raw(SYS_exec, noncanonical, (long)argv, 0),
+           EFAULT);
+    char *nc_entry[] = { "echo", (char *)((uint64_t)"never" | (1UL << 39)), NULL };
+    expect("spawn(echo, argv[1] non-canonical)",
+           raw(SYS_spawn, (long)"echo", (long)nc_entry, 0), EFAULT);
+    expect("spawn(echo, argv non-canonical)",
+           raw(SYS_spawn, (long)"echo", (long)((uint64_t)argv | (1UL << 62)), 0), EFAULT);
+    char *in_shared = (char *)(SHARED_BASE_ADDR + SHARED_DATA_PAGES_N * 4096ULL - 8);
+    strcpy(in_shared, "echo");          /* the last bytes of its data pages */
+    expect("spawn(path in the shared region)", raw(SYS_spawn, (long)in_shared,
+           (long)argv, 0), EFAULT);
+    char *shared_entry[] = { "echo", in_shared, NULL };
+    expect("spawn(echo, argv[1] in the shared region)",
+           raw(SYS_spawn, (long)"echo", (long)shared_entry, 0), EFAULT);
+    expect("write(1, non-canonical buffer, 4)",
+           raw(SYS_write, 1, noncanonical, 4), EFAULT);
 
     static char *many[MAX_ARGS + 10];
     for (int i = 0; i < MAX_ARGS + 9; i++)

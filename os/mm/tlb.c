@@ -1,0 +1,62 @@
+#include "mm/tlb.h"
+#include "kernel/cpu.h"
+#include "kernel/panic.h"
+#include "arch/riscv.h"
+#include "arch/sbi.h"
+
+static volatile uint64_t loaded_satp[MAX_HARTS];
+static uint64_t remote_shootdowns;
+
+void tlb_load_satp(uint64_t satp)
+{
+    uint64_t h = this_hartid();
+    __atomic_store_n(&loaded_satp[h], satp, __ATOMIC_RELAXED);
+    /* Pairs with the fence in tlb_shootdown: either the shooter sees this
+     * hart on `satp`, or its cleared entries are visible to this hart's
+     * walks after the sfence below. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    csr_write(satp, satp);
+    sfence_vma();
+}
+
+void tlb_init_this_hart(void)
+{
+    loaded_satp[this_hartid()] = csr_read(satp);
+}
+
+uint64_t tlb_loaded_satp(void)
+{
+    return loaded_satp[this_hartid()];
+}
+
+void tlb_shootdown(uint64_t satp)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);   /* the cleared PTEs first */
+    sfence_vma();
+    uint64_t self = this_hartid(), mask = 0;
+    for (uint64_t i = 0; i < hart_count; i++) {
+        uint64_t h = hart_ids[i];
+        if (h != self && cpus[h].online &&
+            __atomic_load_n(&loaded_satp[h], __ATOMIC_RELAXED) == satp)
+            mask |= 1UL << h;
+    }
+    if (!mask)
+        return;
+    long err = sbi_remote_sfence_vma(mask, 0);
+    if (err)
+        panic("tlb: remote sfence.vma to harts %#lx failed (SBI error %ld)", mask, err);
+    __atomic_fetch_add(&remote_shootdowns, 1, __ATOMIC_RELAXED);
+}
+
+void tlb_assert_unloaded(uint64_t satp)
+{
+    for (uint64_t i = 0; i < hart_count; i++)
+        if (__atomic_load_n(&loaded_satp[hart_ids[i]], __ATOMIC_RELAXED) == satp)
+            panic("tlb: freeing the page table %#lx that hart %lu still runs on",
+                  satp, hart_ids[i]);
+}
+
+uint64_t tlb_remote_shootdowns(void)
+{
+    return remote_shootdowns;
+}

@@ -1,0 +1,32 @@
+/*
+ * Which address space each hart has loaded, and shooting down the stale
+ * translations of one on every hart that may cache them.
+ *
+ * The rule: a frame (of user memory or of a page table) that was reachable
+ * through an address space is freed only after tlb_shootdown() of that
+ * address space, so no hart can still read or write it through a cached
+ * translation once it is handed out again.  A root table is freed only
+ * when no hart has it loaded (tlb_assert_unloaded).
+ */
+#ifndef MM_TLB_H
+#define MM_TLB_H
+
+#include <stdint.h>
+
+/* Loads satp on this hart (and flushes its TLB).  Published before the
+ * write, so that a shootdown that misses this hart happened before the
+ * hart could cache anything of the new space. */
+void tlb_load_satp(uint64_t satp);
+/* Records the satp this hart booted onto. */
+void tlb_init_this_hart(void);
+/* The satp this hart has loaded. */
+uint64_t tlb_loaded_satp(void);
+/* Flushes every hart that has `satp` loaded (this one included) and
+ * returns once all have.  Callers clear the mappings first. */
+void tlb_shootdown(uint64_t satp);
+/* Panics if some hart still runs on `satp` (its root is about to go). */
+void tlb_assert_unloaded(uint64_t satp);
+/* Shootdowns that reached another hart (for the self-tests). */
+uint64_t tlb_remote_shootdowns(void);
+
+#endif
