@@ -47,3 +47,21 @@ def test_vm_races(boot_policy, policy, smp):
     assert re.search(r"h_vmrace: exec: 6 of 6 rounds", out), out
     assert free_frames(m) == before
     still_alive(m)
+
+
+@pytest.mark.parametrize("smp", SMP, ids=ids)
+def test_unjoined_threads_are_freed(boot_policy, policy, smp):
+    """300 threads that exit unjoined (more than the kernel's task records)
+    give their kernel stacks and records back at exit: other processes
+    still start, a late join still gets the value, memory comes back."""
+    m = boot_policy(policy, smp=smp, initrd=True)
+    m.shell_prompt(timeout=60)
+    run_hostile(m, "h_threadleak 20", "h_threadleak", 60)       # warm up
+    before = free_frames(m)
+    out = run_hostile(m, "h_threadleak 300", "h_threadleak", 120)
+    assert "h_threadleak: another process still starts" in out, out
+    assert re.search(r"^h_threadleak: a second join: no such process or thread$", out,
+                     re.M), out
+    assert re.search(r"kernel threads (\d+) before, \1 after", out), out
+    assert free_frames(m) == before
+    still_alive(m)

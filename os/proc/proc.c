@@ -85,6 +85,7 @@ struct proc *proc_alloc(const char *name, int *err)
     list_init(&p->sibling);
     list_init(&p->threads);
     list_init(&p->deferred);
+    list_init(&p->exit_records);
     waitq_init(&p->child_exited);
     waitq_init(&p->thread_exited);
 
@@ -187,29 +188,24 @@ void proc_teardown(struct proc *p, struct thread *last)
     if (p == init_proc)
         panic("init exited (status %#x)", p->exit_status);
 
-    /* Every other thread has exited: free them as they leave their harts. */
+    /* Every other thread has exited; wait until they have left their
+     * harts too (each holds a reference until its struct is freed, off
+     * its hart): then nothing runs on p's memory or shared region but t.
+     * Left: the process table's reference and t's. */
+    while (__atomic_load_n(&p->refs, __ATOMIC_ACQUIRE) > 2)
+        cpu_relax();
     spin_lock(&p->lock);
+    KASSERT(p->live_threads == 0 && p->threads.next == &last->proc_node &&
+            last->proc_node.next == &p->threads);
     if (!p->killed)
         p->exit_status = STATUS_EXITED(0);
     p->killed = true;
-    struct list_node gone = LIST_INIT(gone);
-    list_for_each_safe(pos, &p->threads) {
-        struct thread *t = list_entry(pos, struct thread, proc_node);
-        if (t != last) {
-            list_remove(&t->proc_node);
-            list_push_back(&gone, &t->proc_node);
-        }
-    }
     struct file *files[MAX_FDS];
     memcpy(files, p->files, sizeof(files));
     memset(p->files, 0, sizeof(p->files));
     spin_unlock(&p->lock);
+    thread_free_exit_records(p);
 
-    list_for_each_safe(pos, &gone) {
-        struct thread *t = list_entry(pos, struct thread, proc_node);
-        list_remove(&t->proc_node);
-        thread_reap_off_cpu(t);
-    }
     for (int fd = 0; fd < MAX_FDS; fd++)
         if (files[fd])
             file_close(files[fd]);
@@ -235,7 +231,6 @@ void proc_teardown(struct proc *p, struct thread *last)
         list_push_back(&init_proc->children, &c->sibling);
         orphan_zombies |= c->state == PROC_ZOMBIE;
     }
-    p->last_thread = last;
     p->state = PROC_ZOMBIE;
     if (orphan_zombies)
         waitq_wake(&init_proc->child_exited, -1);
@@ -243,11 +238,11 @@ void proc_teardown(struct proc *p, struct thread *last)
     spin_unlock(&proc_lock);
 }
 
-/* Frees a zombie process found by waitpid (out of the table already;
- * proc_lock is not held), unless a hart still holds a reference. */
+/* Drops the process table's reference to a zombie found by waitpid (out
+ * of the table already; proc_lock is not held): freed once its last
+ * thread is off its hart too. */
 static void proc_reap(struct proc *p)
 {
-    thread_reap_off_cpu(p->last_thread);
     proc_put(p);
 }
 

@@ -35,6 +35,9 @@
 #include "uapi/syscall.h"
 
 #define MAX_PROCS   64
+/* Exited threads a process may leave unjoined; past it, thread_create
+ * fails with EAGAIN until it joins some (each costs a few bytes). */
+#define MAX_EXIT_RECORDS 1024
 #define PROC_NAME   16
 
 enum proc_state { PROC_ALIVE, PROC_ZOMBIE };
@@ -71,6 +74,8 @@ struct proc {
     bool block_sched_warned;
     uint64_t block_sched_ignored_until;  /* ns: after a forced preemption */
     struct waitq thread_exited;     /* thread_join waits here */
+    struct list_node exit_records;  /* exited threads not joined yet (lock) */
+    int nexit_records;
 
     /* References: one for the process table (dropped when the parent
      * reaps it), one for each hart that works on the process with its
@@ -79,7 +84,6 @@ struct proc {
     int refs;
     volatile bool killed;           /* being torn down: threads must exit */
     int exit_status;                /* waitpid encoding, set with killed */
-    struct thread *last_thread;     /* reaped with the process */
 };
 
 extern struct spinlock proc_lock;
@@ -120,12 +124,15 @@ struct thread *thread_create_user(struct proc *p, uint64_t pc, uint64_t a0,
 void thread_exit(uint64_t retval) __attribute__((noreturn));
 int thread_join(int tid, uint64_t retval_uaddr);
 struct thread *thread_find(struct proc *p, int tid);
+/* Frees a thread that never ran, or a zombie now off its hart (the next
+ * thread on that hart calls it, sched_lock held). */
 void thread_free(struct thread *t);
-/* Waits until every thread of self's process but self is off its hart for
- * good (exec: they may still run on the old page table). */
+void thread_free_locked(struct thread *t);
+/* Waits until self is the only thread of its process that still exists
+ * (exited ones may still be leaving their harts on the page table). */
 void thread_wait_siblings_off_cpu(struct thread *self);
-/* Frees an exited thread once it is off its hart for good. */
-void thread_reap_off_cpu(struct thread *t);
+/* Exited threads of p that nobody joined (teardown). */
+void thread_free_exit_records(struct proc *p);
 /* The last thread of p is exiting: release everything but that thread and
  * the root page table (the parent's waitpid frees those). */
 void proc_teardown(struct proc *p, struct thread *last);

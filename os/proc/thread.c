@@ -39,8 +39,13 @@ static struct thread *thread_alloc(struct proc *p, int priority, int *err)
     struct thread *t = kmalloc(sizeof(*t));
     if (!t)
         return NULL;
+    memset(t, 0, sizeof(*t));
+    t->exit_rec = kmalloc(sizeof(*t->exit_rec));
     t->kstack = frame_alloc_contig(KSTACK_SIZE / PAGE_SIZE);
-    if (!t->kstack) {
+    if (!t->kstack || !t->exit_rec) {
+        if (t->kstack)
+            frame_free_contig(t->kstack, KSTACK_SIZE / PAGE_SIZE);
+        kfree(t->exit_rec);
         kfree(t);
         return NULL;
     }
@@ -65,20 +70,32 @@ static struct thread *thread_alloc(struct proc *p, int priority, int *err)
     spin_unlock(&sched_lock);
     if (*err) {
         frame_free_contig(t->kstack, KSTACK_SIZE / PAGE_SIZE);
+        kfree(t->exit_rec);
         kfree(t);
         return NULL;
     }
+    proc_get(p);                     /* p outlives its threads' structs */
     return t;
+}
+
+void thread_free_locked(struct thread *t)
+{
+    KASSERT(spin_holding(&sched_lock));
+    KASSERT(t->state != THREAD_RUNNING && !t->queued);
+    policy_detach(t);
+    nthreads--;
+    frame_free_contig(t->kstack, KSTACK_SIZE / PAGE_SIZE);
+    kfree(t->exit_rec);              /* NULL once handed to the process */
+    struct proc *p = t->proc;
+    kfree(t);
+    proc_put(p);                     /* may free p: this hart is off it */
 }
 
 void thread_free(struct thread *t)
 {
-    frame_free_contig(t->kstack, KSTACK_SIZE / PAGE_SIZE);
     spin_lock(&sched_lock);
-    policy_detach(t);
-    nthreads--;
+    thread_free_locked(t);
     spin_unlock(&sched_lock);
-    kfree(t);
 }
 
 int thread_count(void)
@@ -115,7 +132,8 @@ struct thread *thread_create_user(struct proc *p, uint64_t pc, uint64_t a0,
     if (!t)
         return NULL;
     spin_lock(&p->lock);
-    int slot = p->killed ? -EINTR : take_stack_slot(p);
+    int slot = p->killed ? -EINTR :
+               p->nexit_records >= MAX_EXIT_RECORDS ? -EAGAIN : take_stack_slot(p);
     if (slot < 0) {
         spin_unlock(&p->lock);
         thread_free(t);
@@ -147,36 +165,42 @@ struct thread *thread_find(struct proc *p, int tid)
     return NULL;
 }
 
-/* Waits until t (already marked exited) is off its hart for good. */
-static void wait_off_cpu(struct thread *t)
-{
-    for (;;) {
-        spin_lock(&sched_lock);
-        bool gone = t->state == THREAD_ZOMBIE;
-        spin_unlock(&sched_lock);
-        if (gone)
-            return;
-        cpu_relax();
-    }
-}
-
 void thread_wait_siblings_off_cpu(struct thread *self)
 {
+    /* Each thread holds a reference to its process until its struct is
+     * freed, off its hart; so do harts reconciling it.  Left: the process
+     * table's and self's. */
     struct proc *p = self->proc;
-    for (;;) {
-        bool all_gone = true;
-        spin_lock(&p->lock);
-        spin_lock(&sched_lock);
-        list_for_each(pos, &p->threads) {
-            struct thread *t = list_entry(pos, struct thread, proc_node);
-            all_gone &= t == self || t->state == THREAD_ZOMBIE;
-        }
-        spin_unlock(&sched_lock);
-        spin_unlock(&p->lock);
-        if (all_gone)
-            return;
+    KASSERT(p->live_threads == 1);
+    while (__atomic_load_n(&p->refs, __ATOMIC_ACQUIRE) > 2)
         cpu_relax();
+}
+
+static struct exit_record *take_exit_record(struct proc *p, int tid, int joiner)
+{
+    list_for_each(pos, &p->exit_records) {
+        struct exit_record *r = list_entry(pos, struct exit_record, node);
+        if (r->tid != tid)
+            continue;
+        if (r->joiner && r->joiner != joiner)
+            return NULL;             /* another thread claimed it */
+        list_remove(&r->node);
+        p->nexit_records--;
+        return r;
     }
+    return NULL;
+}
+
+void thread_free_exit_records(struct proc *p)
+{
+    spin_lock(&p->lock);
+    list_for_each_safe(pos, &p->exit_records) {
+        struct exit_record *r = list_entry(pos, struct exit_record, node);
+        list_remove(&r->node);
+        kfree(r);
+    }
+    p->nexit_records = 0;
+    spin_unlock(&p->lock);
 }
 
 void thread_exit(uint64_t retval)
@@ -185,23 +209,34 @@ void thread_exit(uint64_t retval)
     struct proc *p = t->proc;
 
     spin_lock(&p->lock);
-    t->retval = retval;
     p->stack_slots &= ~(1UL << t->stack_slot);
     p->slot_thread[t->stack_slot] = NULL;
     bool last = --p->live_threads == 0;
     spin_unlock(&p->lock);
     if (last)
-        proc_teardown(p, t);      /* frees everything but t and the root */
+        proc_teardown(p, t);      /* frees everything but t's struct */
 
     spin_lock(&p->lock);
     t->exited = true;
-    /* Wake joiners while holding p->lock: a joiner checks `exited` under
-     * it, so it either sees the flag or is already asleep. */
-    waitq_wake(&p->thread_exited, -1);
+    list_remove(&t->proc_node);
+    if (!last) {
+        /* What a joiner needs stays; the rest goes as t leaves the hart. */
+        struct exit_record *r = t->exit_rec;
+        t->exit_rec = NULL;
+        r->tid = t->tid;
+        r->joiner = t->joiner;
+        r->retval = retval;
+        list_push_back(&p->exit_records, &r->node);
+        p->nexit_records++;
+        /* Wake joiners while holding p->lock: a joiner looks for the
+         * record under it, so it either finds it or is already asleep. */
+        waitq_wake(&p->thread_exited, -1);
+    }
     spin_unlock(&p->lock);
 
     spin_lock(&sched_lock);
     t->state = THREAD_ZOMBIE;
+    sched_reap_after_switch(t);
     schedule();
     panic("thread_exit: a zombie ran again");
 }
@@ -216,33 +251,28 @@ int thread_join(int tid, uint64_t retval_uaddr)
         return -EFAULT;
 
     spin_lock(&p->lock);
-    struct thread *t = thread_find(p, tid);
-    if (!t || t->joined) {
-        spin_unlock(&p->lock);
-        return -ESRCH;
-    }
-    t->joined = true;
-    while (!t->exited) {
-        int r = waitq_sleep(&p->thread_exited, &p->lock, 0);
-        if (r == -EINTR) {
-            t->joined = false;
+    struct exit_record *r;
+    while (!(r = take_exit_record(p, tid, self->tid))) {
+        /* Not exited yet (or not ours to join): claim it and wait.  The
+         * thread may be gone after the sleep: looked up again each time. */
+        struct thread *t = thread_find(p, tid);
+        if (!t || (t->joiner && t->joiner != self->tid)) {
+            spin_unlock(&p->lock);
+            return -ESRCH;
+        }
+        t->joiner = self->tid;
+        if (waitq_sleep(&p->thread_exited, &p->lock, 0) == -EINTR) {
+            t = thread_find(p, tid);
+            if (t && t->joiner == self->tid)
+                t->joiner = 0;
             spin_unlock(&p->lock);
             return -EINTR;
         }
     }
-    list_remove(&t->proc_node);
-    uint64_t retval = t->retval;
     spin_unlock(&p->lock);
-
-    wait_off_cpu(t);
-    thread_free(t);
+    uint64_t retval = r->retval;
+    kfree(r);
     if (retval_uaddr)
         copy_to_user(&p->vm, retval_uaddr, &retval, sizeof(retval));
     return 0;
-}
-
-void thread_reap_off_cpu(struct thread *t)
-{
-    wait_off_cpu(t);
-    thread_free(t);
 }

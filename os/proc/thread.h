@@ -17,7 +17,7 @@ enum thread_state {
     THREAD_RUNNABLE,     /* in the run queue */
     THREAD_RUNNING,      /* on a hart */
     THREAD_BLOCKED,      /* waiting: on a wait queue and/or a deadline */
-    THREAD_ZOMBIE,       /* exited, waiting to be joined or reaped */
+    THREAD_ZOMBIE,       /* exited: freed by the next thread on its hart */
 };
 
 /* Callee-saved registers: all a voluntary switch needs to keep. */
@@ -62,9 +62,20 @@ struct thread {
     struct list_node proc_node;  /* link in its process's thread list */
 
     int stack_slot;              /* which user stack region it owns */
-    uint64_t retval;             /* thread_exit value, for join */
-    bool joined;                 /* someone is joining (or has joined) it */
+    int joiner;                  /* tid of the thread joining it, 0 none */
     bool exited;                 /* has called thread_exit (under proc lock) */
+    /* Allocated with the thread, so exit cannot fail for want of memory:
+     * what a joiner needs once everything else of the thread is gone. */
+    struct exit_record *exit_rec;
+};
+
+/* An exited thread, until it is joined or its process ends: all that is
+ * left of it (its stack, kernel stack and task record are freed at exit). */
+struct exit_record {
+    int tid;
+    int joiner;                  /* the thread that claimed the join, 0 none */
+    uint64_t retval;
+    struct list_node node;       /* in proc->exit_records */
 };
 
 /* The thread running on this hart. */

@@ -21,6 +21,7 @@ struct spinlock sched_lock = SPINLOCK_INIT("sched");
 static struct thread idle_threads[MAX_HARTS];
 static struct list_node deadlines = LIST_INIT(deadlines);   /* by wake_at */
 static uint64_t next_age;
+static struct thread *zombie_on[MAX_HARTS];   /* to free after the switch */
 
 void context_switch(struct context *from, struct context *to);
 void thread_first_run(void);
@@ -202,6 +203,26 @@ static struct thread *pick_next(struct cpu *c)
     }
 }
 
+void sched_reap_after_switch(struct thread *t)
+{
+    KASSERT(spin_holding(&sched_lock) && t == thread_current() &&
+            t->state == THREAD_ZOMBIE);
+    zombie_on[this_hartid()] = t;
+}
+
+/* Right after a switch, on the new thread's stack: the zombie that left
+ * is off this hart for good (and off its page table: schedule loaded the
+ * next one's first). */
+static void reap_zombie(void)
+{
+    uint64_t h = this_hartid();
+    struct thread *z = zombie_on[h];
+    if (z) {
+        zombie_on[h] = NULL;
+        thread_free_locked(z);
+    }
+}
+
 void schedule(void)
 {
     struct cpu *c = this_cpu();
@@ -248,10 +269,12 @@ void schedule(void)
     context_switch(&prev->ctx, &next->ctx);
     /* Back in prev, maybe on another hart. */
     this_cpu()->irq_were_on = were_on;
+    reap_zombie();
 }
 
 void sched_finish_first_switch(void)
 {
+    reap_zombie();
     /* Taken by the schedule() that switched here. */
     spin_unlock(&sched_lock);
 }

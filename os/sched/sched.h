@@ -44,6 +44,10 @@ void sched_set_priority(struct thread *t, int priority);
 /* From the timer interrupt: deadlines, time slices, preemption requests. */
 void sched_tick(void);
 
+/* Lock held: t (a zombie, the current thread) is freed by whichever
+ * thread runs next on this hart, once t's registers are no longer in use. */
+void sched_reap_after_switch(struct thread *t);
+
 /* Entry of a new thread's first switch (see thread.c). */
 void sched_finish_first_switch(void);
 
