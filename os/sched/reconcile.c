@@ -15,7 +15,6 @@
 #include "mm/tlb.h"
 #include "mm/vm.h"
 
-void call_on_stack(uint64_t sp, void (*fn)(void *), void *arg) __attribute__((noreturn));
 void context_switch(struct context *from, struct context *to);
 
 /* How long a hart waits for another to let go of a thread (generous: the
@@ -27,6 +26,7 @@ void context_switch(struct context *from, struct context *to);
 static uint8_t reconcile_stacks[MAX_HARTS][4096] __attribute__((aligned(16)));
 static struct trapframe carried[MAX_HARTS];
 static uint32_t carried_slot[MAX_HARTS];
+static bool carried_parked[MAX_HARTS];      /* the named thread parked itself */
 static uint32_t block_count[MAX_HARTS];     /* interrupts in this section */
 static uint32_t block_seen[MAX_HARTS];      /* the section being counted */
 
@@ -92,12 +92,6 @@ static void give_up_hart(struct cpu *c, struct proc *p)
     proc_put(p);
     context_switch(&scrap[c->hartid], &c->idle->ctx);   /* the idle thread unlocks */
     panic("reconcile: came back to an abandoned stack");
-}
-
-static void continue_as(void *arg)
-{
-    struct thread *t = arg;
-    trap_user_reconciled(t->tf);
 }
 
 /* Leaves prev, which left this hart through a user-mode switch: its
@@ -169,11 +163,9 @@ static struct thread *await_parked(struct cpu *c, struct proc *p, uint32_t slot)
 
 /* On the hart's own stack: the process switched threads in user mode.
  * Release the thread the kernel thought was here, wait for the named one,
- * take it over and handle the trap as that thread. */
-static void switch_identity(void *arg)
+ * take it over and return its trap frame, now holding the trap's registers. */
+static struct trapframe *switch_identity(struct cpu *c)
 {
-    (void)arg;
-    struct cpu *c = this_cpu();
     struct thread *prev = c->current;
     struct proc *p = prev->proc;
     uint64_t h = c->hartid;
@@ -199,17 +191,16 @@ static void switch_identity(void *arg)
     proc_put(p);            /* next, a live thread of p, runs here now */
 
     memcpy(next->tf, &carried[h], sizeof(*next->tf));
-    call_on_stack((uint64_t)next->tf, continue_as, next);
+    return next->tf;
 }
 
 /* On the hart's own stack: the thread the kernel thought was here left it
  * (a user-mode switch), and the one that followed has parked itself: no
  * thread of the process runs here.  Release the first, finish the second's
  * park once the kernel holds it as parked, run something else. */
-static void leave_parked_hart(void *arg)
+static void leave_parked_hart(struct cpu *c) __attribute__((noreturn));
+static void leave_parked_hart(struct cpu *c)
 {
-    (void)arg;
-    struct cpu *c = this_cpu();
     struct thread *prev = c->current;
     struct proc *p = prev->proc;
     uint64_t h = c->hartid;
@@ -231,40 +222,44 @@ static void leave_parked_hart(void *arg)
     give_up_hart(c, p);
 }
 
-void reconcile_user_trap(struct trapframe *tf)
+uint64_t reconcile_stack_top(void)
+{
+    return (uint64_t)&reconcile_stacks[this_hartid()][sizeof(reconcile_stacks[0])];
+}
+
+struct trapframe *reconcile_switch(void)
+{
+    struct cpu *c = this_cpu();
+    if (carried_parked[c->hartid])
+        leave_parked_hart(c);
+    return switch_identity(c);
+}
+
+bool reconcile_user_trap(struct trapframe *tf)
 {
     struct thread *t = thread_current();
     struct proc *p = t->proc;
     uint64_t h = this_hartid();
     VDSO_DATA *v = shared_vdso(&p->shared);
     uint32_t claimed = __atomic_load_n(&v->current[h], __ATOMIC_ACQUIRE);
-    if (claimed & CURRENT_PARKING) {
-        /* The thread on this hart parked itself and asks the kernel for the
-         * next one.  Its registers are in its record: this trap frame is
-         * nobody's.  If it is the thread the kernel knows is here, the yield
-         * call (or the kernel's handling of the interrupt) parks it; if not,
-         * the one the kernel knew left earlier: release it and move on. */
-        uint32_t parker = claimed & ~CURRENT_PARKING;
-        if (parker == (uint32_t)t->stack_slot)
-            return;
-        if (parker >= USER_STACK_SLOTS) {
-            kill_liar(p, h, parker, "which does not exist");
-            return;
-        }
-        carried_slot[h] = parker;
-        call_on_stack((uint64_t)&reconcile_stacks[h][sizeof(reconcile_stacks[h])],
-                      leave_parked_hart, NULL);
+    bool parked = claimed & CURRENT_PARKING;
+    uint32_t slot = claimed & ~CURRENT_PARKING;
+    /* Parking: the thread on this hart parked itself and asks the kernel
+     * for the next one.  Its registers are in its record: this trap frame
+     * is nobody's.  If it is the thread the kernel knows is here, the
+     * yield call (or the handling of the interrupt) parks it; if not, the
+     * one the kernel knew left earlier: release it and move on. */
+    if (slot == (uint32_t)t->stack_slot)
+        return true;
+    if (slot >= USER_STACK_SLOTS) {
+        kill_liar(p, h, slot, "which does not exist");
+        return true;                /* it ends at trap_return */
     }
-    if (claimed == (uint32_t)t->stack_slot)
-        return;
-    if (claimed >= USER_STACK_SLOTS) {
-        kill_liar(p, h, claimed, "which does not exist");
-        return;
-    }
-    /* The trap frame belongs to the named thread: carry it over, off this
-     * thread's stack. */
-    memcpy(&carried[h], tf, sizeof(*tf));
-    carried_slot[h] = claimed;
-    call_on_stack((uint64_t)&reconcile_stacks[h][sizeof(reconcile_stacks[h])],
-                  switch_identity, NULL);
+    /* The trap frame belongs to the named thread (or to none, if it
+     * parked): carry it over, off this thread's stack. */
+    if (!parked)
+        memcpy(&carried[h], tf, sizeof(*tf));
+    carried_slot[h] = slot;
+    carried_parked[h] = parked;
+    return false;
 }

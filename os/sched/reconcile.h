@@ -24,10 +24,19 @@
  * in the middle of a user-mode switch): the caller returns to it as is. */
 bool reconcile_block_sched(struct trapframe *tf);
 
-/* If the thread on this hart is not the one the kernel thinks, take over
- * as that thread (does not return then: the trap continues on its kernel
- * stack in trap_user_reconciled).  Returns if nothing changed, or if the
- * process lied and was killed. */
-void reconcile_user_trap(struct trapframe *tf);
+/* Who does this trap from user mode belong to?  True: to the thread the
+ * kernel has on this hart (or the process lied about it and was killed; it
+ * ends at trap_return).  False: to another of its threads, or to none (the
+ * one that came after it parked itself): the frame is kept aside, and the
+ * trap entry must leave this thread's kernel stack for the hart's own
+ * (reconcile_stack_top) and call reconcile_switch there. */
+bool reconcile_user_trap(struct trapframe *tf);
+/* The top of this hart's own stack, for reconcile_switch. */
+uint64_t reconcile_stack_top(void);
+/* On the hart's own stack: releases the thread the kernel had here, takes
+ * over the one now here and returns its trap frame (at the top of its
+ * kernel stack) for the trap to go on as that thread.  If no thread of the
+ * process runs here any more, runs the idle thread: does not return. */
+struct trapframe *reconcile_switch(void);
 
 #endif

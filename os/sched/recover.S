@@ -18,16 +18,3 @@ blob_fault_return:
     LOAD_CALLEE_SAVED a0
     li      a0, 1
     ret
-
-/*
- * call_on_stack(uint64_t sp, void (*fn)(void *), void *arg): runs fn(arg)
- * on another stack, never to come back (the reconciliation of user-mode
- * switches leaves one thread's kernel stack for another's this way).
- */
-    .globl call_on_stack
-call_on_stack:
-    mv      sp, a0
-    mv      s0, zero                /* a fresh stack: the backtrace ends */
-    mv      a0, a2
-    jalr    a1
-1:  j       1b

@@ -105,22 +105,30 @@ static void user_fault(struct trapframe *tf)
     proc_kill(t->proc, STATUS_TERMINATED(TERM_FAULT));
 }
 
-void trap_user(struct trapframe *tf)
+/*
+ * A trap from user mode takes one path (trapentry.S):
+ *   trap_user_enter: whose trap is it?  Usually the thread the kernel has
+ *       on this hart; after a user-mode switch, another thread of the
+ *       process: then, on the hart's own stack, reconcile_switch releases
+ *       the old thread and returns the new one's frame;
+ *   trap_user_handle: block_sched, a park, a system call, an interrupt or a
+ *       fault, as that thread;
+ *   trap_return: pending kills and reschedules, then back to user mode.
+ */
+struct trapframe *trap_user_enter(struct trapframe *tf)
 {
     struct thread *t = thread_current();
-    if (shared_vdso(&t->proc->shared)) {
-        if (tf->scause & SCAUSE_INTR)
-            shared_restart_commit(tf);
-        /* Did the process switch threads since the kernel last looked?
-         * Settled first, whatever block_sched says: another hart may be
-         * waiting for this one to let go of a thread.  If so, the trap
-         * goes on in trap_user_reconciled as the thread now here. */
-        reconcile_user_trap(tf);
-    }
-    trap_user_reconciled(tf);
+    if (!shared_vdso(&t->proc->shared))
+        return tf;
+    if (tf->scause & SCAUSE_INTR)
+        shared_restart_commit(tf);
+    /* Did the process switch threads since the kernel last looked?
+     * Settled first, whatever block_sched says: another hart may be
+     * waiting for this one to let go of a thread. */
+    return reconcile_user_trap(tf) ? tf : NULL;
 }
 
-void trap_user_reconciled(struct trapframe *tf)
+void trap_user_handle(struct trapframe *tf)
 {
     struct thread *t = thread_current();
     VDSO_DATA *v = shared_vdso(&t->proc->shared);
@@ -140,11 +148,6 @@ void trap_user_reconciled(struct trapframe *tf)
             trap_return(tf);
         }
     }
-    trap_user_continue(tf);
-}
-
-void trap_user_continue(struct trapframe *tf)
-{
     if (tf->scause == EXC_ECALL_U) {
         tf->sepc += 4;               /* return past the ecall */
         intr_on();                   /* system calls may block or take long */

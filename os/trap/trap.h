@@ -30,11 +30,11 @@ enum { REG_SP = 2, REG_TP = 4, REG_S0 = 8, REG_A0 = 10 };
 void trap_init_this_hart(void);
 /* Called from trapentry.S for a trap taken in S-mode / in U-mode. */
 void trap_kernel(struct trapframe *tf);
-void trap_user(struct trapframe *tf) __attribute__((noreturn));
-/* The rest of a trap from user mode once the kernel knows which thread it
- * came from (reconcile.c carries a trap over to another thread). */
-void trap_user_reconciled(struct trapframe *tf) __attribute__((noreturn));
-void trap_user_continue(struct trapframe *tf) __attribute__((noreturn));
+/* A trap from user mode, in two steps (see trap.c): the frame to go on
+ * with (NULL: the trap is another thread's, see reconcile_switch), then
+ * its handling as the thread now on this hart. */
+struct trapframe *trap_user_enter(struct trapframe *tf);
+void trap_user_handle(struct trapframe *tf) __attribute__((noreturn));
 /* Returns to user mode with tf's registers (after checking for a pending
  * kill or reschedule). */
 void trap_return(struct trapframe *tf) __attribute__((noreturn));
