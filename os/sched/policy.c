@@ -1,6 +1,7 @@
 #include "sched/policy.h"
 #include "sched/shared.h"
 #include "sched/blob.h"
+#include "sched/blob_guard.h"
 #include "vdso.h"             /* the shared region's layout (its asserts) */
 #include "sched/sched.h"
 #include "proc/proc.h"
@@ -34,6 +35,11 @@ static struct {
 #define QUEUE_VA  (KSCHED_BASE + PAGE_SIZE)
 #define TASKS_VA  (KSCHED_BASE + 3 * PAGE_SIZE)
 #define TASK_PAGES (SCHED_MAX_TASKS * sizeof(TaskSched) / PAGE_SIZE)
+
+enum op { OP_INIT, OP_ADD, OP_WAKE, OP_YIELD, OP_REMOVE, OP_FETCH, OP_TOP, OP_TICK };
+static const char *const op_names[] = { "init", "add", "wake", "yield", "remove", "fetch",
+                                        "top_priority", "tick" };
+static uint64_t call(enum op op, uint32_t hart, uint32_t task);
 
 static struct sched_ctx ctx;
 static struct thread *owner[SCHED_MAX_TASKS];   /* thread of each record */
@@ -168,7 +174,9 @@ void policy_init(void)
         use_blob(h, where);
     else
         use_builtin();
-    active.ops.init(&ctx);
+    /* Guarded like every call: a blob whose init faults or never returns
+     * is replaced (fall_back initializes the built-in policy). */
+    call(OP_INIT, 0, 0);
 }
 
 const char *policy_name(void) { return active.name; }
@@ -247,33 +255,34 @@ static void fall_back(const char *fmt, ...)
 
 /* ---- calling the policy ---- */
 
-struct saved_regs { uint64_t r[14]; };
-int blob_setjmp(struct saved_regs *r);
-
-enum op { OP_ADD, OP_WAKE, OP_YIELD, OP_REMOVE, OP_FETCH, OP_TOP, OP_TICK };
-static const char *const op_names[] = { "add", "wake", "yield", "remove", "fetch",
-                                        "top_priority", "tick" };
 #define FAULTED 0xfa17fa17fa17ULL      /* not a value any operation returns */
 
 /* One operation of the active policy.  A blob's call is guarded: if it
- * faults, the trap handler comes back here (blob_setjmp returns 1), the
- * policy is replaced and FAULTED is returned for the caller to retry. */
+ * faults or does not return within a few ticks, the trap handler comes
+ * back here (blob_setjmp returns 1), the policy is replaced and FAULTED is
+ * returned for the caller to retry. */
 static uint64_t call(enum op op, uint32_t hart, uint32_t task)
 {
     struct cpu *c = this_cpu();
-    struct saved_regs regs;
+    struct blob_jmp regs;
     if (active.from_blob) {
         if (blob_setjmp(&regs)) {
-            c->blob_recover = NULL;
-            fall_back("%s faulted: %s at offset 0x%lx, address 0x%lx", op_names[op],
-                      trap_cause_name(c->blob_fault_cause),
-                      c->blob_fault_pc - SHARED_KALIAS, c->blob_fault_addr);
+            blob_guard_close(c);
+            if (c->blob_fault_cause == BLOB_CAUSE_TIMEOUT)
+                fall_back("%s did not return within %d timer ticks (stopped at offset 0x%lx)",
+                          op_names[op], BLOB_CALL_MAX_TICKS,
+                          c->blob_fault_pc - SHARED_KALIAS);
+            else
+                fall_back("%s faulted: %s at offset 0x%lx, address 0x%lx", op_names[op],
+                          trap_cause_name(c->blob_fault_cause),
+                          c->blob_fault_pc - SHARED_KALIAS, c->blob_fault_addr);
             return FAULTED;
         }
-        c->blob_recover = &regs;
+        blob_guard_open(c, &regs);
     }
     uint64_t result = 0;
     switch (op) {
+    case OP_INIT:   active.ops.init(&ctx); break;
     case OP_ADD:    active.ops.add(&ctx, hart, task); break;
     case OP_WAKE:   active.ops.wake(&ctx, hart, task); break;
     case OP_YIELD:  active.ops.yield(&ctx, hart, task); break;
@@ -282,7 +291,8 @@ static uint64_t call(enum op op, uint32_t hart, uint32_t task)
     case OP_TOP:    result = active.ops.top_priority(&ctx, hart); break;
     case OP_TICK:   result = active.ops.tick(&ctx, hart, task); break;
     }
-    c->blob_recover = NULL;
+    if (active.from_blob)
+        blob_guard_close(c);
     return result;
 }
 
