@@ -246,10 +246,14 @@ static void fall_back(const char *fmt, ...)
         memset(ctx.tasks[i].policy, 0, sizeof(ctx.tasks[i].policy));
     }
     active.ops.init(&ctx);
+    uint64_t now = read_time();
     for (uint32_t i = 0; i < SCHED_MAX_TASKS; i++)
         if (owner[i] && owner[i]->queued) {
             fill_record(owner[i], owner[i]->hart);
             active.ops.add(&ctx, (uint32_t)owner[i]->hart, i);
+            /* The watchdog judges the new policy from now on, not on the
+             * old one's waits. */
+            owner[i]->queued_since = now;
         }
 }
 
@@ -371,10 +375,32 @@ int policy_top_priority(int hart)
     }
 }
 
+/* May the watchdog blame the policy for what hart c runs?  Not while the
+ * hart is held by something else: a process's block_sched (bounded by
+ * reconcile.c) or a reconcile wait for another hart (cpu->awaiting_tid). */
+static bool hart_is_the_policys(const struct cpu *c)
+{
+    if (c->awaiting_tid)
+        return false;
+    const struct proc *p = c->current->proc;
+    VDSO_DATA *v = p ? shared_vdso(&p->shared) : NULL;
+    return !v || !v->block_sched[c->hartid];
+}
+
+/* Every queued thread's wait starts again now. */
+static void restart_stamps(void)
+{
+    uint64_t now = read_time();
+    for (uint32_t i = 0; i < SCHED_MAX_TASKS; i++)
+        if (owner[i] && owner[i]->queued)
+            owner[i]->queued_since = now;
+}
+
 /* A queued thread that has waited longer than the watchdog allows while
  * some hart runs something no more urgent (or nothing) is starved. */
 static void watchdog(void)
 {
+    static bool warned_builtin;
     uint64_t now = read_time();
     for (uint32_t i = 0; i < SCHED_MAX_TASKS; i++) {
         struct thread *t = owner[i];
@@ -385,15 +411,29 @@ static void watchdog(void)
             continue;
         for (uint64_t k = 0; k < hart_count; k++) {
             struct cpu *c = &cpus[hart_ids[k]];
-            if (!c->online || !c->current)
+            if (!c->online || !c->current || !hart_is_the_policys(c))
                 continue;
             int running = c->current->proc ? c->current->priority : 0;
-            if (running <= t->priority) {
+            if (running > t->priority)
+                continue;
+            if (active.from_blob) {
                 fall_back("thread %d (priority %d) has waited %lu ms while hart %lu "
                           "ran priority %d", t->tid, t->priority,
                           waited_ns / 1000000, c->hartid, running);
                 return;
             }
+            /* Nothing to fall back to: the built-in policy is the kernel's
+             * own, and a long wait under it (a host that did not run the
+             * harts, say) is no reason to stop the machine. */
+            if (!warned_builtin) {
+                warned_builtin = true;
+                kprintf("sched: thread %d (priority %d) has waited %lu ms while hart %lu "
+                        "ran priority %d, under the built-in policy (not replaced; "
+                        "said once)\n", t->tid, t->priority, waited_ns / 1000000,
+                        c->hartid, running);
+            }
+            restart_stamps();
+            return;
         }
     }
 }
