@@ -39,7 +39,8 @@ static struct {
 enum op { OP_INIT, OP_ADD, OP_WAKE, OP_YIELD, OP_REMOVE, OP_FETCH, OP_TOP, OP_TICK };
 static const char *const op_names[] = { "init", "add", "wake", "yield", "remove", "fetch",
                                         "top_priority", "tick" };
-static uint64_t call(enum op op, uint32_t hart, uint32_t task);
+/* Inlined: each caller passes a constant op (the switch goes away). */
+static inline uint64_t call(enum op op, uint32_t hart, uint32_t task) __attribute__((always_inline));
 
 static struct sched_ctx ctx;
 static struct thread *owner[SCHED_MAX_TASKS];   /* thread of each record */
@@ -265,7 +266,7 @@ static void fall_back(const char *fmt, ...)
  * faults or does not return within a few ticks, the trap handler comes
  * back here (blob_setjmp returns 1), the policy is replaced and FAULTED is
  * returned for the caller to retry. */
-static uint64_t call(enum op op, uint32_t hart, uint32_t task)
+static inline uint64_t call(enum op op, uint32_t hart, uint32_t task)
 {
     struct cpu *c = this_cpu();
     struct blob_jmp regs;

@@ -89,32 +89,15 @@ bool shared_rescue_policy_fault(struct trapframe *tf)
     return true;
 }
 
-/* Per hart: timer ticks in a row that found the same thread in the
- * policy's code (see shared_rescue_policy_loop). */
-static uint32_t policy_ticks[MAX_HARTS];
-static int policy_ticks_tid[MAX_HARTS];
-
 void shared_rescue_policy_loop(struct trapframe *tf)
 {
-    struct thread *t = thread_current();
-    uint64_t h = this_hartid();
-    if (tf->scause != (SCAUSE_INTR | IRQ_S_TIMER))
-        return;
-    if (!in_policy_code(tf->sepc)) {
-        policy_ticks[h] = 0;
-        return;
-    }
-    if (policy_ticks_tid[h] != t->tid) {
-        policy_ticks_tid[h] = t->tid;
-        policy_ticks[h] = 0;
-    }
-    /* Counted in ticks, as in the kernel (sched/blob_guard.h).  A policy
-     * the kernel replaced may be the one that loops: nobody waits for it. */
-    bool replaced = kinfo && __atomic_load_n(&kinfo->user_switching_off, __ATOMIC_ACQUIRE);
-    if (++policy_ticks[h] < BLOB_CALL_MAX_TICKS && !replaced)
-        return;
-    policy_ticks[h] = 0;
-    rescue(tf, "did not return");
+    /* Only once the kernel has replaced the policy (which may be the one
+     * looping): counting ticks in the policy's code would not do here, a
+     * legitimate ping-pong spends most of its time there, call after
+     * call. */
+    if (in_policy_code(tf->sepc) && kinfo &&
+        __atomic_load_n(&kinfo->user_switching_off, __ATOMIC_ACQUIRE))
+        rescue(tf, "was replaced while it ran");
 }
 
 void shared_restart_commit(struct trapframe *tf)

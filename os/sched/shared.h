@@ -66,8 +66,8 @@ void shared_restart_commit(struct trapframe *tf);
  * was elsewhere. */
 bool shared_rescue_policy_fault(struct trapframe *tf);
 /* A timer tick from user mode that finds the thread in the policy's code
- * for the BLOB_CALL_MAX_TICKS-th tick in a row, or at all once the kernel
- * has replaced the policy (which may be looping): rescued the same way. */
+ * once the kernel has replaced the policy (which may be looping): rescued
+ * the same way. */
 void shared_rescue_policy_loop(struct trapframe *tf);
 
 /* Entry of the runtime's resume_parked, in every process. */

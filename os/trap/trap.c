@@ -118,9 +118,10 @@ void trap_user_reconciled(struct trapframe *tf)
     struct thread *t = thread_current();
     VDSO_DATA *v = shared_vdso(&t->proc->shared);
     if (v) {
-        /* A policy that loops in user mode: rescued, whatever block_sched
-         * says (it was set by the runtime that called the policy). */
-        shared_rescue_policy_loop(tf);
+        /* A replaced policy still running in user mode (it may loop):
+         * rescued, whatever block_sched says (the runtime set it). */
+        if (tf->scause == (SCAUSE_INTR | IRQ_S_TIMER))
+            shared_rescue_policy_loop(tf);
         /* In the middle of a user-mode switch: do not disturb (bounded). */
         if (reconcile_block_sched(tf)) {
             handle_interrupt(tf->scause);
