@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import POLICIES, boot_shell
+from conftest import POLICIES, boot_shell, still_alive
 from machine import ROOT
 
 BLOB_PA = "0x80800000"
@@ -106,6 +106,35 @@ MISBEHAVIOUR = {
     "starver": (r"thread \d+ \(priority 10\) has waited \d+ ms while hart 0 ran priority 10",
                 "sched_watchdog=1000"),
 }
+
+
+# Blobs whose operation never returns, or whose init fails at boot: the
+# kernel must stop the call, name the policy and the operation, and go on
+# with the built-in policy.
+STOPPED = {
+    "looper": (r"fetch did not return within \d+ timer ticks \(stopped at offset "
+               r"0x[0-9a-f]+\)"),
+    "init_looper": (r"init did not return within \d+ timer ticks \(stopped at offset "
+                    r"0x[0-9a-f]+\)"),
+    "init_faulter": (r"init faulted: store page fault at offset 0x[0-9a-f]+, "
+                     r"address 0x[0-9a-f]+"),
+}
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("smp", [1, 4], ids=lambda n: f"smp{n}")
+@pytest.mark.parametrize("kind", sorted(STOPPED))
+def test_looping_or_failed_init_policy_is_replaced(machine, kind, smp):
+    blob = build_blob(os.path.join(ROOT, "testsuite", "blobs", f"{kind}.c"))
+    m = machine(smp=smp, initrd=True, sched_blob=blob)
+    m.expect_exact("schedos$ ", timeout=90)
+    out = m.run("t_threads 4", timeout=120)
+    assert re.search(rf"^sched: policy '{kind}' misbehaved: {STOPPED[kind]}; switching to "
+                     r"the built-in 'heap'$", m.output(), re.M), m.output()
+    assert re.search(r"^t_threads: PASS$", out, re.M), out
+    assert sysinfo(m)["sched_name"] == "heap"
+    assert "panic" not in m.output()
+    still_alive(m)
 
 
 @pytest.mark.parametrize("kind", sorted(MISBEHAVIOUR))

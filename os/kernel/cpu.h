@@ -35,10 +35,13 @@ struct cpu {
     uint64_t switches;           /* context switches done on this hart */
     uint64_t call_seen;          /* last smp_call_all generation run here */
     int awaiting_tid;            /* reconcile: waiting for this thread (0: no) */
-    /* Set while this hart runs a policy blob: where to go if it faults,
-     * and what the fault was. */
+    /* Set while this hart runs a policy blob: where to go if it faults or
+     * loops, and what happened (sched/blob_guard.h); sie before the call,
+     * and the timer ticks seen during it. */
     void *blob_recover;
     uint64_t blob_fault_cause, blob_fault_pc, blob_fault_addr;
+    uint64_t blob_sie;
+    uint32_t blob_ticks;
 };
 _Static_assert(offsetof(struct cpu, scratch) == CPU_SCRATCH, "CPU_SCRATCH");
 _Static_assert(offsetof(struct cpu, kstack_top) == CPU_KSTACK_TOP, "CPU_KSTACK_TOP");

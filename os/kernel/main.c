@@ -87,15 +87,19 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
     timer_configure(bootinfo.timebase_hz, bootinfo.have_sstc);
     memory_init();
     vm_init_kernel();
+    /* The tick runs (interrupts still off) before the policy's init: a
+     * guarded blob call counts ticks to tell a loop (sched/blob_guard.h). */
+    timer_init_this_hart();
+    shared_init();                  /* the user runtime's code pages, and the
+                                       page that tells processes when a
+                                       policy was replaced (even at boot) */
     sched_init();                   /* the policy, before any thread exists */
-    shared_init();                  /* the user runtime's code pages */
     futex_init();
     sched_init_this_hart();
 
     plic_init();
     plic_enable(UART_IRQ, hartid);
     plic_init_this_hart();
-    timer_init_this_hart();
     print_boot_summary();
     kprintf("hart %lu online (boot hart)\n", hartid);
     __atomic_store_n(&this_cpu()->online, true, __ATOMIC_RELEASE);

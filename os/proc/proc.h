@@ -72,6 +72,9 @@ struct proc {
     uint64_t stat_kernel_switches, stat_yield_syscalls, stat_user_switches_seen,
              stat_parked_resumes;
     bool block_sched_warned;
+    uint32_t block_sched_debt;      /* ticks (sched/reconcile.h); no lock:
+                                       a lost update between harts moves
+                                       the budget by a tick */
     uint64_t block_sched_ignored_until;  /* ns: after a forced preemption */
     struct waitq thread_exited;     /* thread_join waits here */
     struct list_node exit_records;  /* exited threads not joined yet (lock) */

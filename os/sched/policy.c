@@ -1,6 +1,7 @@
 #include "sched/policy.h"
 #include "sched/shared.h"
 #include "sched/blob.h"
+#include "sched/blob_guard.h"
 #include "vdso.h"             /* the shared region's layout (its asserts) */
 #include "sched/sched.h"
 #include "proc/proc.h"
@@ -34,6 +35,12 @@ static struct {
 #define QUEUE_VA  (KSCHED_BASE + PAGE_SIZE)
 #define TASKS_VA  (KSCHED_BASE + 3 * PAGE_SIZE)
 #define TASK_PAGES (SCHED_MAX_TASKS * sizeof(TaskSched) / PAGE_SIZE)
+
+enum op { OP_INIT, OP_ADD, OP_WAKE, OP_YIELD, OP_REMOVE, OP_FETCH, OP_TOP, OP_TICK };
+static const char *const op_names[] = { "init", "add", "wake", "yield", "remove", "fetch",
+                                        "top_priority", "tick" };
+/* Inlined: each caller passes a constant op (the switch goes away). */
+static inline uint64_t call(enum op op, uint32_t hart, uint32_t task) __attribute__((always_inline));
 
 static struct sched_ctx ctx;
 static struct thread *owner[SCHED_MAX_TASKS];   /* thread of each record */
@@ -168,7 +175,9 @@ void policy_init(void)
         use_blob(h, where);
     else
         use_builtin();
-    active.ops.init(&ctx);
+    /* Guarded like every call: a blob whose init faults or never returns
+     * is replaced (fall_back initializes the built-in policy). */
+    call(OP_INIT, 0, 0);
 }
 
 const char *policy_name(void) { return active.name; }
@@ -238,42 +247,47 @@ static void fall_back(const char *fmt, ...)
         memset(ctx.tasks[i].policy, 0, sizeof(ctx.tasks[i].policy));
     }
     active.ops.init(&ctx);
+    uint64_t now = read_time();
     for (uint32_t i = 0; i < SCHED_MAX_TASKS; i++)
         if (owner[i] && owner[i]->queued) {
             fill_record(owner[i], owner[i]->hart);
             active.ops.add(&ctx, (uint32_t)owner[i]->hart, i);
+            /* The watchdog judges the new policy from now on, not on the
+             * old one's waits. */
+            owner[i]->queued_since = now;
         }
 }
 
 /* ---- calling the policy ---- */
 
-struct saved_regs { uint64_t r[14]; };
-int blob_setjmp(struct saved_regs *r);
-
-enum op { OP_ADD, OP_WAKE, OP_YIELD, OP_REMOVE, OP_FETCH, OP_TOP, OP_TICK };
-static const char *const op_names[] = { "add", "wake", "yield", "remove", "fetch",
-                                        "top_priority", "tick" };
 #define FAULTED 0xfa17fa17fa17ULL      /* not a value any operation returns */
 
 /* One operation of the active policy.  A blob's call is guarded: if it
- * faults, the trap handler comes back here (blob_setjmp returns 1), the
- * policy is replaced and FAULTED is returned for the caller to retry. */
-static uint64_t call(enum op op, uint32_t hart, uint32_t task)
+ * faults or does not return within a few ticks, the trap handler comes
+ * back here (blob_setjmp returns 1), the policy is replaced and FAULTED is
+ * returned for the caller to retry. */
+static inline uint64_t call(enum op op, uint32_t hart, uint32_t task)
 {
     struct cpu *c = this_cpu();
-    struct saved_regs regs;
+    struct blob_jmp regs;
     if (active.from_blob) {
         if (blob_setjmp(&regs)) {
-            c->blob_recover = NULL;
-            fall_back("%s faulted: %s at offset 0x%lx, address 0x%lx", op_names[op],
-                      trap_cause_name(c->blob_fault_cause),
-                      c->blob_fault_pc - SHARED_KALIAS, c->blob_fault_addr);
+            blob_guard_close(c);
+            if (c->blob_fault_cause == BLOB_CAUSE_TIMEOUT)
+                fall_back("%s did not return within %d timer ticks (stopped at offset 0x%lx)",
+                          op_names[op], BLOB_CALL_MAX_TICKS,
+                          c->blob_fault_pc - SHARED_KALIAS);
+            else
+                fall_back("%s faulted: %s at offset 0x%lx, address 0x%lx", op_names[op],
+                          trap_cause_name(c->blob_fault_cause),
+                          c->blob_fault_pc - SHARED_KALIAS, c->blob_fault_addr);
             return FAULTED;
         }
-        c->blob_recover = &regs;
+        blob_guard_open(c, &regs);
     }
     uint64_t result = 0;
     switch (op) {
+    case OP_INIT:   active.ops.init(&ctx); break;
     case OP_ADD:    active.ops.add(&ctx, hart, task); break;
     case OP_WAKE:   active.ops.wake(&ctx, hart, task); break;
     case OP_YIELD:  active.ops.yield(&ctx, hart, task); break;
@@ -282,7 +296,8 @@ static uint64_t call(enum op op, uint32_t hart, uint32_t task)
     case OP_TOP:    result = active.ops.top_priority(&ctx, hart); break;
     case OP_TICK:   result = active.ops.tick(&ctx, hart, task); break;
     }
-    c->blob_recover = NULL;
+    if (active.from_blob)
+        blob_guard_close(c);
     return result;
 }
 
@@ -361,10 +376,32 @@ int policy_top_priority(int hart)
     }
 }
 
+/* May the watchdog blame the policy for what hart c runs?  Not while the
+ * hart is held by something else: a process's block_sched (bounded by
+ * reconcile.c) or a reconcile wait for another hart (cpu->awaiting_tid). */
+static bool hart_is_the_policys(const struct cpu *c)
+{
+    if (c->awaiting_tid)
+        return false;
+    const struct proc *p = c->current->proc;
+    VDSO_DATA *v = p ? shared_vdso(&p->shared) : NULL;
+    return !v || !v->block_sched[c->hartid];
+}
+
+/* Every queued thread's wait starts again now. */
+static void restart_stamps(void)
+{
+    uint64_t now = read_time();
+    for (uint32_t i = 0; i < SCHED_MAX_TASKS; i++)
+        if (owner[i] && owner[i]->queued)
+            owner[i]->queued_since = now;
+}
+
 /* A queued thread that has waited longer than the watchdog allows while
  * some hart runs something no more urgent (or nothing) is starved. */
 static void watchdog(void)
 {
+    static bool warned_builtin;
     uint64_t now = read_time();
     for (uint32_t i = 0; i < SCHED_MAX_TASKS; i++) {
         struct thread *t = owner[i];
@@ -375,15 +412,29 @@ static void watchdog(void)
             continue;
         for (uint64_t k = 0; k < hart_count; k++) {
             struct cpu *c = &cpus[hart_ids[k]];
-            if (!c->online || !c->current)
+            if (!c->online || !c->current || !hart_is_the_policys(c))
                 continue;
             int running = c->current->proc ? c->current->priority : 0;
-            if (running <= t->priority) {
+            if (running > t->priority)
+                continue;
+            if (active.from_blob) {
                 fall_back("thread %d (priority %d) has waited %lu ms while hart %lu "
                           "ran priority %d", t->tid, t->priority,
                           waited_ns / 1000000, c->hartid, running);
                 return;
             }
+            /* Nothing to fall back to: the built-in policy is the kernel's
+             * own, and a long wait under it (a host that did not run the
+             * harts, say) is no reason to stop the machine. */
+            if (!warned_builtin) {
+                warned_builtin = true;
+                kprintf("sched: thread %d (priority %d) has waited %lu ms while hart %lu "
+                        "ran priority %d, under the built-in policy (not replaced; "
+                        "said once)\n", t->tid, t->priority, waited_ns / 1000000,
+                        c->hartid, running);
+            }
+            restart_stamps();
+            return;
         }
     }
 }

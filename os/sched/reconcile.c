@@ -27,43 +27,47 @@ static uint8_t reconcile_stacks[MAX_HARTS][4096] __attribute__((aligned(16)));
 static struct trapframe carried[MAX_HARTS];
 static uint32_t carried_slot[MAX_HARTS];
 static bool carried_parked[MAX_HARTS];      /* the named thread parked itself */
-static uint32_t block_count[MAX_HARTS];     /* interrupts in this section */
-static uint32_t block_seen[MAX_HARTS];      /* the section being counted */
+/* A tick that finds block_sched clear pays back this many ticks of the
+ * process's debt (see reconcile.h). */
+#define BLOCK_SCHED_PAYBACK 2
 
 bool reconcile_block_sched(struct trapframe *tf)
 {
     if (!(tf->scause & SCAUSE_INTR))
         return false;               /* a system call or a fault: never spared */
     struct thread *t = thread_current();
+    struct proc *p = t->proc;
     uint64_t h = this_hartid();
-    VDSO_DATA *v = shared_vdso(&t->proc->shared);
-    uint32_t section = v->block_sched[h];
-    if (!section || t->proc->killed)
-        return false;
-    if (timer_now_ns() < t->proc->block_sched_ignored_until)
-        return false;
-    /* A new number is a new section (a thread yielding in a loop sets it
-     * often, each time briefly). */
-    if (section != block_seen[h]) {
-        block_seen[h] = section;
-        block_count[h] = 0;
-    }
-    /* Only timer ticks use up the allowance: an IPI or a device interrupt
-     * is not a decision to preempt (and another hart waiting on this one
-     * sends IPIs). */
+    VDSO_DATA *v = shared_vdso(&p->shared);
+    /* Only timer ticks count: an IPI or a device interrupt is not a
+     * decision to preempt (and another hart waiting on this one sends
+     * IPIs). */
     bool tick = (tf->scause & ~SCAUSE_INTR) == IRQ_S_TIMER;
-    if (!tick || ++block_count[h] <= BLOCK_SCHED_MAX_TICKS)
+    if (!v->block_sched[h] || p->killed) {
+        if (tick)
+            p->block_sched_debt = p->block_sched_debt > BLOCK_SCHED_PAYBACK ?
+                                  p->block_sched_debt - BLOCK_SCHED_PAYBACK : 0;
+        return false;
+    }
+    if (timer_now_ns() < p->block_sched_ignored_until)
+        return false;
+    /* need_resched still set at a tick: the kernel has wanted this hart
+     * since an earlier interrupt it spared.  That tick is charged to the
+     * process, whichever section number it shows now. */
+    if (!tick || !this_cpu()->need_resched ||
+        ++p->block_sched_debt <= BLOCK_SCHED_MAX_TICKS)
         return true;
     /* Preempted anyway: the flag must not outlive the thread on this hart,
      * and the process is not listened to for a while. */
     v->block_sched[h] = 0;
-    t->proc->block_sched_ignored_until = timer_now_ns() + BLOCK_SCHED_PENALTY_NS;
+    p->block_sched_debt = BLOCK_SCHED_MAX_TICKS;
+    p->block_sched_ignored_until = timer_now_ns() + BLOCK_SCHED_PENALTY_NS;
     trace(TR_PREEMPT, t->tid, tf->sepc);
-    if (!t->proc->block_sched_warned) {
-        t->proc->block_sched_warned = true;
-        kprintf("[pid %d %s] held block_sched on hart %lu through %d timer ticks: "
-                "preempting it anyway (pc 0x%lx)\n", t->proc->pid, t->proc->name, h,
-                BLOCK_SCHED_MAX_TICKS, tf->sepc);
+    if (!p->block_sched_warned) {
+        p->block_sched_warned = true;
+        kprintf("[pid %d %s] held block_sched on hart %lu while the kernel wanted the "
+                "hart, %d timer ticks more than it may: preempting it anyway (pc 0x%lx)\n",
+                p->pid, p->name, h, BLOCK_SCHED_MAX_TICKS, tf->sepc);
     }
     return false;
 }

@@ -10,11 +10,20 @@
 #include <stdbool.h>
 #include "trap/trap.h"
 
-/* How many timer ticks in a row the kernel lets pass without touching a
- * thread that has block_sched set (one section: see VDSO_DATA); after that
- * it preempts anyway and says so.  Counted in ticks the hart takes, not in
- * time: under QEMU a virtual hart can be descheduled by the host for
- * longer than a tick, and that must not count against the process. */
+/* The budget of block_sched, per process, in timer ticks the kernel
+ * itself observes.  A tick that finds the flag set while the kernel has
+ * wanted the hart since an earlier spared interrupt (need_resched still
+ * set) adds one tick of debt; a tick that finds it clear pays two back.
+ * Past BLOCK_SCHED_MAX_TICKS of debt the kernel preempts anyway and says
+ * so.  Section numbers play no part: renewing them does not help.
+ *
+ * Why not every tick that finds the flag set: a legitimate ping-pong is in
+ * a section at 70% of its ticks (measured, t_pingpong on one hart), in
+ * thousands of short sections; what matters is how long the kernel is
+ * kept waiting, and a section that ends lets the next tick switch.
+ * Counted in ticks, not time: under QEMU a virtual hart can be descheduled
+ * by the host for longer than a tick, and that must not count against the
+ * process. */
 #define BLOCK_SCHED_MAX_TICKS 10
 /* After preempting a process anyway, its block_sched is ignored this long:
  * a program that keeps setting it gets no more than its share. */

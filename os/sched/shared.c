@@ -1,6 +1,7 @@
 #include "sched/shared.h"
 #include "sched/blob.h"
 #include "sched/policy.h"
+#include "sched/blob_guard.h"
 #include "proc/proc.h"
 #include "mm/frame.h"
 #include "kernel/panic.h"
@@ -52,26 +53,51 @@ void shared_init(void)
     commit_store = SHARED_RUNTIME_ADDR + h->op_offset[RT_COMMIT_STORE];
 }
 
-bool shared_rescue_policy_fault(struct trapframe *tf)
+static bool in_policy_code(uint64_t pc)
+{
+    return pc >= SHARED_CODE && pc < SHARED_CODE + SHARED_CODE_PAGES * PAGE_SIZE;
+}
+
+/* Turns user-mode switching off for the process (saying why, once) and
+ * sends the thread back to where the runtime saved its registers
+ * (rt_setjmp; a bad address only faults again in user mode, outside the
+ * policy: then it is killed).  The runtime lets go of the queue lock and
+ * block_sched and yields through the kernel from then on. */
+static void rescue(struct trapframe *tf, const char *what)
 {
     struct thread *t = thread_current();
     VDSO_DATA *v = shared_vdso(&t->proc->shared);
-    if (!v || tf->sepc < SHARED_CODE || tf->sepc >= SHARED_CODE + SHARED_CODE_PAGES * PAGE_SIZE)
-        return false;
-    /* The policy may be at fault, or the process's queue that it read:
-     * either way only this process stops switching in user mode. */
     if (!v->rt_off)
-        kprintf("[pid %d %s] the scheduling policy faulted in user mode (%s at offset "
+        kprintf("[pid %d %s] the scheduling policy %s in user mode (%s at offset "
                 "0x%lx, address 0x%lx, thread %d): its threads yield through the kernel "
-                "from now on\n", t->proc->pid, t->proc->name, trap_cause_name(tf->scause),
-                tf->sepc - SHARED_CODE, tf->stval, t->tid);
+                "from now on\n", t->proc->pid, t->proc->name, what,
+                trap_cause_name(tf->scause), tf->sepc - SHARED_CODE, tf->stval, t->tid);
     v->rt_off = 1;
-    /* Back to where the runtime saved its registers (a bad address only
-     * faults again in user mode, outside the policy: then it is killed). */
     TaskSched *rec = shared_task(&t->proc->shared, (uint32_t)t->stack_slot);
     tf->sepc = rescue_entry;
     tf->regs[REG_A0] = rec->ctx[TASK_CTX_RESCUE];
+}
+
+bool shared_rescue_policy_fault(struct trapframe *tf)
+{
+    struct thread *t = thread_current();
+    if (!shared_vdso(&t->proc->shared) || !in_policy_code(tf->sepc))
+        return false;
+    /* The policy may be at fault, or the process's queue that it read:
+     * either way only this process stops switching in user mode. */
+    rescue(tf, "faulted");
     return true;
+}
+
+void shared_rescue_policy_loop(struct trapframe *tf)
+{
+    /* Only once the kernel has replaced the policy (which may be the one
+     * looping): counting ticks in the policy's code would not do here, a
+     * legitimate ping-pong spends most of its time there, call after
+     * call. */
+    if (in_policy_code(tf->sepc) && kinfo &&
+        __atomic_load_n(&kinfo->user_switching_off, __ATOMIC_ACQUIRE))
+        rescue(tf, "was replaced while it ran");
 }
 
 void shared_restart_commit(struct trapframe *tf)

@@ -65,6 +65,10 @@ void shared_restart_commit(struct trapframe *tf);
  * into the runtime, which yields through the kernel.  False if the fault
  * was elsewhere. */
 bool shared_rescue_policy_fault(struct trapframe *tf);
+/* A timer tick from user mode that finds the thread in the policy's code
+ * once the kernel has replaced the policy (which may be looping): rescued
+ * the same way. */
+void shared_rescue_policy_loop(struct trapframe *tf);
 
 /* Entry of the runtime's resume_parked, in every process. */
 uint64_t shared_resume_parked_entry(void);

@@ -45,6 +45,17 @@ void timer_interrupt(void)
         sched_tick();
 }
 
+void timer_hold_off_tick(void)
+{
+    set_deadline(read_time() + timebase / TICK_HZ);
+}
+
+void timer_resume_ticks(void)
+{
+    /* Usually in the past by now: the interrupt is pending at once. */
+    set_deadline(this_cpu()->next_timer);
+}
+
 uint64_t timer_ticks_to_us(uint64_t t)
 {
     return t / timebase * 1000000ULL + t % timebase * 1000000ULL / timebase;

@@ -12,6 +12,11 @@
 void timer_configure(uint64_t timebase_hz, bool have_sstc);
 void timer_init_this_hart(void);
 void timer_interrupt(void);
+/* For a guarded policy call (sched/blob_guard.h): move this hart's timer
+ * interrupt one tick from now without counting a tick, and afterwards make
+ * the regular tick due again (at once if its time has passed). */
+void timer_hold_off_tick(void);
+void timer_resume_ticks(void);
 /* Nanoseconds since boot (from the `time` CSR). */
 uint64_t timer_now_ns(void);
 /* A reading of the time CSR, in microseconds. */

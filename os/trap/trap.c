@@ -11,11 +11,11 @@
 #include "sched/reconcile.h"
 #include "sched/shared.h"
 #include "sched/policy.h"
+#include "sched/blob_guard.h"
 #include "uapi/syscall.h"
 #include "arch/riscv.h"
 
 void user_return(struct trapframe *tf) __attribute__((noreturn));
-void blob_fault_return(void);
 
 extern char trap_vector[];
 
@@ -76,21 +76,14 @@ void trap_kernel(struct trapframe *tf)
 {
     if (!(tf->sstatus & SSTATUS_SPP))
         panic_trap(tf, "user trap taken on the kernel path");
+    /* During a call into a policy blob, first of all: a tick there must
+     * not reach sched_tick (the caller holds sched_lock), and a fault or a
+     * loop inside the blob is the policy's, not the kernel's (the call is
+     * abandoned and the policy replaced: sched/blob_guard.h). */
+    if (this_cpu()->blob_recover && blob_guard_trap(tf))
+        return;
     if (handle_interrupt(tf->scause))
         return;
-    /* A fault inside a policy blob is the policy's, not the kernel's:
-     * resume where the kernel called it (sched/recover.S), which replaces
-     * the policy. */
-    struct cpu *c = this_cpu();
-    if (c->blob_recover && tf->sepc >= SHARED_KALIAS &&
-        tf->sepc < SHARED_KALIAS + SHARED_CODE_PAGES * PAGE_SIZE) {
-        c->blob_fault_cause = tf->scause;
-        c->blob_fault_pc = tf->sepc;
-        c->blob_fault_addr = tf->stval;
-        tf->regs[REG_A0] = (uint64_t)c->blob_recover;
-        tf->sepc = (uint64_t)blob_fault_return;
-        return;
-    }
     panic_trap(tf, "unexpected trap in the kernel");
 }
 
@@ -133,6 +126,10 @@ void trap_user_handle(struct trapframe *tf)
     struct thread *t = thread_current();
     VDSO_DATA *v = shared_vdso(&t->proc->shared);
     if (v) {
+        /* A replaced policy still running in user mode (it may loop):
+         * rescued, whatever block_sched says (the runtime set it). */
+        if (tf->scause == (SCAUSE_INTR | IRQ_S_TIMER))
+            shared_rescue_policy_loop(tf);
         /* In the middle of a user-mode switch: do not disturb (bounded). */
         if (reconcile_block_sched(tf)) {
             handle_interrupt(tf->scause);

@@ -1,0 +1,42 @@
+#include "sched/blob_guard.h"
+#include "memlayout.h"
+
+void blob_fault_return(void);
+
+static bool in_blob(uint64_t pc)
+{
+    return pc >= SHARED_KALIAS && pc < SHARED_KALIAS + SHARED_CODE_PAGES * PAGE_SIZE;
+}
+
+/* Abandons the call: the trap returns into blob_fault_return, which
+ * restores the caller's registers from the record blob_setjmp filled. */
+static void abandon_call(struct cpu *c, struct trapframe *tf, uint64_t cause)
+{
+    c->blob_fault_cause = cause;
+    c->blob_fault_pc = tf->sepc;
+    c->blob_fault_addr = cause == BLOB_CAUSE_TIMEOUT ? 0 : tf->stval;
+    tf->regs[REG_A0] = (uint64_t)c->blob_recover;
+    tf->sepc = (uint64_t)blob_fault_return;
+}
+
+bool blob_guard_trap(struct trapframe *tf)
+{
+    struct cpu *c = this_cpu();
+    KASSERT(c->blob_recover);
+    if (tf->scause == (SCAUSE_INTR | IRQ_S_TIMER)) {
+        /* Not sched_tick: the caller holds sched_lock.  The deadline moves
+         * one tick on (the guard looks again then, and the pending
+         * interrupt goes away); blob_guard_close makes the kernel's own
+         * tick due again. */
+        timer_hold_off_tick();
+        if (++c->blob_ticks >= BLOB_CALL_MAX_TICKS && in_blob(tf->sepc))
+            abandon_call(c, tf, BLOB_CAUSE_TIMEOUT);
+        return true;
+    }
+    /* Only the timer is enabled during a call; a fault outside the blob is
+     * the kernel's own (the caller panics). */
+    if ((tf->scause & SCAUSE_INTR) || !in_blob(tf->sepc))
+        return false;
+    abandon_call(c, tf, tf->scause);
+    return true;
+}
