@@ -238,11 +238,15 @@ void proc_teardown(struct proc *p, struct thread *last)
     spin_unlock(&proc_lock);
 }
 
-/* Drops the process table's reference to a zombie found by waitpid (out
- * of the table already; proc_lock is not held): freed once its last
- * thread is off its hart too. */
+/* Frees a zombie found by waitpid (out of the table already; proc_lock
+ * is not held).  Its last thread may still be leaving its hart, holding a
+ * reference: waited for, so that when waitpid returns, every frame of the
+ * child is back (tests count them).  It is already a zombie switching
+ * away, with nothing left to wait for. */
 static void proc_reap(struct proc *p)
 {
+    while (__atomic_load_n(&p->refs, __ATOMIC_ACQUIRE) > 1)
+        cpu_relax();
     proc_put(p);
 }
 
