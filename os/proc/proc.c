@@ -3,6 +3,7 @@
 #include "kernel/trace.h"
 #include "proc/exec.h"
 #include "sched/sched.h"
+#include "sched/thread_state.h"
 #include "fs/file.h"
 #include "mm/kmalloc.h"
 #include "mm/uvm.h"
@@ -349,11 +350,6 @@ void proc_start_main_thread(struct proc *p)
     spin_unlock(&sched_lock);
 }
 
-static const char *const thread_state_names[] = {
-    [THREAD_RUNNABLE] = "runnable", [THREAD_RUNNING] = "running",
-    [THREAD_BLOCKED] = "blocked", [THREAD_ZOMBIE] = "zombie",
-};
-
 void proc_dump(void)
 {
     /* For debugging a hang (Ctrl-T on the console): reads without locks,
@@ -378,15 +374,9 @@ void proc_dump(void)
         }
         list_for_each(pos, &p->threads) {
             struct thread *t = list_entry(pos, struct thread, proc_node);
-            kprintf("  tid %d: %s, prio %d, hart %d%s%s%s", t->tid,
-                    thread_state_names[t->state], t->priority, t->hart,
-                    t->waiting_on ? ", on a wait queue" : "",
-                    t->wake_at ? ", with a deadline" : "",
-                    t->uparked ? ", parked in user mode" : "");
-            if (list_linked(&t->deferred_node))
-                kprintf(", deferred");
-            else if (t->queued)
-                kprintf(", in the kernel's queue");
+            kprintf("  tid %d: %s, prio %d, hart %d%s%s", t->tid, tstate_name(t),
+                    t->priority, t->hart, t->waiting_on ? ", on a wait queue" : "",
+                    t->wake_at ? ", with a deadline" : "");
             if (v) {
                 const TaskSched *rec = shared_task(&p->shared, (uint32_t)t->stack_slot);
                 kprintf(", slot %d (record: state %u, hart %u%s)", t->stack_slot,

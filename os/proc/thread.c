@@ -3,6 +3,7 @@
 #include "proc/proc.h"
 #include "sched/sched.h"
 #include "sched/policy.h"
+#include "sched/thread_state.h"
 #include "mm/frame.h"
 #include "mm/kmalloc.h"
 #include "mm/uvm.h"
@@ -81,7 +82,7 @@ static struct thread *thread_alloc(struct proc *p, int priority, int *err)
 void thread_free_locked(struct thread *t)
 {
     KASSERT(spin_holding(&sched_lock));
-    KASSERT(t->state != THREAD_RUNNING && !t->queued);
+    KASSERT(t->state == THREAD_BLOCKED || t->state == THREAD_ZOMBIE);
     policy_detach(t);
     nthreads--;
     frame_free_contig(t->kstack, KSTACK_SIZE / PAGE_SIZE);
@@ -235,7 +236,7 @@ void thread_exit(uint64_t retval)
     spin_unlock(&p->lock);
 
     spin_lock(&sched_lock);
-    t->state = THREAD_ZOMBIE;
+    tstate_exit(t);
     sched_reap_after_switch(t);
     schedule();
     panic("thread_exit: a zombie ran again");

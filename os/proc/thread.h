@@ -13,10 +13,16 @@
 #include "lib/list.h"
 #include "trap/trap.h"
 
+/* Where a thread is: sched/thread_state.h draws the machine and is the
+ * only code that changes it. */
 enum thread_state {
-    THREAD_RUNNABLE,     /* in the run queue */
+    THREAD_BLOCKED,      /* waiting (on a wait queue and/or a deadline), or new */
+    THREAD_QUEUED,       /* runnable, in the policy's queue */
+    THREAD_PARKED,       /* parked in user mode, in the policy's queue */
+    THREAD_DEFERRED,     /* parked, set aside on its process (claimed elsewhere) */
+    THREAD_PICKED,       /* fetched, about to run here (sched_lock held) */
+    THREAD_PICKED_PARKED,/* fetched while parked, not claimed yet (same) */
     THREAD_RUNNING,      /* on a hart */
-    THREAD_BLOCKED,      /* waiting: on a wait queue and/or a deadline */
     THREAD_ZOMBIE,       /* exited: freed by the next thread on its hart */
 };
 
@@ -50,14 +56,8 @@ struct thread {
     uint64_t futex_key;          /* user address it waits on (futex) */
 
     int task;                    /* its record in the kernel's task table, -1 none */
-    bool queued;                 /* handed to the policy, not fetched yet */
     int queued_prio;             /* its priority when queued (bookkeeping) */
-    /* Parked by a user-mode switch: its user registers are in its
-     * TaskSched record (ctx), not in tf, and it has no kernel frames. */
-    bool uparked;
-    struct list_node deferred_node;  /* linked while deferred: parked, but
-                                    claimed elsewhere when the kernel tried
-                                    to run it (proc->deferred) */
+    struct list_node deferred_node;  /* in proc->deferred while DEFERRED */
     uint64_t queued_since;       /* when (time CSR), for the starvation watchdog */
     struct list_node proc_node;  /* link in its process's thread list */
 

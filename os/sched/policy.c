@@ -4,6 +4,7 @@
 #include "sched/blob_guard.h"
 #include "vdso.h"             /* the shared region's layout (its asserts) */
 #include "sched/sched.h"
+#include "sched/thread_state.h"
 #include "proc/proc.h"
 #include "kernel/bootargs.h"
 #include "kernel/bootinfo.h"
@@ -202,7 +203,7 @@ int policy_attach(struct thread *t)
 void policy_detach(struct thread *t)
 {
     KASSERT(spin_holding(&sched_lock));
-    KASSERT(!t->queued);
+    KASSERT(!tstate_in_queue(t));
     owner[t->task] = NULL;
     ctx.tasks[t->task].state = TASK_FREE;
     t->task = -1;
@@ -249,7 +250,7 @@ static void fall_back(const char *fmt, ...)
     active.ops.init(&ctx);
     uint64_t now = read_time();
     for (uint32_t i = 0; i < SCHED_MAX_TASKS; i++)
-        if (owner[i] && owner[i]->queued) {
+        if (owner[i] && tstate_in_queue(owner[i])) {
             fill_record(owner[i], owner[i]->hart);
             active.ops.add(&ctx, (uint32_t)owner[i]->hart, i);
             /* The watchdog judges the new policy from now on, not on the
@@ -305,13 +306,12 @@ static inline uint64_t call(enum op op, uint32_t hart, uint32_t task)
 
 void policy_enqueue(struct thread *t, int hart, enum policy_enqueue_reason why)
 {
-    KASSERT(spin_holding(&sched_lock) && !t->queued && t->task >= 0);
+    /* In the queue already by its state (thread_state.c): should the call
+     * fault, the rebuilt queue counts it. */
+    KASSERT(spin_holding(&sched_lock) && tstate_in_queue(t) && t->task >= 0);
     fill_record(t, t->hart);
-    /* Marked queued first: should the call fault, the rebuilt queue
-     * already counts it. */
-    t->queued = true;
     t->queued_since = read_time();      /* raw: converted only by the watchdog */
-    t->queued_prio = t->uparked ? 0 : t->priority;   /* see policy_queued_top */
+    t->queued_prio = t->state == THREAD_PARKED ? 0 : t->priority;  /* see policy_queued_top */
     nqueued++;
     count_queued(t->queued_prio, 1);
     enum op op = why == ENQUEUE_WAKE ? OP_WAKE : why == ENQUEUE_YIELD ? OP_YIELD : OP_ADD;
@@ -333,12 +333,12 @@ struct thread *policy_fetch(int hart)
             continue;
         }
         struct thread *t = task < SCHED_MAX_TASKS ? owner[task] : NULL;
-        if (!t || !t->queued || t->state != THREAD_RUNNABLE) {
+        if (!t || !tstate_in_queue(t)) {
             fall_back("fetch on hart %d returned task %u, which is not in the queue",
                       hart, task);
             continue;
         }
-        t->queued = false;
+        tstate_fetched(t);
         nqueued--;
         count_queued(t->queued_prio, -1);
         ctx.tasks[task].state = TASK_RUNNING;
@@ -349,9 +349,9 @@ struct thread *policy_fetch(int hart)
 
 void policy_remove(struct thread *t)
 {
-    KASSERT(t->queued);
-    /* Unmarked first: should the call fault, the rebuilt queue leaves it out. */
-    t->queued = false;
+    KASSERT(tstate_in_queue(t));
+    /* Out first: should the call fault, the rebuilt queue leaves it out. */
+    tstate_fetched(t);
     nqueued--;
     count_queued(t->queued_prio, -1);
     call(OP_REMOVE, (uint32_t)this_hartid(), (uint32_t)t->task);
@@ -393,7 +393,7 @@ static void restart_stamps(void)
 {
     uint64_t now = read_time();
     for (uint32_t i = 0; i < SCHED_MAX_TASKS; i++)
-        if (owner[i] && owner[i]->queued)
+        if (owner[i] && tstate_in_queue(owner[i]))
             owner[i]->queued_since = now;
 }
 
@@ -405,7 +405,7 @@ static void watchdog(void)
     uint64_t now = read_time();
     for (uint32_t i = 0; i < SCHED_MAX_TASKS; i++) {
         struct thread *t = owner[i];
-        if (!t || !t->queued)
+        if (!t || !tstate_in_queue(t))
             continue;
         uint64_t waited_ns = timer_ticks_to_us(now - t->queued_since) * 1000;
         if (waited_ns < watchdog_ns)

@@ -2,6 +2,7 @@
 #include "sched/sched.h"
 #include "sched/policy.h"
 #include "sched/shared.h"
+#include "sched/thread_state.h"
 #include "proc/proc.h"
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
@@ -133,7 +134,7 @@ static struct thread *await_parked(struct cpu *c, struct proc *p, uint32_t slot)
             spin_lock(&sched_lock);
             give_up_hart(c, p);
         }
-        if (t->uparked) {
+        if (t->state == THREAD_PARKED || t->state == THREAD_DEFERRED) {
             c->awaiting_tid = 0;
             return t;
         }
@@ -179,14 +180,7 @@ static struct trapframe *switch_identity(struct cpu *c)
     proc_get(p);
     release_prev(c, prev);
     struct thread *next = await_parked(c, p, carried_slot[h]);
-    if (next->queued)
-        policy_remove(next);
-    if (list_linked(&next->deferred_node))
-        list_remove(&next->deferred_node);
-    next->uparked = false;
-    next->state = THREAD_RUNNING;
-    next->hart = (int)h;
-    next->ticks_left = TIMESLICE_TICKS;
+    tstate_acquire(next);
     c->current = next;
     c->kstack_top = (uint64_t)next->kstack + KSTACK_SIZE;
     p->stat_user_switches_seen++;

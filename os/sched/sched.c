@@ -1,6 +1,7 @@
 #include "sched/sched.h"
 #include "sched/policy.h"
 #include "sched/shared.h"
+#include "sched/thread_state.h"
 #include "proc/proc.h"
 #include "proc/waitq.h"
 #include "kernel/cpu.h"
@@ -20,7 +21,6 @@ struct spinlock sched_lock = SPINLOCK_INIT("sched");
 
 static struct thread idle_threads[MAX_HARTS];
 static struct list_node deadlines = LIST_INIT(deadlines);   /* by wake_at */
-static uint64_t next_age;
 static struct thread *zombie_on[MAX_HARTS];   /* to free after the switch */
 
 void context_switch(struct context *from, struct context *to);
@@ -79,32 +79,15 @@ static void nudge_a_hart(struct thread *t)
         ipi_send(best->hartid, IPI_WAKE);
 }
 
-/* Hands t to the policy as runnable, with a fresh age: the contract
- * promises add and yield a task that goes behind its equals.  Lock held. */
-static void requeue(struct thread *t, enum policy_enqueue_reason why)
-{
-    KASSERT(spin_holding(&sched_lock));
-    t->state = THREAD_RUNNABLE;
-    t->age = ++next_age;
-    policy_enqueue(t, (int)this_hartid(), why);
-}
-
-/* A parked thread the kernel could not claim: kept aside for later. */
-static void defer(struct thread *t)
-{
-    list_push_back(&t->proc->deferred, &t->deferred_node);
-}
-
 static void make_runnable(struct thread *t, enum policy_enqueue_reason why)
 {
-    requeue(t, why);
+    tstate_enqueue(t, why);
     nudge_a_hart(t);
 }
 
 void sched_park(struct thread *t)
 {
-    t->uparked = true;
-    requeue(t, ENQUEUE_YIELD);
+    tstate_park(t);
 }
 
 void sched_make_runnable(struct thread *t)
@@ -175,12 +158,7 @@ static bool claim_parked(struct thread *t, TaskSched *rec)
  * a hart, or when it is killed. */
 void sched_offer_deferred(struct proc *p)
 {
-    KASSERT(spin_holding(&sched_lock));
-    list_for_each_safe(pos, &p->deferred) {
-        struct thread *t = list_entry(pos, struct thread, deferred_node);
-        list_remove(&t->deferred_node);
-        requeue(t, ENQUEUE_YIELD);
-    }
+    tstate_undefer_all(p);
 }
 
 /* The next thread to run here, parked ones claimed. */
@@ -188,18 +166,18 @@ static struct thread *pick_next(struct cpu *c)
 {
     for (;;) {
         struct thread *next = policy_fetch((int)c->hartid);
-        if (!next || !next->uparked)
+        if (!next || next->state == THREAD_PICKED)
             return next;
         TaskSched *rec = shared_task(&next->proc->shared, (uint32_t)next->stack_slot);
         if (claim_parked(next, rec)) {
             trace(TR_CLAIM, next->tid, 0);
-            next->uparked = false;
+            tstate_claim(next);
             next->proc->stat_parked_resumes++;
             prepare_parked_resume(next, rec);
             return next;
         }
         trace(TR_CLAIM_FAIL, next->tid, rec->state);
-        defer(next);
+        tstate_defer(next);
     }
 }
 
@@ -238,19 +216,17 @@ void schedule(void)
     if (!next)
         next = c->idle;
     if (next == prev) {
-        prev->state = THREAD_RUNNING;
+        if (next != c->idle)
+            tstate_run(prev);          /* fetched back at once */
         return;
     }
-    if (next->state != THREAD_RUNNABLE && next != c->idle)
-        panic("schedule: policy returned thread %d in state %d", next->tid, next->state);
     if (prev->proc && prev->proc != next->proc && !list_empty(&prev->proc->deferred))
         sched_offer_deferred(prev->proc);
     if (prev->proc)
         shared_set_off_hart(prev);
 
-    next->state = THREAD_RUNNING;
-    next->hart = (int)c->hartid;
-    next->ticks_left = TIMESLICE_TICKS;
+    if (next != c->idle)
+        tstate_run(next);
     c->current = next;
     c->switches++;
     trace(TR_SWITCH, next->tid, (uint64_t)prev->tid);
@@ -284,7 +260,7 @@ void sched_yield(void)
     spin_lock(&sched_lock);
     struct thread *t = thread_current();
     if (!is_idle(t))
-        requeue(t, ENQUEUE_YIELD);
+        tstate_enqueue(t, ENQUEUE_YIELD);
     schedule();
     spin_unlock(&sched_lock);
 }
@@ -319,8 +295,8 @@ void sched_set_priority(struct thread *t, int priority)
 {
     spin_lock(&sched_lock);
     int old = t->priority;
-    if (t->queued) {
-        policy_remove(t);
+    if (tstate_in_queue(t)) {
+        tstate_dequeue(t);
         t->priority = priority;
         make_runnable(t, ENQUEUE_NEW);
     } else {
@@ -346,7 +322,7 @@ int waitq_sleep(struct waitq *wq, struct spinlock *lock, uint64_t wake_at_ns)
             spin_lock(lock);
         return -EINTR;
     }
-    t->state = THREAD_BLOCKED;
+    tstate_block(t);
     t->wake_reason = 0;
     t->waiting_on = wq;
     if (wq)

@@ -1,0 +1,85 @@
+/*
+ * Where a thread is: the one state machine of the kernel's side of every
+ * user thread, and the only code that changes it.  Every transition is a
+ * function below that asserts where the thread comes from; all are called
+ * with sched_lock held.  (Idle threads are outside it: always RUNNING.)
+ *
+ *                    enqueue                fetch            run
+ *       BLOCKED ────────────▶ QUEUED ─────────────▶ PICKED ────────▶ RUNNING
+ *     (new too)   ◀─┐           ▲ ◀────────────────────┘ enqueue      │ │ │ │
+ *          ▲        │           └──────────────── enqueue (yield) ────┘ │ │ │
+ *          └────────┼──────────────────────────── block ───────────────┘ │ │
+ *                   │                                                    │ │
+ *    RUNNING ── park ──▶ PARKED ── fetch ──▶ PICKED_PARKED ── claim ──▶ PICKED
+ *   (the runtime, or    │  ▲  ▲                   │
+ *    release after a    │  │  └──── undefer ── DEFERRED ◀── defer ──┘
+ *    user-mode switch)  │  └─ enqueue ─ PICKED_PARKED (priority change)
+ *                       └──── acquire (also from DEFERRED) ──▶ RUNNING
+ *    RUNNING ── exit ──▶ ZOMBIE   (freed by the next thread on its hart)
+ *
+ * QUEUED and PARKED are the two states in which the policy holds the
+ * thread.  PARKED and DEFERRED threads have no kernel frames: their user
+ * registers are in their TaskSched record.  PICKED and PICKED_PARKED last
+ * only while sched_lock is held (a fetch and what follows it).
+ *
+ * What the process sees of this is written by sched/shared.c, at fixed
+ * points of the machine (the process writes these words too, and the
+ * kernel trusts none of them):
+ *   - RUNNING, back to user mode: record RUNNING, current[hart] = slot,
+ *     off_hart[slot] = 0 (shared_publish);
+ *   - leaving RUNNING in schedule(): off_hart[slot] = 1 (shared_set_off_hart);
+ *   - the kernel finishing a park (-> PARKED): record RUNNING -> READY and
+ *     the queue lock released (shared_finish_park);
+ *   - claim: record READY -> RUNNING by compare-and-swap (fails: defer).
+ * Between those, the runtime moves records and current[] itself (a
+ * user-mode switch); the next trap from that hart reconciles
+ * (sched/reconcile.c): release is park, taking over is acquire.
+ */
+#ifndef SCHED_THREAD_STATE_H
+#define SCHED_THREAD_STATE_H
+
+#include <stdbool.h>
+#include "proc/thread.h"
+#include "sched/policy.h"
+
+/* In the policy's queue. */
+static inline bool tstate_in_queue(const struct thread *t)
+{
+    return t->state == THREAD_QUEUED || t->state == THREAD_PARKED;
+}
+/* Parked in user mode: registers in the record, no kernel frames. */
+static inline bool tstate_parked(const struct thread *t)
+{
+    return t->state == THREAD_PARKED || t->state == THREAD_DEFERRED ||
+           t->state == THREAD_PICKED_PARKED;
+}
+
+/* BLOCKED, RUNNING (a yield) or PICKED -> QUEUED; PICKED_PARKED -> PARKED:
+ * handed to the policy (add, wake or yield by `why`). */
+void tstate_enqueue(struct thread *t, enum policy_enqueue_reason why);
+/* RUNNING -> PARKED: it left its hart by a user-mode switch. */
+void tstate_park(struct thread *t);
+/* QUEUED -> PICKED, PARKED -> PICKED_PARKED: the policy gave it out
+ * (policy_fetch). */
+void tstate_fetched(struct thread *t);
+/* QUEUED -> PICKED, PARKED -> PICKED_PARKED: taken out of the queue. */
+void tstate_dequeue(struct thread *t);
+/* PICKED_PARKED -> DEFERRED: claimed elsewhere; set aside on its process. */
+void tstate_defer(struct thread *t);
+/* DEFERRED -> PARKED, every deferred thread of p. */
+void tstate_undefer_all(struct proc *p);
+/* PICKED_PARKED -> PICKED: its record was claimed for the kernel. */
+void tstate_claim(struct thread *t);
+/* PICKED -> RUNNING on this hart (schedule). */
+void tstate_run(struct thread *t);
+/* PARKED or DEFERRED -> RUNNING on this hart: the process switched to it
+ * in user mode (reconcile). */
+void tstate_acquire(struct thread *t);
+/* RUNNING -> BLOCKED. */
+void tstate_block(struct thread *t);
+/* RUNNING -> ZOMBIE. */
+void tstate_exit(struct thread *t);
+/* The state's name (Ctrl-T). */
+const char *tstate_name(const struct thread *t);
+
+#endif
