@@ -13,10 +13,4 @@ static void p_add(const struct sched_ctx *c, uint32_t hart, uint32_t task)
     fb_push_tail(c, task);
 }
 
-static uint32_t p_fetch(const struct sched_ctx *c, uint32_t hart)
-{
-    (void)hart;
-    return fb_pop_head(c);
-}
-
-SCHED_POLICY("dropper", 0, fb_init, p_add, p_fetch, p_add, p_add, fb_remove, fb_top, fb_tick);
+SCHED_POLICY("dropper", 0, fb_init, p_add, fb_fetch, p_add, p_add, fb_remove, fb_top, fb_tick);

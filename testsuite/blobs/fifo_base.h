@@ -60,6 +60,19 @@ static inline void fb_remove(const struct sched_ctx *c, uint32_t hart, uint32_t 
         }
 }
 
+/* add, wake and yield of a plain FIFO: to the tail. */
+static inline void fb_add(const struct sched_ctx *c, uint32_t hart, uint32_t task)
+{
+    (void)hart;
+    fb_push_tail(c, task);
+}
+
+static inline uint32_t fb_fetch(const struct sched_ctx *c, uint32_t hart)
+{
+    (void)hart;
+    return fb_pop_head(c);
+}
+
 static inline uint32_t fb_top(const struct sched_ctx *c, uint32_t hart)
 {
     (void)hart;

@@ -6,12 +6,6 @@
  */
 #include "fifo_base.h"
 
-static void p_add(const struct sched_ctx *c, uint32_t hart, uint32_t task)
-{
-    (void)hart;
-    fb_push_tail(c, task);
-}
-
 static uint32_t p_fetch(const struct sched_ctx *c, uint32_t hart)
 {
     (void)hart;
@@ -20,4 +14,4 @@ static uint32_t p_fetch(const struct sched_ctx *c, uint32_t hart)
     return fb_pop_head(c);
 }
 
-SCHED_POLICY("garbage", 0, fb_init, p_add, p_fetch, p_add, p_add, fb_remove, fb_top, fb_tick);
+SCHED_POLICY("garbage", 0, fb_init, fb_add, p_fetch, fb_add, fb_add, fb_remove, fb_top, fb_tick);

@@ -13,17 +13,5 @@ static void p_init(const struct sched_ctx *c)
         __asm__ volatile("");               /* a loop the compiler keeps */
 }
 
-static void p_add(const struct sched_ctx *c, uint32_t hart, uint32_t task)
-{
-    (void)hart;
-    fb_push_tail(c, task);
-}
-
-static uint32_t p_fetch(const struct sched_ctx *c, uint32_t hart)
-{
-    (void)hart;
-    return fb_pop_head(c);
-}
-
-SCHED_POLICY("init_looper", 0, p_init, p_add, p_fetch, p_add, p_add, fb_remove, fb_top,
+SCHED_POLICY("init_looper", 0, p_init, fb_add, fb_fetch, fb_add, fb_add, fb_remove, fb_top,
              fb_tick);
