@@ -31,11 +31,6 @@ void spin_init(struct spinlock *lock, const char *name)
     lock->name = name;
 }
 
-bool spin_holding(struct spinlock *lock)
-{
-    return lock->locked && lock->owner == (int)this_hartid();
-}
-
 void spin_lock(struct spinlock *lock)
 {
     push_off();

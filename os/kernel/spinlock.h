@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "kernel/cpu.h"
 
 struct spinlock {
     volatile uint32_t locked;
@@ -23,7 +24,11 @@ void spin_lock(struct spinlock *lock);
 /* Tries to take the lock without spinning; returns true on success. */
 bool spin_trylock(struct spinlock *lock);
 void spin_unlock(struct spinlock *lock);
-bool spin_holding(struct spinlock *lock);
+/* Inline: assertions call it on every scheduling path. */
+static inline bool spin_holding(struct spinlock *lock)
+{
+    return lock->locked && lock->owner == (int)this_hartid();
+}
 
 /* Interrupt-disable nesting, usable on their own. */
 void push_off(void);
