@@ -55,6 +55,8 @@ struct proc {
     bool block_sched_warned;
     uint64_t block_sched_ignored_until;  /* ns: after a forced preemption */
     struct waitq thread_exited;     /* thread_join waits here */
+    int prio_ceiling;               /* highest priority its threads may take
+                                       (proc/priority.c; lock) */
 
     volatile bool killed;           /* being torn down: threads must exit */
     int exit_status;                /* waitpid encoding, set with killed */
