@@ -263,6 +263,12 @@ void sched_yield(void)
 {
     spin_lock(&sched_lock);
     struct thread *t = thread_current();
+    /* A thread that yields through the kernel may be waiting for a parked
+     * thread of its own process that the kernel could not claim: with
+     * user-mode switching off (rt_off), no user-mode switch or trap would
+     * ever bring it back, and the process would yield for ever. */
+    if (t->proc && !list_empty(&t->proc->deferred))
+        sched_offer_deferred(t->proc);
     if (!is_idle(t))
         requeue(t, ENQUEUE_YIELD);
     schedule();
