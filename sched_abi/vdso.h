@@ -42,11 +42,17 @@ typedef struct VDSO_DATA {
     char     policy_name[SCHED_NAME_LEN]; /* 24 */
 
     /* (What waits in the kernel's queue is in SCHED_KINFO, below.) */
-    uint32_t rt_off;                  /*   40: set by the kernel when the
-                                              policy faulted in user mode in
-                                              this process: its threads yield
-                                              through the kernel from then on */
-    uint32_t reserved_k;              /*   44: zero */
+    uint32_t rt_off;                  /*   40: nonzero: the process's
+                                              threads yield through the
+                                              kernel from then on.  Why
+                                              (RT_OFF_*): set by the kernel
+                                              when the policy faulted in user
+                                              mode here, or by the runtime
+                                              when it found the process's
+                                              queue lock or queue wrecked */
+    uint32_t ticks_per_ms;            /*   44: rdtime ticks per millisecond
+                                              (the runtime's bound on waiting
+                                              for the queue lock) */
     uint64_t reserved_k2;             /*   48: zero (the kernel's count of
                                               switches is in SYS_schedstat) */
 
@@ -113,12 +119,20 @@ _Static_assert(__builtin_offsetof(VDSO_DATA, queue) == 2048, "queue");
  * how the runtime and the kernel claim a thread (READY -> RUNNING) and how
  * the kernel finishes a park (RUNNING -> READY).  The state is byte 5; the
  * compare-and-swap is on bytes 4..7, the smallest atomic RISC-V has.
+ *
+ * The other bytes of that word may change under it (prio, hart, flags), so
+ * a failed compare is retried, but only TASK_CAS_TRIES times: the process
+ * can write the word, and a thread of it rewriting the word without pause
+ * must not keep the kernel in this loop.  Giving up counts as "not in
+ * state `from`", which every caller handles (a claim is retried later, a
+ * park that cannot be finished kills the process).
  */
+#define TASK_CAS_TRIES 64
 static inline int task_state_cas(TaskSched *t, uint8_t from, uint8_t to)
 {
     volatile uint32_t *word = (volatile uint32_t *)((char *)t + 4);
     uint32_t old = __atomic_load_n(word, __ATOMIC_ACQUIRE);
-    while (((old >> 8) & 0xff) == from) {
+    for (int tries = 0; tries < TASK_CAS_TRIES && ((old >> 8) & 0xff) == from; tries++) {
         uint32_t new_word = (old & ~0xff00u) | ((uint32_t)to << 8);
         if (__atomic_compare_exchange_n(word, &old, new_word, 0, __ATOMIC_ACQ_REL,
                                         __ATOMIC_ACQUIRE))
@@ -128,6 +142,12 @@ static inline int task_state_cas(TaskSched *t, uint8_t from, uint8_t to)
 }
 
 #define RT_READY            0x52454459u    /* "READY" */
+/* VDSO_DATA.rt_off: why user-mode switching is off for the process. */
+#define RT_OFF_POLICY_FAULT 1              /* the policy faulted (the kernel) */
+#define RT_OFF_LOCK         2              /* the queue lock was held too long,
+                                              or by no thread (the runtime) */
+#define RT_OFF_QUEUE        3              /* the queue gave more tasks than
+                                              there are threads (the runtime) */
 /* current[hart] of a thread that has parked itself and is asking the kernel
  * to pick the next one (the yield system call with parked = 1). */
 #define CURRENT_PARKING     0x80000000u

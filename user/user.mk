@@ -18,6 +18,7 @@ USER_PROGRAMS := init sh ls echo cat sysinfo \
 	t_spread t_pingpong schedstat h_blockspin h_scribble h_forge h_badqueue t_cross b_switch
 USER_PROGRAMS += h_vmrace h_threadleak
 USER_PROGRAMS += h_blockrenew
+USER_PROGRAMS += h_prio20 h_badlock
 
 # Broken executables for t_badelf: copies of echo, each breaking one rule of
 # the kernel's ELF loader (scripts/make-bad-elfs.py).

@@ -1,5 +1,6 @@
 #include "proc/exec.h"
 #include "proc/elf.h"
+#include "proc/priority.h"
 #include "sched/sched.h"
 #include "fs/initrd.h"
 #include "fs/file.h"
@@ -121,7 +122,7 @@ int exec_into(struct proc *p, const char *path, char *const argv[], int argc,
     return 0;
 }
 
-int sys_spawn_impl(uint64_t upath, uint64_t uargv)
+int sys_spawn_impl(uint64_t upath, uint64_t uargv, const struct prio_start *start)
 {
     struct thread *self = thread_current();
     struct proc *parent = self->proc;
@@ -136,10 +137,12 @@ int sys_spawn_impl(uint64_t upath, uint64_t uargv)
         err = exec_into(child, path, args->argv, args->argc, &t);
         if (!err) {
             /* The child gets the caller's standard input, output and error
-             * (how the shell wires pipelines) and its priority.  Only those
-             * three: a pipeline stage must not hold the ends it does not
-             * use, or EOF and EPIPE would never come. */
-            t->priority = self->priority;
+             * (how the shell wires pipelines).  Only those three: a
+             * pipeline stage must not hold the ends it does not use, or EOF
+             * and EPIPE would never come.  Its priority and ceiling were
+             * checked by prio_spawn_start. */
+            t->priority = start->priority;
+            child->prio_ceiling = start->ceiling;
             spin_lock(&parent->lock);
             for (int fd = 0; fd <= STDERR_FILENO; fd++)
                 if (parent->files[fd])

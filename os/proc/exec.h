@@ -25,7 +25,8 @@ int exec_into(struct proc *p, const char *path, char *const argv[], int argc,
               struct thread **main_thread);
 
 /* The system calls. */
-int sys_spawn_impl(uint64_t upath, uint64_t uargv);
+struct prio_start;
+int sys_spawn_impl(uint64_t upath, uint64_t uargv, const struct prio_start *start);
 int sys_exec_impl(uint64_t upath, uint64_t uargv);
 
 #endif

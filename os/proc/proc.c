@@ -89,6 +89,7 @@ struct proc *proc_alloc(const char *name, int *err)
     list_init(&p->exit_records);
     waitq_init(&p->child_exited);
     waitq_init(&p->thread_exited);
+    p->prio_ceiling = DEFAULT_PRIORITY;  /* fork and spawn set it (priority.c) */
 
     spin_lock(&proc_lock);
     int slot = -1;
@@ -152,6 +153,7 @@ void proc_start_init(void)
         panic("cannot start /init from the initrd: error %d", err);
     for (int fd = 0; fd < 3; fd++)
         p->files[fd] = file_console();
+    p->prio_ceiling = MAX_PRIORITY;     /* it grants the rest (priority.c) */
     init_proc = p;
     proc_start_main_thread(p);
 }
@@ -314,6 +316,7 @@ int proc_fork(void)
     }
     c->image_end = p->image_end;
     c->brk = p->brk;
+    c->prio_ceiling = p->prio_ceiling;
     for (int fd = 0; fd < MAX_FDS; fd++)
         if (p->files[fd])
             c->files[fd] = file_dup(p->files[fd]);

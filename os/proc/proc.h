@@ -79,6 +79,8 @@ struct proc {
     struct waitq thread_exited;     /* thread_join waits here */
     struct list_node exit_records;  /* exited threads not joined yet (lock) */
     int nexit_records;
+    int prio_ceiling;               /* highest priority its threads may take
+                                       (proc/priority.c; lock) */
 
     /* References: one for the process table (dropped when the parent
      * reaps it), one for each hart that works on the process with its

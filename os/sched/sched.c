@@ -259,6 +259,17 @@ void sched_yield(void)
 {
     spin_lock(&sched_lock);
     struct thread *t = thread_current();
+    /* A thread that yields through the kernel may be waiting for a parked
+     * thread of its own process that the kernel could not claim: with
+     * user-mode switching off (rt_off), no user-mode switch or trap would
+     * ever bring it back, and the process would yield for ever.  Only
+     * then: offering them at every yield made ping-pong on four harts
+     * storm the kernel.  (rt_off is the process's to write: a process that
+     * sets it only gets its own threads offered more often.) */
+    const VDSO_DATA *v = t->proc ? shared_vdso(&t->proc->shared) : NULL;
+    if (v && !list_empty(&t->proc->deferred) &&
+        __atomic_load_n(&v->rt_off, __ATOMIC_RELAXED))
+        sched_offer_deferred(t->proc);
     if (!is_idle(t))
         tstate_enqueue(t, ENQUEUE_YIELD);
     schedule();

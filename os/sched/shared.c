@@ -6,6 +6,7 @@
 #include "mm/frame.h"
 #include "kernel/panic.h"
 #include "kernel/trace.h"
+#include "kernel/bootinfo.h"
 #include "kernel/printf.h"
 #include "lib/string.h"
 #include "uapi/errno.h"
@@ -72,7 +73,7 @@ static void rescue(struct trapframe *tf, const char *what)
                 "0x%lx, address 0x%lx, thread %d): its threads yield through the kernel "
                 "from now on\n", t->proc->pid, t->proc->name, what,
                 trap_cause_name(tf->scause), tf->sepc - SHARED_CODE, tf->stval, t->tid);
-    v->rt_off = 1;
+    v->rt_off = RT_OFF_POLICY_FAULT;
     TaskSched *rec = shared_task(&t->proc->shared, (uint32_t)t->stack_slot);
     tf->sepc = rescue_entry;
     tf->regs[REG_A0] = rec->ctx[TASK_CTX_RESCUE];
@@ -147,6 +148,7 @@ int shared_map(pagetable_t pt, struct shared_region *r, int pid)
     v->ntasks = USER_STACK_SLOTS;          /* a record per thread stack slot */
     v->pid = (uint32_t)pid;
     v->policy_flags = policy_flags();
+    v->ticks_per_ms = (uint32_t)(bootinfo.timebase_hz / 1000);
     strlcpy(v->policy_name, policy_name(), sizeof(v->policy_name));
     for (uint32_t h = 0; h < SCHED_MAX_HARTS; h++)
         v->current[h] = SCHED_NONE;

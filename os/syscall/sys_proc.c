@@ -2,6 +2,7 @@
 #include "syscall/syscall.h"
 #include "proc/proc.h"
 #include "proc/exec.h"
+#include "proc/priority.h"
 #include "sched/policy.h"
 #include "sched/sched.h"
 #include "mm/frame.h"
@@ -26,10 +27,11 @@ long sys_exec(uint64_t path, uint64_t argv, uint64_t u2)
     return sys_exec_impl(path, argv);
 }
 
-long sys_spawn(uint64_t path, uint64_t argv, uint64_t u2)
+long sys_spawn(uint64_t path, uint64_t argv, uint64_t prio)
 {
-    (void)u2;
-    return sys_spawn_impl(path, argv);
+    struct prio_start start;
+    int err = prio_spawn_start(prio, &start);
+    return err ? err : sys_spawn_impl(path, argv, &start);
 }
 
 long sys_waitpid(uint64_t pid, uint64_t status, uint64_t options)

@@ -1,6 +1,7 @@
 /* System calls on threads, time and synchronization. */
 #include "syscall/syscall.h"
 #include "proc/proc.h"
+#include "proc/priority.h"
 #include "sched/sched.h"
 #include "mm/uvm.h"
 #include "kernel/cpu.h"
@@ -94,10 +95,11 @@ long sys_set_priority(uint64_t tid, uint64_t prio, uint64_t u2)
     struct proc *p = thread_current()->proc;
     spin_lock(&p->lock);
     struct thread *t = same_process_thread(tid);
-    if (t)
+    int err = !t ? -ESRCH : prio_allowed(p, (int)prio);     /* the ceiling */
+    if (!err)
         sched_set_priority(t, (int)prio);
     spin_unlock(&p->lock);
-    return t ? 0 : -ESRCH;
+    return err;
 }
 
 long sys_get_priority(uint64_t tid, uint64_t u1, uint64_t u2)

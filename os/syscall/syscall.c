@@ -18,8 +18,9 @@ static const syscall_fn table[NSYSCALLS] = {
     [SYS_futex_wake] = sys_futex_wake, [SYS_shutdown] = sys_shutdown,
     [SYS_readdir] = sys_readdir,     [SYS_sysinfo] = sys_sysinfo,
     [SYS_getcpu] = sys_getcpu,       [SYS_schedstat] = sys_schedstat,
+    [SYS_set_ceiling] = sys_set_ceiling, [SYS_get_ceiling] = sys_get_ceiling,
 };
-_Static_assert(NSYSCALLS == 30, "a new system call needs a table entry");
+_Static_assert(NSYSCALLS == 32, "a new system call needs a table entry");
 
 void syscall_dispatch(struct trapframe *tf)
 {

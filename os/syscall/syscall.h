@@ -32,6 +32,8 @@ long sys_shutdown(uint64_t status, uint64_t, uint64_t);
 long sys_sysinfo(uint64_t out, uint64_t, uint64_t);
 long sys_getcpu(uint64_t, uint64_t, uint64_t);
 long sys_schedstat(uint64_t pid, uint64_t out, uint64_t);
+long sys_set_ceiling(uint64_t pid, uint64_t ceiling, uint64_t);
+long sys_get_ceiling(uint64_t pid, uint64_t, uint64_t);
 long sys_sbrk(uint64_t increment, uint64_t, uint64_t);
 long sys_thread_create(uint64_t start, uint64_t a0, uint64_t a1);
 long sys_thread_join(uint64_t tid, uint64_t retval, uint64_t);

@@ -26,10 +26,15 @@
 #define SYS_exec          6  /* (const char *path, char *const argv[]) -> on success
                                  returns into the new program (a0 = argc); fails
                                  with -EBUSY while other threads are alive         */
-#define SYS_spawn         7  /* (const char *path, char *const argv[]) -> child pid;
-                                 the child gets the caller's fds 0-2 (only those)
-                                 and priority.  For both: path is a program name as
-                                 readdir lists it; argv must not be NULL          */
+#define SYS_spawn         7  /* (const char *path, char *const argv[], uint64_t
+                                 prio = SPAWN_PRIO(priority, ceiling) or 0) -> child
+                                 pid; the child gets the caller's fds 0-2 (only
+                                 those).  prio 0: the caller's ceiling, and its
+                                 priority lowered to that; a field of 0 means the
+                                 same; a ceiling above the caller's, or a priority
+                                 above the ceiling: -EPERM.  For both: path is a
+                                 program name as readdir lists it; argv must not
+                                 be NULL                                          */
 #define SYS_waitpid       8  /* (int pid, or -1 for any child; int *status or 0;
                                  int options) -> pid, 0 with WNOHANG if none has
                                  exited; other pid values: -EINVAL                */
@@ -54,7 +59,8 @@
 #define SYS_sbrk         20  /* (intptr_t increment) -> previous break; a negative
                                  increment gives memory back (not below the image:
                                  -EINVAL)                                         */
-#define SYS_set_priority 21  /* (int tid or 0 for self, int prio) -> 0                  */
+#define SYS_set_priority 21  /* (int tid or 0 for self, int prio) -> 0; -EPERM above
+                                 the process's priority ceiling                    */
 #define SYS_get_priority 22  /* (int tid or 0 for self) -> prio                         */
 #define SYS_futex_wait   23  /* (uint32_t *addr, uint32_t expected, uint64_t timeout_ms
                                  or 0 for none) -> 0 when woken; -EAGAIN if *addr !=
@@ -69,12 +75,21 @@
 #define SYS_getcpu       28  /* () -> id of the hart running the caller                 */
 #define SYS_schedstat    29  /* (int pid: 0 = the whole system, -1 = the caller;
                                  struct schedstat *out) -> 0                       */
-#define NSYSCALLS        30
+#define SYS_set_ceiling  30  /* (int pid or 0 for self, int ceiling) -> 0.  The highest
+                                 priority the process's threads may take.  One's
+                                 own may only be lowered (threads above it come
+                                 down to it); a child's may only be raised, up to
+                                 the caller's own ceiling; anyone else's: -EPERM */
+#define SYS_get_ceiling  31  /* (int pid or 0 for self) -> that process's ceiling      */
+#define NSYSCALLS        32
 
 /* Limits. */
 #define MAX_PRIORITY      20        /* priorities are 1 (lowest) .. 20 (highest) */
 #define MIN_PRIORITY      1
 #define DEFAULT_PRIORITY  10
+/* spawn's third argument: the child's priority and ceiling (0: inherit). */
+#define SPAWN_PRIO(priority, ceiling) \
+    ((uint64_t)(priority) | (uint64_t)(ceiling) << 8)
 #define MAX_ARGS          32        /* argv entries for exec/spawn, not counting
                                        the terminating NULL */
 #define MAX_ARG_BYTES     4096      /* all argv strings together, with NULs */

@@ -23,6 +23,9 @@ int     fork(void);
 /* path is a program name of the initrd ("echo"); argv ends with NULL. */
 int     exec(const char *path, char *const argv[]);
 int     spawn(const char *path, char *const argv[]);
+/* spawn, choosing the child's priority and priority ceiling (0 for either:
+ * the caller's; a ceiling above the caller's fails with EPERM). */
+int     spawn_prio(const char *path, char *const argv[], int prio, int ceiling);
 int     waitpid(int pid, int *status, int options);
 void    exit(int status) __attribute__((noreturn));
 int     kill(int pid);
@@ -40,6 +43,11 @@ void   *sbrk(intptr_t increment);   /* (void *)-1 on failure */
 
 int     set_priority(int tid, int prio);   /* tid 0 = the caller */
 int     get_priority(int tid);
+/* The highest priority a process's threads may take (pid 0 = the caller's):
+ * set_priority above it fails with EPERM.  One's own may only be lowered, a
+ * child's only raised, up to one's own (docs/scheduler.md). */
+int     set_ceiling(int pid, int ceiling);
+int     get_ceiling(int pid);
 
 void    shutdown(int status) __attribute__((noreturn));
 int     readdir(int index, struct dirent *out);  /* -1/ENOENT past the end */

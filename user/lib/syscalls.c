@@ -58,6 +58,12 @@ int spawn(const char *path, char *const argv[])
     return (int)sys_result(sys_call2(SYS_spawn, path, argv));
 }
 
+int spawn_prio(const char *path, char *const argv[], int prio, int ceiling)
+{
+    return (int)sys_result(sys_call3(SYS_spawn, (long)path, (long)argv,
+                                     (long)SPAWN_PRIO(prio, ceiling)));
+}
+
 int waitpid(int pid, int *status, int options)
 {
     return (int)sys_result(sys_call3(SYS_waitpid, pid, (long)status, options));
@@ -113,6 +119,16 @@ int set_priority(int tid, int prio)
 int get_priority(int tid)
 {
     return (int)sys_result(sys_call1(SYS_get_priority, tid));
+}
+
+int set_ceiling(int pid, int ceiling)
+{
+    return (int)sys_result(sys_call2(SYS_set_ceiling, pid, ceiling));
+}
+
+int get_ceiling(int pid)
+{
+    return (int)sys_result(sys_call1(SYS_get_ceiling, pid));
 }
 
 void shutdown(int status)

@@ -6,8 +6,17 @@
  *
  * Programs are the initrd's files, started with spawn().  A pipeline gets
  * one pipe between each pair of stages; `&` at the end runs it in the
- * background.  Builtins: exit [N], help.  Words may be quoted with '...' or
- * "..." to keep spaces or | and & in them.
+ * background.  Builtins: exit [N], help, kill PID.  Words may be quoted
+ * with '...' or "..." to keep spaces or | and & in them.
+ *
+ * Priorities (docs/scheduler.md): the shell runs at the default priority
+ * and starts every program with a priority ceiling no higher: the default
+ * for a foreground command, one less for a background job (zsh's
+ * BG_NICE), so that nothing it starts can keep it from answering under a
+ * strict-priority policy.  A stage written `ceiling N NAME ARGS...` gets
+ * ceiling N instead (up to the shell's own, which /init makes the
+ * highest): the sanctioned way to run a program that needs more, like
+ * t_prio.
  *
  * spawn() gives the child a copy of the caller's descriptors, so to start a
  * stage the shell points its own 0 and 1 at the stage's pipe ends (close,
@@ -30,6 +39,7 @@
 #define MAX_TOKENS  LINE_MAX            /* each takes at least one byte */
 #define MAX_STAGES  16
 #define MAX_JOBS    32
+#define BG_CEILING  (DEFAULT_PRIORITY - 1)   /* background jobs: below us */
 
 enum token_kind { TOK_WORD, TOK_PIPE, TOK_AMP };
 
@@ -202,11 +212,34 @@ static int redirect(int target, int source)
     return -1;
 }
 
+/* A stage's ceiling: `ceiling N` in front of it (taken off its argv), or
+ * the shell's rule.  -1 after printing why the prefix is wrong. */
+static int stage_ceiling(char ***argv, bool background)
+{
+    char **words = *argv;
+    int mine = get_ceiling(0);
+    int rule = background ? BG_CEILING : DEFAULT_PRIORITY;
+    if (strcmp(words[0], "ceiling") != 0)
+        return mine > 0 && mine < rule ? mine : rule;
+    char *end = words[1];
+    long n = words[1] ? strtol(words[1], &end, 10) : 0;
+    if (!words[1] || *end || end == words[1] || n < MIN_PRIORITY || n > MAX_PRIORITY ||
+        !words[2]) {
+        dprintf(2, "sh: usage: ceiling N (%d..%d) NAME [ARGS...]\n", MIN_PRIORITY,
+                MAX_PRIORITY);
+        return -1;
+    }
+    *argv = words + 2;
+    return (int)n;
+}
+
 static void run_pipeline(struct pipeline *pl)
 {
-    int pids[MAX_STAGES];
+    int pids[MAX_STAGES], ceilings[MAX_STAGES];
     int n = pl->nstages;
     for (int i = 0; i < n; i++) {
+        if ((ceilings[i] = stage_ceiling(&pl->argv[i], pl->background)) < 0)
+            return;
         if (!program_exists(pl->argv[i][0])) {
             dprintf(2, "sh: %s: command not found\n", pl->argv[i][0]);
             return;
@@ -234,7 +267,8 @@ static void run_pipeline(struct pipeline *pl)
         bool ok = (prev_read < 0 || redirect(0, prev_read) == 0) &&
                   (p[1] < 0 || redirect(1, p[1]) == 0);
         if (ok) {
-            pids[i] = spawn(pl->argv[i][0], pl->argv[i]);
+            int prio = ceilings[i] < DEFAULT_PRIORITY ? ceilings[i] : DEFAULT_PRIORITY;
+            pids[i] = spawn_prio(pl->argv[i][0], pl->argv[i], prio, ceilings[i]);
             if (pids[i] < 0)
                 dprintf(2, "sh: %s: %s\n", pl->argv[i][0], strerror(errno));
         }
@@ -294,7 +328,7 @@ static void builtin_exit(char **argv)
 static void builtin_help(void)
 {
     printf("usage: NAME [ARGS...] [| NAME [ARGS...]]... [&]\n");
-    printf("builtins: exit [N], help\n");
+    printf("builtins: exit [N], help, kill PID; prefix: ceiling N\n");
 
     char line[STDIO_CHUNK];
     size_t len = strlcpy(line, "programs:", sizeof line);
@@ -311,12 +345,25 @@ static void builtin_help(void)
                si.sched_name);
 }
 
+static void builtin_kill(char **argv)
+{
+    char *end = argv[1];
+    long pid = argv[1] ? strtol(argv[1], &end, 10) : 0;
+    if (!argv[1] || *end || end == argv[1] || argv[2]) {
+        dprintf(2, "sh: usage: kill PID\n");
+        return;
+    }
+    if (kill((int)pid) < 0)
+        dprintf(2, "sh: kill: %ld: %s\n", pid, strerror(errno));
+}
+
 /* Returns true if the line was a builtin (and has been handled). */
 static bool run_builtin(struct pipeline *pl)
 {
     for (int i = 0; i < pl->nstages; i++) {
         const char *name = pl->argv[i][0];
-        bool builtin = strcmp(name, "exit") == 0 || strcmp(name, "help") == 0;
+        bool builtin = strcmp(name, "exit") == 0 || strcmp(name, "help") == 0 ||
+                       strcmp(name, "kill") == 0;
         if (builtin && (pl->nstages > 1 || pl->background)) {
             dprintf(2, "sh: %s: a builtin cannot be piped or put in the "
                     "background\n", name);
@@ -329,6 +376,10 @@ static bool run_builtin(struct pipeline *pl)
     }
     if (strcmp(pl->argv[0][0], "help") == 0) {
         builtin_help();
+        return true;
+    }
+    if (strcmp(pl->argv[0][0], "kill") == 0) {
+        builtin_kill(pl->argv[0]);
         return true;
     }
     return false;

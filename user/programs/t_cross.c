@@ -9,6 +9,7 @@
  * in user mode: the child finishes first.  The low child must wait until
  * the ping-pong is over.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,7 +34,11 @@ static void *player(void *arg)
 
 static int child(int prio)
 {
-    set_priority(0, prio);
+    if (set_priority(0, prio) < 0) {
+        printf("t_cross: child: set_priority(%d): %s (run it as 'ceiling 15 t_cross')\n",
+               prio, errname(errno));
+        return 1;
+    }
     for (int i = 0; i < 5; i++)
         sleep(1);
     printf("t_cross: child (priority %d) done at %lu ms\n", prio,

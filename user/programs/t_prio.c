@@ -12,7 +12,11 @@
  * before main has lowered it: such a thread only waits at the gate.
  *
  * Also: get_priority reads back what was set, and set_priority refuses 0
- * and 21 with EINVAL.
+ * and 21 with EINVAL.  Then the ceiling (docs/scheduler.md): lowering its
+ * own brings main down to it, set_priority above it fails with EPERM, and
+ * it cannot be raised again.
+ *
+ * Needs priority ceiling 20: the shell grants it with `ceiling 20 t_prio`.
  */
 #include <errno.h>
 #include <futex.h>
@@ -57,6 +61,10 @@ int main(void)
     struct sysinfo si;
     int harts = sysinfo(&si) == 0 ? (int)si.harts : 0;
 
+    if (get_ceiling(0) < MAX_PRIORITY) {
+        printf("t_prio: FAIL (ceiling %d: run it as 'ceiling 20 t_prio')\n", get_ceiling(0));
+        return 1;
+    }
     check(set_priority(0, 20) == 0, "set_priority(self, 20)");
     check(get_priority(0) == 20, "get_priority(self) is 20");
 
@@ -99,6 +107,21 @@ int main(void)
     check(r0 == -1 && e0 == EINVAL, "priority 0 is refused with EINVAL");
     check(r21 == -1 && e21 == EINVAL, "priority 21 is refused with EINVAL");
     check(get_priority(0) == 20, "a refused change leaves the priority alone");
+
+    check(set_ceiling(0, 15) == 0, "set_ceiling(self, 15)");
+    check(get_ceiling(0) == 15 && get_priority(0) == 15,
+          "lowering the ceiling brings the thread down to it");
+    errno = 0;
+    int r16 = set_priority(0, 16);
+    int e16 = errno;
+    errno = 0;
+    int rc = set_ceiling(0, 20);
+    int ec = errno;
+    printf("t_prio: at ceiling 15, set_priority(16) -> %s, set_ceiling(20) -> %s\n",
+           r16 < 0 ? errname(e16) : "accepted", rc < 0 ? errname(ec) : "accepted");
+    check(r16 == -1 && e16 == EPERM, "a priority above the ceiling is refused with EPERM");
+    check(rc == -1 && ec == EPERM, "a process cannot raise its own ceiling");
+    check(set_priority(0, 15) == 0 && set_priority(0, 1) == 0, "below it, anything goes");
 
     if (failures) {
         printf("t_prio: FAIL (%d checks failed)\n", failures);

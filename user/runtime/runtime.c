@@ -35,6 +35,14 @@
  * If the policy faults here (a wrecked queue, or a bad blob), the kernel
  * sends the thread to rt_rescue, back to the rt_setjmp at the top of
  * user_schedule, and turns user-mode switching off for the process.
+ *
+ * Nothing here waits for ever on what the process can write: the queue
+ * lock is waited for LOCK_GIVE_UP_MS at most, and not at all if it names
+ * no thread (a wrecked lock: the runtime turns user-mode switching off for
+ * the process, RT_OFF_LOCK); a fetch loop takes at most one task per
+ * record (RT_OFF_QUEUE); claims retry a bounded number of times
+ * (task_state_cas).  The process then only runs slower, on the kernel's
+ * yields.
  */
 #include <stdbool.h>
 #include "vdso.h"
@@ -76,8 +84,54 @@ static long syscall_yield(void)
 }
 
 /* How long to wait for the queue lock while its holder is on a hart
- * (a bound against a holder that never lets go). */
+ * before yielding (a bound against a holder that never lets go). */
 #define LOCK_SPINS (1 << 16)
+/* How long a thread may go without getting the queue lock before the
+ * runtime decides the process wrecked it and stops switching in user mode
+ * for it.  A holder keeps the lock for a few hundred instructions; a long
+ * wait means a holder the kernel keeps off its hart behind more urgent
+ * threads of the process (which would spin on it for ever), or one the
+ * host does not run (a slow host is not a wreck: hence a whole second),
+ * or a lock word the process scribbled on. */
+#define LOCK_GIVE_UP_MS 1000
+/* Bounds on the kernel-written ticks_per_ms, against a scribbled value
+ * (0 would give up at once, a huge one would wait for days). */
+#define TICKS_PER_MS_MIN 1
+#define TICKS_PER_MS_MAX (1u << 20)
+
+static uint64_t rdtime(void)
+{
+    uint64_t t;
+    __asm__ volatile("rdtime %0" : "=r"(t));
+    return t;
+}
+
+/* Stops user-mode switching for the process (as the kernel does when the
+ * policy faults): every yield goes through the kernel from now on, which
+ * runs the threads parked in the queue itself. */
+static void user_switching_off(VDSO_DATA *v, uint32_t why)
+{
+    uint32_t none = 0;
+    __atomic_compare_exchange_n(&v->rt_off, &none, why, 0, __ATOMIC_RELEASE,
+                                __ATOMIC_RELAXED);
+}
+
+/* Has this thread waited for the lock for too long?  The first call of a
+ * wait starts its clock (*deadline == 0). */
+static bool waited_too_long(const VDSO_DATA *v, uint64_t *deadline)
+{
+    uint64_t now = rdtime();
+    if (*deadline == 0) {
+        uint32_t tpm = v->ticks_per_ms;
+        tpm = tpm < TICKS_PER_MS_MIN ? TICKS_PER_MS_MIN :
+              tpm > TICKS_PER_MS_MAX ? TICKS_PER_MS_MAX : tpm;
+        *deadline = now + (uint64_t)tpm * LOCK_GIVE_UP_MS;
+        return false;
+    }
+    return now >= *deadline;
+}
+
+enum lock_wait { LOCK_FREE, LOCK_BUSY, LOCK_WRECKED };
 
 /* The queue lock holds its holder's slot + 1, so that the kernel, which
  * releases it for a thread that parked itself, releases it only for that
@@ -85,18 +139,23 @@ static long syscall_yield(void)
  *
  * Waits, without block_sched (a waiter is not in a section the kernel
  * should spare: only the holder is), until the lock looks free.  Gives up
- * if the kernel holds the holder off its hart (spinning on would only keep
- * it off longer) or after LOCK_SPINS tries. */
-static int wait_until_free(VDSO_DATA *v)
+ * (LOCK_BUSY) if the kernel holds the holder off its hart (spinning on
+ * would only keep it off longer) or after LOCK_SPINS tries; at once
+ * (LOCK_WRECKED) if the lock names no thread of the process, or the
+ * waiter itself, which is holding nothing. */
+static enum lock_wait wait_until_free(VDSO_DATA *v, uint32_t me)
 {
+    uint32_t ntasks = v->ntasks < SCHED_MAX_TASKS ? v->ntasks : SCHED_MAX_TASKS;
     for (int i = 0; i < LOCK_SPINS; i++) {
         uint32_t holder = __atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED);
         if (holder == 0)
-            return 1;
-        if (holder - 1 < SCHED_MAX_TASKS && v->off_hart[holder - 1])
-            return 0;
+            return LOCK_FREE;
+        if (holder - 1 >= ntasks || holder - 1 == me)
+            return LOCK_WRECKED;
+        if (v->off_hart[holder - 1])
+            return LOCK_BUSY;
     }
-    return 0;
+    return LOCK_BUSY;
 }
 
 static int try_lock(VDSO_DATA *v, uint32_t me)
@@ -127,11 +186,20 @@ static void ensure_ready(VDSO_DATA *v, const struct sched_ctx *c)
  * writes into its record before every return to user mode) and takes the
  * queue lock, making sure the thread was not moved meanwhile: the kernel
  * preempts a thread that keeps block_sched too long, and it may come back
- * elsewhere.  SCHED_NONE if the record is unusable. */
+ * elsewhere.  SCHED_NONE if the record is unusable, or the lock wrecked
+ * (see LOCK_GIVE_UP_MS; user-mode switching is then off). */
 static uint32_t pin_and_lock(VDSO_DATA *v, uint32_t me)
 {
+    uint64_t deadline = 0;
     for (;;) {
-        if (!wait_until_free(v)) {        /* let the holder run */
+        if (__atomic_load_n(&v->rt_off, __ATOMIC_ACQUIRE))
+            return SCHED_NONE;            /* another thread gave up on it */
+        enum lock_wait w = wait_until_free(v, me);
+        if (w == LOCK_WRECKED || (w == LOCK_BUSY && waited_too_long(v, &deadline))) {
+            user_switching_off(v, RT_OFF_LOCK);
+            return SCHED_NONE;
+        }
+        if (w == LOCK_BUSY) {             /* let the holder run */
             v->lock_yields++;
             syscall_yield();
             continue;
@@ -149,6 +217,12 @@ static uint32_t pin_and_lock(VDSO_DATA *v, uint32_t me)
         }
         if (__atomic_load_n(&v->block_sched[hart], __ATOMIC_RELAXED) == section)
             __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
+        /* Lost the race for a lock that looked free: fine, unless the
+         * process keeps flipping the word to make us lose for ever. */
+        if (waited_too_long(v, &deadline)) {
+            user_switching_off(v, RT_OFF_LOCK);
+            return SCHED_NONE;
+        }
     }
 }
 
@@ -226,11 +300,16 @@ static int user_schedule(uint32_t me)
                 &v->block_sched[hart]);
         return 0;
     }
-    /* Fetch the next. */
+    /* Fetch the next.  Each fetch takes a task out of the queue, so a
+     * sound queue is empty after ntasks of them; one that gives more (a
+     * cycle the process wrote into it) would keep us here for ever. */
     uint32_t next;
-    for (;;) {
-        next = ((op_pick)policy_op(SCHED_OP_FETCH))(&c, hart);
+    for (uint32_t fetched = 0;; fetched++) {
+        next = fetched <= ntasks ? ((op_pick)policy_op(SCHED_OP_FETCH))(&c, hart)
+                                 : SCHED_NONE;
         if (next >= ntasks) {            /* broken queue: let the kernel decide */
+            if (fetched > ntasks)
+                user_switching_off(v, RT_OFF_QUEUE);
             unlock(v);
             __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
             goto kernel;
@@ -270,10 +349,12 @@ kernel:
  * wait for the harts that are yielding in user mode. */
 static void resume_parked(uint32_t me)
 {
-    VDSO_DATA *v = V;
-    if (me >= v->ntasks || v->ntasks > SCHED_MAX_TASKS)
-        for (;;)
-            syscall_yield();              /* unreachable unless wrecked */
+    /* The kernel passes a slot it owns (< ntasks as it wrote it): checked
+     * against the constant, not v->ntasks, which the process may have
+     * scribbled on (that once sent the thread into a yield loop for ever).
+     * A bad context only faults in user mode, and the process is killed. */
+    if (me >= SCHED_MAX_TASKS)
+        __builtin_trap();
     rt_load(TASKS[me].ctx, (volatile uint32_t *)0);
 }
 
