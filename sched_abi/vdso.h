@@ -80,9 +80,9 @@ typedef struct VDSO_DATA {
     uint64_t lock_yields;             /*  160: yields made because the queue
                                               lock's holder was off its hart */
     /* Rewritten by the kernel: nonzero while the kernel holds that task
-     * off any hart (preempted, blocked, parked), zero once it returns it
-     * to user mode.  A thread waiting for the queue lock stops spinning
-     * when the holder is off its hart. */
+     * off any hart (preempted, blocked, parked, exited, or no thread in
+     * that slot), zero once it returns it to user mode.  A thread waiting
+     * for the queue lock stops spinning when the holder is off its hart. */
     volatile uint8_t off_hart[SCHED_MAX_TASKS]; /* 168 */
     /* Rewritten by the kernel: each task's priority, as the kernel has it.
      * The runtime copies it into the task's record whenever the record is

@@ -152,6 +152,9 @@ int shared_map(pagetable_t pt, struct shared_region *r, int pid)
     strlcpy(v->policy_name, policy_name(), sizeof(v->policy_name));
     for (uint32_t h = 0; h < SCHED_MAX_HARTS; h++)
         v->current[h] = SCHED_NONE;
+    /* No slot has a thread on a hart yet (one that never gets a thread
+     * stays so: a waiter for a lock that names it stops spinning). */
+    memset((void *)v->off_hart, 1, sizeof(v->off_hart));
     return 0;
 }
 

@@ -80,8 +80,9 @@ int main(int argc, char **argv)
            (unsigned long)(after.kernel_switches - before.kernel_switches),
            (unsigned long)(after.parked_resumes - before.parked_resumes));
     const VDSO_DATA *v = (const VDSO_DATA *)SHARED_BASE_ADDR;
-    printf("t_pingpong: the runtime yielded %lu times to let the queue lock's holder run\n",
-           (unsigned long)v->lock_yields);
+    printf("t_pingpong: the runtime yielded %lu times to let the queue lock's holder run; "
+           "user-mode switching %s (rt_off %u)\n", (unsigned long)v->lock_yields,
+           v->rt_off ? "off" : "on", v->rt_off);
     int ok = counter == nthreads * rounds && out_of_turn == 0 && reported > 0 &&
              syscalls * 10 < reported;
     printf("t_pingpong: %s\n", ok ? "PASS" : "FAIL (see the counts above)");

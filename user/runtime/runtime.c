@@ -37,8 +37,8 @@
  * user_schedule, and turns user-mode switching off for the process.
  *
  * Nothing here waits for ever on what the process can write: the queue
- * lock is waited for LOCK_GIVE_UP_MS at most, and not at all if it names
- * no thread (a wrecked lock: the runtime turns user-mode switching off for
+ * lock is waited for LOCK_GIVE_UP_MS at most while its holder is off its
+ * hart, and not at all if it names a task that cannot hold it (a wrecked lock: the runtime turns user-mode switching off for
  * the process, RT_OFF_LOCK); a fetch loop takes at most one task per
  * record (RT_OFF_QUEUE); claims retry a bounded number of times
  * (task_state_cas).  The process then only runs slower, on the kernel's
@@ -86,14 +86,24 @@ static long syscall_yield(void)
 /* How long to wait for the queue lock while its holder is on a hart
  * before yielding (a bound against a holder that never lets go). */
 #define LOCK_SPINS (1 << 16)
-/* How long a thread may go without getting the queue lock before the
- * runtime decides the process wrecked it and stops switching in user mode
- * for it.  A holder keeps the lock for a few hundred instructions; a long
- * wait means a holder the kernel keeps off its hart behind more urgent
- * threads of the process (which would spin on it for ever), or one the
- * host does not run (a slow host is not a wreck: hence a whole second),
- * or a lock word the process scribbled on. */
-#define LOCK_GIVE_UP_MS 1000
+/* A lock that names no slot is wrecked at once.  One that names a task
+ * off its hart (preempted, blocked, gone, no thread: off_hart) or the
+ * waiter itself is waited for, yielding; only if the same holder stays
+ * so this long, across LOCK_GIVE_UP_ROUNDS yields, does the runtime decide
+ * the process wrecked the lock (or keeps the holder off its hart behind
+ * more urgent threads of its own, which would spin on it for ever) and
+ * stop switching in user mode for it.  Nothing quicker is sure: a lock in
+ * transit (see wait_until_free) names a thread that may look blocked, and
+ * a slow host may not run a virtual hart for a while (a one-second bound,
+ * and an immediate one for a holder that looked unable to hold it, both
+ * turned switching off in a plain ping-pong on a loaded two-core host). */
+#define LOCK_GIVE_UP_MS 5000
+/* ... and across this many yields: each lets the kernel run the holder,
+ * and a wait must be both long and long in turns to count. */
+#define LOCK_GIVE_UP_ROUNDS 10000
+/* Races for a free-looking lock lost in a row before the runtime decides
+ * the word is being flipped under it. */
+#define LOCK_LOST_MAX (1u << 16)
 /* Bounds on the kernel-written ticks_per_ms, against a scribbled value
  * (0 would give up at once, a huge one would wait for days). */
 #define TICKS_PER_MS_MIN 1
@@ -131,31 +141,40 @@ static bool waited_too_long(const VDSO_DATA *v, uint64_t *deadline)
     return now >= *deadline;
 }
 
-enum lock_wait { LOCK_FREE, LOCK_BUSY, LOCK_WRECKED };
+enum lock_wait {
+    LOCK_FREE,
+    LOCK_HOLDER_RUNS,    /* spun LOCK_SPINS times; the holder is on a hart */
+    LOCK_HOLDER_OFF,     /* the holder is off any hart (or is the waiter) */
+    LOCK_WRECKED,        /* names no slot at all */
+};
 
 /* The queue lock holds its holder's slot + 1, so that the kernel, which
  * releases it for a thread that parked itself, releases it only for that
- * thread, and so that a waiter can see whether the holder is on a hart.
+ * thread, and so that a waiter can see whether the holder is on a hart
+ * (VDSO_DATA.off_hart, which the kernel also sets for slots with no
+ * thread).
  *
  * Waits, without block_sched (a waiter is not in a section the kernel
- * should spare: only the holder is), until the lock looks free.  Gives up
- * (LOCK_BUSY) if the kernel holds the holder off its hart (spinning on
- * would only keep it off longer) or after LOCK_SPINS tries; at once
- * (LOCK_WRECKED) if the lock names no thread of the process, or the
- * waiter itself, which is holding nothing. */
-static enum lock_wait wait_until_free(VDSO_DATA *v, uint32_t me)
+ * should spare: only the holder is), until the lock looks free, or says
+ * why not (*holder: whom it names). */
+static enum lock_wait wait_until_free(VDSO_DATA *v, uint32_t me, uint32_t *holder)
 {
     uint32_t ntasks = v->ntasks < SCHED_MAX_TASKS ? v->ntasks : SCHED_MAX_TASKS;
     for (int i = 0; i < LOCK_SPINS; i++) {
-        uint32_t holder = __atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED);
-        if (holder == 0)
+        uint32_t h = __atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED);
+        *holder = h;
+        if (h == 0)
             return LOCK_FREE;
-        if (holder - 1 >= ntasks || holder - 1 == me)
+        if (h - 1 >= ntasks)
             return LOCK_WRECKED;
-        if (v->off_hart[holder - 1])
-            return LOCK_BUSY;
+        /* Off its hart, or the waiter itself: spinning cannot help.  (Not
+         * proof of a wreck: rt_switch releases the lock as the thread it
+         * switched to, so for a moment the lock may name a thread that
+         * already runs again elsewhere, or has since blocked or exited.) */
+        if (v->off_hart[h - 1] || h - 1 == me)
+            return LOCK_HOLDER_OFF;
     }
-    return LOCK_BUSY;
+    return LOCK_HOLDER_RUNS;
 }
 
 static int try_lock(VDSO_DATA *v, uint32_t me)
@@ -190,16 +209,33 @@ static void ensure_ready(VDSO_DATA *v, const struct sched_ctx *c)
  * (see LOCK_GIVE_UP_MS; user-mode switching is then off). */
 static uint32_t pin_and_lock(VDSO_DATA *v, uint32_t me)
 {
+    /* The clock of LOCK_GIVE_UP_MS runs only while one holder is seen off
+     * its hart, round after round: a holder on a hart is making progress
+     * as far as the kernel can tell (a host that does not run that virtual
+     * hart must not get the process's switching turned off). */
     uint64_t deadline = 0;
+    uint32_t held_off = 0, held_off_rounds = 0, lost = 0;
     for (;;) {
         if (__atomic_load_n(&v->rt_off, __ATOMIC_ACQUIRE))
             return SCHED_NONE;            /* another thread gave up on it */
-        enum lock_wait w = wait_until_free(v, me);
-        if (w == LOCK_WRECKED || (w == LOCK_BUSY && waited_too_long(v, &deadline))) {
+        uint32_t holder;
+        enum lock_wait w = wait_until_free(v, me, &holder);
+        if (w == LOCK_HOLDER_OFF && holder != held_off) {
+            held_off = holder;            /* a new wait for this holder */
+            held_off_rounds = 0;
+            deadline = 0;
+        } else if (w != LOCK_HOLDER_OFF) {
+            held_off = 0;
+        }
+        bool hopeless = w == LOCK_HOLDER_OFF && ++held_off_rounds >= LOCK_GIVE_UP_ROUNDS &&
+                        waited_too_long(v, &deadline);
+        if (w == LOCK_HOLDER_OFF && held_off_rounds == 1)
+            waited_too_long(v, &deadline);          /* starts the clock */
+        if (w == LOCK_WRECKED || hopeless) {
             user_switching_off(v, RT_OFF_LOCK);
             return SCHED_NONE;
         }
-        if (w == LOCK_BUSY) {             /* let the holder run */
+        if (w != LOCK_FREE) {             /* let the holder run */
             v->lock_yields++;
             syscall_yield();
             continue;
@@ -217,9 +253,10 @@ static uint32_t pin_and_lock(VDSO_DATA *v, uint32_t me)
         }
         if (__atomic_load_n(&v->block_sched[hart], __ATOMIC_RELAXED) == section)
             __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
-        /* Lost the race for a lock that looked free: fine, unless the
-         * process keeps flipping the word to make us lose for ever. */
-        if (waited_too_long(v, &deadline)) {
+        /* Lost the race for a lock that looked free: fine (another thread
+         * got it), unless the process keeps flipping the word to make us
+         * lose for ever.  Counted, not timed, for the same reason. */
+        if (++lost >= LOCK_LOST_MAX) {
             user_switching_off(v, RT_OFF_LOCK);
             return SCHED_NONE;
         }
