@@ -55,7 +55,8 @@ SCHED_BLOBS := $(SCHED_POLICIES:%=$(BUILD)/sched/%.bin)
 SCHED_ABI_HEADERS := $(wildcard sched_abi/*.h)
 # The compiler's own headers (stdint.h, stddef.h): asked of the compiler the
 # first time a blob is built, not when this file is read, because on a fresh
-# machine the compiler is installed only by check-deps, after reading.
+# machine the compiler is installed only by check-deps, after reading.  (So
+# nothing may expand BLOB_CFLAGS while reading: BLOB_RULE escapes it.)
 GCC_INCLUDE = $(eval GCC_INCLUDE := $$(shell $$(CC) -print-file-name=include))$(GCC_INCLUDE)
 # Freestanding and position-independent; only sched_abi/ on the include path.
 # (`=`, not `:=`: GCC_INCLUDE is expanded at the first use.)
@@ -88,7 +89,7 @@ define BLOB_RULE
 $(BUILD)/sched/$(1).o: sched_impls/$(1)/$(1).c $(SCHED_ABI_HEADERS) Makefile | check-deps
 	@mkdir -p $$(dir $$@)
 	@echo "  CC      $$<"
-	@$(CC) $(BLOB_CFLAGS) -c -o $$@ $$<
+	@$$(CC) $$(BLOB_CFLAGS) -c -o $$@ $$<
 endef
 $(foreach p,$(SCHED_POLICIES),$(eval $(call BLOB_RULE,$(p))))
 

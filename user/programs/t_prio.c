@@ -56,6 +56,28 @@ static void *run(void *arg)
     return NULL;
 }
 
+/* What a call returned, and errno after it. */
+struct outcome { int result, err; };
+
+static struct outcome try_call(int (*call)(int, int), int a, int b)
+{
+    struct outcome o;
+    errno = 0;
+    o.result = call(a, b);
+    o.err = errno;
+    return o;
+}
+
+static const char *said(struct outcome o)
+{
+    return o.result < 0 ? errname(o.err) : "accepted";
+}
+
+static bool refused(struct outcome o, int err)
+{
+    return o.result == -1 && o.err == err;
+}
+
 int main(void)
 {
     struct sysinfo si;
@@ -96,31 +118,20 @@ int main(void)
                harts, si.sched_name, strict ? "" : " ignores priorities");
     }
 
-    errno = 0;
-    int r0 = set_priority(0, 0);
-    int e0 = errno;
-    errno = 0;
-    int r21 = set_priority(0, 21);
-    int e21 = errno;
-    printf("t_prio: set_priority(0) -> %s, set_priority(21) -> %s\n",
-           r0 < 0 ? errname(e0) : "accepted", r21 < 0 ? errname(e21) : "accepted");
-    check(r0 == -1 && e0 == EINVAL, "priority 0 is refused with EINVAL");
-    check(r21 == -1 && e21 == EINVAL, "priority 21 is refused with EINVAL");
+    struct outcome p0 = try_call(set_priority, 0, 0), p21 = try_call(set_priority, 0, 21);
+    printf("t_prio: set_priority(0) -> %s, set_priority(21) -> %s\n", said(p0), said(p21));
+    check(refused(p0, EINVAL), "priority 0 is refused with EINVAL");
+    check(refused(p21, EINVAL), "priority 21 is refused with EINVAL");
     check(get_priority(0) == 20, "a refused change leaves the priority alone");
 
     check(set_ceiling(0, 15) == 0, "set_ceiling(self, 15)");
     check(get_ceiling(0) == 15 && get_priority(0) == 15,
           "lowering the ceiling brings the thread down to it");
-    errno = 0;
-    int r16 = set_priority(0, 16);
-    int e16 = errno;
-    errno = 0;
-    int rc = set_ceiling(0, 20);
-    int ec = errno;
+    struct outcome p16 = try_call(set_priority, 0, 16), c20 = try_call(set_ceiling, 0, 20);
     printf("t_prio: at ceiling 15, set_priority(16) -> %s, set_ceiling(20) -> %s\n",
-           r16 < 0 ? errname(e16) : "accepted", rc < 0 ? errname(ec) : "accepted");
-    check(r16 == -1 && e16 == EPERM, "a priority above the ceiling is refused with EPERM");
-    check(rc == -1 && ec == EPERM, "a process cannot raise its own ceiling");
+           said(p16), said(c20));
+    check(refused(p16, EPERM), "a priority above the ceiling is refused with EPERM");
+    check(refused(c20, EPERM), "a process cannot raise its own ceiling");
     check(set_priority(0, 15) == 0 && set_priority(0, 1) == 0, "below it, anything goes");
 
     if (failures) {
