@@ -32,7 +32,9 @@ def test_vm_races(boot_policy, policy, smp):
     given back (sbrk) is unreachable by every sibling at once, a blocked
     read into it fails, fork copies one consistent instant, exec waits for
     exiting siblings, schedstat of a dying process is safe; nothing leaks."""
-    m = boot_policy(policy, smp=smp, initrd=True)
+    # poison=1: freed frames are filled with 0xa5, so a read through a
+    # freed page shows (schedstat of a process that has just exited).
+    m = boot_policy(policy, smp=smp, initrd=True, append="poison=1")
     m.shell_prompt(timeout=60)
     run_hostile(m, "h_vmrace fork 2", "h_vmrace", 120)      # warm the heap up
     before = free_frames(m)
@@ -45,6 +47,7 @@ def test_vm_races(boot_policy, policy, smp):
     assert re.search(r"h_vmrace: pipe: 6 of 6 rounds", out), out
     assert re.search(r"h_vmrace: fork: 6 of 6 rounds", out), out
     assert re.search(r"h_vmrace: exec: 6 of 6 rounds", out), out
+    assert re.search(r"h_vmrace: schedstat: 6 of 6 rounds", out), out
     assert free_frames(m) == before
     still_alive(m)
 

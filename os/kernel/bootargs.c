@@ -12,6 +12,7 @@ static const char *const known_keys[] = {
     "sched_blob", /* physical address of an external policy blob */
     "sched_watchdog", /* ms a runnable thread may starve (0: no watchdog) */
     "timer",      /* timer=sbi: program the timer through SBI even with Sstc */
+    "poison",     /* poison=1: fill freed frames with FRAME_POISON (mm/frame.h) */
 };
 
 void bootargs_init(const char *line)

@@ -86,6 +86,8 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
         bootinfo.have_sstc = false;     /* exercise the SBI fallback */
     timer_configure(bootinfo.timebase_hz, bootinfo.have_sstc);
     memory_init();
+    if (bootarg_is("poison", "1"))
+        frame_poison_enable();
     vm_init_kernel();
     /* The tick runs (interrupts still off) before the policy's init: a
      * guarded blob call counts ticks to tell a loop (sched/blob_guard.h). */

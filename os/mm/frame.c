@@ -148,11 +148,20 @@ void *frame_alloc_contig(size_t n)
     return va;
 }
 
+static bool poison;
+
+void frame_poison_enable(void)
+{
+    poison = true;
+}
+
 void frame_free_contig(void *va, size_t n)
 {
     size_t first = frame_index(va, "frame_free");
     if (n > nframes - first)
         panic("frame_free: run of %zu frames at %p runs past RAM", n, va);
+    if (poison)
+        memset(va, FRAME_POISON, n * PAGE_SIZE);
     spin_lock(&frame_lock);
     for (size_t i = first; i < first + n; i++) {
         if (!test_bit(i))

@@ -24,6 +24,11 @@ void frame_free(void *va);
 /* `n` physically contiguous frames, or NULL. */
 void *frame_alloc_contig(size_t n);
 void frame_free_contig(void *va, size_t n);
+/* With poison=1 on the command line, every freed frame is filled with this
+ * byte: a use after free then reads a value no live structure holds
+ * (tests look for it; frames are zeroed again when handed out). */
+#define FRAME_POISON 0xa5
+void frame_poison_enable(void);
 
 size_t frame_free_count(void);
 size_t frame_total_count(void);    /* frames managed (RAM minus reserved) */

@@ -14,8 +14,8 @@
  *       heap: every child sees a heap consistent with its break.
  *   h_vmrace exec [rounds]       exec the moment the last sibling has
  *       exited (it may still be leaving its hart, on the old page table).
- *   h_vmrace schedstat [rounds]  schedstat on processes that exec and exit
- *       under it.
+ *   h_vmrace schedstat [rounds]  schedstat on processes that exit under it
+ *       (boot with poison=1: a read of their freed shared page shows).
  *   h_vmrace all [rounds]        all of the above.
  *
  * Between rounds the parent forks and spawns, so frames freed by a round
@@ -33,6 +33,8 @@
 #include <unistd.h>
 
 #define PAGE 4096
+/* What a freed frame holds when the kernel is booted with poison=1. */
+#define POISON64 0xa5a5a5a5a5a5a5a5ULL
 #define HEAP_PAGES 64
 #define WRITERS 3
 
@@ -203,9 +205,15 @@ static void schedstat_child(void)
             exit(3);
         struct schedstat st;
         long r;
-        do
+        do {
             r = syscall_raw(SYS_schedstat, pid, (long)&st, 0);
-        while (r == 0);
+            /* Read out of its freed shared page (booted with poison=1)? */
+            if (r == 0 && (st.user_switches_reported == POISON64 ||
+                           st.yields_to_kernel_reported == POISON64)) {
+                printf("h_vmrace: schedstat read a freed page of pid %d\n", pid);
+                bad++;
+            }
+        } while (r == 0);
         if (r != -ESRCH)
             bad++;
         int status;
