@@ -144,7 +144,8 @@ static bool waited_too_long(const VDSO_DATA *v, uint64_t *deadline)
 enum lock_wait {
     LOCK_FREE,
     LOCK_HOLDER_RUNS,    /* spun LOCK_SPINS times; the holder is on a hart */
-    LOCK_HOLDER_OFF,     /* the holder is off any hart (or is the waiter) */
+    LOCK_HOLDER_OFF,     /* the holder is off any hart (or is the waiter,
+                            for longer than a lock in transit) */
     LOCK_WRECKED,        /* names no slot at all */
 };
 
@@ -160,21 +161,25 @@ enum lock_wait {
 static enum lock_wait wait_until_free(VDSO_DATA *v, uint32_t me, uint32_t *holder)
 {
     uint32_t ntasks = v->ntasks < SCHED_MAX_TASKS ? v->ntasks : SCHED_MAX_TASKS;
+    uint32_t h = 0;
     for (int i = 0; i < LOCK_SPINS; i++) {
-        uint32_t h = __atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED);
+        h = __atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED);
         *holder = h;
         if (h == 0)
             return LOCK_FREE;
         if (h - 1 >= ntasks)
             return LOCK_WRECKED;
-        /* Off its hart, or the waiter itself: spinning cannot help.  (Not
-         * proof of a wreck: rt_switch releases the lock as the thread it
-         * switched to, so for a moment the lock may name a thread that
-         * already runs again elsewhere, or has since blocked or exited.) */
-        if (v->off_hart[h - 1] || h - 1 == me)
+        /* Off its hart: spinning cannot help.  (Not proof of a wreck:
+         * rt_switch releases the lock as the thread it switched to, so for
+         * a moment the lock may name a thread that already runs again
+         * elsewhere, or has since blocked or exited.) */
+        if (v->off_hart[h - 1])
             return LOCK_HOLDER_OFF;
     }
-    return LOCK_HOLDER_RUNS;
+    /* Still naming the waiter itself after all those spins: not a lock in
+     * transit (that takes a few instructions), so it is waited for as a
+     * holder that does not run. */
+    return h - 1 == me ? LOCK_HOLDER_OFF : LOCK_HOLDER_RUNS;
 }
 
 static int try_lock(VDSO_DATA *v, uint32_t me)
