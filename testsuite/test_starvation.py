@@ -55,11 +55,14 @@ def test_priority_spinner_cannot_starve_the_shell(boot_policy, policy, smp):
     within a second or so, and kill ends it."""
     m = boot_policy(policy, smp=smp, initrd=True)
     m.shell_prompt(timeout=60)
+    since = len(m.output())
     m.sendline("h_prio20 &")
     pid = m.expect(r"\[(\d+)\] started").group(1)
-    spinning = m.expect(r"h_prio20: (\d+) threads spinning at priority (\d+) "
-                        r"\(ceiling (\d+)\)", timeout=60)
+    # Its lines come before or after the job line (it runs beside the shell).
+    spun = r"h_prio20: (\d+) threads spinning at priority (\d+) \(ceiling (\d+)\)"
+    wait_for(m, spun, since, timeout=60)
     out = m.output()
+    spinning = re.search(spun, out[since:])
     # A background job's ceiling is one below the shell's priority.
     assert re.search(r"h_prio20: ceiling 9, priority 9$", out, re.M), out   # after a prompt
     for attempt in ("set_priority\\(self, 20\\)", "set_ceiling\\(self, 20\\)",
@@ -82,9 +85,10 @@ def test_ceiling_prefix_grants_a_higher_ceiling(machine):
     is refused."""
     from conftest import boot_shell
     m = boot_shell(machine, 2)
+    since = len(m.output())
     out = m.run("h_prio20 0 &")
     pid = re.search(r"\[(\d+)\] started", out).group(1)
-    m.expect(r"h_prio20: 1 threads spinning at priority 9", timeout=30)
+    wait_for(m, r"h_prio20: 1 threads spinning at priority 9", since, timeout=30)
     m.run(f"kill {pid}")
     wait_reported(m, pid, r"killed \(killed\)")
     out = m.run("ceiling 15 t_prio")
@@ -114,7 +118,8 @@ def test_wrecked_queue_lock_hurts_only_its_process(boot_policy, policy, smp):
         since = len(m.output())
         m.sendline(f"h_badlock {mode} &")
         pid = m.expect(r"\[(\d+)\] started").group(1)
-        m.expect_exact("writing holder", timeout=60)
+        # Before or after the job line: the program runs beside the shell.
+        wait_for(m, r"h_badlock: writing holder", since, timeout=60)
         answers(m, f"alive_{mode}")
         wait_for(m, r"h_badlock: turns 800, 0 out of turn, user-mode switches \d+, "
                  r"user-mode switching off \(the queue lock was wrecked\)$", since,
