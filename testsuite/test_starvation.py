@@ -37,9 +37,20 @@ def wait_for(m, pattern, since, timeout=30):
     while time.monotonic() < deadline:
         m.run("echo tick")
         if re.search(pattern, m.output()[since:], re.M):
+            resync(m)
             return
         time.sleep(0.2)
     raise AssertionError(f"never printed {pattern!r}")
+
+
+def resync(m):
+    """Leaves the shell at a fresh prompt with nothing typed ahead: a prompt
+    printed before a background job's lines may have been taken for the
+    answer to a later command, which then ran while the next was typed."""
+    marker = f"sync{time.monotonic_ns()}"
+    m.sendline(f"echo {marker}")
+    m.expect(rf"(^|[\r\n]|schedos\$ ){marker}[\r\n]", timeout=30)   # the output
+    m.shell_prompt(timeout=30)
 
 
 def wait_reported(m, pid, what, since=0, timeout=30):
