@@ -5,7 +5,6 @@
 #include "arch/sbi.h"
 
 static volatile uint64_t loaded_satp[MAX_HARTS];
-static uint64_t remote_shootdowns;
 
 void tlb_load_satp(uint64_t satp)
 {
@@ -45,7 +44,6 @@ void tlb_shootdown(uint64_t satp)
     long err = sbi_remote_sfence_vma(mask, 0);
     if (err)
         panic("tlb: remote sfence.vma to harts %#lx failed (SBI error %ld)", mask, err);
-    __atomic_fetch_add(&remote_shootdowns, 1, __ATOMIC_RELAXED);
 }
 
 void tlb_assert_unloaded(uint64_t satp)
@@ -56,7 +54,3 @@ void tlb_assert_unloaded(uint64_t satp)
                   satp, hart_ids[i]);
 }
 
-uint64_t tlb_remote_shootdowns(void)
-{
-    return remote_shootdowns;
-}

@@ -26,7 +26,5 @@ uint64_t tlb_loaded_satp(void);
 void tlb_shootdown(uint64_t satp);
 /* Panics if some hart still runs on `satp` (its root is about to go). */
 void tlb_assert_unloaded(uint64_t satp);
-/* Shootdowns that reached another hart (for the self-tests). */
-uint64_t tlb_remote_shootdowns(void);
 
 #endif

@@ -63,6 +63,12 @@ void proc_put(struct proc *p)
     kfree(p);
 }
 
+void proc_wait_refs(struct proc *p, int n)
+{
+    while (__atomic_load_n(&p->refs, __ATOMIC_ACQUIRE) > n)
+        cpu_relax();
+}
+
 /* A new, empty process (no threads, no parent yet), in the table. */
 struct proc *proc_alloc(const char *name, int *err)
 {
@@ -195,8 +201,7 @@ void proc_teardown(struct proc *p, struct thread *last)
      * harts too (each holds a reference until its struct is freed, off
      * its hart): then nothing runs on p's memory or shared region but t.
      * Left: the process table's reference and t's. */
-    while (__atomic_load_n(&p->refs, __ATOMIC_ACQUIRE) > 2)
-        cpu_relax();
+    proc_wait_refs(p, 2);
     spin_lock(&p->lock);
     KASSERT(p->live_threads == 0 && p->threads.next == &last->proc_node &&
             last->proc_node.next == &p->threads);
@@ -248,8 +253,7 @@ void proc_teardown(struct proc *p, struct thread *last)
  * away, with nothing left to wait for. */
 static void proc_reap(struct proc *p)
 {
-    while (__atomic_load_n(&p->refs, __ATOMIC_ACQUIRE) > 1)
-        cpu_relax();
+    proc_wait_refs(p, 1);
     proc_put(p);
 }
 

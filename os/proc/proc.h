@@ -105,6 +105,10 @@ struct proc *proc_find(int pid);
 void proc_get(struct proc *p);
 /* Drops it; the last one frees p (which no hart may run on any more). */
 void proc_put(struct proc *p);
+/* Waits until at most n references to p are left: the threads that held
+ * the others are off their harts for good (each is a switch away, or a
+ * reconciling hart's bounded wait). */
+void proc_wait_refs(struct proc *p, int n);
 /* The index-th slot of the process table (proc_lock held), or NULL. */
 struct proc *proc_at(int index);
 int proc_count(void);

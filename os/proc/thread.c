@@ -173,8 +173,7 @@ void thread_wait_siblings_off_cpu(struct thread *self)
      * table's and self's. */
     struct proc *p = self->proc;
     KASSERT(p->live_threads == 1);
-    while (__atomic_load_n(&p->refs, __ATOMIC_ACQUIRE) > 2)
-        cpu_relax();
+    proc_wait_refs(p, 2);
 }
 
 static struct exit_record *take_exit_record(struct proc *p, int tid, int joiner)

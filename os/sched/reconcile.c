@@ -108,7 +108,7 @@ static void release_prev(struct cpu *c, struct thread *prev)
     spin_lock(&sched_lock);
     trace(TR_RELEASE, prev->tid,
           shared_task(&prev->proc->shared, (uint32_t)prev->stack_slot)->state);
-    sched_park(prev);
+    tstate_park(prev);
     c->current = c->idle;
     spin_unlock(&sched_lock);
 }

@@ -85,11 +85,6 @@ static void make_runnable(struct thread *t, enum policy_enqueue_reason why)
     nudge_a_hart(t);
 }
 
-void sched_park(struct thread *t)
-{
-    tstate_park(t);
-}
-
 void sched_make_runnable(struct thread *t)
 {
     make_runnable(t, ENQUEUE_NEW);
@@ -293,7 +288,7 @@ long sched_yield_parked(void)
         return -1;
     }
     trace(TR_PARK, t->tid, 0);
-    sched_park(t);
+    tstate_park(t);
     schedule();
     /* Still here: the policy chose this thread again and pick_next claimed
      * it, so it returns through resume_parked like any parked thread (its

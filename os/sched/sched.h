@@ -51,10 +51,6 @@ void sched_reap_after_switch(struct thread *t);
 /* Entry of a new thread's first switch (see thread.c). */
 void sched_finish_first_switch(void);
 
-/* Lock held: t left its hart by a user-mode switch (its registers are in
- * its TaskSched record): queue it as a parked thread. */
-void sched_park(struct thread *t);
-
 struct proc;
 struct schedstat;
 /* Parked threads the kernel could not claim go back to the policy. */
