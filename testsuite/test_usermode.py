@@ -45,7 +45,12 @@ def test_pingpong_switches_in_user_mode(machine, name, smp):
     # The same counts, read back through schedstat (the whole system).
     stat = dict(re.findall(r"^(\w+): (\d+)", m.run("schedstat"), re.M))
     assert int(stat["user_switches_reported"]) >= switches
-    assert int(stat["user_switches_seen"]) >= 1
+    # How many of those the kernel noticed depends on where the timer
+    # ticks fall (a per-hart policy's two threads may swap back before
+    # any trap): judged against what the process itself was told, which
+    # schedstat's totals, exited processes included, must cover.
+    noticed = int(re.search(r"switches noticed at traps (\d+)", out)[1])
+    assert int(stat["user_switches_seen"]) >= noticed, out
     still_alive(m)
 
 
