@@ -106,7 +106,8 @@ $(BUILD)/sched/%.bin: $(BUILD)/sched/%.elf scripts/blobcheck.py
 
 # The user-side runtime (user/runtime/): a blob too, mapped after the policy
 # in every process.
-RUNTIME_SRCS := user/runtime/runtime.c user/runtime/switch.S
+RUNTIME_SRCS := user/runtime/runtime.c user/runtime/switch.S user/runtime/coro_exec.c \
+                user/runtime/user_entry.c
 $(BUILD)/sched/runtime.elf: $(RUNTIME_SRCS) $(SCHED_ABI_HEADERS) sched_abi/blob.ld Makefile | check-deps
 	@mkdir -p $(dir $@)
 	@echo "  CC      user/runtime"

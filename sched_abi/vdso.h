@@ -53,8 +53,11 @@ typedef struct VDSO_DATA {
     uint32_t ticks_per_ms;            /*   44: rdtime ticks per millisecond
                                               (the runtime's bound on waiting
                                               for the queue lock) */
-    uint64_t reserved_k2;             /*   48: zero (the kernel's count of
-                                              switches is in SYS_schedstat) */
+    volatile uint32_t exec_capacity;  /*   48: coroutine records mapped at
+                                              SHARED_EXEC_ADDR (sched_abi/
+                                              coro.h), 0: no executor yet
+                                              (SYS_co_setup maps it) */
+    uint32_t reserved_k2;             /*   52: zero */
 
     /* The process's own, for switching threads in user mode. */
     volatile uint32_t block_sched[SCHED_MAX_HARTS]; /* 56: nonzero while the
@@ -184,6 +187,12 @@ static inline int task_state_cas(TaskSched *t, uint8_t from, uint8_t to)
  * address is in the thread's record, ctx[TASK_CTX_RESCUE]), which lets go
  * of the queue and yields through the kernel. */
 #define RT_RESCUE          5
+/* int64_t co_call(op, env, a, b, c, d): the coroutine executor's
+ * operations (sched_abi/coro.h), for processes and the kernel alike. */
+#define RT_CO_CALL         6
+/* user_entry(argc, argv, task, program entry): where the kernel starts
+ * every process (user/runtime/user_entry.c). */
+#define RT_USER_ENTRY      7
 _Static_assert(SCHED_MAX_TASKS * sizeof(TaskSched) == 16 * 4096, "TaskSched heap: 16 pages");
 
 /*

@@ -1,4 +1,5 @@
 #include "proc/exec.h"
+#include "sched/shared.h"
 #include "proc/elf.h"
 #include "proc/priority.h"
 #include "sched/sched.h"
@@ -112,11 +113,12 @@ int exec_into(struct proc *p, const char *path, char *const argv[], int argc,
     if (err)
         return err;
     p->image_end = p->brk = image_end;
-    struct thread *t = thread_create_user(p, entry, (uint64_t)argc, uargv,
+    struct thread *t = thread_create_user(p, shared_user_entry(), (uint64_t)argc, uargv,
                                           DEFAULT_PRIORITY, &err);   /* a2 = slot 0 */
     if (!t)
         return err;
     t->tf->regs[REG_SP] = sp;
+    t->tf->regs[REG_A0 + 3] = entry;
     if (main_thread)
         *main_thread = t;
     return 0;
@@ -218,9 +220,10 @@ int sys_exec_impl(uint64_t upath, uint64_t uargv)
     vm_destroy(old);
 
     memset(self->tf->regs, 0, sizeof(self->tf->regs));
-    self->tf->sepc = entry;
+    self->tf->sepc = shared_user_entry();
     self->tf->regs[REG_SP] = sp;
     self->tf->regs[REG_A0 + 1] = uargv_new;
     self->tf->regs[REG_A0 + 2] = 0;          /* TaskSched record: slot 0 */
+    self->tf->regs[REG_A0 + 3] = entry;      /* the program's own entry */
     return argc;                      /* becomes a0 */
 }

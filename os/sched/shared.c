@@ -20,6 +20,7 @@ _Static_assert(SHARED_DATA_PAGES == SHARED_DATA_PAGES_N, "17 data pages");
 extern const uint8_t runtime_blob_start[], runtime_blob_end[];
 static void *runtime_frames[SHARED_RUNTIME_PAGES];
 static uint64_t resume_parked_entry;
+static uint64_t user_entry_pc;
 static uint64_t commit_start, commit_store;    /* see shared_restart_commit */
 static uint64_t rescue_entry;                   /* see shared_rescue_policy_fault */
 static SCHED_KINFO *kinfo;                      /* the kernel's page for all */
@@ -42,6 +43,7 @@ void shared_init(void)
                    size - off < PAGE_SIZE ? size - off : PAGE_SIZE);
     }
     resume_parked_entry = SHARED_RUNTIME_ADDR + h->op_offset[RT_RESUME_PARKED];
+    user_entry_pc = SHARED_RUNTIME_ADDR + h->op_offset[RT_USER_ENTRY];
     if (h->op_offset[RT_COMMIT_START] >= h->op_offset[RT_COMMIT_STORE] ||
         h->op_offset[RT_COMMIT_STORE] >= size)
         panic("sched: the user runtime's restartable sequence is malformed");
@@ -107,6 +109,11 @@ void shared_restart_commit(struct trapframe *tf)
         trace(TR_RESTART, thread_current()->tid, tf->sepc - commit_start);
         tf->sepc = commit_start;
     }
+}
+
+uint64_t shared_user_entry(void)
+{
+    return user_entry_pc;
 }
 
 uint64_t shared_resume_parked_entry(void)

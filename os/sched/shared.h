@@ -70,6 +70,10 @@ bool shared_rescue_policy_fault(struct trapframe *tf);
  * the same way. */
 void shared_rescue_policy_loop(struct trapframe *tf);
 
+/* Where every process starts: the runtime's user_entry (a0 argc, a1 argv,
+ * a2 the main thread's record, a3 the program's ELF entry), which runs the
+ * program's initialisation and then its coroutines (user/runtime/). */
+uint64_t shared_user_entry(void);
 /* Entry of the runtime's resume_parked, in every process. */
 uint64_t shared_resume_parked_entry(void);
 

@@ -24,5 +24,7 @@
 #define ENAMETOOLONG 36   /* path too long */
 #define ENOSYS       38   /* no such system call */
 #define ETIMEDOUT   110   /* timed out */
+#define EINPROGRESS 115   /* asynchronous operation started; it completes later */
+#define ECANCELED   125   /* operation cancelled */
 
 #endif

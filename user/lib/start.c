@@ -1,7 +1,8 @@
 /*
  * C start-up: crt0.S jumps here with the kernel's argc/argv.  Set up the
- * per-thread pointer first (errno lives behind it), then run main and hand
- * its return value to exit().
+ * per-thread pointer first (errno lives behind it), then run main and
+ * return its status to the shared runtime's user_entry, which runs the
+ * program's coroutines (if main spawned any) and then exits with it.
  *
  * There is nothing to flush at exit: stdio is unbuffered (each printf is
  * one write), and the kernel zeroes .bss when it loads the program.
@@ -11,15 +12,15 @@
 #include "uthread.h"
 
 int main(int argc, char **argv);
-void __libc_start(int argc, char **argv, uint32_t task) __attribute__((noreturn));
+int __libc_start(int argc, char **argv, uint32_t task);
 
 struct uthread uthread_main;
 
 /* The kernel starts a program with a2 = the main thread's TaskSched record
  * (crt0.S leaves a0..a2 alone). */
-void __libc_start(int argc, char **argv, uint32_t task)
+int __libc_start(int argc, char **argv, uint32_t task)
 {
     uthread_main.task = task;
     uthread_set_self(&uthread_main);
-    exit(main(argc, argv));
+    return main(argc, argv);
 }

@@ -31,6 +31,8 @@ static const struct errinfo errors[] = {
     { ENAMETOOLONG, "ENAMETOOLONG", "name too long" },
     { ENOSYS,       "ENOSYS",       "function not implemented" },
     { ETIMEDOUT,    "ETIMEDOUT",    "timed out" },
+    { EINPROGRESS,  "EINPROGRESS",  "operation in progress" },
+    { ECANCELED,    "ECANCELED",    "operation cancelled" },
 };
 
 static const struct errinfo *lookup(int err)

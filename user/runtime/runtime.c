@@ -46,6 +46,7 @@
  */
 #include <stdbool.h>
 #include "vdso.h"
+#include "coro.h"
 
 #define V       ((VDSO_DATA *)SHARED_BASE_ADDR)
 #define TASKS   ((TaskSched *)SHARED_TASKS_ADDR)
@@ -438,7 +439,7 @@ const struct sched_blob_header sched_blob_header = {   /* the name blob.ld expec
         [RT_COMMIT_STORE] = (uint64_t)(uintptr_t)rt_commit_store,
         [RT_LEAVE_QUEUE] = (uint64_t)(uintptr_t)leave_queue,
         [RT_RESCUE] = (uint64_t)(uintptr_t)rt_rescue,
-        /* The checker wants every entry inside the code: repeat one. */
-        [6] = (uint64_t)(uintptr_t)user_schedule, [7] = (uint64_t)(uintptr_t)user_schedule,
+        [RT_CO_CALL] = (uint64_t)(uintptr_t)co_call,
+        [RT_USER_ENTRY] = (uint64_t)(uintptr_t)user_entry,
     },
 };

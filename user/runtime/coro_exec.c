@@ -1,0 +1,617 @@
+/*
+ * The coroutine executor: one piece of code for every process's executor
+ * (in its shared pages, run in user mode by its worker threads) and for
+ * the kernel's own (in kernel memory, run by every hart).  It is part of
+ * the runtime blob, so it keeps no state of its own: everything is in the
+ * executor the caller's `struct co_env` points at (sched_abi/coro.h has
+ * the layout and the waker state machine; docs/coroutines.md the model).
+ *
+ * Ready coroutines wait in the selected policy's queue as TaskSched
+ * records, exactly as threads do: the policy picks the most urgent, FIFO
+ * among equals by age.
+ *
+ * Locking: the executor lock guards the queue, the free list and the
+ * records' IN_QUEUE flag.  A coroutine's state word is changed only by
+ * compare-and-swap, so a wake needs the lock only when it is the one wake
+ * that must put the coroutine in the queue.  The kernel never takes a
+ * process's lock: it rings the doorbell, which workers take in here.
+ *
+ * In a process, everything here can be wrecked by the process itself; the
+ * code then fails in that process only (the kernel does not run it on a
+ * process's executor).  It still checks what it can cheaply (an index in
+ * range, a record that is in the queue) and stops the executor
+ * (CO_EXEC_WRECKED) rather than wander.
+ */
+#include <stdbool.h>
+#include "coro.h"
+
+#define SYS_YIELD        17        /* os/uapi/syscall.h */
+#define SYS_SET_PRIORITY 21
+#define SYS_GET_PRIORITY 22
+#define SYS_FUTEX_WAIT   23
+#define SYS_FUTEX_WAKE   24
+#define SYS_GET_CEILING  31
+#define EPERM            1
+
+#define CO_JOINER_THREAD 0xfffffffeu   /* JOINER: a thread waits (CO_OP_RUN) */
+#define CAS_TRIES        64            /* against a state word flipped for ever */
+
+static long ecall3(long n, long a, long b, long c)
+{
+    register long a0 __asm__("a0") = a;
+    register long a1 __asm__("a1") = b;
+    register long a2 __asm__("a2") = c;
+    register long a7 __asm__("a7") = n;
+    __asm__ volatile("ecall" : "+r"(a0) : "r"(a1), "r"(a2), "r"(a7) : "memory");
+    return a0;
+}
+
+static struct sched_ctx policy_ctx(const struct co_env *e)
+{
+    return (struct sched_ctx){ e->recs, e->queue, e->capacity, e->nharts };
+}
+
+static uint64_t *wstate(TaskSched *r)
+{
+    return &r->ctx[CO_CTX_WSTATE];
+}
+
+static uint32_t gen_of(uint64_t w)
+{
+    return (uint32_t)(w >> 32) & CO_GEN_MASK;
+}
+
+/* The record a CID names, if it names a live coroutine now. */
+static TaskSched *lookup(const struct co_env *e, uint32_t cid)
+{
+    uint32_t i = CO_INDEX(cid);
+    if (cid == CO_NONE || i >= e->capacity)
+        return 0;
+    TaskSched *r = &e->recs[i];
+    uint64_t w = __atomic_load_n(wstate(r), __ATOMIC_ACQUIRE);
+    if (!(w & CO_LIVE) || gen_of(w) != CO_GEN(cid))
+        return 0;
+    return r;
+}
+
+static void lock(const struct co_env *e)
+{
+    for (uint32_t spins = 1;; spins++) {
+        uint32_t free = 0;
+        if (__atomic_load_n(&e->x->lock, __ATOMIC_RELAXED) == 0 &&
+            __atomic_compare_exchange_n(&e->x->lock, &free, 1, 0, __ATOMIC_ACQUIRE,
+                                        __ATOMIC_RELAXED))
+            return;
+        /* A holder in user mode may be preempted: let it run. */
+        if (!e->kernel && spins % 128 == 0)
+            ecall3(SYS_YIELD, 0, 0, 0);
+    }
+}
+
+static void unlock(const struct co_env *e)
+{
+    __atomic_store_n(&e->x->lock, 0, __ATOMIC_RELEASE);
+}
+
+static void wreck(const struct co_env *e)
+{
+    __atomic_or_fetch(&e->x->flags, CO_EXEC_WRECKED, __ATOMIC_RELEASE);
+}
+
+/* Work arrived (or the last coroutine ended): wake sleeping workers. */
+static void notify(const struct co_env *e, bool everyone)
+{
+    __atomic_add_fetch(&e->x->seq, 1, __ATOMIC_SEQ_CST);
+    if (!e->kernel && __atomic_load_n(&e->x->sleepers, __ATOMIC_SEQ_CST))
+        ecall3(SYS_FUTEX_WAKE, (long)&e->x->seq, everyone ? 1 << 30 : 1, 0);
+}
+
+/* Puts record i in the policy's queue.  Lock held. */
+static void enqueue_locked(const struct co_env *e, uint32_t i, int op)
+{
+    struct sched_ctx c = policy_ctx(e);
+    TaskSched *r = &e->recs[i];
+    r->age = ++e->x->age_clock;
+    r->state = TASK_READY;
+    r->hart = (uint8_t)e->hart;
+    r->flags |= TASK_FLAG_IN_QUEUE;
+    if (op == SCHED_OP_ADD)
+        e->ops->add(&c, e->hart, i);
+    else if (op == SCHED_OP_YIELD)
+        e->ops->yield(&c, e->hart, i);
+    else
+        e->ops->wake(&c, e->hart, i);
+}
+
+/* Sets QUEUED on record i if its state word is still `expect_gen`'s and it
+ * is neither done nor queued.  Returns the old word, or 0 if the wake does
+ * nothing. */
+static uint64_t mark_queued(TaskSched *r, uint32_t expect_gen, bool any_gen)
+{
+    uint64_t *w = wstate(r);
+    uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+    for (int tries = 0; tries < CAS_TRIES; tries++) {
+        if (!(old & CO_LIVE) || (!any_gen && gen_of(old) != expect_gen) ||
+            (old & (CO_DONE | CO_QUEUED)))
+            return 0;
+        if (__atomic_compare_exchange_n(w, &old, old | CO_QUEUED, 0, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE))
+            return old;
+    }
+    return 0;
+}
+
+static int64_t co_wake(const struct co_env *e, uint32_t cid)
+{
+    TaskSched *r = lookup(e, cid);
+    if (!r)
+        return -1;
+    uint64_t old = mark_queued(r, CO_GEN(cid), false);
+    if (!old || (old & CO_RUNNING))
+        return 0;               /* already queued, or its poller re-queues it */
+    lock(e);
+    enqueue_locked(e, CO_INDEX(cid), SCHED_OP_WAKE);
+    e->x->wakes++;
+    unlock(e);
+    notify(e, false);
+    return 1;
+}
+
+/* Index of the lowest set bit of x (x != 0), without a libgcc call. */
+static uint32_t lowest_bit(uint64_t x)
+{
+    uint64_t low = x & (~x + 1);
+    uint32_t lo = (uint32_t)low;
+    return lo ? sched_highest_bit(lo) : 32 + sched_highest_bit((uint32_t)(low >> 32));
+}
+
+/* Takes in the doorbell: every rung record is woken.  Lock held. */
+static void take_doorbell_locked(const struct co_env *e)
+{
+    for (uint32_t s = 0; s < CO_SUMMARY_WORDS; s++) {
+        if (!__atomic_load_n(&e->x->bell_summary[s], __ATOMIC_RELAXED))
+            continue;
+        uint64_t words = __atomic_exchange_n(&e->x->bell_summary[s], 0, __ATOMIC_ACQ_REL);
+        while (words) {
+            uint32_t b = lowest_bit(words);
+            words &= words - 1;
+            uint32_t wi = s * 64 + b;
+            uint64_t bits = __atomic_exchange_n(&e->x->bell[wi], 0, __ATOMIC_ACQ_REL);
+            while (bits) {
+                uint32_t i = wi * 64 + lowest_bit(bits);
+                bits &= bits - 1;
+                if (i >= e->capacity)
+                    continue;
+                e->x->bells++;
+                uint64_t old = mark_queued(&e->recs[i], 0, true);
+                if (old && !(old & CO_RUNNING)) {
+                    enqueue_locked(e, i, SCHED_OP_WAKE);
+                    e->x->wakes++;
+                }
+            }
+        }
+    }
+}
+
+static bool doorbell_rung(const struct co_env *e)
+{
+    for (uint32_t s = 0; s < CO_SUMMARY_WORDS; s++)
+        if (__atomic_load_n(&e->x->bell_summary[s], __ATOMIC_ACQUIRE))
+            return true;
+    return false;
+}
+
+/* Hands the caller the most urgent ready coroutine, now RUNNING; *top is
+ * then the best priority still waiting.  Lock held. */
+static uint32_t next_locked(const struct co_env *e, uint32_t *top)
+{
+    struct sched_ctx c = policy_ctx(e);
+    take_doorbell_locked(e);
+    for (uint32_t tries = 0; tries <= e->capacity; tries++) {
+        uint32_t i = e->ops->fetch(&c, e->hart);
+        if (i == SCHED_NONE)
+            return CO_NONE;
+        TaskSched *r = &e->recs[i];
+        if (i >= e->capacity || !(r->flags & TASK_FLAG_IN_QUEUE)) {
+            wreck(e);           /* the policy gave what it was not given */
+            return CO_NONE;
+        }
+        r->flags &= ~TASK_FLAG_IN_QUEUE;
+        r->state = TASK_RUNNING;
+        uint64_t *w = wstate(r);
+        uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+        bool claimed = false;
+        for (int t = 0; t < CAS_TRIES && (old & (CO_LIVE | CO_QUEUED)) == (CO_LIVE | CO_QUEUED) &&
+                        !(old & (CO_RUNNING | CO_DONE)); t++) {
+            uint64_t new_word = (old & ~(uint64_t)CO_QUEUED) | CO_RUNNING;
+            if (__atomic_compare_exchange_n(w, &old, new_word, 0, __ATOMIC_ACQ_REL,
+                                            __ATOMIC_ACQUIRE)) {
+                claimed = true;
+                break;
+            }
+        }
+        if (!claimed)
+            continue;           /* not a queued coroutine (written over): drop */
+        r->ctx[CO_CTX_POLLS]++;
+        e->x->polls++;
+        *top = e->ops->top_priority(&c, e->hart);
+        return CO_MAKE_CID(i, gen_of(old));
+    }
+    wreck(e);                   /* more fetched than there are records */
+    return CO_NONE;
+}
+
+static uint32_t co_next(const struct co_env *e, uint32_t *top)
+{
+    lock(e);
+    uint32_t cid = next_locked(e, top);
+    unlock(e);
+    return cid;
+}
+
+/* Record i goes back to the free list, under a new generation.  Lock held. */
+static void free_locked(const struct co_env *e, uint32_t i)
+{
+    TaskSched *r = &e->recs[i];
+    uint64_t w = __atomic_load_n(wstate(r), __ATOMIC_ACQUIRE);
+    __atomic_store_n(wstate(r), (uint64_t)((gen_of(w) + 1) & CO_GEN_MASK) << 32,
+                     __ATOMIC_RELEASE);
+    r->state = TASK_FREE;
+    r->ctx[CO_CTX_NEXT_FREE] = e->x->free_head;
+    e->x->free_head = i + 1;
+}
+
+static int64_t co_spawn(const struct co_env *e, uint64_t poll, uint64_t frame, uint64_t prio,
+                        uint64_t drop)
+{
+    if (prio < SCHED_PRIO_MIN || prio > SCHED_PRIO_MAX || !poll || !frame)
+        return CO_NONE;
+    lock(e);
+    uint32_t i;
+    if (e->x->free_head) {
+        i = e->x->free_head - 1;
+        if (i >= e->capacity || (__atomic_load_n(wstate(&e->recs[i]), __ATOMIC_ACQUIRE) &
+                                 CO_LIVE)) {
+            wreck(e);
+            unlock(e);
+            return CO_NONE;
+        }
+        e->x->free_head = (uint32_t)e->recs[i].ctx[CO_CTX_NEXT_FREE];
+    } else if (e->x->used < e->capacity) {
+        i = e->x->used++;
+    } else {
+        unlock(e);
+        return CO_NONE;         /* full: the caller grows the table */
+    }
+    TaskSched *r = &e->recs[i];
+    uint32_t gen = gen_of(__atomic_load_n(wstate(r), __ATOMIC_ACQUIRE));
+    uint32_t cid = CO_MAKE_CID(i, gen);
+    for (uint32_t k = 0; k < 16; k++)
+        r->ctx[k] = 0;
+    r->id = i;
+    r->prio = (uint8_t)prio;
+    r->flags = 0;
+    r->link[0] = r->link[1] = r->policy[0] = r->policy[1] = 0;
+    r->tid = gen;
+    r->switches = 0;
+    r->ctx[CO_CTX_POLL] = poll;
+    r->ctx[CO_CTX_FRAME] = frame;
+    r->ctx[CO_CTX_DROP] = drop;
+    r->ctx[CO_CTX_JOINER] = CO_NONE;
+    ((struct co *)(uintptr_t)frame)->cid = cid;
+    __atomic_store_n(wstate(r), ((uint64_t)gen << 32) | CO_LIVE | CO_QUEUED, __ATOMIC_RELEASE);
+    e->x->live++;
+    e->x->spawns++;
+    enqueue_locked(e, i, SCHED_OP_ADD);
+    unlock(e);
+    notify(e, false);
+    return cid;
+}
+
+/* The caller holds `cid` RUNNING (it polled it to Ready, or is finishing a
+ * cancelled one): it becomes DONE, and its joiner is woken. */
+static int64_t co_finish(const struct co_env *e, uint32_t cid, int64_t result)
+{
+    TaskSched *r = lookup(e, cid);
+    if (!r)
+        return -1;
+    r->ctx[CO_CTX_RESULT] = (uint64_t)result;
+    uint64_t *w = wstate(r);
+    uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+    while (!__atomic_compare_exchange_n(w, &old, (old & ~(uint64_t)(CO_QUEUED | CO_RUNNING)) |
+                                        CO_DONE, 0, __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE))
+        ;
+    uint32_t joiner = (uint32_t)__atomic_load_n(&r->ctx[CO_CTX_JOINER], __ATOMIC_SEQ_CST);
+    lock(e);
+    if (r->flags & TASK_FLAG_IN_QUEUE) {        /* cancelled while queued */
+        struct sched_ctx c = policy_ctx(e);
+        e->ops->remove(&c, e->hart, CO_INDEX(cid));
+        r->flags &= ~TASK_FLAG_IN_QUEUE;
+    }
+    r->state = TASK_EXITED;
+    uint32_t live = --e->x->live;
+    if (old & CO_DETACHED)
+        free_locked(e, CO_INDEX(cid));
+    unlock(e);
+    if (joiner == CO_JOINER_THREAD || live == 0)
+        notify(e, true);
+    else if (joiner != CO_NONE)
+        co_wake(e, joiner);
+    return 0;
+}
+
+/* After a poll: Ready finishes it; Pending lets it wait for its waker,
+ * unless a wake came during the poll.  1: cancelled, the caller finishes. */
+static int64_t co_polled(const struct co_env *e, uint32_t cid, uint64_t ready, int64_t result)
+{
+    TaskSched *r = lookup(e, cid);
+    if (!r)
+        return -1;
+    uint64_t *w = wstate(r);
+    uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+    if (old & CO_CANCELLED)
+        return 1;
+    if (ready) {
+        co_drop_fn drop = (co_drop_fn)(uintptr_t)r->ctx[CO_CTX_DROP];
+        if (drop)
+            drop((struct co *)(uintptr_t)r->ctx[CO_CTX_FRAME]);
+        return co_finish(e, cid, result);
+    }
+    for (;;) {
+        if (old & CO_CANCELLED)
+            return 1;
+        if (__atomic_compare_exchange_n(w, &old, old & ~(uint64_t)CO_RUNNING, 0,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            break;
+    }
+    if (old & CO_QUEUED) {       /* woken while it ran: once more */
+        lock(e);
+        enqueue_locked(e, CO_INDEX(cid), SCHED_OP_YIELD);
+        unlock(e);
+        notify(e, false);
+    }
+    return 0;
+}
+
+static int64_t co_cancel(const struct co_env *e, uint32_t cid)
+{
+    TaskSched *r = lookup(e, cid);
+    if (!r)
+        return -1;
+    uint64_t *w = wstate(r);
+    uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+    for (;;) {
+        if (gen_of(old) != CO_GEN(cid) || (old & CO_DONE))
+            return -1;
+        if (old & CO_CANCELLED)
+            return 0;
+        bool held = old & (CO_QUEUED | CO_RUNNING);
+        /* Idle (waiting for its waker): the canceller takes it, as a
+         * poller would, and finishes it itself. */
+        uint64_t new_word = old | CO_CANCELLED | (held ? 0 : CO_RUNNING);
+        if (__atomic_compare_exchange_n(w, &old, new_word, 0, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE))
+            return held ? 0 : 1;
+    }
+}
+
+static int64_t co_set_prio(const struct co_env *e, uint32_t cid, uint64_t prio)
+{
+    if (prio < SCHED_PRIO_MIN || prio > SCHED_PRIO_MAX)
+        return -1;
+    lock(e);
+    TaskSched *r = lookup(e, cid);
+    if (!r) {
+        unlock(e);
+        return -1;
+    }
+    if (r->flags & TASK_FLAG_IN_QUEUE) {
+        struct sched_ctx c = policy_ctx(e);
+        e->ops->remove(&c, e->hart, CO_INDEX(cid));
+        r->prio = (uint8_t)prio;
+        r->age = ++e->x->age_clock;
+        e->ops->add(&c, e->hart, CO_INDEX(cid));
+    } else {
+        r->prio = (uint8_t)prio;
+    }
+    unlock(e);
+    return 0;
+}
+
+static int64_t co_top(const struct co_env *e)
+{
+    struct sched_ctx c = policy_ctx(e);
+    lock(e);
+    uint32_t top = e->ops->top_priority(&c, e->hart);
+    unlock(e);
+    return top;
+}
+
+/* 1 and *result: done (the record is freed); 0: not yet, `joiner` will be
+ * woken when it is; -1: no such coroutine, or another joins it. */
+static int64_t co_join(const struct co_env *e, uint32_t cid, uint32_t joiner, int64_t *result)
+{
+    TaskSched *r = lookup(e, cid);
+    if (!r || (__atomic_load_n(wstate(r), __ATOMIC_ACQUIRE) & CO_DETACHED))
+        return -1;
+    uint32_t had = (uint32_t)__atomic_load_n(&r->ctx[CO_CTX_JOINER], __ATOMIC_ACQUIRE);
+    if (had != CO_NONE && had != joiner && had != CO_JOINER_THREAD)
+        return -1;
+    __atomic_store_n(&r->ctx[CO_CTX_JOINER], (uint64_t)joiner, __ATOMIC_SEQ_CST);
+    uint64_t w = __atomic_load_n(wstate(r), __ATOMIC_SEQ_CST);
+    if (!(w & CO_DONE))
+        return 0;
+    lock(e);
+    if (!lookup(e, cid)) {       /* another joiner took it meanwhile */
+        unlock(e);
+        return -1;
+    }
+    if (result)
+        *result = (int64_t)r->ctx[CO_CTX_RESULT];
+    free_locked(e, CO_INDEX(cid));
+    unlock(e);
+    return 1;
+}
+
+static int64_t co_detach(const struct co_env *e, uint32_t cid)
+{
+    TaskSched *r = lookup(e, cid);
+    if (!r)
+        return -1;
+    uint64_t old = __atomic_fetch_or(wstate(r), CO_DETACHED, __ATOMIC_ACQ_REL);
+    if (old & CO_DONE) {         /* ended already: nobody else frees it */
+        lock(e);
+        if (lookup(e, cid))
+            free_locked(e, CO_INDEX(cid));
+        unlock(e);
+    }
+    return 0;
+}
+
+static int64_t co_init(const struct co_env *e)
+{
+    struct sched_ctx c = policy_ctx(e);
+    e->x->nharts = e->nharts;
+    e->x->free_head = 0;
+    e->x->used = 0;
+    e->x->live = 0;
+    e->ops->init(&c);
+    __atomic_store_n(&e->x->magic, CO_EXEC_MAGIC, __ATOMIC_RELEASE);
+    return 0;
+}
+
+/* Ends a coroutine that will not be polled again: its drop hook, then DONE. */
+static void finish_cancelled(const struct co_env *e, uint32_t cid, TaskSched *r)
+{
+    co_drop_fn drop = (co_drop_fn)(uintptr_t)r->ctx[CO_CTX_DROP];
+    if (drop)
+        drop((struct co *)(uintptr_t)r->ctx[CO_CTX_FRAME]);
+    co_finish(e, cid, CO_RESULT_CANCELLED);
+}
+
+/* A user worker's thread priority follows the work it does: the coroutine
+ * it polls, or a more urgent one still waiting (seed 002).  Within the
+ * process's ceiling, which the kernel enforces. */
+struct worker_prio {
+    int32_t now, ceiling;
+};
+
+static void follow_priority(struct worker_prio *wp, uint32_t want)
+{
+    if (wp->ceiling && want > (uint32_t)wp->ceiling)
+        want = (uint32_t)wp->ceiling;
+    if ((int32_t)want == wp->now)
+        return;
+    if (ecall3(SYS_SET_PRIORITY, 0, want, 0) == -EPERM) {
+        wp->ceiling = (int32_t)ecall3(SYS_GET_CEILING, 0, 0, 0);
+        if (wp->ceiling <= 0 || ecall3(SYS_SET_PRIORITY, 0, wp->ceiling, 0) < 0)
+            return;
+        want = (uint32_t)wp->ceiling;
+    }
+    wp->now = (int32_t)want;
+}
+
+/* Is the run over?  `until` done (or never was), or no coroutine left. */
+static bool run_over(const struct co_env *e, uint32_t until)
+{
+    if (e->x->flags & CO_EXEC_WRECKED)
+        return true;
+    if (until == CO_NONE)
+        return __atomic_load_n(&e->x->live, __ATOMIC_ACQUIRE) == 0;
+    TaskSched *r = lookup(e, until);
+    return !r || (__atomic_load_n(wstate(r), __ATOMIC_ACQUIRE) & CO_DONE);
+}
+
+static int64_t co_run(const struct co_env *e, uint32_t until)
+{
+    struct worker_prio wp = { -1, 0 };
+    if (until != CO_NONE) {
+        TaskSched *r = lookup(e, until);
+        if (r)
+            __atomic_store_n(&r->ctx[CO_CTX_JOINER], (uint64_t)CO_JOINER_THREAD,
+                             __ATOMIC_SEQ_CST);
+    }
+    if (!e->kernel)
+        wp.now = (int32_t)ecall3(SYS_GET_PRIORITY, 0, 0, 0);
+    for (;;) {
+        if (run_over(e, until))
+            break;
+        uint32_t seen = __atomic_load_n(&e->x->seq, __ATOMIC_SEQ_CST);
+        uint32_t top = 0;
+        uint32_t cid = co_next(e, &top);
+        if (cid == CO_NONE) {
+            if (e->kernel)
+                return 0;
+            /* Sleep until work arrives.  sleepers before seq, as a waker
+             * bumps seq before it reads sleepers: one of us sees the other. */
+            __atomic_add_fetch(&e->x->sleepers, 1, __ATOMIC_SEQ_CST);
+            if (__atomic_load_n(&e->x->seq, __ATOMIC_SEQ_CST) == seen && !doorbell_rung(e) &&
+                !run_over(e, until)) {
+                e->x->sleeps++;
+                ecall3(SYS_FUTEX_WAIT, (long)&e->x->seq, seen, 0);
+            }
+            __atomic_sub_fetch(&e->x->sleepers, 1, __ATOMIC_SEQ_CST);
+            continue;
+        }
+        TaskSched *r = &e->recs[CO_INDEX(cid)];
+        if (__atomic_load_n(wstate(r), __ATOMIC_ACQUIRE) & CO_CANCELLED) {
+            finish_cancelled(e, cid, r);
+            continue;
+        }
+        if (!e->kernel)
+            follow_priority(&wp, top > r->prio ? top : r->prio);
+        struct co *frame = (struct co *)(uintptr_t)r->ctx[CO_CTX_FRAME];
+        co_poll_fn poll = (co_poll_fn)(uintptr_t)r->ctx[CO_CTX_POLL];
+        int ready = poll(frame) == CO_READY;
+        /* Read now: the drop hook may free the frame. */
+        int64_t result = frame->result;
+        if (co_polled(e, cid, (uint64_t)ready, result) == 1)
+            finish_cancelled(e, cid, r);        /* cancelled meanwhile */
+    }
+    if (!e->kernel && until == CO_NONE)
+        notify(e, true);        /* the other workers see it too */
+    return 0;
+}
+
+static int64_t co_state(const struct co_env *e, uint32_t cid)
+{
+    TaskSched *r = lookup(e, cid);
+    return r ? (int64_t)(uint32_t)__atomic_load_n(wstate(r), __ATOMIC_ACQUIRE) : -1;
+}
+
+/* The runtime blob's one entry for coroutines (RT_CO_CALL). */
+int64_t co_call(uint32_t op, const struct co_env *e, uint64_t a, uint64_t b, uint64_t c,
+                uint64_t d)
+{
+    if (!e || e->capacity > CO_MAX || e->hart >= e->nharts)
+        return -1;
+    if (op == CO_OP_WAKE)
+        return co_wake(e, (uint32_t)a);
+    if (op == CO_OP_SPAWN)
+        return co_spawn(e, a, b, c, d);
+    if (op == CO_OP_NEXT) {
+        uint32_t top;
+        return co_next(e, &top);
+    }
+    if (op == CO_OP_POLLED)
+        return co_polled(e, (uint32_t)a, b, (int64_t)c);
+    if (op == CO_OP_CANCEL)
+        return co_cancel(e, (uint32_t)a);
+    if (op == CO_OP_FINISH)
+        return co_finish(e, (uint32_t)a, (int64_t)b);
+    if (op == CO_OP_SET_PRIO)
+        return co_set_prio(e, (uint32_t)a, b);
+    if (op == CO_OP_TOP)
+        return co_top(e);
+    if (op == CO_OP_JOIN)
+        return co_join(e, (uint32_t)a, (uint32_t)b, (int64_t *)(uintptr_t)d);
+    if (op == CO_OP_DETACH)
+        return co_detach(e, (uint32_t)a);
+    if (op == CO_OP_RUN)
+        return co_run(e, (uint32_t)a);
+    if (op == CO_OP_STATE)
+        return co_state(e, (uint32_t)a);
+    if (op == CO_OP_INIT)
+        return co_init(e);
+    return -1;
+}
