@@ -68,6 +68,17 @@
 #define CO_PENDING          0
 #define CO_READY            1
 
+/*
+ * An asynchronous operation's completion, in the owner's memory (usually
+ * the coroutine's frame).  The caller fills cid; the kernel writes result,
+ * then done = 1, then rings the doorbell for cid.
+ */
+struct co_io {
+    int64_t result;                 /* bytes, or -errno */
+    uint32_t cid;                   /* the coroutine to wake */
+    volatile uint32_t done;         /* 1 once result is final */
+};
+
 /* The first fields of every coroutine's frame (the owner's struct begins
  * with one).  Its poll function gets the frame and returns CO_PENDING or
  * CO_READY; the drop hook, if any, runs once when it ends or is cancelled
@@ -76,6 +87,9 @@ struct co {
     uint32_t cid;                   /* set by spawn, before the first poll */
     int32_t line;                   /* resume point (co_begin .. co_end) */
     int64_t result;                 /* what co_return gave */
+    struct co_io io;                /* its asynchronous operation (one at a time) */
+    uint64_t lib[8];                /* the owner library's (its waits, flags);
+                                       the executor never reads them */
 };
 typedef int (*co_poll_fn)(struct co *self);
 typedef void (*co_drop_fn)(struct co *self);
@@ -149,17 +163,6 @@ _Static_assert(__builtin_offsetof(CO_EXEC, bell) == 2048, "bell");
 #define CO_RECORDS_ADDR      (CO_QUEUE_ADDR + CO_QUEUE_PAGES * 4096ULL)
 #define CO_RECORDS_PER_PAGE  (4096u / sizeof(TaskSched))
 #define CO_EXEC_PAGES_MAX    (1u + CO_QUEUE_PAGES + CO_MAX / CO_RECORDS_PER_PAGE)
-
-/*
- * An asynchronous operation's completion, in the owner's memory (usually
- * the coroutine's frame).  The caller fills cid; the kernel writes result,
- * then done = 1, then rings the doorbell for cid.
- */
-struct co_io {
-    int64_t result;                 /* bytes, or -errno */
-    uint32_t cid;                   /* the coroutine to wake */
-    volatile uint32_t done;         /* 1 once result is final */
-};
 
 /*
  * The executor's operations, in the runtime blob: entry RT_CO_CALL,
