@@ -184,11 +184,12 @@ struct co_env {
                                        off, no system calls, never sleeps) */
 };
 
-/* A process's view of its own executor, for the thread whose TaskSched
- * record is `task` (the hart it last ran on is only a hint: the policy
- * needs a hart, and any is correct).  `ops` receives the policy's
- * operations at their addresses in the process. */
-static inline void co_user_env(struct co_env *e, struct sched_ops *ops, uint32_t task)
+/* A process's view of its own executor.  `ops` receives the policy's
+ * operations at their addresses in the process.  The policy sees hart 0
+ * for every call: a process's coroutines are one queue, polled by
+ * whichever worker is free, so a per-hart policy keeps them in one list
+ * (and the order does not depend on where the workers happen to run). */
+static inline void co_user_env(struct co_env *e, struct sched_ops *ops)
 {
     const struct sched_blob_header *policy = (const void *)SHARED_CODE_ADDR;
     const VDSO_DATA *v = (const VDSO_DATA *)SHARED_BASE_ADDR;
@@ -204,15 +205,13 @@ static inline void co_user_env(struct co_env *e, struct sched_ops *ops, uint32_t
     ops->tick = (void *)(base + policy->op_offset[SCHED_OP_TICK]);
     uint32_t nharts = v->nharts ? v->nharts : 1;
     uint32_t cap = v->exec_capacity;
-    uint32_t hart = task < SCHED_MAX_TASKS ?
-        ((const TaskSched *)SHARED_TASKS_ADDR)[task].hart : 0;
     e->x = x;
     e->queue = (struct sched_queue *)CO_QUEUE_ADDR;
     e->recs = (TaskSched *)CO_RECORDS_ADDR;
     e->ops = ops;
     e->capacity = cap < CO_MAX ? cap : CO_MAX;
     e->nharts = nharts < SCHED_MAX_HARTS ? nharts : SCHED_MAX_HARTS;
-    e->hart = hart < e->nharts ? hart : 0;
+    e->hart = 0;
     e->kernel = 0;
 }
 

@@ -85,6 +85,8 @@ long co_polls(cid_t cid);
 
 /* --- Inside a poll function --- */
 
+/* (A resume point is a case label the code before it falls into.) */
+#define CO__FALLTHROUGH __attribute__((fallthrough))
 #define co_begin(c)     switch ((c)->line) { case 0:
 #define co_end(c)       } (c)->line = -1; return CO_READY
 /* Ends the coroutine with `value` as its result. */
@@ -94,7 +96,8 @@ long co_polls(cid_t cid);
  * coroutine is woken.  It must arrange the wake itself (the co_* waits
  * below do): a coroutine that is Pending is polled again only once woken. */
 #define co_await(c, cond) \
-    do { (c)->line = __LINE__; case __LINE__: if (!(cond)) return CO_PENDING; } while (0)
+    do { (c)->line = __LINE__; CO__FALLTHROUGH; case __LINE__: \
+         if (!(cond)) return CO_PENDING; } while (0)
 /* Lets every ready coroutine of at least this priority run first. */
 #define co_yield(c) \
     do { (c)->line = __LINE__; co__wake_self(c); return CO_PENDING; case __LINE__:; } while (0)
@@ -152,7 +155,7 @@ int co__event_any(struct co *c, struct co_event **evs, int n, struct co_waiter *
     do { \
         (c)->io.result = (start); \
         if ((c)->io.result == -EINPROGRESS) { \
-            (c)->line = __LINE__; case __LINE__: \
+            (c)->line = __LINE__; CO__FALLTHROUGH; case __LINE__: \
             if (!co__io_done(c)) return CO_PENDING; \
         } \
         (out) = (c)->io.result; \

@@ -1,0 +1,452 @@
+/*
+ * t_coro: the coroutine runtime, one check per argument (all by default).
+ * Each prints "t_coro: NAME: ok" or "t_coro: NAME: FAIL (why)"; the last
+ * line is "t_coro: PASS" only if every check passed.
+ *
+ *   order    priority order on one worker, FIFO among equals
+ *   polls    a Pending coroutine is polled again only when woken
+ *   wake     wakes from a coroutine, from a thread on another hart, and
+ *            from the kernel (an asynchronous pipe read completed)
+ *   join     a coroutine awaits another's result; a thread joins one
+ *   cancel   cancel a coroutine waiting on an event, on a pipe, queued
+ *   any      await any of several events
+ *   sleep    asynchronous sleep lasts at least what was asked
+ *   many     10,000 coroutines in one process
+ *   ring     a ring of coroutines passing a token through pipes
+ *   idle     a coroutine waiting on a pipe is not polled meanwhile
+ */
+#include <coroutine.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <thread.h>
+#include <unistd.h>
+
+static bool all_ok = true;
+
+static bool report(const char *name, bool ok, const char *why)
+{
+    printf("t_coro: %s: %s%s%s%s\n", name, ok ? "ok" : "FAIL", ok ? "" : " (", ok ? "" : why,
+           ok ? "" : ")");
+    all_ok &= ok;
+    return ok;
+}
+
+static bool priority_policy(void)
+{
+    const VDSO_DATA *v = (const VDSO_DATA *)SHARED_BASE_ADDR;
+    return v->policy_flags & SCHED_FLAG_PRIORITY;
+}
+
+/* --- order --- */
+struct logger { struct co co; int id; int *log; int *n; };
+
+static int logger(struct co *c)
+{
+    struct logger *f = (struct logger *)c;
+    f->log[__atomic_fetch_add(f->n, 1, __ATOMIC_SEQ_CST)] = f->id;
+    return CO_READY;
+}
+
+static void check_order(void)
+{
+    static const int prio[8] = { 5, 15, 10, 15, 5, 20, 10, 1 };
+    static const int by_prio[8] = { 5, 1, 3, 2, 6, 0, 4, 7 };
+    struct logger f[8];
+    int log[8], n = 0;
+    cid_t id[8];
+    memset(f, 0, sizeof f);
+    for (int i = 0; i < 8; i++) {
+        f[i] = (struct logger){ .id = i, .log = log, .n = &n };
+        id[i] = co_spawn(logger, &f[i].co, prio[i]);
+    }
+    for (int i = 0; i < 8; i++)
+        co_join(id[i], 0);
+    bool by = priority_policy();
+    bool ok = n == 8;
+    for (int i = 0; i < 8 && ok; i++)
+        ok = log[i] == (by ? by_prio[i] : i);
+    char why[96];
+    snprintf(why, sizeof why, "ran %d %d %d %d %d %d %d %d, %s order", log[0], log[1], log[2],
+             log[3], log[4], log[5], log[6], log[7], by ? "priority" : "FIFO");
+    report("order", ok, why);
+}
+
+/* --- polls and wakes --- */
+struct waiter { struct co co; struct co_event *ev; int polls; };
+
+static int waiter(struct co *c)
+{
+    struct waiter *f = (struct waiter *)c;
+    f->polls++;
+    co_begin(c);
+    co_await_event(c, f->ev);
+    co_return(c, f->polls);
+    co_end(c);
+}
+
+struct yielder { struct co co; int polls, i; };
+
+static int yielder(struct co *c)
+{
+    struct yielder *f = (struct yielder *)c;
+    f->polls++;
+    co_begin(c);
+    for (f->i = 0; f->i < 100; f->i++)
+        co_yield(c);
+    co_end(c);
+}
+
+static void *set_later(void *ev)
+{
+    sleep(30);
+    co_event_set(ev);
+    return 0;
+}
+
+static void check_polls(void)
+{
+    struct co_event ev = CO_EVENT_INIT;
+    struct waiter w = { .ev = &ev };
+    struct yielder y = { .polls = 0 };
+    cid_t wid = co_spawn(waiter, &w.co, 10);
+    cid_t yid = co_spawn(yielder, &y.co, 10);
+    int tid = thread_create(set_later, &ev);
+    int64_t r1 = -1, r2 = -1;
+    co_join(wid, &r1);
+    co_join(yid, &r2);
+    thread_join(tid, 0);
+    char why[96];
+    snprintf(why, sizeof why, "event waiter polled %d times (want 2), yielder %d (want 101)",
+             w.polls, y.polls);
+    report("polls", w.polls == 2 && y.polls == 101, why);
+}
+
+struct setter { struct co co; struct co_event *ev; };
+
+static int setter(struct co *c)
+{
+    co_event_set(((struct setter *)c)->ev);
+    return CO_READY;
+}
+
+struct reader { struct co co; int fd; char buf[8]; long got; int polls; };
+
+static int reader(struct co *c)
+{
+    struct reader *f = (struct reader *)c;
+    f->polls++;
+    co_begin(c);
+    co_read(c, f->got, f->fd, f->buf, sizeof f->buf);
+    co_end(c);
+}
+
+static void *write_later(void *fdp)
+{
+    sleep(30);
+    write(*(int *)fdp, "kernel", 6);
+    return 0;
+}
+
+static void check_wake(void)
+{
+    /* From another coroutine (lower priority: the waiter runs first). */
+    struct co_event ev = CO_EVENT_INIT;
+    struct waiter w = { .ev = &ev };
+    struct setter s = { .ev = &ev };
+    cid_t wid = co_spawn(waiter, &w.co, 12);
+    co_spawn_detached(setter, &s.co, 8);
+    co_join(wid, 0);
+    bool from_co = w.polls == 2;
+    /* From a thread, on another hart if there is one. */
+    struct co_event ev2 = CO_EVENT_INIT;
+    struct waiter w2 = { .ev = &ev2 };
+    wid = co_spawn(waiter, &w2.co, 10);
+    int tid = thread_create(set_later, &ev2);
+    co_join(wid, 0);
+    thread_join(tid, 0);
+    bool from_thread = w2.polls == 2;
+    /* From the kernel: the read completes when the thread writes. */
+    int fds[2];
+    pipe(fds);
+    struct reader r = { .fd = fds[0] };
+    cid_t rid = co_spawn(reader, &r.co, 10);
+    tid = thread_create(write_later, &fds[1]);
+    co_join(rid, 0);
+    thread_join(tid, 0);
+    close(fds[0]);
+    close(fds[1]);
+    bool from_kernel = r.got == 6 && memcmp(r.buf, "kernel", 6) == 0 && r.polls == 2;
+    char why[128];
+    snprintf(why, sizeof why, "polls: coroutine %d, thread %d, kernel %d (want 2 each), read %ld",
+             w.polls, w2.polls, r.polls, r.got);
+    report("wake", from_co && from_thread && from_kernel, why);
+}
+
+/* --- join --- */
+struct child { struct co co; int x; };
+
+static int child(struct co *c)
+{
+    struct child *f = (struct child *)c;
+    co_begin(c);
+    co_yield(c);
+    co_return(c, f->x * 2);
+    co_end(c);
+}
+
+struct parent { struct co co; struct child kid; cid_t kid_id; int64_t got; };
+
+static int parent(struct co *c)
+{
+    struct parent *f = (struct parent *)c;
+    co_begin(c);
+    f->kid.x = 21;
+    f->kid_id = co_spawn(child, &f->kid.co, 5);
+    co_await_join(c, f->kid_id, &f->got);
+    co_return(c, f->got + 1);
+    co_end(c);
+}
+
+static void check_join(void)
+{
+    struct parent p;
+    memset(&p, 0, sizeof p);
+    cid_t id = co_spawn(parent, &p.co, 15);
+    int64_t r = 0;
+    int j = co_join(id, &r);
+    int again = co_join(id, 0);
+    int err = errno;
+    char why[96];
+    snprintf(why, sizeof why, "parent got %ld, returned %ld; second join %d errno %d",
+             (long)p.got, (long)r, again, err);
+    report("join", j == 0 && p.got == 42 && r == 43 && again == -1 && err == ESRCH, why);
+}
+
+/* --- cancel --- */
+static void check_cancel(void)
+{
+    struct co_event ev = CO_EVENT_INIT;
+    struct waiter *w = co_alloc(sizeof *w);
+    w->ev = &ev;
+    cid_t wid = co_spawn(waiter, &w->co, 10);
+    while (!ev.head)            /* until it waits */
+        yield_();
+    int c1 = co_cancel(wid);
+    int64_t r1 = 0;
+    co_join(wid, &r1);
+    bool left_event = ev.head == 0;
+    /* Waiting on a pipe: cancelled, then the data is still there. */
+    int fds[2];
+    pipe(fds);
+    struct reader *rd = co_alloc(sizeof *rd);
+    rd->fd = fds[0];
+    cid_t rid = co_spawn(reader, &rd->co, 10);
+    while (co_polls(rid) < 1)
+        yield_();
+    int c2 = co_cancel(rid);
+    int64_t r2 = 0;
+    co_join(rid, &r2);
+    write(fds[1], "abc", 3);
+    char buf[8];
+    long n = read(fds[0], buf, sizeof buf);
+    close(fds[0]);
+    close(fds[1]);
+    /* Queued, never polled: cancelled before it runs. */
+    co_workers(1);
+    struct waiter q = { .ev = &ev };
+    cid_t qid = co_spawn(waiter, &q.co, 1);
+    int c3 = co_cancel(qid);
+    int64_t r3 = 0;
+    co_join(qid, &r3);
+    char why[160];
+    snprintf(why, sizeof why, "cancel %d/%d/%d, results %ld/%ld/%ld, left event %d, "
+             "pipe data after %ld, queued one polled %d", c1, c2, c3, (long)r1, (long)r2,
+             (long)r3, left_event, n, q.polls);
+    report("cancel", c1 == 0 && c2 == 0 && c3 == 0 && r1 == CO_RESULT_CANCELLED &&
+           r2 == CO_RESULT_CANCELLED && r3 == CO_RESULT_CANCELLED && left_event && n == 3 &&
+           q.polls == 0, why);
+}
+
+/* --- any --- */
+struct chooser { struct co co; struct co_event *evs[3]; struct co_waiter w[3]; int which; };
+
+static int chooser(struct co *c)
+{
+    struct chooser *f = (struct chooser *)c;
+    co_begin(c);
+    co_await_any(c, f->evs, 3, f->w, &f->which);
+    co_end(c);
+}
+
+static void check_any(void)
+{
+    struct co_event ev[3] = { CO_EVENT_INIT, CO_EVENT_INIT, CO_EVENT_INIT };
+    struct chooser f;
+    memset(&f, 0, sizeof f);
+    for (int i = 0; i < 3; i++)
+        f.evs[i] = &ev[i];
+    cid_t id = co_spawn(chooser, &f.co, 10);
+    int tid = thread_create(set_later, &ev[1]);
+    co_join(id, 0);
+    thread_join(tid, 0);
+    bool left = !ev[0].head && !ev[1].head && !ev[2].head;
+    char why[64];
+    snprintf(why, sizeof why, "woke on %d (want 1), waiters left %d", f.which, !left);
+    report("any", f.which == 1 && left, why);
+}
+
+/* --- sleep --- */
+struct sleeper { struct co co; uint64_t ms; };
+
+static int sleeper(struct co *c)
+{
+    co_begin(c);
+    co_sleep(c, ((struct sleeper *)c)->ms);
+    co_end(c);
+}
+
+static void check_sleep(void)
+{
+    struct sleeper s = { .ms = 50 };
+    uint64_t t0 = time();
+    cid_t id = co_spawn(sleeper, &s.co, 10);
+    co_join(id, 0);
+    uint64_t ms = (time() - t0) / 1000000;
+    char why[48];
+    snprintf(why, sizeof why, "slept %lu ms for 50", (unsigned long)ms);
+    report("sleep", ms >= 50, why);
+}
+
+/* --- many --- */
+struct counter { struct co co; struct co_event *go; int *count; int polls; };
+
+static int counter(struct co *c)
+{
+    struct counter *f = (struct counter *)c;
+    f->polls++;
+    co_begin(c);
+    co_await_event(c, f->go);
+    __atomic_fetch_add(f->count, 1, __ATOMIC_SEQ_CST);
+    co_end(c);
+}
+
+static void check_many(int n)
+{
+    struct co_event go = CO_EVENT_INIT;
+    struct counter *f = calloc((size_t)n, sizeof *f);
+    cid_t *id = calloc((size_t)n, sizeof *id);
+    int count = 0, spawned = 0;
+    for (int i = 0; i < n && f && id; i++) {
+        f[i].go = &go;
+        f[i].count = &count;
+        id[i] = co_spawn(counter, &f[i].co, 1 + i % 20);
+        if (id[i] == CO_NONE)
+            break;
+        spawned++;
+    }
+    struct co_stats st;
+    co_stats(&st);
+    uint32_t live = st.live;
+    co_event_set(&go);
+    long polls = 0;
+    for (int i = 0; i < spawned; i++) {
+        co_join(id[i], 0);
+        polls += f[i].polls;
+    }
+    char why[128];
+    snprintf(why, sizeof why, "spawned %d of %d (live %u), counted %d, polls %ld (want %d)",
+             spawned, n, live, count, polls, 2 * n);
+    report("many", spawned == n && count == n && polls == 2L * n, why);
+    free(f);
+    free(id);
+}
+
+/* --- ring --- */
+/* Stage i reads pipe i and writes pipe i + 1 (mod n), laps times; the
+ * token counts its hops. */
+struct stage { struct co co; int in, out, laps, i; long r; uint32_t tok; };
+
+static int stage(struct co *c)
+{
+    struct stage *f = (struct stage *)c;
+    co_begin(c);
+    for (f->i = 0; f->i < f->laps; f->i++) {
+        co_read(c, f->r, f->in, &f->tok, sizeof f->tok);
+        if (f->r != (long)sizeof f->tok)
+            co_return(c, f->r < 0 ? f->r : -EPIPE);
+        f->tok++;
+        co_write(c, f->r, f->out, &f->tok, sizeof f->tok);
+        if (f->r != (long)sizeof f->tok)
+            co_return(c, f->r < 0 ? f->r : -EPIPE);
+    }
+    co_end(c);
+}
+
+static void check_ring(int n, int laps)
+{
+    int (*fds)[2] = calloc((size_t)n, sizeof *fds);
+    struct stage *s = calloc((size_t)n, sizeof *s);
+    cid_t *id = calloc((size_t)n, sizeof *id);
+    int made = 0;
+    while (fds && s && id && made < n && pipe(fds[made]) == 0)
+        made++;
+    bool ok = made == n;
+    for (int i = 0; i < n && ok; i++) {
+        s[i] = (struct stage){ .in = fds[i][0], .out = fds[(i + 1) % n][1], .laps = laps };
+        id[i] = co_spawn(stage, &s[i].co, 10);
+        ok = id[i] != CO_NONE;
+    }
+    uint32_t tok = 0;
+    int failed = 0;
+    if (ok) {
+        write(fds[0][1], &tok, sizeof tok);
+        for (int i = 0; i < n; i++) {
+            int64_t r = 0;
+            co_join(id[i], &r);
+            failed += r != 0;
+        }
+        ok = read(fds[0][0], &tok, sizeof tok) == (long)sizeof tok;
+    }
+    for (int i = 0; i < made; i++) {
+        close(fds[i][0]);
+        close(fds[i][1]);
+    }
+    char why[96];
+    snprintf(why, sizeof why, "%d stages x %d laps: token made %u hops (want %d), %d failed",
+             n, laps, tok, n * laps, failed);
+    report("ring", ok && failed == 0 && tok == (uint32_t)(n * laps), why);
+    free(fds);
+    free(s);
+    free(id);
+}
+
+int main(int argc, char **argv)
+{
+    const char *only = argc > 1 ? argv[1] : 0;
+#define WANT(name) (!only || strcmp(only, name) == 0)
+    if (WANT("order")) {
+        co_workers(1);
+        check_order();
+    }
+    if (WANT("polls"))
+        check_polls();
+    if (WANT("wake"))
+        check_wake();
+    if (WANT("join"))
+        check_join();
+    if (WANT("cancel"))
+        check_cancel();
+    if (WANT("any"))
+        check_any();
+    if (WANT("sleep"))
+        check_sleep();
+    if (WANT("many"))
+        check_many(argc > 2 ? atoi(argv[2]) : 10000);
+    if (WANT("ring"))
+        check_ring(argc > 2 ? atoi(argv[2]) : 16, argc > 3 ? atoi(argv[3]) : 10);
+    printf("t_coro: %s\n", all_ok ? "PASS" : "FAIL");
+    return all_ok ? 0 : 1;
+}
