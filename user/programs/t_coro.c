@@ -446,7 +446,7 @@ int main(int argc, char **argv)
     if (WANT("many"))
         check_many(argc > 2 ? atoi(argv[2]) : 10000);
     if (WANT("ring"))
-        check_ring(argc > 2 ? atoi(argv[2]) : 16, argc > 3 ? atoi(argv[3]) : 10);
+        check_ring(argc > 2 ? atoi(argv[2]) : 6, argc > 3 ? atoi(argv[3]) : 10);
     printf("t_coro: %s\n", all_ok ? "PASS" : "FAIL");
     return all_ok ? 0 : 1;
 }
