@@ -321,13 +321,14 @@ static void check_sleep(void)
 }
 
 /* --- many --- */
-struct counter { struct co co; struct co_event *go; int *count; int polls; };
+struct counter { struct co co; struct co_event *go; int *count, *waiting; int polls; };
 
 static int counter(struct co *c)
 {
     struct counter *f = (struct counter *)c;
     f->polls++;
     co_begin(c);
+    __atomic_fetch_add(f->waiting, 1, __ATOMIC_SEQ_CST);
     co_await_event(c, f->go);
     __atomic_fetch_add(f->count, 1, __ATOMIC_SEQ_CST);
     co_end(c);
@@ -338,10 +339,11 @@ static void check_many(int n)
     struct co_event go = CO_EVENT_INIT;
     struct counter *f = calloc((size_t)n, sizeof *f);
     cid_t *id = calloc((size_t)n, sizeof *id);
-    int count = 0, spawned = 0;
+    int count = 0, spawned = 0, waiting = 0;
     for (int i = 0; i < n && f && id; i++) {
         f[i].go = &go;
         f[i].count = &count;
+        f[i].waiting = &waiting;
         id[i] = co_spawn(counter, &f[i].co, 1 + i % 20);
         if (id[i] == CO_NONE)
             break;
@@ -350,6 +352,10 @@ static void check_many(int n)
     struct co_stats st;
     co_stats(&st);
     uint32_t live = st.live;
+    /* Every one polled once and waiting: then each is polled exactly once
+     * more, when the event wakes it. */
+    while (__atomic_load_n(&waiting, __ATOMIC_SEQ_CST) < spawned)
+        sleep(1);
     co_event_set(&go);
     long polls = 0;
     for (int i = 0; i < spawned; i++) {

@@ -46,9 +46,20 @@ static long ecall3(long n, long a, long b, long c)
     return a0;
 }
 
+/* Records mapped now.  A process's executor grows while its workers run
+ * (SYS_co_setup maps more records, then the kernel raises `capacity`), so
+ * it is read afresh, never kept: a snapshot would take a coroutine spawned
+ * into new records for a wrecked queue.  The kernel's own executor does
+ * not grow. */
+static uint32_t capacity(const struct co_env *e)
+{
+    uint32_t c = e->kernel ? e->capacity : __atomic_load_n(&e->x->capacity, __ATOMIC_ACQUIRE);
+    return c < CO_MAX ? c : CO_MAX;
+}
+
 static struct sched_ctx policy_ctx(const struct co_env *e)
 {
-    return (struct sched_ctx){ e->recs, e->queue, e->capacity, e->nharts };
+    return (struct sched_ctx){ e->recs, e->queue, capacity(e), e->nharts };
 }
 
 static uint64_t *wstate(TaskSched *r)
@@ -65,7 +76,7 @@ static uint32_t gen_of(uint64_t w)
 static TaskSched *lookup(const struct co_env *e, uint32_t cid)
 {
     uint32_t i = CO_INDEX(cid);
-    if (cid == CO_NONE || i >= e->capacity)
+    if (cid == CO_NONE || i >= capacity(e))
         return 0;
     TaskSched *r = &e->recs[i];
     uint64_t w = __atomic_load_n(wstate(r), __ATOMIC_ACQUIRE);
@@ -180,7 +191,7 @@ static void take_doorbell_locked(const struct co_env *e)
             while (bits) {
                 uint32_t i = wi * 64 + lowest_bit(bits);
                 bits &= bits - 1;
-                if (i >= e->capacity)
+                if (i >= capacity(e))
                     continue;
                 e->x->bells++;
                 uint64_t old = mark_queued(&e->recs[i], 0, true);
@@ -207,15 +218,15 @@ static uint32_t next_locked(const struct co_env *e, uint32_t *top)
 {
     struct sched_ctx c = policy_ctx(e);
     take_doorbell_locked(e);
-    for (uint32_t tries = 0; tries <= e->capacity; tries++) {
+    for (uint32_t tries = 0; tries <= c.ntasks; tries++) {
         uint32_t i = e->ops->fetch(&c, e->hart);
         if (i == SCHED_NONE)
             return CO_NONE;
-        TaskSched *r = &e->recs[i];
-        if (i >= e->capacity || !(r->flags & TASK_FLAG_IN_QUEUE)) {
+        if (i >= c.ntasks || !(e->recs[i].flags & TASK_FLAG_IN_QUEUE)) {
             wreck(e);           /* the policy gave what it was not given */
             return CO_NONE;
         }
+        TaskSched *r = &e->recs[i];
         r->flags &= ~TASK_FLAG_IN_QUEUE;
         r->state = TASK_RUNNING;
         uint64_t *w = wstate(r);
@@ -270,14 +281,14 @@ static int64_t co_spawn(const struct co_env *e, uint64_t poll, uint64_t frame, u
     uint32_t i;
     if (e->x->free_head) {
         i = e->x->free_head - 1;
-        if (i >= e->capacity || (__atomic_load_n(wstate(&e->recs[i]), __ATOMIC_ACQUIRE) &
+        if (i >= capacity(e) || (__atomic_load_n(wstate(&e->recs[i]), __ATOMIC_ACQUIRE) &
                                  CO_LIVE)) {
             wreck(e);
             unlock(e);
             return CO_NONE;
         }
         e->x->free_head = (uint32_t)e->recs[i].ctx[CO_CTX_NEXT_FREE];
-    } else if (e->x->used < e->capacity) {
+    } else if (e->x->used < capacity(e)) {
         i = e->x->used++;
     } else {
         unlock(e);
@@ -316,12 +327,10 @@ static int64_t co_finish(const struct co_env *e, uint32_t cid, int64_t result)
     if (!r)
         return -1;
     r->ctx[CO_CTX_RESULT] = (uint64_t)result;
-    uint64_t *w = wstate(r);
-    uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
-    while (!__atomic_compare_exchange_n(w, &old, (old & ~(uint64_t)(CO_QUEUED | CO_RUNNING)) |
-                                        CO_DONE, 0, __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE))
-        ;
-    uint32_t joiner = (uint32_t)__atomic_load_n(&r->ctx[CO_CTX_JOINER], __ATOMIC_SEQ_CST);
+    /* DONE is published under the lock: a join that sees it frees the
+     * record under the lock too, so not before this is over (a record
+     * freed and reused meanwhile would have the new coroutine taken out
+     * of the queue here). */
     lock(e);
     if (r->flags & TASK_FLAG_IN_QUEUE) {        /* cancelled while queued */
         struct sched_ctx c = policy_ctx(e);
@@ -329,6 +338,12 @@ static int64_t co_finish(const struct co_env *e, uint32_t cid, int64_t result)
         r->flags &= ~TASK_FLAG_IN_QUEUE;
     }
     r->state = TASK_EXITED;
+    uint64_t *w = wstate(r);
+    uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+    while (!__atomic_compare_exchange_n(w, &old, (old & ~(uint64_t)(CO_QUEUED | CO_RUNNING)) |
+                                        CO_DONE, 0, __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE))
+        ;
+    uint32_t joiner = (uint32_t)__atomic_load_n(&r->ctx[CO_CTX_JOINER], __ATOMIC_SEQ_CST);
     uint32_t live = --e->x->live;
     if (old & CO_DETACHED)
         free_locked(e, CO_INDEX(cid));
