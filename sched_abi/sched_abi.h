@@ -18,9 +18,9 @@
  * SCHED_QUEUE_WORDS(ntasks) words instead of a fixed 512, and a table may
  * have up to SCHED_TABLE_MAX records instead of SCHED_MAX_TASKS (a
  * coroutine executor orders its coroutines with the same policies as
- * threads).  A 1.x blob may assume ntasks <= 256 and a 2 KiB queue, which
- * no longer holds, so the kernel refuses it: rebuild it against this
- * header.
+ * threads).  A 1.x blob may have sized its state for at most 256 tasks in
+ * a 2 KiB queue; handed a bigger table it would run past its queue, so the
+ * kernel refuses it: rebuild it against this header.
  *
  * Priorities: 1 (lowest) .. 20 (highest), default 10.  Among equal
  * priorities, tasks run in FIFO order by `age` (smaller = older = first).
@@ -168,7 +168,8 @@ struct sched_ctx {
  * The operations.  Common rules for every one of them:
  *   - Called with the owner's queue lock held and, in the kernel,
  *     interrupts off; calls on one queue never overlap.  So: no locking,
- *     no blocking, no waiting, bounded time (O(n) in the tasks at most).
+ *     no blocking, no waiting, bounded time (O(n) in the tasks at most;
+ *     with n up to SCHED_TABLE_MAX, an O(n) walk on every call is slow).
  *   - `hart` is the hart making the call (< nharts); `task` is an index
  *     < ntasks of a record whose fields the owner has filled.
  *   - A policy keeps no state of its own: everything lives in
