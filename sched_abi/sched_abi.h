@@ -11,8 +11,16 @@
  *   - VDSO_DATA and block_sched: the first page of the shared region
  *     (sched_abi/vdso.h).
  *
- * Version 1.0.  A change that breaks a built blob bumps the major number;
+ * Version 2.0.  A change that breaks a built blob bumps the major number;
  * an addition that old blobs can ignore bumps the minor.
+ *
+ * What changed in 2.0: the queue is sized by the table it serves,
+ * SCHED_QUEUE_WORDS(ntasks) words instead of a fixed 512, and a table may
+ * have up to SCHED_TABLE_MAX records instead of SCHED_MAX_TASKS (a
+ * coroutine executor orders its coroutines with the same policies as
+ * threads).  A 1.x blob may have sized its state for at most 256 tasks in
+ * a 2 KiB queue; handed a bigger table it would run past its queue, so the
+ * kernel refuses it: rebuild it against this header.
  *
  * Priorities: 1 (lowest) .. 20 (highest), default 10.  Among equal
  * priorities, tasks run in FIFO order by `age` (smaller = older = first).
@@ -23,14 +31,18 @@
 #include <stdint.h>
 
 #define SCHED_ABI_MAGIC      0x4c504853u   /* "SHPL" little-endian: SHared PoLicy */
-#define SCHED_ABI_MAJOR      1
+#define SCHED_ABI_MAJOR      2
 #define SCHED_ABI_MINOR      0
 
 #define SCHED_PRIO_MIN       1
 #define SCHED_PRIO_MAX       20
 #define SCHED_PRIO_DEFAULT   10
 
-#define SCHED_MAX_TASKS      256          /* records in one task table */
+#define SCHED_MAX_TASKS      256          /* records in a thread table (the
+                                             kernel's, or a process's) */
+#define SCHED_TABLE_MAX      16384        /* records in any task table: a
+                                             coroutine executor's may have
+                                             this many (sched_ctx.ntasks) */
 #define SCHED_MAX_HARTS      8
 #define SCHED_NONE           0xffffffffu  /* "no task" from fetch */
 
@@ -112,15 +124,31 @@ _Static_assert(__builtin_offsetof(TaskSched, ctx) == 48, "ctx");
 _Static_assert(__builtin_offsetof(TaskSched, reserved) == 176, "reserved");
 
 /*
- * The policy's queue state: 2 KiB that only the policy interprets.  The
- * owner zeroes it before init.  (A max-heap of 256 indices takes 1 KiB; a
- * FIFO per priority takes 20 head/tail pairs.)
+ * The policy's queue state, which only the policy interprets.
+ *
+ * Its size depends on the table it serves: a policy may use
+ * queue->word[0 .. SCHED_QUEUE_WORDS(c->ntasks) - 1] and nothing past it,
+ * and the owner zeroes all of those words before init.  That is a fixed
+ * part (a FIFO per priority, per-hart state: whatever does not grow with
+ * the tasks) plus one word per task (a max-heap keeps its array of task
+ * indices there).  Why it grows: a coroutine executor orders up to
+ * SCHED_TABLE_MAX coroutines with the same policies as threads, and a
+ * fixed queue big enough for that would cost every process 66 KiB.
+ *
+ * The declared size is that of the largest queue, for SCHED_TABLE_MAX
+ * tasks, so that every index a policy may use is inside the array (UBSan's
+ * bounds checks agree) and sizeof(struct sched_queue) is always enough.
+ * An owner need not allocate more than SCHED_QUEUE_BYTES(ntasks); the
+ * queue in VDSO_DATA does not (it holds SCHED_MAX_TASKS tasks' worth).
  */
-#define SCHED_QUEUE_WORDS 512
+#define SCHED_QUEUE_FIXED_WORDS 512
+#define SCHED_QUEUE_WORDS(ntasks) (SCHED_QUEUE_FIXED_WORDS + (ntasks))
+#define SCHED_QUEUE_BYTES(ntasks) (SCHED_QUEUE_WORDS(ntasks) * 4u)
 struct sched_queue {
-    uint32_t word[SCHED_QUEUE_WORDS];
+    uint32_t word[SCHED_QUEUE_WORDS(SCHED_TABLE_MAX)];
 };
-_Static_assert(sizeof(struct sched_queue) == 2048, "sched_queue is 2 KiB");
+_Static_assert(sizeof(struct sched_queue) == SCHED_QUEUE_BYTES(SCHED_TABLE_MAX),
+               "sched_queue: the largest queue");
 
 /*
  * What every operation receives: pointers valid in the caller's address
@@ -130,7 +158,9 @@ _Static_assert(sizeof(struct sched_queue) == 2048, "sched_queue is 2 KiB");
 struct sched_ctx {
     TaskSched *tasks;            /* the task table */
     struct sched_queue *queue;   /* the policy's state */
-    uint32_t ntasks;             /* records in the table (<= SCHED_MAX_TASKS) */
+    uint32_t ntasks;             /* records in the table (<= SCHED_TABLE_MAX);
+                                    the queue has SCHED_QUEUE_WORDS(ntasks)
+                                    words */
     uint32_t nharts;             /* harts (<= SCHED_MAX_HARTS); hart ids < nharts */
 };
 
@@ -138,7 +168,8 @@ struct sched_ctx {
  * The operations.  Common rules for every one of them:
  *   - Called with the owner's queue lock held and, in the kernel,
  *     interrupts off; calls on one queue never overlap.  So: no locking,
- *     no blocking, no waiting, bounded time (O(n) in the tasks at most).
+ *     no blocking, no waiting, bounded time (O(n) in the tasks at most;
+ *     with n up to SCHED_TABLE_MAX, an O(n) walk on every call is slow).
  *   - `hart` is the hart making the call (< nharts); `task` is an index
  *     < ntasks of a record whose fields the owner has filled.
  *   - A policy keeps no state of its own: everything lives in

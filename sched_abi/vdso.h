@@ -36,7 +36,9 @@ typedef struct VDSO_DATA {
     uint16_t abi_major;               /*    4 */
     uint16_t abi_minor;               /*    6 */
     uint32_t nharts;                  /*    8: harts in the machine */
-    uint32_t ntasks;                  /*   12: records in the TaskSched heap */
+    uint32_t ntasks;                  /*   12: records in the TaskSched heap
+                                              (<= SCHED_MAX_TASKS: `queue`
+                                              is sized for that many) */
     uint32_t pid;                     /*   16 */
     uint32_t policy_flags;            /*   20: SCHED_FLAG_* of the policy */
     char     policy_name[SCHED_NAME_LEN]; /* 24 */
@@ -91,10 +93,13 @@ typedef struct VDSO_DATA {
      * The runtime copies it into the task's record whenever the record is
      * out of the queue (a policy keys its queue on it). */
     volatile uint8_t kprio[SCHED_MAX_TASKS];    /* 424 */
-    uint8_t  reserved[2048 - 680];    /*  680: zero */
+    uint8_t  reserved[1024 - 680];    /*  680: zero */
 
-    struct sched_queue queue;         /* 2048: the process's ready queue, in
-                                              the policy's format */
+    /* The process's ready queue, in the policy's format: room for a table
+     * of SCHED_MAX_TASKS threads (3 KiB).  Words, not a struct sched_queue
+     * (declared at its largest, for SCHED_TABLE_MAX tasks): pass it to the
+     * policy as (struct sched_queue *)queue. */
+    uint32_t queue[SCHED_QUEUE_WORDS(SCHED_MAX_TASKS)]; /* 1024 */
 } VDSO_DATA;
 
 _Static_assert(sizeof(VDSO_DATA) == 4096, "VDSO_DATA is one page");
@@ -115,7 +120,9 @@ _Static_assert(__builtin_offsetof(VDSO_DATA, age_clock) == 152, "age_clock");
 _Static_assert(__builtin_offsetof(VDSO_DATA, lock_yields) == 160, "lock_yields");
 _Static_assert(__builtin_offsetof(VDSO_DATA, off_hart) == 168, "off_hart");
 _Static_assert(__builtin_offsetof(VDSO_DATA, kprio) == 424, "kprio");
-_Static_assert(__builtin_offsetof(VDSO_DATA, queue) == 2048, "queue");
+_Static_assert(__builtin_offsetof(VDSO_DATA, queue) == 1024, "queue");
+_Static_assert(sizeof(((VDSO_DATA *)0)->queue) == SCHED_QUEUE_BYTES(SCHED_MAX_TASKS),
+               "queue: a thread table's worth");
 
 /*
  * Flips a record's state from `from` to `to` if it is `from`, atomically:

@@ -23,7 +23,7 @@ import sys
 
 MAGIC = 0x4C504853
 RUNTIME_MAGIC = 0x4E555254   # the user-side runtime blob (sched_abi/vdso.h)
-ABI_MAJOR, ABI_MINOR = 1, 0
+ABI_MAJOR, ABI_MINOR = 2, 0   # sched_abi/sched_abi.h
 HEADER = struct.Struct("<IHHII16sII8Q6I")
 HEADER_SIZE = 128
 BLOB_MAX = 16 * 4096
@@ -142,8 +142,16 @@ def check_blob(blob, magic_wanted=MAGIC):
     errors = []
     if magic != magic_wanted:
         errors.append("bad magic 0x%08x (want 0x%08x)" % (magic, magic_wanted))
-    if major != ABI_MAJOR or minor > ABI_MINOR:
-        errors.append("ABI version %d.%d, this kernel speaks %d.%d" % (major, minor, ABI_MAJOR, ABI_MINOR))
+    # The same words as the kernel (os/sched/blob.c): a blob from before 2.0
+    # may assume a 2 KiB queue and at most 256 tasks.
+    label = name.split(b"\0")[0].decode(errors="replace")
+    if major < ABI_MAJOR:
+        errors.append("policy '%s': built for scheduler ABI %d.%d; this kernel needs %d.x "
+                      "(queues now sized by task count, SCHED_QUEUE_WORDS(n)): rebuild it "
+                      "against sched_abi/" % (label, major, minor, ABI_MAJOR))
+    elif major != ABI_MAJOR or minor > ABI_MINOR:
+        errors.append("policy '%s': built for scheduler ABI %d.%d, newer than this kernel's "
+                      "%d.%d" % (label, major, minor, ABI_MAJOR, ABI_MINOR))
     if header_size != HEADER_SIZE:
         errors.append("header size %d, want %d" % (header_size, HEADER_SIZE))
     if total_size != len(blob) or total_size > BLOB_MAX:

@@ -26,8 +26,12 @@ def variants(good):
     v = {}
     b = copy(); struct.pack_into("<I", b, 0, 0xDEADBEEF)
     v["blob_magic"] = (with_checksum(b), "bad magic 0xdeadbeef")
-    b = copy(); struct.pack_into("<H", b, 4, 2)
-    v["blob_version"] = (with_checksum(b), "ABI version 2.0, this kernel speaks 1.0")
+    # A blob built against ABI 1.x (before queues were sized by task count),
+    # and one from a future major version.
+    b = copy(); struct.pack_into("<H", b, 4, 1)
+    v["blob_version"] = (with_checksum(b), "built for scheduler ABI 1.0; this kernel needs 2.x")
+    b = copy(); struct.pack_into("<H", b, 4, 3)
+    v["blob_version_newer"] = (with_checksum(b), "built for scheduler ABI 3.0, newer than")
     b = copy(); struct.pack_into("<I", b, 8, 64)
     v["blob_header_size"] = (with_checksum(b), "header size 64, want 128")
     b = copy(); struct.pack_into("<I", b, 12, 70000)

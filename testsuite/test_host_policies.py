@@ -4,7 +4,9 @@ testsuite/host/policy_test.c includes one policy's C file (built with
 -DSCHED_BUILTIN_OPS, as the kernel's fallback copy is) and drives its
 operations through a task table and a queue it owns, under AddressSanitizer
 and UBSan, with fixed-seed random sequences of add / wake / yield / fetch /
-remove / priority changes / top_priority peeks on 1, 2, 4 and 8 harts.
+remove / priority changes / top_priority peeks on 1, 2, 4 and 8 harts,
+on tables of 5, 40, 256 and SCHED_TABLE_MAX (16384, a coroutine executor's)
+records, each with a queue of exactly SCHED_QUEUE_WORDS(ntasks) words.
 Every answer is checked against a model written from the policy's
 documented rules: nothing lost or duplicated, the order (priority, FIFO
 among equals; arrival order for fifo; per-hart queues with stealing for
@@ -12,8 +14,10 @@ multiqueue), top_priority agreeing with fetch and changing nothing, no
 write to a record outside link[] and policy[], and no state kept outside
 the context (two contexts driven interleaved).  No QEMU is involved.
 
-The last test shows the harness can fail: a copy of bitmap.c whose fetch
-takes the tail of a level instead of its head must be reported.
+The last tests show the harness can fail: a copy of bitmap.c whose fetch
+takes the tail of a level instead of its head must be reported, and so
+must a copy of heap.c that uses one queue word more than the ABI gives it
+(while one that uses every word it is given passes).
 """
 import os
 import re
@@ -22,7 +26,7 @@ import shutil
 import pytest
 
 from conftest import POLICIES
-from hostrun import CC, SANITIZER_CFLAGS, run
+from hostrun import CC, SANITIZER_CFLAGS, SANITIZER_EXIT, run
 from machine import ROOT
 
 HOST = os.path.join(ROOT, "testsuite", "host")
@@ -34,6 +38,10 @@ CFLAGS = SANITIZER_CFLAGS + ["-I", os.path.join(ROOT, "sched_abi"), "-I", ROOT,
 RUN_TIMEOUT = 90        # seconds; a normal run takes about 1
 
 PASSED = re.compile(r"^policy_test: (\S+): (\d+) operations checked$", re.M)
+# The run on the largest table, per hart count, and its summary line.
+BIG_RUN = re.compile(r"^  (\d+) harts, 16384 tasks, one context, filled first:\n"
+                     r"    context A: \d+ operations; up to (\d+) tasks queued, (\d+) on average",
+                     re.M)
 
 
 def compile_policy_test(out_dir, policy_c, name):
@@ -66,6 +74,13 @@ def test_policy_model(policy_name, tmp_path):
     assert m.group(1) == policy_name, \
         f"tested policy '{m.group(1)}', not '{policy_name}':\n{out}"
     assert int(m.group(2)) >= 100000, f"too few operations checked:\n{out}"
+    # A coroutine executor's table: every record queued at once, and
+    # thousands queued all along, on every hart count.
+    big = BIG_RUN.findall(out)
+    assert [h for h, _, _ in big] == ["1", "2", "4", "8"], f"no run on 16384 tasks:\n{out}"
+    for harts, most, mean in big:
+        assert int(most) == 16384 and int(mean) >= 4000, \
+            f"the 16384-task run on {harts} harts kept too few queued:\n{out}"
 
 
 # fetch takes the most recent task of the highest level instead of the
@@ -91,4 +106,46 @@ def test_harness_rejects_lifo_bitmap(tmp_path):
                      r"context A .*operation #\d+: fetch$", out, re.M), out
     assert re.search(r"^  ordering: fetch\(hart \d+\) returned task \d+ \(prio (\d+), "
                      r"age \d+\); expected task \d+ \(prio \1, age \d+\)$", out, re.M), out
+    assert not PASSED.search(out), out
+
+
+# heap.c's array of task positions moved to the end of the queue: one that
+# uses every word of SCHED_QUEUE_WORDS(ntasks) and one that uses a word
+# more, when every task is queued.
+HEAP_AT = "#define AT(c, k)     ((c)->queue->word[1 + (k)])"
+HEAP_EXACT = "#define AT(c, k)     ((c)->queue->word[SCHED_QUEUE_FIXED_WORDS + (k)])"
+HEAP_OVER = "#define AT(c, k)     ((c)->queue->word[SCHED_QUEUE_FIXED_WORDS + 1 + (k)])"
+MUTANT_OPS = "20000"        # enough: the first run fills its table at once
+
+
+def heap_mutant(tmp_path, name, at):
+    with open(policy_source("heap")) as f:
+        source = f.read()
+    assert source.count(HEAP_AT) == 1, \
+        f"{HEAP_AT!r} not found once in sched_impls/heap/heap.c: update HEAP_AT here"
+    mutant = tmp_path / f"{name}.c"
+    mutant.write_text(source.replace(HEAP_AT, at))
+    return compile_policy_test(tmp_path, str(mutant), name)
+
+
+def test_harness_accepts_heap_using_its_whole_queue(tmp_path):
+    """Every word up to SCHED_QUEUE_WORDS(ntasks) is the policy's: the
+    harness allocates exactly that much, no less."""
+    binary = heap_mutant(tmp_path, "heap_exact", HEAP_EXACT)
+    status, out = run([binary, MUTANT_OPS], timeout=RUN_TIMEOUT)
+    assert status == 0, f"policy_test failed a heap that stays in its queue:\n{out}"
+    assert PASSED.search(out), out
+
+
+def test_harness_rejects_heap_one_word_past_its_queue(tmp_path):
+    """A heap using word SCHED_QUEUE_WORDS(ntasks), one past its share,
+    must be caught on the 16384-task table (the first run) once it is full."""
+    binary = heap_mutant(tmp_path, "heap_over", HEAP_OVER)
+    status, out = run([binary, MUTANT_OPS], timeout=RUN_TIMEOUT)
+    assert status == SANITIZER_EXIT, \
+        f"expected a sanitizer report (status {SANITIZER_EXIT}), got {status}:\n{out}"
+    assert "AddressSanitizer: heap-buffer-overflow" in out, out
+    assert re.search(r"^policy_test: FAIL: sanitizer error at policy 'heap', seed 0x[0-9a-f]+, "
+                     r"run \[1 harts, 16384 tasks, one context, filled first\], context A, "
+                     r"operation #\d+: (add|wake|yield)", out, re.M), out
     assert not PASSED.search(out), out

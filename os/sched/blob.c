@@ -32,9 +32,20 @@ bool blob_validate(const void *data, size_t avail, char *why, size_t why_size)
     memcpy(&h, data, sizeof(h));
     if (h.magic != SCHED_ABI_MAGIC)
         REFUSE("bad magic 0x%08x (want 0x%08x)", h.magic, SCHED_ABI_MAGIC);
+    /* The name is checked below; here it only labels the message (at most
+     * its 16 bytes, NUL-terminated or not). */
+    int name_len = (int)strnlen(h.name, sizeof(h.name));
+    /* A blob from before 2.0 may assume a 2 KiB queue and at most 256
+     * tasks: run on a bigger table it would misbehave, so say what changed
+     * and what to do. */
+    if (h.abi_major < SCHED_ABI_MAJOR)
+        REFUSE("policy '%.*s': built for scheduler ABI %u.%u; this kernel needs %u.x "
+               "(queues now sized by task count, SCHED_QUEUE_WORDS(n)): rebuild it "
+               "against sched_abi/", name_len, h.name, h.abi_major, h.abi_minor,
+               SCHED_ABI_MAJOR);
     if (h.abi_major != SCHED_ABI_MAJOR || h.abi_minor > SCHED_ABI_MINOR)
-        REFUSE("ABI version %u.%u, this kernel speaks %u.%u", h.abi_major,
-               h.abi_minor, SCHED_ABI_MAJOR, SCHED_ABI_MINOR);
+        REFUSE("policy '%.*s': built for scheduler ABI %u.%u, newer than this kernel's %u.%u",
+               name_len, h.name, h.abi_major, h.abi_minor, SCHED_ABI_MAJOR, SCHED_ABI_MINOR);
     if (h.header_size != sizeof(h))
         REFUSE("header size %u, want %zu", h.header_size, sizeof(h));
     if (h.total_size < sizeof(h) || h.total_size > SCHED_BLOB_MAX || h.total_size > avail)

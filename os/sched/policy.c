@@ -32,9 +32,14 @@ static struct {
 
 /* The kernel's task table and queue live in their own pages between
  * unmapped guard pages (KSCHED_BASE): a policy indexing past the table
- * faults instead of writing over the kernel. */
+ * faults instead of writing over the kernel.  The queue is the
+ * SCHED_QUEUE_WORDS(SCHED_MAX_TASKS) words the ABI promises, placed at the
+ * end of its pages, so that the first word past them is in the guard page
+ * and a policy using more than its share faults. */
+#define QUEUE_BYTES SCHED_QUEUE_BYTES(SCHED_MAX_TASKS)
+#define QUEUE_PAGES ((QUEUE_BYTES + PAGE_SIZE - 1) / PAGE_SIZE)
 #define QUEUE_VA  (KSCHED_BASE + PAGE_SIZE)
-#define TASKS_VA  (KSCHED_BASE + 3 * PAGE_SIZE)
+#define TASKS_VA  (QUEUE_VA + (QUEUE_PAGES + 1) * PAGE_SIZE)
 #define TASK_PAGES (SCHED_MAX_TASKS * sizeof(TaskSched) / PAGE_SIZE)
 
 enum op { OP_INIT, OP_ADD, OP_WAKE, OP_YIELD, OP_REMOVE, OP_FETCH, OP_TOP, OP_TICK };
@@ -73,20 +78,24 @@ static uint64_t watchdog_ns = 5000ULL * 1000 * 1000;
 
 static void map_state_pages(void)
 {
-    uint64_t pages[1 + TASK_PAGES];
-    for (size_t i = 0; i < 1 + TASK_PAGES; i++) {
+    /* Zeroed frames: the queue starts zeroed, as the ABI asks. */
+    uint64_t pages[QUEUE_PAGES + TASK_PAGES];
+    for (size_t i = 0; i < QUEUE_PAGES + TASK_PAGES; i++) {
         void *f = frame_alloc();
         if (!f)
             panic("sched: no memory for the task table");
         pages[i] = VA2PA(f);
     }
-    int err = vm_map(kernel_pagetable, QUEUE_VA, pages[0], PAGE_SIZE, PTE_R | PTE_W | PTE_G, 0);
-    for (size_t i = 0; !err && i < TASK_PAGES; i++)
-        err = vm_map(kernel_pagetable, TASKS_VA + i * PAGE_SIZE, pages[1 + i], PAGE_SIZE,
+    int err = 0;
+    for (size_t i = 0; !err && i < QUEUE_PAGES; i++)
+        err = vm_map(kernel_pagetable, QUEUE_VA + i * PAGE_SIZE, pages[i], PAGE_SIZE,
                      PTE_R | PTE_W | PTE_G, 0);
+    for (size_t i = 0; !err && i < TASK_PAGES; i++)
+        err = vm_map(kernel_pagetable, TASKS_VA + i * PAGE_SIZE, pages[QUEUE_PAGES + i],
+                     PAGE_SIZE, PTE_R | PTE_W | PTE_G, 0);
     if (err)
         panic("sched: cannot map the task table");
-    ctx.queue = (struct sched_queue *)QUEUE_VA;
+    ctx.queue = (struct sched_queue *)(QUEUE_VA + QUEUE_PAGES * PAGE_SIZE - QUEUE_BYTES);
     ctx.tasks = (TaskSched *)TASKS_VA;
     ctx.ntasks = SCHED_MAX_TASKS;
 }
@@ -124,7 +133,7 @@ static bool blob_region_ok(uint64_t pa)
  * default. */
 static const struct sched_blob_header *choose_blob(const char **where)
 {
-    char why[96];
+    char why[192];     /* the longest reason: an old ABI version (blob.c) */
     struct bootarg arg;
     uint64_t pa;
     if (bootarg_find("sched_blob", &arg)) {
@@ -242,7 +251,7 @@ static void fall_back(const char *fmt, ...)
     shared_disable_user_switching();
     /* Rebuild the queue from what the kernel knows is runnable, with clean
      * policy fields and the tasks' original ages (their order is kept). */
-    memset(ctx.queue, 0, sizeof(*ctx.queue));
+    memset(ctx.queue, 0, SCHED_QUEUE_BYTES(ctx.ntasks));  /* not sizeof: see sched_abi.h */
     for (uint32_t i = 0; i < SCHED_MAX_TASKS; i++) {
         memset(ctx.tasks[i].link, 0, sizeof(ctx.tasks[i].link));
         memset(ctx.tasks[i].policy, 0, sizeof(ctx.tasks[i].policy));

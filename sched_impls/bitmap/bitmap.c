@@ -17,6 +17,10 @@
 #define HEAD(c, p)  ((c)->queue->word[1 + (p)])
 #define TAIL(c, p)  ((c)->queue->word[1 + LEVELS + (p)])
 #define NEXT(c, i)  ((c)->tasks[i].link[0])
+
+/* Whatever ntasks is, the state is these 43 words of the fixed part (the
+ * lists run through the records). */
+_Static_assert(1 + 2 * LEVELS <= SCHED_QUEUE_FIXED_WORDS, "levels fit");
 #define PREV(c, i)  ((c)->tasks[i].link[1])
 
 static void bitmap_init(const struct sched_ctx *c)

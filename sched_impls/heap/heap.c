@@ -8,8 +8,11 @@
  * State:
  *   queue->word[0]         number of tasks in the heap
  *   queue->word[1 + k]     the task at heap position k (root: k = 0;
- *                          children of k: 2k+1 and 2k+2)
+ *                          children of k: 2k+1 and 2k+2), k < ntasks
  *   tasks[i].policy[0]     the heap position of task i (for remove)
+ *
+ * So the heap uses 1 + ntasks words, within the SCHED_QUEUE_WORDS(ntasks)
+ * the ABI gives it, for any table up to SCHED_TABLE_MAX.
  */
 #include "sched_abi.h"
 

@@ -10,7 +10,8 @@
  *   yield  on the caller's hart (it was running there)
  *   wake   on the least loaded hart (ties: its last hart first)
  *
- * State, per hart h (QSIZE words from word[QBASE(h)]):
+ * State, per hart h (QSIZE words from word[QBASE(h)], all within
+ * SCHED_QUEUE_FIXED_WORDS):
  *   +0                 bitmap of non-empty levels
  *   +1 .. +LEVELS      heads of the levels
  *   +1+LEVELS ..       tails of the levels
@@ -31,7 +32,9 @@
 #define PREV(c, i)   ((c)->tasks[i].link[1])
 #define QUEUE_OF(c, i) ((c)->tasks[i].policy[0])
 
-_Static_assert(QSIZE * SCHED_MAX_HARTS <= SCHED_QUEUE_WORDS, "queues fit");
+/* Nothing here grows with the tasks: every hart's state fits in the fixed
+ * part of the queue, whatever ntasks is. */
+_Static_assert(QSIZE * SCHED_MAX_HARTS <= SCHED_QUEUE_FIXED_WORDS, "queues fit");
 
 static void mq_init(const struct sched_ctx *c)
 {

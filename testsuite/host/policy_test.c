@@ -13,8 +13,9 @@
  * for a task that never ran) and age (a strictly increasing stamp, fresh at
  * every enqueue); it calls remove only on queued tasks, and a priority
  * change is remove + add with the new priority.  The table (ntasks records)
- * and the queue are separate malloc blocks of exactly their size, so ASan
- * sees any access past them.
+ * and the queue (SCHED_QUEUE_WORDS(ntasks) words, what the ABI gives a
+ * policy) are separate malloc blocks of exactly their size, so ASan sees
+ * any access past them.
  *
  * Random operation sequences (fixed seeds: every run is reproducible) mix
  * add / wake / yield of a task that is not queued, from a random calling
@@ -41,12 +42,15 @@
  * one priority for all or the whole range, only some harts fetching so the
  * per-hart queues drift apart).
  *
- * Each hart count (1, 2, 4, 8) gets a run on a full table (256 records), a
- * run on a 5-record table and a run of two independent contexts (two tables,
- * two queues, different sizes) driven interleaved, each checked against its
- * own model: a policy keeping state of its own would mix them up.
+ * Each hart count (1, 2, 4, 8) gets a run on the largest table
+ * (SCHED_TABLE_MAX records, a coroutine executor's: first filled until every
+ * task is queued, then phases scaled up so that thousands stay queued), a
+ * run on a full thread table (256 records), a run on a 5-record table and a
+ * run of two independent contexts (two tables, two queues, different sizes)
+ * driven interleaved, each checked against its own model: a policy keeping
+ * state of its own would mix them up.
  *
- * Usage: policy_test [OPERATIONS [SEED]]   (OPERATIONS: of the full-table
+ * Usage: policy_test [OPERATIONS [SEED]]   (OPERATIONS: of the 256-record
  * run per hart count; the other runs get a fraction of it)
  * Prints "policy_test: POLICY: N operations checked" and exits 0, or
  * describes the first mismatch (policy, seed, run, operation, the last
@@ -90,6 +94,16 @@
 #define PT_HISTORY         24          /* operations shown on a failure */
 #define PT_RECORD_CHECK_EVERY 61       /* full check of the records' owner fields */
 #define PT_SMALL_TASKS     5
+/* A table bigger than a thread table is checked in full less often: a
+ * peek copies and compares the whole table (4 MiB at SCHED_TABLE_MAX
+ * records), the record check and the model's self-check read all of it.
+ * PT_SCALE is 9 at SCHED_TABLE_MAX, 1 up to 2047 records; phases are that
+ * much longer too, so that thousands of tasks stay queued. */
+#define PT_BIG(w)          ((w)->ntasks > SCHED_MAX_TASKS)
+#define PT_SCALE(w)        (1 + (w)->ntasks / 2048)
+#define PT_BIG_PEEK_ONE_IN 400
+#define PT_BIG_OPS_DIV     8           /* its run: OPERATIONS / 8, after the fill */
+#define PT_LEVELS          (SCHED_PRIO_MAX + 1)
 
 static const struct sched_ops *pt_ops = &policy_under_test.ops;
 
@@ -130,7 +144,7 @@ struct pt_op {
 
 /* A set of task indices with O(1) insert, delete and random pick. */
 struct pt_set {
-    uint32_t item[SCHED_MAX_TASKS], pos[SCHED_MAX_TASKS], n;
+    uint32_t item[SCHED_TABLE_MAX], pos[SCHED_TABLE_MAX], n;
 };
 
 static void pt_set_add(struct pt_set *s, uint32_t x)
@@ -163,32 +177,41 @@ struct pt_world {
     uint32_t ntasks, nharts;
     struct sched_ctx ctx;
     TaskSched *tasks;               /* ntasks records, exactly */
-    struct sched_queue *queue;      /* exactly one queue */
+    struct sched_queue *queue;      /* exactly SCHED_QUEUE_WORDS(ntasks) words */
+    size_t queue_bytes;
     TaskSched *shadow;
     TaskSched *task_snapshot;       /* for the peek checks */
-    struct sched_queue queue_snapshot;
+    uint32_t *queue_snapshot;       /* queue_bytes too */
     uint64_t first_age, next_age;
     struct pt_phase phase;
     bool peek_next;                 /* the next operation is a peek */
 
-    bool ran[SCHED_MAX_TASKS];      /* has run: its hart field is where */
-    uint32_t last_hart[SCHED_MAX_TASKS];
+    bool ran[SCHED_TABLE_MAX];      /* has run: its hart field is where */
+    uint32_t last_hart[SCHED_TABLE_MAX];
 
     /* The model. */
-    bool queued[SCHED_MAX_TASKS];
-    uint32_t where[SCHED_MAX_TASKS];    /* multiqueue: whose queue holds it */
-    uint64_t key[SCHED_MAX_TASKS];      /* its place in the order (pt_order_key) */
+    bool queued[SCHED_TABLE_MAX];
+    uint32_t where[SCHED_TABLE_MAX];    /* multiqueue: whose queue holds it */
+    uint64_t key[SCHED_TABLE_MAX];      /* its place in the order (pt_order_key) */
     struct pt_set in_queue, out_of_queue;
     uint32_t load[SCHED_MAX_HARTS];     /* multiqueue: tasks queued per hart */
     /* Kept up to date by pt_model_enqueue and pt_model_dequeue. */
     uint32_t best_of[SCHED_MAX_HARTS];  /* best task per hart's queue */
     uint64_t best_key[SCHED_MAX_HARTS]; /* its key */
+    /* Each hart's queue in the model as lists by level (priority; one
+     * level for "fifo"), oldest first: a task is queued with an age newer
+     * than any other, so appending keeps a list in order, and the best of
+     * a hart is the head of its top level, found without a scan of
+     * thousands.  (pt_model_selfcheck still scans.) */
+    uint32_t lhead[SCHED_MAX_HARTS][PT_LEVELS], ltail[SCHED_MAX_HARTS][PT_LEVELS];
+    uint32_t lnext[SCHED_TABLE_MAX], lprev[SCHED_TABLE_MAX], level[SCHED_TABLE_MAX];
     uint32_t best;                      /* global: the next task */
 
     unsigned long nops;
     struct pt_op history[PT_HISTORY];
     /* Coverage, printed per run. */
     uint32_t max_queued;
+    uint64_t sum_queued;                /* over the operations: the mean */
     unsigned long empty_fetches, steals;
 };
 
@@ -314,15 +337,18 @@ static bool pt_listed_before(const struct pt_world *w, uint32_t a, uint32_t b)
 
 static void pt_print_queue(const struct pt_world *w)
 {
-    uint32_t list[SCHED_MAX_TASKS], n = w->in_queue.n;
+    static uint32_t list[SCHED_TABLE_MAX];
+    uint32_t n = w->in_queue.n;
     memcpy(list, w->in_queue.item, n * sizeof list[0]);
-    /* Insertion sort in the model's order (qsort has no context pointer). */
-    for (uint32_t i = 1; i < n; i++)
-        for (uint32_t j = i; j > 0 && pt_listed_before(w, list[j], list[j - 1]); j--) {
-            uint32_t t = list[j];
-            list[j] = list[j - 1];
-            list[j - 1] = t;
-        }
+    /* The first 40 in the model's order, by selection (qsort has no context
+     * pointer, and a full sort of thousands would be quadratic). */
+    for (uint32_t i = 0; i < n && i < 40; i++)
+        for (uint32_t j = i + 1; j < n; j++)
+            if (pt_listed_before(w, list[j], list[i])) {
+                uint32_t t = list[i];
+                list[i] = list[j];
+                list[j] = t;
+            }
     printf("  the model's queue (%" PRIu32 " tasks, in the order fetch should take them%s):\n",
            n, pt_model == PT_MODEL_MULTIQUEUE ? ", hart by hart" : "");
     for (uint32_t i = 0; i < n && i < 40; i++) {
@@ -449,6 +475,7 @@ static struct pt_op *pt_begin(struct pt_world *w, enum pt_kind kind, uint32_t ha
     struct pt_op *o = &w->history[w->nops % PT_HISTORY];
     w->nops++;
     pt_total_ops++;
+    w->sum_queued += w->in_queue.n;
     memset(o, 0, sizeof *o);
     o->n = w->nops;
     o->kind = kind;
@@ -471,17 +498,31 @@ static uint64_t pt_order_key(const struct pt_world *w, uint32_t t)
 
 /* The task fetch would take from hart h's queue of the model ("priority"
  * and "fifo" keep one queue, hart 0's): a scan of the queued tasks. */
+static uint32_t pt_scan_best(const struct pt_world *w, uint32_t h)
+{
+    uint32_t best = SCHED_NONE;
+    uint64_t best_key = UINT64_MAX;
+    for (uint32_t i = 0; i < w->in_queue.n; i++) {
+        uint32_t t = w->in_queue.item[i];
+        if (w->where[t] == h && w->key[t] < best_key) {
+            best_key = w->key[t];
+            best = t;
+        }
+    }
+    return best;
+}
+
+/* The same from the lists: the oldest task of the top level. */
 static void pt_rescan(struct pt_world *w, uint32_t h)
 {
     w->best_of[h] = SCHED_NONE;
     w->best_key[h] = UINT64_MAX;
-    for (uint32_t i = 0; i < w->in_queue.n; i++) {
-        uint32_t t = w->in_queue.item[i];
-        if (w->where[t] == h && w->key[t] < w->best_key[h]) {
-            w->best_key[h] = w->key[t];
-            w->best_of[h] = t;
+    for (uint32_t l = PT_LEVELS; l-- > 0;)
+        if (w->lhead[h][l] != SCHED_NONE) {
+            w->best_of[h] = w->lhead[h][l];
+            w->best_key[h] = w->key[w->best_of[h]];
+            return;
         }
-    }
 }
 
 /* The best task of all the model's queues. */
@@ -496,19 +537,19 @@ static void pt_update_best(struct pt_world *w)
         }
 }
 
-/* The model's bookkeeping (best_of, best, load) is kept up to date
- * operation by operation; now and then it is recomputed from scratch. */
+/* The model's bookkeeping (the lists, best_of, best, load) is kept up to
+ * date operation by operation; now and then it is recomputed from scratch,
+ * by scanning every queued task. */
 static void pt_model_selfcheck(struct pt_world *w)
 {
-    uint32_t best_of[SCHED_MAX_HARTS], best = w->best, load[SCHED_MAX_HARTS] = { 0 };
-    memcpy(best_of, w->best_of, sizeof best_of);
+    uint32_t best = w->best, load[SCHED_MAX_HARTS] = { 0 };
     for (uint32_t i = 0; i < w->in_queue.n; i++)
         load[w->where[w->in_queue.item[i]]]++;
+    bool wrong = false;
     for (uint32_t h = 0; h < w->nharts; h++)
-        pt_rescan(w, h);
+        wrong |= pt_scan_best(w, h) != w->best_of[h];
     pt_update_best(w);
-    if (memcmp(best_of, w->best_of, w->nharts * sizeof best_of[0]) || best != w->best ||
-        memcmp(load, w->load, w->nharts * sizeof load[0])) {
+    if (wrong || best != w->best || memcmp(load, w->load, w->nharts * sizeof load[0])) {
         printf("policy_test: internal error: the model's bookkeeping is wrong\n");
         exit(3);
     }
@@ -561,6 +602,19 @@ static void pt_model_enqueue(struct pt_world *w, uint32_t t, uint32_t dest)
     w->queued[t] = true;
     w->where[t] = dest;
     w->key[t] = pt_order_key(w, t);
+    uint32_t l = w->level[t] = pt_model == PT_MODEL_FIFO ? 0 : w->shadow[t].prio;
+    uint32_t tail = w->ltail[dest][l];
+    if (tail != SCHED_NONE && w->key[tail] > w->key[t]) {
+        printf("policy_test: internal error: a task queued with an old age\n");
+        exit(3);
+    }
+    w->lnext[t] = SCHED_NONE;
+    w->lprev[t] = tail;
+    if (tail == SCHED_NONE)
+        w->lhead[dest][l] = t;
+    else
+        w->lnext[tail] = t;
+    w->ltail[dest][l] = t;
     if (w->key[t] < w->best_key[dest]) {
         w->best_key[dest] = w->key[t];
         w->best_of[dest] = t;
@@ -575,6 +629,15 @@ static void pt_model_enqueue(struct pt_world *w, uint32_t t, uint32_t dest)
 
 static void pt_model_dequeue(struct pt_world *w, uint32_t t)
 {
+    uint32_t h = w->where[t], l = w->level[t];
+    if (w->lprev[t] == SCHED_NONE)
+        w->lhead[h][l] = w->lnext[t];
+    else
+        w->lnext[w->lprev[t]] = w->lnext[t];
+    if (w->lnext[t] == SCHED_NONE)
+        w->ltail[h][l] = w->lprev[t];
+    else
+        w->lprev[w->lnext[t]] = w->lprev[t];
     w->queued[t] = false;
     w->load[w->where[t]]--;
     pt_set_del(&w->in_queue, t);
@@ -760,9 +823,11 @@ static void pt_op_top(struct pt_world *w)
 {
     pt_begin(w, PT_TOP, pt_below(w->nharts));
     memcpy(w->task_snapshot, w->tasks, w->ntasks * sizeof(TaskSched));
+    /* One copy of the queue serves every call: each is compared with it,
+     * and the first that differs fails the run. */
+    memcpy(w->queue_snapshot, w->queue, w->queue_bytes);
     for (uint32_t n = 0; n < w->nharts; n++) {
         uint32_t h = (w->history[(w->nops - 1) % PT_HISTORY].hart + n) % w->nharts;
-        memcpy(&w->queue_snapshot, w->queue, sizeof *w->queue);
         uint32_t want = pt_expected_fetch(w, h);
         uint32_t prio = want == SCHED_NONE ? 0 : w->shadow[want].prio;
         uint32_t got = pt_ops->top_priority(&w->ctx, h);
@@ -773,12 +838,12 @@ static void pt_op_top(struct pt_world *w)
                     ", but fetch(hart %" PRIu32 ") would return %s: expected %" PRIu32,
                     h, got, h, e, prio);
         }
-        if (memcmp(&w->queue_snapshot, w->queue, sizeof *w->queue)) {
+        if (memcmp(w->queue_snapshot, w->queue, w->queue_bytes)) {
             uint32_t k = 0;
-            while (w->queue_snapshot.word[k] == w->queue->word[k])
+            while (w->queue_snapshot[k] == w->queue->word[k])
                 k++;
             pt_fail(w, "top_priority(hart %" PRIu32 ") changed the queue (word %" PRIu32
-                    ": 0x%" PRIx32 " -> 0x%" PRIx32 ")", h, k, w->queue_snapshot.word[k],
+                    ": 0x%" PRIx32 " -> 0x%" PRIx32 ")", h, k, w->queue_snapshot[k],
                     w->queue->word[k]);
         }
     }
@@ -799,7 +864,7 @@ static void pt_new_phase(struct pt_world *w)
     static const unsigned enqueue_pcts[] = { 10, 30, 45, 50, 50, 55, 70, 90 };
     struct pt_phase *p = &w->phase;
     uint32_t all = (1u << w->nharts) - 1;
-    p->left = 100 + pt_below(2500);
+    p->left = (100 + pt_below(2500)) * PT_SCALE(w);
     p->enqueue_pct = enqueue_pcts[pt_below(sizeof enqueue_pcts / sizeof enqueue_pcts[0])];
     unsigned r = pt_below(100);
     if (r < 40) {                       /* any priority */
@@ -850,10 +915,10 @@ static void pt_step(struct pt_world *w)
      * top_priority changes nothing, in a queue no top_priority has seen
      * since it last changed (a change that a second call would not repeat
      * cannot hide). */
-    w->peek_next = pt_chance(8);
+    w->peek_next = PT_BIG(w) ? pt_below(PT_BIG_PEEK_ONE_IN) == 0 : pt_chance(8);
     if (!w->peek_next)
         pt_check_tops(w);
-    if (w->nops % PT_RECORD_CHECK_EVERY == 0) {
+    if (w->nops % (PT_RECORD_CHECK_EVERY * PT_SCALE(w)) == 0) {
         pt_check_records(w);
         pt_model_selfcheck(w);
     }
@@ -874,10 +939,13 @@ static struct pt_world *pt_world_new(char label, uint32_t ntasks, uint32_t nhart
     w->nharts = nharts;
     /* Exactly sized, so that ASan sees an access past either. */
     w->tasks = malloc(ntasks * sizeof(TaskSched));
-    w->queue = malloc(sizeof(struct sched_queue));
+    /* Not sizeof(struct sched_queue): that is the largest queue. */
+    w->queue_bytes = SCHED_QUEUE_BYTES(ntasks);
+    w->queue = malloc(w->queue_bytes);
+    w->queue_snapshot = malloc(w->queue_bytes);
     w->shadow = calloc(ntasks, sizeof(TaskSched));
     w->task_snapshot = malloc(ntasks * sizeof(TaskSched));
-    if (!w->tasks || !w->queue || !w->shadow || !w->task_snapshot) {
+    if (!w->tasks || !w->queue || !w->queue_snapshot || !w->shadow || !w->task_snapshot) {
         printf("policy_test: out of memory\n");
         exit(3);
     }
@@ -897,12 +965,14 @@ static struct pt_world *pt_world_new(char label, uint32_t ntasks, uint32_t nhart
     memcpy(w->tasks, w->shadow, ntasks * sizeof(TaskSched));
     w->first_age = w->next_age = first_age;
     w->ctx = (struct sched_ctx){ w->tasks, w->queue, ntasks, nharts };
-    memset(w->queue, 0, sizeof *w->queue);
+    memset(w->queue, 0, w->queue_bytes);      /* all of it, as the ABI asks */
     pt_new_phase(w);
     pt_current = w;
     for (uint32_t h = 0; h < nharts; h++) {
         w->best_of[h] = SCHED_NONE;
         w->best_key[h] = UINT64_MAX;
+        for (uint32_t l = 0; l < PT_LEVELS; l++)
+            w->lhead[h][l] = w->ltail[h][l] = SCHED_NONE;
     }
     w->best = SCHED_NONE;
     pt_ops->init(&w->ctx);
@@ -927,8 +997,9 @@ static void pt_world_drain(struct pt_world *w)
 
 static void pt_world_summary(const struct pt_world *w)
 {
-    printf("    context %c: %lu operations; up to %" PRIu32 " tasks queued; "
-           "%lu fetches found nothing", w->label, w->nops, w->max_queued, w->empty_fetches);
+    printf("    context %c: %lu operations; up to %" PRIu32 " tasks queued, %" PRIu64
+           " on average; %lu fetches found nothing", w->label, w->nops, w->max_queued,
+           w->nops ? w->sum_queued / w->nops : 0, w->empty_fetches);
     if (pt_model == PT_MODEL_MULTIQUEUE)
         printf("; %lu steals", w->steals);
     printf("\n");
@@ -940,6 +1011,7 @@ static void pt_world_free(struct pt_world *w)
         pt_current = NULL;
     free(w->tasks);
     free(w->queue);
+    free(w->queue_snapshot);
     free(w->shadow);
     free(w->task_snapshot);
     free(w);
@@ -950,11 +1022,20 @@ static void pt_world_free(struct pt_world *w)
 #define PT_AGE_A ((1ULL << 32) - 100)
 #define PT_AGE_B ((1ULL << 32) - 37)
 
-static void pt_run_single(uint32_t nharts, uint32_t ntasks, unsigned long ops)
+/* fill_first: every task is queued before the random phases start (the
+ * queue at its fullest: the heap uses all of its 1 + ntasks words). */
+static void pt_run_single(uint32_t nharts, uint32_t ntasks, unsigned long ops, bool fill_first)
 {
-    snprintf(pt_run, sizeof pt_run, "%" PRIu32 " harts, %" PRIu32 " tasks, one context",
-             nharts, ntasks);
+    snprintf(pt_run, sizeof pt_run, "%" PRIu32 " harts, %" PRIu32 " tasks, one context%s",
+             nharts, ntasks, fill_first ? ", filled first" : "");
     struct pt_world *w = pt_world_new('A', ntasks, nharts, PT_AGE_A);
+    if (fill_first) {
+        w->phase.enqueue_pct = 100;
+        w->phase.left = UINT32_MAX;
+        while (w->out_of_queue.n)
+            pt_step(w);
+        w->phase.left = 0;            /* a random phase next */
+    }
     for (unsigned long i = 0; i < ops; i++)
         pt_step(w);
     pt_world_drain(w);
@@ -1045,8 +1126,11 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof hart_counts / sizeof hart_counts[0]; i++) {
         uint32_t n = hart_counts[i];
         pt_rng_state = pt_seed ^ ((uint64_t)n << 40);
-        pt_run_single(n, SCHED_MAX_TASKS, ops);
-        pt_run_single(n, PT_SMALL_TASKS, ops / 8 + 1);
+        /* The largest table first: a policy using more of the queue than
+         * SCHED_QUEUE_WORDS(ntasks) words is caught as soon as it fills. */
+        pt_run_single(n, SCHED_TABLE_MAX, ops / PT_BIG_OPS_DIV + 1, true);
+        pt_run_single(n, SCHED_MAX_TASKS, ops, false);
+        pt_run_single(n, PT_SMALL_TASKS, ops / 8 + 1, false);
         pt_run_two(n, ops / 3 + 1);
     }
     printf("policy_test: %s: %lu operations checked\n", pt_policy, pt_total_ops);

@@ -300,6 +300,9 @@ static void rescued(VDSO_DATA *v, uint32_t me)
 static int user_schedule(uint32_t me)
 {
     VDSO_DATA *v = V;
+    /* Read once: the process may write them.  ntasks <= SCHED_MAX_TASKS
+     * keeps the policy inside v->queue, which holds
+     * SCHED_QUEUE_WORDS(SCHED_MAX_TASKS) words. */
     uint32_t ntasks = v->ntasks, nharts = v->nharts;
     if (me >= ntasks || ntasks > SCHED_MAX_TASKS || nharts > SCHED_MAX_HARTS || v->rt_off ||
         KINFO->user_switching_off)
@@ -317,7 +320,7 @@ static int user_schedule(uint32_t me)
         goto kernel;
 
     /* 2. Is a switch in user mode the policy's choice? */
-    struct sched_ctx c = { TASKS, &v->queue, ntasks, nharts };
+    struct sched_ctx c = { TASKS, (struct sched_queue *)v->queue, ntasks, nharts };
     ensure_ready(v, &c);
     leave_queue_locked(v, &c, hart, me);
     uint32_t top = ((op_pick)policy_op(SCHED_OP_TOP))(&c, hart);
@@ -406,7 +409,8 @@ static void resume_parked(uint32_t me)
 static void leave_queue(uint32_t me)
 {
     VDSO_DATA *v = V;
-    if (me >= v->ntasks || v->ntasks > SCHED_MAX_TASKS || v->rt_off ||
+    uint32_t ntasks = v->ntasks, nharts = v->nharts;    /* once: see user_schedule */
+    if (me >= ntasks || ntasks > SCHED_MAX_TASKS || nharts > SCHED_MAX_HARTS || v->rt_off ||
         !(TASKS[me].flags & TASK_FLAG_IN_QUEUE))
         return;
     uint64_t rescue[16];
@@ -418,7 +422,7 @@ static void leave_queue(uint32_t me)
     uint32_t hart = pin_and_lock(v, me);
     if (hart == SCHED_NONE)
         return;
-    struct sched_ctx c = { TASKS, &v->queue, v->ntasks, v->nharts };
+    struct sched_ctx c = { TASKS, (struct sched_queue *)v->queue, ntasks, nharts };
     ensure_ready(v, &c);
     leave_queue_locked(v, &c, hart, me);
     unlock(v);
