@@ -5,7 +5,7 @@ import pytest
 
 # The tests `ktest=all` must run; a test missing from the output fails here.
 EXPECTED = ["format", "bootargs", "frame", "heap", "vm", "spinlock", "timer", "ipi",
-            "printf"]
+            "printf", "kcoro"]
 PRINTF_TAIL = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 

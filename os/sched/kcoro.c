@@ -37,6 +37,8 @@ static struct sched_queue *kqueue;
 static TaskSched *krecs;
 static struct sched_ops kops;
 volatile uint32_t kcoro_work;
+static volatile int holder = -1;            /* kcoro_hold: the only poller */
+static volatile uint32_t polling;           /* harts inside kcoro_poll */
 
 static void kcoro_env(struct co_env *e);
 
@@ -162,9 +164,17 @@ uint64_t kcoro_polls(uint32_t cid)
  */
 int kcoro_poll(void)
 {
-    if (!kx || !__atomic_exchange_n(&kcoro_work, 0, __ATOMIC_ACQ_REL))
-        return 0;
     push_off();
+    /* polling before holder, as kcoro_hold sets holder before it reads
+     * polling: one of the two sees the other. */
+    __atomic_add_fetch(&polling, 1, __ATOMIC_SEQ_CST);
+    int h = __atomic_load_n(&holder, __ATOMIC_SEQ_CST);
+    if (!kx || (h >= 0 && h != (int)this_hartid()) ||
+        !__atomic_exchange_n(&kcoro_work, 0, __ATOMIC_ACQ_REL)) {
+        __atomic_sub_fetch(&polling, 1, __ATOMIC_SEQ_CST);
+        pop_off();
+        return 0;
+    }
     int n = 0;
     for (; n < KCORO_POLL_MAX; n++) {
         uint32_t cid = (uint32_t)call(CO_OP_NEXT, 0, 0, 0, 0);
@@ -185,6 +195,21 @@ int kcoro_poll(void)
     }
     if (n == KCORO_POLL_MAX)
         note_work();
+    __atomic_sub_fetch(&polling, 1, __ATOMIC_SEQ_CST);
     pop_off();
     return n;
+}
+
+void kcoro_hold(void)
+{
+    __atomic_store_n(&holder, (int)this_hartid(), __ATOMIC_SEQ_CST);
+    /* A poll already under way elsewhere ends within its bound. */
+    while (__atomic_load_n(&polling, __ATOMIC_SEQ_CST))
+        cpu_relax();
+}
+
+void kcoro_release(void)
+{
+    __atomic_store_n(&holder, -1, __ATOMIC_RELEASE);
+    note_work();
 }

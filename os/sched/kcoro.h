@@ -50,6 +50,10 @@ uint64_t kcoro_polls(uint32_t cid);
 
 /* Polls ready coroutines, at most KCORO_POLL_MAX; returns how many. */
 int kcoro_poll(void);
+/* Self-tests: only this hart polls until kcoro_release (the other harts'
+ * poll points skip), so an order can be checked.  Not for anything else. */
+void kcoro_hold(void);
+void kcoro_release(void);
 
 /* Nonzero when some coroutine may be ready (set by every wake and spawn,
  * cleared by the poller that takes the work). */
