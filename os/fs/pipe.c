@@ -66,9 +66,12 @@ void pipe_kick(struct pipe *p)
 static void line_removed(struct coio_queue *q)
 {
     struct pipe *p = (struct pipe *)((char *)q->lock - __builtin_offsetof(struct pipe, lock));
-    KASSERT(p->nasync > 0);
+    KASSERT(p->nasync > 0 && p->kco != CO_NONE);
     p->nasync--;
     pipe_kick(p);
+    /* Also when it was the last: the coroutine ends at its next poll (and
+     * frees the pipe if both ends are closed by then). */
+    kcoro_wake(p->kco);
 }
 
 void pipe_close_end(struct pipe *p, int writer)

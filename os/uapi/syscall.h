@@ -177,6 +177,7 @@ struct sysinfo {
     uint64_t uptime_ns;
     char sched_name[16];            /* scheduling policy in use */
     uint64_t sched_flags;           /* SCHED_FLAG_* of that policy */
+    uint64_t heap_bytes;            /* kernel heap in use (kmalloc) */
 };
 
 /* Switches, counted by the kernel, and as the process's runtime reports
