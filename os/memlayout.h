@@ -45,6 +45,8 @@
 #define SHARED_BASE     0xffffffc000000000UL
 #define SHARED_KALIAS   0xffffffc040000000UL
 #define KSCHED_BASE     0xffffffc080000000UL
+/* The runtime blob's kernel alias: after the policy's (sched/kcoro.c). */
+#define SHARED_KALIAS_RUNTIME (SHARED_KALIAS + SHARED_CODE_PAGES * PAGE_SIZE)
 #define SHARED_DATA_PAGES 17                 /* VDSO_DATA + 16 TaskSched pages */
 #define SHARED_CODE     (SHARED_BASE + SHARED_DATA_PAGES * PAGE_SIZE)
 #define SHARED_CODE_PAGES 16                 /* SCHED_BLOB_MAX */

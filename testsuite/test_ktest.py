@@ -5,7 +5,7 @@ import pytest
 
 # The tests `ktest=all` must run; a test missing from the output fails here.
 EXPECTED = ["format", "bootargs", "frame", "heap", "vm", "spinlock", "timer", "ipi",
-            "printf"]
+            "printf", "kcoro"]
 PRINTF_TAIL = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -68,3 +68,18 @@ def test_ktest_list(machine):
     out = m.output()
     for name in EXPECTED + ["panic"]:
         assert re.search(rf"^ktest: {name} ", out, re.M), name
+
+
+@pytest.mark.parametrize("smp", [1, 4], ids=lambda n: f"smp{n}")
+def test_ktest_kcoro(boot_policy, policy, smp):
+    """The kernel's coroutines run on the kernel's built-in heap policy,
+    whatever policy the machine schedules threads with."""
+    m = boot_policy(policy, smp=smp, append="ktest=kcoro")
+    assert m.wait_exit(timeout=60) == 0, m.output()
+    out = m.output()
+    assert "ktest: kcoro ... ok" in out
+    for line in ("kcoro order: priority, then FIFO among equals",
+                 "kcoro wakes: none lost, none doubled",
+                 "kcoro cancel: idle and queued, never polled after",
+                 "kcoro poll: at most 64 per call"):
+        assert line in out

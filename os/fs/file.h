@@ -22,6 +22,9 @@ struct file {
 
 struct file *file_console(void);      /* a new reference to the console */
 struct file *file_dup(struct file *f);
+/* The calling process's file behind fd, with a reference, or NULL
+ * (syscall/sys_file.c). */
+struct file *fd_file(uint64_t fd);
 void file_close(struct file *f);
 /* Transfers between the file and user memory at uaddr (already checked by
  * the caller with uvm_range_ok).  Bytes moved, or -errno. */
@@ -33,5 +36,10 @@ int pipe_create(struct file **read_end, struct file **write_end);
 void pipe_close_end(struct pipe *p, int writer);
 long pipe_read(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n);
 long pipe_write(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n);
+/* An asynchronous read or write (fs/pipe_async.c) on pipe end f: its
+ * result if it completed at once, else -EINPROGRESS, and the op (with the
+ * caller's reference to f) is the pipe's until it completes. */
+struct coio_op;
+long pipe_submit_async(struct file *f, struct coio_op *op);
 
 #endif

@@ -4,24 +4,18 @@
  * returns 0: end of file); writers block while it is full and a reader
  * exists (with no reader, write fails with -EPIPE).  A write of at most
  * PIPE_BUF_SIZE bytes goes in whole, never interleaved with another.
+ * Readers are served in the order they came, and so are writers, whether
+ * they wait in a system call or asynchronously (fs/pipe_impl.h).
  */
 #include "fs/file.h"
-#include "proc/waitq.h"
-#include "kernel/spinlock.h"
+#include "fs/pipe_impl.h"
+#include "sched/kcoro.h"
+#include "kernel/panic.h"
 #include "mm/kmalloc.h"
-#include "mm/uvm.h"
 #include "uapi/errno.h"
-#include "uapi/syscall.h"
 #include "memlayout.h"
-#include <stdbool.h>
 
-struct pipe {
-    struct spinlock lock;
-    char buf[PIPE_BUF_SIZE];
-    uint64_t head, tail;           /* read at head, write at tail; grow forever */
-    int readers, writers;          /* open ends */
-    struct waitq can_read, can_write;
-};
+static void line_removed(struct coio_queue *q);
 
 int pipe_create(struct file **read_end, struct file **write_end)
 {
@@ -37,12 +31,47 @@ int pipe_create(struct file **read_end, struct file **write_end)
     spin_init(&p->lock, "pipe");
     waitq_init(&p->can_read);
     waitq_init(&p->can_write);
+    list_init(&p->readers_line);
+    list_init(&p->writers_line);
+    p->rq = (struct coio_queue){ &p->lock, line_removed };
+    p->wq = (struct coio_queue){ &p->lock, line_removed };
+    p->kco = CO_NONE;
     p->readers = p->writers = 1;
     *r = (struct file){ .kind = FILE_PIPE_READ, .refs = 1, .pipe = p };
     *w = (struct file){ .kind = FILE_PIPE_WRITE, .refs = 1, .pipe = p };
     *read_end = r;
     *write_end = w;
     return 0;
+}
+
+void pipe_kick_threads(struct pipe *p)
+{
+    KASSERT(spin_holding(&p->lock));
+    if (!list_empty(&p->readers_line))
+        waitq_wake(&p->can_read, -1);
+    if (!list_empty(&p->writers_line))
+        waitq_wake(&p->can_write, -1);
+}
+
+void pipe_kick(struct pipe *p)
+{
+    pipe_kick_threads(p);
+    if (p->nasync) {
+        KASSERT(p->kco != CO_NONE);
+        kcoro_wake(p->kco);
+    }
+}
+
+/* A waiter left a line without being served: the next may be. */
+static void line_removed(struct coio_queue *q)
+{
+    struct pipe *p = (struct pipe *)((char *)q->lock - __builtin_offsetof(struct pipe, lock));
+    KASSERT(p->nasync > 0 && p->kco != CO_NONE);
+    p->nasync--;
+    pipe_kick(p);
+    /* Also when it was the last: the coroutine ends at its next poll (and
+     * frees the pipe if both ends are closed by then). */
+    kcoro_wake(p->kco);
 }
 
 void pipe_close_end(struct pipe *p, int writer)
@@ -52,20 +81,20 @@ void pipe_close_end(struct pipe *p, int writer)
         p->writers--;
     else
         p->readers--;
-    bool gone = p->readers == 0 && p->writers == 0;
-    /* Wake the other side: readers see EOF, writers see EPIPE. */
-    waitq_wake(writer ? &p->can_read : &p->can_write, -1);
+    /* The other side: readers see EOF, writers see EPIPE. */
+    pipe_kick(p);
+    bool gone = pipe_gone(p);
     spin_unlock(&p->lock);
     if (gone)
         kfree(p);
 }
 
-/* Copies between the ring and user memory, handling the wrap-around.
- * -EFAULT if the user range went away since it was checked (another
- * thread's sbrk while this one slept): nothing is then taken or added. */
-static int ring_copy(struct pipe *p, struct uspace *us, uint64_t uaddr, uint64_t pos,
-                     size_t n, bool to_user)
+int pipe_ring_copy(struct pipe *p, struct uspace *us, uint64_t uaddr, uint64_t pos,
+                   size_t n, bool to_user)
 {
+    /* Checked whole first: a copy that fails moves nothing. */
+    if (!uvm_range_ok(us, uaddr, n, to_user))
+        return -EFAULT;
     while (n) {
         size_t at = pos % PIPE_BUF_SIZE;
         size_t chunk = PIPE_BUF_SIZE - at < n ? PIPE_BUF_SIZE - at : n;
@@ -80,59 +109,77 @@ static int ring_copy(struct pipe *p, struct uspace *us, uint64_t uaddr, uint64_t
     return 0;
 }
 
+/* Waits (lock held) until `me` heads `line` and ready(p, n) holds.
+ * -EINTR if the process is being killed (then `me` has left the line). */
+static int wait_turn(struct pipe *p, struct list_node *line, struct coio_op *me,
+                     struct waitq *wq, bool reading, size_t n)
+{
+    while (!pipe_first(line, me) || !(reading ? pipe_readable(p) : pipe_writable(p, n))) {
+        if (waitq_sleep(wq, &p->lock, 0) == -EINTR) {
+            list_remove(&me->qnode);
+            pipe_kick(p);
+            return -EINTR;
+        }
+    }
+    return 0;
+}
+
 long pipe_read(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n)
 {
     if (n == 0)
         return 0;
+    struct coio_op me = { .kind = COIO_SYNC };
     spin_lock(&p->lock);
-    while (p->head == p->tail && p->writers > 0) {
-        if (waitq_sleep(&p->can_read, &p->lock, 0) == -EINTR) {
-            spin_unlock(&p->lock);
-            return -EINTR;
-        }
+    list_push_back(&p->readers_line, &me.qnode);
+    if (wait_turn(p, &p->readers_line, &me, &p->can_read, true, n)) {
+        spin_unlock(&p->lock);
+        return -EINTR;
     }
     size_t avail = p->tail - p->head;
     size_t got = n < avail ? n : avail;
-    if (ring_copy(p, us, uaddr, p->head, got, true)) {
-        spin_unlock(&p->lock);
-        return -EFAULT;
-    }
-    p->head += got;
-    if (got)
-        waitq_wake(&p->can_write, -1);
+    long r = (long)got;
+    if (pipe_ring_copy(p, us, uaddr, p->head, got, true))
+        r = -EFAULT;                 /* unmapped meanwhile: nothing taken */
+    else
+        p->head += got;
+    list_remove(&me.qnode);
+    pipe_kick(p);                    /* the next reader, and the writers */
     spin_unlock(&p->lock);
-    return (long)got;
+    return r;
 }
 
 long pipe_write(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n)
 {
     size_t done = 0;
+    long r = 0;
+    struct coio_op me = { .kind = COIO_SYNC };
     spin_lock(&p->lock);
+    list_push_back(&p->writers_line, &me.qnode);
     while (done < n) {
-        if (p->readers == 0) {
+        /* Small writes go in whole: wait for room for all of it (the rest
+         * of a large one goes in as room appears, still first in line). */
+        if (wait_turn(p, &p->writers_line, &me, &p->can_write, false,
+                      n <= PIPE_BUF_SIZE ? n : 1)) {
             spin_unlock(&p->lock);
-            return done ? (long)done : -EPIPE;
+            return done ? (long)done : -EINTR;
+        }
+        if (p->readers == 0) {
+            r = -EPIPE;
+            break;
         }
         size_t space = PIPE_BUF_SIZE - (p->tail - p->head);
         size_t want = n - done;
-        /* Small writes go in whole: wait for room for all of it. */
-        bool must_wait = n <= PIPE_BUF_SIZE ? space < want : space == 0;
-        if (must_wait) {
-            if (waitq_sleep(&p->can_write, &p->lock, 0) == -EINTR) {
-                spin_unlock(&p->lock);
-                return done ? (long)done : -EINTR;
-            }
-            continue;
-        }
         size_t chunk = want < space ? want : space;
-        if (ring_copy(p, us, uaddr + done, p->tail, chunk, false)) {
-            spin_unlock(&p->lock);
-            return done ? (long)done : -EFAULT;
+        if (pipe_ring_copy(p, us, uaddr + done, p->tail, chunk, false)) {
+            r = -EFAULT;
+            break;
         }
         p->tail += chunk;
         done += chunk;
-        waitq_wake(&p->can_read, -1);
+        pipe_kick(p);                /* the readers */
     }
+    list_remove(&me.qnode);
+    pipe_kick(p);
     spin_unlock(&p->lock);
-    return (long)done;
+    return done ? (long)done : r;
 }

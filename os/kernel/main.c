@@ -4,6 +4,8 @@
  * runs the self-tests (ktest=...) or the kernel monitor.
  */
 #include "kernel/bootinfo.h"
+#include "sched/kcoro.h"
+#include "sched/coio_timer.h"
 #include "kernel/bootargs.h"
 #include "kernel/cpu.h"
 #include "kernel/monitor.h"
@@ -97,6 +99,9 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
                                        policy was replaced (even at boot) */
     sched_init();                   /* the policy, before any thread exists */
     futex_init();
+    kcoro_init();                   /* the kernel's coroutines (the runtime's
+                                       executor, at the kernel's alias) */
+    coio_timer_init();
     sched_init_this_hart();
 
     plic_init();

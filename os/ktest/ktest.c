@@ -19,6 +19,7 @@ static const struct ktest tests[] = {
     { "timer",    ktest_timer,    1, "timer interrupts tick on every hart" },
     { "ipi",      ktest_ipi,      1, "software interrupts reach every other hart" },
     { "printf",   ktest_printf,   1, "all harts print at once; lines stay whole (checked by pytest)" },
+    { "kcoro",    ktest_kcoro,    1, "kernel coroutines: priority, FIFO, wakes, cancel, join, bound" },
     { "panic",    ktest_panic,    0, "deliberate kernel page fault: panics on purpose" },
 };
 #define NTESTS (sizeof(tests) / sizeof(tests[0]))

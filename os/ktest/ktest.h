@@ -33,5 +33,6 @@ int ktest_bootargs(void);
 int ktest_format(void);
 int ktest_printf(void);
 int ktest_panic(void);
+int ktest_kcoro(void);
 
 #endif

@@ -1,5 +1,7 @@
 #include "proc/exec.h"
 #include "sched/shared.h"
+#include "sched/coexec.h"
+#include "fs/coio.h"
 #include "proc/elf.h"
 #include "proc/priority.h"
 #include "sched/sched.h"
@@ -198,7 +200,9 @@ int sys_exec_impl(uint64_t upath, uint64_t uargv)
      * No other thread is live (live_threads counted under p->lock cannot
      * grow: only live threads create threads), but one that has exited
      * may still be on its way off a hart, running on the old page table. */
+    coio_drop_all(p);                 /* they hold references: before the wait */
     thread_wait_siblings_off_cpu(self);
+    uint32_t oexec_pages = coexec_detach(p);
     spin_lock(&p->lock);
     spin_lock(&p->vm.lock);
     pagetable_t old = p->vm.pt;
@@ -216,6 +220,7 @@ int sys_exec_impl(uint64_t upath, uint64_t uargv)
     spin_unlock(&p->lock);
     sched_switch_address_space(p->satp);
     uvm_free_all(old);
+    coexec_unmap(old, oexec_pages);
     shared_unmap(old, &oshared);
     vm_destroy(old);
 

@@ -5,6 +5,7 @@
 #include "sched/sched.h"
 #include "sched/thread_state.h"
 #include "fs/file.h"
+#include "fs/coio.h"
 #include "mm/kmalloc.h"
 #include "mm/uvm.h"
 #include "kernel/cpu.h"
@@ -96,6 +97,7 @@ struct proc *proc_alloc(const char *name, int *err)
     waitq_init(&p->child_exited);
     waitq_init(&p->thread_exited);
     p->prio_ceiling = DEFAULT_PRIORITY;  /* fork and spawn set it (priority.c) */
+    coexec_init(p);                     /* no executor: a forked child neither */
 
     spin_lock(&proc_lock);
     int slot = -1;
@@ -200,7 +202,10 @@ void proc_teardown(struct proc *p, struct thread *last)
     /* Every other thread has exited; wait until they have left their
      * harts too (each holds a reference until its struct is freed, off
      * its hart): then nothing runs on p's memory or shared region but t.
-     * Left: the process table's reference and t's. */
+     * Left: the process table's reference and t's.  Its asynchronous
+     * operations go first: each holds a reference too (none can start
+     * now, no other thread lives). */
+    coio_drop_all(p);
     proc_wait_refs(p, 2);
     spin_lock(&p->lock);
     KASSERT(p->live_threads == 0 && p->threads.next == &last->proc_node &&
@@ -228,6 +233,8 @@ void proc_teardown(struct proc *p, struct thread *last)
     struct shared_region shared = p->shared;
     memset(&p->shared, 0, sizeof(p->shared));
     spin_unlock(&p->lock);
+    /* No doorbell rings once detached; then the pages can go. */
+    coexec_unmap(p->vm.pt, coexec_detach(p));
     shared_unmap(p->vm.pt, &shared);
 
     spin_lock(&proc_lock);

@@ -31,6 +31,7 @@
 #include "proc/thread.h"
 #include "proc/waitq.h"
 #include "sched/shared.h"
+#include "sched/coexec.h"
 #include "memlayout.h"
 #include "uapi/syscall.h"
 
@@ -55,6 +56,8 @@ struct proc {
 
     struct uspace vm;               /* page table + its lock (mm/uvm.h) */
     struct shared_region shared;    /* VDSO_DATA, TaskSched heap */
+    struct proc_co co;              /* its executor region and asynchronous
+                                       operations (sched/coexec.h) */
     uint64_t satp;
     uint64_t image_end;             /* end of the highest ELF segment */
     uint64_t brk;                   /* current break (heap end) */

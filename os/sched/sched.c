@@ -13,6 +13,7 @@
 #include "mm/tlb.h"
 #include "trap/ipi.h"
 #include "trap/timer.h"
+#include "sched/kcoro.h"
 #include "uapi/errno.h"
 #include "arch/riscv.h"
 #include "lib/string.h"
@@ -404,6 +405,7 @@ void sched_idle_loop(void)
     struct cpu *c = this_cpu();
     for (;;) {
         smp_run_pending_call();
+        kcoro_poll();                   /* the kernel's coroutines first */
         intr_off();
         spin_lock(&sched_lock);
         /* Decide to sleep under the lock (the policy is only ever asked
@@ -416,7 +418,7 @@ void sched_idle_loop(void)
         spin_unlock(&sched_lock);
         /* Interrupts are still off: a wake-up IPI arriving now stays
          * pending and ends the wfi at once. */
-        if (nothing && !smp_call_pending())
+        if (nothing && !smp_call_pending() && !kcoro_has_work())
             wfi();
         intr_on();
     }

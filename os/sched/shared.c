@@ -24,6 +24,7 @@ static uint64_t user_entry_pc;
 static uint64_t commit_start, commit_store;    /* see shared_restart_commit */
 static uint64_t rescue_entry;                   /* see shared_rescue_policy_fault */
 static SCHED_KINFO *kinfo;                      /* the kernel's page for all */
+static uint64_t kernel_co_call;                 /* co_call at the kernel's alias */
 
 void shared_init(void)
 {
@@ -47,6 +48,17 @@ void shared_init(void)
     if (h->op_offset[RT_COMMIT_START] >= h->op_offset[RT_COMMIT_STORE] ||
         h->op_offset[RT_COMMIT_STORE] >= size)
         panic("sched: the user runtime's restartable sequence is malformed");
+    /* The kernel runs the runtime's coroutine executor on its own
+     * executor (sched/kcoro.c): S-mode cannot execute U=1 pages, so the
+     * same frames are mapped once more, for the kernel, right after the
+     * policy's alias.  The blob is position-independent. */
+    for (int i = 0; i < SHARED_RUNTIME_PAGES; i++)
+        if (vm_map(kernel_pagetable, SHARED_KALIAS_RUNTIME + (uint64_t)i * PAGE_SIZE,
+                   VA2PA(runtime_frames[i]), PAGE_SIZE, PTE_R | PTE_X | PTE_G, 0))
+            panic("sched: cannot map the user runtime for the kernel");
+    sfence_vma();
+    __asm__ volatile("fence.i" ::: "memory");
+    kernel_co_call = SHARED_KALIAS_RUNTIME + h->op_offset[RT_CO_CALL];
     kinfo = frame_alloc();
     if (!kinfo)
         panic("sched: no memory for the kernel's shared page");
@@ -109,6 +121,11 @@ void shared_restart_commit(struct trapframe *tf)
         trace(TR_RESTART, thread_current()->tid, tf->sepc - commit_start);
         tf->sepc = commit_start;
     }
+}
+
+uint64_t shared_kernel_co_call(void)
+{
+    return kernel_co_call;
 }
 
 uint64_t shared_user_entry(void)

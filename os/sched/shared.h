@@ -74,6 +74,9 @@ void shared_rescue_policy_loop(struct trapframe *tf);
  * a2 the main thread's record, a3 the program's ELF entry), which runs the
  * program's initialisation and then its coroutines (user/runtime/). */
 uint64_t shared_user_entry(void);
+/* The runtime's co_call at the kernel's alias of the runtime code
+ * (SHARED_KALIAS_RUNTIME): how the kernel drives its own executor. */
+uint64_t shared_kernel_co_call(void);
 /* Entry of the runtime's resume_parked, in every process. */
 uint64_t shared_resume_parked_entry(void);
 

@@ -19,6 +19,11 @@ static struct file *fd_get(uint64_t fd)
     return f;
 }
 
+struct file *fd_file(uint64_t fd)
+{
+    return fd_get(fd);
+}
+
 /* Installs f at the lowest free descriptor; -EMFILE if none. */
 static int fd_install(struct proc *p, struct file *f)
 {

@@ -19,8 +19,13 @@ static const syscall_fn table[NSYSCALLS] = {
     [SYS_readdir] = sys_readdir,     [SYS_sysinfo] = sys_sysinfo,
     [SYS_getcpu] = sys_getcpu,       [SYS_schedstat] = sys_schedstat,
     [SYS_set_ceiling] = sys_set_ceiling, [SYS_get_ceiling] = sys_get_ceiling,
+    [SYS_co_setup] = sys_co_setup,   [SYS_sleep_async] = sys_sleep_async,
+    [SYS_co_cancel_io] = sys_co_cancel_io,
 };
-_Static_assert(NSYSCALLS == 32, "a new system call needs a table entry");
+static const syscall4_fn table4[NSYSCALLS] = {
+    [SYS_read_async] = sys_read_async, [SYS_write_async] = sys_write_async,
+};
+_Static_assert(NSYSCALLS == 37, "a new system call needs a table entry");
 
 void syscall_dispatch(struct trapframe *tf)
 {
@@ -28,5 +33,8 @@ void syscall_dispatch(struct trapframe *tf)
     long result = -ENOSYS;
     if (nr < NSYSCALLS && table[nr])
         result = table[nr](tf->regs[REG_A0], tf->regs[REG_A0 + 1], tf->regs[REG_A0 + 2]);
+    else if (nr < NSYSCALLS && table4[nr])
+        result = table4[nr](tf->regs[REG_A0], tf->regs[REG_A0 + 1], tf->regs[REG_A0 + 2],
+                            tf->regs[REG_A0 + 3]);
     tf->regs[REG_A0] = (uint64_t)result;
 }

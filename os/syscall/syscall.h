@@ -10,6 +10,10 @@
 void syscall_dispatch(struct trapframe *tf);
 /* Sets up the futex wait queues (once, at boot). */
 void futex_init(void);
+/* Wakes at most max (all if < 0) threads of p waiting on the futex word at
+ * addr (user memory or p's executor pages); how many. */
+struct proc;
+int futex_wake(struct proc *p, uint64_t addr, int max);
 
 /* The handlers: arguments as raw 64-bit values, result as a long. */
 typedef long (*syscall_fn)(uint64_t a0, uint64_t a1, uint64_t a2);
@@ -46,5 +50,12 @@ long sys_set_priority(uint64_t tid, uint64_t prio, uint64_t);
 long sys_get_priority(uint64_t tid, uint64_t, uint64_t);
 long sys_futex_wait(uint64_t addr, uint64_t expected, uint64_t timeout_ms);
 long sys_futex_wake(uint64_t addr, uint64_t max, uint64_t);
+long sys_co_setup(uint64_t capacity, uint64_t, uint64_t);
+long sys_sleep_async(uint64_t ms, uint64_t io, uint64_t);
+long sys_co_cancel_io(uint64_t io, uint64_t, uint64_t);
+/* The calls with four arguments. */
+typedef long (*syscall4_fn)(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
+long sys_read_async(uint64_t fd, uint64_t buf, uint64_t n, uint64_t io);
+long sys_write_async(uint64_t fd, uint64_t buf, uint64_t n, uint64_t io);
 
 #endif

@@ -3,6 +3,7 @@
 #include "arch/riscv.h"
 #include "arch/sbi.h"
 #include "sched/sched.h"
+#include "sched/coio_timer.h"
 
 static uint64_t timebase = 10000000;   /* QEMU virt's, until the DT says */
 static bool use_sstc;
@@ -41,6 +42,7 @@ void timer_interrupt(void)
     if (c->next_timer <= now)
         c->next_timer = now + timebase / TICK_HZ;
     set_deadline(c->next_timer);
+    coio_timer_tick();                  /* an asynchronous sleep due? */
     if (c->current)
         sched_tick();
 }

@@ -1,4 +1,5 @@
 #include "trap/trap.h"
+#include "sched/kcoro.h"
 #include "trap/timer.h"
 #include "trap/ipi.h"
 #include "drivers/plic.h"
@@ -165,6 +166,10 @@ void trap_return(struct trapframe *tf)
             break;
         sched_yield();
     }
+    /* The kernel's coroutines have work: this hart does some (bounded,
+     * interrupts off) on its way out.  One load when they have none. */
+    if (kcoro_has_work())
+        kcoro_poll();
     intr_off();
     /* Tell the process which of its threads runs here now. */
     if (shared_vdso(&t->proc->shared))

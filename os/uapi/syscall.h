@@ -81,7 +81,55 @@
                                  down to it); a child's may only be raised, up to
                                  the caller's own ceiling; anyone else's: -EPERM */
 #define SYS_get_ceiling  31  /* (int pid or 0 for self) -> that process's ceiling      */
-#define NSYSCALLS        32
+/* Coroutines (sched_abi/coro.h; docs/coroutines.md).  `struct co_io` is
+ * { int64_t result; uint32_t cid; uint32_t done; }: 16 bytes, 8-aligned, in
+ * user memory (not the shared region), writable.  The caller fills cid
+ * (and done = 0); an operation that completes later gets result, then
+ * done = 1, then the doorbell rung for cid (CO_EXEC.bell).  */
+#define SYS_co_setup     32  /* (uint32_t capacity) -> records now mapped.  Maps the
+                                 executor region (first call: the CO_EXEC page and
+                                 the queue pages; then records, a page of 16 at a
+                                 time) at SHARED_EXEC_ADDR, zeroed, user RW, and
+                                 writes the count into CO_EXEC.capacity and
+                                 VDSO_DATA.exec_capacity.  Never shrinks: a smaller
+                                 capacity maps nothing and returns what is mapped.
+                                 -EINVAL for 0 or > CO_MAX; -ENOMEM (nothing of the
+                                 call mapped).  Gone at exec and exit; a forked
+                                 child has none                                    */
+#define SYS_read_async   33  /* (int fd, void *buf, size_t n, struct co_io *io) -> bytes
+                                 or -errno as SYS_read if it can complete now (data
+                                 there, or EOF, and no reader queued before it);
+                                 else -EINPROGRESS, and it completes later, in FIFO
+                                 order with every other reader of the pipe,
+                                 synchronous or not.  Checked first, whatever
+                                 happens next: io (-EFAULT), io->cid below the
+                                 executor's capacity (-EINVAL, also with no
+                                 executor), buf (-EFAULT), fd (-EBADF), the same io
+                                 already pending (-EBUSY), COIO_MAX_PENDING
+                                 operations pending (-EAGAIN).  A console fd
+                                 completes synchronously (the call may block until
+                                 a line is typed); never -EINPROGRESS             */
+#define SYS_write_async  34  /* (int fd, const void *buf, size_t n, struct co_io *io)
+                                 -> as SYS_write if it can complete now (room for
+                                 all n <= PIPE_BUF_SIZE bytes, or for any of a
+                                 larger n, or no reader: -EPIPE); else
+                                 -EINPROGRESS.  n <= PIPE_BUF_SIZE goes in whole; a
+                                 larger n completes with the bytes that fitted at
+                                 the time (a short write, as non-blocking writes
+                                 do).  Checks as SYS_read_async; console: at once */
+#define SYS_sleep_async  35  /* (uint64_t ms, struct co_io *io) -> -EINPROGRESS; it
+                                 completes with result 0 after ms (at a timer tick:
+                                 10 ms granularity); ms = 0: returns 0 at once;
+                                 ms > 10^9: -EINVAL; io checks, -EBUSY and -EAGAIN
+                                 as SYS_read_async                                 */
+#define SYS_co_cancel_io 36  /* (struct co_io *io) -> 0 if a pending operation on io
+                                 was removed (nothing was done: a read took no
+                                 bytes, a write added none); -ENOENT if there was
+                                 none (completed, or never).  After it returns the
+                                 kernel does not touch io again.  An exit or exec
+                                 cancels every pending operation this way, without
+                                 writing to the process's memory                   */
+#define NSYSCALLS        37
 
 /* Limits. */
 #define MAX_PRIORITY      20        /* priorities are 1 (lowest) .. 20 (highest) */
@@ -97,6 +145,7 @@
 #define MAX_FDS           16        /* open files per process */
 #define USER_THREAD_STACK (64 * 1024)
 #define PIPE_BUF_SIZE     4096      /* writes of up to this many bytes are atomic */
+#define COIO_MAX_PENDING  64        /* asynchronous operations pending per process */
 
 /* waitpid options and status decoding (POSIX-like). */
 #define WNOHANG           1
@@ -128,6 +177,7 @@ struct sysinfo {
     uint64_t uptime_ns;
     char sched_name[16];            /* scheduling policy in use */
     uint64_t sched_flags;           /* SCHED_FLAG_* of that policy */
+    uint64_t heap_bytes;            /* kernel heap in use (kmalloc) */
 };
 
 /* Switches, counted by the kernel, and as the process's runtime reports

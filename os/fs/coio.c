@@ -1,0 +1,179 @@
+/* Asynchronous operations: their life cycle (fs/coio.h). */
+#include "fs/coio.h"
+#include "fs/file.h"
+#include "proc/proc.h"
+#include "sched/coexec.h"
+#include "mm/kmalloc.h"
+#include "mm/uvm.h"
+#include "kernel/panic.h"
+#include "uapi/errno.h"
+#include "uapi/syscall.h"
+#include "coro.h"
+
+_Static_assert(sizeof(struct co_io) == 16, "struct co_io: 16 bytes");
+_Static_assert(__builtin_offsetof(struct co_io, cid) == 8, "co_io.cid");
+_Static_assert(__builtin_offsetof(struct co_io, done) == 12, "co_io.done");
+
+static bool cid_ok(struct proc *p, uint32_t cid)
+{
+    return cid != CO_NONE && CO_INDEX(cid) < p->co.capacity;
+}
+
+struct coio_op *coio_new(enum coio_kind kind, uint64_t io, int *err)
+{
+    struct proc *p = proc_current();
+    uint32_t cid;
+    /* In user memory only (uvm_range_ok: below USER_TOP, so never the
+     * shared region or the kernel), writable, whole. */
+    if (io % 8 || !uvm_range_ok(&p->vm, io, sizeof(struct co_io), true) ||
+        copy_from_user(&p->vm, &cid, io + __builtin_offsetof(struct co_io, cid), 4)) {
+        *err = -EFAULT;
+        return NULL;
+    }
+    spin_lock(&p->co.lock);
+    bool ok = cid_ok(p, cid);
+    spin_unlock(&p->co.lock);
+    if (!ok) {
+        *err = -EINVAL;
+        return NULL;
+    }
+    struct coio_op *op = kmalloc(sizeof(*op));
+    if (!op) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    list_init(&op->qnode);
+    list_init(&op->pnode);
+    op->kind = kind;
+    op->proc = p;
+    op->cid = cid;
+    op->io = io;
+    return op;
+}
+
+void coio_discard(struct coio_op *op)
+{
+    KASSERT(!list_linked(&op->qnode) && !list_linked(&op->pnode));
+    if (op->file)
+        file_close(op->file);
+    kfree(op);
+}
+
+int coio_admit(struct proc *p, struct coio_op *op)
+{
+    KASSERT(spin_holding(&p->co.lock));
+    if (!cid_ok(p, op->cid))
+        return -EINVAL;
+    if (p->co.nops >= COIO_MAX_PENDING)
+        return -EAGAIN;
+    list_for_each(pos, &p->co.ops)
+        if (list_entry(pos, struct coio_op, pnode)->io == op->io)
+            return -EBUSY;
+    return 0;
+}
+
+void coio_pend(struct proc *p, struct coio_op *op, struct coio_queue *q)
+{
+    KASSERT(spin_holding(&p->co.lock) && spin_holding(q->lock));
+    op->q = q;
+    op->done = false;
+    proc_get(p);                     /* the completer reaches p through it */
+    list_push_back(&p->co.ops, &op->pnode);
+    p->co.nops++;
+}
+
+bool coio_complete(struct coio_op *op, int64_t result)
+{
+    KASSERT(op->kind != COIO_SYNC && spin_holding(op->q->lock) && !op->done);
+    struct uspace *us = &op->proc->vm;
+    uint32_t one = 1;
+    /* result, then done: the process reads done first.  Either copy fails
+     * if another thread unmapped io since (sbrk): the result is lost, the
+     * kernel is not hurt. */
+    bool ok = !copy_to_user(us, op->io, &result, sizeof(result)) &&
+              !copy_to_user(us, op->io + __builtin_offsetof(struct co_io, done), &one,
+                            sizeof(one));
+    op->done = true;
+    list_remove(&op->qnode);
+    return ok;
+}
+
+/* The op is off both lists: its references go. */
+static void release(struct coio_op *op)
+{
+    struct proc *p = op->proc;
+    if (op->file)
+        file_close(op->file);
+    kfree(op);
+    proc_put(p);
+}
+
+void coio_finish(struct coio_op *op)
+{
+    struct proc *p = op->proc;
+    KASSERT(op->done && !list_linked(&op->qnode));
+    spin_lock(&p->co.lock);
+    bool rang = co_doorbell_locked(p, op->cid);
+    list_remove(&op->pnode);
+    KASSERT(p->co.nops > 0);
+    p->co.nops--;
+    spin_unlock(&p->co.lock);
+    if (rang)
+        coexec_wake_seq(p);
+    release(op);
+}
+
+/* co.lock held: takes op off its queue unless its completer has it. */
+static bool take_off(struct coio_op *op)
+{
+    struct coio_queue *q = op->q;
+    spin_lock(q->lock);
+    bool pending = !op->done;
+    if (pending) {
+        list_remove(&op->qnode);
+        q->removed(q);
+    }
+    spin_unlock(q->lock);
+    if (pending) {
+        list_remove(&op->pnode);
+        op->proc->co.nops--;
+    }
+    return pending;
+}
+
+int coio_cancel(struct proc *p, uint64_t io)
+{
+    struct coio_op *found = NULL;
+    spin_lock(&p->co.lock);
+    list_for_each(pos, &p->co.ops) {
+        struct coio_op *op = list_entry(pos, struct coio_op, pnode);
+        if (op->io == io) {
+            found = op;
+            break;
+        }
+    }
+    bool taken = found && take_off(found);
+    spin_unlock(&p->co.lock);
+    if (!taken)
+        return -ENOENT;             /* none, or its completer is finishing it */
+    release(found);
+    return 0;
+}
+
+void coio_drop_all(struct proc *p)
+{
+    struct list_node dropped = LIST_INIT(dropped);
+    spin_lock(&p->co.lock);
+    list_for_each_safe(pos, &p->co.ops) {
+        struct coio_op *op = list_entry(pos, struct coio_op, pnode);
+        if (take_off(op))
+            list_push_back(&dropped, &op->pnode);
+    }
+    spin_unlock(&p->co.lock);
+    /* Outside co.lock: releasing a file may close a pipe end. */
+    list_for_each_safe(pos, &dropped) {
+        struct coio_op *op = list_entry(pos, struct coio_op, pnode);
+        list_remove(&op->pnode);
+        release(op);
+    }
+}

@@ -1,0 +1,68 @@
+/*
+ * Inside a pipe: shared by the synchronous side (fs/pipe.c) and the
+ * asynchronous one (fs/pipe_async.c).
+ *
+ * Readers wait in one line (`readers_line`), writers in another, each in
+ * FIFO order whatever their kind: a thread in read() or write() waits there
+ * as a COIO_SYNC entry on its stack, an asynchronous operation as its
+ * struct coio_op.  Only the head of a line is served; whoever changes the
+ * pipe (data in or out, an end closed, a waiter leaving) kicks the lines:
+ * the waiting threads are woken to look, and the pipe's kernel coroutine
+ * (one while asynchronous operations wait on the pipe) is woken to
+ * complete the operations at the heads.
+ */
+#ifndef FS_PIPE_IMPL_H
+#define FS_PIPE_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "fs/coio.h"
+#include "proc/waitq.h"
+#include "kernel/spinlock.h"
+#include "mm/uvm.h"
+#include "uapi/syscall.h"
+#include "coro.h"
+
+struct pipe {
+    struct spinlock lock;
+    char buf[PIPE_BUF_SIZE];
+    uint64_t head, tail;           /* read at head, write at tail; grow forever */
+    int readers, writers;          /* open ends */
+    struct waitq can_read, can_write;
+    struct list_node readers_line, writers_line;   /* struct coio_op, FIFO */
+    struct coio_queue rq, wq;      /* the lines, for fs/coio.c */
+    uint32_t nasync;               /* asynchronous ops in the lines */
+    uint32_t kco;                  /* CID of its kernel coroutine, CO_NONE:
+                                      none; the pipe is freed only without */
+};
+
+/* Lock held: let the heads of the lines look again. */
+void pipe_kick(struct pipe *p);
+/* The same for the threads only (the pipe's coroutine, which calls it). */
+void pipe_kick_threads(struct pipe *p);
+/* Ring <-> user memory at uaddr of `us`; -EFAULT (nothing moved). */
+int pipe_ring_copy(struct pipe *p, struct uspace *us, uint64_t uaddr, uint64_t pos,
+                   size_t n, bool to_user);
+/* Lock held: may the head of the readers' line take something now (data,
+ * or end of file)?  And how much room would a write of n need now? */
+static inline bool pipe_readable(const struct pipe *p)
+{
+    return p->head != p->tail || p->writers == 0;
+}
+static inline bool pipe_writable(const struct pipe *p, size_t n)
+{
+    size_t space = PIPE_BUF_SIZE - (p->tail - p->head);
+    return p->readers == 0 || (n <= PIPE_BUF_SIZE ? space >= n : space > 0);
+}
+/* Lock held: is op the first in its line? */
+static inline bool pipe_first(const struct list_node *line, const struct coio_op *op)
+{
+    return line->next == &op->qnode;
+}
+/* Lock held: both ends closed and no coroutine: the caller frees it. */
+static inline bool pipe_gone(const struct pipe *p)
+{
+    return p->readers == 0 && p->writers == 0 && p->kco == CO_NONE;
+}
+
+#endif

@@ -1,0 +1,42 @@
+"""The kernel's side of coroutines from a hostile process (h_coio): the
+executor region, the doorbell, asynchronous pipe I/O and sleeps, cancel,
+exit / exec / kill with operations in flight, and the refusals.  Under
+every policy, on one hart and on four; the shell must still answer and the
+free frames come back."""
+import re
+
+import pytest
+
+SMP = [1, 4]
+
+
+def free_frames(m):
+    return int(re.search(r"free_frames: (\d+)", m.run("sysinfo")).group(1))
+
+
+@pytest.mark.timeout(200)
+@pytest.mark.parametrize("smp", SMP, ids=lambda n: f"smp{n}")
+def test_coio(boot_policy, policy, smp):
+    m = boot_policy(policy, smp=smp, initrd=True, append="poison=1")
+    m.shell_prompt(timeout=60)
+    m.run("h_coio", timeout=90)                 # warm the heap up
+    before = free_frames(m)
+    out = m.run("h_coio", timeout=90)
+    assert re.search(r"^h_coio: PASS$", out, re.M), out
+    for line in ("no executor: refused", "executor: 64 records mapped",
+                 "bad io, cid, fd, buf, n: refused",
+                 "completions: immediate, pending, doorbell, FIFO, sleep, EOF, EPIPE",
+                 "cancel: once, twice, unknown; 64 pending at most",
+                 "io and buf unmapped before completion: dropped",
+                 "a forked child starts with no executor",
+                 "exec with operations in flight",
+                 "exit, exec and kill with operations in flight: dropped"):
+        assert "h_coio: " + line in out, out
+    assert "panic" not in m.output()
+    assert "misbehaved" not in m.output()
+    # The executor pages, the operations and the kernel's coroutines are
+    # all given back (the pipes' coroutines end at their next poll: let
+    # the shell run a command first).
+    m.run("echo settle")
+    assert free_frames(m) == before
+    assert re.search(r"^still alive$", m.run("echo still alive"), re.M)
