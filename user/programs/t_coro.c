@@ -233,7 +233,7 @@ static void check_cancel(void)
     w->ev = &ev;
     cid_t wid = co_spawn(waiter, &w->co, 10);
     while (!ev.head)            /* until it waits */
-        yield_();
+        sleep(1);
     int c1 = co_cancel(wid);
     int64_t r1 = 0;
     co_join(wid, &r1);
@@ -245,7 +245,7 @@ static void check_cancel(void)
     rd->fd = fds[0];
     cid_t rid = co_spawn(reader, &rd->co, 10);
     while (co_polls(rid) < 1)
-        yield_();
+        sleep(1);
     int c2 = co_cancel(rid);
     int64_t r2 = 0;
     co_join(rid, &r2);

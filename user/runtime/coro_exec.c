@@ -559,6 +559,11 @@ static int64_t co_run(const struct co_env *e, uint32_t until)
                 return 0;
             /* Sleep until work arrives.  sleepers before seq, as a waker
              * bumps seq before it reads sleepers: one of us sees the other. */
+            /* Woken, it must get a hart before the work it is woken for
+             * waits behind anything less urgent: it sleeps at the top of
+             * what the process may take, and takes the priority of what
+             * it polls once it polls. */
+            follow_priority(&wp, SCHED_PRIO_MAX);
             __atomic_add_fetch(&e->x->sleepers, 1, __ATOMIC_SEQ_CST);
             if (__atomic_load_n(&e->x->seq, __ATOMIC_SEQ_CST) == seen && !doorbell_rung(e) &&
                 !run_over(e, until)) {
