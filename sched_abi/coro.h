@@ -65,8 +65,11 @@
 #define CO_DETACHED         0x20u    /* nobody will join: free when DONE */
 
 /* What a poll function returns. */
-#define CO_PENDING          0
-#define CO_READY            1
+#define CO_PENDING          0        /* waiting: polled again once woken */
+#define CO_READY            1        /* finished: `result` holds its value */
+#define CO_YIELD            2        /* ready again at once, behind its
+                                        equals (co_yield): a Pending that
+                                        needs no wake */
 
 /*
  * An asynchronous operation's completion, in the owner's memory (usually
@@ -221,7 +224,7 @@ static inline void co_user_env(struct co_env *e, struct sched_ops *ops)
 #define CO_OP_WAKE        2  /* (cid) -> 1 if it was queued by this wake */
 #define CO_OP_NEXT        3  /* () -> CID of a coroutine now RUNNING for the
                                 caller (doorbell taken in first), or CO_NONE */
-#define CO_OP_POLLED      4  /* (cid, CO_READY/CO_PENDING, result) -> 1 if the
+#define CO_OP_POLLED      4  /* (cid, what poll returned, result) -> 1 if the
                                 coroutine is now cancelled and must be
                                 finished by the caller (CO_OP_FINISH) */
 #define CO_OP_CANCEL      5  /* (cid) -> 1: the caller must finish it now;

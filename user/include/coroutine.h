@@ -100,7 +100,7 @@ long co_polls(cid_t cid);
          if (!(cond)) return CO_PENDING; } while (0)
 /* Lets every ready coroutine of at least this priority run first. */
 #define co_yield(c) \
-    do { (c)->line = __LINE__; co__wake_self(c); return CO_PENDING; case __LINE__:; } while (0)
+    do { (c)->line = __LINE__; return CO_YIELD; case __LINE__:; } while (0)
 
 /* Waits for `cid` to finish; its result goes to *(out). */
 #define co_await_join(c, cid, out)  co_await(c, co__join(c, (cid), (out)))
@@ -146,7 +146,6 @@ struct co_waiter {
 enum { CO__READ, CO__WRITE, CO__SLEEP };
 long co__submit(struct co *c, int kind, int fd, uint64_t buf, uint64_t n);
 int co__io_done(struct co *c);
-void co__wake_self(struct co *c);
 int co__join(struct co *c, cid_t cid, int64_t *out);
 int co__event_wait(struct co *c, struct co_event *ev);
 int co__event_any(struct co *c, struct co_event **evs, int n, struct co_waiter *waiters,

@@ -310,11 +310,6 @@ long co_polls(cid_t cid)
 
 /* --- Used by the macros --- */
 
-void co__wake_self(struct co *c)
-{
-    call(CO_OP_WAKE, c->cid, 0, 0, 0);
-}
-
 int co__join(struct co *c, cid_t cid, int64_t *out)
 {
     int64_t r = 0;

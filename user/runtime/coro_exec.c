@@ -355,31 +355,48 @@ static int64_t co_finish(const struct co_env *e, uint32_t cid, int64_t result)
     return 0;
 }
 
-/* After a poll: Ready finishes it; Pending lets it wait for its waker,
- * unless a wake came during the poll.  1: cancelled, the caller finishes. */
-static int64_t co_polled(const struct co_env *e, uint32_t cid, uint64_t ready, int64_t result)
+/* After a poll that returned `rc`: Ready finishes it; Pending lets it
+ * wait for its waker, unless a wake came during the poll; Yield is a
+ * Pending woken at once.  Returns 1 if it was cancelled (the caller
+ * finishes it), else 0; *requeue: it must go back into the queue, which
+ * is the caller's to do (under the lock, maybe with its next fetch). */
+static int64_t after_poll(const struct co_env *e, uint32_t cid, TaskSched *r, uint64_t rc,
+                          int64_t result, bool *requeue)
 {
-    TaskSched *r = lookup(e, cid);
-    if (!r)
-        return -1;
+    *requeue = false;
     uint64_t *w = wstate(r);
     uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
     if (old & CO_CANCELLED)
         return 1;
-    if (ready) {
+    if (rc == CO_READY) {
         co_drop_fn drop = (co_drop_fn)(uintptr_t)r->ctx[CO_CTX_DROP];
         if (drop)
             drop((struct co *)(uintptr_t)r->ctx[CO_CTX_FRAME]);
-        return co_finish(e, cid, result);
+        co_finish(e, cid, result);
+        return 0;
     }
+    uint64_t woken = rc == CO_YIELD ? CO_QUEUED : 0;
     for (;;) {
         if (old & CO_CANCELLED)
             return 1;
-        if (__atomic_compare_exchange_n(w, &old, old & ~(uint64_t)CO_RUNNING, 0,
-                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        uint64_t new_word = (old & ~(uint64_t)CO_RUNNING) | woken;
+        if (__atomic_compare_exchange_n(w, &old, new_word, 0, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE))
             break;
     }
-    if (old & CO_QUEUED) {       /* woken while it ran: once more */
+    *requeue = (old | woken) & CO_QUEUED;      /* woken while it ran: once more */
+    return 0;
+}
+
+static int64_t co_polled(const struct co_env *e, uint32_t cid, uint64_t rc, int64_t result)
+{
+    TaskSched *r = lookup(e, cid);
+    if (!r)
+        return -1;
+    bool requeue;
+    if (after_poll(e, cid, r, rc, result, &requeue))
+        return 1;
+    if (requeue) {
         lock(e);
         enqueue_locked(e, CO_INDEX(cid), SCHED_OP_YIELD);
         unlock(e);
@@ -548,45 +565,65 @@ static int64_t co_run(const struct co_env *e, uint32_t until)
     }
     if (!e->kernel)
         wp.now = (int32_t)ecall3(SYS_GET_PRIORITY, 0, 0, 0);
+    uint32_t cid = CO_NONE, top = 0;
     for (;;) {
-        if (run_over(e, until))
-            break;
-        uint32_t seen = __atomic_load_n(&e->x->seq, __ATOMIC_SEQ_CST);
-        uint32_t top = 0;
-        uint32_t cid = co_next(e, &top);
         if (cid == CO_NONE) {
-            if (e->kernel)
-                return 0;
-            /* Sleep until work arrives.  sleepers before seq, as a waker
-             * bumps seq before it reads sleepers: one of us sees the other. */
-            /* Woken, it must get a hart before the work it is woken for
-             * waits behind anything less urgent: it sleeps at the top of
-             * what the process may take, and takes the priority of what
-             * it polls once it polls. */
-            follow_priority(&wp, SCHED_PRIO_MAX);
-            __atomic_add_fetch(&e->x->sleepers, 1, __ATOMIC_SEQ_CST);
-            if (__atomic_load_n(&e->x->seq, __ATOMIC_SEQ_CST) == seen && !doorbell_rung(e) &&
-                !run_over(e, until)) {
-                e->x->sleeps++;
-                ecall3(SYS_FUTEX_WAIT, (long)&e->x->seq, seen, 0);
+            if (run_over(e, until))
+                break;
+            uint32_t seen = __atomic_load_n(&e->x->seq, __ATOMIC_SEQ_CST);
+            cid = co_next(e, &top);
+            if (cid == CO_NONE) {
+                if (e->kernel)
+                    return 0;
+                /* Sleep until work arrives.  Woken, the worker must get a
+                 * hart before the work it is woken for waits behind
+                 * anything less urgent: it sleeps at the top of what the
+                 * process may take, and takes the priority of what it
+                 * polls once it polls.  sleepers before seq, as a waker
+                 * bumps seq before it reads sleepers: one of us sees the
+                 * other. */
+                follow_priority(&wp, SCHED_PRIO_MAX);
+                __atomic_add_fetch(&e->x->sleepers, 1, __ATOMIC_SEQ_CST);
+                if (__atomic_load_n(&e->x->seq, __ATOMIC_SEQ_CST) == seen &&
+                    !doorbell_rung(e) && !run_over(e, until)) {
+                    e->x->sleeps++;
+                    ecall3(SYS_FUTEX_WAIT, (long)&e->x->seq, seen, 0);
+                }
+                __atomic_sub_fetch(&e->x->sleepers, 1, __ATOMIC_SEQ_CST);
+                continue;
             }
-            __atomic_sub_fetch(&e->x->sleepers, 1, __ATOMIC_SEQ_CST);
-            continue;
         }
         TaskSched *r = &e->recs[CO_INDEX(cid)];
         if (__atomic_load_n(wstate(r), __ATOMIC_ACQUIRE) & CO_CANCELLED) {
             finish_cancelled(e, cid, r);
+            cid = CO_NONE;
             continue;
         }
         if (!e->kernel)
             follow_priority(&wp, top > r->prio ? top : r->prio);
         struct co *frame = (struct co *)(uintptr_t)r->ctx[CO_CTX_FRAME];
         co_poll_fn poll = (co_poll_fn)(uintptr_t)r->ctx[CO_CTX_POLL];
-        int ready = poll(frame) == CO_READY;
+        int rc = poll(frame);
         /* Read now: the drop hook may free the frame. */
         int64_t result = frame->result;
-        if (co_polled(e, cid, (uint64_t)ready, result) == 1)
+        bool requeue;
+        if (after_poll(e, cid, r, (uint64_t)rc, result, &requeue)) {
             finish_cancelled(e, cid, r);        /* cancelled meanwhile */
+            cid = CO_NONE;
+            continue;
+        }
+        if (!requeue) {
+            cid = CO_NONE;
+            continue;
+        }
+        /* Back into the queue and the next one out, under one lock: the
+         * common path of a switch between coroutines. */
+        uint32_t again = cid;
+        lock(e);
+        enqueue_locked(e, CO_INDEX(again), SCHED_OP_YIELD);
+        cid = run_over(e, until) ? CO_NONE : next_locked(e, &top);
+        unlock(e);
+        notify(e, false);
     }
     if (!e->kernel && until == CO_NONE)
         notify(e, true);        /* the other workers see it too */
