@@ -150,14 +150,18 @@ int co__join(struct co *c, cid_t cid, int64_t *out);
 int co__event_wait(struct co *c, struct co_event *ev);
 int co__event_any(struct co *c, struct co_event **evs, int n, struct co_waiter *waiters,
                   int *which);
+/* The result is kept in a local until the operation is known to be in
+ * flight: from then on only the kernel writes io.result (it may complete
+ * the operation before the submitting call has even returned). */
 #define co__io(c, out, start) \
     do { \
-        (c)->io.result = (start); \
-        if ((c)->io.result == -EINPROGRESS) { \
+        long co__r = (start); \
+        if (co__r == -EINPROGRESS) { \
             (c)->line = __LINE__; CO__FALLTHROUGH; case __LINE__: \
             if (!co__io_done(c)) return CO_PENDING; \
+            co__r = (long)(c)->io.result; \
         } \
-        (out) = (c)->io.result; \
+        (out) = co__r; \
     } while (0)
 #ifndef EINPROGRESS
 #include <errno.h>

@@ -36,6 +36,7 @@ struct co_lib {
     struct co_waiter self_wait;     /* co_await_event's */
 };
 #define LIB_FREE_FRAME 0x1          /* co_alloc made the frame */
+#define LIB_IO_IN_FLIGHT 0x2        /* its asynchronous operation is pending */
 _Static_assert(sizeof(struct co_lib) <= sizeof(((struct co *)0)->lib), "co_lib fits");
 
 static struct co_lib *lib_of(struct co *c)
@@ -146,8 +147,9 @@ static void leave_event(struct co_waiter *w)
 static void lib_drop(struct co *c)
 {
     struct co_lib *l = lib_of(c);
-    if (c->io.cid == c->cid && !c->io.done && c->io.result == -EINPROGRESS)
-        sys_call1(SYS_co_cancel_io, &c->io);
+    if ((l->flags & LIB_IO_IN_FLIGHT) && !__atomic_load_n(&c->io.done, __ATOMIC_ACQUIRE))
+        sys_call1(SYS_co_cancel_io, &c->io);    /* after it, the kernel leaves io alone */
+    l->flags &= ~LIB_IO_IN_FLIGHT;
     for (struct co_waiter *w = l->waits, *next; w; w = next) {
         next = w->next_of_co;
         leave_event(w);
@@ -325,16 +327,24 @@ long co__submit(struct co *c, int kind, int fd, uint64_t buf, uint64_t n)
     c->io.cid = c->cid;
     c->io.done = 0;
     c->io.result = 0;
+    long r;
     if (kind == CO__READ)
-        return sys_call4(SYS_read_async, fd, (long)buf, (long)n, (long)&c->io);
-    if (kind == CO__WRITE)
-        return sys_call4(SYS_write_async, fd, (long)buf, (long)n, (long)&c->io);
-    return sys_call2(SYS_sleep_async, n, &c->io);
+        r = sys_call4(SYS_read_async, fd, (long)buf, (long)n, (long)&c->io);
+    else if (kind == CO__WRITE)
+        r = sys_call4(SYS_write_async, fd, (long)buf, (long)n, (long)&c->io);
+    else
+        r = sys_call2(SYS_sleep_async, n, &c->io);
+    if (r == -EINPROGRESS)
+        lib_of(c)->flags |= LIB_IO_IN_FLIGHT;
+    return r;
 }
 
 int co__io_done(struct co *c)
 {
-    return __atomic_load_n(&c->io.done, __ATOMIC_ACQUIRE) != 0;
+    if (!__atomic_load_n(&c->io.done, __ATOMIC_ACQUIRE))
+        return 0;
+    lib_of(c)->flags &= ~LIB_IO_IN_FLIGHT;
+    return 1;
 }
 
 /* Events. */
