@@ -59,5 +59,6 @@ int     schedstat(int pid, struct schedstat *out);
 /* Any system call, result returned as the kernel gave it (-errno on
  * failure, errno untouched): for tests of the system-call layer. */
 long    syscall_raw(long n, long a0, long a1, long a2);
+long    syscall_raw4(long n, long a0, long a1, long a2, long a3);
 
 #endif

@@ -17,14 +17,6 @@
 #include "sys.h"
 #include "uthread.h"
 
-#ifndef SYS_co_setup
-#define SYS_co_setup      32
-#define SYS_read_async    33
-#define SYS_write_async   34
-#define SYS_sleep_async   35
-#define SYS_co_cancel_io  36
-#endif
-
 #define FIRST_CAPACITY 64
 #define WORKERS_MAX    64
 
@@ -52,18 +44,6 @@ static mutex_t setup_lock = MUTEX_INITIALIZER;
 static uint32_t setup_pid;          /* the process that set the executor up */
 static int workers_wanted = 4;
 static int workers_running;         /* threads other than main, under setup_lock */
-
-static long sys_call4(long n, long a0, long a1, long a2, long a3)
-{
-    register long r_a0 __asm__("a0") = a0;
-    register long r_a1 __asm__("a1") = a1;
-    register long r_a2 __asm__("a2") = a2;
-    register long r_a3 __asm__("a3") = a3;
-    register long r_a7 __asm__("a7") = n;
-    __asm__ volatile("ecall" : "+r"(r_a0) : "r"(r_a1), "r"(r_a2), "r"(r_a3), "r"(r_a7)
-                     : "memory");
-    return r_a0;
-}
 
 typedef int64_t (*co_call_fn)(uint32_t, const struct co_env *, uint64_t, uint64_t, uint64_t,
                               uint64_t);

@@ -3,8 +3,8 @@
  * result in a0 (negative = -errno).  Internal to the library; programs use
  * the wrappers in <unistd.h>, or syscall_raw() when they want the raw result.
  *
- * No system call takes more than three arguments (uapi/syscall.h), so three
- * argument registers are all we load.  The kernel restores every register
+ * Most system calls take at most three arguments; the asynchronous read and
+ * write take four (sys_call4).  The kernel restores every register
  * but a0 on return, so only a0 and memory are clobbered.
  */
 #ifndef USER_LIB_SYS_H
@@ -21,6 +21,20 @@ static inline long sys_call3(long n, long a0, long a1, long a2)
     __asm__ volatile("ecall"
                      : "+r"(r_a0)
                      : "r"(r_a1), "r"(r_a2), "r"(r_a7)
+                     : "memory");
+    return r_a0;
+}
+
+static inline long sys_call4(long n, long a0, long a1, long a2, long a3)
+{
+    register long r_a0 __asm__("a0") = a0;
+    register long r_a1 __asm__("a1") = a1;
+    register long r_a2 __asm__("a2") = a2;
+    register long r_a3 __asm__("a3") = a3;
+    register long r_a7 __asm__("a7") = n;
+    __asm__ volatile("ecall"
+                     : "+r"(r_a0)
+                     : "r"(r_a1), "r"(r_a2), "r"(r_a3), "r"(r_a7)
                      : "memory");
     return r_a0;
 }

@@ -168,6 +168,11 @@ long syscall_raw(long n, long a0, long a1, long a2)
     return sys_call3(n, a0, a1, a2);
 }
 
+long syscall_raw4(long n, long a0, long a1, long a2, long a3)
+{
+    return sys_call4(n, a0, a1, a2, a3);
+}
+
 int schedstat(int pid, struct schedstat *out)
 {
     return (int)sys_result(sys_call2(SYS_schedstat, pid, out));

@@ -17,20 +17,6 @@
 #include "../lib/sys.h"
 #include "coro.h"
 
-/* The user library's helpers stop at three arguments (sys.h); the
- * asynchronous reads and writes take four. */
-static inline long sys_call4(long n, long a0, long a1, long a2, long a3)
-{
-    register long r_a0 __asm__("a0") = a0;
-    register long r_a1 __asm__("a1") = a1;
-    register long r_a2 __asm__("a2") = a2;
-    register long r_a3 __asm__("a3") = a3;
-    register long r_a7 __asm__("a7") = n;
-    __asm__ volatile("ecall" : "+r"(r_a0) : "r"(r_a1), "r"(r_a2), "r"(r_a3), "r"(r_a7)
-                     : "memory");
-    return r_a0;
-}
-
 static int failures;
 
 #define CHECK(cond, ...) do { \
@@ -45,11 +31,11 @@ static int failures;
 static long co_setup(long n) { return sys_call3(SYS_co_setup, n, 0, 0); }
 static long read_async(int fd, void *buf, size_t n, void *io)
 {
-    return sys_call4(SYS_read_async, fd, (long)buf, (long)n, (long)io);
+    return syscall_raw4(SYS_read_async, fd, (long)buf, (long)n, (long)io);
 }
 static long write_async(int fd, const void *buf, size_t n, void *io)
 {
-    return sys_call4(SYS_write_async, fd, (long)buf, (long)n, (long)io);
+    return syscall_raw4(SYS_write_async, fd, (long)buf, (long)n, (long)io);
 }
 static long sleep_async(long ms, void *io) { return sys_call3(SYS_sleep_async, ms, (long)io, 0); }
 static long cancel_io(void *io) { return sys_call3(SYS_co_cancel_io, (long)io, 0, 0); }
