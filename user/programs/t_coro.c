@@ -3,7 +3,8 @@
  * Each prints "t_coro: NAME: ok" or "t_coro: NAME: FAIL (why)"; the last
  * line is "t_coro: PASS" only if every check passed.
  *
- *   order    priority order on one worker, FIFO among equals
+ *   order    priority order on one worker, FIFO among equals, a priority
+ *            changed while queued
  *   polls    a Pending coroutine is polled again only when woken
  *   wake     wakes from a coroutine, from a thread on another hart, and
  *            from the kernel (an asynchronous pipe read completed)
@@ -52,25 +53,30 @@ static int logger(struct co *c)
 
 static void check_order(void)
 {
-    static const int prio[8] = { 5, 15, 10, 15, 5, 20, 10, 1 };
-    static const int by_prio[8] = { 5, 1, 3, 2, 6, 0, 4, 7 };
-    struct logger f[8];
-    int log[8], n = 0;
-    cid_t id[8];
+    /* Eight at fixed priorities, and a ninth spawned at 2 and raised to
+     * 20 before anything runs: it goes right after the other 20, which is
+     * older (a changed priority is a fresh place in the line). */
+    static const int prio[9] = { 5, 15, 10, 15, 5, 20, 10, 1, 2 };
+    static const int by_prio[9] = { 5, 8, 1, 3, 2, 6, 0, 4, 7 };
+    struct logger f[9];
+    int log[9], n = 0;
+    cid_t id[9];
     memset(f, 0, sizeof f);
-    for (int i = 0; i < 8; i++) {
+    for (int i = 0; i < 9; i++) {
         f[i] = (struct logger){ .id = i, .log = log, .n = &n };
         id[i] = co_spawn(logger, &f[i].co, prio[i]);
     }
-    for (int i = 0; i < 8; i++)
+    int raised = co_set_priority(id[8], 20);
+    for (int i = 0; i < 9; i++)
         co_join(id[i], 0);
     bool by = priority_policy();
-    bool ok = n == 8;
-    for (int i = 0; i < 8 && ok; i++)
+    bool ok = n == 9 && raised == 0;
+    for (int i = 0; i < 9 && ok; i++)
         ok = log[i] == (by ? by_prio[i] : i);
-    char why[96];
-    snprintf(why, sizeof why, "ran %d %d %d %d %d %d %d %d, %s order", log[0], log[1], log[2],
-             log[3], log[4], log[5], log[6], log[7], by ? "priority" : "FIFO");
+    char why[112];
+    snprintf(why, sizeof why, "ran %d %d %d %d %d %d %d %d %d, %s order", log[0], log[1],
+             log[2], log[3], log[4], log[5], log[6], log[7], log[8],
+             by ? "priority" : "FIFO");
     report("order", ok, why);
 }
 
