@@ -49,3 +49,17 @@ def test_coroutine_pipe_ring(boot_policy, policy, smp):
     out = m.run("t_coro ring 6 200", timeout=240)
     assert re.search(r"^t_coro: ring: ok$", out, re.M), out
     still_alive(m)
+
+
+@pytest.mark.timeout(200)
+def test_coroutine_benchmark_runs(boot_policy, policy):
+    """b_coro measures (its figures are in docs/coroutines.md, taken under
+    -icount); here only that each mode runs to its result line, the
+    asynchronous pipe hops included."""
+    m = boot_policy(policy, smp=1, initrd=True)
+    m.shell_prompt(timeout=60)
+    for mode, what in (("switch", "switch"), ("spawn", "spawn\\+complete"), ("pipe", "hop")):
+        out = m.run(f"b_coro {mode} 500", timeout=120)
+        assert re.search(rf"^b_coro: {mode}: \d+ instructions per {what} \(\d+ ", out,
+                         re.M), out
+    still_alive(m)

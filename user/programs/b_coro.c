@@ -73,7 +73,7 @@ int main(int argc, char **argv)
     uint32_t n = argc > 2 ? (uint32_t)atoi(argv[2]) : 20000;
     co_workers(1);
     uint64_t start, end, ops;
-    const char *what;
+    const char *what, *plural;
     if (strcmp(mode, "switch") == 0) {
         static volatile uint32_t turn;
         static struct player a, b;
@@ -86,6 +86,7 @@ int main(int argc, char **argv)
         end = instret();
         ops = 2ULL * n;
         what = "switch";
+        plural = "switches";
     } else if (strcmp(mode, "spawn") == 0) {
         static struct co frame;
         start = instret();
@@ -94,6 +95,7 @@ int main(int argc, char **argv)
         end = instret();
         ops = n;
         what = "spawn+complete";
+        plural = "spawns";
     } else if (strcmp(mode, "pipe") == 0) {
         int ab[2], ba[2];
         if (pipe(ab) < 0 || pipe(ba) < 0) {
@@ -115,11 +117,12 @@ int main(int argc, char **argv)
         }
         ops = 2ULL * n;
         what = "hop";
+        plural = "hops";
     } else {
         printf("usage: b_coro switch|spawn|pipe [N]\n");
         return 2;
     }
-    printf("b_coro: %s: %lu instructions per %s (%lu %ss)\n", mode,
-           (unsigned long)((end - start) / ops), what, (unsigned long)ops, what);
+    printf("b_coro: %s: %lu instructions per %s (%lu %s)\n", mode,
+           (unsigned long)((end - start) / ops), what, (unsigned long)ops, plural);
     return 0;
 }
