@@ -88,6 +88,33 @@ void trap_kernel(struct trapframe *tf)
     panic_trap(tf, "unexpected trap in the kernel");
 }
 
+/* A page fault on a page that is mapped, with the rights the access
+ * needs, by the time the kernel looks: another thread of the process
+ * mapped it on another hart (sbrk growing, SYS_co_setup adding executor
+ * records), which flushes only its own TLB, and this hart walked the
+ * table before the entry was written (the privileged spec lets a hart
+ * keep such a miss until its own sfence.vma).  Flushed here, the access
+ * is retried instead of killing the process. */
+static bool spurious_page_fault(struct trapframe *tf)
+{
+    uint64_t need;
+    switch (tf->scause) {
+    case EXC_LOAD_PAGE_FAULT: need = PTE_R; break;
+    case EXC_STORE_PAGE_FAULT: need = PTE_W; break;
+    case EXC_INST_PAGE_FAULT: need = PTE_X; break;
+    default: return false;
+    }
+    struct proc *p = thread_current()->proc;
+    uint64_t pa, flags;
+    spin_lock(&p->vm.lock);
+    bool mapped = vm_translate(p->vm.pt, tf->stval, &pa, &flags) &&
+                  (flags & (PTE_U | need)) == (PTE_U | need);
+    spin_unlock(&p->vm.lock);
+    if (mapped)
+        sfence_vma();
+    return mapped;
+}
+
 /* A user program did something the hardware refused: say so on the
  * console and end the process with a status its parent can tell apart. */
 static void user_fault(struct trapframe *tf)
@@ -150,7 +177,8 @@ void trap_user_handle(struct trapframe *tf)
         tf->sepc += 4;               /* return past the ecall */
         intr_on();                   /* system calls may block or take long */
         syscall_dispatch(tf);
-    } else if (!handle_interrupt(tf->scause) && !shared_rescue_policy_fault(tf)) {
+    } else if (!handle_interrupt(tf->scause) && !shared_rescue_policy_fault(tf) &&
+               !spurious_page_fault(tf)) {
         user_fault(tf);
     }
     trap_return(tf);
