@@ -8,9 +8,10 @@ executor as the kernel does (env.kernel = 1: no system calls, CO_OP_RUN
 returns when nothing is ready) on malloc blocks of exactly the header, the
 queue (512 + capacity words) and the records, under AddressSanitizer and
 UBSan, with real threads: priority / FIFO order, exact poll counts, wakes
-during a poll, one queue entry, join / detach / CID reuse, cancel in every
-state, the doorbell, priority changes, CO_MAX coroutines and a
-multi-threaded stress with no lost wake-up.  No QEMU is involved.
+during a poll, one queue entry, join / detach / CID reuse, a finish racing
+with a join, cancel in every state, the doorbell, priority changes,
+CO_MAX coroutines and a multi-threaded stress with no lost wake-up.  No
+QEMU is involved.
 
 The other tests show that each of coro_test's tests can fail: copies of
 the executor (or of a policy) with one deliberate bug each must make the
@@ -38,7 +39,7 @@ CFLAGS = SANITIZER_CFLAGS + ["-pthread",
 RUN_TIMEOUT = 120       # seconds; a normal run takes about 1
 
 # coro_test.c's tests, in its order.
-TESTS = ["order", "pending", "wake_in_poll", "one_entry", "join_reuse",
+TESTS = ["order", "pending", "wake_in_poll", "one_entry", "join_reuse", "finish_race",
          "cancel", "doorbell", "set_prio", "co_max", "stress"]
 PASSED = re.compile(r"^coro_test: (\S+): (\d+) tests passed \(\d+ checks\)$", re.M)
 
@@ -157,6 +158,19 @@ MUTANTS = [
     ("lookup_ignores_generation", "join_reuse", "heap", "exec",
      "if (!(w & CO_LIVE) || gen_of(w) != CO_GEN(cid))\n        return 0;",
      "if (!(w & CO_LIVE))\n        return 0;", 1),
+    # The executor as it was written: DONE set before the lock is taken.
+    ("done_before_lock", "finish_race", "heap", "exec",
+     "    lock(e);\n    uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);\n"
+     "    while (!__atomic_compare_exchange_n(w, &old, (old & ~(uint64_t)(CO_QUEUED | CO_RUNNING)) |\n"
+     "                                        CO_DONE, 0, __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE))\n"
+     "        ;\n"
+     "    uint32_t joiner = (uint32_t)__atomic_load_n(&r->ctx[CO_CTX_JOINER], __ATOMIC_SEQ_CST);\n",
+     "    uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);\n"
+     "    while (!__atomic_compare_exchange_n(w, &old, (old & ~(uint64_t)(CO_QUEUED | CO_RUNNING)) |\n"
+     "                                        CO_DONE, 0, __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE))\n"
+     "        ;\n"
+     "    uint32_t joiner = (uint32_t)__atomic_load_n(&r->ctx[CO_CTX_JOINER], __ATOMIC_SEQ_CST);\n"
+     "    lock(e);\n", 1),
     ("run_polls_cancelled", "cancel", "heap", "exec",
      "if (__atomic_load_n(wstate(r), __ATOMIC_ACQUIRE) & CO_CANCELLED) {\n"
      "            finish_cancelled(e, cid, r);",

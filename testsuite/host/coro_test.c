@@ -38,6 +38,8 @@
  *                  (before and after the end), records reused under a new
  *                  generation: an old CID is refused by every operation and
  *                  never reaches the new coroutine
+ *   finish_race    a record freed by join/detach while the finishing worker
+ *                  has not yet taken the executor lock (see the test)
  *   cancel         cancel when idle, queued, running (from another thread,
  *                  through CO_OP_POLLED and through CO_OP_RUN, and from
  *                  itself), done and stale
@@ -935,6 +937,132 @@ static void t_join_reuse(void)
     free(c);
 }
 
+/* ---- test: finish_race ---------------------------------------------------------
+ *
+ * A worker finishing coroutine B (CO_OP_POLLED: Ready) makes it DONE, then
+ * takes the executor lock to take it out of the queue's bookkeeping (the
+ * IN_QUEUE flag, the live count, a detached one's record).  A thread that
+ * sees DONE in between may join (or detach) B, which frees the record, and
+ * a spawn may then put a new coroutine C in it: the finisher must not then
+ * treat C as B.
+ *
+ * Made deterministic by holding the executor's lock (CO_EXEC.lock, as
+ * another worker would) while the worker finishes B, so that it stops at
+ * the lock; then pausing that worker (a signal whose handler waits) and
+ * releasing the lock; then join/detach B and spawn C; then resuming the
+ * worker.  C must still be polled once, B's result must still be had.
+ * (If the executor only makes B DONE under the lock, the join finds B not
+ * yet done, which is just as correct; the test waits 100 ms for DONE.) */
+
+static sem_t fr_paused, fr_resume;
+
+static void fr_on_usr1(int sig)
+{
+    (void)sig;
+    sem_post(&fr_paused);
+    while (sem_wait(&fr_resume) != 0)
+        ;
+}
+
+static void *fr_worker(void *arg)
+{
+    struct ct_exec *ex = arg;
+    CT_EQ(ct_call(ex, 0, CO_OP_RUN, CO_NONE, 0, 0, 0), 0, "CO_OP_RUN (worker)");
+    return NULL;
+}
+
+static int step_fr(struct ct_co *c, int n)
+{
+    (void)n;
+    sem_post(c->started);
+    while (sem_wait(c->proceed) != 0)
+        ;
+    c->co.result = 77;
+    return CO_READY;
+}
+
+static void ct_sleep_ms(long ms)
+{
+    struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
+    while (nanosleep(&t, &t) != 0)
+        ;
+}
+
+static void finish_race(bool by_join)
+{
+    const char *what = by_join ? "freed by CO_OP_JOIN" : "freed by CO_OP_DETACH";
+    struct ct_exec ex;
+    ct_exec_new(&ex, 4, 1, 0);
+    struct ct_co *c = ct_frames(&ex, 2);
+    struct ct_co *B = &c[0], *C = &c[1];
+    sem_t started, proceed;
+    sem_init(&started, 0, 0);
+    sem_init(&proceed, 0, 0);
+    sem_init(&fr_paused, 0, 0);
+    sem_init(&fr_resume, 0, 0);
+    B->step = step_fr;
+    B->started = &started;
+    B->proceed = &proceed;
+    C->step = step_result;
+    C->value = 5;
+    uint32_t ob = ct_spawn(&ex, B, 10);
+
+    pthread_t w;
+    CT_CHECK(pthread_create(&w, NULL, fr_worker, &ex) == 0, "pthread_create");
+    while (sem_wait(&started) != 0)     /* the worker polls B, lock free */
+        ;
+    __atomic_store_n(&ex.x->lock, 1, __ATOMIC_SEQ_CST);      /* "another worker" */
+    sem_post(&proceed);                 /* B returns Ready */
+    while (atomic_load(&B->drops) == 0) /* dropped: the finish comes next */
+        sched_yield();
+    for (int ms = 0; ms < 100 && !(ct_state(&ex, ob) & CO_DONE); ms++)
+        ct_sleep_ms(1);
+    pthread_kill(w, SIGUSR1);           /* stopped wherever it waits for the lock */
+    while (sem_wait(&fr_paused) != 0)
+        ;
+    __atomic_store_n(&ex.x->lock, 0, __ATOMIC_SEQ_CST);
+    int64_t res = 0, r;
+    if (by_join) {
+        r = ct_join(&ex, ob, CO_NONE, &res);
+        CT_CHECK(r == 0 || (r == 1 && res == 77), "CO_OP_JOIN of B: %" PRId64 ", result %" PRId64,
+                 r, res);
+    } else {
+        r = 0;
+        CT_EQ(ct_detach(&ex, ob), 0, "CO_OP_DETACH of B");
+    }
+    uint32_t oc = ct_spawn(&ex, C, 10);
+    sem_post(&fr_resume);
+    pthread_join(w, NULL);
+    ct_run(&ex);
+    char buf[200];
+    snprintf(buf, sizeof buf, "C (%#x), spawned while B (%#x) was being finished, B's record %s "
+             "before the finisher took the lock", oc, ob, what);
+    ct_expect_polls(C, 1, buf);
+    if (by_join && r == 0) {
+        CT_EQ(ct_join(&ex, ob, CO_NONE, &res), 1, "CO_OP_JOIN of B once finished");
+        CT_EQ(res, 77, "B's result");
+    }
+    CT_EQ(ct_state(&ex, ob), -1, "CO_OP_STATE of B, joined or detached");
+    CT_EQ(ct_join(&ex, oc, CO_NONE, &res), 1, "CO_OP_JOIN of C");
+    CT_EQ(res, 5, "C's result");
+    CT_EQ(ex.x->live, 0, "live");
+    ct_exec_free(&ex);
+    sem_destroy(&started);
+    sem_destroy(&proceed);
+    sem_destroy(&fr_paused);
+    sem_destroy(&fr_resume);
+    free(c);
+}
+
+static void t_finish_race(void)
+{
+    struct sigaction sa = { .sa_handler = fr_on_usr1 };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR1, &sa, NULL);
+    finish_race(true);
+    finish_race(false);
+}
+
 /* ---- test: cancel ---------------------------------------------------------------- */
 
 static int step_self_cancel(struct ct_co *c, int n)
@@ -1544,6 +1672,7 @@ static const struct {
     { "wake_in_poll", t_wake_in_poll },
     { "one_entry", t_one_entry },
     { "join_reuse", t_join_reuse },
+    { "finish_race", t_finish_race },
     { "cancel", t_cancel },
     { "doorbell", t_doorbell },
     { "set_prio", t_set_prio },

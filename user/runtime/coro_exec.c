@@ -317,12 +317,16 @@ static int64_t co_finish(const struct co_env *e, uint32_t cid, int64_t result)
         return -1;
     r->ctx[CO_CTX_RESULT] = (uint64_t)result;
     uint64_t *w = wstate(r);
+    /* DONE is set under the lock: a joiner or detacher that sees it frees
+     * the record under the lock too, so only once the bookkeeping below is
+     * over (else a spawn could reuse the record in between, and this would
+     * take the new coroutine out of the queue). */
+    lock(e);
     uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
     while (!__atomic_compare_exchange_n(w, &old, (old & ~(uint64_t)(CO_QUEUED | CO_RUNNING)) |
                                         CO_DONE, 0, __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE))
         ;
     uint32_t joiner = (uint32_t)__atomic_load_n(&r->ctx[CO_CTX_JOINER], __ATOMIC_SEQ_CST);
-    lock(e);
     if (r->flags & TASK_FLAG_IN_QUEUE) {        /* cancelled while queued */
         struct sched_ctx c = policy_ctx(e);
         e->ops->remove(&c, e->hart, CO_INDEX(cid));
