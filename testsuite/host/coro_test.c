@@ -55,7 +55,7 @@
  *                  quiescent point no coroutine woken after its last poll
  *                  began is left unpolled; all end DONE, live reaches 0
  *
- * Usage: coro_test [-s SEED] [TEST...]
+ * Usage: coro_test [-s SEED] [TEST...]   (CT_VERBOSE=1: the stress's rounds)
  * Prints "coro_test: POLICY: N tests passed" and exits 0, or
  * "coro_test: FAIL: policy 'P', seed 0x.., test 'T': ..." and exits 1.
  * A hang is stopped by an alarm (exit 2).
@@ -374,7 +374,6 @@ static void ct_finish_cancelled(struct ct_exec *ex, struct ct_co *c, uint32_t ci
 
 /* The low bits of the state word (CO_LIVE ...), as CO_OP_STATE gives them. */
 #define CT_IDLE     CO_LIVE
-#define CT_FLAGS    (CO_LIVE | CO_QUEUED | CO_RUNNING | CO_DONE | CO_CANCELLED | CO_DETACHED)
 
 static void ct_expect_state(struct ct_exec *ex, uint32_t cid, int64_t want, const char *what)
 {
@@ -469,12 +468,13 @@ static void t_order(void)
 
     /* Woken in a shuffled order, some with a priority changed while idle:
      * the order of the wakes, and the priorities they have now. */
-    uint32_t order[24];
+    uint32_t order[24], prio_of[24];
     for (uint32_t i = 0; i < 24; i++) {
         c[40 + i].step = step_pending_once;
         c[40 + i].max_polls = 2;
-        ct_spawn(&ex, &c[40 + i], prios[ct_below(&rng, sizeof prios / sizeof prios[0])]);
-        e[i] = (struct ct_entry){ 40 + i, ex.recs[CO_INDEX(c[40 + i].co.cid)].prio, i };
+        prio_of[i] = prios[ct_below(&rng, sizeof prios / sizeof prios[0])];
+        ct_spawn(&ex, &c[40 + i], prio_of[i]);
+        e[i] = (struct ct_entry){ 40 + i, prio_of[i], i };
         order[i] = i;
     }
     ct_run(&ex);
@@ -490,7 +490,7 @@ static void t_order(void)
         if (k % 3 == 0)
             CT_EQ(ct_set_prio(&ex, w->co.cid, p), 0, "CO_OP_SET_PRIO of an idle coroutine");
         else
-            p = ex.recs[CO_INDEX(w->co.cid)].prio;
+            p = prio_of[order[k]];
         CT_EQ(ct_wake(&ex, w->co.cid), 1, "CO_OP_WAKE of an idle coroutine");
         e[k] = (struct ct_entry){ w->id, p, k };
     }
