@@ -141,14 +141,13 @@ MUTANTS = [
      "    NEXT(c, task) = HEAD(c);\n    if (HEAD(c) == SCHED_NONE)\n        TAIL(c) = task;\n"
      "    HEAD(c) = task;", 1),
     ("pending_requeued", "pending", "heap", "exec",
-     "if (__atomic_compare_exchange_n(w, &old, old & ~(uint64_t)CO_RUNNING, 0,",
-     "if (__atomic_compare_exchange_n(w, &old, (old & ~(uint64_t)CO_RUNNING) | CO_QUEUED, 0,", 1),
+     "uint64_t new_word = (old & ~(uint64_t)CO_RUNNING) | woken;",
+     "uint64_t new_word = (old & ~(uint64_t)CO_RUNNING) | CO_QUEUED;", 1),
     ("wake_ignores_running", "wake_in_poll", "heap", "exec",
      "if (!old || (old & CO_RUNNING))\n        return 0;",
      "if (!old)\n        return 0;", 1),
     ("poller_forgets_wake", "wake_in_poll", "heap", "exec",
-     "if (old & CO_QUEUED) {       /* woken while it ran: once more */",
-     "if (0) {", 1),
+     "*requeue = (old | woken) & CO_QUEUED;", "*requeue = woken & CO_QUEUED;", 1),
     ("wake_ignores_queued", "one_entry", "heap", "exec",
      "(old & (CO_DONE | CO_QUEUED)))\n            return 0;",
      "(old & CO_DONE))\n            return 0;", 1),
@@ -158,19 +157,13 @@ MUTANTS = [
     ("lookup_ignores_generation", "join_reuse", "heap", "exec",
      "if (!(w & CO_LIVE) || gen_of(w) != CO_GEN(cid))\n        return 0;",
      "if (!(w & CO_LIVE))\n        return 0;", 1),
-    # The executor as it was written: DONE set before the lock is taken.
+    # The executor as it was written: DONE published before the lock is
+    # taken (a join frees the record, a spawn reuses it, and the finisher
+    # then takes the new coroutine out of the queue).
     ("done_before_lock", "finish_race", "heap", "exec",
-     "    lock(e);\n    uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);\n"
-     "    while (!__atomic_compare_exchange_n(w, &old, (old & ~(uint64_t)(CO_QUEUED | CO_RUNNING)) |\n"
-     "                                        CO_DONE, 0, __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE))\n"
-     "        ;\n"
-     "    uint32_t joiner = (uint32_t)__atomic_load_n(&r->ctx[CO_CTX_JOINER], __ATOMIC_SEQ_CST);\n",
-     "    uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);\n"
-     "    while (!__atomic_compare_exchange_n(w, &old, (old & ~(uint64_t)(CO_QUEUED | CO_RUNNING)) |\n"
-     "                                        CO_DONE, 0, __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE))\n"
-     "        ;\n"
-     "    uint32_t joiner = (uint32_t)__atomic_load_n(&r->ctx[CO_CTX_JOINER], __ATOMIC_SEQ_CST);\n"
-     "    lock(e);\n", 1),
+     "    lock(e);\n    if (r->flags & TASK_FLAG_IN_QUEUE) {        /* cancelled while queued */",
+     "    __atomic_or_fetch(wstate(r), CO_DONE, __ATOMIC_SEQ_CST);\n    lock(e);\n"
+     "    if (r->flags & TASK_FLAG_IN_QUEUE) {", 1),
     ("run_polls_cancelled", "cancel", "heap", "exec",
      "if (__atomic_load_n(wstate(r), __ATOMIC_ACQUIRE) & CO_CANCELLED) {\n"
      "            finish_cancelled(e, cid, r);",
@@ -179,15 +172,15 @@ MUTANTS = [
      "old | CO_CANCELLED | (held ? 0 : CO_RUNNING);",
      "old | CO_CANCELLED;", 1),
     ("polled_ignores_cancel", "cancel", "heap", "exec",
-     "    if (old & CO_CANCELLED)\n        return 1;\n    if (ready) {",
-     "    if (ready) {", 1),
+     "    if (old & CO_CANCELLED)\n        return 1;\n    if (rc == CO_READY) {",
+     "    if (rc == CO_READY) {", 1),
     ("bell_not_cleared", "doorbell", "heap", "exec",
      "uint64_t bits = __atomic_exchange_n(&e->x->bell[wi], 0, __ATOMIC_ACQ_REL);",
      "uint64_t bits = __atomic_load_n(&e->x->bell[wi], __ATOMIC_ACQUIRE);", 1),
     ("bell_wrong_word", "doorbell", "heap", "exec",
      "uint32_t wi = s * 64 + b;", "uint32_t wi = b;", 1),
     ("bell_past_capacity", "doorbell", "heap", "exec",
-     "if (i >= e->capacity)\n                    continue;\n                e->x->bells++;",
+     "if (i >= capacity(e))\n                    continue;\n                e->x->bells++;",
      "e->x->bells++;", SANITIZER_EXIT),
     ("set_prio_not_requeued", "set_prio", "heap", "exec",
      "if (r->flags & TASK_FLAG_IN_QUEUE) {\n        struct sched_ctx c = policy_ctx(e);\n"
@@ -197,11 +190,10 @@ MUTANTS = [
     ("free_list_of_one", "co_max", "heap", "exec",
      "r->ctx[CO_CTX_NEXT_FREE] = e->x->free_head;", "r->ctx[CO_CTX_NEXT_FREE] = 0;", 1),
     ("one_too_many", "co_max", "heap", "exec",
-     "} else if (e->x->used < e->capacity) {", "} else if (e->x->used <= e->capacity) {",
+     "} else if (e->x->used < capacity(e)) {", "} else if (e->x->used <= capacity(e)) {",
      SANITIZER_EXIT),
     ("stress_lost_wake", "stress", "bitmap", "exec",
-     "if (old & CO_QUEUED) {       /* woken while it ran: once more */",
-     "if (0) {", 1),
+     "*requeue = (old | woken) & CO_QUEUED;", "*requeue = woken & CO_QUEUED;", 1),
     # A wake during a poll does nothing: caught by the wake counts.
     ("stress_wake_in_poll_dropped", "stress", "heap", "exec",
      "(old & (CO_DONE | CO_QUEUED)))\n            return 0;",
