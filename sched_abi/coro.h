@@ -185,14 +185,21 @@ struct co_env {
     uint32_t nharts;
     uint32_t kernel;                /* 1: the kernel's executor (interrupts
                                        off, no system calls, never sleeps) */
+    uint32_t task;                  /* user mode: the calling thread's
+                                       TaskSched record, whose rescue slot
+                                       (ctx[TASK_CTX_RESCUE]) sends it back
+                                       here if the policy faults */
+    uint32_t unused;
+    uint64_t rescue;                /* the runtime's own (callers: 0) */
 };
 
-/* A process's view of its own executor.  `ops` receives the policy's
+/* A process's view of its own executor, for the thread whose TaskSched
+ * record is `task`.  `ops` receives the policy's
  * operations at their addresses in the process.  The policy sees hart 0
  * for every call: a process's coroutines are one queue, polled by
  * whichever worker is free, so a per-hart policy keeps them in one list
  * (and the order does not depend on where the workers happen to run). */
-static inline void co_user_env(struct co_env *e, struct sched_ops *ops)
+static inline void co_user_env(struct co_env *e, struct sched_ops *ops, uint32_t task)
 {
     const struct sched_blob_header *policy = (const void *)SHARED_CODE_ADDR;
     const VDSO_DATA *v = (const VDSO_DATA *)SHARED_BASE_ADDR;
@@ -216,6 +223,7 @@ static inline void co_user_env(struct co_env *e, struct sched_ops *ops)
     e->nharts = nharts < SCHED_MAX_HARTS ? nharts : SCHED_MAX_HARTS;
     e->hart = 0;
     e->kernel = 0;
+    e->task = task;
 }
 
 #define CO_OP_INIT        0  /* () -> 0: sets up a fresh executor */

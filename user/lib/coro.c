@@ -54,7 +54,7 @@ static int64_t call(uint32_t op, uint64_t a, uint64_t b, uint64_t c, uint64_t d)
     co_call_fn fn = (co_call_fn)(SHARED_RUNTIME_ADDR + rt->op_offset[RT_CO_CALL]);
     struct sched_ops ops;
     struct co_env env;
-    co_user_env(&env, &ops);
+    co_user_env(&env, &ops, uthread_self()->task);
     return fn(op, &env, a, b, c, d);
 }
 

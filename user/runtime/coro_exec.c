@@ -25,6 +25,8 @@
 #include <stdbool.h>
 #include "coro.h"
 
+int rt_setjmp(uint64_t buf[16]) __attribute__((returns_twice));   /* switch.S */
+
 #define SYS_YIELD        17        /* os/uapi/syscall.h */
 #define SYS_SET_PRIORITY 21
 #define SYS_GET_PRIORITY 22
@@ -107,6 +109,15 @@ static void unlock(const struct co_env *e)
 static void wreck(const struct co_env *e)
 {
     __atomic_or_fetch(&e->x->flags, CO_EXEC_WRECKED, __ATOMIC_RELEASE);
+}
+
+/* The owner's code that the executor calls (a poll function, a drop
+ * hook) may set the thread's rescue slot itself (a thread yield does):
+ * pointed back at this call's buffer after each (see co_call). */
+static void rescue_again(const struct co_env *e)
+{
+    if (!e->kernel)
+        ((TaskSched *)SHARED_TASKS_ADDR)[e->task].ctx[TASK_CTX_RESCUE] = e->rescue;
 }
 
 /* Work arrived (or the last coroutine ended): wake sleeping workers. */
@@ -372,6 +383,7 @@ static int64_t after_poll(const struct co_env *e, uint32_t cid, TaskSched *r, ui
         co_drop_fn drop = (co_drop_fn)(uintptr_t)r->ctx[CO_CTX_DROP];
         if (drop)
             drop((struct co *)(uintptr_t)r->ctx[CO_CTX_FRAME]);
+        rescue_again(e);
         co_finish(e, cid, result);
         return 0;
     }
@@ -518,6 +530,7 @@ static void finish_cancelled(const struct co_env *e, uint32_t cid, TaskSched *r)
     co_drop_fn drop = (co_drop_fn)(uintptr_t)r->ctx[CO_CTX_DROP];
     if (drop)
         drop((struct co *)(uintptr_t)r->ctx[CO_CTX_FRAME]);
+    rescue_again(e);
     co_finish(e, cid, CO_RESULT_CANCELLED);
 }
 
@@ -604,6 +617,7 @@ static int64_t co_run(const struct co_env *e, uint32_t until)
         struct co *frame = (struct co *)(uintptr_t)r->ctx[CO_CTX_FRAME];
         co_poll_fn poll = (co_poll_fn)(uintptr_t)r->ctx[CO_CTX_POLL];
         int rc = poll(frame);
+        rescue_again(e);
         /* Read now: the drop hook may free the frame. */
         int64_t result = frame->result;
         bool requeue;
@@ -636,12 +650,9 @@ static int64_t co_state(const struct co_env *e, uint32_t cid)
     return r ? (int64_t)(uint32_t)__atomic_load_n(wstate(r), __ATOMIC_ACQUIRE) : -1;
 }
 
-/* The runtime blob's one entry for coroutines (RT_CO_CALL). */
-int64_t co_call(uint32_t op, const struct co_env *e, uint64_t a, uint64_t b, uint64_t c,
-                uint64_t d)
+static int64_t dispatch(uint32_t op, const struct co_env *e, uint64_t a, uint64_t b,
+                        uint64_t c, uint64_t d)
 {
-    if (!e || e->capacity > CO_MAX || e->hart >= e->nharts)
-        return -1;
     if (op == CO_OP_WAKE)
         return co_wake(e, (uint32_t)a);
     if (op == CO_OP_SPAWN)
@@ -671,4 +682,39 @@ int64_t co_call(uint32_t op, const struct co_env *e, uint64_t a, uint64_t b, uin
     if (op == CO_OP_INIT)
         return co_init(e);
     return -1;
+}
+
+/* The runtime blob's one entry for coroutines (RT_CO_CALL).
+ *
+ * In a process, the policy runs on queues and records the process can
+ * write: if it faults, the kernel sends the thread to the buffer its
+ * record's rescue slot names (as for user_schedule, runtime.c).  Here that
+ * stops the executor (the process's coroutines are wrecked; only it is
+ * hurt) and returns -1.  The slot is set for the whole call and given back
+ * as it was (calls nest: a poll function spawns), and set again after
+ * every poll (code a poll runs, such as a thread yield, sets it too). */
+int64_t co_call(uint32_t op, const struct co_env *e, uint64_t a, uint64_t b, uint64_t c,
+                uint64_t d)
+{
+    if (!e || e->capacity > CO_MAX || e->hart >= e->nharts)
+        return -1;
+    if (e->kernel)
+        return dispatch(op, e, a, b, c, d);
+    if (e->task >= SCHED_MAX_TASKS)
+        return -1;
+    uint64_t *slot = &((TaskSched *)SHARED_TASKS_ADDR)[e->task].ctx[TASK_CTX_RESCUE];
+    uint64_t before = *slot;
+    uint64_t rescue[16];
+    struct co_env local = *e;
+    if (rt_setjmp(rescue)) {
+        wreck(&local);
+        unlock(&local);         /* if the fault came with it held */
+        *slot = before;
+        return -1;
+    }
+    local.rescue = (uint64_t)(uintptr_t)rescue;
+    *slot = local.rescue;
+    int64_t r = dispatch(op, &local, a, b, c, d);
+    *slot = before;
+    return r;
 }

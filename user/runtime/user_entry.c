@@ -22,7 +22,7 @@ void user_entry(long argc, long argv, long task, long entry)
     if (v->exec_capacity) {
         struct sched_ops ops;
         struct co_env env;
-        co_user_env(&env, &ops);
+        co_user_env(&env, &ops, (uint32_t)task);
         co_call(CO_OP_RUN, &env, CO_NONE, 0, 0, 0);
     }
     register long a0 __asm__("a0") = status;
