@@ -22,6 +22,7 @@ USER_PROGRAMS += h_prio20 h_badlock
 USER_PROGRAMS += t_coro b_coro
 USER_PROGRAMS += h_coio
 USER_PROGRAMS += t_coidle
+USER_PROGRAMS += t_coprio
 
 # Broken executables for t_badelf: copies of echo, each breaking one rule of
 # the kernel's ELF loader (scripts/make-bad-elfs.py).
