@@ -23,6 +23,7 @@ USER_PROGRAMS += t_coro b_coro
 USER_PROGRAMS += h_coio
 USER_PROGRAMS += t_coidle
 USER_PROGRAMS += t_coprio
+USER_PROGRAMS += h_coforge
 
 # Broken executables for t_badelf: copies of echo, each breaking one rule of
 # the kernel's ELF loader (scripts/make-bad-elfs.py).
