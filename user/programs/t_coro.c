@@ -14,7 +14,7 @@
  *   sleep    asynchronous sleep lasts at least what was asked
  *   many     10,000 coroutines in one process
  *   ring     a ring of coroutines passing a token through pipes
- *   idle     a coroutine waiting on a pipe is not polled meanwhile
+ *   (a coroutine waiting on a pipe costs nothing: t_coidle)
  */
 #include <coroutine.h>
 #include <errno.h>
