@@ -39,18 +39,6 @@ static CO_EXEC *const X = (CO_EXEC *)SHARED_EXEC_ADDR;
 static VDSO_DATA *const V = (VDSO_DATA *)SHARED_BASE_ADDR;
 static TaskSched *const RECS = (TaskSched *)CO_RECORDS_ADDR;
 
-static inline long sys_call4(long n, long a0, long a1, long a2, long a3)
-{
-    register long r_a0 __asm__("a0") = a0;
-    register long r_a1 __asm__("a1") = a1;
-    register long r_a2 __asm__("a2") = a2;
-    register long r_a3 __asm__("a3") = a3;
-    register long r_a7 __asm__("a7") = n;
-    __asm__ volatile("ecall" : "+r"(r_a0) : "r"(r_a1), "r"(r_a2), "r"(r_a3), "r"(r_a7)
-                     : "memory");
-    return r_a0;
-}
-
 static long read_async(int fd, void *buf, size_t n, volatile struct co_io *io)
 {
     return sys_call4(SYS_read_async, fd, (long)buf, (long)n, (long)io);
