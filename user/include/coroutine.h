@@ -82,6 +82,10 @@ struct co_stats {
 void co_stats(struct co_stats *out);
 /* Times `cid` has been polled (for tests); -1 if no such coroutine. */
 long co_polls(cid_t cid);
+/* One of the executor's operations (CO_OP_*, sched_abi/coro.h) on this
+ * process's executor, as the library makes them: for hostile tests that
+ * hand it forged arguments. */
+int64_t co_raw_call(uint32_t op, uint64_t a, uint64_t b, uint64_t c, uint64_t d);
 
 /* --- Inside a poll function --- */
 

@@ -58,6 +58,11 @@ static int64_t call(uint32_t op, uint64_t a, uint64_t b, uint64_t c, uint64_t d)
     return fn(op, &env, a, b, c, d);
 }
 
+int64_t co_raw_call(uint32_t op, uint64_t a, uint64_t b, uint64_t c, uint64_t d)
+{
+    return call(op, a, b, c, d);
+}
+
 static bool ready_here(void)
 {
     return V->exec_capacity && setup_pid == V->pid;

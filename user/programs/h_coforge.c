@@ -51,18 +51,7 @@ static long cancel_io(volatile struct co_io *io)
 
 /* The executor's operations, called directly (as the library does): a
  * forger is not bound to the library's checks. */
-typedef int64_t (*co_call_fn)(uint32_t, const struct co_env *, uint64_t, uint64_t, uint64_t,
-                              uint64_t);
-
-static int64_t call(uint32_t op, uint64_t a, uint64_t b, uint64_t c, uint64_t d)
-{
-    const struct sched_blob_header *rt = (const void *)SHARED_RUNTIME_ADDR;
-    co_call_fn fn = (co_call_fn)(SHARED_RUNTIME_ADDR + rt->op_offset[RT_CO_CALL]);
-    struct sched_ops ops;
-    struct co_env env;
-    co_user_env(&env, &ops);
-    return fn(op, &env, a, b, c, d);
-}
+#define call co_raw_call
 
 /* A cheap generator for garbage (deterministic per case). */
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
