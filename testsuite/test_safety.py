@@ -68,3 +68,21 @@ def test_unjoined_threads_are_freed(boot_policy, policy, smp):
     assert re.search(r"kernel threads (\d+) before, \1 after", out), out
     assert free_frames(m) == before
     still_alive(m)
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("smp", SMP, ids=ids)
+def test_kill_during_thread_creation(boot_policy, policy, smp):
+    """A process ends while its threads create threads: a thread killed
+    between its creation and its creator handing it to the scheduler is
+    queued once, by its creator (the kernel used to wake it for the kill
+    as well, and panicked at the second enqueue; on 4 harts 2 runs of 2).
+    Every child ends with the status it asked for; nothing leaks."""
+    m = boot_policy(policy, smp=smp, initrd=True)
+    m.shell_prompt(timeout=60)
+    run_hostile(m, "h_killrace 5", "h_killrace", 60)            # warm up
+    before = free_frames(m)
+    out = run_hostile(m, "h_killrace 200", "h_killrace", 200)
+    assert re.search(r"^h_killrace: 200 rounds, 0 bad$", out, re.M), out
+    assert free_frames(m) == before
+    still_alive(m)

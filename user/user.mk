@@ -21,6 +21,7 @@ USER_PROGRAMS += h_blockrenew
 USER_PROGRAMS += h_prio20 h_badlock
 USER_PROGRAMS += t_coro b_coro
 USER_PROGRAMS += h_coio
+USER_PROGRAMS += h_killrace
 USER_PROGRAMS += t_coidle
 USER_PROGRAMS += t_coprio
 USER_PROGRAMS += h_coforge

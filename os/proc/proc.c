@@ -176,6 +176,8 @@ void proc_kill(struct proc *p, int status)
     sched_offer_deferred(p);            /* parked threads must run to exit */
     list_for_each(pos, &p->threads) {
         struct thread *t = list_entry(pos, struct thread, proc_node);
+        /* (A NEW thread is left to its creator, which queues it next:
+         * it sees the kill at its first return to user mode.) */
         if (t->state == THREAD_BLOCKED)
             sched_wake(t, -EINTR);
         else if (t->state == THREAD_RUNNING && t != thread_current()) {

@@ -56,7 +56,7 @@ static struct thread *thread_alloc(struct proc *p, int priority, int *err)
     t->ctx.sp = (uint64_t)t->tf;
     t->proc = p;
     t->priority = priority;
-    t->state = THREAD_BLOCKED;       /* not runnable until made so */
+    t->state = THREAD_NEW;           /* not runnable until its creator says */
     t->hart = (int)this_hartid();
     list_init(&t->wait_node);
     list_init(&t->timer_node);
@@ -82,7 +82,7 @@ static struct thread *thread_alloc(struct proc *p, int priority, int *err)
 void thread_free_locked(struct thread *t)
 {
     KASSERT(spin_holding(&sched_lock));
-    KASSERT(t->state == THREAD_BLOCKED || t->state == THREAD_ZOMBIE);
+    KASSERT(t->state == THREAD_NEW || t->state == THREAD_ZOMBIE);
     policy_detach(t);
     nthreads--;
     frame_free_contig(t->kstack, KSTACK_SIZE / PAGE_SIZE);

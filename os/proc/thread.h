@@ -16,7 +16,11 @@
 /* Where a thread is: sched/thread_state.h draws the machine and is the
  * only code that changes it. */
 enum thread_state {
-    THREAD_BLOCKED,      /* waiting (on a wait queue and/or a deadline), or new */
+    THREAD_NEW,          /* created, not yet runnable: its creator hands it to
+                            the policy (nothing else may: a kill racing the
+                            creation once woke it first, and the creator then
+                            queued it twice) */
+    THREAD_BLOCKED,      /* waiting (on a wait queue and/or a deadline) */
     THREAD_QUEUED,       /* runnable, in the policy's queue */
     THREAD_PARKED,       /* parked in user mode, in the policy's queue */
     THREAD_DEFERRED,     /* parked, set aside on its process (claimed elsewhere) */

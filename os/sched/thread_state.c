@@ -17,7 +17,9 @@ void tstate_enqueue(struct thread *t, enum policy_enqueue_reason why)
 {
     held(t);
     KASSERT(t->state == THREAD_BLOCKED || t->state == THREAD_RUNNING ||
-            t->state == THREAD_PICKED || t->state == THREAD_PICKED_PARKED);
+            t->state == THREAD_PICKED || t->state == THREAD_PICKED_PARKED ||
+            t->state == THREAD_NEW);
+    KASSERT(t->state != THREAD_NEW || why == ENQUEUE_NEW);
     KASSERT(t->state != THREAD_PICKED_PARKED || why != ENQUEUE_WAKE);
     t->state = t->state == THREAD_PICKED_PARKED ? THREAD_PARKED : THREAD_QUEUED;
     /* A fresh age: the contract promises that add and yield put a task
@@ -119,7 +121,7 @@ void tstate_exit(struct thread *t)
 const char *tstate_name(const struct thread *t)
 {
     static const char *const names[] = {
-        [THREAD_BLOCKED] = "blocked", [THREAD_QUEUED] = "runnable",
+        [THREAD_NEW] = "new", [THREAD_BLOCKED] = "blocked", [THREAD_QUEUED] = "runnable",
         [THREAD_PARKED] = "parked in user mode, queued",
         [THREAD_DEFERRED] = "parked in user mode, deferred",
         [THREAD_PICKED] = "picked", [THREAD_PICKED_PARKED] = "picked (parked)",

@@ -4,9 +4,10 @@
  * function below that asserts where the thread comes from; all are called
  * with sched_lock held.  (Idle threads are outside it: always RUNNING.)
  *
- *                    enqueue                fetch            run
+ *    NEW ── enqueue (its creator, once) ──┐
+ *                    enqueue             ▼  fetch            run
  *       BLOCKED ────────────▶ QUEUED ─────────────▶ PICKED ────────▶ RUNNING
- *     (new too)   ◀─┐           ▲ ◀────────────────────┘ enqueue      │ │ │ │
+ *                 ◀─┐           ▲ ◀────────────────────┘ enqueue      │ │ │ │
  *          ▲        │           └──────────────── enqueue (yield) ────┘ │ │ │
  *          └────────┼──────────────────────────── block ───────────────┘ │ │
  *                   │                                                    │ │
@@ -54,8 +55,9 @@ static inline bool tstate_parked(const struct thread *t)
            t->state == THREAD_PICKED_PARKED;
 }
 
-/* BLOCKED, RUNNING (a yield) or PICKED -> QUEUED; PICKED_PARKED -> PARKED:
- * handed to the policy (add, wake or yield by `why`). */
+/* NEW (by its creator), BLOCKED, RUNNING (a yield) or PICKED -> QUEUED;
+ * PICKED_PARKED -> PARKED: handed to the policy (add, wake or yield by
+ * `why`). */
 void tstate_enqueue(struct thread *t, enum policy_enqueue_reason why);
 /* RUNNING -> PARKED: it left its hart by a user-mode switch. */
 void tstate_park(struct thread *t);
