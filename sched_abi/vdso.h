@@ -194,6 +194,13 @@ static inline int task_state_cas(TaskSched *t, uint8_t from, uint8_t to)
  * address is in the thread's record, ctx[TASK_CTX_RESCUE]), which lets go
  * of the queue and yields through the kernel. */
 #define RT_RESCUE          5
+/* Set in a thread's ctx[TASK_CTX_RESCUE] beside the buffer's address (which
+ * is 8-aligned) while the coroutine executor, not user_schedule, runs the
+ * policy: a policy the kernel replaces while the thread is in it is left
+ * to finish there (it orders only that process's coroutines, and stopping
+ * it halfway would leave the executor's queue half changed); a fault in it
+ * still sends the thread back to the buffer. */
+#define RT_RESCUE_EXECUTOR 0x1ULL
 /* int64_t co_call(op, env, a, b, c, d): the coroutine executor's
  * operations (sched_abi/coro.h), for processes and the kernel alike. */
 #define RT_CO_CALL         6

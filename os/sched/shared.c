@@ -90,7 +90,7 @@ static void rescue(struct trapframe *tf, const char *what)
     v->rt_off = RT_OFF_POLICY_FAULT;
     TaskSched *rec = shared_task(&t->proc->shared, (uint32_t)t->stack_slot);
     tf->sepc = rescue_entry;
-    tf->regs[REG_A0] = rec->ctx[TASK_CTX_RESCUE];
+    tf->regs[REG_A0] = rec->ctx[TASK_CTX_RESCUE] & ~RT_RESCUE_EXECUTOR;
 }
 
 bool shared_rescue_policy_fault(struct trapframe *tf)
@@ -110,9 +110,17 @@ void shared_rescue_policy_loop(struct trapframe *tf)
      * looping): counting ticks in the policy's code would not do here, a
      * legitimate ping-pong spends most of its time there, call after
      * call. */
-    if (in_policy_code(tf->sepc) && kinfo &&
-        __atomic_load_n(&kinfo->user_switching_off, __ATOMIC_ACQUIRE))
-        rescue(tf, "was replaced while it ran");
+    if (!in_policy_code(tf->sepc) || !kinfo ||
+        !__atomic_load_n(&kinfo->user_switching_off, __ATOMIC_ACQUIRE))
+        return;
+    /* In the coroutine executor: left to finish (vdso.h RT_RESCUE_EXECUTOR;
+     * the process may set the bit, which only spares its own thread). */
+    struct thread *t = thread_current();
+    if (shared_vdso(&t->proc->shared) &&
+        (shared_task(&t->proc->shared, (uint32_t)t->stack_slot)->ctx[TASK_CTX_RESCUE] &
+         RT_RESCUE_EXECUTOR))
+        return;
+    rescue(tf, "was replaced while it ran");
 }
 
 void shared_restart_commit(struct trapframe *tf)

@@ -27,7 +27,6 @@
 
 int rt_setjmp(uint64_t buf[16]) __attribute__((returns_twice));   /* switch.S */
 
-#define SYS_YIELD        17        /* os/uapi/syscall.h */
 #define SYS_SET_PRIORITY 21
 #define SYS_GET_PRIORITY 22
 #define SYS_FUTEX_WAIT   23
@@ -87,23 +86,41 @@ static TaskSched *lookup(const struct co_env *e, uint32_t cid)
     return r;
 }
 
+/* The executor lock.  In the kernel (interrupts off: a holder is never
+ * preempted) a spin lock.  In a process a holder can be preempted, and may
+ * run at a lower priority than its waiters (a worker takes its coroutine's
+ * priority): a waiter that spinning and yielding leave waiting would only
+ * ever hand the hart to threads at least as urgent as itself, never to the
+ * holder.  So after a short spin it sleeps in the kernel on the lock word
+ * (0 free, 1 held, 2 held and maybe sleepers; Drepper's futex mutex), and
+ * the holder gets the hart.  A lock word the process wrote over leaves
+ * only its own threads asleep. */
+#define LOCK_SPINS 64
+
+static bool try_lock(const struct co_env *e)
+{
+    uint32_t free = 0;
+    return __atomic_load_n(&e->x->lock, __ATOMIC_RELAXED) == 0 &&
+           __atomic_compare_exchange_n(&e->x->lock, &free, 1, 0, __ATOMIC_ACQUIRE,
+                                       __ATOMIC_RELAXED);
+}
+
 static void lock(const struct co_env *e)
 {
-    for (uint32_t spins = 1;; spins++) {
-        uint32_t free = 0;
-        if (__atomic_load_n(&e->x->lock, __ATOMIC_RELAXED) == 0 &&
-            __atomic_compare_exchange_n(&e->x->lock, &free, 1, 0, __ATOMIC_ACQUIRE,
-                                        __ATOMIC_RELAXED))
+    for (int i = 0; i < LOCK_SPINS || e->kernel; i++)
+        if (try_lock(e))
             return;
-        /* A holder in user mode may be preempted: let it run. */
-        if (!e->kernel && spins % 128 == 0)
-            ecall3(SYS_YIELD, 0, 0, 0);
+    uint32_t c = __atomic_exchange_n(&e->x->lock, 2, __ATOMIC_ACQUIRE);
+    while (c != 0) {
+        ecall3(SYS_FUTEX_WAIT, (long)&e->x->lock, 2, 0);
+        c = __atomic_exchange_n(&e->x->lock, 2, __ATOMIC_ACQUIRE);
     }
 }
 
 static void unlock(const struct co_env *e)
 {
-    __atomic_store_n(&e->x->lock, 0, __ATOMIC_RELEASE);
+    if (__atomic_exchange_n(&e->x->lock, 0, __ATOMIC_RELEASE) == 2 && !e->kernel)
+        ecall3(SYS_FUTEX_WAKE, (long)&e->x->lock, 1, 0);
 }
 
 static void wreck(const struct co_env *e)
@@ -712,7 +729,7 @@ int64_t co_call(uint32_t op, const struct co_env *e, uint64_t a, uint64_t b, uin
         *slot = before;
         return -1;
     }
-    local.rescue = (uint64_t)(uintptr_t)rescue;
+    local.rescue = (uint64_t)(uintptr_t)rescue | RT_RESCUE_EXECUTOR;
     *slot = local.rescue;
     int64_t r = dispatch(op, &local, a, b, c, d);
     *slot = before;
