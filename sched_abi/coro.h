@@ -245,11 +245,12 @@ static inline void co_user_env(struct co_env *e, struct sched_ops *ops, uint32_t
                                 in d if DONE (the record is then freed); 0:
                                 not yet (joiner registered); -1: no such one */
 #define CO_OP_DETACH     10  /* (cid) -> 0: freed when DONE */
-#define CO_OP_RUN        11  /* (until cid or CO_NONE) -> 0: polls ready
-                                coroutines until `until` is DONE (or every
-                                coroutine is, for CO_NONE); a user worker
-                                sleeps on seq when nothing is ready; the
-                                kernel returns then instead */
+#define CO_OP_RUN        11  /* (until cid or CO_NONE, max polls or 0) -> 0:
+                                polls ready coroutines until `until` is DONE
+                                (or every coroutine is, for CO_NONE); a user
+                                worker sleeps on seq when nothing is ready,
+                                the kernel returns then instead.  max > 0:
+                                at most max polls, and returns how many */
 #define CO_OP_STATE      12  /* (cid) -> its state word's low 32 bits, -1 */
 #define CO_OP_COUNT      13
 

@@ -156,12 +156,9 @@ uint64_t kcoro_polls(uint32_t cid)
     return CO_INDEX(cid) < KCORO_CAPACITY ? krecs[CO_INDEX(cid)].ctx[CO_CTX_POLLS] : 0;
 }
 
-/*
- * What CO_OP_RUN does for the kernel (poll until nothing is ready), but
- * bounded: a coroutine that keeps waking itself cannot keep a hart here
- * with interrupts off.  Past the bound, kcoro_work stays set and the next
- * poll point goes on.
- */
+/* CO_OP_RUN, bounded: a coroutine that keeps waking itself cannot keep a
+ * hart here with interrupts off.  Past the bound, kcoro_work stays set and
+ * the next poll point goes on. */
 int kcoro_poll(void)
 {
     push_off();
@@ -169,32 +166,13 @@ int kcoro_poll(void)
      * polling: one of the two sees the other. */
     __atomic_add_fetch(&polling, 1, __ATOMIC_SEQ_CST);
     int h = __atomic_load_n(&holder, __ATOMIC_SEQ_CST);
-    if (!kx || (h >= 0 && h != (int)this_hartid()) ||
-        !__atomic_exchange_n(&kcoro_work, 0, __ATOMIC_ACQ_REL)) {
-        __atomic_sub_fetch(&polling, 1, __ATOMIC_SEQ_CST);
-        pop_off();
-        return 0;
-    }
     int n = 0;
-    for (; n < KCORO_POLL_MAX; n++) {
-        uint32_t cid = (uint32_t)call(CO_OP_NEXT, 0, 0, 0, 0);
-        if (cid == CO_NONE)
-            break;
-        KASSERT(CO_INDEX(cid) < KCORO_CAPACITY);
-        TaskSched *r = &krecs[CO_INDEX(cid)];
-        if (__atomic_load_n(&r->ctx[CO_CTX_WSTATE], __ATOMIC_ACQUIRE) & CO_CANCELLED) {
-            finish_cancelled(cid);
-            continue;
-        }
-        struct co *frame = (struct co *)(uintptr_t)r->ctx[CO_CTX_FRAME];
-        co_poll_fn poll = (co_poll_fn)(uintptr_t)r->ctx[CO_CTX_POLL];
-        int ready = poll(frame) == CO_READY;
-        int64_t result = frame->result;      /* before the drop hook frees it */
-        if (call(CO_OP_POLLED, cid, (uint64_t)ready, (uint64_t)result, 0) == 1)
-            finish_cancelled(cid);           /* cancelled during the poll */
+    if (kx && (h < 0 || h == (int)this_hartid()) &&
+        __atomic_exchange_n(&kcoro_work, 0, __ATOMIC_ACQ_REL)) {
+        n = (int)call(CO_OP_RUN, CO_NONE, KCORO_POLL_MAX, 0, 0);
+        if (n == KCORO_POLL_MAX)
+            note_work();
     }
-    if (n == KCORO_POLL_MAX)
-        note_work();
     __atomic_sub_fetch(&polling, 1, __ATOMIC_SEQ_CST);
     pop_off();
     return n;

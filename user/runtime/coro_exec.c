@@ -584,8 +584,12 @@ static bool run_over(const struct co_env *e, uint32_t until)
     return !r || (__atomic_load_n(wstate(r), __ATOMIC_ACQUIRE) & CO_DONE);
 }
 
-static int64_t co_run(const struct co_env *e, uint32_t until)
+/* Polls until `until` is done (all, for CO_NONE), or nothing is ready (the
+ * kernel).  With max > 0 (the kernel: its harts poll with interrupts off)
+ * at most that many polls, and returns how many it made; else 0. */
+static int64_t co_run(const struct co_env *e, uint32_t until, uint64_t max)
 {
+    uint64_t polls = 0;
     struct worker_prio wp = { -1, 0 };
     if (until != CO_NONE) {
         TaskSched *r = lookup(e, until);
@@ -598,13 +602,15 @@ static int64_t co_run(const struct co_env *e, uint32_t until)
     uint32_t cid = CO_NONE, top = 0;
     for (;;) {
         if (cid == CO_NONE) {
+            if (max && polls >= max)
+                return (int64_t)polls;
             if (run_over(e, until))
                 break;
             uint32_t seen = __atomic_load_n(&e->x->seq, __ATOMIC_SEQ_CST);
             cid = co_next(e, &top);
             if (cid == CO_NONE) {
                 if (e->kernel)
-                    return 0;
+                    return max ? (int64_t)polls : 0;
                 /* Sleep until work arrives.  Woken, the worker must get a
                  * hart before the work it is woken for waits behind
                  * anything less urgent: it sleeps at the top of what the
@@ -623,6 +629,7 @@ static int64_t co_run(const struct co_env *e, uint32_t until)
                 continue;
             }
         }
+        polls++;
         TaskSched *r = &e->recs[CO_INDEX(cid)];
         if (__atomic_load_n(wstate(r), __ATOMIC_ACQUIRE) & CO_CANCELLED) {
             finish_cancelled(e, cid, r);
@@ -652,13 +659,13 @@ static int64_t co_run(const struct co_env *e, uint32_t until)
         uint32_t again = cid;
         lock(e);
         enqueue_locked(e, CO_INDEX(again), SCHED_OP_YIELD);
-        cid = run_over(e, until) ? CO_NONE : next_locked(e, &top);
+        cid = run_over(e, until) || (max && polls >= max) ? CO_NONE : next_locked(e, &top);
         unlock(e);
         notify(e, false);
     }
     if (!e->kernel && until == CO_NONE)
         notify(e, true);        /* the other workers see it too */
-    return 0;
+    return max ? (int64_t)polls : 0;
 }
 
 static int64_t co_state(const struct co_env *e, uint32_t cid)
@@ -693,7 +700,7 @@ static int64_t dispatch(uint32_t op, const struct co_env *e, uint64_t a, uint64_
     if (op == CO_OP_DETACH)
         return co_detach(e, (uint32_t)a);
     if (op == CO_OP_RUN)
-        return co_run(e, (uint32_t)a);
+        return co_run(e, (uint32_t)a, b);
     if (op == CO_OP_STATE)
         return co_state(e, (uint32_t)a);
     if (op == CO_OP_INIT)
