@@ -100,7 +100,7 @@ typedef void (*co_drop_fn)(struct co *self);
 #define CO_RESULT_CANCELLED (-125)  /* -ECANCELED */
 
 /* A coroutine's fields in its TaskSched record (ctx[] words; a policy
- * never reads ctx).  TaskSched.tid holds the generation, .pid the owner. */
+ * never reads ctx).  TaskSched.tid holds the generation. */
 #define CO_CTX_POLL         0        /* poll function (owner's address space) */
 #define CO_CTX_FRAME        1        /* its frame */
 #define CO_CTX_WSTATE       2        /* the waker state word, above */
