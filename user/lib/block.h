@@ -2,8 +2,8 @@
  * The single place where a user thread gives up its hart: every yield and
  * every sleep-on-a-word of the library (mutex, semaphore, condition
  * variable, join) goes through these functions.  A yield goes to the
- * shared runtime (DESIGN.md 7), which switches to another thread of the
- * process without a system call when the policy picks one; a sleep is the
+ * shared runtime (docs/design.md, 3.4), which switches to another thread of
+ * the process without a system call when the policy picks one; a sleep is the
  * kernel's futex, which the mutex and the semaphore try to avoid by first
  * yielding in user mode a few times (the holder may be a thread of ours
  * waiting for a hart).
