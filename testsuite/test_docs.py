@@ -8,6 +8,8 @@ read, and:
   span, taken from the top of the tree or from the document's own folder)
   exists; `*`, `[ch]` and placeholder words in capitals (NAME, MODE) match
   like shell globs;
+- every file named without its folder (`memlayout.h`) is somewhere in
+  the tree;
 - every `make TARGET` in a code span or a code block is a target of the
   Makefile (read now, so targets added since this test was written count);
 - every function written as `name()` in a code span is defined or declared
@@ -108,6 +110,37 @@ def test_named_paths_exist(doc):
     assert not missing, (
         f"{doc_id(doc)} names paths that do not exist: "
         + ", ".join(sorted(set(missing))))
+
+
+BARE_FILE_RE = re.compile(r"^[\w.\[\]-]+\.(?:c|h|S|py|md|ld|mk|sh|dts|\[ch\])$")
+
+
+def tree_file_names():
+    names = set()
+    for dirpath, dirnames, filenames in os.walk(ROOT):
+        dirnames[:] = [d for d in dirnames
+                       if d not in SKIP_DIRS and not d.startswith(".")]
+        names.update(filenames)
+    return names
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=doc_id)
+def test_named_files_exist(doc, _names=[]):
+    """A file named without its folder (`memlayout.h`) is somewhere in the
+    tree.  Examples a reader is to create (`my_policy.c`) are exempt."""
+    if not _names:
+        _names.append(tree_file_names())
+    names = _names[0]
+    missing = []
+    for m in CODE_SPAN_RE.finditer(read(doc)):
+        span = m.group(1).strip()
+        if not BARE_FILE_RE.match(span) or span.startswith("my_"):
+            continue
+        pattern = PLACEHOLDER_RE.sub("*", span)
+        if not any(fnmatch.fnmatch(n, pattern) for n in names):
+            missing.append(span)
+    assert not missing, (f"{doc_id(doc)} names files found nowhere in the "
+                         "tree: " + ", ".join(sorted(set(missing))))
 
 
 # ---- make targets ----
