@@ -34,6 +34,9 @@
  * Every address space (the kernel's and each process's) shares the upper
  * half: its top-level page-table entries are copied from the kernel's, so a
  * trap or a system call never writes satp; only a process switch does.
+ * The exception is the shared region's entry (SHARED_BASE, the first GiB
+ * of the upper half): empty in the kernel's table, each process's own,
+ * since the region's data pages are per process (sched/shared.c).
  */
 #ifndef MEMLAYOUT_H
 #define MEMLAYOUT_H
