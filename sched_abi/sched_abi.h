@@ -201,9 +201,12 @@ struct sched_ops {
     /* A blocked `task` is runnable again: queue it (a policy may favour a
      * task that slept). */
     void (*wake)(const struct sched_ctx *c, uint32_t hart, uint32_t task);
-    /* Take a queued `task` out (its priority changes, it is killed).  Only
-     * called for tasks in the queue; `hart` is the calling hart, which may
-     * not be the one the task is queued for. */
+    /* Take a queued `task` out, wherever it is in the queue: its priority
+     * changes (add follows), the kernel learns that a process switched to
+     * it in user mode (it leaves the kernel's queue), or its owner drops
+     * it (a cancelled coroutine, a thread leaving its process's queue).
+     * Only called for tasks in the queue; `hart` is the calling hart, which
+     * may not be the one the task is queued for. */
     void (*remove)(const struct sched_ctx *c, uint32_t hart, uint32_t task);
     /* The priority fetch(hart) would return now, 0 if none.  Must not change
      * the queue: it is called often (every tick, every user-mode yield). */

@@ -8,6 +8,8 @@ and turns the linked ELF into the flat binary the kernel loads.
 The rules (sched_abi/README.md explains why):
   - freestanding: no undefined symbols (no calls out, no libc);
   - no writable globals: .data, .bss and .got are empty;
+  - no data that holds addresses, const or not (.data.rel.ro is empty):
+    every pointer in it would have to be relocated where the blob lands;
   - position-independent: no absolute relocation outside the header (the
     ELF is linked with --emit-relocs so they can be seen);
   - the header comes first, at offset 0, and is well formed: magic, ABI
@@ -32,6 +34,7 @@ FLAGS_KNOWN = 0x3
 
 SHF_WRITE, SHF_ALLOC, SHF_EXECINSTR = 0x1, 0x2, 0x4
 SHT_SYMTAB, SHT_RELA = 2, 4
+STT_OBJECT, STT_FUNC = 1, 2
 # Relocations that encode an absolute address (position-dependent).
 ABSOLUTE_RELOCS = {1: "R_RISCV_32", 2: "R_RISCV_64", 26: "R_RISCV_HI20",
                    27: "R_RISCV_LO12_I", 28: "R_RISCV_LO12_S"}
@@ -77,6 +80,10 @@ class Elf:
         return next((s for s in self.sections if s["name"] == name), None)
 
     def symbols(self):
+        for name, info, shndx, value, _ in self.symbols_sized():
+            yield name, info, shndx, value
+
+    def symbols_sized(self):
         for s in self.sections:
             if s["type"] != SHT_SYMTAB:
                 continue
@@ -84,7 +91,14 @@ class Elf:
             for i in range(s["size"] // 24):
                 name_off, info, _, shndx, value, size = struct.unpack_from(
                     "<IBBHQQ", self.data, s["offset"] + 24 * i)
-                yield self.cstr(strtab["offset"] + name_off), info, shndx, value
+                yield self.cstr(strtab["offset"] + name_off), info, shndx, value, size
+
+    def objects_in(self, section):
+        """(name, address, size) of each named variable in `section`, by address."""
+        index = self.sections.index(section)
+        found = {(name, value, size) for name, info, shndx, value, size in self.symbols_sized()
+                 if shndx == index and info & 0xF == STT_OBJECT and name}
+        return sorted(found, key=lambda o: o[1])
 
     def relocations(self):
         for s in self.sections:
@@ -100,22 +114,81 @@ class Elf:
                 yield target["name"], off, info & 0xFFFFFFFF
 
 
+# Output sections of blob.ld that must be empty, and what each one holds.
+WRITABLE_SECTIONS = (".data", ".bss", ".got")
+RELOCATED_CONST_SECTION = ".data.rel.ro"
+
+RELOCATED_CONST_ADVICE = (
+    "each is an absolute address that would have to be patched where the blob is "
+    "loaded, and the kernel copies a blob as it is (linked at 0, run elsewhere); call "
+    "the functions directly instead (a switch on the index is fine: its jump table is "
+    "position-independent), and keep indices rather than pointers (strings as "
+    "char names[N][LEN])")
+WRITABLE_ADVICE = (
+    "a blob keeps no state of its own (the same code serves the kernel's queue, each "
+    "process's and each coroutine executor's); keep it in the queue words or in the "
+    "records' link[]/policy[] fields")
+
+
+def holders(elf, section, relocated):
+    """The named variables of `section`, each with how many of the absolute
+    relocations (addresses in `relocated`) fall inside it; the whole section
+    if nothing in it is named."""
+    objects = elf.objects_in(section) or [(None, section["addr"], section["size"])]
+    for name, addr, size in objects:
+        yield name, size, sum(1 for a in relocated if addr <= a < addr + max(size, 1))
+
+
+def describe(name, size, section):
+    if name:
+        return "'%s' (%d bytes, section %s)" % (name, size, section)
+    return "section %s (%d bytes)" % (section, size)
+
+
+def function_at(elf, addr):
+    for name, info, _, value, size in elf.symbols_sized():
+        if info & 0xF == STT_FUNC and value <= addr < value + size:
+            return name
+    return None
+
+
 def check_elf(elf):
     errors = []
     if elf.machine != 243:
         errors.append("not a RISC-V ELF (e_machine %d)" % elf.machine)
+    # Absolute relocations, by the section they patch: the header's are
+    # meant (its operations are offsets, since the blob is linked at 0).
+    absolute = {}
+    for target, off, rtype in elf.relocations():
+        if rtype in ABSOLUTE_RELOCS and target != ".sched_header":
+            absolute.setdefault(target, []).append((off, rtype))
+    explained = set()
     for s in elf.sections:
         if not (s["flags"] & SHF_ALLOC) or s["size"] == 0:
             continue
+        name = s["name"]
+        relocated = [off for off, _ in absolute.get(name, [])]
+        if name == RELOCATED_CONST_SECTION:
+            # GCC puts a const object here, rather than in .rodata, exactly
+            # when its initializer holds addresses (-fPIC).
+            explained.add(name)
+            for obj, size, n in holders(elf, s, relocated):
+                errors.append("constant data that needs relocating: %s holds %s, like "
+                              "any const table of function or string pointers: %s"
+                              % (describe(obj, size, name),
+                                 "%d address%s" % (n, "" if n == 1 else "es") if n
+                                 else "addresses", RELOCATED_CONST_ADVICE))
         # The header is written by the compiler as data (it holds link-time
         # addresses) but is part of the read-only blob.
-        if s["name"] in (".data", ".bss", ".got") or (
-                s["flags"] & SHF_WRITE and s["name"] != ".sched_header"):
-            errors.append("writable global data: section %s has %d bytes "
-                          "(a blob keeps no state; use the queue and the task records)"
-                          % (s["name"], s["size"]))
-        if s["name"].startswith((".dynamic", ".rela", ".plt")):
-            errors.append("dynamic linking section %s: a blob needs no loader" % s["name"])
+        elif name in WRITABLE_SECTIONS or (s["flags"] & SHF_WRITE and name != ".sched_header"):
+            explained.add(name)
+            for obj, size, n in holders(elf, s, relocated):
+                extra = ("; it also holds %d address%s, which would need relocating: keep "
+                         "indices, not pointers" % (n, "" if n == 1 else "es")) if n else ""
+                errors.append("writable global data: %s: %s%s"
+                              % (describe(obj, size, name), WRITABLE_ADVICE, extra))
+        if name.startswith((".dynamic", ".rela", ".plt")):
+            errors.append("dynamic linking section %s: a blob needs no loader" % name)
     header = elf.section(".sched_header")
     if header is None or header["size"] == 0:
         errors.append("no .sched_header section: end the file with SCHED_POLICY(...)")
@@ -125,10 +198,17 @@ def check_elf(elf):
         if shndx == 0 and name:
             errors.append("calls out or uses an outside symbol: '%s' is undefined "
                           "(no libc, no kernel: a blob is freestanding)" % name)
-    for target, off, rtype in elf.relocations():
-        if rtype in ABSOLUTE_RELOCS and target != ".sched_header":
-            errors.append("not position-independent: %s at %s+0x%x (an absolute address, "
-                          "e.g. a table of function pointers)" % (ABSOLUTE_RELOCS[rtype], target, off))
+    # Absolute addresses elsewhere (code, .rodata): not from C built with
+    # -fPIC, but possible from assembly or other flags.
+    for target, relocs in absolute.items():
+        if target in explained:
+            continue
+        for off, rtype in relocs:
+            where = function_at(elf, off)
+            errors.append("not position-independent: %s at offset 0x%x in %s%s: an absolute "
+                          "address (build with -fPIC; take addresses PC-relative)"
+                          % (ABSOLUTE_RELOCS[rtype], off, target,
+                             ", in %s" % where if where else ""))
     return errors
 
 
