@@ -28,7 +28,8 @@ SCHED_BLOB_PA=0x80800000    # 8 MiB into RAM: above the kernel, below the initrd
 FIRMWARE=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
 MAX_HARTS=8                 # os/memlayout.h
 
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
+# The comment block at the top of this file is the help text.
+usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; }
 die() { echo "run-qemu: $*" >&2; exit 2; }
 # An option's value: its absence is a usage error, not bash's "unbound".
 value() { [ $# -ge 2 ] || die "$1 needs a value (try --help)"; }
