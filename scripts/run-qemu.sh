@@ -100,7 +100,12 @@ done
 # ---- does it all fit in MEM? (QEMU's own message would be obscure) ----
 ql_init "$FIRMWARE" "$KERNEL" "$INITRD" ${BLOBS[@]+"${BLOBS[@]}"}
 if ! why=$(ql_conflict "$MEM_BYTES"); then
-    die "MEM=$MEM is too small for this kernel${INITRD:+ and initrd}${SCHED_BLOB:+ and blob}: use MEM=$(ql_minimum_mib)M or more (with $MEM, $why)"
+    what="this kernel"
+    if [ -n "$INITRD" ] && [ ${#BLOBS[@]} -gt 0 ]; then what+=", initrd and blob"
+    elif [ -n "$INITRD" ]; then what+=" and initrd"
+    elif [ ${#BLOBS[@]} -gt 0 ]; then what+=" and blob"
+    fi
+    die "MEM=$MEM is too small for $what: use MEM=$(ql_minimum_mib)M or more (with $MEM, $why)"
 fi
 
 # ---- the command line ----
