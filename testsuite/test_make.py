@@ -95,6 +95,14 @@ def test_unknown_policy_is_refused_with_the_list():
     assert "run-check" in out          # before the build, not after it
 
 
+def test_append_is_passed_as_is():
+    """Only SCHED is checked: sched=NAME in APPEND reaches the kernel, which
+    reports an unknown name itself and boots the default (test_sched.py)."""
+    r = make("run", "APPEND=sched=nope", "RUN_FLAGS=--dry-run", timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "-append sched=nope" in r.stdout, r.stdout
+
+
 def test_policy_list_comes_from_the_caller_or_the_built_blobs():
     r = run_qemu("--kernel", KERNEL, "--sched", "heap", "--policies", "fifo only",
                  "--dry-run")
