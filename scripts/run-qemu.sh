@@ -64,6 +64,9 @@ done
     die "SMP (--smp) is the number of harts, 1 to $MAX_HARTS; '$SMP' is not"
 MEM_BYTES=$(ql_parse_size "$MEM") ||
     die "MEM (--mem) is a RAM size: a whole number and K, M, G or T (no suffix: MiB), e.g. 256M or 1G; '$MEM' is not"
+# (Seven digits and a T can pass 2^63: caught here, not wrapped around.)
+[ "$MEM_BYTES" -ge 0 ] && [ "$MEM_BYTES" -le $((1 << 50)) ] ||
+    die "MEM=$MEM is too large: at most 1024T here, and QEMU needs the host to have it"
 if [ -n "$SCHED" ] && [ -n "$SCHED_BLOB" ]; then
     die "SCHED=$SCHED and SCHED_BLOB=$SCHED_BLOB both pick the policy: give one"
 fi

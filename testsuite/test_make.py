@@ -134,6 +134,11 @@ def test_malformed_mem_is_refused(mem):
             f"MEM (--mem) is a RAM size", f"'{mem}' is not")
 
 
+def test_huge_mem_is_refused_not_wrapped_around():
+    refused(run_qemu("--kernel", KERNEL, "--mem", "9999999T", "--dry-run"),
+            "MEM=9999999T is too large")
+
+
 def minimum_mem(*extra):
     """The smallest MEM (MiB) run-qemu.sh names for the kernel and initrd."""
     r = run_qemu("--kernel", KERNEL, "--initrd", INITRD, "--mem", "1M", *extra)
