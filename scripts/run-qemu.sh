@@ -75,7 +75,7 @@ if [ -n "$SCHED" ]; then
         # The blobs the kernel build embedded (the Makefile's SCHED_POLICIES).
         for b in "$(dirname "$KERNEL")"/sched/*.bin; do
             name=$(basename "$b" .bin)
-            [ -f "$b" ] && [ "$name" != runtime ] && POLICIES+="${POLICIES:+ }$name"
+            if [ -f "$b" ] && [ "$name" != runtime ]; then POLICIES+="${POLICIES:+ }$name"; fi
         done
     fi
     [ -n "$POLICIES" ] || die "no policy list to check SCHED=$SCHED against (build the kernel first, or pass --policies)"
