@@ -1,27 +1,41 @@
-# Top-level build for the teaching OS.  One entry point for everything:
+# schedos, a teaching OS for 64-bit RISC-V: one entry point for everything.
 #
-#   make            build the kernel (build/kernel.elf)
-#   make run        boot it in QEMU, serial console on this terminal
-#   make test       run the whole test suite (pytest driving QEMU)
-#   make debug      boot halted with a gdb stub; prints the gdb command to use
-#   make gdb        attach gdb-multiarch to `make debug`, stopped at kmain
-#   make deps       install the Debian packages the project needs
-#   make clean      remove build/
+# Targets:
+#   make                   build the kernel, the policy blobs, the user programs
+#   make run               boot in QEMU into the shell, console on this terminal
+#   make monitor           boot without the initrd: the kernel's monitor (kmon>)
+#   make test              run the whole test suite (pytest driving QEMU)
+#   make debug             boot halted with a gdb stub; prints the gdb command
+#   make gdb               in a second terminal: attach gdb to `make debug`, stop at kmain
+#   make sched-blob SRC=f.c    build a policy blob from one C file (build/sched/ext/f.bin)
+#   make grade SCHED_BLOB=b.bin   run the scheduling tests against a blob, with a score
+#   make compile_commands.json    editor support (clangd): rebuilds once under bear
+#   make deps              install the Debian packages the project needs
+#   make clean             remove build/
+#   make help              print this text
 #
-#   make grade SCHED_BLOB=my_policy.bin   run the scheduling tests against a
-#                   policy blob: one line per test and a score
-#   make sched-blob SRC=my_policy.c   build a scheduling-policy blob from one
-#                   C file using only sched_abi/ (out: build/sched/ext/NAME.bin)
-#
-# Variables passed through to QEMU: SMP (harts, default 4), MEM (default 256M),
-# SCHED (policy name, becomes sched=NAME), SCHED_BLOB (a policy blob file,
-# loaded by QEMU, no kernel rebuild), APPEND (extra kernel command line).
+# Variables, e.g. `make run SMP=2 MEM=64M` (default after the =):
+#   SMP=4                  harts, 1..8 (run, monitor, debug)
+#   MEM=256M               RAM; too small for the kernel and initrd is refused
+#   SCHED=                 a built-in policy, listed below (unset: the kernel's heap)
+#   SCHED_BLOB=            a policy blob file, loaded by QEMU: no kernel rebuild
+#   APPEND=                more kernel command line, e.g. APPEND=ktest=all
+#   RUN_FLAGS=             more scripts/run-qemu.sh options, e.g. --icount, --dry-run
+#   GDB_PORT=1234          the gdb stub's TCP port (debug, gdb)
+#   PYTEST_ARGS=           more pytest arguments for test and grade, e.g. "-k ktest -x"
+#   SRC=                   the policy's C file, for sched-blob
+#   CROSS=riscv64-unknown-elf-   the cross toolchain's prefix
+
+# (The block above is the text of `make help`: one line per target and per
+# variable, with its default.  testsuite/test_make.py checks it names every
+# target and variable.)
 
 SMP    ?= 4
 MEM    ?= 256M
 SCHED  ?=
 SCHED_BLOB ?=
 APPEND ?=
+RUN_FLAGS ?=
 
 CROSS  ?= riscv64-unknown-elf-
 CC      = $(CROSS)gcc
@@ -150,14 +164,29 @@ $(BUILD)/%.S.o: %.S | check-deps
 	@echo "  AS      $<"
 	@$(CC) $(KERNEL_CFLAGS) -D__ASSEMBLY__ -c -o $@ $<
 
-QEMU_ARGS = --smp $(SMP) --mem $(MEM) --kernel $(KERNEL) --initrd $(INITRD) \
+# scripts/run-qemu.sh checks these (SMP's range, MEM's syntax and size,
+# SCHED against the policies built here) and says what is wrong.
+QEMU_MONITOR_ARGS = --smp $(SMP) --mem $(MEM) --kernel $(KERNEL) \
+	$(if $(SCHED),--sched $(SCHED)) --policies "$(SCHED_POLICIES)" \
 	$(if $(SCHED_BLOB),--sched-blob $(SCHED_BLOB)) \
-	--append "$(strip $(if $(SCHED),sched=$(SCHED)) $(APPEND))"
+	$(if $(strip $(APPEND)),--append "$(strip $(APPEND))")
+QEMU_ARGS = $(QEMU_MONITOR_ARGS) --initrd $(INITRD)
 
-run: all
+.PHONY: run-check monitor help compile_commands.json
+
+# Before building: a mistyped SCHED or SMP is refused at once, not after
+# a build.  (What depends on the built files, MEM's size, is checked after.)
+run-check:
+	@scripts/run-qemu.sh $(QEMU_ARGS) $(RUN_FLAGS) --check-options
+
+run: run-check all
 	scripts/run-qemu.sh $(QEMU_ARGS) $(RUN_FLAGS)
 
-debug: all
+# Without an initrd there is no /init: the kernel runs its monitor (kmon>).
+monitor: run-check check-deps $(KERNEL)
+	scripts/run-qemu.sh $(QEMU_MONITOR_ARGS) $(RUN_FLAGS)
+
+debug: run-check all
 	scripts/run-qemu.sh $(QEMU_ARGS) --debug $(RUN_FLAGS)
 
 PYTEST_ARGS ?=
@@ -172,9 +201,21 @@ grade: all
 	cd testsuite && $(PYTHON) -m pytest -p grade -q -k external \
 		--sched-blob=$(abspath $(SCHED_BLOB)) $(PYTEST_ARGS)
 
-gdb: all
-	gdb-multiarch $(KERNEL) -ex 'target remote :$(GDB_PORT)' \
-		-ex 'hbreak kmain' -ex continue
+# Not after `all`: a rebuild would give gdb symbols that no longer match
+# the kernel `make debug` is running.
+gdb:
+	@scripts/gdb-attach.sh $(KERNEL) $(GDB_PORT)
+
+help:
+	@awk '!/^#/ { exit } { sub(/^# ?/, ""); print }' $(firstword $(MAKEFILE_LIST))
+	@echo "Built-in policies (SCHED=): $(SCHED_POLICIES)"
+
+# bear records every compiler command of a full rebuild (make -B: the tree
+# in build/ is rebuilt in place, the same as before); editors read it.
+compile_commands.json: check-deps
+	@echo "  BEAR    $@ (rebuilding everything once)"
+	@bear --output $(CURDIR)/$@ -- $(MAKE) --no-print-directory -B all
+	@echo "wrote $@ ($$(grep -c '"file"' $@) files); for clangd add --query-driver=$$(command -v $(CC))"
 
 deps:
 	@scripts/deps.sh

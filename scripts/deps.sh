@@ -10,6 +10,7 @@ PACKAGES=(
     gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf   # cross compiler
     qemu-system-misc opensbi                               # the machine, firmware
     gdb-multiarch                                          # make debug
+    bear                                                   # make compile_commands.json
     python3 python3-pytest python3-pexpect python3-pytest-xdist   # make test
     cpio device-tree-compiler                              # initrd, DT tests
     gcc libc6-dev                                          # host-side tests

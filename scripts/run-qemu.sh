@@ -1,70 +1,127 @@
 #!/usr/bin/env bash
 # Boots the kernel in QEMU (machine virt, OpenSBI from Debian's opensbi).
-# Used by `make run`, `make debug` and the test suite, so there is one place
-# that knows the QEMU command line.
+# Used by `make run`, `make debug`, `make monitor` and the test suite, so
+# there is one place that knows the QEMU command line and checks its options.
 #
 #   scripts/run-qemu.sh --kernel build/kernel.elf [options]
-#     --smp N            harts (default 4)
-#     --mem SIZE         RAM (default 256M)
-#     --append "ARGS"    kernel command line
-#     --initrd FILE      initial ramdisk (cpio)
-#     --blob FILE@ADDR   load FILE at physical ADDR (generic loader)
+#     --smp N            harts, 1..8 (default 4)
+#     --mem SIZE         RAM, e.g. 256M or 1G (default 256M)
+#     --append "ARGS"    kernel command line (passed as is)
+#     --initrd FILE      initial ramdisk (cpio); without one: the kernel monitor
+#     --sched NAME       boot the built-in policy NAME (adds sched=NAME)
+#     --policies "LIST"  the built-in policies --sched may name (default: the
+#                        blobs built beside the kernel, build/sched/*.bin)
 #     --sched-blob FILE  boot with the scheduling-policy blob FILE: QEMU loads
 #                        it at SCHED_BLOB_PA and sched_blob= tells the kernel
+#     --blob FILE@ADDR   load FILE at physical ADDR (generic loader)
 #     --icount           -icount shift=0: one instruction = one ns, deterministic
 #     --debug            start halted with a gdb stub on :1234 (or $GDB_PORT)
 #     --plain            serial on stdio without the QEMU monitor (for tests)
-#     --dry-run          print the command instead of running it
+#     --dry-run          check everything, print the command instead of running it
+#     --check-options    check only what needs no file (smp, mem, sched), then exit
 set -euo pipefail
 
-SMP=4 MEM=256M APPEND= SCHED_APPEND= INITRD= KERNEL= DEBUG=0 PLAIN=0 ICOUNT=0 DRY=0
+SMP=4 MEM=256M APPEND= SCHED= POLICIES= SCHED_BLOB= INITRD= KERNEL=
+DEBUG=0 PLAIN=0 ICOUNT=0 DRY=0 CHECK_ONLY=0
 BLOBS=()
 SCHED_BLOB_PA=0x80800000    # 8 MiB into RAM: above the kernel, below the initrd
 FIRMWARE=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
+MAX_HARTS=8                 # os/memlayout.h
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+# The comment block at the top of this file is the help text.
+usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; }
 die() { echo "run-qemu: $*" >&2; exit 2; }
+# An option's value: its absence is a usage error, not bash's "unbound".
+value() { [ $# -ge 2 ] || die "$1 needs a value (try --help)"; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
-        --smp) SMP=${2:?}; shift ;;
-        --mem) MEM=${2:?}; shift ;;
-        --append) APPEND=${2-}; shift ;;
-        --initrd) INITRD=${2:?}; shift ;;
-        --kernel) KERNEL=${2:?}; shift ;;
-        --blob) BLOBS+=("${2:?}"); shift ;;
-        --sched-blob)
-            [ -f "${2:?}" ] || die "no scheduling-policy blob at '$2'"
-            BLOBS+=("$2@$SCHED_BLOB_PA")
-            SCHED_APPEND="sched_blob=$SCHED_BLOB_PA"; shift ;;
+        --smp) value "$@"; SMP=$2; shift ;;
+        --mem) value "$@"; MEM=$2; shift ;;
+        --append) value "$@"; APPEND=$2; shift ;;
+        --initrd) value "$@"; INITRD=$2; shift ;;
+        --kernel) value "$@"; KERNEL=$2; shift ;;
+        --sched) value "$@"; SCHED=$2; shift ;;
+        --policies) value "$@"; POLICIES=$2; shift ;;
+        --blob) value "$@"; BLOBS+=("$2"); shift ;;
+        --sched-blob) value "$@"; SCHED_BLOB=$2; shift ;;
         --icount) ICOUNT=1 ;;
         --debug) DEBUG=1 ;;
         --plain) PLAIN=1 ;;
         --dry-run) DRY=1 ;;
+        --check-options) CHECK_ONLY=1 ;;
         -h|--help) usage; exit 0 ;;
         *) die "unknown option '$1' (try --help)" ;;
     esac
     shift
 done
 
-[ -n "$KERNEL" ] || die "--kernel is required"
-[ -f "$KERNEL" ] || die "no kernel at '$KERNEL' (run make first)"
-[[ "$SMP" =~ ^[1-8]$ ]] || die "--smp must be 1..8, not '$SMP'"
-[ -f "$FIRMWARE" ] || die "OpenSBI firmware missing at $FIRMWARE (run make deps)"
+# shellcheck source=scripts/qemu-layout.sh
+. "$(dirname "$0")/qemu-layout.sh"
 
-APPEND="$APPEND${SCHED_APPEND:+ $SCHED_APPEND}"
-APPEND="${APPEND# }"
+# ---- options that need no file: checked first, so a typo costs nothing ----
+[[ "$SMP" =~ ^[0-9]+$ ]] && [ "$((10#$SMP))" -ge 1 ] && [ "$((10#$SMP))" -le $MAX_HARTS ] ||
+    die "SMP (--smp) is the number of harts, 1 to $MAX_HARTS; '$SMP' is not"
+MEM_BYTES=$(ql_parse_size "$MEM") ||
+    die "MEM (--mem) is a RAM size: a whole number and K, M, G or T (no suffix: MiB), e.g. 256M or 1G; '$MEM' is not"
+# (Seven digits and a T can pass 2^63: caught here, not wrapped around.)
+[ "$MEM_BYTES" -ge 0 ] && [ "$MEM_BYTES" -le $((1 << 50)) ] ||
+    die "MEM=$MEM is too large: at most 1024T here, and QEMU needs the host to have it"
+if [ -n "$SCHED" ] && [ -n "$SCHED_BLOB" ]; then
+    die "SCHED=$SCHED and SCHED_BLOB=$SCHED_BLOB both pick the policy: give one"
+fi
+if [ -n "$SCHED" ]; then
+    if [ -z "$POLICIES" ] && [ -n "$KERNEL" ]; then
+        # The blobs the kernel build embedded (the Makefile's SCHED_POLICIES).
+        for b in "$(dirname "$KERNEL")"/sched/*.bin; do
+            name=$(basename "$b" .bin)
+            if [ -f "$b" ] && [ "$name" != runtime ]; then POLICIES+="${POLICIES:+ }$name"; fi
+        done
+    fi
+    [ -n "$POLICIES" ] || die "no policy list to check SCHED=$SCHED against (build the kernel first, or pass --policies)"
+    [[ " $POLICIES " == *" $SCHED "* ]] ||
+        die "unknown policy '$SCHED'; the policies are: $POLICIES (or SCHED_BLOB=file for your own)"
+fi
+[ $CHECK_ONLY -eq 0 ] || exit 0
+
+# ---- files ----
+[ -n "$KERNEL" ] || die "--kernel is required (try --help)"
+[ -f "$KERNEL" ] || die "no kernel at '$KERNEL' (run make first)"
+[ -f "$FIRMWARE" ] || die "OpenSBI firmware missing at $FIRMWARE (run make deps)"
+[ -z "$INITRD" ] || [ -f "$INITRD" ] || die "no initrd at '$INITRD' (run make first)"
+if [ -n "$SCHED_BLOB" ]; then
+    [ -f "$SCHED_BLOB" ] || die "no scheduling-policy blob at '$SCHED_BLOB'"
+    BLOBS+=("$SCHED_BLOB@$SCHED_BLOB_PA")
+fi
+for blob in "${BLOBS[@]}"; do
+    [[ "$blob" == *@* ]] || die "--blob takes FILE@ADDR, not '$blob'"
+    [ -f "${blob%@*}" ] || die "no blob at '${blob%@*}'"
+    [[ "${blob##*@}" =~ ^(0x[0-9a-fA-F]{1,16}|[0-9]{1,19})$ ]] ||
+        die "--blob address '${blob##*@}' is not a number (e.g. 0x80800000)"
+done
+
+# ---- does it all fit in MEM? (QEMU's own message would be obscure) ----
+ql_init "$FIRMWARE" "$KERNEL" "$INITRD" ${BLOBS[@]+"${BLOBS[@]}"}
+if ! why=$(ql_conflict "$MEM_BYTES"); then
+    what="this kernel"
+    if [ -n "$INITRD" ] && [ ${#BLOBS[@]} -gt 0 ]; then what+=", initrd and blob"
+    elif [ -n "$INITRD" ]; then what+=" and initrd"
+    elif [ ${#BLOBS[@]} -gt 0 ]; then what+=" and blob"
+    fi
+    die "MEM=$MEM is too small for $what: use MEM=$(ql_minimum_mib)M or more (with $MEM, $why)"
+fi
+
+# ---- the command line ----
+# Order: sched= first, then the caller's words, then sched_blob=.  The kernel
+# takes a repeated key's last value, so an APPEND word overrides --sched.
+APPEND="${SCHED:+sched=$SCHED }$APPEND${SCHED_BLOB:+ sched_blob=$SCHED_BLOB_PA}"
+APPEND="${APPEND# }" APPEND="${APPEND% }"
 cmd=(qemu-system-riscv64 -machine virt -cpu rv64 -smp "$SMP" -m "$MEM"
      -bios "$FIRMWARE" -kernel "$KERNEL" -no-reboot)
 [ -n "$APPEND" ] && cmd+=(-append "$APPEND")
-if [ -n "$INITRD" ]; then
-    [ -f "$INITRD" ] || die "no initrd at '$INITRD'"
-    cmd+=(-initrd "$INITRD")
-fi
+[ -n "$INITRD" ] && cmd+=(-initrd "$INITRD")
 for blob in "${BLOBS[@]}"; do
-    file=${blob%@*} addr=${blob##*@}
-    [ -f "$file" ] || die "no blob at '$file'"
-    cmd+=(-device "loader,file=$file,addr=$addr,force-raw=on")
+    cmd+=(-device "loader,file=${blob%@*},addr=${blob##*@},force-raw=on")
 done
 if [ $ICOUNT -eq 1 ]; then
     cmd+=(-icount shift=0)
