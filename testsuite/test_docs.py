@@ -8,7 +8,9 @@ read, and:
   span, taken from the top of the tree or from the document's own folder)
   exists; `*`, `[ch]` and placeholder words in capitals (NAME, MODE) match
   like shell globs, and examples for the reader to create (`my_policy.c`)
-  are exempt;
+  are exempt, as are the names a document lists in a comment
+  `<!-- example names: getcmdline t_cmdline.c -->` (a worked example of
+  code that is not in the tree);
 - every file named without its folder (`memlayout.h`) is somewhere in
   the tree;
 - every `make TARGET` in a code span or a code block is a target of the
@@ -42,7 +44,19 @@ FENCE_RE = re.compile(r"^```.*?^```", re.M | re.S)
 # A relative path inside a code span: has a slash and a file extension.
 REL_PATH_RE = re.compile(r"^[\w.-]+(?:/[\w.*\[\]-]+)+\.(?:c|h|S|py|md|ld|mk|sh|dts)$")
 # Capitalised placeholders in paths: NAME, MODE, N.
-PLACEHOLDER_RE = re.compile(r"\b[A-Z][A-Z0-9_]*\b")
+# (Also after an underscore: sys_AREA.c, t_NAME.c.)
+PLACEHOLDER_RE = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Z0-9]*(?![a-z0-9])")
+EXAMPLE_NAMES_RE = re.compile(r"<!--\s*example names:([^>]*)-->")
+
+
+def example_names(text):
+    """Names a document declares to be a worked example, not in the tree."""
+    return {n for m in EXAMPLE_NAMES_RE.finditer(text) for n in m.group(1).split()}
+
+
+def is_example(name, examples):
+    base = os.path.basename(name.rstrip(".,;:)"))
+    return base.startswith("my_") or base in examples
 
 
 def markdown_files():
@@ -103,8 +117,11 @@ def named_paths(text):
 def test_named_paths_exist(doc):
     text = read(doc)
     here = os.path.dirname(doc)
+    examples = example_names(text)
     missing = []
     for p, relative_ok in named_paths(text):
+        if is_example(p, examples):
+            continue
         if path_exists(p) or (relative_ok and path_exists(p, here)):
             continue
         missing.append(p)
@@ -132,10 +149,12 @@ def test_named_files_exist(doc, _names=[]):
     if not _names:
         _names.append(tree_file_names())
     names = _names[0]
+    text = read(doc)
+    examples = example_names(text)
     missing = []
-    for m in CODE_SPAN_RE.finditer(read(doc)):
+    for m in CODE_SPAN_RE.finditer(text):
         span = m.group(1).strip()
-        if not BARE_FILE_RE.match(span) or span.startswith("my_"):
+        if not BARE_FILE_RE.match(span) or is_example(span, examples):
             continue
         pattern = PLACEHOLDER_RE.sub("*", span)
         if not any(fnmatch.fnmatch(n, pattern) for n in names):
@@ -252,10 +271,12 @@ def test_named_functions_exist(doc, _sources=[]):
     if not _sources:
         _sources.append(source_text())
     src = _sources[0]
+    text = read(doc)
+    examples = example_names(text)
     missing = []
-    for m in CODE_SPAN_RE.finditer(read(doc)):
+    for m in CODE_SPAN_RE.finditer(text):
         f = FUNC_RE.match(m.group(1).strip())
-        if f and not re.search(r"\b%s\s*\(" % re.escape(f.group(1)), src) \
+        if f and f.group(1) not in examples and not re.search(r"\b%s\s*\(" % re.escape(f.group(1)), src) \
                 and not re.search(r"^\s*%s:" % re.escape(f.group(1)), src, re.M):
             missing.append(f.group(1))
     assert not missing, (f"{doc_id(doc)} names functions found nowhere in the "
