@@ -129,7 +129,16 @@
                                  kernel does not touch io again.  An exit or exec
                                  cancels every pending operation this way, without
                                  writing to the process's memory                   */
-#define NSYSCALLS        37
+#define SYS_set_foreground 37 /* (const int *pids, int n) -> 0.  Names the console's
+                                 foreground job: Ctrl-C ends these processes and
+                                 their descendants (status TERM_INTERRUPTED).
+                                 n = 0 clears it.  Only the console's
+                                 controller may call it: the first child of init
+                                 that does (the shell), for as long as it lives;
+                                 anyone else: -EPERM.  Every pid must be a child
+                                 of the caller (-ESRCH if not); n above
+                                 FOREGROUND_MAX: -EINVAL                          */
+#define NSYSCALLS        38
 
 /* Limits. */
 #define MAX_PRIORITY      20        /* priorities are 1 (lowest) .. 20 (highest) */
@@ -146,6 +155,7 @@
 #define USER_THREAD_STACK (64 * 1024)
 #define PIPE_BUF_SIZE     4096      /* writes of up to this many bytes are atomic */
 #define COIO_MAX_PENDING  64        /* asynchronous operations pending per process */
+#define FOREGROUND_MAX    16        /* processes in the console's foreground job */
 
 /* waitpid options and status decoding (POSIX-like). */
 #define WNOHANG           1
@@ -154,6 +164,7 @@
 #define WIFSIGNALED(s)    (((s) & 0x7f) != 0)
 #define WTERMSIG(s)       ((s) & 0x7f)
 /* Why a process was ended by the kernel (WTERMSIG). */
+#define TERM_INTERRUPTED  2         /* Ctrl-C on the console (SYS_set_foreground) */
 #define TERM_KILLED       9         /* kill() */
 #define TERM_FAULT        11        /* page fault, illegal instruction, misaligned
                                        access, ... (the console line says which) */

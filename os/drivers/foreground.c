@@ -1,0 +1,75 @@
+/* The console's foreground job: see foreground.h. */
+#include "drivers/foreground.h"
+#include "proc/proc.h"
+#include "kernel/panic.h"
+#include "uapi/errno.h"
+#include "uapi/syscall.h"
+
+/* All under proc_lock, so that a pid read here names the process the
+ * table holds (pids are never reused: next_pid only grows). */
+static int controller_pid;              /* 0: nobody has claimed the console */
+static int fg_pids[FOREGROUND_MAX];
+static int fg_count;
+
+/* The controller, if it is still alive; proc_lock held. */
+static struct proc *controller(void)
+{
+    struct proc *c = controller_pid ? proc_find(controller_pid) : NULL;
+    return c && c->state == PROC_ALIVE ? c : NULL;
+}
+
+int foreground_set(struct proc *caller, const int *pids, int n)
+{
+    if (n < 0 || n > FOREGROUND_MAX)
+        return -EINVAL;
+    spin_lock(&proc_lock);
+    struct proc *c = controller();
+    int err = 0;
+    if (c ? c != caller : !caller->parent || caller->parent->pid != 1)
+        err = -EPERM;
+    for (int i = 0; i < n && !err; i++) {
+        struct proc *p = proc_find(pids[i]);
+        if (!p || p->parent != caller)
+            err = -ESRCH;               /* not a child of the caller */
+    }
+    if (!err) {
+        controller_pid = caller->pid;
+        for (int i = 0; i < n; i++)
+            fg_pids[i] = pids[i];
+        fg_count = n;
+    }
+    spin_unlock(&proc_lock);
+    return err;
+}
+
+static bool in_foreground(int pid)
+{
+    for (int i = 0; i < fg_count; i++)
+        if (fg_pids[i] == pid)
+            return true;
+    return false;
+}
+
+bool foreground_interrupt(void)
+{
+    spin_lock(&proc_lock);
+    /* A dead controller's list means nothing any more. */
+    if (!controller())
+        fg_count = 0;
+    bool any = fg_count > 0;
+    for (int i = 0; any && i < MAX_PROCS; i++) {
+        struct proc *p = proc_at(i);
+        if (!p || p->state != PROC_ALIVE || p->pid == 1 || p->pid == controller_pid)
+            continue;
+        /* p, or an ancestor of p below init, is in the foreground job.  The
+         * walk ends: every chain reaches init, whose parent is NULL. */
+        for (struct proc *a = p; a; a = a->parent) {
+            if (in_foreground(a->pid)) {
+                proc_kill(p, STATUS_TERMINATED(TERM_INTERRUPTED));
+                break;
+            }
+        }
+    }
+    spin_unlock(&proc_lock);
+    return any;
+}
