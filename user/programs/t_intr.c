@@ -1,4 +1,4 @@
-// help: test: runs until Ctrl-C stops it (t_intr spin|threads N|sleep|read|coro|fork)
+// help: test: a program busy until Ctrl-C stops it (t_intr MODE)
 /*
  * t_intr MODE: a program that never ends by itself, for the Ctrl-C tests
  * (testsuite/test_shell.py).  Each mode is one way a program can be busy
@@ -10,11 +10,15 @@
  *   read        blocks reading standard input; prints each line it gets
  *   coro        coroutines: some yield forever, some sleep forever
  *   fork        forks a child; both spin (Ctrl-C must end the child too)
+ *   steal       tries to take the console's foreground job for itself
+ *               (clear it, name itself, name its parent the shell): each
+ *               must fail with EPERM; then spins
  *
  * Once set up it prints "t_intr: MODE: running (pid N)" (one line per
  * process), so a test knows when to press Ctrl-C and whose end to check.
  */
 #include <coroutine.h>
+#include <errno.h>
 #include <readline.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,9 +82,24 @@ static int run_coroutines(void)
     return 1;
 }
 
+/* A program the shell runs is not the console's controller: it may not
+ * leave the foreground job, nor aim Ctrl-C at the shell. */
+static void try_to_steal(void)
+{
+    int me = getpid(), parent = getppid();
+    struct { const char *what; const int *pids; int n; } tries[] = {
+        { "clear", NULL, 0 }, { "self", &me, 1 }, { "parent", &parent, 1 },
+    };
+    for (unsigned i = 0; i < sizeof tries / sizeof tries[0]; i++) {
+        int r = set_foreground(tries[i].pids, tries[i].n);
+        printf("t_intr: steal %s: %s\n", tries[i].what,
+               r == 0 ? "ALLOWED" : errno == EPERM ? "EPERM ok" : strerror(errno));
+    }
+}
+
 static int usage(void)
 {
-    dprintf(2, "usage: t_intr spin|threads [N]|sleep|read|coro|fork\n");
+    dprintf(2, "usage: t_intr spin|threads [N]|sleep|read|coro|fork|steal\n");
     return 2;
 }
 
@@ -115,6 +134,10 @@ int main(int argc, char **argv)
         return 0;
     } else if (strcmp(mode, "coro") == 0 && argc == 2) {
         return run_coroutines();
+    } else if (strcmp(mode, "steal") == 0 && argc == 2) {
+        try_to_steal();
+        running(mode);
+        spin_forever();
     } else if (strcmp(mode, "fork") == 0 && argc == 2) {
         if (fork() < 0) {
             perror("t_intr: fork");
