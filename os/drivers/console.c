@@ -25,7 +25,8 @@
 #define CTRL_C      0x03
 #define CTRL_D      0x04
 #define CTRL_T      0x14
-/* A second Ctrl-T this soon after the first lists the scheduling events. */
+/* A second Ctrl-T this soon after the first, with nothing typed between,
+ * lists the scheduling events. */
 #define EVENTS_WINDOW_NS (2ull * 1000 * 1000 * 1000)
 
 /* rx_head <= rx_commit <= rx_edit; indexes grow forever, modulo the size.
@@ -36,7 +37,8 @@ static unsigned rx_head, rx_commit, rx_edit;
 static unsigned eof_pending;        /* Ctrl-D on an empty line: reads return 0 */
 static bool rx_paused;              /* the UART's receive interrupt is off */
 static struct waitq rx_waiters = WAITQ_INIT(rx_waiters);
-static uint64_t last_dump_ns;       /* when Ctrl-T last printed the table */
+static uint64_t last_dump_ns;       /* when Ctrl-T last printed the table
+                                       (0: the last byte was not that) */
 
 static void echo(const char *s)
 {
@@ -78,7 +80,7 @@ static void dump(void)
     }
     proc_dump();
     trace_summary();
-    kprintf("--- Ctrl-T again within %lu s: the scheduling events themselves ---\n",
+    kprintf("--- Ctrl-T again (within %lu s, nothing typed between): the events themselves ---\n",
             (uint64_t)(EVENTS_WINDOW_NS / 1000000000ull));
     last_dump_ns = timer_now_ns();
 }
@@ -89,6 +91,7 @@ void console_input(char c)
         dump();
         return;
     }
+    last_dump_ns = 0;               /* typed between: the next Ctrl-T is a table */
     if (c == '\0')
         return;     /* never typed; scripts/run-qemu.sh sends one ahead of
                        piped input for the firmware to swallow */

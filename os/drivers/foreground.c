@@ -10,6 +10,11 @@
 static int controller_pid;              /* 0: nobody has claimed the console */
 static int fg_pids[FOREGROUND_MAX];
 static int fg_count;
+/* FG_NEW_CHILDREN: the controller's children from this pid up are in the
+ * job (0: none).  Pids only grow, so every child started after the call
+ * has one at least this high, and every process alive at the call (a
+ * background job among them) a lower one. */
+static int fg_new_from;
 
 /* The controller, if it is still alive; proc_lock held. */
 static struct proc *controller(void)
@@ -18,7 +23,7 @@ static struct proc *controller(void)
     return c && c->state == PROC_ALIVE ? c : NULL;
 }
 
-int foreground_set(struct proc *caller, const int *pids, int n)
+int foreground_set(struct proc *caller, const int *pids, int n, bool new_children)
 {
     if (n < 0 || n > FOREGROUND_MAX)
         return -EINVAL;
@@ -37,15 +42,27 @@ int foreground_set(struct proc *caller, const int *pids, int n)
         for (int i = 0; i < n; i++)
             fg_pids[i] = pids[i];
         fg_count = n;
+        fg_new_from = 0;
+        if (new_children) {
+            for (int i = 0; i < MAX_PROCS; i++) {
+                struct proc *p = proc_at(i);
+                if (p && p->pid >= fg_new_from)
+                    fg_new_from = p->pid + 1;
+            }
+        }
     }
     spin_unlock(&proc_lock);
     return err;
 }
 
-static bool in_foreground(int pid)
+/* Whether p heads the foreground job: named, or a new child; proc_lock. */
+static bool in_foreground(const struct proc *p)
 {
+    if (fg_new_from && p->pid >= fg_new_from && p->parent &&
+        p->parent->pid == controller_pid)
+        return true;
     for (int i = 0; i < fg_count; i++)
-        if (fg_pids[i] == pid)
+        if (fg_pids[i] == p->pid)
             return true;
     return false;
 }
@@ -55,8 +72,9 @@ bool foreground_interrupt(void)
     spin_lock(&proc_lock);
     /* A dead controller's list means nothing any more. */
     if (!controller())
-        fg_count = 0;
-    bool any = fg_count > 0;
+        fg_count = fg_new_from = 0;
+    KASSERT(fg_count >= 0 && fg_count <= FOREGROUND_MAX);
+    bool any = fg_count > 0 || fg_new_from;
     for (int i = 0; any && i < MAX_PROCS; i++) {
         struct proc *p = proc_at(i);
         if (!p || p->state != PROC_ALIVE || p->pid == 1 || p->pid == controller_pid)
@@ -64,7 +82,7 @@ bool foreground_interrupt(void)
         /* p, or an ancestor of p below init, is in the foreground job.  The
          * walk ends: every chain reaches init, whose parent is NULL. */
         for (struct proc *a = p; a; a = a->parent) {
-            if (in_foreground(a->pid)) {
+            if (in_foreground(a)) {
                 proc_kill(p, STATUS_TERMINATED(TERM_INTERRUPTED));
                 break;
             }

@@ -17,8 +17,10 @@
 
 struct proc;
 
-/* SYS_set_foreground, with the pids already copied in: 0 or -errno. */
-int foreground_set(struct proc *caller, const int *pids, int n);
+/* SYS_set_foreground, with the pids already copied in: 0 or -errno.
+ * new_children: the children caller starts from now on belong to the job
+ * as well (the shell names its pipeline before starting it). */
+int foreground_set(struct proc *caller, const int *pids, int n, bool new_children);
 /* Ctrl-C: ends every foreground process and each of its descendants with
  * TERM_INTERRUPTED.  Returns false if there is no foreground job (the
  * controller is at its prompt).  Interrupt context is fine: it takes only

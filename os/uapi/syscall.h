@@ -129,15 +129,17 @@
                                  kernel does not touch io again.  An exit or exec
                                  cancels every pending operation this way, without
                                  writing to the process's memory                   */
-#define SYS_set_foreground 37 /* (const int *pids, int n) -> 0.  Names the console's
-                                 foreground job: Ctrl-C ends these processes and
-                                 their descendants (status TERM_INTERRUPTED).
-                                 n = 0 clears it.  Only the console's
-                                 controller may call it: the first child of init
-                                 that does (the shell), for as long as it lives;
-                                 anyone else: -EPERM.  Every pid must be a child
-                                 of the caller (-ESRCH if not); n above
-                                 FOREGROUND_MAX: -EINVAL                          */
+#define SYS_set_foreground 37 /* (const int *pids, int n, int flags) -> 0.  Names the
+                                 console's foreground job: Ctrl-C ends these
+                                 processes and their descendants (status
+                                 TERM_INTERRUPTED); with FG_NEW_CHILDREN also
+                                 every child the caller starts from now on.
+                                 n = 0 and flags = 0 clear it.  Only the
+                                 console's controller may call it: the first
+                                 child of init that does (the shell), for as
+                                 long as it lives; anyone else: -EPERM.  Every
+                                 pid must be a child of the caller (-ESRCH);
+                                 n above FOREGROUND_MAX, unknown flags: -EINVAL */
 #define NSYSCALLS        38
 
 /* Limits. */
@@ -155,7 +157,10 @@
 #define USER_THREAD_STACK (64 * 1024)
 #define PIPE_BUF_SIZE     4096      /* writes of up to this many bytes are atomic */
 #define COIO_MAX_PENDING  64        /* asynchronous operations pending per process */
-#define FOREGROUND_MAX    16        /* processes in the console's foreground job */
+#define FOREGROUND_MAX    16        /* pids SYS_set_foreground takes */
+#define FG_NEW_CHILDREN   1         /* SYS_set_foreground: the children started
+                                       next are in the foreground job too (so
+                                       none can run before it is named) */
 
 /* waitpid options and status decoding (POSIX-like). */
 #define WNOHANG           1

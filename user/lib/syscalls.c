@@ -80,9 +80,9 @@ int kill(int pid)
     return (int)sys_result(sys_call1(SYS_kill, pid));
 }
 
-int set_foreground(const int *pids, int n)
+int set_foreground(const int *pids, int n, int flags)
 {
-    return (int)sys_result(sys_call2(SYS_set_foreground, pids, n));
+    return (int)sys_result(sys_call3(SYS_set_foreground, (long)pids, n, flags));
 }
 
 int getpid(void)

@@ -204,10 +204,10 @@ static void report(const char *name, int status)
                 WEXITSTATUS(status));
 }
 
-/* Tells the kernel which processes Ctrl-C ends (n = 0: none). */
-static void foreground(const int *pids, int n)
+/* Tells the kernel which processes Ctrl-C ends (none: NULL, 0, 0). */
+static void foreground(const int *pids, int n, int flags)
 {
-    if (have_console && set_foreground(pids, n) < 0)
+    if (have_console && set_foreground(pids, n, flags) < 0)
         dprintf(2, "sh: set_foreground: %s\n", strerror(errno));
 }
 
@@ -363,6 +363,10 @@ static void run_pipeline(struct pipeline *pl, const char *cmd)
         return;
     }
 
+    /* A foreground pipeline is named before its first stage starts, so
+     * that no stage runs (and, say, prints) before Ctrl-C can end it. */
+    if (!pl->background)
+        foreground(NULL, 0, FG_NEW_CHILDREN);
     int prev_read = -1;                 /* read end feeding stage i */
     for (int i = 0; i < n; i++) {
         int p[2] = { -1, -1 };
@@ -401,15 +405,13 @@ static void run_pipeline(struct pipeline *pl, const char *cmd)
     for (int i = 0; i < n; i++)
         if (pids[i] >= 0)
             started[nstarted++] = pids[i];
-    if (nstarted == 0)
-        return;
     if (pl->background) {
+        if (nstarted == 0)
+            return;
         add_job(started, nstarted, cmd);
         return;
     }
 
-    /* Named before waiting: Ctrl-C from here on ends them all. */
-    foreground(started, nstarted);
     bool interrupted = false;
     for (int i = 0; i < n; i++) {
         if (pids[i] < 0)
@@ -422,7 +424,7 @@ static void run_pipeline(struct pipeline *pl, const char *cmd)
         interrupted |= WIFSIGNALED(status) && WTERMSIG(status) == TERM_INTERRUPTED;
         report(pl->argv[i][0], status);
     }
-    foreground(NULL, 0);
+    foreground(NULL, 0, 0);
     if (interrupted)
         dprintf(2, "sh: %s: interrupted\n", cmd);
 }
@@ -569,7 +571,7 @@ static void wait_job(struct job *j)
     for (int i = 0; i < j->npids; i++)
         if (!j->done[i])
             pending[n++] = j->pids[i];
-    foreground(pending, n);
+    foreground(pending, n, 0);
     for (int i = 0; i < n; i++) {
         int status;
         if (waitpid(pending[i], &status, 0) < 0) {
@@ -578,7 +580,7 @@ static void wait_job(struct job *j)
         }
         job_ended(pending[i], status);
     }
-    foreground(NULL, 0);
+    foreground(NULL, 0, 0);
     print_job(j);
     j->used = false;
 }
@@ -682,7 +684,7 @@ int main(void)
 {
     static char line[LINE_MAX];
     /* Claims the console: nobody else may then name its foreground job. */
-    have_console = set_foreground(NULL, 0) == 0;
+    have_console = set_foreground(NULL, 0, 0) == 0;
     for (;;) {
         reap_background();
         report_done_jobs();

@@ -91,7 +91,7 @@ static void try_to_steal(void)
         { "clear", NULL, 0 }, { "self", &me, 1 }, { "parent", &parent, 1 },
     };
     for (unsigned i = 0; i < sizeof tries / sizeof tries[0]; i++) {
-        int r = set_foreground(tries[i].pids, tries[i].n);
+        int r = set_foreground(tries[i].pids, tries[i].n, 0);
         printf("t_intr: steal %s: %s\n", tries[i].what,
                r == 0 ? "ALLOWED" : errno == EPERM ? "EPERM ok" : strerror(errno));
     }
