@@ -218,25 +218,38 @@ def test_ctrl_t_summary_then_events(machine, smp):
     still_alive(m)
 
 
-def early_lines(n):
+def early_lines(n, tag="got"):
     # The typed echo shows got'-'N; only the command's output is got-N.
-    return "".join(f"echo got'-'{i}\r" for i in range(n))
+    return "".join(f"echo {tag}'-'{i}\r" for i in range(n))
 
 
+def echoed(m, tag):
+    # The echo of the typing interleaves with the output; TAG-N is only in
+    # the output, each in one write.
+    return [int(n) for n in re.findall(rf"{tag}-(\d+)", m.output())]
+
+
+@pytest.mark.timeout(240)
 @pytest.mark.parametrize("smp", SMP, ids=ids)
 def test_input_before_the_shell_reads_is_kept(machine, smp):
-    """Lines typed while the kernel boots, more than its type-ahead buffer
-    holds, all reach the shell whole and in order."""
+    """Lines typed while the kernel boots, and lines typed while a program
+    that reads nothing runs, more than the kernel's type-ahead buffer
+    holds (1 KiB): all reach the shell whole and in order."""
     count = 150                           # about 2 KiB: twice the buffer
     m = machine(smp=smp, initrd=True)
     m.expect_exact("schedos: booting on hart", timeout=60)
     m.send(early_lines(count) + "echo all'-'done\r")
     m.expect_exact("all-done", timeout=120)
     m.shell_prompt()
-    # The echo of the typing interleaves with the output; got-N is only in
-    # the output, each in one write.
-    got = [int(n) for n in re.findall(r"got-(\d+)", m.output())]
-    assert got == list(range(count)), got
+    assert echoed(m, "got") == list(range(count))
+    # Behind a program that naps: the buffer fills, the kernel pauses the
+    # UART, and takes the rest once the shell reads again.
+    m.sendline("t_intr nap 2000")
+    m.expect_exact("t_intr: nap: running")
+    m.send(early_lines(count, "late") + "echo late'-'done\r")
+    m.expect_exact("late-done", timeout=120)
+    m.shell_prompt()
+    assert echoed(m, "late") == list(range(count))
     assert "command not found" not in m.output()
     still_alive(m)
 

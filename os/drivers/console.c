@@ -57,10 +57,13 @@ bool console_accepting(void)
     return room;
 }
 
-/* A reader took bytes: let the UART's waiting ones in again; rx_lock held. */
+/* A reader took bytes: let the UART's waiting ones in again once a quarter
+ * of the buffer is free (not a byte at a time), or at once if nothing
+ * readable is left (the rest of a line may be waiting); rx_lock held. */
 static void made_room(void)
 {
-    if (rx_paused) {
+    bool roomy = RX_BUF_SIZE - (rx_edit - rx_head) >= RX_BUF_SIZE / 4;
+    if (rx_paused && (roomy || rx_head == rx_commit)) {
         rx_paused = false;
         uart_rx_resume();           /* the UART interrupts again at once if
                                        bytes are waiting */

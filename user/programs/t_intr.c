@@ -10,6 +10,8 @@
  *   read        blocks reading standard input; prints each line it gets
  *   coro        coroutines: some yield forever, some sleep forever
  *   fork        forks a child; both spin (Ctrl-C must end the child too)
+ *   nap MS      sleeps MS milliseconds, then exits 0 (reading nothing
+ *               meanwhile: for the type-ahead tests)
  *   steal       tries to take the console's foreground job for itself
  *               (clear it, name itself, name its parent the shell): each
  *               must fail with EPERM; then spins
@@ -99,7 +101,7 @@ static void try_to_steal(void)
 
 static int usage(void)
 {
-    dprintf(2, "usage: t_intr spin|threads [N]|sleep|read|coro|fork|steal\n");
+    dprintf(2, "usage: t_intr spin|threads [N]|sleep|read|coro|fork|nap MS|steal\n");
     return 2;
 }
 
@@ -134,6 +136,13 @@ int main(int argc, char **argv)
         return 0;
     } else if (strcmp(mode, "coro") == 0 && argc == 2) {
         return run_coroutines();
+    } else if (strcmp(mode, "nap") == 0 && argc == 3) {
+        int ms = atoi(argv[2]);
+        if (ms < 1 || ms > 60000)
+            return usage();
+        running(mode);
+        sleep((uint64_t)ms);
+        return 0;
     } else if (strcmp(mode, "steal") == 0 && argc == 2) {
         try_to_steal();
         running(mode);
