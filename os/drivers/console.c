@@ -20,6 +20,8 @@
  * and nothing is dropped; taking resumes when a reader makes room.  Ctrl-C
  * and Ctrl-T queue behind the waiting bytes meanwhile. */
 #define RX_BUF_SIZE 1024
+_Static_assert((RX_BUF_SIZE & (RX_BUF_SIZE - 1)) == 0,
+               "the indexes wrap at 2^32: the size must divide it");
 #define BACKSPACE   0x08
 #define DELETE      0x7f
 #define CTRL_C      0x03

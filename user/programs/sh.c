@@ -517,8 +517,10 @@ static void kill_one(const char *arg)
 {
     if (arg[0] == '%') {
         struct job *j = job_arg("kill", arg);
+        /* A stage that has ended meanwhile (a zombie: EPERM; reaped:
+         * ESRCH) needs no killing. */
         for (int i = 0; j && i < j->npids; i++)
-            if (!j->done[i] && kill(j->pids[i]) < 0 && errno != ESRCH)
+            if (!j->done[i] && kill(j->pids[i]) < 0 && errno != ESRCH && errno != EPERM)
                 dprintf(2, "sh: kill: %d: %s\n", j->pids[i], strerror(errno));
         return;
     }
