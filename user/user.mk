@@ -27,14 +27,17 @@ USER_PROGRAMS += h_killrace
 USER_PROGRAMS += t_coidle
 USER_PROGRAMS += t_coprio
 USER_PROGRAMS += h_coforge
-USER_PROGRAMS := $(sort $(USER_PROGRAMS))
-$(foreach p,$(USER_PROGRAMS),$(if $(wildcard user/programs/$(p).c),,\
-	$(error USER_PROGRAMS names '$(p)', but there is no user/programs/$(p).c)))
 
 # Broken executables for t_badelf: copies of echo, each breaking one rule of
 # the kernel's ELF loader (scripts/make-bad-elfs.py).
 USER_BAD_ELFS := badelf_magic badelf_short badelf_trunc badelf_machine \
 	badelf_entry badelf_wx badelf_bounds badelf_kernel badelf_overlap
+
+# The list, each name once (a `+=` line may repeat a found program); a name
+# without its source is a mistake to report, not to skip.
+USER_PROGRAMS := $(sort $(USER_PROGRAMS))
+$(foreach p,$(USER_PROGRAMS),$(if $(wildcard user/programs/$(p).c),,\
+	$(error USER_PROGRAMS names '$(p)', but there is no user/programs/$(p).c)))
 
 USER_BUILD := $(BUILD)/user
 
