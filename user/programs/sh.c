@@ -461,8 +461,9 @@ static const char *description(const char *name)
     return NULL;
 }
 
-static void builtin_help(void)
+static void builtin_help(char **argv)
 {
+    (void)argv;                         /* help takes no topic */
     printf("usage: NAME [ARGS...] [| NAME [ARGS...]]... [&]\n"
            "builtins:\n"
            "  exit [N]          leave the shell; the machine powers off with status N\n"
@@ -621,7 +622,7 @@ static const struct {
     const char *name;
     void (*run)(char **argv);
 } builtins[] = {
-    { "exit", builtin_exit }, { "help", NULL }, { "jobs", builtin_jobs },
+    { "exit", builtin_exit }, { "help", builtin_help }, { "jobs", builtin_jobs },
     { "kill", builtin_kill }, { "wait", builtin_wait },
 };
 #define NBUILTINS (int)(sizeof builtins / sizeof builtins[0])
@@ -648,10 +649,7 @@ static bool run_builtin(struct pipeline *pl)
     int b = find_builtin(pl->argv[0][0]);
     if (b < 0)
         return false;
-    if (builtins[b].run)
-        builtins[b].run(pl->argv[0]);
-    else
-        builtin_help();
+    builtins[b].run(pl->argv[0]);
     return true;
 }
 
