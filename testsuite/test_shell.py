@@ -71,6 +71,7 @@ def test_ctrl_c_cannot_be_dodged(machine, smp):
     text = m.output()
     for what in ("clear", "self", "parent"):
         assert f"t_intr: steal {what}: EPERM ok" in text, text
+    assert "t_intr: steal bad arguments: refused ok" in text, text
     m.send("\x03")
     m.expect_exact("sh: t_intr steal: interrupted", timeout=30)
     m.shell_prompt()

@@ -22,6 +22,7 @@
 #include <coroutine.h>
 #include <errno.h>
 #include <readline.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,12 @@ static void try_to_steal(void)
         printf("t_intr: steal %s: %s\n", tries[i].what,
                r == 0 ? "ALLOWED" : errno == EPERM ? "EPERM ok" : strerror(errno));
     }
+    /* Bad arguments are refused before anything else is looked at. */
+    int many[FOREGROUND_MAX + 1] = { 0 };
+    bool ok = set_foreground(many, FOREGROUND_MAX + 1, 0) < 0 && errno == EINVAL &&
+              set_foreground(NULL, 0, 0x80) < 0 && errno == EINVAL &&
+              set_foreground((const int *)8, 1, 0) < 0 && errno == EFAULT;
+    printf("t_intr: steal bad arguments: %s\n", ok ? "refused ok" : "FAIL");
 }
 
 static int usage(void)
