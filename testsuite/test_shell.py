@@ -276,3 +276,15 @@ def test_piped_input_at_spawn_is_kept(request):
         with open(path, "w") as f:
             f.write(f"# exit={status}\n{out}")
     assert ok, (got, status, out)
+
+
+def test_ctrl_c_in_the_kernel_monitor(machine):
+    """Without an initrd nobody controls the console: Ctrl-C throws the
+    typed line away and the monitor prompts again."""
+    m = machine(smp=2)
+    m.prompt(timeout=60)
+    m.send("poweroff")
+    m.send("\x03")
+    m.expect_exact("^C")
+    m.prompt()
+    assert "echo" in m.command("help")      # still answering; not powered off
