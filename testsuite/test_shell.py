@@ -161,7 +161,7 @@ def test_wait_is_interrupted_by_ctrl_c(machine, smp):
                                (str(spinner), 1, "t_intr spin", spinner),
                                ("", 3, "t_intr threads 2", threads)]:
         m.sendline(f"wait {how}".strip())
-        m.expect_exact("wait")
+        m.expect_exact(f"[{job}] waiting  {cmd}")      # in the foreground now
         m.send("\x03")
         m.expect_exact(f"[{job}] done     {cmd} (interrupted)", timeout=30)
         m.shell_prompt()

@@ -575,6 +575,9 @@ static void wait_job(struct job *j)
         if (!j->done[i])
             pending[n++] = j->pids[i];
     foreground(pending, n, 0);
+    /* Said once the job is in the foreground: Ctrl-C from here on ends it. */
+    if (n > 0)
+        printf("[%d] waiting  %s\n", (int)(j - jobs) + 1, j->cmd);
     for (int i = 0; i < n; i++) {
         int status;
         if (waitpid(pending[i], &status, 0) < 0) {
