@@ -104,7 +104,8 @@ $(USER_HELP_INDEX): $(USER_PROGRAM_SRCS) scripts/make-help-index.py user-list-ch
 	@mkdir -p $(dir $@)
 	@python3 scripts/make-help-index.py $@ $(USER_PROGRAM_SRCS)
 
-$(USER_BUILD)/gen/help_index.o: $(USER_HELP_INDEX) user/programs/help_index.h | check-deps
+$(USER_BUILD)/gen/help_index.o: $(USER_HELP_INDEX) user/programs/help_index.h \
+		user/user.mk Makefile | check-deps
 	@echo "  CC      $<"
 	@$(CC) $(USER_CFLAGS) -Iuser/programs -c -o $@ $<
 
