@@ -15,6 +15,11 @@ static int fg_count;
  * has one at least this high, and every process alive at the call (a
  * background job among them) a lower one. */
 static int fg_new_from;
+/* Ctrl-C came while children were still being started (FG_NEW_CHILDREN):
+ * when the controller then names them, they end at once. */
+static bool interrupt_pending;
+
+static void end_job(void);
 
 /* The controller, if it is still alive; proc_lock held. */
 static struct proc *controller(void)
@@ -43,6 +48,9 @@ int foreground_set(struct proc *caller, const int *pids, int n, bool new_childre
             fg_pids[i] = pids[i];
         fg_count = n;
         fg_new_from = 0;
+        if (interrupt_pending && n > 0)
+            end_job();                  /* the stages that escaped Ctrl-C */
+        interrupt_pending = false;
         if (new_children) {
             for (int i = 0; i < MAX_PROCS; i++) {
                 struct proc *p = proc_at(i);
@@ -67,15 +75,11 @@ static bool in_foreground(const struct proc *p)
     return false;
 }
 
-bool foreground_interrupt(void)
+/* Ends every process of the foreground job and their descendants;
+ * proc_lock held. */
+static void end_job(void)
 {
-    spin_lock(&proc_lock);
-    /* A dead controller's list means nothing any more. */
-    if (!controller())
-        fg_count = fg_new_from = 0;
-    KASSERT(fg_count >= 0 && fg_count <= FOREGROUND_MAX);
-    bool any = fg_count > 0 || fg_new_from;
-    for (int i = 0; any && i < MAX_PROCS; i++) {
+    for (int i = 0; i < MAX_PROCS; i++) {
         struct proc *p = proc_at(i);
         if (!p || p->state != PROC_ALIVE || p->pid == 1 || p->pid == controller_pid)
             continue;
@@ -88,6 +92,22 @@ bool foreground_interrupt(void)
             }
         }
     }
+}
+
+bool foreground_interrupt(void)
+{
+    spin_lock(&proc_lock);
+    /* A dead controller's list means nothing any more. */
+    if (!controller())
+        fg_count = fg_new_from = 0;
+    KASSERT(fg_count >= 0 && fg_count <= FOREGROUND_MAX);
+    bool any = fg_count > 0 || fg_new_from;
+    if (any)
+        end_job();
+    /* A child being started right now (not yet anyone's child) escaped:
+     * the job's next naming ends it (foreground_set). */
+    if (fg_new_from)
+        interrupt_pending = true;
     spin_unlock(&proc_lock);
     return any;
 }

@@ -19,7 +19,9 @@ struct proc;
 
 /* SYS_set_foreground, with the pids already copied in: 0 or -errno.
  * new_children: the children caller starts from now on belong to the job
- * as well (the shell names its pipeline before starting it). */
+ * as well (the shell says so before starting a pipeline, then names its
+ * stages once they are all started: a Ctrl-C that came in between ends
+ * them then, even a stage that was being created when it came). */
 int foreground_set(struct proc *caller, const int *pids, int n, bool new_children);
 /* Ctrl-C: ends every foreground process and each of its descendants with
  * TERM_INTERRUPTED.  Returns false if there is no foreground job (the

@@ -133,8 +133,10 @@
                                  console's foreground job: Ctrl-C ends these
                                  processes and their descendants (status
                                  TERM_INTERRUPTED); with FG_NEW_CHILDREN also
-                                 every child the caller starts from now on.
-                                 n = 0 and flags = 0 clear it.  Only the
+                                 every child the caller starts from now on
+                                 (if Ctrl-C comes before the next call, that
+                                 call ends the pids it names).  n = 0 and
+                                 flags = 0 clear it.  Only the
                                  console's controller may call it: the first
                                  child of init that does (the shell), for as
                                  long as it lives; anyone else: -EPERM.  Every

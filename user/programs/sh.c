@@ -48,6 +48,7 @@
 #define MAX_TOKENS  LINE_MAX            /* each takes at least one byte */
 #define MAX_STAGES  16
 #define MAX_JOBS    32
+_Static_assert(MAX_STAGES <= FOREGROUND_MAX, "a pipeline must fit in set_foreground");
 #define BG_CEILING  (DEFAULT_PRIORITY - 1)   /* background jobs: below us */
 
 enum token_kind { TOK_WORD, TOK_PIPE, TOK_AMP };
@@ -412,6 +413,9 @@ static void run_pipeline(struct pipeline *pl, const char *cmd)
         return;
     }
 
+    /* All started: named one by one now, which also ends them if Ctrl-C
+     * came while they were being started. */
+    foreground(started, nstarted, 0);
     bool interrupted = false;
     for (int i = 0; i < n; i++) {
         if (pids[i] < 0)
