@@ -129,7 +129,10 @@ elif [ "$SMP" -gt 1 ]; then
     cmd+=(-accel tcg,thread=multi)
 fi
 if [ $PLAIN -eq 1 ]; then
-    cmd+=(-serial stdio -monitor none -display none)
+    # signal=off: Ctrl-C is a byte for the guest (it ends the foreground
+    # job), not SIGINT for QEMU, as under -nographic.
+    cmd+=(-chardev stdio,id=serial0,signal=off -serial chardev:serial0
+          -monitor none -display none)
 else
     cmd+=(-nographic)       # Ctrl-A X quits, Ctrl-A C toggles the monitor
 fi
@@ -149,5 +152,12 @@ fi
 if [ $DRY -eq 1 ]; then
     printf '%q ' "${cmd[@]}"; echo
     exit 0
+fi
+if [ ! -t 0 ]; then
+    # Piped input (printf 'ls\r' | make run): the firmware empties the UART
+    # while it starts, losing the first byte that has arrived by then, so
+    # one NUL goes first.  Lost or not, it does no harm: the kernel's
+    # console ignores NUL bytes (os/drivers/console.c).
+    exec "${cmd[@]}" < <(printf '\0'; exec cat)
 fi
 exec "${cmd[@]}"

@@ -14,7 +14,8 @@ def test_boot(machine, smp):
     assert "schedos: booting on hart" in out
     online = sorted(int(h) for h in re.findall(r"^hart (\d+) online", out, re.M))
     assert online == list(range(smp)), out
-    assert re.search(rf"^boot: {smp} harts online$", out, re.M)
+    noun = "hart" if smp == 1 else "harts"
+    assert re.search(rf"^boot: {smp} {noun} online$", out, re.M), out
     assert "memory: 256 MiB RAM at 0x80000000" in out
 
     # The monitor agrees, and every hart takes timer interrupts.

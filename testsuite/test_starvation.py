@@ -53,9 +53,13 @@ def resync(m):
     m.shell_prompt(timeout=30)
 
 
-def wait_reported(m, pid, what, since=0, timeout=30):
-    """Waits until the shell reports background job pid done."""
-    wait_for(m, rf"\[{pid}\] done, {what}", since, timeout)
+# The shell's line for a background job: "[N] started  CMD (pid PID)".
+STARTED = r"\[(\d+)\] started  [^\r\n]* \(pid (\d+)\)"
+
+
+def wait_reported(m, job, what, since=0, timeout=30):
+    """Waits until the shell reports background job number `job` done."""
+    wait_for(m, rf"\[{job}\] done     [^\r\n]* \({what}\)", since, timeout)
 
 
 @pytest.mark.timeout(240)
@@ -68,7 +72,7 @@ def test_priority_spinner_cannot_starve_the_shell(boot_policy, policy, smp):
     m.shell_prompt(timeout=60)
     since = len(m.output())
     m.sendline("h_prio20 &")
-    pid = m.expect(r"\[(\d+)\] started").group(1)
+    job, pid = m.expect(STARTED).groups()
     # Its lines come before or after the job line (it runs beside the shell).
     spun = r"h_prio20: (\d+) threads spinning at priority (\d+) \(ceiling (\d+)\)"
     wait_for(m, spun, since, timeout=60)
@@ -86,7 +90,7 @@ def test_priority_spinner_cannot_starve_the_shell(boot_policy, policy, smp):
     for i in range(3):
         answers(m, f"alive{i}")
     m.run(f"kill {pid}")
-    wait_reported(m, pid, r"killed \(killed\)")
+    wait_reported(m, job, "killed")
     still_alive(m)
 
 
@@ -98,10 +102,10 @@ def test_ceiling_prefix_grants_a_higher_ceiling(machine):
     m = boot_shell(machine, 2)
     since = len(m.output())
     out = m.run("h_prio20 0 &")
-    pid = re.search(r"\[(\d+)\] started", out).group(1)
+    job, pid = re.search(STARTED, out).groups()
     wait_for(m, r"h_prio20: 1 threads spinning at priority 9", since, timeout=30)
     m.run(f"kill {pid}")
-    wait_reported(m, pid, r"killed \(killed\)")
+    wait_reported(m, job, "killed")
     out = m.run("ceiling 15 t_prio")
     assert re.search(r"^t_prio: FAIL \(ceiling 15: run it as 'ceiling 20 t_prio'\)$",
                      out, re.M), out
@@ -128,14 +132,14 @@ def test_wrecked_queue_lock_hurts_only_its_process(boot_policy, policy, smp):
     for mode in ("nothread", "blocked", "huge"):
         since = len(m.output())
         m.sendline(f"h_badlock {mode} &")
-        pid = m.expect(r"\[(\d+)\] started").group(1)
+        job, _ = m.expect(STARTED).groups()
         # Before or after the job line: the program runs beside the shell.
         wait_for(m, r"h_badlock: writing holder", since, timeout=60)
         answers(m, f"alive_{mode}")
         wait_for(m, r"h_badlock: turns 800, 0 out of turn, user-mode switches \d+, "
                  r"user-mode switching off \(the queue lock was wrecked\)$", since,
                  timeout=120)
-        wait_reported(m, pid, "status 0", since)
+        wait_reported(m, job, "status 0", since)
     # As in test_usermode: few turns on four harts, which a slow host
     # does not all run at once.
     threads, rounds, least = (2, 2000, 2000) if smp == 1 else (8, 150, 800)

@@ -12,10 +12,12 @@
 # Objects are named NAME.o, not NAME.c.o, so the kernel's $(BUILD)/%.c.o
 # pattern rule never applies to them.
 
-# The programs: user/programs/NAME.c each becomes /NAME in the initrd.
-USER_PROGRAMS := init sh ls echo cat sysinfo \
-	t_fork t_threads t_pipe t_sleep t_prio t_badarg t_fault t_mem t_badelf \
-	t_spread t_pingpong schedstat h_blockspin h_scribble h_forge h_badqueue t_cross b_switch
+# The programs: every user/programs/NAME.c becomes /NAME in the initrd,
+# found by itself (docs/adding-a-program.md).  Lines naming programs
+# (`USER_PROGRAMS += NAME`, from before the list found itself) are harmless:
+# the list is deduplicated below, and a name without its NAME.c is an error.
+USER_PROGRAM_SRCS := $(sort $(wildcard user/programs/*.c))
+USER_PROGRAMS := $(basename $(notdir $(USER_PROGRAM_SRCS)))
 USER_PROGRAMS += h_vmrace h_threadleak
 USER_PROGRAMS += h_blockrenew
 USER_PROGRAMS += h_prio20 h_badlock
@@ -30,6 +32,12 @@ USER_PROGRAMS += h_coforge
 # the kernel's ELF loader (scripts/make-bad-elfs.py).
 USER_BAD_ELFS := badelf_magic badelf_short badelf_trunc badelf_machine \
 	badelf_entry badelf_wx badelf_bounds badelf_kernel badelf_overlap
+
+# The list, each name once (a `+=` line may repeat a found program); a name
+# without its source is a mistake to report, not to skip.
+USER_PROGRAMS := $(sort $(USER_PROGRAMS))
+$(foreach p,$(USER_PROGRAMS),$(if $(wildcard user/programs/$(p).c),,\
+	$(error USER_PROGRAMS names '$(p)', but there is no user/programs/$(p).c)))
 
 USER_BUILD := $(BUILD)/user
 
@@ -79,10 +87,29 @@ $(USER_LIB): $(USER_LIB_OBJS) $(USER_KLIB_OBJS)
 	@rm -f $@
 	@$(CROSS)ar rcs $@ $^
 
+# A program's objects: its own, and any other .o it depends on (the
+# shell's help index, below).
 $(USER_BUILD)/bin/%: $(USER_BUILD)/programs/%.o $(USER_CRT0) $(USER_LIB) user/user.ld
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	@$(CC) $(USER_CFLAGS) $(USER_LDFLAGS) -o $@ $(USER_CRT0) $< $(USER_LIB)
+	@$(CC) $(USER_CFLAGS) $(USER_LDFLAGS) -o $@ $(USER_CRT0) $< \
+		$(filter-out $< $(USER_CRT0),$(filter %.o,$^)) $(USER_LIB)
+
+# The shell's `help` descriptions: the "// help: ..." first line of every
+# program, gathered into a C table (scripts/make-help-index.py; a program
+# without the line is a build error naming its file).  Its recipe runs
+# every time, the file changes only when a description does.
+USER_HELP_INDEX := $(USER_BUILD)/gen/help_index.c
+$(USER_HELP_INDEX): $(USER_PROGRAM_SRCS) scripts/make-help-index.py user-list-check
+	@mkdir -p $(dir $@)
+	@python3 scripts/make-help-index.py $@ $(USER_PROGRAM_SRCS)
+
+$(USER_BUILD)/gen/help_index.o: $(USER_HELP_INDEX) user/programs/help_index.h \
+		user/user.mk Makefile | check-deps
+	@echo "  CC      $<"
+	@$(CC) $(USER_CFLAGS) -Iuser/programs -c -o $@ $<
+
+$(USER_BUILD)/bin/sh: $(USER_BUILD)/gen/help_index.o
 
 # The program list as a file, rewritten only when it changes (its recipe
 # runs every time, its date moves only then): `make USER_PROGRAMS=...`

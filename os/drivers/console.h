@@ -7,10 +7,17 @@
 #ifndef DRIVERS_CONSOLE_H
 #define DRIVERS_CONSOLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* Called from the UART interrupt for each received byte. */
+/* The UART interrupt asks before it takes each received byte: false when
+ * the type-ahead buffer is full (the UART is then paused, and resumed
+ * once a reader makes room; the byte waits in the UART). */
+bool console_accepting(void);
+/* Called from the UART interrupt for each received byte it took.
+ * Ctrl-C ends the foreground job (drivers/foreground.h), or at a prompt
+ * gives the reader an empty line; Ctrl-T prints the process table. */
 void console_input(char c);
 /* One byte of committed input; blocks until there is one. */
 char console_getc(void);

@@ -45,8 +45,18 @@ void uart_putc_sync(char c)
 void uart_intr(void)
 {
     __atomic_fetch_add(&rx_interrupts, 1, __ATOMIC_RELAXED);
-    while (UART[LSR] & LSR_DATA_READY)
+    while ((UART[LSR] & LSR_DATA_READY) && console_accepting())
         console_input((char)UART[RBR]);
+}
+
+void uart_rx_pause(void)
+{
+    UART[IER] = 0;
+}
+
+void uart_rx_resume(void)
+{
+    UART[IER] = IER_RX_AVAILABLE;
 }
 
 uint64_t uart_rx_interrupts(void)

@@ -112,7 +112,8 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
     __atomic_store_n(&this_cpu()->online, true, __ATOMIC_RELEASE);
 
     smp_start_secondaries();
-    kprintf("boot: %d harts online\n", cpu_online_count());
+    int online = cpu_online_count();
+    kprintf("boot: %d hart%s online\n", online, online == 1 ? "" : "s");
     intr_on();
     bootargs_warn_unknown();
 

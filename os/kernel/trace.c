@@ -47,3 +47,21 @@ void trace_dump(void)
                 t->event < TR_NEVENTS ? event_names[t->event] : "?", t->tid, t->arg);
     }
 }
+
+void trace_summary(void)
+{
+    uint64_t end = __atomic_load_n(&next_slot, __ATOMIC_RELAXED);
+    uint64_t start = end > TRACE_SLOTS ? end - TRACE_SLOTS : 0;
+    uint64_t count[TR_NEVENTS + 1] = { 0 };     /* the last: unknown kinds */
+    for (uint64_t i = start; i < end; i++) {
+        uint8_t e = ring[i % TRACE_SLOTS].event;
+        count[e < TR_NEVENTS ? e : TR_NEVENTS]++;
+    }
+    kprintf("--- scheduling events: %lu since boot; of the last %lu:", end, end - start);
+    for (int e = 0; e < TR_NEVENTS; e++)
+        if (count[e])
+            kprintf(" %s %lu", event_names[e], count[e]);
+    if (count[TR_NEVENTS])
+        kprintf(" ? %lu", count[TR_NEVENTS]);
+    kprintf(" ---\n");
+}

@@ -1,6 +1,6 @@
 /*
- * A small ring of recent scheduling events, printed by Ctrl-T after the
- * process list: what each hart did last is often the only way to see how a
+ * A small ring of recent scheduling events, counted by Ctrl-T after the
+ * process list and printed by a second Ctrl-T: what each hart did last is often the only way to see how a
  * race between harts went.  Recording takes one atomic add and a few
  * stores; it is always on.
  */
@@ -26,5 +26,7 @@ enum trace_event {
 void trace(enum trace_event e, int tid, uint64_t arg);
 /* Prints the ring, oldest first. */
 void trace_dump(void);
+/* One line: how many events since boot, and the ring's count of each kind. */
+void trace_summary(void);
 
 #endif

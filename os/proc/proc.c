@@ -414,5 +414,4 @@ void proc_dump(void)
     kprintf("sched_lock %s (hart %d), proc_lock %s (hart %d)\n",
             sched_lock.locked ? "held" : "free", sched_lock.owner,
             proc_lock.locked ? "held" : "free", proc_lock.owner);
-    trace_dump();
 }

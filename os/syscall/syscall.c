@@ -21,11 +21,12 @@ static const syscall_fn table[NSYSCALLS] = {
     [SYS_set_ceiling] = sys_set_ceiling, [SYS_get_ceiling] = sys_get_ceiling,
     [SYS_co_setup] = sys_co_setup,   [SYS_sleep_async] = sys_sleep_async,
     [SYS_co_cancel_io] = sys_co_cancel_io,
+    [SYS_set_foreground] = sys_set_foreground,
 };
 static const syscall4_fn table4[NSYSCALLS] = {
     [SYS_read_async] = sys_read_async, [SYS_write_async] = sys_write_async,
 };
-_Static_assert(NSYSCALLS == 37, "a new system call needs a table entry");
+_Static_assert(NSYSCALLS == 38, "a new system call needs a table entry");
 
 void syscall_dispatch(struct trapframe *tf)
 {

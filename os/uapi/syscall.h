@@ -129,7 +129,20 @@
                                  kernel does not touch io again.  An exit or exec
                                  cancels every pending operation this way, without
                                  writing to the process's memory                   */
-#define NSYSCALLS        37
+#define SYS_set_foreground 37 /* (const int *pids, int n, int flags) -> 0.  Names the
+                                 console's foreground job: Ctrl-C ends these
+                                 processes and their descendants (status
+                                 TERM_INTERRUPTED); with FG_NEW_CHILDREN also
+                                 every child the caller starts from now on
+                                 (if Ctrl-C comes before the next call, that
+                                 call ends the pids it names).  n = 0 and
+                                 flags = 0 clear it.  Only the
+                                 console's controller may call it: the first
+                                 child of init that does (the shell), for as
+                                 long as it lives; anyone else: -EPERM.  Every
+                                 pid must be a child of the caller (-ESRCH);
+                                 n above FOREGROUND_MAX, unknown flags: -EINVAL */
+#define NSYSCALLS        38
 
 /* Limits. */
 #define MAX_PRIORITY      20        /* priorities are 1 (lowest) .. 20 (highest) */
@@ -146,6 +159,10 @@
 #define USER_THREAD_STACK (64 * 1024)
 #define PIPE_BUF_SIZE     4096      /* writes of up to this many bytes are atomic */
 #define COIO_MAX_PENDING  64        /* asynchronous operations pending per process */
+#define FOREGROUND_MAX    16        /* pids SYS_set_foreground takes */
+#define FG_NEW_CHILDREN   1         /* SYS_set_foreground: the children started
+                                       next are in the foreground job too (so
+                                       none can run before it is named) */
 
 /* waitpid options and status decoding (POSIX-like). */
 #define WNOHANG           1
@@ -154,6 +171,7 @@
 #define WIFSIGNALED(s)    (((s) & 0x7f) != 0)
 #define WTERMSIG(s)       ((s) & 0x7f)
 /* Why a process was ended by the kernel (WTERMSIG). */
+#define TERM_INTERRUPTED  2         /* Ctrl-C on the console (SYS_set_foreground) */
 #define TERM_KILLED       9         /* kill() */
 #define TERM_FAULT        11        /* page fault, illegal instruction, misaligned
                                        access, ... (the console line says which) */

@@ -29,6 +29,10 @@ int     spawn_prio(const char *path, char *const argv[], int prio, int ceiling);
 int     waitpid(int pid, int *status, int options);
 void    exit(int status) __attribute__((noreturn));
 int     kill(int pid);
+/* Names the console's foreground job (Ctrl-C ends it): pids, and with
+ * FG_NEW_CHILDREN the children the caller starts next; (NULL, 0, 0) clears
+ * it.  Only the shell that init started may (EPERM otherwise). */
+int     set_foreground(const int *pids, int n, int flags);
 int     getpid(void);
 int     getppid(void);
 

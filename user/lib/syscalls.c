@@ -80,6 +80,11 @@ int kill(int pid)
     return (int)sys_result(sys_call1(SYS_kill, pid));
 }
 
+int set_foreground(const int *pids, int n, int flags)
+{
+    return (int)sys_result(sys_call3(SYS_set_foreground, (long)pids, n, flags));
+}
+
 int getpid(void)
 {
     return (int)sys_call0(SYS_getpid);

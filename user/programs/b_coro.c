@@ -1,3 +1,4 @@
+// help: benchmark: instructions per coroutine operation (b_coro MODE [N])
 /*
  * b_coro MODE [N]: instructions per coroutine operation, counted with
  * rdinstret (run on one hart, under QEMU's -icount shift=0 for numbers

@@ -1,3 +1,4 @@
+// help: benchmark: instructions per thread switch (b_switch MODE [N])
 /*
  * b_switch MODE [N]: instructions per switch, counted with rdinstret (run on
  * one hart, under QEMU's -icount shift=0 for numbers that repeat exactly).

@@ -1,3 +1,4 @@
+// help: copy standard input to standard output until end of input
 /* cat: copies its standard input to its standard output until end of
  * input.  There is no file system, so file arguments are refused. */
 #include <errno.h>

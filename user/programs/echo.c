@@ -1,3 +1,4 @@
+// help: print the arguments, separated by spaces
 /* echo: prints its arguments separated by spaces, then a newline, in one
  * write (so the line arrives whole even with other output going on). */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+// help: hostile test: writes a bogus holder into its queue lock
 /*
  * h_badlock MODE: a hostile program.  Four threads, at the highest
  * priority the process may take, pass a turn with yield_(); half way,

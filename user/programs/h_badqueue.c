@@ -1,3 +1,4 @@
+// help: hostile test: corrupts its run queue so the policy faults
 /*
  * h_badqueue: a hostile program.  Two threads pass a turn with yield_();
  * half way, it fills its process's run queue (in its shared pages) with

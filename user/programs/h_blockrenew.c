@@ -1,3 +1,4 @@
+// help: hostile test: keeps renewing block_sched (h_blockrenew [MS [THREADS]])
 /*
  * h_blockrenew [MS [THREADS]]: a hostile program.  THREADS threads
  * (default 1) each keep block_sched set on their hart for MS milliseconds

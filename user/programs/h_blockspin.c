@@ -1,3 +1,4 @@
+// help: hostile test: sets block_sched and spins (h_blockspin [MS])
 /*
  * h_blockspin [MS]: a hostile program.  Sets block_sched on its hart (as
  * if it were in the middle of a user-mode switch) and spins for MS

@@ -1,3 +1,4 @@
+// help: hostile test: forges its coroutine executor, CIDs and operations
 /*
  * h_coforge: a process that forges its own executor, its coroutines' CIDs,
  * its doorbell and its asynchronous operations must hurt nobody but

@@ -1,3 +1,4 @@
+// help: hostile test: the kernel's coroutine calls with bad arguments
 /*
  * h_coio: the kernel's side of coroutines, from a hostile process: the
  * executor region (SYS_co_setup), the doorbell, asynchronous pipe reads and

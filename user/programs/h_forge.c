@@ -1,3 +1,4 @@
+// help: hostile test: lies about which thread runs on its hart (h_forge MODE)
 /*
  * h_forge MODE: a hostile program that lies in its shared region about
  * which thread runs on its hart, then traps into the kernel:

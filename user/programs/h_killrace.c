@@ -1,3 +1,4 @@
+// help: test: a process killed while creating threads (h_killrace [ROUNDS])
 /*
  * h_killrace [ROUNDS]: a process killed while one of its threads is
  * creating another.  In each round a child runs a thread that creates

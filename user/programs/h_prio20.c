@@ -1,3 +1,4 @@
+// help: hostile test: tries every way above its priority ceiling
 /*
  * h_prio20 [THREADS]: a hostile program.  It tries every way it has to get
  * above its priority ceiling (set_priority(20), raising its own ceiling,

@@ -1,3 +1,4 @@
+// help: hostile test: scribbles over its own shared pages (h_scribble [SEED])
 /*
  * h_scribble [SEED]: a hostile program.  Two threads; then it writes
  * pseudo-random bytes over its own shared pages (VDSO_DATA and the

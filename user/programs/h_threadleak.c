@@ -1,3 +1,4 @@
+// help: test: threads that exit unjoined do not use up the kernel
 /*
  * h_threadleak: a process whose threads exit without being joined must not
  * use up the kernel (kernel stacks, task records) while it lives.

@@ -1,3 +1,4 @@
+// help: test: threads race over their process's memory on several harts
 /*
  * h_vmrace: threads of one process race each other over its memory on
  * several harts, the way that once let a process reach freed frames.

@@ -1,3 +1,4 @@
+// help: the first process: starts the shell, reaps orphans, powers off
 /*
  * init: the first process (pid 1).  Starts the shell, then reaps every
  * child it gets: its own, and orphans the kernel hands over when their

@@ -1,3 +1,4 @@
+// help: list the programs and files of the initrd, with sizes
 /* ls: lists the initrd, one "name size" line per entry. */
 #include <errno.h>
 #include <stdio.h>

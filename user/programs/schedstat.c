@@ -1,3 +1,4 @@
+// help: how threads were switched, user mode or kernel (schedstat [PID])
 /*
  * schedstat [PID]: how threads were switched: in user mode (through the
  * shared runtime, without a system call) or by the kernel.  Without an

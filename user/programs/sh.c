@@ -1,3 +1,4 @@
+// help: the shell: runs programs, pipelines and background jobs
 /*
  * sh: the shell.  Reads a line at the prompt "schedos$ ", splits it into
  * words, and runs
@@ -6,8 +7,15 @@
  *
  * Programs are the initrd's files, started with spawn().  A pipeline gets
  * one pipe between each pair of stages; `&` at the end runs it in the
- * background.  Builtins: exit [N], help, kill PID.  Words may be quoted
- * with '...' or "..." to keep spaces or | and & in them.
+ * background as a job.  Builtins: exit [N], help, jobs, kill %JOB|PID,
+ * wait [%JOB|PID].  Words may be quoted with '...' or "..." to keep spaces
+ * or | and & in them.  docs/shell.md is the user's guide.
+ *
+ * Ctrl-C: before it waits for a foreground pipeline the shell names its
+ * processes the console's foreground job (set_foreground); the console
+ * driver ends them on Ctrl-C (status TERM_INTERRUPTED) and the shell says
+ * so.  At the prompt there is no foreground job and Ctrl-C just gives a
+ * fresh prompt.  `wait` makes the job it waits for the foreground job too.
  *
  * Priorities (docs/scheduler.md): the shell runs at the default priority
  * and starts every program with a priority ceiling no higher: the default
@@ -27,6 +35,7 @@
  * end of file once its writer is done.
  */
 #include <errno.h>
+#include "help_index.h"
 #include <readline.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -39,6 +48,7 @@
 #define MAX_TOKENS  LINE_MAX            /* each takes at least one byte */
 #define MAX_STAGES  16
 #define MAX_JOBS    32
+_Static_assert(MAX_STAGES <= FOREGROUND_MAX, "a pipeline must fit in set_foreground");
 #define BG_CEILING  (DEFAULT_PRIORITY - 1)   /* background jobs: below us */
 
 enum token_kind { TOK_WORD, TOK_PIPE, TOK_AMP };
@@ -54,11 +64,24 @@ struct pipeline {
     bool background;
 };
 
-/* Background jobs still running: pid and name, for the "done" line. */
-static struct {
-    int pid;
-    char name[MAX_PATH];
-} jobs[MAX_JOBS];
+#define CMD_MAX     64                  /* command text kept for `jobs` */
+
+/* A background job: one pipeline, its processes and their ends.  Job N is
+ * jobs[N - 1]; a number is free again once its job is reported done. */
+struct job {
+    bool used;
+    int npids;
+    int pids[MAX_STAGES];
+    bool done[MAX_STAGES];
+    int status[MAX_STAGES];             /* waitpid's, once done */
+    char cmd[CMD_MAX];
+};
+static struct job jobs[MAX_JOBS];
+
+/* Whether the kernel let this shell name the console's foreground job: only
+ * the shell init starts may; a shell run from a shell is itself part of
+ * the outer one's foreground job, so Ctrl-C ends it with its children. */
+static bool have_console;
 
 /* ---- reading and parsing ---- */
 
@@ -153,15 +176,28 @@ static bool program_exists(const char *name)
 static const char *term_reason(int status)
 {
     switch (WTERMSIG(status)) {
-    case TERM_FAULT:  return "fault";
-    case TERM_KILLED: return "killed";
-    default:          return "terminated";
+    case TERM_FAULT:       return "fault";
+    case TERM_KILLED:      return "killed";
+    case TERM_INTERRUPTED: return "interrupted";
+    default:               return "terminated";
     }
 }
 
-/* After a foreground command: silent on success, one line otherwise. */
+/* "status N", or why the kernel ended it. */
+static void describe(int status, char *buf, size_t size)
+{
+    if (WIFSIGNALED(status))
+        snprintf(buf, size, "%s", term_reason(status));
+    else
+        snprintf(buf, size, "status %d", WEXITSTATUS(status));
+}
+
+/* After a foreground command: silent on success, one line otherwise.
+ * Ctrl-C is reported once for the whole pipeline, by the caller. */
 static void report(const char *name, int status)
 {
+    if (WIFSIGNALED(status) && WTERMSIG(status) == TERM_INTERRUPTED)
+        return;
     if (WIFSIGNALED(status))
         dprintf(2, "sh: %s killed (%s)\n", name, term_reason(status));
     else if (WEXITSTATUS(status) != 0)
@@ -169,17 +205,80 @@ static void report(const char *name, int status)
                 WEXITSTATUS(status));
 }
 
-static void add_job(int pid, const char *name)
+/* Tells the kernel which processes Ctrl-C ends (none: NULL, 0, 0). */
+static void foreground(const int *pids, int n, int flags)
+{
+    if (have_console && set_foreground(pids, n, flags) < 0)
+        dprintf(2, "sh: set_foreground: %s\n", strerror(errno));
+}
+
+/* ---- jobs ---- */
+
+static bool job_finished(const struct job *j)
+{
+    for (int i = 0; i < j->npids; i++)
+        if (!j->done[i])
+            return false;
+    return true;
+}
+
+/* The job's status: its last stage's, as shells report a pipeline's. */
+static int job_status(const struct job *j)
+{
+    return j->status[j->npids - 1];
+}
+
+static void print_job(const struct job *j)
+{
+    char how[32];
+    int n = (int)(j - jobs) + 1;
+    if (job_finished(j)) {
+        describe(job_status(j), how, sizeof how);
+        printf("[%d] done     %s (%s)\n", n, j->cmd, how);
+        return;
+    }
+    char pids[MAX_STAGES * 12] = "";
+    size_t len = 0;
+    for (int i = 0; i < j->npids; i++)
+        len += (size_t)snprintf(pids + len, sizeof pids - len, "%s%d",
+                                i ? "," : "", j->pids[i]);
+    printf("[%d] running  %s (pid%s %s)\n", n, j->cmd, j->npids > 1 ? "s" : "",
+           pids);
+}
+
+/* Records a started pipeline as a job and says so. */
+static void add_job(const int *pids, int n, const char *cmd)
 {
     for (int i = 0; i < MAX_JOBS; i++) {
-        if (jobs[i].pid == 0) {
-            jobs[i].pid = pid;
-            strlcpy(jobs[i].name, name, sizeof jobs[i].name);
-            break;
+        struct job *j = &jobs[i];
+        if (j->used)
+            continue;
+        memset(j, 0, sizeof *j);
+        j->used = true;
+        j->npids = n;
+        memcpy(j->pids, pids, (size_t)n * sizeof pids[0]);
+        strlcpy(j->cmd, cmd, sizeof j->cmd);
+        printf("[%d] started  %s (pid %d)\n", i + 1, j->cmd, pids[n - 1]);
+        return;
+    }
+    /* Still reaped (reap_background), only not listed. */
+    dprintf(2, "sh: too many jobs (max %d): pid %d runs unlisted\n", MAX_JOBS,
+            pids[n - 1]);
+}
+
+/* Marks pid of some job done with status; false if no job has it. */
+static bool job_ended(int pid, int status)
+{
+    for (int i = 0; i < MAX_JOBS; i++) {
+        for (int k = 0; jobs[i].used && k < jobs[i].npids; k++) {
+            if (jobs[i].pids[k] == pid) {
+                jobs[i].done[k] = true;
+                jobs[i].status[k] = status;
+                return true;
+            }
         }
     }
-    /* A full table only loses the name; the job is still reaped. */
-    printf("[%d] started\n", pid);
+    return false;
 }
 
 /* Collects finished background children without waiting. */
@@ -187,13 +286,22 @@ static void reap_background(void)
 {
     int status, pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-        for (int i = 0; i < MAX_JOBS; i++)
-            if (jobs[i].pid == pid)
-                jobs[i].pid = 0;
-        if (WIFSIGNALED(status))
-            printf("[%d] done, killed (%s)\n", pid, term_reason(status));
-        else
-            printf("[%d] done, status %d\n", pid, WEXITSTATUS(status));
+        if (!job_ended(pid, status)) {
+            char how[32];
+            describe(status, how, sizeof how);
+            printf("[pid %d] done (%s)\n", pid, how);
+        }
+    }
+}
+
+/* Reports each finished job once, then forgets it. */
+static void report_done_jobs(void)
+{
+    for (int i = 0; i < MAX_JOBS; i++) {
+        if (jobs[i].used && job_finished(&jobs[i])) {
+            print_job(&jobs[i]);
+            jobs[i].used = false;
+        }
     }
 }
 
@@ -233,7 +341,8 @@ static int stage_ceiling(char ***argv, bool background)
     return (int)n;
 }
 
-static void run_pipeline(struct pipeline *pl)
+/* Runs pl; cmd is its text, for job lists and messages. */
+static void run_pipeline(struct pipeline *pl, const char *cmd)
 {
     int pids[MAX_STAGES], ceilings[MAX_STAGES];
     int n = pl->nstages;
@@ -255,6 +364,10 @@ static void run_pipeline(struct pipeline *pl)
         return;
     }
 
+    /* A foreground pipeline is named before its first stage starts, so
+     * that no stage runs (and, say, prints) before Ctrl-C can end it. */
+    if (!pl->background)
+        foreground(NULL, 0, FG_NEW_CHILDREN);
     int prev_read = -1;                 /* read end feeding stage i */
     for (int i = 0; i < n; i++) {
         int p[2] = { -1, -1 };
@@ -289,19 +402,35 @@ static void run_pipeline(struct pipeline *pl)
         close(saved_out);
     }
 
+    int started[MAX_STAGES], nstarted = 0;
+    for (int i = 0; i < n; i++)
+        if (pids[i] >= 0)
+            started[nstarted++] = pids[i];
+    if (pl->background) {
+        if (nstarted == 0)
+            return;
+        add_job(started, nstarted, cmd);
+        return;
+    }
+
+    /* All started: named one by one now, which also ends them if Ctrl-C
+     * came while they were being started. */
+    foreground(started, nstarted, 0);
+    bool interrupted = false;
     for (int i = 0; i < n; i++) {
         if (pids[i] < 0)
             continue;
-        if (pl->background) {
-            add_job(pids[i], pl->argv[i][0]);
+        int status;
+        if (waitpid(pids[i], &status, 0) < 0) {
+            perror("sh: waitpid");
             continue;
         }
-        int status;
-        if (waitpid(pids[i], &status, 0) < 0)
-            perror("sh: waitpid");
-        else
-            report(pl->argv[i][0], status);
+        interrupted |= WIFSIGNALED(status) && WTERMSIG(status) == TERM_INTERRUPTED;
+        report(pl->argv[i][0], status);
     }
+    foreground(NULL, 0, 0);
+    if (interrupted)
+        dprintf(2, "sh: %s: interrupted\n", cmd);
 }
 
 /* ---- builtins ---- */
@@ -325,19 +454,39 @@ static void builtin_exit(char **argv)
     exit(status);
 }
 
-static void builtin_help(void)
+/* The programs' descriptions: their "// help:" lines, gathered at build
+ * time (user/user.mk).  An initrd file without one is not a program (a
+ * test input such as badelf_magic) and is not listed. */
+static const char *description(const char *name)
 {
-    printf("usage: NAME [ARGS...] [| NAME [ARGS...]]... [&]\n");
-    printf("builtins: exit [N], help, kill PID; prefix: ceiling N\n");
+    for (int i = 0; i < help_count; i++)
+        if (strcmp(help_index[i].name, name) == 0)
+            return help_index[i].text;
+    return NULL;
+}
 
-    char line[STDIO_CHUNK];
-    size_t len = strlcpy(line, "programs:", sizeof line);
+static void builtin_help(char **argv)
+{
+    (void)argv;                         /* help takes no topic */
+    printf("usage: NAME [ARGS...] [| NAME [ARGS...]]... [&]\n"
+           "builtins:\n"
+           "  exit [N]          leave the shell; the machine powers off with status N\n"
+           "  help              this text\n"
+           "  jobs              list background jobs: number, state, command, pids\n"
+           "  kill %%JOB|PID...  end a background job or a process\n"
+           "  wait [%%JOB|PID]   wait for a background job (all if none named)\n"
+           "prefix: ceiling N NAME [ARGS...]  run NAME with priority ceiling N\n"
+           "keys: Ctrl-C ends the foreground job, Ctrl-D ends input, "
+           "Ctrl-T lists processes\n"
+           "programs:\n");
     struct dirent d;
-    for (int i = 0; readdir(i, &d) == 0 && len < sizeof line; i++) {
-        len += (size_t)snprintf(line + len, sizeof line - len, " %.*s",
-                                (int)sizeof d.name, d.name);
+    for (int i = 0; readdir(i, &d) == 0; i++) {
+        char name[MAX_PATH];
+        strlcpy(name, d.name, sizeof name);
+        const char *text = description(name);
+        if (text)
+            printf("  %-14s %s\n", name, text);
     }
-    printf("%s\n", line);
 
     struct sysinfo si;
     if (sysinfo(&si) == 0)
@@ -345,16 +494,152 @@ static void builtin_help(void)
                si.sched_name);
 }
 
-static void builtin_kill(char **argv)
+/* The job a "%N" argument names, or NULL after printing why not. */
+static struct job *job_arg(const char *builtin, const char *arg)
 {
-    char *end = argv[1];
-    long pid = argv[1] ? strtol(argv[1], &end, 10) : 0;
-    if (!argv[1] || *end || end == argv[1] || argv[2]) {
-        dprintf(2, "sh: usage: kill PID\n");
+    char *end;
+    long n = strtol(arg + 1, &end, 10);
+    if (!arg[1] || *end || n < 1 || n > MAX_JOBS || !jobs[n - 1].used) {
+        dprintf(2, "sh: %s: %s: no such job (see jobs)\n", builtin, arg);
+        return NULL;
+    }
+    return &jobs[n - 1];
+}
+
+/* A PID argument: > 0, or -1 after printing why not. */
+static int pid_arg(const char *builtin, const char *arg)
+{
+    char *end;
+    long pid = strtol(arg, &end, 10);
+    if (!*arg || *end || pid < 1 || pid > 0x7fffffff) {
+        dprintf(2, "sh: %s: %s: not a pid or %%job\n", builtin, arg);
+        return -1;
+    }
+    return (int)pid;
+}
+
+static void kill_one(const char *arg)
+{
+    if (arg[0] == '%') {
+        struct job *j = job_arg("kill", arg);
+        /* A stage that has ended meanwhile (a zombie: EPERM; reaped:
+         * ESRCH) needs no killing. */
+        for (int i = 0; j && i < j->npids; i++)
+            if (!j->done[i] && kill(j->pids[i]) < 0 && errno != ESRCH && errno != EPERM)
+                dprintf(2, "sh: kill: %d: %s\n", j->pids[i], strerror(errno));
         return;
     }
-    if (kill((int)pid) < 0)
-        dprintf(2, "sh: kill: %ld: %s\n", pid, strerror(errno));
+    int pid = pid_arg("kill", arg);
+    if (pid < 0)
+        return;
+    if (pid == getpid()) {
+        dprintf(2, "sh: kill: %d: that is this shell (use exit)\n", pid);
+        return;
+    }
+    if (kill(pid) < 0) {
+        const char *why = errno == ESRCH ? "no such process" :
+                          errno == EPERM ? "not permitted (init, or not running)" :
+                          strerror(errno);
+        dprintf(2, "sh: kill: %d: %s\n", pid, why);
+    }
+}
+
+static void builtin_kill(char **argv)
+{
+    if (!argv[1]) {
+        dprintf(2, "sh: usage: kill %%JOB|PID...\n");
+        return;
+    }
+    for (int i = 1; argv[i]; i++)
+        kill_one(argv[i]);
+}
+
+static void builtin_jobs(char **argv)
+{
+    if (argv[1]) {
+        dprintf(2, "sh: usage: jobs\n");
+        return;
+    }
+    reap_background();
+    for (int i = 0; i < MAX_JOBS; i++) {
+        if (!jobs[i].used)
+            continue;
+        print_job(&jobs[i]);
+        if (job_finished(&jobs[i]))
+            jobs[i].used = false;       /* reported: done with */
+    }
+}
+
+/* Waits for every process of j left, as the foreground job (Ctrl-C ends
+ * them), then reports it and forgets it. */
+static void wait_job(struct job *j)
+{
+    int pending[MAX_STAGES] = { 0 }, n = 0;
+    for (int i = 0; i < j->npids; i++)
+        if (!j->done[i])
+            pending[n++] = j->pids[i];
+    foreground(pending, n, 0);
+    /* Said once the job is in the foreground: Ctrl-C from here on ends it. */
+    if (n > 0)
+        printf("[%d] waiting  %s\n", (int)(j - jobs) + 1, j->cmd);
+    for (int i = 0; i < n; i++) {
+        int status;
+        if (waitpid(pending[i], &status, 0) < 0) {
+            dprintf(2, "sh: wait: %d: %s\n", pending[i], strerror(errno));
+            status = 0;
+        }
+        job_ended(pending[i], status);
+    }
+    foreground(NULL, 0, 0);
+    print_job(j);
+    j->used = false;
+}
+
+static void builtin_wait(char **argv)
+{
+    if (argv[1] && argv[2]) {
+        dprintf(2, "sh: usage: wait [%%JOB|PID]\n");
+        return;
+    }
+    if (!argv[1]) {
+        for (int i = 0; i < MAX_JOBS; i++)
+            if (jobs[i].used)
+                wait_job(&jobs[i]);
+        return;
+    }
+    if (argv[1][0] == '%') {
+        struct job *j = job_arg("wait", argv[1]);
+        if (j)
+            wait_job(j);
+        return;
+    }
+    int pid = pid_arg("wait", argv[1]);
+    if (pid < 0)
+        return;
+    for (int i = 0; i < MAX_JOBS; i++)
+        for (int k = 0; jobs[i].used && k < jobs[i].npids; k++)
+            if (jobs[i].pids[k] == pid) {
+                wait_job(&jobs[i]);
+                return;
+            }
+    dprintf(2, "sh: wait: %d: not a job of this shell (see jobs)\n", pid);
+}
+
+static const struct {
+    const char *name;
+    void (*run)(char **argv);
+} builtins[] = {
+    { "exit", builtin_exit }, { "help", builtin_help }, { "jobs", builtin_jobs },
+    { "kill", builtin_kill }, { "wait", builtin_wait },
+};
+#define NBUILTINS (int)(sizeof builtins / sizeof builtins[0])
+
+static int find_builtin(const char *name)
+{
+    for (int i = 0; i < NBUILTINS; i++)
+        if (strcmp(builtins[i].name, name) == 0)
+            return i;
+    return -1;
 }
 
 /* Returns true if the line was a builtin (and has been handled). */
@@ -362,27 +647,17 @@ static bool run_builtin(struct pipeline *pl)
 {
     for (int i = 0; i < pl->nstages; i++) {
         const char *name = pl->argv[i][0];
-        bool builtin = strcmp(name, "exit") == 0 || strcmp(name, "help") == 0 ||
-                       strcmp(name, "kill") == 0;
-        if (builtin && (pl->nstages > 1 || pl->background)) {
+        if (find_builtin(name) >= 0 && (pl->nstages > 1 || pl->background)) {
             dprintf(2, "sh: %s: a builtin cannot be piped or put in the "
                     "background\n", name);
             return true;
         }
     }
-    if (strcmp(pl->argv[0][0], "exit") == 0) {
-        builtin_exit(pl->argv[0]);
-        return true;
-    }
-    if (strcmp(pl->argv[0][0], "help") == 0) {
-        builtin_help();
-        return true;
-    }
-    if (strcmp(pl->argv[0][0], "kill") == 0) {
-        builtin_kill(pl->argv[0]);
-        return true;
-    }
-    return false;
+    int b = find_builtin(pl->argv[0][0]);
+    if (b < 0)
+        return false;
+    builtins[b].run(pl->argv[0]);
+    return true;
 }
 
 static void run_line(const char *line)
@@ -397,15 +672,29 @@ static void run_line(const char *line)
         return;
     if (parse(toks, ntoks, args, &pl) < 0)
         return;
-    if (!run_builtin(&pl))
-        run_pipeline(&pl);
+    if (run_builtin(&pl))
+        return;
+    /* The line as typed, for job lists and messages. */
+    char cmd[CMD_MAX];
+    while (*line == ' ' || *line == '\t')
+        line++;
+    size_t len = strlcpy(cmd, line, sizeof cmd);
+    if (len >= sizeof cmd)
+        len = sizeof cmd - 1;
+    while (len > 0 && (cmd[len - 1] == ' ' || cmd[len - 1] == '\t' ||
+                       (pl.background && cmd[len - 1] == '&')))
+        cmd[--len] = '\0';
+    run_pipeline(&pl, cmd);
 }
 
 int main(void)
 {
     static char line[LINE_MAX];
+    /* Claims the console: nobody else may then name its foreground job. */
+    have_console = set_foreground(NULL, 0, 0) == 0;
     for (;;) {
         reap_background();
+        report_done_jobs();
         write_all(1, PROMPT, sizeof PROMPT - 1);
         long n = read_line(0, line, sizeof line);
         if (n == READ_LINE_EOF)
@@ -416,6 +705,5 @@ int main(void)
             continue;
         }
         run_line(line);
-        reap_background();
     }
 }

@@ -1,3 +1,4 @@
+// help: memory, processes, threads, harts, uptime and policy
 /* sysinfo: prints struct sysinfo, one "key: value" line per field. */
 #include <stdio.h>
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// help: test: system calls with bad arguments fail cleanly
 /*
  * t_badarg: system calls with bad arguments fail with the right error and
  * nothing else happens (no crash, no kill).  Most checks use syscall_raw,

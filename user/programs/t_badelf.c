@@ -1,3 +1,4 @@
+// help: test: the kernel refuses broken executables with ENOEXEC
 /*
  * t_badelf: the kernel refuses broken executables with ENOEXEC and goes on.
  *

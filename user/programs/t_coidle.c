@@ -1,3 +1,4 @@
+// help: test: a coroutine waiting on a pipe costs nothing
 /*
  * t_coidle: a coroutine waiting on a pipe costs nothing while it waits.
  *

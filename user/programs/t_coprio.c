@@ -1,3 +1,4 @@
+// help: test: coroutine priorities count across processes
 /*
  * t_coprio: coroutine priorities count across processes.
  *

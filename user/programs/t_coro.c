@@ -1,3 +1,4 @@
+// help: test: the coroutine runtime (t_coro [CHECK...])
 /*
  * t_coro: the coroutine runtime, one check per argument (all by default).
  * Each prints "t_coro: NAME: ok" or "t_coro: NAME: FAIL (why)"; the last

@@ -1,3 +1,4 @@
+// help: test: user-mode switching respects the policy across processes
 /*
  * t_cross high|low: user-mode switching respects the policy across
  * processes.  Run on one hart.

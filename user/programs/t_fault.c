@@ -1,3 +1,4 @@
+// help: test: a faulting process is ended, not the machine
 /*
  * t_fault: a process that faults is ended by the kernel, not the machine.
  *

@@ -1,3 +1,4 @@
+// help: test: fork, exec, exit statuses and waitpid
 /*
  * t_fork: processes.  Forks NCHILD children in batches; each checks that it
  * is a child (fork returned 0, getppid is the parent, its memory is a copy)

@@ -1,3 +1,4 @@
+// help: test: memory goes back to the kernel after a process exits
 /*
  * t_mem: memory goes back to the kernel.  The parent reads free_frames,
  * spawns itself as a child that mallocs and touches CHILD_MIB MiB, waits

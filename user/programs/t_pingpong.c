@@ -1,3 +1,4 @@
+// help: test: threads pass a turn with user-mode switches
 /*
  * t_pingpong [THREADS [ROUNDS]]: threads of one process pass a turn around
  * with yield_() (the shared runtime's user-mode switch).

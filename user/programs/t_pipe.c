@@ -1,3 +1,4 @@
+// help: test: pipes, end of file and broken pipes
 /*
  * t_pipe: pipes.
  *   1. A forked child writes TOTAL bytes into a pipe in odd-sized chunks;

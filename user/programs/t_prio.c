@@ -1,3 +1,4 @@
+// help: test: priorities decide who runs (one hart; needs ceiling 20)
 /*
  * t_prio: priorities decide who runs.  Meant for a machine with one hart.
  *

@@ -1,3 +1,4 @@
+// help: test: sleep lasts what was asked
 /*
  * t_sleep: sleep(ms) measured with time().  Each sleep must last at least
  * what was asked and not much more (SLACK_MS: a few timer ticks).

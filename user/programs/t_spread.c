@@ -1,3 +1,4 @@
+// help: test: runnable threads spread over the harts (t_spread [THREADS [MS]])
 /*
  * t_spread [THREADS [MS]]: do runnable threads spread over the harts?
  *

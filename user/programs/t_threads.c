@@ -1,3 +1,4 @@
+// help: test: threads, mutexes, condition variables, semaphores
 /*
  * t_threads: threads and their synchronisation.
  *   1. N threads (default 8, or argv[1]) each add 1 to a shared counter
