@@ -16,10 +16,11 @@ ids = lambda n: f"smp{n}"
 # How long the shell may take to answer a line while a hostile program
 # runs.  It answers in well under a second (see docs/scheduler.md), and
 # without the ceilings it never did (a spinner above it starved it for
-# good).  The margin is for a loaded host: four virtual harts spinning on
-# a two-core host, beside another QEMU, once kept even the console's echo
-# of the typed line away for over 3 s.
-ANSWER_S = 10
+# good: h_prio20 spins until it is killed, so a starved shell fails here
+# however long the wait).  The bound only ends a hung test: four virtual
+# harts spinning on a two-core host beside other QEMUs once kept even the
+# console's echo of the typed line away for over 3 s, so it is generous.
+ANSWER_S = 60
 
 
 def answers(m, word):
@@ -63,7 +64,7 @@ def wait_reported(m, pid, what, since=0, timeout=30):
 def test_priority_spinner_cannot_starve_the_shell(boot_policy, policy, smp):
     """h_prio20 tries to get above its ceiling (EPERM each way), then spins
     at the highest priority it may on every hart: the shell still answers
-    within a second or so, and kill ends it."""
+    (within a second or so on an idle host), and kill ends it."""
     m = boot_policy(policy, smp=smp, initrd=True)
     m.shell_prompt(timeout=60)
     since = len(m.output())
