@@ -33,8 +33,8 @@ def pytest_addoption(parser):
     group.addoption("--policies", default=None, metavar="LIST",
                     help="comma-separated built-in policies that tests taking "
                          f"a `policy` run under (default: {','.join(POLICIES)})")
-    group.addoption("--timeout-factor", type=float, metavar="F",
-                    default=float(os.environ.get("SCHEDOS_TIMEOUT_FACTOR", "1")),
+    group.addoption("--timeout-factor", metavar="F",
+                    default=os.environ.get("SCHEDOS_TIMEOUT_FACTOR", "1"),
                     help="multiply every wait and test deadline by F, for a "
                          "slow host (default 1, or $SCHEDOS_TIMEOUT_FACTOR)")
     group.addoption("--results-dir", default=DEFAULT_RESULTS, metavar="DIR",
@@ -57,6 +57,17 @@ def _policies(config):
     return names
 
 
+def _timeout_factor(text):
+    try:
+        factor = float(text)
+    except ValueError:
+        factor = 0
+    if not factor > 0:
+        raise pytest.UsageError(f"--timeout-factor (or SCHEDOS_TIMEOUT_FACTOR): {text!r} "
+                                "is not a positive number")
+    return factor
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "timeout(seconds): per-test deadline "
                             f"for all the test's waits (default {DEFAULT_TEST_TIMEOUT})")
@@ -65,8 +76,7 @@ def pytest_configure(config):
     blob = config.getoption("--sched-blob")
     if blob and not os.path.isfile(blob):
         raise pytest.UsageError(f"--sched-blob: no file {blob!r}")
-    if config.getoption("--timeout-factor") <= 0:
-        raise pytest.UsageError("--timeout-factor must be positive")
+    config._schedos_timeout_factor = _timeout_factor(config.getoption("--timeout-factor"))
     _policies(config)                       # a bad --policies fails here
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None:             # a pytest-xdist worker
@@ -151,7 +161,7 @@ def machine(request):
     every wait; all machines are killed when the test ends, and the console
     of each is saved if the test failed."""
     item = request.node
-    factor = request.config.getoption("--timeout-factor")
+    factor = request.config._schedos_timeout_factor
     marker = item.get_closest_marker("timeout")
     limit = marker.args[0] if marker else DEFAULT_TEST_TIMEOUT
     deadline = time.monotonic() + limit * factor
@@ -195,13 +205,13 @@ def shell(machine, request):
     """A machine booted with the user programs, at the shell's prompt: four
     harts, or what a `machine(...)` marker says; under the test's `policy`
     if it takes one."""
-    kwargs = {"smp": 4}
+    kwargs = {"smp": 4, "initrd": True}
     marker = request.node.get_closest_marker("machine")
     if marker:
         kwargs.update(marker.kwargs)
     if "policy" in request.fixturenames:
         kwargs.update(policy_kwargs(request.config, request.getfixturevalue("policy")))
-    m = machine(initrd=True, **kwargs)
+    m = machine(**kwargs)
     m.shell_prompt(timeout=SHELL_BOOT_TIMEOUT)
     return m
 
