@@ -5,6 +5,7 @@
 #   make run               boot in QEMU into the shell, console on this terminal
 #   make monitor           boot without the initrd: the kernel's monitor (kmon>)
 #   make test              run the whole test suite (pytest driving QEMU)
+#   make test-external TESTS=dir   a grader's own tests, with the harness plugin
 #   make debug             boot halted with a gdb stub; prints the gdb command
 #   make gdb               in a second terminal: attach gdb to `make debug`, stop at kmain
 #   make sched-blob SRC=f.c    build a policy blob from one C file (build/sched/ext/f.bin)
@@ -23,6 +24,8 @@
 #   RUN_FLAGS=             more scripts/run-qemu.sh options, e.g. --icount, --dry-run
 #   GDB_PORT=1234          the gdb stub's TCP port (debug, gdb)
 #   PYTEST_ARGS=           more pytest arguments for test and grade, e.g. "-k ktest -x"
+#   TEST_JOBS=2            tests run at once by make test (pytest-xdist); PYTEST_ARGS="-n 0": one
+#   TESTS=                 the test files or folders for test-external
 #   SRC=                   the policy's C file, for sched-blob
 #   CROSS=riscv64-unknown-elf-   the cross toolchain's prefix
 
@@ -86,7 +89,7 @@ BLOB_LDFLAGS := -nostdlib -static -Wl,-T,sched_abi/blob.ld -Wl,--emit-relocs \
 GDB_PORT ?= 1234
 export GDB_PORT
 
-.PHONY: all run test debug gdb deps clean check-deps sched-blob grade
+.PHONY: all run test test-external debug gdb deps clean check-deps sched-blob grade
 
 all: check-deps $(KERNEL) $(INITRD)
 
@@ -190,9 +193,20 @@ debug: run-check all
 	scripts/run-qemu.sh $(QEMU_ARGS) --debug $(RUN_FLAGS)
 
 PYTEST_ARGS ?=
+# make test runs this many tests at once with pytest-xdist, if installed
+# (faster on two cores: docs/testing.md); PYTEST_ARGS="-n 0" runs one at a time.
+TEST_JOBS ?= 2
+TEST_PARALLEL = $(shell $(PYTHON) -c 'import xdist' 2>/dev/null && echo "-n $(TEST_JOBS)")
 
 test: all
-	$(PYTHON) -m pytest testsuite $(PYTEST_ARGS)
+	$(PYTHON) -m pytest testsuite $(TEST_PARALLEL) $(PYTEST_ARGS)
+
+# A grader's own tests outside testsuite/, with the harness as a plugin.
+test-external: all
+	@test -n "$(TESTS)" || { echo "usage: make test-external TESTS=path/to/tests [PYTEST_ARGS=...]"; exit 2; }
+	@test -e "$(firstword $(TESTS))" || { echo "test-external: no such file or directory '$(firstword $(TESTS))'"; exit 2; }
+	PYTHONPATH=$(CURDIR)/testsuite$(if $(PYTHONPATH),:$(PYTHONPATH)) \
+		$(PYTHON) -m pytest -p schedos.plugin $(TESTS) $(PYTEST_ARGS)
 
 # The tests that take a policy, run against the given blob only.
 grade: all

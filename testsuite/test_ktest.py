@@ -1,7 +1,10 @@
-"""Kernel self-tests (ktest=...), on one hart and on four."""
+"""Kernel self-tests (ktest=...), on one hart and on four: their KTAP
+output, read with the harness's parser (schedos/ktap.py)."""
 import re
 
 import pytest
+
+from schedos import ktap
 
 # The tests `ktest=all` must run; a test missing from the output fails here.
 EXPECTED = ["format", "bootargs", "frame", "heap", "vm", "spinlock", "timer", "ipi",
@@ -9,48 +12,61 @@ EXPECTED = ["format", "bootargs", "frame", "heap", "vm", "spinlock", "timer", "i
 PRINTF_TAIL = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
+def ktap_report(m, timeout=60):
+    """The machine's KTAP results, once it powered off: (status, report)."""
+    status = m.wait_exit(timeout=timeout)
+    return status, ktap.parse(m.output())
+
+
 @pytest.mark.parametrize("smp", [1, 4], ids=lambda n: f"smp{n}")
 def test_ktest_all(machine, smp):
     m = machine(smp=smp, append="ktest=all")
-    status = m.wait_exit(timeout=100)
+    status, report = ktap_report(m, timeout=100)
     out = m.output()
-    results = dict(re.findall(r"^ktest: (\w+) \.\.\. (ok|FAILED)$", out, re.M))
-    assert sorted(results) == sorted(EXPECTED), out
-    failed = [name for name, r in results.items() if r != "ok"]
-    assert not failed, out
-    assert f"ktest: summary: {len(EXPECTED)} passed, 0 failed" in out
+    assert report.plan == len(EXPECTED), out
+    assert report.names() == EXPECTED, out
+    assert report.ok, report.problems()
+    assert report.diagnostics == [f"summary: {len(EXPECTED)} passed, 0 failed"]
     assert status == 0
     # The SMP tests really ran on every hart.
-    assert f"{smp} harts x 20000 increments = {smp * 20000}" in out
-    assert len(re.findall(r"^ktest:   hart \d+: \d+ ticks", out, re.M)) == smp
+    assert (f"{smp} harts x 20000 increments = {smp * 20000}"
+            in report.result("spinlock").diagnostics)
+    ticks = [d for d in report.result("timer").diagnostics
+             if re.match(r"^hart \d+: \d+ ticks", d)]
+    assert len(ticks) == smp, report.result("timer").diagnostics
     # Every hart printed its 40 lines at the same time and no line was
-    # broken up by another hart's output.
-    printf_lines = [l for l in out.split("\n") if "printf hart" in l]
-    assert len(printf_lines) == 40 * smp
-    whole = re.compile(rf"^ktest:   printf hart (\d) line (\d\d): {PRINTF_TAIL}$")
-    assert all(whole.match(l) for l in printf_lines), printf_lines
+    # broken up by another hart's output (a broken line would not be a
+    # diagnostic line, or would not match).
+    printf_lines = [d for d in report.result("printf").diagnostics
+                    if d.startswith("printf hart")]
+    assert len(printf_lines) == 40 * smp, out
+    whole = re.compile(rf"^printf hart (\d) line (\d\d): {PRINTF_TAIL}$")
+    assert all(whole.match(d) for d in printf_lines), printf_lines
+    assert not any("printf hart" in u for u in report.unknown), report.unknown
     for hart in range(smp):
-        lines = [int(whole.match(l).group(2)) for l in printf_lines
-                 if whole.match(l).group(1) == str(hart)]
+        lines = [int(whole.match(d).group(2)) for d in printf_lines
+                 if whole.match(d).group(1) == str(hart)]
         assert lines == list(range(40))
 
 
 def test_timer_sbi_fallback(machine):
     """timer=sbi programs ticks through SBI set_timer instead of stimecmp."""
     m = machine(smp=2, append="timer=sbi ktest=timer")
-    assert m.wait_exit() == 0
-    out = m.output()
-    assert "SBI set_timer" in out
-    assert "ktest: timer ... ok" in out
+    status, report = ktap_report(m)
+    assert status == 0
+    assert "SBI set_timer" in m.output()
+    assert report.names() == ["timer"] and report.ok, report.problems()
 
 
 def test_ktest_selected(machine):
+    """The named tests run in the order given, numbered from 1."""
     m = machine(smp=2, append="ktest=vm,format")
-    assert m.wait_exit() == 0
-    out = m.output()
-    ran = re.findall(r"^ktest: (\w+) \.\.\. ok$", out, re.M)
-    assert ran == ["vm", "format"]
-    assert "ktest: summary: 2 passed, 0 failed" in out
+    status, report = ktap_report(m)
+    assert status == 0
+    assert report.plan == 2
+    assert [(r.number, r.name, r.ok) for r in report.results] == \
+        [(1, "vm", True), (2, "format", True)]
+    assert report.diagnostics == ["summary: 2 passed, 0 failed"]
 
 
 def test_ktest_unknown_name(machine):
@@ -58,7 +74,7 @@ def test_ktest_unknown_name(machine):
     assert m.wait_exit() == 3
     out = m.output()
     assert "ktest: unknown test 'nosuch'" in out
-    assert "ktest: frame ..." not in out          # nothing ran
+    assert "KTAP version" not in out              # nothing ran
     assert re.search(r"^ktest: heap +kmalloc", out, re.M)   # the list
 
 
@@ -75,11 +91,11 @@ def test_ktest_kcoro(boot_policy, policy, smp):
     """The kernel's coroutines run on the kernel's built-in heap policy,
     whatever policy the machine schedules threads with."""
     m = boot_policy(policy, smp=smp, append="ktest=kcoro")
-    assert m.wait_exit(timeout=60) == 0, m.output()
-    out = m.output()
-    assert "ktest: kcoro ... ok" in out
+    status, report = ktap_report(m)
+    assert status == 0, m.output()
+    assert report.names() == ["kcoro"] and report.ok, report.problems()
     for line in ("kcoro order: priority, then FIFO among equals",
                  "kcoro wakes: none lost, none doubled",
                  "kcoro cancel: idle and queued, never polled after",
                  "kcoro poll: at most 64 per call"):
-        assert line in out
+        assert line in report.result("kcoro").diagnostics

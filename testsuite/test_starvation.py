@@ -16,10 +16,11 @@ ids = lambda n: f"smp{n}"
 # How long the shell may take to answer a line while a hostile program
 # runs.  It answers in well under a second (see docs/scheduler.md), and
 # without the ceilings it never did (a spinner above it starved it for
-# good).  The margin is for a loaded host: four virtual harts spinning on
-# a two-core host, beside another QEMU, once kept even the console's echo
-# of the typed line away for over 3 s.
-ANSWER_S = 10
+# good: h_prio20 spins until it is killed, so a starved shell fails here
+# however long the wait).  The bound only ends a hung test: four virtual
+# harts spinning on a two-core host beside other QEMUs once kept even the
+# console's echo of the typed line away for over 3 s, so it is generous.
+ANSWER_S = 60
 
 
 def answers(m, word):
@@ -67,7 +68,7 @@ def wait_reported(m, job, what, since=0, timeout=30):
 def test_priority_spinner_cannot_starve_the_shell(boot_policy, policy, smp):
     """h_prio20 tries to get above its ceiling (EPERM each way), then spins
     at the highest priority it may on every hart: the shell still answers
-    within a second or so, and kill ends it."""
+    (within a second or so on an idle host), and kill ends it."""
     m = boot_policy(policy, smp=smp, initrd=True)
     m.shell_prompt(timeout=60)
     since = len(m.output())
@@ -120,7 +121,7 @@ def test_ceiling_prefix_grants_a_higher_ceiling(machine):
     still_alive(m)
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(900)       # 380 s once, on four harts beside seven other QEMUs
 @pytest.mark.parametrize("smp", SMP, ids=ids)
 def test_wrecked_queue_lock_hurts_only_its_process(boot_policy, policy, smp):
     """h_badlock scribbles a holder that never lets go into its queue lock
@@ -134,16 +135,16 @@ def test_wrecked_queue_lock_hurts_only_its_process(boot_policy, policy, smp):
         m.sendline(f"h_badlock {mode} &")
         job, _ = m.expect(STARTED).groups()
         # Before or after the job line: the program runs beside the shell.
-        wait_for(m, r"h_badlock: writing holder", since, timeout=60)
+        wait_for(m, r"h_badlock: writing holder", since, timeout=120)
         answers(m, f"alive_{mode}")
         wait_for(m, r"h_badlock: turns 800, 0 out of turn, user-mode switches \d+, "
                  r"user-mode switching off \(the queue lock was wrecked\)$", since,
-                 timeout=120)
+                 timeout=300)
         wait_reported(m, job, "status 0", since)
     # As in test_usermode: few turns on four harts, which a slow host
     # does not all run at once.
     threads, rounds, least = (2, 2000, 2000) if smp == 1 else (8, 150, 800)
-    out = m.run(f"t_pingpong {threads} {rounds}", timeout=300)
+    out = m.run(f"t_pingpong {threads} {rounds}", timeout=420)
     assert re.search(rf"counter {threads * rounds}, 0 out of turn", out), out
     assert "killed" not in out, out
     counts = re.search(r"runtime says user-mode switches (\d+); kernel counted yield "

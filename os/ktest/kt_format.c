@@ -7,7 +7,7 @@ static int expect(const char *got, const char *want)
 {
     if (strcmp(got, want) == 0)
         return 1;
-    kprintf("ktest:   got \"%s\", want \"%s\"\n", got, want);
+    KT_DIAG("got \"%s\", want \"%s\"\n", got, want);
     return 0;
 }
 

@@ -80,7 +80,7 @@ int ktest_frame(void)
         *(void **)p = chain;
         chain = p;
     }
-    kprintf("ktest:   allocated all %zu free frames (%zu MiB)\n", got,
+    KT_DIAG("allocated all %zu free frames (%zu MiB)\n", got,
             got * PAGE_SIZE >> 20);
     KT_CHECK(got == free0);
     KT_CHECK(frame_free_count() == 0);

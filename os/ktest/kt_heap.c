@@ -90,7 +90,7 @@ int ktest_heap(void)
     smp_call_all(churn_on_this_hart, NULL);
     for (uint64_t i = 0; i < hart_count; i++)
         if (cpus[hart_ids[i]].online && smp_results[hart_ids[i]]) {
-            kprintf("ktest:   hart %lu: churn failed (%d)\n", hart_ids[i],
+            KT_DIAG("hart %lu: churn failed (%d)\n", hart_ids[i],
                     smp_results[hart_ids[i]]);
             return -1;
         }

@@ -89,7 +89,7 @@ static int order_and_fifo(void)
         KT_CHECK(join_result(cid[i], 100 + i) == 0);
         KT_CHECK(kcoro_join(cid[i], NULL) == -1);     /* freed: the CID names nothing */
     }
-    kprintf("ktest:   kcoro order: priority, then FIFO among equals\n");
+    KT_DIAG("kcoro order: priority, then FIFO among equals\n");
     return 0;
 }
 
@@ -117,7 +117,7 @@ static int wakes(void)
     drain();
     KT_CHECK(b.polls == 2 && b.dropped == 1);
     KT_CHECK(join_result(cb, 102) == 0);
-    kprintf("ktest:   kcoro wakes: none lost, none doubled\n");
+    KT_DIAG("kcoro wakes: none lost, none doubled\n");
     return 0;
 }
 
@@ -145,7 +145,7 @@ static int cancels(void)
     drain();
     KT_CHECK(queued.polls == 0 && queued.dropped == 1);
     KT_CHECK(join_result(cq, CO_RESULT_CANCELLED) == 0);
-    kprintf("ktest:   kcoro cancel: idle and queued, never polled after\n");
+    KT_DIAG("kcoro cancel: idle and queued, never polled after\n");
     return 0;
 }
 
@@ -167,7 +167,7 @@ static int bounded(void)
         KT_CHECK(many[i].polls == 1);
         KT_CHECK(join_result(cid[i], 100 + i) == 0);
     }
-    kprintf("ktest:   kcoro poll: at most %d per call\n", KCORO_POLL_MAX);
+    KT_DIAG("kcoro poll: at most %d per call\n", KCORO_POLL_MAX);
     return 0;
 }
 

@@ -12,18 +12,18 @@ static volatile uintptr_t fault_address = 0x8;
 __attribute__((noinline)) static void ktest_panic_fault(volatile int *where)
 {
     *where = 42;                       /* unmapped: store page fault */
-    kprintf("ktest: not reached\n");
+    KT_DIAG("not reached\n");
 }
 
 __attribute__((noinline)) static void ktest_panic_middle(volatile int *where)
 {
     ktest_panic_fault(where);
-    kprintf("ktest: not reached\n");
+    KT_DIAG("not reached\n");
 }
 
 int ktest_panic(void)
 {
-    kprintf("ktest: faulting on purpose at address 0x8\n");
+    KT_DIAG("faulting on purpose at address 0x8\n");
     ktest_panic_middle((volatile int *)fault_address);
     return -1;
 }

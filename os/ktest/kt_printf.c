@@ -10,7 +10,7 @@ static void print_lines(void *arg)
 {
     (void)arg;
     for (int i = 0; i < LINES; i++)
-        kprintf("ktest:   printf hart %lu line %02d: %s\n", this_hartid(), i,
+        KT_DIAG("printf hart %lu line %02d: %s\n", this_hartid(), i,
                 "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ");
 }
 

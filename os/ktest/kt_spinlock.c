@@ -48,7 +48,7 @@ int ktest_spinlock(void)
     irq_state_errors = 0;
     smp_call_all(hammer, NULL);
     int harts = cpu_online_count();
-    kprintf("ktest:   %d harts x %d increments = %lu\n", harts, ROUNDS, counter);
+    KT_DIAG("%d harts x %d increments = %lu\n", harts, ROUNDS, counter);
     KT_CHECK(counter == (uint64_t)harts * ROUNDS);
     KT_CHECK(irq_state_errors == 0);
     return 0;

@@ -27,7 +27,7 @@ int ktest_timer(void)
         if (!cpus[id].online)
             continue;
         /* 30 expected at 100 Hz; allow for a slow, busy host. */
-        kprintf("ktest:   hart %lu: %lu ticks in %d ms\n", id, ticks_seen[id], WAIT_MS);
+        KT_DIAG("hart %lu: %lu ticks in %d ms\n", id, ticks_seen[id], WAIT_MS);
         ok &= ticks_seen[id] >= 5 && ticks_seen[id] <= 3 * WAIT_MS * TICK_HZ / 1000;
     }
     KT_CHECK(ok);
@@ -62,6 +62,6 @@ int ktest_ipi(void)
             cpu_relax();
         KT_CHECK(cpus[id].ipis_received > before[id]);
     }
-    kprintf("ktest:   %d harts took an IPI\n", targets);
+    KT_DIAG("%d harts took an IPI\n", targets);
     return 0;
 }

@@ -1,5 +1,6 @@
 #include "ktest/ktest.h"
 #include "kernel/power.h"
+#include "kernel/panic.h"
 #include "lib/string.h"
 
 struct ktest {
@@ -24,11 +25,12 @@ static const struct ktest tests[] = {
 };
 #define NTESTS (sizeof(tests) / sizeof(tests[0]))
 
-static int run_one(const struct ktest *t)
+/* One KTAP result line; `number` counts from 1 in the order run. */
+static int run_one(const struct ktest *t, int number)
 {
-    kprintf("ktest: %s ...\n", t->name);
+    KT_DIAG("%s: %s\n", t->name, t->what);
     int result = t->run();
-    kprintf("ktest: %s ... %s\n", t->name, result == 0 ? "ok" : "FAILED");
+    kprintf("%sok %d %s\n", result == 0 ? "" : "not ", number, t->name);
     return result == 0;
 }
 
@@ -39,41 +41,76 @@ static void list_tests(void)
                 tests[i].in_all ? "" : " (not in 'all')");
 }
 
+static const struct ktest *find_test(const char *name, size_t n)
+{
+    for (size_t i = 0; i < NTESTS; i++)
+        if (strlen(tests[i].name) == n && strncmp(tests[i].name, name, n) == 0)
+            return &tests[i];
+    return NULL;
+}
+
+/* Calls visit(test, number) for each test the spec names, in order, or
+ * reports the first unknown name (and lists the tests): returns how many
+ * it named, or -1. */
+static int each_named(const char *spec, size_t len,
+                      void (*visit)(const struct ktest *, int, int *), int *counts)
+{
+    int number = 0;
+    const char *p = spec, *end = spec + len;
+    while (p < end) {
+        const char *comma = p;
+        while (comma < end && *comma != ',')
+            comma++;
+        size_t n = (size_t)(comma - p);
+        const struct ktest *t = find_test(p, n);
+        if (!t) {
+            kprintf("ktest: unknown test '%.*s'; the tests are:\n", (int)n, p);
+            list_tests();
+            return -1;
+        }
+        number++;
+        if (visit)
+            visit(t, number, counts);
+        p = comma + 1;
+    }
+    return number;
+}
+
+/* counts[0] passed, counts[1] failed. */
+static void run_and_count(const struct ktest *t, int number, int *counts)
+{
+    counts[run_one(t, number) ? 0 : 1]++;
+}
+
 int ktest_main(const char *spec, size_t len)
 {
-    int passed = 0, failed = 0;
+    int counts[2] = { 0, 0 };
     if ((len == 4 && strncmp(spec, "list", 4) == 0) || len == 0) {
         list_tests();
         return POWER_STATUS_OK;
     }
-    if (len == 3 && strncmp(spec, "all", 3) == 0) {
+    int all = len == 3 && strncmp(spec, "all", 3) == 0;
+    int planned = 0;
+    if (all) {
+        for (size_t i = 0; i < NTESTS; i++)
+            planned += tests[i].in_all;
+    } else {
+        /* Check every name before running any, so a typo costs no time
+         * (and the plan line can say how many will run). */
+        planned = each_named(spec, len, NULL, NULL);
+        if (planned < 0)
+            return POWER_STATUS_TEST_FAILED;
+    }
+    kprintf("KTAP version 1\n1..%d\n", planned);
+    if (all) {
+        int number = 0;
         for (size_t i = 0; i < NTESTS; i++)
             if (tests[i].in_all)
-                run_one(&tests[i]) ? passed++ : failed++;
+                run_and_count(&tests[i], ++number, counts);
     } else {
-        /* Check every name before running any, so a typo costs no time. */
-        for (size_t pass = 0; pass < 2; pass++) {
-            const char *p = spec, *end = spec + len;
-            while (p < end) {
-                const char *comma = p;
-                while (comma < end && *comma != ',')
-                    comma++;
-                size_t n = (size_t)(comma - p);
-                const struct ktest *t = NULL;
-                for (size_t i = 0; i < NTESTS; i++)
-                    if (strlen(tests[i].name) == n && strncmp(tests[i].name, p, n) == 0)
-                        t = &tests[i];
-                if (!t) {
-                    kprintf("ktest: unknown test '%.*s'; the tests are:\n", (int)n, p);
-                    list_tests();
-                    return POWER_STATUS_TEST_FAILED;
-                }
-                if (pass == 1)
-                    run_one(t) ? passed++ : failed++;
-                p = comma + 1;
-            }
-        }
+        each_named(spec, len, run_and_count, counts);
     }
-    kprintf("ktest: summary: %d passed, %d failed\n", passed, failed);
-    return failed ? POWER_STATUS_TEST_FAILED : POWER_STATUS_OK;
+    KASSERT(counts[0] + counts[1] == planned);   /* the plan line told the truth */
+    KT_DIAG("summary: %d passed, %d failed\n", counts[0], counts[1]);
+    return counts[1] ? POWER_STATUS_TEST_FAILED : POWER_STATUS_OK;
 }

@@ -1,9 +1,14 @@
 /*
  * Kernel self-tests, chosen on the command line: ktest=all, ktest=list, or
- * ktest=NAME[,NAME...].  Each test prints one result line:
- *     ktest: NAME ... ok
- *     ktest: NAME ... FAILED
- * then a summary, and the machine powers off with status 0 if all passed.
+ * ktest=NAME[,NAME...].  The results are KTAP version 1 (the Linux
+ * kernel's test output format, docs/testing.md), one line per test:
+ *     KTAP version 1
+ *     1..N
+ *     # NAME: what it checks          (diagnostic lines start with "# ")
+ *     ok 1 NAME                       or   not ok 1 NAME
+ *     ...
+ *     # summary: P passed, F failed
+ * then the machine powers off with status 0 if all passed.
  */
 #ifndef KTEST_KTEST_H
 #define KTEST_KTEST_H
@@ -11,10 +16,14 @@
 #include <stddef.h>
 #include "kernel/printf.h"
 
+/* Inside a test: a KTAP diagnostic line, KT_DIAG("format\n", ...).  The
+ * format must be a string literal (the "# " is pasted in front of it). */
+#define KT_DIAG(...) kprintf("# " __VA_ARGS__)
+
 /* Inside a test: report the failed condition and fail the test. */
 #define KT_CHECK(cond) do { \
     if (!(cond)) { \
-        kprintf("ktest:   check failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
+        KT_DIAG("check failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
         return -1; \
     } \
 } while (0)
