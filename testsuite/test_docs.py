@@ -55,8 +55,8 @@ def example_names(text):
 
 
 def is_example(name, examples):
-    base = os.path.basename(name.rstrip(".,;:)"))
-    return base.startswith("my_") or base in examples
+    parts = name.rstrip(".,;:)").split("/")
+    return any(part.startswith("my_") for part in parts) or parts[-1] in examples
 
 
 def markdown_files():
@@ -85,6 +85,8 @@ def read(path):
 def path_exists(candidate, base=ROOT):
     """Does a path as written in a doc name something in the tree?"""
     p = candidate.rstrip(".,;:)")
+    if p.endswith("]") and "[" not in p:   # a markdown link: [text](path)
+        p = p.rstrip("]")
     p = re.sub(r":[\w]*$", "", p)          # file.c:function
     if p.startswith(GENERATED) or os.path.basename(p).startswith("my_"):
         return True                        # made by a run, or an example
