@@ -5,17 +5,26 @@
 #include "trap/ipi.h"
 #include "arch/riscv.h"
 
-#define WAIT_MS 300
+/* Every hart must take MIN_TICKS ticks, and not faster than TICK_HZ.  How
+ * soon they come is the host's business (a virtual hart of a loaded host
+ * may not run for a second), so the wait is long and ends at the last
+ * tick needed: a hart that takes no tick at all fails after WAIT_MAX_MS. */
+#define MIN_TICKS   10
+#define WAIT_MAX_MS 30000
 
-static volatile uint64_t ticks_seen[MAX_HARTS];
+static volatile uint64_t ticks_seen[MAX_HARTS], ms_taken[MAX_HARTS];
 
 static void count_ticks(void *arg)
 {
     (void)arg;
     struct cpu *c = this_cpu();
     uint64_t before = c->timer_ticks;
-    timer_delay_ms(WAIT_MS);
+    uint64_t t0 = timer_now_ns(), deadline = t0 + WAIT_MAX_MS * 1000000ULL;
+    while (__atomic_load_n(&c->timer_ticks, __ATOMIC_RELAXED) - before < MIN_TICKS &&
+           timer_now_ns() < deadline)
+        cpu_relax();
     ticks_seen[c->hartid] = c->timer_ticks - before;
+    ms_taken[c->hartid] = (timer_now_ns() - t0) / 1000000;
 }
 
 int ktest_timer(void)
@@ -26,9 +35,11 @@ int ktest_timer(void)
         uint64_t id = hart_ids[i];
         if (!cpus[id].online)
             continue;
-        /* 30 expected at 100 Hz; allow for a slow, busy host. */
-        KT_DIAG("hart %lu: %lu ticks in %d ms\n", id, ticks_seen[id], WAIT_MS);
-        ok &= ticks_seen[id] >= 5 && ticks_seen[id] <= 3 * WAIT_MS * TICK_HZ / 1000;
+        KT_DIAG("hart %lu: %lu ticks in %lu ms\n", id, ticks_seen[id], ms_taken[id]);
+        /* (One tick more than the rate allows: the count may start just
+         * before a tick.) */
+        ok &= ticks_seen[id] >= MIN_TICKS &&
+              ticks_seen[id] <= ms_taken[id] * TICK_HZ / 1000 + 1;
     }
     KT_CHECK(ok);
     /* Time only moves forward and matches the tick rate roughly. */
@@ -51,8 +62,9 @@ int ktest_ipi(void)
             targets++;
         }
     }
-    /* Each target must take the interrupt within a second. */
-    uint64_t deadline = timer_now_ns() + 1000000000ULL;
+    /* Each target must take the interrupt; a loaded host may not run its
+     * virtual hart for a while, so the bound is generous. */
+    uint64_t deadline = timer_now_ns() + 30000000000ULL;
     for (uint64_t i = 0; i < hart_count; i++) {
         uint64_t id = hart_ids[i];
         if (id == this_hartid() || !cpus[id].online)
