@@ -92,7 +92,7 @@
 
 #define CT_DEFAULT_SEED     0xc0de5eedULL
 #ifndef CT_WATCHDOG_SECONDS             /* a normal run takes a few seconds */
-#define CT_WATCHDOG_SECONDS 90
+#define CT_WATCHDOG_SECONDS 300   /* wall clock: a deadlock sleeps */
 #endif
 /* SCHED_QUEUE_WORDS(n), the rule the ABI is moving to (sched_abi.h may
  * still say a fixed 512): the policy's queue for an executor of n records. */
