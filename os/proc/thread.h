@@ -63,6 +63,7 @@ struct thread {
     int queued_prio;             /* its priority when queued (bookkeeping) */
     struct list_node deferred_node;  /* in proc->deferred while DEFERRED */
     uint64_t queued_since;       /* when (time CSR), for the starvation watchdog */
+    uint64_t queued_at_tick;     /* policy_ticks then, for the same */
     struct list_node proc_node;  /* link in its process's thread list */
 
     int stack_slot;              /* which user stack region it owns */

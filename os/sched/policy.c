@@ -75,6 +75,12 @@ int policy_queued_top(void)
     return bits ? (int)sched_highest_bit(bits) : 0;
 }
 static uint64_t watchdog_ns = 5000ULL * 1000 * 1000;
+/* Timer ticks taken by all harts (policy_tick).  A wait is starvation only
+ * if the harts also took ticks all along (at least as many as one hart
+ * takes in watchdog_ns): each tick was a chance the policy had to run the
+ * waiting thread.  Time alone would blame the policy for a host that did
+ * not run the virtual harts (a loaded machine). */
+static uint64_t policy_ticks;
 
 static void map_state_pages(void)
 {
@@ -265,6 +271,7 @@ static void fall_back(const char *fmt, ...)
             /* The watchdog judges the new policy from now on, not on the
              * old one's waits. */
             owner[i]->queued_since = now;
+            owner[i]->queued_at_tick = __atomic_load_n(&policy_ticks, __ATOMIC_RELAXED);
         }
 }
 
@@ -320,6 +327,7 @@ void policy_enqueue(struct thread *t, int hart, enum policy_enqueue_reason why)
     KASSERT(spin_holding(&sched_lock) && tstate_in_queue(t) && t->task >= 0);
     fill_record(t, t->hart);
     t->queued_since = read_time();      /* raw: converted only by the watchdog */
+    t->queued_at_tick = __atomic_load_n(&policy_ticks, __ATOMIC_RELAXED);
     t->queued_prio = t->state == THREAD_PARKED ? 0 : t->priority;  /* see policy_queued_top */
     nqueued++;
     count_queued(t->queued_prio, 1);
@@ -400,10 +408,12 @@ static bool hart_is_the_policys(const struct cpu *c)
 /* Every queued thread's wait starts again now. */
 static void restart_stamps(void)
 {
-    uint64_t now = read_time();
+    uint64_t now = read_time(), ticks = __atomic_load_n(&policy_ticks, __ATOMIC_RELAXED);
     for (uint32_t i = 0; i < SCHED_MAX_TASKS; i++)
-        if (owner[i] && tstate_in_queue(owner[i]))
+        if (owner[i] && tstate_in_queue(owner[i])) {
             owner[i]->queued_since = now;
+            owner[i]->queued_at_tick = ticks;
+        }
 }
 
 /* A queued thread that has waited longer than the watchdog allows while
@@ -411,13 +421,14 @@ static void restart_stamps(void)
 static void watchdog(void)
 {
     static bool warned_builtin;
-    uint64_t now = read_time();
+    uint64_t now = read_time(), ticks = __atomic_load_n(&policy_ticks, __ATOMIC_RELAXED);
+    uint64_t watchdog_ticks = watchdog_ns / (1000000000ULL / TICK_HZ);
     for (uint32_t i = 0; i < SCHED_MAX_TASKS; i++) {
         struct thread *t = owner[i];
         if (!t || !tstate_in_queue(t))
             continue;
         uint64_t waited_ns = timer_ticks_to_us(now - t->queued_since) * 1000;
-        if (waited_ns < watchdog_ns)
+        if (waited_ns < watchdog_ns || ticks - t->queued_at_tick < watchdog_ticks)
             continue;
         for (uint64_t k = 0; k < hart_count; k++) {
             struct cpu *c = &cpus[hart_ids[k]];
@@ -453,6 +464,7 @@ bool policy_tick(int hart, struct thread *running)
     uint32_t task = running && running->task >= 0 ? (uint32_t)running->task : SCHED_NONE;
     uint64_t answer = call(OP_TICK, (uint32_t)hart, task);
     bool resched = answer != 0 && answer != FAULTED;
+    __atomic_fetch_add(&policy_ticks, 1, __ATOMIC_RELAXED);
     /* One hart is enough to watch, ten times a second. */
     if ((uint64_t)hart == boot_hartid && watchdog_ns &&
         this_cpu()->timer_ticks % 10 == 0)
