@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import RESULTS, boot_shell, still_alive
+from conftest import boot_shell, log_path, still_alive
 from machine import INITRD, KERNEL, RUN_QEMU
 
 SMP = [1, 4]
@@ -271,10 +271,11 @@ def test_piped_input_at_spawn_is_kept(request):
     got = [int(n) for n in re.findall(r"got-(\d+)", out)]
     ok = got == [0, 1, 2] and "command not found" not in out and status == 5
     if not ok:
-        os.makedirs(RESULTS, exist_ok=True)
-        path = os.path.join(RESULTS, "test_piped_input_at_spawn_is_kept.log")
+        path = log_path(request, "test_shell.test_piped_input_at_spawn_is_kept")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w") as f:
             f.write(f"# exit={status}\n{out}")
+        print(f"console log saved: {path}")
     assert ok, (got, status, out)
 
 

@@ -151,6 +151,12 @@ def _log_path(item, n):
     return os.path.join(item.config._schedos_run_dir, f"{name}.{n}.log")
 
 
+def log_path(request, name):
+    """Where a test saves a log of its own (one not from a Machine): the
+    run's results directory, beside the console logs."""
+    return os.path.join(request.config._schedos_run_dir, f"{name}.log")
+
+
 # -- fixtures -----------------------------------------------------------
 @pytest.fixture
 def machine(request):
