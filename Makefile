@@ -8,8 +8,13 @@
 #   make deps       install the Debian packages the project needs
 #   make clean      remove build/
 #
-#   make grade SCHED_BLOB=my_policy.bin   run the scheduling tests against a
-#                   policy blob: one line per test and a score
+#   make grade SRC=my_policy.c   grade a scheduling policy: build its blob,
+#                   check the source on the host (policy-test), run the
+#                   scheduling tests in QEMU on the blob; points per test and
+#                   a score (also build/grade/results.json, junit.xml).
+#                   SCHED_BLOB=my_policy.bin instead: the QEMU tests only
+#   make policy-test SRC=my_policy.c   check one policy source against a model
+#                   of the ABI's rules on the host (ASan/UBSan, fixed seeds)
 #   make sched-blob SRC=my_policy.c   build a scheduling-policy blob from one
 #                   C file using only sched_abi/ (out: build/sched/ext/NAME.bin)
 #
@@ -72,7 +77,7 @@ BLOB_LDFLAGS := -nostdlib -static -Wl,-T,sched_abi/blob.ld -Wl,--emit-relocs \
 GDB_PORT ?= 1234
 export GDB_PORT
 
-.PHONY: all run test debug gdb deps clean check-deps sched-blob grade
+.PHONY: all run test debug gdb deps clean check-deps sched-blob grade policy-test
 
 all: check-deps $(KERNEL) $(INITRD)
 
@@ -165,12 +170,31 @@ PYTEST_ARGS ?=
 test: all
 	$(PYTHON) -m pytest testsuite $(PYTEST_ARGS)
 
-# The tests that take a policy, run against the given blob only.
+# make policy-test SRC=my_policy.c: the host model test of one source file
+# (testsuite/policy_model.py; exit status nonzero on a failure).
+policy-test: check-deps
+	@test -n "$(SRC)" || { echo "usage: make policy-test SRC=my_policy.c"; exit 2; }
+	@test -f "$(SRC)" || { echo "policy-test: no file '$(SRC)'"; exit 2; }
+	@$(PYTHON) testsuite/policy_model.py $(SRC)
+
+# make grade SRC=my_policy.c (or SCHED_BLOB=my_policy.bin): the tests that
+# take a policy, run against that policy only, as one graded run (grade.py):
+# with SRC, the blob is built from it and the host model test runs on it too.
+GRADE_DIR := $(BUILD)/grade
+GRADE_BLOB = $(if $(SRC),$(BUILD)/sched/ext/$(SCHED_BLOB_NAME).bin,$(SCHED_BLOB))
 grade: all
-	@test -n "$(SCHED_BLOB)" || { echo "usage: make grade SCHED_BLOB=path/to/policy.bin"; exit 2; }
-	@test -f "$(SCHED_BLOB)" || { echo "grade: no file '$(SCHED_BLOB)'"; exit 2; }
+	@test -n "$(SRC)$(SCHED_BLOB)" || { echo "usage: make grade SRC=my_policy.c" \
+		"(or SCHED_BLOB=my_policy.bin: the QEMU tests only)"; exit 2; }
+	@test -z "$(SRC)" || test -z "$(SCHED_BLOB)" || \
+		{ echo "grade: give SRC= or SCHED_BLOB=, not both"; exit 2; }
+	@$(if $(SRC),$(MAKE) --no-print-directory sched-blob SRC=$(SRC))
+	@test -f "$(GRADE_BLOB)" || { echo "grade: no file '$(GRADE_BLOB)'"; exit 2; }
+	@$(if $(SRC),,echo "grade: no source given (SRC=): the host model test is skipped")
+	@mkdir -p $(GRADE_DIR)
 	cd testsuite && $(PYTHON) -m pytest -p grade -q -k external \
-		--sched-blob=$(abspath $(SCHED_BLOB)) $(PYTEST_ARGS)
+		--sched-blob=$(abspath $(GRADE_BLOB)) $(if $(SRC),--policy-src=$(abspath $(SRC))) \
+		--grade-dir=$(abspath $(GRADE_DIR)) --junitxml=$(abspath $(GRADE_DIR)/junit.xml) \
+		$(PYTEST_ARGS)
 
 gdb: all
 	gdb-multiarch $(KERNEL) -ex 'target remote :$(GDB_PORT)' \
