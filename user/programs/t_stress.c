@@ -10,12 +10,13 @@
  *     queued again: remove + add);
  *   - sleep(1) (block, then wake);
  *   - yield(), the kernel's (yield).
- * Meanwhile a killer process (`t_stress killer`, spawned first) spawns
- * victim processes (`t_stress victim`: four threads that only yield) at
- * random priorities and kills them while their threads wait in the queue
- * (remove), NKILLS in all, at most MAX_VICTIMS alive.  (In a process of
- * its own: runs that spawned and reaped the victims from the workers'
- * process hung now and then, on a badly overloaded host; not explained.)
+ * Meanwhile a killer process (`t_stress killer`, spawned first, at the
+ * ceiling) spawns victim processes (`t_stress victim`: four threads that
+ * only yield, forever) at random priorities below its own and kills them
+ * while their threads wait in the queue (remove), NKILLS in all, at most
+ * MAX_VICTIMS alive.  The killer must outrank every victim: under a strict
+ * priority policy, victims at its priority or above would keep it, and
+ * everything below them, off the harts for good.
  *
  * It checks that every worker finished all its rounds (a lost thread never
  * does: main names the ones that did not, at the deadline), that the
@@ -126,7 +127,8 @@ static int killer(uint32_t ceil)
     char *vargv[] = { "t_stress", "victim", NULL };
     while (kills < NKILLS) {
         if (spawned < NKILLS && alive < MAX_VICTIMS) {
-            int pid = spawn_prio("t_stress", vargv, 1 + (int)(next_random(&rng) % ceil), 0);
+            int prio = 1 + (int)(next_random(&rng) % (ceil - 1));     /* below ours */
+            int pid = spawn_prio("t_stress", vargv, prio, 0);
             spawned++;
             if (pid < 0) {
                 printf("t_stress: killer: spawn: %s\n", strerror(errno));
@@ -186,8 +188,10 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "victim"))
         return victim();
-    if (argc > 1 && !strcmp(argv[1], "killer"))
+    if (argc > 1 && !strcmp(argv[1], "killer")) {
+        set_priority(0, get_ceiling(0));
         return killer((uint32_t)get_ceiling(0));
+    }
     struct sysinfo si;
     if (sysinfo(&si) != 0) {
         printf("t_stress: FAIL: sysinfo\n");
@@ -202,12 +206,17 @@ int main(int argc, char **argv)
         return 2;
     }
     ceiling = (uint32_t)get_ceiling(0);
+    if (ceiling < 2) {
+        printf("t_stress: FAIL: ceiling %u: it needs 2 or more (run it as "
+               "'ceiling 20 t_stress')\n", ceiling);
+        return 1;
+    }
     printf("t_stress: %u workers x %u rounds on %u harts, priorities 1..%u, policy %s\n",
            nworkers, rounds, (unsigned)si.harts, ceiling, si.sched_name);
     /* Main at the top, so that the kills come on time. */
     set_priority(0, (int)ceiling);
     char *kargv[] = { "t_stress", "killer", NULL };
-    int killer_pid = spawn("t_stress", kargv);
+    int killer_pid = spawn_prio("t_stress", kargv, (int)ceiling, (int)ceiling);
     if (killer_pid < 0) {
         printf("t_stress: FAIL: spawn: %s\n", strerror(errno));
         return 1;
