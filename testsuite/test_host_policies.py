@@ -25,7 +25,7 @@ import shutil
 
 import pytest
 
-from conftest import POLICIES
+from conftest import POLICIES, RESULTS
 from hostrun import CC, SANITIZER_CFLAGS, SANITIZER_EXIT, run
 from machine import ROOT
 
@@ -175,8 +175,19 @@ def test_external_policy_model(request, tmp_path):
     if not src:
         pytest.skip("host part skipped: no source (make grade SRC=my_policy.c runs it)")
     status, out, failure = host_model_verdict(src, tmp_path)
-    # The failure last: the grade report shows the end of this message.
-    assert status == 0, f"{out}\nhost model test of {src}: exit status {status}\n{failure}"
+    if status != 0:
+        # The whole output to a file, the failure itself in the report
+        # (the grade report shows the end of this message).
+        os.makedirs(RESULTS, exist_ok=True)
+        log = os.path.join(RESULTS, "test_external_policy_model.log")
+        with open(log, "w") as f:
+            f.write(out)
+        reproduce = re.search(r"^  to reproduce: .*$", out, re.M)
+        pytest.fail(f"host model test of {src}: exit status {status}\n"
+                    f"{failure or out[-2000:]}\n"
+                    f"{reproduce.group(0) if reproduce else ''}\n"
+                    f"  (everything it printed: {os.path.relpath(log, ROOT)}; "
+                    f"again: make policy-test SRC={src})", pytrace=False)
 
 
 # Correct policies written from scratch that the model knows only by their
