@@ -131,9 +131,8 @@ class Grader:
         tr.write_line(f"score: {score}/{most} ({100 * score // most if most else 0}%)"
                       f"  in {time.monotonic() - self.started:.0f} s")
         path = self.write_json(scored, score, most, host)
-        tr.write_line(f"results: {os.path.relpath(path)}"
-                      + (f", {os.path.relpath(self.config.option.xmlpath)}"
-                         if getattr(self.config.option, "xmlpath", None) else ""))
+        xml = getattr(self.config.option, "xmlpath", None)
+        tr.write_line(f"results: {shown(path)}" + (f", {shown(xml)}" if xml else ""))
 
     def write_json(self, scored, score, most, host):
         out_dir = self.config.getoption("--grade-dir") or DEFAULT_GRADE_DIR
@@ -155,6 +154,12 @@ class Grader:
             f.write("\n")
         os.replace(tmp, path)
         return path
+
+
+def shown(path):
+    """A path as the user typing `make grade` in the top folder sees it."""
+    path = os.path.abspath(path)
+    return os.path.relpath(path, ROOT) if path.startswith(ROOT + os.sep) else path
 
 
 def failure_tail(r):
