@@ -36,6 +36,14 @@
  *     pt_mq_destination and pt_expected_fetch for the rules);
  *   - the policy writes nothing in a record but link[] and policy[].
  *
+ * A policy not named heap, bitmap, fifo or multiqueue (a student's) is
+ * checked by its flags (pt_model_for): "priority" where
+ * SCHED_FLAG_PRIORITY promises that order, else "any order"
+ * (PT_MODEL_ANY): the same checks but the order, with fetch's answer on
+ * hart h checked against top_priority(h) asked just before, and, at every
+ * peek, top_priority on each hart against a fetch tried there and undone
+ * (pt_trial_fetch).  A lottery or stride policy passes.
+ *
  * Ages start just below 2^32 (a policy comparing them in 32 bits misorders
  * early on); the mix of operations and the priorities in use change every
  * few hundred operations (a queue draining or filling up to every record,
