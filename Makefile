@@ -9,7 +9,9 @@
 #   make debug             boot halted with a gdb stub; prints the gdb command
 #   make gdb               in a second terminal: attach gdb to `make debug`, stop at kmain
 #   make sched-blob SRC=f.c    build a policy blob from one C file (build/sched/ext/f.bin)
-#   make grade SCHED_BLOB=b.bin   run the scheduling tests against a blob, with a score
+#   make grade SRC=f.c     grade a policy: host model test, then QEMU tests; a score
+#                          (build/grade/results.json, junit.xml); SCHED_BLOB=b.bin: QEMU part only
+#   make policy-test SRC=f.c   check one policy source on the host (ASan/UBSan, fixed seeds)
 #   make compile_commands.json    editor support (clangd): rebuilds once under bear
 #   make deps              install the Debian packages the project needs
 #   make clean             remove build/
@@ -26,7 +28,7 @@
 #   PYTEST_ARGS=           more pytest arguments for test and grade, e.g. "-k ktest -x"
 #   TEST_JOBS=2            tests run at once by make test (pytest-xdist); PYTEST_ARGS="-n 0": one
 #   TESTS=                 the test files or folders for test-external
-#   SRC=                   the policy's C file, for sched-blob
+#   SRC=                   the policy's C file, for sched-blob, policy-test, grade
 #   CROSS=riscv64-unknown-elf-   the cross toolchain's prefix
 
 # (The block above is the text of `make help`: one line per target and per
@@ -89,7 +91,7 @@ BLOB_LDFLAGS := -nostdlib -static -Wl,-T,sched_abi/blob.ld -Wl,--emit-relocs \
 GDB_PORT ?= 1234
 export GDB_PORT
 
-.PHONY: all run test test-external debug gdb deps clean check-deps sched-blob grade
+.PHONY: all run test test-external debug gdb deps clean check-deps sched-blob grade policy-test
 
 all: check-deps $(KERNEL) $(INITRD)
 
@@ -208,12 +210,31 @@ test-external: all
 	PYTHONPATH=$(CURDIR)/testsuite$(if $(PYTHONPATH),:$(PYTHONPATH)) \
 		$(PYTHON) -m pytest -p schedos.plugin $(TESTS) $(PYTEST_ARGS)
 
-# The tests that take a policy, run against the given blob only.
+# make policy-test SRC=my_policy.c: the host model test of one source file
+# (testsuite/policy_model.py; exit status nonzero on a failure).
+policy-test: check-deps
+	@test -n "$(SRC)" || { echo "usage: make policy-test SRC=my_policy.c"; exit 2; }
+	@test -f "$(SRC)" || { echo "policy-test: no file '$(SRC)'"; exit 2; }
+	@$(PYTHON) testsuite/policy_model.py $(SRC)
+
+# make grade SRC=my_policy.c (or SCHED_BLOB=my_policy.bin): the tests that
+# take a policy, run against that policy only, as one graded run (grade.py):
+# with SRC, the blob is built from it and the host model test runs on it too.
+GRADE_DIR := $(BUILD)/grade
+GRADE_BLOB = $(if $(SRC),$(BUILD)/sched/ext/$(SCHED_BLOB_NAME).bin,$(SCHED_BLOB))
 grade: all
-	@test -n "$(SCHED_BLOB)" || { echo "usage: make grade SCHED_BLOB=path/to/policy.bin"; exit 2; }
-	@test -f "$(SCHED_BLOB)" || { echo "grade: no file '$(SCHED_BLOB)'"; exit 2; }
+	@test -n "$(SRC)$(SCHED_BLOB)" || { echo "usage: make grade SRC=my_policy.c" \
+		"(or SCHED_BLOB=my_policy.bin: the QEMU tests only)"; exit 2; }
+	@test -z "$(SRC)" || test -z "$(SCHED_BLOB)" || \
+		{ echo "grade: give SRC= or SCHED_BLOB=, not both"; exit 2; }
+	@$(if $(SRC),$(MAKE) --no-print-directory sched-blob SRC=$(SRC))
+	@test -f "$(GRADE_BLOB)" || { echo "grade: no file '$(GRADE_BLOB)'"; exit 2; }
+	@$(if $(SRC),,echo "grade: no source given (SRC=): the host model test is skipped")
+	@mkdir -p $(GRADE_DIR)
 	cd testsuite && $(PYTHON) -m pytest -p grade -q -k external \
-		--sched-blob=$(abspath $(SCHED_BLOB)) $(PYTEST_ARGS)
+		--sched-blob=$(abspath $(GRADE_BLOB)) $(if $(SRC),--policy-src=$(abspath $(SRC))) \
+		--grade-dir=$(abspath $(GRADE_DIR)) --junitxml=$(abspath $(GRADE_DIR)/junit.xml) \
+		$(PYTEST_ARGS)
 
 # Not after `all`: a rebuild would give gdb symbols that no longer match
 # the kernel `make debug` is running.

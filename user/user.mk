@@ -27,6 +27,7 @@ USER_PROGRAMS += h_killrace
 USER_PROGRAMS += t_coidle
 USER_PROGRAMS += t_coprio
 USER_PROGRAMS += h_coforge
+USER_PROGRAMS += t_stress
 
 # Broken executables for t_badelf: copies of echo, each breaking one rule of
 # the kernel's ELF loader (scripts/make-bad-elfs.py).

@@ -36,6 +36,14 @@
  *     pt_mq_destination and pt_expected_fetch for the rules);
  *   - the policy writes nothing in a record but link[] and policy[].
  *
+ * A policy not named heap, bitmap, fifo or multiqueue (a student's) is
+ * checked by its flags (pt_model_for): "priority" where
+ * SCHED_FLAG_PRIORITY promises that order, else "any order"
+ * (PT_MODEL_ANY): the same checks but the order, with fetch's answer on
+ * hart h checked against top_priority(h) asked just before, and, at every
+ * peek, top_priority on each hart against a fetch tried there and undone
+ * (pt_trial_fetch).  A lottery or stride policy passes.
+ *
  * Ages start just below 2^32 (a policy comparing them in 32 bits misorders
  * early on); the mix of operations and the priorities in use change every
  * few hundred operations (a queue draining or filling up to every record,
@@ -75,6 +83,7 @@
  * collide with the policy's own names and macros. */
 #include POLICY_SOURCE
 
+#include <assert.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -117,13 +126,37 @@ enum pt_model {
     PT_MODEL_PRIORITY,      /* global: highest prio, then smallest age */
     PT_MODEL_FIFO,          /* global: smallest age (arrival order) */
     PT_MODEL_MULTIQUEUE,    /* per hart, see below */
+    PT_MODEL_ANY,           /* a policy known by its flags only, where they
+                               promise no order: see pt_model_for */
 };
-static enum pt_model pt_model;
 static const char *const pt_model_names[] = {
     "priority order (highest first, FIFO by age among equals)",
     "arrival order (FIFO, priorities ignored)",
     "per-hart queues (own queue first, else steal from the busiest)",
+    "any order (nothing lost or duplicated, no hart idle while a task is "
+    "queued, top_priority = the priority of what fetch returns)",
 };
+/* The policy is one of the four built-in ones, checked against its own
+ * model (pt_named_model); else its model follows from its flags. */
+static bool pt_named;
+static enum pt_model pt_named_model;
+
+/* A policy known by its flags only (sched_abi.h): SCHED_FLAG_PRIORITY
+ * promises the most urgent ready task, FIFO among equals, "on one hart".
+ * Without SCHED_FLAG_PER_HART there is one queue, which every hart's fetch
+ * takes from, so the promise holds on any number of harts; with it, each
+ * hart's fetch favours its own queue, so the order is only checked when
+ * there is one hart.  Everything else (a lottery, stride, FIFO) is checked
+ * for what the contract asks of every policy. */
+static enum pt_model pt_model_for(uint32_t nharts)
+{
+    uint32_t flags = policy_under_test.flags;
+    if (pt_named)
+        return pt_named_model;
+    if ((flags & SCHED_FLAG_PRIORITY) && (!(flags & SCHED_FLAG_PER_HART) || nharts == 1))
+        return PT_MODEL_PRIORITY;
+    return PT_MODEL_ANY;
+}
 
 enum pt_kind {
     PT_ADD, PT_WAKE, PT_YIELD, PT_FETCH, PT_REMOVE, PT_REPRIO, PT_TOP, PT_DRAIN,
@@ -178,6 +211,7 @@ struct pt_phase {
  * and the model of the queue. */
 struct pt_world {
     char label;
+    enum pt_model model;            /* pt_model_for(nharts) */
     uint32_t ntasks, nharts;
     struct sched_ctx ctx;
     TaskSched *tasks;               /* ntasks records, exactly */
@@ -186,6 +220,14 @@ struct pt_world {
     TaskSched *shadow;
     TaskSched *task_snapshot;       /* for the peek checks */
     uint32_t *queue_snapshot;       /* queue_bytes too */
+    /* What pt_trial_fetch puts back: the queue and link[], policy[]. */
+    uint32_t *trial_queue, *trial_words;
+    /* The last answer of top_priority on each hart, and whether an
+     * operation has changed the queue since (PT_MODEL_ANY: fetch must
+     * return a task of that priority; with no operation in between, the
+     * answer must not change). */
+    uint32_t top_seen[SCHED_MAX_HARTS];
+    bool tops_stale;
     uint64_t first_age, next_age;
     struct pt_phase phase;
     bool peek_next;                 /* the next operation is a peek */
@@ -275,7 +317,7 @@ static void pt_describe_task(const struct pt_world *w, uint32_t t, char *buf, si
         const TaskSched *s = &w->shadow[t];
         int n = snprintf(buf, size, "task %" PRIu32 " (prio %u, age %" PRIu64,
                          t, s->prio, s->age);
-        if (pt_model == PT_MODEL_MULTIQUEUE && w->queued[t] && n > 0 && (size_t)n < size)
+        if (w->model == PT_MODEL_MULTIQUEUE && w->queued[t] && n > 0 && (size_t)n < size)
             n += snprintf(buf + n, size - (size_t)n, ", queued on hart %" PRIu32, w->where[t]);
         if (n > 0 && (size_t)n < size)
             snprintf(buf + n, size - (size_t)n, "%s)", w->queued[t] ? "" : ", not queued");
@@ -291,7 +333,7 @@ static void pt_print_op(const struct pt_world *w, const struct pt_op *o)
         printf("%s(hart %" PRIu32 ", task %" PRIu32 ") [prio %" PRIu32 ", age %" PRIu64
                ", record hart %" PRIu32 "]", pt_kind_names[o->kind], o->hart, o->task,
                o->prio, o->age, o->rec_hart);
-        if (pt_model == PT_MODEL_MULTIQUEUE)
+        if (w->model == PT_MODEL_MULTIQUEUE)
             printf(" -> model: queued on hart %" PRIu32, o->dest);
         break;
     case PT_FETCH: case PT_DRAIN:
@@ -304,7 +346,7 @@ static void pt_print_op(const struct pt_world *w, const struct pt_op *o)
         } else {
             printf("fetch(hart %" PRIu32 ") -> task %" PRIu32 " [prio %" PRIu32 ", age %"
                    PRIu64, o->hart, o->result, o->prio, o->age);
-            if (pt_model == PT_MODEL_MULTIQUEUE)
+            if (w->model == PT_MODEL_MULTIQUEUE)
                 printf(", was queued on hart %" PRIu32, o->dest);
             printf("]");
         }
@@ -319,7 +361,7 @@ static void pt_print_op(const struct pt_world *w, const struct pt_op *o)
                ", task %" PRIu32 ") [age %" PRIu64 ", record hart %" PRIu32 "]",
                o->task, o->old_prio, o->prio, o->hart, o->task, o->hart2, o->task,
                o->age, o->rec_hart);
-        if (pt_model == PT_MODEL_MULTIQUEUE)
+        if (w->model == PT_MODEL_MULTIQUEUE)
             printf(" -> model: queued on hart %" PRIu32, o->dest);
         break;
     case PT_TOP:
@@ -332,9 +374,9 @@ static void pt_print_op(const struct pt_world *w, const struct pt_op *o)
 /* Does a come before b in the model's order (for the listing)? */
 static bool pt_listed_before(const struct pt_world *w, uint32_t a, uint32_t b)
 {
-    if (pt_model == PT_MODEL_MULTIQUEUE && w->where[a] != w->where[b])
+    if (w->model == PT_MODEL_MULTIQUEUE && w->where[a] != w->where[b])
         return w->where[a] < w->where[b];
-    if (pt_model != PT_MODEL_FIFO && w->shadow[a].prio != w->shadow[b].prio)
+    if (w->model != PT_MODEL_FIFO && w->shadow[a].prio != w->shadow[b].prio)
         return w->shadow[a].prio > w->shadow[b].prio;
     return w->shadow[a].age < w->shadow[b].age;
 }
@@ -353,8 +395,10 @@ static void pt_print_queue(const struct pt_world *w)
                 list[i] = list[j];
                 list[j] = t;
             }
-    printf("  the model's queue (%" PRIu32 " tasks, in the order fetch should take them%s):\n",
-           n, pt_model == PT_MODEL_MULTIQUEUE ? ", hart by hart" : "");
+    printf("  the model's queue (%" PRIu32 " tasks, %s%s):\n", n,
+           w->model == PT_MODEL_ANY ? "by priority, then age (any order is allowed)"
+                                    : "in the order fetch should take them",
+           w->model == PT_MODEL_MULTIQUEUE ? ", hart by hart" : "");
     for (uint32_t i = 0; i < n && i < 40; i++) {
         char d[96];
         pt_describe_task(w, list[i], d, sizeof d);
@@ -394,7 +438,7 @@ static void pt_fail(struct pt_world *w, const char *fmt, ...)
     va_start(ap, fmt);
     vprintf(fmt, ap);
     va_end(ap);
-    printf("\n  expected: %s\n", pt_model_names[pt_model]);
+    printf("\n  expected: %s\n", pt_model_names[w->model]);
     if (pt_culprit && pt_culprit != w)
         pt_print_history(pt_culprit, "; the last one was just done");
     pt_print_history(w, pt_culprit && pt_culprit != w ? "" : "; the last one failed");
@@ -481,6 +525,8 @@ static struct pt_op *pt_begin(struct pt_world *w, enum pt_kind kind, uint32_t ha
     pt_total_ops++;
     w->sum_queued += w->in_queue.n;
     memset(o, 0, sizeof *o);
+    if (kind != PT_TOP)
+        w->tops_stale = true;
     o->n = w->nops;
     o->kind = kind;
     o->hart = hart;
@@ -495,7 +541,7 @@ static struct pt_op *pt_begin(struct pt_world *w, enum pt_kind kind, uint32_t ha
 static uint64_t pt_order_key(const struct pt_world *w, uint32_t t)
 {
     uint64_t age = w->shadow[t].age - w->first_age;
-    if (pt_model == PT_MODEL_FIFO)
+    if (w->model == PT_MODEL_FIFO)
         return age;
     return (uint64_t)(SCHED_PRIO_MAX - w->shadow[t].prio) << 58 | age;
 }
@@ -564,7 +610,7 @@ static void pt_model_selfcheck(struct pt_world *w)
  * busiest hart's queue, the lowest index among equally busy harts. */
 static uint32_t pt_expected_fetch(const struct pt_world *w, uint32_t hart)
 {
-    if (pt_model != PT_MODEL_MULTIQUEUE)
+    if (w->model != PT_MODEL_MULTIQUEUE)
         return w->best;
     if (w->load[hart])
         return w->best_of[hart];
@@ -606,7 +652,7 @@ static void pt_model_enqueue(struct pt_world *w, uint32_t t, uint32_t dest)
     w->queued[t] = true;
     w->where[t] = dest;
     w->key[t] = pt_order_key(w, t);
-    uint32_t l = w->level[t] = pt_model == PT_MODEL_FIFO ? 0 : w->shadow[t].prio;
+    uint32_t l = w->level[t] = w->model == PT_MODEL_FIFO ? 0 : w->shadow[t].prio;
     uint32_t tail = w->ltail[dest][l];
     if (tail != SCHED_NONE && w->key[tail] > w->key[t]) {
         printf("policy_test: internal error: a task queued with an old age\n");
@@ -677,7 +723,7 @@ static void pt_hand_over(struct pt_world *w, struct pt_op *o, enum pt_kind kind,
     o->rec_hart = rec_hart;
     o->age = w->shadow[t].age;
     o->dest = pt_mq_destination(w, kind, caller, rec_hart);
-    if (pt_model != PT_MODEL_MULTIQUEUE)
+    if (w->model != PT_MODEL_MULTIQUEUE)
         o->dest = 0;
     pt_model_enqueue(w, t, o->dest);
     if (kind == PT_WAKE)
@@ -706,6 +752,11 @@ static void pt_op_enqueue(struct pt_world *w)
 
 static void pt_op_fetch(struct pt_world *w, enum pt_kind kind, uint32_t hart)
 {
+    /* top_priority has been asked on every hart since the queue last
+     * changed (pt_step, pt_world_drain): PT_MODEL_ANY checks fetch's
+     * answer against it. */
+    assert(!w->tops_stale);
+    uint32_t top_seen = w->top_seen[hart];
     struct pt_op *o = pt_begin(w, kind, hart);
     uint32_t want = pt_expected_fetch(w, hart);
     uint32_t got = pt_ops->fetch(&w->ctx, hart);
@@ -715,6 +766,8 @@ static void pt_op_fetch(struct pt_world *w, enum pt_kind kind, uint32_t hart)
         pt_describe_task(w, got, g, sizeof g);
         pt_describe_task(w, want, e, sizeof e);
     }
+    if (w->model == PT_MODEL_ANY && want != SCHED_NONE)
+        snprintf(e, sizeof e, "any of them");
     if (got == SCHED_NONE) {
         if (want != SCHED_NONE)
             pt_fail(w, "lost: fetch(hart %" PRIu32 ") returned SCHED_NONE while %" PRIu32
@@ -725,10 +778,18 @@ static void pt_op_fetch(struct pt_world *w, enum pt_kind kind, uint32_t hart)
     if (got >= w->ntasks || !w->queued[got])
         pt_fail(w, "not queued: fetch(hart %" PRIu32 ") returned %s, which is not in the "
                 "queue (a duplicate, or never handed over); expected %s", hart, g, e);
-    if (got != want)
+    if (w->model == PT_MODEL_ANY) {
+        if (w->shadow[got].prio != top_seen) {
+            pt_describe_task(w, got, g, sizeof g);
+            pt_fail(w, "top_priority: top_priority(hart %" PRIu32 ") returned %" PRIu32
+                    ", then fetch(hart %" PRIu32 ") returned %s, with no change in between",
+                    hart, top_seen, hart, g);
+        }
+    } else if (got != want) {
         pt_fail(w, "ordering: fetch(hart %" PRIu32 ") returned %s; expected %s",
                 hart, g, e);
-    if (pt_model == PT_MODEL_MULTIQUEUE && w->where[got] != hart)
+    }
+    if (w->model == PT_MODEL_MULTIQUEUE && w->where[got] != hart)
         w->steals++;
     o->prio = w->shadow[got].prio;
     o->age = w->shadow[got].age;
@@ -805,8 +866,14 @@ static void pt_check_records(struct pt_world *w)
 
 /* top_priority on every hart must be the priority of what fetch would
  * return there now. */
+static void pt_check_tops_any(struct pt_world *w);
+
 static void pt_check_tops(struct pt_world *w)
 {
+    if (w->model == PT_MODEL_ANY) {
+        pt_check_tops_any(w);
+        return;
+    }
     for (uint32_t h = 0; h < w->nharts; h++) {
         uint32_t want = pt_expected_fetch(w, h);
         uint32_t prio = want == SCHED_NONE ? 0 : w->shadow[want].prio;
@@ -818,7 +885,67 @@ static void pt_check_tops(struct pt_world *w)
                     ", but fetch(hart %" PRIu32 ") would return %s: expected %" PRIu32,
                     h, got, h, e, prio);
         }
+        w->top_seen[h] = got;
     }
+    w->tops_stale = false;
+}
+
+/* For a model that cannot say what fetch(h) would return (PT_MODEL_ANY):
+ * call fetch itself, then put back everything it may write (the queue,
+ * link[] and policy[] of every record).  Sound because a policy keeps no
+ * state outside the context, which the two-context runs check.  Its answer
+ * is checked as a real fetch's would be. */
+static uint32_t pt_trial_fetch(struct pt_world *w, uint32_t h)
+{
+    memcpy(w->trial_queue, w->queue, w->queue_bytes);
+    for (uint32_t i = 0; i < w->ntasks; i++) {
+        uint32_t *s = &w->trial_words[4 * i];
+        s[0] = w->tasks[i].link[0];
+        s[1] = w->tasks[i].link[1];
+        s[2] = w->tasks[i].policy[0];
+        s[3] = w->tasks[i].policy[1];
+    }
+    uint32_t got = pt_ops->fetch(&w->ctx, h);
+    memcpy(w->queue, w->trial_queue, w->queue_bytes);
+    for (uint32_t i = 0; i < w->ntasks; i++) {
+        const uint32_t *s = &w->trial_words[4 * i];
+        w->tasks[i].link[0] = s[0];
+        w->tasks[i].link[1] = s[1];
+        w->tasks[i].policy[0] = s[2];
+        w->tasks[i].policy[1] = s[3];
+    }
+    char g[96];
+    pt_describe_task(w, got, g, sizeof g);
+    if (got == SCHED_NONE && w->in_queue.n)
+        pt_fail(w, "lost: fetch(hart %" PRIu32 ") (tried, then undone) would return "
+                "SCHED_NONE while %" PRIu32 " tasks are queued", h, w->in_queue.n);
+    if (got != SCHED_NONE && (got >= w->ntasks || !w->queued[got]))
+        pt_fail(w, "not queued: fetch(hart %" PRIu32 ") (tried, then undone) would return "
+                "%s, which is not in the queue", h, g);
+    return got;
+}
+
+/* PT_MODEL_ANY after an operation: top_priority on every hart is a
+ * priority, 0 exactly when nothing is queued (no hart may idle while a
+ * task waits), and, if nothing changed since it was last asked, the same
+ * answer (an operation on another context, or the call itself, must not
+ * change it).  Whether fetch agrees: pt_op_fetch, and pt_op_top on every
+ * hart. */
+static void pt_check_tops_any(struct pt_world *w)
+{
+    for (uint32_t h = 0; h < w->nharts; h++) {
+        uint32_t got = pt_ops->top_priority(&w->ctx, h);
+        if (got > SCHED_PRIO_MAX || (got == 0) != (w->in_queue.n == 0))
+            pt_fail(w, "top_priority: top_priority(hart %" PRIu32 ") returned %" PRIu32
+                    " while %" PRIu32 " tasks are queued (a priority 1..20 when any is "
+                    "queued, 0 when none is)", h, got, w->in_queue.n);
+        if (!w->tops_stale && got != w->top_seen[h])
+            pt_fail(w, "top_priority: top_priority(hart %" PRIu32 ") returned %" PRIu32
+                    ", and %" PRIu32 " when last asked, with no operation on this context "
+                    "in between", h, got, w->top_seen[h]);
+        w->top_seen[h] = got;
+    }
+    w->tops_stale = false;
 }
 
 /* A peek: top_priority on every hart, each call checked to change nothing
@@ -832,16 +959,7 @@ static void pt_op_top(struct pt_world *w)
     memcpy(w->queue_snapshot, w->queue, w->queue_bytes);
     for (uint32_t n = 0; n < w->nharts; n++) {
         uint32_t h = (w->history[(w->nops - 1) % PT_HISTORY].hart + n) % w->nharts;
-        uint32_t want = pt_expected_fetch(w, h);
-        uint32_t prio = want == SCHED_NONE ? 0 : w->shadow[want].prio;
         uint32_t got = pt_ops->top_priority(&w->ctx, h);
-        if (got != prio) {
-            char e[96];
-            pt_describe_task(w, want, e, sizeof e);
-            pt_fail(w, "top_priority: top_priority(hart %" PRIu32 ") returned %" PRIu32
-                    ", but fetch(hart %" PRIu32 ") would return %s: expected %" PRIu32,
-                    h, got, h, e, prio);
-        }
         if (memcmp(w->queue_snapshot, w->queue, w->queue_bytes)) {
             uint32_t k = 0;
             while (w->queue_snapshot[k] == w->queue->word[k])
@@ -850,7 +968,20 @@ static void pt_op_top(struct pt_world *w)
                     ": 0x%" PRIx32 " -> 0x%" PRIx32 ")", h, k, w->queue_snapshot[k],
                     w->queue->word[k]);
         }
+        /* (The queue is checked first: a trial fetch puts back the queue
+         * as it finds it.) */
+        uint32_t want = w->model == PT_MODEL_ANY ? pt_trial_fetch(w, h) : pt_expected_fetch(w, h);
+        uint32_t prio = want == SCHED_NONE ? 0 : w->shadow[want].prio;
+        if (got != prio) {
+            char e[96];
+            pt_describe_task(w, want, e, sizeof e);
+            pt_fail(w, "top_priority: top_priority(hart %" PRIu32 ") returned %" PRIu32
+                    ", but fetch(hart %" PRIu32 ") would return %s: expected %" PRIu32,
+                    h, got, h, e, prio);
+        }
+        w->top_seen[h] = got;
     }
+    w->tops_stale = false;
     if (memcmp(w->task_snapshot, w->tasks, w->ntasks * sizeof(TaskSched)))
         for (uint32_t i = 0; i < w->ntasks; i++)
             if (memcmp(&w->task_snapshot[i], &w->tasks[i], sizeof(TaskSched)))
@@ -938,6 +1069,7 @@ static struct pt_world *pt_world_new(char label, uint32_t ntasks, uint32_t nhart
         printf("policy_test: out of memory\n");
         exit(3);
     }
+    w->model = pt_model_for(nharts);
     w->label = label;
     w->ntasks = ntasks;
     w->nharts = nharts;
@@ -949,7 +1081,10 @@ static struct pt_world *pt_world_new(char label, uint32_t ntasks, uint32_t nhart
     w->queue_snapshot = malloc(w->queue_bytes);
     w->shadow = calloc(ntasks, sizeof(TaskSched));
     w->task_snapshot = malloc(ntasks * sizeof(TaskSched));
-    if (!w->tasks || !w->queue || !w->queue_snapshot || !w->shadow || !w->task_snapshot) {
+    w->trial_queue = malloc(w->queue_bytes);
+    w->trial_words = malloc(ntasks * 4 * sizeof(uint32_t));
+    if (!w->tasks || !w->queue || !w->queue_snapshot || !w->shadow || !w->task_snapshot ||
+        !w->trial_queue || !w->trial_words) {
         printf("policy_test: out of memory\n");
         exit(3);
     }
@@ -988,13 +1123,15 @@ static struct pt_world *pt_world_new(char label, uint32_t ntasks, uint32_t nhart
  * then SCHED_NONE everywhere. */
 static void pt_world_drain(struct pt_world *w)
 {
+    pt_check_tops(w);       /* (a peek was due next) */
     while (w->in_queue.n) {
         pt_op_fetch(w, PT_DRAIN, pt_below(w->nharts));
         pt_check_tops(w);
     }
-    for (uint32_t h = 0; h < w->nharts; h++)
+    for (uint32_t h = 0; h < w->nharts; h++) {
         pt_op_fetch(w, PT_DRAIN, h);
-    pt_check_tops(w);
+        pt_check_tops(w);
+    }
     pt_check_records(w);
     pt_model_selfcheck(w);
 }
@@ -1004,7 +1141,7 @@ static void pt_world_summary(const struct pt_world *w)
     printf("    context %c: %lu operations; up to %" PRIu32 " tasks queued, %" PRIu64
            " on average; %lu fetches found nothing", w->label, w->nops, w->max_queued,
            w->nops ? w->sum_queued / w->nops : 0, w->empty_fetches);
-    if (pt_model == PT_MODEL_MULTIQUEUE)
+    if (w->model == PT_MODEL_MULTIQUEUE)
         printf("; %lu steals", w->steals);
     printf("\n");
 }
@@ -1018,6 +1155,8 @@ static void pt_world_free(struct pt_world *w)
     free(w->queue_snapshot);
     free(w->shadow);
     free(w->task_snapshot);
+    free(w->trial_queue);
+    free(w->trial_words);
     free(w);
 }
 
@@ -1090,7 +1229,8 @@ static void pt_choose_model(void)
     pt_policy = policy_under_test.name;
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (!strcmp(known[i].name, pt_policy)) {
-            pt_model = known[i].model;
+            pt_named = true;
+            pt_named_model = known[i].model;
             if (policy_under_test.flags != known[i].flags) {
                 printf("policy_test: FAIL: policy '%s' has flags 0x%" PRIx32
                        ", its model assumes 0x%" PRIx32 "\n",
@@ -1099,9 +1239,12 @@ static void pt_choose_model(void)
             }
             return;
         }
-    printf("policy_test: FAIL: no model for policy '%s' (known: heap, bitmap, fifo, "
-           "multiqueue)\n", pt_policy);
-    exit(1);
+    if (policy_under_test.flags & ~SCHED_FLAGS_KNOWN) {
+        printf("policy_test: FAIL: policy '%s' has flags 0x%" PRIx32 ", of which 0x%" PRIx32
+               " are not SCHED_FLAG_* of sched_abi.h\n", pt_policy, policy_under_test.flags,
+               policy_under_test.flags & ~SCHED_FLAGS_KNOWN);
+        exit(1);
+    }
 }
 
 int main(int argc, char **argv)
@@ -1126,12 +1269,18 @@ int main(int argc, char **argv)
     pt_argv0 = argv[0];
     pt_ops_per_run = ops;
     pt_choose_model();
-    printf("policy_test: policy '%s', model: %s, seed 0x%" PRIx64 "\n",
-           pt_policy, pt_model_names[pt_model], pt_seed);
+    if (pt_named)
+        printf("policy_test: policy '%s', model: %s, seed 0x%" PRIx64 "\n",
+               pt_policy, pt_model_names[pt_named_model], pt_seed);
+    else
+        printf("policy_test: policy '%s' (not a built-in one: checked by its flags 0x%" PRIx32
+               "), seed 0x%" PRIx64 "\n", pt_policy, policy_under_test.flags, pt_seed);
     static const uint32_t hart_counts[] = { 1, 2, 4, 8 };
     for (size_t i = 0; i < sizeof hart_counts / sizeof hart_counts[0]; i++) {
         uint32_t n = hart_counts[i];
         pt_rng_state = pt_seed ^ ((uint64_t)n << 40);
+        if (!pt_named)
+            printf("  %" PRIu32 " harts: model: %s\n", n, pt_model_names[pt_model_for(n)]);
         /* The largest table first: a policy using more of the queue than
          * SCHED_QUEUE_WORDS(ntasks) words is caught as soon as it fills. */
         pt_run_single(n, SCHED_TABLE_MAX, ops / PT_BIG_OPS_DIV + 1, true);
