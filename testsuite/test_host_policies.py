@@ -25,7 +25,7 @@ import shutil
 
 import pytest
 
-from conftest import POLICIES, RESULTS
+from conftest import POLICIES, log_path
 from hostrun import CC, SANITIZER_CFLAGS, SANITIZER_EXIT, run
 from machine import ROOT
 
@@ -182,8 +182,8 @@ def test_external_policy_model(request, tmp_path):
     if status != 0:
         # The whole output to a file, the failure itself in the report
         # (the grade report shows the end of this message).
-        os.makedirs(RESULTS, exist_ok=True)
-        log = os.path.join(RESULTS, "test_external_policy_model.log")
+        log = log_path(request, "test_host_policies.test_external_policy_model")
+        os.makedirs(os.path.dirname(log), exist_ok=True)
         with open(log, "w") as f:
             f.write(out)
         reproduce = re.search(r"^  to reproduce: .*$", out, re.M)
