@@ -202,7 +202,7 @@ struct sched_ops {
      * task that slept). */
     void (*wake)(const struct sched_ctx *c, uint32_t hart, uint32_t task);
     /* Take a queued `task` out, wherever it is in the queue: its priority
-     * changes (add follows), the kernel learns that a process switched to
+     * changes (add follows; a kill raises its threads' to the top), the kernel learns that a process switched to
      * it in user mode (it leaves the kernel's queue), or its owner drops
      * it (a cancelled coroutine, a thread leaving its process's queue).
      * Only called for tasks in the queue; `hart` is the calling hart, which

@@ -27,15 +27,8 @@ STRESS_TIMEOUT = 240        # seconds for the boot and the run (a few at best)
 
 
 @pytest.mark.timeout(STRESS_TIMEOUT + 60)
-def test_grade_stress(boot_policy, policy, request):
+def test_grade_stress(boot_policy, policy):
     """Every operation at once on 4 harts; every thread finishes."""
-    if policy == "multiqueue":
-        # Seen in about one run of three (Dec 2026): most workers stop for
-        # good part-way, and the killer process too, with no word from the
-        # kernel.  The policy passes its host model test; not yet explained.
-        request.applymarker(pytest.mark.xfail(
-            reason="t_stress's workers sometimes stop for good under multiqueue "
-                   "(unexplained; see the console log)", strict=False))
     m = boot_policy(policy, smp=4, initrd=True)
     m.shell_prompt(timeout=60)
     m.sendline("ceiling 20 t_stress")

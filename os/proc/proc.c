@@ -176,6 +176,12 @@ void proc_kill(struct proc *p, int status)
     sched_offer_deferred(p);            /* parked threads must run to exit */
     list_for_each(pos, &p->threads) {
         struct thread *t = list_entry(pos, struct thread, proc_node);
+        /* Every thread must now run to its end, however low its priority
+         * was: a more urgent process would otherwise keep a waitpid for
+         * this one waiting for as long as it runs (a killer at priority
+         * 20 waited for good on a victim's thread at 14, queued behind
+         * other victims at 15).  It returns to user mode no more. */
+        sched_boost_dying(t);
         /* (A NEW thread is left to its creator, which queues it next:
          * it sees the kill at its first return to user mode.) */
         if (t->state == THREAD_BLOCKED)

@@ -298,10 +298,10 @@ long sched_yield_parked(void)
     return t->stack_slot;
 }
 
-void sched_set_priority(struct thread *t, int priority)
+/* A queued thread is taken out and queued again at its new priority. */
+static void set_priority_locked(struct thread *t, int priority)
 {
-    spin_lock(&sched_lock);
-    int old = t->priority;
+    KASSERT(spin_holding(&sched_lock));
     if (tstate_in_queue(t)) {
         tstate_dequeue(t);
         t->priority = priority;
@@ -309,6 +309,18 @@ void sched_set_priority(struct thread *t, int priority)
     } else {
         t->priority = priority;
     }
+}
+
+void sched_boost_dying(struct thread *t)
+{
+    set_priority_locked(t, MAX_PRIORITY);
+}
+
+void sched_set_priority(struct thread *t, int priority)
+{
+    spin_lock(&sched_lock);
+    int old = t->priority;
+    set_priority_locked(t, priority);
     /* Lowered below a queued thread: let it run. */
     if (t == thread_current() && priority < old &&
         policy_top_priority((int)this_hartid()) > priority)

@@ -41,6 +41,11 @@ void sched_yield(void);
 long sched_yield_parked(void);
 /* Changes a thread's priority, moving it in the run queue if queued. */
 void sched_set_priority(struct thread *t, int priority);
+/* A thread of a killed process only runs its way out of the kernel: it
+ * gets the top priority (queued again if queued), so that whoever waits
+ * for its end (a waitpid at any priority) is not held up by threads more
+ * urgent than it was; sched_lock held. */
+void sched_boost_dying(struct thread *t);
 /* From the timer interrupt: deadlines, time slices, preemption requests. */
 void sched_tick(void);
 
