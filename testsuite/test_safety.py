@@ -86,3 +86,20 @@ def test_kill_during_thread_creation(boot_policy, policy, smp):
     assert re.search(r"^h_killrace: 200 rounds, 0 bad$", out, re.M), out
     assert free_frames(m) == before
     still_alive(m)
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("smp", SMP, ids=ids)
+def test_kill_ends_a_process_below_busy_harts(boot_policy, policy, smp):
+    """A kill ends a process at priority 2, spinning or asleep, while
+    threads at 15 keep every hart busy: its threads get the top priority
+    to run their way out (before, the waitpid at 20 waited as long as the
+    hogs ran, and t_stress's killer hung for good under multiqueue)."""
+    m = boot_policy(policy, smp=smp, initrd=True)
+    m.shell_prompt(timeout=60)
+    out = m.run("ceiling 20 h_killprio", timeout=200)
+    for mode in ("spin", "sleep"):
+        assert re.search(rf"^h_killprio: {mode} victim at priority 2 under hogs at 15 "
+                         rf"on {smp} harts?: reaped \(\d+ ms\)$", out, re.M), out
+    assert re.search(r"^h_killprio: PASS$", out, re.M), out
+    still_alive(m)
