@@ -868,6 +868,20 @@ static void pt_check_records(struct pt_world *w)
  * return there now. */
 static void pt_check_tops_any(struct pt_world *w);
 
+/* top_priority(h) returned got; fetch(h) would return want. */
+static void pt_check_top(struct pt_world *w, uint32_t h, uint32_t got, uint32_t want)
+{
+    uint32_t prio = want == SCHED_NONE ? 0 : w->shadow[want].prio;
+    if (got != prio) {
+        char e[96];
+        pt_describe_task(w, want, e, sizeof e);
+        pt_fail(w, "top_priority: top_priority(hart %" PRIu32 ") returned %" PRIu32
+                ", but fetch(hart %" PRIu32 ") would return %s: expected %" PRIu32,
+                h, got, h, e, prio);
+    }
+    w->top_seen[h] = got;
+}
+
 static void pt_check_tops(struct pt_world *w)
 {
     if (w->model == PT_MODEL_ANY) {
@@ -875,17 +889,8 @@ static void pt_check_tops(struct pt_world *w)
         return;
     }
     for (uint32_t h = 0; h < w->nharts; h++) {
-        uint32_t want = pt_expected_fetch(w, h);
-        uint32_t prio = want == SCHED_NONE ? 0 : w->shadow[want].prio;
         uint32_t got = pt_ops->top_priority(&w->ctx, h);
-        if (got != prio) {
-            char e[96];
-            pt_describe_task(w, want, e, sizeof e);
-            pt_fail(w, "top_priority: top_priority(hart %" PRIu32 ") returned %" PRIu32
-                    ", but fetch(hart %" PRIu32 ") would return %s: expected %" PRIu32,
-                    h, got, h, e, prio);
-        }
-        w->top_seen[h] = got;
+        pt_check_top(w, h, got, pt_expected_fetch(w, h));
     }
     w->tops_stale = false;
 }
@@ -970,16 +975,8 @@ static void pt_op_top(struct pt_world *w)
         }
         /* (The queue is checked first: a trial fetch puts back the queue
          * as it finds it.) */
-        uint32_t want = w->model == PT_MODEL_ANY ? pt_trial_fetch(w, h) : pt_expected_fetch(w, h);
-        uint32_t prio = want == SCHED_NONE ? 0 : w->shadow[want].prio;
-        if (got != prio) {
-            char e[96];
-            pt_describe_task(w, want, e, sizeof e);
-            pt_fail(w, "top_priority: top_priority(hart %" PRIu32 ") returned %" PRIu32
-                    ", but fetch(hart %" PRIu32 ") would return %s: expected %" PRIu32,
-                    h, got, h, e, prio);
-        }
-        w->top_seen[h] = got;
+        pt_check_top(w, h, got,
+                     w->model == PT_MODEL_ANY ? pt_trial_fetch(w, h) : pt_expected_fetch(w, h));
     }
     w->tops_stale = false;
     if (memcmp(w->task_snapshot, w->tasks, w->ntasks * sizeof(TaskSched)))
