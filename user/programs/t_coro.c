@@ -70,9 +70,19 @@ static void check_order(void)
     int raised = co_set_priority(id[8], 20);
     for (int i = 0; i < 9; i++)
         co_join(id[i], 0);
+    /* The order a policy promises: strict priority with the flag, arrival
+     * order for the built-in fifo (its documented rule), none for another
+     * policy without the flag (a lottery): then each must just run once. */
     bool by = priority_policy();
+    struct sysinfo si;
+    memset(&si, 0, sizeof si);
+    sysinfo(&si);
+    bool fifo = !by && strcmp(si.sched_name, "fifo") == 0;
     bool ok = n == 9 && raised == 0;
-    for (int i = 0; i < 9 && ok; i++)
+    if (!by && !fifo)
+        printf("t_coro: order: not checked: policy %s does not promise one (all 9 ran once)\n",
+               si.sched_name);
+    for (int i = 0; i < 9 && ok && (by || fifo); i++)
         ok = log[i] == (by ? by_prio[i] : i);
     char why[112];
     snprintf(why, sizeof why, "ran %d %d %d %d %d %d %d %d %d, %s order", log[0], log[1],
