@@ -99,6 +99,14 @@ def test_make_grade_fails_mutant(tmp_path, mutant):
     assert (tmp_path / "junit.xml").exists(), out
     assert re.search(r'failures="[1-9]', (tmp_path / "junit.xml").read_text()), out
     assert re.search(r"^score: \d+/\d+ ", out, re.M), out
+    # A failed test that booted QEMU (the stress: the kernel catches the lost
+    # task and replaces the policy) shows the end of its console beside it.
+    stress = by_name(results)["test_grade_stress"]
+    if not stress["passed"]:
+        m = re.search(r"^FAIL\s+0/5\s+pts\s+[\d.]+ s\s+test_grade_stress\[external\]\n"
+                      r"        \| -- last lines of testsuite/results/\S+\.log:\n"
+                      r"((?:        \| .*\n)+)", out, re.M)
+        assert m and re.search(r"\| (sched: |schedos|t_stress: )", m.group(1)), out
 
 
 @pytest.mark.timeout(MAKE_TIMEOUT + 60)
