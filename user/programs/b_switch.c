@@ -10,83 +10,40 @@
  *   syscall  one thread calls yield with nothing else to run (the bare
  *            cost of the system call)
  *
+ * N rounds (default 20000) in WINDOWS windows after a warm-up one; the
+ * figure is from the window with the fewest instructions (<microbench.h>;
+ * b_micro reports the same loops as result lines).
  * Prints "b_switch: MODE: I instructions per switch (S switches)".
  */
-#include <stdint.h>
+#include <microbench.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <thread.h>
-#include <unistd.h>
 
-static volatile uint32_t *turn;
-static uint32_t n = 20000;
-static int use_user;
-
-static uint64_t instret(void)
-{
-    uint64_t v;
-    __asm__ volatile("rdinstret %0" : "=r"(v));
-    return v;
-}
-
-static void pass(uint32_t me)
-{
-    for (uint32_t r = 0; r < n; r++) {
-        while (__atomic_load_n(turn, __ATOMIC_ACQUIRE) % 2 != me) {
-            if (use_user)
-                yield_();
-            else
-                syscall_raw(SYS_yield, 0, 0, 0);
-        }
-        __atomic_fetch_add(turn, 1, __ATOMIC_RELEASE);
-    }
-}
-
-static void *player(void *arg)
-{
-    pass((uint32_t)(uintptr_t)arg);
-    return NULL;
-}
-
-static uint32_t shared_turn;
+#define WINDOWS 10
 
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "user";
-    if (argc > 2)
-        n = (uint32_t)atoi(argv[2]);
-    turn = &shared_turn;
-    uint64_t switches = 2ULL * n, start, end;
+    uint32_t n = argc > 2 ? (uint32_t)atoi(argv[2]) : 20000;
+    uint32_t per_window = n / WINDOWS > 0 ? n / WINDOWS : 1;
+    uint64_t best, switches = 2ULL * per_window;     /* in one window */
     if (strcmp(mode, "syscall") == 0) {
-        start = instret();
-        for (uint32_t i = 0; i < n; i++)
-            syscall_raw(SYS_yield, 0, 0, 0);
-        end = instret();
-        switches = n;
+        best = mb_yield_alone(WINDOWS, per_window);
+        switches = per_window;
     } else if (strcmp(mode, "process") == 0) {
-        /* Two processes, each yielding: on one hart every yield switches
-         * address spaces.  Counted on the hart, so the child's half is in. */
-        int pid = fork();
-        if (pid == 0) {
-            for (uint32_t i = 0; i < n; i++)
-                syscall_raw(SYS_yield, 0, 0, 0);
-            exit(0);
-        }
-        start = instret();
-        for (uint32_t i = 0; i < n; i++)
-            syscall_raw(SYS_yield, 0, 0, 0);
-        end = instret();
-        waitpid(pid, NULL, 0);
+        best = mb_process_yield(WINDOWS, per_window);
+    } else if (strcmp(mode, "user") == 0 || strcmp(mode, "kernel") == 0) {
+        best = mb_thread_pingpong(WINDOWS, per_window, strcmp(mode, "user") == 0);
     } else {
-        use_user = strcmp(mode, "user") == 0;
-        int a = thread_create(player, (void *)0), b = thread_create(player, (void *)1);
-        start = instret();
-        thread_join(a, NULL);
-        thread_join(b, NULL);
-        end = instret();
+        printf("usage: b_switch user|kernel|process|syscall [N]\n");
+        return 2;
+    }
+    if (best == MB_FAILED) {
+        printf("b_switch: %s: FAIL (no thread or process to switch to)\n", mode);
+        return 1;
     }
     printf("b_switch: %s: %lu instructions per switch (%lu switches)\n", mode,
-           (unsigned long)((end - start) / switches), (unsigned long)switches);
+           (unsigned long)(best / switches), (unsigned long)(switches * WINDOWS));
     return 0;
 }
