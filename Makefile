@@ -12,6 +12,7 @@
 #   make grade SRC=f.c     grade a policy: host model test, then QEMU tests; a score
 #                          (build/grade/results.json, junit.xml); SCHED_BLOB=b.bin: QEMU part only
 #   make policy-test SRC=f.c   check one policy source on the host (ASan/UBSan, fixed seeds)
+#   make policycost-host   the policies' add+fetch and remove on the host CPU, in ps (BENCH lines)
 #   make compile_commands.json    editor support (clangd): rebuilds once under bear
 #   make deps              install the Debian packages the project needs
 #   make clean             remove build/
@@ -260,6 +261,9 @@ clean:
 
 # User library and programs: defines USER_PROGRAMS and the $(INITRD) rule.
 include user/user.mk
+
+# The host version of b_policy: make policycost-host (bench/policycost.mk).
+include bench/policycost.mk
 
 # Flags live here: a change to this file rebuilds everything.
 $(KERNEL_OBJS): Makefile
