@@ -30,6 +30,7 @@
 #   TEST_JOBS=2            tests run at once by make test (pytest-xdist); PYTEST_ARGS="-n 0": one
 #   TESTS=                 the test files or folders for test-external
 #   SRC=                   the policy's C file, for sched-blob, policy-test, grade
+#   POLICYCOST_HOST_RUN_ARGS=  the argument of make policycost-host's programs: MAXN (sizes up to it)
 #   CROSS=riscv64-unknown-elf-   the cross toolchain's prefix
 
 # (The block above is the text of `make help`: one line per target and per

@@ -3,8 +3,10 @@
 # in, in build/bench/policycost_host_NAME.
 #
 #   make policycost-host      build them all and run them (BENCH lines)
+#   POLICYCOST_HOST_RUN_ARGS=256   their arguments (MAXN: sizes up to 256)
 
 HOSTCC ?= gcc
+POLICYCOST_HOST_RUN_ARGS ?=
 POLICYCOST_HOST_CFLAGS := -std=c11 -O2 -Wall -Wextra -Werror -I. -Isched_abi -Ibench \
 	-DSCHED_BUILTIN_OPS=policy_under_test
 POLICYCOST_HOST_BINS := $(SCHED_POLICIES:%=$(BUILD)/bench/policycost_host_%)
@@ -21,4 +23,4 @@ $(foreach p,$(SCHED_POLICIES),$(eval $(call POLICYCOST_HOST_RULE,$(p))))
 
 .PHONY: policycost-host
 policycost-host: $(POLICYCOST_HOST_BINS)
-	@for b in $(POLICYCOST_HOST_BINS); do $$b || exit 1; done
+	@for b in $(POLICYCOST_HOST_BINS); do $$b $(POLICYCOST_HOST_RUN_ARGS) || exit 1; done
