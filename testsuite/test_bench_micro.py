@@ -22,12 +22,13 @@ from machine import ROOT
 
 MICRO_OPS = ["syscall", "getpid", "coswitch", "uswitch", "yield", "yield_other",
              "procswitch", "pipe_sync", "pipe_async", "fork", "exec", "spawn", "sbrk"]
-# These do the same instructions every time; fork, exec and spawn do not
-# quite (the first run of b_micro in a boot costs about 900 instructions
-# more per fork than the next ones, of 450,000: the kernel's tables and
-# heap grow once).
+# These do the same instructions every time.  The others vary a little
+# with the state of the kernel's allocators (frames, its heap, pids): in
+# trials, a few instructions in 20,000 for pipe_async and 550,000 for
+# sbrk, and about 900 in 450,000 for fork, exec and spawn between the first
+# run of a boot and the next.
 DETERMINISTIC = ["syscall", "getpid", "coswitch", "uswitch", "yield", "yield_other",
-                 "procswitch", "pipe_sync", "pipe_async", "sbrk"]
+                 "procswitch", "pipe_sync"]
 POLICY_SIZES = [1, 4, 16, 64, 256]
 HOST_SIZES = [1, 4, 16, 64, 256, 1024, 4096]
 
@@ -70,8 +71,8 @@ def test_micro_counts_repeat(machine, sched):
     for op in DETERMINISTIC:
         assert first[op][0] == second[op][0], (op, first[op], second[op])
     for op in set(MICRO_OPS) - set(DETERMINISTIC):
-        # Not the same work each time, but not another order of magnitude.
-        assert abs(first[op][0] - second[op][0]) * 10 < first[op][0], (op, first, second)
+        # Not quite the same work each time: the same to within 2%.
+        assert abs(first[op][0] - second[op][0]) * 50 < first[op][0], (op, first, second)
     # The switches and the blocking pipe alone: the same counts as after
     # everything else (what ran before does not leak into them).
     some = ["syscall", "coswitch", "uswitch", "yield_other", "procswitch", "pipe_sync"]
