@@ -12,7 +12,8 @@
  *            waiting asynchronous read, and that reader's next poll
  *
  * One worker (co_workers(1)): main does the polling, in co_join.  N rounds
- * (default 20000) in WINDOWS windows after a warm-up one; the figure is
+ * (default 20000) in windows of at most WINDOW_MAX (WINDOW_MAX_PIPE) after a
+ * warm-up one; the figure is
  * from the window with the fewest instructions (<microbench.h>; b_micro
  * reports the same loops as result lines).
  * Prints "b_coro: MODE: I instructions per OP (K OPs)".
@@ -23,28 +24,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WINDOWS 10
+#define WINDOWS 10         /* at least */
+/* Operations per window, at most: a window must stay well under a timer
+ * tick (10 million instructions under -icount) to have a chance of seeing
+ * none.  A pipe round trip is 20,000 instructions, a switch about 1,000. */
+#define WINDOW_MAX_PIPE  100
+#define WINDOW_MAX       1000
+
+/* N operations as `*windows` windows of the returned size. */
+static uint32_t window_size(uint32_t n, uint32_t most, uint32_t *windows)
+{
+    uint32_t size = n / WINDOWS > most ? most : n / WINDOWS > 0 ? n / WINDOWS : 1;
+    *windows = n / size > WINDOWS ? n / size : WINDOWS;
+    return size;
+}
 
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "switch";
     uint32_t n = argc > 2 ? (uint32_t)atoi(argv[2]) : 20000;
-    uint32_t per_window = n / WINDOWS > 0 ? n / WINDOWS : 1;
+    uint32_t windows, per_window = window_size(n, strcmp(mode, "pipe") == 0 ?
+                                               WINDOW_MAX_PIPE : WINDOW_MAX, &windows);
     co_workers(1);
     uint64_t best, ops;                          /* ops: in one window */
     const char *what, *plural;
     if (strcmp(mode, "switch") == 0) {
-        best = mb_co_switch(WINDOWS, per_window);
+        best = mb_co_switch(windows, per_window);
         ops = 2ULL * per_window;
         what = "switch";
         plural = "switches";
     } else if (strcmp(mode, "spawn") == 0) {
-        best = mb_co_spawn(WINDOWS, per_window);
+        best = mb_co_spawn(windows, per_window);
         ops = per_window;
         what = "spawn+complete";
         plural = "spawns";
     } else if (strcmp(mode, "pipe") == 0) {
-        best = mb_co_pipe(WINDOWS, per_window);
+        best = mb_co_pipe(windows, per_window);
         ops = 2ULL * per_window;                 /* a round trip is two hops */
         what = "hop";
         plural = "hops";
@@ -57,6 +72,6 @@ int main(int argc, char **argv)
         return 1;
     }
     printf("b_coro: %s: %lu instructions per %s (%lu %s)\n", mode,
-           (unsigned long)(best / ops), what, (unsigned long)(ops * WINDOWS), plural);
+           (unsigned long)(best / ops), what, (unsigned long)(ops * windows), plural);
     return 0;
 }
