@@ -254,6 +254,8 @@ $(PROFILE_PLUGIN): bench/profile/insn_profile.c bench/profile/qemu_plugin_api.h 
 	@echo "  HOSTCC  $@"
 	@gcc -std=c11 -Wall -Wextra -Werror -O2 -shared -fPIC -fvisibility=hidden \
 		-o $@ $< -lpthread
+# Built with everything else: the tests profile, and it takes a second.
+all: $(PROFILE_PLUGIN)
 
 profile: run-check all $(PROFILE_PLUGIN)
 	@test -n "$(strip $(CMD))" || { echo 'usage: make profile CMD="b_coro switch 1000"' \

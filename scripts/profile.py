@@ -98,7 +98,8 @@ def run_in_qemu(args, line, prof_path, log_path):
         os.remove(prof_path)           # never report an older run's counts
     m = Machine(smp=1, initrd=True, policy=args.sched, sched_blob=args.sched_blob,
                 extra_args=["--icount", "--plugin", f"{PLUGIN},out={prof_path}"],
-                log_path=log_path)
+                log_path=log_path,
+                timeout_factor=float(os.environ.get("SCHEDOS_TIMEOUT_FACTOR", "1")))
     try:
         m.shell_prompt(timeout=120)
         out = m.run(line, timeout=args.timeout)
@@ -141,10 +142,15 @@ def main(argv=None):
         ] + (["--policy", policy_file] if policy_file else [])
           + (["--top", str(args.top)] if args.top else []))
         policy = args.sched_blob or args.sched or f"{DEFAULT_POLICY} (the default)"
+        table = profile_report.report(report_args)
         print(f"profile of {shlex.quote(line)} under {policy}, one hart, -icount shift=0:")
-        print(profile_report.report(report_args))
+        print(table)
     except ProfileError as e:
-        print(f"profile: {e}", file=sys.stderr)
+        hint = ""
+        if args.self and "no marked section" in str(e):
+            hint = ("\n(with --self, PROFILE_SELF=1, the program must call prof_begin() and "
+                    "prof_end() itself; without it prof marks the whole command)")
+        print(f"profile: {e}{hint}", file=sys.stderr)
         return 1
     return 0
 
