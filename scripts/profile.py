@@ -4,7 +4,8 @@
     scripts/profile.py "b_coro switch 1000" [--sched NAME | --sched-blob FILE]
                        [--top N] [--self] [--out DIR]
 
-Boots one hart under -icount shift=0 with the profiling plugin
+Boots one hart under -icount shift=0,sleep=off (run-qemu.sh --icount-exact)
+with the profiling plugin
 (bench/profile/insn_profile.c, through scripts/run-qemu.sh --plugin), runs
 `prof CMD` at the shell (user/programs/prof.c: CMD between the profiling
 marks), powers the machine off and prints the table of
@@ -97,7 +98,7 @@ def run_in_qemu(args, line, prof_path, log_path):
     if os.path.exists(prof_path):
         os.remove(prof_path)           # never report an older run's counts
     m = Machine(smp=1, initrd=True, policy=args.sched, sched_blob=args.sched_blob,
-                extra_args=["--icount", "--plugin", f"{PLUGIN},out={prof_path}"],
+                extra_args=["--icount-exact", "--plugin", f"{PLUGIN},out={prof_path}"],
                 log_path=log_path,
                 timeout_factor=float(os.environ.get("SCHEDOS_TIMEOUT_FACTOR", "1")))
     try:
@@ -143,7 +144,8 @@ def main(argv=None):
           + (["--top", str(args.top)] if args.top else []))
         policy = args.sched_blob or args.sched or f"{DEFAULT_POLICY} (the default)"
         table = profile_report.report(report_args)
-        print(f"profile of {shlex.quote(line)} under {policy}, one hart, -icount shift=0:")
+        print(f"profile of {shlex.quote(line)} under {policy}, one hart, "
+              "-icount shift=0,sleep=off:")
         print(table)
     except ProfileError as e:
         hint = ""

@@ -15,6 +15,10 @@
 #                        it at SCHED_BLOB_PA and sched_blob= tells the kernel
 #     --blob FILE@ADDR   load FILE at physical ADDR (generic loader)
 #     --icount           -icount shift=0: one instruction = one ns, deterministic
+#     --icount-exact     the same, and idle time jumps straight to the next timer
+#                        deadline (sleep=off): a run is repeatable to the
+#                        instruction even after waiting for input (make profile);
+#                        an idle machine spins through its timer ticks meanwhile
 #     --plugin SO[,ARGS] load the TCG plugin SO with its arguments, e.g.
 #                        build/profile/insn_profile.so,out=FILE (make profile)
 #     --debug            start halted with a gdb stub on :1234 (or $GDB_PORT)
@@ -48,6 +52,7 @@ while [ $# -gt 0 ]; do
         --blob) value "$@"; BLOBS+=("$2"); shift ;;
         --sched-blob) value "$@"; SCHED_BLOB=$2; shift ;;
         --icount) ICOUNT=1 ;;
+        --icount-exact) ICOUNT=2 ;;
         --plugin) value "$@"; PLUGIN=$2; shift ;;
         --debug) DEBUG=1 ;;
         --plain) PLAIN=1 ;;
@@ -131,6 +136,11 @@ for blob in "${BLOBS[@]}"; do
 done
 if [ $ICOUNT -eq 1 ]; then
     cmd+=(-icount shift=0)
+elif [ $ICOUNT -eq 2 ]; then
+    # sleep=off: an idle hart's wait ends at its next timer deadline at
+    # once, not after that much real time, so what follows does not
+    # depend on how long the host took (to type a command, say).
+    cmd+=(-icount shift=0,sleep=off)
 elif [ "$SMP" -gt 1 ]; then
     cmd+=(-accel tcg,thread=multi)
 fi

@@ -14,6 +14,33 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The kernel's timer ticks every TICK_MS (os/trap/timer.h: TICK_HZ 100). */
+#define TICK_MS  10
+/* Some of the kernel's work comes every Nth tick since boot (the policy
+ * watchdog looks every tenth): a section starts on a tick whose number
+ * since boot is a multiple of ALIGN_MS / TICK_MS, so that work falls at
+ * the same points of every run. */
+#define ALIGN_MS 1000
+
+/*
+ * Under -icount the instructions that follow a timer tick are always the
+ * same, but how long the shell waited for the command line is the host's
+ * real time: it leaves the next tick, and the count of ticks since boot,
+ * anywhere.  Two sleeps put us back on the same grid every run: the first
+ * wakes just after some tick (sleeps end at ticks), the second on the
+ * first tick at or after the next whole ALIGN_MS of uptime (asking for
+ * half a tick less than that, so that the rounding of the clock cannot
+ * move it to a neighbour).  Costs at most ALIGN_MS of idle time.
+ */
+static void start_on_a_fixed_tick(void)
+{
+    sleep(1);
+    uint64_t now_ms = time() / 1000000;
+    uint64_t boundary = (now_ms / ALIGN_MS + 1) * ALIGN_MS;
+    uint64_t ticks = (boundary - now_ms + TICK_MS - 1) / TICK_MS;
+    sleep(ticks * TICK_MS - TICK_MS / 2);
+}
+
 static bool program_exists(const char *name)
 {
     struct dirent d;
@@ -36,12 +63,7 @@ int main(int argc, char **argv)
         dprintf(2, "prof: %s: no such program (ls lists them)\n", argv[1]);
         return 127;
     }
-    /* Sleep first, so the section begins right after a timer tick wakes
-     * us: under -icount the instructions from a tick on are always the
-     * same, whereas the time the shell spent waiting for the command line
-     * (real time, the host's) would put the next tick anywhere in the
-     * section, and two runs would differ. */
-    sleep(1);
+    start_on_a_fixed_tick();
     prof_begin();
     int pid = spawn(argv[1], argv + 1);
     int status = 0;
