@@ -128,6 +128,23 @@ def test_profile_names_the_functions_and_repeats_exactly(request, policy, tmp_pa
     assert more_total > total and user(more_rows) > 2 * user(rows), f"{first}\n{more}"
 
 
+@pytest.mark.timeout(2 * TIMEOUT)
+def test_profile_repeats_exactly_across_ticks(request, policy, tmp_path):
+    """t_pipe runs for about 18 timer ticks, preempted and switching
+    between its two processes: the table is still the same twice, to
+    the instruction (the host's timing must not leak in: run-qemu.sh
+    --icount-exact, prof's start on a fixed tick)."""
+    args = policy_args(request, policy)
+    tables = []
+    for _ in range(2):
+        status, out, err, console = profile(tmp_path, "t_pipe", *args)
+        assert status == 0 and re.search(r"^\| t_pipe: PASS$", out, re.M), \
+            f"{out}\n{err}\n{console}"
+        tables.append(table(out))
+    assert tables[0][1] > 10_000_000, tables[0]     # 4 MiB through a pipe, at least
+    assert tables[0] == tables[1], f"first:\n{tables[0]}\nsecond:\n{tables[1]}"
+
+
 def test_make_profile_top(tmp_path):
     """The make target end to end: TOP=5 keeps five rows, sums the rest
     in one, and the total is still the whole."""
