@@ -89,10 +89,17 @@ class Elf:
                 data = f.read()
         except OSError as e:
             raise ProfileError(f"cannot read {path}: {e.strerror}") from None
-        if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
+        if data[:4] != b"\x7fELF" or data[4:6] != b"\x02\x01":
             raise ProfileError(f"{path} is not a 64-bit little-endian ELF file")
+        try:
+            self._read(data)
+        except (struct.error, IndexError, ValueError):
+            raise ProfileError(f"{path}: a broken ELF file (its section or symbol "
+                               "tables point outside it)") from None
+
+    def _read(self, data):
         shoff, = struct.unpack_from("<Q", data, 0x28)
-        shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3A)
+        shentsize, shnum = struct.unpack_from("<HH", data, 0x3A)
         sections = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize)
                     for i in range(shnum)]
         self.code = []                  # (start, end, file offset) of code

@@ -11,6 +11,7 @@ table twice), never for how many instructions something should cost.
 import os
 import re
 import subprocess
+import sys
 
 import pytest
 
@@ -18,6 +19,8 @@ from conftest import still_alive
 from machine import ROOT
 
 PROFILE = os.path.join(ROOT, "scripts", "profile.py")
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import profile_report  # noqa: E402  (scripts/profile_report.py)
 ROW = re.compile(r"^(\S+)\s+(kernel|policy|runtime|user|prof|firmware|unknown)\s+(\d+)\s+"
                  r"(\d+\.\d\d)%$", re.M)
 TOTAL = re.compile(r"^total\s+(\d+)\s+100\.00%$", re.M)
@@ -86,6 +89,75 @@ def test_plugin_builds_and_loads(tmp_path):
                         "-plugin", f"{plugin},out=/dev/null,bogus=1"], capture_output=True,
                        text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert r.returncode != 0 and "unknown argument 'bogus=1'" in r.stderr, r.stderr
+
+
+# ---- the report, on the host ---------------------------------------------
+
+def write_profile(path, insns, sections=1):
+    lines = [f"sections {sections}", "unfinished 0", "begins_ignored 0", "ends_ignored 0",
+             f"total {sum(c for *_, c in insns)}"]
+    lines += [f"insn {a:016x} {n} {w:08x} {c}" for a, n, w, c in insns]
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def insn_at(elf, name, offset=0):
+    """(address, size, bytes) of a function's first instruction."""
+    addr = next(v for v, _, n in elf.symbols if n == name) + offset
+    raw = elf.bytes_at(addr, 2)
+    size = 4 if raw[0] & 3 == 3 else 2
+    return addr, size, int.from_bytes(elf.bytes_at(addr, size), "little")
+
+
+def test_report_attributes_by_region_and_bytes(tmp_path):
+    """Hand-made counts: a kernel function, the policy's at both of its
+    addresses, bytes that are not the policy's (its other, and a warning),
+    a user address of neither program, an address of no region."""
+    build = os.path.join(ROOT, "build")
+    kernel = profile_report.Elf(os.path.join(build, "kernel.elf"))
+    heap = profile_report.Elf(os.path.join(build, "sched", "heap.elf"))
+    layout = profile_report.header_constants()
+    k_addr, k_size, k_word = insn_at(kernel, "syscall_dispatch")
+    h_off, h_size, h_word = insn_at(heap, "heap_fetch")
+    path = write_profile(tmp_path / "p", [
+        (k_addr, k_size, k_word, 5),
+        (layout["SHARED_KALIAS"] + h_off, h_size, h_word, 3),
+        (layout["SHARED_CODE_ADDR"] + h_off, h_size, h_word, 4),
+        (layout["SHARED_CODE_ADDR"] + h_off, h_size, h_word ^ 0x100, 2),
+        (0x10000, 2, 0xffff, 7),
+        (0x4000000000 + 0x1000, 4, 0x13, 1),
+    ])
+    args = profile_report.parse_args([path, "--kernel", os.path.join(build, "kernel.elf"),
+                                      "--policy", os.path.join(build, "sched", "heap.elf")])
+    out = profile_report.report(args)
+    rows, total = table(out)
+    assert rows == {("syscall_dispatch", "kernel"): 5, ("heap_fetch", "policy"): 7,
+                    ("policy:other", "policy"): 2, ("user:other", "user"): 7,
+                    ("unknown", "unknown"): 1}, out
+    assert total == 22, out
+    assert "warning: 2 policy instructions do not match" in out, out
+
+
+@pytest.mark.parametrize("text, message", [
+    ("sections 1\ntotal 5\ninsn 10000 2 0001 4\n", "do not add up"),
+    ("sections 1\ninsn zz 2 0001 4\ntotal 4\n", "not a line of the plugin's"),
+    ("insn 0000000000010000 2 00000001 4\n", "not a complete profile"),
+    ("sections 0\ntotal 0\n", "no marked section ran"),
+])
+def test_report_refuses_a_bad_or_empty_profile(tmp_path, text, message):
+    (tmp_path / "p").write_text(text)
+    with pytest.raises(profile_report.ProfileError, match=message):
+        profile_report.report(profile_report.parse_args([str(tmp_path / "p")]))
+
+
+def test_report_refuses_a_broken_elf(tmp_path):
+    broken = tmp_path / "broken.elf"
+    with open(os.path.join(ROOT, "build", "kernel.elf"), "rb") as f:
+        broken.write_bytes(f.read(200))           # the header, tables cut off
+    with pytest.raises(profile_report.ProfileError, match="broken ELF"):
+        profile_report.Elf(str(broken))
+    with pytest.raises(profile_report.ProfileError, match="not a 64-bit"):
+        profile_report.Elf(os.path.join(ROOT, "Makefile"))
 
 
 # ---- profiles -----------------------------------------------------------
