@@ -13,7 +13,8 @@ scripts/profile_report.py.  With --self, CMD runs as it is: it marks its
 own sections with prof_begin()/prof_end() (user/include/profile.h).
 
 The same command under the same build gives the same table, to the
-instruction.  Files left in DIR (build/profile/): last.prof (the plugin's
+instruction.  The command gets no console input: one that reads it waits
+until --timeout.  Files left in DIR (build/profile/): last.prof (the plugin's
 counts, by address) and console.log (the whole console).
 Exit status: 0 a table was printed, 1 no table (the reason is printed),
 2 bad usage.
@@ -125,6 +126,9 @@ def main(argv=None):
             if not os.path.isfile(path):
                 raise ProfileError(f"{os.path.relpath(path, ROOT)} is missing "
                                    "(make profile builds it)")
+        if "," in os.path.abspath(prof_path):
+            raise ProfileError(f"--out {args.out}: QEMU's -plugin option cannot take a path "
+                               "with a comma; pick another directory")
         os.makedirs(args.out, exist_ok=True)
         line = args.cmd if args.self else f"prof {args.cmd}"
         out = run_in_qemu(args, line, prof_path, log_path)
