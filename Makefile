@@ -249,7 +249,7 @@ CMD ?=
 TOP ?=
 PROFILE_SELF ?=
 PROFILE_PLUGIN := $(BUILD)/profile/insn_profile.so
-$(PROFILE_PLUGIN): bench/profile/insn_profile.c bench/profile/qemu_plugin_api.h Makefile
+$(PROFILE_PLUGIN): bench/profile/insn_profile.c bench/profile/qemu_plugin_api.h Makefile | check-deps
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	@gcc -std=c11 -Wall -Wextra -Werror -O2 -shared -fPIC -fvisibility=hidden \
