@@ -13,6 +13,8 @@
 #                          (build/grade/results.json, junit.xml); SCHED_BLOB=b.bin: QEMU part only
 #   make policy-test SRC=f.c   check one policy source on the host (ASan/UBSan, fixed seeds)
 #   make policycost-host   the policies' add+fetch and remove on the host CPU, in ps (BENCH lines)
+#   make profile CMD="b_coro switch 1000"   instructions per function for one command:
+#                          one hart, -icount, a QEMU plugin; same command, same table
 #   make compile_commands.json    editor support (clangd): rebuilds once under bear
 #   make deps              install the Debian packages the project needs
 #   make clean             remove build/
@@ -32,6 +34,9 @@
 #   SRC=                   the policy's C file, for sched-blob, policy-test, grade
 #   POLICYCOST_HOST_RUN_ARGS=  the argument of make policycost-host's programs: MAXN (sizes up to it)
 #   CROSS=riscv64-unknown-elf-   the cross toolchain's prefix
+#   CMD=                   the shell command line for profile (one program and its arguments)
+#   TOP=                   profile: show the N biggest rows only (unset: every function)
+#   PROFILE_SELF=          profile: 1 = CMD marks its own sections (user/include/profile.h)
 
 # (The block above is the text of `make help`: one line per target and per
 # variable, with its default.  testsuite/test_make.py checks it names every
@@ -94,6 +99,7 @@ GDB_PORT ?= 1234
 export GDB_PORT
 
 .PHONY: all run test test-external debug gdb deps clean check-deps sched-blob grade policy-test
+.PHONY: profile
 
 all: check-deps $(KERNEL) $(INITRD)
 
@@ -237,6 +243,28 @@ grade: all
 		--sched-blob=$(abspath $(GRADE_BLOB)) $(if $(SRC),--policy-src=$(abspath $(SRC))) \
 		--grade-dir=$(abspath $(GRADE_DIR)) --junitxml=$(abspath $(GRADE_DIR)/junit.xml) \
 		$(PYTEST_ARGS)
+
+# ---- make profile: instructions per function (bench/README.md) ----
+# The plugin is a host shared object, loaded by QEMU (-plugin): built with
+# the host's compiler against bench/profile/qemu_plugin_api.h.
+CMD ?=
+TOP ?=
+PROFILE_SELF ?=
+PROFILE_PLUGIN := $(BUILD)/profile/insn_profile.so
+$(PROFILE_PLUGIN): bench/profile/insn_profile.c bench/profile/qemu_plugin_api.h Makefile | check-deps
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	@gcc -std=c11 -Wall -Wextra -Werror -O2 -shared -fPIC -fvisibility=hidden \
+		-o $@ $< -lpthread
+# Built with everything else: the tests profile, and it takes a second.
+all: $(PROFILE_PLUGIN)
+
+profile: run-check all $(PROFILE_PLUGIN)
+	@test -n "$(strip $(CMD))" || { echo 'usage: make profile CMD="b_coro switch 1000"' \
+		'[SCHED=NAME | SCHED_BLOB=FILE] [TOP=N] [PROFILE_SELF=1]'; exit 2; }
+	@$(PYTHON) scripts/profile.py '$(subst ','\'',$(CMD))' \
+		$(if $(SCHED),--sched $(SCHED)) $(if $(SCHED_BLOB),--sched-blob $(SCHED_BLOB)) \
+		$(if $(TOP),--top $(TOP)) $(if $(filter 1,$(PROFILE_SELF)),--self)
 
 # Not after `all`: a rebuild would give gdb symbols that no longer match
 # the kernel `make debug` is running.

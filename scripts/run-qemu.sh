@@ -15,6 +15,12 @@
 #                        it at SCHED_BLOB_PA and sched_blob= tells the kernel
 #     --blob FILE@ADDR   load FILE at physical ADDR (generic loader)
 #     --icount           -icount shift=0: one instruction = one ns, deterministic
+#     --icount-exact     the same, and idle time jumps straight to the next timer
+#                        deadline (sleep=off): a run is repeatable to the
+#                        instruction even after waiting for input (make profile);
+#                        an idle machine spins through its timer ticks meanwhile
+#     --plugin SO[,ARGS] load the TCG plugin SO with its arguments, e.g.
+#                        build/profile/insn_profile.so,out=FILE (make profile)
 #     --debug            start halted with a gdb stub on :1234 (or $GDB_PORT)
 #     --plain            serial on stdio without the QEMU monitor (for tests)
 #     --dry-run          check everything, print the command instead of running it
@@ -22,7 +28,7 @@
 set -euo pipefail
 
 SMP=4 MEM=256M APPEND= SCHED= POLICIES= SCHED_BLOB= INITRD= KERNEL=
-DEBUG=0 PLAIN=0 ICOUNT=0 DRY=0 CHECK_ONLY=0
+DEBUG=0 PLAIN=0 ICOUNT=0 DRY=0 CHECK_ONLY=0 PLUGIN=
 BLOBS=()
 SCHED_BLOB_PA=0x80800000    # 8 MiB into RAM: above the kernel, below the initrd
 FIRMWARE=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
@@ -46,6 +52,8 @@ while [ $# -gt 0 ]; do
         --blob) value "$@"; BLOBS+=("$2"); shift ;;
         --sched-blob) value "$@"; SCHED_BLOB=$2; shift ;;
         --icount) ICOUNT=1 ;;
+        --icount-exact) ICOUNT=2 ;;
+        --plugin) value "$@"; PLUGIN=$2; shift ;;
         --debug) DEBUG=1 ;;
         --plain) PLAIN=1 ;;
         --dry-run) DRY=1 ;;
@@ -93,6 +101,9 @@ if [ -n "$SCHED_BLOB" ]; then
     [ -f "$SCHED_BLOB" ] || die "no scheduling-policy blob at '$SCHED_BLOB'"
     BLOBS+=("$SCHED_BLOB@$SCHED_BLOB_PA")
 fi
+if [ -n "$PLUGIN" ]; then
+    [ -f "${PLUGIN%%,*}" ] || die "no TCG plugin at '${PLUGIN%%,*}' (make profile builds build/profile/insn_profile.so)"
+fi
 for blob in "${BLOBS[@]}"; do
     [[ "$blob" == *@* ]] || die "--blob takes FILE@ADDR, not '$blob'"
     [ -f "${blob%@*}" ] || die "no blob at '${blob%@*}'"
@@ -125,9 +136,15 @@ for blob in "${BLOBS[@]}"; do
 done
 if [ $ICOUNT -eq 1 ]; then
     cmd+=(-icount shift=0)
+elif [ $ICOUNT -eq 2 ]; then
+    # sleep=off: an idle hart's wait ends at its next timer deadline at
+    # once, not after that much real time, so what follows does not
+    # depend on how long the host took (to type a command, say).
+    cmd+=(-icount shift=0,sleep=off)
 elif [ "$SMP" -gt 1 ]; then
     cmd+=(-accel tcg,thread=multi)
 fi
+[ -n "$PLUGIN" ] && cmd+=(-plugin "$PLUGIN")
 if [ $PLAIN -eq 1 ]; then
     # signal=off: Ctrl-C is a byte for the guest (it ends the foreground
     # job), not SIGINT for QEMU, as under -nographic.
