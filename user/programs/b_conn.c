@@ -41,6 +41,7 @@
  * "BENCH-DONE prio".  Bad usage: exit 2.
  */
 #include <coroutine.h>
+#include <bench_limit.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -82,6 +83,17 @@ static int (*req)[2], (*rep)[2];    /* connection i's request and reply pipes */
 static uint64_t deadline, first_send;
 static int failed, failed_errno;   /* failed_errno: 0 if no errno says it */
 static const char *failed_what;
+
+/* ", a limit: ..." when the error is a kernel limit's. */
+static const char *limit_note(const char *what, int err)
+{
+    static char note[200];
+    const char *hint = bench_limit_hint(what, err);
+    if (!*hint)
+        return "";
+    snprintf(note, sizeof note, " (the limit: %s)", hint);
+    return note;
+}
 
 static void fail(const char *what, int err)
 {
@@ -336,8 +348,8 @@ int main(int argc, char **argv)
     }
     free(req), free(rep);
     if (failed) {
-        printf("BENCH-ERROR %s %s%s%s (server=%s conns=%d)\n", workload, failed_what,
-               failed_errno ? ": " : "", failed_errno ? errname(failed_errno) : "",
+        printf("BENCH-ERROR %s %s%s%s%s (server=%s conns=%d)\n", workload, failed_what,
+               failed_errno ? ": " : "", failed_errno ? errname(failed_errno) : "", limit_note(failed_what, failed_errno),
                cfg.coro ? "coro" : "thread", cfg.conns);
         printf("BENCH-DONE %s\n", workload);
         return 1;

@@ -21,6 +21,7 @@
  * "BENCH-DONE prings".  Bad usage: exit 2.
  */
 #include <coroutine.h>
+#include <bench_limit.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -56,6 +57,17 @@ static int (*pipes)[2];             /* ring r's pipe k: pipes[r * len + k] */
 static struct co_event go = CO_EVENT_INIT;
 static int failed, failed_errno;   /* failed_errno: 0 if no errno says it */
 static const char *failed_what;
+
+/* ", a limit: ..." when the error is a kernel limit's. */
+static const char *limit_note(const char *what, int err)
+{
+    static char note[200];
+    const char *hint = bench_limit_hint(what, err);
+    if (!*hint)
+        return "";
+    snprintf(note, sizeof note, " (the limit: %s)", hint);
+    return note;
+}
 
 static void fail(const char *what, int err)
 {
@@ -191,8 +203,8 @@ int main(int argc, char **argv)
     }
     free(pipes), free(st), free(ids);
     if (failed) {
-        printf("BENCH-ERROR prings %s%s%s (rings=%d len=%d workers=%d laps=%d)\n",
-               failed_what, failed_errno ? ": " : "", failed_errno ? errname(failed_errno) : "",
+        printf("BENCH-ERROR prings %s%s%s%s (rings=%d len=%d workers=%d laps=%d)\n",
+               failed_what, failed_errno ? ": " : "", failed_errno ? errname(failed_errno) : "", limit_note(failed_what, failed_errno),
                rings, len, workers, laps);
         printf("BENCH-DONE prings\n");
         return 1;

@@ -30,6 +30,7 @@
  * 1; the last line is always "BENCH-DONE ring".  Bad usage: exit 2.
  */
 #include <coroutine.h>
+#include <bench_limit.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -77,6 +78,17 @@ static int len, size, laps;
 static int (*pipes)[2];             /* pipes[k]: stage k writes [1], stage k+1 reads [0] */
 static int failed, failed_errno;    /* the first failure; failed_errno 0 if no errno says it */
 static const char *failed_what;
+
+/* ", a limit: ..." when the error is a kernel limit's. */
+static const char *limit_note(const char *what, int err)
+{
+    static char note[200];
+    const char *hint = bench_limit_hint(what, err);
+    if (!*hint)
+        return "";
+    snprintf(note, sizeof note, " (the limit: %s)", hint);
+    return note;
+}
 
 static void fail(const char *what, int err)
 {
@@ -370,8 +382,8 @@ int main(int argc, char **argv)
     }
     free(pipes);
     if (failed) {
-        printf("BENCH-ERROR ring %s%s%s (mode=%s len=%d size=%d laps=%d)\n", failed_what,
-               failed_errno ? ": " : "", failed_errno ? errname(failed_errno) : "", mode, len,
+        printf("BENCH-ERROR ring %s%s%s%s (mode=%s len=%d size=%d laps=%d)\n", failed_what,
+               failed_errno ? ": " : "", failed_errno ? errname(failed_errno) : "", limit_note(failed_what, failed_errno), mode, len,
                size, laps);
         printf("BENCH-DONE ring\n");
         return 1;

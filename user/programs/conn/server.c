@@ -1,4 +1,5 @@
 /* b_conn's server process: what its two kinds share (conn.h). */
+#include <bench_limit.h>
 #include <errno.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -7,6 +8,17 @@
 
 static int failed, failed_errno;    /* failed_errno 0 if no errno says it */
 static const char *failed_what;
+
+/* ", a limit: ..." when the error is a kernel limit's. */
+static const char *limit_note(const char *what, int err)
+{
+    static char note[200];
+    const char *hint = bench_limit_hint(what, err);
+    if (!*hint)
+        return "";
+    snprintf(note, sizeof note, " (the limit: %s)", hint);
+    return note;
+}
 
 const char *conn_workload(const struct conn_config *cfg)
 {
@@ -53,7 +65,7 @@ int conn_server(const struct conn_config *cfg, int (*req)[2], int (*rep)[2], int
         conn_server_threads(cfg, req, rep, ctl);
     if (!failed)
         return 0;
-    printf("BENCH-ERROR %s server: %s%s%s\n", conn_workload(cfg), failed_what,
-           failed_errno ? ": " : "", failed_errno ? errname(failed_errno) : "");
+    printf("BENCH-ERROR %s server: %s%s%s%s\n", conn_workload(cfg), failed_what,
+           failed_errno ? ": " : "", failed_errno ? errname(failed_errno) : "", limit_note(failed_what, failed_errno));
     return 1;
 }
