@@ -64,8 +64,8 @@ static void usage(void)
     printf("usage: b_conn [-p LEVELS] [-w WORKERS] coro|thread CONNS PERIOD_MS MSIZE SECS\n"
            "  CONNS connections (1..), a %d-byte request every PERIOD_MS (1..%d) on each,\n"
            "  answered with an MSIZE x MSIZE matrix product (1..%d), for SECS seconds (1..%d)\n"
-           "  -p: priority levels (1..%d), results per level; -w: the coro server's worker\n"
-           "  threads (1..%d, default 4)\n",
+           "  -p: priority levels (1..%d, at most CONNS), results per level; -w: the coro\n"
+           "  server's worker threads (1..%d, default 4)\n",
            MSG_BYTES, PERIOD_MAX_MS, MSIZE_MAX, SECS_MAX, LEVELS_MAX, WORKERS_MAX);
 }
 
@@ -282,7 +282,7 @@ int main(int argc, char **argv)
     cfg.msize = (int)number(argv[a + 3], 1, MSIZE_MAX);
     cfg.secs = (int)number(argv[a + 4], 1, SECS_MAX);
     if ((!cfg.coro && strcmp(argv[a], "thread") != 0) || cfg.conns < 0 || period < 0 ||
-        cfg.msize < 0 || cfg.secs < 0 || (wset && !cfg.coro)) {
+        cfg.msize < 0 || cfg.secs < 0 || (wset && !cfg.coro) || levels > cfg.conns) {
         usage();
         return 2;
     }
@@ -315,9 +315,13 @@ int main(int argc, char **argv)
         }
         exit(conn_server(&cfg, req, rep, ctl[1]));
     }
-    for (int i = 0; i < made && pid > 0; i++) {
+    for (int i = 0; i < made; i++) {
         close(req[i][0]);
         close(rep[i][1]);
+        if (pid < 0) {                      /* no server: nothing to serve */
+            close(req[i][1]);
+            close(rep[i][0]);
+        }
     }
     if (ctl[1] >= 0)
         close(ctl[1]);
@@ -344,8 +348,9 @@ int main(int argc, char **argv)
             fail("server: failed (it says what)", 0);
         for (int i = 0; i < made; i++)
             close(rep[i][0]);
-        close(ctl[0]);
     }
+    if (ctl[0] >= 0)
+        close(ctl[0]);
     free(req), free(rep);
     if (failed) {
         printf("BENCH-ERROR %s %s%s%s%s (server=%s conns=%d)\n", workload, failed_what,
