@@ -43,6 +43,9 @@
 #define LEN_MAX       100000        /* the kernel's limits come much sooner */
 #define SIZE_MAX_TOK  3876          /* seed 000's largest token; < PIPE_BUF_SIZE */
 #define LAPS_MAX      1000000
+/* A token goes into a pipe in one write, whole: the ring's one token in
+ * flight depends on it. */
+_Static_assert(SIZE_MAX_TOK <= PIPE_BUF_SIZE, "a token fits a pipe's atomic write");
 #define WORKERS_MAX   64
 #define PRIO_SERVER   10
 #define PRIO_CLIENT   11

@@ -7,6 +7,7 @@
 #define USER_PROGRAMS_CONN_H
 
 #include <stdint.h>
+#include <unistd.h>                 /* PIPE_BUF_SIZE */
 
 #define MSG_BYTES   400             /* a request and a reply (seed 000) */
 #define MSIZE_MAX   32              /* matrices of up to 32 x 32 int32 */
@@ -34,6 +35,7 @@ struct msg {
     uint8_t body[MSG_BYTES - 16];
 };
 _Static_assert(sizeof(struct msg) == MSG_BYTES, "a message is MSG_BYTES long");
+_Static_assert(MSG_BYTES <= PIPE_BUF_SIZE, "a message goes into a pipe whole");
 
 #define MSG_REQUEST 0x52455121u
 #define MSG_REPLY   0x52455021u

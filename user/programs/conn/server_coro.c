@@ -70,7 +70,7 @@ static int compute_reply(struct co *c)
     for (;;) {
         co_await_event(c, &k->req_ready);
         co_event_reset(&k->req_ready);
-        if (!k->eof && !k->dead)
+        if (!k->eof && !__atomic_load_n(&k->dead, __ATOMIC_SEQ_CST))
             msg_answer(&k->request, &k->reply, k->msize);
         co_event_set(&k->reply_ready);
         if (k->eof)
@@ -89,7 +89,7 @@ static int send_reply(struct co *c)
         co_event_reset(&k->reply_ready);
         if (k->eof)
             break;
-        if (!k->dead) {
+        if (!__atomic_load_n(&k->dead, __ATOMIC_SEQ_CST)) {
             co_write(c, f->n, k->out, &k->reply, sizeof k->reply);
             if (f->n != (long)sizeof k->reply)
                 kill_conn(k, "write", f->n < 0 ? (int)-f->n : 0);
@@ -158,7 +158,7 @@ int conn_server_coro(const struct conn_config *cfg, int (*req)[2], int (*rep)[2]
         co_join(ids[i], 0);
     for (int i = 0; i < n; i++) {
         close(req[i][0]);
-        if (!conns || !conns[i].dead)
+        if (!conns || !__atomic_load_n(&conns[i].dead, __ATOMIC_SEQ_CST))
             close(rep[i][1]);
     }
     free(conns), free(st), free(ids);

@@ -62,7 +62,7 @@ static void *compute_replies(void *arg)
     struct conn *k = arg;
     for (;;) {
         sem_wait(&k->req_ready);
-        if (!k->eof && !k->dead)
+        if (!k->eof && !__atomic_load_n(&k->dead, __ATOMIC_SEQ_CST))
             msg_answer(&k->request, &k->reply, k->msize);
         sem_post(&k->reply_ready);
         if (k->eof)
@@ -77,7 +77,7 @@ static void *send_replies(void *arg)
         sem_wait(&k->reply_ready);
         if (k->eof)
             return 0;
-        if (!k->dead && write(k->out, &k->reply, sizeof k->reply) != (long)sizeof k->reply)
+        if (!__atomic_load_n(&k->dead, __ATOMIC_SEQ_CST) && write(k->out, &k->reply, sizeof k->reply) != (long)sizeof k->reply)
             kill_conn(k, "write", errno);
         sem_post(&k->done);
     }
@@ -122,7 +122,7 @@ int conn_server_threads(const struct conn_config *cfg, int (*req)[2], int (*rep)
         thread_join(tids[i], 0);
     for (int i = 0; i < n; i++) {
         close(req[i][0]);
-        if (!conns || !conns[i].dead)
+        if (!conns || !__atomic_load_n(&conns[i].dead, __ATOMIC_SEQ_CST))
             close(rep[i][1]);
     }
     free(conns), free(tids);
