@@ -24,9 +24,9 @@ def bench_lines(out, workload):
     """The program's BENCH lines as dicts (key -> int or word), after
     checking the contract: nothing but integers and words, no error, and
     BENCH-DONE <workload> as its last line."""
+    assert "BENCH-ERROR" not in out and "exited with status" not in out, out
     lines = [l.strip() for l in out.splitlines() if l.strip()]
     assert lines and lines[-1] == f"BENCH-DONE {workload}", out
-    assert "BENCH-ERROR" not in out and "exited with status" not in out, out
     assert "killed" not in out, out
     results = []
     for line in lines:
