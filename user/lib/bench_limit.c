@@ -7,7 +7,7 @@
 
 const char *bench_limit_hint(const char *call, int err)
 {
-    static char hint[160];
+    static char hint[256];
     if (err == EMFILE)
         snprintf(hint, sizeof hint, "at most %d open files per process (MAX_FDS)", MAX_FDS);
     else if (err == EAGAIN && strstr(call, "thread_create"))
@@ -16,7 +16,8 @@ const char *bench_limit_hint(const char *call, int err)
                                strstr(call, "sleep")))
         snprintf(hint, sizeof hint,
                  "at most %d asynchronous operations pending per process (COIO_MAX_PENDING),"
-                 " or the kernel's coroutines", COIO_MAX_PENDING);
+                 " or the kernel's coroutines: one per pipe with waiting operations"
+                 " (KCORO_CAPACITY)", COIO_MAX_PENDING);
     else if (err == ENOMEM && strstr(call, "co_spawn"))
         snprintf(hint, sizeof hint, "the coroutines per process (CO_MAX)");
     else

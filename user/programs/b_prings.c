@@ -61,7 +61,7 @@ static const char *failed_what;
 /* ", a limit: ..." when the error is a kernel limit's. */
 static const char *limit_note(const char *what, int err)
 {
-    static char note[200];
+    static char note[300];
     const char *hint = bench_limit_hint(what, err);
     if (!*hint)
         return "";
