@@ -114,6 +114,10 @@ static uint64_t free_frames(void)
 
 /* ---- the client: one coroutine per connection ---- */
 
+/* co_sleep keeping the result that co_sleep drops: a refused sleep (a
+ * limit) must be reported, not turn the loop below into a busy wait. */
+#define CO_SLEEP_CHECKED(c, out, ms) co__io(c, out, co__submit(c, CO__SLEEP, 0, 0, (ms)))
+
 struct client {
     struct co co;
     int i;
@@ -134,8 +138,12 @@ static int client(struct co *c)
         if (now >= deadline)
             break;
         if (now < f->next) {
-            uint64_t ms = (f->next - now + 999999) / 1000000;
-            co_sleep(c, ms);
+            uint64_t ms = (f->next - now + 999999) / 1000000;     /* >= 1 */
+            CO_SLEEP_CHECKED(c, f->n, ms);
+            if (f->n < 0) {
+                fail("client: sleep", (int)-f->n);
+                co_return(c, -1);
+            }
             continue;
         }
         f->seq++;
