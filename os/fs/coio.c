@@ -66,9 +66,16 @@ int coio_admit(struct proc *p, struct coio_op *op)
         return -EINVAL;
     if (p->co.nops >= COIO_MAX_PENDING)
         return -EAGAIN;
-    list_for_each(pos, &p->co.ops)
-        if (list_entry(pos, struct coio_op, pnode)->io == op->io)
+    /* An op already completed is no longer pending for the process, though
+     * its completer has yet to take it off this list (coio_finish, after a
+     * batch): the process saw io->done and may reuse io at once (the
+     * co__io fast path does, on another hart).  Refusing it was a spurious
+     * EBUSY (b_conn, 112 connections on 2 harts). */
+    list_for_each(pos, &p->co.ops) {
+        struct coio_op *o = list_entry(pos, struct coio_op, pnode);
+        if (o->io == op->io && !__atomic_load_n(&o->done, __ATOMIC_ACQUIRE))
             return -EBUSY;
+    }
     return 0;
 }
 
@@ -147,7 +154,8 @@ int coio_cancel(struct proc *p, uint64_t io)
     spin_lock(&p->co.lock);
     list_for_each(pos, &p->co.ops) {
         struct coio_op *op = list_entry(pos, struct coio_op, pnode);
-        if (op->io == io) {
+        /* Not a completed one (see coio_admit): io may be pending again. */
+        if (op->io == io && !__atomic_load_n(&op->done, __ATOMIC_ACQUIRE)) {
             found = op;
             break;
         }
