@@ -8,8 +8,11 @@
  * writes what it read into pipe[k]; the client reads pipe[LEN-1].  That is
  * one lap; LAPS laps are timed as one, from before the client's first
  * write to after its last read (time(), ns).  Making the pipes and starting
- * the tasks is not timed.  Only one token is ever in flight, so the ring is
- * strictly serial: every hop is a wake-up of the next task.
+ * the tasks is not timed: the client starts once every server has started
+ * (threads) or has been polled once and waits on its pipe (coroutines: a
+ * starter at the lowest priority lets the client go).  Only one token is
+ * ever in flight, so the ring is strictly serial: every hop is a wake-up of
+ * the next task.
  *
  *   coro    every task a coroutine of this process, asynchronous pipes
  *           (co_read / co_write), on WORKERS worker threads (-w, default 1);
@@ -173,10 +176,23 @@ static int co_server(struct co *c)
     co_end(c);
 }
 
+/* The client starts timing once every server waits on its pipe: the
+ * starter, at the lowest priority, runs when nothing else is ready (under
+ * fifo: after everything spawned before it), and lets the client go. */
+static struct co_event go = CO_EVENT_INIT;
+
+static int co_starter(struct co *c)
+{
+    co_event_set(&go);
+    c->line = -1;
+    return CO_READY;
+}
+
 static int co_client(struct co *c)
 {
     struct co_stage *f = (struct co_stage *)c;
     co_begin(c);
+    co_await_event(c, &go);
     f->start = time();
     for (f->lap = 0; f->lap < laps; f->lap++) {
         fill_token(f->tok, (uint32_t)f->lap);
@@ -228,10 +244,20 @@ static uint64_t run_coro(int workers)
         if (ids[k] == CO_NONE) {
             fail("co_spawn", errno);
             break_all();                           /* ends the ones spawned */
+            co_event_set(&go);
             break;
         }
         spawned++;
     }
+    static struct co starter;
+    cid_t sid = failed ? CO_NONE : co_spawn(co_starter, &starter, 1);
+    if (!failed && sid == CO_NONE) {
+        fail("co_spawn", errno);
+        break_all();
+        co_event_set(&go);                         /* the client finds the ring broken */
+    }
+    if (sid != CO_NONE)
+        co_join(sid, 0);
     for (int k = len - spawned; k < len; k++)
         co_join(ids[k], 0);
     uint64_t t = failed ? 0 : st[0].end - st[0].start;
@@ -256,9 +282,12 @@ static long read_token(int fd, uint8_t *tok)
     return got;
 }
 
+static int servers_started;          /* thread mode: the client waits for all */
+
 static void *th_server(void *arg)
 {
     struct th_stage *s = arg;
+    __atomic_fetch_add(&servers_started, 1, __ATOMIC_SEQ_CST);
     for (int lap = 0; lap < laps; lap++) {
         long r = read_token(pipes[s->k - 1][0], s->tok);
         if (r <= 0) {
@@ -306,6 +335,9 @@ static uint64_t run_threads(void)
         }
     }
     uint64_t start = 0, end = 0;
+    /* Untimed: every server is on its way to its first read. */
+    while (!failed && __atomic_load_n(&servers_started, __ATOMIC_SEQ_CST) < len - 1)
+        yield();
     if (!failed && set_priority(0, client_prio) < 0)
         fail("set_priority", errno);
     if (!failed) {
