@@ -112,6 +112,14 @@ $(USER_BUILD)/gen/help_index.o: $(USER_HELP_INDEX) user/programs/help_index.h \
 
 $(USER_BUILD)/bin/sh: $(USER_BUILD)/gen/help_index.o
 
+# b_conn's parts (user/programs/conn/: the messages, the latency
+# histograms, the server process): objects linked into b_conn only; the
+# directory is not searched for programs.
+USER_CONN_OBJS := $(patsubst user/%.c,$(USER_BUILD)/%.o,$(sort $(wildcard user/programs/conn/*.c)))
+USER_OBJS += $(USER_CONN_OBJS)
+$(USER_CONN_OBJS): user/user.mk Makefile
+$(USER_BUILD)/bin/b_conn: $(USER_CONN_OBJS)
+
 # The program list as a file, rewritten only when it changes (its recipe
 # runs every time, its date moves only then): `make USER_PROGRAMS=...`
 # rebuilds the archive even though no program is newer than it.

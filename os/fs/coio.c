@@ -59,6 +59,14 @@ void coio_discard(struct coio_op *op)
     kfree(op);
 }
 
+/* op has been completed: io->result written, and io->done being or been
+ * written.  No lock needed: coio_complete sets op->done before it writes
+ * io->done, so once the process has seen io->done, this says true. */
+static bool completed(struct coio_op *op)
+{
+    return __atomic_load_n(&op->done, __ATOMIC_ACQUIRE);
+}
+
 int coio_admit(struct proc *p, struct coio_op *op)
 {
     KASSERT(spin_holding(&p->co.lock));
@@ -66,9 +74,16 @@ int coio_admit(struct proc *p, struct coio_op *op)
         return -EINVAL;
     if (p->co.nops >= COIO_MAX_PENDING)
         return -EAGAIN;
-    list_for_each(pos, &p->co.ops)
-        if (list_entry(pos, struct coio_op, pnode)->io == op->io)
+    /* An op already completed is no longer pending for the process, though
+     * its completer has yet to take it off this list (coio_finish, after a
+     * batch): the process saw io->done and may reuse io at once (the
+     * co__io fast path does, on another hart).  Refusing it was a spurious
+     * EBUSY (b_conn, 112 connections on 2 harts). */
+    list_for_each(pos, &p->co.ops) {
+        struct coio_op *o = list_entry(pos, struct coio_op, pnode);
+        if (o->io == op->io && !completed(o))
             return -EBUSY;
+    }
     return 0;
 }
 
@@ -90,10 +105,12 @@ bool coio_complete(struct coio_op *op, int64_t result)
     /* result, then done: the process reads done first.  Either copy fails
      * if another thread unmapped io since (sbrk): the result is lost, the
      * kernel is not hurt. */
-    bool ok = !copy_to_user(us, op->io, &result, sizeof(result)) &&
-              !copy_to_user(us, op->io + __builtin_offsetof(struct co_io, done), &one,
-                            sizeof(one));
-    op->done = true;
+    bool ok = !copy_to_user(us, op->io, &result, sizeof(result));
+    /* Before io->done: a process that has seen io->done may submit with
+     * the same io at once, and coio_admit must not find this op pending. */
+    __atomic_store_n(&op->done, true, __ATOMIC_SEQ_CST);
+    ok = ok && !copy_to_user(us, op->io + __builtin_offsetof(struct co_io, done), &one,
+                             sizeof(one));
     list_remove(&op->qnode);
     return ok;
 }
@@ -145,16 +162,19 @@ int coio_cancel(struct proc *p, uint64_t io)
 {
     struct coio_op *found = NULL;
     spin_lock(&p->co.lock);
+    /* Every op with this io is tried, not only the first: a completed one
+     * still on the list (see coio_admit) may come before the pending one.
+     * take_off waits for a completer to be done with io, and leaves the
+     * list as it is when it fails. */
     list_for_each(pos, &p->co.ops) {
         struct coio_op *op = list_entry(pos, struct coio_op, pnode);
-        if (op->io == io) {
+        if (op->io == io && take_off(op)) {
             found = op;
             break;
         }
     }
-    bool taken = found && take_off(found);
     spin_unlock(&p->co.lock);
-    if (!taken)
+    if (!found)
         return -ENOENT;             /* none, or its completer is finishing it */
     release(found);
     return 0;

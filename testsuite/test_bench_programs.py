@@ -1,0 +1,203 @@
+"""The benchmark workloads (issue 12): b_ring, b_prings and b_conn, run
+from the shell at sizes that fit the kernel's limits of today (16 open
+files per process), under every policy on 1 and 2 harts.  Their speed is
+the benchmarks' business (bench/README.md); here: every result line
+follows the contract (BENCH <workload> key=value ..., integers, the last
+line BENCH-DONE), the figures agree with the arguments and with each other
+(replies > 0, p50 <= p99, no more requests than the period allows, a line
+for every priority level), the token and every reply arrive intact (the
+programs check; a damaged one is a BENCH-ERROR), limits and bad arguments
+give a BENCH-ERROR or the usage, and nothing is left behind."""
+import re
+
+import pytest
+
+from conftest import still_alive
+
+SMP = [1, 2]
+ids = lambda n: f"smp{n}"
+
+RUN_TIMEOUT = 120           # a run of a second or two, on a loaded host
+
+
+def bench_lines(out, workload):
+    """The program's BENCH lines as dicts (key -> int or word), after
+    checking the contract: nothing but integers and words, no error, and
+    BENCH-DONE <workload> as its last line."""
+    assert "BENCH-ERROR" not in out and "exited with status" not in out, out
+    lines = [l.strip() for l in out.splitlines() if l.strip()]
+    assert lines and lines[-1] == f"BENCH-DONE {workload}", out
+    assert "killed" not in out, out
+    results = []
+    for line in lines:
+        if not line.startswith("BENCH "):
+            continue
+        words = line.split()
+        assert words[1] == workload, out
+        fields = {}
+        for kv in words[2:]:
+            m = re.fullmatch(r"([a-z0-9_]+)=(-?\d+|[a-z]+)", kv)
+            assert m, f"not key=integer or key=word: {kv!r} in {line!r}"
+            k, v = m.groups()
+            assert k not in fields, line
+            fields[k] = int(v) if re.fullmatch(r"-?\d+", v) else v
+        results.append(fields)
+    return results
+
+
+def one_line(out, workload, keys):
+    results = bench_lines(out, workload)
+    assert len(results) == 1, out
+    r = results[0]
+    assert set(keys) <= set(r), (keys, out)
+    return r
+
+
+RING_KEYS = ["mode", "len", "size", "laps", "workers", "us"]
+CONN_KEYS = ["server", "conns", "period_ms", "msize", "secs", "replies", "lat_mean_us",
+             "lat_p50_us", "lat_p99_us", "mem_per_conn_bytes"]
+PRIO_KEYS = ["server", "conns", "levels", "level", "prio", "period_ms", "msize", "secs",
+             "replies", "lat_mean_us", "lat_p50_us", "lat_p99_us"]
+
+
+def check_ring(m, args, mode, length, size, laps, workers):
+    r = one_line(m.run(f"b_ring {args}", timeout=RUN_TIMEOUT), "ring", RING_KEYS)
+    assert (r["mode"], r["len"], r["size"], r["laps"], r["workers"]) == \
+        (mode, length, size, laps, workers), r
+    assert r["us"] > 0, r
+
+
+def max_requests(conns, period_ms, secs):
+    """What the pacing allows: one request per period per connection, the
+    first within the first period (b_conn's header)."""
+    return conns * (secs * 1000 // period_ms + 1)
+
+
+def check_latencies(r):
+    assert r["replies"] > 0, r
+    assert 0 <= r["lat_p50_us"] <= r["lat_p99_us"], r
+    assert r["lat_mean_us"] >= 0, r
+
+
+def check_conn(m, server, conns, period, msize, secs):
+    out = m.run(f"b_conn {server} {conns} {period} {msize} {secs}", timeout=RUN_TIMEOUT)
+    r = one_line(out, "conn", CONN_KEYS)
+    assert (r["server"], r["conns"], r["period_ms"], r["msize"], r["secs"]) == \
+        (server, conns, period, msize, secs), r
+    check_latencies(r)
+    assert r["replies"] <= max_requests(conns, period, secs), r
+    assert r["mem_per_conn_bytes"] >= 0, r
+
+
+def check_prio(m, server, levels, conns, period, msize, secs):
+    out = m.run(f"b_conn -p {levels} {server} {conns} {period} {msize} {secs}",
+                timeout=RUN_TIMEOUT)
+    results = bench_lines(out, "prio")
+    assert [r["level"] for r in results] == list(range(levels)), out
+    for r in results:
+        assert set(PRIO_KEYS) <= set(r), out
+        assert (r["server"], r["conns"], r["levels"], r["period_ms"], r["msize"],
+                r["secs"]) == (server, conns, levels, period, msize, secs), r
+        check_latencies(r)
+    prios = [r["prio"] for r in results]
+    # Level 0 the most urgent, one step down per level: from 20 for
+    # coroutines, from the shell's ceiling (10) for threads.
+    top = 20 if server == "coro" else 10
+    assert prios == [top - k for k in range(levels)], out
+    assert sum(r["replies"] for r in results) <= max_requests(conns, period, secs), out
+
+
+def free_frames_and_procs(m):
+    out = m.run("sysinfo")
+    return (int(re.search(r"^free_frames: (\d+)", out, re.M).group(1)),
+            int(re.search(r"^nprocs: (\d+)", out, re.M).group(1)))
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("smp", SMP, ids=ids)
+def test_bench_workloads(boot_policy, policy, smp):
+    """Every workload at small sizes, its result lines checked; afterwards
+    the memory and the processes are what they were."""
+    m = boot_policy(policy, smp=smp, initrd=True)
+    m.shell_prompt(timeout=60)
+    # Warm up: the kernel's heap and tables grow on first use.
+    check_conn(m, "coro", 2, 50, 1, 1)
+    check_conn(m, "thread", 2, 50, 20, 1)
+    before = free_frames_and_procs(m)
+
+    check_ring(m, "coro 4 1 1", "coro", 4, 1, 1, 1)
+    check_ring(m, "-w 2 coro 5 3876 20", "coro", 5, 3876, 20, 2)
+    check_ring(m, "thread 4 228 3", "thread", 4, 228, 3, 0)
+    check_ring(m, "thread 6 3876 10", "thread", 6, 3876, 10, 0)
+    r = one_line(m.run("b_prings 2 3 2 2", timeout=RUN_TIMEOUT), "prings",
+                 ["rings", "len", "workers", "laps", "us"])
+    assert (r["rings"], r["len"], r["workers"], r["laps"]) == (2, 3, 2, 2) and r["us"] > 0, r
+    r = one_line(m.run("b_prings 1 6 1 5", timeout=RUN_TIMEOUT), "prings", ["us"])
+    assert r["us"] > 0, r
+    check_conn(m, "coro", 2, 50, 1, 1)
+    check_conn(m, "thread", 2, 50, 20, 1)
+    check_prio(m, "coro", 2, 2, 50, 20, 1)
+    check_prio(m, "thread", 2, 2, 50, 1, 1)
+
+    # The server processes were reaped, the pipes, stacks and executors
+    # freed.
+    assert free_frames_and_procs(m) == before
+    assert "panic" not in m.output()
+    still_alive(m)
+
+
+USAGE = [
+    ("b_ring", ""), ("b_ring", "-h"), ("b_ring", "coro 4 1"), ("b_ring", "fish 4 1 1"),
+    ("b_ring", "coro 1 1 1"), ("b_ring", "coro 4 0 1"), ("b_ring", "coro 4 3877 1"),
+    ("b_ring", "coro 4 1 0"), ("b_ring", "coro 4x 1 1"), ("b_ring", "-w 0 coro 4 1 1"),
+    ("b_ring", "-w 2 thread 4 1 1"), ("b_ring", "coro 4 1 1 1"),
+    ("b_prings", ""), ("b_prings", "-h"), ("b_prings", "2 3 2"), ("b_prings", "0 3 2 2"),
+    ("b_prings", "2 1 2 2"), ("b_prings", "2 3 0 2"), ("b_prings", "2 3 65 2"),
+    ("b_prings", "2 3 2 -1"),
+    ("b_conn", ""), ("b_conn", "-h"), ("b_conn", "coro 2 50 1"), ("b_conn", "fish 2 50 1 1"),
+    ("b_conn", "coro 0 50 1 1"), ("b_conn", "coro 2 0 1 1"), ("b_conn", "coro 2 50 0 1"),
+    ("b_conn", "coro 2 50 33 1"), ("b_conn", "coro 2 50 1 0"), ("b_conn", "-p 0 coro 2 50 1 1"),
+    ("b_conn", "-p 3 coro 2 50 1 1"), ("b_conn", "-p 21 coro 30 50 1 1"),
+    ("b_conn", "-w 2 thread 2 50 1 1"), ("b_conn", "-x coro 2 50 1 1"),
+    ("b_conn", "-p"),
+]
+
+
+@pytest.mark.timeout(300)
+def test_bench_usage(boot_policy, policy):
+    """-h and every kind of bad argument: the usage and status 2, nothing
+    run, nothing measured."""
+    m = boot_policy(policy, smp=1, initrd=True)
+    m.shell_prompt(timeout=60)
+    for prog, args in USAGE:
+        out = m.run(f"{prog} {args}".strip())
+        assert f"usage: {prog}" in out, (args, out)
+        assert re.search(rf"^sh: {prog} exited with status 2$", out, re.M), (args, out)
+        assert "BENCH" not in out, (args, out)
+    still_alive(m)
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("smp", SMP, ids=ids)
+def test_bench_limit_reported(boot_policy, policy, smp):
+    """A configuration past a kernel limit (5,000 pipes: 10,000 file
+    descriptors, more than the kernel gives a process, today 16, after
+    issue 13 8,192) is a BENCH-ERROR naming the errno, exit status 1, the
+    last line still BENCH-DONE; and it leaves nothing behind."""
+    m = boot_policy(policy, smp=smp, initrd=True)
+    m.shell_prompt(timeout=60)
+    m.run("b_ring coro 4 1 1", timeout=RUN_TIMEOUT)            # warm up
+    before = free_frames_and_procs(m)
+    for prog, args, workload in (("b_ring", "coro 5000 1 1", "ring"),
+                                 ("b_ring", "thread 5000 1 1", "ring"),
+                                 ("b_prings", "1 5000 2 1", "prings")):
+        out = m.run(f"{prog} {args}", timeout=RUN_TIMEOUT)
+        lines = [l.strip() for l in out.splitlines()
+                 if l.strip() and not l.startswith("sh: ")]     # the shell's report last
+        assert re.search(rf"^BENCH-ERROR {workload} pipe: EMFILE \(the limit: at most \d+ "
+                         r"open files per process", out, re.M), out
+        assert lines[-1] == f"BENCH-DONE {workload}", out
+        assert not any(l.startswith("BENCH ") for l in lines), out
+        assert re.search(rf"^sh: {prog} exited with status 1$", out, re.M), out
+    assert free_frames_and_procs(m) == before
+    still_alive(m)

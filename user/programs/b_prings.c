@@ -1,0 +1,217 @@
+// help: benchmark: parallel coroutine pipe rings (b_prings RINGS LEN WORKERS LAPS)
+/*
+ * b_prings RINGS LEN WORKERS LAPS: parallel rings (seed 000, section 4;
+ * bench/README.md "b_prings").
+ *
+ * RINGS rings run at once, each a ring of LEN pipes like b_ring's: a
+ * client and LEN-1 servers, every one a coroutine of this process, on
+ * WORKERS worker threads (co_workers).  Each client sends a 4-byte token
+ * round its ring LAPS times (the token counts its hops; the client checks
+ * the count every lap).  What it measures is how the rings' work spreads
+ * over the workers: the time from the moment every client is let go to the
+ * moment the last one has its last token back.
+ *
+ * Priorities: the k-th stage of every ring (k = 1 .. LEN-1) runs at
+ *     max(1, 19 - k * 18 / LEN)
+ * so stages at one position share a level and a token gets less urgent
+ * the further it goes; every client runs at 20.
+ *
+ * Prints "BENCH prings rings=R len=L workers=W laps=N us=T", or
+ * "BENCH-ERROR prings <what>" and exit status 1; the last line is always
+ * "BENCH-DONE prings".  Bad usage: exit 2.
+ */
+#include <coroutine.h>
+#include <bench_limit.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RINGS_MAX   10000
+#define LEN_MAX     100000          /* the kernel's limits come much sooner */
+#define LAPS_MAX    1000000
+#define WORKERS_MAX 64
+#define PRIO_CLIENT 20
+
+static void usage(void)
+{
+    printf("usage: b_prings RINGS LEN WORKERS LAPS\n"
+           "  RINGS rings (1..%d) of LEN pipes (2..) each, all coroutines on WORKERS worker\n"
+           "  threads (1..%d), every token sent round LAPS times (1..%d)\n",
+           RINGS_MAX, WORKERS_MAX, LAPS_MAX);
+}
+
+static long number(const char *s, long lo, long hi)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end != '\0' || v < lo || v > hi)
+        return -1;
+    return v;
+}
+
+static int rings, len, laps;
+static int (*pipes)[2];             /* ring r's pipe k: pipes[r * len + k] */
+static struct co_event go = CO_EVENT_INIT;
+static int failed, failed_errno;   /* failed_errno: 0 if no errno says it */
+static const char *failed_what;
+
+/* ", a limit: ..." when the error is a kernel limit's. */
+static const char *limit_note(const char *what, int err)
+{
+    static char note[300];
+    const char *hint = bench_limit_hint(what, err);
+    if (!*hint)
+        return "";
+    snprintf(note, sizeof note, " (the limit: %s)", hint);
+    return note;
+}
+
+static void fail(const char *what, int err)
+{
+    int none = 0;
+    if (__atomic_compare_exchange_n(&failed, &none, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+        failed_what = what;
+        failed_errno = err;
+    }
+}
+
+static int stage_prio(int k)
+{
+    int p = 19 - (int)((long)k * 18 / len);
+    return p < 1 ? 1 : p;
+}
+
+/* Ends ring r after stage k failed: the next stage reads end of file, and
+ * so on round the ring. */
+static void break_ring(int r, int k)
+{
+    int fd = __atomic_exchange_n(&pipes[r * len + k][1], -1, __ATOMIC_SEQ_CST);
+    if (fd >= 0)
+        close(fd);
+}
+
+struct stage {
+    struct co co;
+    int r, k, lap;
+    long n;
+    uint32_t tok;
+    uint64_t end;                   /* a client's: when its last lap came back */
+};
+
+#define STAGE_FAIL(c, f, what, err) \
+    do { fail(what, err); break_ring((f)->r, (f)->k); co_return(c, -1); } while (0)
+
+static int server(struct co *c)
+{
+    struct stage *f = (struct stage *)c;
+    co_begin(c);
+    for (f->lap = 0; f->lap < laps; f->lap++) {
+        co_read(c, f->n, pipes[f->r * len + f->k - 1][0], &f->tok, sizeof f->tok);
+        if (f->n != (long)sizeof f->tok)
+            STAGE_FAIL(c, f, f->n < 0 ? "read" : "read: end of file",
+                       f->n < 0 ? (int)-f->n : 0);
+        f->tok++;
+        co_write(c, f->n, pipes[f->r * len + f->k][1], &f->tok, sizeof f->tok);
+        if (f->n != (long)sizeof f->tok)
+            STAGE_FAIL(c, f, "write", f->n < 0 ? (int)-f->n : 0);
+    }
+    co_end(c);
+}
+
+static int client(struct co *c)
+{
+    struct stage *f = (struct stage *)c;
+    co_begin(c);
+    co_await_event(c, &go);
+    f->tok = 0;
+    for (f->lap = 0; f->lap < laps; f->lap++) {
+        co_write(c, f->n, pipes[f->r * len][1], &f->tok, sizeof f->tok);
+        if (f->n != (long)sizeof f->tok)
+            STAGE_FAIL(c, f, "write", f->n < 0 ? (int)-f->n : 0);
+        co_read(c, f->n, pipes[f->r * len + len - 1][0], &f->tok, sizeof f->tok);
+        if (f->n != (long)sizeof f->tok)
+            STAGE_FAIL(c, f, f->n < 0 ? "read" : "read: end of file",
+                       f->n < 0 ? (int)-f->n : 0);
+        /* Every server added one. */
+        if (f->tok != (uint32_t)(f->lap + 1) * (uint32_t)(len - 1))
+            STAGE_FAIL(c, f, "token damaged", 0);
+    }
+    f->end = time();
+    co_end(c);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 5) {
+        usage();
+        return 2;
+    }
+    rings = (int)number(argv[1], 1, RINGS_MAX);
+    len = (int)number(argv[2], 2, LEN_MAX);
+    int workers = (int)number(argv[3], 1, WORKERS_MAX);
+    laps = (int)number(argv[4], 1, LAPS_MAX);
+    if (rings < 0 || len < 0 || workers < 0 || laps < 0) {
+        usage();
+        return 2;
+    }
+    long tasks = (long)rings * len;
+    pipes = malloc((size_t)tasks * sizeof *pipes);
+    struct stage *st = calloc((size_t)tasks, sizeof *st);
+    cid_t *ids = calloc((size_t)tasks, sizeof *ids);
+    long made = 0, spawned = 0;
+    if (!pipes || !st || !ids)
+        fail("malloc", ENOMEM);
+    for (; !failed && made < tasks; made++)
+        if (pipe(pipes[made]) < 0)
+            fail("pipe", errno);
+    if (!failed && co_workers(workers) < 0)
+        fail("co_workers", errno);
+    /* Ring by ring, each ring's client first: it waits for `go`, and a
+     * ring whose servers cannot all be spawned is ended by its client. */
+    for (int r = 0; r < rings && !failed; r++)
+        for (int k = 0; k < len; k++) {
+            struct stage *s = &st[r * len + k];
+            s->r = r;
+            s->k = k;
+            cid_t id = co_spawn(k ? server : client, &s->co, k ? stage_prio(k) : PRIO_CLIENT);
+            if (id == CO_NONE) {
+                fail("co_spawn", errno);
+                break;
+            }
+            ids[spawned++] = id;
+        }
+    /* After a failure every ring is cut: with every write end closed, each
+     * stage spawned reads end of file (or fails to write) and ends. */
+    if (failed)
+        for (long i = 0; i < made; i++)
+            break_ring((int)(i / len), (int)(i % len));
+    uint64_t start = time();
+    co_event_set(&go);
+    for (long i = 0; i < spawned; i++)
+        co_join(ids[i], 0);
+    uint64_t end = 0;
+    for (int r = 0; r < rings && !failed; r++)
+        if (st[r * len].end > end)
+            end = st[r * len].end;
+    for (long i = 0; i < made; i++) {
+        close(pipes[i][0]);
+        if (pipes[i][1] >= 0)
+            close(pipes[i][1]);
+    }
+    free(pipes), free(st), free(ids);
+    if (failed) {
+        printf("BENCH-ERROR prings %s%s%s%s (rings=%d len=%d workers=%d laps=%d)\n",
+               failed_what, failed_errno ? ": " : "", failed_errno ? errname(failed_errno) : "", limit_note(failed_what, failed_errno),
+               rings, len, workers, laps);
+        printf("BENCH-DONE prings\n");
+        return 1;
+    }
+    uint64_t us = (end - start) / 1000;
+    printf("BENCH prings rings=%d len=%d workers=%d laps=%d us=%lu\n", rings, len, workers,
+           laps, (unsigned long)(us ? us : 1));
+    printf("BENCH-DONE prings\n");
+    return 0;
+}
