@@ -12,6 +12,8 @@
 #   make grade SRC=f.c     grade a policy: host model test, then QEMU tests; a score
 #                          (build/grade/results.json, junit.xml); SCHED_BLOB=b.bin: QEMU part only
 #   make policy-test SRC=f.c   check one policy source on the host (ASan/UBSan, fixed seeds)
+#   make trace CMD="..."   a scheduling timeline of one run: build/trace/trace.json (Perfetto,
+#                          chrome://tracing) and build/trace/timeline.png; SCHED=, SMP= apply
 #   make compile_commands.json    editor support (clangd): rebuilds once under bear
 #   make deps              install the Debian packages the project needs
 #   make clean             remove build/
@@ -30,6 +32,7 @@
 #   TESTS=                 the test files or folders for test-external
 #   SRC=                   the policy's C file, for sched-blob, policy-test, grade
 #   CROSS=riscv64-unknown-elf-   the cross toolchain's prefix
+#   CMD=t_pingpong 2 2000  the shell command line make trace records
 
 # (The block above is the text of `make help`: one line per target and per
 # variable, with its default.  testsuite/test_make.py checks it names every
@@ -240,6 +243,15 @@ grade: all
 # the kernel `make debug` is running.
 gdb:
 	@scripts/gdb-attach.sh $(KERNEL) $(GDB_PORT)
+
+# ---- make trace: a scheduling timeline (bench/trace.py, bench/README.md) ----
+.PHONY: trace
+CMD ?= t_pingpong 2 2000
+TRACE_DIR := $(BUILD)/trace
+trace: run-check all
+	@/usr/bin/python3 bench/trace.py --policy "$(SCHED)" --smp $(SMP) --cmd "$(CMD)" \
+		--json $(TRACE_DIR)/trace.json --png $(TRACE_DIR)/timeline.png \
+		--dump $(TRACE_DIR)/dump.txt
 
 help:
 	@awk '!/^#/ { exit } { sub(/^# ?/, ""); print }' $(firstword $(MAKEFILE_LIST))

@@ -26,6 +26,8 @@ static uint32_t generation = 1;
 /* When the session began: an event from a process's ring that claims an
  * earlier (or a future) time is garbage. */
 static uint64_t session_start;
+/* The session in which each hart last recorded what it runs. */
+static uint32_t hart_gen[MAX_HARTS];
 
 void timeline_init(void)
 {
@@ -80,6 +82,15 @@ void timeline_record_run(struct thread *t, int hart, bool idle)
     struct tl_event *e = claim(TL_RUN, hart, now);
     e->pid = p ? p->pid : 0;
     e->tid = t->tid;
+    if (hart >= 0 && hart < MAX_HARTS)
+        hart_gen[hart] = gen;              /* only this hart writes its own */
+}
+
+void timeline_record_tick(struct thread *t, int hart, bool idle)
+{
+    if (hart >= 0 && hart < MAX_HARTS &&
+        hart_gen[hart] != __atomic_load_n(&generation, __ATOMIC_RELAXED))
+        timeline_record_run(t, hart, idle);
 }
 
 /* A process's ring entry as a timeline event, if it is sound. */

@@ -40,6 +40,15 @@ static inline void timeline_run(struct thread *t, int hart, bool idle)
         timeline_record_run(t, hart, idle);
 }
 
+void timeline_record_tick(struct thread *t, int hart, bool idle);
+/* A timer tick on `hart`, which runs t: the first of a session records
+ * what the hart runs, so that a hart that never switches has a slice too. */
+static inline void timeline_tick(struct thread *t, int hart, bool idle)
+{
+    if (__builtin_expect(__atomic_load_n(&timeline_on, __ATOMIC_RELAXED), 0))
+        timeline_record_tick(t, hart, idle);
+}
+
 /* Copies an exiting process's own ring into the timeline (its last thread,
  * before its user memory goes; no lock held). */
 void timeline_harvest(struct proc *p);
