@@ -21,9 +21,11 @@ _spec = importlib.util.spec_from_file_location("bench_trace",
 bench_trace = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench_trace)
 
-PINGPONG = "t_pingpong 2 300"
+PINGPONG = "t_pingpong 4 200"       # 4 threads: user-mode switches under every policy
 CORO = "b_coro switch 100"
 ENTRIES = 65536
+with open(os.path.join(ROOT, "sched_abi", "utrace.h")) as _f:
+    UTRACE_CAP = int(re.search(r"#define UTRACE_CAP\s+(\d+)", _f.read())[1])
 
 
 def trace_session(m, *commands, timeout=240):
@@ -87,7 +89,7 @@ def test_trace_threads_user_switches_and_coroutines(machine, name, smp, tmp_path
     m = boot_shell(machine, smp, policy=name, append=f"trace={ENTRIES}")
     outputs, dump = trace_session(m, PINGPONG, CORO)
     assert "killed" not in outputs[PINGPONG], outputs[PINGPONG]
-    assert re.search(r"counter 600, 0 out of turn", outputs[PINGPONG]), outputs[PINGPONG]
+    assert re.search(r"counter 800, 0 out of turn", outputs[PINGPONG]), outputs[PINGPONG]
     assert re.search(r"^b_coro: switch: \d+ instructions", outputs[CORO], re.M), outputs[CORO]
     header, events, doc = to_json(dump, tmp_path)
     assert header["harts"] == smp and header["capacity"] == ENTRIES, header
@@ -102,8 +104,12 @@ def test_trace_threads_user_switches_and_coroutines(machine, name, smp, tmp_path
     assert len({e["args"]["tid"] for e in pp_slices}) >= 2, pp_slices[:10]
     # User-mode switches, from the process's own ring: events in the dump,
     # instants and slices switched in user mode in the JSON.
+    # Exactly as many as the runtime counted (its ring keeps the last
+    # UTRACE_CAP): each switch is recorded beside the count.
+    counted = int(re.search(r"runtime says user-mode switches (\d+)", outputs[PINGPONG])[1])
+    assert counted > 0, outputs[PINGPONG]
     uswitches = [e for e in events if e["kind"] == "uswitch" and e["pid"] in pp]
-    assert len(uswitches) >= 100, f"{len(uswitches)} user-mode switches recorded"
+    assert len(uswitches) == min(counted, UTRACE_CAP), (len(uswitches), counted)
     assert all(0 <= e["hart"] < smp for e in uswitches)
     assert any(e["args"]["switched_by"] == "user" for e in pp_slices)
     assert any(e["ph"] == "i" and e["args"]["pid"] in pp for e in doc["traceEvents"])
@@ -133,7 +139,7 @@ def test_trace_survives_a_process_wrecking_its_ring(machine, name, tmp_path):
     outputs, dump = trace_session(m, *hostile, PINGPONG)
     for c in hostile:
         assert "h_tracescribble: " in outputs[c] and ": done" in outputs[c], outputs[c]
-    assert re.search(r"counter 600, 0 out of turn", outputs[PINGPONG]), outputs[PINGPONG]
+    assert re.search(r"counter 800, 0 out of turn", outputs[PINGPONG]), outputs[PINGPONG]
     header, events, doc = to_json(dump, tmp_path)
     check_tracks(doc, smp)
     check_no_overlap(doc, smp)
@@ -150,7 +156,7 @@ def test_trace_survives_a_process_wrecking_its_ring(machine, name, tmp_path):
     assert lost and max(e["arg"] for e in lost) >= 1000, lost
     # The honest process in the same session, whole.
     pp = pids_named(events, "t_pingpong")
-    assert len([e for e in events if e["kind"] == "uswitch" and e["pid"] in pp]) >= 100
+    assert len([e for e in events if e["kind"] == "uswitch" and e["pid"] in pp]) > 0
     still_alive(m)
 
 
