@@ -36,6 +36,7 @@ hart was running a thread of that process, so a hostile process can mislabel
 only its own time, never another's, and the file stays valid.
 """
 import argparse
+import bisect
 import json
 import os
 import sys
@@ -87,7 +88,8 @@ def build_timeline(header, events):
     threads: {hart: [(start, end, pid, tid, via)]} (via: "kernel" or "user"),
     coroutines: {hart: [(start, end, pid, tid, cid)]},
     uswitches: [(when, hart, pid, from_tid, to_tid)] (the accepted ones),
-    names: {pid: name}, lost: {pid: count}, t0, t_end (ticks)."""
+    names: {pid: [(when, name)]} (a process that execs changes its name),
+    lost: {pid: count}, t0, t_end (ticks)."""
     nharts = header["harts"]
     names, lost = {}, {}
     order = sorted(range(len(events)), key=lambda i: (events[i]["when"], i))
@@ -99,7 +101,7 @@ def build_timeline(header, events):
     t_end = max(e["when"] for e in events)
     for e in events:
         if e["kind"] == "name":
-            names[e["pid"]] = e["name"]
+            names.setdefault(e["pid"], []).append((e["when"], e["name"]))
         elif e["kind"] == "lost":
             lost[e["pid"]] = lost.get(e["pid"], 0) + e["arg"]
 
@@ -160,14 +162,25 @@ def build_timeline(header, events):
                 kept.append(s)
                 last_end = s[1]
         coroutines[h] = kept
+    for history in names.values():
+        history.sort()
     return {"threads": threads, "coroutines": coroutines, "uswitches": uswitches,
             "names": names, "lost": lost, "t0": t0, "t_end": t_end, "nharts": nharts}
 
 
-def thread_label(tl, pid, tid):
+def program_name(tl, pid, when):
+    """What pid was called at `when` (its first name before that)."""
+    history = tl["names"].get(pid)
+    if not history:
+        return f"pid{pid}"
+    i = bisect.bisect_right(history, (when, "\uffff")) - 1
+    return history[max(i, 0)][1]
+
+
+def thread_label(tl, pid, tid, when):
     if pid == 0:
         return "idle"
-    return f"{tl['names'].get(pid, 'pid' + str(pid))} {pid}:{tid}"
+    return f"{program_name(tl, pid, when)} {pid}:{tid}"
 
 
 def chrome_trace(tl, header, meta=None):
@@ -192,7 +205,7 @@ def chrome_trace(tl, header, meta=None):
                        "args": {"sort_index": order}})
     for h, slices in sorted(tl["threads"].items()):
         for start, end, pid, tid, via in slices:
-            ev.append({"ph": "X", "name": thread_label(tl, pid, tid),
+            ev.append({"ph": "X", "name": thread_label(tl, pid, tid, start),
                        "cat": "idle" if pid == 0 else "thread", "pid": 0, "tid": h,
                        "ts": us(start), "dur": dur(start, end),
                        "args": {"pid": pid, "tid": tid, "hart": h, "switched_by": via}})
@@ -201,7 +214,7 @@ def chrome_trace(tl, header, meta=None):
             ev.append({"ph": "X", "name": f"coroutine {cid}", "cat": "coroutine", "pid": 0,
                        "tid": COROUTINE_TRACK + h, "ts": us(start), "dur": dur(start, end),
                        "args": {"cid": cid, "pid": pid, "worker_tid": tid, "hart": h,
-                                "program": tl["names"].get(pid, "")}})
+                                "program": program_name(tl, pid, start)}})
     for when, h, pid, from_tid, to_tid in tl["uswitches"]:
         ev.append({"ph": "i", "s": "t", "name": "user-mode switch", "cat": "uswitch",
                    "pid": 0, "tid": h, "ts": us(when),
@@ -244,13 +257,13 @@ def draw_png(tl, header, path, title):
             c = colour(key)
             ax.broken_barh([(ms(start), max(ms(end) - ms(start), 1e-4))], (y_thr + 0.1, 0.8),
                            facecolors=c)
-            labels.setdefault(key, (thread_label(tl, pid, tid), c))
+            labels.setdefault(key, (thread_label(tl, pid, tid, start), c))
         for start, end, pid, tid, cid in tl["coroutines"].get(h, []):
             key = ("co", pid, cid)
             c = colour(key)
             ax.broken_barh([(ms(start), max(ms(end) - ms(start), 1e-4))], (y_co + 0.1, 0.8),
                            facecolors=c)
-            labels.setdefault(key, (f"coroutine {cid} ({tl['names'].get(pid, pid)})", c))
+            labels.setdefault(key, (f"coroutine {cid} ({program_name(tl, pid, start)})", c))
     ax.set_yticks([y for y, _ in rows])
     ax.set_yticklabels([name for _, name in rows])
     ax.set_ylim(0, 2 * n)

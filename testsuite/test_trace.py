@@ -195,3 +195,23 @@ def test_trace_converter_refuses_foreign_user_switches(tmp_path):
     assert [e["args"]["cid"] for e in slices(doc, "coroutine", bench_trace.COROUTINE_TRACK)] == [3]
     with pytest.raises(bench_trace.DumpError):
         bench_trace.parse_dump(dump.rsplit("\n", 1)[0])
+
+
+def test_trace_script_writes_json_and_png_from_a_dump(tmp_path):
+    """Host only: bench/trace.py --from-dump writes both files (the PNG
+    through matplotlib's Agg backend); a run without --cmd is refused."""
+    dump = tmp_path / "dump.txt"
+    dump.write_text("\n".join([
+        "TRACE-BEGIN timebase_hz=10000000 harts=1 recorded=9 capacity=16 first=0",
+        "tl name 10 0 3 3 0 sh", "tl run 10 0 3 3 0", "tl run 15 0 0 -1 0",
+        "tl name 20 0 3 3 0 t_coro", "tl run 20 0 3 3 0",          # sh exec'd t_coro
+        "tl poll 30 0 3 3 1", "tl polled 40 0 3 3 1", "tl run 50 0 0 -1 0",
+        "tl run 60 0 3 3 0", "TRACE-END events=9"]))
+    out_json, out_png = tmp_path / "t.json", tmp_path / "t.png"
+    assert bench_trace.main(["--from-dump", str(dump), "--json", str(out_json),
+                             "--png", str(out_png)]) == 0
+    doc = json.loads(out_json.read_text())
+    assert [e["name"] for e in slices(doc, "thread")] == ["sh 3:3", "t_coro 3:3"]
+    assert out_png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(SystemExit):
+        bench_trace.main(["--json", str(out_json)])
