@@ -32,7 +32,7 @@
 #   TESTS=                 the test files or folders for test-external
 #   SRC=                   the policy's C file, for sched-blob, policy-test, grade
 #   CROSS=riscv64-unknown-elf-   the cross toolchain's prefix
-#   CMD=t_pingpong 2 2000  the shell command line make trace records
+#   CMD=t_pingpong 4 500  the shell command line make trace records
 
 # (The block above is the text of `make help`: one line per target and per
 # variable, with its default.  testsuite/test_make.py checks it names every
@@ -246,7 +246,7 @@ gdb:
 
 # ---- make trace: a scheduling timeline (bench/trace.py, bench/README.md) ----
 .PHONY: trace
-CMD ?= t_pingpong 2 2000
+CMD ?= t_pingpong 4 500
 TRACE_DIR := $(BUILD)/trace
 trace: run-check all
 	@/usr/bin/python3 bench/trace.py --policy "$(SCHED)" --smp $(SMP) --cmd "$(CMD)" \
