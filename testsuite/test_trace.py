@@ -176,6 +176,19 @@ def test_trace_program_usage_and_no_ring(machine):
     still_alive(m)
 
 
+@pytest.mark.parametrize("value, message, ring", [
+    ("lots", "bootargs: 'trace=lots' is not a number; ignored", 8192),
+    ("1000000", "bootargs: trace=1000000 is above the most, 262144: using 262144", 262144),
+], ids=["not-a-number", "too-big"])
+def test_trace_bad_ring_size_is_said_and_sensible(machine, value, message, ring):
+    """A bad trace=ENTRIES is reported at boot and replaced by a sensible
+    size (the default, or the most), which `trace status` shows."""
+    m = boot_shell(machine, 1, append=f"trace={value}")
+    assert message in m.output(), m.tail()
+    assert f"ring of {ring}," in m.run("trace status")
+    still_alive(m)
+
+
 def test_trace_converter_refuses_foreign_user_switches(tmp_path):
     """Host only: a user-mode switch of a process that is not on that hart
     (as a hostile ring could claim) is not taken; a half-dump is an error."""
