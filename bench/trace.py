@@ -246,7 +246,7 @@ def draw_png(tl, header, path, title):
             colours[key] = palette[len(colours) % len(palette)]
         return colours[key]
 
-    fig, ax = plt.subplots(figsize=(14, 1.2 + 1.1 * n))
+    fig, ax = plt.subplots(figsize=(14, 1.6 + 1.1 * n))
     labels = {}
     rows = []
     for h in range(n):
@@ -275,7 +275,7 @@ def draw_png(tl, header, path, title):
         handles.append(Patch(color="white", label=f"... {len(labels) - 24} more"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")     # the legend too
     plt.close(fig)
 
 

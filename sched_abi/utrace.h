@@ -16,9 +16,9 @@
 #include <stdint.h>
 
 #define UTRACE_MAGIC    0x43525455u    /* "UTRC" */
-#define UTRACE_CAP      2048           /* entries a process keeps: the last
+#define UTRACE_CAP      8192           /* entries a process keeps: the last
                                           ones win (a power of two) */
-#define UTRACE_CAP_MAX  4096           /* the most the kernel reads */
+#define UTRACE_CAP_MAX  16384          /* the most the kernel reads */
 
 enum utrace_kind {
     UT_SWITCH = 1,         /* thread `tid` switched to thread `arg` in user mode */
