@@ -15,6 +15,8 @@
 #   make policycost-host   the policies' add+fetch and remove on the host CPU, in ps (BENCH lines)
 #   make profile CMD="b_coro switch 1000"   instructions per function for one command:
 #                          one hart, -icount, a QEMU plugin; same command, same table
+#   make trace CMD="..."   a scheduling timeline of one run: build/trace/trace.json (Perfetto,
+#                          chrome://tracing) and build/trace/timeline.png; SCHED=, SMP= apply
 #   make compile_commands.json    editor support (clangd): rebuilds once under bear
 #   make deps              install the Debian packages the project needs
 #   make clean             remove build/
@@ -34,7 +36,8 @@
 #   SRC=                   the policy's C file, for sched-blob, policy-test, grade
 #   POLICYCOST_HOST_RUN_ARGS=  the argument of make policycost-host's programs: MAXN (sizes up to it)
 #   CROSS=riscv64-unknown-elf-   the cross toolchain's prefix
-#   CMD=                   the shell command line for profile (one program and its arguments)
+#   CMD=                   the shell command line for profile (required: a program and its
+#                          arguments) and for trace (default: t_pingpong 4 500)
 #   TOP=                   profile: show the N biggest rows only (unset: every function)
 #   PROFILE_SELF=          profile: 1 = CMD marks its own sections (user/include/profile.h)
 
@@ -135,7 +138,7 @@ $(BUILD)/sched/%.bin: $(BUILD)/sched/%.elf scripts/blobcheck.py
 # in every process.
 RUNTIME_SRCS := user/runtime/runtime.c user/runtime/switch.S user/runtime/coro_exec.c \
                 user/runtime/user_entry.c
-$(BUILD)/sched/runtime.elf: $(RUNTIME_SRCS) $(SCHED_ABI_HEADERS) sched_abi/blob.ld Makefile | check-deps
+$(BUILD)/sched/runtime.elf: $(RUNTIME_SRCS) user/runtime/rt_trace.h $(SCHED_ABI_HEADERS) sched_abi/blob.ld Makefile | check-deps
 	@mkdir -p $(dir $@)
 	@echo "  CC      user/runtime"
 	@$(CC) $(BLOB_CFLAGS) $(BLOB_LDFLAGS) -o $@ $(RUNTIME_SRCS)
@@ -270,6 +273,16 @@ profile: run-check all $(PROFILE_PLUGIN)
 # the kernel `make debug` is running.
 gdb:
 	@scripts/gdb-attach.sh $(KERNEL) $(GDB_PORT)
+
+# ---- make trace: a scheduling timeline (bench/trace.py, bench/README.md) ----
+.PHONY: trace
+# CMD (declared with profile's variables above) defaults to this here.
+TRACE_CMD = $(or $(strip $(CMD)),t_pingpong 4 500)
+TRACE_DIR := $(BUILD)/trace
+trace: run-check all
+	@/usr/bin/python3 bench/trace.py --policy "$(SCHED)" --smp $(SMP) --cmd "$(TRACE_CMD)" \
+		--json $(TRACE_DIR)/trace.json --png $(TRACE_DIR)/timeline.png \
+		--dump $(TRACE_DIR)/dump.txt
 
 help:
 	@awk '!/^#/ { exit } { sub(/^# ?/, ""); print }' $(firstword $(MAKEFILE_LIST))

@@ -93,7 +93,11 @@ typedef struct VDSO_DATA {
      * The runtime copies it into the task's record whenever the record is
      * out of the queue (a policy keys its queue on it). */
     volatile uint8_t kprio[SCHED_MAX_TASKS];    /* 424 */
-    uint8_t  reserved[1024 - 680];    /*  680: zero */
+    /* The process's own: the user address of its timeline ring
+     * (sched_abi/utrace.h), 0 for none.  Set by the C library when tracing
+     * is on; the kernel reads the ring only through copy_from_user. */
+    uint64_t trace_ring;              /*  680 */
+    uint8_t  reserved[1024 - 688];    /*  688: zero */
 
     /* The process's ready queue, in the policy's format: room for a table
      * of SCHED_MAX_TASKS threads (3 KiB).  Words, not a struct sched_queue
@@ -120,6 +124,7 @@ _Static_assert(__builtin_offsetof(VDSO_DATA, age_clock) == 152, "age_clock");
 _Static_assert(__builtin_offsetof(VDSO_DATA, lock_yields) == 160, "lock_yields");
 _Static_assert(__builtin_offsetof(VDSO_DATA, off_hart) == 168, "off_hart");
 _Static_assert(__builtin_offsetof(VDSO_DATA, kprio) == 424, "kprio");
+_Static_assert(__builtin_offsetof(VDSO_DATA, trace_ring) == 680, "trace_ring");
 _Static_assert(__builtin_offsetof(VDSO_DATA, queue) == 1024, "queue");
 _Static_assert(sizeof(((VDSO_DATA *)0)->queue) == SCHED_QUEUE_BYTES(SCHED_MAX_TASKS),
                "queue: a thread table's worth");
@@ -227,7 +232,11 @@ typedef struct SCHED_KINFO {
                                              replaced a misbehaving policy
                                              blob: the runtime then yields
                                              through the kernel */
-    uint8_t  reserved[4096 - 12];
+    volatile uint32_t trace_on;       /* 12: nonzero while the kernel records
+                                             a timeline (make trace): the
+                                             runtime appends to the process's
+                                             ring (sched_abi/utrace.h) */
+    uint8_t  reserved[4096 - 16];
 } SCHED_KINFO;
 _Static_assert(sizeof(SCHED_KINFO) == 4096, "SCHED_KINFO is one page");
 

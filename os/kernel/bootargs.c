@@ -13,6 +13,7 @@ static const char *const known_keys[] = {
     "sched_watchdog", /* ms a runnable thread may starve (0: no watchdog) */
     "timer",      /* timer=sbi: program the timer through SBI even with Sstc */
     "poison",     /* poison=1: fill freed frames with FRAME_POISON (mm/frame.h) */
+    "trace",      /* trace=ENTRIES: the scheduling timeline's ring (kernel/timeline.h) */
 };
 
 void bootargs_init(const char *line)

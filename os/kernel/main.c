@@ -7,6 +7,7 @@
 #include "sched/kcoro.h"
 #include "sched/coio_timer.h"
 #include "kernel/bootargs.h"
+#include "kernel/timeline.h"
 #include "kernel/cpu.h"
 #include "kernel/monitor.h"
 #include "kernel/panic.h"
@@ -98,6 +99,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
                                        page that tells processes when a
                                        policy was replaced (even at boot) */
     sched_init();                   /* the policy, before any thread exists */
+    timeline_init();                /* make trace's ring (trace=ENTRIES) */
     futex_init();
     kcoro_init();                   /* the kernel's coroutines (the runtime's
                                        executor, at the kernel's alias) */

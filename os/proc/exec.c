@@ -1,5 +1,6 @@
 #include "proc/exec.h"
 #include "sched/shared.h"
+#include "kernel/timeline.h"
 #include "sched/coexec.h"
 #include "fs/coio.h"
 #include "proc/elf.h"
@@ -202,6 +203,8 @@ int sys_exec_impl(uint64_t upath, uint64_t uargv)
      * may still be on its way off a hart, running on the old page table. */
     coio_drop_all(p);                 /* they hold references: before the wait */
     thread_wait_siblings_off_cpu(self);
+    timeline_harvest(p);              /* the old image's own events */
+    self->timeline_gen = 0;           /* named again, under its new name */
     uint32_t oexec_pages = coexec_detach(p);
     spin_lock(&p->lock);
     spin_lock(&p->vm.lock);

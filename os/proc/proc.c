@@ -1,5 +1,6 @@
 /* Processes: the table, the tree, fork, exit, kill and waitpid. */
 #include "proc/proc.h"
+#include "kernel/timeline.h"
 #include "kernel/trace.h"
 #include "proc/exec.h"
 #include "sched/sched.h"
@@ -233,6 +234,8 @@ void proc_teardown(struct proc *p, struct thread *last)
     /* This hart still runs on p's root table (the kernel half is intact);
      * the user half and the shared region can go now. */
     sched_account_exit(p);              /* reads the shared page: first */
+    timeline_harvest(p);                /* the process's own events, while
+                                           its memory is there */
     spin_lock(&p->vm.lock);
     uvm_free_all(p->vm.pt);
     spin_unlock(&p->vm.lock);

@@ -72,6 +72,8 @@ struct thread {
     /* Allocated with the thread, so exit cannot fail for want of memory:
      * what a joiner needs once everything else of the thread is gone. */
     struct exit_record *exit_rec;
+    uint32_t timeline_gen;       /* the tracing session that has its name
+                                    (kernel/timeline.c) */
 };
 
 /* An exited thread, until it is joined or its process ends: all that is

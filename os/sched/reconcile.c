@@ -8,6 +8,7 @@
 #include "kernel/panic.h"
 #include "kernel/printf.h"
 #include "kernel/trace.h"
+#include "kernel/timeline.h"
 #include "lib/string.h"
 #include "trap/ipi.h"
 #include "trap/timer.h"
@@ -185,6 +186,7 @@ static struct trapframe *switch_identity(struct cpu *c)
     c->kstack_top = (uint64_t)next->kstack + KSTACK_SIZE;
     p->stat_user_switches_seen++;
     trace(TR_ACQUIRE, next->tid, shared_task(&p->shared, (uint32_t)next->stack_slot)->state);
+    timeline_run(next, (int)h, false);  /* the kernel's view catches up */
     spin_unlock(&sched_lock);
     proc_put(p);            /* next, a live thread of p, runs here now */
 

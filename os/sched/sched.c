@@ -8,6 +8,7 @@
 #include "kernel/panic.h"
 #include "kernel/printf.h"
 #include "kernel/trace.h"
+#include "kernel/timeline.h"
 #include "kernel/smp.h"
 #include "mm/vm.h"
 #include "mm/tlb.h"
@@ -226,6 +227,7 @@ void schedule(void)
     c->current = next;
     c->switches++;
     trace(TR_SWITCH, next->tid, (uint64_t)prev->tid);
+    timeline_run(next, (int)c->hartid, next == c->idle);
     if (next->proc)
         next->proc->stat_kernel_switches++;
 

@@ -239,6 +239,12 @@ void shared_disable_user_switching(void)
         __atomic_store_n(&kinfo->user_switching_off, 1, __ATOMIC_RELEASE);
 }
 
+void shared_set_trace_on(bool on)
+{
+    if (kinfo)
+        __atomic_store_n(&kinfo->trace_on, on ? 1u : 0u, __ATOMIC_RELEASE);
+}
+
 void shared_set_queued_top(uint32_t top)
 {
     if (kinfo)

@@ -46,6 +46,9 @@ void shared_set_off_hart(struct thread *t);
 /* The best priority waiting in the kernel's queue for the kernel alone
  * (SCHED_KINFO.queued_top, seen by every process at once). */
 void shared_set_queued_top(uint32_t top);
+/* Tells every process whether the kernel records a timeline
+ * (SCHED_KINFO.trace_on: the runtime then appends to the process's ring). */
+void shared_set_trace_on(bool on);
 /* The policy was replaced: every process yields through the kernel. */
 void shared_disable_user_switching(void);
 

@@ -25,8 +25,9 @@ static const syscall_fn table[NSYSCALLS] = {
 };
 static const syscall4_fn table4[NSYSCALLS] = {
     [SYS_read_async] = sys_read_async, [SYS_write_async] = sys_write_async,
+    [SYS_trace] = sys_trace,
 };
-_Static_assert(NSYSCALLS == 38, "a new system call needs a table entry");
+_Static_assert(NSYSCALLS == 39, "a new system call needs a table entry");
 
 void syscall_dispatch(struct trapframe *tf)
 {

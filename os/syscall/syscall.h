@@ -58,5 +58,6 @@ long sys_set_foreground(uint64_t pids, uint64_t n, uint64_t flags);
 typedef long (*syscall4_fn)(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
 long sys_read_async(uint64_t fd, uint64_t buf, uint64_t n, uint64_t io);
 long sys_write_async(uint64_t fd, uint64_t buf, uint64_t n, uint64_t io);
+long sys_trace(uint64_t op, uint64_t buf, uint64_t from, uint64_t count);
 
 #endif

@@ -4,6 +4,7 @@
 #include "arch/sbi.h"
 #include "sched/sched.h"
 #include "sched/coio_timer.h"
+#include "kernel/timeline.h"
 
 static uint64_t timebase = 10000000;   /* QEMU virt's, until the DT says */
 static bool use_sstc;
@@ -43,6 +44,8 @@ void timer_interrupt(void)
         c->next_timer = now + timebase / TICK_HZ;
     set_deadline(c->next_timer);
     coio_timer_tick();                  /* an asynchronous sleep due? */
+    if (c->current)
+        timeline_tick(c->current, (int)c->hartid, c->current == c->idle);
     if (c->current)
         sched_tick();
 }

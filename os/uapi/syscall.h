@@ -142,7 +142,21 @@
                                  long as it lives; anyone else: -EPERM.  Every
                                  pid must be a child of the caller (-ESRCH);
                                  n above FOREGROUND_MAX, unknown flags: -EINVAL */
-#define NSYSCALLS        38
+#define SYS_trace        38  /* (int op, void *buf, uint64_t from, uint64_t count) ->
+                                 0 or, for TL_OP_READ, the number of events copied.
+                                 The scheduling timeline (os/uapi/timeline.h):
+                                 TL_OP_ON / OFF / CLEAR record or forget events
+                                 (ON: -ENOMEM when booted with trace=0);
+                                 TL_OP_STATUS fills a struct tl_status at buf;
+                                 TL_OP_READ copies events from..from+count-1
+                                 (numbered since the last clear; fewer if the
+                                 ring ends first, 0 past the end) to buf.
+                                 -ERANGE if `from` was overwritten already
+                                 (older than recorded - capacity); count 0 or
+                                 above TL_READ_MAX, an unknown op: -EINVAL;
+                                 a bad buf: -EFAULT.  Any process may call it:
+                                 the timeline is the machine's, like Ctrl-T's */
+#define NSYSCALLS        39
 
 /* Limits. */
 #define MAX_PRIORITY      20        /* priorities are 1 (lowest) .. 20 (highest) */

@@ -59,6 +59,9 @@ int     sysinfo(struct sysinfo *out);
 int     getcpu(void);
 /* Switch counts of a process (pid), the caller (-1) or everyone (0). */
 int     schedstat(int pid, struct schedstat *out);
+/* The scheduling timeline (uapi/timeline.h): op TL_OP_*; TL_OP_READ
+ * returns the number of events copied. */
+long    trace_ctl(int op, void *buf, uint64_t from, uint64_t count);
 
 /* Any system call, result returned as the kernel gave it (-errno on
  * failure, errno untouched): for tests of the system-call layer. */

@@ -13,6 +13,7 @@
 
 int main(int argc, char **argv);
 int __libc_start(int argc, char **argv, uint32_t task);
+void __trace_ring_setup(void);
 
 struct uthread uthread_main;
 
@@ -22,5 +23,6 @@ int __libc_start(int argc, char **argv, uint32_t task)
 {
     uthread_main.task = task;
     uthread_set_self(&uthread_main);
+    __trace_ring_setup();
     return main(argc, argv);
 }

@@ -18,6 +18,7 @@
 #include <thread.h>
 #include <unistd.h>
 #include "vdso.h"               /* SHARED_BASE_ADDR */
+#include "timeline.h"           /* uapi: SYS_trace's operations */
 
 #define KADDR   0xffffffe080200000L     /* the kernel image: never user */
 #define HUGE    (1L << 32)              /* far past any user mapping */
@@ -242,6 +243,21 @@ static void misc_checks(void)
            ENOENT);
     expect("sysinfo(NULL)", raw(SYS_sysinfo, 0, 0, 0), EFAULT);
     expect("sysinfo(kernel address)", raw(SYS_sysinfo, KADDR, 0, 0), EFAULT);
+
+    /* The timeline: only calls that change nothing (no on, off, clear). */
+    expect("trace(op 99)", syscall_raw4(SYS_trace, 99, 0, 0, 0), EINVAL);
+    expect("trace(STATUS, NULL)", syscall_raw4(SYS_trace, TL_OP_STATUS, 0, 0, 0), EFAULT);
+    expect("trace(STATUS, kernel address)",
+           syscall_raw4(SYS_trace, TL_OP_STATUS, KADDR, 0, 0), EFAULT);
+    static struct tl_event events[2];
+    expect("trace(READ, count 0)",
+           syscall_raw4(SYS_trace, TL_OP_READ, (long)events, 0, 0), EINVAL);
+    expect("trace(READ, count TL_READ_MAX + 1)",
+           syscall_raw4(SYS_trace, TL_OP_READ, (long)events, 0, TL_READ_MAX + 1), EINVAL);
+    expect("trace(READ, kernel address)",
+           syscall_raw4(SYS_trace, TL_OP_READ, KADDR, 0, 2), EFAULT);
+    expect("trace(READ, past the end of a buffer)",
+           syscall_raw4(SYS_trace, TL_OP_READ, HUGE, 0, TL_READ_MAX), EFAULT);
 }
 
 int main(void)

@@ -24,6 +24,7 @@
  */
 #include <stdbool.h>
 #include "coro.h"
+#include "rt_trace.h"
 
 int rt_setjmp(uint64_t buf[16]) __attribute__((returns_twice));   /* switch.S */
 
@@ -640,7 +641,11 @@ static int64_t co_run(const struct co_env *e, uint32_t until, uint64_t max)
             follow_priority(&wp, top > r->prio ? top : r->prio);
         struct co *frame = (struct co *)(uintptr_t)r->ctx[CO_CTX_FRAME];
         co_poll_fn poll = (co_poll_fn)(uintptr_t)r->ctx[CO_CTX_POLL];
+        if (!e->kernel)
+            rt_trace(UT_POLL_BEGIN, e->task, cid);
         int rc = poll(frame);
+        if (!e->kernel)
+            rt_trace(UT_POLL_END, e->task, cid);
         rescue_again(e);
         /* Read now: the drop hook may free the frame. */
         int64_t result = frame->result;

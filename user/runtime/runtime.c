@@ -47,6 +47,7 @@
 #include <stdbool.h>
 #include "vdso.h"
 #include "coro.h"
+#include "rt_trace.h"
 
 #define V       ((VDSO_DATA *)SHARED_BASE_ADDR)
 #define TASKS   ((TaskSched *)SHARED_TASKS_ADDR)
@@ -376,6 +377,7 @@ static int user_schedule(uint32_t me)
     v->off_hart[next] = 0;                /* on a hart again, as the kernel
                                              will learn at the next trap */
     v->user_switches++;
+    rt_trace(UT_SWITCH, me, TASKS[next].tid);
     rt_commit_current(&TASKS[me], &TASKS[next], next, v->current);
     rt_switch(TASKS[me].ctx, TASKS[next].ctx, &v->queue_lock, &v->block_sched[hart],
               &TASKS[me].state);
