@@ -1,0 +1,30 @@
+"""What each benchmark program promises to print (bench/README.md, "Result
+lines"): the workloads of its BENCH lines, the word of its BENCH-DONE line,
+and the keys every line of a workload must carry.  The parser checks
+records against this, so a program that drops a figure fails loudly
+instead of leaving an empty cell."""
+
+# program -> the workload word of its BENCH-DONE (and BENCH-ERROR) line.
+DONE_WORD = {
+    "b_ring": "ring",
+    "b_prings": "prings",
+    "b_conn": "conn",
+    "b_micro": "micro",
+    "b_policy": "policycost",
+    "host-policycost": "policycost",
+}
+
+# workload -> keys each of its BENCH lines must have (parameters, figures).
+REQUIRED_KEYS = {
+    "ring": ("mode", "len", "size", "laps", "us"),
+    "prings": ("rings", "len", "workers", "laps", "us"),
+    "conn": ("server", "conns", "period_ms", "msize", "secs", "replies",
+             "lat_mean_us", "lat_p50_us", "lat_p99_us", "mem_per_conn_bytes"),
+    "prio": ("server", "conns", "levels", "level", "prio", "period_ms", "msize",
+             "secs", "replies", "lat_mean_us", "lat_p50_us", "lat_p99_us"),
+    "micro": ("op", "instr", "iters"),
+    "policycost": ("where", "policy", "n", "op"),
+}
+
+# Workloads in the order the report shows them.
+WORKLOADS = ("ring", "prings", "conn", "prio", "micro", "policycost")
