@@ -9,6 +9,7 @@ kept), 2 for a bad command line."""
 import argparse
 import datetime
 import os
+import shutil
 import subprocess
 import sys
 
@@ -157,6 +158,8 @@ def main(argv=None):
                              f"a subset under {', '.join(sel.policies[1:])}.")
     os.makedirs(out_dir, exist_ok=True)
     logs = os.path.join(out_dir, "logs")
+    # Logs of an earlier run would be taken for this run's: ours, removed.
+    shutil.rmtree(logs, ignore_errors=True)
     print(f"bench: {len(runs)} runs in {boots} boots, {meta['mode']}, "
           f"policies {','.join(sel.policies)}; results in {out_dir}", flush=True)
     runner = Runner(logs, host_cores=cores, timeout_factor=args.timeout_factor, mem=args.mem)
@@ -171,17 +174,24 @@ def main(argv=None):
         meta["timelines"], meta["timeline_note"] = timeline.make_timelines(
             ROOT, out_dir, sel.policies, sys.executable, timeout_factor=args.timeout_factor)
 
+    return finish(results, meta, out_dir)
+
+
+def finish(results, meta, out_dir, err=None):
+    """CSV files, report and plots from the runs' results; the exit status:
+    1 if any run failed, each named on stderr (and in the report)."""
+    err = err or sys.stderr
     rows = csvout.rows_of(results, meta)
     failures = csvout.failure_rows(results, out_dir)
     csvout.write_all(out_dir, rows, failures, meta)
     write_report(out_dir)
     print(f"bench: wrote {os.path.join(out_dir, 'report.md')} and the CSV files beside it")
     if failures:
-        print(f"bench: {len(failures)} of {len(results)} runs FAILED:", file=sys.stderr)
+        print(f"bench: {len(failures)} of {len(results)} runs FAILED:", file=err)
         for f in failures:
             print(f"  {f['policy']} smp={f['harts']} {f['command']}: {f['problems']}"
                   + (f" (log: {os.path.join(out_dir, f['log'])})" if f["log"] else ""),
-                  file=sys.stderr)
+                  file=err)
         return 1
     return 0
 

@@ -20,6 +20,11 @@ def rows_of(results, meta):
     rows = {}
     seen = set()
     for res in results:
+        if res.failed:
+            # What a failed run printed before it failed is in its log,
+            # not among the figures: a crashed ring's partial time is no
+            # ring time.
+            continue
         run = res.run
         for workload, fields in res.records:
             row = {"commit": meta["commit"], "qemu": meta["qemu"],

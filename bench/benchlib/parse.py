@@ -13,8 +13,9 @@ KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 # Columns the driver fills in itself (csvout.META_COLUMNS): a program may
 # not set them.  (policy it may: b_policy names the policy it measured.)
 RESERVED_KEYS = ("commit", "qemu", "host_cores", "harts", "icount", "oversubscribed")
-# What the shell says about a program that did not exit with status 0.
-SHELL_FAILURE_RE = re.compile(r"^sh: \S+ (exited with status \d+|killed.*)$")
+# The shell's own messages: a program not found, or one that exited with
+# a status other than 0 or was killed (user/programs/sh.c).
+SHELL_FAILURE_RE = re.compile(r"^sh: ")
 PANIC_RE = re.compile(r"^PANIC on hart \d+")  # os/kernel/panic.c
 
 

@@ -66,12 +66,13 @@ def prio_plot(plt, rows, out_dir):
         mine = sorted((r["level"], r["replies"], r["lat_p99_us"]) for r in rows
                       if (r["policy"], r["harts"], r["server"]) == cfg)
         label = f"{cfg[0]} smp={cfg[1]} {cfg[2]}"
-        a1.plot([m[0] for m in mine], [m[1] for m in mine], marker="o", ms=3, label=label)
-        a2.plot([m[0] for m in mine], [m[2] for m in mine], marker="o", ms=3, label=label)
+        rank = range(len(mine))             # 0: the highest level, as published
+        a1.plot(rank, [m[1] for m in mine], marker="o", ms=3, label=label)
+        a2.plot(rank, [m[2] for m in mine], marker="o", ms=3, label=label)
     pub = published.PRIO_THROUGHPUT_1CORE
     a1.plot(range(len(pub)), pub, ":", color="black", marker="x", label="published, 1 core")
-    a1.set(title="replies per priority level", xlabel="level (0 highest)", ylabel="replies")
-    a2.set(title="latency per priority level", xlabel="level (0 highest)",
+    a1.set(title="replies per priority level", xlabel="level, highest first", ylabel="replies")
+    a2.set(title="latency per priority level", xlabel="level, highest first",
            ylabel="p99 latency, µs", yscale="log")
     a1.legend(fontsize=6)
     return [_save(plt, fig, out_dir, "prio.png")]

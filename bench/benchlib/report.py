@@ -151,8 +151,9 @@ def prio_section(rows, plots):
            "Connections spread over priority levels, the first the highest; "
            "replies per level over the run.  Published (one core): "
            + "/".join(str(x) for x in published.PRIO_THROUGHPUT_1CORE)
-           + " (eight figures as published, for seven levels).  The last row "
-           "is the best level over the worst.\n"]
+           + " (eight figures as published, for seven levels; set beside ours "
+           "by rank, highest first).  The last row is the best level over the "
+           "worst.\n"]
     configs = sorted({(r["policy"], r["harts"], r["server"]) for r in rows},
                      key=lambda k: (policies_in(rows).index(k[0]), k[1], k[2]))
     by = index(rows, lambda r: (r["policy"], r["harts"], r["server"], r["level"]))
@@ -161,12 +162,12 @@ def prio_section(rows, plots):
         headers = ["level", "prio"] + (["published 1 core"] if fig == "replies" else [])
         headers += [f"{p} smp={h} {s}" for p, h, s in configs]
         body = []
-        for lv in levels:
+        for i, lv in enumerate(levels):         # i: the level's rank, 0 the highest
             any_row = next((r for r in rows if r["level"] == lv), {})
             line = [lv, any_row.get("prio")]
             if fig == "replies":
                 pub = published.PRIO_THROUGHPUT_1CORE
-                line.append(pub[lv] if 0 <= lv < len(pub) else None)
+                line.append(pub[i] if i < len(pub) else None)
             line += [mark(by[(p, h, s, lv)][fig], by[(p, h, s, lv)])
                      if (p, h, s, lv) in by else None for p, h, s in configs]
             body.append(line)
