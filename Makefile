@@ -13,6 +13,9 @@
 #                          (build/grade/results.json, junit.xml); SCHED_BLOB=b.bin: QEMU part only
 #   make policy-test SRC=f.c   check one policy source on the host (ASan/UBSan, fixed seeds)
 #   make compile_commands.json    editor support (clangd): rebuilds once under bear
+#   make bench             every benchmark under every policy: CSV, report.md, PNG plots
+#                          in bench/results/ (about 20 minutes; bench/README.md)
+#   make bench-quick       the same workloads at small sizes (about 3 minutes)
 #   make deps              install the Debian packages the project needs
 #   make clean             remove build/
 #   make help              print this text
@@ -29,6 +32,8 @@
 #   TEST_JOBS=2            tests run at once by make test (pytest-xdist); PYTEST_ARGS="-n 0": one
 #   TESTS=                 the test files or folders for test-external
 #   SRC=                   the policy's C file, for sched-blob, policy-test, grade
+#   ARGS=                  bench/bench.py options for bench and bench-quick, e.g.
+#                          ARGS="--workloads ring,micro --policies heap,fifo --sizes 16,64"
 #   CROSS=riscv64-unknown-elf-   the cross toolchain's prefix
 
 # (The block above is the text of `make help`: one line per target and per
@@ -251,6 +256,17 @@ compile_commands.json: check-deps
 	@echo "  BEAR    $@ (rebuilding everything once)"
 	@bear --output $(CURDIR)/$@ -- $(MAKE) --no-print-directory -B all
 	@echo "wrote $@ ($$(grep -c '"file"' $@) files); for clangd add --query-driver=$$(command -v $(CC))"
+
+# ---- benchmarks: bench/bench.py boots QEMU per policy and configuration,
+# runs the b_* programs and writes bench/results/ (bench/README.md).  Exit
+# status 1 if any run failed (each is named in the report).
+ARGS ?=
+.PHONY: bench bench-quick
+bench: all
+	$(PYTHON) bench/bench.py $(ARGS)
+
+bench-quick: all
+	$(PYTHON) bench/bench.py --quick $(ARGS)
 
 deps:
 	@scripts/deps.sh
