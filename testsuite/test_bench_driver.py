@@ -84,11 +84,23 @@ def test_a_garbled_line_is_named_and_fails_the_run(line, why):
     assert any(line in x for x in p.problems())
 
 
-def test_lines_after_bench_done_and_done_after_error_are_garbled():
+def test_lines_after_bench_done_are_garbled():
     p = parse.parse_output(RING_OK + RING_OK.split("\n")[0] + "\n", "ring")
     assert p.garbled and "after BENCH-DONE" in p.garbled[0][1]
-    p = parse.parse_output("BENCH-ERROR ring no pipe\nBENCH-DONE ring\n", "ring")
-    assert any("after a BENCH-ERROR" in why for _, why in p.garbled)
+
+
+def test_bench_error_fails_the_run_even_if_done_follows():
+    """(b_ring prints BENCH-DONE after its BENCH-ERROR; either way the
+    error is what the run is judged by.)"""
+    p = parse.parse_output("BENCH-ERROR ring pipe: EMFILE\nBENCH-DONE ring\n", "ring")
+    assert p.problems() == ["BENCH-ERROR ring pipe: EMFILE"]
+
+
+def test_a_priority_run_ends_with_its_own_workload():
+    out = ("BENCH prio server=coro conns=7 levels=7 level=0 prio=20 period_ms=50 msize=1 "
+           "secs=1 replies=20 lat_mean_us=100 lat_p50_us=90 lat_p99_us=300\nBENCH-DONE prio\n")
+    p = parse.parse_output(out, "prio")
+    assert p.done and not p.problems() and p.records[0][1]["level"] == 0
 
 
 def test_a_kernel_panic_is_a_failure():

@@ -60,7 +60,7 @@ TIMEOUT_CONN_EXTRA = 120            # beyond the run's own seconds x 3
 @dataclass
 class Run:
     workload: str                   # the section it belongs to (contract.WORKLOADS)
-    program: str                    # b_ring, ... (contract.DONE_WORD)
+    program: str                    # b_ring, b_prings, b_conn, b_micro, b_policy
     args: tuple
     policy: str
     harts: int

@@ -1,18 +1,9 @@
-"""What each benchmark program promises to print (bench/README.md, "Result
-lines"): the workloads of its BENCH lines, the word of its BENCH-DONE line,
-and the keys every line of a workload must carry.  The parser checks
+"""What the benchmark programs promise to print (bench/README.md, "Result
+lines"): the workloads of their BENCH lines (a run's BENCH-DONE names its
+own workload: b_conn -p ends with `BENCH-DONE prio`), and the keys every
+line of a workload must carry.  The parser checks
 records against this, so a program that drops a figure fails loudly
 instead of leaving an empty cell."""
-
-# program -> the workload word of its BENCH-DONE (and BENCH-ERROR) line.
-DONE_WORD = {
-    "b_ring": "ring",
-    "b_prings": "prings",
-    "b_conn": "conn",
-    "b_micro": "micro",
-    "b_policy": "policycost",
-    "host-policycost": "policycost",
-}
 
 # workload -> keys each of its BENCH lines must have (parameters, figures).
 REQUIRED_KEYS = {

@@ -10,7 +10,6 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 
-from .contract import DONE_WORD
 from .parse import parse_output
 
 SHELL_BOOT_TIMEOUT = 120            # seconds (times the timeout factor)
@@ -120,7 +119,7 @@ class Runner:
             res.log = self._keep_log(index, run, text)
             self._stop()                    # the next run boots afresh
         else:
-            parsed = parse_output(output, DONE_WORD[run.program])
+            parsed = parse_output(output, run.workload)
             res.records = parsed.records
             res.problems = parsed.problems()
             if res.failed:
@@ -145,7 +144,7 @@ class Runner:
         if p.returncode != 0 and "No rule to make target" in p.stderr:
             res.skipped = f"no make target {run.target} in this tree: host policy cost skipped"
             return res
-        parsed = parse_output(p.stdout, DONE_WORD[run.program])
+        parsed = parse_output(p.stdout, run.workload)
         res.records = parsed.records
         res.problems = parsed.problems()
         if p.returncode != 0:
