@@ -81,7 +81,7 @@ def parse_args(argv):
                     help="multiply every run's timeout by F (a slow host; default 1)")
     ap.add_argument("--mem", default="256M", help="guest RAM (default 256M)")
     ap.add_argument("--no-host", action="store_true",
-                    help="skip the host's policy cost (make bench-host-policycost)")
+                    help="skip the host's policy cost (make policycost-host)")
     ap.add_argument("--no-timelines", action="store_true",
                     help="skip the timeline PNGs (bench/trace.py)")
     ap.add_argument("--dry-run", action="store_true",

@@ -282,24 +282,42 @@ def test_report_only_remakes_the_report_from_the_csv_files(tmp_path):
 
 # ---- the host program and the timeline hook ------------------------------------------
 
+HOST_TWO_PROGRAMS = (
+    "policycost-host:\n"
+    "\t@echo BENCH policycost where=host policy=heap n=16 op=add_fetch ps=40000\n"
+    "\t@echo BENCH-DONE policycost\n"
+    "\t@echo BENCH policycost where=host policy=fifo n=16 op=add_fetch ps=9000\n"
+    "\t@echo BENCH-DONE policycost\n")
+
+
 def test_host_policy_cost_through_make_or_a_clear_skip(tmp_path):
     lines = []
     runner = fake_runner(tmp_path, {}, lines)
     (tmp_path / "Makefile").write_text("other:\n\t@true\n")
     res = runner.run_host(1, HostRun(), str(tmp_path))
-    assert not res.failed and "no make target bench-host-policycost" in res.skipped
-    (tmp_path / "Makefile").write_text(
-        "bench-host-policycost:\n"
-        "\t@echo BENCH policycost where=host policy=heap n=16 op=add_fetch ns=40\n"
-        "\t@echo BENCH-DONE policycost\n")
+    assert not res.failed and "no make target policycost-host or bench-host-policycost" \
+        in res.skipped
+    # One program per policy, each with its BENCH-DONE.
+    (tmp_path / "Makefile").write_text(HOST_TWO_PROGRAMS)
     res = runner.run_host(1, HostRun(), str(tmp_path))
-    assert not res.failed and res.records == [
-        ("policycost", {"where": "host", "policy": "heap", "n": 16, "op": "add_fetch", "ns": 40})]
-    (tmp_path / "Makefile").write_text(
-        "bench-host-policycost:\n\t@echo BENCH policycost where=host policy=heap\n\t@false\n")
+    assert not res.failed, res.problems
+    assert [f["policy"] for _, f in res.records] == ["heap", "fifo"]
+    assert res.records[0] == ("policycost", {"where": "host", "policy": "heap", "n": 16,
+                                             "op": "add_fetch", "ps": 40000})
+    # The second program cut short (no DONE), make failing: both named.
+    (tmp_path / "Makefile").write_text(HOST_TWO_PROGRAMS.rsplit("\t@echo", 1)[0] + "\t@false\n")
     res = runner.run_host(1, HostRun(), str(tmp_path))
     assert res.failed and os.path.isfile(res.log)
+    assert any("no BENCH-DONE" in p for p in res.problems), res.problems
     assert any("exited with status" in p for p in res.problems), res.problems
+
+
+def test_policy_cost_report_takes_the_host_unit():
+    rows = [{"where": "guest", "policy": "heap", "n": 4, "op": "remove", "instr": 17},
+            {"where": "host", "policy": "heap", "n": 4, "op": "remove", "ps": 2500}]
+    text = "\n".join(report.policycost_section(rows, {}))
+    assert "| remove | 4 | 17 |" in text and "| op | n | heap ps |" in text, text
+    assert "| remove | 4 | 2500 |" in text, text
 
 
 def test_timelines_are_noted_when_trace_py_is_absent(tmp_path):

@@ -4,7 +4,7 @@ as the report."""
 import os
 
 from . import published
-from .report import policies_in, ring_ms
+from .report import cost_unit, policies_in, ring_ms
 
 STYLE = {"thread": "-", "coro": "--"}
 
@@ -102,7 +102,8 @@ def conn_plot(plt, rows, out_dir):
 
 def policycost_plot(plt, rows, out_dir):
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    for ax, (where, unit) in zip(axes, (("guest", "instr"), ("host", "ns"))):
+    for ax, where in zip(axes, ("guest", "host")):
+        unit = cost_unit([r for r in rows if r["where"] == where])
         mine = [r for r in rows if r["where"] == where and r.get(unit) not in (None, "")]
         for p in policies_in(mine) if mine else ():
             for op in sorted({r["op"] for r in mine}):
