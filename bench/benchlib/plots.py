@@ -36,7 +36,8 @@ def ring_plot(plt, rows, out_dir):
                     ax.plot(*zip(*pts), STYLE[mode], marker="o", ms=3,
                             label=f"{mode} {size} B")
         for (mode, size), pub in published.RING_SERIES.items():
-            ax.plot(list(pub), list(pub.values()), ":", color="black", marker="x",
+            ax.plot(list(pub), list(pub.values()), STYLE[mode], color="black", lw=0.8,
+                    marker="x" if mode == "thread" else "+", ms=7,
                     label=f"published {mode} {size} B")
         ax.set(title=f"ring, {p}", xlabel="ring length", ylabel="ms per lap",
                xscale="log", yscale="log")
