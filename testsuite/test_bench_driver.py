@@ -4,8 +4,9 @@ bench/README.md and rejects what breaks it; a crashed run (no
 BENCH-DONE), a BENCH-ERROR and a garbled line each fail the whole run
 loudly (exit status 1) and are named, with their console logs, in the
 report; the CSV files and the report carry the figures and the ratios to
-the published ones.  The machines here are fakes that replay
-transcripts, so each test judges the driver alone."""
+the published ones.  Most machines here are fakes that replay
+transcripts, so each test judges the driver alone; the last test boots
+QEMU under each policy and runs the driver's runner for real."""
 import csv
 import os
 import subprocess
@@ -374,3 +375,45 @@ def test_every_run_of_a_boot_is_together():
             seen.add(r.boot)
             last = r.boot
     assert {p for p, _, _ in seen} == set(configs.POLICIES)
+
+
+# ---- in QEMU -----------------------------------------------------------------------
+
+B_MICRO = os.path.join(ROOT, "user", "programs", "b_micro.c")
+
+
+@pytest.mark.timeout(400)
+def test_runner_in_qemu_keeps_going_after_a_failed_run(machine, policy, tmp_path):
+    """A real boot: a program the shell cannot find fails (named, its
+    console log kept), and the next run in the same boot still gives its
+    figures: b_micro's instructions per operation, under -icount on one
+    hart as `make bench` runs it (if b_micro is in this tree)."""
+    boots = []
+
+    def boot(policy, harts, icount, mem, timeout_factor):
+        m = machine(policy=policy, smp=harts, mem=mem, initrd=True,
+                    extra_args=["--icount"] if icount else [])
+        boots.append(m)
+        return m
+
+    lines = []
+    runner = Runner(str(tmp_path / "logs"), boot=boot, out=lambda t, **k: lines.append(t))
+    missing = configs.Run("micro", "b_nosuchprogram", (), policy, 1, True, 120)
+    runs = [missing]
+    if os.path.isfile(B_MICRO):
+        runs.append(configs.Run("micro", "b_micro", ("syscall", "coswitch"), policy, 1, True,
+                                300))
+    results = runner.run_all(runs)
+    assert len(boots) == 1, lines                       # one boot for both runs
+    bad = results[0]
+    assert bad.failed and "shell: sh: b_nosuchprogram" in bad.problems[0], bad.problems
+    assert "b_nosuchprogram" in open(bad.log).read()
+    if len(results) == 2:
+        good = results[1]
+        assert not good.failed, (good.problems, good.log)
+        ops = {f["op"]: f for _, f in good.records}
+        assert set(ops) == {"syscall", "coswitch"}, good.records
+        assert all(f["instr"] > 0 and f["iters"] > 0 for f in ops.values()), ops
+    meta = {"commit": "x", "qemu": "q", "host_cores": 2}
+    assert driver.finish(results, meta, str(tmp_path), err=open(os.devnull, "w")) == 1
+    assert "`b_nosuchprogram`" in (tmp_path / "report.md").read_text()
