@@ -146,6 +146,12 @@ def main(argv=None):
         print(f"bench: {len(runs)} runs in {boots} boots")
         return 0
 
+    # A bad --mem is refused now, not by every boot after it.
+    check = subprocess.run([os.path.join(ROOT, "scripts", "run-qemu.sh"), "--mem", args.mem,
+                            "--check-options"], capture_output=True, text=True)
+    if check.returncode != 0:
+        print(f"bench: --mem: {check.stderr.strip()}", file=sys.stderr)
+        return 2
     cores = os.cpu_count() or 1
     meta = {"commit": git_describe(), "qemu": qemu_version(), "host_cores": cores,
             "mode": "quick" if args.quick else "full",
@@ -164,17 +170,23 @@ def main(argv=None):
           f"policies {','.join(sel.policies)}; results in {out_dir}", flush=True)
     runner = Runner(logs, host_cores=cores, timeout_factor=args.timeout_factor, mem=args.mem)
     results = runner.run_all(runs, host_run=host, root=ROOT)
+    if runner.interrupted:
+        meta["notes"].append(f"Interrupted (Ctrl-C) after {len(results)} of {len(runs)} runs: "
+                             "the rest were not made.")
     meta["notes"] += [r.skipped for r in results if r.skipped]
     if "policycost" in sel.workloads and args.no_host:
         meta["notes"].append("Host policy cost skipped (--no-host).")
 
-    if args.no_timelines:
+    if runner.interrupted:
+        meta["timeline_note"] = "No timelines: the run was interrupted."
+    elif args.no_timelines:
         meta["timeline_note"] = "Timelines skipped (--no-timelines)."
     else:
         meta["timelines"], meta["timeline_note"] = timeline.make_timelines(
             ROOT, out_dir, sel.policies, sys.executable, timeout_factor=args.timeout_factor)
 
-    return finish(results, meta, out_dir)
+    status = finish(results, meta, out_dir)
+    return 130 if runner.interrupted else status
 
 
 def finish(results, meta, out_dir, err=None):

@@ -213,6 +213,24 @@ def test_a_clean_run_exits_0(tmp_path):
     assert "None: every run ended with BENCH-DONE" in (tmp_path / "report.md").read_text()
 
 
+def test_ctrl_c_keeps_what_ran(tmp_path):
+    lines = []
+    transcripts = dict(TRANSCRIPTS, **{"b_ring coro 512 1 5": "CTRL-C"})
+
+    class Interrupted(FakeMachine):
+        def run(self, command, timeout):
+            if self.transcripts[command] == "CTRL-C":
+                raise KeyboardInterrupt
+            return super().run(command, timeout)
+
+    runner = fake_runner(tmp_path, transcripts, lines)
+    runner.boot = lambda *a, **k: Interrupted(transcripts)
+    results = runner.run_all([ring("thread", 64), ring("coro", 512), ring("coro", 64)],
+                             host_run=HostRun())
+    assert runner.interrupted and len(results) == 1 and not results[0].failed
+    assert lines[-1] == "bench: interrupted after 1 of 4 runs"
+
+
 # ---- CSV, report, plots ---------------------------------------------------------
 
 def test_csv_rows_carry_the_configuration_and_the_figures(tmp_path):
@@ -352,6 +370,11 @@ def test_help_lists_the_options():
 def test_bad_options_are_refused(args, message):
     r = bench_cli("--dry-run", *args)
     assert r.returncode == 2 and message in r.stderr, r.stderr
+
+
+def test_bad_mem_is_refused_before_booting():
+    r = bench_cli("--mem", "12X", "--workloads", "micro", "--policies", "heap")
+    assert r.returncode == 2 and "--mem" in r.stderr and "'12X' is not" in r.stderr, r.stderr
 
 
 def test_selection_boots_once_per_configuration():

@@ -96,6 +96,7 @@ class Runner:
         self.out = out
         self.machine = None
         self.machine_key = None
+        self.interrupted = False
 
     # -- machines ---------------------------------------------------------
     def _stop(self):
@@ -186,14 +187,20 @@ class Runner:
         """Runs everything; a progress line each; returns the Results."""
         total = len(runs) + (1 if host_run else 0)
         results = []
+        self.interrupted = False
         try:
             for i, run in enumerate(runs, 1):
                 res = self.run_one(i, run)
                 results.append(res)
                 self._progress(i, total, res)
+        except KeyboardInterrupt:
+            # Ctrl-C: what ran so far is still written (and the report says
+            # the run was cut short).
+            self.interrupted = True
+            self.out(f"bench: interrupted after {len(results)} of {total} runs", flush=True)
         finally:
             self._stop()
-        if host_run:
+        if host_run and not self.interrupted:
             res = self.run_host(total, host_run, root)
             results.append(res)
             self._progress(total, total, res)
