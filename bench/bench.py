@@ -131,6 +131,8 @@ def main(argv=None):
             return 2
         failed = write_report(out_dir)
         print(f"bench: wrote {os.path.join(out_dir, 'report.md')}")
+        if failed:
+            print(f"bench: {failed} runs FAILED (listed in the report)", file=sys.stderr)
         return 1 if failed else 0
 
     sel = configs.Selection(quick=args.quick, workloads=args.workloads,

@@ -163,7 +163,7 @@ TRANSCRIPTS = {
 def run_everything(tmp_path):
     lines = []
     runs = [ring("thread", 64), ring("coro", 64), ring("thread", 128), ring("thread", 256),
-            ring("coro", 128), ring("coro", 256), ring("thread", 64, policy="fifo")]
+            ring("coro", 256), ring("coro", 128), ring("thread", 64, policy="fifo")]
     results = fake_runner(tmp_path, TRANSCRIPTS, lines).run_all(runs)
     return results, lines
 
@@ -176,13 +176,17 @@ def test_every_failure_keeps_its_log_and_the_others_still_run(tmp_path):
         if r.log:
             text = open(r.log).read()
             assert r.run.command in text         # the whole console of the boot
-    assert "timed out" in results[5].problems[0]
-    # heap booted once, again after the hang (nothing left for it), fifo once.
-    assert FakeMachine.boots == 2
-    assert lines[0].startswith("[1/7] heap smp=4 b_ring thread 64 1 5 ... ")
-    assert lines[0].endswith(" ms  (oversubscribed)")       # 4 harts, 2 host cores
-    assert "FAILED: no BENCH-DONE" in lines[2] and "001" not in lines[2]
-    assert "FAILED: BENCH-ERROR ring pipe" in lines[3]
+    assert "timed out" in results[4].problems[0]
+    assert "us: not an integer" in results[5].problems[0]   # run on a fresh boot
+    # heap booted once, again after the hang, fifo once.
+    assert FakeMachine.boots == 3
+    assert lines[0].startswith("boot heap smp=4: ") and lines[0].endswith(" ms")
+    runs = [line for line in lines if line.startswith("[")]
+    assert runs[0].startswith("[1/7] heap smp=4 b_ring thread 64 1 5 ... ")
+    assert runs[0].endswith(" ms  (oversubscribed)")        # 4 harts, 2 host cores
+    assert "FAILED: no BENCH-DONE" in runs[2] and "001" not in runs[2]
+    assert "FAILED: BENCH-ERROR ring pipe" in runs[3]
+    assert sum(line.startswith("boot ") for line in lines) == 3
 
 
 def test_the_driver_fails_loudly_and_the_report_names_each_failure(tmp_path, capsys):
@@ -229,6 +233,7 @@ def test_ctrl_c_keeps_what_ran(tmp_path):
                              host_run=HostRun())
     assert runner.interrupted and len(results) == 1 and not results[0].failed
     assert lines[-1] == "bench: interrupted after 1 of 4 runs"
+    assert not [line for line in lines if "coro 64" in line]
 
 
 # ---- CSV, report, plots ---------------------------------------------------------

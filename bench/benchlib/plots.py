@@ -89,12 +89,13 @@ def conn_plot(plt, rows, out_dir):
             ("p99 latency, µs", lambda r: r["lat_p99_us"]),
             ("memory per connection, bytes", lambda r: r["mem_per_conn_bytes"]))
     for ax, (label, fig_of) in zip(axes, figs):
-        for p in policies_in(mine):
-            for server in ("thread", "coro"):
+        for i, p in enumerate(policies_in(mine)):
+            for server in ("thread", "coro"):     # a colour per policy, a line per server
                 pts = sorted((r["conns"], fig_of(r)) for r in mine
                              if r["policy"] == p and r["server"] == server)
                 if pts:
-                    ax.plot(*zip(*pts), STYLE[server], marker="o", ms=3, label=f"{p} {server}")
+                    ax.plot(*zip(*pts), STYLE[server], color=f"C{i}", marker="o", ms=3,
+                            label=f"{p} {server}")
         ax.set(title=f"{label} (period {period} ms, {msize} B)", xlabel="connections",
                ylabel=label, xscale="log")
     axes[0].legend(fontsize=6)
@@ -110,8 +111,9 @@ def policycost_plot(plt, rows, out_dir):
             for op in sorted({r["op"] for r in mine}):
                 pts = sorted((r["n"], r[unit]) for r in mine if r["policy"] == p and r["op"] == op)
                 ax.plot(*zip(*pts), marker="o", ms=3, label=f"{p} {op}")
+        # Log scale: an O(n) operation would flatten the O(1) and O(log n) ones.
         ax.set(title=f"policy cost, {where}", xlabel="tasks queued (n)", ylabel=unit,
-               xscale="log")
+               xscale="log", yscale="log")
         if mine:
             ax.legend(fontsize=6)
         else:

@@ -109,6 +109,7 @@ class Runner:
         raises what the boot raised."""
         if self.machine_key != run.boot:
             self._stop()
+            start = time.monotonic()
             m = self.boot(run.policy, run.harts, run.icount, mem=self.mem,
                           timeout_factor=self.timeout_factor)
             self.machine, self.machine_key = m, run.boot
@@ -117,6 +118,8 @@ class Runner:
             except AssertionError:
                 self.machine_key = None          # booted, but not to a shell
                 raise
+            self.out(f"boot {run.policy} smp={run.harts}{' icount' if run.icount else ''}: "
+                     f"{int((time.monotonic() - start) * 1000)} ms", flush=True)
         return self.machine
 
     def _keep_log(self, index, run, text):
@@ -133,6 +136,7 @@ class Runner:
         machine = None
         try:
             machine = self._machine_for(run)
+            start = time.monotonic()            # the run's own time, without the boot
             output = machine.run(run.command, timeout=run.timeout)
         except AssertionError as e:         # MachineTimeout, MachineExited
             what = "boot failed" if self.machine_key is None else "timed out or QEMU exited"
