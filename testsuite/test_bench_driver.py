@@ -344,6 +344,13 @@ def test_policy_cost_report_takes_the_host_unit():
     assert "| remove | 4 | 2500 |" in text, text
 
 
+def test_timelines_are_embedded_in_policy_order():
+    text = report.render({}, [], {}, timelines={"fifo": "timelines/fifo.png",
+                                               "heap": "timelines/heap.png"})
+    assert "![timeline heap](timelines/heap.png)" in text
+    assert text.index("### heap") < text.index("### fifo")
+
+
 def test_timelines_are_noted_when_trace_py_is_absent(tmp_path):
     from benchlib import timeline
     made, note = timeline.make_timelines(str(tmp_path), str(tmp_path), ["heap"], PYTHON)

@@ -274,7 +274,9 @@ def render(rows, failures, meta, plots=None, timelines=None, notes=()):
             parts += section(rows[workload], plots)
     parts.append("## Timelines\n")
     if timelines:
-        parts += [f"### {p}\n\n![timeline {p}]({path})\n" for p, path in timelines.items()]
+        order = sorted(timelines, key=lambda p: (p not in POLICIES,
+                                                 POLICIES.index(p) if p in POLICIES else 0, p))
+        parts += [f"### {p}\n\n![timeline {p}]({timelines[p]})\n" for p in order]
     else:
         parts.append(meta.get("timeline_note", "No timelines were made.") + "\n")
     return "\n".join(parts)
