@@ -18,6 +18,9 @@
 #   make trace CMD="..."   a scheduling timeline of one run: build/trace/trace.json (Perfetto,
 #                          chrome://tracing) and build/trace/timeline.png; SCHED=, SMP= apply
 #   make compile_commands.json    editor support (clangd): rebuilds once under bear
+#   make bench             every benchmark under every policy: CSV, report.md, PNG plots
+#                          in bench/results/ (about 20 minutes; bench/README.md)
+#   make bench-quick       the same workloads at small sizes (about 3 minutes)
 #   make deps              install the Debian packages the project needs
 #   make clean             remove build/
 #   make help              print this text
@@ -35,6 +38,8 @@
 #   TESTS=                 the test files or folders for test-external
 #   SRC=                   the policy's C file, for sched-blob, policy-test, grade
 #   POLICYCOST_HOST_RUN_ARGS=  the argument of make policycost-host's programs: MAXN (sizes up to it)
+#   ARGS=                  bench/bench.py options for bench and bench-quick, e.g.
+#                          ARGS="--workloads ring,micro --policies heap,fifo --sizes 16,64"
 #   CROSS=riscv64-unknown-elf-   the cross toolchain's prefix
 #   CMD=                   the shell command line for profile (required: a program and its
 #                          arguments) and for trace (default: t_pingpong 4 500)
@@ -294,6 +299,17 @@ compile_commands.json: check-deps
 	@echo "  BEAR    $@ (rebuilding everything once)"
 	@bear --output $(CURDIR)/$@ -- $(MAKE) --no-print-directory -B all
 	@echo "wrote $@ ($$(grep -c '"file"' $@) files); for clangd add --query-driver=$$(command -v $(CC))"
+
+# ---- benchmarks: bench/bench.py boots QEMU per policy and configuration,
+# runs the b_* programs and writes bench/results/ (bench/README.md).  Exit
+# status 1 if any run failed (each is named in the report).
+ARGS ?=
+.PHONY: bench bench-quick
+bench: all
+	$(PYTHON) bench/bench.py $(ARGS)
+
+bench-quick: all
+	$(PYTHON) bench/bench.py --quick $(ARGS)
 
 deps:
 	@scripts/deps.sh

@@ -14,6 +14,7 @@ PACKAGES=(
     python3 python3-pytest python3-pexpect python3-pytest-xdist   # make test
     cpio device-tree-compiler                              # initrd, DT tests
     gcc libc6-dev                                          # host-side tests
+    python3-matplotlib                                     # make bench: plots
 )
 
 quiet=0 check=0

@@ -35,7 +35,7 @@ PREFIXES = ("os", "user", "sched_abi", "sched_impls", "scripts", "testsuite",
             "docs", "bench")
 
 # Paths that exist only once something has run.
-GENERATED = ("testsuite/results",)
+GENERATED = ("testsuite/results", "bench/results")
 
 PATH_RE = re.compile(
     r"(?<![\w./-])((?:%s)/[\w.*%%\[\]-]*(?:/[\w.*%%\[\]-]*)*)" % "|".join(PREFIXES))
