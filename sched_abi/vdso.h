@@ -1,12 +1,18 @@
 /*
  * VDSO_DATA: page 0 of the shared region (SHARED_BASE), one per process.
  *
- * The shared region is 17 data pages at SHARED_BASE = 0xffffffc000000000,
- * the same virtual address in every process but different frames:
+ * The shared region is SHARED_DATA_PAGES_N data pages at SHARED_BASE =
+ * 0xffffffc000000000, the same virtual address in every process but
+ * different frames:
  *
- *   page 0        VDSO_DATA (this header)
- *   pages 1..16   the TaskSched heap: SCHED_MAX_TASKS records, 16 per page,
- *                 one per thread of the process
+ *   pages 0..6     VDSO_DATA (this header): the fields below, then the
+ *                  per-task arrays off_hart[] and kprio[] and the
+ *                  process's queue, each sized for SCHED_MAX_TASKS threads
+ *   pages 7..262   the TaskSched heap: SCHED_MAX_TASKS records, 16 per
+ *                  page, one per thread stack slot.  A page is mapped when
+ *                  the process first uses one of its 16 slots (slot 0's
+ *                  always): a process with few threads has few pages, and
+ *                  a read of an unmapped one faults like any bad address
  *
  * followed by the code pages (the policy blob, the user-side runtime),
  * shared by every process and the kernel, mapped read-only + executable,
@@ -26,9 +32,12 @@
 
 #define SCHED_VDSO_MAGIC     0x4f534456u    /* "VDSO" */
 #define SHARED_BASE_ADDR     0xffffffc000000000ULL
-#define SHARED_DATA_PAGES_N  17
-#define SHARED_TASKS_ADDR    (SHARED_BASE_ADDR + 4096)
+#define SHARED_VDSO_PAGES    7              /* sizeof(VDSO_DATA) / 4096 */
+#define SHARED_TASK_PAGES    (SCHED_MAX_TASKS / 16)   /* 256 */
+#define SHARED_DATA_PAGES_N  263            /* SHARED_VDSO_PAGES + SHARED_TASK_PAGES */
+#define SHARED_TASKS_ADDR    (SHARED_BASE_ADDR + SHARED_VDSO_PAGES * 4096ULL)
 #define SHARED_CODE_ADDR     (SHARED_BASE_ADDR + SHARED_DATA_PAGES_N * 4096ULL)
+_Static_assert(SHARED_DATA_PAGES_N == SHARED_VDSO_PAGES + SHARED_TASK_PAGES, "data pages");
 
 typedef struct VDSO_DATA {
     /* Written by the kernel when the process starts; read-only in spirit. */
@@ -88,21 +97,23 @@ typedef struct VDSO_DATA {
      * off any hart (preempted, blocked, parked, exited, or no thread in
      * that slot), zero once it returns it to user mode.  A thread waiting
      * for the queue lock stops spinning when the holder is off its hart. */
-    volatile uint8_t off_hart[SCHED_MAX_TASKS]; /* 168 */
+    uint8_t  reserved[1024 - 168];    /*  168: zero */
+    volatile uint8_t off_hart[SCHED_MAX_TASKS]; /* 1024 */
     /* Rewritten by the kernel: each task's priority, as the kernel has it.
      * The runtime copies it into the task's record whenever the record is
      * out of the queue (a policy keys its queue on it). */
-    volatile uint8_t kprio[SCHED_MAX_TASKS];    /* 424 */
-    uint8_t  reserved[1024 - 680];    /*  680: zero */
+    volatile uint8_t kprio[SCHED_MAX_TASKS];    /* 5120 */
 
     /* The process's ready queue, in the policy's format: room for a table
-     * of SCHED_MAX_TASKS threads (3 KiB).  Words, not a struct sched_queue
+     * of SCHED_MAX_TASKS threads (18 KiB).  Words, not a struct sched_queue
      * (declared at its largest, for SCHED_TABLE_MAX tasks): pass it to the
      * policy as (struct sched_queue *)queue. */
-    uint32_t queue[SCHED_QUEUE_WORDS(SCHED_MAX_TASKS)]; /* 1024 */
+    uint32_t queue[SCHED_QUEUE_WORDS(SCHED_MAX_TASKS)]; /* 9216 */
+    uint8_t  reserved_end[SHARED_VDSO_PAGES * 4096 - 9216 -
+                          SCHED_QUEUE_BYTES(SCHED_MAX_TASKS)]; /* zero */
 } VDSO_DATA;
 
-_Static_assert(sizeof(VDSO_DATA) == 4096, "VDSO_DATA is one page");
+_Static_assert(sizeof(VDSO_DATA) == SHARED_VDSO_PAGES * 4096, "VDSO_DATA: 7 pages");
 _Static_assert(__builtin_offsetof(VDSO_DATA, magic) == 0, "magic");
 _Static_assert(__builtin_offsetof(VDSO_DATA, nharts) == 8, "nharts");
 _Static_assert(__builtin_offsetof(VDSO_DATA, ntasks) == 12, "ntasks");
@@ -118,9 +129,9 @@ _Static_assert(__builtin_offsetof(VDSO_DATA, rt_ready) == 144, "rt_ready");
 _Static_assert(__builtin_offsetof(VDSO_DATA, block_seq) == 148, "block_seq");
 _Static_assert(__builtin_offsetof(VDSO_DATA, age_clock) == 152, "age_clock");
 _Static_assert(__builtin_offsetof(VDSO_DATA, lock_yields) == 160, "lock_yields");
-_Static_assert(__builtin_offsetof(VDSO_DATA, off_hart) == 168, "off_hart");
-_Static_assert(__builtin_offsetof(VDSO_DATA, kprio) == 424, "kprio");
-_Static_assert(__builtin_offsetof(VDSO_DATA, queue) == 1024, "queue");
+_Static_assert(__builtin_offsetof(VDSO_DATA, off_hart) == 1024, "off_hart");
+_Static_assert(__builtin_offsetof(VDSO_DATA, kprio) == 5120, "kprio");
+_Static_assert(__builtin_offsetof(VDSO_DATA, queue) == 9216, "queue");
 _Static_assert(sizeof(((VDSO_DATA *)0)->queue) == SCHED_QUEUE_BYTES(SCHED_MAX_TASKS),
                "queue: a thread table's worth");
 
@@ -207,7 +218,8 @@ static inline int task_state_cas(TaskSched *t, uint8_t from, uint8_t to)
 /* user_entry(argc, argv, task, program entry): where the kernel starts
  * every process (user/runtime/user_entry.c). */
 #define RT_USER_ENTRY      7
-_Static_assert(SCHED_MAX_TASKS * sizeof(TaskSched) == 16 * 4096, "TaskSched heap: 16 pages");
+_Static_assert(SCHED_MAX_TASKS * sizeof(TaskSched) == SHARED_TASK_PAGES * 4096,
+               "TaskSched heap: 16 records a page");
 
 /*
  * SCHED_KINFO: one page after the runtime, the same frame in every process,
