@@ -8,7 +8,9 @@
  * thread's slot starts with its top page mapped; a fault (or a system
  * call's copy) anywhere else in the stack of a slot in use maps a zeroed
  * frame; the guard page below it and every slot not in use still fault
- * and kill as before; a thread's exit frees its stack's pages.
+ * and kill as before.  A thread's exit frees its stack's pages but the
+ * top one, which the slot's next thread gets (zeroed): freeing that too
+ * would need a TLB shootdown at every exit (ustack.c says what it cost).
  *
  * Which slots are in use is part of the address space (struct uspace,
  * under its lock), so the copies in mm/uvm.c can map what they touch.
@@ -22,13 +24,15 @@
 /* Highest address (exclusive) of slot's stack: a new thread's sp. */
 uint64_t ustack_top(int slot);
 /* Takes the lowest free slot, clears what an earlier user left in it (a
- * forked child inherits every stack of its parent) and maps its top page.
+ * forked child inherits every stack of its parent) and maps its top page
+ * (or zeroes the one a thread before it left).
  * Returns the slot, -EAGAIN if every slot is in use, or -ENOMEM. */
 int ustack_take(struct uspace *us);
 /* Marks `slot` (free) in use and leaves its pages as they are: a forked
  * child's copy of the caller's stack, a new image's main stack. */
 void ustack_claim(struct uspace *us, int slot);
-/* Frees the slot and every page of its stack (a thread's exit). */
+/* Frees the slot and the pages of its stack but the top one (a thread's
+ * exit). */
 void ustack_release(struct uspace *us, int slot);
 /* No slot in use (a new image: exec). */
 void ustack_reset(struct uspace *us);
