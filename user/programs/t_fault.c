@@ -48,11 +48,13 @@ static void *overflow_in_thread(void *arg)
 }
 
 /* The stack of a slot no thread has (a sibling that has exited): its
- * pages went with the thread, and touching them faults. */
-static void *report_sp(void *arg)
+ * pages went with the thread (but the top one, kept for the slot's next
+ * thread), and touching them faults. */
+static void *report_deep_page(void *arg)
 {
-    volatile char here;
-    *(uintptr_t *)arg = (uintptr_t)&here;
+    volatile char deep[16 * 1024];
+    deep[0] = 1;                       /* a page 12 KiB or more under the top */
+    *(uintptr_t *)arg = (uintptr_t)&deep[0];
     return NULL;
 }
 
@@ -84,7 +86,7 @@ static int child(const char *mode)
         thread_join(tid, NULL);
     } else if (strcmp(mode, "dead_stack") == 0) {
         uintptr_t sp = 0;
-        int tid = thread_create(report_sp, &sp);
+        int tid = thread_create(report_deep_page, &sp);
         thread_join(tid, NULL);
         printf("t_fault: reading the exited thread's stack at 0x%lx\n", (unsigned long)sp);
         printf("t_fault: read %d\n", *(volatile char *)sp);
