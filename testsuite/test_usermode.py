@@ -183,9 +183,9 @@ def test_block_sched_renewed_is_still_bounded(boot_policy, policy, smp):
 
 
 @pytest.mark.parametrize("mode,why", [
-    ("nosuch", "runs task 40, which is not one of its threads"),
+    ("nosuch", "runs task 12, which is not one of its threads"),
     ("huge", "runs task 100000, which does not exist"),
-    ("other", "runs task 40, which is not one of its threads"),
+    ("other", "runs task 12, which is not one of its threads"),
 ])
 def test_forged_shared_region_is_refused(machine, mode, why):
     """A process that names a thread it does not have (or forges a record
