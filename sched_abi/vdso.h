@@ -9,10 +9,11 @@
  *                  per-task arrays off_hart[] and kprio[] and the
  *                  process's queue, each sized for SCHED_MAX_TASKS threads
  *   pages 7..262   the TaskSched heap: SCHED_MAX_TASKS records, 16 per
- *                  page, one per thread stack slot.  A page is mapped when
- *                  the process first uses one of its 16 slots (slot 0's
- *                  always): a process with few threads has few pages, and
- *                  a read of an unmapped one faults like any bad address
+ *                  page, one per thread stack slot.  Mapped as a prefix,
+ *                  as far as the highest slot the process has used
+ *                  (VDSO_DATA.nrecords records; slot 0's page always): a
+ *                  process with few threads has few pages, and a read past
+ *                  them faults like any bad address
  *
  * followed by the code pages (the policy blob, the user-side runtime),
  * shared by every process and the kernel, mapped read-only + executable,
@@ -68,7 +69,13 @@ typedef struct VDSO_DATA {
                                               SHARED_EXEC_ADDR (sched_abi/
                                               coro.h), 0: no executor yet
                                               (SYS_co_setup maps it) */
-    uint32_t reserved_k2;             /*   52: zero */
+    volatile uint32_t nrecords;       /*   52: records mapped at
+                                              SHARED_TASKS_ADDR: slots 0 ..
+                                              nrecords - 1 (a multiple of
+                                              16).  A task index from the
+                                              queue at or past it is no
+                                              thread's: the runtime reads
+                                              no record there */
 
     /* The process's own, for switching threads in user mode. */
     volatile uint32_t block_sched[SCHED_MAX_HARTS]; /* 56: nonzero while the
@@ -120,6 +127,7 @@ _Static_assert(__builtin_offsetof(VDSO_DATA, ntasks) == 12, "ntasks");
 _Static_assert(__builtin_offsetof(VDSO_DATA, pid) == 16, "pid");
 _Static_assert(__builtin_offsetof(VDSO_DATA, policy_flags) == 20, "policy_flags");
 _Static_assert(__builtin_offsetof(VDSO_DATA, policy_name) == 24, "policy_name");
+_Static_assert(__builtin_offsetof(VDSO_DATA, nrecords) == 52, "nrecords");
 _Static_assert(__builtin_offsetof(VDSO_DATA, block_sched) == 56, "block_sched");
 _Static_assert(__builtin_offsetof(VDSO_DATA, current) == 88, "current");
 _Static_assert(__builtin_offsetof(VDSO_DATA, queue_lock) == 120, "queue_lock");

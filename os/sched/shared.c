@@ -167,7 +167,11 @@ int shared_map(pagetable_t pt, struct shared_region *r, int pid)
                             (char *)r->vdso + (size_t)i * PAGE_SIZE) ? 0 : -ENOMEM;
     if (!err) {
         /* Slot 0's: every process starts with it (exec, spawn). */
-        r->task_pages[0] = map_data_page(pt, SHARED_TASKS_ADDR, frame_alloc());
+        void *frame = frame_alloc();
+        r->task_pages[0] = map_data_page(pt, SHARED_TASKS_ADDR, frame);
+        if (!r->task_pages[0] && frame)
+            frame_free(frame);
+        r->ntask_pages = r->task_pages[0] ? 1 : 0;
         err = r->task_pages[0] ? 0 : -ENOMEM;
     }
     /* The code: the policy (the frames the kernel runs) and the runtime. */
@@ -196,6 +200,7 @@ int shared_map(pagetable_t pt, struct shared_region *r, int pid)
     v->policy_flags = policy_flags();
     v->ticks_per_ms = (uint32_t)(bootinfo.timebase_hz / 1000);
     strlcpy(v->policy_name, policy_name(), sizeof(v->policy_name));
+    v->nrecords = 16 * r->ntask_pages;
     for (uint32_t h = 0; h < SCHED_MAX_HARTS; h++)
         v->current[h] = SCHED_NONE;
     /* No slot has a thread on a hart yet (one that never gets a thread
@@ -207,17 +212,23 @@ int shared_map(pagetable_t pt, struct shared_region *r, int pid)
 int shared_map_task(struct uspace *us, struct shared_region *r, uint32_t slot)
 {
     KASSERT(slot < SCHED_MAX_TASKS && r->task_pages);
-    uint32_t page = slot / 16;
-    if (r->task_pages[page])
-        return 0;
-    void *frame = frame_alloc();
-    spin_lock(&us->lock);
-    r->task_pages[page] = map_data_page(us->pt, SHARED_TASKS_ADDR + (uint64_t)page * PAGE_SIZE,
-                                        frame);
-    spin_unlock(&us->lock);
-    if (!r->task_pages[page] && frame)
-        frame_free(frame);
-    return r->task_pages[page] ? 0 : -ENOMEM;
+    int err = 0;
+    while (!err && r->ntask_pages <= slot / 16) {
+        uint32_t page = r->ntask_pages;
+        void *frame = frame_alloc();
+        spin_lock(&us->lock);
+        r->task_pages[page] = map_data_page(
+            us->pt, SHARED_TASKS_ADDR + (uint64_t)page * PAGE_SIZE, frame);
+        spin_unlock(&us->lock);
+        if (r->task_pages[page])
+            r->ntask_pages++;
+        else if (frame)
+            frame_free(frame);
+        err = r->task_pages[page] ? 0 : -ENOMEM;
+    }
+    /* Rewritten each time: the process may have scribbled on it. */
+    __atomic_store_n(&r->vdso->nrecords, 16 * r->ntask_pages, __ATOMIC_RELEASE);
+    return err;
 }
 
 void shared_unmap(pagetable_t pt, struct shared_region *r)
@@ -230,9 +241,8 @@ void shared_unmap(pagetable_t pt, struct shared_region *r)
     if (r->vdso)
         frame_free_contig(r->vdso, SHARED_VDSO_PAGES);
     if (r->task_pages) {
-        for (int i = 0; i < SHARED_TASK_PAGES; i++)
-            if (r->task_pages[i])
-                frame_free(r->task_pages[i]);
+        for (uint32_t i = 0; i < r->ntask_pages; i++)
+            frame_free(r->task_pages[i]);
         frame_free(r->task_pages);
     }
     memset(r, 0, sizeof(*r));
@@ -240,7 +250,7 @@ void shared_unmap(pagetable_t pt, struct shared_region *r)
 
 TaskSched *shared_task(const struct shared_region *r, uint32_t slot)
 {
-    KASSERT(slot < SCHED_MAX_TASKS && r->task_pages[slot / 16]);
+    KASSERT(slot < SCHED_MAX_TASKS && slot / 16 < r->ntask_pages);
     return (TaskSched *)((char *)r->task_pages[slot / 16] + (slot % 16) * sizeof(TaskSched));
 }
 

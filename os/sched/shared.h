@@ -25,6 +25,7 @@ struct thread;
 struct shared_region {
     VDSO_DATA *vdso;
     void **task_pages;                /* SHARED_TASK_PAGES of them */
+    uint32_t ntask_pages;             /* mapped: task_pages[0 .. n-1] */
 };
 
 /* Installs the runtime blob into its code pages (once, at boot). */
@@ -32,8 +33,10 @@ void shared_init(void);
 /* Maps a fresh region into pt for process `pid`, with the TaskSched page
  * of slot 0; 0 or -ENOMEM. */
 int shared_map(pagetable_t pt, struct shared_region *r, int pid);
-/* Maps the TaskSched page holding slot's record, if it is not yet (16
- * slots a page; a page stays until the region goes).  The process's lock
+/* Maps the TaskSched pages up to the one holding slot's record, if they
+ * are not yet (16 slots a page; a prefix, so that the runtime can tell a
+ * mapped record by its index: VDSO_DATA.nrecords; a page stays until the
+ * region goes).  The process's lock
  * held (it guards r's pointers); takes us->lock for the mapping.  0 or
  * -ENOMEM. */
 int shared_map_task(struct uspace *us, struct shared_region *r, uint32_t slot);
