@@ -228,7 +228,8 @@ void thread_exit(uint64_t retval)
     struct proc *p = t->proc;
 
     spin_lock(&p->lock);
-    /* The stack's pages go now (the last thread's with the whole space). */
+    /* The stack's pages go now, but the top one, kept for the slot's next
+     * thread (the last thread's go with the whole space). */
     proc_set_slot_thread(p, t->stack_slot, NULL);
     bool last = --p->live_threads == 0;
     if (!last)
