@@ -148,7 +148,7 @@ static int ring(int n, int nrounds)
      * they exit; what the process keeps until it ends is the top page of
      * each stack slot used (the next thread there gets it), and pages of
      * TaskSched records, page tables and slot bookkeeping: about 1.1
-     * frames a thread.  Exited threads' structs are freed as they leave
+     * frames a thread, 1.25 allowed.  Exited threads' structs are freed as they leave
      * their harts: wait. */
     deadline = time() + WAIT_MS * 1000000ULL;
     do {
@@ -162,7 +162,9 @@ static int ring(int n, int nrounds)
            "kept by the process\n", (unsigned long)after.nthreads,
            (unsigned long)before.nthreads, kept);
     check(after.nthreads == before.nthreads, "kernel threads not back to before");
-    check(kept <= n + n / 8 + 16, "the threads' kernel stacks were not all given back");
+    /* (Measured: 4453 frames for 4000 threads; a kernel stack kept per
+     * thread would be 4 frames a thread more.) */
+    check(kept <= n + n / 4 + 16, "the threads' kernel stacks were not all given back");
     return failures ? 1 : 0;
 }
 
