@@ -16,9 +16,10 @@
  *   0x0000004000000000 +----------------------------------------+
  *                      |        (non-canonical, unmapped)       |
  *   0xffffffc000000000 +----------------------------------------+ SHARED_BASE
- *                      | shared region: 17 data pages (VDSO_DATA |
- *                      | + TaskSched heap), then the code pages |
- *                      | (scheduler blob, user runtime), U=1    |
+ *                      | shared region: 263 data pages          |
+ *                      | (VDSO_DATA + TaskSched heap), then the |
+ *                      | code pages (scheduler blob, user       |
+ *                      | runtime), U=1                          |
  *   0xffffffc040000000 +----------------------------------------+ SHARED_KALIAS
  *                      | kernel's alias of the shared code, U=0 |
  *                      | (S-mode cannot execute U=1 pages)      |
@@ -50,7 +51,7 @@
 #define KSCHED_BASE     0xffffffc080000000UL
 /* The runtime blob's kernel alias: after the policy's (sched/kcoro.c). */
 #define SHARED_KALIAS_RUNTIME (SHARED_KALIAS + SHARED_CODE_PAGES * PAGE_SIZE)
-#define SHARED_DATA_PAGES 17                 /* VDSO_DATA + 16 TaskSched pages */
+#define SHARED_DATA_PAGES 263                /* VDSO_DATA (7) + 256 TaskSched pages */
 #define SHARED_CODE     (SHARED_BASE + SHARED_DATA_PAGES * PAGE_SIZE)
 #define SHARED_CODE_PAGES 16                 /* SCHED_BLOB_MAX */
 #define SCHED_BLOB_PA_DEFAULT 0x80800000UL   /* where run-qemu.sh loads a blob */
@@ -74,10 +75,16 @@
  *   USER_STACK_TOP       thread stacks, growing down: slot i spans
  *                        [top - (i+1)*STRIDE + guard, top - i*STRIDE)
  *                        where STRIDE is the stack size plus an unmapped
- *                        guard page below it.  Slot 0 is the main thread's. */
+ *                        guard page below it.  Slot 0 is the main thread's.
+ *                        A slot's stack is demand-paged (mm/uvm.c): its
+ *                        top page is mapped when a thread takes the slot,
+ *                        the others at the first touch, and all are freed
+ *                        when the thread exits.  One slot per thread, so
+ *                        this is also the most threads a process can have
+ *                        (a TaskSched record each: SCHED_MAX_TASKS). */
 #define USER_BASE          0x0000000000010000UL
 #define USER_STACK_TOP     0x0000003fc0000000UL
-#define USER_STACK_SLOTS   64
+#define USER_STACK_SLOTS   4096
 #define USER_MAX_IMAGE     0x0000000040000000UL   /* ELF segments below this */
 
 /* Devices, physical addresses. */

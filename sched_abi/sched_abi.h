@@ -11,8 +11,13 @@
  *   - VDSO_DATA and block_sched: the first page of the shared region
  *     (sched_abi/vdso.h).
  *
- * Version 2.0.  A change that breaks a built blob bumps the major number;
+ * Version 2.1.  A change that breaks a built blob bumps the major number;
  * an addition that old blobs can ignore bumps the minor.
+ *
+ * What changed in 2.1: a thread table (the kernel's, or a process's) holds
+ * SCHED_MAX_TASKS = 4096 records instead of 256, and VDSO_DATA's per-task
+ * arrays and queue moved into pages of their own (sched_abi/vdso.h).  A
+ * 2.0 blob sizes its state by ctx.ntasks, so it runs unchanged.
  *
  * What changed in 2.0: the queue is sized by the table it serves,
  * SCHED_QUEUE_WORDS(ntasks) words instead of a fixed 512, and a table may
@@ -32,13 +37,13 @@
 
 #define SCHED_ABI_MAGIC      0x4c504853u   /* "SHPL" little-endian: SHared PoLicy */
 #define SCHED_ABI_MAJOR      2
-#define SCHED_ABI_MINOR      0
+#define SCHED_ABI_MINOR      1
 
 #define SCHED_PRIO_MIN       1
 #define SCHED_PRIO_MAX       20
 #define SCHED_PRIO_DEFAULT   10
 
-#define SCHED_MAX_TASKS      256          /* records in a thread table (the
+#define SCHED_MAX_TASKS      4096         /* records in a thread table (the
                                              kernel's, or a process's) */
 #define SCHED_TABLE_MAX      16384        /* records in any task table: a
                                              coroutine executor's may have
@@ -72,8 +77,9 @@ enum sched_task_state {
 };
 
 /*
- * One task's scheduling record: 256 bytes, 16 per page, so the 16-page
- * TaskSched heap of the shared region holds SCHED_MAX_TASKS of them.
+ * One task's scheduling record: 256 bytes, 16 per page, so the 256-page
+ * TaskSched heap of the shared region holds SCHED_MAX_TASKS of them (its
+ * pages are mapped as the process's thread slots are first used).
  *
  * The owner (the kernel for its table, the user runtime for a process's)
  * fills id, prio, state, hart and age before handing a task to the policy.

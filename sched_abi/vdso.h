@@ -1,12 +1,19 @@
 /*
  * VDSO_DATA: page 0 of the shared region (SHARED_BASE), one per process.
  *
- * The shared region is 17 data pages at SHARED_BASE = 0xffffffc000000000,
- * the same virtual address in every process but different frames:
+ * The shared region is SHARED_DATA_PAGES_N data pages at SHARED_BASE =
+ * 0xffffffc000000000, the same virtual address in every process but
+ * different frames:
  *
- *   page 0        VDSO_DATA (this header)
- *   pages 1..16   the TaskSched heap: SCHED_MAX_TASKS records, 16 per page,
- *                 one per thread of the process
+ *   pages 0..6     VDSO_DATA (this header): the fields below, then the
+ *                  per-task arrays off_hart[] and kprio[] and the
+ *                  process's queue, each sized for SCHED_MAX_TASKS threads
+ *   pages 7..262   the TaskSched heap: SCHED_MAX_TASKS records, 16 per
+ *                  page, one per thread stack slot.  Mapped as a prefix,
+ *                  as far as the highest slot the process has used
+ *                  (VDSO_DATA.nrecords records; slot 0's page always): a
+ *                  process with few threads has few pages, and a read past
+ *                  them faults like any bad address
  *
  * followed by the code pages (the policy blob, the user-side runtime),
  * shared by every process and the kernel, mapped read-only + executable,
@@ -26,9 +33,12 @@
 
 #define SCHED_VDSO_MAGIC     0x4f534456u    /* "VDSO" */
 #define SHARED_BASE_ADDR     0xffffffc000000000ULL
-#define SHARED_DATA_PAGES_N  17
-#define SHARED_TASKS_ADDR    (SHARED_BASE_ADDR + 4096)
+#define SHARED_VDSO_PAGES    7              /* sizeof(VDSO_DATA) / 4096 */
+#define SHARED_TASK_PAGES    (SCHED_MAX_TASKS / 16)   /* 256 */
+#define SHARED_DATA_PAGES_N  263            /* SHARED_VDSO_PAGES + SHARED_TASK_PAGES */
+#define SHARED_TASKS_ADDR    (SHARED_BASE_ADDR + SHARED_VDSO_PAGES * 4096ULL)
 #define SHARED_CODE_ADDR     (SHARED_BASE_ADDR + SHARED_DATA_PAGES_N * 4096ULL)
+_Static_assert(SHARED_DATA_PAGES_N == SHARED_VDSO_PAGES + SHARED_TASK_PAGES, "data pages");
 
 typedef struct VDSO_DATA {
     /* Written by the kernel when the process starts; read-only in spirit. */
@@ -59,7 +69,13 @@ typedef struct VDSO_DATA {
                                               SHARED_EXEC_ADDR (sched_abi/
                                               coro.h), 0: no executor yet
                                               (SYS_co_setup maps it) */
-    uint32_t reserved_k2;             /*   52: zero */
+    volatile uint32_t nrecords;       /*   52: records mapped at
+                                              SHARED_TASKS_ADDR: slots 0 ..
+                                              nrecords - 1 (a multiple of
+                                              16).  A task index from the
+                                              queue at or past it is no
+                                              thread's: the runtime reads
+                                              no record there */
 
     /* The process's own, for switching threads in user mode. */
     volatile uint32_t block_sched[SCHED_MAX_HARTS]; /* 56: nonzero while the
@@ -84,35 +100,38 @@ typedef struct VDSO_DATA {
     uint64_t age_clock;               /*  152: ages for the process's queue */
     uint64_t lock_yields;             /*  160: yields made because the queue
                                               lock's holder was off its hart */
+    /* The process's own: the user address of its timeline ring
+     * (sched_abi/utrace.h), 0 for none.  Set by the C library when tracing
+     * is on; the kernel reads the ring only through copy_from_user. */
+    uint64_t trace_ring;              /*  168 */
+    uint8_t  reserved[1024 - 176];    /*  176: zero */
     /* Rewritten by the kernel: nonzero while the kernel holds that task
      * off any hart (preempted, blocked, parked, exited, or no thread in
      * that slot), zero once it returns it to user mode.  A thread waiting
      * for the queue lock stops spinning when the holder is off its hart. */
-    volatile uint8_t off_hart[SCHED_MAX_TASKS]; /* 168 */
+    volatile uint8_t off_hart[SCHED_MAX_TASKS]; /* 1024 */
     /* Rewritten by the kernel: each task's priority, as the kernel has it.
      * The runtime copies it into the task's record whenever the record is
      * out of the queue (a policy keys its queue on it). */
-    volatile uint8_t kprio[SCHED_MAX_TASKS];    /* 424 */
-    /* The process's own: the user address of its timeline ring
-     * (sched_abi/utrace.h), 0 for none.  Set by the C library when tracing
-     * is on; the kernel reads the ring only through copy_from_user. */
-    uint64_t trace_ring;              /*  680 */
-    uint8_t  reserved[1024 - 688];    /*  688: zero */
+    volatile uint8_t kprio[SCHED_MAX_TASKS];    /* 5120 */
 
     /* The process's ready queue, in the policy's format: room for a table
-     * of SCHED_MAX_TASKS threads (3 KiB).  Words, not a struct sched_queue
+     * of SCHED_MAX_TASKS threads (18 KiB).  Words, not a struct sched_queue
      * (declared at its largest, for SCHED_TABLE_MAX tasks): pass it to the
      * policy as (struct sched_queue *)queue. */
-    uint32_t queue[SCHED_QUEUE_WORDS(SCHED_MAX_TASKS)]; /* 1024 */
+    uint32_t queue[SCHED_QUEUE_WORDS(SCHED_MAX_TASKS)]; /* 9216 */
+    uint8_t  reserved_end[SHARED_VDSO_PAGES * 4096 - 9216 -
+                          SCHED_QUEUE_BYTES(SCHED_MAX_TASKS)]; /* zero */
 } VDSO_DATA;
 
-_Static_assert(sizeof(VDSO_DATA) == 4096, "VDSO_DATA is one page");
+_Static_assert(sizeof(VDSO_DATA) == SHARED_VDSO_PAGES * 4096, "VDSO_DATA: 7 pages");
 _Static_assert(__builtin_offsetof(VDSO_DATA, magic) == 0, "magic");
 _Static_assert(__builtin_offsetof(VDSO_DATA, nharts) == 8, "nharts");
 _Static_assert(__builtin_offsetof(VDSO_DATA, ntasks) == 12, "ntasks");
 _Static_assert(__builtin_offsetof(VDSO_DATA, pid) == 16, "pid");
 _Static_assert(__builtin_offsetof(VDSO_DATA, policy_flags) == 20, "policy_flags");
 _Static_assert(__builtin_offsetof(VDSO_DATA, policy_name) == 24, "policy_name");
+_Static_assert(__builtin_offsetof(VDSO_DATA, nrecords) == 52, "nrecords");
 _Static_assert(__builtin_offsetof(VDSO_DATA, block_sched) == 56, "block_sched");
 _Static_assert(__builtin_offsetof(VDSO_DATA, current) == 88, "current");
 _Static_assert(__builtin_offsetof(VDSO_DATA, queue_lock) == 120, "queue_lock");
@@ -122,10 +141,10 @@ _Static_assert(__builtin_offsetof(VDSO_DATA, rt_ready) == 144, "rt_ready");
 _Static_assert(__builtin_offsetof(VDSO_DATA, block_seq) == 148, "block_seq");
 _Static_assert(__builtin_offsetof(VDSO_DATA, age_clock) == 152, "age_clock");
 _Static_assert(__builtin_offsetof(VDSO_DATA, lock_yields) == 160, "lock_yields");
-_Static_assert(__builtin_offsetof(VDSO_DATA, off_hart) == 168, "off_hart");
-_Static_assert(__builtin_offsetof(VDSO_DATA, kprio) == 424, "kprio");
-_Static_assert(__builtin_offsetof(VDSO_DATA, trace_ring) == 680, "trace_ring");
-_Static_assert(__builtin_offsetof(VDSO_DATA, queue) == 1024, "queue");
+_Static_assert(__builtin_offsetof(VDSO_DATA, trace_ring) == 168, "trace_ring");
+_Static_assert(__builtin_offsetof(VDSO_DATA, off_hart) == 1024, "off_hart");
+_Static_assert(__builtin_offsetof(VDSO_DATA, kprio) == 5120, "kprio");
+_Static_assert(__builtin_offsetof(VDSO_DATA, queue) == 9216, "queue");
 _Static_assert(sizeof(((VDSO_DATA *)0)->queue) == SCHED_QUEUE_BYTES(SCHED_MAX_TASKS),
                "queue: a thread table's worth");
 
@@ -212,7 +231,8 @@ static inline int task_state_cas(TaskSched *t, uint8_t from, uint8_t to)
 /* user_entry(argc, argv, task, program entry): where the kernel starts
  * every process (user/runtime/user_entry.c). */
 #define RT_USER_ENTRY      7
-_Static_assert(SCHED_MAX_TASKS * sizeof(TaskSched) == 16 * 4096, "TaskSched heap: 16 pages");
+_Static_assert(SCHED_MAX_TASKS * sizeof(TaskSched) == SHARED_TASK_PAGES * 4096,
+               "TaskSched heap: 16 records a page");
 
 /*
  * SCHED_KINFO: one page after the runtime, the same frame in every process,

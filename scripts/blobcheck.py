@@ -25,7 +25,7 @@ import sys
 
 MAGIC = 0x4C504853
 RUNTIME_MAGIC = 0x4E555254   # the user-side runtime blob (sched_abi/vdso.h)
-ABI_MAJOR, ABI_MINOR = 2, 0   # sched_abi/sched_abi.h
+ABI_MAJOR, ABI_MINOR = 2, 1   # sched_abi/sched_abi.h
 HEADER = struct.Struct("<IHHII16sII8Q6I")
 HEADER_SIZE = 128
 BLOB_MAX = 16 * 4096

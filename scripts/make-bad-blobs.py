@@ -28,9 +28,10 @@ def variants(good):
     v["blob_magic"] = (with_checksum(b), "bad magic 0xdeadbeef")
     # A blob built against ABI 1.x (before queues were sized by task count),
     # and one from a future major version.
-    b = copy(); struct.pack_into("<H", b, 4, 1)
+    # (Minor 0 both: the good blob's minor is the kernel's.)
+    b = copy(); struct.pack_into("<HH", b, 4, 1, 0)
     v["blob_version"] = (with_checksum(b), "built for scheduler ABI 1.0; this kernel needs 2.x")
-    b = copy(); struct.pack_into("<H", b, 4, 3)
+    b = copy(); struct.pack_into("<HH", b, 4, 3, 0)
     v["blob_version_newer"] = (with_checksum(b), "built for scheduler ABI 3.0, newer than")
     b = copy(); struct.pack_into("<I", b, 8, 64)
     v["blob_header_size"] = (with_checksum(b), "header size 64, want 128")

@@ -1,6 +1,7 @@
 #include "mm/uvm.h"
 #include "mm/frame.h"
 #include "mm/tlb.h"
+#include "mm/ustack.h"
 #include "kernel/panic.h"
 #include "lib/string.h"
 #include "uapi/errno.h"
@@ -108,12 +109,19 @@ bool uvm_range_ok(struct uspace *us, uint64_t uva, size_t len, bool write)
         return true;
     if (!user_range(uva, len))
         return false;
-    pagetable_t pt = us->pt;
     uint64_t need = PTE_U | PTE_R | (write ? PTE_W : 0);
     for (uint64_t page = uva & ~(uint64_t)(PAGE_SIZE - 1); page < uva + len;
          page += PAGE_SIZE) {
         uint64_t pa, flags;
-        if (!vm_translate(pt, page, &pa, &flags) || (flags & need) != need)
+        if (vm_translate(us->pt, page, &pa, &flags) && (flags & need) == need)
+            continue;
+        /* A stack page not touched yet is as good as a mapped one: a
+         * buffer on a thread's stack is an ordinary argument. */
+        spin_lock(&us->lock);
+        bool ok = ustack_demand_locked(us, page) == 0 &&
+                  vm_translate(us->pt, page, &pa, &flags) && (flags & need) == need;
+        spin_unlock(&us->lock);
+        if (!ok)
             return false;
     }
     return true;
@@ -138,6 +146,8 @@ static int copy_user_pages(struct uspace *us, uint64_t uva, void *kbuf, size_t l
             chunk = len;
         spin_lock(&us->lock);
         bool mapped = vm_translate(us->pt, uva, &pa, &flags) && (flags & need) == need;
+        if (!mapped && ustack_demand_locked(us, uva) == 0)
+            mapped = vm_translate(us->pt, uva, &pa, &flags) && (flags & need) == need;
         if (mapped) {
             if (to_user)
                 memcpy(PA2VA(pa), k, chunk);

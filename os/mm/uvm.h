@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include "mm/vm.h"
 #include "kernel/spinlock.h"
+#include "memlayout.h"
 
 /* A process's user address space: its page table, and the lock under which
  * its user mappings change and the kernel copies through them.  Frames
@@ -24,6 +25,9 @@
 struct uspace {
     pagetable_t pt;
     struct spinlock lock;
+    /* Thread stack slots in use, bit i for slot i (under `lock`): their
+     * stacks are demand-paged (mm/ustack.h). */
+    uint64_t stack_slots[USER_STACK_SLOTS / 64];
 };
 
 /* Maps zeroed frames over [va, va+size) (page-aligned) with perm | U.
@@ -38,7 +42,8 @@ void uvm_free_all(pagetable_t pt);
  * src's lock: another thread of src cannot unmap a page mid-copy. */
 int uvm_copy(struct uspace *src, pagetable_t dst);
 
-/* True if [uva, uva+len) is user memory readable (and writable if asked). */
+/* True if [uva, uva+len) is user memory readable (and writable if asked);
+ * pages of a thread stack not touched yet are mapped on the way. */
 /* (A quick check before blocking; the copies check again, under the lock.) */
 bool uvm_range_ok(struct uspace *us, uint64_t uva, size_t len, bool write);
 int copy_from_user(struct uspace *us, void *dst, uint64_t usrc, size_t len);

@@ -10,6 +10,7 @@
 #include "fs/file.h"
 #include "mm/kmalloc.h"
 #include "mm/uvm.h"
+#include "mm/ustack.h"
 #include "kernel/cpu.h"
 #include "kernel/printf.h"
 #include "lib/string.h"
@@ -46,7 +47,7 @@ int exec_args_from_user(struct uspace *us, uint64_t upath, uint64_t uargv,
     return 0;
 }
 
-/* Writes argc/argv onto the top of the main stack (slot 0, already mapped):
+/* Writes argc/argv onto the top of the main stack (slot 0, claimed):
  * the strings, then the argv array, 16-byte aligned.  Returns the new sp and
  * the user address of argv. */
 static int push_args(struct uspace *us, char *const argv[], int argc,
@@ -72,8 +73,9 @@ static int push_args(struct uspace *us, char *const argv[], int argc,
     return 0;
 }
 
-/* Loads the program into pt (empty user half): segments and a main stack in
- * slot 0 holding the arguments. */
+/* Loads the program into us (empty user half, no stack slot in use):
+ * segments and a main stack in slot 0 holding the arguments (its top page
+ * mapped here, so that running out of memory is -ENOMEM, not -E2BIG). */
 static int load_image(struct uspace *us, const char *path, char *const argv[], int argc,
                       uint64_t *entry, uint64_t *image_end, uint64_t *sp,
                       uint64_t *uargv)
@@ -89,8 +91,10 @@ static int load_image(struct uspace *us, const char *path, char *const argv[], i
     err = elf_load(pt, file, entry, image_end);
     if (err)
         return err;
-    err = uvm_alloc(pt, USER_STACK_TOP - USER_THREAD_STACK, USER_THREAD_STACK,
-                    PTE_R | PTE_W);
+    ustack_claim(us, 0);
+    spin_lock(&us->lock);
+    err = uvm_alloc(pt, ustack_top(0) - PAGE_SIZE, PAGE_SIZE, PTE_R | PTE_W);
+    spin_unlock(&us->lock);
     if (!err)
         err = push_args(us, argv, argc, sp, uargv);
     if (err)
@@ -117,7 +121,7 @@ int exec_into(struct proc *p, const char *path, char *const argv[], int argc,
         return err;
     p->image_end = p->brk = image_end;
     struct thread *t = thread_create_user(p, shared_user_entry(), (uint64_t)argc, uargv,
-                                          DEFAULT_PRIORITY, &err);   /* a2 = slot 0 */
+                                          DEFAULT_PRIORITY, 0, &err);   /* a2 = slot 0 */
     if (!t)
         return err;
     t->tf->regs[REG_SP] = sp;
@@ -194,6 +198,16 @@ int sys_exec_impl(uint64_t upath, uint64_t uargv)
     }
     int argc = args->argc;
     kfree(args);
+    if (!err) {
+        spin_lock(&p->lock);
+        err = proc_reserve_slot_thread(p, 0);    /* for self, below */
+        spin_unlock(&p->lock);
+        if (err) {
+            shared_unmap(npt, &nshared);
+            uvm_free_all(npt);
+            vm_destroy(npt);
+        }
+    }
     if (err)
         return err;
 
@@ -212,12 +226,13 @@ int sys_exec_impl(uint64_t upath, uint64_t uargv)
     struct shared_region oshared = p->shared;
     p->vm.pt = npt;
     spin_unlock(&p->vm.lock);
+    ustack_reset(&p->vm);
+    ustack_claim(&p->vm, 0);            /* the new image's main stack */
     p->shared = nshared;
-    p->slot_thread[self->stack_slot] = NULL;
-    p->slot_thread[0] = self;
+    proc_set_slot_thread(p, self->stack_slot, NULL);
+    proc_set_slot_thread(p, 0, self);
     p->satp = MAKE_SATP(VA2PA(npt));
     p->image_end = p->brk = image_end;
-    p->stack_slots = 1;
     self->stack_slot = 0;
     strlcpy(p->name, base_name(path), sizeof(p->name));
     spin_unlock(&p->lock);

@@ -9,6 +9,7 @@
 #include "fs/coio.h"
 #include "mm/kmalloc.h"
 #include "mm/uvm.h"
+#include "mm/ustack.h"
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
 #include "kernel/printf.h"
@@ -62,6 +63,7 @@ void proc_put(struct proc *p)
         return;
     KASSERT(p->state == PROC_ZOMBIE);
     vm_destroy(p->vm.pt);
+    proc_free_slot_threads(p);
     kfree(p);
 }
 
@@ -139,6 +141,7 @@ void proc_discard(struct proc *p)
     if (list_linked(&p->sibling))
         list_remove(&p->sibling);
     spin_unlock(&proc_lock);
+    proc_free_slot_threads(p);
     kfree(p);
 }
 
@@ -345,17 +348,14 @@ int proc_fork(void)
     spin_unlock(&p->lock);
 
     /* The child's only thread continues from the same trap frame, with
-     * fork returning 0, on the same stack (same slot). */
-    struct thread *ct = thread_create_user(c, 0, 0, 0, t->priority, &err);
+     * fork returning 0, on the same stack (same slot, copied). */
+    ustack_claim(&c->vm, t->stack_slot);
+    struct thread *ct = thread_create_user(c, 0, 0, 0, t->priority, t->stack_slot, &err);
     if (!ct) {
         proc_discard(c);
         return err;
     }
     spin_lock(&c->lock);
-    c->slot_thread[ct->stack_slot] = NULL;
-    c->stack_slots = 1UL << t->stack_slot;
-    ct->stack_slot = t->stack_slot;
-    c->slot_thread[ct->stack_slot] = ct;
     *ct->tf = *t->tf;
     ct->tf->regs[REG_A0] = 0;
     spin_unlock(&c->lock);

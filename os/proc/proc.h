@@ -40,6 +40,7 @@
  * fails with EAGAIN until it joins some (each costs a few bytes). */
 #define MAX_EXIT_RECORDS 1024
 #define PROC_NAME   16
+#define SLOT_THREADS_PER_PAGE (PAGE_SIZE / sizeof(void *))
 
 enum proc_state { PROC_ALIVE, PROC_ZOMBIE };
 
@@ -61,14 +62,15 @@ struct proc {
     uint64_t satp;
     uint64_t image_end;             /* end of the highest ELF segment */
     uint64_t brk;                   /* current break (heap end) */
-    uint64_t stack_slots;           /* bit i: stack slot i in use */
 
     struct spinlock lock;           /* files, brk, stack slots, threads */
     struct file *files[MAX_FDS];
     struct list_node threads;
     int live_threads;               /* not yet exited */
-    struct thread *slot_thread[USER_STACK_SLOTS];  /* thread of each stack
-                                       slot = TaskSched record (lock) */
+    /* The thread of each stack slot = TaskSched record (lock): pages of
+     * SLOT_THREADS_PER_PAGE pointers, allocated as slots are first used
+     * (proc_slot_thread); which slots are in use is in vm.stack_slots. */
+    struct thread **slot_threads[USER_STACK_SLOTS / SLOT_THREADS_PER_PAGE];
     struct list_node deferred;      /* parked threads to offer the policy
                                        again (sched_lock) */
     /* Statistics (SYS_schedstat), under sched_lock. */
@@ -131,8 +133,21 @@ int proc_waitpid(int pid, uint64_t status_uaddr, int options);
 void proc_exit(int status) __attribute__((noreturn));
 
 /* Thread life cycle (proc/thread.c). */
+/* A new thread of p starting at pc, not yet runnable.  slot < 0: in a
+ * free stack slot (a fresh stack); else in `slot`, which the caller has
+ * claimed with its stack as it is (fork, exec).  NULL with *err =
+ * -EAGAIN (no task record or stack slot left, or too many unjoined
+ * exits), -ENOMEM or -EINTR (p is being killed). */
 struct thread *thread_create_user(struct proc *p, uint64_t pc, uint64_t a0,
-                                  uint64_t a1, int priority, int *err);
+                                  uint64_t a1, int priority, int slot, int *err);
+/* The thread in stack slot `slot` of p, or NULL (p->lock held). */
+struct thread *proc_slot_thread(struct proc *p, int slot);
+/* Makes room to remember the thread of `slot` (0 or -ENOMEM), remembers
+ * it (room made; NULL: none) (p->lock held). */
+int proc_reserve_slot_thread(struct proc *p, int slot);
+void proc_set_slot_thread(struct proc *p, int slot, struct thread *t);
+/* Frees what remembers p's slots' threads (the struct's last reference). */
+void proc_free_slot_threads(struct proc *p);
 void thread_exit(uint64_t retval) __attribute__((noreturn));
 int thread_join(int tid, uint64_t retval_uaddr);
 struct thread *thread_find(struct proc *p, int tid);

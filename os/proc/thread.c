@@ -7,6 +7,7 @@
 #include "mm/frame.h"
 #include "mm/kmalloc.h"
 #include "mm/uvm.h"
+#include "mm/ustack.h"
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
 #include "lib/string.h"
@@ -14,15 +15,8 @@
 #include "arch/riscv.h"
 #include "memlayout.h"
 
-#define STACK_STRIDE (USER_THREAD_STACK + PAGE_SIZE)   /* stack + guard page */
-
 static int next_tid = 1;          /* under sched_lock */
 static int nthreads;              /* live thread structs, under sched_lock */
-
-static uint64_t slot_top(int slot)
-{
-    return USER_STACK_TOP - (uint64_t)slot * STACK_STRIDE;
-}
 
 /* First code a new thread runs, entered from context_switch's `ret` (and
  * a parked thread resumed by the kernel, see sched.c). */
@@ -104,51 +98,76 @@ int thread_count(void)
     return nthreads;
 }
 
-/* Takes a free stack slot of p and makes sure its stack is mapped (a slot
- * keeps its pages after its thread exits, and a forked child inherits the
- * parent's, so only a never-used slot needs frames).  p->lock held. */
-static int take_stack_slot(struct proc *p)
+struct thread *proc_slot_thread(struct proc *p, int slot)
 {
-    for (int slot = 0; slot < USER_STACK_SLOTS; slot++) {
-        if (p->stack_slots & (1UL << slot))
-            continue;
-        uint64_t bottom = slot_top(slot) - USER_THREAD_STACK;
-        uint64_t pa, flags;
-        spin_lock(&p->vm.lock);
-        int err = vm_translate(p->vm.pt, bottom, &pa, &flags) ? 0 :
-                  uvm_alloc(p->vm.pt, bottom, USER_THREAD_STACK, PTE_R | PTE_W);
-        spin_unlock(&p->vm.lock);
-        if (err)
-            return err;
-        p->stack_slots |= 1UL << slot;
-        return slot;
-    }
-    return -EAGAIN;
+    KASSERT(slot >= 0 && slot < USER_STACK_SLOTS);
+    struct thread **page = p->slot_threads[slot / SLOT_THREADS_PER_PAGE];
+    return page ? page[slot % SLOT_THREADS_PER_PAGE] : NULL;
+}
+
+int proc_reserve_slot_thread(struct proc *p, int slot)
+{
+    struct thread ***page = &p->slot_threads[slot / SLOT_THREADS_PER_PAGE];
+    if (!*page && !(*page = frame_alloc()))
+        return -ENOMEM;
+    return 0;
+}
+
+void proc_set_slot_thread(struct proc *p, int slot, struct thread *t)
+{
+    struct thread **page = p->slot_threads[slot / SLOT_THREADS_PER_PAGE];
+    KASSERT(page);                    /* made by proc_reserve_slot_thread */
+    page[slot % SLOT_THREADS_PER_PAGE] = t;
+}
+
+void proc_free_slot_threads(struct proc *p)
+{
+    for (size_t i = 0; i < USER_STACK_SLOTS / SLOT_THREADS_PER_PAGE; i++)
+        if (p->slot_threads[i]) {
+            frame_free(p->slot_threads[i]);
+            p->slot_threads[i] = NULL;
+        }
+}
+
+/* What a thread in `slot` needs besides its stack: the page remembering
+ * the slot's thread and the page holding its TaskSched record (both stay
+ * until the process goes).  p->lock held; 0 or -ENOMEM. */
+static int prepare_slot(struct proc *p, int slot)
+{
+    int err = proc_reserve_slot_thread(p, slot);
+    return err ? err : shared_map_task(&p->vm, &p->shared, (uint32_t)slot);
 }
 
 struct thread *thread_create_user(struct proc *p, uint64_t pc, uint64_t a0,
-                                  uint64_t a1, int priority, int *err)
+                                  uint64_t a1, int priority, int slot, int *err)
 {
     struct thread *t = thread_alloc(p, priority, err);
     if (!t)
         return NULL;
+    bool fresh = slot < 0;
     spin_lock(&p->lock);
-    int slot = p->killed ? -EINTR :
-               p->nexit_records >= MAX_EXIT_RECORDS ? -EAGAIN : take_stack_slot(p);
-    if (slot < 0) {
+    int e = p->killed ? -EINTR : p->nexit_records >= MAX_EXIT_RECORDS ? -EAGAIN : 0;
+    if (!e && fresh)
+        e = slot = ustack_take(&p->vm);
+    if (e >= 0)
+        e = prepare_slot(p, slot);
+    if (e < 0) {
+        if (fresh && slot >= 0)
+            ustack_release(&p->vm, slot);
         spin_unlock(&p->lock);
         thread_free(t);
-        *err = slot;
+        *err = e;
         return NULL;
     }
+    KASSERT(!proc_slot_thread(p, slot));
     t->stack_slot = slot;
     memset(t->tf, 0, sizeof(*t->tf));
     t->tf->sepc = pc;
     t->tf->regs[REG_A0] = a0;
     t->tf->regs[REG_A0 + 1] = a1;
-    t->tf->regs[REG_SP] = slot_top(slot);
+    t->tf->regs[REG_SP] = ustack_top(slot);
     t->tf->regs[REG_A0 + 2] = (uint64_t)slot;   /* its TaskSched record, for the runtime */
-    p->slot_thread[slot] = t;
+    proc_set_slot_thread(p, slot, t);
     list_push_back(&p->threads, &t->proc_node);
     p->live_threads++;
     spin_unlock(&p->lock);
@@ -209,9 +228,12 @@ void thread_exit(uint64_t retval)
     struct proc *p = t->proc;
 
     spin_lock(&p->lock);
-    p->stack_slots &= ~(1UL << t->stack_slot);
-    p->slot_thread[t->stack_slot] = NULL;
+    /* The stack's pages go now, but the top one, kept for the slot's next
+     * thread (the last thread's go with the whole space). */
+    proc_set_slot_thread(p, t->stack_slot, NULL);
     bool last = --p->live_threads == 0;
+    if (!last)
+        ustack_release(&p->vm, t->stack_slot);
     spin_unlock(&p->lock);
     if (last)
         proc_teardown(p, t);      /* frees everything but t's struct */

@@ -50,6 +50,10 @@ static inline uint64_t call(enum op op, uint32_t hart, uint32_t task) __attribut
 
 static struct sched_ctx ctx;
 static struct thread *owner[SCHED_MAX_TASKS];   /* thread of each record */
+/* Records with no owner, a stack (so taking one is O(1) with 4096 of them). */
+static uint16_t free_records[SCHED_MAX_TASKS];
+static uint32_t nfree_records;
+_Static_assert(SCHED_MAX_TASKS <= 65536, "record indices fit free_records");
 static uint32_t nqueued;
 static uint32_t queued_at[SCHED_PRIO_MAX + 1];   /* queued threads per priority */
 static volatile uint32_t queued_levels;          /* bit p: queued_at[p] > 0 */
@@ -104,6 +108,10 @@ static void map_state_pages(void)
     ctx.queue = (struct sched_queue *)(QUEUE_VA + QUEUE_PAGES * PAGE_SIZE - QUEUE_BYTES);
     ctx.tasks = (TaskSched *)TASKS_VA;
     ctx.ntasks = SCHED_MAX_TASKS;
+    /* Lowest index on top: the first threads get the first records. */
+    for (uint32_t i = 0; i < SCHED_MAX_TASKS; i++)
+        free_records[i] = (uint16_t)(SCHED_MAX_TASKS - 1 - i);
+    nfree_records = SCHED_MAX_TASKS;
 }
 
 static void use_builtin(void)
@@ -203,16 +211,16 @@ uint32_t policy_flags(void) { return active.flags; }
 int policy_attach(struct thread *t)
 {
     KASSERT(spin_holding(&sched_lock));
-    for (uint32_t i = 0; i < SCHED_MAX_TASKS; i++)
-        if (!owner[i]) {
-            owner[i] = t;
-            t->task = (int)i;
-            memset(&ctx.tasks[i], 0, sizeof(TaskSched));
-            ctx.tasks[i].id = i;
-            ctx.tasks[i].state = TASK_BLOCKED;
-            return 0;
-        }
-    return -EAGAIN;
+    if (!nfree_records)
+        return -EAGAIN;
+    uint32_t i = free_records[--nfree_records];
+    KASSERT(i < SCHED_MAX_TASKS && !owner[i]);
+    owner[i] = t;
+    t->task = (int)i;
+    memset(&ctx.tasks[i], 0, sizeof(TaskSched));
+    ctx.tasks[i].id = i;
+    ctx.tasks[i].state = TASK_BLOCKED;
+    return 0;
 }
 
 void policy_detach(struct thread *t)
@@ -221,6 +229,8 @@ void policy_detach(struct thread *t)
     KASSERT(!tstate_in_queue(t));
     owner[t->task] = NULL;
     ctx.tasks[t->task].state = TASK_FREE;
+    KASSERT(nfree_records < SCHED_MAX_TASKS);
+    free_records[nfree_records++] = (uint16_t)t->task;
     t->task = -1;
 }
 

@@ -126,7 +126,7 @@ static struct thread *await_parked(struct cpu *c, struct proc *p, uint32_t slot)
     for (;;) {
         /* Looked up afresh each time: the thread may exit meanwhile. */
         spin_lock(&p->lock);
-        struct thread *t = p->slot_thread[slot];
+        struct thread *t = proc_slot_thread(p, (int)slot);
         spin_lock(&sched_lock);
         spin_unlock(&p->lock);
         if (!t) {

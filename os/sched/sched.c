@@ -94,14 +94,14 @@ void sched_make_runnable(struct thread *t)
 
 static void deadline_insert(struct thread *t)
 {
-    list_for_each(pos, &deadlines) {
-        struct thread *o = list_entry(pos, struct thread, timer_node);
-        if (o->wake_at > t->wake_at) {
-            list_insert_between(&t->timer_node, pos->prev, pos);
-            return;
-        }
-    }
-    list_push_back(&deadlines, &t->timer_node);
+    /* From the latest: a new deadline is usually the latest, and with
+     * thousands of sleeping threads a walk from the front would pass
+     * them all.  Equal deadlines keep their order. */
+    struct list_node *pos = deadlines.prev;
+    while (pos != &deadlines &&
+           list_entry(pos, struct thread, timer_node)->wake_at > t->wake_at)
+        pos = pos->prev;
+    list_insert_between(&t->timer_node, pos, pos->next);
 }
 
 void sched_wake(struct thread *t, int reason)

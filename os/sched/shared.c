@@ -15,7 +15,9 @@
 
 _Static_assert(SHARED_BASE == SHARED_BASE_ADDR, "one SHARED_BASE");
 _Static_assert(SHARED_CODE == SHARED_CODE_ADDR, "one SHARED_CODE");
-_Static_assert(SHARED_DATA_PAGES == SHARED_DATA_PAGES_N, "17 data pages");
+_Static_assert(SHARED_DATA_PAGES == SHARED_DATA_PAGES_N, "one count of data pages");
+_Static_assert(USER_STACK_SLOTS <= SCHED_MAX_TASKS, "a TaskSched record per stack slot");
+_Static_assert(SHARED_TASK_PAGES * sizeof(void *) <= PAGE_SIZE, "task_pages: one page");
 
 extern const uint8_t runtime_blob_start[], runtime_blob_end[];
 static void *runtime_frames[SHARED_RUNTIME_PAGES];
@@ -146,15 +148,31 @@ uint64_t shared_resume_parked_entry(void)
     return resume_parked_entry;
 }
 
+static void *map_data_page(pagetable_t pt, uint64_t va, void *frame)
+{
+    return frame && !vm_map(pt, va, VA2PA(frame), PAGE_SIZE, PTE_R | PTE_W | PTE_U, 0)
+           ? frame : NULL;
+}
+
 int shared_map(pagetable_t pt, struct shared_region *r, int pid)
 {
     memset(r, 0, sizeof(*r));
     int err = 0;
-    for (int i = 0; i < SHARED_DATA_PAGES && !err; i++) {
-        r->frames[i] = frame_alloc();
-        err = !r->frames[i] ? -ENOMEM :
-              vm_map(pt, SHARED_BASE + (uint64_t)i * PAGE_SIZE, VA2PA(r->frames[i]),
-                     PAGE_SIZE, PTE_R | PTE_W | PTE_U, 0) ? -ENOMEM : 0;
+    /* Contiguous, so that the kernel sees VDSO_DATA whole in the direct map. */
+    r->vdso = frame_alloc_contig(SHARED_VDSO_PAGES);
+    r->task_pages = frame_alloc();
+    err = r->vdso && r->task_pages ? 0 : -ENOMEM;
+    for (int i = 0; i < SHARED_VDSO_PAGES && !err; i++)
+        err = map_data_page(pt, SHARED_BASE + (uint64_t)i * PAGE_SIZE,
+                            (char *)r->vdso + (size_t)i * PAGE_SIZE) ? 0 : -ENOMEM;
+    if (!err) {
+        /* Slot 0's: every process starts with it (exec, spawn). */
+        void *frame = frame_alloc();
+        r->task_pages[0] = map_data_page(pt, SHARED_TASKS_ADDR, frame);
+        if (!r->task_pages[0] && frame)
+            frame_free(frame);
+        r->ntask_pages = r->task_pages[0] ? 1 : 0;
+        err = r->task_pages[0] ? 0 : -ENOMEM;
     }
     /* The code: the policy (the frames the kernel runs) and the runtime. */
     for (int i = 0; i < SHARED_CODE_PAGES && !err; i++)
@@ -182,12 +200,35 @@ int shared_map(pagetable_t pt, struct shared_region *r, int pid)
     v->policy_flags = policy_flags();
     v->ticks_per_ms = (uint32_t)(bootinfo.timebase_hz / 1000);
     strlcpy(v->policy_name, policy_name(), sizeof(v->policy_name));
+    v->nrecords = 16 * r->ntask_pages;
     for (uint32_t h = 0; h < SCHED_MAX_HARTS; h++)
         v->current[h] = SCHED_NONE;
     /* No slot has a thread on a hart yet (one that never gets a thread
      * stays so: a waiter for a lock that names it stops spinning). */
     memset((void *)v->off_hart, 1, sizeof(v->off_hart));
     return 0;
+}
+
+int shared_map_task(struct uspace *us, struct shared_region *r, uint32_t slot)
+{
+    KASSERT(slot < SCHED_MAX_TASKS && r->task_pages);
+    int err = 0;
+    while (!err && r->ntask_pages <= slot / 16) {
+        uint32_t page = r->ntask_pages;
+        void *frame = frame_alloc();
+        spin_lock(&us->lock);
+        r->task_pages[page] = map_data_page(
+            us->pt, SHARED_TASKS_ADDR + (uint64_t)page * PAGE_SIZE, frame);
+        spin_unlock(&us->lock);
+        if (r->task_pages[page])
+            r->ntask_pages++;
+        else if (frame)
+            frame_free(frame);
+        err = r->task_pages[page] ? 0 : -ENOMEM;
+    }
+    /* Rewritten each time: the process may have scribbled on it. */
+    __atomic_store_n(&r->vdso->nrecords, 16 * r->ntask_pages, __ATOMIC_RELEASE);
+    return err;
 }
 
 void shared_unmap(pagetable_t pt, struct shared_region *r)
@@ -197,16 +238,20 @@ void shared_unmap(pagetable_t pt, struct shared_region *r)
     vm_unmap(pt, SHARED_BASE, (SHARED_DATA_PAGES + SHARED_CODE_PAGES +
                                SHARED_RUNTIME_PAGES + 1) * PAGE_SIZE, false);
     vm_free_tables(pt, SHARED_BASE);
-    for (int i = 0; i < SHARED_DATA_PAGES; i++)
-        if (r->frames[i])
-            frame_free(r->frames[i]);
+    if (r->vdso)
+        frame_free_contig(r->vdso, SHARED_VDSO_PAGES);
+    if (r->task_pages) {
+        for (uint32_t i = 0; i < r->ntask_pages; i++)
+            frame_free(r->task_pages[i]);
+        frame_free(r->task_pages);
+    }
     memset(r, 0, sizeof(*r));
 }
 
 TaskSched *shared_task(const struct shared_region *r, uint32_t slot)
 {
-    KASSERT(slot < SCHED_MAX_TASKS);
-    return (TaskSched *)((char *)r->frames[1 + slot / 16] + (slot % 16) * sizeof(TaskSched));
+    KASSERT(slot < SCHED_MAX_TASKS && slot / 16 < r->ntask_pages);
+    return (TaskSched *)((char *)r->task_pages[slot / 16] + (slot % 16) * sizeof(TaskSched));
 }
 
 void shared_publish(struct thread *t, int hart)

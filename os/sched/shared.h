@@ -1,5 +1,5 @@
 /*
- * The shared region of each process (sched_abi/vdso.h): its 17 data pages
+ * The shared region of each process (sched_abi/vdso.h): its data pages
  * (VDSO_DATA and the TaskSched heap, the process's own frames) and the
  * code pages (the policy blob and the user-side runtime, the same frames
  * for everyone), mapped at SHARED_BASE.
@@ -13,28 +13,42 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "mm/vm.h"
+#include "mm/uvm.h"
 #include "vdso.h"
 
 struct proc;
 struct thread;
 
-/* The data frames of one shared region (kernel views). */
+/* The data frames of one shared region (kernel views): VDSO_DATA, 7
+ * contiguous frames, and a page of pointers to the TaskSched pages mapped
+ * so far (NULL: not mapped).  Small, since it is copied on the stack. */
 struct shared_region {
-    void *frames[SHARED_DATA_PAGES_N];
+    VDSO_DATA *vdso;
+    void **task_pages;                /* SHARED_TASK_PAGES of them */
+    uint32_t ntask_pages;             /* mapped: task_pages[0 .. n-1] */
 };
 
 /* Installs the runtime blob into its code pages (once, at boot). */
 void shared_init(void);
-/* Maps a fresh region into pt for process `pid`; 0 or -ENOMEM. */
+/* Maps a fresh region into pt for process `pid`, with the TaskSched page
+ * of slot 0; 0 or -ENOMEM. */
 int shared_map(pagetable_t pt, struct shared_region *r, int pid);
+/* Maps the TaskSched pages up to the one holding slot's record, if they
+ * are not yet (16 slots a page; a prefix, so that the runtime can tell a
+ * mapped record by its index: VDSO_DATA.nrecords; a page stays until the
+ * region goes).  The process's lock
+ * held (it guards r's pointers); takes us->lock for the mapping.  0 or
+ * -ENOMEM. */
+int shared_map_task(struct uspace *us, struct shared_region *r, uint32_t slot);
 /* Unmaps it from pt and frees its data frames (not the code). */
 void shared_unmap(pagetable_t pt, struct shared_region *r);
 
 static inline VDSO_DATA *shared_vdso(const struct shared_region *r)
 {
-    return r->frames[0];
+    return r->vdso;
 }
-/* The record of task `slot` (< SCHED_MAX_TASKS), through the direct map. */
+/* The record of task `slot` (< SCHED_MAX_TASKS, its page mapped: a slot
+ * with a thread), through the direct map. */
 TaskSched *shared_task(const struct shared_region *r, uint32_t slot);
 
 /* Before returning to user mode: tell the process which of its threads

@@ -16,7 +16,7 @@
 #include "uapi/errno.h"
 #include "sched/coexec.h"
 
-#define BUCKETS 16
+#define BUCKETS 256                 /* thousands of threads may wait at once */
 
 static struct spinlock futex_lock = SPINLOCK_INIT("futex");
 static struct waitq buckets[BUCKETS];

@@ -14,7 +14,7 @@ long sys_thread_create(uint64_t start, uint64_t a0, uint64_t a1)
     if (start >= USER_TOP)
         return -EFAULT;      /* would only fault in the new thread anyway */
     int err;
-    struct thread *t = thread_create_user(me->proc, start, a0, a1, me->priority, &err);
+    struct thread *t = thread_create_user(me->proc, start, a0, a1, me->priority, -1, &err);
     if (!t)
         return err;
     int tid = t->tid;

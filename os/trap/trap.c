@@ -14,6 +14,8 @@
 #include "sched/policy.h"
 #include "sched/blob_guard.h"
 #include "uapi/syscall.h"
+#include "uapi/errno.h"
+#include "mm/ustack.h"
 #include "arch/riscv.h"
 
 void user_return(struct trapframe *tf) __attribute__((noreturn));
@@ -115,6 +117,25 @@ static bool spurious_page_fault(struct trapframe *tf)
     return mapped;
 }
 
+/* A first touch of a thread's stack page (demand-paged, mm/ustack.h):
+ * mapped with a zeroed frame and retried.  With no frame left, the process
+ * is killed, saying why (the fault alone would not tell). */
+static bool stack_page_fault(struct trapframe *tf)
+{
+    if (tf->scause != EXC_LOAD_PAGE_FAULT && tf->scause != EXC_STORE_PAGE_FAULT)
+        return false;
+    struct thread *t = thread_current();
+    int err = ustack_fault(&t->proc->vm, tf->stval);
+    if (err == -ENOMEM) {
+        kprintf("[pid %d %s] killed: out of memory for its stack at address 0x%lx "
+                "(pc 0x%lx, thread %d)\n", t->proc->pid, t->proc->name, tf->stval,
+                tf->sepc, t->tid);
+        proc_kill(t->proc, STATUS_TERMINATED(TERM_FAULT));
+        return true;
+    }
+    return err == 0;
+}
+
 /* A user program did something the hardware refused: say so on the
  * console and end the process with a status its parent can tell apart. */
 static void user_fault(struct trapframe *tf)
@@ -178,7 +199,7 @@ void trap_user_handle(struct trapframe *tf)
         intr_on();                   /* system calls may block or take long */
         syscall_dispatch(tf);
     } else if (!handle_interrupt(tf->scause) && !shared_rescue_policy_fault(tf) &&
-               !spurious_page_fault(tf)) {
+               !spurious_page_fault(tf) && !stack_page_fault(tf)) {
         user_fault(tf);
     }
     trap_return(tf);

@@ -133,8 +133,8 @@ static void exec_checks(void)
            raw(SYS_spawn, (long)"echo", (long)nc_entry, 0), EFAULT);
     expect("spawn(echo, argv non-canonical)",
            raw(SYS_spawn, (long)"echo", (long)((uint64_t)argv | (1UL << 62)), 0), EFAULT);
-    char *in_shared = (char *)(SHARED_BASE_ADDR + SHARED_DATA_PAGES_N * 4096ULL - 8);
-    strcpy(in_shared, "echo");          /* the last bytes of its data pages */
+    char *in_shared = (char *)(SHARED_BASE_ADDR + SHARED_VDSO_PAGES * 4096ULL - 8);
+    strcpy(in_shared, "echo");          /* the last bytes of its VDSO_DATA */
     expect("spawn(path in the shared region)", raw(SYS_spawn, (long)in_shared,
            (long)argv, 0), EFAULT);
     char *shared_entry[] = { "echo", in_shared, NULL };

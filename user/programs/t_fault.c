@@ -30,6 +30,34 @@ static void *fault_in_thread(void *arg)
     return NULL;
 }
 
+/* Grows the stack by a KiB a call until it runs into the guard page under
+ * it: the stack's pages come on demand, the guard page never does. */
+static int overflow(int depth)
+{
+    volatile char frame[1024];
+    frame[0] = (char)depth;
+    frame[sizeof frame - 1] = (char)depth;
+    /* 1 GiB deep: far past any stack (and no endless recursion to warn of). */
+    return depth < (1 << 20) ? overflow(depth + 1) + frame[0] : 0;
+}
+
+static void *overflow_in_thread(void *arg)
+{
+    (void)arg;
+    return (void *)(intptr_t)overflow(0);
+}
+
+/* The stack of a slot no thread has (a sibling that has exited): its
+ * pages went with the thread (but the top one, kept for the slot's next
+ * thread), and touching them faults. */
+static void *report_deep_page(void *arg)
+{
+    volatile char deep[16 * 1024];
+    deep[0] = 1;                       /* a page 12 KiB or more under the top */
+    *(uintptr_t *)arg = (uintptr_t)&deep[0];
+    return NULL;
+}
+
 /* The child: does what the mode says.  Returning means it did not fault. */
 static int child(const char *mode)
 {
@@ -51,6 +79,17 @@ static int child(const char *mode)
         /* A fault in any thread ends the whole process. */
         int tid = thread_create(fault_in_thread, NULL);
         thread_join(tid, NULL);
+    } else if (strcmp(mode, "stack_overflow") == 0) {
+        overflow(0);
+    } else if (strcmp(mode, "thread_overflow") == 0) {
+        int tid = thread_create(overflow_in_thread, NULL);
+        thread_join(tid, NULL);
+    } else if (strcmp(mode, "dead_stack") == 0) {
+        uintptr_t sp = 0;
+        int tid = thread_create(report_deep_page, &sp);
+        thread_join(tid, NULL);
+        printf("t_fault: reading the exited thread's stack at 0x%lx\n", (unsigned long)sp);
+        printf("t_fault: read %d\n", *(volatile char *)sp);
     } else if (strcmp(mode, "exit7") == 0) {
         return 7;
     } else {
@@ -63,7 +102,7 @@ static int child(const char *mode)
 
 static const char *const fault_modes[] = {
     "null_store", "jump_unmapped", "illegal", "text_write", "kernel_read",
-    "exec_data", "thread_fault",
+    "exec_data", "thread_fault", "stack_overflow", "thread_overflow", "dead_stack",
 };
 
 /* Spawns a child in `mode` and returns its waitpid status (-1 on error). */

@@ -351,10 +351,13 @@ static int user_schedule(uint32_t me)
      * sound queue is empty after ntasks of them; one that gives more (a
      * cycle the process wrote into it) would keep us here for ever. */
     uint32_t next;
+    /* Records past nrecords are not mapped (no thread ever had them): an
+     * index there is a broken queue too, not a fault in the runtime. */
+    uint32_t nrecords = v->nrecords < ntasks ? v->nrecords : ntasks;
     for (uint32_t fetched = 0;; fetched++) {
         next = fetched <= ntasks ? ((op_pick)policy_op(SCHED_OP_FETCH))(&c, hart)
                                  : SCHED_NONE;
-        if (next >= ntasks) {            /* broken queue: let the kernel decide */
+        if (next >= nrecords) {          /* broken queue: let the kernel decide */
             if (fetched > ntasks)
                 user_switching_off(v, RT_OFF_QUEUE);
             unlock(v);
