@@ -289,8 +289,8 @@ def test_parallel_ring_speedup_over_one_worker():
     rows = [{"policy": "bitmap", "workers": w, "us": 4000000 // w * (1 if w < 4 else 1),
              "oversubscribed": int(w > 2)} for w in (1, 2, 4)]
     text = "\n".join(report.prings_section(rows, {}))
-    assert "| 4 | 3.07 | 1000.00* | 4.00* |" in text, text
-    assert "| 2 | – | 2000.00 | 2.00 |" in text, text
+    assert "| 4 | 609 | 3.07 | 1000.00* | 4.00* |" in text, text
+    assert "| 2 | 940 | 1.99 | 2000.00 | 2.00 |" in text, text
 
 
 def test_report_only_remakes_the_report_from_the_csv_files(tmp_path):
@@ -394,10 +394,10 @@ def test_selection_boots_once_per_configuration():
                   "--sizes", "16,64")
     assert r.returncode == 0, r.stderr
     out = r.stdout
-    assert "heap smp=4 b_ring coro 64 3876 5" in out and "fifo smp=1 icount b_micro" in out
+    assert "heap smp=2 b_ring coro 64 3876 5" in out and "fifo smp=1 icount b_micro" in out
     assert "b_conn" not in out and "bitmap" not in out and " 128 " not in out
-    assert "b_prings 4 64 3 5" in out                  # the largest size, on 3 harts
-    # heap: 4 harts (rings, 4 workers), 1 icount, 1, 2, 3 harts; the same for fifo.
+    assert "b_prings -s 3876 4 64 3 5" in out          # the largest size, on 3 harts
+    # heap: 2 harts (rings, 2 workers), 1 icount, 1, 3, 4 harts; the same for fifo.
     assert out.rstrip().endswith("runs in 10 boots"), out
 
 

@@ -132,8 +132,12 @@ def test_bench_workloads(boot_policy, policy, smp):
     r = one_line(m.run("b_prings 2 3 2 2", timeout=RUN_TIMEOUT), "prings",
                  ["rings", "len", "workers", "laps", "us"])
     assert (r["rings"], r["len"], r["workers"], r["laps"]) == (2, 3, 2, 2) and r["us"] > 0, r
-    r = one_line(m.run("b_prings 1 6 1 5", timeout=RUN_TIMEOUT), "prings", ["us"])
-    assert r["us"] > 0, r
+    r = one_line(m.run("b_prings 1 6 1 5", timeout=RUN_TIMEOUT), "prings", ["us", "size"])
+    assert r["us"] > 0 and r["size"] == 4, r
+    # The published experiment's token: 3876 bytes, its hop count checked.
+    r = one_line(m.run("b_prings -s 3876 2 4 2 3", timeout=RUN_TIMEOUT), "prings",
+                 ["rings", "len", "workers", "laps", "size", "us"])
+    assert (r["rings"], r["len"], r["workers"], r["laps"], r["size"]) == (2, 4, 2, 3, 3876), r
     check_conn(m, "coro", 2, 50, 1, 1)
     check_conn(m, "thread", 2, 50, 20, 1)
     check_prio(m, "coro", 2, 2, 50, 20, 1)
@@ -153,7 +157,8 @@ USAGE = [
     ("b_ring", "-w 2 thread 4 1 1"), ("b_ring", "coro 4 1 1 1"),
     ("b_prings", ""), ("b_prings", "-h"), ("b_prings", "2 3 2"), ("b_prings", "0 3 2 2"),
     ("b_prings", "2 1 2 2"), ("b_prings", "2 3 0 2"), ("b_prings", "2 3 65 2"),
-    ("b_prings", "2 3 2 -1"),
+    ("b_prings", "2 3 2 -1"), ("b_prings", "-s 3 2 3 2 2"), ("b_prings", "-s 4097 2 3 2 2"),
+    ("b_prings", "-s"), ("b_prings", "-s 64 2 3 2"),
     ("b_conn", ""), ("b_conn", "-h"), ("b_conn", "coro 2 50 1"), ("b_conn", "fish 2 50 1 1"),
     ("b_conn", "coro 0 50 1 1"), ("b_conn", "coro 2 0 1 1"), ("b_conn", "coro 2 50 0 1"),
     ("b_conn", "coro 2 50 33 1"), ("b_conn", "coro 2 50 1 0"), ("b_conn", "-p 0 coro 2 50 1 1"),

@@ -8,7 +8,7 @@ instead of leaving an empty cell."""
 # workload -> keys each of its BENCH lines must have (parameters, figures).
 REQUIRED_KEYS = {
     "ring": ("mode", "len", "size", "laps", "us"),
-    "prings": ("rings", "len", "workers", "laps", "us"),
+    "prings": ("rings", "len", "workers", "laps", "size", "us"),
     "conn": ("server", "conns", "period_ms", "msize", "secs", "replies",
              "lat_mean_us", "lat_p50_us", "lat_p99_us", "mem_per_conn_bytes"),
     "prio": ("server", "conns", "levels", "level", "prio", "period_ms", "msize",

@@ -96,12 +96,13 @@ def prings_section(rows, plots):
     pols = policies_in(rows)
     by = index(rows, lambda r: (r["policy"], r["workers"]))
     workers = sorted({r["workers"] for r in rows})
-    headers = ["workers", "published speedup"]
+    headers = ["workers", "published ms", "published speedup"]
     for p in pols:
         headers += [f"{p} ms", f"{p} speedup"]
     body = []
+    pub = published.PRINGS_MS
     for w in workers:
-        line = [w, published.PRINGS_SPEEDUP_4 if w == 4 else None]
+        line = [w, pub.get(w), ratio(pub.get(1), pub.get(w))]
         for p in pols:
             r, one = by.get((p, w)), by.get((p, 1))
             line += [mark(r["us"] / 1000 if r else None, r),
@@ -125,6 +126,7 @@ def conn_section(rows, plots):
     by = index(rows, lambda r: (r["policy"], r["server"], r["period_ms"], r["msize"],
                                 r["conns"]))
     keys = sorted({(r["period_ms"], r["msize"], r["conns"]) for r in rows})
+    out += published_conn_128(pols, by, keys)
     figures = (("Replies per second", lambda r: r["replies"] // max(r["secs"], 1)),
                ("Latency p99, µs", lambda r: r["lat_p99_us"]),
                ("Memory per connection, bytes", lambda r: r["mem_per_conn_bytes"]))
@@ -143,6 +145,29 @@ def conn_section(rows, plots):
         out.append(f"### {title}\n\n" + table(headers, body))
     out += plot_lines(plots, "conn")
     return out
+
+
+def published_conn_128(pols, by, keys):
+    """Our 128-connection runs beside the published ones (a request every
+    50 ms, 5 s; replies and mean latency): coroutines over threads."""
+    pub = published.CONN_128
+    ours = [(period, msize) for period, msize, n in keys if n == 128 and period == 50]
+    if not ours:
+        return []
+    headers = ["who", "thread replies", "coro replies", "c/t replies",
+               "thread mean µs", "coro mean µs", "c/t mean latency"]
+    (tr, tl), (cr, cl) = pub["thread"], pub["coro"]
+    body = [["published", tr, cr, ratio(cr, tr), tl, cl, ratio(cl, tl)]]
+    for p in pols:
+        for period, msize in ours:
+            t = by.get((p, "thread", period, msize, 128))
+            c = by.get((p, "coro", period, msize, 128))
+            if not (t or c):
+                continue
+            tr, cr = t and t["replies"], c and c["replies"]
+            tl, cl = t and t["lat_mean_us"], c and c["lat_mean_us"]
+            body.append([f"{p} msize={msize}", tr, cr, ratio(cr, tr), tl, cl, ratio(cl, tl)])
+    return ["### 128 connections beside the published figures\n\n" + table(headers, body)]
 
 
 # -- priorities -----------------------------------------------------------------

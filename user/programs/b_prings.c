@@ -1,13 +1,14 @@
-// help: benchmark: parallel coroutine pipe rings (b_prings RINGS LEN WORKERS LAPS)
+// help: benchmark: parallel coroutine pipe rings (b_prings [-s SIZE] RINGS LEN WORKERS LAPS)
 /*
- * b_prings RINGS LEN WORKERS LAPS: parallel rings (seed 000, section 4;
+ * b_prings [-s SIZE] RINGS LEN WORKERS LAPS: parallel rings (seed 000, section 4;
  * bench/README.md "b_prings").
  *
  * RINGS rings run at once, each a ring of LEN pipes like b_ring's: a
  * client and LEN-1 servers, every one a coroutine of this process, on
- * WORKERS worker threads (co_workers).  Each client sends a 4-byte token
- * round its ring LAPS times (the token counts its hops; the client checks
- * the count every lap).  What it measures is how the rings' work spreads
+ * WORKERS worker threads (co_workers).  Each client sends a token of SIZE
+ * bytes (4 .. PIPE_BUF_SIZE, default 4; the published experiment used
+ * 3876) round its ring LAPS times (its first 4 bytes count its hops; the
+ * client checks the count every lap).  What it measures is how the rings' work spreads
  * over the workers: the time from the moment every client is let go to the
  * moment the last one has its last token back.
  *
@@ -16,7 +17,7 @@
  * so stages at one position share a level and a token gets less urgent
  * the further it goes; every client runs at 20.
  *
- * Prints "BENCH prings rings=R len=L workers=W laps=N us=T", or
+ * Prints "BENCH prings rings=R len=L workers=W laps=N size=S us=T", or
  * "BENCH-ERROR prings <what>" and exit status 1; the last line is always
  * "BENCH-DONE prings".  Bad usage: exit 2.
  */
@@ -37,10 +38,11 @@
 
 static void usage(void)
 {
-    printf("usage: b_prings RINGS LEN WORKERS LAPS\n"
+    printf("usage: b_prings [-s SIZE] RINGS LEN WORKERS LAPS\n"
            "  RINGS rings (1..%d) of LEN pipes (2..) each, all coroutines on WORKERS worker\n"
-           "  threads (1..%d), every token sent round LAPS times (1..%d)\n",
-           RINGS_MAX, WORKERS_MAX, LAPS_MAX);
+           "  threads (1..%d), every token sent round LAPS times (1..%d)\n"
+           "  -s SIZE: the token's bytes, 4..%d (default 4)\n",
+           RINGS_MAX, WORKERS_MAX, LAPS_MAX, PIPE_BUF_SIZE);
 }
 
 static long number(const char *s, long lo, long hi)
@@ -53,6 +55,8 @@ static long number(const char *s, long lo, long hi)
 }
 
 static int rings, len, laps;
+static long size = 4;               /* the token's bytes */
+static char *tokens;                /* stage i's token: tokens + i * size */
 static int (*pipes)[2];             /* ring r's pipe k: pipes[r * len + k] */
 static struct co_event go = CO_EVENT_INIT;
 static int failed, failed_errno;   /* failed_errno: 0 if no errno says it */
@@ -97,25 +101,35 @@ struct stage {
     struct co co;
     int r, k, lap;
     long n;
-    uint32_t tok;
+    char *tok;                      /* size bytes; the hop count first */
     uint64_t end;                   /* a client's: when its last lap came back */
 };
 
 #define STAGE_FAIL(c, f, what, err) \
     do { fail(what, err); break_ring((f)->r, (f)->k); co_return(c, -1); } while (0)
 
+/* Adds n to the hop count in a token's first 4 bytes; returns the count. */
+static uint32_t hops_add(char *tok, uint32_t n)
+{
+    uint32_t hops;
+    memcpy(&hops, tok, sizeof hops);
+    hops += n;
+    memcpy(tok, &hops, sizeof hops);
+    return hops;
+}
+
 static int server(struct co *c)
 {
     struct stage *f = (struct stage *)c;
     co_begin(c);
     for (f->lap = 0; f->lap < laps; f->lap++) {
-        co_read(c, f->n, pipes[f->r * len + f->k - 1][0], &f->tok, sizeof f->tok);
-        if (f->n != (long)sizeof f->tok)
-            STAGE_FAIL(c, f, f->n < 0 ? "read" : "read: end of file",
+        co_read(c, f->n, pipes[f->r * len + f->k - 1][0], f->tok, size);
+        if (f->n != size)
+            STAGE_FAIL(c, f, f->n < 0 ? "read" : "read: end of file or short",
                        f->n < 0 ? (int)-f->n : 0);
-        f->tok++;
-        co_write(c, f->n, pipes[f->r * len + f->k][1], &f->tok, sizeof f->tok);
-        if (f->n != (long)sizeof f->tok)
+        hops_add(f->tok, 1);
+        co_write(c, f->n, pipes[f->r * len + f->k][1], f->tok, size);
+        if (f->n != size)
             STAGE_FAIL(c, f, "write", f->n < 0 ? (int)-f->n : 0);
     }
     co_end(c);
@@ -126,17 +140,16 @@ static int client(struct co *c)
     struct stage *f = (struct stage *)c;
     co_begin(c);
     co_await_event(c, &go);
-    f->tok = 0;
     for (f->lap = 0; f->lap < laps; f->lap++) {
-        co_write(c, f->n, pipes[f->r * len][1], &f->tok, sizeof f->tok);
-        if (f->n != (long)sizeof f->tok)
+        co_write(c, f->n, pipes[f->r * len][1], f->tok, size);
+        if (f->n != size)
             STAGE_FAIL(c, f, "write", f->n < 0 ? (int)-f->n : 0);
-        co_read(c, f->n, pipes[f->r * len + len - 1][0], &f->tok, sizeof f->tok);
-        if (f->n != (long)sizeof f->tok)
-            STAGE_FAIL(c, f, f->n < 0 ? "read" : "read: end of file",
+        co_read(c, f->n, pipes[f->r * len + len - 1][0], f->tok, size);
+        if (f->n != size)
+            STAGE_FAIL(c, f, f->n < 0 ? "read" : "read: end of file or short",
                        f->n < 0 ? (int)-f->n : 0);
         /* Every server added one. */
-        if (f->tok != (uint32_t)(f->lap + 1) * (uint32_t)(len - 1))
+        if (hops_add(f->tok, 0) != (uint32_t)(f->lap + 1) * (uint32_t)(len - 1))
             STAGE_FAIL(c, f, "token damaged", 0);
     }
     f->end = time();
@@ -145,6 +158,15 @@ static int client(struct co *c)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "-s") == 0) {
+        size = argc > 2 ? number(argv[2], 4, PIPE_BUF_SIZE) : -1;
+        if (size < 0) {
+            usage();
+            return 2;
+        }
+        argc -= 2;
+        argv += 2;
+    }
     if (argc != 5) {
         usage();
         return 2;
@@ -161,8 +183,9 @@ int main(int argc, char **argv)
     pipes = malloc((size_t)tasks * sizeof *pipes);
     struct stage *st = calloc((size_t)tasks, sizeof *st);
     cid_t *ids = calloc((size_t)tasks, sizeof *ids);
+    tokens = calloc((size_t)tasks, (size_t)size);
     long made = 0, spawned = 0;
-    if (!pipes || !st || !ids)
+    if (!pipes || !st || !ids || !tokens)
         fail("malloc", ENOMEM);
     for (; !failed && made < tasks; made++)
         if (pipe(pipes[made]) < 0)
@@ -176,6 +199,7 @@ int main(int argc, char **argv)
             struct stage *s = &st[r * len + k];
             s->r = r;
             s->k = k;
+            s->tok = tokens + (r * len + k) * size;
             cid_t id = co_spawn(k ? server : client, &s->co, k ? stage_prio(k) : PRIO_CLIENT);
             if (id == CO_NONE) {
                 fail("co_spawn", errno);
@@ -201,7 +225,7 @@ int main(int argc, char **argv)
         if (pipes[i][1] >= 0)
             close(pipes[i][1]);
     }
-    free(pipes), free(st), free(ids);
+    free(pipes), free(st), free(ids), free(tokens);
     if (failed) {
         printf("BENCH-ERROR prings %s%s%s%s (rings=%d len=%d workers=%d laps=%d)\n",
                failed_what, failed_errno ? ": " : "", failed_errno ? errname(failed_errno) : "", limit_note(failed_what, failed_errno),
@@ -210,8 +234,8 @@ int main(int argc, char **argv)
         return 1;
     }
     uint64_t us = (end - start) / 1000;
-    printf("BENCH prings rings=%d len=%d workers=%d laps=%d us=%lu\n", rings, len, workers,
-           laps, (unsigned long)(us ? us : 1));
+    printf("BENCH prings rings=%d len=%d workers=%d laps=%d size=%ld us=%lu\n", rings, len,
+           workers, laps, size, (unsigned long)(us ? us : 1));
     printf("BENCH-DONE prings\n");
     return 0;
 }
