@@ -135,9 +135,9 @@ def test_bench_workloads(boot_policy, policy, smp):
     r = one_line(m.run("b_prings 1 6 1 5", timeout=RUN_TIMEOUT), "prings", ["us", "size"])
     assert r["us"] > 0 and r["size"] == 4, r
     # The published experiment's token: 3876 bytes, its hop count checked.
-    r = one_line(m.run("b_prings -s 3876 2 4 2 3", timeout=RUN_TIMEOUT), "prings",
+    r = one_line(m.run("b_prings -s 3876 2 3 2 3", timeout=RUN_TIMEOUT), "prings",
                  ["rings", "len", "workers", "laps", "size", "us"])
-    assert (r["rings"], r["len"], r["workers"], r["laps"], r["size"]) == (2, 4, 2, 3, 3876), r
+    assert (r["rings"], r["len"], r["workers"], r["laps"], r["size"]) == (2, 3, 2, 3, 3876), r
     check_conn(m, "coro", 2, 50, 1, 1)
     check_conn(m, "thread", 2, 50, 20, 1)
     check_prio(m, "coro", 2, 2, 50, 20, 1)
