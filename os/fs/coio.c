@@ -66,10 +66,9 @@ int coio_admit(struct proc *p, struct coio_op *op)
         return -EINVAL;
     if (p->co.nops >= COIO_MAX_PENDING)
         return -EAGAIN;
-    list_for_each(pos, &p->co.ops)
-        if (list_entry(pos, struct coio_op, pnode)->io == op->io)
-            return -EBUSY;
-    return 0;
+    if (coio_index_find(&p->co.by_io, op->io))
+        return -EBUSY;
+    return coio_index_reserve(&p->co.by_io);
 }
 
 void coio_pend(struct proc *p, struct coio_op *op, struct coio_queue *q)
@@ -79,6 +78,7 @@ void coio_pend(struct proc *p, struct coio_op *op, struct coio_queue *q)
     op->done = false;
     proc_get(p);                     /* the completer reaches p through it */
     list_push_back(&p->co.ops, &op->pnode);
+    coio_index_add(&p->co.by_io, op);
     p->co.nops++;
 }
 
@@ -115,7 +115,8 @@ void coio_finish(struct coio_op *op)
     spin_lock(&p->co.lock);
     bool rang = co_doorbell_locked(p, op->cid);
     list_remove(&op->pnode);
-    KASSERT(p->co.nops > 0);
+    coio_index_remove(&p->co.by_io, op);
+    KASSERT(p->co.nops > 0 && p->co.nops == p->co.by_io.count + 1);
     p->co.nops--;
     spin_unlock(&p->co.lock);
     if (rang)
@@ -136,6 +137,7 @@ static bool take_off(struct coio_op *op)
     spin_unlock(q->lock);
     if (pending) {
         list_remove(&op->pnode);
+        coio_index_remove(&op->proc->co.by_io, op);
         op->proc->co.nops--;
     }
     return pending;
@@ -143,15 +145,8 @@ static bool take_off(struct coio_op *op)
 
 int coio_cancel(struct proc *p, uint64_t io)
 {
-    struct coio_op *found = NULL;
     spin_lock(&p->co.lock);
-    list_for_each(pos, &p->co.ops) {
-        struct coio_op *op = list_entry(pos, struct coio_op, pnode);
-        if (op->io == io) {
-            found = op;
-            break;
-        }
-    }
+    struct coio_op *found = coio_index_find(&p->co.by_io, io);
     bool taken = found && take_off(found);
     spin_unlock(&p->co.lock);
     if (!taken)
