@@ -64,11 +64,17 @@ void coio_index_remove(struct coio_index *ix, struct coio_op *op)
     }
     *at = op->hnext;
     op->hnext = NULL;
-    if (--ix->count == 0) {                 /* no memory while idle */
-        kfree(ix->bucket);
-        ix->bucket = NULL;
-        ix->nbuckets = 0;
-    }
+    /* Idle: a grown table goes; the first, small one stays, so that one
+     * operation at a time (the common case) allocates nothing. */
+    if (--ix->count == 0 && ix->nbuckets > COIO_INDEX_FIRST)
+        coio_index_release(ix);
+}
+
+void coio_index_release(struct coio_index *ix)
+{
+    KASSERT(ix->count == 0);
+    kfree(ix->bucket);
+    *ix = (struct coio_index){ 0 };
 }
 
 struct coio_op *coio_index_find(const struct coio_index *ix, uint64_t io)

@@ -4,10 +4,12 @@
  * submission for an io already pending (-EBUSY) and cancelling by io cost
  * O(1), not a walk over up to COIO_MAX_PENDING operations.
  *
- * It holds no memory while nothing is pending: the first operation gets
- * COIO_INDEX_FIRST buckets, the table doubles while there are more than
+ * It holds no memory until the first operation, which gets
+ * COIO_INDEX_FIRST buckets; the table doubles while there are more than
  * two operations a bucket (up to COIO_INDEX_MAX buckets: past that the
- * chains just grow longer), and it is freed when the last operation goes.
+ * chains just grow longer).  When the last operation goes, a grown table
+ * is freed; the first stays (128 bytes) until the process ends, so that
+ * one operation at a time allocates nothing.
  * A failed doubling is no error (longer chains); only the first table is
  * needed, and coio_index_reserve reports when it cannot be had.
  *
@@ -34,6 +36,8 @@ struct coio_index {
 int coio_index_reserve(struct coio_index *ix);
 void coio_index_add(struct coio_index *ix, struct coio_op *op);
 void coio_index_remove(struct coio_index *ix, struct coio_op *op);
+/* Frees the table (none pending): the process is ending. */
+void coio_index_release(struct coio_index *ix);
 /* The pending operation on io, or NULL. */
 struct coio_op *coio_index_find(const struct coio_index *ix, uint64_t io);
 

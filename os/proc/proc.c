@@ -214,6 +214,7 @@ void proc_teardown(struct proc *p, struct thread *last)
      * now, no other thread lives). */
     coio_drop_all(p);
     proc_wait_refs(p, 2);
+    coio_index_release(&p->co.by_io);   /* every op is released now */
     spin_lock(&p->lock);
     KASSERT(p->live_threads == 0 && p->threads.next == &last->proc_node &&
             last->proc_node.next == &p->threads);
