@@ -88,7 +88,10 @@ static void sync_ring(void)
         }
         got++;
         int out = i + 1 < n_pipes ? ends[i + 1][1] : ends[0][1];
-        CHECK(write(out, &got, sizeof got) == sizeof got, "write after pipe %d", i);
+        if (write(out, &got, sizeof got) != sizeof got) {
+            CHECK(0, "write after pipe %d: %s", i, strerror(errno));
+            return;                            /* the next read would wait */
+        }
     }
     uint32_t last = 0;
     CHECK(read(ends[0][0], &last, sizeof last) == sizeof last &&
@@ -236,6 +239,16 @@ static void coro_ring(void)
     for (int t = 0; t < 60000 && pending + refused < n_pipes; t++)
         sleep(1);
     CHECK(pending == n_pipes, "%d of %d reads pending (%d not)", pending, n_pipes, refused);
+    if (pending != n_pipes) {                  /* the token would stop: end them */
+        for (int i = 0; i < n_pipes; i++) {
+            co_cancel(cids[i]);
+            co_join(cids[i], 0);
+        }
+        ends[0][0] = first_in;
+        close(back[0]);
+        close(back[1]);
+        return;
+    }
     uint32_t v = TOKEN;
     CHECK(write(back[1], &v, sizeof v) == sizeof v, "inject");
     uint32_t last = 0;
