@@ -14,7 +14,7 @@ SMP = [1, 4]
 
 LINES = (
     r"ring: a token through 4000 pipes \(fds 3\.\.8002\)",
-    r"fork: the child saw 8003 fds, its closes left the parent's alone",
+    r"fork: the child saw 8003 fds, its closes left the parent's alone; exec kept them",
     r"limit: EMFILE at 8192 open fds, and the process goes on",
     r"bad fds: negative, huge, past the table: EBADF",
     r"coro: 4000 asynchronous reads pending at once, the token through all",

@@ -4,8 +4,9 @@
  * completed, cancelled or dropped.
  *
  * An op is on two lists: its queue (a pipe's readers or writers, the
- * timers), under that queue's lock, and its process's (proc->co.ops),
- * under proc->co.lock.  Lock order: co.lock, then the queue's lock.
+ * timers), under that queue's lock, and its process's (proc->co.ops, and
+ * the same ops by io address in proc->co.by_io, fs/coio_index.h), under
+ * proc->co.lock.  Lock order: co.lock, then the queue's lock.
  *
  *   complete (a kernel coroutine, queue lock held): writes the data and
  *       io->result, then io->done, marks op->done and takes it off the

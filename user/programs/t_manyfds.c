@@ -8,7 +8,9 @@
  *           through all of them with read() and write();
  *   fork    a child of a process with 2N+3 open fds sees the same pipes
  *           at the same numbers, writes through one, closes them all;
- *           every pipe of the parent still works afterwards;
+ *           every pipe of the parent still works afterwards; another
+ *           child execs this program ("t_manyfds exec-child FD"), which
+ *           writes through FD, the highest: exec keeps the whole table;
  *   limit   pipes opened until the kernel refuses: EMFILE at exactly
  *           MAX_FDS open descriptors, dup refused too, a freed pair
  *           handed out again, and after closing them all a pipe works;
@@ -129,8 +131,31 @@ static void fork_many(void)
               read(ends[i][0], &back, sizeof back) == sizeof back && back == v;
     }
     CHECK(ok == n_pipes, "%d of %d pipes work after the child closed its copies", ok, n_pipes);
-    printf("t_manyfds: fork: the child saw %d fds, its closes left the parent's alone\n",
-           2 * n_pipes + 3);
+    /* exec keeps every descriptor: the new program writes through the
+     * highest one. */
+    pid = fork();
+    if (pid == 0) {
+        char fd[16];
+        snprintf(fd, sizeof fd, "%d", ends[n_pipes - 1][1]);
+        char *const argv[] = { "t_manyfds", "exec-child", fd, NULL };
+        exec("t_manyfds", argv);
+        exit(4);
+    }
+    status = -1;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+          WEXITSTATUS(status) == 0, "exec child status %#x", status);
+    got = 0;
+    CHECK(read(ends[n_pipes - 1][0], &got, sizeof got) == sizeof got && got == 0xe7ec,
+          "the exec'd child's write: %#x", got);
+    printf("t_manyfds: fork: the child saw %d fds, its closes left the parent's alone; "
+           "exec kept them\n", 2 * n_pipes + 3);
+}
+
+/* Run by exec from fork_many: writes a marker through fd. */
+static int exec_child(const char *fd)
+{
+    uint32_t v = 0xe7ec;
+    return write(atoi(fd), &v, sizeof v) == sizeof v ? 0 : 5;
 }
 
 /* Opens pipes until refused: EMFILE at MAX_FDS descriptors. */
@@ -332,6 +357,8 @@ static int memory_back(const struct sysinfo *before, struct sysinfo *now)
 
 int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "exec-child") == 0)
+        return exec_child(argv[2]);
     if (argc > 2 || (argc == 2 && (atoi(argv[1]) < 2 || atoi(argv[1]) > MAX_PIPES))) {
         dprintf(2, "usage: t_manyfds [N]   (N pipes, 2..%d, default %d)\n", MAX_PIPES,
                 MAX_PIPES);
