@@ -26,7 +26,7 @@ def test_coio(boot_policy, policy, smp):
     for line in ("no executor: refused", "executor: 64 records mapped",
                  "bad io, cid, fd, buf, n: refused",
                  "completions: immediate, pending, doorbell, FIFO, sleep, EOF, EPIPE",
-                 "cancel: once, twice, unknown; 64 pending at most",
+                 "cancel: once, twice, unknown; 8192 pending at most",
                  "io and buf unmapped before completion: dropped",
                  "a forked child starts with no executor",
                  "exec with operations in flight",

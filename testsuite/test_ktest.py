@@ -8,7 +8,7 @@ from schedos import ktap
 
 # The tests `ktest=all` must run; a test missing from the output fails here.
 EXPECTED = ["format", "bootargs", "frame", "heap", "vm", "spinlock", "timer", "ipi",
-            "printf", "kcoro"]
+            "printf", "kcoro", "fdtable"]
 PRINTF_TAIL = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -99,3 +99,17 @@ def test_ktest_kcoro(boot_policy, policy, smp):
                  "kcoro cancel: idle and queued, never polled after",
                  "kcoro poll: at most 64 per call"):
         assert line in report.result("kcoro").diagnostics
+
+
+def test_ktest_fdtable(machine):
+    """A file-descriptor table on its own: it doubles from 16 entries to
+    MAX_FDS, refuses one more, hands out holes lowest first, and copies
+    and closes give back every reference and heap byte."""
+    m = machine(smp=1, append="ktest=fdtable")
+    status, report = ktap_report(m)
+    assert status == 0, m.output()
+    assert report.names() == ["fdtable"] and report.ok, report.problems()
+    for line in ("fdtable grow: 10 sizes from 16 to 8192, then EMFILE",
+                 "fdtable lowest free: 7, 5000, 8191",
+                 "fdtable copy and close: references and heap bytes back"):
+        assert line in report.result("fdtable").diagnostics, report.result("fdtable").diagnostics

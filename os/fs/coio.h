@@ -4,8 +4,9 @@
  * completed, cancelled or dropped.
  *
  * An op is on two lists: its queue (a pipe's readers or writers, the
- * timers), under that queue's lock, and its process's (proc->co.ops),
- * under proc->co.lock.  Lock order: co.lock, then the queue's lock.
+ * timers), under that queue's lock, and its process's (proc->co.ops, and
+ * the same ops by io address in proc->co.by_io, fs/coio_index.h), under
+ * proc->co.lock.  Lock order: co.lock, then the queue's lock.
  *
  *   complete (a kernel coroutine, queue lock held): writes the data and
  *       io->result, then io->done, marks op->done and takes it off the
@@ -44,6 +45,7 @@ struct coio_queue {
 struct coio_op {
     struct list_node qnode;     /* on its queue (q->lock) */
     struct list_node pnode;     /* on proc->co.ops (co.lock) */
+    struct coio_op *hnext;      /* in proc->co.by_io's chain (co.lock) */
     enum coio_kind kind;        /* COIO_SYNC: a thread waiting in a pipe's
                                    line (on its stack), nothing else used */
     bool done;                  /* completed, io written (q->lock) */
@@ -64,7 +66,7 @@ struct coio_op *coio_new(enum coio_kind kind, uint64_t io, int *err);
 void coio_discard(struct coio_op *op);
 /* p->co.lock held: may p have one more op pending on io?  0, -EAGAIN past
  * COIO_MAX_PENDING, -EBUSY if io is pending already, -EINVAL if the
- * executor went away (cid no longer below its capacity). */
+ * executor went away (cid no longer below its capacity), -ENOMEM.  O(1). */
 int coio_admit(struct proc *p, struct coio_op *op);
 /* p->co.lock and q's lock held: op goes pending on p's list (the caller
  * puts it on q). */

@@ -11,6 +11,7 @@
 #include "fs/pipe_impl.h"
 #include "sched/kcoro.h"
 #include "kernel/panic.h"
+#include "mm/frame.h"
 #include "mm/kmalloc.h"
 #include "uapi/errno.h"
 #include "memlayout.h"
@@ -19,15 +20,24 @@ static void line_removed(struct coio_queue *q);
 
 int pipe_create(struct file **read_end, struct file **write_end)
 {
+    /* What a pipe costs: the frame of its ring, the struct (a slab slot)
+     * and its two ends (slab slots): PIPE_BUF_SIZE plus a few hundred
+     * bytes, and no contiguous frames. */
+    _Static_assert(PIPE_BUF_SIZE == PAGE_SIZE, "the ring is one frame");
+    _Static_assert(sizeof(struct pipe) <= 256, "struct pipe: a 256-byte slot");
     struct pipe *p = kmalloc(sizeof(*p));
+    char *buf = frame_alloc();
     struct file *r = kmalloc(sizeof(*r));
     struct file *w = kmalloc(sizeof(*w));
-    if (!p || !r || !w) {
+    if (!p || !buf || !r || !w) {
+        if (buf)
+            frame_free(buf);
         kfree(p);
         kfree(r);
         kfree(w);
         return -ENOMEM;
     }
+    p->buf = buf;
     spin_init(&p->lock, "pipe");
     waitq_init(&p->can_read);
     waitq_init(&p->can_write);
@@ -86,7 +96,14 @@ void pipe_close_end(struct pipe *p, int writer)
     bool gone = pipe_gone(p);
     spin_unlock(&p->lock);
     if (gone)
-        kfree(p);
+        pipe_free(p);
+}
+
+void pipe_free(struct pipe *p)
+{
+    KASSERT(pipe_gone(p) && p->nasync == 0);
+    frame_free(p->buf);
+    kfree(p);
 }
 
 int pipe_ring_copy(struct pipe *p, struct uspace *us, uint64_t uaddr, uint64_t pos,

@@ -110,7 +110,7 @@ static int pipe_co_poll(struct co *self)
             if (end) {
                 f->pipe = NULL;
                 if (gone)
-                    kfree(p);
+                    pipe_free(p);
                 return CO_READY;
             }
             if (served == PIPE_CO_BATCH)

@@ -25,7 +25,8 @@
 
 struct pipe {
     struct spinlock lock;
-    char buf[PIPE_BUF_SIZE];
+    char *buf;                     /* PIPE_BUF_SIZE bytes: a frame of its own,
+                                      so the struct fits a 256-byte slab */
     uint64_t head, tail;           /* read at head, write at tail; grow forever */
     int readers, writers;          /* open ends */
     struct waitq can_read, can_write;
@@ -59,6 +60,8 @@ static inline bool pipe_first(const struct list_node *line, const struct coio_op
 {
     return line->next == &op->qnode;
 }
+/* Frees a pipe that is gone (below): its ring and itself. */
+void pipe_free(struct pipe *p);
 /* Lock held: both ends closed and no coroutine: the caller frees it. */
 static inline bool pipe_gone(const struct pipe *p)
 {

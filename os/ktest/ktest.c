@@ -21,6 +21,7 @@ static const struct ktest tests[] = {
     { "ipi",      ktest_ipi,      1, "software interrupts reach every other hart" },
     { "printf",   ktest_printf,   1, "all harts print at once; lines stay whole (checked by pytest)" },
     { "kcoro",    ktest_kcoro,    1, "kernel coroutines: priority, FIFO, wakes, cancel, join, bound" },
+    { "fdtable",  ktest_fdtable,  1, "file-descriptor tables: growth, EMFILE, lowest free, copies" },
     { "panic",    ktest_panic,    0, "deliberate kernel page fault: panics on purpose" },
 };
 #define NTESTS (sizeof(tests) / sizeof(tests[0]))

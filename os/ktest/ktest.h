@@ -43,5 +43,6 @@ int ktest_format(void);
 int ktest_printf(void);
 int ktest_panic(void);
 int ktest_kcoro(void);
+int ktest_fdtable(void);
 
 #endif

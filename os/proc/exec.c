@@ -142,21 +142,25 @@ int sys_spawn_impl(uint64_t upath, uint64_t uargv, const struct prio_start *star
     int err = exec_args_from_user(&parent->vm, upath, uargv, path, args);
     struct proc *child = err ? NULL : proc_alloc(base_name(path), &err);
     if (child) {
+        /* The child gets the caller's standard input, output and error
+         * (how the shell wires pipelines).  Only those three: a pipeline
+         * stage must not hold the ends it does not use, or EOF and EPIPE
+         * would never come.  First, while the child has no thread: a
+         * failure then only needs proc_discard (which closes them). */
+        spin_lock(&parent->lock);
+        for (uint32_t fd = 0; fd <= STDERR_FILENO && !err; fd++) {
+            struct file *f = fdtable_get(&parent->files, fd);
+            if (f && (err = fdtable_set(&child->files, fd, f)) == 0)
+                file_dup(f);
+        }
+        spin_unlock(&parent->lock);
         struct thread *t;
-        err = exec_into(child, path, args->argv, args->argc, &t);
+        if (!err)
+            err = exec_into(child, path, args->argv, args->argc, &t);
         if (!err) {
-            /* The child gets the caller's standard input, output and error
-             * (how the shell wires pipelines).  Only those three: a
-             * pipeline stage must not hold the ends it does not use, or EOF
-             * and EPIPE would never come.  Its priority and ceiling were
-             * checked by prio_spawn_start. */
+            /* Its priority and ceiling were checked by prio_spawn_start. */
             t->priority = start->priority;
             child->prio_ceiling = start->ceiling;
-            spin_lock(&parent->lock);
-            for (int fd = 0; fd <= STDERR_FILENO; fd++)
-                if (parent->files[fd])
-                    child->files[fd] = file_dup(parent->files[fd]);
-            spin_unlock(&parent->lock);
             proc_adopt(parent, child);
             err = child->pid;
             proc_start_main_thread(child);

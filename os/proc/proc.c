@@ -128,9 +128,7 @@ struct proc *proc_alloc(const char *name, int *err)
 /* Undoes proc_alloc for a process that never ran. */
 void proc_discard(struct proc *p)
 {
-    for (int fd = 0; fd < MAX_FDS; fd++)
-        if (p->files[fd])
-            file_close(p->files[fd]);
+    fdtable_close_all(&p->files);       /* nobody else sees p yet */
     uvm_free_all(p->vm.pt);
     shared_unmap(p->vm.pt, &p->shared);
     vm_destroy(p->vm.pt);
@@ -163,8 +161,9 @@ void proc_start_init(void)
     err = exec_into(p, "init", argv, 1, NULL);
     if (err)
         panic("cannot start /init from the initrd: error %d", err);
-    for (int fd = 0; fd < 3; fd++)
-        p->files[fd] = file_console();
+    for (uint32_t fd = 0; fd < 3; fd++)
+        if (fdtable_set(&p->files, fd, file_console()))
+            panic("cannot give init its console");
     p->prio_ceiling = MAX_PRIORITY;     /* it grants the rest (priority.c) */
     init_proc = p;
     proc_start_main_thread(p);
@@ -219,21 +218,19 @@ void proc_teardown(struct proc *p, struct thread *last)
      * now, no other thread lives). */
     coio_drop_all(p);
     proc_wait_refs(p, 2);
+    coio_index_release(&p->co.by_io);   /* every op is released now */
     spin_lock(&p->lock);
     KASSERT(p->live_threads == 0 && p->threads.next == &last->proc_node &&
             last->proc_node.next == &p->threads);
     if (!p->killed)
         p->exit_status = STATUS_EXITED(0);
     p->killed = true;
-    struct file *files[MAX_FDS];
-    memcpy(files, p->files, sizeof(files));
-    memset(p->files, 0, sizeof(p->files));
+    struct fdtable files;               /* closed outside the lock */
+    fdtable_take(&p->files, &files);
     spin_unlock(&p->lock);
     thread_free_exit_records(p);
 
-    for (int fd = 0; fd < MAX_FDS; fd++)
-        if (files[fd])
-            file_close(files[fd]);
+    fdtable_close_all(&files);
     /* This hart still runs on p's root table (the kernel half is intact);
      * the user half and the shared region can go now. */
     sched_account_exit(p);              /* reads the shared page: first */
@@ -342,10 +339,12 @@ int proc_fork(void)
     c->image_end = p->image_end;
     c->brk = p->brk;
     c->prio_ceiling = p->prio_ceiling;
-    for (int fd = 0; fd < MAX_FDS; fd++)
-        if (p->files[fd])
-            c->files[fd] = file_dup(p->files[fd]);
+    err = fdtable_copy(&c->files, &p->files);
     spin_unlock(&p->lock);
+    if (err) {
+        proc_discard(c);
+        return err;
+    }
 
     /* The child's only thread continues from the same trap frame, with
      * fork returning 0, on the same stack (same slot, copied). */

@@ -28,6 +28,7 @@
 #include "kernel/spinlock.h"
 #include "lib/list.h"
 #include "mm/uvm.h"
+#include "proc/fdtable.h"
 #include "proc/thread.h"
 #include "proc/waitq.h"
 #include "sched/shared.h"
@@ -64,7 +65,7 @@ struct proc {
     uint64_t brk;                   /* current break (heap end) */
 
     struct spinlock lock;           /* files, brk, stack slots, threads */
-    struct file *files[MAX_FDS];
+    struct fdtable files;           /* open files (proc/fdtable.h; lock) */
     struct list_node threads;
     int live_threads;               /* not yet exited */
     /* The thread of each stack slot = TaskSched record (lock): pages of

@@ -30,6 +30,7 @@ void coexec_init(struct proc *p)
     p->co.header = NULL;
     list_init(&p->co.ops);
     p->co.nops = 0;
+    p->co.by_io = (struct coio_index){ 0 };
 }
 
 static uint32_t pages_for(uint32_t records)

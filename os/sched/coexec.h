@@ -16,6 +16,7 @@
 #include "kernel/spinlock.h"
 #include "lib/list.h"
 #include "mm/vm.h"
+#include "fs/coio_index.h"
 #include "coro.h"
 
 struct proc;
@@ -30,6 +31,7 @@ struct proc_co {
     CO_EXEC *header;            /* page 0, through the direct map */
     struct list_node ops;       /* pending struct coio_op (fs/coio.h) */
     uint32_t nops;
+    struct coio_index by_io;    /* the same ops, found by io address */
 };
 
 void coexec_init(struct proc *p);

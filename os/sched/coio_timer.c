@@ -80,13 +80,14 @@ long coio_timer_submit(struct coio_op *op)
     long r = coio_admit(p, op);
     if (r == 0) {
         spin_lock(&timer_lock);
-        struct list_node *before = &sleeping;   /* after equals: FIFO */
-        list_for_each(pos, &sleeping)
-            if (list_entry(pos, struct coio_op, qnode)->deadline_ns > op->deadline_ns) {
-                before = pos;
-                break;
-            }
-        list_insert_between(&op->qnode, before->prev, before);
+        /* After the last one due no later (FIFO among equals), searched
+         * from the end: a new sleep is most often the latest, so
+         * thousands pending cost O(1) each, not a walk over all. */
+        struct list_node *after = sleeping.prev;
+        while (after != &sleeping &&
+               list_entry(after, struct coio_op, qnode)->deadline_ns > op->deadline_ns)
+            after = after->prev;
+        list_insert_between(&op->qnode, after, after->next);
         coio_pend(p, op, &timer_queue);
         update_next_due();
         spin_unlock(&timer_lock);

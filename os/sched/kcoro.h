@@ -21,7 +21,11 @@
 #include <stdint.h>
 #include "coro.h"
 
-#define KCORO_CAPACITY  256     /* kernel coroutines at once */
+/* Kernel coroutines at once: the timer's and one per pipe on which
+ * asynchronous operations wait, so this bounds such pipes system-wide.
+ * Each costs a TaskSched record (256 bytes, 2 MiB in all) and a queue word,
+ * allocated at boot. */
+#define KCORO_CAPACITY  8192
 #define KCORO_POLL_MAX  64      /* polls per kcoro_poll call */
 
 /* Sets up the executor (once, at boot, after shared_init). */

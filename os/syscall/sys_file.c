@@ -7,14 +7,15 @@
 #include "lib/string.h"
 #include "uapi/errno.h"
 
-/* The file behind fd with a reference taken, or NULL. */
+/* The file behind fd with a reference taken, or NULL.  fd is the
+ * process's word, unchecked: the table looks only below its size. */
 static struct file *fd_get(uint64_t fd)
 {
     struct proc *p = proc_current();
-    struct file *f = NULL;
     spin_lock(&p->lock);
-    if (fd < MAX_FDS && p->files[fd])
-        f = file_dup(p->files[fd]);
+    struct file *f = fdtable_get(&p->files, fd);
+    if (f)
+        file_dup(f);
     spin_unlock(&p->lock);
     return f;
 }
@@ -24,18 +25,14 @@ struct file *fd_file(uint64_t fd)
     return fd_get(fd);
 }
 
-/* Installs f at the lowest free descriptor; -EMFILE if none. */
+/* Installs f at the lowest free descriptor: it, or -EMFILE (MAX_FDS
+ * open), -ENOMEM (the table could not grow); then f is still the caller's. */
 static int fd_install(struct proc *p, struct file *f)
 {
     spin_lock(&p->lock);
-    for (int fd = 0; fd < MAX_FDS; fd++)
-        if (!p->files[fd]) {
-            p->files[fd] = f;
-            spin_unlock(&p->lock);
-            return fd;
-        }
+    int fd = fdtable_install(&p->files, f);
     spin_unlock(&p->lock);
-    return -EMFILE;
+    return fd;
 }
 
 long sys_read(uint64_t fd, uint64_t buf, uint64_t n)
@@ -67,9 +64,7 @@ long sys_close(uint64_t fd, uint64_t u1, uint64_t u2)
     (void)u1; (void)u2;
     struct proc *p = proc_current();
     spin_lock(&p->lock);
-    struct file *f = fd < MAX_FDS ? p->files[fd] : NULL;
-    if (f)
-        p->files[fd] = NULL;
+    struct file *f = fdtable_remove(&p->files, fd);
     spin_unlock(&p->lock);
     if (!f)
         return -EBADF;
@@ -103,12 +98,13 @@ long sys_pipe(uint64_t ufds, uint64_t u1, uint64_t u2)
     if (fds[0] >= 0)
         fds[1] = fd_install(p, w);
     if (fds[1] < 0) {
+        int why = fds[0] < 0 ? fds[0] : fds[1];   /* -EMFILE or -ENOMEM */
         if (fds[0] >= 0)
             sys_close((uint64_t)fds[0], 0, 0);
         else
             file_close(r);
         file_close(w);
-        return -EMFILE;
+        return why;
     }
     if (copy_to_user(&p->vm, ufds, fds, sizeof(fds))) {   /* unmapped meanwhile */
         sys_close((uint64_t)fds[0], 0, 0);

@@ -20,8 +20,10 @@
 #define SYS_read          0  /* (int fd, void *buf, size_t n) -> bytes read, 0 at EOF */
 #define SYS_write         1  /* (int fd, const void *buf, size_t n) -> bytes written   */
 #define SYS_close         2  /* (int fd) -> 0                                          */
-#define SYS_pipe          3  /* (int fds[2]) -> 0; fds[0] reads, fds[1] writes          */
-#define SYS_dup           4  /* (int fd) -> lowest free fd referring to the same file   */
+#define SYS_pipe          3  /* (int fds[2]) -> 0; fds[0] reads, fds[1] writes.
+                                 -EMFILE past MAX_FDS, -ENOMEM: nothing opened */
+#define SYS_dup           4  /* (int fd) -> lowest free fd referring to the same file;
+                                 -EBADF, -EMFILE, -ENOMEM as SYS_pipe             */
 #define SYS_fork          5  /* () -> child pid in the parent, 0 in the child           */
 #define SYS_exec          6  /* (const char *path, char *const argv[]) -> on success
                                  returns into the new program (a0 = argc); fails
@@ -106,7 +108,8 @@
                                  executor's capacity (-EINVAL, also with no
                                  executor), buf (-EFAULT), fd (-EBADF), the same io
                                  already pending (-EBUSY), COIO_MAX_PENDING
-                                 operations pending (-EAGAIN).  A console fd
+                                 operations pending, or the kernel's coroutines
+                                 all busy (-EAGAIN).  A console fd
                                  completes synchronously (the call may block until
                                  a line is typed); never -EINPROGRESS             */
 #define SYS_write_async  34  /* (int fd, const void *buf, size_t n, struct co_io *io)
@@ -169,10 +172,16 @@
                                        the terminating NULL */
 #define MAX_ARG_BYTES     4096      /* all argv strings together, with NULs */
 #define MAX_PATH          56        /* path length including the NUL */
-#define MAX_FDS           16        /* open files per process */
+/* Open files per process.  A process's table starts empty and doubles
+ * from 16 entries as it fills (fd lookup stays one index); past this,
+ * pipe and dup fail with -EMFILE, and with -ENOMEM if the table cannot
+ * grow (nothing is opened then). */
+#define MAX_FDS           8192
 #define USER_THREAD_STACK (64 * 1024)
 #define PIPE_BUF_SIZE     4096      /* writes of up to this many bytes are atomic */
-#define COIO_MAX_PENDING  64        /* asynchronous operations pending per process */
+/* Asynchronous operations pending per process; one more is -EAGAIN.
+ * Each costs a small kernel record while it waits, nothing before. */
+#define COIO_MAX_PENDING  8192
 #define FOREGROUND_MAX    16        /* pids SYS_set_foreground takes */
 #define FG_NEW_CHILDREN   1         /* SYS_set_foreground: the children started
                                        next are in the foreground job too (so

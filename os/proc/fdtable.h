@@ -1,0 +1,54 @@
+/*
+ * A process's file-descriptor table: fd -> struct file, grown on demand.
+ *
+ * It starts empty (no memory), takes FDTABLE_FIRST entries at the first
+ * open and doubles whenever every entry is in use, up to MAX_FDS
+ * (uapi/syscall.h).  Lookup is an index into one array: O(1).  A new
+ * descriptor is the lowest free one; `lowest_free` remembers where the
+ * search may start, so opening thousands of files one after another costs
+ * O(1) each.
+ *
+ * The table does not lock: its owner (struct proc) holds p->lock around
+ * every call, or owns the table alone (a process being built or torn
+ * down).  Growing allocates (kmalloc) under that lock.  References: the
+ * table holds one on each file it contains; install and set take the
+ * caller's, remove and take hand them back.
+ */
+#ifndef PROC_FDTABLE_H
+#define PROC_FDTABLE_H
+
+#include <stdint.h>
+#include "uapi/syscall.h"
+
+#define FDTABLE_FIRST 16        /* entries at the first open */
+
+struct file;
+
+struct fdtable {
+    struct file **slot;         /* `size` entries; NULL: free */
+    uint32_t size;              /* 0, or FDTABLE_FIRST << k, <= MAX_FDS */
+    uint32_t open;              /* entries in use */
+    uint32_t lowest_free;       /* every fd below it is in use */
+};
+
+/* The file at fd (no reference taken), or NULL: also for any fd at or
+ * past the table's size, negative ones included (fd is unsigned). */
+struct file *fdtable_get(const struct fdtable *t, uint64_t fd);
+/* Puts f at the lowest free fd: that fd, or -EMFILE (MAX_FDS open), or
+ * -ENOMEM (the table could not grow).  On an error nothing changed. */
+int fdtable_install(struct fdtable *t, struct file *f);
+/* Puts f at fd, which must be free and below MAX_FDS: 0, or -ENOMEM
+ * (nothing changed). */
+int fdtable_set(struct fdtable *t, uint32_t fd, struct file *f);
+/* Takes the file at fd out: it, or NULL if there was none. */
+struct file *fdtable_remove(struct fdtable *t, uint64_t fd);
+/* dst (empty) becomes a copy of src, every file referenced once more
+ * (fork): 0, or -ENOMEM with dst still empty. */
+int fdtable_copy(struct fdtable *dst, const struct fdtable *src);
+/* Moves t's contents to *out, leaving t empty (teardown: the closes then
+ * happen outside the lock). */
+void fdtable_take(struct fdtable *t, struct fdtable *out);
+/* Closes every file of a table nobody else can reach and frees it. */
+void fdtable_close_all(struct fdtable *t);
+
+#endif
