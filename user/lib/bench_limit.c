@@ -2,6 +2,7 @@
 #include <bench_limit.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -23,4 +24,33 @@ const char *bench_limit_hint(const char *call, int err)
     else
         return "";
     return hint;
+}
+
+const char *bench_limit_note(const char *call, int err)
+{
+    static char note[300];
+    const char *hint = bench_limit_hint(call, err);
+    if (!*hint)
+        return "";
+    snprintf(note, sizeof note, " (the limit: %s)", hint);
+    return note;
+}
+
+long bench_number(const char *s, long lo, long hi)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end != '\0' || v < lo || v > hi)
+        return -1;
+    return v;
+}
+
+void bench_fail(struct bench_failure *f, const char *what, int err)
+{
+    int none = 0;
+    if (__atomic_compare_exchange_n(&f->failed, &none, 1, 0, __ATOMIC_SEQ_CST,
+                                    __ATOMIC_SEQ_CST)) {
+        f->what = what;
+        f->err = err;
+    }
 }

@@ -69,40 +69,10 @@ static void usage(void)
            MSG_BYTES, PERIOD_MAX_MS, MSIZE_MAX, SECS_MAX, LEVELS_MAX, WORKERS_MAX);
 }
 
-static long number(const char *s, long lo, long hi)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (end == s || *end != '\0' || v < lo || v > hi)
-        return -1;
-    return v;
-}
-
 static struct conn_config cfg;
 static int (*req)[2], (*rep)[2];    /* connection i's request and reply pipes */
 static uint64_t deadline, first_send;
-static int failed, failed_errno;   /* failed_errno: 0 if no errno says it */
-static const char *failed_what;
-
-/* ", a limit: ..." when the error is a kernel limit's. */
-static const char *limit_note(const char *what, int err)
-{
-    static char note[300];
-    const char *hint = bench_limit_hint(what, err);
-    if (!*hint)
-        return "";
-    snprintf(note, sizeof note, " (the limit: %s)", hint);
-    return note;
-}
-
-static void fail(const char *what, int err)
-{
-    int none = 0;
-    if (__atomic_compare_exchange_n(&failed, &none, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
-        failed_what = what;
-        failed_errno = err;
-    }
-}
+static struct bench_failure failure;   /* the first failure */
 
 static uint64_t free_frames(void)
 {
@@ -141,7 +111,7 @@ static int client(struct co *c)
             uint64_t ms = (f->next - now + 999999) / 1000000;     /* >= 1 */
             CO_SLEEP_CHECKED(c, f->n, ms);
             if (f->n < 0) {
-                fail("client: sleep", (int)-f->n);
+                bench_fail(&failure, "client: sleep", (int)-f->n);
                 co_return(c, -1);
             }
             continue;
@@ -151,7 +121,7 @@ static int client(struct co *c)
         f->sent = time();
         co_write(c, f->n, req[f->i][1], &f->out, sizeof f->out);
         if (f->n != (long)sizeof f->out) {
-            fail("client: write", f->n < 0 ? (int)-f->n : 0);
+            bench_fail(&failure, "client: write", f->n < 0 ? (int)-f->n : 0);
             co_return(c, -1);
         }
         for (f->got = 0; f->got < (int)sizeof f->in; f->got += (int)f->n) {
@@ -160,13 +130,13 @@ static int client(struct co *c)
                 break;
         }
         if (f->n <= 0) {
-            fail(f->n < 0 ? "client: read" : "client: read: the server closed the connection",
+            bench_fail(&failure, f->n < 0 ? "client: read" : "client: read: the server closed the connection",
                  f->n < 0 ? (int)-f->n : 0);
             co_return(c, -1);
         }
         uint64_t lat_us = (time() - f->sent) / 1000;
         if (!msg_reply_ok(&f->in, &f->out)) {
-            fail("client: wrong reply", 0);
+            bench_fail(&failure, "client: wrong reply", 0);
             co_return(c, -1);
         }
         stats_record(f->i % cfg.levels, lat_us);
@@ -184,12 +154,12 @@ static int run_clients(void)
     struct client *cl = calloc((size_t)cfg.conns, sizeof *cl);
     cid_t *ids = calloc((size_t)cfg.conns, sizeof *ids);
     if (!cl || !ids) {
-        fail("client: malloc", ENOMEM);
+        bench_fail(&failure, "client: malloc", ENOMEM);
         free(cl), free(ids);
         return -1;
     }
     if (co_workers(CLIENT_WORKERS) < 0) {
-        fail("client: co_workers", errno);
+        bench_fail(&failure, "client: co_workers", errno);
         free(cl), free(ids);
         return -1;
     }
@@ -200,14 +170,14 @@ static int run_clients(void)
         cl[spawned].i = spawned;
         ids[spawned] = co_spawn(client, &cl[spawned].co, PRIO_CLIENT);
         if (ids[spawned] == CO_NONE) {
-            fail("client: co_spawn", errno);
+            bench_fail(&failure, "client: co_spawn", errno);
             break;
         }
     }
     for (int i = 0; i < spawned; i++)
         co_join(ids[i], 0);
     free(cl), free(ids);
-    return failed ? -1 : 0;
+    return failure.failed ? -1 : 0;
 }
 
 /* The connections' pipes: both ends of each, in this process until the
@@ -217,17 +187,17 @@ static int make_pipes(void)
     req = calloc((size_t)cfg.conns, sizeof *req);
     rep = calloc((size_t)cfg.conns, sizeof *rep);
     if (!req || !rep) {
-        fail("malloc", ENOMEM);
+        bench_fail(&failure, "malloc", ENOMEM);
         return 0;
     }
     int made = 0;
     for (; made < cfg.conns; made++) {
         if (pipe(req[made]) < 0) {
-            fail("pipe", errno);
+            bench_fail(&failure, "pipe", errno);
             break;
         }
         if (pipe(rep[made]) < 0) {
-            fail("pipe", errno);
+            bench_fail(&failure, "pipe", errno);
             close(req[made][0]);
             close(req[made][1]);
             break;
@@ -267,11 +237,11 @@ int main(int argc, char **argv)
     int a = 1, levels = 0, workers = 4, wset = 0;
     while (a < argc && argv[a][0] == '-') {
         if (strcmp(argv[a], "-p") == 0 && a + 1 < argc) {
-            levels = (int)number(argv[a + 1], 1, LEVELS_MAX);
+            levels = (int)bench_number(argv[a + 1], 1, LEVELS_MAX);
             if (levels < 0)
                 break;
         } else if (strcmp(argv[a], "-w") == 0 && a + 1 < argc) {
-            workers = (int)number(argv[a + 1], 1, WORKERS_MAX);
+            workers = (int)bench_number(argv[a + 1], 1, WORKERS_MAX);
             wset = 1;
             if (workers < 0)
                 break;
@@ -285,10 +255,10 @@ int main(int argc, char **argv)
         return 2;
     }
     cfg.coro = strcmp(argv[a], "coro") == 0;
-    cfg.conns = (int)number(argv[a + 1], 1, CONNS_MAX);
-    long period = number(argv[a + 2], 1, PERIOD_MAX_MS);
-    cfg.msize = (int)number(argv[a + 3], 1, MSIZE_MAX);
-    cfg.secs = (int)number(argv[a + 4], 1, SECS_MAX);
+    cfg.conns = (int)bench_number(argv[a + 1], 1, CONNS_MAX);
+    long period = bench_number(argv[a + 2], 1, PERIOD_MAX_MS);
+    cfg.msize = (int)bench_number(argv[a + 3], 1, MSIZE_MAX);
+    cfg.secs = (int)bench_number(argv[a + 4], 1, SECS_MAX);
     if ((!cfg.coro && strcmp(argv[a], "thread") != 0) || cfg.conns < 0 || period < 0 ||
         cfg.msize < 0 || cfg.secs < 0 || (wset && !cfg.coro) || levels > cfg.conns) {
         usage();
@@ -306,12 +276,12 @@ int main(int argc, char **argv)
     uint64_t after_pipes = free_frames();
     int ctl[2] = { -1, -1 };
     int pid = -1;
-    if (!failed && pipe(ctl) < 0)
-        fail("pipe", errno);
-    if (!failed) {
+    if (!failure.failed && pipe(ctl) < 0)
+        bench_fail(&failure, "pipe", errno);
+    if (!failure.failed) {
         pid = fork();
         if (pid < 0)
-            fail("fork", errno);
+            bench_fail(&failure, "fork", errno);
     }
     if (pid == 0) {
         /* The server: only the request read ends, the reply write ends and
@@ -339,11 +309,11 @@ int main(int argc, char **argv)
     if (pid > 0) {
         long n = read(ctl[0], &ready, sizeof ready);
         if (n != (long)sizeof ready)
-            fail("server: died while setting up", 0);
+            bench_fail(&failure, "server: died while setting up", 0);
         else if (ready.failed)
-            fail("server: could not set up (it says what)", 0);
+            bench_fail(&failure, "server: could not set up (it says what)", 0);
     }
-    if (!failed)
+    if (!failure.failed)
         run_clients();
     /* Closing the requests ends the server's tasks (end of file). */
     for (int i = 0; i < made && pid > 0; i++)
@@ -351,18 +321,18 @@ int main(int argc, char **argv)
     if (pid > 0) {
         int status = 0;
         if (waitpid(pid, &status, 0) < 0)
-            fail("waitpid", errno);
+            bench_fail(&failure, "waitpid", errno);
         else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-            fail("server: failed (it says what)", 0);
+            bench_fail(&failure, "server: failed (it says what)", 0);
         for (int i = 0; i < made; i++)
             close(rep[i][0]);
     }
     if (ctl[0] >= 0)
         close(ctl[0]);
     free(req), free(rep);
-    if (failed) {
-        printf("BENCH-ERROR %s %s%s%s%s (server=%s conns=%d)\n", workload, failed_what,
-               failed_errno ? ": " : "", failed_errno ? errname(failed_errno) : "", limit_note(failed_what, failed_errno),
+    if (failure.failed) {
+        printf("BENCH-ERROR %s %s%s%s%s (server=%s conns=%d)\n", workload, failure.what,
+               failure.err ? ": " : "", failure.err ? errname(failure.err) : "", bench_limit_note(failure.what, failure.err),
                cfg.coro ? "coro" : "thread", cfg.conns);
         printf("BENCH-DONE %s\n", workload);
         return 1;

@@ -45,42 +45,12 @@ static void usage(void)
            RINGS_MAX, WORKERS_MAX, LAPS_MAX, PIPE_BUF_SIZE);
 }
 
-static long number(const char *s, long lo, long hi)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (end == s || *end != '\0' || v < lo || v > hi)
-        return -1;
-    return v;
-}
-
 static int rings, len, laps;
 static long size = 4;               /* the token's bytes */
 static char *tokens;                /* stage i's token: tokens + i * size */
 static int (*pipes)[2];             /* ring r's pipe k: pipes[r * len + k] */
 static struct co_event go = CO_EVENT_INIT;
-static int failed, failed_errno;   /* failed_errno: 0 if no errno says it */
-static const char *failed_what;
-
-/* ", a limit: ..." when the error is a kernel limit's. */
-static const char *limit_note(const char *what, int err)
-{
-    static char note[300];
-    const char *hint = bench_limit_hint(what, err);
-    if (!*hint)
-        return "";
-    snprintf(note, sizeof note, " (the limit: %s)", hint);
-    return note;
-}
-
-static void fail(const char *what, int err)
-{
-    int none = 0;
-    if (__atomic_compare_exchange_n(&failed, &none, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
-        failed_what = what;
-        failed_errno = err;
-    }
-}
+static struct bench_failure failure;   /* the first failure */
 
 static int stage_prio(int k)
 {
@@ -88,7 +58,7 @@ static int stage_prio(int k)
     return p < 1 ? 1 : p;
 }
 
-/* Ends ring r after stage k failed: the next stage reads end of file, and
+/* Ends ring r after stage k failure.failed: the next stage reads end of file, and
  * so on round the ring. */
 static void break_ring(int r, int k)
 {
@@ -106,7 +76,7 @@ struct stage {
 };
 
 #define STAGE_FAIL(c, f, what, err) \
-    do { fail(what, err); break_ring((f)->r, (f)->k); co_return(c, -1); } while (0)
+    do { bench_fail(&failure, what, err); break_ring((f)->r, (f)->k); co_return(c, -1); } while (0)
 
 /* Adds n to the hop count in a token's first 4 bytes; returns the count. */
 static uint32_t hops_add(char *tok, uint32_t n)
@@ -159,7 +129,7 @@ static int client(struct co *c)
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "-s") == 0) {
-        size = argc > 2 ? number(argv[2], 4, PIPE_BUF_SIZE) : -1;
+        size = argc > 2 ? bench_number(argv[2], 4, PIPE_BUF_SIZE) : -1;
         if (size < 0) {
             usage();
             return 2;
@@ -171,10 +141,10 @@ int main(int argc, char **argv)
         usage();
         return 2;
     }
-    rings = (int)number(argv[1], 1, RINGS_MAX);
-    len = (int)number(argv[2], 2, LEN_MAX);
-    int workers = (int)number(argv[3], 1, WORKERS_MAX);
-    laps = (int)number(argv[4], 1, LAPS_MAX);
+    rings = (int)bench_number(argv[1], 1, RINGS_MAX);
+    len = (int)bench_number(argv[2], 2, LEN_MAX);
+    int workers = (int)bench_number(argv[3], 1, WORKERS_MAX);
+    laps = (int)bench_number(argv[4], 1, LAPS_MAX);
     if (rings < 0 || len < 0 || workers < 0 || laps < 0) {
         usage();
         return 2;
@@ -186,15 +156,15 @@ int main(int argc, char **argv)
     tokens = calloc((size_t)tasks, (size_t)size);
     long made = 0, spawned = 0;
     if (!pipes || !st || !ids || !tokens)
-        fail("malloc", ENOMEM);
-    for (; !failed && made < tasks; made++)
+        bench_fail(&failure, "malloc", ENOMEM);
+    for (; !failure.failed && made < tasks; made++)
         if (pipe(pipes[made]) < 0)
-            fail("pipe", errno);
-    if (!failed && co_workers(workers) < 0)
-        fail("co_workers", errno);
+            bench_fail(&failure, "pipe", errno);
+    if (!failure.failed && co_workers(workers) < 0)
+        bench_fail(&failure, "co_workers", errno);
     /* Ring by ring, each ring's client first: it waits for `go`, and a
      * ring whose servers cannot all be spawned is ended by its client. */
-    for (int r = 0; r < rings && !failed; r++)
+    for (int r = 0; r < rings && !failure.failed; r++)
         for (int k = 0; k < len; k++) {
             struct stage *s = &st[r * len + k];
             s->r = r;
@@ -202,14 +172,14 @@ int main(int argc, char **argv)
             s->tok = tokens + (r * len + k) * size;
             cid_t id = co_spawn(k ? server : client, &s->co, k ? stage_prio(k) : PRIO_CLIENT);
             if (id == CO_NONE) {
-                fail("co_spawn", errno);
+                bench_fail(&failure, "co_spawn", errno);
                 break;
             }
             ids[spawned++] = id;
         }
     /* After a failure every ring is cut: with every write end closed, each
      * stage spawned reads end of file (or fails to write) and ends. */
-    if (failed)
+    if (failure.failed)
         for (long i = 0; i < made; i++)
             break_ring((int)(i / len), (int)(i % len));
     uint64_t start = time();
@@ -217,7 +187,7 @@ int main(int argc, char **argv)
     for (long i = 0; i < spawned; i++)
         co_join(ids[i], 0);
     uint64_t end = 0;
-    for (int r = 0; r < rings && !failed; r++)
+    for (int r = 0; r < rings && !failure.failed; r++)
         if (st[r * len].end > end)
             end = st[r * len].end;
     for (long i = 0; i < made; i++) {
@@ -226,9 +196,9 @@ int main(int argc, char **argv)
             close(pipes[i][1]);
     }
     free(pipes), free(st), free(ids), free(tokens);
-    if (failed) {
+    if (failure.failed) {
         printf("BENCH-ERROR prings %s%s%s%s (rings=%d len=%d workers=%d laps=%d)\n",
-               failed_what, failed_errno ? ": " : "", failed_errno ? errname(failed_errno) : "", limit_note(failed_what, failed_errno),
+               failure.what, failure.err ? ": " : "", failure.err ? errname(failure.err) : "", bench_limit_note(failure.what, failure.err),
                rings, len, workers, laps);
         printf("BENCH-DONE prings\n");
         return 1;

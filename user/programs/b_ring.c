@@ -61,16 +61,6 @@ static void usage(void)
            LEN_MIN, SIZE_MAX_TOK, LAPS_MAX, WORKERS_MAX);
 }
 
-/* A decimal argument in lo..hi, or -1. */
-static long number(const char *s, long lo, long hi)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (end == s || *end != '\0' || v < lo || v > hi)
-        return -1;
-    return v;
-}
-
 /* The bytes of lap `lap`'s token: a different pattern every lap, so a
  * token left over from an earlier lap or a shifted copy is caught. */
 static uint8_t token_byte(uint32_t lap, uint32_t i)
@@ -82,28 +72,7 @@ static uint8_t token_byte(uint32_t lap, uint32_t i)
 
 static int len, size, laps;
 static int (*pipes)[2];             /* pipes[k]: stage k writes [1], stage k+1 reads [0] */
-static int failed, failed_errno;    /* the first failure; failed_errno 0 if no errno says it */
-static const char *failed_what;
-
-/* ", a limit: ..." when the error is a kernel limit's. */
-static const char *limit_note(const char *what, int err)
-{
-    static char note[300];
-    const char *hint = bench_limit_hint(what, err);
-    if (!*hint)
-        return "";
-    snprintf(note, sizeof note, " (the limit: %s)", hint);
-    return note;
-}
-
-static void fail(const char *what, int err)
-{
-    int none = 0;
-    if (__atomic_compare_exchange_n(&failed, &none, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
-        failed_what = what;
-        failed_errno = err;
-    }
-}
+static struct bench_failure failure;   /* the first failure */
 
 /* Stops the ring after a failure of stage k: its successor reads EOF. */
 static void break_ring(int k)
@@ -162,13 +131,13 @@ static int co_server(struct co *c)
     for (f->lap = 0; f->lap < laps; f->lap++) {
         CO_READ_TOKEN(c, f, pipes[f->k - 1][0]);
         if (f->r <= 0) {
-            fail(f->r == 0 ? "read: end of file" : "read", f->r == 0 ? 0 : (int)-f->r);
+            bench_fail(&failure, f->r == 0 ? "read: end of file" : "read", f->r == 0 ? 0 : (int)-f->r);
             break_ring(f->k);
             co_return(c, -1);
         }
         co_write(c, f->r, pipes[f->k][1], f->tok, (size_t)size);
         if (f->r != size) {
-            fail(f->r < 0 ? "write" : "write: short", f->r < 0 ? (int)-f->r : 0);
+            bench_fail(&failure, f->r < 0 ? "write" : "write: short", f->r < 0 ? (int)-f->r : 0);
             break_ring(f->k);
             co_return(c, -1);
         }
@@ -198,19 +167,19 @@ static int co_client(struct co *c)
         fill_token(f->tok, (uint32_t)f->lap);
         co_write(c, f->r, pipes[0][1], f->tok, (size_t)size);
         if (f->r != size) {
-            fail(f->r < 0 ? "write" : "write: short", f->r < 0 ? (int)-f->r : 0);
+            bench_fail(&failure, f->r < 0 ? "write" : "write: short", f->r < 0 ? (int)-f->r : 0);
             break_ring(0);
             co_return(c, -1);
         }
         memset(f->tok, 0, (size_t)size);
         CO_READ_TOKEN(c, f, pipes[len - 1][0]);
         if (f->r <= 0) {
-            fail(f->r == 0 ? "read: end of file" : "read", f->r == 0 ? 0 : (int)-f->r);
+            bench_fail(&failure, f->r == 0 ? "read: end of file" : "read", f->r == 0 ? 0 : (int)-f->r);
             break_ring(0);
             co_return(c, -1);
         }
         if (!check_token(f->tok, (uint32_t)f->lap)) {
-            fail("token damaged", 0);
+            bench_fail(&failure, "token damaged", 0);
             break_ring(0);
             co_return(c, -1);
         }
@@ -224,14 +193,14 @@ static int co_client(struct co *c)
 static uint64_t run_coro(int workers)
 {
     if (co_workers(workers) < 0) {
-        fail("co_workers", errno);
+        bench_fail(&failure, "co_workers", errno);
         return 0;
     }
     struct co_stage *st = calloc((size_t)len, sizeof *st);
     cid_t *ids = calloc((size_t)len, sizeof *ids);
     uint8_t *toks = malloc((size_t)len * (size_t)size);
     if (!st || !ids || !toks) {
-        fail("malloc", ENOMEM);
+        bench_fail(&failure, "malloc", ENOMEM);
         free(st), free(ids), free(toks);
         return 0;
     }
@@ -242,7 +211,7 @@ static uint64_t run_coro(int workers)
         ids[k] = co_spawn(k == 0 ? co_client : co_server, &st[k].co,
                           k == 0 ? PRIO_CLIENT : PRIO_SERVER);
         if (ids[k] == CO_NONE) {
-            fail("co_spawn", errno);
+            bench_fail(&failure, "co_spawn", errno);
             break_all();                           /* ends the ones spawned */
             co_event_set(&go);
             break;
@@ -250,9 +219,9 @@ static uint64_t run_coro(int workers)
         spawned++;
     }
     static struct co starter;
-    cid_t sid = failed ? CO_NONE : co_spawn(co_starter, &starter, 1);
-    if (!failed && sid == CO_NONE) {
-        fail("co_spawn", errno);
+    cid_t sid = failure.failed ? CO_NONE : co_spawn(co_starter, &starter, 1);
+    if (!failure.failed && sid == CO_NONE) {
+        bench_fail(&failure, "co_spawn", errno);
         break_all();
         co_event_set(&go);                         /* the client finds the ring broken */
     }
@@ -260,7 +229,7 @@ static uint64_t run_coro(int workers)
         co_join(sid, 0);
     for (int k = len - spawned; k < len; k++)
         co_join(ids[k], 0);
-    uint64_t t = failed ? 0 : st[0].end - st[0].start;
+    uint64_t t = failure.failed ? 0 : st[0].end - st[0].start;
     free(st), free(ids), free(toks);
     return t;
 }
@@ -291,12 +260,12 @@ static void *th_server(void *arg)
     for (int lap = 0; lap < laps; lap++) {
         long r = read_token(pipes[s->k - 1][0], s->tok);
         if (r <= 0) {
-            fail(r == 0 ? "read: end of file" : "read", r == 0 ? 0 : (int)-r);
+            bench_fail(&failure, r == 0 ? "read: end of file" : "read", r == 0 ? 0 : (int)-r);
             break_ring(s->k);
             return (void *)1;
         }
         if (write(pipes[s->k][1], s->tok, (size_t)size) != size) {
-            fail("write", errno);
+            bench_fail(&failure, "write", errno);
             break_ring(s->k);
             return (void *)1;
         }
@@ -309,19 +278,19 @@ static uint64_t run_threads(void)
     int ceiling = get_ceiling(0);
     int client_prio = ceiling < PRIO_CLIENT ? ceiling : PRIO_CLIENT;
     if (client_prio < 2) {
-        fail("priority ceiling below 2", EPERM);
+        bench_fail(&failure, "priority ceiling below 2", EPERM);
         return 0;
     }
     /* The servers inherit the main thread's priority at creation. */
     if (set_priority(0, client_prio - 1) < 0) {
-        fail("set_priority", errno);
+        bench_fail(&failure, "set_priority", errno);
         return 0;
     }
     struct th_stage *st = calloc((size_t)len, sizeof *st);
     int *tids = calloc((size_t)len, sizeof *tids);
     uint8_t *toks = malloc((size_t)len * (size_t)size);
     if (!st || !tids || !toks) {
-        fail("malloc", ENOMEM);
+        bench_fail(&failure, "malloc", ENOMEM);
         free(st), free(tids), free(toks);
         return 0;
     }
@@ -330,44 +299,44 @@ static uint64_t run_threads(void)
         st[k] = (struct th_stage){ .k = k, .tok = toks + (size_t)k * (size_t)size };
         tids[k] = thread_create(th_server, &st[k]);
         if (tids[k] < 0) {
-            fail("thread_create", errno);
+            bench_fail(&failure, "thread_create", errno);
             break;
         }
     }
     uint64_t start = 0, end = 0;
     /* Untimed: every server is on its way to its first read. */
-    while (!failed && __atomic_load_n(&servers_started, __ATOMIC_SEQ_CST) < len - 1)
+    while (!failure.failed && __atomic_load_n(&servers_started, __ATOMIC_SEQ_CST) < len - 1)
         yield();
-    if (!failed && set_priority(0, client_prio) < 0)
-        fail("set_priority", errno);
-    if (!failed) {
+    if (!failure.failed && set_priority(0, client_prio) < 0)
+        bench_fail(&failure, "set_priority", errno);
+    if (!failure.failed) {
         uint8_t *tok = toks;
         start = time();
         for (int lap = 0; lap < laps; lap++) {
             fill_token(tok, (uint32_t)lap);
             if (write(pipes[0][1], tok, (size_t)size) != size) {
-                fail("write", errno);
+                bench_fail(&failure, "write", errno);
                 break;
             }
             memset(tok, 0, (size_t)size);
             long r = read_token(pipes[len - 1][0], tok);
             if (r <= 0) {
-                fail(r == 0 ? "read: end of file" : "read", r == 0 ? 0 : (int)-r);
+                bench_fail(&failure, r == 0 ? "read: end of file" : "read", r == 0 ? 0 : (int)-r);
                 break;
             }
             if (!check_token(tok, (uint32_t)lap)) {
-                fail("token damaged", 0);
+                bench_fail(&failure, "token damaged", 0);
                 break;
             }
         }
         end = time();
     }
-    if (failed)
+    if (failure.failed)
         break_all();        /* servers made so far wait on their pipes: EOF ends them */
     for (int k = 1; k < made; k++)
         thread_join(tids[k], 0);
     free(st), free(tids), free(toks);
-    return failed ? 0 : end - start;
+    return failure.failed ? 0 : end - start;
 }
 
 int main(int argc, char **argv)
@@ -378,7 +347,7 @@ int main(int argc, char **argv)
         return 2;
     }
     if (argc > 2 && strcmp(argv[1], "-w") == 0) {
-        workers = (int)number(argv[2], 1, WORKERS_MAX);
+        workers = (int)bench_number(argv[2], 1, WORKERS_MAX);
         wset = 1;
         a = 3;
     }
@@ -388,9 +357,9 @@ int main(int argc, char **argv)
     }
     const char *mode = argv[a];
     int coro = strcmp(mode, "coro") == 0;
-    len = (int)number(argv[a + 1], LEN_MIN, LEN_MAX);
-    size = (int)number(argv[a + 2], 1, SIZE_MAX_TOK);
-    laps = (int)number(argv[a + 3], 1, LAPS_MAX);
+    len = (int)bench_number(argv[a + 1], LEN_MIN, LEN_MAX);
+    size = (int)bench_number(argv[a + 2], 1, SIZE_MAX_TOK);
+    laps = (int)bench_number(argv[a + 3], 1, LAPS_MAX);
     if ((!coro && strcmp(mode, "thread") != 0) || len < 0 || size < 0 || laps < 0 ||
         (wset && !coro)) {
         usage();
@@ -404,11 +373,11 @@ int main(int argc, char **argv)
     int made = 0;
     for (; made < len; made++)
         if (pipe(pipes[made]) < 0) {
-            fail("pipe", errno);
+            bench_fail(&failure, "pipe", errno);
             break;
         }
     uint64_t ns = 0;
-    if (!failed)
+    if (!failure.failed)
         ns = coro ? run_coro(workers) : run_threads();
     for (int k = 0; k < made; k++) {
         close(pipes[k][0]);
@@ -416,9 +385,9 @@ int main(int argc, char **argv)
             close(pipes[k][1]);
     }
     free(pipes);
-    if (failed) {
-        printf("BENCH-ERROR ring %s%s%s%s (mode=%s len=%d size=%d laps=%d)\n", failed_what,
-               failed_errno ? ": " : "", failed_errno ? errname(failed_errno) : "", limit_note(failed_what, failed_errno), mode, len,
+    if (failure.failed) {
+        printf("BENCH-ERROR ring %s%s%s%s (mode=%s len=%d size=%d laps=%d)\n", failure.what,
+               failure.err ? ": " : "", failure.err ? errname(failure.err) : "", bench_limit_note(failure.what, failure.err), mode, len,
                size, laps);
         printf("BENCH-DONE ring\n");
         return 1;

@@ -6,19 +6,7 @@
 
 #include "conn.h"
 
-static int failed, failed_errno;    /* failed_errno 0 if no errno says it */
-static const char *failed_what;
-
-/* ", a limit: ..." when the error is a kernel limit's. */
-static const char *limit_note(const char *what, int err)
-{
-    static char note[300];
-    const char *hint = bench_limit_hint(what, err);
-    if (!*hint)
-        return "";
-    snprintf(note, sizeof note, " (the limit: %s)", hint);
-    return note;
-}
+static struct bench_failure failure;   /* the first failure */
 
 const char *conn_workload(const struct conn_config *cfg)
 {
@@ -34,16 +22,12 @@ uint64_t conn_free_frames(void)
 /* The first failure is the one reported. */
 void conn_server_fail(const char *what, int err)
 {
-    int none = 0;
-    if (__atomic_compare_exchange_n(&failed, &none, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
-        failed_what = what;
-        failed_errno = err;
-    }
+    bench_fail(&failure, what, err);
 }
 
 int conn_server_failed(void)
 {
-    return __atomic_load_n(&failed, __ATOMIC_SEQ_CST);
+    return __atomic_load_n(&failure.failed, __ATOMIC_SEQ_CST);
 }
 
 void conn_server_ready(int ctl, uint64_t frames_before, int failed_setup)
@@ -63,9 +47,9 @@ int conn_server(const struct conn_config *cfg, int (*req)[2], int (*rep)[2], int
         conn_server_coro(cfg, req, rep, ctl);
     else
         conn_server_threads(cfg, req, rep, ctl);
-    if (!failed)
+    if (!failure.failed)
         return 0;
-    printf("BENCH-ERROR %s server: %s%s%s%s\n", conn_workload(cfg), failed_what,
-           failed_errno ? ": " : "", failed_errno ? errname(failed_errno) : "", limit_note(failed_what, failed_errno));
+    printf("BENCH-ERROR %s server: %s%s%s%s\n", conn_workload(cfg), failure.what,
+           failure.err ? ": " : "", failure.err ? errname(failure.err) : "", bench_limit_note(failure.what, failure.err));
     return 1;
 }
