@@ -29,7 +29,10 @@
  * connection get priority max(1, TOP - K), TOP being 20 for coroutines and
  * the server process's priority ceiling for threads (10 from the shell);
  * the client's coroutines all run at one priority (20).  Results come per
- * level ("BENCH prio ...").
+ * level ("BENCH prio ...").  Coroutine levels above the ceiling reach the
+ * kernel as the ceiling (the workers' priority is clamped), the client's
+ * too: from the shell the coroutine levels then come out alike, and
+ * bench/README.md says why.
  *
  * Requests go out every PERIOD_MS on each connection, the connections'
  * first sends spread over the first period; a reply later than the next
