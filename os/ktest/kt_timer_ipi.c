@@ -5,7 +5,7 @@
 #include "trap/ipi.h"
 #include "arch/riscv.h"
 
-/* Every hart must take MIN_TICKS ticks, and not faster than TICK_HZ.  How
+/* Every hart must take MIN_TICKS ticks, and not much faster than TICK_HZ.  How
  * soon they come is the host's business (a virtual hart of a loaded host
  * may not run for a second), so the wait is long and ends at the last
  * tick needed: a hart that takes no tick at all fails after WAIT_MAX_MS. */
@@ -36,10 +36,15 @@ int ktest_timer(void)
         if (!cpus[id].online)
             continue;
         KT_DIAG("hart %lu: %lu ticks in %lu ms\n", id, ticks_seen[id], ms_taken[id]);
-        /* (One tick more than the rate allows: the count may start just
-         * before a tick.) */
-        ok &= ticks_seen[id] >= MIN_TICKS &&
-              ticks_seen[id] <= ms_taken[id] * TICK_HZ / 1000 + 1;
+        /* Not much faster than the rate: a storm (a deadline not moved
+         * on) or ticks counted twice would be.  Exactly the rate cannot be
+         * asked for: a tick the host delivers late is followed by the next
+         * deadline on the grid, sooner than a period after it (timer.c
+         * keeps ticks from drifting), so a loaded host compresses a few of
+         * them ("10 ticks in 86 ms" seen under two QEMUs).  Half as many
+         * again plus two allows that, and still catches a doubled count. */
+        uint64_t rate = ms_taken[id] * TICK_HZ / 1000;
+        ok &= ticks_seen[id] >= MIN_TICKS && ticks_seen[id] <= rate * 3 / 2 + 2;
     }
     KT_CHECK(ok);
     /* Time only moves forward and matches the tick rate roughly. */
