@@ -19,8 +19,8 @@
 #                          chrome://tracing) and build/trace/timeline.png; SCHED=, SMP= apply
 #   make compile_commands.json    editor support (clangd): rebuilds once under bear
 #   make bench             every benchmark under every policy: CSV, report.md, PNG plots
-#                          in bench/results/ (about 20 minutes; bench/README.md)
-#   make bench-quick       the same workloads at small sizes (about 3 minutes)
+#                          in bench/results/ (11 minutes on 2 cores; bench/README.md)
+#   make bench-quick       the same workloads at small sizes (about a minute)
 #   make deps              install the Debian packages the project needs
 #   make clean             remove build/
 #   make help              print this text
