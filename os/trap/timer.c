@@ -44,10 +44,10 @@ void timer_interrupt(void)
         c->next_timer = now + timebase / TICK_HZ;
     set_deadline(c->next_timer);
     coio_timer_tick();                  /* an asynchronous sleep due? */
-    if (c->current)
+    if (c->current) {
         timeline_tick(c->current, (int)c->hartid, c->current == c->idle);
-    if (c->current)
         sched_tick();
+    }
 }
 
 void timer_hold_off_tick(void)

@@ -53,8 +53,9 @@ uint64_t mb_thread_pingpong(uint32_t windows, uint32_t per_window, int user_mode
 /* This process and a child each call yield per_window times per window:
  * on one hart each call switches process (2 * per_window switches). */
 uint64_t mb_process_yield(uint32_t windows, uint32_t per_window);
-/* The yield system call with nothing else ready, per_window times. */
-uint64_t mb_yield_alone(uint32_t windows, uint32_t per_window);
+/* System call nr with zero arguments, per_window times per window: with
+ * SYS_yield and nothing else ready, a yield that switches nothing. */
+uint64_t mb_syscall_loop(long nr, uint32_t windows, uint32_t per_window);
 
 /* Coroutines; the caller has called co_workers(1) (main polls, in
  * co_join).  Two coroutines of one priority pass a turn with co_yield

@@ -55,6 +55,8 @@ int     get_ceiling(int pid);
 
 void    shutdown(int status) __attribute__((noreturn));
 int     readdir(int index, struct dirent *out);  /* -1/ENOENT past the end */
+/* 1 if the initrd has a program or file of that name (readdir lists it). */
+int     program_exists(const char *name);
 int     sysinfo(struct sysinfo *out);
 int     getcpu(void);
 /* Switch counts of a process (pid), the caller (-1) or everyone (0). */

@@ -111,13 +111,13 @@ uint64_t mb_process_yield(uint32_t windows, uint32_t per_window)
     return mb_window_best(&w);
 }
 
-uint64_t mb_yield_alone(uint32_t windows, uint32_t per_window)
+uint64_t mb_syscall_loop(long nr, uint32_t windows, uint32_t per_window)
 {
     struct mb_window w;
     mb_window_start(&w);
     for (uint32_t k = 0; k <= windows; k++) {
         for (uint32_t i = 0; i < per_window; i++)
-            syscall_raw(SYS_yield, 0, 0, 0);
+            syscall_raw(nr, 0, 0, 0);
         mb_mark(&w);
     }
     return mb_window_best(&w);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <futex.h>
 #include <unistd.h>
+#include <string.h>
 #include "sys.h"
 
 long sys_result(long r)
@@ -145,6 +146,15 @@ void shutdown(int status)
 int readdir(int index, struct dirent *out)
 {
     return (int)sys_result(sys_call2(SYS_readdir, index, out));
+}
+
+int program_exists(const char *name)
+{
+    struct dirent d;
+    for (int i = 0; readdir(i, &d) == 0; i++)
+        if (strncmp(d.name, name, sizeof d.name) == 0)
+            return 1;
+    return 0;
 }
 
 int sysinfo(struct sysinfo *out)

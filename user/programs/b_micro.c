@@ -53,26 +53,12 @@ static uint64_t op_syscall(uint32_t windows, uint32_t per_window)
 {
     if (syscall_raw(SYS_NONE, 0, 0, 0) != -ENOSYS)
         return MB_FAILED;
-    struct mb_window w;
-    mb_window_start(&w);
-    for (uint32_t k = 0; k <= windows; k++) {
-        for (uint32_t i = 0; i < per_window; i++)
-            syscall_raw(SYS_NONE, 0, 0, 0);
-        mb_mark(&w);
-    }
-    return mb_window_best(&w);
+    return mb_syscall_loop(SYS_NONE, windows, per_window);
 }
 
 static uint64_t op_getpid(uint32_t windows, uint32_t per_window)
 {
-    struct mb_window w;
-    mb_window_start(&w);
-    for (uint32_t k = 0; k <= windows; k++) {
-        for (uint32_t i = 0; i < per_window; i++)
-            syscall_raw(SYS_getpid, 0, 0, 0);
-        mb_mark(&w);
-    }
-    return mb_window_best(&w);
+    return mb_syscall_loop(SYS_getpid, windows, per_window);
 }
 
 static uint64_t op_coswitch(uint32_t windows, uint32_t per_window)
@@ -87,7 +73,7 @@ static uint64_t op_uswitch(uint32_t windows, uint32_t per_window)
 
 static uint64_t op_yield(uint32_t windows, uint32_t per_window)
 {
-    return mb_yield_alone(windows, per_window);
+    return mb_syscall_loop(SYS_yield, windows, per_window);
 }
 
 static uint64_t op_yield_other(uint32_t windows, uint32_t per_window)

@@ -17,6 +17,7 @@
  */
 #include <microbench.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,7 +42,7 @@ int main(int argc, char **argv)
     uint32_t windows, per_window = window_size(n, WINDOW_MAX, &windows);
     uint64_t best, switches = 2ULL * per_window;     /* in one window */
     if (strcmp(mode, "syscall") == 0) {
-        best = mb_yield_alone(windows, per_window);
+        best = mb_syscall_loop(SYS_yield, windows, per_window);
         switches = per_window;
     } else if (strcmp(mode, "process") == 0) {
         best = mb_process_yield(windows, per_window);

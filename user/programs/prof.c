@@ -41,15 +41,6 @@ static void start_on_a_fixed_tick(void)
     sleep(ticks * TICK_MS - TICK_MS / 2);
 }
 
-static bool program_exists(const char *name)
-{
-    struct dirent d;
-    for (int i = 0; readdir(i, &d) == 0; i++)
-        if (strncmp(d.name, name, sizeof d.name) == 0)
-            return true;
-    return false;
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {

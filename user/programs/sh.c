@@ -164,15 +164,6 @@ static int parse(struct token *toks, int ntoks, char **args,
 
 /* ---- programs and statuses ---- */
 
-static bool program_exists(const char *name)
-{
-    struct dirent d;
-    for (int i = 0; readdir(i, &d) == 0; i++)
-        if (strncmp(d.name, name, sizeof d.name) == 0)
-            return true;
-    return false;
-}
-
 static const char *term_reason(int status)
 {
     switch (WTERMSIG(status)) {

@@ -22,7 +22,8 @@ static inline void rt_trace(uint32_t kind, uint32_t task, uint32_t arg)
         return;
     const VDSO_DATA *v = (const VDSO_DATA *)SHARED_BASE_ADDR;
     utrace_ring *r = (utrace_ring *)(uintptr_t)v->trace_ring;
-    if (!r || task >= SCHED_MAX_TASKS)
+    /* Records past nrecords are not mapped: reading one would fault. */
+    if (!r || task >= SCHED_MAX_TASKS || task >= v->nrecords)
         return;
     uint32_t cap = r->cap;
     if (r->magic != UTRACE_MAGIC || cap == 0 || (cap & (cap - 1)))
