@@ -294,6 +294,17 @@ def test_parallel_ring_speedup_over_one_worker():
     assert "| 2 | 940 | 1.99 | 2000.00 | 2.00 |" in text, text
 
 
+def test_micro_table_sets_the_heap_figure_against_its_target():
+    rows = [{"policy": pol, "op": op, "instr": n, "iters": 16000}
+            for pol, op, n in (("heap", "syscall", 180), ("fifo", "syscall", 900),
+                               ("heap", "yield", 301), ("heap", "getpid", 190))]
+    text = "\n".join(report.micro_section(rows, {}))
+    # Judged on the heap figure alone: fifo's 900 does not fail the syscall row.
+    assert "| syscall | 180 | 900 | 16000 | 200 | yes |" in text, text
+    assert "| yield | 301 | – | 16000 | 300 | no |" in text, text
+    assert "| getpid | 190 | – | 16000 | – | – |" in text, text
+
+
 def test_report_only_remakes_the_report_from_the_csv_files(tmp_path):
     results, _ = run_everything(tmp_path)
     driver.finish(results, {"commit": "x", "qemu": "q", "host_cores": 2}, str(tmp_path),

@@ -3,7 +3,7 @@ published figures beside ours as ratios, the plots, and first of all the
 runs that failed.  Made from the CSV files (csvout.read_all)."""
 import os
 
-from . import published
+from . import published, targets
 from .configs import POLICIES
 
 OVER = "*"                          # marks a figure from an oversubscribed run
@@ -91,7 +91,8 @@ def prings_section(rows, plots):
     out = ["## Parallel rings (`b_prings`)\n",
            f"Rings run at once by 1 to 4 workers on as many harts; time in ms "
            f"and speedup over one worker.  Published: {published.PRINGS_SPEEDUP_4}x "
-           f"with 4 workers on 4 harts.  {OVER}: more harts than host cores "
+           f"with 4 workers on 4 harts; the target here is {targets.PRINGS_SPEEDUP_2}x with 2 "
+           f"workers on 2 harts.  {OVER}: more harts than host cores "
            f"(oversubscribed: the speedup is capped by the host, not the kernel).\n"]
     pols = policies_in(rows)
     by = index(rows, lambda r: (r["policy"], r["workers"]))
@@ -227,10 +228,18 @@ def micro_section(rows, plots):
     pols = policies_in(rows)
     by = index(rows, lambda r: (r["policy"], r["op"]))
     ops = list(dict.fromkeys(r["op"] for r in rows))
-    headers = ["op"] + [f"{p} instr" for p in pols] + ["iters"]
-    body = [[op] + [by[(p, op)]["instr"] if (p, op) in by else None for p in pols]
-            + [next(r["iters"] for r in rows if r["op"] == op)] for op in ops]
+    headers = ["op"] + [f"{p} instr" for p in pols] + ["iters", "target (heap)", "met"]
+    body = []
+    for op in ops:
+        heap = by.get(("heap", op))
+        goal = targets.MICRO_HEAP.get(op)
+        met = None if goal is None or heap is None else \
+            ("yes" if int(heap["instr"]) <= goal else "no")
+        body.append([op] + [by[(p, op)]["instr"] if (p, op) in by else None for p in pols]
+                    + [next(r["iters"] for r in rows if r["op"] == op), goal, met])
     out.append(table(headers, body))
+    out.append(f"Targets are issue 13's (bench/benchlib/targets.py); under fifo the "
+               f"user-mode switch's is {targets.MICRO_FIFO['uswitch']}.\n")
     return out
 
 
