@@ -93,7 +93,8 @@ static size_t frame_index(void *va, const char *who)
     return (pa - base_pa) / PAGE_SIZE;
 }
 
-void *frame_alloc(void)
+/* Takes the first free frame at or after the hint; SIZE_MAX if none. */
+static size_t take_one(void)
 {
     size_t words = (nframes + 63) / 64;
     size_t found = SIZE_MAX;
@@ -113,11 +114,21 @@ void *frame_alloc(void)
         }
     }
     spin_unlock(&frame_lock);
-    if (found == SIZE_MAX)
-        return NULL;
-    void *va = frame_va(found);
-    memset(va, 0, PAGE_SIZE);
+    return found;
+}
+
+void *frame_alloc(void)
+{
+    void *va = frame_alloc_unzeroed();
+    if (va)
+        memset(va, 0, PAGE_SIZE);
     return va;
+}
+
+void *frame_alloc_unzeroed(void)
+{
+    size_t found = take_one();
+    return found == SIZE_MAX ? NULL : frame_va(found);
 }
 
 void *frame_alloc_contig(size_t n)
@@ -129,6 +140,14 @@ void *frame_alloc_contig(size_t n)
     size_t found = SIZE_MAX, run = 0;
     spin_lock(&frame_lock);
     for (size_t i = 0; i < nframes; i++) {
+        /* A word with every frame in use ends any run at once: most of
+         * the bitmap below the allocation frontier looks like that, and
+         * looking at it bit by bit cost more than the rest of a fork. */
+        if (i % 64 == 0 && bitmap[i / 64] == ~0UL) {
+            run = 0;
+            i += 63;
+            continue;
+        }
         run = test_bit(i) ? 0 : run + 1;
         if (run == n) {
             found = i + 1 - n;

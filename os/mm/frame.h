@@ -20,6 +20,10 @@ void frame_init(const struct mem_range *ram, int nram,
                 const struct mem_range *reserved, int nreserved);
 
 void *frame_alloc(void);
+/* A frame as it was left: for a caller that writes every byte of it at
+ * once (a copy of a whole page), so that it is not zeroed first for
+ * nothing.  It may hold another process's data: never map it before. */
+void *frame_alloc_unzeroed(void);
 void frame_free(void *va);
 /* `n` physically contiguous frames, or NULL. */
 void *frame_alloc_contig(size_t n);

@@ -68,6 +68,18 @@ int vm_map(pagetable_t pt, uint64_t va, uint64_t pa, uint64_t size,
     if (level < 0 || level > 2 || (va | pa | size) & (step - 1) || size == 0 ||
         !(perm & (PTE_R | PTE_X)))
         return VM_EINVAL;
+    if (level == 0 && size == PAGE_SIZE) {
+        /* One page (every user mapping): a single walk, which sees a
+         * page already there as well as range_mapped would.  NULL is a
+         * larger leaf over va or no memory for a table. */
+        pte_t *pte = walk(pt, va, 0, true);
+        if (!pte)
+            return range_mapped(pt, va, size) ? VM_EEXIST : VM_ENOMEM;
+        if (*pte & PTE_V)
+            return VM_EEXIST;
+        *pte = PA_PTE(pa) | perm | PTE_V | PTE_A | PTE_D;
+        return VM_OK;
+    }
     if (range_mapped(pt, va, size))
         return VM_EEXIST;
     for (uint64_t off = 0; off < size; off += step) {
@@ -84,28 +96,44 @@ int vm_map(pagetable_t pt, uint64_t va, uint64_t pa, uint64_t size,
     return VM_OK;
 }
 
+/* The end of the 2 MiB a leaf table covers, from va, clamped to end. */
+static uint64_t table_stop(uint64_t va, uint64_t end)
+{
+    uint64_t next = (va | (LEVEL_SIZE(1) - 1)) + 1;
+    return next > va && next < end ? next : end;
+}
+
 void vm_unmap(pagetable_t pt, uint64_t va, uint64_t size, bool free_frames)
 {
     /* Invalidate first, keeping each frame's number in its (now ignored)
-     * PTE; free only once no hart can reach the frames any more. */
+     * PTE; free only once no hart can reach the frames any more.  A leaf
+     * table at a time: one walk per 2 MiB, not one per page, and a missing
+     * table skips its 2 MiB at once. */
+    uint64_t end = va + size;
     bool any = false;
-    for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
-        pte_t *pte = walk(pt, va + off, 0, false);
-        if (pte && (*pte & PTE_V)) {
-            *pte &= ~PTE_V;
-            any = true;
+    for (uint64_t a = va, stop; a < end; a = stop) {
+        stop = table_stop(a, end);
+        pte_t *pte = walk(pt, a, 0, false);
+        for (; pte && a < stop; a += PAGE_SIZE, pte++) {
+            if (*pte & PTE_V) {
+                *pte &= ~PTE_V;
+                any = true;
+            }
         }
     }
     if (!any)
         return;
     tlb_shootdown(satp_of(pt));
-    for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
-        pte_t *pte = walk(pt, va + off, 0, false);
-        if (!pte || !*pte)
-            continue;
-        if (free_frames)
-            frame_free(PA2VA(PTE_PA(*pte)));
-        *pte = 0;
+    for (uint64_t a = va, stop; a < end; a = stop) {
+        stop = table_stop(a, end);
+        pte_t *pte = walk(pt, a, 0, false);
+        for (; pte && a < stop; a += PAGE_SIZE, pte++) {
+            if (!*pte)
+                continue;
+            if (free_frames)
+                frame_free(PA2VA(PTE_PA(*pte)));
+            *pte = 0;
+        }
     }
 }
 
