@@ -93,28 +93,28 @@ static size_t frame_index(void *va, const char *who)
     return (pa - base_pa) / PAGE_SIZE;
 }
 
-/* Takes the first free frame at or after the hint; SIZE_MAX if none. */
-static size_t take_one(void)
+/* Takes up to n free frames, the first at or after the hint, under one
+ * hold of the lock; how many it got (fewer only when RAM runs out). */
+static size_t take_frames(void **out, size_t n)
 {
     size_t words = (nframes + 63) / 64;
-    size_t found = SIZE_MAX;
+    size_t got = 0;
     spin_lock(&frame_lock);
-    for (size_t n = 0; n < words; n++) {
-        size_t w = (search_hint + n) % words;
-        if (~bitmap[w]) {
+    for (size_t k = 0; k < words && got < n; k++) {
+        size_t w = (search_hint + k) % words;
+        while (got < n && ~bitmap[w]) {
             size_t bit = (size_t)ctz64(~bitmap[w]);
             size_t i = w * 64 + bit;
             if (i >= nframes)
-                continue;
+                break;                 /* the last word's tail is no RAM */
             set_bit(i);
             free_frames--;
             search_hint = w;
-            found = i;
-            break;
+            out[got++] = frame_va(i);
         }
     }
     spin_unlock(&frame_lock);
-    return found;
+    return got;
 }
 
 void *frame_alloc(void)
@@ -127,8 +127,13 @@ void *frame_alloc(void)
 
 void *frame_alloc_unzeroed(void)
 {
-    size_t found = take_one();
-    return found == SIZE_MAX ? NULL : frame_va(found);
+    void *va;
+    return take_frames(&va, 1) ? va : NULL;
+}
+
+size_t frame_alloc_many(void **out, size_t n)
+{
+    return take_frames(out, n);
 }
 
 void *frame_alloc_contig(size_t n)
@@ -194,6 +199,24 @@ void frame_free_contig(void *va, size_t n)
 void frame_free(void *va)
 {
     frame_free_contig(va, 1);
+}
+
+void frame_free_many(void *const *frames, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        (void)frame_index(frames[k], "frame_free");     /* panics on a non-frame */
+        if (poison)
+            memset(frames[k], FRAME_POISON, PAGE_SIZE);
+    }
+    spin_lock(&frame_lock);
+    for (size_t k = 0; k < n; k++) {
+        size_t i = frame_index(frames[k], "frame_free");
+        if (!test_bit(i))
+            panic("frame_free: double free of frame %p", frames[k]);
+        clear_bit(i);
+    }
+    free_frames += n;
+    spin_unlock(&frame_lock);
 }
 
 size_t frame_free_count(void)

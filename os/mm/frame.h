@@ -25,6 +25,12 @@ void *frame_alloc(void);
  * nothing.  It may hold another process's data: never map it before. */
 void *frame_alloc_unzeroed(void);
 void frame_free(void *va);
+/* Up to n frames, unzeroed (as frame_alloc_unzeroed), into out, under one
+ * hold of the allocator's lock; returns how many (fewer: RAM ran out).
+ * For callers that take many at once (uvm_alloc). */
+size_t frame_alloc_many(void **out, size_t n);
+/* Frees n frames under one hold of the lock (vm_unmap). */
+void frame_free_many(void *const *frames, size_t n);
 /* `n` physically contiguous frames, or NULL. */
 void *frame_alloc_contig(size_t n);
 void frame_free_contig(void *va, size_t n);

@@ -8,20 +8,40 @@
 #include "arch/riscv.h"
 #include "memlayout.h"
 
+#define ALLOC_BATCH 32                 /* frames taken per hold of the lock */
+
 int uvm_alloc(pagetable_t pt, uint64_t va, uint64_t size, uint64_t perm)
 {
-    for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
-        void *frame = frame_alloc();
-        int err = frame ? vm_map(pt, va + off, VA2PA(frame), PAGE_SIZE,
-                                 perm | PTE_U, 0) : VM_ENOMEM;
-        if (err) {
-            if (frame)
-                frame_free(frame);
-            uvm_free(pt, va, off);
-            return err == VM_EEXIST ? -EEXIST : -ENOMEM;
+    KASSERT(perm & (PTE_R | PTE_X));
+    /* A batch of frames at a time, into consecutive slots of one leaf
+     * table: one walk and one hold of the frame allocator's lock per batch
+     * instead of per page (sbrk of a megabyte is 256 pages). */
+    uint64_t end = va + size, a = va;
+    int err = 0;
+    while (a < end && !err) {
+        uint64_t stop = vm_table_stop(a, end);
+        size_t want = (stop - a) / PAGE_SIZE;
+        if (want > ALLOC_BATCH)
+            want = ALLOC_BATCH;
+        pte_t *pte = vm_leaf_pte(pt, a, true);
+        void *frames[ALLOC_BATCH];
+        size_t got = pte ? frame_alloc_many(frames, want) : 0;
+        size_t k = 0;
+        for (; k < got && !(pte[k] & PTE_V); k++, a += PAGE_SIZE) {
+            memset(frames[k], 0, PAGE_SIZE);
+            pte[k] = PA_PTE(VA2PA(frames[k])) | perm | PTE_U | PTE_V | PTE_A | PTE_D;
+        }
+        if (k < got) {
+            frame_free_many(frames + k, got - k);
+            err = -EEXIST;                /* pte[k] was mapped already */
+        } else if (got < want) {
+            uint64_t pa, flags;           /* no table: a larger leaf, or no memory */
+            err = !pte && vm_translate(pt, a, &pa, &flags) ? -EEXIST : -ENOMEM;
         }
     }
-    return 0;
+    if (err)
+        uvm_free(pt, va, a - va);         /* what this call mapped */
+    return err;
 }
 
 void uvm_free(pagetable_t pt, uint64_t va, uint64_t size)
@@ -29,34 +49,50 @@ void uvm_free(pagetable_t pt, uint64_t va, uint64_t size)
     vm_unmap(pt, va, size, true);
 }
 
-static void free_level(pagetable_t table, int level)
+#define FREE_BATCH 32                  /* frames freed per hold of the lock */
+
+struct free_batch {
+    void *frames[FREE_BATCH];
+    size_t n;
+};
+
+static void batch_free(struct free_batch *b, void *frame)
 {
-    for (int i = 0; i < 512; i++) {
+    b->frames[b->n++] = frame;
+    if (b->n == FREE_BATCH) {
+        frame_free_many(b->frames, b->n);
+        b->n = 0;
+    }
+}
+
+static void free_level(pagetable_t table, int level, struct free_batch *b)
+{
+    VM_FOR_EACH_ENTRY(i, table, 512, PTE_V) {
         pte_t pte = table[i];
-        if (!(pte & PTE_V))
-            continue;
         if (pte & (PTE_R | PTE_W | PTE_X))
-            frame_free(PA2VA(PTE_PA(pte)));     /* user data page */
+            batch_free(b, PA2VA(PTE_PA(pte)));      /* user data page */
         else if (level > 0)
-            free_level(PA2VA(PTE_PA(pte)), level - 1);
+            free_level(PA2VA(PTE_PA(pte)), level - 1, b);
         table[i] = 0;
     }
-    frame_free(table);
+    batch_free(b, table);
 }
 
 void uvm_free_all(pagetable_t pt)
 {
     /* Cut the whole user half off first (each entry keeps its table's
      * number while invalid), shoot the TLBs down, then free. */
-    for (int i = 0; i < 256; i++)
+    VM_FOR_EACH_ENTRY(i, pt, 256, PTE_V)
         pt[i] &= ~PTE_V;
     tlb_shootdown(MAKE_SATP(VA2PA(pt)));
-    for (int i = 0; i < 256; i++) {
+    struct free_batch b = { .n = 0 };
+    VM_FOR_EACH_ENTRY(i, pt, 256, ~(pte_t)0) {
         pte_t pte = pt[i];
-        if (pte && !(pte & (PTE_R | PTE_W | PTE_X)))
-            free_level(PA2VA(PTE_PA(pte)), 1);
+        if (!(pte & (PTE_R | PTE_W | PTE_X)))
+            free_level(PA2VA(PTE_PA(pte)), 1, &b);
         pt[i] = 0;
     }
+    frame_free_many(b.frames, b.n);
 }
 
 /* Copies the user pages under `src` (a table of the given level, its
@@ -66,10 +102,8 @@ void uvm_free_all(pagetable_t pt)
  * not zeroed first (it is overwritten whole before it is mapped). */
 static int copy_level(pagetable_t src, pagetable_t dst, int level, int count)
 {
-    for (int i = 0; i < count; i++) {
+    VM_FOR_EACH_ENTRY(i, src, count, PTE_V) {
         pte_t pte = src[i];
-        if (!(pte & PTE_V))
-            continue;
         if (pte & (PTE_R | PTE_W | PTE_X)) {
             /* uvm_alloc maps 4 KiB pages only: a larger user leaf is a
              * kernel bug, and copying 4 KiB of it would be another. */

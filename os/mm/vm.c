@@ -96,12 +96,18 @@ int vm_map(pagetable_t pt, uint64_t va, uint64_t pa, uint64_t size,
     return VM_OK;
 }
 
-/* The end of the 2 MiB a leaf table covers, from va, clamped to end. */
-static uint64_t table_stop(uint64_t va, uint64_t end)
+pte_t *vm_leaf_pte(pagetable_t pt, uint64_t va, bool alloc)
+{
+    return walk(pt, va, 0, alloc);
+}
+
+uint64_t vm_table_stop(uint64_t va, uint64_t end)
 {
     uint64_t next = (va | (LEVEL_SIZE(1) - 1)) + 1;
     return next > va && next < end ? next : end;
 }
+
+#define FREE_BATCH 32
 
 void vm_unmap(pagetable_t pt, uint64_t va, uint64_t size, bool free_frames)
 {
@@ -112,7 +118,7 @@ void vm_unmap(pagetable_t pt, uint64_t va, uint64_t size, bool free_frames)
     uint64_t end = va + size;
     bool any = false;
     for (uint64_t a = va, stop; a < end; a = stop) {
-        stop = table_stop(a, end);
+        stop = vm_table_stop(a, end);
         pte_t *pte = walk(pt, a, 0, false);
         for (; pte && a < stop; a += PAGE_SIZE, pte++) {
             if (*pte & PTE_V) {
@@ -124,17 +130,25 @@ void vm_unmap(pagetable_t pt, uint64_t va, uint64_t size, bool free_frames)
     if (!any)
         return;
     tlb_shootdown(satp_of(pt));
+    void *batch[FREE_BATCH];          /* freed under one hold of the lock */
+    size_t n = 0;
     for (uint64_t a = va, stop; a < end; a = stop) {
-        stop = table_stop(a, end);
+        stop = vm_table_stop(a, end);
         pte_t *pte = walk(pt, a, 0, false);
         for (; pte && a < stop; a += PAGE_SIZE, pte++) {
             if (!*pte)
                 continue;
-            if (free_frames)
-                frame_free(PA2VA(PTE_PA(*pte)));
+            if (free_frames) {
+                batch[n++] = PA2VA(PTE_PA(*pte));
+                if (n == FREE_BATCH) {
+                    frame_free_many(batch, n);
+                    n = 0;
+                }
+            }
             *pte = 0;
         }
     }
+    frame_free_many(batch, n);
 }
 
 bool vm_translate(pagetable_t pt, uint64_t va, uint64_t *pa, uint64_t *flags)
@@ -185,9 +199,10 @@ pagetable_t vm_create(void)
 
 static void free_tables(pagetable_t pt, int level)
 {
-    for (int i = 0; i < 512; i++)
-        if ((pt[i] & PTE_V) && !is_leaf(pt[i]) && level > 0)
-            free_tables(PA2VA(PTE_PA(pt[i])), level - 1);
+    if (level > 0)
+        VM_FOR_EACH_ENTRY(i, pt, 512, PTE_V)
+            if (!is_leaf(pt[i]))
+                free_tables(PA2VA(PTE_PA(pt[i])), level - 1);
     frame_free(pt);
 }
 
@@ -204,8 +219,8 @@ void vm_free_tables(pagetable_t pt, uint64_t va)
 void vm_destroy(pagetable_t pt)
 {
     tlb_assert_unloaded(satp_of(pt));
-    for (int i = 0; i < 256; i++)
-        if ((pt[i] & PTE_V) && !is_leaf(pt[i]))
+    VM_FOR_EACH_ENTRY(i, pt, 256, PTE_V)
+        if (!is_leaf(pt[i]))
             free_tables(PA2VA(PTE_PA(pt[i])), 1);
     frame_free(pt);
 }
