@@ -195,8 +195,9 @@ long pipe_write(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n)
         }
         p->tail += chunk;
         done += chunk;
-        pipe_kick(p);                /* the readers */
-    }
+        if (done < n)
+            pipe_kick(p);            /* the readers: room for the rest */
+    }                                /* (all in: the kick below, same hold) */
     list_remove(&me.qnode);
     pipe_kick(p);
     spin_unlock(&p->lock);

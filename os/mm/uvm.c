@@ -152,7 +152,8 @@ static bool user_range(uint64_t uva, size_t len)
  * and grants `need`, else 0.  The copies' one walk, unrolled: the user half
  * holds 4 KiB pages only (uvm_alloc), so a leaf above level 0 is no user
  * page and is refused, like an invalid entry. */
-static pte_t user_leaf(pagetable_t pt, uint64_t uva, uint64_t need)
+static inline __attribute__((always_inline)) pte_t user_leaf(pagetable_t pt, uint64_t uva,
+                                                           uint64_t need)
 {
     const pte_t table = PTE_V, kind = PTE_V | PTE_R | PTE_W | PTE_X;
     pte_t pte = pt[VPN(uva, 2)];
@@ -176,20 +177,24 @@ static pte_t user_leaf_demand_locked(struct uspace *us, uint64_t uva, uint64_t n
     return pte;
 }
 
+/* Does [uva, uva+len) lie within one page?  Then a copy of it is whole or
+ * nothing by itself, and needs no check of the range before it. */
+static bool one_page(uint64_t uva, size_t len)
+{
+    return len <= PAGE_SIZE - (uva & (PAGE_SIZE - 1));
+}
+
 static uint64_t need_for(bool write)
 {
     return PTE_U | PTE_R | (write ? PTE_W : 0);
 }
 
-bool uvm_range_ok(struct uspace *us, uint64_t uva, size_t len, bool write)
+/* uvm_range_ok's pages, from `page` on, where the first look found one
+ * missing: a stack page not touched yet is mapped on the way. */
+static __attribute__((noinline)) bool range_ok_slow(struct uspace *us, uint64_t page,
+                                                    uint64_t end, uint64_t need)
 {
-    if (len == 0)
-        return true;
-    if (!user_range(uva, len))
-        return false;
-    uint64_t need = need_for(write);
-    for (uint64_t page = uva & ~(uint64_t)(PAGE_SIZE - 1); page < uva + len;
-         page += PAGE_SIZE) {
+    for (; page < end; page += PAGE_SIZE) {
         /* Without the lock first: what this finds may change at once
          * anyway (the copies look again, under it). */
         if (user_leaf(us->pt, page, need))
@@ -201,6 +206,20 @@ bool uvm_range_ok(struct uspace *us, uint64_t uva, size_t len, bool write)
             return false;
     }
     return true;
+}
+
+bool uvm_range_ok(struct uspace *us, uint64_t uva, size_t len, bool write)
+{
+    if (len == 0)
+        return true;
+    if (!user_range(uva, len))
+        return false;
+    uint64_t need = need_for(write);
+    uint64_t page = uva & ~(uint64_t)(PAGE_SIZE - 1);
+    /* The common case, a small buffer already mapped: one walk. */
+    if (one_page(uva, len) && user_leaf(us->pt, page, need))
+        return true;
+    return range_ok_slow(us, page, uva + len, need);
 }
 
 /* Copies len bytes between kernel memory and a user range, a page at a
@@ -236,13 +255,6 @@ static int copy_user_pages(struct uspace *us, uint64_t uva, void *kbuf, size_t l
         len -= chunk;
     }
     return 0;
-}
-
-/* Does [uva, uva+len) lie within one page?  Then a copy of it is whole or
- * nothing by itself, and needs no check of the range before it. */
-static bool one_page(uint64_t uva, size_t len)
-{
-    return len <= PAGE_SIZE - (uva & (PAGE_SIZE - 1));
 }
 
 int copy_from_user(struct uspace *us, void *dst, uint64_t usrc, size_t len)
