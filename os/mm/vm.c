@@ -120,12 +120,11 @@ void vm_unmap(pagetable_t pt, uint64_t va, uint64_t size, bool free_frames)
     for (uint64_t a = va, stop; a < end; a = stop) {
         stop = vm_table_stop(a, end);
         pte_t *pte = walk(pt, a, 0, false);
-        for (; pte && a < stop; a += PAGE_SIZE, pte++) {
-            if (*pte & PTE_V) {
-                *pte &= ~PTE_V;
+        if (pte)
+            VM_FOR_EACH_ENTRY(i, pte, (int)((stop - a) / PAGE_SIZE), PTE_V) {
+                pte[i] &= ~PTE_V;
                 any = true;
             }
-        }
     }
     if (!any)
         return;
@@ -135,17 +134,17 @@ void vm_unmap(pagetable_t pt, uint64_t va, uint64_t size, bool free_frames)
     for (uint64_t a = va, stop; a < end; a = stop) {
         stop = vm_table_stop(a, end);
         pte_t *pte = walk(pt, a, 0, false);
-        for (; pte && a < stop; a += PAGE_SIZE, pte++) {
-            if (!*pte)
-                continue;
+        if (!pte)
+            continue;
+        VM_FOR_EACH_ENTRY(i, pte, (int)((stop - a) / PAGE_SIZE), ~(pte_t)0) {
             if (free_frames) {
-                batch[n++] = PA2VA(PTE_PA(*pte));
+                batch[n++] = PA2VA(PTE_PA(pte[i]));
                 if (n == FREE_BATCH) {
                     frame_free_many(batch, n);
                     n = 0;
                 }
             }
-            *pte = 0;
+            pte[i] = 0;
         }
     }
     frame_free_many(batch, n);

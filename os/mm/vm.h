@@ -28,18 +28,19 @@ typedef pte_t *pagetable_t;     /* kernel VA of a 512-entry table */
 #define LEVEL_SIZE(l)  (1UL << (12 + 9 * (l)))
 
 /* The first index from i on (below n) whose entry has a bit of `mask`
- * set, or n.  Eight entries a test: a small process's tables are nearly
- * empty, and fork, exit and exec look at every entry of every one. */
+ * set, or n.  Empty stretches eight entries a test: a small process's
+ * tables are nearly empty, and fork, exit and exec look at every entry of
+ * every one; a full stretch (sbrk's pages) costs one test an entry. */
 static inline int vm_next_entry(const pte_t *t, int i, int n, pte_t mask)
 {
-    for (; i + 8 <= n; i += 8)
-        if ((t[i] | t[i + 1] | t[i + 2] | t[i + 3] |
-             t[i + 4] | t[i + 5] | t[i + 6] | t[i + 7]) & mask)
-            break;
-    for (; i < n; i++)
-        if (t[i] & mask)
-            return i;
-    return n;
+    while (i < n && !(t[i] & mask)) {
+        if (i + 8 <= n && !((t[i] | t[i + 1] | t[i + 2] | t[i + 3] |
+                             t[i + 4] | t[i + 5] | t[i + 6] | t[i + 7]) & mask))
+            i += 8;
+        else
+            i++;
+    }
+    return i;
 }
 /* for (i over the entries of t[0..n) with a bit of mask set) */
 #define VM_FOR_EACH_ENTRY(i, t, n, mask) \
