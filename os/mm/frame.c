@@ -142,21 +142,28 @@ void *frame_alloc_contig(size_t n)
         return NULL;
     if (n == 1)
         return frame_alloc();
-    size_t found = SIZE_MAX, run = 0;
+    size_t found = SIZE_MAX, run = 0, start = 0;
     spin_lock(&frame_lock);
-    for (size_t i = 0; i < nframes; i++) {
-        /* A word with every frame in use ends any run at once: most of
-         * the bitmap below the allocation frontier looks like that, and
-         * looking at it bit by bit cost more than the rest of a fork. */
-        if (i % 64 == 0 && bitmap[i / 64] == ~0UL) {
+    /* A stretch of equal bits at a time (count trailing zeros), not a bit
+     * at a time: looking at the bitmap below the allocation frontier bit
+     * by bit cost more than the rest of a fork (every process's shared
+     * page is a run).  Bits past nframes are set: no run reaches them. */
+    for (size_t i = 0; i < nframes && found == SIZE_MAX; ) {
+        size_t left = 64 - i % 64;                  /* to the word's end */
+        uint64_t w = bitmap[i / 64] >> (i % 64);    /* bit 0: frame i */
+        if (w & 1) {                                /* in use: skip them */
+            size_t used = ~w ? (size_t)ctz64(~w) : left;
+            i += used < left ? used : left;
             run = 0;
-            i += 63;
-            continue;
-        }
-        run = test_bit(i) ? 0 : run + 1;
-        if (run == n) {
-            found = i + 1 - n;
-            break;
+        } else {                                    /* free: count them */
+            size_t nfree = w ? (size_t)ctz64(w) : left;
+            nfree = nfree < left ? nfree : left;
+            if (run == 0)
+                start = i;
+            run += nfree;
+            i += nfree;
+            if (run >= n)
+                found = start;
         }
     }
     if (found != SIZE_MAX) {
