@@ -47,6 +47,21 @@ void *memcpy(void *dst, const void *src, size_t n)
             *d8++ = *s8++;
         d = (unsigned char *)d8;
         s = (const unsigned char *)s8;
+    } else if ((((uintptr_t)d | (uintptr_t)s) & 3) == 0) {
+        /* Words: a file in the initrd (cpio) is only 4-byte aligned, and
+         * exec copies programs out of it. */
+        uint32_t *d4 = (uint32_t *)d;
+        const uint32_t *s4 = (const uint32_t *)s;
+        for (; n >= 32; n -= 32, d4 += 8, s4 += 8) {
+            uint32_t a = s4[0], b = s4[1], c = s4[2], e = s4[3];
+            uint32_t f = s4[4], g = s4[5], h = s4[6], i = s4[7];
+            d4[0] = a; d4[1] = b; d4[2] = c; d4[3] = e;
+            d4[4] = f; d4[5] = g; d4[6] = h; d4[7] = i;
+        }
+        for (; n >= 4; n -= 4)
+            *d4++ = *s4++;
+        d = (unsigned char *)d4;
+        s = (const unsigned char *)s4;
     }
     while (n--)
         *d++ = *s++;
