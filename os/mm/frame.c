@@ -210,6 +210,8 @@ void frame_free(void *va)
 
 void frame_free_many(void *const *frames, size_t n)
 {
+    if (n == 0)
+        return;
     for (size_t k = 0; k < n; k++) {
         (void)frame_index(frames[k], "frame_free");     /* panics on a non-frame */
         if (poison)

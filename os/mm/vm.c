@@ -115,6 +115,7 @@ void vm_unmap(pagetable_t pt, uint64_t va, uint64_t size, bool free_frames)
      * PTE; free only once no hart can reach the frames any more.  A leaf
      * table at a time: one walk per 2 MiB, not one per page, and a missing
      * table skips its 2 MiB at once. */
+    KASSERT(((va | size) & (PAGE_SIZE - 1)) == 0);
     uint64_t end = va + size;
     bool any = false;
     for (uint64_t a = va, stop; a < end; a = stop) {

@@ -65,7 +65,8 @@ void vm_destroy(pagetable_t pt);      /* frees the user half's tables (not the
  * nothing mapped, if any page of the range is already mapped. */
 int vm_map(pagetable_t pt, uint64_t va, uint64_t pa, uint64_t size,
            uint64_t perm, int level);
-/* Unmaps 4 KiB pages; frees the frames they mapped if `free_frames`. */
+/* Unmaps 4 KiB pages (va and size page-aligned); frees the frames they
+ * mapped if `free_frames`. */
 void vm_unmap(pagetable_t pt, uint64_t va, uint64_t size, bool free_frames);
 /* Frees the page-table pages under the top-level entry covering va (whose
  * leaves must already be unmapped) and clears that entry. */
