@@ -7,7 +7,7 @@ import pytest
 from schedos import ktap
 
 # The tests `ktest=all` must run; a test missing from the output fails here.
-EXPECTED = ["format", "bootargs", "frame", "heap", "vm", "spinlock", "timer", "ipi",
+EXPECTED = ["format", "bootargs", "frame", "heap", "vm", "uvm", "spinlock", "timer", "ipi",
             "printf", "kcoro", "fdtable"]
 PRINTF_TAIL = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -113,3 +113,20 @@ def test_ktest_fdtable(machine):
                  "fdtable lowest free: 7, 5000, 8191",
                  "fdtable copy and close: references and heap bytes back"):
         assert line in report.result("fdtable").diagnostics, report.result("fdtable").diagnostics
+
+
+def test_ktest_uvm(machine):
+    """User memory's fast paths against what the slow ones guarantee:
+    frames in batches, uvm_alloc over two leaf tables and more than a
+    batch (zeroed, -EEXIST undone), fork's copy table by table, copies
+    within one page (no check first) and across two (checked first), the
+    partial copies stopping at the bad page; every frame back."""
+    m = machine(smp=1, append="ktest=uvm")
+    status, report = ktap_report(m)
+    assert status == 0, m.output()
+    assert report.names() == ["uvm"] and report.ok, report.problems()
+    for line in ("uvm frames: a batch of 40, a run of 70, all back",
+                 "uvm alloc: 40 pages over two tables, EEXIST undone, freed, zeroed again",
+                 "uvm copy: 40 pages and a text page, same rights, own frames",
+                 "uvm copies: one page and two, whole and partial, refusals move nothing"):
+        assert line in report.result("uvm").diagnostics, report.result("uvm").diagnostics

@@ -109,14 +109,16 @@ void pipe_free(struct pipe *p)
 int pipe_ring_copy(struct pipe *p, struct uspace *us, uint64_t uaddr, uint64_t pos,
                    size_t n, bool to_user)
 {
-    /* Checked whole first: a copy that fails moves nothing. */
-    if (!uvm_range_ok(us, uaddr, n, to_user))
-        return -EFAULT;
+    /* A copy that fails moves nothing, though it may have copied part of
+     * the bytes: the caller moves the ring's head or tail only when it
+     * succeeded, so what went into the user's buffer is not taken from
+     * the ring, and what came into the ring lies past its tail, unread.
+     * So no check of the whole range first: one page-table walk per page. */
     while (n) {
         size_t at = pos % PIPE_BUF_SIZE;
         size_t chunk = PIPE_BUF_SIZE - at < n ? PIPE_BUF_SIZE - at : n;
-        int err = to_user ? copy_to_user(us, uaddr, p->buf + at, chunk)
-                          : copy_from_user(us, p->buf + at, uaddr, chunk);
+        int err = to_user ? copy_to_user_partial(us, uaddr, p->buf + at, chunk)
+                          : copy_from_user_partial(us, p->buf + at, uaddr, chunk);
         if (err)
             return err;
         uaddr += chunk;
@@ -193,8 +195,9 @@ long pipe_write(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n)
         }
         p->tail += chunk;
         done += chunk;
-        pipe_kick(p);                /* the readers */
-    }
+        if (done < n)
+            pipe_kick(p);            /* the readers: room for the rest */
+    }                                /* (all in: the kick below, same hold) */
     list_remove(&me.qnode);
     pipe_kick(p);
     spin_unlock(&p->lock);

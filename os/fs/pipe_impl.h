@@ -41,7 +41,9 @@ struct pipe {
 void pipe_kick(struct pipe *p);
 /* The same for the threads only (the pipe's coroutine, which calls it). */
 void pipe_kick_threads(struct pipe *p);
-/* Ring <-> user memory at uaddr of `us`; -EFAULT (nothing moved). */
+/* Ring <-> user memory at uaddr of `us`; -EFAULT: nothing moved, as long
+ * as the caller moves the ring's head or tail only on success (part of
+ * the bytes may have been copied: into the user's buffer, or past tail). */
 int pipe_ring_copy(struct pipe *p, struct uspace *us, uint64_t uaddr, uint64_t pos,
                    size_t n, bool to_user);
 /* Lock held: may the head of the readers' line take something now (data,

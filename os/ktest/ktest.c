@@ -16,6 +16,7 @@ static const struct ktest tests[] = {
     { "frame",    ktest_frame,    1, "frame allocator: distinct, zeroed, exhaustion, contiguous" },
     { "heap",     ktest_heap,     1, "kmalloc/kfree: sizes, patterns, all harts at once" },
     { "vm",       ktest_vm,       1, "page tables: map, translate, hardware walk, W^X, guards" },
+    { "uvm",      ktest_uvm,      1, "user memory: batches, tables crossed, fork's copy, user copies" },
     { "spinlock", ktest_spinlock, 1, "spinlocks and interrupt nesting on all harts" },
     { "timer",    ktest_timer,    1, "timer interrupts tick on every hart" },
     { "ipi",      ktest_ipi,      1, "software interrupts reach every other hart" },

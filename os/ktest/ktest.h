@@ -35,6 +35,7 @@ int ktest_main(const char *spec, size_t len);
 int ktest_frame(void);
 int ktest_heap(void);
 int ktest_vm(void);
+int ktest_uvm(void);
 int ktest_spinlock(void);
 int ktest_timer(void);
 int ktest_ipi(void);

@@ -93,31 +93,47 @@ static size_t frame_index(void *va, const char *who)
     return (pa - base_pa) / PAGE_SIZE;
 }
 
-void *frame_alloc(void)
+/* Takes up to n free frames, the first at or after the hint, under one
+ * hold of the lock; how many it got (fewer only when RAM runs out). */
+static size_t take_frames(void **out, size_t n)
 {
     size_t words = (nframes + 63) / 64;
-    size_t found = SIZE_MAX;
+    size_t got = 0;
     spin_lock(&frame_lock);
-    for (size_t n = 0; n < words; n++) {
-        size_t w = (search_hint + n) % words;
-        if (~bitmap[w]) {
+    for (size_t k = 0; k < words && got < n; k++) {
+        size_t w = (search_hint + k) % words;
+        while (got < n && ~bitmap[w]) {
             size_t bit = (size_t)ctz64(~bitmap[w]);
             size_t i = w * 64 + bit;
             if (i >= nframes)
-                continue;
+                break;                 /* the last word's tail is no RAM */
             set_bit(i);
             free_frames--;
             search_hint = w;
-            found = i;
-            break;
+            out[got++] = frame_va(i);
         }
     }
     spin_unlock(&frame_lock);
-    if (found == SIZE_MAX)
-        return NULL;
-    void *va = frame_va(found);
-    memset(va, 0, PAGE_SIZE);
+    return got;
+}
+
+void *frame_alloc(void)
+{
+    void *va = frame_alloc_unzeroed();
+    if (va)
+        memset(va, 0, PAGE_SIZE);
     return va;
+}
+
+void *frame_alloc_unzeroed(void)
+{
+    void *va;
+    return take_frames(&va, 1) ? va : NULL;
+}
+
+size_t frame_alloc_many(void **out, size_t n)
+{
+    return take_frames(out, n);
 }
 
 void *frame_alloc_contig(size_t n)
@@ -126,13 +142,28 @@ void *frame_alloc_contig(size_t n)
         return NULL;
     if (n == 1)
         return frame_alloc();
-    size_t found = SIZE_MAX, run = 0;
+    size_t found = SIZE_MAX, run = 0, start = 0;
     spin_lock(&frame_lock);
-    for (size_t i = 0; i < nframes; i++) {
-        run = test_bit(i) ? 0 : run + 1;
-        if (run == n) {
-            found = i + 1 - n;
-            break;
+    /* A stretch of equal bits at a time (count trailing zeros), not a bit
+     * at a time: looking at the bitmap below the allocation frontier bit
+     * by bit cost more than the rest of a fork (every process's shared
+     * page is a run).  Bits past nframes are set: no run reaches them. */
+    for (size_t i = 0; i < nframes && found == SIZE_MAX; ) {
+        size_t left = 64 - i % 64;                  /* to the word's end */
+        uint64_t w = bitmap[i / 64] >> (i % 64);    /* bit 0: frame i */
+        if (w & 1) {                                /* in use: skip them */
+            size_t used = ~w ? (size_t)ctz64(~w) : left;
+            i += used < left ? used : left;
+            run = 0;
+        } else {                                    /* free: count them */
+            size_t nfree = w ? (size_t)ctz64(w) : left;
+            nfree = nfree < left ? nfree : left;
+            if (run == 0)
+                start = i;
+            run += nfree;
+            i += nfree;
+            if (run >= n)
+                found = start;
         }
     }
     if (found != SIZE_MAX) {
@@ -175,6 +206,26 @@ void frame_free_contig(void *va, size_t n)
 void frame_free(void *va)
 {
     frame_free_contig(va, 1);
+}
+
+void frame_free_many(void *const *frames, size_t n)
+{
+    if (n == 0)
+        return;
+    for (size_t k = 0; k < n; k++) {
+        (void)frame_index(frames[k], "frame_free");     /* panics on a non-frame */
+        if (poison)
+            memset(frames[k], FRAME_POISON, PAGE_SIZE);
+    }
+    spin_lock(&frame_lock);
+    for (size_t k = 0; k < n; k++) {
+        size_t i = frame_index(frames[k], "frame_free");
+        if (!test_bit(i))
+            panic("frame_free: double free of frame %p", frames[k]);
+        clear_bit(i);
+    }
+    free_frames += n;
+    spin_unlock(&frame_lock);
 }
 
 size_t frame_free_count(void)

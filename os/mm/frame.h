@@ -20,7 +20,17 @@ void frame_init(const struct mem_range *ram, int nram,
                 const struct mem_range *reserved, int nreserved);
 
 void *frame_alloc(void);
+/* A frame as it was left: for a caller that writes every byte of it at
+ * once (a copy of a whole page), so that it is not zeroed first for
+ * nothing.  It may hold another process's data: never map it before. */
+void *frame_alloc_unzeroed(void);
 void frame_free(void *va);
+/* Up to n frames, unzeroed (as frame_alloc_unzeroed), into out, under one
+ * hold of the allocator's lock; returns how many (fewer: RAM ran out).
+ * For callers that take many at once (uvm_alloc). */
+size_t frame_alloc_many(void **out, size_t n);
+/* Frees n frames under one hold of the lock (vm_unmap). */
+void frame_free_many(void *const *frames, size_t n);
 /* `n` physically contiguous frames, or NULL. */
 void *frame_alloc_contig(size_t n);
 void frame_free_contig(void *va, size_t n);

@@ -8,20 +8,40 @@
 #include "arch/riscv.h"
 #include "memlayout.h"
 
+#define ALLOC_BATCH 32                 /* frames taken per hold of the lock */
+
 int uvm_alloc(pagetable_t pt, uint64_t va, uint64_t size, uint64_t perm)
 {
-    for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
-        void *frame = frame_alloc();
-        int err = frame ? vm_map(pt, va + off, VA2PA(frame), PAGE_SIZE,
-                                 perm | PTE_U, 0) : VM_ENOMEM;
-        if (err) {
-            if (frame)
-                frame_free(frame);
-            uvm_free(pt, va, off);
-            return err == VM_EEXIST ? -EEXIST : -ENOMEM;
+    KASSERT(perm & (PTE_R | PTE_X));
+    /* A batch of frames at a time, into consecutive slots of one leaf
+     * table: one walk and one hold of the frame allocator's lock per batch
+     * instead of per page (sbrk of a megabyte is 256 pages). */
+    uint64_t end = va + size, a = va;
+    int err = 0;
+    while (a < end && !err) {
+        uint64_t stop = vm_table_stop(a, end);
+        size_t want = (stop - a) / PAGE_SIZE;
+        if (want > ALLOC_BATCH)
+            want = ALLOC_BATCH;
+        pte_t *pte = vm_leaf_pte(pt, a, true);
+        void *frames[ALLOC_BATCH];
+        size_t got = pte ? frame_alloc_many(frames, want) : 0;
+        size_t k = 0;
+        for (; k < got && !(pte[k] & PTE_V); k++, a += PAGE_SIZE) {
+            memset(frames[k], 0, PAGE_SIZE);
+            pte[k] = PA_PTE(VA2PA(frames[k])) | perm | PTE_U | PTE_V | PTE_A | PTE_D;
+        }
+        if (k < got) {
+            frame_free_many(frames + k, got - k);
+            err = -EEXIST;                /* pte[k] was mapped already */
+        } else if (got < want) {
+            uint64_t pa, flags;           /* no table: a larger leaf, or no memory */
+            err = !pte && vm_translate(pt, a, &pa, &flags) ? -EEXIST : -ENOMEM;
         }
     }
-    return 0;
+    if (err)
+        uvm_free(pt, va, a - va);         /* what this call mapped */
+    return err;
 }
 
 void uvm_free(pagetable_t pt, uint64_t va, uint64_t size)
@@ -29,61 +49,86 @@ void uvm_free(pagetable_t pt, uint64_t va, uint64_t size)
     vm_unmap(pt, va, size, true);
 }
 
-static void free_level(pagetable_t table, int level)
+#define FREE_BATCH 32                  /* frames freed per hold of the lock */
+
+struct free_batch {
+    void *frames[FREE_BATCH];
+    size_t n;
+};
+
+static void batch_free(struct free_batch *b, void *frame)
 {
-    for (int i = 0; i < 512; i++) {
+    b->frames[b->n++] = frame;
+    if (b->n == FREE_BATCH) {
+        frame_free_many(b->frames, b->n);
+        b->n = 0;
+    }
+}
+
+static void free_level(pagetable_t table, int level, struct free_batch *b)
+{
+    VM_FOR_EACH_ENTRY(i, table, 512, PTE_V) {
         pte_t pte = table[i];
-        if (!(pte & PTE_V))
-            continue;
         if (pte & (PTE_R | PTE_W | PTE_X))
-            frame_free(PA2VA(PTE_PA(pte)));     /* user data page */
+            batch_free(b, PA2VA(PTE_PA(pte)));      /* user data page */
         else if (level > 0)
-            free_level(PA2VA(PTE_PA(pte)), level - 1);
+            free_level(PA2VA(PTE_PA(pte)), level - 1, b);
         table[i] = 0;
     }
-    frame_free(table);
+    batch_free(b, table);
 }
 
 void uvm_free_all(pagetable_t pt)
 {
     /* Cut the whole user half off first (each entry keeps its table's
      * number while invalid), shoot the TLBs down, then free. */
-    for (int i = 0; i < 256; i++)
+    VM_FOR_EACH_ENTRY(i, pt, 256, PTE_V)
         pt[i] &= ~PTE_V;
     tlb_shootdown(MAKE_SATP(VA2PA(pt)));
-    for (int i = 0; i < 256; i++) {
+    struct free_batch b = { .n = 0 };
+    VM_FOR_EACH_ENTRY(i, pt, 256, ~(pte_t)0) {
         pte_t pte = pt[i];
-        if (pte && !(pte & (PTE_R | PTE_W | PTE_X)))
-            free_level(PA2VA(PTE_PA(pte)), 1);
+        if (!(pte & (PTE_R | PTE_W | PTE_X)))
+            free_level(PA2VA(PTE_PA(pte)), 1, &b);
         pt[i] = 0;
     }
+    frame_free_many(b.frames, b.n);
 }
 
-/* Copies the user pages under `src` (a table of the given level) into
- * fresh frames mapped at the same addresses in dst. */
-static int copy_level(pagetable_t src, pagetable_t dst, int level, uint64_t va_base)
+/* Copies the user pages under `src` (a table of the given level, its
+ * first `count` entries) into fresh frames at the same places under `dst`,
+ * a table of the same level.  Entry by entry rather than through vm_map:
+ * no walk from the root per page, and the copy goes into a frame that is
+ * not zeroed first (it is overwritten whole before it is mapped). */
+static int copy_level(pagetable_t src, pagetable_t dst, int level, int count)
 {
-    for (int i = 0; i < 512; i++) {
+    VM_FOR_EACH_ENTRY(i, src, count, PTE_V) {
         pte_t pte = src[i];
-        if (!(pte & PTE_V))
-            continue;
-        uint64_t va = va_base + ((uint64_t)i << (12 + 9 * level));
-        if (level == 2 && i >= 256)
-            break;                                 /* the kernel half */
-        if (!(pte & (PTE_R | PTE_W | PTE_X))) {
-            int err = copy_level(PA2VA(PTE_PA(pte)), dst, level - 1, va);
-            if (err)
-                return err;
+        if (pte & (PTE_R | PTE_W | PTE_X)) {
+            /* uvm_alloc maps 4 KiB pages only: a larger user leaf is a
+             * kernel bug, and copying 4 KiB of it would be another. */
+            KASSERT(level == 0);
+            KASSERT(!(dst[i] & PTE_V));
+            void *frame = frame_alloc_unzeroed();
+            if (!frame)
+                return -ENOMEM;
+            memcpy(frame, PA2VA(PTE_PA(pte)), PAGE_SIZE);
+            dst[i] = PA_PTE(VA2PA(frame)) | (pte & PTE_PERM_MASK) | PTE_V | PTE_A | PTE_D;
             continue;
         }
-        void *frame = frame_alloc();
-        if (!frame)
-            return -ENOMEM;
-        memcpy(frame, PA2VA(PTE_PA(pte)), PAGE_SIZE);
-        if (vm_map(dst, va, VA2PA(frame), PAGE_SIZE, pte & PTE_PERM_MASK, 0)) {
-            frame_free(frame);
-            return -ENOMEM;
+        KASSERT(level > 0);
+        pagetable_t next;
+        if (dst[i] & PTE_V) {
+            KASSERT(!(dst[i] & (PTE_R | PTE_W | PTE_X)));
+            next = PA2VA(PTE_PA(dst[i]));
+        } else {
+            if (!(next = frame_alloc()))
+                return -ENOMEM;
+            dst[i] = PA_PTE(VA2PA(next)) | PTE_V;
         }
+        int err = copy_level(PA2VA(PTE_PA(pte)), next, level - 1, 512);
+        if (err)
+            return err;
     }
     return 0;
 }
@@ -91,7 +136,7 @@ static int copy_level(pagetable_t src, pagetable_t dst, int level, uint64_t va_b
 int uvm_copy(struct uspace *src, pagetable_t dst)
 {
     spin_lock(&src->lock);
-    int err = copy_level(src->pt, dst, 2, 0);
+    int err = copy_level(src->pt, dst, 2, 256);     /* the user half */
     spin_unlock(&src->lock);
     if (err)
         uvm_free_all(dst);
@@ -103,23 +148,59 @@ static bool user_range(uint64_t uva, size_t len)
     return uva < USER_TOP && len <= USER_TOP - uva;
 }
 
-bool uvm_range_ok(struct uspace *us, uint64_t uva, size_t len, bool write)
+/* The leaf PTE of the user page at uva (below USER_TOP) if it is valid
+ * and grants `need`, else 0.  The copies' one walk, unrolled: the user half
+ * holds 4 KiB pages only (uvm_alloc), so a leaf above level 0 is no user
+ * page and is refused, like an invalid entry. */
+static inline __attribute__((always_inline)) pte_t user_leaf(pagetable_t pt, uint64_t uva,
+                                                           uint64_t need)
 {
-    if (len == 0)
-        return true;
-    if (!user_range(uva, len))
-        return false;
-    uint64_t need = PTE_U | PTE_R | (write ? PTE_W : 0);
-    for (uint64_t page = uva & ~(uint64_t)(PAGE_SIZE - 1); page < uva + len;
-         page += PAGE_SIZE) {
-        uint64_t pa, flags;
-        if (vm_translate(us->pt, page, &pa, &flags) && (flags & need) == need)
+    const pte_t table = PTE_V, kind = PTE_V | PTE_R | PTE_W | PTE_X;
+    pte_t pte = pt[VPN(uva, 2)];
+    if ((pte & kind) != table)
+        return 0;
+    pte = ((pagetable_t)PA2VA(PTE_PA(pte)))[VPN(uva, 1)];
+    if ((pte & kind) != table)
+        return 0;
+    pte = ((pagetable_t)PA2VA(PTE_PA(pte)))[VPN(uva, 0)];
+    return (pte & (need | PTE_V)) == (need | PTE_V) ? pte : 0;
+}
+
+/* user_leaf, or with us->lock held, the page of a thread stack not
+ * touched yet, mapped now: a buffer on a thread's stack is an ordinary
+ * argument. */
+static pte_t user_leaf_demand_locked(struct uspace *us, uint64_t uva, uint64_t need)
+{
+    pte_t pte = user_leaf(us->pt, uva, need);
+    if (!pte && ustack_demand_locked(us, uva) == 0)
+        pte = user_leaf(us->pt, uva, need);
+    return pte;
+}
+
+/* Does [uva, uva+len) lie within one page?  Then a copy of it is whole or
+ * nothing by itself, and needs no check of the range before it. */
+static bool one_page(uint64_t uva, size_t len)
+{
+    return len <= PAGE_SIZE - (uva & (PAGE_SIZE - 1));
+}
+
+static uint64_t need_for(bool write)
+{
+    return PTE_U | PTE_R | (write ? PTE_W : 0);
+}
+
+/* uvm_range_ok's pages, from `page` on, where the first look found one
+ * missing: a stack page not touched yet is mapped on the way. */
+static __attribute__((noinline)) bool range_ok_slow(struct uspace *us, uint64_t page,
+                                                    uint64_t end, uint64_t need)
+{
+    for (; page < end; page += PAGE_SIZE) {
+        /* Without the lock first: what this finds may change at once
+         * anyway (the copies look again, under it). */
+        if (user_leaf(us->pt, page, need))
             continue;
-        /* A stack page not touched yet is as good as a mapped one: a
-         * buffer on a thread's stack is an ordinary argument. */
         spin_lock(&us->lock);
-        bool ok = ustack_demand_locked(us, page) == 0 &&
-                  vm_translate(us->pt, page, &pa, &flags) && (flags & need) == need;
+        bool ok = user_leaf_demand_locked(us, page, need) != 0;
         spin_unlock(&us->lock);
         if (!ok)
             return false;
@@ -127,35 +208,47 @@ bool uvm_range_ok(struct uspace *us, uint64_t uva, size_t len, bool write)
     return true;
 }
 
+bool uvm_range_ok(struct uspace *us, uint64_t uva, size_t len, bool write)
+{
+    if (len == 0)
+        return true;
+    if (!user_range(uva, len))
+        return false;
+    uint64_t need = need_for(write);
+    uint64_t page = uva & ~(uint64_t)(PAGE_SIZE - 1);
+    /* The common case, a small buffer already mapped: one walk. */
+    if (one_page(uva, len) && user_leaf(us->pt, page, need))
+        return true;
+    return range_ok_slow(us, page, uva + len, need);
+}
+
 /* Copies len bytes between kernel memory and a user range, a page at a
  * time, each page translated and copied under the address space's lock:
  * another thread of the process may unmap part of the range at any time
  * (sbrk), and then the copy stops with -EFAULT; it never writes into a
- * frame that has been freed meanwhile. */
+ * frame that has been freed meanwhile.  On -EFAULT the pages before the
+ * bad one have been copied. */
 static int copy_user_pages(struct uspace *us, uint64_t uva, void *kbuf, size_t len,
                            bool to_user)
 {
     char *k = kbuf;
-    uint64_t need = PTE_U | PTE_R | (to_user ? PTE_W : 0);
+    uint64_t need = need_for(to_user);
     if (!user_range(uva, len))
         return -EFAULT;
     while (len) {
-        uint64_t pa, flags;
-        size_t chunk = PAGE_SIZE - (uva & (PAGE_SIZE - 1));
-        if (chunk > len)
-            chunk = len;
+        size_t off = uva & (PAGE_SIZE - 1);
+        size_t chunk = PAGE_SIZE - off < len ? PAGE_SIZE - off : len;
         spin_lock(&us->lock);
-        bool mapped = vm_translate(us->pt, uva, &pa, &flags) && (flags & need) == need;
-        if (!mapped && ustack_demand_locked(us, uva) == 0)
-            mapped = vm_translate(us->pt, uva, &pa, &flags) && (flags & need) == need;
-        if (mapped) {
+        pte_t pte = user_leaf_demand_locked(us, uva, need);
+        if (pte) {
+            char *page = PA2VA(PTE_PA(pte));
             if (to_user)
-                memcpy(PA2VA(pa), k, chunk);
+                memcpy(page + off, k, chunk);
             else
-                memcpy(k, PA2VA(pa), chunk);
+                memcpy(k, page + off, chunk);
         }
         spin_unlock(&us->lock);
-        if (!mapped)
+        if (!pte)
             return -EFAULT;
         uva += chunk;
         k += chunk;
@@ -167,15 +260,25 @@ static int copy_user_pages(struct uspace *us, uint64_t uva, void *kbuf, size_t l
 int copy_from_user(struct uspace *us, void *dst, uint64_t usrc, size_t len)
 {
     /* Checked whole first: a copy that would fail leaves dst untouched. */
-    if (!uvm_range_ok(us, usrc, len, false))
+    if (!one_page(usrc, len) && !uvm_range_ok(us, usrc, len, false))
         return -EFAULT;
     return copy_user_pages(us, usrc, dst, len, false);
 }
 
 int copy_to_user(struct uspace *us, uint64_t udst, const void *src, size_t len)
 {
-    if (!uvm_range_ok(us, udst, len, true))
+    if (!one_page(udst, len) && !uvm_range_ok(us, udst, len, true))
         return -EFAULT;
+    return copy_user_pages(us, udst, (void *)src, len, true);
+}
+
+int copy_from_user_partial(struct uspace *us, void *dst, uint64_t usrc, size_t len)
+{
+    return copy_user_pages(us, usrc, dst, len, false);
+}
+
+int copy_to_user_partial(struct uspace *us, uint64_t udst, const void *src, size_t len)
+{
     return copy_user_pages(us, udst, (void *)src, len, true);
 }
 

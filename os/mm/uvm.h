@@ -50,6 +50,12 @@ int copy_from_user(struct uspace *us, void *dst, uint64_t usrc, size_t len);
 int copy_to_user(struct uspace *us, uint64_t udst, const void *src, size_t len);
 /* Copies a NUL-terminated string of at most max-1 characters; returns its
  * length, -EFAULT, or -ENAMETOOLONG if no NUL within max bytes. */
+/* The same without checking the whole range first: one walk per page
+ * instead of two, but on -EFAULT the pages before the bad one have been
+ * copied.  For a caller to whom that is harmless (a pipe: its ring's head
+ * or tail moves only once the whole copy succeeded). */
+int copy_from_user_partial(struct uspace *us, void *dst, uint64_t usrc, size_t len);
+int copy_to_user_partial(struct uspace *us, uint64_t udst, const void *src, size_t len);
 long copy_string_from_user(struct uspace *us, char *dst, uint64_t usrc, size_t max);
 
 #endif

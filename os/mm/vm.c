@@ -68,6 +68,18 @@ int vm_map(pagetable_t pt, uint64_t va, uint64_t pa, uint64_t size,
     if (level < 0 || level > 2 || (va | pa | size) & (step - 1) || size == 0 ||
         !(perm & (PTE_R | PTE_X)))
         return VM_EINVAL;
+    if (level == 0 && size == PAGE_SIZE) {
+        /* One page (every user mapping): a single walk, which sees a
+         * page already there as well as range_mapped would.  NULL is a
+         * larger leaf over va or no memory for a table. */
+        pte_t *pte = walk(pt, va, 0, true);
+        if (!pte)
+            return range_mapped(pt, va, size) ? VM_EEXIST : VM_ENOMEM;
+        if (*pte & PTE_V)
+            return VM_EEXIST;
+        *pte = PA_PTE(pa) | perm | PTE_V | PTE_A | PTE_D;
+        return VM_OK;
+    }
     if (range_mapped(pt, va, size))
         return VM_EEXIST;
     for (uint64_t off = 0; off < size; off += step) {
@@ -84,29 +96,59 @@ int vm_map(pagetable_t pt, uint64_t va, uint64_t pa, uint64_t size,
     return VM_OK;
 }
 
+pte_t *vm_leaf_pte(pagetable_t pt, uint64_t va, bool alloc)
+{
+    return walk(pt, va, 0, alloc);
+}
+
+uint64_t vm_table_stop(uint64_t va, uint64_t end)
+{
+    uint64_t next = (va | (LEVEL_SIZE(1) - 1)) + 1;
+    return next > va && next < end ? next : end;
+}
+
+#define FREE_BATCH 32
+
 void vm_unmap(pagetable_t pt, uint64_t va, uint64_t size, bool free_frames)
 {
     /* Invalidate first, keeping each frame's number in its (now ignored)
-     * PTE; free only once no hart can reach the frames any more. */
+     * PTE; free only once no hart can reach the frames any more.  A leaf
+     * table at a time: one walk per 2 MiB, not one per page, and a missing
+     * table skips its 2 MiB at once. */
+    KASSERT(((va | size) & (PAGE_SIZE - 1)) == 0);
+    uint64_t end = va + size;
     bool any = false;
-    for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
-        pte_t *pte = walk(pt, va + off, 0, false);
-        if (pte && (*pte & PTE_V)) {
-            *pte &= ~PTE_V;
-            any = true;
-        }
+    for (uint64_t a = va, stop; a < end; a = stop) {
+        stop = vm_table_stop(a, end);
+        pte_t *pte = walk(pt, a, 0, false);
+        if (pte)
+            VM_FOR_EACH_ENTRY(i, pte, (int)((stop - a) / PAGE_SIZE), PTE_V) {
+                pte[i] &= ~PTE_V;
+                any = true;
+            }
     }
     if (!any)
         return;
     tlb_shootdown(satp_of(pt));
-    for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
-        pte_t *pte = walk(pt, va + off, 0, false);
-        if (!pte || !*pte)
+    void *batch[FREE_BATCH];          /* freed under one hold of the lock */
+    size_t n = 0;
+    for (uint64_t a = va, stop; a < end; a = stop) {
+        stop = vm_table_stop(a, end);
+        pte_t *pte = walk(pt, a, 0, false);
+        if (!pte)
             continue;
-        if (free_frames)
-            frame_free(PA2VA(PTE_PA(*pte)));
-        *pte = 0;
+        VM_FOR_EACH_ENTRY(i, pte, (int)((stop - a) / PAGE_SIZE), ~(pte_t)0) {
+            if (free_frames) {
+                batch[n++] = PA2VA(PTE_PA(pte[i]));
+                if (n == FREE_BATCH) {
+                    frame_free_many(batch, n);
+                    n = 0;
+                }
+            }
+            pte[i] = 0;
+        }
     }
+    frame_free_many(batch, n);
 }
 
 bool vm_translate(pagetable_t pt, uint64_t va, uint64_t *pa, uint64_t *flags)
@@ -157,9 +199,10 @@ pagetable_t vm_create(void)
 
 static void free_tables(pagetable_t pt, int level)
 {
-    for (int i = 0; i < 512; i++)
-        if ((pt[i] & PTE_V) && !is_leaf(pt[i]) && level > 0)
-            free_tables(PA2VA(PTE_PA(pt[i])), level - 1);
+    if (level > 0)
+        VM_FOR_EACH_ENTRY(i, pt, 512, PTE_V)
+            if (!is_leaf(pt[i]))
+                free_tables(PA2VA(PTE_PA(pt[i])), level - 1);
     frame_free(pt);
 }
 
@@ -176,8 +219,8 @@ void vm_free_tables(pagetable_t pt, uint64_t va)
 void vm_destroy(pagetable_t pt)
 {
     tlb_assert_unloaded(satp_of(pt));
-    for (int i = 0; i < 256; i++)
-        if ((pt[i] & PTE_V) && !is_leaf(pt[i]))
+    VM_FOR_EACH_ENTRY(i, pt, 256, PTE_V)
+        if (!is_leaf(pt[i]))
             free_tables(PA2VA(PTE_PA(pt[i])), 1);
     frame_free(pt);
 }

@@ -27,6 +27,26 @@ typedef pte_t *pagetable_t;     /* kernel VA of a 512-entry table */
 #define VPN(va, level) (((uint64_t)(va) >> (12 + 9 * (level))) & 0x1ff)
 #define LEVEL_SIZE(l)  (1UL << (12 + 9 * (l)))
 
+/* The first index from i on (below n) whose entry has a bit of `mask`
+ * set, or n.  Empty stretches eight entries a test: a small process's
+ * tables are nearly empty, and fork, exit and exec look at every entry of
+ * every one; a full stretch (sbrk's pages) costs one test an entry. */
+static inline int vm_next_entry(const pte_t *t, int i, int n, pte_t mask)
+{
+    while (i < n && !(t[i] & mask)) {
+        if (i + 8 <= n && !((t[i] | t[i + 1] | t[i + 2] | t[i + 3] |
+                             t[i + 4] | t[i + 5] | t[i + 6] | t[i + 7]) & mask))
+            i += 8;
+        else
+            i++;
+    }
+    return i;
+}
+/* for (i over the entries of t[0..n) with a bit of mask set) */
+#define VM_FOR_EACH_ENTRY(i, t, n, mask) \
+    for (int i = vm_next_entry((t), 0, (n), (mask)); i < (n); \
+         i = vm_next_entry((t), i + 1, (n), (mask)))
+
 enum { VM_OK = 0, VM_ENOMEM = -1, VM_EEXIST = -2, VM_EINVAL = -3 };
 
 extern pagetable_t kernel_pagetable;
@@ -45,11 +65,19 @@ void vm_destroy(pagetable_t pt);      /* frees the user half's tables (not the
  * nothing mapped, if any page of the range is already mapped. */
 int vm_map(pagetable_t pt, uint64_t va, uint64_t pa, uint64_t size,
            uint64_t perm, int level);
-/* Unmaps 4 KiB pages; frees the frames they mapped if `free_frames`. */
+/* Unmaps 4 KiB pages (va and size page-aligned); frees the frames they
+ * mapped if `free_frames`. */
 void vm_unmap(pagetable_t pt, uint64_t va, uint64_t size, bool free_frames);
 /* Frees the page-table pages under the top-level entry covering va (whose
  * leaves must already be unmapped) and clears that entry. */
 void vm_free_tables(pagetable_t pt, uint64_t va);
+/* The level-0 PTE for va (a 4 KiB page's slot, valid or not), creating
+ * the tables above it if `alloc`; NULL if a table is missing (!alloc), no
+ * memory, or a larger leaf covers va.  For loops over many pages: the
+ * slots of one leaf table follow each other up to vm_table_stop. */
+pte_t *vm_leaf_pte(pagetable_t pt, uint64_t va, bool alloc);
+/* The end of the 2 MiB that va's leaf table covers, or `end` if sooner. */
+uint64_t vm_table_stop(uint64_t va, uint64_t end);
 /* Physical address for va, and the leaf's flags; false if unmapped. */
 bool vm_translate(pagetable_t pt, uint64_t va, uint64_t *pa, uint64_t *flags);
 /* Counts leaves that are writable and executable at once (must be 0). */

@@ -1,6 +1,7 @@
 #include "proc/elf.h"
 #include <stdbool.h>
 #include "mm/uvm.h"
+#include "mm/frame.h"
 #include "kernel/printf.h"
 #include "lib/string.h"
 #include "uapi/errno.h"
@@ -106,6 +107,33 @@ int elf_validate(const char *name, const void *file, size_t size)
     return 0;
 }
 
+/* Maps the page at `page` (rights perm) holding what the segment puts
+ * there: the file's bytes [vaddr, vaddr+filesz) from `data`, zeros around
+ * them (the bss, the page's head and tail).  The frame is not zeroed
+ * first and then overwritten: each byte is written once, and every byte
+ * is written, so nothing of the frame's last owner shows. */
+static int load_page(pagetable_t pt, uint64_t page, uint64_t perm, const char *data,
+                     uint64_t vaddr, uint64_t filesz)
+{
+    char *frame = frame_alloc_unzeroed();
+    if (!frame)
+        return -ENOMEM;
+    uint64_t lo = vaddr > page ? vaddr : page;
+    uint64_t hi = vaddr + filesz < page + PAGE_SIZE ? vaddr + filesz : page + PAGE_SIZE;
+    if (lo < hi) {
+        memset(frame, 0, lo - page);
+        memcpy(frame + (lo - page), data + (lo - vaddr), hi - lo);
+        memset(frame + (hi - page), 0, page + PAGE_SIZE - hi);
+    } else {
+        memset(frame, 0, PAGE_SIZE);         /* no byte of the file here: bss */
+    }
+    if (vm_map(pt, page, VA2PA(frame), PAGE_SIZE, perm, 0)) {
+        frame_free(frame);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
 int elf_load(pagetable_t pt, const void *file, uint64_t *entry, uint64_t *image_end)
 {
     struct elf64_ehdr ehc;
@@ -120,25 +148,12 @@ int elf_load(pagetable_t pt, const void *file, uint64_t *entry, uint64_t *image_
         uint64_t perm = (a->flags & PF_R ? PTE_R : 0) | (a->flags & PF_W ? PTE_W : 0) |
                         (a->flags & PF_X ? PTE_X : 0);
         uint64_t start = page_down(a->vaddr), stop = page_up(a->vaddr + a->memsz);
-        if (uvm_alloc(pt, start, stop - start, perm)) {
-            uvm_free_all(pt);
-            return -ENOMEM;
-        }
-        /* The frames are zeroed: copying the file part leaves the bss zero.
-         * The pages may be read-only to the user, so write through the
-         * kernel's direct map, page by page. */
-        const char *src = (const char *)file + a->offset;
-        uint64_t va = a->vaddr;
-        for (uint64_t left = a->filesz; left; ) {
-            uint64_t pa, flags;
-            vm_translate(pt, va, &pa, &flags);
-            uint64_t chunk = PAGE_SIZE - (va % PAGE_SIZE);
-            if (chunk > left)
-                chunk = left;
-            memcpy(PA2VA(pa), src, chunk);
-            src += chunk;
-            va += chunk;
-            left -= chunk;
+        const char *data = (const char *)file + a->offset;
+        for (uint64_t page = start; page < stop; page += PAGE_SIZE) {
+            if (load_page(pt, page, perm | PTE_U, data, a->vaddr, a->filesz)) {
+                uvm_free_all(pt);
+                return -ENOMEM;
+            }
         }
         if (stop > end)
             end = stop;
