@@ -136,9 +136,8 @@ from_user:
     SAVE_GPRS
     ld      t0, CPU_SCRATCH(tp)
     sd      t0, 2*8(sp)             /* user sp */
-    csrr    t0, sscratch
-    sd      t0, 4*8(sp)             /* user tp */
-    csrw    sscratch, zero          /* in the kernel now */
+    csrrw   t0, sscratch, zero  /* user tp; sscratch 0: in the kernel now */
+    sd      t0, 4*8(sp)
     SAVE_CSRS
     mv      s0, zero                /* the kernel backtrace ends here */
     mv      a0, sp
