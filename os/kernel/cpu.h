@@ -35,6 +35,14 @@ struct cpu {
     uint64_t switches;           /* context switches done on this hart */
     uint64_t call_seen;          /* last smp_call_all generation run here */
     int awaiting_tid;            /* reconcile: waiting for this thread (0: no) */
+    /* What this hart last published to a process (sched/shared.h,
+     * shared_publish_changed): for which thread, in which shared region
+     * (its generation) and at which priority.  NULL once anything may have
+     * changed the process's view of this hart: the thread left it, or a
+     * trap found current[hart] naming anything but that thread. */
+    struct thread *published;
+    uint64_t published_gen;
+    int published_prio;
     /* Set while this hart runs a policy blob: where to go if it faults or
      * loops, and what happened (sched/blob_guard.h); sie before the call,
      * and the timer ticks seen during it. */

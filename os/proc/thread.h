@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "kernel/cpu.h"
 #include "lib/list.h"
 #include "trap/trap.h"
 
@@ -85,8 +86,12 @@ struct exit_record {
     struct list_node node;       /* in proc->exit_records */
 };
 
-/* The thread running on this hart. */
-struct thread *thread_current(void);
+/* The thread running on this hart.  Inline: every trap and system call
+ * asks several times, and a call costs more than the two loads. */
+static inline struct thread *thread_current(void)
+{
+    return this_cpu()->current;
+}
 /* The process of the running thread (in a system call: the caller's). */
 #define proc_current() (thread_current()->proc)
 

@@ -93,6 +93,7 @@ static void give_up_hart(struct cpu *c, struct proc *p)
     static struct context scrap[MAX_HARTS];
     c->awaiting_tid = 0;
     c->current = c->idle;
+    c->published = NULL;
     c->idle->state = THREAD_RUNNING;
     tlb_load_satp(kernel_satp);
     proc_put(p);
@@ -111,6 +112,7 @@ static void release_prev(struct cpu *c, struct thread *prev)
           shared_task(&prev->proc->shared, (uint32_t)prev->stack_slot)->state);
     tstate_park(prev);
     c->current = c->idle;
+    c->published = NULL;
     spin_unlock(&sched_lock);
 }
 
@@ -235,13 +237,15 @@ struct trapframe *reconcile_switch(void)
     return switch_identity(c);
 }
 
-bool reconcile_user_trap(struct trapframe *tf)
+bool reconcile_claimed(struct trapframe *tf, uint32_t claimed)
 {
-    struct thread *t = thread_current();
+    struct cpu *c = this_cpu();
+    struct thread *t = c->current;
     struct proc *p = t->proc;
-    uint64_t h = this_hartid();
-    VDSO_DATA *v = shared_vdso(&p->shared);
-    uint32_t claimed = __atomic_load_n(&v->current[h], __ATOMIC_ACQUIRE);
+    uint64_t h = c->hartid;
+    /* current[hart] is not what the kernel published: the next return
+     * rewrites everything (shared_publish). */
+    c->published = NULL;
     bool parked = claimed & CURRENT_PARKING;
     uint32_t slot = claimed & ~CURRENT_PARKING;
     /* Parking: the thread on this hart parked itself and asks the kernel

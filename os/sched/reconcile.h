@@ -8,7 +8,11 @@
 #define SCHED_RECONCILE_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include "kernel/cpu.h"
+#include "proc/thread.h"
 #include "trap/trap.h"
+#include "vdso.h"
 
 /* The budget of block_sched, per process, in timer ticks the kernel
  * itself observes.  A tick that finds the flag set while the kernel has
@@ -38,8 +42,21 @@ bool reconcile_block_sched(struct trapframe *tf);
  * ends at trap_return).  False: to another of its threads, or to none (the
  * one that came after it parked itself): the frame is kept aside, and the
  * trap entry must leave this thread's kernel stack for the hart's own
- * (reconcile_stack_top) and call reconcile_switch there. */
-bool reconcile_user_trap(struct trapframe *tf);
+ * (reconcile_stack_top) and call reconcile_switch there.
+ *
+ * t is this hart's thread, v its process's VDSO_DATA.  The common case,
+ * current[hart] naming t exactly, is one load and one compare here; any
+ * other value (t parking, another thread, a lie) is the out-of-line
+ * reconcile_claimed, which also makes the next return publish afresh
+ * (cpu.published: the process's view of this hart is not what the kernel
+ * last wrote). */
+bool reconcile_claimed(struct trapframe *tf, uint32_t claimed);
+static inline bool reconcile_user_trap(struct trapframe *tf, const struct thread *t,
+                                       VDSO_DATA *v)
+{
+    uint32_t claimed = __atomic_load_n(&v->current[this_hartid()], __ATOMIC_ACQUIRE);
+    return claimed == (uint32_t)t->stack_slot || reconcile_claimed(tf, claimed);
+}
 /* The top of this hart's own stack, for reconcile_switch. */
 uint64_t reconcile_stack_top(void);
 /* On the hart's own stack: releases the thread the kernel had here, takes

@@ -48,11 +48,6 @@ void sched_init_this_hart(void)
     tlb_init_this_hart();
 }
 
-struct thread *thread_current(void)
-{
-    return this_cpu()->current;
-}
-
 static bool is_idle(const struct thread *t)
 {
     return t->proc == NULL;

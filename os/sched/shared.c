@@ -27,6 +27,7 @@ static uint64_t commit_start, commit_store;    /* see shared_restart_commit */
 static uint64_t rescue_entry;                   /* see shared_rescue_policy_fault */
 static SCHED_KINFO *kinfo;                      /* the kernel's page for all */
 static uint64_t kernel_co_call;                 /* co_call at the kernel's alias */
+static uint64_t last_gen;                       /* shared_region.gen, the last given */
 
 void shared_init(void)
 {
@@ -127,7 +128,8 @@ void shared_rescue_policy_loop(struct trapframe *tf)
 
 void shared_restart_commit(struct trapframe *tf)
 {
-    if (tf->sepc > commit_start && tf->sepc <= commit_store) {
+    if (tf->sepc > commit_start && tf->sepc <= commit_store &&
+        shared_vdso(&thread_current()->proc->shared)) {
         trace(TR_RESTART, thread_current()->tid, tf->sepc - commit_start);
         tf->sepc = commit_start;
     }
@@ -190,6 +192,7 @@ int shared_map(pagetable_t pt, struct shared_region *r, int pid)
         shared_unmap(pt, r);
         return err;
     }
+    r->gen = __atomic_add_fetch(&last_gen, 1, __ATOMIC_RELAXED);
     VDSO_DATA *v = shared_vdso(r);
     v->magic = SCHED_VDSO_MAGIC;
     v->abi_major = SCHED_ABI_MAJOR;
@@ -254,9 +257,10 @@ TaskSched *shared_task(const struct shared_region *r, uint32_t slot)
     return (TaskSched *)((char *)r->task_pages[slot / 16] + (slot % 16) * sizeof(TaskSched));
 }
 
-void shared_publish(struct thread *t, int hart)
+void shared_publish(struct thread *t, const struct shared_region *r)
 {
-    struct shared_region *r = &t->proc->shared;
+    struct cpu *c = this_cpu();
+    int hart = (int)c->hartid;
     VDSO_DATA *v = shared_vdso(r);
     TaskSched *rec = shared_task(r, (uint32_t)t->stack_slot);
     rec->id = (uint32_t)t->stack_slot;
@@ -269,10 +273,18 @@ void shared_publish(struct thread *t, int hart)
     __atomic_store_n(&rec->state, TASK_RUNNING, __ATOMIC_RELEASE);
     v->current[hart] = (uint32_t)t->stack_slot;
     v->off_hart[t->stack_slot] = 0;
+    c->published = t;
+    c->published_gen = r->gen;
+    c->published_prio = t->priority;
 }
 
 void shared_set_off_hart(struct thread *t)
 {
+    /* It leaves this hart (schedule): whatever comes back here publishes
+     * afresh, t included. */
+    struct cpu *c = this_cpu();
+    if (c->published == t)
+        c->published = NULL;
     VDSO_DATA *v = shared_vdso(&t->proc->shared);
     if (v && t->stack_slot >= 0 && t->stack_slot < SCHED_MAX_TASKS)
         v->off_hart[t->stack_slot] = 1;

@@ -12,8 +12,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "kernel/cpu.h"
 #include "mm/vm.h"
 #include "mm/uvm.h"
+#include "proc/thread.h"
 #include "vdso.h"
 
 struct proc;
@@ -26,6 +28,8 @@ struct shared_region {
     VDSO_DATA *vdso;
     void **task_pages;                /* SHARED_TASK_PAGES of them */
     uint32_t ntask_pages;             /* mapped: task_pages[0 .. n-1] */
+    uint64_t gen;                     /* a number no other region had (from
+                                         1; 0: none), for cpu.published */
 };
 
 /* Installs the runtime blob into its code pages (once, at boot). */
@@ -53,8 +57,24 @@ TaskSched *shared_task(const struct shared_region *r, uint32_t slot);
 
 /* Before returning to user mode: tell the process which of its threads
  * runs on this hart (current[], the record's hart and state) and the
- * thread's priority (kprio[]); the thread is on a hart (off_hart[]). */
-void shared_publish(struct thread *t, int hart);
+ * thread's priority (kprio[]); the thread is on a hart (off_hart[]).
+ * t is this hart's thread, r its process's region; remembered in
+ * this_cpu()->published. */
+void shared_publish(struct thread *t, const struct shared_region *r);
+/* The same, unless this hart last published exactly this (the thread, its
+ * region, its priority) and nothing has touched the process's view of the
+ * hart since: every trap from user mode since then found current[hart]
+ * naming t (reconcile_user_trap) and t never left the hart (each way out
+ * clears cpu.published).  Nothing the kernel writes can then differ from
+ * what is there, unless the process wrote over it itself, which it may do
+ * at any time anyway: the kernel reads none of it without checking.  The
+ * way back from almost every system call. */
+static inline void shared_publish_changed(struct thread *t, const struct shared_region *r)
+{
+    const struct cpu *c = this_cpu();
+    if (c->published != t || c->published_gen != r->gen || c->published_prio != t->priority)
+        shared_publish(t, r);
+}
 /* When the kernel takes t off its hart (VDSO_DATA.off_hart). */
 void shared_set_off_hart(struct thread *t);
 /* The best priority waiting in the kernel's queue for the kernel alone
@@ -72,9 +92,10 @@ void shared_disable_user_switching(void);
  * was not RUNNING (the process wrote over it). */
 bool shared_finish_park(const struct shared_region *r, uint32_t slot, int hart);
 
-/* A trap from user mode inside the runtime's restartable sequence
+/* An interrupt from user mode inside the runtime's restartable sequence
  * (rt_commit_current: read the hart, store what depends on it) restarts it:
- * the thread may be resumed on another hart. */
+ * the thread may be resumed on another hart.  (Only a process with a
+ * shared region has the runtime there.) */
 struct trapframe;
 void shared_restart_commit(struct trapframe *tf);
 /* A fault in the policy's code in user mode (the runtime was running it):

@@ -29,14 +29,15 @@ static const syscall4_fn table4[NSYSCALLS] = {
 };
 _Static_assert(NSYSCALLS == 39, "a new system call needs a table entry");
 
-void syscall_dispatch(struct trapframe *tf)
+long syscall_dispatch(const struct trapframe *tf)
 {
     uint64_t nr = tf->regs[17];                  /* a7 */
-    long result = -ENOSYS;
-    if (nr < NSYSCALLS && table[nr])
-        result = table[nr](tf->regs[REG_A0], tf->regs[REG_A0 + 1], tf->regs[REG_A0 + 2]);
-    else if (nr < NSYSCALLS && table4[nr])
-        result = table4[nr](tf->regs[REG_A0], tf->regs[REG_A0 + 1], tf->regs[REG_A0 + 2],
-                            tf->regs[REG_A0 + 3]);
-    tf->regs[REG_A0] = (uint64_t)result;
+    if (nr >= NSYSCALLS)
+        return -ENOSYS;
+    if (table[nr])
+        return table[nr](tf->regs[REG_A0], tf->regs[REG_A0 + 1], tf->regs[REG_A0 + 2]);
+    if (table4[nr])
+        return table4[nr](tf->regs[REG_A0], tf->regs[REG_A0 + 1], tf->regs[REG_A0 + 2],
+                          tf->regs[REG_A0 + 3]);
+    return -ENOSYS;
 }

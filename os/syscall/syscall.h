@@ -5,9 +5,9 @@
 #include <stdint.h>
 #include "trap/trap.h"
 
-/* Runs the call in tf (a7 = number, a0..a5 = arguments) and puts the
- * result in tf's a0. */
-void syscall_dispatch(struct trapframe *tf);
+/* Runs the call in tf (a7 = number, a0..a5 = arguments) and returns its
+ * result, for tf's a0 (-ENOSYS for a number no table has). */
+long syscall_dispatch(const struct trapframe *tf);
 /* Sets up the futex wait queues (once, at boot). */
 void futex_init(void);
 /* Wakes at most max (all if < 0) threads of p waiting on the futex word at

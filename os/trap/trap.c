@@ -147,31 +147,101 @@ static void user_fault(struct trapframe *tf)
     proc_kill(t->proc, STATUS_TERMINATED(TERM_FAULT));
 }
 
+/* Anything to do before user mode: the process is being killed, the
+ * scheduler wants this hart, or the kernel's coroutines have work.  Looked
+ * at with interrupts off, so that nothing sets one of them unseen between
+ * this look and the sret (an interrupt that comes meanwhile is taken in
+ * user mode, at once). */
+static inline bool return_has_work(void)
+{
+    const struct cpu *c = this_cpu();
+    return c->current->proc->killed | c->need_resched | kcoro_has_work();
+}
+
+/* The way back when return_has_work: entered and left with interrupts
+ * off.  Out of line: the common way back has no use for its registers. */
+static void __attribute__((noinline, cold)) return_work(void)
+{
+    intr_on();
+    struct thread *t = thread_current();
+    for (;;) {
+        if (proc_killed(t->proc))
+            thread_exit(0);
+        if (!this_cpu()->need_resched)
+            break;
+        sched_yield();
+    }
+    /* The kernel's coroutines have work: this hart does some (bounded,
+     * interrupts off) on its way out. */
+    if (kcoro_has_work())
+        kcoro_poll();
+    intr_off();
+}
+
+/* Back to user mode with tf's registers (trap_return). */
+static inline __attribute__((always_inline, noreturn)) void return_to_user(struct trapframe *tf)
+{
+    intr_off();
+    if (return_has_work())
+        return_work();
+    /* Tell the process which of its threads runs here now (unless this
+     * hart told it just that and nothing changed since). */
+    struct thread *t = thread_current();
+    const struct shared_region *r = &t->proc->shared;
+    if (shared_vdso(r))
+        shared_publish_changed(t, r);
+    /* To user mode, with interrupts enabled there. */
+    tf->sstatus = (csr_read(sstatus) & ~SSTATUS_SPP) | SSTATUS_SPIE;
+    user_return(tf);
+}
+
+/* A system call from the thread the kernel has on this hart.  None of
+ * trap_user_handle's checks for other traps concerns it: block_sched
+ * spares interrupts only, the policy-loop rescue looks at timer ticks, and
+ * a park is finished by the yield call itself. */
+static inline __attribute__((always_inline, noreturn)) void system_call(struct trapframe *tf)
+{
+    tf->sepc += 4;                   /* return past the ecall */
+    intr_on();                       /* system calls may block or take long */
+    tf->regs[REG_A0] = (uint64_t)syscall_dispatch(tf);
+    return_to_user(tf);
+}
+
 /*
  * A trap from user mode takes one path (trapentry.S):
- *   trap_user_enter: whose trap is it?  Usually the thread the kernel has
- *       on this hart; after a user-mode switch, another thread of the
- *       process: then, on the hart's own stack, reconcile_switch releases
- *       the old thread and returns the new one's frame;
- *   trap_user_handle: block_sched, a park, a system call, an interrupt or a
- *       fault, as that thread;
+ *   trap_user: whose trap is it?  Usually the thread the kernel has on
+ *       this hart (one compare: reconcile_user_trap): then a system call
+ *       is made at once, any other trap goes to trap_user_handle.  After a
+ *       user-mode switch, another thread of the process: then trap_user
+ *       returns, and on the hart's own stack reconcile_switch releases the
+ *       old thread and returns the new one's frame, for trap_user_handle;
+ *   trap_user_handle: a system call, block_sched, a park, an interrupt or
+ *       a fault, as that thread;
  *   trap_return: pending kills and reschedules, then back to user mode.
  */
-struct trapframe *trap_user_enter(struct trapframe *tf)
+void trap_user(struct trapframe *tf)
 {
-    struct thread *t = thread_current();
-    if (!shared_vdso(&t->proc->shared))
-        return tf;
+    /* First, so that the trap frame is final before it is looked at or
+     * carried to another thread (and so that nothing below is kept across
+     * a call). */
     if (tf->scause & SCAUSE_INTR)
         shared_restart_commit(tf);
+    struct thread *t = thread_current();
+    VDSO_DATA *v = shared_vdso(&t->proc->shared);
     /* Did the process switch threads since the kernel last looked?
      * Settled first, whatever block_sched says: another hart may be
      * waiting for this one to let go of a thread. */
-    return reconcile_user_trap(tf) ? tf : NULL;
+    if (v && !reconcile_user_trap(tf, t, v))
+        return;
+    if (tf->scause == EXC_ECALL_U)
+        system_call(tf);
+    trap_user_handle(tf);
 }
 
 void trap_user_handle(struct trapframe *tf)
 {
+    if (tf->scause == EXC_ECALL_U)
+        system_call(tf);
     struct thread *t = thread_current();
     VDSO_DATA *v = shared_vdso(&t->proc->shared);
     if (v) {
@@ -187,19 +257,14 @@ void trap_user_handle(struct trapframe *tf)
         }
         /* Interrupted between parking and the yield call: finish the park
          * (the thread's registers are in its record, not in tf). */
-        if (tf->scause != EXC_ECALL_U &&
-            v->current[this_hartid()] == ((uint32_t)t->stack_slot | CURRENT_PARKING)) {
+        if (v->current[this_hartid()] == ((uint32_t)t->stack_slot | CURRENT_PARKING)) {
             handle_interrupt(tf->scause);
             tf->regs[REG_A0] = (uint64_t)sched_yield_parked();
             trap_return(tf);
         }
     }
-    if (tf->scause == EXC_ECALL_U) {
-        tf->sepc += 4;               /* return past the ecall */
-        intr_on();                   /* system calls may block or take long */
-        syscall_dispatch(tf);
-    } else if (!handle_interrupt(tf->scause) && !shared_rescue_policy_fault(tf) &&
-               !spurious_page_fault(tf) && !stack_page_fault(tf)) {
+    if (!handle_interrupt(tf->scause) && !shared_rescue_policy_fault(tf) &&
+        !spurious_page_fault(tf) && !stack_page_fault(tf)) {
         user_fault(tf);
     }
     trap_return(tf);
@@ -207,23 +272,5 @@ void trap_user_handle(struct trapframe *tf)
 
 void trap_return(struct trapframe *tf)
 {
-    struct thread *t = thread_current();
-    for (;;) {
-        if (proc_killed(t->proc))
-            thread_exit(0);
-        if (!this_cpu()->need_resched)
-            break;
-        sched_yield();
-    }
-    /* The kernel's coroutines have work: this hart does some (bounded,
-     * interrupts off) on its way out.  One load when they have none. */
-    if (kcoro_has_work())
-        kcoro_poll();
-    intr_off();
-    /* Tell the process which of its threads runs here now. */
-    if (shared_vdso(&t->proc->shared))
-        shared_publish(t, (int)this_hartid());
-    /* To user mode, with interrupts enabled there. */
-    tf->sstatus = (csr_read(sstatus) & ~SSTATUS_SPP) | SSTATUS_SPIE;
-    user_return(tf);
+    return_to_user(tf);
 }

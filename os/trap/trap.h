@@ -30,10 +30,11 @@ enum { REG_SP = 2, REG_TP = 4, REG_S0 = 8, REG_A0 = 10 };
 void trap_init_this_hart(void);
 /* Called from trapentry.S for a trap taken in S-mode / in U-mode. */
 void trap_kernel(struct trapframe *tf);
-/* A trap from user mode, in two steps (see trap.c): the frame to go on
- * with (NULL: the trap is another thread's, see reconcile_switch), then
- * its handling as the thread now on this hart. */
-struct trapframe *trap_user_enter(struct trapframe *tf);
+/* A trap from user mode (see trap.c): trap_user handles it as the thread
+ * the kernel has on this hart, and does not return; it returns only if the
+ * trap is another thread's (see reconcile_switch), and trapentry.S then
+ * hands that thread's frame to trap_user_handle. */
+void trap_user(struct trapframe *tf);
 void trap_user_handle(struct trapframe *tf) __attribute__((noreturn));
 /* Returns to user mode with tf's registers (after checking for a pending
  * kill or reschedule). */

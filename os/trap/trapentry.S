@@ -136,21 +136,19 @@ from_user:
     SAVE_GPRS
     ld      t0, CPU_SCRATCH(tp)
     sd      t0, 2*8(sp)             /* user sp */
-    csrr    t0, sscratch
-    sd      t0, 4*8(sp)             /* user tp */
-    csrw    sscratch, zero          /* in the kernel now */
+    csrrw   t0, sscratch, zero  /* user tp; sscratch 0: in the kernel now */
+    sd      t0, 4*8(sp)
     SAVE_CSRS
     mv      s0, zero                /* the kernel backtrace ends here */
     mv      a0, sp
-    call    trap_user_enter         /* the frame to go on with, or 0 */
-    bnez    a0, 2f
-    /* The trap is another thread's (a user-mode switch): leave this
-     * thread's kernel stack, which is its own again once it is released,
-     * for the hart's own; there the new thread's frame is filled in. */
+    call    trap_user               /* returns only if the trap is another thread's */
+    /* It is (a user-mode switch): leave this thread's kernel stack, which
+     * is its own again once it is released, for the hart's own; there the
+     * new thread's frame is filled in. */
     call    reconcile_stack_top
     mv      sp, a0
     call    reconcile_switch        /* that frame (or it never returns) */
-2:  mv      sp, a0                  /* the frame tops its thread's stack */
+    mv      sp, a0                  /* the frame tops its thread's stack */
     call    trap_user_handle        /* does not return: ends in user_return */
 1:  j       1b
 
