@@ -10,8 +10,17 @@
  * records, exactly as threads do: the policy picks the most urgent, FIFO
  * among equals by age.
  *
- * Locking: the executor lock guards the queue, the free list and the
- * records' IN_QUEUE flag.  A coroutine's state word is changed only by
+ * The handoff slot (CO_EXEC.slot) holds at most one ready coroutine out of
+ * the policy's queue, and only while that queue is empty (x->queued == 0):
+ * so it is what the policy's fetch would return, and it goes back into the
+ * queue (add, with its age) before anything else enters it, which keeps
+ * every policy's order.  A co_yield between two coroutines of equal
+ * priority swaps the yielder and the slot's coroutine under the lock, with
+ * no policy call: every policy puts a yielding task behind an older equal
+ * (the ABI's yield).  Other cases take the policy's path.
+ *
+ * Locking: the executor lock guards the queue, the slot, the free list and
+ * the records' IN_QUEUE flag (set for the slot's coroutine too).  A coroutine's state word is changed only by
  * compare-and-swap, so a wake needs the lock only when it is the one wake
  * that must put the coroutine in the queue.  The kernel never takes a
  * process's lock: it rings the doorbell, which workers take in here.
@@ -146,11 +155,37 @@ static void notify(const struct co_env *e, bool everyone)
         ecall3(SYS_FUTEX_WAKE, (long)&e->x->seq, everyone ? 1 << 30 : 1, 0);
 }
 
+/* Record i (IN_QUEUE: the slot's, or one the process wrote over?). */
+static bool queued_record(const struct co_env *e, uint32_t i, uint32_t ntasks)
+{
+    return i < ntasks && (e->recs[i].flags & TASK_FLAG_IN_QUEUE);
+}
+
+/* The slot's coroutine goes back into the policy's queue (which is empty
+ * while the slot is used), with its age: before anything else enters the
+ * queue, so the policy sees the order it would have seen.  Lock held. */
+static void flush_slot_locked(const struct co_env *e)
+{
+    uint32_t s = e->x->slot;
+    if (!s)
+        return;
+    e->x->slot = 0;
+    struct sched_ctx c = policy_ctx(e);
+    if (!queued_record(e, s - 1, c.ntasks)) {
+        wreck(e);               /* the process wrote over the slot */
+        return;
+    }
+    e->ops->add(&c, e->hart, s - 1);
+    e->x->queued++;
+}
+
 /* Puts record i in the policy's queue.  Lock held. */
 static void enqueue_locked(const struct co_env *e, uint32_t i, int op)
 {
+    flush_slot_locked(e);
     struct sched_ctx c = policy_ctx(e);
     TaskSched *r = &e->recs[i];
+    e->x->queued++;
     r->age = ++e->x->age_clock;
     r->state = TASK_READY;
     r->hart = (uint8_t)e->hart;
@@ -241,6 +276,52 @@ static bool doorbell_rung(const struct co_env *e)
     return false;
 }
 
+/* The fetcher takes record r out of the ready set: QUEUED -> RUNNING.
+ * False if it is not a queued coroutine (written over): the caller drops
+ * it.  *word: the state word before. */
+static bool claim(TaskSched *r, uint64_t *word)
+{
+    r->flags &= ~TASK_FLAG_IN_QUEUE;
+    r->state = TASK_RUNNING;
+    uint64_t *w = wstate(r);
+    uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+    for (int t = 0; t < CAS_TRIES && (old & (CO_LIVE | CO_QUEUED)) == (CO_LIVE | CO_QUEUED) &&
+                    !(old & (CO_RUNNING | CO_DONE)); t++) {
+        uint64_t new_word = (old & ~(uint64_t)CO_QUEUED) | CO_RUNNING;
+        if (__atomic_compare_exchange_n(w, &old, new_word, 0, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE)) {
+            *word = old;
+            r->ctx[CO_CTX_POLLS]++;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The best priority ready (what the next fetch would give), 0 if none.
+ * Lock held. */
+static uint32_t top_locked(const struct co_env *e, const struct sched_ctx *c)
+{
+    uint32_t s = e->x->slot;
+    if (s)
+        return s - 1 < c->ntasks ? e->recs[s - 1].prio : 0;
+    return e->ops->top_priority(c, e->hart);
+}
+
+/* The slot's coroutine, or else the policy's answer.  Lock held. */
+static uint32_t fetch_locked(const struct co_env *e, const struct sched_ctx *c)
+{
+    uint32_t s = e->x->slot;
+    if (s) {
+        e->x->slot = 0;
+        return s - 1;
+    }
+    uint32_t i = e->ops->fetch(c, e->hart);
+    if (i != SCHED_NONE && e->x->queued)
+        e->x->queued--;
+    return i;
+}
+
 /* Hands the caller the most urgent ready coroutine, now RUNNING; *top is
  * then the best priority still waiting.  Lock held. */
 static uint32_t next_locked(const struct co_env *e, uint32_t *top)
@@ -248,37 +329,41 @@ static uint32_t next_locked(const struct co_env *e, uint32_t *top)
     struct sched_ctx c = policy_ctx(e);
     take_doorbell_locked(e);
     for (uint32_t tries = 0; tries <= c.ntasks; tries++) {
-        uint32_t i = e->ops->fetch(&c, e->hart);
+        uint32_t i = fetch_locked(e, &c);
         if (i == SCHED_NONE)
             return CO_NONE;
-        if (i >= c.ntasks || !(e->recs[i].flags & TASK_FLAG_IN_QUEUE)) {
-            wreck(e);           /* the policy gave what it was not given */
+        if (!queued_record(e, i, c.ntasks)) {
+            wreck(e);           /* the policy (or the slot) gave what it was not given */
             return CO_NONE;
         }
-        TaskSched *r = &e->recs[i];
-        r->flags &= ~TASK_FLAG_IN_QUEUE;
-        r->state = TASK_RUNNING;
-        uint64_t *w = wstate(r);
-        uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
-        bool claimed = false;
-        for (int t = 0; t < CAS_TRIES && (old & (CO_LIVE | CO_QUEUED)) == (CO_LIVE | CO_QUEUED) &&
-                        !(old & (CO_RUNNING | CO_DONE)); t++) {
-            uint64_t new_word = (old & ~(uint64_t)CO_QUEUED) | CO_RUNNING;
-            if (__atomic_compare_exchange_n(w, &old, new_word, 0, __ATOMIC_ACQ_REL,
-                                            __ATOMIC_ACQUIRE)) {
-                claimed = true;
-                break;
-            }
-        }
-        if (!claimed)
+        uint64_t old;
+        if (!claim(&e->recs[i], &old))
             continue;           /* not a queued coroutine (written over): drop */
-        r->ctx[CO_CTX_POLLS]++;
         e->x->polls++;
-        *top = e->ops->top_priority(&c, e->hart);
+        *top = top_locked(e, &c);
         return CO_MAKE_CID(i, gen_of(old));
     }
     wreck(e);                   /* more fetched than there are records */
     return CO_NONE;
+}
+
+/* After a yield's fetch: if one coroutine is left in the policy's queue,
+ * it moves to the slot, so that the next yield between the two is a
+ * swap.  Lock held. */
+static void fill_slot_locked(const struct co_env *e)
+{
+    if (e->x->slot || e->x->queued != 1)
+        return;
+    struct sched_ctx c = policy_ctx(e);
+    uint32_t i = e->ops->fetch(&c, e->hart);
+    if (i == SCHED_NONE)
+        return;                 /* the count was written over */
+    e->x->queued--;
+    if (!queued_record(e, i, c.ntasks)) {
+        wreck(e);
+        return;
+    }
+    e->x->slot = i + 1;
 }
 
 static uint32_t co_next(const struct co_env *e, uint32_t *top)
@@ -362,9 +447,12 @@ static int64_t co_finish(const struct co_env *e, uint32_t cid, int64_t result)
      * of the queue here). */
     lock(e);
     if (r->flags & TASK_FLAG_IN_QUEUE) {        /* cancelled while queued */
+        flush_slot_locked(e);
         struct sched_ctx c = policy_ctx(e);
         e->ops->remove(&c, e->hart, CO_INDEX(cid));
         r->flags &= ~TASK_FLAG_IN_QUEUE;
+        if (e->x->queued)
+            e->x->queued--;
     }
     r->state = TASK_EXITED;
     uint64_t *w = wstate(r);
@@ -468,6 +556,7 @@ static int64_t co_set_prio(const struct co_env *e, uint32_t cid, uint64_t prio)
         return -1;
     }
     if (r->flags & TASK_FLAG_IN_QUEUE) {
+        flush_slot_locked(e);
         struct sched_ctx c = policy_ctx(e);
         e->ops->remove(&c, e->hart, CO_INDEX(cid));
         r->prio = (uint8_t)prio;
@@ -484,7 +573,7 @@ static int64_t co_top(const struct co_env *e)
 {
     struct sched_ctx c = policy_ctx(e);
     lock(e);
-    uint32_t top = e->ops->top_priority(&c, e->hart);
+    uint32_t top = top_locked(e, &c);
     unlock(e);
     return top;
 }
@@ -537,6 +626,8 @@ static int64_t co_init(const struct co_env *e)
     e->x->free_head = 0;
     e->x->used = 0;
     e->x->live = 0;
+    e->x->slot = 0;
+    e->x->queued = 0;
     e->ops->init(&c);
     __atomic_store_n(&e->x->magic, CO_EXEC_MAGIC, __ATOMIC_RELEASE);
     return 0;
@@ -585,9 +676,64 @@ static bool run_over(const struct co_env *e, uint32_t until)
     return !r || (__atomic_load_n(wstate(r), __ATOMIC_ACQUIRE) & CO_DONE);
 }
 
+/* co_yield's fast path: `cid` (RUNNING, ours) returned CO_YIELD, and the
+ * doorbell is silent (the caller knows: seq has not moved).  Nothing in
+ * the policy's queue: alone, it goes on; with
+ * an equal in the slot, the two swap (it takes the slot, the slot's is
+ * ours to poll).  No policy call; no worker to wake either, since as many
+ * coroutines are ready as before.  False, with nothing changed: a wake or
+ * a cancel came during the poll, or the queue holds others, or the slot
+ * holds an unequal one; the policy's path decides.  Lock held. */
+static bool yield_fast_locked(const struct co_env *e, uint32_t *cid, uint32_t *top)
+{
+    if (e->x->queued)
+        return false;
+    uint32_t i = CO_INDEX(*cid);
+    TaskSched *r = &e->recs[i];
+    uint64_t *w = wstate(r);
+    uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+    uint32_t s = e->x->slot;
+    if (!s) {
+        if (old & (CO_CANCELLED | CO_QUEUED))
+            return false;
+        r->ctx[CO_CTX_POLLS]++;             /* as if fetched again */
+        e->x->polls++;
+        *top = 0;
+        return true;
+    }
+    uint32_t j = s - 1;
+    if (j == i || !queued_record(e, j, capacity(e)) || e->recs[j].prio != r->prio)
+        return false;
+    /* Ours: RUNNING -> QUEUED (a wake during the poll merges with it). */
+    do {
+        if (old & CO_CANCELLED)
+            return false;
+    } while (!__atomic_compare_exchange_n(w, &old, (old & ~(uint64_t)CO_RUNNING) | CO_QUEUED, 0,
+                                          __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+    r->age = ++e->x->age_clock;
+    r->state = TASK_READY;
+    r->hart = (uint8_t)e->hart;
+    r->flags |= TASK_FLAG_IN_QUEUE;
+    e->x->slot = i + 1;
+    uint64_t next_old;
+    if (!claim(&e->recs[j], &next_old)) {
+        *cid = CO_NONE;                     /* written over: dropped; the slot's is next */
+        return true;
+    }
+    e->x->polls++;
+    *cid = CO_MAKE_CID(j, gen_of(next_old));
+    *top = r->prio;
+    return true;
+}
+
 /* Polls until `until` is done (all, for CO_NONE), or nothing is ready (the
  * kernel).  With max > 0 (the kernel: its harts poll with interrupts off)
- * at most that many polls, and returns how many it made; else 0. */
+ * at most that many polls, and returns how many it made; else 0.
+ *
+ * `seen` is CO_EXEC.seq as of the last look at the doorbell and at
+ * run_over: whatever could end the run or ring the doorbell bumps seq
+ * after it, so while seq still equals it a yield may take the fast path
+ * without looking at either. */
 static int64_t co_run(const struct co_env *e, uint32_t until, uint64_t max)
 {
     uint64_t polls = 0;
@@ -600,14 +746,14 @@ static int64_t co_run(const struct co_env *e, uint32_t until, uint64_t max)
     }
     if (!e->kernel)
         wp.now = (int32_t)ecall3(SYS_GET_PRIORITY, 0, 0, 0);
-    uint32_t cid = CO_NONE, top = 0;
+    uint32_t cid = CO_NONE, top = 0, seen = 0;
     for (;;) {
         if (cid == CO_NONE) {
             if (max && polls >= max)
                 return (int64_t)polls;
+            seen = __atomic_load_n(&e->x->seq, __ATOMIC_SEQ_CST);
             if (run_over(e, until))
                 break;
-            uint32_t seen = __atomic_load_n(&e->x->seq, __ATOMIC_SEQ_CST);
             cid = co_next(e, &top);
             if (cid == CO_NONE) {
                 if (e->kernel)
@@ -637,8 +783,9 @@ static int64_t co_run(const struct co_env *e, uint32_t until, uint64_t max)
             cid = CO_NONE;
             continue;
         }
-        if (!e->kernel)
-            follow_priority(&wp, top > r->prio ? top : r->prio);
+        uint32_t want = top > r->prio ? top : r->prio;
+        if (!e->kernel && (int32_t)want != wp.now)
+            follow_priority(&wp, want);
         struct co *frame = (struct co *)(uintptr_t)r->ctx[CO_CTX_FRAME];
         co_poll_fn poll = (co_poll_fn)(uintptr_t)r->ctx[CO_CTX_POLL];
         if (!e->kernel)
@@ -647,6 +794,14 @@ static int64_t co_run(const struct co_env *e, uint32_t until, uint64_t max)
         if (!e->kernel)
             rt_trace(UT_POLL_END, e->task, cid);
         rescue_again(e);
+        if (rc == CO_YIELD && __atomic_load_n(&e->x->seq, __ATOMIC_ACQUIRE) == seen &&
+            !(max && polls >= max)) {
+            lock(e);
+            bool fast = yield_fast_locked(e, &cid, &top);
+            unlock(e);
+            if (fast)
+                continue;
+        }
         /* Read now: the drop hook may free the frame. */
         int64_t result = frame->result;
         bool requeue;
@@ -659,14 +814,19 @@ static int64_t co_run(const struct co_env *e, uint32_t until, uint64_t max)
             cid = CO_NONE;
             continue;
         }
-        /* Back into the queue and the next one out, under one lock: the
-         * common path of a switch between coroutines. */
+        /* Back into the queue and the next one out, under one lock.  A
+         * yield leaves as many coroutines ready as before: no worker to
+         * wake; a wake that came during the poll has one to wake. */
         uint32_t again = cid;
+        seen = __atomic_load_n(&e->x->seq, __ATOMIC_SEQ_CST);
         lock(e);
         enqueue_locked(e, CO_INDEX(again), SCHED_OP_YIELD);
         cid = run_over(e, until) || (max && polls >= max) ? CO_NONE : next_locked(e, &top);
+        if (cid != CO_NONE && rc == CO_YIELD)
+            fill_slot_locked(e);
         unlock(e);
-        notify(e, false);
+        if (rc != CO_YIELD)
+            notify(e, false);
     }
     if (!e->kernel && until == CO_NONE)
         notify(e, true);        /* the other workers see it too */
