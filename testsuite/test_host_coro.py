@@ -195,7 +195,7 @@ MUTANTS = [
      SANITIZER_EXIT),
     # The handoff slot (co_yield's fast path).
     ("slot_swaps_unequal", "yield", "heap", "exec",
-     "!(n->flags & TASK_FLAG_IN_QUEUE) || n->prio != r->prio)",
+     "!(n->flags & TASK_FLAG_IN_QUEUE) ||\n        n->prio != r->prio)",
      "!(n->flags & TASK_FLAG_IN_QUEUE))", 1),
     ("slot_ignores_queue", "yield", "bitmap", "exec",
      "    if (x->queued)\n        return false;\n    uint32_t i = CO_INDEX(*cid);",

@@ -131,18 +131,28 @@ static __attribute__((noinline)) void lock_contended(const struct co_env *e)
     }
 }
 
-static inline void lock(const struct co_env *e)
+/* x is e->x (a caller that keeps it in a register passes it). */
+static inline void lock_at(const struct co_env *e, CO_EXEC *x)
 {
     uint32_t free = 0;
-    if (!__atomic_compare_exchange_n(&e->x->lock, &free, 1, 0, __ATOMIC_ACQUIRE,
-                                     __ATOMIC_RELAXED))
+    if (!__atomic_compare_exchange_n(&x->lock, &free, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
         lock_contended(e);
+}
+
+static inline void unlock_at(CO_EXEC *x, bool kernel)
+{
+    if (__atomic_exchange_n(&x->lock, 0, __ATOMIC_RELEASE) == 2 && !kernel)
+        ecall3(SYS_FUTEX_WAKE, (long)&x->lock, 1, 0);
+}
+
+static inline void lock(const struct co_env *e)
+{
+    lock_at(e, e->x);
 }
 
 static void unlock(const struct co_env *e)
 {
-    if (__atomic_exchange_n(&e->x->lock, 0, __ATOMIC_RELEASE) == 2 && !e->kernel)
-        ecall3(SYS_FUTEX_WAKE, (long)&e->x->lock, 1, 0);
+    unlock_at(e->x, e->kernel);
 }
 
 static void wreck(const struct co_env *e)
@@ -758,7 +768,10 @@ static inline bool yield_fast_locked(const struct co_env *e, CO_EXEC *x, TaskSch
     }
     uint32_t j = s - 1;
     TaskSched *n = &recs[j];
-    if (j == i || j >= capacity(e) || !(n->flags & TASK_FLAG_IN_QUEUE) || n->prio != r->prio)
+    /* e->capacity first: the records this call was told of, a snapshot
+     * (the executor may have grown since: then the fresh count). */
+    if (j == i || (j >= e->capacity && j >= capacity(e)) || !(n->flags & TASK_FLAG_IN_QUEUE) ||
+        n->prio != r->prio)
         return false;
     /* Ours takes the slot, held as it is (RUNNING): a wake or a cancel
      * that came during the poll is for whoever takes it out. */
@@ -794,6 +807,10 @@ static inline uint32_t run_fetch(const struct co_env *e, uint32_t until, uint32_
         *over = cid == CO_NONE;     /* the kernel's run ends when nothing is ready */
         return cid;
     }
+    /* Work came meanwhile (or another worker took it): look again before
+     * paying for a priority change and a sleep. */
+    if (__atomic_load_n(&x->seq, __ATOMIC_SEQ_CST) != *seen)
+        return CO_NONE;
     /* Sleep until work arrives.  Woken, the worker must get a hart before
      * the work it is woken for waits behind anything less urgent: it
      * sleeps at the top of what the process may take, and takes the
@@ -902,9 +919,9 @@ static int64_t co_run(const struct co_env *e, uint32_t until, uint64_t max)
             *rescue_slot = rescue;      /* rescue_again, the slot found once */
         bool stop = max && polls >= max;
         if (rc == CO_YIELD && __atomic_load_n(&x->seq, __ATOMIC_RELAXED) == seen && !stop) {
-            lock(e);
+            lock_at(e, x);
             bool fast = yield_fast_locked(e, x, recs, &cid, &top);
-            unlock(e);
+            unlock_at(x, kernel);
             if (fast)
                 continue;
         }
