@@ -141,7 +141,14 @@ typedef struct CO_EXEC {
     uint64_t spawns;                /*   72 */
     uint64_t bells;                 /*   80: doorbell rings taken in */
     uint64_t sleeps;                /*   88: times a worker went to sleep */
-    uint8_t  reserved[1024 - 96];   /*   96: zero */
+    uint32_t slot;                  /*   96: the handoff slot: index + 1 of
+                                           a ready coroutine kept out of
+                                           the policy's queue, 0: none
+                                           (coro_exec.c, "The handoff
+                                           slot") */
+    uint32_t queued;                /*  100: coroutines in the policy's
+                                           queue (the slot's not counted) */
+    uint8_t  reserved[1024 - 104];  /*  104: zero */
     /* The doorbell: bit i set = record i was woken from outside the
      * executor's lock (the kernel's completions).  A worker takes the set
      * bits (atomic swap) and wakes those coroutines itself.  bell_summary

@@ -9,10 +9,10 @@ import pytest
 
 from conftest import still_alive
 
-SMP = [1, 4]
+SMP = [1, 2, 4]
 ids = lambda n: f"smp{n}"
 
-CHECKS = ["order", "polls", "wake", "join", "cancel", "any", "sleep", "many", "ring"]
+CHECKS = ["order", "turns", "polls", "wake", "join", "cancel", "any", "sleep", "many", "ring"]
 
 
 def free_frames(m):
@@ -22,7 +22,7 @@ def free_frames(m):
 @pytest.mark.timeout(400)
 @pytest.mark.parametrize("smp", SMP, ids=ids)
 def test_coroutines(boot_policy, policy, smp):
-    """Every check of t_coro, under the policy, on one and four harts."""
+    """Every check of t_coro, under the policy, on one, two and four harts."""
     m = boot_policy(policy, smp=smp, initrd=True)
     m.shell_prompt(timeout=60)
     m.run("t_coro ring 4 2", timeout=120)           # warm the heap up

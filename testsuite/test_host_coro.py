@@ -40,7 +40,7 @@ RUN_TIMEOUT = 600       # seconds (a loaded host); a normal run takes about 1
 
 # coro_test.c's tests, in its order.
 TESTS = ["order", "pending", "wake_in_poll", "one_entry", "join_reuse", "finish_race",
-         "cancel", "doorbell", "set_prio", "co_max", "stress"]
+         "cancel", "doorbell", "set_prio", "co_max", "yield", "stress"]
 PASSED = re.compile(r"^coro_test: (\S+): (\d+) tests passed \(\d+ checks\)$", re.M)
 
 
@@ -133,8 +133,8 @@ MUTANTS = [
      "    r->prio = (uint8_t)prio;\n    r->flags = 0;",
      "    r->prio = SCHED_PRIO_DEFAULT;\n    r->flags = 0;", 1),
     ("ages_decrease", "order", "heap", "exec",
-     "r->age = ++e->x->age_clock;\n    r->state = TASK_READY;",
-     "r->age = --e->x->age_clock;\n    r->state = TASK_READY;", 1),
+     "e->x->queued++;\n    r->age = ++e->x->age_clock;",
+     "e->x->queued++;\n    r->age = --e->x->age_clock;", 1),
     ("fifo_adds_at_head", "order", "fifo", "policy",
      "    NEXT(c, task) = SCHED_NONE;\n    if (HEAD(c) == SCHED_NONE)\n        HEAD(c) = task;\n"
      "    else\n        NEXT(c, TAIL(c)) = task;\n    TAIL(c) = task;",
@@ -165,7 +165,7 @@ MUTANTS = [
      "    __atomic_or_fetch(wstate(r), CO_DONE, __ATOMIC_SEQ_CST);\n    lock(e);\n"
      "    if (r->flags & TASK_FLAG_IN_QUEUE) {", 1),
     ("run_polls_cancelled", "cancel", "heap", "exec",
-     "if (__atomic_load_n(wstate(r), __ATOMIC_ACQUIRE) & CO_CANCELLED) {\n"
+     "if (__atomic_load_n(wstate(r), __ATOMIC_RELAXED) & CO_CANCELLED) {\n"
      "            finish_cancelled(e, cid, r);",
      "if (0) {\n            finish_cancelled(e, cid, r);", 1),
     ("idle_cancel_not_held", "cancel", "heap", "exec",
@@ -183,15 +183,32 @@ MUTANTS = [
      "if (i >= capacity(e))\n                    continue;\n                e->x->bells++;",
      "e->x->bells++;", SANITIZER_EXIT),
     ("set_prio_not_requeued", "set_prio", "heap", "exec",
-     "if (r->flags & TASK_FLAG_IN_QUEUE) {\n        struct sched_ctx c = policy_ctx(e);\n"
+     "if (r->flags & TASK_FLAG_IN_QUEUE) {\n        flush_slot_locked(e);\n"
+     "        struct sched_ctx c = policy_ctx(e);\n"
      "        e->ops->remove(&c, e->hart, CO_INDEX(cid));\n        r->prio",
-     "if (0) {\n        struct sched_ctx c = policy_ctx(e);\n"
+     "if (0) {\n        flush_slot_locked(e);\n        struct sched_ctx c = policy_ctx(e);\n"
      "        e->ops->remove(&c, e->hart, CO_INDEX(cid));\n        r->prio", 1),
     ("free_list_of_one", "co_max", "heap", "exec",
      "r->ctx[CO_CTX_NEXT_FREE] = e->x->free_head;", "r->ctx[CO_CTX_NEXT_FREE] = 0;", 1),
     ("one_too_many", "co_max", "heap", "exec",
      "} else if (e->x->used < capacity(e)) {", "} else if (e->x->used <= capacity(e)) {",
      SANITIZER_EXIT),
+    # The handoff slot (co_yield's fast path).
+    ("slot_swaps_unequal", "yield", "heap", "exec",
+     "!(n->flags & TASK_FLAG_IN_QUEUE) ||\n        n->prio != r->prio)",
+     "!(n->flags & TASK_FLAG_IN_QUEUE))", 1),
+    ("slot_ignores_queue", "yield", "bitmap", "exec",
+     "    if (x->queued)\n        return false;\n    uint32_t i = CO_INDEX(*cid);",
+     "    uint32_t i = CO_INDEX(*cid);", 1),
+    ("slot_keeps_wake", "yield", "multiqueue", "exec",
+     "    if (old & CO_QUEUED)\n        old = __atomic_fetch_and(",
+     "    if (0)\n        old = __atomic_fetch_and(", 1),
+    ("slot_flush_drops", "yield", "fifo", "exec",
+     "    e->ops->add(&c, e->hart, s - 1);\n    e->x->queued++;",
+     "    e->x->queued++;", 1),
+    ("slot_not_checked", "yield", "heap", "exec",
+     "    if (!queued_record(e, s - 1, c.ntasks)) {\n        wreck(e);               /* the process wrote over the slot */",
+     "    if (0) {\n        wreck(e);               /* the process wrote over the slot */", SANITIZER_EXIT),
     ("stress_lost_wake", "stress", "bitmap", "exec",
      "*requeue = (old | woken) & CO_QUEUED;", "*requeue = woken & CO_QUEUED;", 1),
     # A wake during a poll does nothing: caught by the wake counts.

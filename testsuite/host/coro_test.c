@@ -47,10 +47,16 @@
  *                  CO_MAX range; beyond capacity; for a queued coroutine;
  *                  during a poll; for free and finished records
  *   set_prio       a queued coroutine's new priority reorders it
+ *   yield          co_yield (CO_YIELD): alone it goes on; equals take
+ *                  turns (the handoff slot's swap), three or more too;
+ *                  unequal ones in the policy's order; a spawn, a wake, a
+ *                  cancel and a priority change while one waits in the
+ *                  slot; a slot the process wrote over stops the executor
  *   co_max         16,384 coroutines, one more refused, the free list
  *                  reusing every record (twice)
  *   stress         4 worker threads in CO_OP_RUN, 3 client threads waking,
- *                  ringing, changing priorities and cancelling; no poll
+ *                  ringing, changing priorities and cancelling, coroutines
+ *                  that yield; no poll
  *                  overlaps another of the same coroutine, and at every
  *                  quiescent point no coroutine woken after its last poll
  *                  began is left unpolled; all end DONE, live reaches 0
@@ -1486,6 +1492,8 @@ static int step_stress(struct ct_co *c, int n)
         sched_yield();
         for (volatile int k = 0; k < 1000; k++)
             ;
+    } else if (r == 5) {
+        return CO_YIELD;            /* polled again, maybe through the handoff slot */
     }
     return CO_PENDING;
 }
@@ -1661,6 +1669,173 @@ static void t_stress(void)
     free(st.co);
 }
 
+/* ---- test: yield ---------------------------------------------------------------- */
+
+/* Yields `target` times, then Ready; with `value` 4, Pending instead,
+ * and Ready at the poll after.  At its first poll it does `value` to its
+ * peer (if any): 1 wake, 2 cancel, 3 a new priority (20). */
+static int step_yield(struct ct_co *c, int n)
+{
+    if (n == c->target + 1 && c->value == 4)
+        return CO_PENDING;
+    if (n == 1 && c->peer != CO_NONE) {
+        if (c->value == 1)
+            CT_EQ(ct_wake(c->ex, c->peer), 0, "CO_OP_WAKE of a coroutine in the slot");
+        else if (c->value == 2)
+            CT_EQ(ct_cancel(c->ex, c->peer), 0, "CO_OP_CANCEL of a coroutine in the slot");
+        else if (c->value == 3)
+            CT_EQ(ct_set_prio(c->ex, c->peer, 20), 0, "CO_OP_SET_PRIO of one in the slot");
+    }
+    return n <= c->target ? CO_YIELD : CO_READY;
+}
+
+/* The log must be exactly `want` (n polls). */
+static void ct_expect_log(struct ct_exec *ex, const uint32_t *want, uint32_t n, const char *what)
+{
+    uint32_t got = atomic_load(&ex->nlog);
+    CT_CHECK(got == n, "%s: %u polls logged, expected %u", what, got, n);
+    for (uint32_t k = 0; k < n; k++)
+        CT_CHECK(ex->log[k] == want[k], "%s: poll #%u was coroutine %u, expected %u", what, k,
+                 ex->log[k], want[k]);
+    atomic_store(&ex->nlog, 0);
+    ct_checks++;
+}
+
+static void ct_yielder(struct ct_co *c, int yields)
+{
+    c->step = step_yield;
+    c->target = yields;
+    c->max_polls = yields + 1;
+}
+
+static void t_yield(void)
+{
+    struct ct_exec ex;
+    ct_exec_new(&ex, 64, 1, 256);
+    struct ct_co *c = ct_frames(&ex, 24);
+
+    /* Alone: polled again at once, every time. */
+    ct_yielder(&c[0], 4);
+    ct_spawn(&ex, &c[0], 10);
+    ct_run(&ex);
+    static const uint32_t alone[] = { 0, 0, 0, 0, 0 };
+    ct_expect_log(&ex, alone, 5, "a lone yielder");
+
+    /* Two equals take turns (after the first yield the second swaps
+     * with the slot), to the end; then the one left goes on alone. */
+    ct_yielder(&c[1], 4);
+    ct_yielder(&c[2], 2);
+    ct_spawn(&ex, &c[1], 10);
+    ct_spawn(&ex, &c[2], 10);
+    ct_run(&ex);
+    static const uint32_t two[] = { 1, 2, 1, 2, 1, 2, 1, 1 };
+    ct_expect_log(&ex, two, 8, "two equal yielders");
+    ct_expect_polls(&c[1], 5, "two equal yielders");
+
+    /* Three equals: round robin (the slot is left alone while the
+     * policy's queue holds one). */
+    for (int i = 3; i < 6; i++) {
+        ct_yielder(&c[i], 2);
+        ct_spawn(&ex, &c[i], 10);
+    }
+    ct_run(&ex);
+    static const uint32_t three[] = { 3, 4, 5, 3, 4, 5, 3, 4, 5 };
+    ct_expect_log(&ex, three, 9, "three equal yielders");
+
+    /* Unequal: the more urgent one first, to its end, under a priority
+     * policy; turns by arrival under a FIFO one. */
+    ct_yielder(&c[6], 2);
+    ct_yielder(&c[7], 2);
+    ct_spawn(&ex, &c[6], 5);
+    ct_spawn(&ex, &c[7], 15);
+    ct_run(&ex);
+    static const uint32_t by_prio[] = { 7, 7, 7, 6, 6, 6 }, by_arrival[] = { 6, 7, 6, 7, 6, 7 };
+    ct_expect_log(&ex, ct_priority ? by_prio : by_arrival, 6, "unequal yielders");
+
+    /* A wake for the one waiting in the slot: its next poll serves it,
+     * so when it ends Pending it is not polled again (max_polls). */
+    ct_yielder(&c[8], 3);
+    ct_yielder(&c[9], 3);
+    c[8].value = 4;
+    uint32_t a = ct_spawn(&ex, &c[8], 10);
+    ct_spawn(&ex, &c[9], 10);
+    c[9].peer = a;                      /* c[8] is in the slot at c[9]'s first poll */
+    c[9].value = 1;
+    ct_run(&ex);
+    static const uint32_t woken[] = { 8, 9, 8, 9, 8, 9, 8, 9 };
+    ct_expect_log(&ex, woken, 8, "a wake for the one in the slot");
+    ct_expect_state(&ex, a, CT_IDLE, "Pending after its yields (its wake served)");
+    c[8].max_polls++;
+    CT_EQ(ct_wake(&ex, a), 1, "CO_OP_WAKE of it, idle");
+    ct_run(&ex);
+    ct_expect_polls(&c[8], 5, "woken once more");
+    atomic_store(&ex.nlog, 0);
+
+    /* Cancelled in the slot: never polled again, dropped once, DONE. */
+    ct_yielder(&c[10], 3);
+    ct_yielder(&c[11], 3);
+    uint32_t b = ct_spawn(&ex, &c[10], 10);
+    ct_spawn(&ex, &c[11], 10);
+    c[11].peer = b;
+    c[11].value = 2;
+    ct_run(&ex);
+    static const uint32_t cancelled[] = { 10, 11, 11, 11, 11 };
+    ct_expect_log(&ex, cancelled, 5, "a cancel of the one in the slot");
+    ct_expect_cancelled(&ex, &c[10], b, 1, "in the slot");
+
+    /* A new priority for the one in the slot: it goes back into the
+     * policy's queue and is ordered by it (a priority policy runs it
+     * first from then on). */
+    ct_yielder(&c[12], 3);
+    ct_yielder(&c[13], 3);
+    uint32_t d = ct_spawn(&ex, &c[12], 10);
+    ct_spawn(&ex, &c[13], 10);
+    c[13].peer = d;
+    c[13].value = 3;
+    ct_run(&ex);
+    static const uint32_t raised[] = { 12, 13, 12, 12, 12, 13, 13, 13 };
+    static const uint32_t raised_fifo[] = { 12, 13, 12, 13, 12, 13, 12, 13 };
+    ct_expect_log(&ex, ct_priority ? raised : raised_fifo, 8, "a new priority in the slot");
+
+    /* A spawn while one waits in the slot (a run until c[14] ends leaves
+     * c[15] there): behind it (FIFO among equals). */
+    ct_yielder(&c[14], 1);
+    ct_yielder(&c[15], 3);
+    ct_yielder(&c[16], 1);
+    uint32_t g = ct_spawn(&ex, &c[14], 10);
+    ct_spawn(&ex, &c[15], 10);
+    CT_EQ(ct_call(&ex, 0, CO_OP_RUN, g, 0, 0, 0), 0, "CO_OP_RUN until c[14] ends");
+    CT_CHECK(ex.x->slot == CO_INDEX(c[15].co.cid) + 1, "c[15] waits in the slot");
+    ct_expect_state(&ex, c[15].co.cid, CO_LIVE | CO_RUNNING, "in the slot: held");
+    CT_EQ(ct_join(&ex, g, CO_NONE, NULL), 1, "CO_OP_JOIN of c[14]");
+    ct_spawn(&ex, &c[16], 10);
+    ct_run(&ex);
+    static const uint32_t joined[] = { 14, 15, 14, 15, 16, 15, 16, 15 };
+    ct_expect_log(&ex, joined, 8, "a spawn beside the slot");
+    CT_EQ(ex.x->live, 0, "live after all finished");
+    ct_exec_free(&ex);
+
+    /* A slot written over (out of range; a record that is not waiting):
+     * the executor stops (wrecked), touching nothing out of range. */
+    for (int bad = 0; bad < 2; bad++) {
+        struct ct_exec w;
+        ct_exec_new(&w, 16, 1, 0);
+        struct ct_co *f = ct_frames(&w, 2);
+        uint32_t e0 = ct_spawn(&w, &f[0], 10);
+        ct_run(&w);
+        w.x->slot = bad ? CO_INDEX(e0) + 1 : 1000000;
+        ct_spawn(&w, &f[1], 10);
+        CT_CHECK(w.x->flags & CO_EXEC_WRECKED, "a slot written over (%s) stops the executor",
+                 bad ? "a finished record" : "out of range");
+        CT_EQ(w.x->lock, 0, "the lock after the wreck");
+        free(w.x);
+        free(w.queue);
+        free(w.recs);
+        free(f);
+    }
+    free(c);
+}
+
 /* ---- main ---------------------------------------------------------------------------- */
 
 static const struct {
@@ -1677,6 +1852,7 @@ static const struct {
     { "doorbell", t_doorbell },
     { "set_prio", t_set_prio },
     { "co_max", t_co_max },
+    { "yield", t_yield },
     { "stress", t_stress },
 };
 #define CT_NTESTS (sizeof ct_tests / sizeof ct_tests[0])

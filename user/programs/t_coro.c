@@ -6,6 +6,8 @@
  *
  *   order    priority order on one worker, FIFO among equals, a priority
  *            changed while queued
+ *   turns    co_yield on one worker: equals take strict turns (the
+ *            executor's handoff slot), unequal ones the policy's order
  *   polls    a Pending coroutine is polled again only when woken
  *   wake     wakes from a coroutine, from a thread on another hart, and
  *            from the kernel (an asynchronous pipe read completed)
@@ -89,6 +91,89 @@ static void check_order(void)
              log[2], log[3], log[4], log[5], log[6], log[7], log[8],
              by ? "priority" : "FIFO");
     report("order", ok, why);
+}
+
+/* --- turns: co_yield between equals, and between unequal ones --- */
+struct turner { struct co co; int id, yields, polls; int *log, *n, cap; };
+
+static int turner(struct co *c)
+{
+    struct turner *f = (struct turner *)c;
+    co_begin(c);
+    for (;;) {
+        int k = (*f->n)++;
+        if (k < f->cap)
+            f->log[k] = f->id;
+        if (f->polls++ == f->yields)
+            break;
+        co_yield(c);
+    }
+    co_end(c);
+}
+
+/* Runs the turners (main alone polls, in co_join); the log of who was
+ * polled in what order, and whether each was polled yields + 1 times. */
+static bool run_turners(struct turner *t, int count, const int *prio, int *log, int cap,
+                        int *n)
+{
+    cid_t id[4];
+    *n = 0;
+    for (int i = 0; i < count; i++) {
+        t[i].log = log;
+        t[i].n = n;
+        t[i].cap = cap;
+        id[i] = co_spawn(turner, &t[i].co, prio[i]);
+        if (id[i] == CO_NONE)
+            return false;
+    }
+    bool ok = true;
+    for (int i = 0; i < count; i++)
+        ok &= co_join(id[i], 0) == 0 && t[i].polls == t[i].yields + 1;
+    return ok;
+}
+
+static void check_turns(void)
+{
+    /* Two equals, 40 yields each: A B A B ...; then three, 5 each. */
+    enum { CAP = 96 };
+    int log[CAP], n = 0;
+    struct turner t[4];
+    memset(t, 0, sizeof t);
+    t[0] = (struct turner){ .id = 0, .yields = 40 };
+    t[1] = (struct turner){ .id = 1, .yields = 40 };
+    static const int equal[4] = { 10, 10, 10, 10 };
+    bool ok = run_turners(t, 2, equal, log, CAP, &n) && n == 82;
+    for (int k = 0; k < 82 && ok; k++)
+        ok = log[k] == k % 2;
+    char why[160];
+    snprintf(why, sizeof why, "two equals: %d polls, #0..3 by %d %d %d %d", n, log[0], log[1],
+             log[2], log[3]);
+    if (ok) {
+        memset(t, 0, sizeof t);
+        for (int i = 0; i < 3; i++)
+            t[i] = (struct turner){ .id = i, .yields = 5 };
+        ok = run_turners(t, 3, equal, log, CAP, &n) && n == 18;
+        for (int k = 0; k < 18 && ok; k++)
+            ok = log[k] == k % 3;
+        snprintf(why, sizeof why, "three equals: %d polls, #0..5 by %d %d %d %d %d %d", n,
+                 log[0], log[1], log[2], log[3], log[4], log[5]);
+    }
+    /* Unequal (15, then 5; 3 yields each): the more urgent to its end
+     * under a priority policy, turns by arrival under fifo. */
+    if (ok) {
+        memset(t, 0, sizeof t);
+        t[0] = (struct turner){ .id = 0, .yields = 3 };
+        t[1] = (struct turner){ .id = 1, .yields = 3 };
+        static const int unequal[2] = { 15, 5 };
+        bool by = priority_policy();
+        ok = run_turners(t, 2, unequal, log, CAP, &n) && n == 8;
+        for (int k = 0; k < 8 && ok; k++)
+            ok = log[k] == (by ? k / 4 : k % 2);
+        snprintf(why, sizeof why, "unequal: %d polls, by %d %d %d %d %d %d %d %d (%s order)", n,
+                 log[0], log[1], log[2], log[3], log[4], log[5], log[6], log[7],
+                 by ? "priority" : "arrival");
+    }
+    report("turns", ok, why);
 }
 
 /* --- polls and wakes --- */
@@ -471,6 +556,11 @@ int main(int argc, char **argv)
         co_workers(1);          /* main alone polls: a strict order */
         check_order();
         co_workers(4);          /* the others need workers beside main */
+    }
+    if (WANT("turns")) {
+        co_workers(1);
+        check_turns();
+        co_workers(4);
     }
     if (WANT("polls"))
         check_polls();

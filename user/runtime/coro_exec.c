@@ -10,8 +10,21 @@
  * records, exactly as threads do: the policy picks the most urgent, FIFO
  * among equals by age.
  *
- * Locking: the executor lock guards the queue, the free list and the
- * records' IN_QUEUE flag.  A coroutine's state word is changed only by
+ * The handoff slot (CO_EXEC.slot) holds at most one ready coroutine out of
+ * the policy's queue, and only while that queue is empty (x->queued == 0):
+ * so it is what the policy's fetch would return, and it goes back into the
+ * queue (add, with a fresh age) before anything else enters it, which
+ * keeps every policy's order.  A co_yield between two coroutines of equal
+ * priority swaps the yielder and the slot's coroutine under the lock, with
+ * no policy call: every policy puts a yielding task behind an older equal
+ * (the ABI's yield).  Other cases take the policy's path.  The slot's
+ * coroutine stays RUNNING in its state word, held by the executor as a
+ * poller holds one: a wake sets QUEUED and nothing more, a cancel is seen
+ * by whoever takes it out (so a swap changes no state word); QUEUED is
+ * cleared when it is taken out to be polled, the poll serving that wake.
+ *
+ * Locking: the executor lock guards the queue, the slot, the free list and
+ * the records' IN_QUEUE flag (set for the slot's coroutine too).  A coroutine's state word is changed only by
  * compare-and-swap, so a wake needs the lock only when it is the one wake
  * that must put the coroutine in the queue.  The kernel never takes a
  * process's lock: it rings the doorbell, which workers take in here.
@@ -106,7 +119,7 @@ static bool try_lock(const struct co_env *e)
                                        __ATOMIC_RELAXED);
 }
 
-static void lock(const struct co_env *e)
+static __attribute__((noinline)) void lock_contended(const struct co_env *e)
 {
     for (int i = 0; i < LOCK_SPINS || e->kernel; i++)
         if (try_lock(e))
@@ -118,10 +131,28 @@ static void lock(const struct co_env *e)
     }
 }
 
+/* x is e->x (a caller that keeps it in a register passes it). */
+static inline void lock_at(const struct co_env *e, CO_EXEC *x)
+{
+    uint32_t free = 0;
+    if (!__atomic_compare_exchange_n(&x->lock, &free, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        lock_contended(e);
+}
+
+static inline void unlock_at(CO_EXEC *x, bool kernel)
+{
+    if (__atomic_exchange_n(&x->lock, 0, __ATOMIC_RELEASE) == 2 && !kernel)
+        ecall3(SYS_FUTEX_WAKE, (long)&x->lock, 1, 0);
+}
+
+static inline void lock(const struct co_env *e)
+{
+    lock_at(e, e->x);
+}
+
 static void unlock(const struct co_env *e)
 {
-    if (__atomic_exchange_n(&e->x->lock, 0, __ATOMIC_RELEASE) == 2 && !e->kernel)
-        ecall3(SYS_FUTEX_WAKE, (long)&e->x->lock, 1, 0);
+    unlock_at(e->x, e->kernel);
 }
 
 static void wreck(const struct co_env *e)
@@ -146,11 +177,49 @@ static void notify(const struct co_env *e, bool everyone)
         ecall3(SYS_FUTEX_WAKE, (long)&e->x->seq, everyone ? 1 << 30 : 1, 0);
 }
 
+/* Record i (IN_QUEUE: the slot's, or one the process wrote over?). */
+static bool queued_record(const struct co_env *e, uint32_t i, uint32_t ntasks)
+{
+    return i < ntasks && (e->recs[i].flags & TASK_FLAG_IN_QUEUE);
+}
+
+/* The slot's coroutine goes back into the policy's queue (which is empty
+ * while the slot is used), with its age: before anything else enters the
+ * queue, so the policy sees the order it would have seen.  Lock held. */
+static void flush_slot_locked(const struct co_env *e)
+{
+    uint32_t s = e->x->slot;
+    if (!s)
+        return;
+    e->x->slot = 0;
+    struct sched_ctx c = policy_ctx(e);
+    if (!queued_record(e, s - 1, c.ntasks)) {
+        wreck(e);               /* the process wrote over the slot */
+        return;
+    }
+    /* Held (RUNNING) -> QUEUED, as if it had been queued all along (a
+     * wake it got meanwhile merges). */
+    TaskSched *r = &e->recs[s - 1];
+    uint64_t *w = wstate(r);
+    uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+    for (int t = 0; t < CAS_TRIES && (old & CO_RUNNING); t++)
+        if (__atomic_compare_exchange_n(w, &old, (old & ~(uint64_t)CO_RUNNING) | CO_QUEUED, 0,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            break;
+    r->age = ++e->x->age_clock;
+    r->state = TASK_READY;
+    r->hart = (uint8_t)e->hart;
+    e->ops->add(&c, e->hart, s - 1);
+    e->x->queued++;
+}
+
 /* Puts record i in the policy's queue.  Lock held. */
 static void enqueue_locked(const struct co_env *e, uint32_t i, int op)
 {
+    flush_slot_locked(e);
     struct sched_ctx c = policy_ctx(e);
     TaskSched *r = &e->recs[i];
+    e->x->queued++;
     r->age = ++e->x->age_clock;
     r->state = TASK_READY;
     r->hart = (uint8_t)e->hart;
@@ -241,6 +310,68 @@ static bool doorbell_rung(const struct co_env *e)
     return false;
 }
 
+/* The fetcher takes record r out of the policy's queue: QUEUED ->
+ * RUNNING.  False if it is not a queued coroutine (written over): the
+ * caller drops it.  *word: the state word before. */
+static bool claim(TaskSched *r, uint64_t *word)
+{
+    r->flags &= ~TASK_FLAG_IN_QUEUE;
+    r->state = TASK_RUNNING;
+    uint64_t *w = wstate(r);
+    uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+    for (int t = 0; t < CAS_TRIES && (old & (CO_LIVE | CO_QUEUED)) == (CO_LIVE | CO_QUEUED) &&
+                    !(old & (CO_RUNNING | CO_DONE)); t++) {
+        uint64_t new_word = (old & ~(uint64_t)CO_QUEUED) | CO_RUNNING;
+        if (__atomic_compare_exchange_n(w, &old, new_word, 0, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE)) {
+            *word = old;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The fetcher takes the slot's record r, held RUNNING already: a wake
+ * that came while it waited there is served by the poll to come.  False
+ * if it is not a held coroutine (written over): the caller drops it. */
+static inline bool take_held(TaskSched *r, uint64_t *word)
+{
+    r->flags &= ~TASK_FLAG_IN_QUEUE;
+    uint64_t *w = wstate(r);
+    uint64_t old = __atomic_load_n(w, __ATOMIC_RELAXED);
+    if ((old & (CO_LIVE | CO_RUNNING | CO_DONE)) != (CO_LIVE | CO_RUNNING))
+        return false;
+    if (old & CO_QUEUED)
+        old = __atomic_fetch_and(w, ~(uint64_t)CO_QUEUED, __ATOMIC_ACQ_REL);
+    *word = old;
+    return true;
+}
+
+/* The best priority ready (what the next fetch would give), 0 if none.
+ * Lock held. */
+static uint32_t top_locked(const struct co_env *e, const struct sched_ctx *c)
+{
+    uint32_t s = e->x->slot;
+    if (s)
+        return s - 1 < c->ntasks ? e->recs[s - 1].prio : 0;
+    return e->ops->top_priority(c, e->hart);
+}
+
+/* The slot's coroutine (*held), or else the policy's answer.  Lock held. */
+static uint32_t fetch_locked(const struct co_env *e, const struct sched_ctx *c, bool *held)
+{
+    uint32_t s = e->x->slot;
+    *held = s != 0;
+    if (s) {
+        e->x->slot = 0;
+        return s - 1;
+    }
+    uint32_t i = e->ops->fetch(c, e->hart);
+    if (i != SCHED_NONE && e->x->queued)
+        e->x->queued--;
+    return i;
+}
+
 /* Hands the caller the most urgent ready coroutine, now RUNNING; *top is
  * then the best priority still waiting.  Lock held. */
 static uint32_t next_locked(const struct co_env *e, uint32_t *top)
@@ -248,37 +379,48 @@ static uint32_t next_locked(const struct co_env *e, uint32_t *top)
     struct sched_ctx c = policy_ctx(e);
     take_doorbell_locked(e);
     for (uint32_t tries = 0; tries <= c.ntasks; tries++) {
-        uint32_t i = e->ops->fetch(&c, e->hart);
+        bool held;
+        uint32_t i = fetch_locked(e, &c, &held);
         if (i == SCHED_NONE)
             return CO_NONE;
-        if (i >= c.ntasks || !(e->recs[i].flags & TASK_FLAG_IN_QUEUE)) {
-            wreck(e);           /* the policy gave what it was not given */
+        if (!queued_record(e, i, c.ntasks)) {
+            wreck(e);           /* the policy (or the slot) gave what it was not given */
             return CO_NONE;
         }
+        uint64_t old;
         TaskSched *r = &e->recs[i];
-        r->flags &= ~TASK_FLAG_IN_QUEUE;
-        r->state = TASK_RUNNING;
-        uint64_t *w = wstate(r);
-        uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
-        bool claimed = false;
-        for (int t = 0; t < CAS_TRIES && (old & (CO_LIVE | CO_QUEUED)) == (CO_LIVE | CO_QUEUED) &&
-                        !(old & (CO_RUNNING | CO_DONE)); t++) {
-            uint64_t new_word = (old & ~(uint64_t)CO_QUEUED) | CO_RUNNING;
-            if (__atomic_compare_exchange_n(w, &old, new_word, 0, __ATOMIC_ACQ_REL,
-                                            __ATOMIC_ACQUIRE)) {
-                claimed = true;
-                break;
-            }
-        }
-        if (!claimed)
+        if (held ? !take_held(r, &old) : !claim(r, &old))
             continue;           /* not a queued coroutine (written over): drop */
         r->ctx[CO_CTX_POLLS]++;
         e->x->polls++;
-        *top = e->ops->top_priority(&c, e->hart);
+        *top = top_locked(e, &c);
         return CO_MAKE_CID(i, gen_of(old));
     }
     wreck(e);                   /* more fetched than there are records */
     return CO_NONE;
+}
+
+/* After a yield's fetch: if one coroutine is left in the policy's queue,
+ * it moves to the slot, so that the next yield between the two is a
+ * swap.  Lock held. */
+static void fill_slot_locked(const struct co_env *e)
+{
+    if (e->x->slot || e->x->queued != 1)
+        return;
+    struct sched_ctx c = policy_ctx(e);
+    uint32_t i = e->ops->fetch(&c, e->hart);
+    if (i == SCHED_NONE)
+        return;                 /* the count was written over */
+    e->x->queued--;
+    if (!queued_record(e, i, c.ntasks)) {
+        wreck(e);
+        return;
+    }
+    uint64_t old;
+    if (!claim(&e->recs[i], &old))
+        return;                 /* not a queued coroutine (written over): dropped */
+    e->recs[i].flags |= TASK_FLAG_IN_QUEUE;
+    e->x->slot = i + 1;
 }
 
 static uint32_t co_next(const struct co_env *e, uint32_t *top)
@@ -362,9 +504,12 @@ static int64_t co_finish(const struct co_env *e, uint32_t cid, int64_t result)
      * of the queue here). */
     lock(e);
     if (r->flags & TASK_FLAG_IN_QUEUE) {        /* cancelled while queued */
+        flush_slot_locked(e);
         struct sched_ctx c = policy_ctx(e);
         e->ops->remove(&c, e->hart, CO_INDEX(cid));
         r->flags &= ~TASK_FLAG_IN_QUEUE;
+        if (e->x->queued)
+            e->x->queued--;
     }
     r->state = TASK_EXITED;
     uint64_t *w = wstate(r);
@@ -468,6 +613,7 @@ static int64_t co_set_prio(const struct co_env *e, uint32_t cid, uint64_t prio)
         return -1;
     }
     if (r->flags & TASK_FLAG_IN_QUEUE) {
+        flush_slot_locked(e);
         struct sched_ctx c = policy_ctx(e);
         e->ops->remove(&c, e->hart, CO_INDEX(cid));
         r->prio = (uint8_t)prio;
@@ -484,7 +630,7 @@ static int64_t co_top(const struct co_env *e)
 {
     struct sched_ctx c = policy_ctx(e);
     lock(e);
-    uint32_t top = e->ops->top_priority(&c, e->hart);
+    uint32_t top = top_locked(e, &c);
     unlock(e);
     return top;
 }
@@ -537,6 +683,8 @@ static int64_t co_init(const struct co_env *e)
     e->x->free_head = 0;
     e->x->used = 0;
     e->x->live = 0;
+    e->x->slot = 0;
+    e->x->queued = 0;
     e->ops->init(&c);
     __atomic_store_n(&e->x->magic, CO_EXEC_MAGIC, __ATOMIC_RELEASE);
     return 0;
@@ -550,6 +698,14 @@ static void finish_cancelled(const struct co_env *e, uint32_t cid, TaskSched *r)
         drop((struct co *)(uintptr_t)r->ctx[CO_CTX_FRAME]);
     rescue_again(e);
     co_finish(e, cid, CO_RESULT_CANCELLED);
+}
+
+/* Is a timeline being recorded?  One load a poll while it is not
+ * (rt_trace asks again itself). */
+static inline bool rt_tracing(void)
+{
+    const SCHED_KINFO *k = (const SCHED_KINFO *)SHARED_KINFO_ADDR;
+    return __builtin_expect(__atomic_load_n(&k->trace_on, __ATOMIC_RELAXED) != 0, 0);
 }
 
 /* A user worker's thread priority follows the work it does: the coroutine
@@ -585,9 +741,131 @@ static bool run_over(const struct co_env *e, uint32_t until)
     return !r || (__atomic_load_n(wstate(r), __ATOMIC_ACQUIRE) & CO_DONE);
 }
 
+/* co_yield's fast path: `cid` (RUNNING, ours) returned CO_YIELD, and the
+ * doorbell is silent (the caller knows: seq has not moved).  Nothing in
+ * the policy's queue: alone, it goes on; with an equal in the slot, the
+ * two swap (it takes the slot, still RUNNING; the slot's is ours to poll).
+ * No policy call, no state word changed; no worker to wake either, as
+ * many coroutines are ready as before.  False, with nothing changed: the
+ * policy's queue holds others, the slot an unequal one, or, alone, a wake
+ * or a cancel came during its poll; the policy's path decides.  Lock
+ * held. */
+static inline bool yield_fast_locked(const struct co_env *e, CO_EXEC *x, TaskSched *recs,
+                                     uint32_t *cid, uint32_t *top)
+{
+    if (x->queued)
+        return false;
+    uint32_t i = CO_INDEX(*cid);
+    TaskSched *r = &recs[i];
+    uint32_t s = x->slot;
+    if (!s) {
+        if (__atomic_load_n(wstate(r), __ATOMIC_RELAXED) & (CO_CANCELLED | CO_QUEUED))
+            return false;
+        r->ctx[CO_CTX_POLLS]++;             /* as if fetched again */
+        x->polls++;
+        *top = 0;
+        return true;
+    }
+    uint32_t j = s - 1;
+    TaskSched *n = &recs[j];
+    /* e->capacity first: the records this call was told of, a snapshot
+     * (the executor may have grown since: then the fresh count). */
+    if (j == i || (j >= e->capacity && j >= capacity(e)) || !(n->flags & TASK_FLAG_IN_QUEUE) ||
+        n->prio != r->prio)
+        return false;
+    /* Ours takes the slot, held as it is (RUNNING): a wake or a cancel
+     * that came during the poll is for whoever takes it out. */
+    r->flags |= TASK_FLAG_IN_QUEUE;
+    x->slot = i + 1;
+    uint64_t next_old;
+    if (!take_held(n, &next_old)) {
+        *cid = CO_NONE;                     /* written over: dropped; the slot's is next */
+        return true;
+    }
+    n->ctx[CO_CTX_POLLS]++;
+    x->polls++;
+    *cid = CO_MAKE_CID(j, gen_of(next_old));
+    *top = r->prio;
+    return true;
+}
+
+/* co_run's fetch: the next coroutine, now RUNNING for the caller; or
+ * CO_NONE with *over set when the run is over; or CO_NONE after a user
+ * worker slept until work arrived (the caller asks again).  *seen: seq as
+ * of the look at run_over and the doorbell. */
+static inline uint32_t run_fetch(const struct co_env *e, uint32_t until, uint32_t *top,
+                                 uint32_t *seen, struct worker_prio *wp, bool *over)
+{
+    CO_EXEC *x = e->x;
+    *seen = __atomic_load_n(&x->seq, __ATOMIC_SEQ_CST);
+    if (run_over(e, until)) {
+        *over = true;
+        return CO_NONE;
+    }
+    uint32_t cid = co_next(e, top);
+    if (cid != CO_NONE || e->kernel) {
+        *over = cid == CO_NONE;     /* the kernel's run ends when nothing is ready */
+        return cid;
+    }
+    /* Work came meanwhile (or another worker took it): look again before
+     * paying for a priority change and a sleep. */
+    if (__atomic_load_n(&x->seq, __ATOMIC_SEQ_CST) != *seen)
+        return CO_NONE;
+    /* Sleep until work arrives.  Woken, the worker must get a hart before
+     * the work it is woken for waits behind anything less urgent: it
+     * sleeps at the top of what the process may take, and takes the
+     * priority of what it polls once it polls.  sleepers before seq, as a
+     * waker bumps seq before it reads sleepers: one of us sees the other. */
+    follow_priority(wp, SCHED_PRIO_MAX);
+    __atomic_add_fetch(&x->sleepers, 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&x->seq, __ATOMIC_SEQ_CST) == *seen && !doorbell_rung(e) &&
+        !run_over(e, until)) {
+        x->sleeps++;
+        ecall3(SYS_FUTEX_WAIT, (long)&x->seq, *seen, 0);
+    }
+    __atomic_sub_fetch(&x->sleepers, 1, __ATOMIC_SEQ_CST);
+    return CO_NONE;
+}
+
+/* co_run after a poll that the yield fast path did not take: `cid`
+ * returned rc.  Returns the next coroutine to poll, RUNNING for the
+ * caller, or CO_NONE (fetch afresh).  `stop`: the run must not go on to
+ * another poll (its bound is reached). */
+static inline uint32_t run_after_poll(const struct co_env *e, uint32_t cid, TaskSched *r,
+                                      int rc, int64_t result, uint32_t until, bool stop,
+                                      uint32_t *top, uint32_t *seen)
+{
+    bool requeue;
+    if (after_poll(e, cid, r, (uint64_t)rc, result, &requeue)) {
+        finish_cancelled(e, cid, r);        /* cancelled meanwhile */
+        return CO_NONE;
+    }
+    if (!requeue)
+        return CO_NONE;
+    /* Back into the queue and the next one out, under one lock.  A yield
+     * leaves as many coroutines ready as before: no worker to wake; a
+     * wake that came during the poll has one to wake. */
+    *seen = __atomic_load_n(&e->x->seq, __ATOMIC_SEQ_CST);
+    lock(e);
+    enqueue_locked(e, CO_INDEX(cid), SCHED_OP_YIELD);
+    uint32_t next = stop || run_over(e, until) ? CO_NONE : next_locked(e, top);
+    if (next != CO_NONE && rc == CO_YIELD)
+        fill_slot_locked(e);
+    unlock(e);
+    if (rc != CO_YIELD)
+        notify(e, false);
+    return next;
+}
+
 /* Polls until `until` is done (all, for CO_NONE), or nothing is ready (the
  * kernel).  With max > 0 (the kernel: its harts poll with interrupts off)
- * at most that many polls, and returns how many it made; else 0. */
+ * at most that many polls, and returns how many it made; else 0.
+ *
+ * `seen` is CO_EXEC.seq as of the last look at the doorbell and at
+ * run_over: whatever could end the run or ring the doorbell bumps seq
+ * after it, so while seq still equals it a yield may take the fast path
+ * without looking at either.  The loop is the path of a coroutine switch:
+ * what it does not need is in run_fetch and run_after_poll. */
 static int64_t co_run(const struct co_env *e, uint32_t until, uint64_t max)
 {
     uint64_t polls = 0;
@@ -598,77 +876,59 @@ static int64_t co_run(const struct co_env *e, uint32_t until, uint64_t max)
             __atomic_store_n(&r->ctx[CO_CTX_JOINER], (uint64_t)CO_JOINER_THREAD,
                              __ATOMIC_SEQ_CST);
     }
-    if (!e->kernel)
+    const bool kernel = e->kernel;
+    uint64_t *rescue_slot = 0, rescue = e->rescue;
+    if (!kernel) {
         wp.now = (int32_t)ecall3(SYS_GET_PRIORITY, 0, 0, 0);
-    uint32_t cid = CO_NONE, top = 0;
+        rescue_slot = &((TaskSched *)SHARED_TASKS_ADDR)[e->task].ctx[TASK_CTX_RESCUE];
+    }
+    /* Kept in registers: the stores below could alias *e. */
+    CO_EXEC *const x = e->x;
+    TaskSched *const recs = e->recs;
+    uint32_t cid = CO_NONE, top = 0, seen = 0;
     for (;;) {
         if (cid == CO_NONE) {
             if (max && polls >= max)
                 return (int64_t)polls;
-            if (run_over(e, until))
+            bool over = false;
+            cid = run_fetch(e, until, &top, &seen, &wp, &over);
+            if (over)
                 break;
-            uint32_t seen = __atomic_load_n(&e->x->seq, __ATOMIC_SEQ_CST);
-            cid = co_next(e, &top);
-            if (cid == CO_NONE) {
-                if (e->kernel)
-                    return max ? (int64_t)polls : 0;
-                /* Sleep until work arrives.  Woken, the worker must get a
-                 * hart before the work it is woken for waits behind
-                 * anything less urgent: it sleeps at the top of what the
-                 * process may take, and takes the priority of what it
-                 * polls once it polls.  sleepers before seq, as a waker
-                 * bumps seq before it reads sleepers: one of us sees the
-                 * other. */
-                follow_priority(&wp, SCHED_PRIO_MAX);
-                __atomic_add_fetch(&e->x->sleepers, 1, __ATOMIC_SEQ_CST);
-                if (__atomic_load_n(&e->x->seq, __ATOMIC_SEQ_CST) == seen &&
-                    !doorbell_rung(e) && !run_over(e, until)) {
-                    e->x->sleeps++;
-                    ecall3(SYS_FUTEX_WAIT, (long)&e->x->seq, seen, 0);
-                }
-                __atomic_sub_fetch(&e->x->sleepers, 1, __ATOMIC_SEQ_CST);
+            if (cid == CO_NONE)
                 continue;
-            }
         }
         polls++;
-        TaskSched *r = &e->recs[CO_INDEX(cid)];
-        if (__atomic_load_n(wstate(r), __ATOMIC_ACQUIRE) & CO_CANCELLED) {
+        TaskSched *r = &recs[CO_INDEX(cid)];
+        if (__atomic_load_n(wstate(r), __ATOMIC_RELAXED) & CO_CANCELLED) {
             finish_cancelled(e, cid, r);
             cid = CO_NONE;
             continue;
         }
-        if (!e->kernel)
-            follow_priority(&wp, top > r->prio ? top : r->prio);
+        uint32_t want = top > r->prio ? top : r->prio;
+        if (!kernel && (int32_t)want != wp.now)
+            follow_priority(&wp, want);
         struct co *frame = (struct co *)(uintptr_t)r->ctx[CO_CTX_FRAME];
         co_poll_fn poll = (co_poll_fn)(uintptr_t)r->ctx[CO_CTX_POLL];
-        if (!e->kernel)
+        bool traced = !kernel && rt_tracing();
+        if (traced)
             rt_trace(UT_POLL_BEGIN, e->task, cid);
         int rc = poll(frame);
-        if (!e->kernel)
+        if (traced)
             rt_trace(UT_POLL_END, e->task, cid);
-        rescue_again(e);
+        if (rescue_slot)
+            *rescue_slot = rescue;      /* rescue_again, the slot found once */
+        bool stop = max && polls >= max;
+        if (rc == CO_YIELD && __atomic_load_n(&x->seq, __ATOMIC_RELAXED) == seen && !stop) {
+            lock_at(e, x);
+            bool fast = yield_fast_locked(e, x, recs, &cid, &top);
+            unlock_at(x, kernel);
+            if (fast)
+                continue;
+        }
         /* Read now: the drop hook may free the frame. */
-        int64_t result = frame->result;
-        bool requeue;
-        if (after_poll(e, cid, r, (uint64_t)rc, result, &requeue)) {
-            finish_cancelled(e, cid, r);        /* cancelled meanwhile */
-            cid = CO_NONE;
-            continue;
-        }
-        if (!requeue) {
-            cid = CO_NONE;
-            continue;
-        }
-        /* Back into the queue and the next one out, under one lock: the
-         * common path of a switch between coroutines. */
-        uint32_t again = cid;
-        lock(e);
-        enqueue_locked(e, CO_INDEX(again), SCHED_OP_YIELD);
-        cid = run_over(e, until) || (max && polls >= max) ? CO_NONE : next_locked(e, &top);
-        unlock(e);
-        notify(e, false);
+        cid = run_after_poll(e, cid, r, rc, frame->result, until, stop, &top, &seen);
     }
-    if (!e->kernel && until == CO_NONE)
+    if (!kernel && until == CO_NONE)
         notify(e, true);        /* the other workers see it too */
     return max ? (int64_t)polls : 0;
 }
