@@ -4,18 +4,10 @@
 #include "trap/timer.h"
 #include "arch/riscv.h"
 
-#define TRACE_SLOTS 512          /* a power of two */
-
-struct trace_entry {
-    uint64_t when;
-    uint64_t arg;
-    int32_t tid;
-    uint8_t hart;
-    uint8_t event;
-};
-
-static struct trace_entry ring[TRACE_SLOTS];
-static uint64_t next_slot;
+struct trace_entry trace_ring[TRACE_SLOTS];
+uint64_t trace_next_slot;
+#define ring trace_ring
+#define next_slot trace_next_slot
 
 static const char *const event_names[TR_NEVENTS] = {
     [TR_RELEASE] = "release", [TR_ACQUIRE] = "acquire", [TR_PARK] = "park",
@@ -23,17 +15,6 @@ static const char *const event_names[TR_NEVENTS] = {
     [TR_CLAIM_FAIL] = "claim-failed", [TR_SWITCH] = "switch",
     [TR_PREEMPT] = "preempt-blocked", [TR_RESTART] = "restart",
 };
-
-void trace(enum trace_event e, int tid, uint64_t arg)
-{
-    uint64_t n = __atomic_fetch_add(&next_slot, 1, __ATOMIC_RELAXED);
-    struct trace_entry *t = &ring[n % TRACE_SLOTS];
-    t->when = read_time();        /* ticks: converted when printed */
-    t->arg = arg;
-    t->tid = tid;
-    t->hart = (uint8_t)this_hartid();
-    t->event = (uint8_t)e;
-}
 
 void trace_dump(void)
 {

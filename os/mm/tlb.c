@@ -4,7 +4,8 @@
 #include "arch/riscv.h"
 #include "arch/sbi.h"
 
-static volatile uint64_t loaded_satp[MAX_HARTS];
+volatile uint64_t tlb_loaded[MAX_HARTS];
+#define loaded_satp tlb_loaded
 
 void tlb_load_satp(uint64_t satp)
 {
@@ -21,11 +22,6 @@ void tlb_load_satp(uint64_t satp)
 void tlb_init_this_hart(void)
 {
     loaded_satp[this_hartid()] = csr_read(satp);
-}
-
-uint64_t tlb_loaded_satp(void)
-{
-    return loaded_satp[this_hartid()];
 }
 
 void tlb_shootdown(uint64_t satp)

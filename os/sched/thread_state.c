@@ -5,13 +5,10 @@
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
 
-static uint64_t next_age;
+uint64_t tstate_next_age;
+#define next_age tstate_next_age
 
-static void held(const struct thread *t)
-{
-    KASSERT(spin_holding(&sched_lock));
-    KASSERT(t->proc != NULL);              /* idle threads never move */
-}
+#define held(t) tstate_held(t)
 
 void tstate_enqueue(struct thread *t, enum policy_enqueue_reason why)
 {
@@ -35,13 +32,6 @@ void tstate_park(struct thread *t)
     t->state = THREAD_PARKED;
     t->age = ++next_age;
     policy_enqueue(t, (int)this_hartid(), ENQUEUE_YIELD);
-}
-
-void tstate_fetched(struct thread *t)
-{
-    held(t);
-    KASSERT(tstate_in_queue(t));
-    t->state = t->state == THREAD_PARKED ? THREAD_PICKED_PARKED : THREAD_PICKED;
 }
 
 void tstate_dequeue(struct thread *t)
@@ -79,20 +69,6 @@ void tstate_claim(struct thread *t)
     t->state = THREAD_PICKED;
 }
 
-static void now_here(struct thread *t)
-{
-    t->state = THREAD_RUNNING;
-    t->hart = (int)this_hartid();
-    t->ticks_left = TIMESLICE_TICKS;
-}
-
-void tstate_run(struct thread *t)
-{
-    held(t);
-    KASSERT(t->state == THREAD_PICKED);
-    now_here(t);
-}
-
 void tstate_acquire(struct thread *t)
 {
     held(t);
@@ -101,7 +77,7 @@ void tstate_acquire(struct thread *t)
         tstate_dequeue(t);
     else
         list_remove(&t->deferred_node);
-    now_here(t);
+    tstate_now_here(t);
 }
 
 void tstate_block(struct thread *t)
