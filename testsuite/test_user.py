@@ -22,6 +22,7 @@ PROGRAMS = {
     "t_fault": 60,
     "t_mem": 60,
     "t_badelf": 60,
+    "t_yield": 120,
 }
 
 
