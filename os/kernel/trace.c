@@ -6,8 +6,6 @@
 
 struct trace_entry trace_ring[TRACE_SLOTS];
 uint64_t trace_next_slot;
-#define ring trace_ring
-#define next_slot trace_next_slot
 
 static const char *const event_names[TR_NEVENTS] = {
     [TR_RELEASE] = "release", [TR_ACQUIRE] = "acquire", [TR_PARK] = "park",
@@ -18,12 +16,12 @@ static const char *const event_names[TR_NEVENTS] = {
 
 void trace_dump(void)
 {
-    uint64_t end = __atomic_load_n(&next_slot, __ATOMIC_RELAXED);
+    uint64_t end = __atomic_load_n(&trace_next_slot, __ATOMIC_RELAXED);
     uint64_t start = end > TRACE_SLOTS ? end - TRACE_SLOTS : 0;
     kprintf("--- last %lu scheduling events (hart, time us, event, tid, arg) ---\n",
             end - start);
     for (uint64_t i = start; i < end; i++) {
-        const struct trace_entry *t = &ring[i % TRACE_SLOTS];
+        const struct trace_entry *t = &trace_ring[i % TRACE_SLOTS];
         kprintf("h%u %lu %s %d %lu\n", t->hart, timer_ticks_to_us(t->when),
                 t->event < TR_NEVENTS ? event_names[t->event] : "?", t->tid, t->arg);
     }
@@ -31,11 +29,11 @@ void trace_dump(void)
 
 void trace_summary(void)
 {
-    uint64_t end = __atomic_load_n(&next_slot, __ATOMIC_RELAXED);
+    uint64_t end = __atomic_load_n(&trace_next_slot, __ATOMIC_RELAXED);
     uint64_t start = end > TRACE_SLOTS ? end - TRACE_SLOTS : 0;
     uint64_t count[TR_NEVENTS + 1] = { 0 };     /* the last: unknown kinds */
     for (uint64_t i = start; i < end; i++) {
-        uint8_t e = ring[i % TRACE_SLOTS].event;
+        uint8_t e = trace_ring[i % TRACE_SLOTS].event;
         count[e < TR_NEVENTS ? e : TR_NEVENTS]++;
     }
     kprintf("--- scheduling events: %lu since boot; of the last %lu:", end, end - start);

@@ -353,10 +353,12 @@ static inline uint64_t call(enum op op, uint32_t hart, uint32_t task)
 
 /* The kernel's side of handing t to the policy: its record filled in, its
  * wait stamped, the counts.  In the queue already by its state
- * (thread_state.c): should the call fault, the rebuilt queue counts it. */
+ * (thread_state.c): should the call fault, the rebuilt queue counts it.
+ * (sched_lock: the transitions of thread_state.c, the only callers, have
+ * just asserted it.) */
 static inline __attribute__((always_inline)) void enqueued(struct thread *t)
 {
-    KASSERT(spin_holding(&sched_lock) && tstate_in_queue(t) && t->task >= 0);
+    KASSERT(tstate_in_queue(t) && t->task >= 0);
     fill_record(t, t->hart);
     t->queued_since = read_time();      /* raw: converted only by the watchdog */
     t->queued_at_tick = __atomic_load_n(&policy_ticks, __ATOMIC_RELAXED);

@@ -6,13 +6,10 @@
 #include "kernel/panic.h"
 
 uint64_t tstate_next_age;
-#define next_age tstate_next_age
-
-#define held(t) tstate_held(t)
 
 void tstate_enqueue(struct thread *t, enum policy_enqueue_reason why)
 {
-    held(t);
+    tstate_held(t);
     KASSERT(t->state == THREAD_BLOCKED || t->state == THREAD_RUNNING ||
             t->state == THREAD_PICKED || t->state == THREAD_PICKED_PARKED ||
             t->state == THREAD_NEW);
@@ -21,22 +18,22 @@ void tstate_enqueue(struct thread *t, enum policy_enqueue_reason why)
     t->state = t->state == THREAD_PICKED_PARKED ? THREAD_PARKED : THREAD_QUEUED;
     /* A fresh age: the contract promises that add and yield put a task
      * behind its equals. */
-    t->age = ++next_age;
+    t->age = ++tstate_next_age;
     policy_enqueue(t, (int)this_hartid(), why);
 }
 
 void tstate_park(struct thread *t)
 {
-    held(t);
+    tstate_held(t);
     KASSERT(t->state == THREAD_RUNNING);
     t->state = THREAD_PARKED;
-    t->age = ++next_age;
+    t->age = ++tstate_next_age;
     policy_enqueue(t, (int)this_hartid(), ENQUEUE_YIELD);
 }
 
 void tstate_dequeue(struct thread *t)
 {
-    held(t);
+    tstate_held(t);
     KASSERT(tstate_in_queue(t));
     policy_remove(t);                      /* calls tstate_fetched */
     KASSERT(t->state == THREAD_PICKED || t->state == THREAD_PICKED_PARKED);
@@ -44,7 +41,7 @@ void tstate_dequeue(struct thread *t)
 
 void tstate_defer(struct thread *t)
 {
-    held(t);
+    tstate_held(t);
     KASSERT(t->state == THREAD_PICKED_PARKED && !list_linked(&t->deferred_node));
     t->state = THREAD_DEFERRED;
     list_push_back(&t->proc->deferred, &t->deferred_node);
@@ -64,14 +61,14 @@ void tstate_undefer_all(struct proc *p)
 
 void tstate_claim(struct thread *t)
 {
-    held(t);
+    tstate_held(t);
     KASSERT(t->state == THREAD_PICKED_PARKED);
     t->state = THREAD_PICKED;
 }
 
 void tstate_acquire(struct thread *t)
 {
-    held(t);
+    tstate_held(t);
     KASSERT(t->state == THREAD_PARKED || t->state == THREAD_DEFERRED);
     if (t->state == THREAD_PARKED)
         tstate_dequeue(t);
@@ -82,14 +79,14 @@ void tstate_acquire(struct thread *t)
 
 void tstate_block(struct thread *t)
 {
-    held(t);
+    tstate_held(t);
     KASSERT(t->state == THREAD_RUNNING && t == thread_current());
     t->state = THREAD_BLOCKED;
 }
 
 void tstate_exit(struct thread *t)
 {
-    held(t);
+    tstate_held(t);
     KASSERT(t->state == THREAD_RUNNING && t == thread_current());
     t->state = THREAD_ZOMBIE;
 }
