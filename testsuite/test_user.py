@@ -23,6 +23,7 @@ PROGRAMS = {
     "t_mem": 60,
     "t_badelf": 60,
     "t_publish": 120,
+    "t_yield": 120,
 }
 
 

@@ -4,18 +4,8 @@
 #include "trap/timer.h"
 #include "arch/riscv.h"
 
-#define TRACE_SLOTS 512          /* a power of two */
-
-struct trace_entry {
-    uint64_t when;
-    uint64_t arg;
-    int32_t tid;
-    uint8_t hart;
-    uint8_t event;
-};
-
-static struct trace_entry ring[TRACE_SLOTS];
-static uint64_t next_slot;
+struct trace_entry trace_ring[TRACE_SLOTS];
+uint64_t trace_next_slot;
 
 static const char *const event_names[TR_NEVENTS] = {
     [TR_RELEASE] = "release", [TR_ACQUIRE] = "acquire", [TR_PARK] = "park",
@@ -24,25 +14,14 @@ static const char *const event_names[TR_NEVENTS] = {
     [TR_PREEMPT] = "preempt-blocked", [TR_RESTART] = "restart",
 };
 
-void trace(enum trace_event e, int tid, uint64_t arg)
-{
-    uint64_t n = __atomic_fetch_add(&next_slot, 1, __ATOMIC_RELAXED);
-    struct trace_entry *t = &ring[n % TRACE_SLOTS];
-    t->when = read_time();        /* ticks: converted when printed */
-    t->arg = arg;
-    t->tid = tid;
-    t->hart = (uint8_t)this_hartid();
-    t->event = (uint8_t)e;
-}
-
 void trace_dump(void)
 {
-    uint64_t end = __atomic_load_n(&next_slot, __ATOMIC_RELAXED);
+    uint64_t end = __atomic_load_n(&trace_next_slot, __ATOMIC_RELAXED);
     uint64_t start = end > TRACE_SLOTS ? end - TRACE_SLOTS : 0;
     kprintf("--- last %lu scheduling events (hart, time us, event, tid, arg) ---\n",
             end - start);
     for (uint64_t i = start; i < end; i++) {
-        const struct trace_entry *t = &ring[i % TRACE_SLOTS];
+        const struct trace_entry *t = &trace_ring[i % TRACE_SLOTS];
         kprintf("h%u %lu %s %d %lu\n", t->hart, timer_ticks_to_us(t->when),
                 t->event < TR_NEVENTS ? event_names[t->event] : "?", t->tid, t->arg);
     }
@@ -50,11 +29,11 @@ void trace_dump(void)
 
 void trace_summary(void)
 {
-    uint64_t end = __atomic_load_n(&next_slot, __ATOMIC_RELAXED);
+    uint64_t end = __atomic_load_n(&trace_next_slot, __ATOMIC_RELAXED);
     uint64_t start = end > TRACE_SLOTS ? end - TRACE_SLOTS : 0;
     uint64_t count[TR_NEVENTS + 1] = { 0 };     /* the last: unknown kinds */
     for (uint64_t i = start; i < end; i++) {
-        uint8_t e = ring[i % TRACE_SLOTS].event;
+        uint8_t e = trace_ring[i % TRACE_SLOTS].event;
         count[e < TR_NEVENTS ? e : TR_NEVENTS]++;
     }
     kprintf("--- scheduling events: %lu since boot; of the last %lu:", end, end - start);

@@ -8,6 +8,8 @@
 #define KERNEL_TRACE_H
 
 #include <stdint.h>
+#include "kernel/cpu.h"
+#include "arch/riscv.h"
 
 enum trace_event {
     TR_RELEASE,          /* reconcile: the kernel lets go of a thread (a) */
@@ -22,8 +24,31 @@ enum trace_event {
     TR_NEVENTS
 };
 
-/* Records event `e` on this hart about thread `tid`, with one more number. */
-void trace(enum trace_event e, int tid, uint64_t arg);
+#define TRACE_SLOTS 512          /* a power of two */
+
+struct trace_entry {
+    uint64_t when;
+    uint64_t arg;
+    int32_t tid;
+    uint8_t hart;
+    uint8_t event;
+};
+
+extern struct trace_entry trace_ring[TRACE_SLOTS];
+extern uint64_t trace_next_slot;
+
+/* Records event `e` on this hart about thread `tid`, with one more number.
+ * Inline: every kernel thread switch records one. */
+static inline void trace(enum trace_event e, int tid, uint64_t arg)
+{
+    uint64_t n = __atomic_fetch_add(&trace_next_slot, 1, __ATOMIC_RELAXED);
+    struct trace_entry *t = &trace_ring[n % TRACE_SLOTS];
+    t->when = read_time();        /* ticks: converted when printed */
+    t->arg = arg;
+    t->tid = tid;
+    t->hart = (uint8_t)this_hartid();
+    t->event = (uint8_t)e;
+}
 /* Prints the ring, oldest first. */
 void trace_dump(void);
 /* One line: how many events since boot, and the ring's count of each kind. */

@@ -12,6 +12,7 @@
 #define MM_TLB_H
 
 #include <stdint.h>
+#include "kernel/cpu.h"
 
 /* Loads satp on this hart (and flushes its TLB).  Published before the
  * write, so that a shootdown that misses this hart happened before the
@@ -19,8 +20,13 @@
 void tlb_load_satp(uint64_t satp);
 /* Records the satp this hart booted onto. */
 void tlb_init_this_hart(void);
-/* The satp this hart has loaded. */
-uint64_t tlb_loaded_satp(void);
+/* What each hart has loaded (written by that hart only). */
+extern volatile uint64_t tlb_loaded[MAX_HARTS];
+/* The satp this hart has loaded.  Inline: every switch compares it. */
+static inline uint64_t tlb_loaded_satp(void)
+{
+    return tlb_loaded[this_hartid()];
+}
 /* Flushes every hart that has `satp` loaded (this one included) and
  * returns once all have.  Callers clear the mappings first. */
 void tlb_shootdown(uint64_t satp);

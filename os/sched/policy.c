@@ -42,9 +42,13 @@ static struct {
 #define TASKS_VA  (QUEUE_VA + (QUEUE_PAGES + 1) * PAGE_SIZE)
 #define TASK_PAGES (SCHED_MAX_TASKS * sizeof(TaskSched) / PAGE_SIZE)
 
-enum op { OP_INIT, OP_ADD, OP_WAKE, OP_YIELD, OP_REMOVE, OP_FETCH, OP_TOP, OP_TICK };
+/* OP_YIELD_FETCH is yield then fetch under one guard (a kernel yield that
+ * has someone to yield to): what a fault report names is the one of the
+ * two that was running. */
+enum op { OP_INIT, OP_ADD, OP_WAKE, OP_YIELD, OP_REMOVE, OP_FETCH, OP_TOP, OP_TICK,
+          OP_YIELD_FETCH };
 static const char *const op_names[] = { "init", "add", "wake", "yield", "remove", "fetch",
-                                        "top_priority", "tick" };
+                                        "top_priority", "tick", "yield" };
 /* Inlined: each caller passes a constant op (the switch goes away). */
 static inline uint64_t call(enum op op, uint32_t hart, uint32_t task) __attribute__((always_inline));
 
@@ -54,21 +58,31 @@ static struct thread *owner[SCHED_MAX_TASKS];   /* thread of each record */
 static uint16_t free_records[SCHED_MAX_TASKS];
 static uint32_t nfree_records;
 _Static_assert(SCHED_MAX_TASKS <= 65536, "record indices fit free_records");
-static uint32_t nqueued;
+uint32_t policy_nqueued;
 static uint32_t queued_at[SCHED_PRIO_MAX + 1];   /* queued threads per priority */
 static volatile uint32_t queued_levels;          /* bit p: queued_at[p] > 0 */
 
-/* Level 0 counts the threads parked in user mode: they are left out of
- * the hint, since their own process can run them without the kernel. */
-static void count_queued(int prio, int delta)
+/* Written under sched_lock; stored atomically because sched_yield reads it
+ * without the lock (policy.h). */
+static inline void set_nqueued(uint32_t n)
 {
-    uint32_t before = queued_levels;
-    queued_at[prio] += (uint32_t)delta;
-    if (queued_at[prio])
+    __atomic_store_n(&policy_nqueued, n, __ATOMIC_RELAXED);
+}
+
+/* Level 0 counts the threads parked in user mode: they are left out of
+ * the hint, since their own process can run them without the kernel.
+ * The hint is written only when the set of non-empty levels changes (a
+ * yield to an equal changes no level).  Inline: it is on every switch. */
+static inline __attribute__((always_inline)) void count_queued(int prio, int delta)
+{
+    uint32_t n = queued_at[prio] += (uint32_t)delta;      /* delta: +1 or -1 */
+    if (n != (delta > 0 ? 1u : 0u))
+        return;                                 /* the level was and stays */
+    if (n)
         queued_levels |= 1u << prio;
     else
         queued_levels &= ~(1u << prio);
-    if ((queued_levels | 1u) != (before | 1u))     /* level 0 (parked) is not in it */
+    if (prio != 0)                              /* level 0 (parked) is not in it */
         shared_set_queued_top((uint32_t)policy_queued_top());
 }
 
@@ -292,20 +306,22 @@ static void fall_back(const char *fmt, ...)
 /* One operation of the active policy.  A blob's call is guarded: if it
  * faults or does not return within a few ticks, the trap handler comes
  * back here (blob_setjmp returns 1), the policy is replaced and FAULTED is
- * returned for the caller to retry. */
+ * returned for the caller to retry.  `running` says which operation the
+ * report names (volatile: read after the second return). */
 static inline uint64_t call(enum op op, uint32_t hart, uint32_t task)
 {
     struct cpu *c = this_cpu();
     struct blob_jmp regs;
+    volatile enum op running = op == OP_YIELD_FETCH ? OP_YIELD : op;
     if (active.from_blob) {
         if (blob_setjmp(&regs)) {
             blob_guard_close(c);
             if (c->blob_fault_cause == BLOB_CAUSE_TIMEOUT)
                 fall_back("%s did not return within %d timer ticks (stopped at offset 0x%lx)",
-                          op_names[op], BLOB_CALL_MAX_TICKS,
+                          op_names[running], BLOB_CALL_MAX_TICKS,
                           c->blob_fault_pc - SHARED_KALIAS);
             else
-                fall_back("%s faulted: %s at offset 0x%lx, address 0x%lx", op_names[op],
+                fall_back("%s faulted: %s at offset 0x%lx, address 0x%lx", op_names[running],
                           trap_cause_name(c->blob_fault_cause),
                           c->blob_fault_pc - SHARED_KALIAS, c->blob_fault_addr);
             return FAULTED;
@@ -322,6 +338,11 @@ static inline uint64_t call(enum op op, uint32_t hart, uint32_t task)
     case OP_FETCH:  result = active.ops.fetch(&ctx, hart); break;
     case OP_TOP:    result = active.ops.top_priority(&ctx, hart); break;
     case OP_TICK:   result = active.ops.tick(&ctx, hart, task); break;
+    case OP_YIELD_FETCH:
+        active.ops.yield(&ctx, hart, task);
+        running = OP_FETCH;
+        result = active.ops.fetch(&ctx, hart);
+        break;
     }
     if (active.from_blob)
         blob_guard_close(c);
@@ -330,48 +351,77 @@ static inline uint64_t call(enum op op, uint32_t hart, uint32_t task)
 
 /* ---- the operations, checked ---- */
 
-void policy_enqueue(struct thread *t, int hart, enum policy_enqueue_reason why)
+/* The kernel's side of handing t to the policy: its record filled in, its
+ * wait stamped, the counts.  In the queue already by its state
+ * (thread_state.c): should the call fault, the rebuilt queue counts it.
+ * (sched_lock: the transitions of thread_state.c, the only callers, have
+ * just asserted it.) */
+static inline __attribute__((always_inline)) void enqueued(struct thread *t)
 {
-    /* In the queue already by its state (thread_state.c): should the call
-     * fault, the rebuilt queue counts it. */
-    KASSERT(spin_holding(&sched_lock) && tstate_in_queue(t) && t->task >= 0);
+    KASSERT(tstate_in_queue(t) && t->task >= 0);
     fill_record(t, t->hart);
     t->queued_since = read_time();      /* raw: converted only by the watchdog */
     t->queued_at_tick = __atomic_load_n(&policy_ticks, __ATOMIC_RELAXED);
     t->queued_prio = t->state == THREAD_PARKED ? 0 : t->priority;  /* see policy_queued_top */
-    nqueued++;
+    set_nqueued(policy_nqueued + 1);
     count_queued(t->queued_prio, 1);
+}
+
+void policy_enqueue(struct thread *t, int hart, enum policy_enqueue_reason why)
+{
+    enqueued(t);
     enum op op = why == ENQUEUE_WAKE ? OP_WAKE : why == ENQUEUE_YIELD ? OP_YIELD : OP_ADD;
     call(op, (uint32_t)hart, (uint32_t)t->task);
 }
 
+/* Checks fetch's answer.  True with *out the thread taken out (NULL: none
+ * was queued); false if the call faulted or the answer broke the contract
+ * (the policy has been replaced: ask again). */
+static inline __attribute__((always_inline)) bool accept_fetched(uint64_t answer, int hart,
+                                                                 struct thread **out)
+{
+    if (answer == FAULTED)
+        return false;
+    uint32_t task = (uint32_t)answer;
+    if (task == SCHED_NONE) {
+        if (policy_nqueued == 0) {
+            *out = NULL;
+            return true;
+        }
+        fall_back("fetch on hart %d found nothing while %u tasks were queued "
+                  "(a task was lost)", hart, policy_nqueued);
+        return false;
+    }
+    struct thread *t = task < SCHED_MAX_TASKS ? owner[task] : NULL;
+    if (!t || !tstate_in_queue(t)) {
+        fall_back("fetch on hart %d returned task %u, which is not in the queue",
+                  hart, task);
+        return false;
+    }
+    tstate_fetched(t);
+    set_nqueued(policy_nqueued - 1);
+    count_queued(t->queued_prio, -1);
+    ctx.tasks[task].state = TASK_RUNNING;
+    ctx.tasks[task].switches++;
+    *out = t;
+    return true;
+}
+
 struct thread *policy_fetch(int hart)
 {
-    for (;;) {
-        uint64_t answer = call(OP_FETCH, (uint32_t)hart, 0);
-        if (answer == FAULTED)
-            continue;
-        uint32_t task = (uint32_t)answer;
-        if (task == SCHED_NONE) {
-            if (nqueued == 0)
-                return NULL;
-            fall_back("fetch on hart %d found nothing while %u tasks were queued "
-                      "(a task was lost)", hart, nqueued);
-            continue;
-        }
-        struct thread *t = task < SCHED_MAX_TASKS ? owner[task] : NULL;
-        if (!t || !tstate_in_queue(t)) {
-            fall_back("fetch on hart %d returned task %u, which is not in the queue",
-                      hart, task);
-            continue;
-        }
-        tstate_fetched(t);
-        nqueued--;
-        count_queued(t->queued_prio, -1);
-        ctx.tasks[task].state = TASK_RUNNING;
-        ctx.tasks[task].switches++;
-        return t;
-    }
+    struct thread *t;
+    while (!accept_fetched(call(OP_FETCH, (uint32_t)hart, 0), hart, &t))
+        ;
+    return t;
+}
+
+struct thread *policy_yield_fetch(struct thread *t, int hart)
+{
+    enqueued(t);
+    struct thread *next;
+    if (accept_fetched(call(OP_YIELD_FETCH, (uint32_t)hart, (uint32_t)t->task), hart, &next))
+        return next;
+    return policy_fetch(hart);      /* replaced: the new policy's queue has t */
 }
 
 void policy_remove(struct thread *t)
@@ -379,7 +429,7 @@ void policy_remove(struct thread *t)
     KASSERT(tstate_in_queue(t));
     /* Out first: should the call fault, the rebuilt queue leaves it out. */
     tstate_fetched(t);
-    nqueued--;
+    set_nqueued(policy_nqueued - 1);
     count_queued(t->queued_prio, -1);
     call(OP_REMOVE, (uint32_t)this_hartid(), (uint32_t)t->task);
     ctx.tasks[t->task].state = TASK_BLOCKED;
@@ -393,10 +443,10 @@ int policy_top_priority(int hart)
             continue;
         if (prio > SCHED_PRIO_MAX)
             fall_back("top_priority returned %lu, not a priority", prio);
-        else if (prio == 0 && nqueued > 0)
+        else if (prio == 0 && policy_nqueued > 0)
             fall_back("top_priority on hart %d says nothing is queued, but %u tasks are",
-                      hart, nqueued);
-        else if (prio != 0 && nqueued == 0)
+                      hart, policy_nqueued);
+        else if (prio != 0 && policy_nqueued == 0)
             fall_back("top_priority returned %lu with nothing queued", prio);
         else
             return (int)prio;

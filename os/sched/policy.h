@@ -34,6 +34,15 @@ uint32_t policy_nharts(void);
  * (SCHED_KINFO.queued_top). */
 int policy_queued_top(void);
 
+/* Threads in the policy's queue by the kernel's own count (QUEUED and
+ * PARKED).  Changed under sched_lock; read without it only as a hint that
+ * is allowed to be stale (sched_yield's test for nobody to yield to). */
+extern uint32_t policy_nqueued;
+static inline uint32_t policy_nqueued_hint(void)
+{
+    return __atomic_load_n(&policy_nqueued, __ATOMIC_RELAXED);
+}
+
 /* A task record for t, or -EAGAIN if the table is full. */
 int policy_attach(struct thread *t);
 void policy_detach(struct thread *t);
@@ -41,6 +50,9 @@ void policy_detach(struct thread *t);
 void policy_enqueue(struct thread *t, int hart, enum policy_enqueue_reason why);
 /* Removes and returns the thread `hart` should run next, or NULL. */
 struct thread *policy_fetch(int hart);
+/* policy_enqueue(t, hart, ENQUEUE_YIELD) then policy_fetch(hart), with one
+ * guard around both calls into the policy (a kernel yield). */
+struct thread *policy_yield_fetch(struct thread *t, int hart);
 /* Takes a queued thread out. */
 void policy_remove(struct thread *t);
 /* Priority of the thread fetch(hart) would return, 0 if none. */

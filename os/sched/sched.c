@@ -153,11 +153,12 @@ void sched_offer_deferred(struct proc *p)
     tstate_undefer_all(p);
 }
 
-/* The next thread to run here, parked ones claimed. */
-static struct thread *pick_next(struct cpu *c)
+/* pick_next's way for a thread that was parked in user mode: claimed and
+ * resumed from its record, or set aside and the policy asked again, until
+ * the answer is one the kernel can run (or none). */
+static struct thread *claim_parked_or_next(struct thread *next)
 {
     for (;;) {
-        struct thread *next = policy_fetch((int)c->hartid);
         if (!next || next->state == THREAD_PICKED)
             return next;
         TaskSched *rec = shared_task(&next->proc->shared, (uint32_t)next->stack_slot);
@@ -170,7 +171,18 @@ static struct thread *pick_next(struct cpu *c)
         }
         trace(TR_CLAIM_FAIL, next->tid, rec->state);
         tstate_defer(next);
+        next = policy_fetch((int)this_hartid());
     }
+}
+
+/* The next thread to run here, parked ones claimed, starting from what
+ * the policy gave out (`next`, maybe NULL).  Inline for the usual answer:
+ * a thread the kernel ran last (PICKED), or none. */
+static inline struct thread *pick_next(struct thread *next)
+{
+    if (!next || next->state == THREAD_PICKED)
+        return next;
+    return claim_parked_or_next(next);
 }
 
 void sched_reap_after_switch(struct thread *t)
@@ -193,18 +205,24 @@ static void reap_zombie(void)
     }
 }
 
-void schedule(void)
+/* What every decision starts with: sched_lock held, from a thread that
+ * has not overrun its stack.  Whatever asked for the decision is answered
+ * by it, even when the answer is to keep running (else trap_return would
+ * ask forever). */
+static inline struct cpu *begin_decision(void)
 {
     struct cpu *c = this_cpu();
-    struct thread *prev = c->current;
     KASSERT(spin_holding(&sched_lock));
     KASSERT(c->irq_depth == 1);
-    check_stack_canary(prev);
-
-    /* Whatever asked for this decision is answered by it, even when the
-     * answer is to keep running (else trap_return would ask forever). */
+    check_stack_canary(c->current);
     c->need_resched = false;
-    struct thread *next = pick_next(c);
+    return c;
+}
+
+/* Puts `next` (picked, or NULL: the idle thread) on this hart in place of
+ * prev, whose state already says why it stops. */
+static void switch_to(struct cpu *c, struct thread *prev, struct thread *next)
+{
     if (!next)
         next = c->idle;
     if (next == prev) {
@@ -241,6 +259,12 @@ void schedule(void)
     reap_zombie();
 }
 
+void schedule(void)
+{
+    struct cpu *c = begin_decision();
+    switch_to(c, c->current, pick_next(policy_fetch((int)c->hartid)));
+}
+
 void sched_finish_first_switch(void)
 {
     reap_zombie();
@@ -248,10 +272,27 @@ void sched_finish_first_switch(void)
     spin_unlock(&sched_lock);
 }
 
+/* A yield with nobody to yield to changes nothing, whatever the policy:
+ * the thread would be queued, fetched back at once, and run on.  So the
+ * kernel does not ask (a process's runtime does the same).  Read without
+ * sched_lock: a thread queued a moment later could as well have been
+ * queued a moment after the yield; if it is more urgent, whoever queued it
+ * has set need_resched here, and that takes the full way.  Parked threads
+ * set aside on the process (deferred) go back to the policy at a yield
+ * (below): then too, the full way. */
+static inline bool nobody_to_yield_to(const struct cpu *c, const struct thread *t)
+{
+    return policy_nqueued_hint() == 0 && !c->need_resched && !is_idle(t) &&
+           __atomic_load_n(&t->proc->deferred.next, __ATOMIC_RELAXED) == &t->proc->deferred;
+}
+
 void sched_yield(void)
 {
+    struct cpu *c = this_cpu();
+    struct thread *t = c->current;
+    if (nobody_to_yield_to(c, t))
+        return;
     spin_lock(&sched_lock);
-    struct thread *t = thread_current();
     /* A thread that yields through the kernel may be waiting for a parked
      * thread of its own process that the kernel could not claim: with
      * user-mode switching off (rt_off), no user-mode switch or trap would
@@ -263,9 +304,13 @@ void sched_yield(void)
     if (v && !list_empty(&t->proc->deferred) &&
         __atomic_load_n(&v->rt_off, __ATOMIC_RELAXED))
         sched_offer_deferred(t->proc);
-    if (!is_idle(t))
-        tstate_enqueue(t, ENQUEUE_YIELD);
-    schedule();
+    if (is_idle(t)) {
+        schedule();
+    } else {
+        /* Queued and the next fetched in one call into the policy. */
+        begin_decision();
+        switch_to(c, t, pick_next(tstate_yield_fetch(t)));
+    }
     spin_unlock(&sched_lock);
 }
 

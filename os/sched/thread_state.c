@@ -5,17 +5,11 @@
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
 
-static uint64_t next_age;
-
-static void held(const struct thread *t)
-{
-    KASSERT(spin_holding(&sched_lock));
-    KASSERT(t->proc != NULL);              /* idle threads never move */
-}
+uint64_t tstate_next_age;
 
 void tstate_enqueue(struct thread *t, enum policy_enqueue_reason why)
 {
-    held(t);
+    tstate_held(t);
     KASSERT(t->state == THREAD_BLOCKED || t->state == THREAD_RUNNING ||
             t->state == THREAD_PICKED || t->state == THREAD_PICKED_PARKED ||
             t->state == THREAD_NEW);
@@ -24,29 +18,22 @@ void tstate_enqueue(struct thread *t, enum policy_enqueue_reason why)
     t->state = t->state == THREAD_PICKED_PARKED ? THREAD_PARKED : THREAD_QUEUED;
     /* A fresh age: the contract promises that add and yield put a task
      * behind its equals. */
-    t->age = ++next_age;
+    t->age = ++tstate_next_age;
     policy_enqueue(t, (int)this_hartid(), why);
 }
 
 void tstate_park(struct thread *t)
 {
-    held(t);
+    tstate_held(t);
     KASSERT(t->state == THREAD_RUNNING);
     t->state = THREAD_PARKED;
-    t->age = ++next_age;
+    t->age = ++tstate_next_age;
     policy_enqueue(t, (int)this_hartid(), ENQUEUE_YIELD);
-}
-
-void tstate_fetched(struct thread *t)
-{
-    held(t);
-    KASSERT(tstate_in_queue(t));
-    t->state = t->state == THREAD_PARKED ? THREAD_PICKED_PARKED : THREAD_PICKED;
 }
 
 void tstate_dequeue(struct thread *t)
 {
-    held(t);
+    tstate_held(t);
     KASSERT(tstate_in_queue(t));
     policy_remove(t);                      /* calls tstate_fetched */
     KASSERT(t->state == THREAD_PICKED || t->state == THREAD_PICKED_PARKED);
@@ -54,7 +41,7 @@ void tstate_dequeue(struct thread *t)
 
 void tstate_defer(struct thread *t)
 {
-    held(t);
+    tstate_held(t);
     KASSERT(t->state == THREAD_PICKED_PARKED && !list_linked(&t->deferred_node));
     t->state = THREAD_DEFERRED;
     list_push_back(&t->proc->deferred, &t->deferred_node);
@@ -74,46 +61,32 @@ void tstate_undefer_all(struct proc *p)
 
 void tstate_claim(struct thread *t)
 {
-    held(t);
+    tstate_held(t);
     KASSERT(t->state == THREAD_PICKED_PARKED);
     t->state = THREAD_PICKED;
 }
 
-static void now_here(struct thread *t)
-{
-    t->state = THREAD_RUNNING;
-    t->hart = (int)this_hartid();
-    t->ticks_left = TIMESLICE_TICKS;
-}
-
-void tstate_run(struct thread *t)
-{
-    held(t);
-    KASSERT(t->state == THREAD_PICKED);
-    now_here(t);
-}
-
 void tstate_acquire(struct thread *t)
 {
-    held(t);
+    tstate_held(t);
     KASSERT(t->state == THREAD_PARKED || t->state == THREAD_DEFERRED);
     if (t->state == THREAD_PARKED)
         tstate_dequeue(t);
     else
         list_remove(&t->deferred_node);
-    now_here(t);
+    tstate_now_here(t);
 }
 
 void tstate_block(struct thread *t)
 {
-    held(t);
+    tstate_held(t);
     KASSERT(t->state == THREAD_RUNNING && t == thread_current());
     t->state = THREAD_BLOCKED;
 }
 
 void tstate_exit(struct thread *t)
 {
-    held(t);
+    tstate_held(t);
     KASSERT(t->state == THREAD_RUNNING && t == thread_current());
     t->state = THREAD_ZOMBIE;
 }

@@ -42,6 +42,9 @@
 #include <stdbool.h>
 #include "proc/thread.h"
 #include "sched/policy.h"
+#include "sched/sched.h"
+#include "kernel/cpu.h"
+#include "kernel/panic.h"
 
 /* In the policy's queue. */
 static inline bool tstate_in_queue(const struct thread *t)
@@ -61,9 +64,35 @@ static inline bool tstate_parked(const struct thread *t)
 void tstate_enqueue(struct thread *t, enum policy_enqueue_reason why);
 /* RUNNING -> PARKED: it left its hart by a user-mode switch. */
 void tstate_park(struct thread *t);
+/* Every transition starts here: under sched_lock, never an idle thread. */
+static inline void tstate_held(const struct thread *t)
+{
+    KASSERT(spin_holding(&sched_lock));
+    KASSERT(t->proc != NULL);              /* idle threads never move */
+}
+
 /* QUEUED -> PICKED, PARKED -> PICKED_PARKED: the policy gave it out
- * (policy_fetch). */
-void tstate_fetched(struct thread *t);
+ * (policy_fetch).  Inline, as tstate_run: both are on every switch. */
+static inline void tstate_fetched(struct thread *t)
+{
+    tstate_held(t);
+    KASSERT(tstate_in_queue(t));
+    t->state = t->state == THREAD_PARKED ? THREAD_PICKED_PARKED : THREAD_PICKED;
+}
+/* The last age given out: a fresh one puts a thread behind its equals. */
+extern uint64_t tstate_next_age;
+/* RUNNING -> QUEUED (a yield), and the thread the policy picks next
+ * fetched in the same guarded call (policy_yield_fetch): t itself if it
+ * is still the one to run, NULL never (t is queued).  Inline: the kernel
+ * yield's way. */
+static inline struct thread *tstate_yield_fetch(struct thread *t)
+{
+    tstate_held(t);
+    KASSERT(t->state == THREAD_RUNNING);
+    t->state = THREAD_QUEUED;
+    t->age = ++tstate_next_age;            /* behind its equals, as enqueue */
+    return policy_yield_fetch(t, (int)this_hartid());
+}
 /* QUEUED -> PICKED, PARKED -> PICKED_PARKED: taken out of the queue. */
 void tstate_dequeue(struct thread *t);
 /* PICKED_PARKED -> DEFERRED: claimed elsewhere; set aside on its process. */
@@ -72,8 +101,20 @@ void tstate_defer(struct thread *t);
 void tstate_undefer_all(struct proc *p);
 /* PICKED_PARKED -> PICKED: its record was claimed for the kernel. */
 void tstate_claim(struct thread *t);
+/* (RUNNING again, here: the end of tstate_run and tstate_acquire.) */
+static inline void tstate_now_here(struct thread *t)
+{
+    t->state = THREAD_RUNNING;
+    t->hart = (int)this_hartid();
+    t->ticks_left = TIMESLICE_TICKS;
+}
 /* PICKED -> RUNNING on this hart (schedule). */
-void tstate_run(struct thread *t);
+static inline void tstate_run(struct thread *t)
+{
+    tstate_held(t);
+    KASSERT(t->state == THREAD_PICKED);
+    tstate_now_here(t);
+}
 /* PARKED or DEFERRED -> RUNNING on this hart: the process switched to it
  * in user mode (reconcile). */
 void tstate_acquire(struct thread *t);

@@ -14,11 +14,16 @@
  * So the heap uses 1 + ntasks words, within the SCHED_QUEUE_WORDS(ntasks)
  * the ABI gives it, for any table up to SCHED_TABLE_MAX.
  */
+#include <stddef.h>
 #include "sched_abi.h"
 
 #define COUNT(c)     ((c)->queue->word[0])
 #define AT(c, k)     ((c)->queue->word[1 + (k)])
 #define POS(c, i)    ((c)->tasks[i].policy[0])
+
+/* Positions are size_t inside the functions: with 32-bit ones the
+ * compiler zero-extends each before indexing (two instructions a use, on
+ * every switch: the kernel's, a process's, a coroutine's). */
 
 /* Must task a run before task b? */
 static int before(const struct sched_ctx *c, uint32_t a, uint32_t b)
@@ -29,17 +34,17 @@ static int before(const struct sched_ctx *c, uint32_t a, uint32_t b)
     return ta->age < tb->age;
 }
 
-static void put(const struct sched_ctx *c, uint32_t k, uint32_t task)
+static void put(const struct sched_ctx *c, size_t k, uint32_t task)
 {
     AT(c, k) = task;
-    POS(c, task) = k;
+    POS(c, task) = (uint32_t)k;
 }
 
-static void sift_up(const struct sched_ctx *c, uint32_t k)
+static void sift_up(const struct sched_ctx *c, size_t k)
 {
     uint32_t task = AT(c, k);
     while (k > 0) {
-        uint32_t parent = (k - 1) / 2;
+        size_t parent = (k - 1) / 2;
         if (!before(c, task, AT(c, parent)))
             break;
         put(c, k, AT(c, parent));
@@ -48,11 +53,12 @@ static void sift_up(const struct sched_ctx *c, uint32_t k)
     put(c, k, task);
 }
 
-static void sift_down(const struct sched_ctx *c, uint32_t k)
+static void sift_down(const struct sched_ctx *c, size_t k)
 {
-    uint32_t n = COUNT(c), task = AT(c, k);
+    size_t n = COUNT(c);
+    uint32_t task = AT(c, k);
     for (;;) {
-        uint32_t child = 2 * k + 1;
+        size_t child = 2 * k + 1;
         if (child >= n)
             break;
         if (child + 1 < n && before(c, AT(c, child + 1), AT(c, child)))
@@ -73,7 +79,7 @@ static void heap_init(const struct sched_ctx *c)
 static void heap_add(const struct sched_ctx *c, uint32_t hart, uint32_t task)
 {
     (void)hart;
-    uint32_t k = COUNT(c)++;
+    size_t k = COUNT(c)++;
     put(c, k, task);
     sift_up(c, k);
 }
@@ -84,8 +90,9 @@ static uint32_t heap_fetch(const struct sched_ctx *c, uint32_t hart)
     if (COUNT(c) == 0)
         return SCHED_NONE;
     uint32_t top = AT(c, 0);
-    uint32_t last = AT(c, --COUNT(c));
-    if (COUNT(c) > 0) {
+    size_t n = --COUNT(c);
+    uint32_t last = AT(c, n);
+    if (n > 0) {
         put(c, 0, last);
         sift_down(c, 0);
     }
@@ -107,9 +114,10 @@ static void heap_wake(const struct sched_ctx *c, uint32_t hart, uint32_t task)
 static void heap_remove(const struct sched_ctx *c, uint32_t hart, uint32_t task)
 {
     (void)hart;
-    uint32_t k = POS(c, task);
-    uint32_t last = AT(c, --COUNT(c));
-    if (k == COUNT(c))
+    size_t k = POS(c, task);
+    size_t n = --COUNT(c);
+    uint32_t last = AT(c, n);
+    if (k == n)
         return;
     put(c, k, last);
     sift_up(c, k);

@@ -1,0 +1,140 @@
+// help: test: the yield system call, alone (returns at once) and with a thread ready (it runs)
+/*
+ * t_yield: the kernel's yield (the system call itself, SYS_yield with
+ * parked = 0; not the runtime's yield_(), which may switch in user mode).
+ * The kernel takes one of two ways (os/sched/sched.c, sched_yield): with
+ * nothing else queued anywhere it returns at once, without its lock or the
+ * policy; otherwise it queues the caller and asks the policy in one call.
+ * Each part checks what one of them guarantees:
+ *   1. alone: LONE yields each return 0, the thread goes on, and the
+ *      kernel counts every one (schedstat's yield_syscalls grows by
+ *      exactly LONE: each was a system call, none was lost);
+ *   2. a thread ready: a yield lets it run.  On one hart, under a policy
+ *      that promises priority order (SCHED_FLAG_PRIORITY: FIFO among
+ *      equals), one yield is enough: the caller is queued behind it.  On
+ *      more harts it may run elsewhere, and under any other policy the
+ *      order is the policy's: the caller yields until it has run (a bound
+ *      of BOUND yields makes a lost thread a failure, not a hang);
+ *   3. ping-pong: two threads pass a turn TURNS times, each waiting for
+ *      its turn with kernel yields only; every turn is taken once, in
+ *      order (a switch at every yield on one hart; on more, both ways).
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <thread.h>
+#include <unistd.h>
+
+#define LONE  2000
+#define BOUND 10000000UL
+#define TURNS 2000
+
+static int failures;
+
+static void check(bool ok, const char *what)
+{
+    if (!ok) {
+        printf("t_yield: FAIL: %s\n", what);
+        failures++;
+    }
+}
+
+static long kyield(void)
+{
+    return syscall_raw(SYS_yield, 0, 0, 0);
+}
+
+static uint64_t yield_syscalls(void)
+{
+    struct schedstat s;
+    return schedstat(-1, &s) == 0 ? s.yield_syscalls : 0;
+}
+
+static void part_alone(void)
+{
+    uint64_t before = yield_syscalls();
+    int bad = 0;
+    for (int i = 0; i < LONE; i++)
+        bad += kyield() != 0;
+    uint64_t counted = yield_syscalls() - before;
+    printf("t_yield: alone: %d yields, %d returned non-zero, %lu counted\n", LONE, bad,
+           (unsigned long)counted);
+    check(bad == 0, "a lone yield returned non-zero");
+    check(counted == LONE, "the kernel did not count every lone yield");
+}
+
+static volatile int ran;
+
+static void *set_ran(void *arg)
+{
+    (void)arg;
+    __atomic_store_n(&ran, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+static void part_ready(bool one_is_enough)
+{
+    ran = 0;
+    int tid = thread_create(set_ran, NULL);
+    check(tid > 0, "thread_create");
+    if (tid <= 0)
+        return;
+    unsigned long yields = 0;
+    do {
+        check(kyield() == 0, "a yield with a thread ready returned non-zero");
+        yields++;
+    } while (!__atomic_load_n(&ran, __ATOMIC_ACQUIRE) && yields < BOUND);
+    printf("t_yield: ready: the other thread ran after %lu yield(s)%s\n", yields,
+           one_is_enough ? " (one expected)" : "");
+    check(__atomic_load_n(&ran, __ATOMIC_ACQUIRE), "the ready thread never ran");
+    if (one_is_enough)
+        check(yields == 1, "one yield did not run the thread queued before it");
+    check(thread_join(tid, NULL) == 0, "thread_join");
+}
+
+static volatile uint32_t turn;
+static uint32_t taken[2];
+
+static void *player(void *arg)
+{
+    uint32_t me = (uint32_t)(uintptr_t)arg;
+    for (;;) {
+        uint32_t t;
+        while ((t = __atomic_load_n(&turn, __ATOMIC_ACQUIRE)) % 2 != me && t < TURNS)
+            kyield();
+        if (t >= TURNS)
+            return NULL;
+        taken[me]++;
+        __atomic_store_n(&turn, t + 1, __ATOMIC_RELEASE);
+    }
+}
+
+static void part_pingpong(void)
+{
+    turn = 0;
+    taken[0] = taken[1] = 0;
+    int a = thread_create(player, (void *)0);
+    int b = thread_create(player, (void *)1);
+    check(a > 0 && b > 0, "thread_create");
+    if (a > 0)
+        thread_join(a, NULL);
+    if (b > 0)
+        thread_join(b, NULL);
+    printf("t_yield: ping-pong: %u turns, %u and %u taken\n", turn, taken[0], taken[1]);
+    check(turn == TURNS && taken[0] == TURNS / 2 && taken[1] == TURNS / 2,
+          "a turn was lost or taken twice");
+}
+
+int main(void)
+{
+    struct sysinfo si;
+    if (sysinfo(&si) < 0) {
+        printf("t_yield: FAIL: sysinfo\n");
+        return 1;
+    }
+    part_alone();
+    part_ready(si.harts == 1 && (si.sched_flags & SCHED_FLAG_PRIORITY));
+    part_pingpong();
+    printf("t_yield: %s\n", failures ? "FAIL" : "PASS");
+    return failures ? 1 : 0;
+}
