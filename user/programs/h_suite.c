@@ -7,8 +7,8 @@
  * checks held, or an end by the kernel (TERM_FAULT) for the cases that
  * must fault.  The cases are in user/programs/suite/, one file per theme.
  *
- *   h_suite            runs the default set (every case but those marked
- *                      with a known kernel bug)
+ *   h_suite            runs the default set (every case but the checks
+ *                      of the judge, judge/..., which must fail)
  *   h_suite NAME...    runs the named cases; a NAME ending in '*' names
  *                      every case that starts with what precedes it
  *   h_suite -l         lists the cases, one a line
@@ -48,7 +48,7 @@ struct suite_case *suite_add(const char *name, int (*run)(const struct suite_cas
     c->expect = expect;
     c->arg = arg;
     c->arg2 = arg2;
-    c->bug = NULL;
+    c->not_default = NULL;
     return c;
 }
 
@@ -182,6 +182,34 @@ static bool memory_back(const struct sysinfo *before, struct sysinfo *now)
     return false;
 }
 
+/* Checks of the judge itself, out of the default set: each ends the wrong
+ * way on purpose, and must be reported "not ok" with why (the test runs
+ * them: a suite whose judge passed everything would pass them too). */
+static int exits_zero(const struct suite_case *c)
+{
+    (void)c;
+    return 0;
+}
+
+static int exits_one(const struct suite_case *c)
+{
+    return EXPECT(c->arg == 1, "the check that must fail failed");
+}
+
+static int faults(const struct suite_case *c)
+{
+    *(volatile long *)c->arg = 1;            /* arg: an unmapped address */
+    return 0;
+}
+
+void suite_judge_cases(void)
+{
+    const char *why = "a check of the judge: must be reported not ok";
+    suite_add("judge/exit0_expected_fault", exits_zero, END_FAULT, 0, 0)->not_default = why;
+    suite_add("judge/exit1_expected_exit0", exits_one, END_EXIT0, 0, 0)->not_default = why;
+    suite_add("judge/fault_expected_exit0", faults, END_EXIT0, 8, 0)->not_default = why;
+}
+
 static void usage(void)
 {
     dprintf(2, "usage: h_suite [-l] [NAME...]   (NAME may end in '*')\n");
@@ -197,13 +225,15 @@ int main(int argc, char **argv)
     suite_shared_cases();
     suite_process_cases();
     suite_io_cases();
+    suite_judge_cases();
 
     static bool chosen[MAX_CASES];
     int nchosen = 0;
     if (argc == 2 && strcmp(argv[1], "-l") == 0) {
         for (int i = 0; i < ncases; i++) {
-            if (cases[i].bug)
-                printf("%s   (not in the default set: %s)\n", cases[i].name, cases[i].bug);
+            if (cases[i].not_default)
+                printf("%s   (not in the default set: %s)\n", cases[i].name,
+                       cases[i].not_default);
             else
                 printf("%s\n", cases[i].name);
         }
@@ -211,7 +241,7 @@ int main(int argc, char **argv)
     }
     if (argc == 1) {
         for (int i = 0; i < ncases; i++)
-            if (!cases[i].bug)
+            if (!cases[i].not_default)
                 chosen[i] = true, nchosen++;
     }
     for (int a = 1; a < argc; a++) {

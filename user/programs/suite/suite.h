@@ -32,8 +32,10 @@ struct suite_case {
     int (*run)(const struct suite_case *c);
     enum suite_end expect;
     long arg, arg2;             /* the case's parameters (a table's row) */
-    const char *bug;            /* non-NULL: out of the default set because
-                                   of this kernel bug (run it by name) */
+    const char *not_default;    /* non-NULL: out of the default set, and
+                                   why (a kernel bug it finds, or a check
+                                   of the judge that must fail); run it by
+                                   name */
 };
 
 /* Each part adds its cases through this (h_suite.c owns the table). */
@@ -48,6 +50,7 @@ void suite_memory_cases(void);      /* suite/memory.c */
 void suite_shared_cases(void);      /* suite/shared.c */
 void suite_process_cases(void);     /* suite/process.c */
 void suite_io_cases(void);          /* suite/io.c */
+void suite_judge_cases(void);       /* h_suite.c: checks of the judge */
 
 /* Addresses no process may hand the kernel as its own memory. */
 #define SUITE_KADDR     0xffffffe080200000UL   /* the kernel image */
