@@ -112,6 +112,7 @@ static char *t_badelf[] = { "t_badelf", NULL };
 static char *t_fault[] = { "t_fault", NULL };
 static char *h_coio[] = { "h_coio", NULL };
 static char *h_threadleak[] = { "h_threadleak", "20", NULL };
+static char *h_coforge[] = { "h_coforge", "1", NULL };
 
 void suite_process_cases(void)
 {
@@ -127,4 +128,5 @@ void suite_process_cases(void)
     suite_add("prog/t_fault", run_program, END_EXIT0, (long)t_fault, 0);
     suite_add("prog/h_coio", run_program, END_EXIT0, (long)h_coio, 0);
     suite_add("prog/h_threadleak", run_program, END_EXIT0, (long)h_threadleak, 0);
+    suite_add("prog/h_coforge", run_program, END_EXIT0, (long)h_coforge, 0);
 }

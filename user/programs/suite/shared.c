@@ -10,6 +10,7 @@
 #include <string.h>
 #include <thread.h>
 #include "suite.h"
+#include <coroutine.h>
 #include "coro.h"
 #include "vdso.h"
 
@@ -90,6 +91,35 @@ static int scribble_executor(const struct suite_case *c)
 }
 
 static volatile int stop;                /* never set: the spinners are killed */
+
+/* The library's executor at work (worker threads, coroutines sleeping and
+ * yielding) when its region turns to garbage under it: the workers may
+ * hang or fault; the process exits without waiting for them. */
+struct napper { struct co co; int n; };
+static int nap_poll(struct co *c)
+{
+    struct napper *f = (struct napper *)c;
+    co_begin(c);
+    for (f->n = 0; f->n < 1000; f->n++) {
+        co_sleep(c, 10);
+        co_yield(c);
+    }
+    co_end(c);
+}
+
+static int scribble_live_executor(const struct suite_case *c)
+{
+    rng += (uint64_t)c->arg;
+    static struct napper nappers[16];
+    for (int i = 0; i < 16; i++)
+        if (co_spawn(nap_poll, &nappers[i].co, 1 + i % 20) == CO_NONE)
+            return EXPECT(0, "co_spawn: %s", strerror(errno));
+    sleep(30);
+    scribble((uint64_t *)SHARED_EXEC_ADDR, 4096);
+    scribble((uint64_t *)CO_QUEUE_ADDR, CO_QUEUE_WORDS * 4);
+    sleep(50);
+    exit(0);
+}
 
 /* A process that holds block_sched on every hart and spins (arg 0), or
  * renews it with a new odd number every few hundred iterations (arg 1). */
@@ -195,6 +225,8 @@ void suite_shared_cases(void)
         suite_add(name, scribble_records, END_EXIT0_OR_FAULT, seed, 0);
         snprintf(name, sizeof name, "shared/scribble_executor/%d", seed);
         suite_add(name, scribble_executor, END_EXIT0_OR_FAULT, seed, 0);
+        snprintf(name, sizeof name, "shared/scribble_live_executor/%d", seed);
+        suite_add(name, scribble_live_executor, END_EXIT0_OR_FAULT, seed, 0);
     }
     suite_add("shared/block_sched_left_set", block_sched_case, END_EXIT0, 0, 0);
     suite_add("shared/block_sched_toggled", block_sched_case, END_EXIT0, 1, 0);
