@@ -174,6 +174,33 @@ static int sbrk_storm(const struct suite_case *c)
     return bad;
 }
 
+/* Sibling threads keep writing to the top of the heap while the main
+ * thread gives it back: once sbrk has returned, no hart may still reach
+ * those frames through a stale TLB entry, so the siblings must fault
+ * (and the process end with TERM_FAULT), never go on writing into frames
+ * that are free again. */
+static volatile char *shrinking;
+static void *toucher(void *arg)
+{
+    for (long i = (long)arg;; i += 4096 * 3)
+        shrinking[i % MIB] = (char)i;
+    return 0;
+}
+
+static int sbrk_shrink_under_siblings(const struct suite_case *c)
+{
+    (void)c;
+    sbrk(4096 - ((uintptr_t)sbrk(0) & 4095));
+    shrinking = sbrk(MIB);
+    for (long i = 0; i < SIBLINGS; i++)
+        if (thread_create(toucher, (void *)(i * 4096)) < 0)
+            return EXPECT(0, "thread_create: %s", strerror(errno));
+    sleep(20);                                  /* they are writing */
+    sbrk(-MIB);
+    sleep(200);
+    return EXPECT(0, "the siblings went on writing to memory sbrk gave back");
+}
+
 /* Memory given back by sbrk is gone: touching it faults. */
 static int sbrk_then_touch(const struct suite_case *c)
 {
@@ -249,6 +276,7 @@ void suite_memory_cases(void)
     suite_add("mem/threads_until_full", threads_until_full, END_EXIT0, 0, 0);
     suite_add("mem/sbrk_storm", sbrk_storm, END_EXIT0, 0, 0);
     suite_add("mem/sbrk_then_touch", sbrk_then_touch, END_FAULT, 0, 0);
+    suite_add("mem/sbrk_shrink_under_siblings", sbrk_shrink_under_siblings, END_FAULT, 0, 0);
     suite_add("mem/stack_overflow", stack_overflow, END_FAULT, 0, 0);
     suite_add("mem/thread_stack_overflow", thread_stack_overflow, END_FAULT, 0, 0);
     suite_add("mem/write_text", store_to_text, END_FAULT, 0, 0);
