@@ -1,4 +1,4 @@
-// help: hostile test: 200+ cases of bad input, each in its own child (h_suite [-l] [NAME...])
+// help: hostile test: 250+ cases of bad input, each in its own child (h_suite [-l] [NAME...])
 /*
  * h_suite [-l] [NAME...]: the hostile-program suite (issue 14), in the
  * spirit of xv6's usertests.  Every case runs in a child of its own

@@ -23,7 +23,7 @@
 #include <string.h>
 #include <thread.h>
 #include "suite.h"
-#include "coro.h"               /* sched_abi: struct co_io via syscall.h */
+#include "coro.h"               /* sched_abi: struct co_io */
 #include "timeline.h"           /* uapi: TL_OP_* */
 #include "vdso.h"               /* SHARED_BASE_ADDR */
 

@@ -128,5 +128,10 @@ void suite_process_cases(void)
     suite_add("prog/t_fault", run_program, END_EXIT0, (long)t_fault, 0);
     suite_add("prog/h_coio", run_program, END_EXIT0, (long)h_coio, 0);
     suite_add("prog/h_threadleak", run_program, END_EXIT0, (long)h_threadleak, 0);
-    suite_add("prog/h_coforge", run_program, END_EXIT0, (long)h_coforge, 0);
+    /* h_coforge's own leak check wants a machine with nothing else
+     * freeing frames meanwhile (test_coforge.py warms it up first); here
+     * frames an earlier case's kernel coroutines free late count against
+     * it (seen: 61821 -> 61823 free frames, bitmap, 2 harts). */
+    suite_add("prog/h_coforge", run_program, END_EXIT0, (long)h_coforge, 0)->not_default =
+        "its own frame count is upset by frames earlier cases free late";
 }
