@@ -145,4 +145,13 @@ $(INITRD): $(USER_BINS) $(USER_LIST) $(USER_BUILD)/badelf.stamp user/user.mk
 		cpio -o -H newc --quiet -R 0:0 --reproducible > $(abspath $@).tmp
 	@mv $@.tmp $@
 
+# h_suite's parts (user/programs/suite/: the cases, a file per theme):
+# objects linked into h_suite only; the directory is not searched for
+# programs.
+USER_SUITE_OBJS := $(patsubst user/%.c,$(USER_BUILD)/%.o,$(sort $(wildcard user/programs/suite/*.c)))
+USER_OBJS += $(USER_SUITE_OBJS)
+$(USER_SUITE_OBJS): user/user.mk Makefile
+$(USER_BUILD)/bin/h_suite: $(USER_SUITE_OBJS)
+
 -include $(USER_OBJS:.o=.d)
+

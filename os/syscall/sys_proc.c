@@ -52,7 +52,9 @@ long sys_kill(uint64_t pid, uint64_t u1, uint64_t u2)
 {
     (void)u1; (void)u2;
     spin_lock(&proc_lock);
-    struct proc *p = proc_find((int)pid);
+    /* Whole width: a pid cut to an int would let 2^32 + 1 name init, or
+     * 2^32 + N any process N. */
+    struct proc *p = pid > INT32_MAX ? NULL : proc_find((int)pid);
     long result = !p ? -ESRCH :
                   p->state != PROC_ALIVE || p->pid == 1 ? -EPERM :   /* dead, or init */
                   0;

@@ -1,0 +1,101 @@
+"""The hostile-program suite (h_suite, issue 14): over 250 cases of bad
+input and misbehaviour, each in a child of its own, under every policy on
+one, two and four harts.  Every case of the default set must report `ok`
+(KTAP), the summary must count them all, the program's own leak check
+(free frames and kernel heap before and after) must say "no leak", the
+machine's free frames must be back once it has exited, nothing may panic,
+and the shell must still answer."""
+import re
+
+import pytest
+
+from conftest import boot_shell, still_alive
+from schedos import ktap
+
+SMP = [1, 2, 4]
+MIN_CASES = 80
+
+
+def free_frames(m):
+    return int(re.search(r"free_frames: (\d+)", m.run("sysinfo")).group(1))
+
+
+def default_cases(m):
+    """The names `h_suite -l` lists, without those out of the default set."""
+    listing = m.run("h_suite -l").splitlines()
+    return [line.split()[0] for line in listing
+            if line.strip() and "not in the default set" not in line]
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("smp", SMP, ids=lambda n: f"smp{n}")
+def test_hostile_suite(boot_policy, policy, smp):
+    m = boot_policy(policy, smp=smp, initrd=True)
+    m.shell_prompt(timeout=60)
+    names = default_cases(m)
+    assert len(names) >= MIN_CASES, names
+    before = free_frames(m)
+
+    out = m.run("h_suite", timeout=800)
+    report = ktap.parse(out)
+    assert report.ok, report.problems()
+    assert report.plan == len(names), (report.plan, len(names))
+    assert report.names() == names
+    assert re.search(rf"^# summary: {len(names)} passed, 0 failed, {len(names)} cases$",
+                     out, re.M), out
+    assert re.search(r"^# h_suite: memory: free frames (\d+) -> \1, "
+                     r"kernel heap (\d+) -> \2 bytes: no leak$", out, re.M), out
+    assert re.search(r"^h_suite: PASS$", out, re.M), out
+    # The cases that must exhaust something did (their own diagnostics).
+    assert re.search(r"^# \d+ children, fork refused with (EAGAIN|ENOMEM)", out, re.M), out
+    assert re.search(r"^# \d+ threads, then (EAGAIN|ENOMEM)$", out, re.M), out
+    assert "panic" not in m.output()
+
+    m.run("echo settle")
+    assert free_frames(m) == before
+    still_alive(m)
+
+
+def test_hostile_suite_selection(machine):
+    """Cases by name and by prefix, a plan that counts only those; bad
+    names and options refused with a message, nothing run."""
+    m = boot_shell(machine, 2)
+    out = m.run("h_suite 'fd/*' proc/no_such_call")
+    report = ktap.parse(out)
+    assert report.ok, report.problems()
+    assert len(report.names()) == 37
+    assert all(n.startswith("fd/") for n in report.names()[:36])
+    assert report.names()[36] == "proc/no_such_call"
+    assert re.search(r"^h_suite: PASS$", out, re.M), out
+
+    for args, message in (("nosuch", "h_suite: no case named nosuch"),
+                          ("-x", "usage: h_suite"),
+                          ("ptr/read.buf/null -l", "usage: h_suite")):
+        out = m.run(f"h_suite {args}")
+        assert message in out, out
+        assert "KTAP" not in out, out
+    still_alive(m)
+
+
+def test_hostile_suite_judge_fails(machine):
+    """The judge can fail: the judge/ cases end the wrong way on purpose
+    (exit 0 where a fault is due, a failed check, a fault where exit 0 is
+    due), and each must be `not ok` with why, the run FAIL with status 1;
+    a good case beside them is still `ok`."""
+    m = boot_shell(machine, 1)
+    out = m.run("h_suite 'judge/*' proc/no_such_call")
+    report = ktap.parse(out)
+    assert [r.name for r in report.failed] == [
+        "judge/exit0_expected_fault", "judge/exit1_expected_exit0",
+        "judge/fault_expected_exit0"], out
+    assert report.result("proc/no_such_call").ok
+    assert "FAIL judge/exit0_expected_fault: exited 0, expected a fault" in out, out
+    assert "the check that must fail failed" in out, out
+    assert "FAIL judge/fault_expected_exit0: ended by the kernel (signal 11), " \
+           "expected exit 0" in out, out
+    assert re.search(r"^# summary: 1 passed, 3 failed, 4 cases$", out, re.M), out
+    assert re.search(r"^h_suite: FAIL$", out, re.M), out
+    assert "h_suite exited with status 1" in out, out
+    listing = m.run("h_suite -l")
+    assert "judge/exit0_expected_fault   (not in the default set:" in listing
+    still_alive(m)

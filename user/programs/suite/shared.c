@@ -1,0 +1,237 @@
+/*
+ * The shared pages a process can write (VDSO_DATA, its TaskSched records,
+ * its coroutine executor): garbage over them, block_sched left set or
+ * toggled for ever, forged records and a forged queue lock, priorities
+ * forged to the top.  The kernel must not trust any of it: the process
+ * may hurt itself (exit or fault, whichever), never the kernel or
+ * another process, and a process that holds block_sched or claims the top
+ * priority must not keep others off the harts.
+ */
+#include <string.h>
+#include <thread.h>
+#include "suite.h"
+#include <coroutine.h>
+#include "coro.h"
+#include "vdso.h"
+
+#define VDSO ((VDSO_DATA *)SHARED_BASE_ADDR)
+
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+static uint64_t next_random(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static void scribble(uint64_t *p, size_t bytes)
+{
+    for (size_t i = 0; i < bytes / 8; i++)
+        p[i] = next_random();
+}
+
+static void *busy(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 200; i++)
+        yield_();
+    return (void *)1;
+}
+
+/* After the garbage: system calls, yields, a thread.  Whatever they do the
+ * process may end up killed; the kernel must be unharmed (the cases that
+ * follow, and the test's shell, check that). */
+static int live_with_it(void)
+{
+    for (int i = 0; i < 50; i++)
+        yield_();
+    sleep(5);
+    int tid = thread_create(busy, 0);
+    if (tid > 0)
+        thread_join(tid, 0);
+    return getpid() > 0 ? 0 : 1;
+}
+
+static int scribble_vdso(const struct suite_case *c)
+{
+    rng += (uint64_t)c->arg;
+    int tid = thread_create(busy, 0);       /* a second thread in the records */
+    scribble((uint64_t *)SHARED_BASE_ADDR, SHARED_VDSO_PAGES * 4096);
+    (void)tid;
+    return live_with_it();
+}
+
+static int scribble_records(const struct suite_case *c)
+{
+    rng += (uint64_t)c->arg;
+    int tid = thread_create(busy, 0);
+    uint32_t n = VDSO->nrecords;
+    scribble((uint64_t *)SHARED_TASKS_ADDR, n * sizeof(TaskSched));
+    (void)tid;
+    return live_with_it();
+}
+
+static int scribble_executor(const struct suite_case *c)
+{
+    rng += (uint64_t)c->arg;
+    long cap = syscall_raw(SYS_co_setup, 64, 0, 0);
+    if (cap < 64)
+        return EXPECT(0, "co_setup: %ld", cap);
+    static struct co_io io = { .cid = 3 };
+    syscall_raw(SYS_sleep_async, 10, (long)&io, 0);
+    /* Everything mapped from SHARED_EXEC_ADDR: the CO_EXEC page, the
+     * queue, the records. */
+    scribble((uint64_t *)SHARED_EXEC_ADDR, 4096);
+    scribble((uint64_t *)CO_QUEUE_ADDR, CO_QUEUE_WORDS * 4);
+    sleep(30);                              /* the sleep completes into it */
+    io.cid = (uint32_t)next_random();
+    int bad = EXPECT_ERR(syscall_raw(SYS_sleep_async, 10, (long)&io, 0), EINVAL);
+    return bad | live_with_it();
+}
+
+static volatile int stop;                /* never set: the spinners are killed */
+
+/* The library's executor at work (worker threads, coroutines sleeping and
+ * yielding) when its region turns to garbage under it: the workers may
+ * hang or fault; the process exits without waiting for them. */
+struct napper { struct co co; int n; };
+static int nap_poll(struct co *c)
+{
+    struct napper *f = (struct napper *)c;
+    co_begin(c);
+    for (f->n = 0; f->n < 1000; f->n++) {
+        co_sleep(c, 10);
+        co_yield(c);
+    }
+    co_end(c);
+}
+
+static int scribble_live_executor(const struct suite_case *c)
+{
+    rng += (uint64_t)c->arg;
+    static struct napper nappers[16];
+    for (int i = 0; i < 16; i++)
+        if (co_spawn(nap_poll, &nappers[i].co, 1 + i % 20) == CO_NONE)
+            return EXPECT(0, "co_spawn: %s", strerror(errno));
+    sleep(30);
+    scribble((uint64_t *)SHARED_EXEC_ADDR, 4096);
+    scribble((uint64_t *)CO_QUEUE_ADDR, CO_QUEUE_WORDS * 4);
+    sleep(50);
+    exit(0);
+}
+
+/* A process that holds block_sched on every hart and spins (arg 0), or
+ * renews it with a new odd number every few hundred iterations (arg 1). */
+static int block_spinner(long renew)
+{
+    uint32_t seq = 1;
+    for (long i = 0; !stop; i++) {
+        if (i % 256 == 0 || !renew) {
+            for (int h = 0; h < SCHED_MAX_HARTS; h++)
+                VDSO->block_sched[h] = renew ? (seq += 2) : 1;
+        }
+    }
+    return 0;
+}
+
+/* While a hostile process spins at this one's priority, this one must get
+ * the hart back again and again (a sleep returns: on one hart, only if the
+ * spinner is preempted), and a kill must end the spinner. */
+static int beside_spinner(int (*spinner)(long), long arg)
+{
+    int pid = fork();
+    if (pid == 0)
+        exit(spinner(arg));
+    if (pid < 0)
+        return EXPECT(0, "fork: %s", strerror(errno));
+    sleep(20);
+    int bad = 0;
+    for (int i = 0; i < 10; i++)
+        bad |= EXPECT(sleep(10) == 0, "sleep: %s", strerror(errno));
+    bad |= EXPECT(kill(pid) == 0, "kill: %s", strerror(errno));
+    int status = -1;
+    bad |= EXPECT(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) &&
+                  WTERMSIG(status) == TERM_KILLED, "the spinner ended %#x", status);
+    return bad;
+}
+
+static int block_sched_case(const struct suite_case *c)
+{
+    return beside_spinner(block_spinner, c->arg);
+}
+
+/* Priority forged to the top: kprio[] and every record's prio say 20,
+ * set_priority goes as high as the ceiling lets it, and it spins. */
+static int top_spinner(long unused)
+{
+    (void)unused;
+    int ceiling = get_ceiling(0);
+    if (set_priority(0, MAX_PRIORITY) == 0 && ceiling < MAX_PRIORITY)
+        return 50;                           /* above its ceiling: a bug */
+    set_priority(0, ceiling);
+    while (!stop) {
+        for (int t = 0; t < 16; t++) {
+            VDSO->kprio[t] = MAX_PRIORITY;
+            ((TaskSched *)SHARED_TASKS_ADDR)[t].prio = MAX_PRIORITY;
+        }
+    }
+    return 0;
+}
+
+static int top_priority_spinner(const struct suite_case *c)
+{
+    (void)c;
+    return beside_spinner(top_spinner, 0);
+}
+
+/* Records and `current` forged: other slots claimed running here, states
+ * flipped, the queue lock held by a slot with no thread. */
+static int forge_records(const struct suite_case *c)
+{
+    int tid = thread_create(busy, 0);
+    TaskSched *rec = (TaskSched *)SHARED_TASKS_ADDR;
+    uint32_t n = VDSO->nrecords;
+    for (int round = 0; round < 100; round++) {
+        switch (c->arg) {
+        case 0:                              /* current: slots that are not */
+            for (int h = 0; h < SCHED_MAX_HARTS; h++)
+                VDSO->current[h] = (uint32_t)next_random() % (SCHED_MAX_TASKS + 8);
+            break;
+        case 1:                              /* states and flags of every record */
+            for (uint32_t t = 0; t < n; t++) {
+                rec[t].state = (uint8_t)next_random();
+                rec[t].flags = (uint8_t)next_random();
+            }
+            break;
+        default:                             /* the queue lock: held by no thread */
+            VDSO->queue_lock = 4000;
+            break;
+        }
+        yield_();
+    }
+    if (tid > 0)
+        thread_join(tid, 0);
+    return 0;
+}
+
+void suite_shared_cases(void)
+{
+    for (int seed = 1; seed <= 3; seed++) {
+        char name[SUITE_NAME_MAX];
+        snprintf(name, sizeof name, "shared/scribble_vdso/%d", seed);
+        suite_add(name, scribble_vdso, END_EXIT0_OR_FAULT, seed, 0);
+        snprintf(name, sizeof name, "shared/scribble_records/%d", seed);
+        suite_add(name, scribble_records, END_EXIT0_OR_FAULT, seed, 0);
+        snprintf(name, sizeof name, "shared/scribble_executor/%d", seed);
+        suite_add(name, scribble_executor, END_EXIT0_OR_FAULT, seed, 0);
+        snprintf(name, sizeof name, "shared/scribble_live_executor/%d", seed);
+        suite_add(name, scribble_live_executor, END_EXIT0_OR_FAULT, seed, 0);
+    }
+    suite_add("shared/block_sched_left_set", block_sched_case, END_EXIT0, 0, 0);
+    suite_add("shared/block_sched_toggled", block_sched_case, END_EXIT0, 1, 0);
+    suite_add("shared/top_priority_spinner", top_priority_spinner, END_EXIT0, 0, 0);
+    suite_add("shared/forge_current", forge_records, END_EXIT0_OR_FAULT, 0, 0);
+    suite_add("shared/forge_record_states", forge_records, END_EXIT0_OR_FAULT, 1, 0);
+    suite_add("shared/forge_queue_lock", forge_records, END_EXIT0, 2, 0);
+}
