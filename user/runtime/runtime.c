@@ -56,9 +56,24 @@
 
 #define SYS_YIELD 17          /* os/uapi/syscall.h */
 
-void rt_switch(uint64_t *from, uint64_t *to, volatile uint32_t *queue_lock,
-               volatile uint32_t *block_sched, volatile uint8_t *from_state);
-void rt_load(uint64_t *to, volatile uint32_t *block_sched) __attribute__((noreturn));
+/* What rt_load makes the saved call return: 1, "switched", as rt_switch
+ * does (switch.S). */
+#define RT_BACK_SWITCHED 1
+/* switch.S's user_schedule computes addresses in the region itself. */
+_Static_assert(SHARED_BASE_ADDR == 0xffffffc000000000ULL, "switch.S: RT_BASE");
+_Static_assert(SHARED_TASKS_ADDR == SHARED_BASE_ADDR + 0x7000, "switch.S: RT_TASKS_OFFSET");
+_Static_assert(__builtin_offsetof(VDSO_DATA, nrecords) == 52, "switch.S: nrecords");
+_Static_assert(SCHED_MAX_TASKS == 4096, "switch.S: RT_MAX_TASKS");
+/* The rescue address user_schedule writes: its record's ctx with this bit
+ * (bit 0 is the kernel's RT_RESCUE_EXECUTOR, which it strips; this one it
+ * passes on to rt_rescue). */
+#define RT_RESCUE_SCHEDULE 0x2ULL
+int user_schedule(uint32_t me);                    /* switch.S */
+
+void rt_switch(uint64_t *to, volatile uint32_t *queue_lock, volatile uint32_t *block_sched,
+               volatile uint8_t *from_state) __attribute__((noreturn));
+void rt_load(uint64_t *to, volatile uint32_t *block_sched, long value)
+    __attribute__((noreturn));
 int rt_park(uint64_t *from, TaskSched *me, uint32_t parking, volatile uint32_t *current,
             volatile uint32_t *block_sched);
 void rt_commit_current(TaskSched *me, TaskSched *next, uint32_t value,
@@ -200,12 +215,17 @@ static void unlock(VDSO_DATA *v)
 
 /* The queue is set up lazily by the first thread that needs it (a fresh
  * process, or a child after fork, starts with zeroed pages). */
-static void ensure_ready(VDSO_DATA *v, const struct sched_ctx *c)
+static __attribute__((noinline)) void set_up_queue(VDSO_DATA *v, const struct sched_ctx *c)
 {
-    if (__atomic_load_n(&v->rt_ready, __ATOMIC_ACQUIRE) == RT_READY)
-        return;
     ((op_init)policy_op(SCHED_OP_INIT))(c);
     __atomic_store_n(&v->rt_ready, RT_READY, __ATOMIC_RELEASE);
+}
+
+/* Under the queue lock, which orders it: no acquire needed. */
+static inline void ensure_ready(VDSO_DATA *v, const struct sched_ctx *c)
+{
+    if (__builtin_expect(__atomic_load_n(&v->rt_ready, __ATOMIC_RELAXED) != RT_READY, 0))
+        set_up_queue(v, c);
 }
 
 /* Sets block_sched on the hart this thread runs on (which the kernel
@@ -274,13 +294,18 @@ static uint32_t pin_and_lock(VDSO_DATA *v, uint32_t me)
  * resume_parked): it leaves it now, holding the lock, and only out of the
  * queue takes the priority the kernel has for it (a policy keys its queue
  * on the record's priority, which must not change under it). */
-static void leave_queue_locked(VDSO_DATA *v, const struct sched_ctx *c, uint32_t hart,
-                               uint32_t me)
+static __attribute__((noinline)) void remove_from_queue(const struct sched_ctx *c,
+                                                        uint32_t hart, uint32_t me)
 {
-    if (TASKS[me].flags & TASK_FLAG_IN_QUEUE) {
-        ((op_task)policy_op(SCHED_OP_REMOVE))(c, hart, me);
-        TASKS[me].flags &= ~TASK_FLAG_IN_QUEUE;
-    }
+    ((op_task)policy_op(SCHED_OP_REMOVE))(c, hart, me);
+    TASKS[me].flags &= ~TASK_FLAG_IN_QUEUE;
+}
+
+static inline void leave_queue_locked(VDSO_DATA *v, const struct sched_ctx *c, uint32_t hart,
+                                      uint32_t me)
+{
+    if (__builtin_expect(TASKS[me].flags & TASK_FLAG_IN_QUEUE, 0))
+        remove_from_queue(c, hart, me);
     uint32_t prio = v->kprio[me];
     TASKS[me].prio = (uint8_t)(prio >= 1 && prio <= SCHED_PRIO_MAX ? prio : 1);
 }
@@ -298,7 +323,103 @@ static void rescued(VDSO_DATA *v, uint32_t me)
         __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
 }
 
-static int user_schedule(uint32_t me)
+/* The first try at pin_and_lock, for the common case: the lock looks
+ * free and is ours at the first compare-and-swap.  The same checks in the
+ * same order, but no fences between this thread's own accesses to the
+ * words only this hart's traps touch: the kernel reads block_sched[hart]
+ * and writes the record's hart, for this thread, only in a trap on the
+ * hart it runs on, and a trap sees (and is seen by) this hart's accesses
+ * in program order.  So a compiler barrier against reordering (a signal
+ * fence: a trap is to this thread what a signal handler is) is all they
+ * need; the lock itself is taken with acquire.  The section number is the
+ * slot's own (odd, never 0): only this thread stores it, so finding it
+ * still there means no other section began on the hart since (the kernel
+ * clears it when it preempts anyway).  SCHED_NONE: take the slow path. */
+static inline uint32_t pin_fast(VDSO_DATA *v, TaskSched *self, uint32_t me, uint32_t nharts)
+{
+    if (__atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED))
+        return SCHED_NONE;
+    uint32_t hart = __atomic_load_n(&self->hart, __ATOMIC_RELAXED);
+    if (hart >= nharts)
+        return SCHED_NONE;
+    uint32_t section = me << 1 | 1;
+    __atomic_store_n(&v->block_sched[hart], section, __ATOMIC_RELAXED);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&self->hart, __ATOMIC_RELAXED) == hart && try_lock(v, me)) {
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&self->hart, __ATOMIC_RELAXED) == hart &&
+            __atomic_load_n(&v->block_sched[hart], __ATOMIC_RELAXED) == section)
+            return hart;
+        unlock(v);
+    }
+    if (__atomic_load_n(&v->block_sched[hart], __ATOMIC_RELAXED) == section)
+        __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
+    return SCHED_NONE;
+}
+
+/* Leaves the section: the lock, then block_sched. */
+static inline void unpin(VDSO_DATA *v, uint32_t hart)
+{
+    unlock(v);
+    __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
+}
+
+/* The rest of a fetch whose first answer (`next`, after `fetched`
+ * fetches) was neither this thread nor a thread it could claim: fetches
+ * on.  Each fetch takes a task out of the queue, so a sound queue is empty
+ * after ntasks of them; one that gives more (a cycle the process wrote
+ * into it) would keep us here for ever.  Records past nrecords are not
+ * mapped (no thread ever had them): an index there is a broken queue too,
+ * not a fault in the runtime.  Returns this thread, a claimed one, or
+ * SCHED_NONE for a broken queue (the kernel decides then). */
+static __attribute__((noinline)) uint32_t
+fetch_on(VDSO_DATA *v, const struct sched_ctx *c, uint32_t hart, uint32_t me, uint32_t next)
+{
+    uint32_t ntasks = c->ntasks;
+    uint32_t nrecords = v->nrecords < ntasks ? v->nrecords : ntasks;
+    for (uint32_t fetched = 1;; fetched++) {
+        if (next >= nrecords) {
+            if (fetched > ntasks)
+                user_switching_off(v, RT_OFF_QUEUE);
+            return SCHED_NONE;
+        }
+        TASKS[next].flags &= ~TASK_FLAG_IN_QUEUE;
+        if (next == me || task_state_cas(&TASKS[next], TASK_READY, TASK_RUNNING))
+            return next;
+        /* Not READY any more: the kernel resumed it itself.  Drop it. */
+        next = fetched <= ntasks ? ((op_pick)policy_op(SCHED_OP_FETCH))(c, hart) : SCHED_NONE;
+    }
+}
+
+/* Something only the kernel can run is at least as urgent as this thread
+ * (`elsewhere`): unless a more urgent thread of ours waits, the next
+ * thread is the kernel's to pick (equals take turns), so park and ask it.
+ * Returns false if it did not park (a switch in user mode it is). */
+static __attribute__((noinline)) bool
+park_for_kernel(VDSO_DATA *v, const struct sched_ctx *c, uint32_t hart, uint32_t me,
+                uint32_t elsewhere)
+{
+    uint32_t top = ((op_pick)policy_op(SCHED_OP_TOP))(c, hart);
+    if (top > elsewhere)
+        return false;
+    TaskSched *self = &TASKS[me];
+    self->age = ++v->age_clock;
+    self->flags |= TASK_FLAG_IN_QUEUE;
+    ((op_task)policy_op(SCHED_OP_YIELD))(c, hart, me);
+    v->yields_to_kernel++;
+    rt_park(self->ctx, self, me | CURRENT_PARKING, v->current, &v->block_sched[hart]);
+    return true;
+}
+
+/* The C half of user_schedule (switch.S), entered once the thread's
+ * registers are in its record: what a thread that switches back to this
+ * one loads (it returns 1 from user_schedule then), what the kernel's
+ * resume of it loads, and where a policy fault sends it
+ * (schedule_rescued).  A path that does not switch simply returns.  The
+ * common path is straight-line: the rare ones (a lock to wait for, a
+ * queue to set up, a thread to take out of the queue, something in the
+ * kernel as urgent, a fetched thread the kernel took) are out of line. */
+int user_schedule_saved(uint32_t me)
 {
     VDSO_DATA *v = V;
     /* Read once: the process may write them.  ntasks <= SCHED_MAX_TASKS
@@ -308,85 +429,74 @@ static int user_schedule(uint32_t me)
     if (me >= ntasks || ntasks > SCHED_MAX_TASKS || nharts > SCHED_MAX_HARTS || v->rt_off ||
         KINFO->user_switching_off)
         goto kernel;
-    uint64_t rescue[16];
-    if (rt_setjmp(rescue)) {
-        rescued(V, me);
-        goto kernel;
-    }
-    TASKS[me].ctx[TASK_CTX_RESCUE] = (uint64_t)(uintptr_t)rescue;
+    TaskSched *self = &TASKS[me];
 
     /* 1. Pin: block_sched on the hart we are on, and the queue lock. */
-    uint32_t hart = pin_and_lock(v, me);
-    if (hart == SCHED_NONE)
-        goto kernel;
+    uint32_t hart = pin_fast(v, self, me, nharts);
+    if (__builtin_expect(hart == SCHED_NONE, 0)) {
+        hart = pin_and_lock(v, me);
+        if (hart == SCHED_NONE)
+            goto kernel;
+    }
 
     /* 2. Is a switch in user mode the policy's choice? */
     struct sched_ctx c = { TASKS, (struct sched_queue *)v->queue, ntasks, nharts };
     ensure_ready(v, &c);
     leave_queue_locked(v, &c, hart, me);
-    uint32_t top = ((op_pick)policy_op(SCHED_OP_TOP))(&c, hart);
-    uint32_t mine = TASKS[me].prio;
-    uint32_t best = top > mine ? top : mine;
     uint32_t elsewhere = KINFO->queued_top;
-    if (top == 0 && elsewhere < mine) {
-        unlock(v);                        /* nobody to yield to */
-        __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
+    if (__builtin_expect(elsewhere >= self->prio, 0) &&
+        park_for_kernel(v, &c, hart, me, elsewhere))
         return 0;
-    }
-
-    /* 3. Queue this thread (still RUNNING: it becomes READY, claimable,
-     * only once its registers are saved). */
-    TASKS[me].age = ++v->age_clock;
-    TASKS[me].flags |= TASK_FLAG_IN_QUEUE;
+    /* Nothing waiting in the kernel matters here: the policy decides among
+     * our own.  Queue this thread (still RUNNING: it becomes READY,
+     * claimable, only once rt_switch lets go of it) and fetch the next;
+     * with nobody else queued that is this thread again (the policy keeps
+     * it running), so there is no need to ask top_priority first. */
+    self->age = ++v->age_clock;
+    self->flags |= TASK_FLAG_IN_QUEUE;
     ((op_task)policy_op(SCHED_OP_YIELD))(&c, hart, me);
-    if (top == 0 || elsewhere >= best) {
-        /* The next thread is the kernel's to pick (one it alone can run is
-         * at least as urgent: equals take turns): park and ask it. */
-        v->yields_to_kernel++;
-        rt_park(TASKS[me].ctx, &TASKS[me], me | CURRENT_PARKING, v->current,
-                &v->block_sched[hart]);
-        return 0;
-    }
-    /* Fetch the next.  Each fetch takes a task out of the queue, so a
-     * sound queue is empty after ntasks of them; one that gives more (a
-     * cycle the process wrote into it) would keep us here for ever. */
-    uint32_t next;
-    /* Records past nrecords are not mapped (no thread ever had them): an
-     * index there is a broken queue too, not a fault in the runtime. */
-    uint32_t nrecords = v->nrecords < ntasks ? v->nrecords : ntasks;
-    for (uint32_t fetched = 0;; fetched++) {
-        next = fetched <= ntasks ? ((op_pick)policy_op(SCHED_OP_FETCH))(&c, hart)
-                                 : SCHED_NONE;
-        if (next >= nrecords) {          /* broken queue: let the kernel decide */
-            if (fetched > ntasks)
-                user_switching_off(v, RT_OFF_QUEUE);
-            unlock(v);
-            __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
+    uint32_t next = ((op_pick)policy_op(SCHED_OP_FETCH))(&c, hart);
+    if (__builtin_expect(next >= v->nrecords || next >= ntasks || next == me ||
+                         !task_state_cas(&TASKS[next], TASK_READY, TASK_RUNNING), 0)) {
+        next = fetch_on(v, &c, hart, me, next);
+        if (next == SCHED_NONE) {         /* broken queue: let the kernel decide */
+            unpin(v, hart);
             goto kernel;
         }
-        TASKS[next].flags &= ~TASK_FLAG_IN_QUEUE;
-        if (next == me || task_state_cas(&TASKS[next], TASK_READY, TASK_RUNNING))
-            break;
-        /* Not READY any more: the kernel resumed it itself.  Drop it. */
+        if (next == me) {                 /* the policy keeps us running */
+            unpin(v, hart);
+            return 0;
+        }
     }
-    if (next == me) {                     /* the policy keeps us running */
-        unlock(v);
-        __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
-        return 0;
-    }
+    TaskSched *to = &TASKS[next];
+    to->flags &= ~TASK_FLAG_IN_QUEUE;
 
-    /* 4. Switch.  `hart` may be stale by now (see rt_commit_current). */
-    TASKS[next].switches++;
+    /* 3. Switch.  `hart` may be stale by now (see rt_commit_current). */
+    to->switches++;
     v->off_hart[next] = 0;                /* on a hart again, as the kernel
                                              will learn at the next trap */
     v->user_switches++;
-    rt_trace(UT_SWITCH, me, TASKS[next].tid);
-    rt_commit_current(&TASKS[me], &TASKS[next], next, v->current);
-    rt_switch(TASKS[me].ctx, TASKS[next].ctx, &v->queue_lock, &v->block_sched[hart],
-              &TASKS[me].state);
-    return 1;                             /* back in this thread, later */
+    rt_trace(UT_SWITCH, me, to->tid);
+    rt_commit_current(self, to, next, v->current);
+    rt_switch(to->ctx, &v->queue_lock, &v->block_sched[hart], &self->state);
 
 kernel:
+    v->yields_to_kernel++;
+    syscall_yield();
+    return 0;
+}
+
+/* Where a policy fault in user_schedule_saved lands (rt_rescue, with the
+ * registers of the yield_() call restored: this returns from it): let go
+ * of the lock and block_sched, and yield through the kernel from now on
+ * (the kernel has set rt_off).  `ctx` is the address the thread wrote
+ * into its record: a wrong one gives a slot that is checked. */
+int schedule_rescued(uint64_t *ctx)
+{
+    uint64_t me = ((uintptr_t)ctx - SHARED_TASKS_ADDR) / sizeof(TaskSched);
+    VDSO_DATA *v = V;
+    if (me < SCHED_MAX_TASKS && me < v->nrecords)
+        rescued(v, (uint32_t)me);
     v->yields_to_kernel++;
     syscall_yield();
     return 0;
@@ -406,7 +516,7 @@ static void resume_parked(uint32_t me)
      * A bad context only faults in user mode, and the process is killed. */
     if (me >= SCHED_MAX_TASKS)
         __builtin_trap();
-    rt_load(TASKS[me].ctx, (volatile uint32_t *)0);
+    rt_load(TASKS[me].ctx, (volatile uint32_t *)0, RT_BACK_SWITCHED);
 }
 
 /* Called by the thread library before a thread exits: takes the thread out
