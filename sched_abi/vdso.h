@@ -104,7 +104,13 @@ typedef struct VDSO_DATA {
      * (sched_abi/utrace.h), 0 for none.  Set by the C library when tracing
      * is on; the kernel reads the ring only through copy_from_user. */
     uint64_t trace_ring;              /*  168 */
-    uint8_t  reserved[1024 - 176];    /*  176: zero */
+    /* The runtime's, for giving a hart back (runtime.c, "Resting"): per
+     * hart, rdinstret at its last user-mode switch, and how many switches
+     * in a row there were to a thread that yielded again almost at once. */
+    uint64_t switched_at[SCHED_MAX_HARTS];     /* 176 */
+    uint32_t quick_switches[SCHED_MAX_HARTS];  /* 240 */
+    uint64_t rests;                   /*  272: harts given back */
+    uint8_t  reserved[1024 - 280];    /*  280: zero */
     /* Rewritten by the kernel: nonzero while the kernel holds that task
      * off any hart (preempted, blocked, parked, exited, or no thread in
      * that slot), zero once it returns it to user mode.  A thread waiting

@@ -35,6 +35,9 @@ struct cpu {
     uint64_t switches;           /* context switches done on this hart */
     uint64_t call_seen;          /* last smp_call_all generation run here */
     int awaiting_tid;            /* reconcile: waiting for this thread (0: no) */
+    volatile bool resting;       /* a process gave this hart back (SYS_yield,
+                                    parked = 2): idle until its next tick */
+    uint64_t rest_tick;          /* timer_ticks when the rest began */
     /* Set while this hart runs a policy blob: where to go if it faults or
      * loops, and what happened (sched/blob_guard.h); sie before the call,
      * and the timer ticks seen during it. */

@@ -75,7 +75,10 @@ void rt_switch(uint64_t *to, volatile uint32_t *queue_lock, volatile uint32_t *b
 void rt_load(uint64_t *to, volatile uint32_t *block_sched, long value)
     __attribute__((noreturn));
 int rt_park(uint64_t *from, TaskSched *me, uint32_t parking, volatile uint32_t *current,
-            volatile uint32_t *block_sched);
+            volatile uint32_t *block_sched, long how);
+/* rt_park's `how`: SYS_yield's argument (os/uapi/syscall.h). */
+#define PARK_FOR_KERNEL 1     /* the kernel picks the next thread */
+#define PARK_AND_REST   2     /* ... and this hart rests until its next interrupt */
 void rt_commit_current(TaskSched *me, TaskSched *next, uint32_t value,
                        volatile uint32_t *current);
 int rt_setjmp(uint64_t buf[16]) __attribute__((returns_twice));
@@ -92,17 +95,25 @@ static uintptr_t policy_op(int op)
     return (uintptr_t)SHARED_CODE_ADDR + (uintptr_t)POLICY->op_offset[op];
 }
 
-static long syscall_yield(void)
+static long syscall_yield_how(long how)
 {
-    register long a0 __asm__("a0") = 0;
+    register long a0 __asm__("a0") = how;
     register long a7 __asm__("a7") = SYS_YIELD;
     __asm__ volatile("ecall" : "+r"(a0) : "r"(a7) : "memory");
     return a0;
 }
 
+static long syscall_yield(void)
+{
+    return syscall_yield_how(0);
+}
+
+/* SYS_yield's argument for a plain yield that rests the hart too. */
+#define YIELD_AND_REST 3
+
 /* How long to wait for the queue lock while its holder is on a hart
  * before yielding (a bound against a holder that never lets go). */
-#define LOCK_SPINS (1 << 16)
+#define LOCK_SPINS (1 << 12)
 /* A lock that names no slot is wrecked at once.  One that names a task
  * off its hart (preempted, blocked, gone, no thread: off_hart) or the
  * waiter itself is waited for, yielding; only if the same holder stays
@@ -264,7 +275,10 @@ static uint32_t pin_and_lock(VDSO_DATA *v, uint32_t me)
         }
         if (w != LOCK_FREE) {             /* let the holder run */
             v->lock_yields++;
-            syscall_yield();
+            /* A holder on a hart that has not let go all this time may be
+             * on one the host does not run: give this hart back until its
+             * next tick (see "Resting") rather than compete for the host. */
+            syscall_yield_how(w == LOCK_HOLDER_RUNS && v->nharts > 1 ? YIELD_AND_REST : 0);
             continue;
         }
         uint32_t hart = __atomic_load_n(&TASKS[me].hart, __ATOMIC_ACQUIRE);
@@ -407,7 +421,81 @@ park_for_kernel(VDSO_DATA *v, const struct sched_ctx *c, uint32_t hart, uint32_t
     self->flags |= TASK_FLAG_IN_QUEUE;
     ((op_task)policy_op(SCHED_OP_YIELD))(c, hart, me);
     v->yields_to_kernel++;
-    rt_park(self->ctx, self, me | CURRENT_PARKING, v->current, &v->block_sched[hart]);
+    rt_park(self->ctx, self, me | CURRENT_PARKING, v->current, &v->block_sched[hart],
+            PARK_FOR_KERNEL);
+    return true;
+}
+
+/*
+ * Resting.  On a host with fewer cores than the machine has harts, a
+ * program whose threads wait for each other by yielding (t_pingpong) can
+ * keep every hart busy switching among threads that only check a
+ * condition and yield again, while the one thread that could make the
+ * condition true sits on a hart the host is not running: each turn then
+ * costs the host a time slice.  So a hart whose last RT_REST_AFTER user-
+ * mode switches in a row all went to a thread that yielded again within
+ * RT_QUICK_SWITCH_INSNS instructions (it did nothing else with the hart)
+ * gives itself back, if another hart runs a thread of the process (which
+ * is what they wait for, and which goes on switching among them): its
+ * thread parks (READY, in both queues: any hart may take it) and the
+ * kernel idles the hart until its next interrupt (SYS_yield, parked = 2),
+ * a tick at most; then it takes threads again.  The check is made under
+ * the queue lock, and a hart that rests first names its thread as parking
+ * in current[], so the last hart that runs the process never rests.  It is
+ * counted in instructions, not time: the same on any host.  Threads that
+ * do work between yields never rest (more than RT_QUICK_SWITCH_INSNS).
+ * One hart: never.  Everything here is a hint the process keeps for
+ * itself; the kernel only idles a hart for a tick.
+ */
+#define RT_QUICK_SWITCH_INSNS 2000
+#define RT_REST_AFTER         32
+
+static inline uint64_t rdinstret(void)
+{
+    uint64_t n;
+    __asm__ volatile("rdinstret %0" : "=r"(n));
+    return n;
+}
+
+/* Counts this switch on `hart`: another one to a thread that did nothing,
+ * or the end of a run of them. */
+static inline void count_switch(VDSO_DATA *v, uint32_t hart)
+{
+    uint64_t now = rdinstret();
+    v->quick_switches[hart] = now - v->switched_at[hart] < RT_QUICK_SWITCH_INSNS ?
+                              v->quick_switches[hart] + 1 : 0;
+    v->switched_at[hart] = now;
+}
+
+/* Does another hart run a thread of the process (not `me`, which may still
+ * be named where it ran before)? */
+static bool runs_elsewhere(const VDSO_DATA *v, const struct sched_ctx *c, uint32_t hart,
+                           uint32_t me)
+{
+    for (uint32_t h = 0; h < c->nharts; h++) {
+        uint32_t t = v->current[h];       /* a parking one is >= ntasks */
+        if (h != hart && t != me && t < c->ntasks && !v->off_hart[t])
+            return true;
+    }
+    return false;
+}
+
+/* Rests this hart (see above) if its switches have been futile and another
+ * hart runs the process.  Returns false if it did not. */
+static __attribute__((noinline)) bool
+rest_here(VDSO_DATA *v, const struct sched_ctx *c, uint32_t hart, uint32_t me)
+{
+    v->quick_switches[hart] = 0;
+    if (!runs_elsewhere(v, c, hart, me))
+        return false;
+    TaskSched *self = &TASKS[me];
+    self->age = ++v->age_clock;
+    self->flags |= TASK_FLAG_IN_QUEUE;
+    ((op_task)policy_op(SCHED_OP_YIELD))(c, hart, me);
+    v->rests++;
+    v->yields_to_kernel++;
+    rt_park(self->ctx, self, me | CURRENT_PARKING, v->current, &v->block_sched[hart],
+            PARK_AND_REST);
     return true;
 }
 
@@ -447,6 +535,9 @@ int user_schedule_saved(uint32_t me)
     if (__builtin_expect(elsewhere >= self->prio, 0) &&
         park_for_kernel(v, &c, hart, me, elsewhere))
         return 0;
+    if (__builtin_expect(v->quick_switches[hart] >= RT_REST_AFTER, 0) &&
+        rest_here(v, &c, hart, me))
+        return 0;
     /* Nothing waiting in the kernel matters here: the policy decides among
      * our own.  Queue this thread (still RUNNING: it becomes READY,
      * claimable, only once rt_switch lets go of it) and fetch the next;
@@ -472,6 +563,8 @@ int user_schedule_saved(uint32_t me)
     to->flags &= ~TASK_FLAG_IN_QUEUE;
 
     /* 3. Switch.  `hart` may be stale by now (see rt_commit_current). */
+    if (nharts > 1)
+        count_switch(v, hart);
     to->switches++;
     v->off_hart[next] = 0;                /* on a hart again, as the kernel
                                              will learn at the next trap */

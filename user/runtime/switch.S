@@ -186,10 +186,11 @@ rt_commit_store:
 
 /*
  * rt_park(uint64_t from[16], TaskSched *me, uint32_t parking,
- *         uint32_t *current, uint32_t *block_sched)
+ *         uint32_t *current, uint32_t *block_sched, long how)
  *   Parks the calling thread: saves it, writes `parking` (its slot with
  *   CURRENT_PARKING) into current[hart] (through rt_commit_current), drops
- *   block_sched and makes the yield system call with parked = 1.  The
+ *   block_sched and makes the yield system call with parked = how (1, or
+ *   2 to rest the hart too).  The
  *   thread still holds the queue lock and its record still says RUNNING:
  *   the kernel, which has the call (or an interrupt that came first),
  *   marks the record READY and releases the lock.  So there is no moment
@@ -202,12 +203,13 @@ rt_commit_store:
 rt_park:
     SAVE_CONTEXT
     fence   rw, w                   /* the context is saved before... */
-    mv      s1, a4                  /* s1: saved above, free to use */
+    mv      s1, a4                  /* s1, s2: saved above, free to use */
+    mv      s2, a5
     mv      a0, a1                  /* next = me: it stays on this hart */
     call    rt_commit_current       /* ...the kernel may be told so */
     fence   rw, w
     sw      zero, 0(s1)             /* block_sched off: the kernel knows */
-    li      a0, 1                   /* parked */
+    mv      a0, s2                  /* parked = how */
     li      a7, 17                  /* SYS_yield */
     ecall
     /* Not reached: the kernel resumes a parked thread through rt_load, or
