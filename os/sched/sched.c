@@ -261,7 +261,7 @@ static void start_rest(struct cpu *c)
     c->resting = true;
 }
 
-static void yield_here(bool rest)
+static inline __attribute__((always_inline)) void yield_here(bool rest)
 {
     spin_lock(&sched_lock);
     struct thread *t = thread_current();
