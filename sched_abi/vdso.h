@@ -82,10 +82,11 @@ typedef struct VDSO_DATA {
                                               thread on that hart switches in
                                               user mode: the timer does not
                                               preempt it (for a bounded time).
-                                              Each section stores a new odd
-                                              number, so the kernel can time
-                                              one section, not a busy run of
-                                              them. */
+                                              Each section stores its
+                                              thread's odd number, slot * 2
+                                              + 1, which no other thread
+                                              stores (the kernel only looks
+                                              at whether it is set). */
     volatile uint32_t current[SCHED_MAX_HARTS];     /* 88: task running on each
                                               hart, as the process sees it */
     volatile uint32_t queue_lock;     /*  120: guards `queue` between harts:
@@ -95,8 +96,8 @@ typedef struct VDSO_DATA {
     uint64_t user_switches;           /*  128: switches done in user mode */
     uint64_t yields_to_kernel;        /*  136: yields that needed the kernel */
     uint32_t rt_ready;                /*  144: RT_READY once `queue` is set up */
-    uint32_t block_seq;               /*  148: numbers the block_sched
-                                              sections (see below) */
+    uint32_t block_seq;               /*  148: unused (numbered the
+                                              block_sched sections once) */
     uint64_t age_clock;               /*  152: ages for the process's queue */
     uint64_t lock_yields;             /*  160: yields made because the queue
                                               lock's holder was off its hart */
@@ -104,7 +105,13 @@ typedef struct VDSO_DATA {
      * (sched_abi/utrace.h), 0 for none.  Set by the C library when tracing
      * is on; the kernel reads the ring only through copy_from_user. */
     uint64_t trace_ring;              /*  168 */
-    uint8_t  reserved[1024 - 176];    /*  176: zero */
+    /* The runtime's, for giving a hart back (runtime.c, "Resting"): per
+     * hart, rdinstret at its last user-mode switch, and how many switches
+     * in a row there were to a thread that yielded again almost at once. */
+    uint64_t switched_at[SCHED_MAX_HARTS];     /* 176 */
+    uint32_t quick_switches[SCHED_MAX_HARTS];  /* 240 */
+    uint64_t rests;                   /*  272: harts given back */
+    uint8_t  reserved[1024 - 280];    /*  280: zero */
     /* Rewritten by the kernel: nonzero while the kernel holds that task
      * off any hart (preempted, blocked, parked, exited, or no thread in
      * that slot), zero once it returns it to user mode.  A thread waiting

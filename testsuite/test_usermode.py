@@ -87,6 +87,74 @@ def test_pingpong_four_harts(machine, name):
     still_alive(m)
 
 
+def rest_counts(out):
+    """(lock yields, harts given back) from t_pingpong's report."""
+    m = re.search(r"yielded (\d+) times to let the queue lock's holder run, "
+                  r"gave a hart back (\d+) times", out)
+    assert m, out
+    return int(m[1]), int(m[2])
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("smp", [4, 8], ids=lambda n: f"smp{n}")
+@pytest.mark.parametrize("name", POLICIES)
+def test_pingpong_gives_harts_back(machine, name, smp):
+    """Threads that only wait for each other do not keep every hart
+    switching: a hart whose switches all went to threads that yielded again
+    at once gives itself back while another hart runs the process (the
+    runtime's "Resting").  What only that produces: the runtime's count of
+    harts given back.  The turns must still all come in order, with every
+    thread, on 4 and 8 harts (the rested threads are taken by other harts
+    or come back at the next tick: none is lost).  A per-hart policy
+    (multiqueue) never rests: it would keep the rested thread in the
+    resting hart's queue, out of the other harts' sight, until the tick."""
+    m = boot_shell(machine, smp, policy=name)
+    rounds = 100 if name == "multiqueue" else 1000
+    out = m.run(f"t_pingpong {2 * smp} {rounds}", timeout=600)
+    pingpong_counts(out, per_hart_policy=name == "multiqueue")
+    assert re.search(rf"counter {2 * smp * rounds}, 0 out of turn", out), out
+    _, rests = rest_counts(out)
+    if name == "multiqueue":
+        assert rests == 0, out
+    else:
+        assert rests > 0, out
+    still_alive(m)
+
+
+@pytest.mark.parametrize("name", POLICIES)
+def test_pingpong_one_hart_never_rests(machine, name):
+    """The other side of the rule: with one hart nothing else runs the
+    process, so the hart never gives itself back (it would only stall)."""
+    m = boot_shell(machine, 1, policy=name)
+    out = m.run("t_pingpong 4 3000", timeout=120)
+    pingpong_counts(out)
+    assert rest_counts(out)[1] == 0, out
+
+
+# Multiqueue with four threads on four harts is left out: it did not finish
+# 4 x 2,000 turns in 300 s, before this work as after (its per-hart queues
+# in the kernel and in the process; an open problem).
+@pytest.mark.parametrize("threads,smp,name", [
+    (threads, smp, name) for name in POLICIES for threads, smp in ((2, 2), (2, 4), (4, 4))
+    if not (name == "multiqueue" and threads == 4)],
+    ids=lambda v: str(v))
+def test_pingpong_no_more_threads_than_harts(machine, name, threads, smp):
+    """No more threads than harts: a waiting thread may have a hart to
+    itself, and then its yield_() finds nobody to switch to and returns at
+    once, in user mode.  The pass rule (yield system calls under a tenth of
+    the yield_() calls) holds: such a yield needs the kernel no more than a
+    switch does.  Used to fail: every yield was measured against user-mode
+    switches, of which there may be none."""
+    m = boot_shell(machine, smp, policy=name)
+    out = m.run(f"t_pingpong {threads} 2000", timeout=300)
+    assert re.search(r"^t_pingpong: PASS$", out, re.M), out
+    assert re.search(rf"counter {threads * 2000}, 0 out of turn", out), out
+    calls = int(re.search(r"yield_\(\) calls (\d+)", out)[1])
+    syscalls = int(re.search(r"kernel counted yield syscalls (\d+)", out)[1])
+    assert syscalls * 10 < calls, out
+    still_alive(m)
+
+
 @pytest.mark.parametrize("name", ["heap", "bitmap", "multiqueue"])
 def test_policy_respected_across_processes(machine, name):
     """On one hart: a more urgent thread of another process gets the hart

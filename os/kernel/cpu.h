@@ -43,6 +43,9 @@ struct cpu {
     struct thread *published;
     uint64_t published_gen;
     int published_prio;
+    volatile bool resting;       /* a process gave this hart back (SYS_yield,
+                                    parked = 2): idle until its next tick */
+    uint64_t rest_tick;          /* timer_ticks when the rest began */
     /* Set while this hart runs a policy blob: where to go if it faults or
      * loops, and what happened (sched/blob_guard.h); sie before the call,
      * and the timer ticks seen during it. */

@@ -61,8 +61,8 @@ static void nudge_a_hart(struct thread *t)
     int best_prio = t->priority;
     for (uint64_t i = 0; i < hart_count; i++) {
         struct cpu *c = &cpus[hart_ids[i]];
-        if (!c->online || !c->current)
-            continue;
+        if (!c->online || !c->current || c->resting)
+            continue;                    /* a resting hart waits for its tick */
         int prio = is_idle(c->current) ? 0 : c->current->priority;
         if (prio < best_prio) {
             best = c;
@@ -262,7 +262,8 @@ static void switch_to(struct cpu *c, struct thread *prev, struct thread *next)
 void schedule(void)
 {
     struct cpu *c = begin_decision();
-    switch_to(c, c->current, pick_next(policy_fetch((int)c->hartid)));
+    /* A resting hart runs its idle thread until its next tick. */
+    switch_to(c, c->current, c->resting ? NULL : pick_next(policy_fetch((int)c->hartid)));
 }
 
 void sched_finish_first_switch(void)
@@ -286,11 +287,19 @@ static inline bool nobody_to_yield_to(const struct cpu *c, const struct thread *
            __atomic_load_n(&t->proc->deferred.next, __ATOMIC_RELAXED) == &t->proc->deferred;
 }
 
-void sched_yield(void)
+/* This hart idles until its next tick, whatever is queued (the idle loop;
+ * wake-ups go to other harts meanwhile: nudge_a_hart).  sched_lock held. */
+static void start_rest(struct cpu *c)
+{
+    c->rest_tick = c->timer_ticks;
+    c->resting = true;
+}
+
+static inline __attribute__((always_inline)) void yield_here(bool rest)
 {
     struct cpu *c = this_cpu();
     struct thread *t = c->current;
-    if (nobody_to_yield_to(c, t))
+    if (!rest && nobody_to_yield_to(c, t))
         return;
     spin_lock(&sched_lock);
     /* A thread that yields through the kernel may be waiting for a parked
@@ -306,15 +315,31 @@ void sched_yield(void)
         sched_offer_deferred(t->proc);
     if (is_idle(t)) {
         schedule();
+    } else if (rest) {
+        tstate_enqueue(t, ENQUEUE_YIELD);
+        start_rest(c);
+        schedule();
     } else {
-        /* Queued and the next fetched in one call into the policy. */
+        /* Queued and the next fetched in one call into the policy (never
+         * on a resting hart: only its idle thread runs there). */
+        KASSERT(!c->resting);
         begin_decision();
         switch_to(c, t, pick_next(tstate_yield_fetch(t)));
     }
     spin_unlock(&sched_lock);
 }
 
-long sched_yield_parked(void)
+void sched_yield(void)
+{
+    yield_here(false);
+}
+
+void sched_yield_rest(void)
+{
+    yield_here(true);
+}
+
+long sched_yield_parked(bool rest)
 {
     struct thread *t = thread_current();
     struct proc *p = t->proc;
@@ -332,6 +357,13 @@ long sched_yield_parked(void)
     }
     trace(TR_PARK, t->tid, 0);
     tstate_park(t);
+    /* The process gives the hart back (its threads here only waited for
+     * one running elsewhere): schedule() leaves it idle, and the idle loop
+     * sleeps until the next interrupt.  A tick at most: the hint cannot
+     * keep a hart from anyone for long, and the thread is READY in both
+     * queues meanwhile, for any hart to take. */
+    if (rest)
+        start_rest(this_cpu());
     schedule();
     /* Still here: the policy chose this thread again and pick_next claimed
      * it, so it returns through resume_parked like any parked thread (its
@@ -461,6 +493,18 @@ void sched_idle_loop(void)
         smp_run_pending_call();
         kcoro_poll();                   /* the kernel's coroutines first */
         intr_off();
+        if (c->resting) {
+            /* Given back by a process (sched_yield_parked): sleep until the
+             * next tick, whatever is queued (wake-ups go to other harts
+             * meanwhile: nudge_a_hart), but not past work for the kernel. */
+            if (c->timer_ticks == c->rest_tick && !smp_call_pending() &&
+                !kcoro_has_work()) {
+                wfi();
+                intr_on();
+                continue;
+            }
+            c->resting = false;
+        }
         spin_lock(&sched_lock);
         /* Decide to sleep under the lock (the policy is only ever asked
          * with it held); asked again only if schedule() ran meanwhile. */

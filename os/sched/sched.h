@@ -33,12 +33,17 @@ void schedule(void);
 
 /* Gives up the hart; the thread stays runnable. */
 void sched_yield(void);
+/* The same, and the hart rests (idles) until its next tick: a process's
+ * hint that its thread here waits for one running on another hart. */
+void sched_yield_rest(void);
 /* Same, for a thread that parked itself in user mode first (the runtime's
  * yield): finishes the park (record READY, queue lock released) and later
  * resumes it from its TaskSched record.  Returns what the system call
  * returns if the thread is to run on at once; kills a process whose record
- * did not say the thread was running. */
-long sched_yield_parked(void);
+ * did not say the thread was running.  rest: the hart then idles until its
+ * next interrupt instead of running the next thread (a hint from a process
+ * whose threads there only waited for one running elsewhere). */
+long sched_yield_parked(bool rest);
 /* Changes a thread's priority, moving it in the run queue if queued. */
 void sched_set_priority(struct thread *t, int priority);
 /* A thread of a killed process only runs its way out of the kernel: it

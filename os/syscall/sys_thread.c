@@ -47,10 +47,12 @@ long sys_yield(uint64_t parked, uint64_t u1, uint64_t u2)
     (void)u1; (void)u2;
     struct thread *t = thread_current();
     __atomic_fetch_add(&t->proc->stat_yield_syscalls, 1, __ATOMIC_RELAXED);
-    if (parked == 1)
-        return sched_yield_parked();
-
-    sched_yield();
+    if (parked == 1 || parked == 2)
+        return sched_yield_parked(parked == 2);
+    if (parked == 3)
+        sched_yield_rest();
+    else
+        sched_yield();
     return 0;
 }
 

@@ -259,7 +259,7 @@ void trap_user_handle(struct trapframe *tf)
          * (the thread's registers are in its record, not in tf). */
         if (v->current[this_hartid()] == ((uint32_t)t->stack_slot | CURRENT_PARKING)) {
             handle_interrupt(tf->scause);
-            tf->regs[REG_A0] = (uint64_t)sched_yield_parked();
+            tf->regs[REG_A0] = (uint64_t)sched_yield_parked(false);
             trap_return(tf);
         }
     }

@@ -55,7 +55,11 @@
 #define SYS_yield        17  /* (int parked) -> 0.  parked = 1 (the shared runtime):
                                  the caller has saved its registers in its TaskSched
                                  record and queued itself in its process's queue;
-                                 it comes back through the runtime, not here       */
+                                 it comes back through the runtime, not here.
+                                 parked = 2: the same, and the hart rests (idles)
+                                 until its next tick: the process's threads there
+                                 only waited for one running elsewhere.
+                                 parked = 3: a plain yield, and the hart rests so */
 #define SYS_sleep        18  /* (uint64_t ms) -> 0                                      */
 #define SYS_time         19  /* () -> nanoseconds since boot                            */
 #define SYS_sbrk         20  /* (intptr_t increment) -> previous break; a negative

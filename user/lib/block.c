@@ -24,7 +24,11 @@ static runtime_fn runtime_entry(int which)
 
 int yield_(void)
 {
-    runtime_fn user_schedule = runtime_entry(RT_USER_SCHEDULE);
+    /* Found once: the region and the runtime in it stay where they are
+     * for the life of the process (a forked child has the same ones). */
+    static runtime_fn user_schedule;
+    if (__builtin_expect(!user_schedule, 0))
+        user_schedule = runtime_entry(RT_USER_SCHEDULE);
     if (!user_schedule) {
         sys_call0(SYS_yield);               /* no runtime: the kernel's way */
         return 0;

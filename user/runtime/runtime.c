@@ -56,11 +56,29 @@
 
 #define SYS_YIELD 17          /* os/uapi/syscall.h */
 
-void rt_switch(uint64_t *from, uint64_t *to, volatile uint32_t *queue_lock,
-               volatile uint32_t *block_sched, volatile uint8_t *from_state);
-void rt_load(uint64_t *to, volatile uint32_t *block_sched) __attribute__((noreturn));
+/* What rt_load makes the saved call return: 1, "switched", as rt_switch
+ * does (switch.S). */
+#define RT_BACK_SWITCHED 1
+/* switch.S's user_schedule computes addresses in the region itself. */
+_Static_assert(SHARED_BASE_ADDR == 0xffffffc000000000ULL, "switch.S: RT_BASE");
+_Static_assert(SHARED_TASKS_ADDR == SHARED_BASE_ADDR + 0x7000, "switch.S: RT_TASKS_OFFSET");
+_Static_assert(__builtin_offsetof(VDSO_DATA, nrecords) == 52, "switch.S: nrecords");
+_Static_assert(SCHED_MAX_TASKS == 4096, "switch.S: RT_MAX_TASKS");
+/* The rescue address user_schedule writes: its record's ctx with this bit
+ * (bit 0 is the kernel's RT_RESCUE_EXECUTOR, which it strips; this one it
+ * passes on to rt_rescue). */
+#define RT_RESCUE_SCHEDULE 0x2ULL
+int user_schedule(uint32_t me);                    /* switch.S */
+
+void rt_switch(uint64_t *to, volatile uint32_t *queue_lock, volatile uint32_t *block_sched,
+               volatile uint8_t *from_state) __attribute__((noreturn));
+void rt_load(uint64_t *to, volatile uint32_t *block_sched, long value)
+    __attribute__((noreturn));
 int rt_park(uint64_t *from, TaskSched *me, uint32_t parking, volatile uint32_t *current,
-            volatile uint32_t *block_sched);
+            volatile uint32_t *block_sched, long how);
+/* rt_park's `how`: SYS_yield's argument (os/uapi/syscall.h). */
+#define PARK_FOR_KERNEL 1     /* the kernel picks the next thread */
+#define PARK_AND_REST   2     /* ... and this hart rests until its next interrupt */
 void rt_commit_current(TaskSched *me, TaskSched *next, uint32_t value,
                        volatile uint32_t *current);
 int rt_setjmp(uint64_t buf[16]) __attribute__((returns_twice));
@@ -77,17 +95,30 @@ static uintptr_t policy_op(int op)
     return (uintptr_t)SHARED_CODE_ADDR + (uintptr_t)POLICY->op_offset[op];
 }
 
-static long syscall_yield(void)
+static long syscall_yield_how(long how)
 {
-    register long a0 __asm__("a0") = 0;
+    register long a0 __asm__("a0") = how;
     register long a7 __asm__("a7") = SYS_YIELD;
     __asm__ volatile("ecall" : "+r"(a0) : "r"(a7) : "memory");
     return a0;
 }
 
+static long syscall_yield(void)
+{
+    return syscall_yield_how(0);
+}
+
+/* SYS_yield's argument for a plain yield that rests the hart too. */
+#define YIELD_AND_REST 3
+
 /* How long to wait for the queue lock while its holder is on a hart
  * before yielding (a bound against a holder that never lets go). */
 #define LOCK_SPINS (1 << 16)
+/* ... or this long, where the waiter may rest its hart instead (see
+ * "Resting"): the holder's section is a few hundred instructions, so a
+ * holder that has not let go in this many looks is on a hart the host does
+ * not run, and the waiter's spinning only keeps it so. */
+#define LOCK_SPINS_BEFORE_REST (1 << 12)
 /* A lock that names no slot is wrecked at once.  One that names a task
  * off its hart (preempted, blocked, gone, no thread: off_hart) or the
  * waiter itself is waited for, yielding; only if the same holder stays
@@ -128,6 +159,18 @@ static void user_switching_off(VDSO_DATA *v, uint32_t why)
                                 __ATOMIC_RELAXED);
 }
 
+/* May a hart of this process rest (see "Resting")?  Not on one hart
+ * (nobody else would run the process), and not under a per-hart policy: it
+ * keeps a rested thread in the resting hart's queue, where no other hart
+ * looks while its own queue has work, so the thread would wait for the
+ * tick and a ping-pong with it (measured: 8 threads x 100 turns on four
+ * harts, 23 ms without resting, 16 s with).  policy_flags is the process's
+ * to scribble on: only its own harts would rest, or not. */
+static inline bool may_rest(const VDSO_DATA *v)
+{
+    return v->nharts > 1 && !(v->policy_flags & SCHED_FLAG_PER_HART);
+}
+
 /* Has this thread waited for the lock for too long?  The first call of a
  * wait starts its clock (*deadline == 0). */
 static bool waited_too_long(const VDSO_DATA *v, uint64_t *deadline)
@@ -164,7 +207,8 @@ static enum lock_wait wait_until_free(VDSO_DATA *v, uint32_t me, uint32_t *holde
 {
     uint32_t ntasks = v->ntasks < SCHED_MAX_TASKS ? v->ntasks : SCHED_MAX_TASKS;
     uint32_t h = 0;
-    for (int i = 0; i < LOCK_SPINS; i++) {
+    int spins = may_rest(v) ? LOCK_SPINS_BEFORE_REST : LOCK_SPINS;
+    for (int i = 0; i < spins; i++) {
         h = __atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED);
         *holder = h;
         if (h == 0)
@@ -200,12 +244,17 @@ static void unlock(VDSO_DATA *v)
 
 /* The queue is set up lazily by the first thread that needs it (a fresh
  * process, or a child after fork, starts with zeroed pages). */
-static void ensure_ready(VDSO_DATA *v, const struct sched_ctx *c)
+static __attribute__((noinline)) void set_up_queue(VDSO_DATA *v, const struct sched_ctx *c)
 {
-    if (__atomic_load_n(&v->rt_ready, __ATOMIC_ACQUIRE) == RT_READY)
-        return;
     ((op_init)policy_op(SCHED_OP_INIT))(c);
     __atomic_store_n(&v->rt_ready, RT_READY, __ATOMIC_RELEASE);
+}
+
+/* Under the queue lock, which orders it: no acquire needed. */
+static inline void ensure_ready(VDSO_DATA *v, const struct sched_ctx *c)
+{
+    if (__builtin_expect(__atomic_load_n(&v->rt_ready, __ATOMIC_RELAXED) != RT_READY, 0))
+        set_up_queue(v, c);
 }
 
 /* Sets block_sched on the hart this thread runs on (which the kernel
@@ -244,13 +293,16 @@ static uint32_t pin_and_lock(VDSO_DATA *v, uint32_t me)
         }
         if (w != LOCK_FREE) {             /* let the holder run */
             v->lock_yields++;
-            syscall_yield();
+            /* A holder on a hart that has not let go all this time may be
+             * on one the host does not run: give this hart back until its
+             * next tick (see "Resting") rather than compete for the host. */
+            syscall_yield_how(w == LOCK_HOLDER_RUNS && may_rest(v) ? YIELD_AND_REST : 0);
             continue;
         }
         uint32_t hart = __atomic_load_n(&TASKS[me].hart, __ATOMIC_ACQUIRE);
         if (hart >= v->nharts || hart >= SCHED_MAX_HARTS)
             return SCHED_NONE;
-        uint32_t section = __atomic_add_fetch(&v->block_seq, 2, __ATOMIC_RELAXED) | 1;
+        uint32_t section = me << 1 | 1;   /* as in pin_fast */
         __atomic_store_n(&v->block_sched[hart], section, __ATOMIC_SEQ_CST);
         if (__atomic_load_n(&TASKS[me].hart, __ATOMIC_SEQ_CST) == hart && try_lock(v, me)) {
             if (__atomic_load_n(&TASKS[me].hart, __ATOMIC_SEQ_CST) == hart &&
@@ -274,15 +326,21 @@ static uint32_t pin_and_lock(VDSO_DATA *v, uint32_t me)
  * resume_parked): it leaves it now, holding the lock, and only out of the
  * queue takes the priority the kernel has for it (a policy keys its queue
  * on the record's priority, which must not change under it). */
-static void leave_queue_locked(VDSO_DATA *v, const struct sched_ctx *c, uint32_t hart,
-                               uint32_t me)
+static __attribute__((noinline)) void remove_from_queue(const struct sched_ctx *c,
+                                                        uint32_t hart, uint32_t me)
 {
-    if (TASKS[me].flags & TASK_FLAG_IN_QUEUE) {
-        ((op_task)policy_op(SCHED_OP_REMOVE))(c, hart, me);
-        TASKS[me].flags &= ~TASK_FLAG_IN_QUEUE;
-    }
+    ((op_task)policy_op(SCHED_OP_REMOVE))(c, hart, me);
+    TASKS[me].flags &= ~TASK_FLAG_IN_QUEUE;
+}
+
+static inline void leave_queue_locked(VDSO_DATA *v, const struct sched_ctx *c, uint32_t hart,
+                                      uint32_t me)
+{
+    if (__builtin_expect(TASKS[me].flags & TASK_FLAG_IN_QUEUE, 0))
+        remove_from_queue(c, hart, me);
     uint32_t prio = v->kprio[me];
-    TASKS[me].prio = (uint8_t)(prio >= 1 && prio <= SCHED_PRIO_MAX ? prio : 1);
+    if (__builtin_expect(prio != TASKS[me].prio || prio - 1 >= SCHED_PRIO_MAX, 0))
+        TASKS[me].prio = (uint8_t)(prio >= 1 && prio <= SCHED_PRIO_MAX ? prio : 1);
 }
 
 /* Where a thread lands when the policy faulted under it in user mode (the
@@ -298,7 +356,219 @@ static void rescued(VDSO_DATA *v, uint32_t me)
         __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
 }
 
-static int user_schedule(uint32_t me)
+/* The first try at pin_and_lock, for the common case: the lock looks
+ * free and is ours at the first compare-and-swap.  The same checks in the
+ * same order, but no fences between this thread's own accesses to the
+ * words only this hart's traps touch: the kernel reads block_sched[hart]
+ * and writes the record's hart, for this thread, only in a trap on the
+ * hart it runs on, and a trap sees (and is seen by) this hart's accesses
+ * in program order.  So a compiler barrier against reordering (a signal
+ * fence: a trap is to this thread what a signal handler is) is all they
+ * need; the lock itself is taken with acquire.  The section number is the
+ * slot's own (odd, never 0): only this thread stores it, so finding it
+ * still there means no other section began on the hart since (the kernel
+ * clears it when it preempts anyway).  SCHED_NONE: take the slow path. */
+static inline uint32_t pin_fast(VDSO_DATA *v, TaskSched *self, uint32_t me, uint32_t nharts)
+{
+    if (__atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED))
+        return SCHED_NONE;
+    uint32_t hart = __atomic_load_n(&self->hart, __ATOMIC_RELAXED);
+    if (hart >= nharts)
+        return SCHED_NONE;
+    uint32_t section = me << 1 | 1;
+    __atomic_store_n(&v->block_sched[hart], section, __ATOMIC_RELAXED);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&self->hart, __ATOMIC_RELAXED) == hart && try_lock(v, me)) {
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&self->hart, __ATOMIC_RELAXED) == hart &&
+            __atomic_load_n(&v->block_sched[hart], __ATOMIC_RELAXED) == section)
+            return hart;
+        unlock(v);
+    }
+    if (__atomic_load_n(&v->block_sched[hart], __ATOMIC_RELAXED) == section)
+        __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
+    return SCHED_NONE;
+}
+
+/* Claims a READY task (READY -> RUNNING), as task_state_cas does, in the
+ * fewest instructions: the state byte sits in bits 8..15 of the word at
+ * offset 4 (vdso.h's layout), so a load-reserved word, a check and an
+ * add make the compare-and-swap.  Bounded like task_state_cas: the
+ * process may flip the word under us for ever. */
+static inline bool claim_ready(TaskSched *t)
+{
+    _Static_assert(TASK_RUNNING == TASK_READY + 1, "claim_ready adds 1 to the state");
+    volatile uint32_t *word = (volatile uint32_t *)((char *)t + 4);
+    for (int tries = 0; tries < TASK_CAS_TRIES; tries++) {
+        /* One LR/SC pair with only simple instructions between: the form
+         * the ISA guarantees to make progress.  other: nonzero if the
+         * task was not READY; failed: the store-conditional's answer. */
+        uint32_t old, other, failed = 1;
+        __asm__ volatile("lr.w.aqrl %0, (%3)\n\t"
+                         "srliw     %1, %0, 8\n\t"
+                         "andi      %1, %1, 0xff\n\t"
+                         "addi      %1, %1, -%4\n\t"
+                         "bnez      %1, 1f\n\t"
+                         "addiw     %0, %0, 0x100\n\t"
+                         "sc.w.rl   %2, %0, (%3)\n"
+                         "1:"
+                         : "=&r"(old), "=&r"(other), "+r"(failed)
+                         : "r"(word), "i"(TASK_READY) : "memory");
+        if (other)
+            return false;
+        if (!failed)
+            return true;
+    }
+    return false;
+}
+
+/* Leaves the section: the lock, then block_sched. */
+static inline void unpin(VDSO_DATA *v, uint32_t hart)
+{
+    unlock(v);
+    __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
+}
+
+/* The rest of a fetch whose first answer (`next`, after `fetched`
+ * fetches) was neither this thread nor a thread it could claim: fetches
+ * on.  Each fetch takes a task out of the queue, so a sound queue is empty
+ * after ntasks of them; one that gives more (a cycle the process wrote
+ * into it) would keep us here for ever.  Records past nrecords are not
+ * mapped (no thread ever had them): an index there is a broken queue too,
+ * not a fault in the runtime.  Returns this thread, a claimed one, or
+ * SCHED_NONE for a broken queue (the kernel decides then). */
+static __attribute__((noinline)) uint32_t
+fetch_on(VDSO_DATA *v, const struct sched_ctx *c, uint32_t hart, uint32_t me, uint32_t next)
+{
+    uint32_t ntasks = c->ntasks;
+    uint32_t nrecords = v->nrecords < ntasks ? v->nrecords : ntasks;
+    for (uint32_t fetched = 1;; fetched++) {
+        if (next >= nrecords) {
+            if (fetched > ntasks)
+                user_switching_off(v, RT_OFF_QUEUE);
+            return SCHED_NONE;
+        }
+        TASKS[next].flags &= ~TASK_FLAG_IN_QUEUE;
+        if (next == me || task_state_cas(&TASKS[next], TASK_READY, TASK_RUNNING))
+            return next;
+        /* Not READY any more: the kernel resumed it itself.  Drop it. */
+        next = fetched <= ntasks ? ((op_pick)policy_op(SCHED_OP_FETCH))(c, hart) : SCHED_NONE;
+    }
+}
+
+enum decision { SWITCH_IN_USER_MODE, NOBODY_ELSE, PARKED };
+
+/* The decision with the best priority in the process's queue (`top`), for
+ * when something only the kernel can run is at least as urgent as this
+ * thread (`elsewhere`), and under a per-hart policy (whose fetch steals
+ * from other harts' queues when this one's is empty: with nobody queued
+ * here, the thread keeps its hart rather than take another hart's
+ * thread).  Nobody queued here and nothing as urgent in the kernel: keep
+ * running.  The kernel's at least as urgent as anything of ours (equals
+ * take turns): park and ask it. */
+static __attribute__((noinline)) enum decision
+decide_with_top(VDSO_DATA *v, const struct sched_ctx *c, uint32_t hart, uint32_t me,
+                uint32_t elsewhere)
+{
+    uint32_t top = ((op_pick)policy_op(SCHED_OP_TOP))(c, hart);
+    uint32_t mine = TASKS[me].prio;
+    if (top == 0 && elsewhere < mine)
+        return NOBODY_ELSE;
+    uint32_t best = top > mine ? top : mine;
+    if (top != 0 && elsewhere < best)
+        return SWITCH_IN_USER_MODE;
+    TaskSched *self = &TASKS[me];
+    self->age = ++v->age_clock;
+    self->flags |= TASK_FLAG_IN_QUEUE;
+    ((op_task)policy_op(SCHED_OP_YIELD))(c, hart, me);
+    v->yields_to_kernel++;
+    rt_park(self->ctx, self, me | CURRENT_PARKING, v->current, &v->block_sched[hart],
+            PARK_FOR_KERNEL);
+    return PARKED;
+}
+
+/*
+ * Resting.  On a host with fewer cores than the machine has harts, a
+ * program whose threads wait for each other by yielding (t_pingpong) can
+ * keep every hart busy switching among threads that only check a
+ * condition and yield again, while the one thread that could make the
+ * condition true sits on a hart the host is not running: each turn then
+ * costs the host a time slice.  So a hart whose last RT_REST_AFTER user-
+ * mode switches in a row all went to a thread that yielded again within
+ * RT_QUICK_SWITCH_INSNS instructions (it did nothing else with the hart)
+ * gives itself back, if another hart runs a thread of the process (which
+ * is what they wait for, and which goes on switching among them): its
+ * thread parks (READY, in both queues: any hart may take it) and the
+ * kernel idles the hart until its next interrupt (SYS_yield, parked = 2),
+ * a tick at most; then it takes threads again.  The check is made under
+ * the queue lock, and a hart that rests first names its thread as parking
+ * in current[], so the last hart that runs the process never rests.  It is
+ * counted in instructions, not time: the same on any host.  Threads that
+ * do work between yields never rest (more than RT_QUICK_SWITCH_INSNS).
+ * One hart: never.  Everything here is a hint the process keeps for
+ * itself; the kernel only idles a hart for a tick.
+ */
+#define RT_QUICK_SWITCH_INSNS 2000
+#define RT_REST_AFTER         32
+
+static inline uint64_t rdinstret(void)
+{
+    uint64_t n;
+    __asm__ volatile("rdinstret %0" : "=r"(n));
+    return n;
+}
+
+/* Counts this switch on `hart`: another one to a thread that did nothing,
+ * or the end of a run of them. */
+static inline void count_switch(VDSO_DATA *v, uint32_t hart)
+{
+    uint64_t now = rdinstret();
+    v->quick_switches[hart] = now - v->switched_at[hart] < RT_QUICK_SWITCH_INSNS ?
+                              v->quick_switches[hart] + 1 : 0;
+    v->switched_at[hart] = now;
+}
+
+/* Does another hart run a thread of the process (not `me`, which may still
+ * be named where it ran before)? */
+static bool runs_elsewhere(const VDSO_DATA *v, const struct sched_ctx *c, uint32_t hart,
+                           uint32_t me)
+{
+    for (uint32_t h = 0; h < c->nharts; h++) {
+        uint32_t t = v->current[h];       /* a parking one is >= ntasks */
+        if (h != hart && t != me && t < c->ntasks && !v->off_hart[t])
+            return true;
+    }
+    return false;
+}
+
+/* Rests this hart (see above) if its switches have been futile and another
+ * hart runs the process.  Returns false if it did not. */
+static __attribute__((noinline)) bool
+rest_here(VDSO_DATA *v, const struct sched_ctx *c, uint32_t hart, uint32_t me)
+{
+    v->quick_switches[hart] = 0;
+    if (!runs_elsewhere(v, c, hart, me))
+        return false;
+    TaskSched *self = &TASKS[me];
+    self->age = ++v->age_clock;
+    self->flags |= TASK_FLAG_IN_QUEUE;
+    ((op_task)policy_op(SCHED_OP_YIELD))(c, hart, me);
+    v->rests++;
+    v->yields_to_kernel++;
+    rt_park(self->ctx, self, me | CURRENT_PARKING, v->current, &v->block_sched[hart],
+            PARK_AND_REST);
+    return true;
+}
+
+/* The C half of user_schedule (switch.S), entered once the thread's
+ * registers are in its record: what a thread that switches back to this
+ * one loads (it returns 1 from user_schedule then), what the kernel's
+ * resume of it loads, and where a policy fault sends it
+ * (schedule_rescued).  A path that does not switch simply returns.  The
+ * common path is straight-line: the rare ones (a lock to wait for, a
+ * queue to set up, a thread to take out of the queue, something in the
+ * kernel as urgent, a fetched thread the kernel took) are out of line. */
+int user_schedule_saved(uint32_t me)
 {
     VDSO_DATA *v = V;
     /* Read once: the process may write them.  ntasks <= SCHED_MAX_TASKS
@@ -308,85 +578,83 @@ static int user_schedule(uint32_t me)
     if (me >= ntasks || ntasks > SCHED_MAX_TASKS || nharts > SCHED_MAX_HARTS || v->rt_off ||
         KINFO->user_switching_off)
         goto kernel;
-    uint64_t rescue[16];
-    if (rt_setjmp(rescue)) {
-        rescued(V, me);
-        goto kernel;
-    }
-    TASKS[me].ctx[TASK_CTX_RESCUE] = (uint64_t)(uintptr_t)rescue;
+    TaskSched *self = &TASKS[me];
 
     /* 1. Pin: block_sched on the hart we are on, and the queue lock. */
-    uint32_t hart = pin_and_lock(v, me);
-    if (hart == SCHED_NONE)
-        goto kernel;
+    uint32_t hart = pin_fast(v, self, me, nharts);
+    if (__builtin_expect(hart == SCHED_NONE, 0)) {
+        hart = pin_and_lock(v, me);
+        if (hart == SCHED_NONE)
+            goto kernel;
+    }
 
     /* 2. Is a switch in user mode the policy's choice? */
     struct sched_ctx c = { TASKS, (struct sched_queue *)v->queue, ntasks, nharts };
     ensure_ready(v, &c);
     leave_queue_locked(v, &c, hart, me);
-    uint32_t top = ((op_pick)policy_op(SCHED_OP_TOP))(&c, hart);
-    uint32_t mine = TASKS[me].prio;
-    uint32_t best = top > mine ? top : mine;
     uint32_t elsewhere = KINFO->queued_top;
-    if (top == 0 && elsewhere < mine) {
-        unlock(v);                        /* nobody to yield to */
-        __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
-        return 0;
+    if (__builtin_expect(elsewhere >= self->prio || (v->policy_flags & SCHED_FLAG_PER_HART), 0)) {
+        enum decision d = decide_with_top(v, &c, hart, me, elsewhere);
+        if (d == NOBODY_ELSE)
+            unpin(v, hart);
+        if (d != SWITCH_IN_USER_MODE)
+            return 0;
     }
-
-    /* 3. Queue this thread (still RUNNING: it becomes READY, claimable,
-     * only once its registers are saved). */
-    TASKS[me].age = ++v->age_clock;
-    TASKS[me].flags |= TASK_FLAG_IN_QUEUE;
+    if (nharts > 1 && __builtin_expect(v->quick_switches[hart] >= RT_REST_AFTER, 0) &&
+        may_rest(v) && rest_here(v, &c, hart, me))
+        return 0;
+    /* Nothing waiting in the kernel matters here: the policy decides among
+     * our own.  Queue this thread (still RUNNING: it becomes READY,
+     * claimable, only once rt_switch lets go of it) and fetch the next;
+     * with nobody else queued that is this thread again (the policy keeps
+     * it running), so there is no need to ask top_priority first. */
+    self->age = ++v->age_clock;
+    self->flags |= TASK_FLAG_IN_QUEUE;
     ((op_task)policy_op(SCHED_OP_YIELD))(&c, hart, me);
-    if (top == 0 || elsewhere >= best) {
-        /* The next thread is the kernel's to pick (one it alone can run is
-         * at least as urgent: equals take turns): park and ask it. */
-        v->yields_to_kernel++;
-        rt_park(TASKS[me].ctx, &TASKS[me], me | CURRENT_PARKING, v->current,
-                &v->block_sched[hart]);
-        return 0;
-    }
-    /* Fetch the next.  Each fetch takes a task out of the queue, so a
-     * sound queue is empty after ntasks of them; one that gives more (a
-     * cycle the process wrote into it) would keep us here for ever. */
-    uint32_t next;
-    /* Records past nrecords are not mapped (no thread ever had them): an
-     * index there is a broken queue too, not a fault in the runtime. */
-    uint32_t nrecords = v->nrecords < ntasks ? v->nrecords : ntasks;
-    for (uint32_t fetched = 0;; fetched++) {
-        next = fetched <= ntasks ? ((op_pick)policy_op(SCHED_OP_FETCH))(&c, hart)
-                                 : SCHED_NONE;
-        if (next >= nrecords) {          /* broken queue: let the kernel decide */
-            if (fetched > ntasks)
-                user_switching_off(v, RT_OFF_QUEUE);
-            unlock(v);
-            __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
+    uint32_t next = ((op_pick)policy_op(SCHED_OP_FETCH))(&c, hart);
+    if (__builtin_expect(next >= v->nrecords || next >= ntasks || next == me ||
+                         !claim_ready(&TASKS[next]), 0)) {
+        next = fetch_on(v, &c, hart, me, next);
+        if (next == SCHED_NONE) {         /* broken queue: let the kernel decide */
+            unpin(v, hart);
             goto kernel;
         }
-        TASKS[next].flags &= ~TASK_FLAG_IN_QUEUE;
-        if (next == me || task_state_cas(&TASKS[next], TASK_READY, TASK_RUNNING))
-            break;
-        /* Not READY any more: the kernel resumed it itself.  Drop it. */
+        if (next == me) {                 /* the policy keeps us running */
+            unpin(v, hart);
+            return 0;
+        }
     }
-    if (next == me) {                     /* the policy keeps us running */
-        unlock(v);
-        __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
-        return 0;
-    }
+    TaskSched *to = &TASKS[next];
+    to->flags &= ~TASK_FLAG_IN_QUEUE;
 
-    /* 4. Switch.  `hart` may be stale by now (see rt_commit_current). */
-    TASKS[next].switches++;
+    /* 3. Switch.  `hart` may be stale by now (see rt_commit_current). */
+    if (nharts > 1)
+        count_switch(v, hart);
+    to->switches++;
     v->off_hart[next] = 0;                /* on a hart again, as the kernel
                                              will learn at the next trap */
     v->user_switches++;
-    rt_trace(UT_SWITCH, me, TASKS[next].tid);
-    rt_commit_current(&TASKS[me], &TASKS[next], next, v->current);
-    rt_switch(TASKS[me].ctx, TASKS[next].ctx, &v->queue_lock, &v->block_sched[hart],
-              &TASKS[me].state);
-    return 1;                             /* back in this thread, later */
+    rt_trace(UT_SWITCH, me, to->tid);
+    rt_commit_current(self, to, next, v->current);
+    rt_switch(to->ctx, &v->queue_lock, &v->block_sched[hart], &self->state);
 
 kernel:
+    v->yields_to_kernel++;
+    syscall_yield();
+    return 0;
+}
+
+/* Where a policy fault in user_schedule_saved lands (rt_rescue, with the
+ * registers of the yield_() call restored: this returns from it): let go
+ * of the lock and block_sched, and yield through the kernel from now on
+ * (the kernel has set rt_off).  `ctx` is the address the thread wrote
+ * into its record: a wrong one gives a slot that is checked. */
+int schedule_rescued(uint64_t *ctx)
+{
+    uint64_t me = ((uintptr_t)ctx - SHARED_TASKS_ADDR) / sizeof(TaskSched);
+    VDSO_DATA *v = V;
+    if (me < SCHED_MAX_TASKS && me < v->nrecords)
+        rescued(v, (uint32_t)me);
     v->yields_to_kernel++;
     syscall_yield();
     return 0;
@@ -406,7 +674,7 @@ static void resume_parked(uint32_t me)
      * A bad context only faults in user mode, and the process is killed. */
     if (me >= SCHED_MAX_TASKS)
         __builtin_trap();
-    rt_load(TASKS[me].ctx, (volatile uint32_t *)0);
+    rt_load(TASKS[me].ctx, (volatile uint32_t *)0, RT_BACK_SWITCHED);
 }
 
 /* Called by the thread library before a thread exits: takes the thread out

@@ -1,50 +1,91 @@
 /*
  * User-mode thread switch (runs in U-mode, from the shared code pages).
  *
- * rt_switch(uint64_t from[16], uint64_t to[16], uint32_t *queue_lock,
- *           uint32_t *block_sched, uint8_t *from_state)
- *   Saves ra, sp, tp, s0..s11 into `from` (TaskSched.ctx of the thread
- *   giving up the hart), marks it READY (only now may anyone, the kernel
- *   included, claim it: its registers are saved), releases the process's
- *   queue lock, loads `to` and clears this hart's block_sched.  Returns in
- *   the other thread.
+ * The switch is a function call, so only what a call must preserve is
+ * saved: ra, sp, tp, s0..s11.  user_schedule saves them once, with
+ * rt_setjmp, into the thread's TaskSched.ctx at the start of a yield; the
+ * same save is where a thread that switches back to it returns
+ * (rt_setjmp returns 1 the second time), where the kernel resumes it, and
+ * where a policy fault sends it (rt_rescue: 2).
  *
- * rt_load(uint64_t to[16], uint32_t *block_sched)
- *   Only the second half (block_sched may be NULL): used when the kernel
- *   resumes a parked thread.
+ * rt_switch(uint64_t to[16], uint32_t *queue_lock, uint32_t *block_sched,
+ *           uint8_t *from_state)
+ *   Marks the thread giving up the hart READY (only now may anyone, the
+ *   kernel included, claim it: its registers were saved at the start of
+ *   the yield), releases the process's queue lock, loads `to` and clears
+ *   this hart's block_sched.  Returns in the other thread, from its
+ *   rt_setjmp, with 1.
+ *
+ * rt_load(uint64_t to[16], uint32_t *block_sched, long value)
+ *   Only the second half (block_sched may be NULL), returning `value`:
+ *   used when the kernel resumes a parked thread (1).
  *
  * Layout of the context: TASK_CTX_* in sched_abi/sched_abi.h.
  */
-/* Saves ra, sp, tp, s0..s11 at 0(a0), in the order of TASK_CTX_*. */
-.macro SAVE_CONTEXT
-    sd      ra, 0(a0)
-    sd      sp, 8(a0)
-    sd      tp, 16(a0)
-    sd      s0, 24(a0)
-    sd      s1, 32(a0)
-    sd      s2, 40(a0)
-    sd      s3, 48(a0)
-    sd      s4, 56(a0)
-    sd      s5, 64(a0)
-    sd      s6, 72(a0)
-    sd      s7, 80(a0)
-    sd      s8, 88(a0)
-    sd      s9, 96(a0)
-    sd      s10, 104(a0)
-    sd      s11, 112(a0)
+/* Saves ra, sp, tp, s0..s11 at 0(base), in the order of TASK_CTX_*. */
+.macro SAVE_CONTEXT base=a0
+    sd      ra, 0(\base)
+    sd      sp, 8(\base)
+    sd      tp, 16(\base)
+    sd      s0, 24(\base)
+    sd      s1, 32(\base)
+    sd      s2, 40(\base)
+    sd      s3, 48(\base)
+    sd      s4, 56(\base)
+    sd      s5, 64(\base)
+    sd      s6, 72(\base)
+    sd      s7, 80(\base)
+    sd      s8, 88(\base)
+    sd      s9, 96(\base)
+    sd      s10, 104(\base)
+    sd      s11, 112(\base)
 .endm
 
+/* Addresses in the shared region (runtime.c asserts them against vdso.h). */
+#define RT_BASE_SHIFT     38        /* SHARED_BASE_ADDR = -1 << 38 */
+#define RT_TASKS_PAGES    7         /* SHARED_TASKS_ADDR = base + 7 pages */
+#define RT_NRECORDS       52        /* offsetof(VDSO_DATA, nrecords) */
+#define RT_MAX_TASKS      4096      /* SCHED_MAX_TASKS */
+#define RT_CTX            48        /* offsetof(TaskSched, ctx) */
+#define RT_CTX_RESCUE     (RT_CTX + 15 * 8)
+#define RT_RESCUE_SCHEDULE 2        /* runtime.c */
+
     .section .text
+/*
+ * int user_schedule(uint32_t me): the runtime's yield (docs in
+ * runtime.c).  Saves the caller's ra, sp, tp, s0..s11 into the thread's
+ * record, names that save as the rescue point, and goes on in C
+ * (user_schedule_saved).  A slot with no mapped record goes straight to
+ * the C half, which sends it to the kernel: nothing is written there.
+ */
+    .globl user_schedule
+    .hidden user_schedule
+user_schedule:
+    li      t0, RT_MAX_TASKS
+    bgeu    a0, t0, 1f
+    li      t1, -1
+    slli    t1, t1, RT_BASE_SHIFT   /* VDSO_DATA */
+    lw      t0, RT_NRECORDS(t1)
+    bgeu    a0, t0, 1f
+    slli    t0, a0, 8               /* sizeof(TaskSched) = 256 */
+    add     t0, t0, t1
+    lui     t1, RT_TASKS_PAGES
+    add     a1, t0, t1              /* the record */
+    addi    t0, a1, RT_CTX
+    SAVE_CONTEXT t0
+    ori     t1, t0, RT_RESCUE_SCHEDULE
+    sd      t1, 15*8(t0)            /* ctx[TASK_CTX_RESCUE] */
+1:  j       user_schedule_saved
+
     .globl rt_switch
     .hidden rt_switch
 rt_switch:
-    SAVE_CONTEXT
-    fence   rw, w                   /* the context is saved before... */
+    fence   rw, w                   /* the context was saved before... */
     li      t0, 1                   /* TASK_READY */
-    sb      t0, 0(a4)               /* ...the thread may be claimed... */
-    sw      zero, 0(a2)             /* ...and the queue lock is released */
-    mv      a0, a1
-    mv      a1, a3
+    sb      t0, 0(a3)               /* ...the thread may be claimed... */
+    sw      zero, 0(a1)             /* ...and the queue lock is released */
+    mv      a1, a2
+    li      a2, 1                   /* rt_setjmp returns 1: switched back */
     /* fall through */
 
     .globl rt_load
@@ -68,14 +109,14 @@ rt_load:
     fence   rw, w
     beqz    a1, 1f
     sw      zero, 0(a1)             /* block_sched off: the switch is done */
-1:  li      a0, 1                   /* user_schedule() returns 1: switched */
+1:  mv      a0, a2                  /* what rt_setjmp returns */
     ret
 
 /*
  * rt_setjmp(uint64_t buf[16]) saves ra, sp, tp, s0..s11 (the layout of a
  * context) and returns 0; rt_rescue(buf), entered by the kernel after a
- * fault in the policy code, returns 1 from that rt_setjmp (through
- * rt_load, with no block_sched to clear).
+ * fault in the policy code, returns 2 from that rt_setjmp (with no
+ * block_sched to clear); rt_load and rt_switch return 1 from it.
  */
     .globl rt_setjmp
     .hidden rt_setjmp
@@ -87,8 +128,30 @@ rt_setjmp:
     .globl rt_rescue
     .hidden rt_rescue
 rt_rescue:
+    andi    t0, a0, RT_RESCUE_SCHEDULE
+    bnez    t0, 1f
     li      a1, 0
+    li      a2, 2                   /* rt_setjmp returns 2: rescued */
     j       rt_load
+    /* user_schedule's save: back in the yield_() call with its registers,
+     * schedule_rescued finishes it (and returns 0 from it). */
+1:  andi    a0, a0, ~RT_RESCUE_SCHEDULE
+    ld      ra, 0(a0)
+    ld      sp, 8(a0)
+    ld      tp, 16(a0)
+    ld      s0, 24(a0)
+    ld      s1, 32(a0)
+    ld      s2, 40(a0)
+    ld      s3, 48(a0)
+    ld      s4, 56(a0)
+    ld      s5, 64(a0)
+    ld      s6, 72(a0)
+    ld      s7, 80(a0)
+    ld      s8, 88(a0)
+    ld      s9, 96(a0)
+    ld      s10, 104(a0)
+    ld      s11, 112(a0)
+    j       schedule_rescued
 
 /*
  * rt_commit_current(TaskSched *me, TaskSched *next, uint32_t value,
@@ -123,10 +186,11 @@ rt_commit_store:
 
 /*
  * rt_park(uint64_t from[16], TaskSched *me, uint32_t parking,
- *         uint32_t *current, uint32_t *block_sched)
+ *         uint32_t *current, uint32_t *block_sched, long how)
  *   Parks the calling thread: saves it, writes `parking` (its slot with
  *   CURRENT_PARKING) into current[hart] (through rt_commit_current), drops
- *   block_sched and makes the yield system call with parked = 1.  The
+ *   block_sched and makes the yield system call with parked = how (1, or
+ *   2 to rest the hart too).  The
  *   thread still holds the queue lock and its record still says RUNNING:
  *   the kernel, which has the call (or an interrupt that came first),
  *   marks the record READY and releases the lock.  So there is no moment
@@ -139,12 +203,13 @@ rt_commit_store:
 rt_park:
     SAVE_CONTEXT
     fence   rw, w                   /* the context is saved before... */
-    mv      s1, a4                  /* s1: saved above, free to use */
+    mv      s1, a4                  /* s1, s2: saved above, free to use */
+    mv      s2, a5
     mv      a0, a1                  /* next = me: it stays on this hart */
     call    rt_commit_current       /* ...the kernel may be told so */
     fence   rw, w
     sw      zero, 0(s1)             /* block_sched off: the kernel knows */
-    li      a0, 1                   /* parked */
+    mv      a0, s2                  /* parked = how */
     li      a7, 17                  /* SYS_yield */
     ecall
     /* Not reached: the kernel resumes a parked thread through rt_load, or
