@@ -404,7 +404,8 @@ void waitq_init(struct waitq *wq)
     list_init(&wq->threads);
 }
 
-int waitq_wake_key(struct waitq *wq, uint64_t key, int max)
+/* Inline in both: waitq_wake is every pipe's wake-up. */
+static inline int wake_waiters(struct waitq *wq, uint64_t key, int max)
 {
     int woken = 0;
     spin_lock(&sched_lock);
@@ -421,9 +422,14 @@ int waitq_wake_key(struct waitq *wq, uint64_t key, int max)
     return woken;
 }
 
+int waitq_wake_key(struct waitq *wq, uint64_t key, int max)
+{
+    return wake_waiters(wq, key, max);
+}
+
 int waitq_wake(struct waitq *wq, int max)
 {
-    return waitq_wake_key(wq, 0, max);
+    return wake_waiters(wq, 0, max);
 }
 
 void sched_tick(void)

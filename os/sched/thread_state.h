@@ -89,8 +89,8 @@ extern uint64_t tstate_next_age;
  * yield's way. */
 static inline struct thread *tstate_yield_fetch(struct thread *t)
 {
-    tstate_held(t);
-    KASSERT(t->state == THREAD_RUNNING);
+    /* sched_lock: the decision this starts asserted it (begin_decision). */
+    KASSERT(t->proc != NULL && t->state == THREAD_RUNNING);
     t->state = THREAD_QUEUED;
     t->age = ++tstate_next_age;            /* behind its equals, as enqueue */
     return policy_yield_fetch(t, (int)this_hartid());
