@@ -300,10 +300,12 @@ void sched_yield(void)
      * then: offering them at every yield made ping-pong on four harts
      * storm the kernel.  (rt_off is the process's to write: a process that
      * sets it only gets its own threads offered more often.) */
-    const VDSO_DATA *v = t->proc ? shared_vdso(&t->proc->shared) : NULL;
-    if (v && !list_empty(&t->proc->deferred) &&
-        __atomic_load_n(&v->rt_off, __ATOMIC_RELAXED))
-        sched_offer_deferred(t->proc);
+    if (!is_idle(t) && !list_empty(&t->proc->deferred)) {
+        /* The region looked up only then: most yields defer nothing. */
+        const VDSO_DATA *v = shared_vdso(&t->proc->shared);
+        if (v && __atomic_load_n(&v->rt_off, __ATOMIC_RELAXED))
+            sched_offer_deferred(t->proc);
+    }
     if (is_idle(t)) {
         schedule();
     } else {
