@@ -54,7 +54,8 @@ int pipe_create(struct file **read_end, struct file **write_end)
     return 0;
 }
 
-void pipe_kick_threads(struct pipe *p)
+/* Inline in pipe_kick: it ends every read and write. */
+static inline void kick_threads(struct pipe *p)
 {
     KASSERT(spin_holding(&p->lock));
     if (!list_empty(&p->readers_line))
@@ -63,9 +64,14 @@ void pipe_kick_threads(struct pipe *p)
         waitq_wake(&p->can_write, -1);
 }
 
+void pipe_kick_threads(struct pipe *p)
+{
+    kick_threads(p);
+}
+
 void pipe_kick(struct pipe *p)
 {
-    pipe_kick_threads(p);
+    kick_threads(p);
     if (p->nasync) {
         KASSERT(p->kco != CO_NONE);
         kcoro_wake(p->kco);

@@ -73,6 +73,18 @@ static inline void set_nqueued(uint32_t n)
  * the hint, since their own process can run them without the kernel.
  * The hint is written only when the set of non-empty levels changes (a
  * yield to an equal changes no level).  Inline: it is on every switch. */
+/* The highest non-empty level above 0 (0: none), kept as levels fill and
+ * empty: a level that fills can only raise it, one that empties lowers it
+ * only if it was the top, and only then are the levels searched. */
+static uint32_t queued_top;
+
+static uint32_t highest_queued_level(void)
+{
+    /* The highest set bit (bit 0, priority 0, counts parked threads). */
+    uint32_t bits = queued_levels & ~1u;
+    return bits ? sched_highest_bit(bits) : 0;
+}
+
 static inline __attribute__((always_inline)) void count_queued(int prio, int delta)
 {
     uint32_t n = queued_at[prio] += (uint32_t)delta;      /* delta: +1 or -1 */
@@ -82,15 +94,18 @@ static inline __attribute__((always_inline)) void count_queued(int prio, int del
         queued_levels |= 1u << prio;
     else
         queued_levels &= ~(1u << prio);
-    if (prio != 0)                              /* level 0 (parked) is not in it */
-        shared_set_queued_top((uint32_t)policy_queued_top());
+    if (prio == 0)                              /* level 0 (parked) is not in it */
+        return;
+    if (n)
+        queued_top = (uint32_t)prio > queued_top ? (uint32_t)prio : queued_top;
+    else if ((uint32_t)prio == queued_top)
+        queued_top = highest_queued_level();
+    shared_set_queued_top(queued_top);
 }
 
 int policy_queued_top(void)
 {
-    /* The highest set bit (bit 0, priority 0, counts parked threads). */
-    uint32_t bits = queued_levels & ~1u;
-    return bits ? (int)sched_highest_bit(bits) : 0;
+    return (int)queued_top;
 }
 static uint64_t watchdog_ns = 5000ULL * 1000 * 1000;
 /* Timer ticks taken by all harts (policy_tick).  A wait is starvation only
@@ -524,6 +539,8 @@ bool policy_tick(int hart, struct thread *running)
     uint32_t task = running && running->task >= 0 ? (uint32_t)running->task : SCHED_NONE;
     uint64_t answer = call(OP_TICK, (uint32_t)hart, task);
     bool resched = answer != 0 && answer != FAULTED;
+    /* count_queued's shortcut, checked once a tick rather than each time. */
+    KASSERT(queued_top == highest_queued_level());
     __atomic_fetch_add(&policy_ticks, 1, __ATOMIC_RELAXED);
     /* One hart is enough to watch, ten times a second. */
     if ((uint64_t)hart == boot_hartid && watchdog_ns &&

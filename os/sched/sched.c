@@ -309,10 +309,12 @@ static inline __attribute__((always_inline)) void yield_here(bool rest)
      * then: offering them at every yield made ping-pong on four harts
      * storm the kernel.  (rt_off is the process's to write: a process that
      * sets it only gets its own threads offered more often.) */
-    const VDSO_DATA *v = t->proc ? shared_vdso(&t->proc->shared) : NULL;
-    if (v && !list_empty(&t->proc->deferred) &&
-        __atomic_load_n(&v->rt_off, __ATOMIC_RELAXED))
-        sched_offer_deferred(t->proc);
+    if (!is_idle(t) && !list_empty(&t->proc->deferred)) {
+        /* The region looked up only then: most yields defer nothing. */
+        const VDSO_DATA *v = shared_vdso(&t->proc->shared);
+        if (v && __atomic_load_n(&v->rt_off, __ATOMIC_RELAXED))
+            sched_offer_deferred(t->proc);
+    }
     if (is_idle(t)) {
         schedule();
     } else if (rest) {
@@ -436,7 +438,8 @@ void waitq_init(struct waitq *wq)
     list_init(&wq->threads);
 }
 
-int waitq_wake_key(struct waitq *wq, uint64_t key, int max)
+/* Inline in both: waitq_wake is every pipe's wake-up. */
+static inline int wake_waiters(struct waitq *wq, uint64_t key, int max)
 {
     int woken = 0;
     spin_lock(&sched_lock);
@@ -453,9 +456,14 @@ int waitq_wake_key(struct waitq *wq, uint64_t key, int max)
     return woken;
 }
 
+int waitq_wake_key(struct waitq *wq, uint64_t key, int max)
+{
+    return wake_waiters(wq, key, max);
+}
+
 int waitq_wake(struct waitq *wq, int max)
 {
-    return waitq_wake_key(wq, 0, max);
+    return wake_waiters(wq, 0, max);
 }
 
 void sched_tick(void)

@@ -77,13 +77,6 @@ void tstate_acquire(struct thread *t)
     tstate_now_here(t);
 }
 
-void tstate_block(struct thread *t)
-{
-    tstate_held(t);
-    KASSERT(t->state == THREAD_RUNNING && t == thread_current());
-    t->state = THREAD_BLOCKED;
-}
-
 void tstate_exit(struct thread *t)
 {
     tstate_held(t);

@@ -72,10 +72,12 @@ static inline void tstate_held(const struct thread *t)
 }
 
 /* QUEUED -> PICKED, PARKED -> PICKED_PARKED: the policy gave it out
- * (policy_fetch).  Inline, as tstate_run: both are on every switch. */
+ * (policy_fetch) or it was taken out (policy_remove).  Inline, as
+ * tstate_run: both are on every switch.  Neither asserts sched_lock again:
+ * they are steps of a decision whose start asserted it (begin_decision,
+ * tstate_yield_fetch, tstate_dequeue), four times a switch otherwise. */
 static inline void tstate_fetched(struct thread *t)
 {
-    tstate_held(t);
     KASSERT(tstate_in_queue(t));
     t->state = t->state == THREAD_PARKED ? THREAD_PICKED_PARKED : THREAD_PICKED;
 }
@@ -87,8 +89,8 @@ extern uint64_t tstate_next_age;
  * yield's way. */
 static inline struct thread *tstate_yield_fetch(struct thread *t)
 {
-    tstate_held(t);
-    KASSERT(t->state == THREAD_RUNNING);
+    /* sched_lock: the decision this starts asserted it (begin_decision). */
+    KASSERT(t->proc != NULL && t->state == THREAD_RUNNING);
     t->state = THREAD_QUEUED;
     t->age = ++tstate_next_age;            /* behind its equals, as enqueue */
     return policy_yield_fetch(t, (int)this_hartid());
@@ -108,18 +110,23 @@ static inline void tstate_now_here(struct thread *t)
     t->hart = (int)this_hartid();
     t->ticks_left = TIMESLICE_TICKS;
 }
-/* PICKED -> RUNNING on this hart (schedule). */
+/* PICKED -> RUNNING on this hart (switch_to, within a decision: see
+ * tstate_fetched). */
 static inline void tstate_run(struct thread *t)
 {
-    tstate_held(t);
     KASSERT(t->state == THREAD_PICKED);
     tstate_now_here(t);
 }
 /* PARKED or DEFERRED -> RUNNING on this hart: the process switched to it
  * in user mode (reconcile). */
 void tstate_acquire(struct thread *t);
-/* RUNNING -> BLOCKED. */
-void tstate_block(struct thread *t);
+/* RUNNING -> BLOCKED.  Inline: every wait (a pipe's, say) takes it. */
+static inline void tstate_block(struct thread *t)
+{
+    tstate_held(t);
+    KASSERT(t->state == THREAD_RUNNING && t == thread_current());
+    t->state = THREAD_BLOCKED;
+}
 /* RUNNING -> ZOMBIE. */
 void tstate_exit(struct thread *t);
 /* The state's name (Ctrl-T). */

@@ -25,6 +25,28 @@ struct file *fd_file(uint64_t fd)
     return fd_get(fd);
 }
 
+/* The file behind fd for the length of one system call of the calling
+ * thread, or NULL; *ref says whether a reference was taken (to drop with
+ * file_close).  The fast path, for a process with one live thread (the
+ * caller): nothing can take the file out of its table meanwhile, so
+ * neither the lock nor a reference is needed.  Only the process's own
+ * threads close, replace or install its descriptors (sys_close, sys_dup,
+ * sys_pipe, exec; fork only reads the table, and teardown waits for the
+ * last thread), and only they create its threads (spawn creates the first
+ * one before any runs): live_threads cannot rise to 2 while its only
+ * thread is here.  Read without p->lock: a stale value is a sibling that
+ * is exiting, 2 for 1, which takes the slow path. */
+static struct file *fd_borrow(uint64_t fd, bool *ref)
+{
+    struct proc *p = proc_current();
+    if (__atomic_load_n(&p->live_threads, __ATOMIC_RELAXED) == 1) {
+        *ref = false;
+        return fdtable_get(&p->files, fd);
+    }
+    *ref = true;
+    return fd_get(fd);
+}
+
 /* Installs f at the lowest free descriptor: it, or -EMFILE (MAX_FDS
  * open), -ENOMEM (the table could not grow); then f is still the caller's. */
 static int fd_install(struct proc *p, struct file *f)
@@ -39,11 +61,13 @@ long sys_read(uint64_t fd, uint64_t buf, uint64_t n)
 {
     if (!uvm_range_ok(&proc_current()->vm, buf, n, true))
         return -EFAULT;
-    struct file *f = fd_get(fd);
+    bool ref;
+    struct file *f = fd_borrow(fd, &ref);
     if (!f)
         return -EBADF;
     long r = file_read(f, &proc_current()->vm, buf, n);
-    file_close(f);
+    if (ref)
+        file_close(f);
     return r;
 }
 
@@ -51,11 +75,13 @@ long sys_write(uint64_t fd, uint64_t buf, uint64_t n)
 {
     if (!uvm_range_ok(&proc_current()->vm, buf, n, false))
         return -EFAULT;
-    struct file *f = fd_get(fd);
+    bool ref;
+    struct file *f = fd_borrow(fd, &ref);
     if (!f)
         return -EBADF;
     long r = file_write(f, &proc_current()->vm, buf, n);
-    file_close(f);
+    if (ref)
+        file_close(f);
     return r;
 }
 
