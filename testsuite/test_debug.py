@@ -116,8 +116,19 @@ def gdb_during_pingpong(machine, monkeypatch, name, smp, symbol_files, commands,
             # show where.
             os.killpg(gdb.pid, 9)
             raise AssertionError(f"{e}; gdb said:\n{gdb.communicate(timeout=10)[0]}") from None
-        m.sendline("t_pingpong")
-        out, _ = gdb.communicate(timeout=90)
+        # Whether a run reaches the breakpoint can depend on timing (the
+        # kernel calls remove only when it learns of a user-mode switch to
+        # a thread parked in its queue): a run that ends without a stop is
+        # followed by another (the shell takes type-ahead), up to 90 s.
+        for _ in range(6):
+            m.sendline("t_pingpong")
+            try:
+                out, _ = gdb.communicate(timeout=15)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        else:
+            raise AssertionError("gdb never stopped in 6 runs of t_pingpong")
     finally:
         if gdb.poll() is None:
             os.killpg(gdb.pid, 9)
@@ -145,7 +156,7 @@ def test_gdb_breaks_in_a_policy_run_by_a_process(machine, monkeypatch, name, smp
     assert re.search(rf"Breakpoint [\d.]+, {p}_fetch \(", out), out
     assert f"sched_impls/{name}/{name}.c" in out, out
     assert re.search(r"^\$1 = 0$", out, re.M), out           # U mode
-    assert re.search(r"^#1 .* in user_schedule \(", out, re.M), out
+    assert re.search(r"^#1 .* in user_schedule(_saved)? \(", out, re.M), out
 
 
 @pytest.mark.timeout(200)
