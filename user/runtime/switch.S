@@ -41,6 +41,25 @@
     sd      s11, 112(\base)
 .endm
 
+/* The registers SAVE_CONTEXT saved, back from the same layout. */
+.macro LOAD_CONTEXT base=a0
+    ld      ra, 0(\base)
+    ld      sp, 8(\base)
+    ld      tp, 16(\base)
+    ld      s0, 24(\base)
+    ld      s1, 32(\base)
+    ld      s2, 40(\base)
+    ld      s3, 48(\base)
+    ld      s4, 56(\base)
+    ld      s5, 64(\base)
+    ld      s6, 72(\base)
+    ld      s7, 80(\base)
+    ld      s8, 88(\base)
+    ld      s9, 96(\base)
+    ld      s10, 104(\base)
+    ld      s11, 112(\base)
+.endm
+
 /* Addresses in the shared region (runtime.c asserts them against vdso.h). */
 #define RT_BASE_SHIFT     38        /* SHARED_BASE_ADDR = -1 << 38 */
 #define RT_TASKS_PAGES    7         /* SHARED_TASKS_ADDR = base + 7 pages */
@@ -91,21 +110,7 @@ rt_switch:
     .globl rt_load
     .hidden rt_load
 rt_load:
-    ld      ra, 0(a0)
-    ld      sp, 8(a0)
-    ld      tp, 16(a0)
-    ld      s0, 24(a0)
-    ld      s1, 32(a0)
-    ld      s2, 40(a0)
-    ld      s3, 48(a0)
-    ld      s4, 56(a0)
-    ld      s5, 64(a0)
-    ld      s6, 72(a0)
-    ld      s7, 80(a0)
-    ld      s8, 88(a0)
-    ld      s9, 96(a0)
-    ld      s10, 104(a0)
-    ld      s11, 112(a0)
+    LOAD_CONTEXT
     fence   rw, w
     beqz    a1, 1f
     sw      zero, 0(a1)             /* block_sched off: the switch is done */
@@ -136,21 +141,7 @@ rt_rescue:
     /* user_schedule's save: back in the yield_() call with its registers,
      * schedule_rescued finishes it (and returns 0 from it). */
 1:  andi    a0, a0, ~RT_RESCUE_SCHEDULE
-    ld      ra, 0(a0)
-    ld      sp, 8(a0)
-    ld      tp, 16(a0)
-    ld      s0, 24(a0)
-    ld      s1, 32(a0)
-    ld      s2, 40(a0)
-    ld      s3, 48(a0)
-    ld      s4, 56(a0)
-    ld      s5, 64(a0)
-    ld      s6, 72(a0)
-    ld      s7, 80(a0)
-    ld      s8, 88(a0)
-    ld      s9, 96(a0)
-    ld      s10, 104(a0)
-    ld      s11, 112(a0)
+    LOAD_CONTEXT
     j       schedule_rescued
 
 /*
