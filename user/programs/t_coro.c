@@ -201,9 +201,20 @@ static int yielder(struct co *c)
     co_end(c);
 }
 
+/* True once a coroutine waits on ev.  The wake checks want the waiter
+ * polled exactly twice (once to wait, once when woken): on several harts,
+ * or with a late host, a setter that only slept could set the event before
+ * the waiter's first poll, which then finds it set (one poll). */
+static bool has_waiter(struct co_event *ev)
+{
+    return __atomic_load_n(&ev->head, __ATOMIC_ACQUIRE) != NULL;
+}
+
 static void *set_later(void *ev)
 {
-    sleep(30);
+    while (!has_waiter(ev))
+        sleep(1);
+    sleep(10);
     co_event_set(ev);
     return 0;
 }
@@ -230,8 +241,12 @@ struct setter { struct co co; struct co_event *ev; };
 
 static int setter(struct co *c)
 {
-    co_event_set(((struct setter *)c)->ev);
-    return CO_READY;
+    struct setter *f = (struct setter *)c;
+    co_begin(c);
+    while (!has_waiter(f->ev))          /* another worker may run us first */
+        co_yield(c);
+    co_event_set(f->ev);
+    co_end(c);
 }
 
 struct reader { struct co co; int fd; char buf[8]; long got; int polls; };
@@ -245,10 +260,17 @@ static int reader(struct co *c)
     co_end(c);
 }
 
-static void *write_later(void *fdp)
+struct write_later { int fd; struct reader *r; };
+
+static void *write_later(void *arg)
 {
+    struct write_later *w = arg;
+    /* After the reader's first poll (which submits the read), so that the
+     * read waits and its completion polls it again. */
+    while (!__atomic_load_n(&w->r->polls, __ATOMIC_ACQUIRE))
+        sleep(1);
     sleep(30);
-    write(*(int *)fdp, "kernel", 6);
+    write(w->fd, "kernel", 6);
     return 0;
 }
 
@@ -275,7 +297,8 @@ static void check_wake(void)
     pipe(fds);
     struct reader r = { .fd = fds[0] };
     cid_t rid = co_spawn(reader, &r.co, 10);
-    tid = thread_create(write_later, &fds[1]);
+    struct write_later wl = { .fd = fds[1], .r = &r };
+    tid = thread_create(write_later, &wl);
     co_join(rid, 0);
     thread_join(tid, 0);
     close(fds[0]);
