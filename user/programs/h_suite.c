@@ -174,7 +174,10 @@ static bool memory_back(const struct sysinfo *before, struct sysinfo *now)
 {
     for (int tries = 0; tries < 100; tries++) {
         sysinfo(now);
-        if (now->free_frames == before->free_frames &&
+        /* More free frames than before is no leak: what ran before the
+         * suite (the shell's last job, the kernel's coroutines) may give
+         * frames back during it (61832 -> 61834 once, clean-clone run). */
+        if (now->free_frames >= before->free_frames &&
             now->heap_bytes == before->heap_bytes)
             return true;
         sleep(30);
