@@ -263,8 +263,25 @@ typedef struct SCHED_KINFO {
                                              a timeline (make trace): the
                                              runtime appends to the process's
                                              ring (sched_abi/utrace.h) */
-    uint8_t  reserved[4096 - 16];
+    /* A yield through the kernel that comes straight back.  A thread that
+     * parks for the kernel because something there is as urgent
+     * (queued_top) may be handed back at once: under a per-hart policy
+     * (multiqueue) that thread waits in another hart's queue, which this
+     * hart's fetch does not take from.  Asking again before anything new
+     * is queued would get the same answer, so the kernel says when that
+     * happened, and the runtime then decides among its own threads. */
+    volatile uint64_t enqueues;       /* 16: how many times a thread only
+                                             the kernel can run has been
+                                             queued (only grows) */
+    volatile uint64_t futile_at[SCHED_MAX_HARTS]; /* 24: per hart, `enqueues`
+                                             when a parked thread's yield
+                                             through the kernel there last
+                                             got that thread back with
+                                             nothing run in between */
+    volatile uint32_t futile_prio[SCHED_MAX_HARTS]; /* 88: its priority */
+    uint8_t  reserved[4096 - 120];
 } SCHED_KINFO;
+_Static_assert(__builtin_offsetof(SCHED_KINFO, futile_prio) == 88, "KINFO layout");
 _Static_assert(sizeof(SCHED_KINFO) == 4096, "SCHED_KINFO is one page");
 
 #endif

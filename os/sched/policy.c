@@ -380,6 +380,8 @@ static inline __attribute__((always_inline)) void enqueued(struct thread *t)
     t->queued_prio = t->state == THREAD_PARKED ? 0 : t->priority;  /* see policy_queued_top */
     set_nqueued(policy_nqueued + 1);
     count_queued(t->queued_prio, 1);
+    if (t->queued_prio)
+        shared_count_enqueue();         /* SCHED_KINFO.enqueues */
 }
 
 void policy_enqueue(struct thread *t, int hart, enum policy_enqueue_reason why)

@@ -364,12 +364,20 @@ long sched_yield_parked(bool rest)
      * sleeps until the next interrupt.  A tick at most: the hint cannot
      * keep a hart from anyone for long, and the thread is READY in both
      * queues meanwhile, for any hart to take. */
+    struct cpu *c = this_cpu();
+    uint64_t switches = c->switches;
     if (rest)
-        start_rest(this_cpu());
+        start_rest(c);
     schedule();
     /* Still here: the policy chose this thread again and pick_next claimed
      * it, so it returns through resume_parked like any parked thread (its
-     * trap frame is set for that; a0 must be its record). */
+     * trap frame is set for that; a0 must be its record).  If it never
+     * left this hart, the process learns that asking the kernel here gets
+     * nothing else until something new is queued (SCHED_KINFO.futile_at:
+     * under a per-hart policy, what made it ask may wait on another
+     * hart's queue). */
+    if (!rest && this_cpu() == c && c->switches == switches)
+        shared_note_futile_yield((int)c->hartid, t->priority);
     spin_unlock(&sched_lock);
     return t->stack_slot;
 }

@@ -25,7 +25,7 @@ static uint64_t resume_parked_entry;
 static uint64_t user_entry_pc;
 static uint64_t commit_start, commit_store;    /* see shared_restart_commit */
 static uint64_t rescue_entry;                   /* see shared_rescue_policy_fault */
-static SCHED_KINFO *kinfo;                      /* the kernel's page for all */
+SCHED_KINFO *shared_kinfo;                      /* the kernel's page for all */
 static uint64_t kernel_co_call;                 /* co_call at the kernel's alias */
 static uint64_t last_gen;                       /* shared_region.gen, the last given */
 
@@ -62,10 +62,12 @@ void shared_init(void)
     sfence_vma();
     __asm__ volatile("fence.i" ::: "memory");
     kernel_co_call = SHARED_KALIAS_RUNTIME + h->op_offset[RT_CO_CALL];
-    kinfo = frame_alloc();
-    if (!kinfo)
+    shared_kinfo = frame_alloc();
+    if (!shared_kinfo)
         panic("sched: no memory for the kernel's shared page");
-    kinfo->magic = SCHED_KINFO_MAGIC;
+    shared_kinfo->magic = SCHED_KINFO_MAGIC;
+    for (int h = 0; h < SCHED_MAX_HARTS; h++)
+        shared_kinfo->futile_at[h] = UINT64_MAX;      /* no yield has come back yet */
     rescue_entry = SHARED_RUNTIME_ADDR + h->op_offset[RT_RESCUE];
     commit_start = SHARED_RUNTIME_ADDR + h->op_offset[RT_COMMIT_START];
     commit_store = SHARED_RUNTIME_ADDR + h->op_offset[RT_COMMIT_STORE];
@@ -113,8 +115,8 @@ void shared_rescue_policy_loop(struct trapframe *tf)
      * looping): counting ticks in the policy's code would not do here, a
      * legitimate ping-pong spends most of its time there, call after
      * call. */
-    if (!in_policy_code(tf->sepc) || !kinfo ||
-        !__atomic_load_n(&kinfo->user_switching_off, __ATOMIC_ACQUIRE))
+    if (!in_policy_code(tf->sepc) || !shared_kinfo ||
+        !__atomic_load_n(&shared_kinfo->user_switching_off, __ATOMIC_ACQUIRE))
         return;
     /* In the coroutine executor: left to finish (vdso.h RT_RESCUE_EXECUTOR;
      * the process may set the bit, which only spares its own thread). */
@@ -186,7 +188,7 @@ int shared_map(pagetable_t pt, struct shared_region *r, int pid)
                      VA2PA(runtime_frames[i]), PAGE_SIZE, PTE_R | PTE_X | PTE_U, 0)
               ? -ENOMEM : 0;
     if (!err)
-        err = vm_map(pt, SHARED_KINFO_ADDR, VA2PA(kinfo), PAGE_SIZE, PTE_R | PTE_U, 0)
+        err = vm_map(pt, SHARED_KINFO_ADDR, VA2PA(shared_kinfo), PAGE_SIZE, PTE_R | PTE_U, 0)
               ? -ENOMEM : 0;
     if (err) {
         shared_unmap(pt, r);
@@ -292,20 +294,29 @@ void shared_set_off_hart(struct thread *t)
 
 void shared_disable_user_switching(void)
 {
-    if (kinfo)
-        __atomic_store_n(&kinfo->user_switching_off, 1, __ATOMIC_RELEASE);
+    if (shared_kinfo)
+        __atomic_store_n(&shared_kinfo->user_switching_off, 1, __ATOMIC_RELEASE);
 }
 
 void shared_set_trace_on(bool on)
 {
-    if (kinfo)
-        __atomic_store_n(&kinfo->trace_on, on ? 1u : 0u, __ATOMIC_RELEASE);
+    if (shared_kinfo)
+        __atomic_store_n(&shared_kinfo->trace_on, on ? 1u : 0u, __ATOMIC_RELEASE);
+}
+
+void shared_note_futile_yield(int hart, int prio)
+{
+    KASSERT(hart >= 0 && hart < SCHED_MAX_HARTS);
+    if (!shared_kinfo)
+        return;
+    __atomic_store_n(&shared_kinfo->futile_prio[hart], (uint32_t)prio, __ATOMIC_RELAXED);
+    __atomic_store_n(&shared_kinfo->futile_at[hart], shared_kinfo->enqueues, __ATOMIC_RELEASE);
 }
 
 void shared_set_queued_top(uint32_t top)
 {
-    if (kinfo)
-        __atomic_store_n(&kinfo->queued_top, top, __ATOMIC_RELEASE);
+    if (shared_kinfo)
+        __atomic_store_n(&shared_kinfo->queued_top, top, __ATOMIC_RELEASE);
 }
 
 bool shared_finish_park(const struct shared_region *r, uint32_t slot, int hart)

@@ -80,6 +80,17 @@ void shared_set_off_hart(struct thread *t);
 /* The best priority waiting in the kernel's queue for the kernel alone
  * (SCHED_KINFO.queued_top, seen by every process at once). */
 void shared_set_queued_top(uint32_t top);
+/* SCHED_KINFO.enqueues, futile_at and futile_prio (sched_abi/vdso.h):
+ * a thread only the kernel can run was queued (sched_lock held: the one
+ * writer), and a parked thread of priority `prio` that yielded through
+ * the kernel on `hart` got the hart straight back. */
+extern SCHED_KINFO *shared_kinfo;
+static inline void shared_count_enqueue(void)
+{
+    if (shared_kinfo)
+        __atomic_store_n(&shared_kinfo->enqueues, shared_kinfo->enqueues + 1, __ATOMIC_RELEASE);
+}
+void shared_note_futile_yield(int hart, int prio);
 /* Tells every process whether the kernel records a timeline
  * (SCHED_KINFO.trace_on: the runtime then appends to the process's ring). */
 void shared_set_trace_on(bool on);

@@ -458,6 +458,20 @@ fetch_on(VDSO_DATA *v, const struct sched_ctx *c, uint32_t hart, uint32_t me, ui
 
 enum decision { SWITCH_IN_USER_MODE, NOBODY_ELSE, PARKED };
 
+/* Would a yield through the kernel on `hart` give a thread of priority
+ * `mine` nothing but itself back?  Yes if the last one there did, for a
+ * thread at least as urgent, and nothing has been queued in the kernel
+ * since (SCHED_KINFO.futile_at).  Asking again would only cost a round
+ * trip: under a per-hart policy, with every hart busy, what waits in the
+ * kernel may wait in another hart's queue, and three harts would storm
+ * the kernel until the one that holds it is run. */
+static inline bool kernel_gave_nothing_here(uint32_t hart, uint32_t mine)
+{
+    uint64_t at = __atomic_load_n(&KINFO->futile_at[hart], __ATOMIC_ACQUIRE);
+    return at == __atomic_load_n(&KINFO->enqueues, __ATOMIC_ACQUIRE) &&
+           mine >= KINFO->futile_prio[hart];
+}
+
 /* The decision with the best priority in the process's queue (`top`), for
  * when something only the kernel can run is at least as urgent as this
  * thread (`elsewhere`), and under a per-hart policy (whose fetch steals
@@ -472,6 +486,8 @@ decide_with_top(VDSO_DATA *v, const struct sched_ctx *c, uint32_t hart, uint32_t
 {
     uint32_t top = ((op_pick)policy_op(SCHED_OP_TOP))(c, hart);
     uint32_t mine = TASKS[me].prio;
+    if (elsewhere >= mine && kernel_gave_nothing_here(hart, mine))
+        elsewhere = 0;
     if (top == 0 && elsewhere < mine)
         return NOBODY_ELSE;
     uint32_t best = top > mine ? top : mine;
