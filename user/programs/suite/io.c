@@ -21,19 +21,6 @@ static void *reader(void *arg)
     return (void *)read(ends[0], &c, 1);
 }
 
-static int close_under_reader_thread(const struct suite_case *c)
-{
-    (void)c;
-    if (pipe(ends) < 0)
-        return EXPECT(0, "pipe: %s", strerror(errno));
-    int tid = thread_create(reader, 0);
-    sleep(30);                               /* the reader is waiting */
-    close(ends[1]);
-    void *got = (void *)-5L;
-    thread_join(tid, &got);
-    return EXPECT((long)got == 0, "the reader got %ld, not EOF", (long)got);
-}
-
 static void *writer(void *arg)
 {
     (void)arg;
@@ -42,17 +29,40 @@ static void *writer(void *arg)
     return (void *)(r < 0 ? -(long)errno : r);
 }
 
+/* A pipe in ends[] and a thread running fn on it, given time to block
+ * there; then the pipe's end `closing` (0 or 1) closed under it.  The
+ * thread's return value in *got; nonzero (after a diagnostic) if the pipe
+ * or the thread could not be made. */
+static int close_under_thread(void *(*fn)(void *), int closing, long *got)
+{
+    if (pipe(ends) < 0)
+        return EXPECT(0, "pipe: %s", strerror(errno));
+    int tid = thread_create(fn, 0);
+    if (tid < 0)
+        return EXPECT(0, "thread_create: %s", strerror(errno));
+    sleep(30);                               /* the thread is waiting */
+    close(ends[closing]);
+    void *ret = (void *)-5L;
+    thread_join(tid, &ret);
+    *got = (long)ret;
+    return 0;
+}
+
+static int close_under_reader_thread(const struct suite_case *c)
+{
+    (void)c;
+    long got;
+    if (close_under_thread(reader, 1, &got))
+        return 1;
+    return EXPECT(got == 0, "the reader got %ld, not EOF", got);
+}
+
 static int close_under_writer_thread(const struct suite_case *c)
 {
     (void)c;
-    if (pipe(ends) < 0)
-        return EXPECT(0, "pipe: %s", strerror(errno));
-    int tid = thread_create(writer, 0);
-    sleep(30);                               /* the writer is waiting */
-    close(ends[0]);
-    void *got = 0;
-    thread_join(tid, &got);
-    long r = (long)got;
+    long r;
+    if (close_under_thread(writer, 0, &r))
+        return 1;
     return EXPECT(r == -EPIPE || (r >= PIPE_BUF_SIZE && r < 4 * PIPE_BUF_SIZE),
                   "the writer got %ld: neither EPIPE nor a short count", r);
 }
@@ -68,16 +78,30 @@ static int read_poll(struct co *c)
     co_end(c);
 }
 
+/* A pipe in ends[] and a coroutine (in w) reading it, given time to make
+ * its first poll and wait; CO_NONE (after a diagnostic) if the pipe or
+ * the coroutine could not be made. */
+static cid_t pipe_with_waiting_coroutine(struct waiting *w)
+{
+    if (pipe(ends) < 0) {
+        printf("# pipe: %s\n", strerror(errno));
+        return CO_NONE;
+    }
+    cid_t cid = co_spawn(read_poll, &w->co, 10);
+    if (cid == CO_NONE)
+        printf("# co_spawn: %s\n", strerror(errno));
+    else
+        sleep(30);                           /* the coroutine is waiting */
+    return cid;
+}
+
 static int close_under_reader_coroutine(const struct suite_case *c)
 {
     (void)c;
-    if (pipe(ends) < 0)
-        return EXPECT(0, "pipe: %s", strerror(errno));
     static struct waiting w;
-    cid_t cid = co_spawn(read_poll, &w.co, 10);
+    cid_t cid = pipe_with_waiting_coroutine(&w);
     if (cid == CO_NONE)
-        return EXPECT(0, "co_spawn: %s", strerror(errno));
-    sleep(30);
+        return 1;
     close(ends[1]);
     int64_t result = -1;
     int bad = EXPECT(co_join(cid, &result) == 0, "co_join: %s", strerror(errno));
@@ -181,13 +205,10 @@ static int poke_parents_coroutine(long unused)
 static int wake_other_process(const struct suite_case *c)
 {
     (void)c;
-    if (pipe(ends) < 0)
-        return EXPECT(0, "pipe: %s", strerror(errno));
     static struct waiting w;
-    cid_t cid = co_spawn(read_poll, &w.co, 10);
+    cid_t cid = pipe_with_waiting_coroutine(&w);
     if (cid == CO_NONE)
-        return EXPECT(0, "co_spawn: %s", strerror(errno));
-    sleep(20);
+        return 1;
     int status = suite_in_child(poke_parents_coroutine, 0);
     int bad = EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 0,
                      "the child's pokes: status %#x", status);
