@@ -26,9 +26,20 @@ static void fill(unsigned char *b, unsigned seed)
         b[i] = (unsigned char)(i * 131 + seed * 7 + 1);
 }
 
-/* The first index where dst and want differ, or -1. */
-static long differs(void)
+/* dst and want alike, from seed. */
+static void reset(unsigned seed)
 {
+    fill(dst, seed);
+    fill(want, seed);
+}
+
+/* After an operation on dst + GUARD + d that returned r: -1 if it
+ * returned its destination and dst is want, else the first wrong byte
+ * (BUF: the return value). */
+static long judge(const void *r, size_t d)
+{
+    if (r != dst + GUARD + d)
+        return BUF;
     for (size_t i = 0; i < BUF; i++)
         if (dst[i] != want[i])
             return (long)i;
@@ -42,13 +53,11 @@ static int check_memcpy(void)
         for (size_t d = 0; d < 16; d++)
             for (size_t k = 0; k < NLENGTHS; k++) {
                 size_t n = lengths[k];
-                fill(dst, 2);
-                fill(want, 2);
+                reset(2);
                 for (size_t i = 0; i < n; i++)
                     want[GUARD + d + i] = src[GUARD + s + i];
-                void *r = memcpy(dst + GUARD + d, src + GUARD + s, n);
-                long at = differs();
-                if (r != dst + GUARD + d || at >= 0) {
+                long at = judge(memcpy(dst + GUARD + d, src + GUARD + s, n), d);
+                if (at >= 0) {
                     KT_DIAG("memcpy src+%zu dst+%zu n=%zu: byte %ld wrong\n", s, d, n, at);
                     return -1;
                 }
@@ -61,13 +70,12 @@ static int check_memset(void)
     for (size_t d = 0; d < 16; d++)
         for (size_t k = 0; k < NLENGTHS; k++) {
             size_t n = lengths[k];
-            fill(dst, 3);
-            fill(want, 3);
+            reset(3);
             for (size_t i = 0; i < n; i++)
                 want[GUARD + d + i] = 0xc3;
-            void *r = memset(dst + GUARD + d, 0x1c3, n);     /* only the low byte counts */
-            long at = differs();
-            if (r != dst + GUARD + d || at >= 0) {
+            /* Only the low byte of the value counts. */
+            long at = judge(memset(dst + GUARD + d, 0x1c3, n), d);
+            if (at >= 0) {
                 KT_DIAG("memset dst+%zu n=%zu: byte %ld wrong\n", d, n, at);
                 return -1;
             }
@@ -83,13 +91,11 @@ static int check_memmove(void)
             size_t n = lengths[k];
             if (n + 32 > SPAN)
                 continue;
-            fill(dst, 4);
-            fill(want, 4);
+            reset(4);
             size_t from = GUARD + 16;
             for (size_t i = 0; i < n; i++)
                 want[from + shift + i] = dst[from + i];
-            memmove(dst + from + shift, dst + from, n);
-            long at = differs();
+            long at = judge(memmove(dst + from + shift, dst + from, n), 16 + shift);
             if (at >= 0) {
                 KT_DIAG("memmove by %ld n=%zu: byte %ld wrong\n", shift, n, at);
                 return -1;
