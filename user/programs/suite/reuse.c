@@ -73,10 +73,10 @@ static int heap_zeroed(const struct suite_case *c)
 /* A thread's stack below its sp: the pages it touches first are mapped
  * then (demand paging), the top one is kept for the slot's next thread;
  * both must read zero for a new thread, and the thread then dirties them
- * for the next one.  The KiB just below sp is left out: the frames of
+ * for the next one.  2 KiB just below sp are left out: the frames of
  * what ran before this function (the runtime's thread start) and of the
  * calls it makes lie there.  Returns the offset of a nonzero byte, or -1. */
-#define STACK_SKIPPED 1024L
+#define STACK_SKIPPED 2048L
 #define STACK_CHECKED (USER_THREAD_STACK - 2 * PAGE)
 static void *stack_below_sp(void *arg)
 {
@@ -102,8 +102,9 @@ static int stack_zeroed(const struct suite_case *c)
         void *at = (void *)-2L;
         if (tid < 0 || thread_join(tid, &at) != 0)
             return EXPECT(0, "thread %d: %s", round, strerror(errno));
-        bad |= EXPECT((long)at == -1, "thread %d: byte %ld of its stack below sp - 1 KiB is not 0",
-                      round, (long)at);
+        bad |= EXPECT((long)at == -1,
+                      "thread %d: byte %ld of its stack below sp - 2 KiB is not 0", round,
+                      (long)at);
     }
     return bad;
 }
