@@ -7,7 +7,7 @@ import pytest
 from schedos import ktap
 
 # The tests `ktest=all` must run; a test missing from the output fails here.
-EXPECTED = ["format", "bootargs", "frame", "heap", "vm", "uvm", "spinlock", "timer", "ipi",
+EXPECTED = ["format", "string", "bootargs", "frame", "heap", "vm", "uvm", "spinlock", "timer", "ipi",
             "printf", "kcoro", "fdtable"]
 PRINTF_TAIL = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -16,6 +16,16 @@ def ktap_report(m, timeout=60):
     """The machine's KTAP results, once it powered off: (status, report)."""
     status = m.wait_exit(timeout=timeout)
     return status, ktap.parse(m.output())
+
+
+def expect_alone(m, name, lines):
+    """The machine ran the one test `name`, which passed and printed each
+    of `lines` among its diagnostics."""
+    status, report = ktap_report(m)
+    assert status == 0, m.output()
+    assert report.names() == [name] and report.ok, report.problems()
+    for line in lines:
+        assert line in report.result(name).diagnostics, report.result(name).diagnostics
 
 
 @pytest.mark.parametrize("smp", [1, 4], ids=lambda n: f"smp{n}")
@@ -91,14 +101,10 @@ def test_ktest_kcoro(boot_policy, policy, smp):
     """The kernel's coroutines run on the kernel's built-in heap policy,
     whatever policy the machine schedules threads with."""
     m = boot_policy(policy, smp=smp, append="ktest=kcoro")
-    status, report = ktap_report(m)
-    assert status == 0, m.output()
-    assert report.names() == ["kcoro"] and report.ok, report.problems()
-    for line in ("kcoro order: priority, then FIFO among equals",
-                 "kcoro wakes: none lost, none doubled",
-                 "kcoro cancel: idle and queued, never polled after",
-                 "kcoro poll: at most 64 per call"):
-        assert line in report.result("kcoro").diagnostics
+    expect_alone(m, "kcoro", ("kcoro order: priority, then FIFO among equals",
+                              "kcoro wakes: none lost, none doubled",
+                              "kcoro cancel: idle and queued, never polled after",
+                              "kcoro poll: at most 64 per call"))
 
 
 def test_ktest_fdtable(machine):
@@ -106,13 +112,9 @@ def test_ktest_fdtable(machine):
     MAX_FDS, refuses one more, hands out holes lowest first, and copies
     and closes give back every reference and heap byte."""
     m = machine(smp=1, append="ktest=fdtable")
-    status, report = ktap_report(m)
-    assert status == 0, m.output()
-    assert report.names() == ["fdtable"] and report.ok, report.problems()
-    for line in ("fdtable grow: 10 sizes from 16 to 8192, then EMFILE",
-                 "fdtable lowest free: 7, 5000, 8191",
-                 "fdtable copy and close: references and heap bytes back"):
-        assert line in report.result("fdtable").diagnostics, report.result("fdtable").diagnostics
+    expect_alone(m, "fdtable", ("fdtable grow: 10 sizes from 16 to 8192, then EMFILE",
+                                "fdtable lowest free: 7, 5000, 8191",
+                                "fdtable copy and close: references and heap bytes back"))
 
 
 def test_ktest_uvm(machine):
@@ -122,11 +124,16 @@ def test_ktest_uvm(machine):
     within one page (no check first) and across two (checked first), the
     partial copies stopping at the bad page; every frame back."""
     m = machine(smp=1, append="ktest=uvm")
-    status, report = ktap_report(m)
-    assert status == 0, m.output()
-    assert report.names() == ["uvm"] and report.ok, report.problems()
-    for line in ("uvm frames: a batch of 40, a run of 70, all back",
-                 "uvm alloc: 40 pages over two tables, EEXIST undone, freed, zeroed again",
-                 "uvm copy: 40 pages and a text page, same rights, own frames",
-                 "uvm copies: one page and two, whole and partial, refusals move nothing"):
-        assert line in report.result("uvm").diagnostics, report.result("uvm").diagnostics
+    expect_alone(m, "uvm", (
+        "uvm frames: a batch of 40, a run of 70, all back",
+        "uvm alloc: 40 pages over two tables, EEXIST undone, freed, zeroed again",
+        "uvm copy: 40 pages and a text page, same rights, own frames",
+        "uvm copies: one page and two, whole and partial, refusals move nothing"))
+
+
+def test_ktest_string(machine):
+    """memcpy, memset and memmove against byte-at-a-time copies at every
+    alignment of both ends and lengths round each loop's step."""
+    m = machine(smp=1, append="ktest=string")
+    expect_alone(m, "string",
+                 ("string: memcpy, memset, memmove at 16 x 16 alignments, 28 lengths",))

@@ -12,6 +12,7 @@ struct ktest {
 
 static const struct ktest tests[] = {
     { "format",   ktest_format,   1, "printf engine: conversions, padding, truncation" },
+    { "string",   ktest_string,   1, "memcpy, memset, memmove: every alignment, lengths round each step" },
     { "bootargs", ktest_bootargs, 1, "command-line parser: values, quotes, last wins" },
     { "frame",    ktest_frame,    1, "frame allocator: distinct, zeroed, exhaustion, contiguous" },
     { "heap",     ktest_heap,     1, "kmalloc/kfree: sizes, patterns, all harts at once" },

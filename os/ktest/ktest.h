@@ -41,6 +41,7 @@ int ktest_timer(void);
 int ktest_ipi(void);
 int ktest_bootargs(void);
 int ktest_format(void);
+int ktest_string(void);
 int ktest_printf(void);
 int ktest_panic(void);
 int ktest_kcoro(void);

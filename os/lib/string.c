@@ -30,39 +30,46 @@ void *memset(void *dst, int c, size_t n)
     return dst;
 }
 
+/* Copies whole words of one size, eight loads and then eight stores per
+ * iteration (the loads can all be in flight before the first store), then
+ * one word at a time. Both pointers must be aligned to the word; they are
+ * moved past what was copied, and the bytes left, fewer than one word, are
+ * returned. One definition for every word size: memcpy's doubleword and
+ * word paths are the same loop on different types. */
+#define DEFINE_COPY_WORDS(name, word_t)                                     \
+    static inline size_t name(unsigned char **dp, const unsigned char **sp, \
+                              size_t n)                                     \
+    {                                                                       \
+        word_t *d = (word_t *)*dp;                                          \
+        const word_t *s = (const word_t *)*sp;                              \
+        for (; n >= 8 * sizeof(word_t); n -= 8 * sizeof(word_t),            \
+                                        d += 8, s += 8) {                   \
+            word_t w0 = s[0], w1 = s[1], w2 = s[2], w3 = s[3];              \
+            word_t w4 = s[4], w5 = s[5], w6 = s[6], w7 = s[7];              \
+            d[0] = w0; d[1] = w1; d[2] = w2; d[3] = w3;                     \
+            d[4] = w4; d[5] = w5; d[6] = w6; d[7] = w7;                     \
+        }                                                                   \
+        for (; n >= sizeof(word_t); n -= sizeof(word_t))                    \
+            *d++ = *s++;                                                    \
+        *dp = (unsigned char *)d;                                           \
+        *sp = (const unsigned char *)s;                                     \
+        return n;                                                           \
+    }
+
+DEFINE_COPY_WORDS(copy_doublewords, uint64_t)
+DEFINE_COPY_WORDS(copy_words, uint32_t)
+
 void *memcpy(void *dst, const void *src, size_t n)
 {
     unsigned char *d = dst;
     const unsigned char *s = src;
-    if ((((uintptr_t)d | (uintptr_t)s) & 7) == 0) {
-        uint64_t *d8 = (uint64_t *)d;
-        const uint64_t *s8 = (const uint64_t *)s;
-        for (; n >= 64; n -= 64, d8 += 8, s8 += 8) {
-            uint64_t a = s8[0], b = s8[1], c = s8[2], e = s8[3];
-            uint64_t f = s8[4], g = s8[5], h = s8[6], i = s8[7];
-            d8[0] = a; d8[1] = b; d8[2] = c; d8[3] = e;
-            d8[4] = f; d8[5] = g; d8[6] = h; d8[7] = i;
-        }
-        for (; n >= 8; n -= 8)
-            *d8++ = *s8++;
-        d = (unsigned char *)d8;
-        s = (const unsigned char *)s8;
-    } else if ((((uintptr_t)d | (uintptr_t)s) & 3) == 0) {
+    uintptr_t misalignment = (uintptr_t)d | (uintptr_t)s;
+    if ((misalignment & 7) == 0)
+        n = copy_doublewords(&d, &s, n);
+    else if ((misalignment & 3) == 0)
         /* Words: a file in the initrd (cpio) is only 4-byte aligned, and
          * exec copies programs out of it. */
-        uint32_t *d4 = (uint32_t *)d;
-        const uint32_t *s4 = (const uint32_t *)s;
-        for (; n >= 32; n -= 32, d4 += 8, s4 += 8) {
-            uint32_t a = s4[0], b = s4[1], c = s4[2], e = s4[3];
-            uint32_t f = s4[4], g = s4[5], h = s4[6], i = s4[7];
-            d4[0] = a; d4[1] = b; d4[2] = c; d4[3] = e;
-            d4[4] = f; d4[5] = g; d4[6] = h; d4[7] = i;
-        }
-        for (; n >= 4; n -= 4)
-            *d4++ = *s4++;
-        d = (unsigned char *)d4;
-        s = (const unsigned char *)s4;
-    }
+        n = copy_words(&d, &s, n);
     while (n--)
         *d++ = *s++;
     return dst;

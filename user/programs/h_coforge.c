@@ -24,6 +24,7 @@
  */
 #include <coroutine.h>
 #include <errno.h>
+#include <garbage.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,22 +55,12 @@ static long cancel_io(volatile struct co_io *io)
  * forger is not bound to the library's checks. */
 #define call co_raw_call
 
-/* A cheap generator for garbage (deterministic per case). */
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-static uint64_t garbage(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
+/* Garbage, deterministic per case (each round stirs the seed). */
+static uint64_t rng = GARBAGE_SEED;
 
 static void scribble(void *at, size_t bytes)
 {
-    uint64_t *w = at;
-    for (size_t i = 0; i < bytes / 8; i++)
-        w[i] = garbage();
+    garbage_fill(at, bytes, &rng);
 }
 
 /* A child's own check: failing ones exit with the line number. */
@@ -192,7 +183,7 @@ static void case_capacity(void)
 static void case_free_list(void)
 {
     live_executor();
-    X->free_head = (uint32_t)garbage();
+    X->free_head = (uint32_t)garbage_next(&rng);
     X->used = 0xfffffff0u;
     /* A spawn finds the free list wrecked: the library grows the table
      * (to CO_MAX records, the kernel's limit) and gives up. */

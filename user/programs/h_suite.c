@@ -225,6 +225,7 @@ int main(int argc, char **argv)
     suite_fd_cases();
     suite_exec_cases();
     suite_memory_cases();
+    suite_reuse_cases();
     suite_shared_cases();
     suite_process_cases();
     suite_io_cases();

@@ -10,8 +10,14 @@
  *   intmax     2^31 - 1
  *   high32     2^32 + 1: the low 32 bits name stdout, so a kernel that
  *              cut the argument to an int would write to the console
+ *
+ * fd_threaded/ has read and write again, from a process with a second
+ * thread: the kernel takes their descriptor another way then.
  */
+#include <futex.h>
+#include <stdbool.h>
 #include <string.h>
+#include <thread.h>
 #include "suite.h"
 #include "coro.h"
 
@@ -70,9 +76,24 @@ static const struct {
 };
 #define NFDCALLS (sizeof fd_calls / sizeof fd_calls[0])
 
+/* A sibling thread that waits for ever (the child's exit ends it): with
+ * it, the process has two live threads, and read and write take the
+ * descriptor with a reference under the process's lock instead of the
+ * one-thread fast path (os/syscall/sys_file.c, fd_borrow). */
+static volatile uint32_t never;
+static void *idle_sibling(void *arg)
+{
+    while (!never)
+        futex_wait((uint32_t *)&never, 0, 0);
+    return arg;
+}
+
 static int run_fd_case(const struct suite_case *c)
 {
-    long r = fd_calls[c->arg].call(bad_fd((enum fd_class)c->arg2));
+    bool threaded = c->arg2 >= FC_COUNT;
+    if (threaded && thread_create(idle_sibling, 0) < 0)
+        return EXPECT(0, "thread_create: %s", strerror(errno));
+    long r = fd_calls[c->arg].call(bad_fd((enum fd_class)(c->arg2 % FC_COUNT)));
     int bad = EXPECT_ERR(r, EBADF);
     /* The real descriptors are untouched: stdout still writes. */
     bad |= EXPECT(write(1, "", 0) == 0, "stdout gone: %s", strerror(errno));
@@ -86,6 +107,17 @@ void suite_fd_cases(void)
             char name[SUITE_NAME_MAX];
             snprintf(name, sizeof name, "fd/%s/%s", fd_calls[i].name, fd_class_names[cls]);
             suite_add(name, run_fd_case, END_EXIT0, i, cls);
+        }
+    }
+    /* read and write again with a sibling thread: their other path. */
+    for (unsigned i = 0; i < NFDCALLS; i++) {
+        if (fd_calls[i].call != f_read && fd_calls[i].call != f_write)
+            continue;
+        for (int cls = 0; cls < FC_COUNT; cls++) {
+            char name[SUITE_NAME_MAX];
+            snprintf(name, sizeof name, "fd_threaded/%s/%s", fd_calls[i].name,
+                     fd_class_names[cls]);
+            suite_add(name, run_fd_case, END_EXIT0, i, FC_COUNT + cls);
         }
     }
 }

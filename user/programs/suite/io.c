@@ -2,9 +2,10 @@
  * Pipes closed under a waiter, and processes that exit with work in
  * flight.  A thread or a coroutine waiting on a pipe whose other end is
  * closed must wake with EOF (a reader) or EPIPE / a short count (a
- * writer), not sleep for ever; a process that exits with threads blocked
- * and asynchronous operations pending must end with the status it gave,
- * and give back every thread.
+ * writer), not sleep for ever; one whose own descriptor a sibling closes
+ * goes on with the file its call holds; a process that exits with threads
+ * blocked and asynchronous operations pending must end with the status it
+ * gave, and give back every thread.
  */
 #include <coroutine.h>
 #include <futex.h>
@@ -14,47 +15,136 @@
 
 static int ends[2];
 
+/* Set by a pipe thread just before its call. */
+static volatile uint32_t started;
+
+/* A reader of one byte and a writer of four pipes' worth (it fills the
+ * pipe and waits): each returns its call's result, -errno on error. */
 static void *reader(void *arg)
 {
     (void)arg;
     char c;
-    return (void *)read(ends[0], &c, 1);
+    started = 1;
+    long r = read(ends[0], &c, 1);
+    return (void *)(r < 0 ? -(long)errno : r);
 }
 
-static int close_under_reader_thread(const struct suite_case *c)
-{
-    (void)c;
-    if (pipe(ends) < 0)
-        return EXPECT(0, "pipe: %s", strerror(errno));
-    int tid = thread_create(reader, 0);
-    sleep(30);                               /* the reader is waiting */
-    close(ends[1]);
-    void *got = (void *)-5L;
-    thread_join(tid, &got);
-    return EXPECT((long)got == 0, "the reader got %ld, not EOF", (long)got);
-}
-
+#define WRITTEN (4 * PIPE_BUF_SIZE)
 static void *writer(void *arg)
 {
     (void)arg;
-    static char big[4 * PIPE_BUF_SIZE];
-    long r = write(ends[1], big, sizeof big);   /* fills the pipe, waits */
+    static char big[WRITTEN];
+    started = 1;
+    long r = write(ends[1], big, sizeof big);
     return (void *)(r < 0 ? -(long)errno : r);
+}
+
+/* A pipe in ends[] and a thread running fn on it, given settle_ms after
+ * it began its call to be waiting in the kernel.  Its tid, or -1 after a
+ * diagnostic if the pipe or the thread could not be made. */
+static int thread_on_pipe(void *(*fn)(void *), unsigned settle_ms)
+{
+    if (pipe(ends) < 0) {
+        printf("# pipe: %s\n", strerror(errno));
+        return -1;
+    }
+    started = 0;
+    int tid = thread_create(fn, 0);
+    if (tid < 0) {
+        printf("# thread_create: %s\n", strerror(errno));
+        return -1;
+    }
+    while (!started)
+        sleep(1);
+    sleep(settle_ms);
+    return tid;
+}
+
+static long join_result(int tid)
+{
+    void *ret = (void *)-5L;
+    thread_join(tid, &ret);
+    return (long)ret;
+}
+
+/* The other end closed under a waiting thread: EOF for a reader, EPIPE or
+ * a short count for a writer. */
+static int close_under_reader_thread(const struct suite_case *c)
+{
+    (void)c;
+    int tid = thread_on_pipe(reader, 30);
+    if (tid < 0)
+        return 1;
+    close(ends[1]);
+    long got = join_result(tid);
+    return EXPECT(got == 0, "the reader got %ld, not EOF", got);
 }
 
 static int close_under_writer_thread(const struct suite_case *c)
 {
     (void)c;
-    if (pipe(ends) < 0)
-        return EXPECT(0, "pipe: %s", strerror(errno));
-    int tid = thread_create(writer, 0);
-    sleep(30);                               /* the writer is waiting */
+    int tid = thread_on_pipe(writer, 30);
+    if (tid < 0)
+        return 1;
     close(ends[0]);
-    void *got = 0;
-    thread_join(tid, &got);
-    long r = (long)got;
-    return EXPECT(r == -EPIPE || (r >= PIPE_BUF_SIZE && r < 4 * PIPE_BUF_SIZE),
+    long r = join_result(tid);
+    return EXPECT(r == -EPIPE || (r >= PIPE_BUF_SIZE && r < WRITTEN),
                   "the writer got %ld: neither EPIPE nor a short count", r);
+}
+
+/* The descriptor a thread is waiting on closed by its sibling: the call
+ * holds its own reference to the file, so the end stays open until the
+ * call returns, and goes then.  A thread that was not in the kernel yet
+ * when the close came gets EBADF: then again, with longer to settle. */
+#define CLOSE_TRIES 5
+static int close_own_end_under_reader(const struct suite_case *c)
+{
+    (void)c;
+    for (int try = 0; try < CLOSE_TRIES; try++) {
+        int tid = thread_on_pipe(reader, 30u << try);
+        if (tid < 0)
+            return 1;
+        close(ends[0]);
+        long w = write(ends[1], "x", 1);    /* the reader's end is open */
+        long got = join_result(tid);
+        if (got == -EBADF) {
+            close(ends[1]);
+            continue;
+        }
+        int bad = EXPECT(w == 1 && got == 1, "write %ld (%s), the reader got %ld", w,
+                         w < 0 ? strerror(errno) : "", got);
+        long after = write(ends[1], "y", 1);  /* its last reference is gone */
+        return bad | EXPECT(after < 0 && errno == EPIPE,
+                            "a write after the reader returned: %ld, not EPIPE", after);
+    }
+    return EXPECT(0, "the reader never waited before the close, %d tries", CLOSE_TRIES);
+}
+
+static int close_own_end_under_writer(const struct suite_case *c)
+{
+    (void)c;
+    for (int try = 0; try < CLOSE_TRIES; try++) {
+        int tid = thread_on_pipe(writer, 30u << try);
+        if (tid < 0)
+            return 1;
+        close(ends[1]);
+        static char sink[WRITTEN];
+        long total = 0, r;                  /* the writer's end is open */
+        while (total < WRITTEN && (r = read(ends[0], sink, sizeof sink)) > 0)
+            total += r;
+        long got = join_result(tid);
+        if (got == -EBADF) {
+            close(ends[0]);
+            continue;
+        }
+        int bad = EXPECT(got == WRITTEN && total == WRITTEN,
+                         "the writer wrote %ld, the reader got %ld, of %d", got, total,
+                         WRITTEN);
+        char byte;                          /* its last reference is gone */
+        return bad | EXPECT(read(ends[0], &byte, 1) == 0,
+                            "no EOF after the writer returned");
+    }
+    return EXPECT(0, "the writer never waited before the close, %d tries", CLOSE_TRIES);
 }
 
 struct waiting { struct co co; long got; char buf[8]; };
@@ -68,16 +158,30 @@ static int read_poll(struct co *c)
     co_end(c);
 }
 
+/* A pipe in ends[] and a coroutine (in w) reading it, given time to make
+ * its first poll and wait; CO_NONE (after a diagnostic) if the pipe or
+ * the coroutine could not be made. */
+static cid_t pipe_with_waiting_coroutine(struct waiting *w)
+{
+    if (pipe(ends) < 0) {
+        printf("# pipe: %s\n", strerror(errno));
+        return CO_NONE;
+    }
+    cid_t cid = co_spawn(read_poll, &w->co, 10);
+    if (cid == CO_NONE)
+        printf("# co_spawn: %s\n", strerror(errno));
+    else
+        sleep(30);                           /* the coroutine is waiting */
+    return cid;
+}
+
 static int close_under_reader_coroutine(const struct suite_case *c)
 {
     (void)c;
-    if (pipe(ends) < 0)
-        return EXPECT(0, "pipe: %s", strerror(errno));
     static struct waiting w;
-    cid_t cid = co_spawn(read_poll, &w.co, 10);
+    cid_t cid = pipe_with_waiting_coroutine(&w);
     if (cid == CO_NONE)
-        return EXPECT(0, "co_spawn: %s", strerror(errno));
-    sleep(30);
+        return 1;
     close(ends[1]);
     int64_t result = -1;
     int bad = EXPECT(co_join(cid, &result) == 0, "co_join: %s", strerror(errno));
@@ -181,13 +285,10 @@ static int poke_parents_coroutine(long unused)
 static int wake_other_process(const struct suite_case *c)
 {
     (void)c;
-    if (pipe(ends) < 0)
-        return EXPECT(0, "pipe: %s", strerror(errno));
     static struct waiting w;
-    cid_t cid = co_spawn(read_poll, &w.co, 10);
+    cid_t cid = pipe_with_waiting_coroutine(&w);
     if (cid == CO_NONE)
-        return EXPECT(0, "co_spawn: %s", strerror(errno));
-    sleep(20);
+        return 1;
     int status = suite_in_child(poke_parents_coroutine, 0);
     int bad = EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 0,
                      "the child's pokes: status %#x", status);
@@ -204,6 +305,10 @@ void suite_io_cases(void)
 {
     suite_add("pipe/close_under_reader_thread", close_under_reader_thread, END_EXIT0, 0, 0);
     suite_add("pipe/close_under_writer_thread", close_under_writer_thread, END_EXIT0, 0, 0);
+    suite_add("pipe/close_own_end_under_reader", close_own_end_under_reader, END_EXIT0,
+              0, 0);
+    suite_add("pipe/close_own_end_under_writer", close_own_end_under_writer, END_EXIT0,
+              0, 0);
     suite_add("pipe/close_under_reader_coroutine", close_under_reader_coroutine,
               END_EXIT0, 0, 0);
     suite_add("exit/threads_in_flight", exit_in_flight, END_EXIT0, INFLIGHT_THREADS, 0);

@@ -145,43 +145,34 @@ static long t_pipe_fds(long ptr, long len)
  * an option it refuses: exit status 2, which fails the case. */
 static char *echo_argv[] = { "h_suite", "-exec-should-have-failed", NULL };
 
-static long t_exec_path(long ptr, long len)
+/* Which argument of exec or spawn gets the bad pointer. */
+enum program_arg { BAD_PATH, BAD_ARGV, BAD_ARGV1 };
+
+/* exec or spawn (nr) of h_suite, with the bad pointer ptr as its path, as
+ * its argv, or as argv[1]. */
+static long start_program(long nr, enum program_arg bad, long ptr)
 {
-    (void)len;
-    return syscall_raw(SYS_exec, ptr, (long)echo_argv, 0);
+    char *argv1[] = { "h_suite", (char *)ptr, NULL };
+    switch (bad) {
+    case BAD_PATH:
+        return syscall_raw(nr, ptr, (long)echo_argv, 0);
+    case BAD_ARGV:
+        return syscall_raw(nr, (long)"h_suite", ptr, 0);
+    default:
+        return syscall_raw(nr, (long)"h_suite", (long)argv1, 0);
+    }
 }
 
-static long t_exec_argv(long ptr, long len)
-{
-    (void)len;
-    return syscall_raw(SYS_exec, (long)"h_suite", ptr, 0);
-}
+/* A target (long ptr, long len) for start_program. */
+#define PROGRAM_TARGET(name, nr, bad) \
+    static long name(long ptr, long len) { (void)len; return start_program(nr, bad, ptr); }
 
-static long t_exec_arg1(long ptr, long len)
-{
-    (void)len;
-    char *argv[] = { "h_suite", (char *)ptr, NULL };
-    return syscall_raw(SYS_exec, (long)"h_suite", (long)argv, 0);
-}
-
-static long t_spawn_path(long ptr, long len)
-{
-    (void)len;
-    return syscall_raw(SYS_spawn, ptr, (long)echo_argv, 0);
-}
-
-static long t_spawn_argv(long ptr, long len)
-{
-    (void)len;
-    return syscall_raw(SYS_spawn, (long)"h_suite", ptr, 0);
-}
-
-static long t_spawn_arg1(long ptr, long len)
-{
-    (void)len;
-    char *argv[] = { "h_suite", (char *)ptr, NULL };
-    return syscall_raw(SYS_spawn, (long)"h_suite", (long)argv, 0);
-}
+PROGRAM_TARGET(t_exec_path, SYS_exec, BAD_PATH)
+PROGRAM_TARGET(t_exec_argv, SYS_exec, BAD_ARGV)
+PROGRAM_TARGET(t_exec_arg1, SYS_exec, BAD_ARGV1)
+PROGRAM_TARGET(t_spawn_path, SYS_spawn, BAD_PATH)
+PROGRAM_TARGET(t_spawn_argv, SYS_spawn, BAD_ARGV)
+PROGRAM_TARGET(t_spawn_arg1, SYS_spawn, BAD_ARGV1)
 
 static long t_waitpid_status(long ptr, long len)
 {
@@ -245,38 +236,37 @@ static long t_schedstat(long ptr, long len)
     return syscall_raw(SYS_schedstat, -1, ptr, 0);
 }
 
-static long t_read_async_buf(long ptr, long len)
+/* read_async from a pipe with data in it, or write_async into an empty
+ * one, with buf, len and io as given (one of them bad). */
+static long async_transfer(bool reading, long buf, long len, long io)
 {
     int p[2];
-    if (data_pipe(p) < 0 || with_executor() < 0)
+    if ((reading ? data_pipe(p) : pipe(p)) < 0 || with_executor() < 0)
         return NO_SETUP;
-    return syscall_raw4(SYS_read_async, p[0], ptr, len, (long)&good_io);
+    return syscall_raw4(reading ? SYS_read_async : SYS_write_async, p[reading ? 0 : 1],
+                        buf, len, io);
+}
+
+static long t_read_async_buf(long ptr, long len)
+{
+    return async_transfer(true, ptr, len, (long)&good_io);
 }
 
 static long t_read_async_io(long ptr, long len)
 {
     (void)len;
-    int p[2];
-    if (data_pipe(p) < 0 || with_executor() < 0)
-        return NO_SETUP;
-    return syscall_raw4(SYS_read_async, p[0], (long)good, 16, ptr);
+    return async_transfer(true, (long)good, 16, ptr);
 }
 
 static long t_write_async_buf(long ptr, long len)
 {
-    int p[2];
-    if (pipe(p) < 0 || with_executor() < 0)
-        return NO_SETUP;
-    return syscall_raw4(SYS_write_async, p[1], ptr, len, (long)&good_io);
+    return async_transfer(false, ptr, len, (long)&good_io);
 }
 
 static long t_write_async_io(long ptr, long len)
 {
     (void)len;
-    int p[2];
-    if (pipe(p) < 0 || with_executor() < 0)
-        return NO_SETUP;
-    return syscall_raw4(SYS_write_async, p[1], (long)good, 16, ptr);
+    return async_transfer(false, (long)good, 16, ptr);
 }
 
 static long t_sleep_async_io(long ptr, long len)

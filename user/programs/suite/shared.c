@@ -7,6 +7,7 @@
  * another process, and a process that holds block_sched or claims the top
  * priority must not keep others off the harts.
  */
+#include <garbage.h>
 #include <string.h>
 #include <thread.h>
 #include "suite.h"
@@ -16,19 +17,11 @@
 
 #define VDSO ((VDSO_DATA *)SHARED_BASE_ADDR)
 
-static uint64_t rng = 0x9e3779b97f4a7c15ULL;
-static uint64_t next_random(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
+static uint64_t rng = GARBAGE_SEED;       /* plus the case's seed */
 
-static void scribble(uint64_t *p, size_t bytes)
+static void scribble(void *at, size_t bytes)
 {
-    for (size_t i = 0; i < bytes / 8; i++)
-        p[i] = next_random();
+    garbage_fill(at, bytes, &rng);
 }
 
 static void *busy(void *arg)
@@ -57,7 +50,7 @@ static int scribble_vdso(const struct suite_case *c)
 {
     rng += (uint64_t)c->arg;
     int tid = thread_create(busy, 0);       /* a second thread in the records */
-    scribble((uint64_t *)SHARED_BASE_ADDR, SHARED_VDSO_PAGES * 4096);
+    scribble((void *)SHARED_BASE_ADDR, SHARED_VDSO_PAGES * 4096);
     (void)tid;
     return live_with_it();
 }
@@ -67,7 +60,7 @@ static int scribble_records(const struct suite_case *c)
     rng += (uint64_t)c->arg;
     int tid = thread_create(busy, 0);
     uint32_t n = VDSO->nrecords;
-    scribble((uint64_t *)SHARED_TASKS_ADDR, n * sizeof(TaskSched));
+    scribble((void *)SHARED_TASKS_ADDR, n * sizeof(TaskSched));
     (void)tid;
     return live_with_it();
 }
@@ -82,10 +75,10 @@ static int scribble_executor(const struct suite_case *c)
     syscall_raw(SYS_sleep_async, 10, (long)&io, 0);
     /* Everything mapped from SHARED_EXEC_ADDR: the CO_EXEC page, the
      * queue, the records. */
-    scribble((uint64_t *)SHARED_EXEC_ADDR, 4096);
-    scribble((uint64_t *)CO_QUEUE_ADDR, CO_QUEUE_WORDS * 4);
+    scribble((void *)SHARED_EXEC_ADDR, 4096);
+    scribble((void *)CO_QUEUE_ADDR, CO_QUEUE_WORDS * 4);
     sleep(30);                              /* the sleep completes into it */
-    io.cid = (uint32_t)next_random();
+    io.cid = (uint32_t)garbage_next(&rng);
     int bad = EXPECT_ERR(syscall_raw(SYS_sleep_async, 10, (long)&io, 0), EINVAL);
     return bad | live_with_it();
 }
@@ -115,8 +108,8 @@ static int scribble_live_executor(const struct suite_case *c)
         if (co_spawn(nap_poll, &nappers[i].co, 1 + i % 20) == CO_NONE)
             return EXPECT(0, "co_spawn: %s", strerror(errno));
     sleep(30);
-    scribble((uint64_t *)SHARED_EXEC_ADDR, 4096);
-    scribble((uint64_t *)CO_QUEUE_ADDR, CO_QUEUE_WORDS * 4);
+    scribble((void *)SHARED_EXEC_ADDR, 4096);
+    scribble((void *)CO_QUEUE_ADDR, CO_QUEUE_WORDS * 4);
     sleep(50);
     exit(0);
 }
@@ -196,12 +189,12 @@ static int forge_records(const struct suite_case *c)
         switch (c->arg) {
         case 0:                              /* current: slots that are not */
             for (int h = 0; h < SCHED_MAX_HARTS; h++)
-                VDSO->current[h] = (uint32_t)next_random() % (SCHED_MAX_TASKS + 8);
+                VDSO->current[h] = (uint32_t)garbage_next(&rng) % (SCHED_MAX_TASKS + 8);
             break;
         case 1:                              /* states and flags of every record */
             for (uint32_t t = 0; t < n; t++) {
-                rec[t].state = (uint8_t)next_random();
-                rec[t].flags = (uint8_t)next_random();
+                rec[t].state = (uint8_t)garbage_next(&rng);
+                rec[t].flags = (uint8_t)garbage_next(&rng);
             }
             break;
         default:                             /* the queue lock: held by no thread */
@@ -217,16 +210,21 @@ static int forge_records(const struct suite_case *c)
 
 void suite_shared_cases(void)
 {
+    static const struct {
+        const char *name;
+        int (*run)(const struct suite_case *);
+    } scribblers[] = {
+        { "scribble_vdso", scribble_vdso },
+        { "scribble_records", scribble_records },
+        { "scribble_executor", scribble_executor },
+        { "scribble_live_executor", scribble_live_executor },
+    };
     for (int seed = 1; seed <= 3; seed++) {
-        char name[SUITE_NAME_MAX];
-        snprintf(name, sizeof name, "shared/scribble_vdso/%d", seed);
-        suite_add(name, scribble_vdso, END_EXIT0_OR_FAULT, seed, 0);
-        snprintf(name, sizeof name, "shared/scribble_records/%d", seed);
-        suite_add(name, scribble_records, END_EXIT0_OR_FAULT, seed, 0);
-        snprintf(name, sizeof name, "shared/scribble_executor/%d", seed);
-        suite_add(name, scribble_executor, END_EXIT0_OR_FAULT, seed, 0);
-        snprintf(name, sizeof name, "shared/scribble_live_executor/%d", seed);
-        suite_add(name, scribble_live_executor, END_EXIT0_OR_FAULT, seed, 0);
+        for (size_t i = 0; i < sizeof scribblers / sizeof scribblers[0]; i++) {
+            char name[SUITE_NAME_MAX];
+            snprintf(name, sizeof name, "shared/%s/%d", scribblers[i].name, seed);
+            suite_add(name, scribblers[i].run, END_EXIT0_OR_FAULT, seed, 0);
+        }
     }
     suite_add("shared/block_sched_left_set", block_sched_case, END_EXIT0, 0, 0);
     suite_add("shared/block_sched_toggled", block_sched_case, END_EXIT0, 1, 0);

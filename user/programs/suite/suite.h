@@ -47,6 +47,7 @@ void suite_pointer_cases(void);     /* suite/pointers.c */
 void suite_fd_cases(void);          /* suite/fds.c */
 void suite_exec_cases(void);        /* suite/exec.c */
 void suite_memory_cases(void);      /* suite/memory.c */
+void suite_reuse_cases(void);       /* suite/reuse.c */
 void suite_shared_cases(void);      /* suite/shared.c */
 void suite_process_cases(void);     /* suite/process.c */
 void suite_io_cases(void);          /* suite/io.c */
