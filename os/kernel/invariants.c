@@ -97,16 +97,12 @@ void inv_check_sched(void)
 {
     KASSERT(spin_holding(&sched_lock));
     struct policy_view v = policy_debug_view();
-    static bool injected;
+    static bool injected;               /* (under sched_lock) */
     if (!injected && inject("queue")) {
         injected = true;
         v.queued_at[SCHED_PRIO_MAX]++;      /* a lost decrement, as it were */
     }
-    /* Static: 21 words are cheap, but this runs on a kernel stack under
-     * the lock, and the lock makes it safe. */
-    static uint32_t per_level[SCHED_PRIO_MAX + 1];
-    uint32_t nqueued = 0;
-    memset(per_level, 0, sizeof(per_level));
+    uint32_t per_level[SCHED_PRIO_MAX + 1] = { 0 }, nqueued = 0;
     for (uint32_t i = 0; i < SCHED_MAX_TASKS; i++)
         if (v.owner[i])
             check_thread(v.owner[i], i, per_level, &nqueued);
