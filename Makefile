@@ -22,7 +22,10 @@
 #                          in bench/results/ (11 minutes on 2 cores; bench/README.md)
 #   make bench-quick       the same workloads at small sizes (about a minute)
 #   make deps              install the Debian packages the project needs
-#   make clean             remove build/
+#   make kdebug            the debug kernel alone: build-debug/kernel.elf (KDEBUG=1 below)
+#   make stress            the multi-hart stress (t_chaos) on the debug kernel, every policy,
+#                          4 and 8 harts, STRESS_SECONDS each (docs/testing.md)
+#   make clean             remove build/ and build-debug/
 #   make help              print this text
 #
 # Variables, e.g. `make run SMP=2 MEM=64M` (default after the =):
@@ -45,6 +48,10 @@
 #                          arguments) and for trace (default: t_pingpong 4 500)
 #   TOP=                   profile: show the N biggest rows only (unset: every function)
 #   PROFILE_SELF=          profile: 1 = CMD marks its own sections (user/include/profile.h)
+#   KDEBUG=                1 = build everything into build-debug/ with the kernel's invariant
+#                          checks (scheduler, frames, locks: os/kernel/invariants.h), e.g.
+#                          `make run KDEBUG=1`; build/ is left alone
+#   STRESS_SECONDS=600     stress: how long each t_chaos run lasts
 
 # (The block above is the text of `make help`: one line per target and per
 # variable, with its default.  testsuite/test_make.py checks it names every
@@ -64,6 +71,15 @@ OBJDUMP = $(CROSS)objdump
 PYTHON  = /usr/bin/python3
 
 BUILD  := build
+# The debug kernel has a tree of its own, so that building it never
+# replaces the kernel that tests running meanwhile boot.
+KDEBUG ?=
+ifneq ($(filter-out 0 1,$(KDEBUG)),)
+$(error KDEBUG is 1 (the debug kernel) or 0/empty, not '$(KDEBUG)')
+endif
+ifeq ($(KDEBUG),1)
+BUILD  := build-debug
+endif
 KERNEL := $(BUILD)/kernel.elf
 # User programs, packed by user/user.mk.
 INITRD := $(BUILD)/initrd.cpio
@@ -77,6 +93,9 @@ TARGET_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g \
 
 # No tail calls: every function keeps its frame, so backtraces are complete.
 KERNEL_CFLAGS := $(TARGET_CFLAGS) -fno-optimize-sibling-calls -Ios -Isched_abi
+ifeq ($(KDEBUG),1)
+KERNEL_CFLAGS += -DKDEBUG
+endif
 KERNEL_LDFLAGS := -nostdlib -no-pie -Wl,--no-relax -Wl,-T,os/kernel.ld \
 	-Wl,--gc-sections -Wl,-z,max-page-size=4096
 
@@ -183,7 +202,7 @@ $(BUILD)/%.c.o: %.c | check-deps
 $(BUILD)/%.S.o: %.S | check-deps
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
-	@$(CC) $(KERNEL_CFLAGS) -D__ASSEMBLY__ -c -o $@ $<
+	@$(CC) $(KERNEL_CFLAGS) -D__ASSEMBLY__ -Wa,-I$(BUILD) -c -o $@ $<
 
 # scripts/run-qemu.sh checks these (SMP's range, MEM's syntax and size,
 # SCHED against the policies built here) and says what is wrong.
@@ -216,8 +235,22 @@ PYTEST_ARGS ?=
 TEST_JOBS ?= 2
 TEST_PARALLEL = $(shell $(PYTHON) -c 'import xdist' 2>/dev/null && echo "-n $(TEST_JOBS)")
 
-test: all
+test: all kdebug
 	$(PYTHON) -m pytest testsuite $(TEST_PARALLEL) $(PYTEST_ARGS)
+
+# The debug kernel (KDEBUG=1), beside the normal one: test_stress.py boots
+# it with build/initrd.cpio.
+.PHONY: kdebug stress
+kdebug: check-deps
+	@$(MAKE) --no-print-directory KDEBUG=1 build-debug/kernel.elf
+
+# The long form of test_stress.py: every policy on 4 and 8 harts, each run
+# STRESS_SECONDS long (8 runs: 80 minutes at the default; PYTEST_ARGS="-k
+# 'heap and smp8'" picks one).
+STRESS_SECONDS ?= 600
+stress: all kdebug
+	SCHEDOS_STRESS_SECONDS=$(STRESS_SECONDS) $(PYTHON) -m pytest testsuite/test_stress.py \
+		-n 0 $(PYTEST_ARGS)
 
 # A grader's own tests outside testsuite/, with the harness as a plugin.
 test-external: all
@@ -315,7 +348,7 @@ deps:
 	@scripts/deps.sh
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf build build-debug
 
 # User library and programs: defines USER_PROGRAMS and the $(INITRD) rule.
 include user/user.mk

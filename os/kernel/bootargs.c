@@ -13,6 +13,7 @@ static const char *const known_keys[] = {
     "sched_watchdog", /* ms a runnable thread may starve (0: no watchdog) */
     "timer",      /* timer=sbi: program the timer through SBI even with Sstc */
     "poison",     /* poison=1: fill freed frames with FRAME_POISON (mm/frame.h) */
+    "kdebug_inject", /* debug kernel: break an invariant on purpose (kernel/invariants.c) */
     "trace",      /* trace=ENTRIES: the scheduling timeline's ring (kernel/timeline.h) */
 };
 

@@ -2,6 +2,7 @@
 #include "kernel/spinlock.h"
 #include "kernel/panic.h"
 #include "kernel/printf.h"
+#include "kernel/invariants.h"
 #include "lib/string.h"
 #include "lib/bits.h"
 #include "memlayout.h"
@@ -81,6 +82,7 @@ void frame_init(const struct mem_range *ram, int nram,
         }
     }
     managed_frames = free_frames;
+    inv_frames_ready();
 }
 
 static void *frame_va(size_t index) { return PA2VA(base_pa + index * PAGE_SIZE); }
@@ -114,6 +116,8 @@ static size_t take_frames(void **out, size_t n)
         }
     }
     spin_unlock(&frame_lock);
+    for (size_t k = 0; k < got; k++)
+        inv_frame_taken(out[k]);
     return got;
 }
 
@@ -175,6 +179,8 @@ void *frame_alloc_contig(size_t n)
     if (found == SIZE_MAX)
         return NULL;
     void *va = frame_va(found);
+    for (size_t k = 0; k < n; k++)
+        inv_frame_taken((char *)va + k * PAGE_SIZE);
     memset(va, 0, n * PAGE_SIZE);
     return va;
 }
@@ -237,3 +243,12 @@ size_t frame_total_count(void)
 {
     return managed_frames;
 }
+
+#ifdef KDEBUG
+struct frame_view frame_debug_view(void)
+{
+    return (struct frame_view){ .bitmap = bitmap, .nframes = nframes,
+                                .base_pa = base_pa,
+                                .free_frames = &free_frames, .lock = &frame_lock };
+}
+#endif

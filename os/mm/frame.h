@@ -43,4 +43,18 @@ void frame_poison_enable(void);
 size_t frame_free_count(void);
 size_t frame_total_count(void);    /* frames managed (RAM minus reserved) */
 
+#ifdef KDEBUG
+/* The allocator's state, for kernel/invariants.c to check (debug builds
+ * only); read under *lock. */
+struct spinlock;
+struct frame_view {
+    const uint64_t *bitmap;     /* bit set = in use; bits past nframes set */
+    size_t nframes;
+    uint64_t base_pa;           /* physical address of frame 0 */
+    const size_t *free_frames;
+    struct spinlock *lock;
+};
+struct frame_view frame_debug_view(void);
+#endif
+
 #endif

@@ -1,7 +1,8 @@
 /* The policy blobs built from sched_impls/, embedded in the kernel image so
  * that sched=NAME can pick one.  (An external blob comes from QEMU's loader
  * instead: sched_blob=ADDR.)  Each is 8-byte aligned so its header can be
- * read in place. */
+ * read in place.  The paths are under the build tree, which the Makefile
+ * puts on the assembler's search path (build/ or build-debug/). */
     .section .rodata
     .balign 8
     .globl embedded_blobs
@@ -13,20 +14,20 @@ embedded_blobs:
     .quad 0, 0
 
     .balign 8
-heap_start:       .incbin "build/sched/heap.bin"
+heap_start:       .incbin "sched/heap.bin"
 heap_end:
     .balign 8
-bitmap_start:     .incbin "build/sched/bitmap.bin"
+bitmap_start:     .incbin "sched/bitmap.bin"
 bitmap_end:
     .balign 8
-multiqueue_start: .incbin "build/sched/multiqueue.bin"
+multiqueue_start: .incbin "sched/multiqueue.bin"
 multiqueue_end:
     .balign 8
-fifo_start:       .incbin "build/sched/fifo.bin"
+fifo_start:       .incbin "sched/fifo.bin"
 fifo_end:
 
     /* The user-side runtime (user/runtime/), mapped into every process. */
     .balign 8
     .globl runtime_blob_start, runtime_blob_end
-runtime_blob_start: .incbin "build/sched/runtime.bin"
+runtime_blob_start: .incbin "sched/runtime.bin"
 runtime_blob_end:

@@ -550,3 +550,13 @@ bool policy_tick(int hart, struct thread *running)
         watchdog();
     return resched;
 }
+
+#ifdef KDEBUG
+struct policy_view policy_debug_view(void)
+{
+    KASSERT(spin_holding(&sched_lock));
+    return (struct policy_view){ .owner = owner, .queued_at = queued_at,
+                                 .levels = queued_levels, .top = queued_top,
+                                 .nqueued = policy_nqueued };
+}
+#endif

@@ -61,4 +61,18 @@ int policy_top_priority(int hart);
  * policy asks for a reschedule.  Also runs the starvation watchdog. */
 bool policy_tick(int hart, struct thread *running);
 
+#ifdef KDEBUG
+/* The kernel's own bookkeeping of the queue, for kernel/invariants.c to
+ * check against the threads' states (debug builds only).  queued_at is
+ * writable for its fault injection only. */
+struct policy_view {
+    struct thread *const *owner;     /* SCHED_MAX_TASKS: the thread of each record */
+    uint32_t *queued_at;             /* SCHED_PRIO_MAX + 1: queued threads per level */
+    uint32_t levels;                 /* bit p: queued_at[p] > 0 */
+    uint32_t top;                    /* the highest non-empty level above 0 */
+    uint32_t nqueued;
+};
+struct policy_view policy_debug_view(void);
+#endif
+
 #endif

@@ -9,6 +9,7 @@
 #include "kernel/printf.h"
 #include "kernel/trace.h"
 #include "kernel/timeline.h"
+#include "kernel/invariants.h"
 #include "kernel/smp.h"
 #include "mm/vm.h"
 #include "mm/tlb.h"
@@ -478,7 +479,9 @@ void sched_tick(void)
 {
     struct cpu *c = this_cpu();
     uint64_t now = timer_now_ns();
+    inv_check_frames();                 /* debug builds: kernel/invariants.h */
     spin_lock(&sched_lock);
+    inv_check_sched();
     while (!list_empty(&deadlines)) {
         struct thread *t = list_entry(deadlines.next, struct thread, timer_node);
         if (t->wake_at > now)

@@ -17,6 +17,7 @@
 #include "uapi/errno.h"
 #include "mm/ustack.h"
 #include "arch/riscv.h"
+#include "kernel/invariants.h"
 
 void user_return(struct trapframe *tf) __attribute__((noreturn));
 
@@ -192,6 +193,7 @@ static inline __attribute__((always_inline, noreturn)) void return_to_user(struc
         shared_publish_changed(t, r);
     /* To user mode, with interrupts enabled there. */
     tf->sstatus = (csr_read(sstatus) & ~SSTATUS_SPP) | SSTATUS_SPIE;
+    inv_check_user_return();         /* debug builds: kernel/invariants.h */
     user_return(tf);
 }
 

@@ -17,6 +17,8 @@ import pexpect
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 KERNEL = os.path.join(ROOT, "build", "kernel.elf")
 INITRD = os.path.join(ROOT, "build", "initrd.cpio")
+# The debug kernel (make kdebug: invariant checks on), booted with INITRD.
+DEBUG_KERNEL = os.path.join(ROOT, "build-debug", "kernel.elf")
 RUN_QEMU = os.path.join(ROOT, "scripts", "run-qemu.sh")
 PROMPT = "kmon> "
 SHELL_PROMPT = "schedos$ "
@@ -39,26 +41,31 @@ class MachineExited(AssertionError):
 class Machine:
     def __init__(self, smp=4, mem="256M", append="", deadline=None,
                  extra_args=(), initrd=False, policy=None, sched_blob=None,
-                 log_path=None, timeout_factor=1.0):
+                 log_path=None, timeout_factor=1.0, kernel=None):
         """initrd=True boots the user programs (init and the shell); without
         it the kernel runs its monitor.  policy="bitmap" picks a built-in
         policy (sched=...); sched_blob="path.bin" boots an external blob.
         deadline is an absolute time.monotonic() no wait may pass; log_path
         is where save_log() writes (and failed waits name it);
-        timeout_factor scales every wait's own timeout (a slow host)."""
+        timeout_factor scales every wait's own timeout (a slow host);
+        kernel is the kernel's path (default build/kernel.elf; DEBUG_KERNEL:
+        the debug kernel)."""
+        kernel = kernel or KERNEL
         if smp < 1:
             raise ValueError(f"smp must be at least 1, not {smp}")
         if policy and sched_blob:
             raise ValueError("give policy or sched_blob, not both")
         if sched_blob and not os.path.isfile(sched_blob):
             raise FileNotFoundError(f"sched_blob: no file {sched_blob!r}")
-        for path in (KERNEL,) + ((INITRD,) if initrd else ()):
+        for path in (kernel,) + ((INITRD,) if initrd else ()):
             if not os.path.isfile(path):
-                raise FileNotFoundError(f"{path} is missing: run `make` first")
+                how = "make kdebug" if kernel == DEBUG_KERNEL and path == kernel else "make"
+                raise FileNotFoundError(f"{path} is missing: run `{how}` first")
         if policy:
             append = f"sched={policy} {append}".strip()
         self.policy = policy
         self.sched_blob = sched_blob
+        self.kernel = kernel
         self.smp = smp
         self.mem = mem
         self.append = append
@@ -66,7 +73,7 @@ class Machine:
         self.log_path = log_path
         self.timeout_factor = timeout_factor
         self.log = io.StringIO()
-        args = ["--plain", "--kernel", KERNEL, "--smp", str(smp), "--mem", mem]
+        args = ["--plain", "--kernel", kernel, "--smp", str(smp), "--mem", mem]
         if append:
             args += ["--append", append]
         if initrd:
@@ -81,8 +88,9 @@ class Machine:
         self.exitstatus = None
 
     def __repr__(self):
+        debug = ", kernel=DEBUG_KERNEL" if self.kernel == DEBUG_KERNEL else ""
         return (f"Machine(smp={self.smp}, mem={self.mem!r}, append={self.append!r}, "
-                f"sched_blob={self.sched_blob!r})")
+                f"sched_blob={self.sched_blob!r}{debug})")
 
     # -- failures -------------------------------------------------------
     def tail(self, lines=TAIL_LINES):
@@ -199,8 +207,9 @@ class Machine:
         assert path, "save_log needs a path (none given at boot)"
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         with open(path, "w") as f:
+            debug = " kernel=build-debug" if self.kernel == DEBUG_KERNEL else ""
             f.write(f"# smp={self.smp} mem={self.mem} append={self.append!r} "
-                    f"blob={self.sched_blob} exit={self.exitstatus}\n")
+                    f"blob={self.sched_blob} exit={self.exitstatus}{debug}\n")
             f.write(self.output())
         return path
 
