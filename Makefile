@@ -29,7 +29,7 @@
 #   make help              print this text
 #
 # Variables, e.g. `make run SMP=2 MEM=64M` (default after the =):
-#   SMP=4                  harts, 1..8 (run, monitor, debug)
+#   SMP=4                  harts, 1..8 (run, monitor, debug; profile: 1 unless given)
 #   MEM=256M               RAM; too small for the kernel and initrd is refused
 #   SCHED=                 a built-in policy, listed below (unset: the kernel's heap)
 #   SCHED_BLOB=            a policy blob file, loaded by QEMU: no kernel rebuild
@@ -302,10 +302,11 @@ all: $(PROFILE_PLUGIN)
 
 profile: run-check all $(PROFILE_PLUGIN)
 	@test -n "$(strip $(CMD))" || { echo 'usage: make profile CMD="b_coro switch 1000"' \
-		'[SCHED=NAME | SCHED_BLOB=FILE] [TOP=N] [PROFILE_SELF=1]'; exit 2; }
+		'[SCHED=NAME | SCHED_BLOB=FILE] [TOP=N] [PROFILE_SELF=1] [SMP=N]'; exit 2; }
 	@$(PYTHON) scripts/profile.py '$(subst ','\'',$(CMD))' \
 		$(if $(SCHED),--sched $(SCHED)) $(if $(SCHED_BLOB),--sched-blob $(SCHED_BLOB)) \
-		$(if $(TOP),--top $(TOP)) $(if $(filter 1,$(PROFILE_SELF)),--self)
+		$(if $(TOP),--top $(TOP)) $(if $(filter 1,$(PROFILE_SELF)),--self) \
+		$(if $(filter command line environment,$(origin SMP)),--smp $(SMP))
 
 # Not after `all`: a rebuild would give gdb symbols that no longer match
 # the kernel `make debug` is running.

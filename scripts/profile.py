@@ -2,9 +2,9 @@
 """make profile: instructions per function for one shell command.
 
     scripts/profile.py "b_coro switch 1000" [--sched NAME | --sched-blob FILE]
-                       [--top N] [--self] [--out DIR]
+                       [--top N] [--self] [--out DIR] [--smp N]
 
-Boots one hart under -icount shift=0,sleep=off (run-qemu.sh --icount-exact)
+Boots one hart (--smp: N harts) under -icount shift=0,sleep=off (run-qemu.sh --icount-exact)
 with the profiling plugin
 (bench/profile/insn_profile.c, through scripts/run-qemu.sh --plugin), runs
 `prof CMD` at the shell (user/programs/prof.c: CMD between the profiling
@@ -54,6 +54,10 @@ def parse_args(argv):
                    "own sections")
     p.add_argument("--out", default=os.path.join(BUILD, "profile"), metavar="DIR",
                    help="where last.prof and console.log go (default build/profile)")
+    p.add_argument("--smp", type=int, default=1, metavar="N",
+                   help="harts to boot (default 1).  Under -icount QEMU runs the harts "
+                   "in turn on one host thread: every hart's instructions count, a "
+                   "hart spinning on a lock the other holds included")
     p.add_argument("--timeout", type=float, default=600, metavar="S",
                    help="seconds the command may take in QEMU (default 600)")
     args = p.parse_args(argv)
@@ -61,6 +65,8 @@ def parse_args(argv):
         p.error("--top takes a number of rows, 1 or more")
     if args.sched and args.sched_blob:
         p.error("give --sched or --sched-blob, not both")
+    if not 1 <= args.smp <= 8:
+        p.error("--smp takes a number of harts, 1 to 8")
     if args.timeout <= 0:
         p.error("--timeout takes a number of seconds above 0")
     return args
@@ -98,7 +104,7 @@ def run_in_qemu(args, line, prof_path, log_path):
     """Boots, runs `line` at the shell, powers off; returns the console."""
     if os.path.exists(prof_path):
         os.remove(prof_path)           # never report an older run's counts
-    m = Machine(smp=1, initrd=True, policy=args.sched, sched_blob=args.sched_blob,
+    m = Machine(smp=args.smp, initrd=True, policy=args.sched, sched_blob=args.sched_blob,
                 extra_args=["--icount-exact", "--plugin", f"{PLUGIN},out={prof_path}"],
                 log_path=log_path,
                 timeout_factor=float(os.environ.get("SCHEDOS_TIMEOUT_FACTOR", "1")))
@@ -148,7 +154,8 @@ def main(argv=None):
           + (["--top", str(args.top)] if args.top else []))
         policy = args.sched_blob or args.sched or f"{DEFAULT_POLICY} (the default)"
         table = profile_report.report(report_args)
-        print(f"profile of {shlex.quote(line)} under {policy}, one hart, "
+        harts = "one hart" if args.smp == 1 else f"{args.smp} harts"
+        print(f"profile of {shlex.quote(line)} under {policy}, {harts}, "
               "-icount shift=0,sleep=off:")
         print(table)
     except ProfileError as e:

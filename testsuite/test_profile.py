@@ -243,7 +243,28 @@ def test_make_profile_top(tmp_path):
     assert sum(int(n) for _, _, n, _ in rows) + int(rest.group(2)) == int(total.group(1))
 
 
+def test_profile_on_two_harts(tmp_path):
+    """--smp 2 (make profile SMP=2) boots two harts and says so: the
+    second hart came online, and the table is a whole profile."""
+    status, out, err, console = profile(tmp_path, "b_coro switch 200", "--smp", "2")
+    assert status == 0, f"{out}\n{err}\n{console}"
+    assert "under heap (the default), 2 harts," in out, out
+    # Not "boot: 2 harts online": under -icount QEMU's round-robin may run
+    # the boot hart's one-second wait before the second hart's start-up.
+    assert "hart 1 online" in console, console
+    rows, total = table(out)
+    assert KERNEL_MUST <= {fn for fn, region in rows if region == "kernel"}, out
+    assert sum(rows.values()) == total, out
+
+
 # ---- refusals -----------------------------------------------------------
+
+@pytest.mark.parametrize("smp", ["0", "9"])
+def test_profile_smp_out_of_range_is_refused(tmp_path, smp):
+    status, out, err, console = profile(tmp_path, "b_coro switch 200", "--smp", smp)
+    assert status == 2 and "--smp takes a number of harts, 1 to 8" in err, out + err
+    assert "no console" in console, console
+
 
 def test_make_profile_without_cmd_says_how():
     r = make("profile")

@@ -32,6 +32,7 @@ struct cpu {
     uint64_t timer_ticks;
     uint64_t ipis_received;
     uint64_t next_timer;         /* absolute time of the next tick */
+    uint64_t tick_phase;         /* ticks fall at tick_phase + k * period (trap/timer.c) */
     uint64_t switches;           /* context switches done on this hart */
     uint64_t call_seen;          /* last smp_call_all generation run here */
     int awaiting_tid;            /* reconcile: waiting for this thread (0: no) */

@@ -5,6 +5,7 @@
 #include "sched/sched.h"
 #include "sched/coio_timer.h"
 #include "kernel/timeline.h"
+#include "kernel/panic.h"
 
 static uint64_t timebase = 10000000;   /* QEMU virt's, until the DT says */
 static bool use_sstc;
@@ -25,11 +26,48 @@ static void set_deadline(uint64_t when)
         sbi_set_timer(when);
 }
 
+/* Where in the tick period this hart's ticks fall: the k-th of n harts at
+ * k/n of the period.  Every tick takes sched_lock; harts whose ticks fell
+ * together (they start their timers microseconds apart) would take it at the
+ * same instant every period, and a hart whose holder was stopped (a host
+ * thread descheduled, or QEMU's round-robin under -icount switching harts
+ * exactly at a timer deadline) spun for the rest of its slice: half of all
+ * instructions of a 2-hart b_prings run (docs/performance.md). */
+static uint64_t tick_phase(uint64_t hartid)
+{
+    uint64_t period = timebase / TICK_HZ;
+    for (uint64_t k = 0; k < hart_count; k++)
+        if (hart_ids[k] == hartid)
+            return period * k / hart_count;
+    return 0;
+}
+
+/* The first tick of this hart's phase strictly after `now`. */
+static uint64_t next_tick_after(const struct cpu *c, uint64_t now)
+{
+    uint64_t period = timebase / TICK_HZ;
+    uint64_t since = now >= c->tick_phase ? now - c->tick_phase : 0;
+    uint64_t next = c->tick_phase + (since / period + 1) * period;
+    KASSERT(next > now && next - now <= period);
+    return next;
+}
+
 void timer_init_this_hart(void)
 {
     struct cpu *c = this_cpu();
-    c->next_timer = read_time() + timebase / TICK_HZ;
+    c->tick_phase = tick_phase(c->hartid);
+    c->next_timer = next_tick_after(c, read_time());
     set_deadline(c->next_timer);
+}
+
+uint64_t timer_tick_phase(uint64_t hartid)
+{
+    return cpus[hartid].tick_phase;
+}
+
+uint64_t timer_period(void)
+{
+    return timebase / TICK_HZ;
 }
 
 void timer_interrupt(void)
@@ -37,11 +75,12 @@ void timer_interrupt(void)
     struct cpu *c = this_cpu();
     c->timer_ticks++;
     /* Schedule from the previous deadline so ticks do not drift, but never
-     * into the past (after a long stretch with interrupts off). */
+     * into the past (after a long stretch with interrupts off): then the
+     * next one of this hart's phase (tick_phase). */
     uint64_t now = read_time();
     c->next_timer += timebase / TICK_HZ;
     if (c->next_timer <= now)
-        c->next_timer = now + timebase / TICK_HZ;
+        c->next_timer = next_tick_after(c, now);
     set_deadline(c->next_timer);
     coio_timer_tick();                  /* an asynchronous sleep due? */
     if (c->current) {

@@ -11,6 +11,10 @@
 /* Set once at boot from the device tree, before any hart starts its timer. */
 void timer_configure(uint64_t timebase_hz, bool have_sstc);
 void timer_init_this_hart(void);
+/* The tick period, and where in it a hart's ticks fall (time CSR units):
+ * harts' ticks are spread over the period, not taken together. */
+uint64_t timer_period(void);
+uint64_t timer_tick_phase(uint64_t hartid);
 void timer_interrupt(void);
 /* For a guarded policy call (sched/blob_guard.h): move this hart's timer
  * interrupt one tick from now without counting a tick, and afterwards make
