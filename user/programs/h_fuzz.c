@@ -32,10 +32,12 @@
 #include <string.h>
 #include <unistd.h>
 #include "fuzz/fuzz.h"
+#include "timeline.h"             /* uapi: TL_OP_*, struct tl_status */
 
 struct options {
     unsigned long first, seeds, calls, timeout_s;
     bool verbose;
+    bool was_tracing;           /* the timeline's state before the first seed */
 };
 
 static void usage(void)
@@ -128,6 +130,12 @@ static void bystander_tick(struct bystander *b)
         printf("# bystander: cannot ask for a round: %s\n", strerror(errno));
 }
 
+static bool bystander_alive(struct bystander *b)
+{
+    int status;
+    return waitpid(b->pid, &status, WNOHANG) == 0;
+}
+
 /* The round's verdict: NULL if it was right and the bystander lives. */
 static const char *bystander_verdict(struct bystander *b)
 {
@@ -137,10 +145,18 @@ static const char *bystander_verdict(struct bystander *b)
     if (c != 'o')
         return "the bystander's round went wrong";
     b->rounds++;
-    int status;
-    if (waitpid(b->pid, &status, WNOHANG) != 0)
-        return "the bystander has ended";
-    return NULL;
+    return bystander_alive(b) ? NULL : "the bystander has ended";
+}
+
+/* Whether the machine's timeline is recording.  A child may turn it on
+ * (SYS_trace): every process started while it is on keeps a trace ring of
+ * its own, the shell's next commands included, and the free frames after
+ * the run would be short by them.  So it is put back as it was after each
+ * seed. */
+static bool tracing(void)
+{
+    struct tl_status st = { 0 };
+    return trace_ctl(TL_OP_STATUS, &st, 0, 0) == 0 && st.on;
 }
 
 /* One seed: the child, its end, the checks after it.  True if all held. */
@@ -148,13 +164,22 @@ static bool run_seed(const struct options *o, unsigned long seed, int number,
                      struct bystander *b, const struct sysinfo *baseline,
                      struct tally *t)
 {
+    char ended[48], why[160];
+    const char *wrong = NULL;
+    int status = -1;
+    if (!bystander_alive(b)) {
+        t->failed++;
+        printf("# FAIL seed %lu: the bystander is gone before it (after the last "
+               "seed's round)\n", seed);
+        printf("# replay: h_fuzz -s %lu -c 1 -n %lu -v\n", seed > o->first ? seed - 1 : seed,
+               o->calls);
+        printf("not ok %d seed %lu: not started\n", number, seed);
+        return false;
+    }
     bystander_tick(b);
     int pid = fork();
     if (pid == 0)
         fuzz_run_child(seed, (int)o->calls, b->pid, o->verbose);
-    char ended[48], why[160];
-    const char *wrong = NULL;
-    int status = -1;
     if (pid < 0) {
         snprintf(why, sizeof why, "fork: %s", strerror(errno));
         wrong = why;
@@ -179,6 +204,8 @@ static bool run_seed(const struct options *o, unsigned long seed, int number,
                  "end it)", WTERMSIG(status));
         wrong = why;
     }
+    if (tracing() != o->was_tracing)
+        trace_ctl(o->was_tracing ? TL_OP_ON : TL_OP_OFF, 0, 0, 0);
     const char *bystander_wrong = bystander_verdict(b);
     if (!wrong && bystander_wrong)
         wrong = bystander_wrong;
@@ -204,6 +231,7 @@ static bool run_seed(const struct options *o, unsigned long seed, int number,
 int main(int argc, char **argv)
 {
     struct options o = parse(argc, argv);
+    o.was_tracing = tracing();
     struct sysinfo before, baseline, after;
     sysinfo(&before);
 
@@ -224,17 +252,15 @@ int main(int argc, char **argv)
     sysinfo(&baseline);
 
     printf("KTAP version 1\n");
-    printf("# h_fuzz: seeds %lu..%lu, %lu calls each; free frames %lu, kernel heap %lu "
-           "bytes\n", o.first, o.first + o.seeds - 1, o.calls, baseline.free_frames,
-           baseline.heap_bytes);
+    printf("# h_fuzz: seeds %lu..%lu, %lu calls each; bystander pid %d; free frames %lu, "
+           "kernel heap %lu bytes\n", o.first, o.first + o.seeds - 1, o.calls, b.pid,
+           baseline.free_frames, baseline.heap_bytes);
     printf("1..%lu\n", o.seeds);
     struct tally t = { 0 };
     int number = 0;
     for (unsigned long s = o.first; s < o.first + o.seeds; s++) {
-        run_seed(&o, s, ++number, &b, &baseline, &t);
         /* Without the bystander no later seed could be judged. */
-        int status;
-        if (waitpid(b.pid, &status, WNOHANG) != 0) {
+        if (!run_seed(&o, s, ++number, &b, &baseline, &t) && !bystander_alive(&b)) {
             printf("# h_fuzz: the bystander is gone: the seeds after %lu are not run\n", s);
             break;
         }
