@@ -6,6 +6,7 @@
  * why in fuzz.h and docs/testing.md ("The system-call fuzzer").
  */
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include "fuzz.h"
@@ -221,6 +222,10 @@ long fuzz_arg(struct fuzz_child *c, enum fuzz_arg kind)
         return kill_pid(c);
     case A_TID:
         return tid(c);
+    case A_JOIN_TID:
+        if (c->in_thread)
+            return PICK(c, 0, -1, INT_MAX, INT_MIN, 1L << 63, (1L << 32) + 1);
+        return tid(c);
     case A_PRIO:
         return PICK(c, 0, 1, 5, 10, 19, 20, 21, -1, INT_MAX, INT_MIN, (1L << 32) + 20, 255,
                     256, (long)fuzz_next(&c->rng));
@@ -251,11 +256,20 @@ long fuzz_arg(struct fuzz_child *c, enum fuzz_arg kind)
     return 0;
 }
 
+/* The main thread's record, which the threads copy (set by
+ * fuzz_run_child before any thread exists). */
+const struct fuzz_child *fuzz_main;
+
 void fuzz_thread_start(uint64_t a0, uint64_t a1)
 {
     (void)a1;
-    for (int i = 0; i < 3; i++)
-        syscall_raw(SYS_yield, 0, 0, 0);
+    struct fuzz_child c = *fuzz_main;       /* its own copy: no locks */
+    c.rng = fuzz_seed_state(a0);
+    c.in_thread = true;
+    long tid = syscall_raw(SYS_gettid, 0, 0, 0);
+    snprintf(c.tag, sizeof c.tag, "T%ld ", tid % 100000);
+    c.ntids = 0;
+    fuzz_calls(&c, FUZZ_THREAD_CALLS);
     syscall_raw(SYS_thread_exit, (long)a0, 0, 0);
     for (;;)
         ;

@@ -36,6 +36,8 @@ struct call {
 
 #define RARE 32             /* calls that end the seed */
 
+extern const struct fuzz_child *fuzz_main;      /* args.c */
+
 static const struct call calls[NSYSCALLS] = {
     [SYS_read]          = { "read", { A_FD_NOBLOCK, A_PTR, A_LEN, A_ANY }, 0 },
     [SYS_write]         = { "write", { A_FD_NOBLOCK, A_PTR, A_LEN, A_ANY }, 0 },
@@ -50,8 +52,8 @@ static const struct call calls[NSYSCALLS] = {
     [SYS_kill]          = { "kill", { A_KILL_PID, A_ANY, A_ANY, A_ANY }, 0 },
     [SYS_getpid]        = { "getpid", { A_ANY, A_ANY, A_ANY, A_ANY }, 0 },
     [SYS_getppid]       = { "getppid", { A_ANY, A_ANY, A_ANY, A_ANY }, 0 },
-    [SYS_thread_create] = { "thread_create", { A_FUNC, A_INT, A_INT, A_ANY }, 0 },
-    [SYS_thread_join]   = { "thread_join", { A_TID, A_PTR, A_ANY, A_ANY }, 0 },
+    [SYS_thread_create] = { "thread_create", { A_FUNC, A_ANY, A_INT, A_ANY }, 0 },
+    [SYS_thread_join]   = { "thread_join", { A_JOIN_TID, A_PTR, A_ANY, A_ANY }, 0 },
     [SYS_thread_exit]   = { "thread_exit", { A_INT, A_ANY, A_ANY, A_ANY }, RARE },
     [SYS_gettid]        = { "gettid", { A_ANY, A_ANY, A_ANY, A_ANY }, 0 },
     [SYS_yield]         = { "yield", { A_SMALL, A_ANY, A_ANY, A_ANY }, 0 },
@@ -137,6 +139,40 @@ static void set_up_fds(struct fuzz_child *c, bool verbose)
     c->epipe_fd = epipe[1];
 }
 
+void fuzz_calls(struct fuzz_child *c, int ncalls)
+{
+    char line[160];
+    for (int i = 0; i < ncalls; i++) {
+        if (c->scribbler && fuzz_one_in(&c->rng, 16))
+            fuzz_scribble(c);
+        long nr = draw_number(c);
+        long a[4];
+        const struct call *call = nr >= 0 && nr < NSYSCALLS ? &calls[nr] : NULL;
+        for (int k = 0; k < 4; k++)
+            a[k] = fuzz_arg(c, call ? call->args[k] : A_INT);
+        if (c->log_fd >= 0) {
+            snprintf(line, sizeof line, "%s%d: %s(%#lx, %#lx, %#lx, %#lx)", c->tag, i,
+                     call ? call->name : "invalid", a[0], a[1], a[2], a[3]);
+            if (!call)
+                snprintf(line + strlen(line), sizeof line - strlen(line), " nr %#lx", nr);
+            log_line(c, line);
+        }
+        long r = syscall_raw4(nr, a[0], a[1], a[2], a[3]);
+        if (r == 0 && nr == SYS_fork)
+            syscall_raw(SYS_exit, 0, 0, 0);     /* the new child: ends at once */
+        if (c->log_fd >= 0) {
+            snprintf(line, sizeof line, " -> %ld\n", r);
+            log_line(c, line);
+        }
+        if (nr == SYS_fork)
+            remember(c->kids, &c->nkids, r);
+        else if (nr == SYS_thread_create)
+            remember(c->tids, &c->ntids, r);
+        else if (nr == SYS_co_setup && r > 0)
+            c->executor = true;
+    }
+}
+
 void fuzz_run_child(uint64_t seed, int ncalls, long bystander_pid, bool verbose)
 {
     static struct fuzz_child c;
@@ -146,43 +182,14 @@ void fuzz_run_child(uint64_t seed, int ncalls, long bystander_pid, bool verbose)
     c.bystander_pid = bystander_pid;
     remember(c.tids, &c.ntids, syscall_raw(SYS_gettid, 0, 0, 0));
     set_up_fds(&c, verbose);
-
     /* One seed in four scribbles over its shared pages, often: garbage
      * there usually gets the process killed soon (a `current` naming no
      * thread of its own), and the other seeds should get through all
      * their calls. */
-    bool scribbler = fuzz_one_in(&c.rng, 4);
-    log_line(&c, scribbler ? "scribbler\n" : "no scribbles\n");
-    char line[160];
-    for (int i = 0; i < ncalls; i++) {
-        if (scribbler && fuzz_one_in(&c.rng, 16))
-            fuzz_scribble(&c);
-        long nr = draw_number(&c);
-        long a[4];
-        const struct call *call = nr >= 0 && nr < NSYSCALLS ? &calls[nr] : NULL;
-        for (int k = 0; k < 4; k++)
-            a[k] = fuzz_arg(&c, call ? call->args[k] : A_INT);
-        if (c.log_fd >= 0) {
-            snprintf(line, sizeof line, "%d: %s(%#lx, %#lx, %#lx, %#lx)", i,
-                     call ? call->name : "invalid", a[0], a[1], a[2], a[3]);
-            if (!call)
-                snprintf(line + strlen(line), sizeof line - strlen(line), " nr %#lx", nr);
-            log_line(&c, line);
-        }
-        long r = syscall_raw4(nr, a[0], a[1], a[2], a[3]);
-        if (r == 0 && nr == SYS_fork)
-            syscall_raw(SYS_exit, 0, 0, 0);     /* the new child: ends at once */
-        if (c.log_fd >= 0) {
-            snprintf(line, sizeof line, " -> %ld\n", r);
-            log_line(&c, line);
-        }
-        if (nr == SYS_fork)
-            remember(c.kids, &c.nkids, r);
-        else if (nr == SYS_thread_create)
-            remember(c.tids, &c.ntids, r);
-        else if (nr == SYS_co_setup && r > 0)
-            c.executor = true;
-    }
+    c.scribbler = fuzz_one_in(&c.rng, 4);
+    log_line(&c, c.scribbler ? "scribbler\n" : "no scribbles\n");
+    fuzz_main = &c;
+    fuzz_calls(&c, ncalls);
     log_line(&c, "done\n");
     syscall_raw(SYS_exit, 0, 0, 0);
     for (;;)

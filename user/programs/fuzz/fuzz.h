@@ -66,7 +66,16 @@ struct fuzz_child {
     int epipe_fd;                /* a pipe's write end, reader closed: -EPIPE */
     int log_fd;                  /* -v: the console, never drawn; else -1 */
     bool executor;               /* co_setup has mapped the executor region */
+    bool scribbler;              /* scribbles over its shared pages */
+    bool in_thread;              /* a fuzzing thread, not the main one */
+    char tag[8];                 /* -v lines: "" (main thread) or "T<tid> " */
 };
+
+/* calls.c: `n` random calls (and scribbles) on c's behalf. */
+void fuzz_calls(struct fuzz_child *c, int n);
+
+/* Calls a fuzzing thread makes before it exits (its children's too). */
+#define FUZZ_THREAD_CALLS 30
 
 /* calls.c: the child of one seed: `ncalls` random system calls with
  * scribbles between them; never returns (exits 0 after the last call). */
@@ -86,6 +95,9 @@ enum fuzz_arg {
     A_KILL_PID,     /* own (rarely), children, 1, nonexistent: never the
                        parent or the bystander */
     A_TID,          /* own threads, other numbers */
+    A_JOIN_TID,     /* thread_join: as A_TID in the main thread; in a
+                       fuzzing thread never a live thread (two that
+                       joined each other would wait for ever) */
     A_PRIO,         /* priorities and ceilings in and out of range */
     A_PATH,         /* a path: the classes, or names no program has */
     A_ARGV,         /* an argv: the classes, good, bad entries, too long */
@@ -99,7 +111,9 @@ enum fuzz_arg {
 };
 long fuzz_arg(struct fuzz_child *c, enum fuzz_arg kind);
 
-/* args.c: the harmless start of the threads the child creates. */
+/* args.c: the start of the threads the child creates: FUZZ_THREAD_CALLS
+ * calls of their own, from seed a0, beside the main thread (on other
+ * harts: the kernel's races within one process), then thread_exit. */
 void fuzz_thread_start(uint64_t a0, uint64_t a1);
 
 /* scribble.c: random bytes over one of the child's shared pages (its
