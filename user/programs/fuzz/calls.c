@@ -18,6 +18,8 @@
  *   sleep, futex_wait   short waits only (no timeout would wait for ever)
  *   sbrk           never an increment that memory could almost hold
  *   fork           the new child exits at once (else it would fuzz too)
+ *   thread_join    in a fuzzing thread, never a live thread (two that
+ *                  joined each other would wait for ever)
  * The child has no console: fds 0-2 are closed first (a read of the
  * console would take the shell's input; bytes written to it would be on
  * the test's console).  Invalid numbers, every pointer class, every
