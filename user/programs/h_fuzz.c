@@ -108,7 +108,7 @@ static bool wait_child(int pid, int *status, unsigned long timeout_s)
  * leak; the heap must be back exactly. */
 static bool memory_back(const struct sysinfo *before, struct sysinfo *now)
 {
-    for (int tries = 0; tries < 200; tries++) {
+    for (int tries = 0; tries < 500; tries++) {     /* 10 s at most */
         sysinfo(now);
         if (now->free_frames >= before->free_frames &&
             now->heap_bytes == before->heap_bytes)
