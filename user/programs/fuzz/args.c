@@ -249,6 +249,10 @@ long fuzz_arg(struct fuzz_child *c, enum fuzz_arg kind)
          * and the bystander's next pipe would fail for want of one. */
         return PICK(c, 0, 1, -1, 8, 4096, -4096, 1L << 20, -(1L << 20), 1L << 40,
                     -(1L << 40), 1L << 62, LONG_MIN, LONG_MAX);
+    case A_YIELD:
+        if (!fuzz_one_in(&c->rng, 32))
+            return PICK(c, 0, 3);
+        return PICK(c, 1, 2, 4, -1, (1L << 32) + 1, (long)fuzz_next(&c->rng));
     case A_SMALL:
         return PICK(c, (long)fuzz_below(&c->rng, 41), (long)fuzz_below(&c->rng, 41), -1,
                     INT_MAX, 1L << 32, LONG_MIN);

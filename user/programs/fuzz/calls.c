@@ -10,8 +10,9 @@
  *   shutdown       never made: it powers the machine off, as it may
  *   kill           never the parent or the bystander (fuzz_arg A_KILL_PID)
  *   exec, spawn    only paths no program has (a program would run)
- *   exit, thread_exit, a garbage thread start, kill of itself
- *                  rare: each ends the seed
+ *   exit, thread_exit, a garbage thread start, kill of itself, a yield
+ *                  that claims to have parked in user mode: rare, each
+ *                  ends the seed
  *   read, write    only fds they cannot wait on (a pipe of its own may be
  *                  empty or full for ever)
  *   close          never the fds that make that so
@@ -58,7 +59,7 @@ static const struct call calls[NSYSCALLS] = {
     [SYS_thread_join]   = { "thread_join", { A_JOIN_TID, A_PTR, A_ANY, A_ANY }, 0 },
     [SYS_thread_exit]   = { "thread_exit", { A_INT, A_ANY, A_ANY, A_ANY }, RARE },
     [SYS_gettid]        = { "gettid", { A_ANY, A_ANY, A_ANY, A_ANY }, 0 },
-    [SYS_yield]         = { "yield", { A_SMALL, A_ANY, A_ANY, A_ANY }, 0 },
+    [SYS_yield]         = { "yield", { A_YIELD, A_ANY, A_ANY, A_ANY }, 0 },
     [SYS_sleep]         = { "sleep", { A_MS_SHORT, A_ANY, A_ANY, A_ANY }, 0 },
     [SYS_time]          = { "time", { A_ANY, A_ANY, A_ANY, A_ANY }, 0 },
     [SYS_sbrk]          = { "sbrk", { A_SBRK, A_ANY, A_ANY, A_ANY }, 0 },

@@ -108,6 +108,10 @@ enum fuzz_arg {
     A_TIMEOUT,      /* a futex timeout: 1..20 ms, or one refused */
     A_SBRK,         /* an increment: small, or beyond any memory */
     A_SMALL,        /* 0..40, -1, boundary: indexes, counts, ops, options */
+    A_YIELD,        /* yield's `parked`: 0 or 3, rarely 1, 2 or garbage (a
+                       claim to have parked in user mode that is a lie:
+                       the kernel resumes a record never saved, and the
+                       process faults) */
 };
 long fuzz_arg(struct fuzz_child *c, enum fuzz_arg kind);
 
