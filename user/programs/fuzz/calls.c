@@ -156,15 +156,16 @@ void fuzz_calls(struct fuzz_child *c, int ncalls)
         if (c->log_fd >= 0) {
             snprintf(line, sizeof line, "%s%d: %s(%#lx, %#lx, %#lx, %#lx)", c->tag, i,
                      call ? call->name : "invalid", a[0], a[1], a[2], a[3]);
-            if (!call)
-                snprintf(line + strlen(line), sizeof line - strlen(line), " nr %#lx", nr);
-            log_line(c, line);
+            size_t used = strlen(line);
+            snprintf(line + used, sizeof line - used, call ? "\n" : " nr %#lx\n", nr);
+            log_line(c, line);              /* before the call: the last a death saw */
         }
         long r = syscall_raw4(nr, a[0], a[1], a[2], a[3]);
         if (r == 0 && nr == SYS_fork)
             syscall_raw(SYS_exit, 0, 0, 0);     /* the new child: ends at once */
         if (c->log_fd >= 0) {
-            snprintf(line, sizeof line, " -> %ld\n", r);
+            /* A line of its own, named: the threads' lines interleave. */
+            snprintf(line, sizeof line, "%s%d -> %ld\n", c->tag, i, r);
             log_line(c, line);
         }
         if (nr == SYS_fork)
