@@ -214,7 +214,8 @@ long fuzz_arg(struct fuzz_child *c, enum fuzz_arg kind)
         int low = (int)fd;
         /* The pipes that keep synchronous reads and writes from waiting,
          * and the log, stay open: their numbers must not be reused. */
-        return low == c->eof_fd || low == c->epipe_fd || low == c->log_fd ? NEVER_OPEN_FD : fd;
+        bool kept = low == c->eof_fd || low == c->epipe_fd || (c->log_fd >= 0 && low == c->log_fd);
+        return kept ? NEVER_OPEN_FD : fd;
     }
     case A_PID:
         return pid(c);
