@@ -104,14 +104,19 @@ static bool wait_child(int pid, int *status, unsigned long timeout_s)
 
 /* The kernel's memory counters, once they have settled (a child's
  * pipes' and asynchronous operations' kernel coroutines end at their next
- * poll, after the child is reaped).  More free frames than before is no
- * leak; the heap must be back exactly. */
+ * poll, after the child is reaped).  A leak is more kernel heap or fewer
+ * free frames than before; less heap or more frames is not one: what was
+ * in flight when `before` was taken (the shell's last command, a process
+ * being reaped, on a loaded host) may be given back later (the kernel
+ * heap was 8 KiB above where it settled at the first seed once, in a
+ * loaded run of test_fuzz.py).  A leak smaller than what was given back so hides
+ * for a while; it adds up, and the test's free-frame checks see it. */
 static bool memory_back(const struct sysinfo *before, struct sysinfo *now)
 {
     for (int tries = 0; tries < 500; tries++) {     /* 10 s at most */
         sysinfo(now);
         if (now->free_frames >= before->free_frames &&
-            now->heap_bytes == before->heap_bytes)
+            now->heap_bytes <= before->heap_bytes)
             return true;
         sleep(20);
     }
