@@ -84,9 +84,11 @@ def test_fuzz(boot_policy, policy, smp):
     assert totals["exited"] > 0 and totals["faulted"] > 0, totals
 
 
-def call_names(out):
-    """The call names of -v's lines: `N: NAME(args) -> result`."""
-    return re.findall(r"^\d+: (\w+)\(", out, re.M)
+def call_names(out, threads=False):
+    """The call names of -v's lines, `N: NAME(args)`: the main threads'
+    (in order), or every thread's (`T<tid> N: NAME(args)` too)."""
+    tag = r"(?:T\d+ )?" if threads else ""
+    return re.findall(rf"^{tag}\d+: (\w+)\(", out, re.M)
 
 
 def test_fuzz_replay_and_coverage(machine):
@@ -104,7 +106,7 @@ def test_fuzz_replay_and_coverage(machine):
     assert re.search(r"^h_fuzz: PASS$", again, re.M), again
 
     out = m.run("h_fuzz -s 100 -c 12 -n 300 -v", timeout=600)
-    drawn = set(call_names(out))
+    drawn = set(call_names(out, threads=True))
     expected = {"read", "write", "close", "pipe", "dup", "fork", "exec", "spawn",
                 "waitpid", "kill", "getpid", "getppid", "thread_create", "thread_join",
                 "gettid", "yield", "sleep", "time", "sbrk", "set_priority",
