@@ -6,6 +6,8 @@
 #   make monitor           boot without the initrd: the kernel's monitor (kmon>)
 #   make test              run the whole test suite (pytest driving QEMU)
 #   make test-external TESTS=dir   a grader's own tests, with the harness plugin
+#   make test-fuzz         the system-call fuzzer's test (testsuite/test_fuzz.py) alone, with
+#                          FUZZ_SEEDS seeds of FUZZ_CALLS calls per policy and hart count
 #   make debug             boot halted with a gdb stub; prints the gdb command
 #   make gdb               in a second terminal: attach gdb to `make debug`, stop at kmain
 #   make sched-blob SRC=f.c    build a policy blob from one C file (build/sched/ext/f.bin)
@@ -39,6 +41,8 @@
 #   PYTEST_ARGS=           more pytest arguments for test and grade, e.g. "-k ktest -x"
 #   TEST_JOBS=2            tests run at once by make test (pytest-xdist); PYTEST_ARGS="-n 0": one
 #   TESTS=                 the test files or folders for test-external
+#   FUZZ_SEEDS=30          test-fuzz (and make test): seeds per configuration, e.g. 5000
+#   FUZZ_CALLS=300         test-fuzz (and make test): system calls per seed
 #   SRC=                   the policy's C file, for sched-blob, policy-test, grade
 #   POLICYCOST_HOST_RUN_ARGS=  the argument of make policycost-host's programs: MAXN (sizes up to it)
 #   ARGS=                  bench/bench.py options for bench and bench-quick, e.g.
@@ -125,7 +129,7 @@ BLOB_LDFLAGS := -nostdlib -static -Wl,-T,sched_abi/blob.ld -Wl,--emit-relocs \
 GDB_PORT ?= 1234
 export GDB_PORT
 
-.PHONY: all run test test-external debug gdb deps clean check-deps sched-blob grade policy-test
+.PHONY: all run test test-fuzz test-external debug gdb deps clean check-deps sched-blob grade policy-test
 .PHONY: profile
 
 all: check-deps $(KERNEL) $(INITRD)
@@ -251,6 +255,14 @@ STRESS_SECONDS ?= 600
 stress: all kdebug
 	SCHEDOS_STRESS_SECONDS=$(STRESS_SECONDS) $(PYTHON) -m pytest testsuite/test_stress.py \
 		-n 0 $(PYTEST_ARGS)
+
+# The fuzzer's test alone, long or short: FUZZ_SEEDS and FUZZ_CALLS reach
+# it through the environment (docs/testing.md, "The system-call fuzzer").
+FUZZ_SEEDS ?= 30
+FUZZ_CALLS ?= 300
+test-fuzz: all
+	FUZZ_SEEDS=$(FUZZ_SEEDS) FUZZ_CALLS=$(FUZZ_CALLS) \
+		$(PYTHON) -m pytest testsuite/test_fuzz.py -k "test_fuzz[" $(TEST_PARALLEL) $(PYTEST_ARGS)
 
 # A grader's own tests outside testsuite/, with the harness as a plugin.
 test-external: all

@@ -153,5 +153,15 @@ USER_OBJS += $(USER_SUITE_OBJS)
 $(USER_SUITE_OBJS): user/user.mk Makefile
 $(USER_BUILD)/bin/h_suite: $(USER_SUITE_OBJS)
 
+# h_fuzz's parts (user/programs/fuzz/: the arguments, the calls, the
+# scribbles, the bystander) and the pointer classes it shares with
+# h_suite: objects linked into h_fuzz only.
+USER_FUZZ_OBJS := $(patsubst user/%.c,$(USER_BUILD)/%.o,$(sort $(wildcard user/programs/fuzz/*.c))) \
+	$(USER_BUILD)/programs/suite/ptr_classes.o
+USER_OBJS += $(USER_FUZZ_OBJS)
+$(USER_FUZZ_OBJS): user/user.mk Makefile
+$(USER_BUILD)/bin/h_fuzz: $(USER_FUZZ_OBJS)
+
 -include $(USER_OBJS:.o=.d)
+
 

@@ -1,74 +1,32 @@
 /*
  * Every system call that takes a pointer, with every class of pointer a
  * process has no right to hand the kernel (and every huge length where the
- * call takes one): a table, targets x classes.  Each must fail with
- * -EFAULT (futex calls: -EINVAL for an unaligned address, which they check
- * first), never write anything, never kill the caller, never panic.
- *
- * The classes:
- *   null       0
- *   unaligned  3 bytes before the end of the heap's last page, so the
- *              object runs into the unmapped page after it
- *   kernel     an address in the kernel image
- *   shared     the process's own shared data pages (VDSO_DATA), which it
- *              can write but which are not user memory
- *   noncanon   a good buffer's address with bit 62 set (the page walk
- *              would ignore the high bits and find the buffer)
- *   wrap       the last bytes of the address space, so address + size
- *              wraps round to 0
- *   hugelen    a good buffer with a length of 2^40        (buffer calls)
- *   lenwrap    a good buffer with a length of 2^64 - 16   (buffer calls)
+ * call takes one): a table, targets x classes (the classes are in
+ * ptr_classes.h, shared with h_fuzz).  Each must fail with -EFAULT (futex
+ * calls: -EINVAL for an unaligned address, which they check first), never
+ * write anything, never kill the caller, never panic.
  */
 #include <stdbool.h>
 #include <string.h>
 #include <thread.h>
 #include "suite.h"
+#include "ptr_classes.h"
 #include "coro.h"               /* sched_abi: struct co_io */
 #include "timeline.h"           /* uapi: TL_OP_* */
 #include "vdso.h"               /* SHARED_BASE_ADDR */
-
-enum ptr_class { PC_NULL, PC_UNALIGNED, PC_KERNEL, PC_SHARED, PC_NONCANON, PC_WRAP,
-                 PC_HUGELEN, PC_LENWRAP, PC_COUNT };
-static const char *const class_names[PC_COUNT] = {
-    "null", "unaligned", "kernel", "shared", "noncanon", "wrap", "hugelen", "lenwrap",
-};
 
 /* A good buffer: what a class that keeps the address but breaks something
  * else starts from.  Holds a program name for the calls that read a path. */
 static char good[64] = "h_suite";
 
-/* The address of class `cls` for an object the call reads or writes. */
 static long bad_pointer(enum ptr_class cls)
 {
-    switch (cls) {
-    case PC_NULL:
-        return 0;
-    case PC_UNALIGNED: {
-        /* The heap's last page is mapped, the one after it is not. */
-        sbrk(4096);
-        uintptr_t end = ((uintptr_t)sbrk(0) + 4095) & ~4095UL;
-        memcpy((char *)end - 3, "h_s", 3);      /* a path without its end */
-        return (long)(end - 3);
-    }
-    case PC_KERNEL:
-        return (long)SUITE_KADDR;
-    case PC_SHARED: {
-        char *p = (char *)(SHARED_BASE_ADDR + SHARED_VDSO_PAGES * 4096ULL - 64);
-        strcpy(p, "h_suite");
-        return (long)p;
-    }
-    case PC_NONCANON:
-        return (long)((uintptr_t)good | SUITE_NONCANON);
-    case PC_WRAP:
-        return -8;
-    default:
-        return (long)good;
-    }
+    return ptr_class_address(cls, good);
 }
 
 static long length_of(enum ptr_class cls)
 {
-    return cls == PC_HUGELEN ? 1L << 40 : cls == PC_LENWRAP ? -16L : 16;
+    return ptr_class_length(cls);
 }
 
 /* A pipe with bytes in it: a read from it never waits. */
@@ -366,7 +324,7 @@ void suite_pointer_cases(void)
             if (cls == PC_NULL && targets[i].kind == TK_OPTIONAL)
                 continue;
             char name[SUITE_NAME_MAX];
-            snprintf(name, sizeof name, "ptr/%s/%s", targets[i].name, class_names[cls]);
+            snprintf(name, sizeof name, "ptr/%s/%s", targets[i].name, ptr_class_names[cls]);
             suite_add(name, run_pointer_case, END_EXIT0, i, cls);
         }
     }

@@ -53,10 +53,9 @@ void suite_process_cases(void);     /* suite/process.c */
 void suite_io_cases(void);          /* suite/io.c */
 void suite_judge_cases(void);       /* h_suite.c: checks of the judge */
 
-/* Addresses no process may hand the kernel as its own memory. */
-#define SUITE_KADDR     0xffffffe080200000UL   /* the kernel image */
-#define SUITE_NONCANON  (1UL << 62)            /* or'ed into a good address:
-                                                  not an Sv39 address */
+/* Addresses no process may hand the kernel as its own memory
+ * (SUITE_KADDR, SUITE_NONCANON) and the pointer classes. */
+#include "ptr_classes.h"
 
 /* A raw result must be -expected (a negative errno from the kernel). */
 #define EXPECT_ERR(got, expected) \
