@@ -793,7 +793,7 @@ static inline bool yield_fast_locked(const struct co_env *e, CO_EXEC *x, TaskSch
  * CO_NONE with *over set when the run is over; or CO_NONE after a user
  * worker slept until work arrived (the caller asks again).  *seen: seq as
  * of the look at run_over and the doorbell. */
-static inline uint32_t run_fetch(const struct co_env *e, uint32_t until, uint32_t *top,
+static __attribute__((noinline)) uint32_t run_fetch(const struct co_env *e, uint32_t until, uint32_t *top,
                                  uint32_t *seen, struct worker_prio *wp, bool *over)
 {
     CO_EXEC *x = e->x;
@@ -831,7 +831,7 @@ static inline uint32_t run_fetch(const struct co_env *e, uint32_t until, uint32_
  * returned rc.  Returns the next coroutine to poll, RUNNING for the
  * caller, or CO_NONE (fetch afresh).  `stop`: the run must not go on to
  * another poll (its bound is reached). */
-static inline uint32_t run_after_poll(const struct co_env *e, uint32_t cid, TaskSched *r,
+static __attribute__((noinline)) uint32_t run_after_poll(const struct co_env *e, uint32_t cid, TaskSched *r,
                                       int rc, int64_t result, uint32_t until, bool stop,
                                       uint32_t *top, uint32_t *seen)
 {
@@ -866,7 +866,7 @@ static inline uint32_t run_after_poll(const struct co_env *e, uint32_t cid, Task
  * after it, so while seq still equals it a yield may take the fast path
  * without looking at either.  The loop is the path of a coroutine switch:
  * what it does not need is in run_fetch and run_after_poll. */
-static int64_t co_run(const struct co_env *e, uint32_t until, uint64_t max)
+static __attribute__((noinline)) int64_t co_run(const struct co_env *e, uint32_t until, uint64_t max)
 {
     uint64_t polls = 0;
     struct worker_prio wp = { -1, 0 };
@@ -891,7 +891,13 @@ static int64_t co_run(const struct co_env *e, uint32_t until, uint64_t max)
             if (max && polls >= max)
                 return (int64_t)polls;
             bool over = false;
-            cid = run_fetch(e, until, &top, &seen, &wp, &over);
+            /* Through copies: top and seen stay in registers for the
+             * switch path below (an address handed out would pin them
+             * to the stack). */
+            uint32_t top_out = top, seen_out = seen;
+            cid = run_fetch(e, until, &top_out, &seen_out, &wp, &over);
+            top = top_out;
+            seen = seen_out;
             if (over)
                 break;
             if (cid == CO_NONE)
@@ -926,7 +932,10 @@ static int64_t co_run(const struct co_env *e, uint32_t until, uint64_t max)
                 continue;
         }
         /* Read now: the drop hook may free the frame. */
-        cid = run_after_poll(e, cid, r, rc, frame->result, until, stop, &top, &seen);
+        uint32_t top_out = top, seen_out = seen;
+        cid = run_after_poll(e, cid, r, rc, frame->result, until, stop, &top_out, &seen_out);
+        top = top_out;
+        seen = seen_out;
     }
     if (!kernel && until == CO_NONE)
         notify(e, true);        /* the other workers see it too */
