@@ -1,43 +1,41 @@
 /*
- * For assembly: save or load ra, sp and s0..s11 at 0(base), in that order
- * (14 doublewords).  struct context (context_switch) and blob_setjmp's
- * record share this layout.
+ * For assembly: save or load the registers a call must preserve, at
+ * 0(base), one doubleword each, in this order: ra, sp, then (with_tp=1)
+ * tp, then s0..s11.
+ *
+ * The kernel leaves tp out (14 doublewords): it holds the hart, not the
+ * thread; struct context (context_switch) and blob_setjmp's record use
+ * that layout.  The user-side runtime (user/runtime/switch.S) keeps tp,
+ * the thread pointer of the thread being switched (15 doublewords, the
+ * TASK_CTX_* layout of sched_abi/sched_abi.h).  One macro for both, so
+ * that the two lists of registers cannot drift apart.
  */
 #ifndef ARCH_CALLEE_SAVED_H
 #define ARCH_CALLEE_SAVED_H
 
-.macro SAVE_CALLEE_SAVED base
-    sd      ra, 0(\base)
-    sd      sp, 8(\base)
-    sd      s0, 16(\base)
-    sd      s1, 24(\base)
-    sd      s2, 32(\base)
-    sd      s3, 40(\base)
-    sd      s4, 48(\base)
-    sd      s5, 56(\base)
-    sd      s6, 64(\base)
-    sd      s7, 72(\base)
-    sd      s8, 80(\base)
-    sd      s9, 88(\base)
-    sd      s10, 96(\base)
-    sd      s11, 104(\base)
+/* `op` (sd or ld) on each register of the layout; with_tp is 0 or 1. */
+.macro CALLEE_SAVED_EACH op, base, with_tp
+    .if (\with_tp) != 0 && (\with_tp) != 1
+    .error "CALLEE_SAVED_EACH: with_tp must be 0 or 1"
+    .endif
+    \op     ra, 0(\base)
+    \op     sp, 8(\base)
+    .if \with_tp
+    \op     tp, 16(\base)
+    .endif
+    .set    callee_saved_off, 16 + 8 * (\with_tp)
+    .irp    reg, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11
+    \op     \reg, callee_saved_off(\base)
+    .set    callee_saved_off, callee_saved_off + 8
+    .endr
 .endm
 
-.macro LOAD_CALLEE_SAVED base
-    ld      ra, 0(\base)
-    ld      sp, 8(\base)
-    ld      s0, 16(\base)
-    ld      s1, 24(\base)
-    ld      s2, 32(\base)
-    ld      s3, 40(\base)
-    ld      s4, 48(\base)
-    ld      s5, 56(\base)
-    ld      s6, 64(\base)
-    ld      s7, 72(\base)
-    ld      s8, 80(\base)
-    ld      s9, 88(\base)
-    ld      s10, 96(\base)
-    ld      s11, 104(\base)
+.macro SAVE_CALLEE_SAVED base, with_tp=0
+    CALLEE_SAVED_EACH sd, \base, \with_tp
+.endm
+
+.macro LOAD_CALLEE_SAVED base, with_tp=0
+    CALLEE_SAVED_EACH ld, \base, \with_tp
 .endm
 
 #endif

@@ -700,14 +700,6 @@ static void finish_cancelled(const struct co_env *e, uint32_t cid, TaskSched *r)
     co_finish(e, cid, CO_RESULT_CANCELLED);
 }
 
-/* Is a timeline being recorded?  One load a poll while it is not
- * (rt_trace asks again itself). */
-static inline bool rt_tracing(void)
-{
-    const SCHED_KINFO *k = (const SCHED_KINFO *)SHARED_KINFO_ADDR;
-    return __builtin_expect(__atomic_load_n(&k->trace_on, __ATOMIC_RELAXED) != 0, 0);
-}
-
 /* A user worker's thread priority follows the work it does: the coroutine
  * it polls, or a more urgent one still waiting (seed 002).  Within the
  * process's ceiling, which the kernel enforces. */
@@ -793,8 +785,9 @@ static inline bool yield_fast_locked(const struct co_env *e, CO_EXEC *x, TaskSch
  * CO_NONE with *over set when the run is over; or CO_NONE after a user
  * worker slept until work arrived (the caller asks again).  *seen: seq as
  * of the look at run_over and the doorbell. */
-static inline uint32_t run_fetch(const struct co_env *e, uint32_t until, uint32_t *top,
-                                 uint32_t *seen, struct worker_prio *wp, bool *over)
+static __attribute__((noinline)) uint32_t
+run_fetch(const struct co_env *e, uint32_t until, uint32_t *top, uint32_t *seen,
+          struct worker_prio *wp, bool *over)
 {
     CO_EXEC *x = e->x;
     *seen = __atomic_load_n(&x->seq, __ATOMIC_SEQ_CST);
@@ -831,9 +824,9 @@ static inline uint32_t run_fetch(const struct co_env *e, uint32_t until, uint32_
  * returned rc.  Returns the next coroutine to poll, RUNNING for the
  * caller, or CO_NONE (fetch afresh).  `stop`: the run must not go on to
  * another poll (its bound is reached). */
-static inline uint32_t run_after_poll(const struct co_env *e, uint32_t cid, TaskSched *r,
-                                      int rc, int64_t result, uint32_t until, bool stop,
-                                      uint32_t *top, uint32_t *seen)
+static __attribute__((noinline)) uint32_t
+run_after_poll(const struct co_env *e, uint32_t cid, TaskSched *r, int rc, int64_t result,
+               uint32_t until, bool stop, uint32_t *top, uint32_t *seen)
 {
     bool requeue;
     if (after_poll(e, cid, r, (uint64_t)rc, result, &requeue)) {
@@ -866,7 +859,8 @@ static inline uint32_t run_after_poll(const struct co_env *e, uint32_t cid, Task
  * after it, so while seq still equals it a yield may take the fast path
  * without looking at either.  The loop is the path of a coroutine switch:
  * what it does not need is in run_fetch and run_after_poll. */
-static int64_t co_run(const struct co_env *e, uint32_t until, uint64_t max)
+static __attribute__((noinline)) int64_t
+co_run(const struct co_env *e, uint32_t until, uint64_t max)
 {
     uint64_t polls = 0;
     struct worker_prio wp = { -1, 0 };
@@ -882,6 +876,12 @@ static int64_t co_run(const struct co_env *e, uint32_t until, uint64_t max)
         wp.now = (int32_t)ecall3(SYS_GET_PRIORITY, 0, 0, 0);
         rescue_slot = &((TaskSched *)SHARED_TASKS_ADDR)[e->task].ctx[TASK_CTX_RESCUE];
     }
+    /* Whether to record a poll in the timeline: the kernel's flag, read
+     * at every poll through a pointer found once (never set for the
+     * kernel's executor, which must not write the process's ring). */
+    const uint32_t never = 0;
+    const volatile uint32_t *tracing =
+        kernel ? &never : &((const SCHED_KINFO *)SHARED_KINFO_ADDR)->trace_on;
     /* Kept in registers: the stores below could alias *e. */
     CO_EXEC *const x = e->x;
     TaskSched *const recs = e->recs;
@@ -891,7 +891,13 @@ static int64_t co_run(const struct co_env *e, uint32_t until, uint64_t max)
             if (max && polls >= max)
                 return (int64_t)polls;
             bool over = false;
-            cid = run_fetch(e, until, &top, &seen, &wp, &over);
+            /* Through copies: top and seen stay in registers for the
+             * switch path below (an address handed out would pin them
+             * to the stack). */
+            uint32_t top_out = top, seen_out = seen;
+            cid = run_fetch(e, until, &top_out, &seen_out, &wp, &over);
+            top = top_out;
+            seen = seen_out;
             if (over)
                 break;
             if (cid == CO_NONE)
@@ -909,7 +915,7 @@ static int64_t co_run(const struct co_env *e, uint32_t until, uint64_t max)
             follow_priority(&wp, want);
         struct co *frame = (struct co *)(uintptr_t)r->ctx[CO_CTX_FRAME];
         co_poll_fn poll = (co_poll_fn)(uintptr_t)r->ctx[CO_CTX_POLL];
-        bool traced = !kernel && rt_tracing();
+        bool traced = __builtin_expect(*tracing != 0, 0);
         if (traced)
             rt_trace(UT_POLL_BEGIN, e->task, cid);
         int rc = poll(frame);
@@ -917,16 +923,20 @@ static int64_t co_run(const struct co_env *e, uint32_t until, uint64_t max)
             rt_trace(UT_POLL_END, e->task, cid);
         if (rescue_slot)
             *rescue_slot = rescue;      /* rescue_again, the slot found once */
-        bool stop = max && polls >= max;
-        if (rc == CO_YIELD && __atomic_load_n(&x->seq, __ATOMIC_RELAXED) == seen && !stop) {
+        if (rc == CO_YIELD && __atomic_load_n(&x->seq, __ATOMIC_RELAXED) == seen &&
+            (max == 0 || polls < max)) {
             lock_at(e, x);
             bool fast = yield_fast_locked(e, x, recs, &cid, &top);
             unlock_at(x, kernel);
             if (fast)
                 continue;
         }
+        bool stop = max && polls >= max;
         /* Read now: the drop hook may free the frame. */
-        cid = run_after_poll(e, cid, r, rc, frame->result, until, stop, &top, &seen);
+        uint32_t top_out = top, seen_out = seen;
+        cid = run_after_poll(e, cid, r, rc, frame->result, until, stop, &top_out, &seen_out);
+        top = top_out;
+        seen = seen_out;
     }
     if (!kernel && until == CO_NONE)
         notify(e, true);        /* the other workers see it too */

@@ -95,6 +95,25 @@ static uintptr_t policy_op(int op)
     return (uintptr_t)SHARED_CODE_ADDR + (uintptr_t)POLICY->op_offset[op];
 }
 
+/* The shared region's base as a value the compiler cannot see through, so
+ * that it keeps it in a register and reaches the region's parts at
+ * offsets from it, rather than building each 64-bit address afresh (two
+ * or three instructions, at every use on the switch path). */
+static inline char *region_base(void)
+{
+    char *base = (char *)SHARED_BASE_ADDR;
+    __asm__("" : "+r"(base));
+    return base;
+}
+#define REGION_AT(base, addr) ((base) + ((addr) - SHARED_BASE_ADDR))
+
+/* policy_op, from the region's base. */
+static inline uintptr_t policy_op_at(const char *base, int op)
+{
+    const char *code = REGION_AT(base, SHARED_CODE_ADDR);
+    return (uintptr_t)code + (uintptr_t)((const struct sched_blob_header *)code)->op_offset[op];
+}
+
 static long syscall_yield_how(long how)
 {
     register long a0 __asm__("a0") = how;
@@ -334,13 +353,13 @@ static __attribute__((noinline)) void remove_from_queue(const struct sched_ctx *
 }
 
 static inline void leave_queue_locked(VDSO_DATA *v, const struct sched_ctx *c, uint32_t hart,
-                                      uint32_t me)
+                                      uint32_t me, TaskSched *self)
 {
-    if (__builtin_expect(TASKS[me].flags & TASK_FLAG_IN_QUEUE, 0))
+    if (__builtin_expect(self->flags & TASK_FLAG_IN_QUEUE, 0))
         remove_from_queue(c, hart, me);
-    uint32_t prio = v->kprio[me];
-    if (__builtin_expect(prio != TASKS[me].prio || prio - 1 >= SCHED_PRIO_MAX, 0))
-        TASKS[me].prio = (uint8_t)(prio >= 1 && prio <= SCHED_PRIO_MAX ? prio : 1);
+    uint32_t prio = v->kprio[(intptr_t)(int32_t)me];     /* me < ntasks: see user_schedule_saved */
+    if (__builtin_expect(prio != self->prio || prio - 1 >= SCHED_PRIO_MAX, 0))
+        self->prio = (uint8_t)(prio >= 1 && prio <= SCHED_PRIO_MAX ? prio : 1);
 }
 
 /* Where a thread lands when the policy faulted under it in user mode (the
@@ -399,27 +418,25 @@ static inline bool claim_ready(TaskSched *t)
 {
     _Static_assert(TASK_RUNNING == TASK_READY + 1, "claim_ready adds 1 to the state");
     volatile uint32_t *word = (volatile uint32_t *)((char *)t + 4);
-    for (int tries = 0; tries < TASK_CAS_TRIES; tries++) {
-        /* One LR/SC pair with only simple instructions between: the form
-         * the ISA guarantees to make progress.  other: nonzero if the
-         * task was not READY; failed: the store-conditional's answer. */
-        uint32_t old, other, failed = 1;
-        __asm__ volatile("lr.w.aqrl %0, (%3)\n\t"
-                         "srliw     %1, %0, 8\n\t"
-                         "andi      %1, %1, 0xff\n\t"
-                         "addi      %1, %1, -%4\n\t"
-                         "bnez      %1, 1f\n\t"
-                         "addiw     %0, %0, 0x100\n\t"
-                         "sc.w.rl   %2, %0, (%3)\n"
-                         "1:"
-                         : "=&r"(old), "=&r"(other), "+r"(failed)
-                         : "r"(word), "i"(TASK_READY) : "memory");
-        if (other)
-            return false;
-        if (!failed)
-            return true;
-    }
-    return false;
+    /* The retries inside the asm: one LR/SC pair with only simple
+     * instructions between, and a backward branch, the form the ISA
+     * guarantees to make progress.  busy: nonzero if the task was not
+     * READY or every try failed; tries: left, counted down. */
+    uintptr_t old, busy, tries = TASK_CAS_TRIES;
+    __asm__ volatile("1: lr.w.aqrl %0, (%3)\n\t"
+                     "srliw     %1, %0, 8\n\t"
+                     "andi      %1, %1, 0xff\n\t"
+                     "addi      %1, %1, -%4\n\t"
+                     "bnez      %1, 2f\n\t"
+                     "addiw     %0, %0, 0x100\n\t"
+                     "sc.w.rl   %1, %0, (%3)\n\t"
+                     "beqz      %1, 2f\n\t"
+                     "addi      %2, %2, -1\n\t"
+                     "bnez      %2, 1b\n"
+                     "2:"
+                     : "=&r"(old), "=&r"(busy), "+r"(tries)
+                     : "r"(word), "i"(TASK_READY) : "memory");
+    return busy == 0;
 }
 
 /* Leaves the section: the lock, then block_sched. */
@@ -586,15 +603,20 @@ rest_here(VDSO_DATA *v, const struct sched_ctx *c, uint32_t hart, uint32_t me)
  * kernel as urgent, a fetched thread the kernel took) are out of line. */
 int user_schedule_saved(uint32_t me)
 {
-    VDSO_DATA *v = V;
+    char *base = region_base();
+    VDSO_DATA *v = (VDSO_DATA *)base;
+    TaskSched *tasks = (TaskSched *)REGION_AT(base, SHARED_TASKS_ADDR);
+    const SCHED_KINFO *kinfo = (const SCHED_KINFO *)REGION_AT(base, SHARED_KINFO_ADDR);
     /* Read once: the process may write them.  ntasks <= SCHED_MAX_TASKS
      * keeps the policy inside v->queue, which holds
      * SCHED_QUEUE_WORDS(SCHED_MAX_TASKS) words. */
     uint32_t ntasks = v->ntasks, nharts = v->nharts;
     if (me >= ntasks || ntasks > SCHED_MAX_TASKS || nharts > SCHED_MAX_HARTS || v->rt_off ||
-        KINFO->user_switching_off)
+        kinfo->user_switching_off)
         goto kernel;
-    TaskSched *self = &TASKS[me];
+    /* Indices as the ABI passes them (a 32-bit value sign-extended): in
+     * range (checked), the same number, with no instructions to widen. */
+    TaskSched *self = &tasks[(intptr_t)(int32_t)me];
 
     /* 1. Pin: block_sched on the hart we are on, and the queue lock. */
     uint32_t hart = pin_fast(v, self, me, nharts);
@@ -605,10 +627,10 @@ int user_schedule_saved(uint32_t me)
     }
 
     /* 2. Is a switch in user mode the policy's choice? */
-    struct sched_ctx c = { TASKS, (struct sched_queue *)v->queue, ntasks, nharts };
+    struct sched_ctx c = { tasks, (struct sched_queue *)v->queue, ntasks, nharts };
     ensure_ready(v, &c);
-    leave_queue_locked(v, &c, hart, me);
-    uint32_t elsewhere = KINFO->queued_top;
+    leave_queue_locked(v, &c, hart, me, self);
+    uint32_t elsewhere = kinfo->queued_top;
     if (__builtin_expect(elsewhere >= self->prio || (v->policy_flags & SCHED_FLAG_PER_HART), 0)) {
         enum decision d = decide_with_top(v, &c, hart, me, elsewhere);
         if (d == NOBODY_ELSE)
@@ -626,10 +648,10 @@ int user_schedule_saved(uint32_t me)
      * it running), so there is no need to ask top_priority first. */
     self->age = ++v->age_clock;
     self->flags |= TASK_FLAG_IN_QUEUE;
-    ((op_task)policy_op(SCHED_OP_YIELD))(&c, hart, me);
-    uint32_t next = ((op_pick)policy_op(SCHED_OP_FETCH))(&c, hart);
+    ((op_task)policy_op_at(base, SCHED_OP_YIELD))(&c, hart, me);
+    uint32_t next = ((op_pick)policy_op_at(base, SCHED_OP_FETCH))(&c, hart);
     if (__builtin_expect(next >= v->nrecords || next >= ntasks || next == me ||
-                         !claim_ready(&TASKS[next]), 0)) {
+                         !claim_ready(&tasks[(intptr_t)(int32_t)next]), 0)) {
         next = fetch_on(v, &c, hart, me, next);
         if (next == SCHED_NONE) {         /* broken queue: let the kernel decide */
             unpin(v, hart);
@@ -640,17 +662,18 @@ int user_schedule_saved(uint32_t me)
             return 0;
         }
     }
-    TaskSched *to = &TASKS[next];
+    TaskSched *to = &tasks[(intptr_t)(int32_t)next];
     to->flags &= ~TASK_FLAG_IN_QUEUE;
 
     /* 3. Switch.  `hart` may be stale by now (see rt_commit_current). */
     if (nharts > 1)
         count_switch(v, hart);
     to->switches++;
-    v->off_hart[next] = 0;                /* on a hart again, as the kernel
+    v->off_hart[(intptr_t)(int32_t)next] = 0;                /* on a hart again, as the kernel
                                              will learn at the next trap */
     v->user_switches++;
-    rt_trace(UT_SWITCH, me, to->tid);
+    if (__builtin_expect(__atomic_load_n(&kinfo->trace_on, __ATOMIC_RELAXED) != 0, 0))
+        rt_trace(UT_SWITCH, me, to->tid);
     rt_commit_current(self, to, next, v->current);
     rt_switch(to->ctx, &v->queue_lock, &v->block_sched[hart], &self->state);
 
@@ -713,7 +736,7 @@ static void leave_queue(uint32_t me)
         return;
     struct sched_ctx c = { TASKS, (struct sched_queue *)v->queue, ntasks, nharts };
     ensure_ready(v, &c);
-    leave_queue_locked(v, &c, hart, me);
+    leave_queue_locked(v, &c, hart, me, &TASKS[me]);
     unlock(v);
     __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
 }

@@ -22,42 +22,15 @@
  *
  * Layout of the context: TASK_CTX_* in sched_abi/sched_abi.h.
  */
-/* Saves ra, sp, tp, s0..s11 at 0(base), in the order of TASK_CTX_*. */
+/* The registers a call preserves, ra, sp, tp, s0..s11, in the order of
+ * TASK_CTX_* (the kernel's context_switch saves the same ones but tp:
+ * one macro serves both). */
+#include "../../os/arch/callee_saved.h"
 .macro SAVE_CONTEXT base=a0
-    sd      ra, 0(\base)
-    sd      sp, 8(\base)
-    sd      tp, 16(\base)
-    sd      s0, 24(\base)
-    sd      s1, 32(\base)
-    sd      s2, 40(\base)
-    sd      s3, 48(\base)
-    sd      s4, 56(\base)
-    sd      s5, 64(\base)
-    sd      s6, 72(\base)
-    sd      s7, 80(\base)
-    sd      s8, 88(\base)
-    sd      s9, 96(\base)
-    sd      s10, 104(\base)
-    sd      s11, 112(\base)
+    SAVE_CALLEE_SAVED \base, 1
 .endm
-
-/* The registers SAVE_CONTEXT saved, back from the same layout. */
 .macro LOAD_CONTEXT base=a0
-    ld      ra, 0(\base)
-    ld      sp, 8(\base)
-    ld      tp, 16(\base)
-    ld      s0, 24(\base)
-    ld      s1, 32(\base)
-    ld      s2, 40(\base)
-    ld      s3, 48(\base)
-    ld      s4, 56(\base)
-    ld      s5, 64(\base)
-    ld      s6, 72(\base)
-    ld      s7, 80(\base)
-    ld      s8, 88(\base)
-    ld      s9, 96(\base)
-    ld      s10, 104(\base)
-    ld      s11, 112(\base)
+    LOAD_CALLEE_SAVED \base, 1
 .endm
 
 /* Addresses in the shared region (runtime.c asserts them against vdso.h). */
