@@ -237,6 +237,8 @@ const char *policy_name(void) { return active.name; }
 uint32_t policy_nharts(void) { return ctx.nharts; }
 uint32_t policy_flags(void) { return active.flags; }
 
+static void fill_identity(struct thread *t);
+
 int policy_attach(struct thread *t)
 {
     KASSERT(spin_holding(&sched_lock));
@@ -247,7 +249,7 @@ int policy_attach(struct thread *t)
     owner[i] = t;
     t->task = (int)i;
     memset(&ctx.tasks[i], 0, sizeof(TaskSched));
-    ctx.tasks[i].id = i;
+    fill_identity(t);
     ctx.tasks[i].state = TASK_BLOCKED;
     return 0;
 }
@@ -265,16 +267,27 @@ void policy_detach(struct thread *t)
 
 /* ---- when the policy breaks the contract ---- */
 
-static void fill_record(struct thread *t, int hart)
+/* What never changes while t owns the record (policy_attach: its tid is
+ * set before, and a thread never changes process): written once, not at
+ * every enqueue.  A policy writing over it (outside link[] and policy[])
+ * only misleads itself; the kernel reads none of it, and fall_back writes
+ * it again for its successor. */
+static void fill_identity(struct thread *t)
 {
     TaskSched *r = &ctx.tasks[t->task];
     r->id = (uint32_t)t->task;
+    r->tid = (uint32_t)t->tid;
+    r->pid = t->proc ? (uint32_t)t->proc->pid : 0;
+}
+
+/* What changes between enqueues. */
+static void fill_record(struct thread *t, int hart)
+{
+    TaskSched *r = &ctx.tasks[t->task];
     r->prio = (uint8_t)t->priority;
     r->state = TASK_READY;
     r->hart = (uint8_t)hart;
     r->age = t->age;
-    r->tid = (uint32_t)t->tid;
-    r->pid = t->proc ? (uint32_t)t->proc->pid : 0;
 }
 
 static void fall_back(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -300,6 +313,8 @@ static void fall_back(const char *fmt, ...)
     for (uint32_t i = 0; i < SCHED_MAX_TASKS; i++) {
         memset(ctx.tasks[i].link, 0, sizeof(ctx.tasks[i].link));
         memset(ctx.tasks[i].policy, 0, sizeof(ctx.tasks[i].policy));
+        if (owner[i])
+            fill_identity(owner[i]);     /* whatever the old policy wrote */
     }
     active.ops.init(&ctx);
     uint64_t now = read_time();
