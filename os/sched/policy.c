@@ -386,7 +386,7 @@ static inline uint64_t call(enum op op, uint32_t hart, uint32_t task)
  * (thread_state.c): should the call fault, the rebuilt queue counts it.
  * (sched_lock: the transitions of thread_state.c, the only callers, have
  * just asserted it.) */
-static inline __attribute__((always_inline)) void enqueued(struct thread *t)
+static inline __attribute__((always_inline)) void enqueued_uncounted(struct thread *t)
 {
     KASSERT(tstate_in_queue(t) && t->task >= 0);
     fill_record(t, t->hart);
@@ -394,6 +394,11 @@ static inline __attribute__((always_inline)) void enqueued(struct thread *t)
     t->queued_at_tick = __atomic_load_n(&policy_ticks, __ATOMIC_RELAXED);
     t->queued_prio = t->state == THREAD_PARKED ? 0 : t->priority;  /* see policy_queued_top */
     set_nqueued(policy_nqueued + 1);
+}
+
+static inline __attribute__((always_inline)) void enqueued(struct thread *t)
+{
+    enqueued_uncounted(t);
     count_queued(t->queued_prio, 1);
 }
 
@@ -402,6 +407,24 @@ void policy_enqueue(struct thread *t, int hart, enum policy_enqueue_reason why)
     enqueued(t);
     enum op op = why == ENQUEUE_WAKE ? OP_WAKE : why == ENQUEUE_YIELD ? OP_YIELD : OP_ADD;
     call(op, (uint32_t)hart, (uint32_t)t->task);
+}
+
+/* The thread whose record fetch named, if the kernel has it queued; else
+ * NULL (an answer that breaks the contract). */
+static inline __attribute__((always_inline)) struct thread *queued_owner(uint32_t task)
+{
+    struct thread *t = task < SCHED_MAX_TASKS ? owner[task] : NULL;
+    return t && tstate_in_queue(t) ? t : NULL;
+}
+
+/* The kernel's side of t leaving the queue by a fetch, but for its level's
+ * count (count_queued). */
+static inline __attribute__((always_inline)) void take_fetched(struct thread *t)
+{
+    tstate_fetched(t);
+    set_nqueued(policy_nqueued - 1);
+    ctx.tasks[t->task].state = TASK_RUNNING;
+    ctx.tasks[t->task].switches++;
 }
 
 /* Checks fetch's answer.  True with *out the thread taken out (NULL: none
@@ -422,17 +445,14 @@ static inline __attribute__((always_inline)) bool accept_fetched(uint64_t answer
                   "(a task was lost)", hart, policy_nqueued);
         return false;
     }
-    struct thread *t = task < SCHED_MAX_TASKS ? owner[task] : NULL;
-    if (!t || !tstate_in_queue(t)) {
+    struct thread *t = queued_owner(task);
+    if (!t) {
         fall_back("fetch on hart %d returned task %u, which is not in the queue",
                   hart, task);
         return false;
     }
-    tstate_fetched(t);
-    set_nqueued(policy_nqueued - 1);
+    take_fetched(t);
     count_queued(t->queued_prio, -1);
-    ctx.tasks[task].state = TASK_RUNNING;
-    ctx.tasks[task].switches++;
     *out = t;
     return true;
 }
@@ -447,9 +467,21 @@ struct thread *policy_fetch(int hart)
 
 struct thread *policy_yield_fetch(struct thread *t, int hart)
 {
-    enqueued(t);
-    struct thread *next;
-    if (accept_fetched(call(OP_YIELD_FETCH, (uint32_t)hart, (uint32_t)t->task), hart, &next))
+    /* t's level is counted only once the answer is known: when the policy
+     * gives out a thread of t's level (t itself, or an equal: every yield
+     * between equals), t's +1 and its -1 would cancel.  Nothing reads the
+     * counts during the call (sched_lock is held; the hint they feed may be
+     * stale anyway), and any other answer, a fault included, takes the
+     * full way below with t counted first. */
+    enqueued_uncounted(t);
+    uint64_t answer = call(OP_YIELD_FETCH, (uint32_t)hart, (uint32_t)t->task);
+    struct thread *next = answer == FAULTED ? NULL : queued_owner((uint32_t)answer);
+    if (next && next->queued_prio == t->queued_prio) {
+        take_fetched(next);
+        return next;
+    }
+    count_queued(t->queued_prio, 1);
+    if (accept_fetched(answer, hart, &next))
         return next;
     return policy_fetch(hart);      /* replaced: the new policy's queue has t */
 }
