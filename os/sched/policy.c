@@ -88,6 +88,8 @@ static uint32_t highest_queued_level(void)
 static inline __attribute__((always_inline)) void count_queued(int prio, int delta)
 {
     uint32_t n = queued_at[prio] += (uint32_t)delta;      /* delta: +1 or -1 */
+    /* A -1 without its +1 (policy_yield_fetch counts late) wraps round. */
+    KASSERT(n <= SCHED_MAX_TASKS);
     if (n != (delta > 0 ? 1u : 0u))
         return;                                 /* the level was and stays */
     if (n)
