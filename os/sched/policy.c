@@ -88,7 +88,7 @@ static uint32_t highest_queued_level(void)
 static inline __attribute__((always_inline)) void count_queued(int prio, int delta)
 {
     uint32_t n = queued_at[prio] += (uint32_t)delta;      /* delta: +1 or -1 */
-    /* A -1 without its +1 (policy_yield_fetch counts late) wraps round. */
+    /* A -1 without its +1 wraps round. */
     KASSERT(n <= SCHED_MAX_TASKS);
     if (n != (delta > 0 ? 1u : 0u))
         return;                                 /* the level was and stays */
@@ -388,7 +388,7 @@ static inline uint64_t call(enum op op, uint32_t hart, uint32_t task)
  * (thread_state.c): should the call fault, the rebuilt queue counts it.
  * (sched_lock: the transitions of thread_state.c, the only callers, have
  * just asserted it.) */
-static inline __attribute__((always_inline)) void enqueued_uncounted(struct thread *t)
+static inline __attribute__((always_inline)) void enqueued(struct thread *t)
 {
     KASSERT(tstate_in_queue(t) && t->task >= 0);
     fill_record(t, t->hart);
@@ -396,11 +396,6 @@ static inline __attribute__((always_inline)) void enqueued_uncounted(struct thre
     t->queued_at_tick = __atomic_load_n(&policy_ticks, __ATOMIC_RELAXED);
     t->queued_prio = t->state == THREAD_PARKED ? 0 : t->priority;  /* see policy_queued_top */
     set_nqueued(policy_nqueued + 1);
-}
-
-static inline __attribute__((always_inline)) void enqueued(struct thread *t)
-{
-    enqueued_uncounted(t);
     count_queued(t->queued_prio, 1);
 }
 
@@ -469,21 +464,9 @@ struct thread *policy_fetch(int hart)
 
 struct thread *policy_yield_fetch(struct thread *t, int hart)
 {
-    /* t's level is counted only once the answer is known: when the policy
-     * gives out a thread of t's level (t itself, or an equal: every yield
-     * between equals), t's +1 and its -1 would cancel.  Nothing reads the
-     * counts during the call (sched_lock is held; the hint they feed may be
-     * stale anyway), and any other answer, a fault included, takes the
-     * full way below with t counted first. */
-    enqueued_uncounted(t);
-    uint64_t answer = call(OP_YIELD_FETCH, (uint32_t)hart, (uint32_t)t->task);
-    struct thread *next = answer == FAULTED ? NULL : queued_owner((uint32_t)answer);
-    if (next && next->queued_prio == t->queued_prio) {
-        take_fetched(next);
-        return next;
-    }
-    count_queued(t->queued_prio, 1);
-    if (accept_fetched(answer, hart, &next))
+    enqueued(t);
+    struct thread *next;
+    if (accept_fetched(call(OP_YIELD_FETCH, (uint32_t)hart, (uint32_t)t->task), hart, &next))
         return next;
     return policy_fetch(hart);      /* replaced: the new policy's queue has t */
 }

@@ -20,9 +20,9 @@
  *      order (a switch at every yield on one hart; on more, both ways);
  *   4. the same between two priorities (UNEQUAL), under a policy that does
  *      not promise priority order (fifo): each yield then hands the hart to
- *      a thread of another priority, the kernel's other way of counting
- *      its queue's levels (policy_yield_fetch: between equals it skips the
- *      count; a count gone wrong stops the kernel on an assertion).  Under
+ *      a thread of another priority, so the kernel's counts of its queue's
+ *      levels change at every switch (a count gone wrong stops the kernel
+ *      on an assertion, count_queued).  Under
  *      a priority policy the more urgent one would never let the other run
  *      on one hart: skipped.
  */
