@@ -115,7 +115,7 @@ def test_harness_rejects_lifo_bitmap(tmp_path):
 # heap.c's array of task positions moved to the end of the queue: one that
 # uses every word of SCHED_QUEUE_WORDS(ntasks) and one that uses a word
 # more, when every task is queued.
-HEAP_AT = "#define AT(c, k)     ((c)->queue->word[1 + (k)])"
+HEAP_AT = "#define AT(c, k)     ((c)->queue->word[2 + (k)])"
 HEAP_EXACT = "#define AT(c, k)     ((c)->queue->word[SCHED_QUEUE_FIXED_WORDS + (k)])"
 HEAP_OVER = "#define AT(c, k)     ((c)->queue->word[SCHED_QUEUE_FIXED_WORDS + 1 + (k)])"
 MUTANT_OPS = "20000"        # enough: the first run fills its table at once

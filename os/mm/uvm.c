@@ -166,15 +166,22 @@ static inline __attribute__((always_inline)) pte_t user_leaf(pagetable_t pt, uin
     return (pte & (need | PTE_V)) == (need | PTE_V) ? pte : 0;
 }
 
+/* user_leaf_demand_locked's way when the first walk found nothing. */
+static __attribute__((noinline)) pte_t demand_then_leaf_locked(struct uspace *us, uint64_t uva,
+                                                               uint64_t need)
+{
+    return ustack_demand_locked(us, uva) == 0 ? user_leaf(us->pt, uva, need) : 0;
+}
+
 /* user_leaf, or with us->lock held, the page of a thread stack not
  * touched yet, mapped now: a buffer on a thread's stack is an ordinary
- * argument. */
-static pte_t user_leaf_demand_locked(struct uspace *us, uint64_t uva, uint64_t need)
+ * argument.  Inline, the rare second way out of line: every user copy
+ * takes it (four a pipe round trip). */
+static inline __attribute__((always_inline)) pte_t user_leaf_demand_locked(
+    struct uspace *us, uint64_t uva, uint64_t need)
 {
     pte_t pte = user_leaf(us->pt, uva, need);
-    if (!pte && ustack_demand_locked(us, uva) == 0)
-        pte = user_leaf(us->pt, uva, need);
-    return pte;
+    return pte ? pte : demand_then_leaf_locked(us, uva, need);
 }
 
 /* Does [uva, uva+len) lie within one page?  Then a copy of it is whole or
@@ -222,39 +229,58 @@ bool uvm_range_ok(struct uspace *us, uint64_t uva, size_t len, bool write)
     return range_ok_slow(us, page, uva + len, need);
 }
 
-/* Copies len bytes between kernel memory and a user range, a page at a
- * time, each page translated and copied under the address space's lock:
- * another thread of the process may unmap part of the range at any time
- * (sbrk), and then the copy stops with -EFAULT; it never writes into a
- * frame that has been freed meanwhile.  On -EFAULT the pages before the
- * bad one have been copied. */
-static int copy_user_pages(struct uspace *us, uint64_t uva, void *kbuf, size_t len,
-                           bool to_user)
+/* Copies len bytes (within one page) between kernel memory and the user
+ * page at uva, translated and copied under the address space's lock:
+ * another thread of the process may unmap it at any time (sbrk), and then
+ * the copy fails; it never writes into a frame that has been freed
+ * meanwhile.  False if the page is not there (or not `need`). */
+static inline __attribute__((always_inline)) bool copy_in_page(struct uspace *us, uint64_t uva,
+                                                              char *k, size_t len, uint64_t need,
+                                                              bool to_user)
 {
-    char *k = kbuf;
+    spin_lock(&us->lock);
+    pte_t pte = user_leaf_demand_locked(us, uva, need);
+    if (pte) {
+        char *page = (char *)PA2VA(PTE_PA(pte)) + (uva & (PAGE_SIZE - 1));
+        if (to_user)
+            memcpy(page, k, len);
+        else
+            memcpy(k, page, len);
+    }
+    spin_unlock(&us->lock);
+    return pte != 0;
+}
+
+/* copy_user_pages for a range over more than one page: a page at a time.
+ * On -EFAULT the pages before the bad one have been copied. */
+static __attribute__((noinline)) int copy_across_pages(struct uspace *us, uint64_t uva,
+                                                       char *k, size_t len, bool to_user)
+{
     uint64_t need = need_for(to_user);
-    if (!user_range(uva, len))
-        return -EFAULT;
     while (len) {
         size_t off = uva & (PAGE_SIZE - 1);
         size_t chunk = PAGE_SIZE - off < len ? PAGE_SIZE - off : len;
-        spin_lock(&us->lock);
-        pte_t pte = user_leaf_demand_locked(us, uva, need);
-        if (pte) {
-            char *page = PA2VA(PTE_PA(pte));
-            if (to_user)
-                memcpy(page + off, k, chunk);
-            else
-                memcpy(k, page + off, chunk);
-        }
-        spin_unlock(&us->lock);
-        if (!pte)
+        if (!copy_in_page(us, uva, k, chunk, need, to_user))
             return -EFAULT;
         uva += chunk;
         k += chunk;
         len -= chunk;
     }
     return 0;
+}
+
+/* Copies len bytes between kernel memory and a user range, each page as
+ * copy_in_page says.  Within one page (a pipe's byte, a system call's
+ * struct): that page's copy inline, with no loop around it. */
+static int copy_user_pages(struct uspace *us, uint64_t uva, void *kbuf, size_t len,
+                           bool to_user)
+{
+    if (!user_range(uva, len))
+        return -EFAULT;
+    if (!one_page(uva, len))
+        return copy_across_pages(us, uva, kbuf, len, to_user);
+    return len == 0 || copy_in_page(us, uva, kbuf, len, need_for(to_user), to_user) ? 0
+                                                                                     : -EFAULT;
 }
 
 int copy_from_user(struct uspace *us, void *dst, uint64_t usrc, size_t len)

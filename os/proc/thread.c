@@ -57,9 +57,10 @@ static struct thread *thread_alloc(struct proc *p, int priority, int *err)
     list_init(&t->proc_node);
     list_init(&t->deferred_node);
     spin_lock(&sched_lock);
+    t->tid = next_tid;               /* policy_attach records it */
     *err = policy_attach(t);
     if (!*err) {
-        t->tid = next_tid++;
+        next_tid++;
         nthreads++;
     }
     spin_unlock(&sched_lock);

@@ -88,6 +88,8 @@ static uint32_t highest_queued_level(void)
 static inline __attribute__((always_inline)) void count_queued(int prio, int delta)
 {
     uint32_t n = queued_at[prio] += (uint32_t)delta;      /* delta: +1 or -1 */
+    /* A -1 without its +1 wraps round. */
+    KASSERT(n <= SCHED_MAX_TASKS);
     if (n != (delta > 0 ? 1u : 0u))
         return;                                 /* the level was and stays */
     if (n)
@@ -237,6 +239,8 @@ const char *policy_name(void) { return active.name; }
 uint32_t policy_nharts(void) { return ctx.nharts; }
 uint32_t policy_flags(void) { return active.flags; }
 
+static void fill_identity(struct thread *t);
+
 int policy_attach(struct thread *t)
 {
     KASSERT(spin_holding(&sched_lock));
@@ -247,7 +251,7 @@ int policy_attach(struct thread *t)
     owner[i] = t;
     t->task = (int)i;
     memset(&ctx.tasks[i], 0, sizeof(TaskSched));
-    ctx.tasks[i].id = i;
+    fill_identity(t);
     ctx.tasks[i].state = TASK_BLOCKED;
     return 0;
 }
@@ -265,16 +269,27 @@ void policy_detach(struct thread *t)
 
 /* ---- when the policy breaks the contract ---- */
 
-static void fill_record(struct thread *t, int hart)
+/* What never changes while t owns the record (policy_attach: its tid is
+ * set before, and a thread never changes process): written once, not at
+ * every enqueue.  A policy writing over it (outside link[] and policy[])
+ * only misleads itself; the kernel reads none of it, and fall_back writes
+ * it again for its successor. */
+static void fill_identity(struct thread *t)
 {
     TaskSched *r = &ctx.tasks[t->task];
     r->id = (uint32_t)t->task;
+    r->tid = (uint32_t)t->tid;
+    r->pid = t->proc ? (uint32_t)t->proc->pid : 0;
+}
+
+/* What changes between enqueues. */
+static void fill_record(struct thread *t, int hart)
+{
+    TaskSched *r = &ctx.tasks[t->task];
     r->prio = (uint8_t)t->priority;
     r->state = TASK_READY;
     r->hart = (uint8_t)hart;
     r->age = t->age;
-    r->tid = (uint32_t)t->tid;
-    r->pid = t->proc ? (uint32_t)t->proc->pid : 0;
 }
 
 static void fall_back(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -300,6 +315,8 @@ static void fall_back(const char *fmt, ...)
     for (uint32_t i = 0; i < SCHED_MAX_TASKS; i++) {
         memset(ctx.tasks[i].link, 0, sizeof(ctx.tasks[i].link));
         memset(ctx.tasks[i].policy, 0, sizeof(ctx.tasks[i].policy));
+        if (owner[i])
+            fill_identity(owner[i]);     /* whatever the old policy wrote */
     }
     active.ops.init(&ctx);
     uint64_t now = read_time();
@@ -391,6 +408,24 @@ void policy_enqueue(struct thread *t, int hart, enum policy_enqueue_reason why)
     call(op, (uint32_t)hart, (uint32_t)t->task);
 }
 
+/* The thread whose record fetch named, if the kernel has it queued; else
+ * NULL (an answer that breaks the contract). */
+static inline __attribute__((always_inline)) struct thread *queued_owner(uint32_t task)
+{
+    struct thread *t = task < SCHED_MAX_TASKS ? owner[task] : NULL;
+    return t && tstate_in_queue(t) ? t : NULL;
+}
+
+/* The kernel's side of t leaving the queue by a fetch, but for its level's
+ * count (count_queued). */
+static inline __attribute__((always_inline)) void take_fetched(struct thread *t)
+{
+    tstate_fetched(t);
+    set_nqueued(policy_nqueued - 1);
+    ctx.tasks[t->task].state = TASK_RUNNING;
+    ctx.tasks[t->task].switches++;
+}
+
 /* Checks fetch's answer.  True with *out the thread taken out (NULL: none
  * was queued); false if the call faulted or the answer broke the contract
  * (the policy has been replaced: ask again). */
@@ -409,17 +444,14 @@ static inline __attribute__((always_inline)) bool accept_fetched(uint64_t answer
                   "(a task was lost)", hart, policy_nqueued);
         return false;
     }
-    struct thread *t = task < SCHED_MAX_TASKS ? owner[task] : NULL;
-    if (!t || !tstate_in_queue(t)) {
+    struct thread *t = queued_owner(task);
+    if (!t) {
         fall_back("fetch on hart %d returned task %u, which is not in the queue",
                   hart, task);
         return false;
     }
-    tstate_fetched(t);
-    set_nqueued(policy_nqueued - 1);
+    take_fetched(t);
     count_queued(t->queued_prio, -1);
-    ctx.tasks[task].state = TASK_RUNNING;
-    ctx.tasks[task].switches++;
     *out = t;
     return true;
 }

@@ -234,7 +234,7 @@ static void switch_to(struct cpu *c, struct thread *prev, struct thread *next)
     if (prev->proc && prev->proc != next->proc && !list_empty(&prev->proc->deferred))
         sched_offer_deferred(prev->proc);
     if (prev->proc)
-        shared_set_off_hart(prev);
+        shared_set_off_hart(prev, &prev->proc->shared);
 
     if (next != c->idle)
         tstate_run(next);

@@ -280,18 +280,6 @@ void shared_publish(struct thread *t, const struct shared_region *r)
     c->published_prio = t->priority;
 }
 
-void shared_set_off_hart(struct thread *t)
-{
-    /* It leaves this hart (schedule): whatever comes back here publishes
-     * afresh, t included. */
-    struct cpu *c = this_cpu();
-    if (c->published == t)
-        c->published = NULL;
-    VDSO_DATA *v = shared_vdso(&t->proc->shared);
-    if (v && t->stack_slot >= 0 && t->stack_slot < SCHED_MAX_TASKS)
-        v->off_hart[t->stack_slot] = 1;
-}
-
 void shared_disable_user_switching(void)
 {
     if (shared_kinfo)

@@ -75,8 +75,18 @@ static inline void shared_publish_changed(struct thread *t, const struct shared_
     if (c->published != t || c->published_gen != r->gen || c->published_prio != t->priority)
         shared_publish(t, r);
 }
-/* When the kernel takes t off its hart (VDSO_DATA.off_hart). */
-void shared_set_off_hart(struct thread *t);
+/* When the kernel takes t off its hart (VDSO_DATA.off_hart); r is its
+ * process's region.  Inline: every kernel switch away from a thread. */
+static inline void shared_set_off_hart(const struct thread *t, const struct shared_region *r)
+{
+    /* Whatever comes back to this hart publishes afresh, t included. */
+    struct cpu *c = this_cpu();
+    if (c->published == t)
+        c->published = NULL;
+    VDSO_DATA *v = shared_vdso(r);
+    if (v && t->stack_slot >= 0 && t->stack_slot < SCHED_MAX_TASKS)
+        v->off_hart[t->stack_slot] = 1;
+}
 /* The best priority waiting in the kernel's queue for the kernel alone
  * (SCHED_KINFO.queued_top, seen by every process at once). */
 void shared_set_queued_top(uint32_t top);

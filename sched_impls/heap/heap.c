@@ -5,20 +5,30 @@
  * equal tasks take turns in FIFO order.  add, fetch and remove are
  * O(log n); top_priority is O(1).
  *
+ * The last task yielded waits beside the heap, in a slot of its own,
+ * until the next fetch: every switch by a yield is a yield followed by a
+ * fetch, and then the fetch either gives the yielded task straight back
+ * (it is still the most urgent) or replaces the root with it (one
+ * sift_down) instead of a push and a pop (a sift_up and a sift_down).
+ * The slot takes part in every answer (fetch, top_priority, remove), so
+ * what the owner sees is exactly what the plain heap would give.
+ *
  * State:
- *   queue->word[0]         number of tasks in the heap
- *   queue->word[1 + k]     the task at heap position k (root: k = 0;
+ *   queue->word[0]         number of tasks in the heap (the slot not counted)
+ *   queue->word[1]         the yielded task + 1, or 0 if the slot is empty
+ *   queue->word[2 + k]     the task at heap position k (root: k = 0;
  *                          children of k: 2k+1 and 2k+2), k < ntasks
  *   tasks[i].policy[0]     the heap position of task i (for remove)
  *
- * So the heap uses 1 + ntasks words, within the SCHED_QUEUE_WORDS(ntasks)
+ * So the heap uses 2 + ntasks words, within the SCHED_QUEUE_WORDS(ntasks)
  * the ABI gives it, for any table up to SCHED_TABLE_MAX.
  */
 #include <stddef.h>
 #include "sched_abi.h"
 
 #define COUNT(c)     ((c)->queue->word[0])
-#define AT(c, k)     ((c)->queue->word[1 + (k)])
+#define YIELDED(c)   ((c)->queue->word[1])
+#define AT(c, k)     ((c)->queue->word[2 + (k)])
 #define POS(c, i)    ((c)->tasks[i].policy[0])
 
 /* Positions are size_t inside the functions: with 32-bit ones the
@@ -74,6 +84,7 @@ static void sift_down(const struct sched_ctx *c, size_t k)
 static void heap_init(const struct sched_ctx *c)
 {
     COUNT(c) = 0;
+    YIELDED(c) = 0;
 }
 
 static void heap_add(const struct sched_ctx *c, uint32_t hart, uint32_t task)
@@ -84,11 +95,9 @@ static void heap_add(const struct sched_ctx *c, uint32_t hart, uint32_t task)
     sift_up(c, k);
 }
 
-static uint32_t heap_fetch(const struct sched_ctx *c, uint32_t hart)
+/* Takes the root out: the last task moves into its place. */
+static uint32_t pop_root(const struct sched_ctx *c)
 {
-    (void)hart;
-    if (COUNT(c) == 0)
-        return SCHED_NONE;
     uint32_t top = AT(c, 0);
     size_t n = --COUNT(c);
     uint32_t last = AT(c, n);
@@ -99,9 +108,36 @@ static uint32_t heap_fetch(const struct sched_ctx *c, uint32_t hart)
     return top;
 }
 
+static uint32_t heap_fetch(const struct sched_ctx *c, uint32_t hart)
+{
+    (void)hart;
+    uint32_t slot = YIELDED(c);
+    if (slot) {
+        uint32_t yielded = slot - 1;
+        YIELDED(c) = 0;
+        if (COUNT(c) == 0 || before(c, yielded, AT(c, 0)))
+            return yielded;                 /* still the most urgent */
+        /* The root goes; the yielded task takes its place (and sinks,
+         * unless the root was alone: two tasks taking turns). */
+        uint32_t top = AT(c, 0);
+        put(c, 0, yielded);
+        if (COUNT(c) > 1)
+            sift_down(c, 0);
+        return top;
+    }
+    if (COUNT(c) == 0)
+        return SCHED_NONE;
+    return pop_root(c);
+}
+
+/* Into the slot; a task already there (no fetch since its yield: a
+ * preemption, a park) goes into the heap first. */
 static void heap_yield(const struct sched_ctx *c, uint32_t hart, uint32_t task)
 {
-    heap_add(c, hart, task);
+    uint32_t slot = YIELDED(c);
+    if (slot)
+        heap_add(c, hart, slot - 1);
+    YIELDED(c) = task + 1;
 }
 
 static void heap_wake(const struct sched_ctx *c, uint32_t hart, uint32_t task)
@@ -114,6 +150,10 @@ static void heap_wake(const struct sched_ctx *c, uint32_t hart, uint32_t task)
 static void heap_remove(const struct sched_ctx *c, uint32_t hart, uint32_t task)
 {
     (void)hart;
+    if (YIELDED(c) == task + 1) {
+        YIELDED(c) = 0;
+        return;
+    }
     size_t k = POS(c, task);
     size_t n = --COUNT(c);
     uint32_t last = AT(c, n);
@@ -127,7 +167,11 @@ static void heap_remove(const struct sched_ctx *c, uint32_t hart, uint32_t task)
 static uint32_t heap_top_priority(const struct sched_ctx *c, uint32_t hart)
 {
     (void)hart;
-    return COUNT(c) ? c->tasks[AT(c, 0)].prio : 0;
+    uint32_t prio = COUNT(c) ? c->tasks[AT(c, 0)].prio : 0;
+    uint32_t slot = YIELDED(c);
+    if (slot && c->tasks[slot - 1].prio > prio)
+        prio = c->tasks[slot - 1].prio;
+    return prio;
 }
 
 static uint32_t heap_tick(const struct sched_ctx *c, uint32_t hart, uint32_t task)

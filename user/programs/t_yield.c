@@ -17,7 +17,14 @@
  *      of BOUND yields makes a lost thread a failure, not a hang);
  *   3. ping-pong: two threads pass a turn TURNS times, each waiting for
  *      its turn with kernel yields only; every turn is taken once, in
- *      order (a switch at every yield on one hart; on more, both ways).
+ *      order (a switch at every yield on one hart; on more, both ways);
+ *   4. the same between two priorities (UNEQUAL), under a policy that does
+ *      not promise priority order (fifo): each yield then hands the hart to
+ *      a thread of another priority, so the kernel's counts of its queue's
+ *      levels change at every switch (a count gone wrong stops the kernel
+ *      on an assertion, count_queued).  Under
+ *      a priority policy the more urgent one would never let the other run
+ *      on one hart: skipped.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -94,14 +101,30 @@ static void part_ready(bool one_is_enough)
 
 static volatile uint32_t turn;
 static uint32_t taken[2];
+static int player_prio[2];          /* 0: keep the creator's */
+static const int UNEQUAL[2] = { 4, 8 };     /* lowered: no ceiling needed */
+#define GIVE_IN 100000UL            /* yields without the turn coming round */
 
 static void *player(void *arg)
 {
     uint32_t me = (uint32_t)(uintptr_t)arg;
+    if (player_prio[me] && set_priority(0, player_prio[me]) != 0) {
+        printf("t_yield: FAIL: set_priority(%d)\n", player_prio[me]);
+        __atomic_store_n(&turn, TURNS, __ATOMIC_RELEASE);    /* stop both */
+        return NULL;
+    }
     for (;;) {
         uint32_t t;
-        while ((t = __atomic_load_n(&turn, __ATOMIC_ACQUIRE)) % 2 != me && t < TURNS)
+        unsigned long waited = 0;
+        while ((t = __atomic_load_n(&turn, __ATOMIC_ACQUIRE)) % 2 != me && t < TURNS) {
             kyield();
+            /* The policy may have become one that keeps priority order
+             * since main looked (a misbehaving one replaced by heap): then
+             * the less urgent would never run again on one hart.  The
+             * more urgent gives in and becomes its equal. */
+            if (++waited == GIVE_IN && player_prio[me] > UNEQUAL[0])
+                set_priority(0, UNEQUAL[0]);
+        }
         if (t >= TURNS)
             return NULL;
         taken[me]++;
@@ -109,10 +132,12 @@ static void *player(void *arg)
     }
 }
 
-static void part_pingpong(void)
+static void part_pingpong(const int prio[2])
 {
     turn = 0;
     taken[0] = taken[1] = 0;
+    player_prio[0] = prio ? prio[0] : 0;
+    player_prio[1] = prio ? prio[1] : 0;
     int a = thread_create(player, (void *)0);
     int b = thread_create(player, (void *)1);
     check(a > 0 && b > 0, "thread_create");
@@ -120,7 +145,8 @@ static void part_pingpong(void)
         thread_join(a, NULL);
     if (b > 0)
         thread_join(b, NULL);
-    printf("t_yield: ping-pong: %u turns, %u and %u taken\n", turn, taken[0], taken[1]);
+    printf("t_yield: ping-pong%s: %u turns, %u and %u taken\n",
+           prio ? " between two priorities" : "", turn, taken[0], taken[1]);
     check(turn == TURNS && taken[0] == TURNS / 2 && taken[1] == TURNS / 2,
           "a turn was lost or taken twice");
 }
@@ -134,7 +160,9 @@ int main(void)
     }
     part_alone();
     part_ready(si.harts == 1 && (si.sched_flags & SCHED_FLAG_PRIORITY));
-    part_pingpong();
+    part_pingpong(NULL);
+    if (!(si.sched_flags & SCHED_FLAG_PRIORITY))
+        part_pingpong(UNEQUAL);
     printf("t_yield: %s\n", failures ? "FAIL" : "PASS");
     return failures ? 1 : 0;
 }
