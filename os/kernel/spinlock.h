@@ -18,11 +18,19 @@
 #include "kernel/cpu.h"
 #include "arch/riscv.h"
 
+/* `locked` is one word for both kinds of hold (kernel/rwlock.h): bit
+ * SPIN_WRITER for the one exclusive holder, bit h for hart h holding it
+ * shared.  A lock nobody takes shared only ever has SPIN_WRITER set. */
 struct spinlock {
     volatile uint32_t locked;
-    int owner;                  /* hart id of the holder, -1 when free */
+    int owner;                  /* hart id of the exclusive holder, -1 when free */
     const char *name;
+    uint64_t waits;             /* holds that had to wait for another (statistics:
+                                   counted only then, so free when uncontended) */
 };
+
+#define SPIN_WRITER (1u << 31)
+_Static_assert(MAX_HARTS < 31, "a reader bit per hart below SPIN_WRITER");
 
 #define SPINLOCK_INIT(n) { .locked = 0, .owner = -1, .name = (n) }
 
@@ -34,11 +42,17 @@ bool spin_trylock(struct spinlock *lock);
 void spin_misuse(const struct spinlock *lock, const char *what)
     __attribute__((noreturn, cold));
 void irq_nesting_misuse(const char *what) __attribute__((noreturn, cold));
+/* The slow ends of spin_lock and spin_unlock (spinlock.c): waiting for
+ * shared holders to leave; releasing a shared hold. */
+void spin_wait_for_readers(struct spinlock *lock) __attribute__((cold));
+void spin_wait_for_writer(struct spinlock *lock);
+void spin_unlock_not_exclusive(struct spinlock *lock);
 
-/* Inline: assertions call it on every scheduling path. */
+/* Held exclusively by this hart.  Inline: assertions call it on every
+ * scheduling path.  (owner is -1 whenever only shared holds exist.) */
 static inline bool spin_holding(struct spinlock *lock)
 {
-    return lock->locked && lock->owner == (int)this_hartid();
+    return (lock->locked & SPIN_WRITER) && lock->owner == (int)this_hartid();
 }
 
 /* Interrupt-disable nesting, usable on their own.  One csrrci both reads
@@ -68,16 +82,29 @@ static inline void spin_lock(struct spinlock *lock)
     push_off();
     if (__builtin_expect(spin_holding(lock), 0))
         spin_misuse(lock, "spin_lock: hart already holds");
-    while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE))
-        while (lock->locked)
-            cpu_relax();
+    uint32_t was = __atomic_fetch_or(&lock->locked, SPIN_WRITER, __ATOMIC_ACQUIRE);
+    if (__builtin_expect(was & SPIN_WRITER, 0)) {
+        spin_wait_for_writer(lock);
+        while ((was = __atomic_fetch_or(&lock->locked, SPIN_WRITER, __ATOMIC_ACQUIRE)) &
+               SPIN_WRITER)
+            spin_wait_for_writer(lock);
+    }
+    /* Ours now: no new shared hold starts (kernel/rwlock.h); the ones
+     * that had started end before the exclusive holder goes on. */
+    if (__builtin_expect(was != 0, 0))
+        spin_wait_for_readers(lock);
     lock->owner = (int)this_hartid();
 }
 
+/* Releases this hart's hold, exclusive or shared: a decision taken under a
+ * shared hold may switch to a thread that stopped under an exclusive one,
+ * and that thread releases what this hart holds now. */
 static inline void spin_unlock(struct spinlock *lock)
 {
-    if (__builtin_expect(!spin_holding(lock), 0))
-        spin_misuse(lock, "spin_unlock: hart does not hold");
+    if (__builtin_expect(!spin_holding(lock), 0)) {
+        spin_unlock_not_exclusive(lock);
+        return;
+    }
     lock->owner = -1;
     __atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
     pop_off();
