@@ -82,6 +82,7 @@ static volatile uint32_t queued_levels;          /* bit p: queued_at[p] > 0 */
  *     the queue.  policy_generation tells whether another hart already
  *     did. */
 static uint8_t yielded_on[SCHED_MAX_TASKS];
+static bool hart_local_off;                        /* sched_hart_local=0 */
 static struct spinlock counts_lock = SPINLOCK_INIT("sched counts");
 static uint32_t policy_generation;                 /* bumped by fall_back */
 static struct {
@@ -238,6 +239,9 @@ void policy_init(void)
     uint64_t ms;
     if (bootarg_u64("sched_watchdog", &ms))
         watchdog_ns = ms * 1000000ULL;
+    uint64_t on;
+    if (bootarg_u64("sched_hart_local", &on))
+        hart_local_off = on == 0;
     map_state_pages();
     /* Hart ids index per-hart queues: cover the largest one, no more (a
      * per-hart policy would otherwise park tasks on harts that never run). */
@@ -502,7 +506,7 @@ struct thread *policy_yield_fetch(struct thread *t, int hart)
 
 bool policy_hart_local(void)
 {
-    return (active.flags & SCHED_FLAG_HART_LOCAL) != 0;
+    return (active.flags & SCHED_FLAG_HART_LOCAL) && !hart_local_off;
 }
 
 bool policy_none_parked(void)
