@@ -43,6 +43,21 @@ void spin_wait_for_writer(struct spinlock *lock)
         cpu_relax();
 }
 
+/* `was`: what spin_lock's fetch_or found.  With the writer's bit set, it
+ * did nothing: another holds the lock.  With only shared holders' bits,
+ * the writer's bit is now ours. */
+void spin_lock_contended(struct spinlock *lock, uint32_t was)
+{
+    while (was & SPIN_WRITER) {
+        spin_wait_for_writer(lock);
+        was = __atomic_fetch_or(&lock->locked, SPIN_WRITER, __ATOMIC_ACQUIRE);
+    }
+    /* Ours now: no new shared hold starts (kernel/rwlock.h); the ones
+     * that had started end before the exclusive holder goes on. */
+    if (was)
+        spin_wait_for_readers(lock);
+}
+
 void spin_wait_for_readers(struct spinlock *lock)
 {
     uint32_t me = 1u << this_hartid();

@@ -46,6 +46,9 @@ void irq_nesting_misuse(const char *what) __attribute__((noreturn, cold));
  * shared holders to leave; releasing a shared hold. */
 void spin_wait_for_readers(struct spinlock *lock) __attribute__((cold));
 void spin_wait_for_writer(struct spinlock *lock);
+/* spin_lock's way when the lock was not free: another holder, or shared
+ * holds to wait out. */
+void spin_lock_contended(struct spinlock *lock, uint32_t was);
 void spin_unlock_not_exclusive(struct spinlock *lock);
 
 /* Held exclusively by this hart.  Inline: assertions call it on every
@@ -82,17 +85,10 @@ static inline void spin_lock(struct spinlock *lock)
     push_off();
     if (__builtin_expect(spin_holding(lock), 0))
         spin_misuse(lock, "spin_lock: hart already holds");
+    /* One test when the lock is free, the usual case. */
     uint32_t was = __atomic_fetch_or(&lock->locked, SPIN_WRITER, __ATOMIC_ACQUIRE);
-    if (__builtin_expect(was & SPIN_WRITER, 0)) {
-        spin_wait_for_writer(lock);
-        while ((was = __atomic_fetch_or(&lock->locked, SPIN_WRITER, __ATOMIC_ACQUIRE)) &
-               SPIN_WRITER)
-            spin_wait_for_writer(lock);
-    }
-    /* Ours now: no new shared hold starts (kernel/rwlock.h); the ones
-     * that had started end before the exclusive holder goes on. */
     if (__builtin_expect(was != 0, 0))
-        spin_wait_for_readers(lock);
+        spin_lock_contended(lock, was);
     lock->owner = (int)this_hartid();
 }
 

@@ -69,8 +69,9 @@ static volatile uint32_t queued_levels;          /* bit p: queued_at[p] > 0 */
 /* Under SCHED_FLAG_HART_LOCAL, kernel yields on different harts run at
  * once under shared holds of sched_lock (policy_yield_fetch_shared).  What
  * they change of the kernel's own state beyond their two threads:
- *   - yielded_on[task]: h + 1 while a thread queued by a yield on hart h
- *     under a shared hold waits, 0 for one queued under an exclusive hold.
+ *   - yielded_on[task]: h + 1 for a thread queued by a yield on hart h
+ *     under a shared hold, valid while its age is yielded_age[task] (every
+ *     enqueue gives a fresh age, so an exclusive one needs no store here).
  *     A thread yielded on h may still be on h's stack (h has not switched
  *     away yet): no other hart's shared fetch may take it.  One queued
  *     under an exclusive hold has left its hart.
@@ -82,7 +83,9 @@ static volatile uint32_t queued_levels;          /* bit p: queued_at[p] > 0 */
  *     the queue.  policy_generation tells whether another hart already
  *     did. */
 static uint8_t yielded_on[SCHED_MAX_TASKS];
+static uint64_t yielded_age[SCHED_MAX_TASKS];
 static bool hart_local_off;                        /* sched_hart_local=0 */
+static void update_shared_yields(void);
 static struct spinlock counts_lock = SPINLOCK_INIT("sched counts");
 static uint32_t policy_generation;                 /* bumped by fall_back */
 static struct {
@@ -259,6 +262,7 @@ void policy_init(void)
         use_blob(h, where);
     else
         use_builtin();
+    update_shared_yields();
     /* Guarded like every call: a blob whose init faults or never returns
      * is replaced (fall_back initializes the built-in policy). */
     call(OP_INIT, 0, 0, false);
@@ -323,6 +327,7 @@ static void fall_back(const char *fmt, ...)
             active.name, what, sched_builtin_heap.name);
     policy_generation++;
     use_builtin();
+    update_shared_yields();
     /* The blob stays mapped in every process, but is no longer what the
      * kernel runs: processes stop switching threads with it. */
     shared_disable_user_switching();
@@ -442,7 +447,6 @@ static inline __attribute__((always_inline)) void enqueued(struct thread *t)
     t->queued_prio = t->state == THREAD_PARKED ? 0 : t->priority;  /* see policy_queued_top */
     set_nqueued(policy_nqueued + 1);
     count_queued(t->queued_prio, 1);
-    yielded_on[t->task] = 0;            /* any hart may take it */
 }
 
 void policy_enqueue(struct thread *t, int hart, enum policy_enqueue_reason why)
@@ -504,9 +508,14 @@ struct thread *policy_yield_fetch(struct thread *t, int hart)
 
 /* ---- a kernel yield under a shared hold (SCHED_FLAG_HART_LOCAL) ---- */
 
-bool policy_hart_local(void)
+bool policy_shared_yields;
+
+/* After every change of policy (exclusive hold). */
+static void update_shared_yields(void)
 {
-    return (active.flags & SCHED_FLAG_HART_LOCAL) && !hart_local_off;
+    __atomic_store_n(&policy_shared_yields,
+                     (active.flags & SCHED_FLAG_HART_LOCAL) && !hart_local_off,
+                     __ATOMIC_RELAXED);
 }
 
 bool policy_none_parked(void)
@@ -529,11 +538,13 @@ struct thread *policy_yield_fetch_shared(struct thread *t, int hart)
     uint32_t task = (uint32_t)t->task;
     /* enqueued(), without the counts: until the answer is known, the
      * yield and the fetch may cancel out (the usual case). */
+    tstate_age_shared(t);
     fill_record(t, hart);
     t->queued_since = read_time();
     t->queued_at_tick = __atomic_load_n(&policy_ticks, __ATOMIC_RELAXED);
     t->queued_prio = t->priority;
     yielded_on[task] = (uint8_t)(hart + 1);
+    yielded_age[task] = t->age;
     tstate_yield_shared(t);                /* RUNNING -> QUEUED, published */
 
     uint64_t answer = call(OP_YIELD_FETCH, (uint32_t)hart, task, true);
@@ -545,7 +556,7 @@ struct thread *policy_yield_fetch_shared(struct thread *t, int hart)
     } else if (!n || !tstate_fetched_shared(n)) {
         broke(true, "fetch on hart %d returned task %lu, which is not in the queue%s",
               hart, answer, n ? " (or was handed to another hart)" : "");
-    } else if (yielded_on[answer] && yielded_on[answer] != hart + 1) {
+    } else if (yielded_age[answer] == n->age && yielded_on[answer] != hart + 1) {
         /* (Read after the claim: the yield's hart is written before the
          * thread is published QUEUED.) */
         int other = yielded_on[answer] - 1;

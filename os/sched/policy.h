@@ -57,7 +57,11 @@ struct thread *policy_yield_fetch(struct thread *t, int hart);
 /* SCHED_FLAG_HART_LOCAL (sched_abi.h): the active policy lets kernel
  * yields on different harts overlap.  Changes only under an exclusive
  * hold; read without one only as a hint. */
-bool policy_hart_local(void);
+extern bool policy_shared_yields;
+static inline bool policy_hart_local(void)
+{
+    return __atomic_load_n(&policy_shared_yields, __ATOMIC_RELAXED);
+}
 /* No thread parked in user mode is in the queue (then every thread a
  * fetch may give is QUEUED).  Under a hold of sched_lock. */
 bool policy_none_parked(void);

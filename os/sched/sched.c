@@ -326,8 +326,12 @@ static bool yield_shared(struct cpu *c, struct thread *t)
     __atomic_fetch_add(&t->proc->stat_shared_yields, 1, __ATOMIC_RELAXED);
     switch_to(c, t, next);
     /* Whatever hold this hart has now: the thread switched to may have
-     * stopped under either kind. */
-    spin_unlock(&sched_lock);
+     * stopped under either kind (spin_unlock would find out too, a call
+     * later). */
+    if (spin_holding_shared(&sched_lock))
+        spin_unlock_shared(&sched_lock);
+    else
+        spin_unlock(&sched_lock);
     return true;
 }
 

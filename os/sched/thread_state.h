@@ -99,12 +99,18 @@ static inline struct thread *tstate_yield_fetch(struct thread *t)
  * other harts' shared yields run at the same time: they may be handed the
  * same thread by a broken policy, so taking a QUEUED thread is an atomic
  * transition.  (No exclusive holder exists meanwhile.) */
-/* RUNNING -> QUEUED: a yield.  Published last: whoever claims t after
- * sees its record and yielded_on. */
-static inline void tstate_yield_shared(struct thread *t)
+/* The first step of a yield: a fresh age (behind its equals), before the
+ * record is filled from it. */
+static inline void tstate_age_shared(struct thread *t)
 {
     KASSERT(t->proc != NULL && t->state == THREAD_RUNNING);
     t->age = __atomic_add_fetch(&tstate_next_age, 1, __ATOMIC_RELAXED);
+}
+/* RUNNING -> QUEUED: the yield itself.  Published last: whoever claims t
+ * after sees its record and yielded_on. */
+static inline void tstate_yield_shared(struct thread *t)
+{
+    KASSERT(t->state == THREAD_RUNNING);
     __atomic_store_n(&t->state, THREAD_QUEUED, __ATOMIC_RELEASE);
 }
 /* QUEUED -> PICKED, if no other hart took it first. */
