@@ -69,10 +69,3 @@ void spin_wait_for_readers(struct spinlock *lock)
         cpu_relax();
     }
 }
-
-void spin_unlock_not_exclusive(struct spinlock *lock)
-{
-    if (!spin_holding_shared(lock))
-        spin_misuse(lock, "spin_unlock: hart does not hold");
-    spin_unlock_shared(lock);
-}

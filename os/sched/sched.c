@@ -303,7 +303,7 @@ static void start_rest(struct cpu *c)
  * (a parked answer would need claiming), not resting.  False if it did
  * not yield, or the policy's answer could not be taken (then replaced, if
  * no other hart has done it): the caller yields the exclusive way. */
-static bool yield_shared(struct cpu *c, struct thread *t)
+static __attribute__((noinline)) bool yield_shared(struct cpu *c, struct thread *t)
 {
     spin_lock_shared(&sched_lock);
     /* Read under the hold: each changes only under an exclusive one. */
