@@ -11,8 +11,12 @@
  *   - VDSO_DATA and block_sched: the first page of the shared region
  *     (sched_abi/vdso.h).
  *
- * Version 2.1.  A change that breaks a built blob bumps the major number;
+ * Version 2.2.  A change that breaks a built blob bumps the major number;
  * an addition that old blobs can ignore bumps the minor.
+ *
+ * What changed in 2.2: SCHED_FLAG_HART_LOCAL (below), a promise that lets
+ * one hart's yield and fetch run while another hart's do.  A blob without
+ * it is called exactly as before.
  *
  * What changed in 2.1: a thread table (the kernel's, or a process's) holds
  * SCHED_MAX_TASKS = 4096 records instead of 256, and VDSO_DATA's per-task
@@ -37,7 +41,7 @@
 
 #define SCHED_ABI_MAGIC      0x4c504853u   /* "SHPL" little-endian: SHared PoLicy */
 #define SCHED_ABI_MAJOR      2
-#define SCHED_ABI_MINOR      1
+#define SCHED_ABI_MINOR      2
 
 #define SCHED_PRIO_MIN       1
 #define SCHED_PRIO_MAX       20
@@ -173,9 +177,10 @@ struct sched_ctx {
 /*
  * The operations.  Common rules for every one of them:
  *   - Called with the owner's queue lock held and, in the kernel,
- *     interrupts off; calls on one queue never overlap.  So: no locking,
- *     no blocking, no waiting, bounded time (O(n) in the tasks at most;
- *     with n up to SCHED_TABLE_MAX, an O(n) walk on every call is slow).
+ *     interrupts off; calls on one queue never overlap, except as
+ *     SCHED_FLAG_HART_LOCAL allows (below).  So: no locking, no blocking,
+ *     no waiting, bounded time (O(n) in the tasks at most; with n up to
+ *     SCHED_TABLE_MAX, an O(n) walk on every call is slow).
  *   - `hart` is the hart making the call (< nharts); `task` is an index
  *     < ntasks of a record whose fields the owner has filled.
  *   - A policy keeps no state of its own: everything lives in
@@ -264,7 +269,34 @@ _Static_assert(__builtin_offsetof(struct sched_blob_header, reserved) == 104, "r
 #define SCHED_FLAG_PRIORITY 0x1   /* on one hart, always picks the most urgent
                                      ready task (FIFO among equals) */
 #define SCHED_FLAG_PER_HART 0x2   /* keeps a queue per hart */
-#define SCHED_FLAGS_KNOWN   (SCHED_FLAG_PRIORITY | SCHED_FLAG_PER_HART)
+#define SCHED_FLAG_HART_LOCAL 0x4 /* a hart's yield and fetch stay in its own
+                                     part of the queue: see below (2.2) */
+#define SCHED_FLAGS_KNOWN   (SCHED_FLAG_PRIORITY | SCHED_FLAG_PER_HART | \
+                             SCHED_FLAG_HART_LOCAL)
+
+/*
+ * SCHED_FLAG_HART_LOCAL: which calls may overlap.
+ *
+ * A policy that sets it promises, for every hart h:
+ *   - yield(h, task) queues task in h's part of the queue;
+ *   - yield(h, task) followed by fetch(h), while h's part is not empty
+ *     (as it never is after that yield), read and write only h's part of
+ *     the queue words and the link[]/policy[] of tasks queued in h's part,
+ *     and fetch returns a task from h's part.
+ * In return, the owner may make that pair of calls (yield(h, ...) then
+ * fetch(h), one pair at a time per hart) for different harts at the same
+ * time.  Every other call (init, add, wake, remove, top_priority, tick, a
+ * fetch on its own, a yield on its own, and a yield and fetch for a hart
+ * whose part may be empty) never overlaps any other call, as without the
+ * flag.  "h's part" is the policy's to define; only it touches the words.
+ *
+ * The kernel checks a fetch made under the flag as it checks any other,
+ * and more: the task must be one it queued, not yet handed out (two harts
+ * never get the same task), and not one that another hart's overlapping
+ * yield queued.  A policy that breaks the promise is replaced by the
+ * built-in one, as for any broken contract.  Process runtimes (user-mode
+ * switching) call a policy under their own lock and ignore the flag.
+ */
 
 /* A policy as a table of functions: how the kernel's built-in fallback and
  * the host-side tests use a policy's source without building a blob. */

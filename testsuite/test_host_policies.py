@@ -223,6 +223,9 @@ MUTANTS = {
                  r"task \d+ \(prio (\d+), age \d+\); expected task \d+ \(prio \1, age \d+\)",
     # Loses a task, but only on a fetch from hart 3 or above.
     "fifo_hart3": r"run \[4 harts, .*\n  (lost|top_priority|not queued): .*hart 3",
+    # SCHED_FLAG_HART_LOCAL, but hart 1 takes from hart 0's queue: right
+    # answers, but two harts' yield-then-fetch do not commute.
+    "mq_crosshart": r"run \[.*operation #\d+: \S+\n  hart-local: SCHED_FLAG_HART_LOCAL, but ",
 }
 
 

@@ -11,6 +11,7 @@ static const char *const known_keys[] = {
     "sched",      /* scheduling policy: heap, bitmap, multiqueue, fifo */
     "sched_blob", /* physical address of an external policy blob */
     "sched_watchdog", /* ms a runnable thread may starve (0: no watchdog) */
+    "sched_hart_local", /* 0: kernel yields never hold sched_lock shared */
     "timer",      /* timer=sbi: program the timer through SBI even with Sstc */
     "poison",     /* poison=1: fill freed frames with FRAME_POISON (mm/frame.h) */
     "kdebug_inject", /* debug kernel: break an invariant on purpose (kernel/invariants.c) */

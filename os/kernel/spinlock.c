@@ -1,4 +1,5 @@
 #include "kernel/spinlock.h"
+#include "kernel/rwlock.h"
 #include "kernel/panic.h"
 
 void spin_init(struct spinlock *lock, const char *name)
@@ -11,7 +12,11 @@ void spin_init(struct spinlock *lock, const char *name)
 bool spin_trylock(struct spinlock *lock)
 {
     push_off();
-    if (!lock->locked && !__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE)) {
+    uint32_t was;
+    if (!(lock->locked & SPIN_WRITER) &&
+        !((was = __atomic_fetch_or(&lock->locked, SPIN_WRITER, __ATOMIC_ACQUIRE)) & SPIN_WRITER)) {
+        if (was)
+            spin_wait_for_readers(lock);    /* their holds are short */
         lock->owner = (int)this_hartid();
         return true;
     }
@@ -27,4 +32,40 @@ void spin_misuse(const struct spinlock *lock, const char *what)
 void irq_nesting_misuse(const char *what)
 {
     panic("%s", what);
+}
+
+/* Counted once per hold that waits: the count says how often harts met
+ * on the lock, not how long they spun (which depends on the host). */
+void spin_wait_for_writer(struct spinlock *lock)
+{
+    __atomic_fetch_add(&lock->waits, 1, __ATOMIC_RELAXED);
+    while (lock->locked & SPIN_WRITER)
+        cpu_relax();
+}
+
+/* `was`: what spin_lock's fetch_or found.  With the writer's bit set, it
+ * did nothing: another holds the lock.  With only shared holders' bits,
+ * the writer's bit is now ours. */
+void spin_lock_contended(struct spinlock *lock, uint32_t was)
+{
+    while (was & SPIN_WRITER) {
+        spin_wait_for_writer(lock);
+        was = __atomic_fetch_or(&lock->locked, SPIN_WRITER, __ATOMIC_ACQUIRE);
+    }
+    /* Ours now: no new shared hold starts (kernel/rwlock.h); the ones
+     * that had started end before the exclusive holder goes on. */
+    if (was)
+        spin_wait_for_readers(lock);
+}
+
+void spin_wait_for_readers(struct spinlock *lock)
+{
+    uint32_t me = 1u << this_hartid();
+    __atomic_fetch_add(&lock->waits, 1, __ATOMIC_RELAXED);
+    while (lock->locked & ~SPIN_WRITER) {
+        /* It would wait for itself for ever. */
+        if (lock->locked & me)
+            spin_misuse(lock, "spin_lock: hart holds it shared");
+        cpu_relax();
+    }
 }

@@ -18,11 +18,19 @@
 #include "kernel/cpu.h"
 #include "arch/riscv.h"
 
+/* `locked` is one word for both kinds of hold (kernel/rwlock.h): bit
+ * SPIN_WRITER for the one exclusive holder, bit h for hart h holding it
+ * shared.  A lock nobody takes shared only ever has SPIN_WRITER set. */
 struct spinlock {
     volatile uint32_t locked;
-    int owner;                  /* hart id of the holder, -1 when free */
+    int owner;                  /* hart id of the exclusive holder, -1 when free */
     const char *name;
+    uint64_t waits;             /* holds that had to wait for another (statistics:
+                                   counted only then, so free when uncontended) */
 };
+
+#define SPIN_WRITER (1u << 31)
+_Static_assert(MAX_HARTS < 31, "a reader bit per hart below SPIN_WRITER");
 
 #define SPINLOCK_INIT(n) { .locked = 0, .owner = -1, .name = (n) }
 
@@ -34,11 +42,19 @@ bool spin_trylock(struct spinlock *lock);
 void spin_misuse(const struct spinlock *lock, const char *what)
     __attribute__((noreturn, cold));
 void irq_nesting_misuse(const char *what) __attribute__((noreturn, cold));
+/* The slow ends of spin_lock and spin_unlock (spinlock.c): waiting for
+ * shared holders to leave. */
+void spin_wait_for_readers(struct spinlock *lock) __attribute__((cold));
+void spin_wait_for_writer(struct spinlock *lock);
+/* spin_lock's way when the lock was not free: another holder, or shared
+ * holds to wait out. */
+void spin_lock_contended(struct spinlock *lock, uint32_t was);
 
-/* Inline: assertions call it on every scheduling path. */
+/* Held exclusively by this hart.  Inline: assertions call it on every
+ * scheduling path.  (owner is -1 whenever only shared holds exist.) */
 static inline bool spin_holding(struct spinlock *lock)
 {
-    return lock->locked && lock->owner == (int)this_hartid();
+    return (lock->locked & SPIN_WRITER) && lock->owner == (int)this_hartid();
 }
 
 /* Interrupt-disable nesting, usable on their own.  One csrrci both reads
@@ -68,18 +84,30 @@ static inline void spin_lock(struct spinlock *lock)
     push_off();
     if (__builtin_expect(spin_holding(lock), 0))
         spin_misuse(lock, "spin_lock: hart already holds");
-    while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE))
-        while (lock->locked)
-            cpu_relax();
+    /* One test when the lock is free, the usual case. */
+    uint32_t was = __atomic_fetch_or(&lock->locked, SPIN_WRITER, __ATOMIC_ACQUIRE);
+    if (__builtin_expect(was != 0, 0))
+        spin_lock_contended(lock, was);
     lock->owner = (int)this_hartid();
 }
 
+/* Releases this hart's hold, exclusive or shared: a decision taken under a
+ * shared hold may switch to a thread that stopped under an exclusive one,
+ * and that thread releases what this hart holds now. */
 static inline void spin_unlock(struct spinlock *lock)
 {
-    if (__builtin_expect(!spin_holding(lock), 0))
-        spin_misuse(lock, "spin_unlock: hart does not hold");
-    lock->owner = -1;
-    __atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
+    if (__builtin_expect(!spin_holding(lock), 0)) {
+        /* A shared hold (kernel/rwlock.h), here rather than in a call:
+         * the only call left is the report, which does not return, so a
+         * caller that calls nothing else needs no frame for it. */
+        uint32_t me = 1u << this_hartid();
+        if (!(lock->locked & me))
+            spin_misuse(lock, "spin_unlock: hart does not hold");
+        __atomic_fetch_and(&lock->locked, ~me, __ATOMIC_RELEASE);
+    } else {
+        lock->owner = -1;
+        __atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
+    }
     pop_off();
 }
 

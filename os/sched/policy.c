@@ -11,6 +11,7 @@
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
 #include "kernel/printf.h"
+#include "kernel/rwlock.h"
 #include "mm/frame.h"
 #include "mm/vm.h"
 #include "lib/string.h"
@@ -49,8 +50,11 @@ enum op { OP_INIT, OP_ADD, OP_WAKE, OP_YIELD, OP_REMOVE, OP_FETCH, OP_TOP, OP_TI
           OP_YIELD_FETCH };
 static const char *const op_names[] = { "init", "add", "wake", "yield", "remove", "fetch",
                                         "top_priority", "tick", "yield" };
-/* Inlined: each caller passes a constant op (the switch goes away). */
-static inline uint64_t call(enum op op, uint32_t hart, uint32_t task) __attribute__((always_inline));
+/* Inlined: each caller passes a constant op and `shared` (the switch goes
+ * away).  `shared`: under a shared hold of sched_lock (a kernel yield under
+ * SCHED_FLAG_HART_LOCAL), where a broken contract is only noted. */
+static inline uint64_t call(enum op op, uint32_t hart, uint32_t task, bool shared)
+    __attribute__((always_inline));
 
 static struct sched_ctx ctx;
 static struct thread *owner[SCHED_MAX_TASKS];   /* thread of each record */
@@ -61,6 +65,33 @@ _Static_assert(SCHED_MAX_TASKS <= 65536, "record indices fit free_records");
 uint32_t policy_nqueued;
 static uint32_t queued_at[SCHED_PRIO_MAX + 1];   /* queued threads per priority */
 static volatile uint32_t queued_levels;          /* bit p: queued_at[p] > 0 */
+
+/* Under SCHED_FLAG_HART_LOCAL, kernel yields on different harts run at
+ * once under shared holds of sched_lock (policy_yield_fetch_shared).  What
+ * they change of the kernel's own state beyond their two threads:
+ *   - yielded_on[task]: h + 1 for a thread queued by a yield on hart h
+ *     under a shared hold, valid while its age is yielded_age[task] (every
+ *     enqueue gives a fresh age, so an exclusive one needs no store here).
+ *     A thread yielded on h may still be on h's stack (h has not switched
+ *     away yet): no other hart's shared fetch may take it.  One queued
+ *     under an exclusive hold has left its hart.
+ *   - the counts per priority, when the thread fetched has another
+ *     priority than the one yielded: under counts_lock (a few
+ *     instructions), which exclusive holders need not take.
+ *   - a broken contract: noted per hart (pending) and settled under an
+ *     exclusive hold (policy_settle), since replacing the policy rebuilds
+ *     the queue.  policy_generation tells whether another hart already
+ *     did. */
+static uint8_t yielded_on[SCHED_MAX_TASKS];
+static uint64_t yielded_age[SCHED_MAX_TASKS];
+static bool hart_local_off;                        /* sched_hart_local=0 */
+static void update_shared_yields(void);
+static struct spinlock counts_lock = SPINLOCK_INIT("sched counts");
+static uint32_t policy_generation;                 /* bumped by fall_back */
+static struct {
+    uint32_t generation_plus_1;                    /* 0: nothing pending */
+    char why[128];
+} pending[MAX_HARTS];
 
 /* Written under sched_lock; stored atomically because sched_yield reads it
  * without the lock (policy.h). */
@@ -213,6 +244,9 @@ void policy_init(void)
     uint64_t ms;
     if (bootarg_u64("sched_watchdog", &ms))
         watchdog_ns = ms * 1000000ULL;
+    uint64_t on;
+    if (bootarg_u64("sched_hart_local", &on))
+        hart_local_off = on == 0;
     map_state_pages();
     /* Hart ids index per-hart queues: cover the largest one, no more (a
      * per-hart policy would otherwise park tasks on harts that never run). */
@@ -230,9 +264,10 @@ void policy_init(void)
         use_blob(h, where);
     else
         use_builtin();
+    update_shared_yields();
     /* Guarded like every call: a blob whose init faults or never returns
      * is replaced (fall_back initializes the built-in policy). */
-    call(OP_INIT, 0, 0);
+    call(OP_INIT, 0, 0, false);
 }
 
 const char *policy_name(void) { return active.name; }
@@ -305,7 +340,9 @@ static void fall_back(const char *fmt, ...)
         panic("sched: the built-in policy broke its contract: %s", what);
     kprintf("sched: policy '%s' misbehaved: %s; switching to the built-in '%s'\n",
             active.name, what, sched_builtin_heap.name);
+    policy_generation++;
     use_builtin();
+    update_shared_yields();
     /* The blob stays mapped in every process, but is no longer what the
      * kernel runs: processes stop switching threads with it. */
     shared_disable_user_switching();
@@ -335,12 +372,42 @@ static void fall_back(const char *fmt, ...)
 
 #define FAULTED 0xfa17fa17fa17ULL      /* not a value any operation returns */
 
+/* The policy broke its contract: replaced now (exclusive hold), or noted
+ * for policy_settle (shared: other harts are in the policy). */
+static void broke(bool shared, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void broke(bool shared, const char *fmt, ...)
+{
+    char what[128];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    if (!shared) {
+        fall_back("%s", what);
+        return;
+    }
+    uint64_t h = this_hartid();
+    strlcpy(pending[h].why, what, sizeof(pending[h].why));
+    pending[h].generation_plus_1 = policy_generation + 1;
+}
+
+void policy_settle(void)
+{
+    KASSERT(spin_holding(&sched_lock));
+    uint64_t h = this_hartid();
+    /* Unless another hart has replaced the policy meanwhile. */
+    if (pending[h].generation_plus_1 == policy_generation + 1)
+        fall_back("%s", pending[h].why);
+    pending[h].generation_plus_1 = 0;
+}
+
 /* One operation of the active policy.  A blob's call is guarded: if it
  * faults or does not return within a few ticks, the trap handler comes
  * back here (blob_setjmp returns 1), the policy is replaced and FAULTED is
  * returned for the caller to retry.  `running` says which operation the
  * report names (volatile: read after the second return). */
-static inline uint64_t call(enum op op, uint32_t hart, uint32_t task)
+static inline uint64_t call(enum op op, uint32_t hart, uint32_t task, bool shared)
 {
     struct cpu *c = this_cpu();
     struct blob_jmp regs;
@@ -349,13 +416,13 @@ static inline uint64_t call(enum op op, uint32_t hart, uint32_t task)
         if (blob_setjmp(&regs)) {
             blob_guard_close(c);
             if (c->blob_fault_cause == BLOB_CAUSE_TIMEOUT)
-                fall_back("%s did not return within %d timer ticks (stopped at offset 0x%lx)",
-                          op_names[running], BLOB_CALL_MAX_TICKS,
-                          c->blob_fault_pc - SHARED_KALIAS);
+                broke(shared, "%s did not return within %d timer ticks (stopped at offset 0x%lx)",
+                      op_names[running], BLOB_CALL_MAX_TICKS,
+                      c->blob_fault_pc - SHARED_KALIAS);
             else
-                fall_back("%s faulted: %s at offset 0x%lx, address 0x%lx", op_names[running],
-                          trap_cause_name(c->blob_fault_cause),
-                          c->blob_fault_pc - SHARED_KALIAS, c->blob_fault_addr);
+                broke(shared, "%s faulted: %s at offset 0x%lx, address 0x%lx", op_names[running],
+                      trap_cause_name(c->blob_fault_cause),
+                      c->blob_fault_pc - SHARED_KALIAS, c->blob_fault_addr);
             return FAULTED;
         }
         blob_guard_open(c, &regs);
@@ -405,7 +472,7 @@ void policy_enqueue(struct thread *t, int hart, enum policy_enqueue_reason why)
 {
     enqueued(t);
     enum op op = why == ENQUEUE_WAKE ? OP_WAKE : why == ENQUEUE_YIELD ? OP_YIELD : OP_ADD;
-    call(op, (uint32_t)hart, (uint32_t)t->task);
+    call(op, (uint32_t)hart, (uint32_t)t->task, false);
 }
 
 /* The thread whose record fetch named, if the kernel has it queued; else
@@ -459,7 +526,7 @@ static inline __attribute__((always_inline)) bool accept_fetched(uint64_t answer
 struct thread *policy_fetch(int hart)
 {
     struct thread *t;
-    while (!accept_fetched(call(OP_FETCH, (uint32_t)hart, 0), hart, &t))
+    while (!accept_fetched(call(OP_FETCH, (uint32_t)hart, 0, false), hart, &t))
         ;
     return t;
 }
@@ -468,9 +535,86 @@ struct thread *policy_yield_fetch(struct thread *t, int hart)
 {
     enqueued(t);
     struct thread *next;
-    if (accept_fetched(call(OP_YIELD_FETCH, (uint32_t)hart, (uint32_t)t->task), hart, &next))
+    if (accept_fetched(call(OP_YIELD_FETCH, (uint32_t)hart, (uint32_t)t->task, false), hart, &next))
         return next;
     return policy_fetch(hart);      /* replaced: the new policy's queue has t */
+}
+
+/* ---- a kernel yield under a shared hold (SCHED_FLAG_HART_LOCAL) ---- */
+
+bool policy_shared_yields;
+
+/* After every change of policy (exclusive hold). */
+static void update_shared_yields(void)
+{
+    __atomic_store_n(&policy_shared_yields,
+                     (active.flags & SCHED_FLAG_HART_LOCAL) && !hart_local_off,
+                     __ATOMIC_RELAXED);
+}
+
+bool policy_none_parked(void)
+{
+    /* Level 0 only changes under an exclusive hold: a shared yield moves
+     * only QUEUED threads, whose levels are 1 and up. */
+    return queued_at[0] == 0;
+}
+
+/* A fetched thread's record, as accept_fetched leaves it. */
+static inline void record_running(uint32_t task)
+{
+    ctx.tasks[task].state = TASK_RUNNING;
+    ctx.tasks[task].switches++;
+}
+
+struct thread *policy_yield_fetch_shared(struct thread *t, int hart)
+{
+    KASSERT(spin_holding_shared(&sched_lock) && t->task >= 0);
+    uint32_t task = (uint32_t)t->task;
+    /* enqueued(), without the counts: until the answer is known, the
+     * yield and the fetch may cancel out (the usual case). */
+    tstate_age_shared(t);
+    fill_record(t, hart);
+    t->queued_since = read_time();
+    t->queued_at_tick = __atomic_load_n(&policy_ticks, __ATOMIC_RELAXED);
+    t->queued_prio = t->priority;
+    yielded_on[task] = (uint8_t)(hart + 1);
+    yielded_age[task] = t->age;
+    tstate_yield_shared(t);                /* RUNNING -> QUEUED, published */
+
+    uint64_t answer = call(OP_YIELD_FETCH, (uint32_t)hart, task, true);
+    struct thread *n = answer < SCHED_MAX_TASKS ? owner[answer] : NULL;
+    if (answer == FAULTED) {
+        /* (noted by call) */
+    } else if (answer == SCHED_NONE) {
+        broke(true, "fetch on hart %d found nothing right after a yield there", hart);
+    } else if (!n || !tstate_fetched_shared(n)) {
+        broke(true, "fetch on hart %d returned task %lu, which is not in the queue%s",
+              hart, answer, n ? " (or was handed to another hart)" : "");
+    } else if (yielded_age[answer] == n->age && yielded_on[answer] != hart + 1) {
+        /* (Read after the claim: the yield's hart is written before the
+         * thread is published QUEUED.) */
+        int other = yielded_on[answer] - 1;
+        tstate_unfetch_shared(n);
+        broke(true, "fetch on hart %d returned task %lu, which hart %d had yielded "
+              "(SCHED_FLAG_HART_LOCAL: a hart's yield and fetch stay in its own queue)",
+              hart, answer, other);
+    } else {
+        /* Taken.  The counts change only if the two threads' levels
+         * differ. */
+        if (n != t && n->queued_prio != t->queued_prio) {
+            spin_lock(&counts_lock);
+            count_queued(t->queued_prio, 1);
+            count_queued(n->queued_prio, -1);
+            spin_unlock(&counts_lock);
+        }
+        record_running((uint32_t)answer);
+        return n;
+    }
+    /* Not taken: t runs on, as if it had not yielded (the policy may
+     * still hold it: any hart that gets it is told it is not queued). */
+    tstate_unyield_shared(t);
+    ctx.tasks[task].state = TASK_RUNNING;
+    return NULL;
 }
 
 void policy_remove(struct thread *t)
@@ -480,14 +624,14 @@ void policy_remove(struct thread *t)
     tstate_fetched(t);
     set_nqueued(policy_nqueued - 1);
     count_queued(t->queued_prio, -1);
-    call(OP_REMOVE, (uint32_t)this_hartid(), (uint32_t)t->task);
+    call(OP_REMOVE, (uint32_t)this_hartid(), (uint32_t)t->task, false);
     ctx.tasks[t->task].state = TASK_BLOCKED;
 }
 
 int policy_top_priority(int hart)
 {
     for (;;) {
-        uint64_t prio = call(OP_TOP, (uint32_t)hart, 0);
+        uint64_t prio = call(OP_TOP, (uint32_t)hart, 0, false);
         if (prio == FAULTED)
             continue;
         if (prio > SCHED_PRIO_MAX)
@@ -571,7 +715,7 @@ static void watchdog(void)
 bool policy_tick(int hart, struct thread *running)
 {
     uint32_t task = running && running->task >= 0 ? (uint32_t)running->task : SCHED_NONE;
-    uint64_t answer = call(OP_TICK, (uint32_t)hart, task);
+    uint64_t answer = call(OP_TICK, (uint32_t)hart, task, false);
     bool resched = answer != 0 && answer != FAULTED;
     /* count_queued's shortcut, checked once a tick rather than each time. */
     KASSERT(queued_top == highest_queued_level());

@@ -4,7 +4,8 @@
  *
  * Every thread that can be scheduled owns a record in the kernel's task
  * table (SCHED_MAX_TASKS of them); the policy sees only indices into it.
- * Every call is made with sched_lock held and interrupts off.  Whatever the
+ * Every call is made with sched_lock held and interrupts off (held
+ * exclusively, but for policy_yield_fetch_shared).  Whatever the
  * policy answers is checked against what the kernel knows; a policy that
  * breaks the contract (returns a task that is not queued, loses one, lets
  * one starve) is reported and replaced by the built-in heap policy.
@@ -53,6 +54,27 @@ struct thread *policy_fetch(int hart);
 /* policy_enqueue(t, hart, ENQUEUE_YIELD) then policy_fetch(hart), with one
  * guard around both calls into the policy (a kernel yield). */
 struct thread *policy_yield_fetch(struct thread *t, int hart);
+/* SCHED_FLAG_HART_LOCAL (sched_abi.h): the active policy lets kernel
+ * yields on different harts overlap.  Changes only under an exclusive
+ * hold; read without one only as a hint. */
+extern bool policy_shared_yields;
+static inline bool policy_hart_local(void)
+{
+    return __atomic_load_n(&policy_shared_yields, __ATOMIC_RELAXED);
+}
+/* No thread parked in user mode is in the queue (then every thread a
+ * fetch may give is QUEUED).  Under a hold of sched_lock. */
+bool policy_none_parked(void);
+/* The kernel yield of policy_yield_fetch, under a shared hold of
+ * sched_lock (kernel/rwlock.h), SCHED_FLAG_HART_LOCAL and
+ * policy_none_parked(): t (RUNNING here) queued and the next thread
+ * fetched, PICKED (t itself maybe).  NULL if the answer could not be
+ * taken: t is RUNNING again, the kernel's counts as before, and the broken
+ * contract is noted for policy_settle. */
+struct thread *policy_yield_fetch_shared(struct thread *t, int hart);
+/* Under an exclusive hold: replaces the policy if this hart noted it broke
+ * its contract under a shared hold (unless it has been replaced since). */
+void policy_settle(void);
 /* Takes a queued thread out. */
 void policy_remove(struct thread *t);
 /* Priority of the thread fetch(hart) would return, 0 if none. */

@@ -7,6 +7,7 @@
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
 #include "kernel/printf.h"
+#include "kernel/rwlock.h"
 #include "kernel/trace.h"
 #include "kernel/timeline.h"
 #include "kernel/invariants.h"
@@ -242,8 +243,8 @@ static void switch_to(struct cpu *c, struct thread *prev, struct thread *next)
     c->switches++;
     trace(TR_SWITCH, next->tid, (uint64_t)prev->tid);
     timeline_run(next, (int)c->hartid, next == c->idle);
-    if (next->proc)
-        next->proc->stat_kernel_switches++;
+    if (next->proc)      /* (atomic: two harts may switch under shared holds) */
+        __atomic_fetch_add(&next->proc->stat_kernel_switches, 1, __ATOMIC_RELAXED);
 
     /* Only a switch to another address space writes satp.  Idle threads
      * run on the kernel's table, so an exited process's table can go. */
@@ -296,11 +297,52 @@ static void start_rest(struct cpu *c)
     c->resting = true;
 }
 
+/* A kernel yield while other harts make theirs (SCHED_FLAG_HART_LOCAL):
+ * sched_lock held shared, so that per-hart queues are worked on by their
+ * harts at once.  Only where nothing but t and the thread fetched changes:
+ * no deferred parked threads to offer, none parked in the queue at all
+ * (a parked answer would need claiming), not resting.  False if it did
+ * not yield, or the policy's answer could not be taken (then replaced, if
+ * no other hart has done it): the caller yields the exclusive way. */
+static __attribute__((noinline)) bool yield_shared(struct cpu *c, struct thread *t)
+{
+    spin_lock_shared(&sched_lock);
+    /* Read under the hold: each changes only under an exclusive one. */
+    if (!policy_hart_local() || c->resting || !list_empty(&t->proc->deferred) ||
+        !policy_none_parked()) {
+        spin_unlock_shared(&sched_lock);
+        return false;
+    }
+    KASSERT(c->irq_depth == 1);          /* begin_decision's checks */
+    check_stack_canary(t);
+    c->need_resched = false;
+    struct thread *next = policy_yield_fetch_shared(t, (int)c->hartid);
+    if (!next) {
+        spin_unlock_shared(&sched_lock);
+        spin_lock(&sched_lock);
+        policy_settle();
+        spin_unlock(&sched_lock);
+        return false;
+    }
+    __atomic_fetch_add(&t->proc->stat_shared_yields, 1, __ATOMIC_RELAXED);
+    switch_to(c, t, next);
+    /* Whatever hold this hart has now: the thread switched to may have
+     * stopped under either kind (spin_unlock would find out too, a call
+     * later). */
+    if (spin_holding_shared(&sched_lock))
+        spin_unlock_shared(&sched_lock);
+    else
+        spin_unlock(&sched_lock);
+    return true;
+}
+
 static inline __attribute__((always_inline)) void yield_here(bool rest)
 {
     struct cpu *c = this_cpu();
     struct thread *t = c->current;
     if (!rest && nobody_to_yield_to(c, t))
+        return;
+    if (!rest && policy_hart_local() && !is_idle(t) && yield_shared(c, t))
         return;
     spin_lock(&sched_lock);
     /* A thread that yields through the kernel may be waiting for a parked
@@ -559,6 +601,7 @@ void sched_stat_add(struct schedstat *sum, const struct schedstat *one)
     sum->parked_resumes += one->parked_resumes;
     sum->user_switches_reported += one->user_switches_reported;
     sum->yields_to_kernel_reported += one->yields_to_kernel_reported;
+    sum->shared_yields += one->shared_yields;
 }
 
 void sched_account_exit(struct proc *p)
@@ -579,7 +622,9 @@ void sched_stat_of(struct proc *p, struct schedstat *out)
     out->kernel_switches = p->stat_kernel_switches;
     out->user_switches_seen = p->stat_user_switches_seen;
     out->parked_resumes = p->stat_parked_resumes;
+    out->shared_yields = p->stat_shared_yields;
     spin_unlock(&sched_lock);
+    out->sched_lock_waits = __atomic_load_n(&sched_lock.waits, __ATOMIC_RELAXED);
     /* What the process says about itself: reported, not vouched for.
      * Under p->lock: exec replaces the region and teardown frees it. */
     spin_lock(&p->lock);
@@ -596,4 +641,5 @@ void sched_stat_exited(struct schedstat *out)
     spin_lock(&sched_lock);
     *out = exited_totals;
     spin_unlock(&sched_lock);
+    out->sched_lock_waits = __atomic_load_n(&sched_lock.waits, __ATOMIC_RELAXED);
 }

@@ -95,6 +95,50 @@ static inline struct thread *tstate_yield_fetch(struct thread *t)
     t->age = ++tstate_next_age;            /* behind its equals, as enqueue */
     return policy_yield_fetch(t, (int)this_hartid());
 }
+/* Under a shared hold of sched_lock (policy_yield_fetch_shared), where
+ * other harts' shared yields run at the same time: they may be handed the
+ * same thread by a broken policy, so taking a QUEUED thread is an atomic
+ * transition.  (No exclusive holder exists meanwhile.) */
+/* The first step of a yield: a fresh age (behind its equals), before the
+ * record is filled from it. */
+static inline void tstate_age_shared(struct thread *t)
+{
+    KASSERT(t->proc != NULL && t->state == THREAD_RUNNING);
+    t->age = __atomic_add_fetch(&tstate_next_age, 1, __ATOMIC_RELAXED);
+}
+/* RUNNING -> QUEUED: the yield itself.  Published last: whoever claims t
+ * after sees its record and yielded_on. */
+static inline void tstate_yield_shared(struct thread *t)
+{
+    KASSERT(t->state == THREAD_RUNNING);
+    __atomic_store_n(&t->state, THREAD_QUEUED, __ATOMIC_RELEASE);
+}
+/* QUEUED -> PICKED, if no other hart took it first. */
+static inline bool tstate_fetched_shared(struct thread *t)
+{
+    enum thread_state queued = THREAD_QUEUED;
+    return __atomic_compare_exchange_n(&t->state, &queued, THREAD_PICKED, false,
+                                       __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+/* PICKED -> QUEUED: taken, then found not this hart's to take. */
+static inline void tstate_unfetch_shared(struct thread *t)
+{
+    KASSERT(t->state == THREAD_PICKED);
+    __atomic_store_n(&t->state, THREAD_QUEUED, __ATOMIC_RELEASE);
+}
+/* QUEUED -> RUNNING: the yield undone (its answer was not taken).  Only
+ * this hart may keep t; another that claimed it by mistake puts it back
+ * at once (tstate_unfetch_shared), so this waits for that. */
+static inline void tstate_unyield_shared(struct thread *t)
+{
+    enum thread_state queued = THREAD_QUEUED;
+    while (!__atomic_compare_exchange_n(&t->state, &queued, THREAD_RUNNING, false,
+                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+        KASSERT(queued == THREAD_PICKED);
+        queued = THREAD_QUEUED;
+        cpu_relax();
+    }
+}
 /* QUEUED -> PICKED, PARKED -> PICKED_PARKED: taken out of the queue. */
 void tstate_dequeue(struct thread *t);
 /* PICKED_PARKED -> DEFERRED: claimed elsewhere; set aside on its process. */

@@ -237,10 +237,15 @@ struct schedstat {
                                        kernel resumed itself */
     uint64_t user_switches_reported;     /* VDSO_DATA.user_switches */
     uint64_t yields_to_kernel_reported;  /* VDSO_DATA.yields_to_kernel */
+    uint64_t shared_yields;         /* kernel yields made while other harts could
+                                       make theirs (SCHED_FLAG_HART_LOCAL) */
+    uint64_t sched_lock_waits;      /* whole system, whatever pid: times a hart
+                                       found the scheduler lock taken */
 };
 
 /* sysinfo.sched_flags (the same bits as in sched_abi/sched_abi.h). */
 #define SCHED_FLAG_PRIORITY 0x1     /* on one hart, the most urgent task runs first */
 #define SCHED_FLAG_PER_HART 0x2     /* a queue per hart */
+#define SCHED_FLAG_HART_LOCAL 0x4   /* harts yield at the same time */
 
 #endif

@@ -18,6 +18,11 @@
  *   +1+2*LEVELS        number of tasks queued on h
  *   tasks[i].link[0..1] next/previous in its level; tasks[i].policy[0] the
  *   hart whose queue holds i.
+ *
+ * SCHED_FLAG_HART_LOCAL holds: yield(h) queues on h, and fetch(h) with h's
+ * queue not empty reads and writes only h's words and the records in h's
+ * lists (source_queue looks at the other harts only when h's is empty).
+ * So the kernel lets harts yield at the same time (sched_abi.h).
  */
 #include "sched_abi.h"
 
@@ -141,6 +146,7 @@ static uint32_t mq_tick(const struct sched_ctx *c, uint32_t hart, uint32_t task)
     return 0;
 }
 
-SCHED_POLICY("multiqueue", SCHED_FLAG_PRIORITY | SCHED_FLAG_PER_HART, mq_init,
+SCHED_POLICY("multiqueue", SCHED_FLAG_PRIORITY | SCHED_FLAG_PER_HART | SCHED_FLAG_HART_LOCAL,
+             mq_init,
              mq_add, mq_fetch, mq_yield, mq_wake, mq_remove, mq_top_priority,
              mq_tick);

@@ -34,7 +34,11 @@
  *     FIFO by age among equals, whatever the hart; "fifo": arrival order,
  *     priorities ignored; "multiqueue": one queue per hart (see
  *     pt_mq_destination and pt_expected_fetch for the rules);
- *   - the policy writes nothing in a record but link[] and policy[].
+ *   - the policy writes nothing in a record but link[] and policy[];
+ *   - SCHED_FLAG_HART_LOCAL (pt_check_hart_local): two harts' yield then
+ *     fetch, run from the same state in both orders, give the same answers
+ *     and leave the same state (calls that stay in their own hart's part
+ *     commute), and neither hart gets the task the other yielded.
  *
  * A policy not named heap, bitmap, fifo or multiqueue (a student's) is
  * checked by its flags (pt_model_for): "priority" where
@@ -222,6 +226,8 @@ struct pt_world {
     uint32_t *queue_snapshot;       /* queue_bytes too */
     /* What pt_trial_fetch puts back: the queue and link[], policy[]. */
     uint32_t *trial_queue, *trial_words;
+    /* pt_check_hart_local: the state after the first order. */
+    uint32_t *order_queue, *order_words;
     /* The last answer of top_priority on each hart, and whether an
      * operation has changed the queue since (PT_MODEL_ANY: fetch must
      * return a task of that priority; with no operation in between, the
@@ -930,6 +936,95 @@ static uint32_t pt_trial_fetch(struct pt_world *w, uint32_t h)
     return got;
 }
 
+/* The queue words and every record's link[] and policy[]: saved to, or
+ * put back from, (queue, words). */
+static void pt_save_policy_state(const struct pt_world *w, uint32_t *queue, uint32_t *words)
+{
+    memcpy(queue, w->queue, w->queue_bytes);
+    for (uint32_t i = 0; i < w->ntasks; i++) {
+        words[4 * i] = w->tasks[i].link[0];
+        words[4 * i + 1] = w->tasks[i].link[1];
+        words[4 * i + 2] = w->tasks[i].policy[0];
+        words[4 * i + 3] = w->tasks[i].policy[1];
+    }
+}
+
+static void pt_load_policy_state(struct pt_world *w, const uint32_t *queue,
+                                 const uint32_t *words)
+{
+    memcpy(w->queue, queue, w->queue_bytes);
+    for (uint32_t i = 0; i < w->ntasks; i++) {
+        w->tasks[i].link[0] = words[4 * i];
+        w->tasks[i].link[1] = words[4 * i + 1];
+        w->tasks[i].policy[0] = words[4 * i + 2];
+        w->tasks[i].policy[1] = words[4 * i + 3];
+    }
+}
+
+/* A yield of t on hart h then a fetch there, the record filled as the
+ * kernel fills it for a yield (t ran on h). */
+static uint32_t pt_yield_fetch(struct pt_world *w, uint32_t h, uint32_t t, uint64_t age)
+{
+    w->tasks[t].state = TASK_READY;
+    w->tasks[t].hart = (uint8_t)h;
+    w->tasks[t].age = age;
+    pt_ops->yield(&w->ctx, h, t);
+    return pt_ops->fetch(&w->ctx, h);
+}
+
+/* SCHED_FLAG_HART_LOCAL: the kernel may run one hart's yield-then-fetch
+ * while another hart runs its own.  Calls that stay in their own hart's
+ * part of the queue commute, so: from the same state, hart h1's pair then
+ * h2's, and h2's then h1's, must give the same answers and the same queue
+ * and records after; and neither may answer with the task the other hart
+ * yielded (it may still be running there).  Tried and undone, like a trial
+ * fetch: the model does not change. */
+static void pt_check_hart_local(struct pt_world *w)
+{
+    if (!(policy_under_test.flags & SCHED_FLAG_HART_LOCAL) || w->nharts < 2 ||
+        w->out_of_queue.n < 2)
+        return;
+    uint32_t h1 = pt_below(w->nharts);
+    uint32_t h2 = (h1 + 1 + pt_below(w->nharts - 1)) % w->nharts;
+    uint32_t n = w->out_of_queue.n, i1 = pt_below(n);
+    uint32_t t1 = w->out_of_queue.item[i1];
+    uint32_t t2 = w->out_of_queue.item[(i1 + 1 + pt_below(n - 1)) % n];
+    TaskSched r1 = w->tasks[t1], r2 = w->tasks[t2];
+    uint64_t age1 = w->next_age, age2 = w->next_age + 1;   /* t1 older, in both orders */
+    pt_save_policy_state(w, w->trial_queue, w->trial_words);
+
+    uint32_t a1 = pt_yield_fetch(w, h1, t1, age1);
+    uint32_t a2 = pt_yield_fetch(w, h2, t2, age2);
+    pt_save_policy_state(w, w->order_queue, w->order_words);
+
+    pt_load_policy_state(w, w->trial_queue, w->trial_words);
+    uint32_t b2 = pt_yield_fetch(w, h2, t2, age2);
+    uint32_t b1 = pt_yield_fetch(w, h1, t1, age1);
+    bool same_state = !memcmp(w->queue, w->order_queue, w->queue_bytes);
+    for (uint32_t i = 0; same_state && i < w->ntasks; i++)
+        same_state = w->tasks[i].link[0] == w->order_words[4 * i] &&
+                     w->tasks[i].link[1] == w->order_words[4 * i + 1] &&
+                     w->tasks[i].policy[0] == w->order_words[4 * i + 2] &&
+                     w->tasks[i].policy[1] == w->order_words[4 * i + 3];
+
+    pt_load_policy_state(w, w->trial_queue, w->trial_words);
+    w->tasks[t1] = r1;
+    w->tasks[t2] = r2;
+    if (a2 == t1 || b1 == t2)
+        pt_fail(w, "hart-local: SCHED_FLAG_HART_LOCAL, but fetch(hart %" PRIu32 ") after "
+                "yield(hart %" PRIu32 ", task %" PRIu32 ") returned task %" PRIu32
+                ", which hart %" PRIu32 " had just yielded",
+                a2 == t1 ? h2 : h1, a2 == t1 ? h2 : h1, a2 == t1 ? t2 : t1,
+                a2 == t1 ? t1 : t2, a2 == t1 ? h1 : h2);
+    if (a1 != b1 || a2 != b2 || !same_state)
+        pt_fail(w, "hart-local: SCHED_FLAG_HART_LOCAL, but yield then fetch on hart %" PRIu32
+                " (task %" PRIu32 ") and on hart %" PRIu32 " (task %" PRIu32 ") do not "
+                "commute: hart %" PRIu32 " first: fetches %" PRIu32 ", %" PRIu32
+                "; hart %" PRIu32 " first: %" PRIu32 ", %" PRIu32 "%s",
+                h1, t1, h2, t2, h1, a1, a2, h2, b1, b2,
+                same_state ? "" : "; the queues after differ");
+}
+
 /* PT_MODEL_ANY after an operation: top_priority on every hart is a
  * priority, 0 exactly when nothing is queued (no hart may idle while a
  * task waits), and, if nothing changed since it was last asked, the same
@@ -1050,6 +1145,11 @@ static void pt_step(struct pt_world *w)
     w->peek_next = PT_BIG(w) ? pt_below(PT_BIG_PEEK_ONE_IN) == 0 : pt_chance(8);
     if (!w->peek_next)
         pt_check_tops(w);
+    /* (Whole copies of the queue and the records: not on the biggest
+     * table, where a peek is rare for the same reason.) */
+    if ((policy_under_test.flags & SCHED_FLAG_HART_LOCAL) && !w->peek_next && !PT_BIG(w) &&
+        pt_chance(3))
+        pt_check_hart_local(w);
     if (w->nops % (PT_RECORD_CHECK_EVERY * PT_SCALE(w)) == 0) {
         pt_check_records(w);
         pt_model_selfcheck(w);
@@ -1080,8 +1180,10 @@ static struct pt_world *pt_world_new(char label, uint32_t ntasks, uint32_t nhart
     w->task_snapshot = malloc(ntasks * sizeof(TaskSched));
     w->trial_queue = malloc(w->queue_bytes);
     w->trial_words = malloc(ntasks * 4 * sizeof(uint32_t));
+    w->order_queue = malloc(w->queue_bytes);
+    w->order_words = malloc(ntasks * 4 * sizeof(uint32_t));
     if (!w->tasks || !w->queue || !w->queue_snapshot || !w->shadow || !w->task_snapshot ||
-        !w->trial_queue || !w->trial_words) {
+        !w->trial_queue || !w->trial_words || !w->order_queue || !w->order_words) {
         printf("policy_test: out of memory\n");
         exit(3);
     }
@@ -1154,6 +1256,8 @@ static void pt_world_free(struct pt_world *w)
     free(w->task_snapshot);
     free(w->trial_queue);
     free(w->trial_words);
+    free(w->order_queue);
+    free(w->order_words);
     free(w);
 }
 
@@ -1221,7 +1325,8 @@ static void pt_choose_model(void)
         { "heap", PT_MODEL_PRIORITY, SCHED_FLAG_PRIORITY },
         { "bitmap", PT_MODEL_PRIORITY, SCHED_FLAG_PRIORITY },
         { "fifo", PT_MODEL_FIFO, 0 },
-        { "multiqueue", PT_MODEL_MULTIQUEUE, SCHED_FLAG_PRIORITY | SCHED_FLAG_PER_HART },
+        { "multiqueue", PT_MODEL_MULTIQUEUE,
+          SCHED_FLAG_PRIORITY | SCHED_FLAG_PER_HART | SCHED_FLAG_HART_LOCAL },
     };
     pt_policy = policy_under_test.name;
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)

@@ -25,5 +25,7 @@ int main(int argc, char **argv)
     printf("yield_syscalls: %lu\n", (unsigned long)s.yield_syscalls);
     printf("kernel_switches: %lu\n", (unsigned long)s.kernel_switches);
     printf("parked_resumes: %lu\n", (unsigned long)s.parked_resumes);
+    printf("shared_yields: %lu\n", (unsigned long)s.shared_yields);
+    printf("sched_lock_waits: %lu\n", (unsigned long)s.sched_lock_waits);
     return 0;
 }
