@@ -9,6 +9,7 @@ import pytest
 
 from conftest import POLICIES, boot_shell, still_alive
 from machine import ROOT
+from schedos.machine import MachineTimeout
 
 BLOB_PA = "0x80800000"
 
@@ -162,6 +163,91 @@ def test_misbehaving_policy_is_replaced(machine, kind):
     assert re.search(r"^t_(threads|spread|yield): PASS$", out, re.M), out
     assert sysinfo(m)["sched_name"] == "heap"
     assert m.run("echo still scheduling").strip() == "still scheduling"
+
+
+# One source, testsuite/blobs/misbehave.c, breaks the contract in any
+# operation, chosen by defines: (operation, how, what the kernel must say).
+# Each misbehaves only on the kernel's queue, from the operation's 10th call.
+FAULT = r"faulted: load page fault at offset 0x[0-9a-f]+, address 0x[0-9a-f]+"
+LOOP = r"did not return within \d+ timer ticks \(stopped at offset 0x[0-9a-f]+\)"
+OPS = {"ADD": "add", "WAKE": "wake", "YIELD": "yield", "REMOVE": "remove", "FETCH": "fetch",
+       "TOP": "top_priority", "TICK": "tick"}
+IN_EVERY_OP = {f"{how.lower()}_{op.lower()}": (op, how, f"{name} {said}")
+               for op, name in OPS.items() for how, said in (("LOOP", LOOP), ("FAULT", FAULT))}
+IN_EVERY_OP.update({
+    "garbage_fetch": ("FETCH", "GARBAGE",
+                      r"fetch on hart \d returned task 4294967280, which is not in the queue"),
+    "garbage_top": ("TOP", "GARBAGE", r"top_priority returned 99, not a priority"),
+    # A task handed out again while the kernel has it out: the report says
+    # where its thread is (running on another hart, or blocked after it ran).
+    "twice_fetch": ("FETCH", "TWICE",
+                    r"fetch on hart \d returned task \d+, which is not in the queue "
+                    r"\(thread \d+, [a-z ()]+ on hart \d\)"),
+})
+# Together they call every operation more than 10 times on 1 and 4 harts:
+# add (threads made), wake (joins, pipes), yield (t_yield), remove
+# (user-mode switches: at a trap the kernel takes the parked thread that
+# runs now out of its queue; a long ping-pong sees many ticks), top_priority
+# and tick (every tick).
+EVERY_OP_WORKLOAD = ["t_threads 4", "t_yield", "t_pingpong 4 100000", "t_pipe"]
+
+
+def run_until_reported(m, command, report):
+    """Runs a workload command until it ends or the report comes; then
+    stops it (Ctrl-C): after the fallback it need not be quick (user-mode
+    switching is off: t_pingpong's spinning turns then wait for the host to
+    run the right virtual hart).  True if the report came."""
+    m.sendline(command)
+    if m.expect([report, re.escape("schedos$ ")], timeout=150).group(0) == "schedos$ ":
+        return bool(report.search(m.output()))
+    try:
+        m.shell_prompt(timeout=20)
+    except MachineTimeout:
+        # Ended since or not, Ctrl-C gives a prompt; the echo finds the last.
+        m.send("\x03")
+        m.sendline("echo workload stopped")
+        m.expect(r"[\r\n]workload stopped[\r\n]", timeout=90)
+        m.shell_prompt(timeout=30)
+    return True
+
+
+def misbehaving_blob(where, name, op, how, side="KERNEL"):
+    """misbehave.c with its defines, built as a student builds a blob."""
+    src = where / f"{name}.c"
+    src.write_text(f'#define MB_NAME "{name}"\n#define MB_OP MB_{op}\n'
+                   f'#define MB_HOW MB_{how}\n#define MB_WHERE MB_{side}\n'
+                   f'#include "{os.path.join(ROOT, "testsuite", "blobs", "misbehave.c")}"\n')
+    return build_blob(str(src))
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("smp", [1, 4], ids=lambda n: f"smp{n}")
+@pytest.mark.parametrize("kind", sorted(IN_EVERY_OP))
+def test_misbehaviour_in_any_operation_is_caught(machine, tmp_path, kind, smp):
+    """Whatever operation breaks the contract, and however, the kernel names
+    the policy, the operation and the fault, falls back to the built-in
+    policy, and programs run right after it."""
+    op, how, said = IN_EVERY_OP[kind]
+    m = machine(smp=smp, initrd=True, sched_blob=misbehaving_blob(tmp_path, kind, op, how))
+    m.expect_exact("schedos$ ", timeout=90)
+    assert f"sched: policy '{kind}' (external blob" in m.output(), m.output()
+    # (Not at a line's start: a tick's report may follow the prompt.)
+    report = re.compile(rf"sched: policy '{kind}' misbehaved: {said}; switching to the "
+                        r"built-in 'heap'")
+    for command in EVERY_OP_WORKLOAD:
+        if run_until_reported(m, command, report):
+            break
+    assert report.search(m.output()), m.output()
+    assert m.output().count("misbehaved") == 1, m.output()
+    assert sysinfo(m)["sched_name"] == "heap"
+    # Afterwards, under the built-in policy: threads, yields, pipes.  (Not
+    # t_pingpong: it fails by design once user-mode switching is off, which
+    # a replaced policy turns off for good.)
+    assert re.search(r"^t_threads: PASS$", m.run("t_threads 4", timeout=120), re.M)
+    assert re.search(r"^t_yield: PASS$", m.run("t_yield", timeout=120), re.M)
+    assert re.search(r"^t_pipe: PASS$", m.run("t_pipe", timeout=180), re.M)
+    assert "panic" not in m.output()
+    still_alive(m)
 
 
 def test_multiqueue_spreads_threads(machine):
