@@ -74,14 +74,25 @@ REFUSALS = {
                      "against sched_abi/"),
     "blob_version_newer": "policy 'fifo': built for scheduler ABI 3.0, newer than this "
                           "kernel's 2.1",
+    "blob_version_minor": "policy 'fifo': built for scheduler ABI 2.2, newer than this "
+                          "kernel's 2.1",
     "blob_header_size": "header size 64, want 128",
     "blob_total_size": "total size 70000 outside 128..65536",
+    "blob_total_size_small": "total size 64 outside 128..65536",
     "blob_name": "name is empty or not NUL-terminated",
+    "blob_name_empty": "name is empty or not NUL-terminated",
     "blob_flags": "unknown flags 0x80",
     "blob_reserved": "reserved field 2 is not zero",
-    "blob_op_offset": "operation fetch at offset",
+    "blob_op_offset": "operation fetch at offset 0x",
+    "blob_op_in_header": "operation fetch at offset 0x0, outside the code",
+    "blob_op_odd": "operation fetch at offset 0x",
     "blob_checksum": "checksum 0x",
 }
+# The rest of the message, a regex: what depends on the build (an offset,
+# a checksum) is a number of any value.
+REFUSAL_ENDS = {"blob_op_offset": r"[0-9a-f]+, outside the code",
+                "blob_op_odd": r"[0-9a-f]+, odd \(instructions start at even offsets\)",
+                "blob_checksum": r"[0-9a-f]{8}, computed 0x[0-9a-f]{8}"}
 
 
 @pytest.fixture(scope="module")
@@ -97,9 +108,23 @@ def bad_blobs(tmp_path_factory):
 def test_broken_blob_is_refused(machine, bad_blobs, rule):
     m = boot_shell(machine, smp=2, sched_blob=str(bad_blobs / f"{rule}.bin"))
     out = m.output()
-    assert f"sched: blob at {BLOB_PA} refused: {REFUSALS[rule]}" in out, out
+    said = re.escape(f"sched: blob at {BLOB_PA} refused: {REFUSALS[rule]}")
+    if rule in REFUSAL_ENDS:
+        said += REFUSAL_ENDS[rule]
+    assert re.search(said + "; using the default$", out, re.M), out
     assert "sched: policy 'heap' (built-in blob" in out
     assert m.run("echo still scheduling").strip() == "still scheduling"
+
+
+# sched_blob= must name a page-aligned address in RAM with room for a blob.
+@pytest.mark.parametrize("value", ["0x80800001", "0x1000", "banana", ""])
+def test_unusable_blob_address_is_refused(machine, value):
+    m = boot_shell(machine, smp=1, append=f"sched_blob={value}")
+    out = m.output()
+    assert (f"sched: sched_blob={value} is not a usable RAM address; using the default"
+            in out), out
+    assert "sched: policy 'heap' (built-in blob" in out
+    assert re.search(r"^t_threads: PASS$", m.run("t_threads 4", timeout=90), re.M)
 
 
 # Blobs that pass validation but break the contract at run time.
