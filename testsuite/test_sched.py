@@ -275,6 +275,44 @@ def test_misbehaviour_in_any_operation_is_caught(machine, tmp_path, kind, smp):
     still_alive(m)
 
 
+# The same blobs misbehaving only on a process's queue, where its runtime
+# runs the policy in user mode: the kernel's queue stays right (no
+# fallback); the process stops switching in user mode, says so if the
+# kernel caught it (a fault or a loop; garbage and a task handed out twice
+# the runtime refuses by itself: a broken queue), and its turns stay right.
+IN_USER_MODE = {
+    "fault_fetch_u": ("FETCH", "FAULT", r"faulted in user mode \(load page fault at offset"),
+    "fault_remove_u": ("REMOVE", "FAULT", r"faulted in user mode \(load page fault at offset"),
+    "loop_fetch_u": ("FETCH", "LOOP", r"did not return within 50 timer ticks in user mode"),
+    "loop_remove_u": ("REMOVE", "LOOP", r"did not return within 50 timer ticks in user mode"),
+    "loop_top_u": ("TOP", "LOOP", r"did not return within 50 timer ticks in user mode"),
+    "garbage_fetch_u": ("FETCH", "GARBAGE", None),
+    "garbage_top_u": ("TOP", "GARBAGE", None),
+    "twice_fetch_u": ("FETCH", "TWICE", None),
+}
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("smp", [1, 4], ids=lambda n: f"smp{n}")
+@pytest.mark.parametrize("kind", sorted(IN_USER_MODE))
+def test_misbehaviour_in_user_mode_is_contained(machine, tmp_path, kind, smp):
+    op, how, said = IN_USER_MODE[kind]
+    m = machine(smp=smp, initrd=True,
+                sched_blob=misbehaving_blob(tmp_path, kind, op, how, side="USER"))
+    m.expect_exact("schedos$ ", timeout=90)
+    out = m.run("t_pingpong 8 300", timeout=240)
+    assert re.search(r"^t_pingpong: 8 threads x 300 turns in \d+ ms, counter 2400, "
+                     r"0 out of turn$", out, re.M), out
+    if said:
+        assert re.search(r"\[pid \d+ t_pingpong\] the scheduling policy " + said +
+                         r".*: its threads yield through the kernel from now on", out), out
+    assert re.search(r"^t_threads: PASS$", m.run("t_threads 4", timeout=120), re.M)
+    assert "misbehaved" not in m.output(), m.output()
+    assert sysinfo(m)["sched_name"] == kind
+    assert "panic" not in m.output()
+    still_alive(m)
+
+
 def test_multiqueue_spreads_threads(machine):
     """Eight busy threads created on one hart end up on all four."""
     m = boot_shell(machine, smp=4, policy="multiqueue")
