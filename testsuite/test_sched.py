@@ -280,11 +280,11 @@ def test_misbehaviour_in_any_operation_is_caught(machine, tmp_path, kind, smp):
 # fallback); the process stops switching in user mode, says so if the
 # kernel caught it (a fault or a loop; garbage and a task handed out twice
 # the runtime refuses by itself: a broken queue), and its turns stay right.
+# (Only fetch and top_priority: a process calls them at every yield; remove
+# only now and then, too few times on one hart for a test to count on.)
 IN_USER_MODE = {
     "fault_fetch_u": ("FETCH", "FAULT", r"faulted in user mode \(load page fault at offset"),
-    "fault_remove_u": ("REMOVE", "FAULT", r"faulted in user mode \(load page fault at offset"),
     "loop_fetch_u": ("FETCH", "LOOP", r"did not return within 50 timer ticks in user mode"),
-    "loop_remove_u": ("REMOVE", "LOOP", r"did not return within 50 timer ticks in user mode"),
     "loop_top_u": ("TOP", "LOOP", r"did not return within 50 timer ticks in user mode"),
     "garbage_fetch_u": ("FETCH", "GARBAGE", None),
     "garbage_top_u": ("TOP", "GARBAGE", None),
