@@ -214,9 +214,10 @@ IN_EVERY_OP.update({
 # Together they call every operation more than 10 times on 1 and 4 harts:
 # add (threads made), wake (joins, pipes), yield (t_yield), remove
 # (user-mode switches: at a trap the kernel takes the parked thread that
-# runs now out of its queue; a long ping-pong sees many ticks), top_priority
+# runs now out of its queue: a ping-pong long enough for 10 ticks on an idle
+# host, stopped once the report comes), top_priority
 # and tick (every tick).
-EVERY_OP_WORKLOAD = ["t_threads 4", "t_yield", "t_pingpong 4 100000", "t_pipe"]
+EVERY_OP_WORKLOAD = ["t_threads 4", "t_yield", "t_pingpong 4 1000000", "t_pipe"]
 
 
 def run_until_reported(m, command, report):
