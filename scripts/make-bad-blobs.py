@@ -33,18 +33,35 @@ def variants(good):
     v["blob_version"] = (with_checksum(b), "built for scheduler ABI 1.0; this kernel needs 2.x")
     b = copy(); struct.pack_into("<HH", b, 4, 3, 0)
     v["blob_version_newer"] = (with_checksum(b), "built for scheduler ABI 3.0, newer than")
+    # The same major version, a minor one past the kernel's (which the good
+    # blob has): it may use what this kernel does not have.
+    major, minor = struct.unpack_from("<HH", good, 4)
+    b = copy(); struct.pack_into("<HH", b, 4, major, minor + 1)
+    v["blob_version_minor"] = (with_checksum(b),
+                               f"built for scheduler ABI {major}.{minor + 1}, newer than")
     b = copy(); struct.pack_into("<I", b, 8, 64)
     v["blob_header_size"] = (with_checksum(b), "header size 64, want 128")
     b = copy(); struct.pack_into("<I", b, 12, 70000)
     v["blob_total_size"] = (with_checksum(b), "total size 70000 outside")
+    b = copy(); struct.pack_into("<I", b, 12, 64)
+    v["blob_total_size_small"] = (with_checksum(b), "total size 64 outside")
     b = copy(); b[16:32] = b"x" * 16
     v["blob_name"] = (with_checksum(b), "name is empty or not NUL-terminated")
+    b = copy(); b[16:32] = bytes(16)
+    v["blob_name_empty"] = (with_checksum(b), "name is empty or not NUL-terminated")
     b = copy(); struct.pack_into("<I", b, 32, 0x80)
     v["blob_flags"] = (with_checksum(b), "unknown flags 0x80")
     b = copy(); struct.pack_into("<I", b, 104 + 8, 1)
     v["blob_reserved"] = (with_checksum(b), "reserved field 2 is not zero")
+    # Operation offsets (40 + 8 * i; fetch is i = 2): past the end, inside
+    # the header, odd (instructions are 2-byte aligned).
+    fetch = struct.unpack_from("<Q", good, 40 + 2 * 8)[0]
     b = copy(); struct.pack_into("<Q", b, 40 + 2 * 8, len(good) + 64)
     v["blob_op_offset"] = (with_checksum(b), "operation fetch at offset")
+    b = copy(); struct.pack_into("<Q", b, 40 + 2 * 8, 0)
+    v["blob_op_in_header"] = (with_checksum(b), "operation fetch at offset 0x0, outside the code")
+    b = copy(); struct.pack_into("<Q", b, 40 + 2 * 8, fetch + 1)
+    v["blob_op_odd"] = (with_checksum(b), f"operation fetch at offset {fetch + 1:#x}, odd")
     b = copy(); b[-1] ^= 0xFF
     v["blob_checksum"] = (b, "checksum 0x")
     return v

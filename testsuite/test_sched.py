@@ -9,6 +9,7 @@ import pytest
 
 from conftest import POLICIES, boot_shell, still_alive
 from machine import ROOT
+from schedos.machine import MachineTimeout
 
 BLOB_PA = "0x80800000"
 
@@ -73,14 +74,25 @@ REFUSALS = {
                      "against sched_abi/"),
     "blob_version_newer": "policy 'fifo': built for scheduler ABI 3.0, newer than this "
                           "kernel's 2.2",
+    "blob_version_minor": "policy 'fifo': built for scheduler ABI 2.3, newer than this "
+                          "kernel's 2.2",
     "blob_header_size": "header size 64, want 128",
     "blob_total_size": "total size 70000 outside 128..65536",
+    "blob_total_size_small": "total size 64 outside 128..65536",
     "blob_name": "name is empty or not NUL-terminated",
+    "blob_name_empty": "name is empty or not NUL-terminated",
     "blob_flags": "unknown flags 0x80",
     "blob_reserved": "reserved field 2 is not zero",
-    "blob_op_offset": "operation fetch at offset",
+    "blob_op_offset": "operation fetch at offset 0x",
+    "blob_op_in_header": "operation fetch at offset 0x0, outside the code",
+    "blob_op_odd": "operation fetch at offset 0x",
     "blob_checksum": "checksum 0x",
 }
+# The rest of the message, a regex: what depends on the build (an offset,
+# a checksum) is a number of any value.
+REFUSAL_ENDS = {"blob_op_offset": r"[0-9a-f]+, outside the code",
+                "blob_op_odd": r"[0-9a-f]+, odd \(instructions start at even offsets\)",
+                "blob_checksum": r"[0-9a-f]{8}, computed 0x[0-9a-f]{8}"}
 
 
 @pytest.fixture(scope="module")
@@ -96,9 +108,23 @@ def bad_blobs(tmp_path_factory):
 def test_broken_blob_is_refused(machine, bad_blobs, rule):
     m = boot_shell(machine, smp=2, sched_blob=str(bad_blobs / f"{rule}.bin"))
     out = m.output()
-    assert f"sched: blob at {BLOB_PA} refused: {REFUSALS[rule]}" in out, out
+    said = re.escape(f"sched: blob at {BLOB_PA} refused: {REFUSALS[rule]}")
+    if rule in REFUSAL_ENDS:
+        said += REFUSAL_ENDS[rule]
+    assert re.search(said + "; using the default$", out, re.M), out
     assert "sched: policy 'heap' (built-in blob" in out
     assert m.run("echo still scheduling").strip() == "still scheduling"
+
+
+# sched_blob= must name a page-aligned address in RAM with room for a blob.
+@pytest.mark.parametrize("value", ["0x80800001", "0x1000", "banana", ""])
+def test_unusable_blob_address_is_refused(machine, value):
+    m = boot_shell(machine, smp=1, append=f"sched_blob={value}")
+    out = m.output()
+    assert (f"sched: sched_blob={value} is not a usable RAM address; using the default"
+            in out), out
+    assert "sched: policy 'heap' (built-in blob" in out
+    assert re.search(r"^t_threads: PASS$", m.run("t_threads 4", timeout=90), re.M)
 
 
 # Blobs that pass validation but break the contract at run time.
@@ -146,13 +172,15 @@ def test_looping_or_failed_init_policy_is_replaced(machine, kind, smp):
     still_alive(m)
 
 
-@pytest.mark.parametrize("kind", sorted(MISBEHAVIOUR))
-def test_misbehaving_policy_is_replaced(machine, kind):
+# starver and yield_faulter need threads that share one hart.
+@pytest.mark.parametrize("kind,smp", [(k, n) for k in sorted(MISBEHAVIOUR)
+                                      for n in ((1,) if k in ("starver", "yield_faulter")
+                                                else (1, 4))],
+                         ids=lambda v: f"smp{v}" if isinstance(v, int) else v)
+def test_misbehaving_policy_is_replaced(machine, kind, smp):
     what, append = MISBEHAVIOUR[kind]
     blob = build_blob(os.path.join(ROOT, "testsuite", "blobs", f"{kind}.c"))
-    m = machine(smp=1 if kind in ("starver", "yield_faulter") else 2, initrd=True,
-                sched_blob=blob,
-                append=append)
+    m = machine(smp=smp, initrd=True, sched_blob=blob, append=append)
     # Busy threads on one hart starve under the LIFO policy.
     m.expect_exact("schedos$ ", timeout=60)
     workload = {"starver": "t_spread 2 3000", "yield_faulter": "t_yield"}
@@ -162,6 +190,133 @@ def test_misbehaving_policy_is_replaced(machine, kind):
     assert re.search(r"^t_(threads|spread|yield): PASS$", out, re.M), out
     assert sysinfo(m)["sched_name"] == "heap"
     assert m.run("echo still scheduling").strip() == "still scheduling"
+
+
+# One source, testsuite/blobs/misbehave.c, breaks the contract in any
+# operation, chosen by defines: (operation, how, what the kernel must say).
+# Each misbehaves only on the kernel's queue, from the operation's 10th call.
+FAULT = r"faulted: load page fault at offset 0x[0-9a-f]+, address 0x[0-9a-f]+"
+LOOP = r"did not return within \d+ timer ticks \(stopped at offset 0x[0-9a-f]+\)"
+OPS = {"ADD": "add", "WAKE": "wake", "YIELD": "yield", "REMOVE": "remove", "FETCH": "fetch",
+       "TOP": "top_priority", "TICK": "tick"}
+IN_EVERY_OP = {f"{how.lower()}_{op.lower()}": (op, how, f"{name} {said}")
+               for op, name in OPS.items() for how, said in (("LOOP", LOOP), ("FAULT", FAULT))}
+IN_EVERY_OP.update({
+    "garbage_fetch": ("FETCH", "GARBAGE",
+                      r"fetch on hart \d returned task 4294967280, which is not in the queue"),
+    "garbage_top": ("TOP", "GARBAGE", r"top_priority returned 99, not a priority"),
+    # A task handed out again while the kernel has it out: the report says
+    # where its thread is (running on another hart, or blocked after it ran).
+    "twice_fetch": ("FETCH", "TWICE",
+                    r"fetch on hart \d returned task \d+, which is not in the queue "
+                    r"\(thread \d+, [a-z ()]+ on hart \d\)"),
+})
+# Together they call every operation more than 10 times on 1 and 4 harts:
+# add (threads made), wake (joins, pipes), yield (t_yield), remove
+# (user-mode switches: at a trap the kernel takes the parked thread that
+# runs now out of its queue: a ping-pong long enough for 10 ticks on an idle
+# host, stopped once the report comes), top_priority
+# and tick (every tick).
+EVERY_OP_WORKLOAD = ["t_threads 4", "t_yield", "t_pingpong 4 1000000", "t_pipe"]
+
+
+def run_until_reported(m, command, report):
+    """Runs a workload command until it ends or the report comes; then
+    stops it (Ctrl-C): after the fallback it need not be quick (user-mode
+    switching is off: t_pingpong's spinning turns then wait for the host to
+    run the right virtual hart).  True if the report came."""
+    m.sendline(command)
+    if m.expect([report, re.escape("schedos$ ")], timeout=150).group(0) == "schedos$ ":
+        return bool(report.search(m.output()))
+    try:
+        m.shell_prompt(timeout=20)
+    except MachineTimeout:
+        # Ended since or not, Ctrl-C gives a prompt; the echo finds the last.
+        m.send("\x03")
+        m.sendline("echo workload stopped")
+        m.expect(r"[\r\n]workload stopped[\r\n]", timeout=90)
+        m.shell_prompt(timeout=30)
+    return True
+
+
+def misbehaving_blob(where, name, op, how, side="KERNEL"):
+    """misbehave.c with its defines, built as a student builds a blob."""
+    src = where / f"{name}.c"
+    src.write_text(f'#define MB_NAME "{name}"\n#define MB_OP MB_{op}\n'
+                   f'#define MB_HOW MB_{how}\n#define MB_WHERE MB_{side}\n'
+                   f'#include "{os.path.join(ROOT, "testsuite", "blobs", "misbehave.c")}"\n')
+    return build_blob(str(src))
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("smp", [1, 4], ids=lambda n: f"smp{n}")
+@pytest.mark.parametrize("kind", sorted(IN_EVERY_OP))
+def test_misbehaviour_in_any_operation_is_caught(machine, tmp_path, kind, smp):
+    """Whatever operation breaks the contract, and however, the kernel names
+    the policy, the operation and the fault, falls back to the built-in
+    policy, and programs run right after it."""
+    op, how, said = IN_EVERY_OP[kind]
+    m = machine(smp=smp, initrd=True, sched_blob=misbehaving_blob(tmp_path, kind, op, how))
+    m.expect_exact("schedos$ ", timeout=90)
+    assert f"sched: policy '{kind}' (external blob" in m.output(), m.output()
+    # (Not at a line's start: a tick's report may follow the prompt.)
+    report = re.compile(rf"sched: policy '{kind}' misbehaved: {said}; switching to the "
+                        r"built-in 'heap'")
+    for command in EVERY_OP_WORKLOAD:
+        if run_until_reported(m, command, report):
+            break
+    assert report.search(m.output()), m.output()
+    assert m.output().count("misbehaved") == 1, m.output()
+    assert sysinfo(m)["sched_name"] == "heap"
+    # Afterwards, under the built-in policy: threads, yields, pipes.  (Not
+    # t_pingpong: it fails by design once user-mode switching is off, which
+    # a replaced policy turns off for good.)
+    assert re.search(r"^t_threads: PASS$", m.run("t_threads 4", timeout=120), re.M)
+    assert re.search(r"^t_yield: PASS$", m.run("t_yield", timeout=120), re.M)
+    assert re.search(r"^t_pipe: PASS$", m.run("t_pipe", timeout=180), re.M)
+    assert "panic" not in m.output()
+    still_alive(m)
+
+
+# The same blobs misbehaving only on a process's queue, where its runtime
+# runs the policy in user mode: the kernel's queue stays right (no
+# fallback); the process stops switching in user mode, says so if the
+# kernel caught it (a fault or a loop; garbage and a task handed out twice
+# the runtime refuses by itself: a broken queue), and its turns stay right.
+# (Only fetch: a process calls it at every yield; remove and top_priority
+# only now and then, too few times on one hart for a test to count on.)
+IN_USER_MODE = {
+    "fault_fetch_u": ("FETCH", "FAULT", r"faulted in user mode \(load page fault at offset"),
+    "loop_fetch_u": ("FETCH", "LOOP", r"did not return within 50 timer ticks in user mode"),
+    "garbage_fetch_u": ("FETCH", "GARBAGE", None),
+    "twice_fetch_u": ("FETCH", "TWICE", None),
+}
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("smp", [1, 4], ids=lambda n: f"smp{n}")
+@pytest.mark.parametrize("kind", sorted(IN_USER_MODE))
+def test_misbehaviour_in_user_mode_is_contained(machine, tmp_path, kind, smp):
+    op, how, said = IN_USER_MODE[kind]
+    m = machine(smp=smp, initrd=True,
+                sched_blob=misbehaving_blob(tmp_path, kind, op, how, side="USER"))
+    m.expect_exact("schedos$ ", timeout=90)
+    out = m.run("t_pingpong 8 300", timeout=240)
+    assert re.search(r"^t_pingpong: 8 threads x 300 turns in \d+ ms, counter 2400, "
+                     r"0 out of turn$", out, re.M), out
+    if said:
+        assert re.search(r"\[pid \d+ t_pingpong\] the scheduling policy " + said +
+                         r".*: its threads yield through the kernel from now on", out), out
+    else:
+        # Refused by the runtime: most yields went through the kernel.
+        calls, switched = map(int, re.search(r"yield_\(\) calls (\d+), switched in user "
+                                             r"mode (\d+)", out).groups())
+        assert switched * 2 < calls, out
+    assert re.search(r"^t_threads: PASS$", m.run("t_threads 4", timeout=120), re.M)
+    assert "misbehaved" not in m.output(), m.output()
+    assert sysinfo(m)["sched_name"] == kind
+    assert "panic" not in m.output()
+    still_alive(m)
 
 
 def test_multiqueue_spreads_threads(machine):

@@ -67,6 +67,10 @@ struct thread {
     uint64_t queued_at_tick;     /* policy_ticks then, for the same */
     struct list_node proc_node;  /* link in its process's thread list */
 
+    /* Timer ticks in a row that found it in the policy's code in user
+     * mode: a policy that loops there (sched/shared.c). */
+    uint32_t ticks_in_policy;
+    uint64_t policy_switches_seen;   /* the process's user_switches then */
     int stack_slot;              /* which user stack region it owns */
     int joiner;                  /* tid of the thread joining it, 0 none */
     bool exited;                 /* has called thread_exit (under proc lock) */

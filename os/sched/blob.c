@@ -61,11 +61,14 @@ bool blob_validate(const void *data, size_t avail, char *why, size_t why_size)
     static const char *const op_names[SCHED_OP_COUNT] = {
         "init", "add", "fetch", "yield", "wake", "remove", "top_priority", "tick",
     };
-    for (int i = 0; i < SCHED_OP_COUNT; i++)
-        if (h.op_offset[i] < sizeof(h) || h.op_offset[i] >= h.total_size ||
-            h.op_offset[i] % 2)
+    for (int i = 0; i < SCHED_OP_COUNT; i++) {
+        if (h.op_offset[i] < sizeof(h) || h.op_offset[i] >= h.total_size)
             REFUSE("operation %s at offset 0x%lx, outside the code", op_names[i],
                    h.op_offset[i]);
+        if (h.op_offset[i] % 2)
+            REFUSE("operation %s at offset 0x%lx, odd (instructions start at even "
+                   "offsets)", op_names[i], h.op_offset[i]);
+    }
     uint32_t sum = blob_checksum(data, h.total_size);
     if (sum != h.checksum)
         REFUSE("checksum 0x%08x, computed 0x%08x", h.checksum, sum);

@@ -331,7 +331,7 @@ static void fall_back(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 
 static void fall_back(const char *fmt, ...)
 {
-    char what[128];
+    char what[192];     /* the longest: refuse_fetched with a parked thread */
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(what, sizeof(what), fmt, ap);
@@ -493,6 +493,20 @@ static inline __attribute__((always_inline)) void take_fetched(struct thread *t)
     ctx.tasks[t->task].switches++;
 }
 
+/* fetch answered a task that is not queued: garbage (no thread has it), or
+ * a thread the kernel has out of the queue, which the report says where it
+ * is (running on some hart: handed out twice).  Out of line: not on the
+ * path of a fetch that is right. */
+static void __attribute__((noinline)) refuse_fetched(int hart, uint32_t task,
+                                                     const struct thread *t)
+{
+    if (!t)
+        fall_back("fetch on hart %d returned task %u, which is not in the queue", hart, task);
+    else
+        fall_back("fetch on hart %d returned task %u, which is not in the queue "
+                  "(thread %d, %s on hart %d)", hart, task, t->tid, tstate_name(t), t->hart);
+}
+
 /* Checks fetch's answer.  True with *out the thread taken out (NULL: none
  * was queued); false if the call faulted or the answer broke the contract
  * (the policy has been replaced: ask again). */
@@ -513,8 +527,7 @@ static inline __attribute__((always_inline)) bool accept_fetched(uint64_t answer
     }
     struct thread *t = queued_owner(task);
     if (!t) {
-        fall_back("fetch on hart %d returned task %u, which is not in the queue",
-                  hart, task);
+        refuse_fetched(hart, task, task < SCHED_MAX_TASKS ? owner[task] : NULL);
         return false;
     }
     take_fetched(t);

@@ -9,6 +9,7 @@
 #include "kernel/bootinfo.h"
 #include "kernel/printf.h"
 #include "lib/string.h"
+#include "lib/format.h"
 #include "uapi/errno.h"
 #include "arch/riscv.h"
 #include "memlayout.h"
@@ -111,21 +112,38 @@ bool shared_rescue_policy_fault(struct trapframe *tf)
 
 void shared_rescue_policy_loop(struct trapframe *tf)
 {
-    /* Only once the kernel has replaced the policy (which may be the one
-     * looping): counting ticks in the policy's code would not do here, a
-     * legitimate ping-pong spends most of its time there, call after
-     * call. */
-    if (!in_policy_code(tf->sepc) || !shared_kinfo ||
-        !__atomic_load_n(&shared_kinfo->user_switching_off, __ATOMIC_ACQUIRE))
+    struct thread *t = thread_current();
+    VDSO_DATA *v = shared_vdso(&t->proc->shared);
+    /* The process's switch count (its own word: it may lie, and only
+     * spares itself): a looping policy holds the process's queue lock, so
+     * no thread of it switches in user mode until it is rescued. */
+    uint64_t switches = v ? __atomic_load_n(&v->user_switches, __ATOMIC_RELAXED) : 0;
+    if (!in_policy_code(tf->sepc) || switches != t->policy_switches_seen) {
+        t->ticks_in_policy = 0;
+        t->policy_switches_seen = switches;
+        if (!in_policy_code(tf->sepc))
+            return;
+    }
+    /* A policy call takes microseconds; a ping-pong spends much of its
+     * time in the policy, call after call, but a tick lands outside it
+     * often enough, and it switches between ticks: only a call that never
+     * returns is there at every tick with no switch between.  (The count
+     * is the thread's, whatever hart the ticks come on: the block_sched
+     * bound preempts a looping thread, which may resume elsewhere.) */
+    bool looping = ++t->ticks_in_policy >= SHARED_POLICY_LOOP_TICKS;
+    bool replaced = shared_kinfo && __atomic_load_n(&shared_kinfo->user_switching_off, __ATOMIC_ACQUIRE);
+    if (!looping && !replaced)
         return;
     /* In the coroutine executor: left to finish (vdso.h RT_RESCUE_EXECUTOR;
      * the process may set the bit, which only spares its own thread). */
-    struct thread *t = thread_current();
-    if (shared_vdso(&t->proc->shared) &&
-        (shared_task(&t->proc->shared, (uint32_t)t->stack_slot)->ctx[TASK_CTX_RESCUE] &
-         RT_RESCUE_EXECUTOR))
+    if (v && (shared_task(&t->proc->shared, (uint32_t)t->stack_slot)->ctx[TASK_CTX_RESCUE] &
+              RT_RESCUE_EXECUTOR))
         return;
-    rescue(tf, "was replaced while it ran");
+    t->ticks_in_policy = 0;
+    char what[48];
+    snprintf(what, sizeof(what), "did not return within %d timer ticks",
+             SHARED_POLICY_LOOP_TICKS);
+    rescue(tf, replaced ? "was replaced while it ran" : what);
 }
 
 void shared_restart_commit(struct trapframe *tf)

@@ -125,9 +125,11 @@ void shared_restart_commit(struct trapframe *tf);
  * was elsewhere. */
 bool shared_rescue_policy_fault(struct trapframe *tf);
 /* A timer tick from user mode that finds the thread in the policy's code
- * once the kernel has replaced the policy (which may be looping): rescued
- * the same way. */
+ * once the kernel has replaced the policy (which may be looping), or at
+ * SHARED_POLICY_LOOP_TICKS ticks in a row (a policy looping on the
+ * process's queue): rescued the same way. */
 void shared_rescue_policy_loop(struct trapframe *tf);
+#define SHARED_POLICY_LOOP_TICKS 50      /* half a second of the thread's own time */
 
 /* Where every process starts: the runtime's user_entry (a0 argc, a1 argv,
  * a2 the main thread's record, a3 the program's ELF entry), which runs the
