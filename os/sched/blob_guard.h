@@ -30,7 +30,12 @@
 /* Ticks a call may see before it is taken for a loop: the first may come
  * right after the call began, so this is at least two full ticks (20 ms)
  * of running inside the blob, far beyond any policy operation (< 10 us). */
-#define BLOB_CALL_MAX_TICKS 3
+/* Ten, not three: with three, a correct policy was twice taken for a
+ * looping one on a host at load 40 and more ("add did not return within 3
+ * timer ticks", once at boot; "fetch ...", once in t_mem), a virtual hart
+ * descheduled by the host more than once inside one call.  A policy that
+ * really loops then holds sched_lock for 100 ms, once. */
+#define BLOB_CALL_MAX_TICKS 10
 /* blob_fault_cause when the call did not return in time (not an scause). */
 #define BLOB_CAUSE_TIMEOUT 0xffffffffffffffffULL
 
