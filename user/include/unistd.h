@@ -27,6 +27,10 @@ int     spawn(const char *path, char *const argv[]);
  * the caller's; a ceiling above the caller's fails with EPERM). */
 int     spawn_prio(const char *path, char *const argv[], int prio, int ceiling);
 int     waitpid(int pid, int *status, int options);
+/* waitpid for a child that may hang: polls until timeout_s seconds have
+ * passed, then kills it and reaps it.  1 if it ended by itself, 0 if it
+ * had to be killed (user/lib/wait_deadline.c). */
+int     waitpid_deadline(int pid, int *status, unsigned long timeout_s);
 void    exit(int status) __attribute__((noreturn));
 int     kill(int pid);
 /* Names the console's foreground job (Ctrl-C ends it): pids, and with

@@ -87,21 +87,6 @@ struct tally {
     unsigned long exited, faulted, killed, hung, passed, failed;
 };
 
-/* Waits for a seed's child; false if it was still running at the
- * deadline (it is killed then). */
-static bool wait_child(int pid, int *status, unsigned long timeout_s)
-{
-    uint64_t deadline = time() + timeout_s * 1000000000ULL;
-    for (uint64_t ms = 1; time() < deadline; ms = ms < 16 ? ms * 2 : ms) {
-        if (waitpid(pid, status, WNOHANG) == pid)
-            return true;
-        sleep(ms);
-    }
-    kill(pid);
-    waitpid(pid, status, 0);
-    return false;
-}
-
 /* The kernel's memory counters, once they have settled (a child's
  * pipes' and asynchronous operations' kernel coroutines end at their next
  * poll, after the child is reaped).  A leak is more kernel heap or fewer
@@ -189,7 +174,7 @@ static bool run_seed(const struct options *o, unsigned long seed, int number,
         snprintf(why, sizeof why, "fork: %s", strerror(errno));
         wrong = why;
         strcpy(ended, "not started");
-    } else if (!wait_child(pid, &status, o->timeout_s)) {
+    } else if (!waitpid_deadline(pid, &status, o->timeout_s)) {
         t->hung++;
         snprintf(ended, sizeof ended, "hung");
         snprintf(why, sizeof why, "still running after %lu s: killed", o->timeout_s);

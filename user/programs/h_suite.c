@@ -125,20 +125,6 @@ static const char *misjudged(const struct suite_case *c, int status, char *why,
  * needs on any plausible host (the slowest take a few seconds). */
 #define CASE_TIMEOUT_S 120
 
-/* Waits for the case's child; false if it had to be killed. */
-static bool wait_case(int pid, int *status)
-{
-    uint64_t deadline = time() + CASE_TIMEOUT_S * 1000000000ULL;
-    for (uint64_t ms = 1; time() < deadline; ms = ms < 16 ? ms * 2 : ms) {
-        if (waitpid(pid, status, WNOHANG) == pid)
-            return true;
-        sleep(ms);
-    }
-    kill(pid);
-    waitpid(pid, status, 0);
-    return false;
-}
-
 /* Runs one case in a child of its own; true if it ended as expected. */
 static bool run_case(int number, const struct suite_case *c)
 {
@@ -151,7 +137,7 @@ static bool run_case(int number, const struct suite_case *c)
     if (pid < 0) {
         snprintf(why, sizeof why, "fork: %s", strerror(errno));
         wrong = why;
-    } else if (!wait_case(pid, &status)) {
+    } else if (!waitpid_deadline(pid, &status, CASE_TIMEOUT_S)) {
         snprintf(why, sizeof why, "still running after %d s: killed", CASE_TIMEOUT_S);
         wrong = why;
     } else {
