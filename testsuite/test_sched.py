@@ -305,7 +305,7 @@ def test_misbehaviour_in_user_mode_is_contained(machine, tmp_path, kind, smp):
     assert re.search(r"^t_pingpong: 8 threads x 300 turns in \d+ ms, counter 2400, "
                      r"0 out of turn$", out, re.M), out
     if said:
-        assert re.search(r"\[pid \d+ t_pingpong\] the scheduling policy " + said +
+        assert re.search(rf"\[pid \d+ t_pingpong\] the scheduling policy '{kind}' " + said +
                          r".*: its threads yield through the kernel from now on", out), out
     else:
         # Refused by the runtime: most yields went through the kernel.

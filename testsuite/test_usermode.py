@@ -284,7 +284,7 @@ def test_policy_fault_in_user_mode_is_contained(machine, name, smp):
     order), and the next process switches threads in user mode again."""
     m = boot_shell(machine, smp, policy=name)
     out = m.run("h_badqueue", timeout=120)
-    assert re.search(r"\[pid \d+ h_badqueue\] the scheduling policy faulted in user mode "
+    assert re.search(rf"\[pid \d+ h_badqueue\] the scheduling policy '{name}' faulted in user mode "
                      r"\(\w[\w ]* at offset 0x[0-9a-f]+, address 0x[0-9a-f]+, thread \d+\): "
                      r"its threads yield through the kernel from now on", out), out
     assert re.search(r"h_badqueue: turns 4000, 0 out of turn, .* user-mode switching off",

@@ -89,9 +89,9 @@ static void rescue(struct trapframe *tf, const char *what)
     struct thread *t = thread_current();
     VDSO_DATA *v = shared_vdso(&t->proc->shared);
     if (!v->rt_off)
-        kprintf("[pid %d %s] the scheduling policy %s in user mode (%s at offset "
+        kprintf("[pid %d %s] the scheduling policy '%s' %s in user mode (%s at offset "
                 "0x%lx, address 0x%lx, thread %d): its threads yield through the kernel "
-                "from now on\n", t->proc->pid, t->proc->name, what,
+                "from now on\n", t->proc->pid, t->proc->name, policy_name(), what,
                 trap_cause_name(tf->scause), tf->sepc - SHARED_CODE, tf->stval, t->tid);
     v->rt_off = RT_OFF_POLICY_FAULT;
     TaskSched *rec = shared_task(&t->proc->shared, (uint32_t)t->stack_slot);
