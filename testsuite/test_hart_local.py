@@ -62,8 +62,15 @@ def test_policy_breaking_hart_local_is_replaced(machine, smp):
     blob = build_blob(f"{ROOT}/testsuite/blobs/mq_crosshart.c")
     m = boot_shell(machine, smp=smp, sched_blob=blob)
     assert sysinfo(m)["sched_name"] == "mq_crosshart"
-    (_, _, yields, _, _, _, _), out = hartyield(m, "8 3000")
-    assert yields == 24000, out
+    # Whether hart 1 takes a thread that hart 0 has just yielded (and may
+    # still be on) is up to timing: the run is repeated until it happens
+    # (once in 24,000 yields of the first run, as a rule; not in one
+    # fresh-machine run).
+    for _ in range(10):
+        (_, _, yields, _, _, _, _), out = hartyield(m, "8 3000")
+        assert yields == 24000, out
+        if "misbehaved" in m.output():
+            break
     console = m.output()
     # Hart 1's fetch takes hart 0's threads: most often one hart 0 had
     # yielded (maybe still on its stack); the harts' calls may also race in
