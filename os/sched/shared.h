@@ -93,7 +93,10 @@ void shared_set_queued_top(uint32_t top);
 /* SCHED_KINFO.enqueues, futile_at and futile_prio (sched_abi/vdso.h):
  * a thread only the kernel can run was queued (sched_lock held: the one
  * writer), and a parked thread of priority `prio` that yielded through
- * the kernel on `hart` got the hart straight back. */
+ * the kernel on `hart` got the hart straight back.  A shared yield under
+ * SCHED_FLAG_HART_LOCAL is not counted: by the flag's contract it touches
+ * only its own hart's part of the queue, and a fetch on another hart whose
+ * own part holds its parked yielder does not take from there. */
 extern SCHED_KINFO *shared_kinfo;
 static inline void shared_count_enqueue(void)
 {
