@@ -44,6 +44,7 @@
 #include <string.h>
 #include <thread.h>
 #include <unistd.h>
+#include <workload.h>
 
 #define DEFAULT_SECONDS 10
 #define MAX_SECONDS     3600
@@ -71,22 +72,6 @@ static void fail(const char *fmt, ...)
     va_end(ap);
     printf("t_chaos: FAIL: %s\n", line);
     __atomic_fetch_add(&failures, 1, __ATOMIC_RELAXED);
-}
-
-/* xorshift32: each part its own stream, the same on every run. */
-static uint32_t next_random(uint32_t *s)
-{
-    uint32_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return *s = x;
-}
-
-static void spin(uint32_t n)
-{
-    for (volatile uint32_t i = 0; i < n; i++)
-        ;
 }
 
 static bool before_deadline(void)

@@ -41,6 +41,7 @@
 #include <thread.h>
 #include <unistd.h>
 #include "vdso.h"
+#include <workload.h>
 
 #define MAX_WORKERS     32
 #define WORKERS_PER_HART 4
@@ -58,22 +59,6 @@ static uint32_t done_rounds[MAX_WORKERS];    /* written by its worker only */
 static uint32_t finished[MAX_WORKERS];
 static uint32_t total_rounds, nfinished;
 static uint64_t user_switches, prio_changes, prio_change_errors, sleeps;
-
-/* xorshift32: each worker its own stream, the same on every run. */
-static uint32_t next_random(uint32_t *s)
-{
-    uint32_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return *s = x;
-}
-
-static void spin(uint32_t n)
-{
-    for (volatile uint32_t i = 0; i < n; i++)
-        ;
-}
 
 static void *worker(void *arg)
 {
