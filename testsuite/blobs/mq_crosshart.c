@@ -7,133 +7,40 @@
  * hart 1's yield-then-fetch touches hart 0's part, and may hand out a
  * thread hart 0 has just yielded and still runs on.  The kernel must catch
  * that; the host model test finds that the two harts' calls do not
- * commute.  The rest is sched_impls/multiqueue/multiqueue.c.
+ * commute.
+ *
+ * The rest is sched_impls/multiqueue/multiqueue.c itself, included with
+ * its SCHED_POLICY line silenced, so the two cannot drift apart.
  */
 #include "sched_abi.h"
 
-#define LEVELS       (SCHED_PRIO_MAX + 1)
-#define QSIZE        (2 + 2 * LEVELS)
-#define QBASE(h)     ((h) * QSIZE)
-#define BITS(c, h)   ((c)->queue->word[QBASE(h)])
-#define HEAD(c, h, p) ((c)->queue->word[QBASE(h) + 1 + (p)])
-#define TAIL(c, h, p) ((c)->queue->word[QBASE(h) + 1 + LEVELS + (p)])
-#define COUNT(c, h)  ((c)->queue->word[QBASE(h) + 1 + 2 * LEVELS])
-#define NEXT(c, i)   ((c)->tasks[i].link[0])
-#define PREV(c, i)   ((c)->tasks[i].link[1])
-#define QUEUE_OF(c, i) ((c)->tasks[i].policy[0])
+#pragma push_macro("SCHED_POLICY")
+#undef SCHED_POLICY
+#define SCHED_POLICY(...) extern const int multiqueue_header_left_out
+#include "../../sched_impls/multiqueue/multiqueue.c"
+#pragma pop_macro("SCHED_POLICY")
 
-/* Nothing here grows with the tasks: every hart's state fits in the fixed
- * part of the queue, whatever ntasks is. */
-_Static_assert(QSIZE * SCHED_MAX_HARTS <= SCHED_QUEUE_FIXED_WORDS, "queues fit");
-
-static void mq_init(const struct sched_ctx *c)
+/* Hart 1 takes from hart 0's queue whenever it holds a task. */
+static int crosses(const struct sched_ctx *c, uint32_t hart)
 {
-    for (uint32_t h = 0; h < c->nharts; h++) {
-        BITS(c, h) = 0;
-        COUNT(c, h) = 0;
-        for (uint32_t p = 0; p < LEVELS; p++)
-            HEAD(c, h, p) = TAIL(c, h, p) = SCHED_NONE;
-    }
+    return hart == 1 && COUNT(c, 0);    /* BUG: hart 0's, while hart 1 has its own */
 }
 
-static void enqueue(const struct sched_ctx *c, uint32_t h, uint32_t task)
+static uint32_t crosshart_fetch(const struct sched_ctx *c, uint32_t hart)
 {
-    uint32_t p = c->tasks[task].prio;
-    QUEUE_OF(c, task) = h;
-    NEXT(c, task) = SCHED_NONE;
-    PREV(c, task) = TAIL(c, h, p);
-    if (TAIL(c, h, p) == SCHED_NONE)
-        HEAD(c, h, p) = task;
-    else
-        NEXT(c, TAIL(c, h, p)) = task;
-    TAIL(c, h, p) = task;
-    BITS(c, h) |= 1u << p;
-    COUNT(c, h)++;
-}
-
-static void dequeue(const struct sched_ctx *c, uint32_t task)
-{
-    uint32_t h = QUEUE_OF(c, task), p = c->tasks[task].prio;
-    uint32_t next = NEXT(c, task), prev = PREV(c, task);
-    if (prev == SCHED_NONE)
-        HEAD(c, h, p) = next;
-    else
-        NEXT(c, prev) = next;
-    if (next == SCHED_NONE)
-        TAIL(c, h, p) = prev;
-    else
-        PREV(c, next) = prev;
-    if (HEAD(c, h, p) == SCHED_NONE)
-        BITS(c, h) &= ~(1u << p);
-    COUNT(c, h)--;
-}
-
-/* The queue fetch(hart) takes from: the hart's own, else the busiest. */
-static uint32_t source_queue(const struct sched_ctx *c, uint32_t hart)
-{
-    if (hart == 1 && COUNT(c, 0))
-        return 0;                       /* BUG: hart 0's, while hart 1 has its own */
-    if (COUNT(c, hart))
-        return hart;
-    uint32_t best = SCHED_NONE, most = 0;
-    for (uint32_t h = 0; h < c->nharts; h++)
-        if (COUNT(c, h) > most) {
-            most = COUNT(c, h);
-            best = h;
-        }
-    return best;
-}
-
-static void mq_add(const struct sched_ctx *c, uint32_t hart, uint32_t task)
-{
-    uint32_t last = c->tasks[task].hart;
-    enqueue(c, last < c->nharts ? last : hart, task);
-}
-
-static void mq_yield(const struct sched_ctx *c, uint32_t hart, uint32_t task)
-{
-    enqueue(c, hart, task);
-}
-
-static void mq_wake(const struct sched_ctx *c, uint32_t hart, uint32_t task)
-{
-    uint32_t last = c->tasks[task].hart;
-    uint32_t best = last < c->nharts ? last : hart;
-    for (uint32_t h = 0; h < c->nharts; h++)
-        if (COUNT(c, h) < COUNT(c, best))
-            best = h;
-    enqueue(c, best, task);
-}
-
-static uint32_t mq_fetch(const struct sched_ctx *c, uint32_t hart)
-{
-    uint32_t h = source_queue(c, hart);
-    if (h == SCHED_NONE)
-        return SCHED_NONE;
-    uint32_t task = HEAD(c, h, sched_highest_bit(BITS(c, h)));
+    if (!crosses(c, hart))
+        return mq_fetch(c, hart);
+    uint32_t task = HEAD(c, 0, sched_highest_bit(BITS(c, 0)));
     dequeue(c, task);
     return task;
 }
 
-static void mq_remove(const struct sched_ctx *c, uint32_t hart, uint32_t task)
+static uint32_t crosshart_top_priority(const struct sched_ctx *c, uint32_t hart)
 {
-    (void)hart;
-    dequeue(c, task);
-}
-
-static uint32_t mq_top_priority(const struct sched_ctx *c, uint32_t hart)
-{
-    uint32_t h = source_queue(c, hart);
-    return h == SCHED_NONE ? 0 : sched_highest_bit(BITS(c, h));
-}
-
-static uint32_t mq_tick(const struct sched_ctx *c, uint32_t hart, uint32_t task)
-{
-    (void)c; (void)hart; (void)task;
-    return 0;
+    return crosses(c, hart) ? sched_highest_bit(BITS(c, 0)) : mq_top_priority(c, hart);
 }
 
 SCHED_POLICY("mq_crosshart", SCHED_FLAG_PRIORITY | SCHED_FLAG_PER_HART | SCHED_FLAG_HART_LOCAL,
              mq_init,
-             mq_add, mq_fetch, mq_yield, mq_wake, mq_remove, mq_top_priority,
+             mq_add, crosshart_fetch, mq_yield, mq_wake, mq_remove, crosshart_top_priority,
              mq_tick);
