@@ -368,7 +368,7 @@ static bool claim(TaskSched *r, uint64_t *word)
 /* The fetcher takes the slot's record r, held RUNNING already: a wake
  * that came while it waited there is served by the poll to come.  False
  * if it is not a held coroutine (written over): the caller drops it. */
-static inline bool take_held(TaskSched *r, uint64_t *word)
+static __attribute__((noinline)) bool take_held(TaskSched *r, uint64_t *word)
 {
     r->flags &= ~TASK_FLAG_IN_QUEUE;
     uint64_t *w = wstate(r);
@@ -802,14 +802,15 @@ static inline enum swap yield_fast_locked(const struct co_env *e, CO_EXEC *x, Ta
         x->polls++;
         return SWAP_POLL;
     }
-    uint32_t i = CO_INDEX(*cid), j = s - 1;
-    TaskSched *n = &recs[j];
+    uint32_t i = (uint32_t)(r - recs), j = s - 1;      /* i: CO_INDEX(*cid) */
     /* e->capacity first: the records this call was told of, a snapshot
-     * (the executor may have grown since: then the fresh count).  Its
-     * flags and priority read once (the atomic load below would make the
-     * compiler read them again). */
+     * (the executor may have grown since: then the fresh count). */
     if (j == i || (j >= e->capacity && j >= capacity(e)))
         return SWAP_NONE;
+    /* (j < CO_MAX: as an int it is the same index, which the compiler
+     * need not widen.)  Its flags and priority read once: the atomic
+     * load below would make the compiler read them again. */
+    TaskSched *n = &recs[(int32_t)j];
     uint8_t flags = n->flags, prio = n->prio;
     if (!(flags & TASK_FLAG_IN_QUEUE) || prio != r->prio)
         return SWAP_NONE;
@@ -827,9 +828,13 @@ static inline enum swap yield_fast_locked(const struct co_env *e, CO_EXEC *x, Ta
                  (CO_LIVE | CO_RUNNING);
     if (plain) {
         n->flags = flags & ~TASK_FLAG_IN_QUEUE;
-    } else if (!take_held(n, &next_old)) {
-        *cid = CO_NONE;                     /* written over: dropped; the slot's is next */
-        return SWAP_CHECK;
+    } else {
+        uint64_t word;                      /* (apart: next_old stays in a register) */
+        if (!take_held(n, &word)) {
+            *cid = CO_NONE;                 /* written over: dropped; the slot's is next */
+            return SWAP_CHECK;
+        }
+        next_old = word;
     }
     n->ctx[CO_CTX_POLLS]++;
     x->polls++;
