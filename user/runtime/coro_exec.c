@@ -1078,7 +1078,8 @@ static int64_t dispatch(uint32_t op, const struct co_env *e, uint64_t a, uint64_
  * stops the executor (the process's coroutines are wrecked; only it is
  * hurt) and returns -1.  The slot is set for the whole call and given back
  * as it was (calls nest: a poll function spawns), and set again after
- * every poll (code a poll runs, such as a thread yield, sets it too). */
+ * the polls of a run, before the policy is called (code a poll runs, such
+ * as a thread yield, sets it too; co_run). */
 int64_t co_call(uint32_t op, const struct co_env *e, uint64_t a, uint64_t b, uint64_t c,
                 uint64_t d)
 {
