@@ -195,14 +195,23 @@ MUTANTS = [
      SANITIZER_EXIT),
     # The handoff slot (co_yield's fast path).
     ("slot_swaps_unequal", "yield", "heap", "exec",
-     "!(n->flags & TASK_FLAG_IN_QUEUE) ||\n        n->prio != r->prio)",
-     "!(n->flags & TASK_FLAG_IN_QUEUE))", 1),
+     "if (!(flags & TASK_FLAG_IN_QUEUE) || prio != r->prio)",
+     "if (!(flags & TASK_FLAG_IN_QUEUE))", 1),
     ("slot_ignores_queue", "yield", "bitmap", "exec",
-     "    if (x->queued)\n        return false;\n    uint32_t i = CO_INDEX(*cid);",
-     "    uint32_t i = CO_INDEX(*cid);", 1),
+     "    if (x->queued)\n        return SWAP_NONE;\n    TaskSched *r = *rp;",
+     "    TaskSched *r = *rp;", 1),
     ("slot_keeps_wake", "yield", "multiqueue", "exec",
      "    if (old & CO_QUEUED)\n        old = __atomic_fetch_and(",
      "    if (0)\n        old = __atomic_fetch_and(", 1),
+    # The swap's one test for a plain take-out (held, neither woken nor
+    # cancelled while in the slot): without the cancel bit it polls a
+    # cancelled coroutine, without the wake bit it keeps the wake.
+    ("slot_swap_polls_cancelled", "yield", "heap", "exec",
+     "(next_old & (CO_LIVE | CO_QUEUED | CO_RUNNING | CO_DONE | CO_CANCELLED))",
+     "(next_old & (CO_LIVE | CO_QUEUED | CO_RUNNING | CO_DONE))", 1),
+    ("slot_swap_keeps_wake", "yield", "bitmap", "exec",
+     "(next_old & (CO_LIVE | CO_QUEUED | CO_RUNNING | CO_DONE | CO_CANCELLED))",
+     "(next_old & (CO_LIVE | CO_RUNNING | CO_DONE | CO_CANCELLED))", 1),
     ("slot_flush_drops", "yield", "fifo", "exec",
      "    e->ops->add(&c, e->hart, s - 1);\n    e->x->queued++;",
      "    e->x->queued++;", 1),

@@ -119,9 +119,14 @@ static bool try_lock(const struct co_env *e)
                                        __ATOMIC_RELAXED);
 }
 
-static __attribute__((noinline)) void lock_contended(const struct co_env *e)
+/* `was`: the word that the first try's swap found (and replaced by 1). */
+static __attribute__((noinline)) void lock_contended(const struct co_env *e, uint32_t was)
 {
-    for (int i = 0; i < LOCK_SPINS || e->kernel; i++)
+    /* A 2 that the swap replaced by 1 may have sleepers behind it, whose
+     * wake-up is owed by whoever unlocks a 2: the word must be 2 again
+     * before this thread may take the lock, so no spinning then (a 0 -> 1
+     * taken now would unlock a 1 and wake nobody). */
+    for (int i = 0; (was != 2 && i < LOCK_SPINS) || e->kernel; i++)
         if (try_lock(e))
             return;
     uint32_t c = __atomic_exchange_n(&e->x->lock, 2, __ATOMIC_ACQUIRE);
@@ -131,17 +136,46 @@ static __attribute__((noinline)) void lock_contended(const struct co_env *e)
     }
 }
 
-/* x is e->x (a caller that keeps it in a register passes it). */
-static inline void lock_at(const struct co_env *e, CO_EXEC *x)
+/* The lock word's swaps.  RISC-V has each as one instruction with its
+ * ordering built in (amoswap.w.aq, amoswap.w.rl, as in the ISA manual's
+ * spin lock); GCC 12 spells the release swap as a fence and the swap, and
+ * widens each result again.  Elsewhere (the host test) the builtins. */
+static inline long swap_acquire(volatile uint32_t *word, uint32_t v)
 {
-    uint32_t free = 0;
-    if (!__atomic_compare_exchange_n(&x->lock, &free, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-        lock_contended(e);
+#ifdef __riscv
+    long old;       /* (the instruction sign-extends: so the compiler need not) */
+    __asm__ volatile("amoswap.w.aq %0, %z2, %1" : "=r"(old), "+A"(*word) : "rJ"(v) : "memory");
+    return old;
+#else
+    return __atomic_exchange_n(word, v, __ATOMIC_ACQUIRE);
+#endif
 }
 
-static inline void unlock_at(CO_EXEC *x, bool kernel)
+static inline long swap_release(volatile uint32_t *word, uint32_t v)
 {
-    if (__atomic_exchange_n(&x->lock, 0, __ATOMIC_RELEASE) == 2 && !kernel)
+#ifdef __riscv
+    long old;
+    __asm__ volatile("amoswap.w.rl %0, %z2, %1" : "=r"(old), "+A"(*word) : "rJ"(v) : "memory");
+    return old;
+#else
+    return __atomic_exchange_n(word, v, __ATOMIC_RELEASE);
+#endif
+}
+
+/* x is e->x (a caller that keeps it in a register passes it).  The first
+ * try is a swap, not a compare-and-swap: one atomic instruction where a
+ * compare-and-swap is a loop of four.  It writes 1 whatever it finds: over
+ * a 1 that changes nothing, over a 2 see lock_contended. */
+static inline void lock_at(const struct co_env *e, CO_EXEC *x)
+{
+    long was = swap_acquire(&x->lock, 1);
+    if (was != 0)
+        lock_contended(e, (uint32_t)was);
+}
+
+static inline void unlock_at(const struct co_env *e, CO_EXEC *x)
+{
+    if (swap_release(&x->lock, 0) == 2 && !e->kernel)
         ecall3(SYS_FUTEX_WAKE, (long)&x->lock, 1, 0);
 }
 
@@ -152,7 +186,7 @@ static inline void lock(const struct co_env *e)
 
 static void unlock(const struct co_env *e)
 {
-    unlock_at(e->x, e->kernel);
+    unlock_at(e, e->x);
 }
 
 static void wreck(const struct co_env *e)
@@ -334,7 +368,7 @@ static bool claim(TaskSched *r, uint64_t *word)
 /* The fetcher takes the slot's record r, held RUNNING already: a wake
  * that came while it waited there is served by the poll to come.  False
  * if it is not a held coroutine (written over): the caller drops it. */
-static inline bool take_held(TaskSched *r, uint64_t *word)
+static __attribute__((noinline)) bool take_held(TaskSched *r, uint64_t *word)
 {
     r->flags &= ~TASK_FLAG_IN_QUEUE;
     uint64_t *w = wstate(r);
@@ -733,52 +767,83 @@ static bool run_over(const struct co_env *e, uint32_t until)
     return !r || (__atomic_load_n(wstate(r), __ATOMIC_ACQUIRE) & CO_DONE);
 }
 
-/* co_yield's fast path: `cid` (RUNNING, ours) returned CO_YIELD, and the
- * doorbell is silent (the caller knows: seq has not moved).  Nothing in
- * the policy's queue: alone, it goes on; with an equal in the slot, the
- * two swap (it takes the slot, still RUNNING; the slot's is ours to poll).
- * No policy call, no state word changed; no worker to wake either, as
- * many coroutines are ready as before.  False, with nothing changed: the
- * policy's queue holds others, the slot an unequal one, or, alone, a wake
- * or a cancel came during its poll; the policy's path decides.  Lock
- * held. */
-static inline bool yield_fast_locked(const struct co_env *e, CO_EXEC *x, TaskSched *recs,
-                                     uint32_t *cid, uint32_t *top)
+/* What co_yield's fast path did (yield_fast_locked). */
+enum swap {
+    SWAP_NONE,      /* not taken, nothing changed: the policy's path decides */
+    SWAP_POLL,      /* the next to poll is set, and neither woken nor
+                       cancelled while it waited: poll it at once */
+    SWAP_CHECK,     /* the next is set (CO_NONE: fetch one): through the
+                       loop's checks first */
+};
+
+/* co_yield's fast path: *rp (`*cid`, RUNNING, ours) returned CO_YIELD,
+ * and the doorbell is silent (the caller knows: seq has not moved).
+ * Nothing in the policy's queue: alone, it goes on; with an equal in the
+ * slot, the two swap (it takes the slot, still RUNNING; the slot's is
+ * ours to poll, and becomes *rp and *cid).  No policy call, no state word
+ * changed; no worker to wake either, as many coroutines are ready as
+ * before.  SWAP_NONE, with nothing changed: the policy's queue holds
+ * others, the slot an unequal one, or, alone, a wake or a cancel came
+ * during its poll; the policy's path decides.  *top (the best priority
+ * waiting) is set for SWAP_CHECK, whose checks read it; after SWAP_POLL
+ * nothing reads it before a fetch or a SWAP_CHECK sets it again (the
+ * caller knows it: the slot's, equal, or nothing).  Lock held. */
+static inline enum swap yield_fast_locked(const struct co_env *e, CO_EXEC *x, TaskSched *recs,
+                                          TaskSched **rp, uint32_t *cid, uint32_t *top)
 {
     if (x->queued)
-        return false;
-    uint32_t i = CO_INDEX(*cid);
-    TaskSched *r = &recs[i];
+        return SWAP_NONE;
+    TaskSched *r = *rp;
     uint32_t s = x->slot;
     if (!s) {
         if (__atomic_load_n(wstate(r), __ATOMIC_RELAXED) & (CO_CANCELLED | CO_QUEUED))
-            return false;
+            return SWAP_NONE;
         r->ctx[CO_CTX_POLLS]++;             /* as if fetched again */
         x->polls++;
-        *top = 0;
-        return true;
+        return SWAP_POLL;
     }
-    uint32_t j = s - 1;
-    TaskSched *n = &recs[j];
+    uint32_t i = (uint32_t)(r - recs), j = s - 1;      /* i: CO_INDEX(*cid) */
     /* e->capacity first: the records this call was told of, a snapshot
      * (the executor may have grown since: then the fresh count). */
-    if (j == i || (j >= e->capacity && j >= capacity(e)) || !(n->flags & TASK_FLAG_IN_QUEUE) ||
-        n->prio != r->prio)
-        return false;
+    if (j == i || (j >= e->capacity && j >= capacity(e)))
+        return SWAP_NONE;
+    /* (j < CO_MAX: as an int it is the same index, which the compiler
+     * need not widen.)  Its flags and priority read once: the atomic
+     * load below would make the compiler read them again. */
+    TaskSched *n = &recs[(int32_t)j];
+    uint8_t flags = n->flags, prio = n->prio;
+    if (!(flags & TASK_FLAG_IN_QUEUE) || prio != r->prio)
+        return SWAP_NONE;
     /* Ours takes the slot, held as it is (RUNNING): a wake or a cancel
      * that came during the poll is for whoever takes it out. */
     r->flags |= TASK_FLAG_IN_QUEUE;
     x->slot = i + 1;
-    uint64_t next_old;
-    if (!take_held(n, &next_old)) {
-        *cid = CO_NONE;                     /* written over: dropped; the slot's is next */
-        return true;
+    /* The slot's is taken out.  Mostly it is held and was neither woken
+     * nor cancelled while it waited: one test for all of that.  Else
+     * take_held (a wake: served by this poll), and the loop's checks (a
+     * cancel: it finishes it; the word read here is as fresh as the
+     * loop's own look). */
+    uint64_t next_old = __atomic_load_n(wstate(n), __ATOMIC_RELAXED);
+    bool plain = (next_old & (CO_LIVE | CO_QUEUED | CO_RUNNING | CO_DONE | CO_CANCELLED)) ==
+                 (CO_LIVE | CO_RUNNING);
+    if (plain) {
+        n->flags = flags & ~TASK_FLAG_IN_QUEUE;
+    } else {
+        uint64_t word;                      /* (apart: next_old stays in a register) */
+        if (!take_held(n, &word)) {
+            *cid = CO_NONE;                 /* written over: dropped; the slot's is next */
+            return SWAP_CHECK;
+        }
+        next_old = word;
     }
     n->ctx[CO_CTX_POLLS]++;
     x->polls++;
     *cid = CO_MAKE_CID(j, gen_of(next_old));
-    *top = r->prio;
-    return true;
+    *rp = n;
+    if (plain)
+        return SWAP_POLL;
+    *top = prio;
+    return SWAP_CHECK;
 }
 
 /* co_run's fetch: the next coroutine, now RUNNING for the caller; or
@@ -857,12 +922,16 @@ run_after_poll(const struct co_env *e, uint32_t cid, TaskSched *r, int rc, int64
  * `seen` is CO_EXEC.seq as of the last look at the doorbell and at
  * run_over: whatever could end the run or ring the doorbell bumps seq
  * after it, so while seq still equals it a yield may take the fast path
- * without looking at either.  The loop is the path of a coroutine switch:
- * what it does not need is in run_fetch and run_after_poll. */
+ * without looking at either.  The inner loop is the path of a coroutine
+ * switch: poll, and while the poll yields and the fast path swaps, poll
+ * the next one.  What it does not need is in run_fetch and run_after_poll,
+ * and in the outer loop's checks, which a swap skips only when they would
+ * find nothing to do (yield_fast_locked's SWAP_POLL). */
 static __attribute__((noinline)) int64_t
 co_run(const struct co_env *e, uint32_t until, uint64_t max)
 {
-    uint64_t polls = 0;
+    /* Polls this run may still make (max 0: no bound). */
+    uint64_t left = max ? max : UINT64_MAX;
     struct worker_prio wp = { -1, 0 };
     if (until != CO_NONE) {
         TaskSched *r = lookup(e, until);
@@ -888,8 +957,8 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
     uint32_t cid = CO_NONE, top = 0, seen = 0;
     for (;;) {
         if (cid == CO_NONE) {
-            if (max && polls >= max)
-                return (int64_t)polls;
+            if (left == 0)
+                return (int64_t)max;
             bool over = false;
             /* Through copies: top and seen stay in registers for the
              * switch path below (an address handed out would pin them
@@ -903,7 +972,7 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
             if (cid == CO_NONE)
                 continue;
         }
-        polls++;
+        left--;
         TaskSched *r = &recs[CO_INDEX(cid)];
         if (__atomic_load_n(wstate(r), __ATOMIC_RELAXED) & CO_CANCELLED) {
             finish_cancelled(e, cid, r);
@@ -913,34 +982,52 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
         uint32_t want = top > r->prio ? top : r->prio;
         if (!kernel && (int32_t)want != wp.now)
             follow_priority(&wp, want);
-        struct co *frame = (struct co *)(uintptr_t)r->ctx[CO_CTX_FRAME];
-        co_poll_fn poll = (co_poll_fn)(uintptr_t)r->ctx[CO_CTX_POLL];
-        bool traced = __builtin_expect(*tracing != 0, 0);
-        if (traced)
-            rt_trace(UT_POLL_BEGIN, e->task, cid);
-        int rc = poll(frame);
-        if (traced)
-            rt_trace(UT_POLL_END, e->task, cid);
-        if (rescue_slot)
-            *rescue_slot = rescue;      /* rescue_again, the slot found once */
-        if (rc == CO_YIELD && __atomic_load_n(&x->seq, __ATOMIC_RELAXED) == seen &&
-            (max == 0 || polls < max)) {
-            lock_at(e, x);
-            bool fast = yield_fast_locked(e, x, recs, &cid, &top);
-            unlock_at(x, kernel);
-            if (fast)
-                continue;
+        /* The switch path. */
+        int rc;
+        enum swap swap;
+        for (;;) {
+            struct co *frame = (struct co *)(uintptr_t)r->ctx[CO_CTX_FRAME];
+            co_poll_fn poll = (co_poll_fn)(uintptr_t)r->ctx[CO_CTX_POLL];
+            bool traced = __builtin_expect(*tracing != 0, 0);
+            if (traced)
+                rt_trace(UT_POLL_BEGIN, e->task, cid);
+            rc = poll(frame);
+            if (traced)
+                rt_trace(UT_POLL_END, e->task, cid);
+            swap = SWAP_NONE;
+            if (rc == CO_YIELD && __atomic_load_n(&x->seq, __ATOMIC_RELAXED) == seen &&
+                left != 0) {
+                lock_at(e, x);
+                swap = yield_fast_locked(e, x, recs, &r, &cid, &top);
+                unlock_at(e, x);
+            }
+            if (swap != SWAP_POLL)
+                break;
+            left--;
+            /* The outer loop's rule, with the best priority waiting known:
+             * the slot's, equal, or none. */
+            if ((int32_t)r->prio != wp.now && !kernel)
+                follow_priority(&wp, r->prio);
         }
-        bool stop = max && polls >= max;
+        /* The thread's rescue slot, for the policy calls ahead (code a
+         * poll runs, such as a thread yield, sets it too): rescue_again,
+         * the slot found once.  Only here: the switch path calls no
+         * policy. */
+        if (rescue_slot)
+            *rescue_slot = rescue;
+        if (swap == SWAP_CHECK)
+            continue;
+        bool stop = left == 0;
         /* Read now: the drop hook may free the frame. */
+        int64_t result = ((struct co *)(uintptr_t)r->ctx[CO_CTX_FRAME])->result;
         uint32_t top_out = top, seen_out = seen;
-        cid = run_after_poll(e, cid, r, rc, frame->result, until, stop, &top_out, &seen_out);
+        cid = run_after_poll(e, cid, r, rc, result, until, stop, &top_out, &seen_out);
         top = top_out;
         seen = seen_out;
     }
     if (!kernel && until == CO_NONE)
         notify(e, true);        /* the other workers see it too */
-    return max ? (int64_t)polls : 0;
+    return max ? (int64_t)(max - left) : 0;
 }
 
 static int64_t co_state(const struct co_env *e, uint32_t cid)
@@ -991,7 +1078,8 @@ static int64_t dispatch(uint32_t op, const struct co_env *e, uint64_t a, uint64_
  * stops the executor (the process's coroutines are wrecked; only it is
  * hurt) and returns -1.  The slot is set for the whole call and given back
  * as it was (calls nest: a poll function spawns), and set again after
- * every poll (code a poll runs, such as a thread yield, sets it too). */
+ * the polls of a run, before the policy is called (code a poll runs, such
+ * as a thread yield, sets it too; co_run). */
 int64_t co_call(uint32_t op, const struct co_env *e, uint64_t a, uint64_t b, uint64_t c,
                 uint64_t d)
 {
