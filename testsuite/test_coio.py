@@ -20,6 +20,7 @@ def test_coio(boot_policy, policy, smp):
     m = boot_policy(policy, smp=smp, initrd=True, append="poison=1")
     m.shell_prompt(timeout=60)
     m.run("h_coio", timeout=90)                 # warm the heap up
+    m.run("echo settle")
     before = free_frames(m)
     out = m.run("h_coio", timeout=90)
     assert re.search(r"^h_coio: PASS$", out, re.M), out
@@ -37,6 +38,10 @@ def test_coio(boot_policy, policy, smp):
     # The executor pages, the operations and the kernel's coroutines are
     # all given back (the pipes' coroutines end at their next poll: let
     # the shell run a command first).
+    # At least as many: what the warm-up left to be freed late (a
+    # loaded host can hold a hart up that long) may come back meanwhile;
+    # a frame freed twice is the allocator's to catch (poison=1).
     m.run("echo settle")
-    assert free_frames(m) == before
+    after = free_frames(m)
+    assert after >= before, f"{before - after} frames not given back\n{m.output()}"
     assert re.search(r"^still alive$", m.run("echo still alive"), re.M)

@@ -125,10 +125,10 @@ static void *observer(void *arg)
             break;
         sleep(1);
     }
-    /* A worker counts itself among the sleepers a few instructions before
-     * it counts the sleep (coro_exec.c, run_fetch): the count is settled
-     * when it stands still across 20 ms (a virtual hart the host holds up
-     * there makes it move; bounded like the wait above). */
+    /* A worker counts its sleep before it counts itself among the
+     * sleepers (coro_exec.c, run_fetch), so the count is settled now;
+     * it must also stand still across 20 ms (bounded like the wait
+     * above), which a worker that sleeps again and again would not. */
     for (int i = 0; i < 100; i++) {
         uint64_t sleeps = X->sleeps;
         sleep(20);

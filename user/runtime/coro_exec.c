@@ -873,14 +873,18 @@ run_fetch(const struct co_env *e, uint32_t until, uint32_t *top, uint32_t *seen,
      * the work it is woken for waits behind anything less urgent: it
      * sleeps at the top of what the process may take, and takes the
      * priority of what it polls once it polls.  sleepers before seq, as a
-     * waker bumps seq before it reads sleepers: one of us sees the other. */
+     * waker bumps seq before it reads sleepers: one of us sees the other.
+     * The sleep is counted before the sleeper and taken back if it is not
+     * made, so that one who sees every worker among the sleepers sees
+     * each one's sleep counted too (t_coidle relies on it). */
     follow_priority(wp, SCHED_PRIO_MAX);
+    __atomic_add_fetch(&x->sleeps, 1, __ATOMIC_RELAXED);
     __atomic_add_fetch(&x->sleepers, 1, __ATOMIC_SEQ_CST);
     if (__atomic_load_n(&x->seq, __ATOMIC_SEQ_CST) == *seen && !doorbell_rung(e) &&
-        !run_over(e, until)) {
-        x->sleeps++;
+        !run_over(e, until))
         ecall3(SYS_FUTEX_WAIT, (long)&x->seq, *seen, 0);
-    }
+    else
+        __atomic_sub_fetch(&x->sleeps, 1, __ATOMIC_RELAXED);
     __atomic_sub_fetch(&x->sleepers, 1, __ATOMIC_SEQ_CST);
     return CO_NONE;
 }
