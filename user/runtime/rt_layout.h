@@ -54,9 +54,10 @@
 
 /* struct sched_ctx: tasks, queue, ntasks, nharts */
 #define RT_SCHED_CTX_SIZE   24
-/* struct sched_blob_header.op_offset[SCHED_OP_FETCH], [SCHED_OP_YIELD] */
+/* struct sched_blob_header.op_offset[SCHED_OP_FETCH], [SCHED_OP_YIELD], ... */
 #define RT_OP_FETCH_AT      56
 #define RT_OP_YIELD_AT      64
+#define RT_OP_TOP_AT        88         /* [SCHED_OP_TOP] */
 
 /* Constants of the ABI and of runtime.c. */
 #define RT_MAX_TASKS        4096       /* SCHED_MAX_TASKS */

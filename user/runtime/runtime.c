@@ -99,7 +99,8 @@ _Static_assert(sizeof(struct sched_ctx) == RT_SCHED_CTX_SIZE &&
                OFF(struct sched_ctx, ntasks) == 16 && OFF(struct sched_ctx, nharts) == 20,
                "rt_layout: sched_ctx");
 _Static_assert(OFF(struct sched_blob_header, op_offset) + 8 * SCHED_OP_FETCH == RT_OP_FETCH_AT &&
-               OFF(struct sched_blob_header, op_offset) + 8 * SCHED_OP_YIELD == RT_OP_YIELD_AT,
+               OFF(struct sched_blob_header, op_offset) + 8 * SCHED_OP_YIELD == RT_OP_YIELD_AT &&
+               OFF(struct sched_blob_header, op_offset) + 8 * SCHED_OP_TOP == RT_OP_TOP_AT,
                "rt_layout: op_offset");
 _Static_assert(SCHED_MAX_TASKS == RT_MAX_TASKS && SCHED_MAX_HARTS == RT_MAX_HARTS &&
                SCHED_PRIO_MAX == RT_PRIO_MAX && RT_READY == RT_READY_MAGIC &&

@@ -9,8 +9,10 @@
  * nothing unusual anywhere: the queue lock free at the first look, the
  * queue set up, this thread not left in the queue by the kernel, its
  * priority the kernel's, nothing as urgent waiting in the kernel, no
- * per-hart policy, no timeline being recorded, no hart due to rest, and a
- * policy answer that is a READY thread of this process other than us.
+ * timeline being recorded, no hart due to rest, and a policy answer that
+ * is a READY thread of this process other than us.  (Under a per-hart
+ * policy it asks top_priority first, as the C half does, and keeps the
+ * hart when that says nobody is queued on it.)
  *
  * Why assembly: the entry has saved every register a call preserves (the
  * switch needs that save anyway), so from then on the fast path may use
@@ -47,8 +49,11 @@ user_schedule:
      * the kernel: nothing is written there. */
     li      t6, -1
     slli    t6, t6, RT_BASE_SHIFT   /* t6: VDSO_DATA, the region's base */
-    li      t0, RT_MAX_TASKS
-    bgeu    a0, t0, .Lslow
+    lw      a2, RT_NTASKS(t6)       /* a2: ntasks (read once: the process */
+    li      t0, RT_MAX_TASKS        /* may write it while we look) */
+    bltu    t0, a2, .Lslow          /* > RT_MAX_TASKS: the policy would leave
+                                       VDSO_DATA.queue */
+    bgeu    a0, a2, .Lslow          /* me >= ntasks (so me < RT_MAX_TASKS) */
     lw      t0, RT_NRECORDS(t6)
     bgeu    a0, t0, .Lslow
     slli    a1, a0, RT_TASK_SHIFT
@@ -60,14 +65,8 @@ user_schedule:
     ori     t1, t0, RT_RESCUE_SCHEDULE
     sd      t1, RT_CTX_RESCUE - RT_CTX(t0)
 
-    /* 1. What the C half checks before it pins (read once each: the
-     * process may write them while we look).  ntasks <= RT_MAX_TASKS keeps
-     * the policy inside VDSO_DATA.queue. */
-    lw      a2, RT_NTASKS(t6)       /* a2: ntasks */
-    lw      a3, RT_NHARTS(t6)       /* a3: nharts */
-    bgeu    a0, a2, .Lslow
-    li      t0, RT_MAX_TASKS
-    bltu    t0, a2, .Lslow
+    /* 1. The rest of what the C half checks before it pins. */
+    lw      a3, RT_NHARTS(t6)       /* a3: nharts, read once */
     li      t0, RT_MAX_HARTS
     bltu    t0, a3, .Lslow
     lw      t0, RT_RT_OFF(t6)
@@ -114,9 +113,9 @@ user_schedule:
     andi    t0, t0, RT_FLAG_IN_QUEUE
     bnez    t0, .Lpinned            /* the kernel resumed us from the queue */
     add     t0, t6, a0
-    li      t1, RT_KPRIO
+    lui     t1, RT_KPRIO >> 12
     add     t0, t0, t1
-    lbu     t0, 0(t0)               /* kprio[me] */
+    lbu     t0, RT_KPRIO & 0xfff(t0) /* kprio[me] */
     lbu     a7, RT_TASK_PRIO(a1)    /* a7: our record's priority */
     bne     t0, a7, .Lpinned        /* the kernel changed it */
     addi    t0, a7, -1
@@ -124,9 +123,6 @@ user_schedule:
     bgeu    t0, t1, .Lpinned        /* not in 1..RT_PRIO_MAX */
     lw      t0, RT_KINFO_QUEUED_TOP(t5)
     bgeu    t0, a7, .Lpinned        /* the kernel has one at least as urgent */
-    lw      t0, RT_POLICY_FLAGS(t6)
-    andi    t0, t0, RT_FLAG_PER_HART
-    bnez    t0, .Lpinned            /* a per-hart policy asks top_priority */
     li      t0, 1
     bgeu    t0, a3, 2f              /* one hart: it never rests */
     slli    t0, a4, 2
@@ -163,7 +159,21 @@ user_schedule:
     sw      s5, 20(sp)              /* .nharts */
     lui     s7, RT_CODE_PAGES
     add     s7, s7, s0              /* s7: the policy's header (read-only) */
-    ld      t0, RT_OP_YIELD_AT(s7)
+    lw      t0, RT_POLICY_FLAGS(s0)
+    andi    t0, t0, RT_FLAG_PER_HART
+    beqz    t0, 7f
+    /* A per-hart policy's fetch takes another hart's thread when this
+     * hart's queue is empty: with nobody queued here we keep the hart
+     * (decide_with_top: with nothing as urgent in the kernel, as checked
+     * above, that is its only other answer). */
+    ld      t0, RT_OP_TOP_AT(s7)
+    add     t0, t0, s7
+    mv      a0, sp
+    mv      a1, s3
+    jalr    t0                      /* a0 = top_priority(ctx, hart) */
+    sext.w  a0, a0                  /* a uint32_t: its low 32 bits */
+    beqz    a0, .Lnobody_else
+7:  ld      t0, RT_OP_YIELD_AT(s7)
     add     t0, t0, s7
     mv      a0, sp
     mv      a1, s3
@@ -235,11 +245,30 @@ user_schedule:
     mv      a1, s8
     addi    a3, s0, RT_CURRENT
     jal     rt_commit_current
-    addi    a0, s8, RT_CTX          /* rt_switch(to, lock, block_sched, */
-    addi    a1, s0, RT_QUEUE_LOCK   /*           our state): READY, */
-    addi    a2, s6, RT_BLOCK_SCHED  /* unlock, load, unpin; returns 1 */
-    addi    a3, s1, RT_TASK_STATE   /* in the other thread */
-    j       rt_switch
+    /* What rt_switch (switch.S) does, with the addresses at hand. */
+    addi    t1, s6, RT_BLOCK_SCHED  /* for after the load */
+    addi    t2, s8, RT_CTX          /* the other thread's registers */
+    li      t0, RT_STATE_READY
+    fence   rw, w                   /* our registers were saved before... */
+    sb      t0, RT_TASK_STATE(s1)   /* ...we may be claimed (READY)... */
+    sw      zero, RT_QUEUE_LOCK(s0) /* ...and the queue lock is free */
+    LOAD_CALLEE_SAVED t2, 1         /* we are the other thread now */
+    fence   rw, w
+    sw      zero, 0(t1)             /* block_sched off: the switch is done */
+    li      a0, 1                   /* its user_schedule returns 1 */
+    ret
+
+    /* Nobody to switch to: let go of the lock, then block_sched (unpin),
+     * and return 0 with the caller's registers. */
+.Lnobody_else:
+    fence   rw, w
+    sw      zero, RT_QUEUE_LOCK(s0)
+    fence   rw, w
+    sw      zero, RT_BLOCK_SCHED(s6)
+    addi    t0, s1, RT_CTX
+    LOAD_CALLEE_SAVED t0, 1
+    li      a0, 0
+    ret
 
     /* Hand-overs to the C half. */
 .Lunlock:                           /* let go of the lock (release)... */
