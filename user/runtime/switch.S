@@ -4,9 +4,11 @@
  * The switch is a function call, so only what a call must preserve is
  * saved: ra, sp, tp, s0..s11.  user_schedule (user_schedule.S) saves them
  * once into the thread's TaskSched.ctx at the start of a yield; the
- * same save is where a thread that switches back to it returns
- * (rt_setjmp returns 1 the second time), where the kernel resumes it, and
- * where a policy fault sends it (rt_rescue: 2).
+ * same save is where a thread that switches back to it returns (its
+ * user_schedule returns 1), where the kernel resumes it, and where a
+ * policy fault sends it (rt_rescue).  The fast path of a switch makes
+ * rt_switch's steps itself (user_schedule.S); the C half calls it.
+ * rt_setjmp is the same save for leave_queue's rescue point.
  *
  * rt_switch(uint64_t to[16], uint32_t *queue_lock, uint32_t *block_sched,
  *           uint8_t *from_state)
@@ -14,7 +16,7 @@
  *   kernel included, claim it: its registers were saved at the start of
  *   the yield), releases the process's queue lock, loads `to` and clears
  *   this hart's block_sched.  Returns in the other thread, from its
- *   rt_setjmp, with 1.
+ *   user_schedule (or rt_park), with 1.
  *
  * rt_load(uint64_t to[16], uint32_t *block_sched, long value)
  *   Only the second half (block_sched may be NULL), returning `value`:

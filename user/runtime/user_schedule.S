@@ -141,13 +141,6 @@ user_schedule:
     mv      s4, a2                  /* s4: ntasks */
     mv      s5, a3                  /* s5: nharts */
     mv      s6, a6                  /* s6 + RT_BLOCK_SCHED: block_sched[hart] */
-    ld      t0, RT_AGE_CLOCK(s0)    /* age = ++age_clock */
-    addi    t0, t0, 1
-    sd      t0, RT_AGE_CLOCK(s0)
-    sd      t0, RT_TASK_AGE(s1)
-    lbu     t0, RT_TASK_FLAGS(s1)   /* in the queue now (still RUNNING: */
-    ori     t0, t0, RT_FLAG_IN_QUEUE /* nobody may claim it yet) */
-    sb      t0, RT_TASK_FLAGS(s1)
     addi    sp, sp, -32             /* struct sched_ctx, 16-byte aligned */
     lui     t0, RT_TASKS_PAGES
     add     t0, t0, s0
@@ -173,7 +166,15 @@ user_schedule:
     jalr    t0                      /* a0 = top_priority(ctx, hart) */
     sext.w  a0, a0                  /* a uint32_t: its low 32 bits */
     beqz    a0, .Lnobody_else
-7:  ld      t0, RT_OP_YIELD_AT(s7)
+7:
+    ld      t0, RT_AGE_CLOCK(s0)    /* age = ++age_clock */
+    addi    t0, t0, 1
+    sd      t0, RT_AGE_CLOCK(s0)
+    sd      t0, RT_TASK_AGE(s1)
+    lbu     t0, RT_TASK_FLAGS(s1)   /* in the queue now (still RUNNING: */
+    ori     t0, t0, RT_FLAG_IN_QUEUE /* nobody may claim it yet) */
+    sb      t0, RT_TASK_FLAGS(s1)
+    ld      t0, RT_OP_YIELD_AT(s7)
     add     t0, t0, s7
     mv      a0, sp
     mv      a1, s3
