@@ -297,7 +297,8 @@ user_schedule:
     ld      t0, RT_SLOW_YIELDS(s0)
     addi    t0, t0, 1
     sd      t0, RT_SLOW_YIELDS(s0)
-    mv      a2, a0                  /* (me, hart, next, ntasks, nharts) */
+    sext.w  a2, a0                  /* (me, hart, next, ntasks, nharts), */
+                                    /* next as the ABI passes a uint32_t */
     mv      a0, s2
     mv      a1, s3
     mv      a3, s4
