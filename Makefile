@@ -164,9 +164,9 @@ $(BUILD)/sched/%.bin: $(BUILD)/sched/%.elf scripts/blobcheck.py
 
 # The user-side runtime (user/runtime/): a blob too, mapped after the policy
 # in every process.
-RUNTIME_SRCS := user/runtime/runtime.c user/runtime/switch.S user/runtime/coro_exec.c \
-                user/runtime/user_entry.c
-$(BUILD)/sched/runtime.elf: $(RUNTIME_SRCS) user/runtime/rt_trace.h os/arch/callee_saved.h $(SCHED_ABI_HEADERS) sched_abi/blob.ld Makefile | check-deps
+RUNTIME_SRCS := user/runtime/runtime.c user/runtime/switch.S user/runtime/user_schedule.S \
+                user/runtime/coro_exec.c user/runtime/user_entry.c
+$(BUILD)/sched/runtime.elf: $(RUNTIME_SRCS) user/runtime/rt_trace.h user/runtime/rt_layout.h os/arch/callee_saved.h $(SCHED_ABI_HEADERS) sched_abi/blob.ld Makefile | check-deps
 	@mkdir -p $(dir $@)
 	@echo "  CC      user/runtime"
 	@$(CC) $(BLOB_CFLAGS) $(BLOB_LDFLAGS) -o $@ $(RUNTIME_SRCS)

@@ -111,7 +111,10 @@ typedef struct VDSO_DATA {
     uint64_t switched_at[SCHED_MAX_HARTS];     /* 176 */
     uint32_t quick_switches[SCHED_MAX_HARTS];  /* 240 */
     uint64_t rests;                   /*  272: harts given back */
-    uint8_t  reserved[1024 - 280];    /*  280: zero */
+    /* The runtime's: yields its assembly fast path handed over to the C
+     * half (user/runtime/user_schedule.S), for tests to see both taken. */
+    uint64_t slow_yields;             /*  280 */
+    uint8_t  reserved[1024 - 288];    /*  288: zero */
     /* Rewritten by the kernel: nonzero while the kernel holds that task
      * off any hart (preempted, blocked, parked, exited, or no thread in
      * that slot), zero once it returns it to user mode.  A thread waiting

@@ -50,6 +50,50 @@ def test_pingpong_switches_in_user_mode(machine, name, smp):
     still_alive(m)
 
 
+def uswitch_paths(out):
+    """(switches, hand-overs to the C half) of t_uswitch_paths's ping-pong;
+    the program has checked its own rules (PASS)."""
+    assert re.search(r"^t_uswitch_paths: PASS$", out, re.M), out
+    assert "killed" not in out, out
+    m = re.search(r"(\d+) user-mode switches, (\d+) yields handed to the C half", out)
+    assert m, out
+    return int(m[1]), int(m[2])
+
+
+@pytest.mark.parametrize("smp", [1, 2], ids=lambda n: f"smp{n}")
+@pytest.mark.parametrize("name", POLICIES)
+def test_fast_path_and_c_half(machine, name, smp):
+    """The runtime's yield has an assembly fast path and a C half that
+    takes over for everything else (user/runtime/user_schedule.S).  A lone
+    thread's yield reaches the C half (the policy gives it back; under a
+    per-hart policy the fast path itself keeps the hart), and on one hart a
+    ping-pong's switches are made by the fast path: the program counts the
+    hand-overs in VDSO_DATA.slow_yields and checks both (on two harts, only
+    that every turn came in order)."""
+    m = boot_shell(machine, smp, policy=name)
+    out = m.run("t_uswitch_paths 2000", timeout=120)
+    switches, slow = uswitch_paths(out)
+    if smp == 1:
+        assert switches >= 2000 and slow * 10 < switches, out
+    still_alive(m)
+
+
+@pytest.mark.parametrize("name", POLICIES)
+def test_c_half_switches_while_tracing(machine, name):
+    """A case only the C half handles: while the kernel records a timeline,
+    the runtime appends each switch to the process's ring, which the fast
+    path does not do, so it hands every yield over.  The switches still come
+    in turn, and every one of them is the C half's."""
+    m = boot_shell(machine, 1, policy=name, append="trace=65536")
+    assert "trace: on" in m.run("trace on")
+    out = m.run("t_uswitch_paths 500", timeout=120)
+    assert "trace: off" in m.run("trace off")
+    switches, slow = uswitch_paths(out)
+    assert "timeline on" in out, out
+    assert switches >= 500 and slow >= switches, out
+    still_alive(m)
+
+
 @pytest.mark.timeout(900)       # 190 s once, for multiqueue on a loaded host
 @pytest.mark.parametrize("name", POLICIES)
 def test_pingpong_four_harts(machine, name):

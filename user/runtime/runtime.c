@@ -48,6 +48,7 @@
 #include "vdso.h"
 #include "coro.h"
 #include "rt_trace.h"
+#include "rt_layout.h"
 
 #define V       ((VDSO_DATA *)SHARED_BASE_ADDR)
 #define TASKS   ((TaskSched *)SHARED_TASKS_ADDR)
@@ -59,16 +60,65 @@
 /* What rt_load makes the saved call return: 1, "switched", as rt_switch
  * does (switch.S). */
 #define RT_BACK_SWITCHED 1
-/* switch.S's user_schedule computes addresses in the region itself. */
-_Static_assert(SHARED_BASE_ADDR == 0xffffffc000000000ULL, "switch.S: RT_BASE");
-_Static_assert(SHARED_TASKS_ADDR == SHARED_BASE_ADDR + 0x7000, "switch.S: RT_TASKS_OFFSET");
-_Static_assert(__builtin_offsetof(VDSO_DATA, nrecords) == 52, "switch.S: nrecords");
-_Static_assert(SCHED_MAX_TASKS == 4096, "switch.S: RT_MAX_TASKS");
-/* The rescue address user_schedule writes: its record's ctx with this bit
- * (bit 0 is the kernel's RT_RESCUE_EXECUTOR, which it strips; this one it
- * passes on to rt_rescue). */
-#define RT_RESCUE_SCHEDULE 0x2ULL
-int user_schedule(uint32_t me);                    /* switch.S */
+/* The assembly (switch.S, user_schedule.S) reaches the region through
+ * the numbers of rt_layout.h: each checked here against the C layout. */
+#define OFF(type, field) __builtin_offsetof(type, field)
+_Static_assert(SHARED_BASE_ADDR == -(1ULL << RT_BASE_SHIFT), "rt_layout: base");
+_Static_assert(SHARED_TASKS_ADDR == SHARED_BASE_ADDR + RT_TASKS_PAGES * 4096ULL, "tasks");
+_Static_assert(SHARED_CODE_ADDR == SHARED_BASE_ADDR + RT_CODE_PAGES * 4096ULL, "code");
+_Static_assert(SHARED_KINFO_ADDR == SHARED_BASE_ADDR + RT_KINFO_PAGES * 4096ULL, "kinfo");
+_Static_assert(OFF(VDSO_DATA, nharts) == RT_NHARTS && OFF(VDSO_DATA, ntasks) == RT_NTASKS &&
+               OFF(VDSO_DATA, policy_flags) == RT_POLICY_FLAGS &&
+               OFF(VDSO_DATA, rt_off) == RT_RT_OFF && OFF(VDSO_DATA, nrecords) == RT_NRECORDS &&
+               OFF(VDSO_DATA, block_sched) == RT_BLOCK_SCHED &&
+               OFF(VDSO_DATA, current) == RT_CURRENT &&
+               OFF(VDSO_DATA, queue_lock) == RT_QUEUE_LOCK &&
+               OFF(VDSO_DATA, user_switches) == RT_USER_SWITCHES &&
+               OFF(VDSO_DATA, rt_ready) == RT_READY_WORD &&
+               OFF(VDSO_DATA, age_clock) == RT_AGE_CLOCK &&
+               OFF(VDSO_DATA, switched_at) == RT_SWITCHED_AT &&
+               OFF(VDSO_DATA, quick_switches) == RT_QUICK_SWITCHES &&
+               OFF(VDSO_DATA, slow_yields) == RT_SLOW_YIELDS &&
+               OFF(VDSO_DATA, off_hart) == RT_OFF_HART && OFF(VDSO_DATA, kprio) == RT_KPRIO &&
+               OFF(VDSO_DATA, queue) == RT_QUEUE, "rt_layout: VDSO_DATA");
+_Static_assert(sizeof(((VDSO_DATA *)0)->block_sched[0]) == 4 &&
+               sizeof(((VDSO_DATA *)0)->quick_switches[0]) == 4 &&
+               sizeof(((VDSO_DATA *)0)->switched_at[0]) == 8 &&
+               sizeof(((VDSO_DATA *)0)->kprio[0]) == 1 &&
+               sizeof(((VDSO_DATA *)0)->off_hart[0]) == 1, "rt_layout: element sizes");
+_Static_assert(OFF(SCHED_KINFO, queued_top) == RT_KINFO_QUEUED_TOP &&
+               OFF(SCHED_KINFO, user_switching_off) == RT_KINFO_SWITCH_OFF &&
+               OFF(SCHED_KINFO, trace_on) == RT_KINFO_TRACE_ON, "rt_layout: SCHED_KINFO");
+_Static_assert(sizeof(TaskSched) == 1 << RT_TASK_SHIFT && OFF(TaskSched, prio) == RT_TASK_PRIO &&
+               OFF(TaskSched, state) == RT_TASK_STATE && OFF(TaskSched, hart) == RT_TASK_HART &&
+               OFF(TaskSched, flags) == RT_TASK_FLAGS && OFF(TaskSched, age) == RT_TASK_AGE &&
+               OFF(TaskSched, switches) == RT_TASK_SWITCHES && OFF(TaskSched, ctx) == RT_CTX &&
+               TASK_CTX_RESCUE == 15, "rt_layout: TaskSched");
+_Static_assert(sizeof(struct sched_ctx) == RT_SCHED_CTX_SIZE &&
+               OFF(struct sched_ctx, tasks) == 0 && OFF(struct sched_ctx, queue) == 8 &&
+               OFF(struct sched_ctx, ntasks) == 16 && OFF(struct sched_ctx, nharts) == 20,
+               "rt_layout: sched_ctx");
+_Static_assert(OFF(struct sched_blob_header, op_offset) + 8 * SCHED_OP_FETCH == RT_OP_FETCH_AT &&
+               OFF(struct sched_blob_header, op_offset) + 8 * SCHED_OP_YIELD == RT_OP_YIELD_AT &&
+               OFF(struct sched_blob_header, op_offset) + 8 * SCHED_OP_TOP == RT_OP_TOP_AT,
+               "rt_layout: op_offset");
+_Static_assert(SCHED_MAX_TASKS == RT_MAX_TASKS && SCHED_MAX_HARTS == RT_MAX_HARTS &&
+               SCHED_PRIO_MAX == RT_PRIO_MAX && RT_READY == RT_READY_MAGIC &&
+               TASK_FLAG_IN_QUEUE == RT_FLAG_IN_QUEUE &&
+               SCHED_FLAG_PER_HART == RT_FLAG_PER_HART && TASK_READY == RT_STATE_READY &&
+               TASK_RUNNING == TASK_READY + 1 && TASK_CAS_TRIES == RT_CAS_TRIES,
+               "rt_layout: constants");
+/* RT_RESCUE_SCHEDULE (rt_layout.h): the bit beside the rescue address
+ * user_schedule writes, its record's ctx (bit 0 is the kernel's
+ * RT_RESCUE_EXECUTOR, which it strips; this one it passes on to
+ * rt_rescue). */
+_Static_assert(RT_RESCUE_SCHEDULE != RT_RESCUE_EXECUTOR, "rt_layout: rescue bits");
+int user_schedule(uint32_t me);                    /* user_schedule.S */
+/* The C half of a yield, in three parts where the fast path hands over. */
+int user_schedule_saved(uint32_t me);
+int user_schedule_pinned(uint32_t me, uint32_t hart, uint32_t ntasks, uint32_t nharts);
+int user_schedule_fetched(uint32_t me, uint32_t hart, uint32_t next, uint32_t ntasks,
+                          uint32_t nharts);
 
 void rt_switch(uint64_t *to, volatile uint32_t *queue_lock, volatile uint32_t *block_sched,
                volatile uint8_t *from_state) __attribute__((noreturn));
@@ -543,6 +593,8 @@ decide_with_top(VDSO_DATA *v, const struct sched_ctx *c, uint32_t hart, uint32_t
  */
 #define RT_QUICK_SWITCH_INSNS 2000
 #define RT_REST_AFTER         32
+_Static_assert(RT_QUICK_SWITCH_INSNS == RT_QUICK_INSNS && RT_REST_AFTER == RT_REST_AFTER_N,
+               "rt_layout: user_schedule.S rests by the same rule");
 
 static inline uint64_t rdinstret(void)
 {
@@ -593,38 +645,60 @@ rest_here(VDSO_DATA *v, const struct sched_ctx *c, uint32_t hart, uint32_t me)
     return true;
 }
 
-/* The C half of user_schedule (switch.S), entered once the thread's
- * registers are in its record: what a thread that switches back to this
- * one loads (it returns 1 from user_schedule then), what the kernel's
- * resume of it loads, and where a policy fault sends it
- * (schedule_rescued).  A path that does not switch simply returns.  The
- * common path is straight-line: the rare ones (a lock to wait for, a
- * queue to set up, a thread to take out of the queue, something in the
- * kernel as urgent, a fetched thread the kernel took) are out of line. */
+/* Gives the hart to the kernel: the yield system call. */
+static int yield_through_kernel(VDSO_DATA *v)
+{
+    v->yields_to_kernel++;
+    syscall_yield();
+    return 0;
+}
+
+/* The C half of user_schedule (user_schedule.S), entered once the
+ * thread's registers are in its record: what a thread that switches back
+ * to this one loads (it returns 1 from user_schedule then), what the
+ * kernel's resume of it loads, and where a policy fault sends it
+ * (schedule_rescued).  A path that does not switch simply returns.
+ *
+ * The assembly fast path makes the same checks for the common case and
+ * hands over here at the first that does not hold, at one of three points:
+ * before anything (user_schedule_saved, the whole yield), with the thread
+ * pinned (user_schedule_pinned) or with the policy's answer in hand
+ * (user_schedule_fetched).  So these three are one yield, in order; each
+ * takes up exactly where the one before leaves it.  ntasks and nharts
+ * travel along: they are read once, since the process may write them. */
 int user_schedule_saved(uint32_t me)
 {
     char *base = region_base();
     VDSO_DATA *v = (VDSO_DATA *)base;
-    TaskSched *tasks = (TaskSched *)REGION_AT(base, SHARED_TASKS_ADDR);
     const SCHED_KINFO *kinfo = (const SCHED_KINFO *)REGION_AT(base, SHARED_KINFO_ADDR);
-    /* Read once: the process may write them.  ntasks <= SCHED_MAX_TASKS
-     * keeps the policy inside v->queue, which holds
-     * SCHED_QUEUE_WORDS(SCHED_MAX_TASKS) words. */
+    /* ntasks <= SCHED_MAX_TASKS keeps the policy inside v->queue, which
+     * holds SCHED_QUEUE_WORDS(SCHED_MAX_TASKS) words. */
     uint32_t ntasks = v->ntasks, nharts = v->nharts;
     if (me >= ntasks || ntasks > SCHED_MAX_TASKS || nharts > SCHED_MAX_HARTS || v->rt_off ||
         kinfo->user_switching_off)
-        goto kernel;
+        return yield_through_kernel(v);
     /* Indices as the ABI passes them (a 32-bit value sign-extended): in
      * range (checked), the same number, with no instructions to widen. */
-    TaskSched *self = &tasks[(intptr_t)(int32_t)me];
+    TaskSched *self = &((TaskSched *)REGION_AT(base, SHARED_TASKS_ADDR))[(intptr_t)(int32_t)me];
 
     /* 1. Pin: block_sched on the hart we are on, and the queue lock. */
     uint32_t hart = pin_fast(v, self, me, nharts);
     if (__builtin_expect(hart == SCHED_NONE, 0)) {
         hart = pin_and_lock(v, me);
         if (hart == SCHED_NONE)
-            goto kernel;
+            return yield_through_kernel(v);
     }
+    return user_schedule_pinned(me, hart, ntasks, nharts);
+}
+
+/* The yield, pinned on `hart`: block_sched set, the queue lock held. */
+int user_schedule_pinned(uint32_t me, uint32_t hart, uint32_t ntasks, uint32_t nharts)
+{
+    char *base = region_base();
+    VDSO_DATA *v = (VDSO_DATA *)base;
+    TaskSched *tasks = (TaskSched *)REGION_AT(base, SHARED_TASKS_ADDR);
+    const SCHED_KINFO *kinfo = (const SCHED_KINFO *)REGION_AT(base, SHARED_KINFO_ADDR);
+    TaskSched *self = &tasks[(intptr_t)(int32_t)me];
 
     /* 2. Is a switch in user mode the policy's choice? */
     struct sched_ctx c = { tasks, (struct sched_queue *)v->queue, ntasks, nharts };
@@ -650,12 +724,25 @@ int user_schedule_saved(uint32_t me)
     self->flags |= TASK_FLAG_IN_QUEUE;
     ((op_task)policy_op_at(base, SCHED_OP_YIELD))(&c, hart, me);
     uint32_t next = ((op_pick)policy_op_at(base, SCHED_OP_FETCH))(&c, hart);
+    return user_schedule_fetched(me, hart, next, ntasks, nharts);
+}
+
+/* The yield, pinned, with the policy's answer `next` (unchecked). */
+int user_schedule_fetched(uint32_t me, uint32_t hart, uint32_t next, uint32_t ntasks,
+                          uint32_t nharts)
+{
+    char *base = region_base();
+    VDSO_DATA *v = (VDSO_DATA *)base;
+    TaskSched *tasks = (TaskSched *)REGION_AT(base, SHARED_TASKS_ADDR);
+    const SCHED_KINFO *kinfo = (const SCHED_KINFO *)REGION_AT(base, SHARED_KINFO_ADDR);
+    TaskSched *self = &tasks[(intptr_t)(int32_t)me];
     if (__builtin_expect(next >= v->nrecords || next >= ntasks || next == me ||
                          !claim_ready(&tasks[(intptr_t)(int32_t)next]), 0)) {
+        struct sched_ctx c = { tasks, (struct sched_queue *)v->queue, ntasks, nharts };
         next = fetch_on(v, &c, hart, me, next);
         if (next == SCHED_NONE) {         /* broken queue: let the kernel decide */
             unpin(v, hart);
-            goto kernel;
+            return yield_through_kernel(v);
         }
         if (next == me) {                 /* the policy keeps us running */
             unpin(v, hart);
@@ -669,18 +756,13 @@ int user_schedule_saved(uint32_t me)
     if (nharts > 1)
         count_switch(v, hart);
     to->switches++;
-    v->off_hart[(intptr_t)(int32_t)next] = 0;                /* on a hart again, as the kernel
-                                             will learn at the next trap */
+    v->off_hart[(intptr_t)(int32_t)next] = 0;   /* on a hart again, as the kernel
+                                                   will learn at the next trap */
     v->user_switches++;
     if (__builtin_expect(__atomic_load_n(&kinfo->trace_on, __ATOMIC_RELAXED) != 0, 0))
         rt_trace(UT_SWITCH, me, to->tid);
     rt_commit_current(self, to, next, v->current);
     rt_switch(to->ctx, &v->queue_lock, &v->block_sched[hart], &self->state);
-
-kernel:
-    v->yields_to_kernel++;
-    syscall_yield();
-    return 0;
 }
 
 /* Where a policy fault in user_schedule_saved lands (rt_rescue, with the

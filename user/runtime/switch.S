@@ -2,11 +2,13 @@
  * User-mode thread switch (runs in U-mode, from the shared code pages).
  *
  * The switch is a function call, so only what a call must preserve is
- * saved: ra, sp, tp, s0..s11.  user_schedule saves them once, with
- * rt_setjmp, into the thread's TaskSched.ctx at the start of a yield; the
- * same save is where a thread that switches back to it returns
- * (rt_setjmp returns 1 the second time), where the kernel resumes it, and
- * where a policy fault sends it (rt_rescue: 2).
+ * saved: ra, sp, tp, s0..s11.  user_schedule (user_schedule.S) saves them
+ * once into the thread's TaskSched.ctx at the start of a yield; the
+ * same save is where a thread that switches back to it returns (its
+ * user_schedule returns 1), where the kernel resumes it, and where a
+ * policy fault sends it (rt_rescue).  The fast path of a switch makes
+ * rt_switch's steps itself (user_schedule.S); the C half calls it.
+ * rt_setjmp is the same save for leave_queue's rescue point.
  *
  * rt_switch(uint64_t to[16], uint32_t *queue_lock, uint32_t *block_sched,
  *           uint8_t *from_state)
@@ -14,7 +16,7 @@
  *   kernel included, claim it: its registers were saved at the start of
  *   the yield), releases the process's queue lock, loads `to` and clears
  *   this hart's block_sched.  Returns in the other thread, from its
- *   rt_setjmp, with 1.
+ *   user_schedule (or rt_park), with 1.
  *
  * rt_load(uint64_t to[16], uint32_t *block_sched, long value)
  *   Only the second half (block_sched may be NULL), returning `value`:
@@ -33,42 +35,9 @@
     LOAD_CALLEE_SAVED \base, 1
 .endm
 
-/* Addresses in the shared region (runtime.c asserts them against vdso.h). */
-#define RT_BASE_SHIFT     38        /* SHARED_BASE_ADDR = -1 << 38 */
-#define RT_TASKS_PAGES    7         /* SHARED_TASKS_ADDR = base + 7 pages */
-#define RT_NRECORDS       52        /* offsetof(VDSO_DATA, nrecords) */
-#define RT_MAX_TASKS      4096      /* SCHED_MAX_TASKS */
-#define RT_CTX            48        /* offsetof(TaskSched, ctx) */
-#define RT_CTX_RESCUE     (RT_CTX + 15 * 8)
-#define RT_RESCUE_SCHEDULE 2        /* runtime.c */
+#include "rt_layout.h"
 
     .section .text
-/*
- * int user_schedule(uint32_t me): the runtime's yield (docs in
- * runtime.c).  Saves the caller's ra, sp, tp, s0..s11 into the thread's
- * record, names that save as the rescue point, and goes on in C
- * (user_schedule_saved).  A slot with no mapped record goes straight to
- * the C half, which sends it to the kernel: nothing is written there.
- */
-    .globl user_schedule
-    .hidden user_schedule
-user_schedule:
-    li      t0, RT_MAX_TASKS
-    bgeu    a0, t0, 1f
-    li      t1, -1
-    slli    t1, t1, RT_BASE_SHIFT   /* VDSO_DATA */
-    lw      t0, RT_NRECORDS(t1)
-    bgeu    a0, t0, 1f
-    slli    t0, a0, 8               /* sizeof(TaskSched) = 256 */
-    add     t0, t0, t1
-    lui     t1, RT_TASKS_PAGES
-    add     a1, t0, t1              /* the record */
-    addi    t0, a1, RT_CTX
-    SAVE_CONTEXT t0
-    ori     t1, t0, RT_RESCUE_SCHEDULE
-    sd      t1, 15*8(t0)            /* ctx[TASK_CTX_RESCUE] */
-1:  j       user_schedule_saved
-
     .globl rt_switch
     .hidden rt_switch
 rt_switch:

@@ -1,0 +1,157 @@
+// help: test: yield_() takes the runtime's fast path and its C half (t_uswitch_paths [TURNS])
+/*
+ * t_uswitch_paths [TURNS]: which way the runtime's user-mode switch went.
+ *
+ * The runtime's yield (user/runtime/user_schedule.S) has an assembly fast
+ * path for the common case and hands everything else over to its C half,
+ * counting each hand-over in VDSO_DATA.slow_yields.  This program makes
+ * yields that must go each way and checks the counts:
+ *
+ *   alone      the main thread yields with no other thread: the policy
+ *              gives it back.  Only the C half finishes that (one
+ *              hand-over per yield, no switch), except under a per-hart
+ *              policy, whose fast path asks top_priority first and keeps
+ *              the hart itself: on one hart, fewer hand-overs than a tenth
+ *              of the yields (the kernel may have queued a thread as
+ *              urgent for a moment: then the C half asks the kernel).
+ *              Either way the thread is not left marked as queued.
+ *   ping-pong  two threads pass a turn TURNS times each (default 2000):
+ *              every turn must come in order.  On one hart every yield
+ *              switches, and the fast path makes them: fewer hand-overs
+ *              than a tenth of the switches (a timer tick may send a yield
+ *              or two to the C half).  While the kernel records a
+ *              timeline (`trace on`), the C half makes every switch: at
+ *              least as many hand-overs as switches.  On more harts each
+ *              thread may have a hart to itself: only the turns are
+ *              judged.
+ *
+ * Prints the counts and PASS, or FAIL and which rule broke.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <thread.h>
+#include <unistd.h>
+#include "vdso.h"
+
+#define ALONE_YIELDS 100
+
+static const VDSO_DATA *const vdso = (const VDSO_DATA *)SHARED_BASE_ADDR;
+static volatile uint32_t counter;
+static uint32_t turns, out_of_turn;
+
+static void *player(void *arg)
+{
+    uint32_t me = (uint32_t)(uintptr_t)arg;
+    for (uint32_t t = 0; t < turns; t++) {
+        while (__atomic_load_n(&counter, __ATOMIC_ACQUIRE) % 2 != me)
+            yield_();
+        uint32_t c = __atomic_load_n(&counter, __ATOMIC_RELAXED);
+        if (c != t * 2 + me)
+            __atomic_fetch_add(&out_of_turn, 1, __ATOMIC_RELAXED);
+        __atomic_store_n(&counter, c + 1, __ATOMIC_RELEASE);
+    }
+    return NULL;
+}
+
+/* The process's own counters: user-mode switches, and the yields the fast
+ * path handed over to the C half. */
+struct counts {
+    uint64_t switches, slow;
+};
+
+static struct counts now(void)
+{
+    return (struct counts){ __atomic_load_n(&vdso->user_switches, __ATOMIC_RELAXED),
+                            __atomic_load_n(&vdso->slow_yields, __ATOMIC_RELAXED) };
+}
+
+/* This thread's record in the shared region: the one with its tid. */
+static const TaskSched *own_record(void)
+{
+    const TaskSched *tasks = (const TaskSched *)SHARED_TASKS_ADDR;
+    uint32_t n = vdso->nrecords < SCHED_MAX_TASKS ? vdso->nrecords : SCHED_MAX_TASKS;
+    uint32_t tid = (uint32_t)gettid();
+    for (uint32_t i = 0; i < n; i++)
+        if (tasks[i].tid == tid && tasks[i].state == TASK_RUNNING)
+            return &tasks[i];
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    turns = argc > 1 ? (uint32_t)atoi(argv[1]) : 2000;
+    if (argc > 2 || turns < 100 || turns > 1000000) {
+        dprintf(2, "usage: t_uswitch_paths [TURNS 100..1000000]\n");
+        return 2;
+    }
+    const SCHED_KINFO *kinfo = (const SCHED_KINFO *)SHARED_KINFO_ADDR;
+    struct sysinfo si;
+    sysinfo(&si);
+    if (vdso->magic != SCHED_VDSO_MAGIC || vdso->rt_off || kinfo->user_switching_off) {
+        printf("t_uswitch_paths: FAIL: user-mode switching is not on (rt_off %u)\n",
+               vdso->rt_off);
+        return 1;
+    }
+    int traced = kinfo->trace_on != 0;
+    int per_hart = (vdso->policy_flags & SCHED_FLAG_PER_HART) != 0;
+    int ok = 1;
+
+    struct counts a0 = now();
+    int alone_switched = 0;
+    for (int i = 0; i < ALONE_YIELDS; i++)
+        alone_switched += yield_();
+    struct counts a1 = now();
+    uint64_t alone_slow = a1.slow - a0.slow;
+    printf("t_uswitch_paths: alone: %d yields, %d switched, %lu handed to the C half\n",
+           ALONE_YIELDS, alone_switched, (unsigned long)alone_slow);
+    if (alone_switched != 0 || a1.switches != a0.switches) {
+        printf("t_uswitch_paths: FAIL: a lone thread switched\n");
+        ok = 0;
+    }
+    if (!per_hart && alone_slow < ALONE_YIELDS) {
+        printf("t_uswitch_paths: FAIL: a lone thread's yield did not reach the C half\n");
+        ok = 0;
+    }
+    if (per_hart && !traced && si.harts == 1 && alone_slow * 10 >= ALONE_YIELDS) {
+        printf("t_uswitch_paths: FAIL: a per-hart policy's fast path did not keep the hart\n");
+        ok = 0;
+    }
+    const TaskSched *self = own_record();
+    if (!self || (self->flags & TASK_FLAG_IN_QUEUE)) {
+        printf("t_uswitch_paths: FAIL: %s\n", self ? "a thread that kept its hart is "
+               "marked as in the queue" : "no record of this thread");
+        ok = 0;
+    }
+
+    struct counts p0 = now();
+    int tids[2];
+    for (uint32_t i = 0; i < 2; i++)
+        tids[i] = thread_create(player, (void *)(uintptr_t)i);
+    for (uint32_t i = 0; i < 2; i++)
+        thread_join(tids[i], NULL);
+    struct counts p1 = now();
+    uint64_t switches = p1.switches - p0.switches, slow = p1.slow - p0.slow;
+    printf("t_uswitch_paths: ping-pong: 2 threads x %u turns, counter %u, %u out of turn; "
+           "%lu user-mode switches, %lu yields handed to the C half (%s, %u harts)\n",
+           turns, counter, out_of_turn, (unsigned long)switches, (unsigned long)slow,
+           traced ? "timeline on" : "timeline off", (unsigned)si.harts);
+    if (counter != 2 * turns || out_of_turn != 0) {
+        printf("t_uswitch_paths: FAIL: turns out of order\n");
+        ok = 0;
+    }
+    if (si.harts == 1 && switches < turns) {
+        printf("t_uswitch_paths: FAIL: too few user-mode switches on one hart\n");
+        ok = 0;
+    }
+    if (si.harts == 1 && !traced && slow * 10 >= switches) {
+        printf("t_uswitch_paths: FAIL: the fast path made too few of the switches\n");
+        ok = 0;
+    }
+    if (traced && slow < switches) {
+        printf("t_uswitch_paths: FAIL: a switch took the fast path while tracing\n");
+        ok = 0;
+    }
+    printf("t_uswitch_paths: %s\n", ok ? "PASS" : "FAIL");
+    return ok ? 0 : 1;
+}

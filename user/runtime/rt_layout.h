@@ -1,0 +1,75 @@
+/*
+ * Where the runtime's assembly (switch.S, user_schedule.S) finds things in
+ * the shared region: offsets and constants written out as numbers, since
+ * the assembler cannot read C structs.  runtime.c asserts every one of them
+ * against sched_abi/vdso.h and sched_abi/sched_abi.h, so a change of
+ * layout there fails the build instead of the switch.
+ *
+ * Plain #defines only: included by C and by assembly.
+ */
+#ifndef RUNTIME_RT_LAYOUT_H
+#define RUNTIME_RT_LAYOUT_H
+
+/* The region: VDSO_DATA at SHARED_BASE_ADDR = -1 << 38, then the records,
+ * the code pages (the policy first) and SCHED_KINFO, in pages from it. */
+#define RT_BASE_SHIFT       38
+#define RT_TASKS_PAGES      7          /* SHARED_TASKS_ADDR */
+#define RT_CODE_PAGES       263        /* SHARED_CODE_ADDR: the policy's header */
+#define RT_KINFO_PAGES      283        /* SHARED_KINFO_ADDR */
+
+/* VDSO_DATA */
+#define RT_NHARTS           8
+#define RT_NTASKS           12
+#define RT_POLICY_FLAGS     20
+#define RT_RT_OFF           40
+#define RT_NRECORDS         52
+#define RT_BLOCK_SCHED      56
+#define RT_CURRENT          88
+#define RT_QUEUE_LOCK       120
+#define RT_USER_SWITCHES    128
+#define RT_READY_WORD       144        /* rt_ready */
+#define RT_AGE_CLOCK        152
+#define RT_SWITCHED_AT      176
+#define RT_QUICK_SWITCHES   240
+#define RT_SLOW_YIELDS      280
+#define RT_OFF_HART         1024
+#define RT_KPRIO            5120
+#define RT_QUEUE            9216
+
+/* SCHED_KINFO */
+#define RT_KINFO_QUEUED_TOP 4
+#define RT_KINFO_SWITCH_OFF 8          /* user_switching_off */
+#define RT_KINFO_TRACE_ON   12
+
+/* TaskSched: 256 bytes (1 << 8) */
+#define RT_TASK_SHIFT       8
+#define RT_TASK_PRIO        4
+#define RT_TASK_STATE       5
+#define RT_TASK_HART        6
+#define RT_TASK_FLAGS       7
+#define RT_TASK_AGE         8
+#define RT_TASK_SWITCHES    40
+#define RT_CTX              48
+#define RT_CTX_RESCUE       (RT_CTX + 15 * 8)
+
+/* struct sched_ctx: tasks, queue, ntasks, nharts */
+#define RT_SCHED_CTX_SIZE   24
+/* struct sched_blob_header.op_offset[SCHED_OP_FETCH], [SCHED_OP_YIELD], ... */
+#define RT_OP_FETCH_AT      56
+#define RT_OP_YIELD_AT      64
+#define RT_OP_TOP_AT        88         /* [SCHED_OP_TOP] */
+
+/* Constants of the ABI and of runtime.c. */
+#define RT_MAX_TASKS        4096       /* SCHED_MAX_TASKS */
+#define RT_MAX_HARTS        8          /* SCHED_MAX_HARTS */
+#define RT_PRIO_MAX         20         /* SCHED_PRIO_MAX */
+#define RT_READY_MAGIC      0x52454459 /* RT_READY */
+#define RT_FLAG_IN_QUEUE    1          /* TASK_FLAG_IN_QUEUE */
+#define RT_FLAG_PER_HART    2          /* SCHED_FLAG_PER_HART */
+#define RT_STATE_READY      1          /* TASK_READY (TASK_RUNNING is 2) */
+#define RT_CAS_TRIES        64         /* TASK_CAS_TRIES */
+#define RT_RESCUE_SCHEDULE  2          /* the rescue address's bit: runtime.c */
+#define RT_REST_AFTER_N     32         /* RT_REST_AFTER: runtime.c */
+#define RT_QUICK_INSNS      2000       /* RT_QUICK_SWITCH_INSNS: runtime.c */
+
+#endif

@@ -1,0 +1,308 @@
+/*
+ * int user_schedule(uint32_t me): the runtime's yield, entered from
+ * yield_() (user/lib/block.c).  docs/user-mode-switching.md, "A yield",
+ * gives the steps; runtime.c's user_schedule_saved is the whole of them
+ * in C.
+ *
+ * This file is the fast path for the common case: one thread of this
+ * process switching to another that waits in the process's queue, with
+ * nothing unusual anywhere: the queue lock free at the first look, the
+ * queue set up, this thread not left in the queue by the kernel, its
+ * priority the kernel's, nothing as urgent waiting in the kernel, no
+ * timeline being recorded, no hart due to rest, and a policy answer that
+ * is a READY thread of this process other than us.  (Under a per-hart
+ * policy it asks top_priority first, as the C half does, and keeps the
+ * hart when that says nobody is queued on it.)
+ *
+ * Why assembly: the entry has saved every register a call preserves (the
+ * switch needs that save anyway), so from then on the fast path may use
+ * s0..s11 freely.  The C half cannot know that, and its prologue saved
+ * them all again; it also rebuilt addresses the fast path keeps in
+ * registers.
+ *
+ * It makes the same checks as the C half, in the same order where order
+ * matters (those that read what the lock guards are made under it).  At
+ * the first check that does not hold it hands over to C, at one of three
+ * points, each of which the C half can take up as if it had got there
+ * itself:
+ *
+ *   .Lslow      nothing done yet (or undone): user_schedule_saved(me)
+ *   .Lpinned    block_sched set and the lock held: user_schedule_pinned()
+ *   .Lfetched   the policy has answered: user_schedule_fetched()
+ *
+ * Each hand-over counts one in VDSO_DATA.slow_yields, which the test
+ * suite reads to see both paths taken (t_uswitch_paths).  Nothing here
+ * trusts the shared pages more than the C half does: the process can
+ * write all of them.
+ */
+#include "../../os/arch/callee_saved.h"
+#include "rt_layout.h"
+
+    .section .text
+    .globl user_schedule
+    .hidden user_schedule
+user_schedule:
+    /* 0. Save ra, sp, tp, s0..s11 into this thread's record: where a
+     * thread that switches back to us returns, where the kernel resumes
+     * us, and (with RT_RESCUE_SCHEDULE) where a policy fault sends us.
+     * A slot with no mapped record goes to the C half, which sends it to
+     * the kernel: nothing is written there. */
+    li      t6, -1
+    slli    t6, t6, RT_BASE_SHIFT   /* t6: VDSO_DATA, the region's base */
+    lw      a2, RT_NTASKS(t6)       /* a2: ntasks (read once: the process */
+    li      t0, RT_MAX_TASKS        /* may write it while we look) */
+    bltu    t0, a2, .Lslow          /* > RT_MAX_TASKS: the policy would leave
+                                       VDSO_DATA.queue */
+    bgeu    a0, a2, .Lslow          /* me >= ntasks (so me < RT_MAX_TASKS) */
+    lw      t0, RT_NRECORDS(t6)
+    bgeu    a0, t0, .Lslow
+    slli    a1, a0, RT_TASK_SHIFT
+    add     a1, a1, t6
+    lui     t0, RT_TASKS_PAGES
+    add     a1, a1, t0              /* a1: our record */
+    addi    t0, a1, RT_CTX
+    SAVE_CALLEE_SAVED t0, 1
+    ori     t1, t0, RT_RESCUE_SCHEDULE
+    sd      t1, RT_CTX_RESCUE - RT_CTX(t0)
+
+    /* 1. The rest of what the C half checks before it pins. */
+    lw      a3, RT_NHARTS(t6)       /* a3: nharts, read once */
+    li      t0, RT_MAX_HARTS
+    bltu    t0, a3, .Lslow
+    lw      t0, RT_RT_OFF(t6)
+    bnez    t0, .Lslow              /* switching off for this process */
+    lui     t5, RT_KINFO_PAGES
+    add     t5, t5, t6              /* t5: SCHED_KINFO */
+    lw      t0, RT_KINFO_SWITCH_OFF(t5)
+    bnez    t0, .Lslow              /* ... or for every process */
+    lw      t0, RT_KINFO_TRACE_ON(t5)
+    bnez    t0, .Lslow              /* a timeline to record: the C half does */
+
+    /* 2. Pin (pin_fast in runtime.c, which says why no fences are needed
+     * between our own accesses to block_sched[hart] and our record's
+     * hart: the kernel touches them only in a trap on this hart). */
+    lw      t0, RT_QUEUE_LOCK(t6)
+    bnez    t0, .Lslow              /* in use: the C half waits for it */
+    lbu     a4, RT_TASK_HART(a1)    /* a4: the hart we run on */
+    bgeu    a4, a3, .Lslow
+    slli    a5, a0, 1
+    ori     a5, a5, 1               /* a5: our section number, me * 2 + 1 */
+    slli    a6, a4, 2
+    add     a6, a6, t6              /* a6 + RT_BLOCK_SCHED: block_sched[hart] */
+    sw      a5, RT_BLOCK_SCHED(a6)
+    lbu     t0, RT_TASK_HART(a1)
+    bne     t0, a4, .Lunpin         /* moved to another hart meanwhile */
+    addiw   t1, a0, 1               /* the lock holds its holder's slot + 1 */
+    addi    t2, t6, RT_QUEUE_LOCK
+1:  lr.w.aq t0, (t2)                /* take it if free (acquire) */
+    bnez    t0, .Lunpin
+    sc.w    t0, t1, (t2)
+    bnez    t0, 1b
+    lbu     t0, RT_TASK_HART(a1)
+    bne     t0, a4, .Lunlock        /* moved meanwhile */
+    lw      t0, RT_BLOCK_SCHED(a6)
+    bne     t0, a5, .Lunlock        /* preempted "anyway" meanwhile */
+
+    /* 3. Under the lock: is this the common case?  (The C half's
+     * ensure_ready, leave_queue_locked, the queued_top test and the
+     * resting test; each answer other than "nothing to do" is its.) */
+    lw      t0, RT_READY_WORD(t6)
+    li      t1, RT_READY_MAGIC
+    bne     t0, t1, .Lpinned        /* the queue is not set up yet */
+    lbu     t0, RT_TASK_FLAGS(a1)
+    andi    t0, t0, RT_FLAG_IN_QUEUE
+    bnez    t0, .Lpinned            /* the kernel resumed us from the queue */
+    add     t0, t6, a0
+    lui     t1, RT_KPRIO >> 12
+    add     t0, t0, t1
+    lbu     t0, RT_KPRIO & 0xfff(t0) /* kprio[me] */
+    lbu     a7, RT_TASK_PRIO(a1)    /* a7: our record's priority */
+    bne     t0, a7, .Lpinned        /* the kernel changed it */
+    addi    t0, a7, -1
+    li      t1, RT_PRIO_MAX
+    bgeu    t0, t1, .Lpinned        /* not in 1..RT_PRIO_MAX */
+    lw      t0, RT_KINFO_QUEUED_TOP(t5)
+    bgeu    t0, a7, .Lpinned        /* the kernel has one at least as urgent */
+    li      t0, 1
+    bgeu    t0, a3, 2f              /* one hart: it never rests */
+    slli    t0, a4, 2
+    add     t0, t0, t6
+    lw      t0, RT_QUICK_SWITCHES(t0)
+    li      t1, RT_REST_AFTER_N
+    bgeu    t0, t1, .Lpinned        /* this hart may be due to rest */
+2:
+    /* 4. Queue this thread and fetch the next, through the policy.  From
+     * here on the values live in s0..s8, which the policy preserves (and
+     * which the save above holds for whoever comes back here). */
+    mv      s0, t6                  /* s0: VDSO_DATA */
+    mv      s1, a1                  /* s1: our record */
+    mv      s2, a0                  /* s2: me */
+    mv      s3, a4                  /* s3: hart */
+    mv      s4, a2                  /* s4: ntasks */
+    mv      s5, a3                  /* s5: nharts */
+    mv      s6, a6                  /* s6 + RT_BLOCK_SCHED: block_sched[hart] */
+    addi    sp, sp, -32             /* struct sched_ctx, 16-byte aligned */
+    lui     t0, RT_TASKS_PAGES
+    add     t0, t0, s0
+    sd      t0, 0(sp)               /* .tasks */
+    li      t0, RT_QUEUE
+    add     t0, t0, s0
+    sd      t0, 8(sp)               /* .queue */
+    sw      s4, 16(sp)              /* .ntasks */
+    sw      s5, 20(sp)              /* .nharts */
+    lui     s7, RT_CODE_PAGES
+    add     s7, s7, s0              /* s7: the policy's header (read-only) */
+    lw      t0, RT_POLICY_FLAGS(s0)
+    andi    t0, t0, RT_FLAG_PER_HART
+    beqz    t0, 7f
+    /* A per-hart policy's fetch takes another hart's thread when this
+     * hart's queue is empty: with nobody queued here we keep the hart
+     * (decide_with_top: with nothing as urgent in the kernel, as checked
+     * above, that is its only other answer). */
+    ld      t0, RT_OP_TOP_AT(s7)
+    add     t0, t0, s7
+    mv      a0, sp
+    mv      a1, s3
+    jalr    t0                      /* a0 = top_priority(ctx, hart) */
+    sext.w  a0, a0                  /* a uint32_t: its low 32 bits */
+    beqz    a0, .Lnobody_else
+7:
+    ld      t0, RT_AGE_CLOCK(s0)    /* age = ++age_clock */
+    addi    t0, t0, 1
+    sd      t0, RT_AGE_CLOCK(s0)
+    sd      t0, RT_TASK_AGE(s1)
+    lbu     t0, RT_TASK_FLAGS(s1)   /* in the queue now (still RUNNING: */
+    ori     t0, t0, RT_FLAG_IN_QUEUE /* nobody may claim it yet) */
+    sb      t0, RT_TASK_FLAGS(s1)
+    ld      t0, RT_OP_YIELD_AT(s7)
+    add     t0, t0, s7
+    mv      a0, sp
+    mv      a1, s3
+    mv      a2, s2
+    jalr    t0                      /* yield(ctx, hart, me) */
+    ld      t0, RT_OP_FETCH_AT(s7)
+    add     t0, t0, s7
+    mv      a0, sp
+    mv      a1, s3
+    jalr    t0                      /* a0 = fetch(ctx, hart) */
+
+    /* 5. Check the answer: a record that is mapped, of a thread of ours,
+     * not us (the policy keeping us running is the C half's to finish),
+     * and READY, which we claim (READY -> RUNNING), as claim_ready does:
+     * the kernel may claim it too.  An answer with garbage above bit 31
+     * is out of range here, and the C half truncates it as C does. */
+    lw      t0, RT_NRECORDS(s0)
+    bgeu    a0, t0, .Lfetched
+    bgeu    a0, s4, .Lfetched
+    beq     a0, s2, .Lfetched
+    slli    s8, a0, RT_TASK_SHIFT
+    add     s8, s8, s0
+    lui     t0, RT_TASKS_PAGES
+    add     s8, s8, t0              /* s8: the next thread's record */
+    addi    t2, s8, RT_TASK_STATE - 1   /* the word holding the state byte */
+    li      t3, RT_CAS_TRIES        /* the process may flip it for ever */
+3:  lr.w.aqrl t0, (t2)
+    srliw   t1, t0, 8
+    andi    t1, t1, 0xff
+    addi    t1, t1, -RT_STATE_READY
+    bnez    t1, .Lfetched           /* not READY: the kernel took it */
+    addiw   t0, t0, 1 << 8          /* READY + 1 = RUNNING */
+    sc.w.rl t1, t0, (t2)
+    beqz    t1, 4f
+    addi    t3, t3, -1
+    bnez    t3, 3b
+    j       .Lfetched
+4:
+    /* 6. Switch: the bookkeeping of a switch, as the C half does it. */
+    lbu     t0, RT_TASK_FLAGS(s8)
+    andi    t0, t0, ~RT_FLAG_IN_QUEUE
+    sb      t0, RT_TASK_FLAGS(s8)   /* out of the queue */
+    li      t0, 1
+    bgeu    t0, s5, 5f              /* more harts: count_switch, for resting */
+    rdinstret t0
+    slli    t1, s3, 3
+    add     t1, t1, s0
+    ld      t2, RT_SWITCHED_AT(t1)
+    sd      t0, RT_SWITCHED_AT(t1)
+    sub     t2, t0, t2              /* instructions since the last switch */
+    slli    t1, s3, 2
+    add     t1, t1, s0
+    lw      t3, RT_QUICK_SWITCHES(t1)
+    addiw   t3, t3, 1               /* another futile one in a row... */
+    li      t4, RT_QUICK_INSNS
+    bltu    t2, t4, 6f
+    li      t3, 0                   /* ... or the end of the run */
+6:  sw      t3, RT_QUICK_SWITCHES(t1)
+5:  ld      t0, RT_TASK_SWITCHES(s8)
+    addi    t0, t0, 1
+    sd      t0, RT_TASK_SWITCHES(s8)
+    add     t0, s0, a0
+    sb      zero, RT_OFF_HART(t0)   /* on a hart again */
+    ld      t0, RT_USER_SWITCHES(s0)
+    addi    t0, t0, 1
+    sd      t0, RT_USER_SWITCHES(s0)
+    mv      a2, a0                  /* current[hart] = next, restartable */
+    mv      a0, s1
+    mv      a1, s8
+    addi    a3, s0, RT_CURRENT
+    jal     rt_commit_current
+    /* What rt_switch (switch.S) does, with the addresses at hand. */
+    addi    t1, s6, RT_BLOCK_SCHED  /* for after the load */
+    addi    t2, s8, RT_CTX          /* the other thread's registers */
+    li      t0, RT_STATE_READY
+    fence   rw, w                   /* our registers were saved before... */
+    sb      t0, RT_TASK_STATE(s1)   /* ...we may be claimed (READY)... */
+    sw      zero, RT_QUEUE_LOCK(s0) /* ...and the queue lock is free */
+    LOAD_CALLEE_SAVED t2, 1         /* we are the other thread now */
+    fence   rw, w
+    sw      zero, 0(t1)             /* block_sched off: the switch is done */
+    li      a0, 1                   /* its user_schedule returns 1 */
+    ret
+
+    /* Nobody to switch to: let go of the lock, then block_sched (unpin),
+     * and return 0 with the caller's registers. */
+.Lnobody_else:
+    fence   rw, w
+    sw      zero, RT_QUEUE_LOCK(s0)
+    fence   rw, w
+    sw      zero, RT_BLOCK_SCHED(s6)
+    addi    t0, s1, RT_CTX
+    LOAD_CALLEE_SAVED t0, 1
+    li      a0, 0
+    ret
+
+    /* Hand-overs to the C half. */
+.Lunlock:                           /* let go of the lock (release)... */
+    fence   rw, w
+    sw      zero, RT_QUEUE_LOCK(t6)
+.Lunpin:                            /* ... and block_sched, if still ours */
+    lw      t0, RT_BLOCK_SCHED(a6)
+    bne     t0, a5, .Lslow
+    fence   rw, w
+    sw      zero, RT_BLOCK_SCHED(a6)
+.Lslow:                             /* a0 = me; ra, sp, s0..s11 the caller's */
+    ld      t0, RT_SLOW_YIELDS(t6)
+    addi    t0, t0, 1
+    sd      t0, RT_SLOW_YIELDS(t6)
+    j       user_schedule_saved
+
+.Lpinned:                           /* ra, sp, s0..s11 still the caller's */
+    ld      t0, RT_SLOW_YIELDS(t6)
+    addi    t0, t0, 1
+    sd      t0, RT_SLOW_YIELDS(t6)
+    mv      a1, a4                  /* (me, hart, ntasks, nharts) */
+    j       user_schedule_pinned
+
+.Lfetched:                          /* s0..s8 are ours: load the caller's */
+    ld      t0, RT_SLOW_YIELDS(s0)
+    addi    t0, t0, 1
+    sd      t0, RT_SLOW_YIELDS(s0)
+    sext.w  a2, a0                  /* (me, hart, next, ntasks, nharts), */
+                                    /* next as the ABI passes a uint32_t */
+    mv      a0, s2
+    mv      a1, s3
+    mv      a3, s4
+    mv      a4, s5
+    addi    t0, s1, RT_CTX
+    LOAD_CALLEE_SAVED t0, 1         /* sp too: the sched_ctx is gone */
+    j       user_schedule_fetched
