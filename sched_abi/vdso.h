@@ -282,9 +282,18 @@ typedef struct SCHED_KINFO {
                                              got that thread back with
                                              nothing run in between */
     volatile uint32_t futile_prio[SCHED_MAX_HARTS]; /* 88: its priority */
-    uint8_t  reserved[4096 - 120];
+    /* Where each hart's time went, for benchmarks (b_prings): since boot,
+     * in microseconds, only growing.  A benchmark reads them before and
+     * after its run: a hart that was idle or spun while the run was slow
+     * waited for something, it did not compute. */
+    volatile uint64_t idle_us[SCHED_MAX_HARTS];  /* 120: asleep in the idle
+                                             loop (wfi) */
+    volatile uint64_t spin_us[SCHED_MAX_HARTS];  /* 184: spinning for a
+                                             kernel lock another hart held */
+    uint8_t  reserved[4096 - 248];
 } SCHED_KINFO;
 _Static_assert(__builtin_offsetof(SCHED_KINFO, futile_prio) == 88, "KINFO layout");
+_Static_assert(__builtin_offsetof(SCHED_KINFO, spin_us) == 184, "KINFO layout");
 _Static_assert(sizeof(SCHED_KINFO) == 4096, "SCHED_KINFO is one page");
 
 #endif

@@ -150,6 +150,37 @@ def test_bench_workloads(boot_policy, policy, smp):
     still_alive(m)
 
 
+PRINGS_TIME_KEYS = ["us", "harts", "idle_pm", "spin_pm"]
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("smp", SMP, ids=ids)
+def test_prings_hart_time(boot_policy, policy, smp):
+    """b_prings says where the harts' time went (SCHED_KINFO.idle_us and
+    spin_us).  On one hart with work always ready the hart never sleeps: a
+    wake-up that waited for the next tick (10 ms, against microseconds a
+    hop) would show as idle time, so a bound far above what a working
+    kernel shows (0) and far below what a tick per lap gives (nearly all)
+    catches it; and no lock can be found held by another hart.  On two
+    harts with one worker one hart has nothing to do: the accounting must
+    see it asleep.  How long a run takes, or how much the harts spin on a
+    loaded host, is not judged."""
+    m = boot_policy(policy, smp=smp, initrd=True)
+    m.shell_prompt(timeout=60)
+    for workers in (1, 2):
+        r = one_line(m.run(f"b_prings 2 6 {workers} 100", timeout=RUN_TIMEOUT), "prings",
+                     PRINGS_TIME_KEYS)
+        assert r["harts"] == smp and r["us"] > 0, r
+        assert 0 <= r["idle_pm"] <= 1000 and 0 <= r["spin_pm"] <= 1000, r
+        if smp == 1:
+            assert r["spin_pm"] == 0, r
+            assert r["idle_pm"] < 500, r
+        elif workers == 1:
+            assert r["idle_pm"] >= 150, r
+    assert "panic" not in m.output()
+    still_alive(m)
+
+
 USAGE = [
     ("b_ring", ""), ("b_ring", "-h"), ("b_ring", "coro 4 1"), ("b_ring", "fish 4 1 1"),
     ("b_ring", "coro 1 1 1"), ("b_ring", "coro 4 0 1"), ("b_ring", "coro 4 3877 1"),

@@ -144,6 +144,13 @@ static int ensure_coroutine(struct pipe *p)
     return 0;
 }
 
+/* Lock held: the transfer may go now, as read() or write() would (nothing
+ * waits in line before it). */
+static bool goes_now(struct pipe *p, struct coio_op *op, struct list_node *line)
+{
+    return list_empty(line) && can_go(p, op);
+}
+
 long pipe_submit_async(struct file *f, struct coio_op *op)
 {
     struct proc *cur = op->proc;
@@ -151,10 +158,27 @@ long pipe_submit_async(struct file *f, struct coio_op *op)
     bool reading = op->kind == COIO_READ;
     struct list_node *line = reading ? &p->readers_line : &p->writers_line;
     long r;
+    /* At once, under the pipe's lock alone: a transfer that completes in
+     * the call touches none of the process's pending operations, so it
+     * needs no co.lock.  Holding co.lock across the copy (up to a page)
+     * made every worker of a process wait for each other's copies, and,
+     * on a loaded host, for a holder the host had descheduled (b_prings:
+     * most of the time two harts spun; docs/performance.md, "Scaling over
+     * harts"). */
+    spin_lock(&p->lock);
+    if (goes_now(p, op, line)) {
+        r = transfer(p, op);
+        pipe_kick(p);
+        spin_unlock(&p->lock);
+        return r;
+    }
+    spin_unlock(&p->lock);
+    /* To wait: co.lock first, then the pipe's (their order).  The pipe may
+     * have changed in between, so the same test again. */
     spin_lock(&cur->co.lock);
     spin_lock(&p->lock);
-    if (list_empty(line) && can_go(p, op)) {
-        r = transfer(p, op);         /* now, as read() or write() would */
+    if (goes_now(p, op, line)) {
+        r = transfer(p, op);
         pipe_kick(p);
     } else if ((r = coio_admit(cur, op)) == 0 && (r = ensure_coroutine(p)) == 0) {
         /* In line under the lock the coroutine takes: no lost wake-up. */

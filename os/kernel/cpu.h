@@ -54,6 +54,10 @@ struct cpu {
     uint64_t blob_fault_cause, blob_fault_pc, blob_fault_addr;
     uint64_t blob_sie;
     uint32_t blob_ticks;
+    /* Time CSR ticks asleep in the idle loop, and spinning for a lock
+     * another hart held (sched/hart_time.h). */
+    uint64_t idle_ticks;
+    uint64_t spin_ticks;
 };
 _Static_assert(offsetof(struct cpu, scratch) == CPU_SCRATCH, "CPU_SCRATCH");
 _Static_assert(offsetof(struct cpu, kstack_top) == CPU_KSTACK_TOP, "CPU_KSTACK_TOP");

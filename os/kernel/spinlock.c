@@ -1,6 +1,8 @@
 #include "kernel/spinlock.h"
 #include "kernel/rwlock.h"
 #include "kernel/panic.h"
+#include "sched/hart_time.h"
+#include "arch/riscv.h"
 
 void spin_init(struct spinlock *lock, const char *name)
 {
@@ -39,8 +41,10 @@ void irq_nesting_misuse(const char *what)
 void spin_wait_for_writer(struct spinlock *lock)
 {
     __atomic_fetch_add(&lock->waits, 1, __ATOMIC_RELAXED);
+    uint64_t from = read_time();
     while (lock->locked & SPIN_WRITER)
         cpu_relax();
+    hart_time_spin(read_time() - from);
 }
 
 /* `was`: what spin_lock's fetch_or found.  With the writer's bit set, it

@@ -15,6 +15,7 @@
 #include "mm/vm.h"
 #include "mm/tlb.h"
 #include "trap/ipi.h"
+#include "sched/hart_time.h"
 #include "trap/timer.h"
 #include "sched/kcoro.h"
 #include "uapi/errno.h"
@@ -547,6 +548,14 @@ void sched_tick(void)
     spin_unlock(&sched_lock);
 }
 
+/* The idle loop's sleep, timed (SCHED_KINFO.idle_us). */
+static void idle_wfi(void)
+{
+    uint64_t from = read_time();
+    wfi();
+    hart_time_idle(read_time() - from);
+}
+
 void sched_idle_loop(void)
 {
     struct cpu *c = this_cpu();
@@ -560,7 +569,7 @@ void sched_idle_loop(void)
              * meanwhile: nudge_a_hart), but not past work for the kernel. */
             if (c->timer_ticks == c->rest_tick && !smp_call_pending() &&
                 !kcoro_has_work()) {
-                wfi();
+                idle_wfi();
                 intr_on();
                 continue;
             }
@@ -578,7 +587,7 @@ void sched_idle_loop(void)
         /* Interrupts are still off: a wake-up IPI arriving now stays
          * pending and ends the wfi at once. */
         if (nothing && !smp_call_pending() && !kcoro_has_work())
-            wfi();
+            idle_wfi();
         intr_on();
     }
 }

@@ -17,9 +17,16 @@
  * so stages at one position share a level and a token gets less urgent
  * the further it goes; every client runs at 20.
  *
- * Prints "BENCH prings rings=R len=L workers=W laps=N size=S us=T", or
- * "BENCH-ERROR prings <what>" and exit status 1; the last line is always
- * "BENCH-DONE prings".  Bad usage: exit 2.
+ * Prints "BENCH prings rings=R len=L workers=W laps=N size=S us=T harts=H
+ * idle_pm=I spin_pm=P", or "BENCH-ERROR prings <what>" and exit status 1;
+ * the last line is always "BENCH-DONE prings".  Bad usage: exit 2.
+ *
+ * idle_pm and spin_pm say where the harts' time went during the run, per
+ * mille of H x T: asleep in the kernel's idle loop, and spinning for a
+ * kernel lock another hart held (SCHED_KINFO.idle_us and spin_us, read
+ * before and after).  A run that did not speed up on more harts while
+ * these are high waited rather than computed; on a loaded host spinning
+ * is mostly for a holder the host descheduled.
  */
 #include <coroutine.h>
 #include <bench_limit.h>
@@ -29,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "vdso.h"                   /* SCHED_KINFO: idle_us, spin_us */
 
 #define RINGS_MAX   10000
 #define LEN_MAX     100000          /* the kernel's limits come much sooner */
@@ -51,6 +59,28 @@ static char *tokens;                /* stage i's token: tokens + i * size */
 static int (*pipes)[2];             /* ring r's pipe k: pipes[r * len + k] */
 static struct co_event go = CO_EVENT_INIT;
 static struct bench_failure failure;   /* the first failure */
+
+/* Idle and spin microseconds of every hart so far (SCHED_KINFO). */
+struct hart_time {
+    uint64_t idle, spin;
+};
+
+static struct hart_time hart_time_now(int harts)
+{
+    const SCHED_KINFO *k = (const SCHED_KINFO *)SHARED_KINFO_ADDR;
+    struct hart_time t = { 0, 0 };
+    for (int h = 0; h < harts && h < SCHED_MAX_HARTS; h++) {
+        t.idle += k->idle_us[h];
+        t.spin += k->spin_us[h];
+    }
+    return t;
+}
+
+/* part of harts x us, per mille (0 when the run took no time). */
+static unsigned long per_mille(uint64_t part, int harts, uint64_t us)
+{
+    return harts > 0 && us ? (unsigned long)(part * 1000 / ((uint64_t)harts * us)) : 0;
+}
 
 static int stage_prio(int k)
 {
@@ -182,10 +212,14 @@ int main(int argc, char **argv)
     if (failure.failed)
         for (long i = 0; i < made; i++)
             break_ring((int)(i / len), (int)(i % len));
+    struct sysinfo si;
+    int harts = sysinfo(&si) == 0 ? (int)si.harts : 0;
+    struct hart_time before = hart_time_now(harts);
     uint64_t start = time();
     co_event_set(&go);
     for (long i = 0; i < spawned; i++)
         co_join(ids[i], 0);
+    struct hart_time after = hart_time_now(harts);
     uint64_t end = 0;
     for (int r = 0; r < rings && !failure.failed; r++)
         if (st[r * len].end > end)
@@ -204,8 +238,15 @@ int main(int argc, char **argv)
         return 1;
     }
     uint64_t us = (end - start) / 1000;
-    printf("BENCH prings rings=%d len=%d workers=%d laps=%d size=%ld us=%lu\n", rings, len,
-           workers, laps, size, (unsigned long)(us ? us : 1));
+    if (!us)
+        us = 1;
+    /* The counters were read after the joins, a little past `end`. */
+    uint64_t all_us = (uint64_t)harts * us;
+    uint64_t idle = after.idle - before.idle, spin = after.spin - before.spin;
+    printf("BENCH prings rings=%d len=%d workers=%d laps=%d size=%ld us=%lu harts=%d "
+           "idle_pm=%lu spin_pm=%lu\n", rings, len, workers, laps, size, (unsigned long)us, harts,
+           per_mille(idle < all_us ? idle : all_us, harts, us),
+           per_mille(spin < all_us ? spin : all_us, harts, us));
     printf("BENCH-DONE prings\n");
     return 0;
 }
