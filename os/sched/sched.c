@@ -534,6 +534,10 @@ void sched_tick(void)
 {
     struct cpu *c = this_cpu();
     inv_check_frames();                 /* debug builds: kernel/invariants.h */
+    /* A tick inside this hart's own hold cannot come (interrupts are off
+     * while it holds; a tick during a policy call goes to the blob guard):
+     * spin_lock would report it, the try below would only defer. */
+    KASSERT(!spin_holding(&sched_lock));
     if (c->ticks_owed < TICK_DEFER_MAX) {
         if (!spin_trylock(&sched_lock)) {
             c->ticks_owed++;
