@@ -47,6 +47,13 @@ struct cpu {
     volatile bool resting;       /* a process gave this hart back (SYS_yield,
                                     parked = 2): idle until its next tick */
     uint64_t rest_tick;          /* timer_ticks when the rest began */
+    /* The tick's work (sched_tick) waits while sched_lock is taken: how
+     * many of this hart's ticks it waits for now (at most
+     * TICK_DEFER_MAX), how many waited and how many were done in all, and
+     * whether a tick spins for the lock because it may not wait longer. */
+    uint32_t ticks_owed;
+    uint64_t ticks_deferred, ticks_worked;
+    volatile bool tick_must_wait;
     /* Set while this hart runs a policy blob: where to go if it faults or
      * loops, and what happened (sched/blob_guard.h); sie before the call,
      * and the timer ticks seen during it. */

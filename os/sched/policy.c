@@ -733,10 +733,15 @@ bool policy_tick(int hart, struct thread *running)
     /* count_queued's shortcut, checked once a tick rather than each time. */
     KASSERT(queued_top == highest_queued_level());
     __atomic_fetch_add(&policy_ticks, 1, __ATOMIC_RELAXED);
-    /* One hart is enough to watch, ten times a second. */
-    if ((uint64_t)hart == boot_hartid && watchdog_ns &&
-        this_cpu()->timer_ticks % 10 == 0)
+    /* One hart is enough to watch, ten times a second: every tenth of its
+     * ticks, or the first tick to do its work after it (sched_tick may
+     * leave a tick's work to a later tick, TICK_DEFER_MAX at most). */
+    static uint64_t watched_at;         /* the boot hart's timer_ticks then */
+    uint64_t now = this_cpu()->timer_ticks;
+    if ((uint64_t)hart == boot_hartid && watchdog_ns && now - watched_at >= 10) {
+        watched_at = now;
         watchdog();
+    }
     return resched;
 }
 

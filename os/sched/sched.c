@@ -518,12 +518,43 @@ int waitq_wake(struct waitq *wq, int max)
     return wake_waiters(wq, 0, max);
 }
 
+/*
+ * The tick does not spin for sched_lock.  When another hart holds it, that
+ * hart may be stopped inside its hold (a host thread descheduled, or QEMU's
+ * round-robin under -icount, which switches harts at a timer deadline: at
+ * this very tick), and a tick that spins then spins for as long as the
+ * holder stays stopped, interrupts off, doing nothing for anyone: on 4
+ * harts under -icount, most of a b_prings run (docs/performance.md).  So a
+ * tick that finds the lock taken leaves its work to this hart's next tick.
+ * Not for ever: the work (wake-ups at deadlines, the policy's tick and its
+ * watchdog, the end of a time slice) may wait for TICK_DEFER_MAX ticks at
+ * most; the tick after those waits for the lock like any other holder.
+ * The tick that does the work counts the ticks it covers into the slice.
+ */
 void sched_tick(void)
 {
     struct cpu *c = this_cpu();
-    uint64_t now = timer_now_ns();
     inv_check_frames();                 /* debug builds: kernel/invariants.h */
-    spin_lock(&sched_lock);
+    /* A tick inside this hart's own hold cannot come (interrupts are off
+     * while it holds; a tick during a policy call goes to the blob guard):
+     * spin_lock would report it, the try below would only defer. */
+    KASSERT(!spin_holding(&sched_lock));
+    if (c->ticks_owed < TICK_DEFER_MAX) {
+        if (!spin_trylock(&sched_lock)) {
+            c->ticks_owed++;
+            c->ticks_deferred++;
+            return;
+        }
+    } else {
+        c->tick_must_wait = true;       /* seen by ktest tick */
+        spin_lock(&sched_lock);
+        c->tick_must_wait = false;
+    }
+    KASSERT(c->ticks_owed <= TICK_DEFER_MAX);
+    int ticks = (int)c->ticks_owed + 1;  /* this one and those it covers */
+    c->ticks_owed = 0;
+    c->ticks_worked++;
+    uint64_t now = timer_now_ns();
     inv_check_sched();
     while (!list_empty(&deadlines)) {
         struct thread *t = list_entry(deadlines.next, struct thread, timer_node);
@@ -538,7 +569,7 @@ void sched_tick(void)
     if (is_idle(cur)) {
         if (top)
             c->need_resched = true;
-    } else if (--cur->ticks_left <= 0 && top >= cur->priority) {
+    } else if ((cur->ticks_left -= ticks) <= 0 && top >= cur->priority) {
         c->need_resched = true;          /* slice over, an equal one waits */
     } else if (top > cur->priority) {
         c->need_resched = true;          /* something more urgent waits */

@@ -12,6 +12,7 @@
 #include "proc/thread.h"
 
 #define TIMESLICE_TICKS 2           /* 20 ms at 100 Hz */
+#define TICK_DEFER_MAX 3            /* ticks a tick's work may wait (sched_tick) */
 
 extern struct spinlock sched_lock;
 
