@@ -27,12 +27,14 @@
  *      a priority policy the more urgent one would never let the other run
  *      on one hart: skipped.
  *   5. the same with three players in a round (TRIO: two equals and one
- *      more urgent), also under fifo only.  On one hart each yield then
- *      takes one of the kernel's three ways of counting a yield
+ *      more urgent), under fifo on one hart only.  Each yield then takes
+ *      one of the kernel's three ways of counting a yield
  *      (policy_yield_fetch): to an equal while the level has others queued
  *      (the counts wait for the answer and stay), from that level to
  *      another (they wait, then change), and from a level the yielder fills
- *      alone (counted at once).
+ *      alone (counted at once).  On more harts the players mostly run at
+ *      once and yield alone, and their turns wait for the host to run the
+ *      right virtual hart: slow on a loaded host, and no test of the counts.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -184,7 +186,8 @@ int main(void)
     part_pingpong(2, NULL, "ping-pong");
     if (!(si.sched_flags & SCHED_FLAG_PRIORITY)) {
         part_pingpong(2, UNEQUAL, "ping-pong between two priorities");
-        part_pingpong(3, TRIO, "a round of three, two of them equals");
+        if (si.harts == 1)
+            part_pingpong(3, TRIO, "a round of three, two of them equals");
     }
     printf("t_yield: %s\n", failures ? "FAIL" : "PASS");
     return failures ? 1 : 0;
