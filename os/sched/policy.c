@@ -455,17 +455,30 @@ static inline uint64_t call(enum op op, uint32_t hart, uint32_t task, bool share
  * (thread_state.c): should the call fault, the rebuilt queue counts it.
  * (sched_lock: the transitions of thread_state.c, the only callers, have
  * just asserted it.) */
-static inline __attribute__((always_inline)) void enqueued(struct thread *t)
+/* enqueued()'s first half: the record, the wait's stamps, the level. */
+static inline __attribute__((always_inline)) void stamp_queued(struct thread *t)
 {
     KASSERT(tstate_in_queue(t) && t->task >= 0);
     fill_record(t, t->hart);
     t->queued_since = read_time();      /* raw: converted only by the watchdog */
     t->queued_at_tick = __atomic_load_n(&policy_ticks, __ATOMIC_RELAXED);
     t->queued_prio = t->state == THREAD_PARKED ? 0 : t->priority;  /* see policy_queued_top */
+}
+
+/* Its second half: t counted in (policy_nqueued, its level), and then
+ * told to every process (SCHED_KINFO.enqueues, after queued_top). */
+static inline __attribute__((always_inline)) void count_in(struct thread *t)
+{
     set_nqueued(policy_nqueued + 1);
     count_queued(t->queued_prio, 1);
     if (t->queued_prio)
-        shared_count_enqueue();         /* SCHED_KINFO.enqueues */
+        shared_count_enqueue();
+}
+
+static inline __attribute__((always_inline)) void enqueued(struct thread *t)
+{
+    stamp_queued(t);
+    count_in(t);
 }
 
 void policy_enqueue(struct thread *t, int hart, enum policy_enqueue_reason why)
@@ -483,14 +496,20 @@ static inline __attribute__((always_inline)) struct thread *queued_owner(uint32_
     return t && tstate_in_queue(t) ? t : NULL;
 }
 
+/* A fetched thread's record. */
+static inline __attribute__((always_inline)) void record_running(uint32_t task)
+{
+    ctx.tasks[task].state = TASK_RUNNING;
+    ctx.tasks[task].switches++;
+}
+
 /* The kernel's side of t leaving the queue by a fetch, but for its level's
  * count (count_queued). */
 static inline __attribute__((always_inline)) void take_fetched(struct thread *t)
 {
     tstate_fetched(t);
     set_nqueued(policy_nqueued - 1);
-    ctx.tasks[t->task].state = TASK_RUNNING;
-    ctx.tasks[t->task].switches++;
+    record_running((uint32_t)t->task);
 }
 
 /* fetch answered a task that is not queued: garbage (no thread has it), or
@@ -544,11 +563,47 @@ struct thread *policy_fetch(int hart)
     return t;
 }
 
+/* A yield's answer that leaves every count as it was: a thread queued at
+ * `level` (t itself, or one of its equals).  NULL for any other answer,
+ * right or wrong: accept_fetched judges those. */
+static inline __attribute__((always_inline)) struct thread *queued_at_level(uint64_t answer,
+                                                                          int level)
+{
+    struct thread *n = answer < SCHED_MAX_TASKS ? queued_owner((uint32_t)answer) : NULL;
+    return n && n->queued_prio == level ? n : NULL;
+}
+
 struct thread *policy_yield_fetch(struct thread *t, int hart)
 {
-    enqueued(t);
+    stamp_queued(t);
+    /* Counting t in and the fetched thread out change nothing when both
+     * are of one level that has others queued (the usual switch between
+     * equals): then the counts wait for the answer.  A level that t alone
+     * fills is counted at once, as any enqueue: the rise it makes in
+     * SCHED_KINFO.queued_top, brief when t comes straight back, is what
+     * every process sees (performance.md: taking it away made a
+     * multiqueue test fail).  The counts are never read without
+     * sched_lock but for policy_nqueued's hint, to which the wait is the
+     * same as a yield a moment later. */
+    bool count_later = queued_at[t->queued_prio] != 0;
+    if (!count_later)
+        count_in(t);
+    uint64_t answer = call(OP_YIELD_FETCH, (uint32_t)hart, (uint32_t)t->task, false);
     struct thread *next;
-    if (accept_fetched(call(OP_YIELD_FETCH, (uint32_t)hart, (uint32_t)t->task, false), hart, &next))
+    if (count_later) {
+        next = queued_at_level(answer, t->queued_prio);
+        if (next) {
+            /* count_in and take_fetched, with the counts one in, one
+             * out: only what every process is told. */
+            if (t->queued_prio)
+                shared_count_enqueue();
+            tstate_fetched(next);
+            record_running((uint32_t)next->task);
+            return next;
+        }
+        count_in(t);            /* and the answer judged as any other */
+    }
+    if (accept_fetched(answer, hart, &next))
         return next;
     return policy_fetch(hart);      /* replaced: the new policy's queue has t */
 }
@@ -570,13 +625,6 @@ bool policy_none_parked(void)
     /* Level 0 only changes under an exclusive hold: a shared yield moves
      * only QUEUED threads, whose levels are 1 and up. */
     return queued_at[0] == 0;
-}
-
-/* A fetched thread's record, as accept_fetched leaves it. */
-static inline void record_running(uint32_t task)
-{
-    ctx.tasks[task].state = TASK_RUNNING;
-    ctx.tasks[task].switches++;
 }
 
 struct thread *policy_yield_fetch_shared(struct thread *t, int hart)

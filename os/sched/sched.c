@@ -208,6 +208,15 @@ static void reap_zombie(void)
     }
 }
 
+/* begin_decision's checks but the lock's, for a caller that has taken
+ * sched_lock itself a few lines before (the kernel yield). */
+static inline void begin_decision_locked(struct cpu *c)
+{
+    KASSERT(c->irq_depth == 1);
+    check_stack_canary(c->current);
+    c->need_resched = false;
+}
+
 /* What every decision starts with: sched_lock held, from a thread that
  * has not overrun its stack.  Whatever asked for the decision is answered
  * by it, even when the answer is to keep running (else trap_return would
@@ -216,15 +225,16 @@ static inline struct cpu *begin_decision(void)
 {
     struct cpu *c = this_cpu();
     KASSERT(spin_holding(&sched_lock));
-    KASSERT(c->irq_depth == 1);
-    check_stack_canary(c->current);
-    c->need_resched = false;
+    begin_decision_locked(c);
     return c;
 }
 
 /* Puts `next` (picked, or NULL: the idle thread) on this hart in place of
- * prev, whose state already says why it stops. */
-static void switch_to(struct cpu *c, struct thread *prev, struct thread *next)
+ * prev, whose state already says why it stops.  Inlined into the kernel
+ * yield (a call's saves and restores less on every switch by a yield);
+ * the other decisions call switch_to. */
+static inline __attribute__((always_inline)) void switch_here(struct cpu *c, struct thread *prev,
+                                                              struct thread *next)
 {
     if (!next)
         next = c->idle;
@@ -233,10 +243,13 @@ static void switch_to(struct cpu *c, struct thread *prev, struct thread *next)
             tstate_run(prev);          /* fetched back at once */
         return;
     }
-    if (prev->proc && prev->proc != next->proc && !list_empty(&prev->proc->deferred))
-        sched_offer_deferred(prev->proc);
-    if (prev->proc)
-        shared_set_off_hart(prev, &prev->proc->shared);
+    /* Read once: the atomic add below would make the compiler read
+     * next->proc again after it. */
+    struct proc *from = prev->proc, *to = next->proc;
+    if (from && from != to && !list_empty(&from->deferred))
+        sched_offer_deferred(from);
+    if (from)
+        shared_set_off_hart(prev, &from->shared);
 
     if (next != c->idle)
         tstate_run(next);
@@ -244,12 +257,12 @@ static void switch_to(struct cpu *c, struct thread *prev, struct thread *next)
     c->switches++;
     trace(TR_SWITCH, next->tid, (uint64_t)prev->tid);
     timeline_run(next, (int)c->hartid, next == c->idle);
-    if (next->proc)      /* (atomic: two harts may switch under shared holds) */
-        __atomic_fetch_add(&next->proc->stat_kernel_switches, 1, __ATOMIC_RELAXED);
+    if (to)              /* (atomic: two harts may switch under shared holds) */
+        __atomic_fetch_add(&to->stat_kernel_switches, 1, __ATOMIC_RELAXED);
 
     /* Only a switch to another address space writes satp.  Idle threads
      * run on the kernel's table, so an exited process's table can go. */
-    uint64_t satp = next->proc ? next->proc->satp : kernel_satp;
+    uint64_t satp = to ? to->satp : kernel_satp;
     if (satp != tlb_loaded_satp())
         tlb_load_satp(satp);
     if (next->kstack)
@@ -260,6 +273,11 @@ static void switch_to(struct cpu *c, struct thread *prev, struct thread *next)
     /* Back in prev, maybe on another hart. */
     this_cpu()->irq_were_on = were_on;
     reap_zombie();
+}
+
+static void switch_to(struct cpu *c, struct thread *prev, struct thread *next)
+{
+    switch_here(c, prev, next);
 }
 
 void schedule(void)
@@ -369,8 +387,8 @@ static inline __attribute__((always_inline)) void yield_here(bool rest)
         /* Queued and the next fetched in one call into the policy (never
          * on a resting hart: only its idle thread runs there). */
         KASSERT(!c->resting);
-        begin_decision();
-        switch_to(c, t, pick_next(tstate_yield_fetch(t)));
+        begin_decision_locked(c);        /* sched_lock: taken above */
+        switch_here(c, t, pick_next(tstate_yield_fetch(t)));
     }
     spin_unlock(&sched_lock);
 }

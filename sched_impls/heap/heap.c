@@ -95,8 +95,9 @@ static void heap_add(const struct sched_ctx *c, uint32_t hart, uint32_t task)
     sift_up(c, k);
 }
 
-/* Takes the root out: the last task moves into its place. */
-static uint32_t pop_root(const struct sched_ctx *c)
+/* Takes the root out: the last task moves into its place.  Out of line:
+ * see replace_root. */
+static __attribute__((noinline)) uint32_t pop_root(const struct sched_ctx *c)
 {
     uint32_t top = AT(c, 0);
     size_t n = --COUNT(c);
@@ -105,6 +106,18 @@ static uint32_t pop_root(const struct sched_ctx *c)
         put(c, 0, last);
         sift_down(c, 0);
     }
+    return top;
+}
+
+/* The root goes; `yielded` takes its place and sinks.  Out of line, and
+ * called last (a tail call): heap_fetch's usual answers then need no stack
+ * frame of their own. */
+static __attribute__((noinline)) uint32_t replace_root(const struct sched_ctx *c,
+                                                       uint32_t yielded)
+{
+    uint32_t top = AT(c, 0);
+    put(c, 0, yielded);
+    sift_down(c, 0);
     return top;
 }
 
@@ -117,12 +130,12 @@ static uint32_t heap_fetch(const struct sched_ctx *c, uint32_t hart)
         YIELDED(c) = 0;
         if (COUNT(c) == 0 || before(c, yielded, AT(c, 0)))
             return yielded;                 /* still the most urgent */
-        /* The root goes; the yielded task takes its place (and sinks,
-         * unless the root was alone: two tasks taking turns). */
+        if (COUNT(c) > 1)
+            return replace_root(c, yielded);
+        /* Two tasks taking turns: the root and the yielded one swap,
+         * nothing to sift. */
         uint32_t top = AT(c, 0);
         put(c, 0, yielded);
-        if (COUNT(c) > 1)
-            sift_down(c, 0);
         return top;
     }
     if (COUNT(c) == 0)
@@ -131,13 +144,15 @@ static uint32_t heap_fetch(const struct sched_ctx *c, uint32_t hart)
 }
 
 /* Into the slot; a task already there (no fetch since its yield: a
- * preemption, a park) goes into the heap first. */
+ * preemption, a park) goes into the heap.  The slot is written first, so
+ * that heap_add (which does not look at it) is a tail call and the usual
+ * yield, with the slot empty, needs no stack frame. */
 static void heap_yield(const struct sched_ctx *c, uint32_t hart, uint32_t task)
 {
     uint32_t slot = YIELDED(c);
+    YIELDED(c) = task + 1;
     if (slot)
         heap_add(c, hart, slot - 1);
-    YIELDED(c) = task + 1;
 }
 
 static void heap_wake(const struct sched_ctx *c, uint32_t hart, uint32_t task)

@@ -22,9 +22,19 @@
  *      not promise priority order (fifo): each yield then hands the hart to
  *      a thread of another priority, so the kernel's counts of its queue's
  *      levels change at every switch (a count gone wrong stops the kernel
- *      on an assertion, count_queued).  Under
+ *      on an assertion, count_queued; the debug kernel checks every count
+ *      at every tick).  Under
  *      a priority policy the more urgent one would never let the other run
  *      on one hart: skipped.
+ *   5. the same with three players in a round (TRIO: two equals and one
+ *      more urgent), under fifo on one hart only.  Each yield then takes
+ *      one of the kernel's three ways of counting a yield
+ *      (policy_yield_fetch): to an equal while the level has others queued
+ *      (the counts wait for the answer and stay), from that level to
+ *      another (they wait, then change), and from a level the yielder fills
+ *      alone (counted at once).  On more harts the players mostly run at
+ *      once and yield alone, and their turns wait for the host to run the
+ *      right virtual hart: slow on a loaded host, and no test of the counts.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -99,10 +109,13 @@ static void part_ready(bool one_is_enough)
     check(thread_join(tid, NULL) == 0, "thread_join");
 }
 
+#define MAX_PLAYERS 3
 static volatile uint32_t turn;
-static uint32_t taken[2];
-static int player_prio[2];          /* 0: keep the creator's */
-static const int UNEQUAL[2] = { 4, 8 };     /* lowered: no ceiling needed */
+static uint32_t players;            /* taking turns round: 2 or 3 */
+static uint32_t taken[MAX_PLAYERS];
+static int player_prio[MAX_PLAYERS];            /* 0: keep the creator's */
+static const int UNEQUAL[2] = { 4, 8 };         /* lowered: no ceiling needed */
+static const int TRIO[3] = { 4, 4, 8 };
 #define GIVE_IN 100000UL            /* yields without the turn coming round */
 
 static void *player(void *arg)
@@ -110,13 +123,13 @@ static void *player(void *arg)
     uint32_t me = (uint32_t)(uintptr_t)arg;
     if (player_prio[me] && set_priority(0, player_prio[me]) != 0) {
         printf("t_yield: FAIL: set_priority(%d)\n", player_prio[me]);
-        __atomic_store_n(&turn, TURNS, __ATOMIC_RELEASE);    /* stop both */
+        __atomic_store_n(&turn, TURNS, __ATOMIC_RELEASE);    /* stop them all */
         return NULL;
     }
     for (;;) {
         uint32_t t;
         unsigned long waited = 0;
-        while ((t = __atomic_load_n(&turn, __ATOMIC_ACQUIRE)) % 2 != me && t < TURNS) {
+        while ((t = __atomic_load_n(&turn, __ATOMIC_ACQUIRE)) % players != me && t < TURNS) {
             kyield();
             /* The policy may have become one that keeps priority order
              * since main looked (a misbehaving one replaced by heap): then
@@ -132,23 +145,33 @@ static void *player(void *arg)
     }
 }
 
-static void part_pingpong(const int prio[2])
+/* `n` players (2 or 3) take TURNS turns round, at priorities prio[] (NULL:
+ * the creator's); `what` names the part. */
+static void part_pingpong(uint32_t n, const int *prio, const char *what)
 {
+    int tid[MAX_PLAYERS];
     turn = 0;
-    taken[0] = taken[1] = 0;
-    player_prio[0] = prio ? prio[0] : 0;
-    player_prio[1] = prio ? prio[1] : 0;
-    int a = thread_create(player, (void *)0);
-    int b = thread_create(player, (void *)1);
-    check(a > 0 && b > 0, "thread_create");
-    if (a > 0)
-        thread_join(a, NULL);
-    if (b > 0)
-        thread_join(b, NULL);
-    printf("t_yield: ping-pong%s: %u turns, %u and %u taken\n",
-           prio ? " between two priorities" : "", turn, taken[0], taken[1]);
-    check(turn == TURNS && taken[0] == TURNS / 2 && taken[1] == TURNS / 2,
-          "a turn was lost or taken twice");
+    players = n;
+    for (uint32_t i = 0; i < n; i++) {
+        taken[i] = 0;
+        player_prio[i] = prio ? prio[i] : 0;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        tid[i] = thread_create(player, (void *)(uintptr_t)i);
+        check(tid[i] > 0, "thread_create");
+    }
+    bool fair = true;
+    for (uint32_t i = 0; i < n; i++) {
+        if (tid[i] > 0)
+            thread_join(tid[i], NULL);
+        /* TURNS is not a multiple of 3: the first TURNS % n take one more. */
+        fair = fair && taken[i] == TURNS / n + (i < TURNS % n);
+    }
+    printf("t_yield: %s: %u turns, %u and %u", what, turn, taken[0], taken[1]);
+    if (n > 2)
+        printf(" and %u", taken[2]);
+    printf(" taken\n");
+    check(turn == TURNS && fair, "a turn was lost or taken twice");
 }
 
 int main(void)
@@ -160,9 +183,12 @@ int main(void)
     }
     part_alone();
     part_ready(si.harts == 1 && (si.sched_flags & SCHED_FLAG_PRIORITY));
-    part_pingpong(NULL);
-    if (!(si.sched_flags & SCHED_FLAG_PRIORITY))
-        part_pingpong(UNEQUAL);
+    part_pingpong(2, NULL, "ping-pong");
+    if (!(si.sched_flags & SCHED_FLAG_PRIORITY)) {
+        part_pingpong(2, UNEQUAL, "ping-pong between two priorities");
+        if (si.harts == 1)
+            part_pingpong(3, TRIO, "a round of three, two of them equals");
+    }
     printf("t_yield: %s\n", failures ? "FAIL" : "PASS");
     return failures ? 1 : 0;
 }
