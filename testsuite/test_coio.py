@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from conftest import assert_frames_back
+
 SMP = [1, 4]
 
 
@@ -38,10 +40,5 @@ def test_coio(boot_policy, policy, smp):
     # The executor pages, the operations and the kernel's coroutines are
     # all given back (the pipes' coroutines end at their next poll: let
     # the shell run a command first).
-    # At least as many: what the warm-up left to be freed late (a
-    # loaded host can hold a hart up that long) may come back meanwhile;
-    # a frame freed twice is the allocator's to catch (poison=1).
-    m.run("echo settle")
-    after = free_frames(m)
-    assert after >= before, f"{before - after} frames not given back\n{m.output()}"
+    assert_frames_back(m, before)
     assert re.search(r"^still alive$", m.run("echo still alive"), re.M)

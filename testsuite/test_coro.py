@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import still_alive
+from conftest import assert_frames_back, still_alive
 
 SMP = [1, 2, 4]
 ids = lambda n: f"smp{n}"
@@ -34,7 +34,7 @@ def test_coroutines(boot_policy, policy, smp):
     assert "killed" not in out and "panic" not in m.output(), out
     # The executor's pages, the kernel's records of operations, the
     # workers' stacks: all back.
-    assert free_frames(m) == before, out
+    assert_frames_back(m, before)
     still_alive(m)
 
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from conftest import still_alive
+from conftest import assert_frames_back, still_alive
 
 SMP = [1, 4]
 
@@ -44,8 +44,7 @@ def test_manyfds(boot_policy, policy, smp):
     # The process's own memory too (its file table of MAX_FDS entries, its
     # executor): all back once it has exited (the pipes' coroutines end at
     # their next poll: let the shell run a command first).
-    m.run("echo settle")
-    assert free_frames(m) == before
+    assert_frames_back(m, before)
     still_alive(m)
 
 

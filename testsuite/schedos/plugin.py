@@ -234,3 +234,26 @@ def still_alive(m):
     """The shell still answers (on a line of its own: a background job's
     report may come first)."""
     assert re.search(r"^still alive$", m.run("echo still alive"), re.M)
+
+
+def free_frames(m):
+    """The kernel's count of free physical frames (sysinfo)."""
+    return int(re.search(r"^free_frames: (\d+)", m.run("sysinfo"), re.M).group(1))
+
+
+def assert_frames_back(m, before, tries=20):
+    """Every frame counted free in `before` is free again.  Some frees
+    come late: an exited thread's kernel stack goes back after the next
+    switch on its hart, a pipe's coroutine at its next poll, and a loaded
+    host can hold a virtual hart up for a while.  So a count below
+    `before` is read again after a shell command (each makes switches),
+    a few times; a count above it is no leak (a late free of what ran
+    before `before` was read)."""
+    after = free_frames(m)
+    for _ in range(tries):
+        if after >= before:
+            return
+        m.run("echo settle")
+        after = free_frames(m)
+    raise AssertionError(f"{before - after} frames not given back "
+                         f"(free before {before}, after {after})\n{m.output()[-3000:]}")
