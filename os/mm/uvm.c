@@ -229,6 +229,21 @@ bool uvm_range_ok(struct uspace *us, uint64_t uva, size_t len, bool write)
     return range_ok_slow(us, page, uva + len, need);
 }
 
+/* Copies at most SMALL_COPY bytes one at a time.  A system call's small
+ * argument (a pipe's byte, a pair of descriptors) is most of what the
+ * kernel copies: a call to memcpy, with its alignment tests, costs more
+ * than the loop, and keeping the copy a leaf spares copy_in_page's caller
+ * the registers a call would make it save.  (volatile: the compiler would
+ * otherwise turn the loop back into a call to memcpy.) */
+#define SMALL_COPY 16
+static inline __attribute__((always_inline)) void copy_small(char *d, const char *s,
+                                                            size_t len)
+{
+    volatile char *vd = d;
+    for (size_t i = 0; i < len; i++)
+        vd[i] = s[i];
+}
+
 /* Copies len bytes (within one page) between kernel memory and the user
  * page at uva, translated and copied under the address space's lock:
  * another thread of the process may unmap it at any time (sbrk), and then
@@ -242,10 +257,12 @@ static inline __attribute__((always_inline)) bool copy_in_page(struct uspace *us
     pte_t pte = user_leaf_demand_locked(us, uva, need);
     if (pte) {
         char *page = (char *)PA2VA(PTE_PA(pte)) + (uva & (PAGE_SIZE - 1));
-        if (to_user)
-            memcpy(page, k, len);
+        char *d = to_user ? page : k;
+        const char *s = to_user ? k : page;
+        if (len <= SMALL_COPY)
+            copy_small(d, s, len);
         else
-            memcpy(k, page, len);
+            memcpy(d, s, len);
     }
     spin_unlock(&us->lock);
     return pte != 0;
