@@ -145,7 +145,7 @@ static inline void sync_entry(struct coio_op *me)
 
 /* Waits (lock held) until `me` heads `line` and ready(p, n) holds.
  * -EINTR if the process is being killed (then `me` has left the line). */
-static int wait_turn(struct pipe *p, struct list_node *line, struct coio_op *me,
+static inline __attribute__((always_inline)) int wait_turn(struct pipe *p, struct list_node *line, struct coio_op *me,
                      struct waitq *wq, bool reading, size_t n)
 {
     while (!pipe_first(line, me) || !(reading ? pipe_readable(p) : pipe_writable(p, n))) {
@@ -183,13 +183,29 @@ long pipe_read(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n)
     return r;
 }
 
-long pipe_write(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n)
+/* pipe_write, and pipe_write_checked_in_copy when check_in_copy: then
+ * the buffer (within one page) has not been checked yet.  Its copy checks
+ * it; any other outcome (a wait, -EPIPE) comes only after the check, so
+ * that a bad buffer is -EFAULT at once, as if it had been checked first. */
+static inline __attribute__((always_inline)) long write_pipe(struct pipe *p, struct uspace *us,
+                                                            uint64_t uaddr, size_t n,
+                                                            bool check_in_copy)
 {
     size_t done = 0;
     long r = 0;
     struct coio_op me;
     sync_entry(&me);
     spin_lock(&p->lock);
+    if (check_in_copy) {
+        KASSERT(uvm_one_page(uaddr, n) && n <= PIPE_BUF_SIZE);
+        bool at_once = list_empty(&p->writers_line) && p->readers && pipe_writable(p, n);
+        /* Under the pipe's lock, as the copy would be (the address
+         * space's lock nests inside it). */
+        if (!at_once && !uvm_range_ok(us, uaddr, n, false)) {
+            spin_unlock(&p->lock);
+            return -EFAULT;
+        }
+    }
     list_push_back(&p->writers_line, &me.qnode);
     while (done < n) {
         /* Small writes go in whole: wait for room for all of it (the rest
@@ -219,4 +235,14 @@ long pipe_write(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n)
     pipe_kick(p);
     spin_unlock(&p->lock);
     return done ? (long)done : r;
+}
+
+long pipe_write(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n)
+{
+    return write_pipe(p, us, uaddr, n, false);
+}
+
+long pipe_write_checked_in_copy(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n)
+{
+    return write_pipe(p, us, uaddr, n, true);
 }

@@ -184,13 +184,6 @@ static inline __attribute__((always_inline)) pte_t user_leaf_demand_locked(
     return pte ? pte : demand_then_leaf_locked(us, uva, need);
 }
 
-/* Does [uva, uva+len) lie within one page?  Then a copy of it is whole or
- * nothing by itself, and needs no check of the range before it. */
-static bool one_page(uint64_t uva, size_t len)
-{
-    return len <= PAGE_SIZE - (uva & (PAGE_SIZE - 1));
-}
-
 static uint64_t need_for(bool write)
 {
     return PTE_U | PTE_R | (write ? PTE_W : 0);
@@ -224,7 +217,7 @@ bool uvm_range_ok(struct uspace *us, uint64_t uva, size_t len, bool write)
     uint64_t need = need_for(write);
     uint64_t page = uva & ~(uint64_t)(PAGE_SIZE - 1);
     /* The common case, a small buffer already mapped: one walk. */
-    if (one_page(uva, len) && user_leaf(us->pt, page, need))
+    if (uvm_one_page(uva, len) && user_leaf(us->pt, page, need))
         return true;
     return range_ok_slow(us, page, uva + len, need);
 }
@@ -294,7 +287,7 @@ static int copy_user_pages(struct uspace *us, uint64_t uva, void *kbuf, size_t l
 {
     if (!user_range(uva, len))
         return -EFAULT;
-    if (!one_page(uva, len))
+    if (!uvm_one_page(uva, len))
         return copy_across_pages(us, uva, kbuf, len, to_user);
     return len == 0 || copy_in_page(us, uva, kbuf, len, need_for(to_user), to_user) ? 0
                                                                                      : -EFAULT;
@@ -303,14 +296,14 @@ static int copy_user_pages(struct uspace *us, uint64_t uva, void *kbuf, size_t l
 int copy_from_user(struct uspace *us, void *dst, uint64_t usrc, size_t len)
 {
     /* Checked whole first: a copy that would fail leaves dst untouched. */
-    if (!one_page(usrc, len) && !uvm_range_ok(us, usrc, len, false))
+    if (!uvm_one_page(usrc, len) && !uvm_range_ok(us, usrc, len, false))
         return -EFAULT;
     return copy_user_pages(us, usrc, dst, len, false);
 }
 
 int copy_to_user(struct uspace *us, uint64_t udst, const void *src, size_t len)
 {
-    if (!one_page(udst, len) && !uvm_range_ok(us, udst, len, true))
+    if (!uvm_one_page(udst, len) && !uvm_range_ok(us, udst, len, true))
         return -EFAULT;
     return copy_user_pages(us, udst, (void *)src, len, true);
 }

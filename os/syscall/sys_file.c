@@ -73,14 +73,26 @@ long sys_read(uint64_t fd, uint64_t buf, uint64_t n)
 
 long sys_write(uint64_t fd, uint64_t buf, uint64_t n)
 {
-    if (!uvm_range_ok(&proc_current()->vm, buf, n, false))
-        return -EFAULT;
+    struct uspace *us = &proc_current()->vm;
     bool ref;
     struct file *f = fd_borrow(fd, &ref);
-    if (!f)
-        return -EBADF;
-    long r = file_write(f, &proc_current()->vm, buf, n);
-    if (ref)
+    /* A write into a pipe from a buffer within one page leaves the check
+     * of the buffer to pipe_write: its copy checks the page anyway, under
+     * the address space's lock, and the write does the check first itself
+     * if it cannot go in at once (pipe_write_checked_in_copy).  Every other
+     * write has its buffer checked here, first: a bad buffer is -EFAULT
+     * whatever fd is. */
+    bool check_in_copy = f && f->kind == FILE_PIPE_WRITE && uvm_one_page(buf, n);
+    long r;
+    if (!check_in_copy && !uvm_range_ok(us, buf, n, false))
+        r = -EFAULT;
+    else if (!f)
+        r = -EBADF;
+    else if (check_in_copy)
+        r = pipe_write_checked_in_copy(f->pipe, us, buf, n);
+    else
+        r = file_write(f, us, buf, n);
+    if (f && ref)
         file_close(f);
     return r;
 }
