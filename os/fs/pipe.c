@@ -54,7 +54,7 @@ int pipe_create(struct file **read_end, struct file **write_end)
     return 0;
 }
 
-/* Inline in pipe_kick: it ends every read and write. */
+/* Inline in kick: it ends every read and write. */
 static inline void kick_threads(struct pipe *p)
 {
     KASSERT(spin_holding(&p->lock));
@@ -69,13 +69,20 @@ void pipe_kick_threads(struct pipe *p)
     kick_threads(p);
 }
 
-void pipe_kick(struct pipe *p)
+/* Inline in pipe_read and pipe_write, which end with it: two calls a
+ * round trip. */
+static inline __attribute__((always_inline)) void kick(struct pipe *p)
 {
     kick_threads(p);
     if (p->nasync) {
         KASSERT(p->kco != CO_NONE);
         kcoro_wake(p->kco);
     }
+}
+
+void pipe_kick(struct pipe *p)
+{
+    kick(p);
 }
 
 /* A waiter left a line without being served: the next may be. */
@@ -151,7 +158,7 @@ static inline __attribute__((always_inline)) int wait_turn(struct pipe *p, struc
     while (!pipe_first(line, me) || !(reading ? pipe_readable(p) : pipe_writable(p, n))) {
         if (waitq_sleep(wq, &p->lock, 0) == -EINTR) {
             list_remove(&me->qnode);
-            pipe_kick(p);
+            kick(p);
             return -EINTR;
         }
     }
@@ -178,7 +185,7 @@ long pipe_read(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n)
     else
         p->head += got;
     list_remove(&me.qnode);
-    pipe_kick(p);                    /* the next reader, and the writers */
+    kick(p);                         /* the next reader, and the writers */
     spin_unlock(&p->lock);
     return r;
 }
@@ -229,10 +236,10 @@ static inline __attribute__((always_inline)) long write_pipe(struct pipe *p, str
         p->tail += chunk;
         done += chunk;
         if (done < n)
-            pipe_kick(p);            /* the readers: room for the rest */
+            kick(p);                 /* the readers: room for the rest */
     }                                /* (all in: the kick below, same hold) */
     list_remove(&me.qnode);
-    pipe_kick(p);
+    kick(p);
     spin_unlock(&p->lock);
     return done ? (long)done : r;
 }

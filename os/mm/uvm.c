@@ -281,9 +281,11 @@ static __attribute__((noinline)) int copy_across_pages(struct uspace *us, uint64
 
 /* Copies len bytes between kernel memory and a user range, each page as
  * copy_in_page says.  Within one page (a pipe's byte, a system call's
- * struct): that page's copy inline, with no loop around it. */
-static int copy_user_pages(struct uspace *us, uint64_t uva, void *kbuf, size_t len,
-                           bool to_user)
+ * struct): that page's copy inline, with no loop around it.  Inline in
+ * each copy_*_user: the pipe's copies are four a round trip. */
+static inline __attribute__((always_inline)) int copy_user_pages(struct uspace *us, uint64_t uva,
+                                                                void *kbuf, size_t len,
+                                                                bool to_user)
 {
     if (!user_range(uva, len))
         return -EFAULT;
