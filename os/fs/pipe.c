@@ -198,21 +198,32 @@ static inline __attribute__((always_inline)) long write_pipe(struct pipe *p, str
                                                             uint64_t uaddr, size_t n,
                                                             bool check_in_copy)
 {
+    KASSERT(!check_in_copy || (uvm_one_page(uaddr, n) && n <= PIPE_BUF_SIZE));
+    spin_lock(&p->lock);
+    /* A write that goes in whole at once (a reader, no writer ahead of it
+     * in line, room for all of it): nobody could be served before it, so
+     * it need not join the line.  The copy checks the buffer. */
+    if (n <= PIPE_BUF_SIZE && list_empty(&p->writers_line) && p->readers &&
+        pipe_writable(p, n)) {
+        long r = (long)n;
+        if (pipe_ring_copy(p, us, uaddr, p->tail, n, false))
+            r = -EFAULT;                 /* nothing went in */
+        else
+            p->tail += n;
+        kick(p);
+        spin_unlock(&p->lock);
+        return r;
+    }
+    /* Under the pipe's lock, as the copy would be (the address space's
+     * lock nests inside it). */
+    if (check_in_copy && !uvm_range_ok(us, uaddr, n, false)) {
+        spin_unlock(&p->lock);
+        return -EFAULT;
+    }
     size_t done = 0;
     long r = 0;
     struct coio_op me;
     sync_entry(&me);
-    spin_lock(&p->lock);
-    if (check_in_copy) {
-        KASSERT(uvm_one_page(uaddr, n) && n <= PIPE_BUF_SIZE);
-        bool at_once = list_empty(&p->writers_line) && p->readers && pipe_writable(p, n);
-        /* Under the pipe's lock, as the copy would be (the address
-         * space's lock nests inside it). */
-        if (!at_once && !uvm_range_ok(us, uaddr, n, false)) {
-            spin_unlock(&p->lock);
-            return -EFAULT;
-        }
-    }
     list_push_back(&p->writers_line, &me.qnode);
     while (done < n) {
         /* Small writes go in whole: wait for room for all of it (the rest
