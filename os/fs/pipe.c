@@ -119,14 +119,11 @@ void pipe_free(struct pipe *p)
     kfree(p);
 }
 
-int pipe_ring_copy(struct pipe *p, struct uspace *us, uint64_t uaddr, uint64_t pos,
-                   size_t n, bool to_user)
+/* pipe_ring_copy across the ring's end: a page-sized chunk at a time. */
+static __attribute__((noinline)) int ring_copy_chunks(struct pipe *p, struct uspace *us,
+                                                      uint64_t uaddr, uint64_t pos, size_t n,
+                                                      bool to_user)
 {
-    /* A copy that fails moves nothing, though it may have copied part of
-     * the bytes: the caller moves the ring's head or tail only when it
-     * succeeded, so what went into the user's buffer is not taken from
-     * the ring, and what came into the ring lies past its tail, unread.
-     * So no check of the whole range first: one page-table walk per page. */
     while (n) {
         size_t at = pos % PIPE_BUF_SIZE;
         size_t chunk = PIPE_BUF_SIZE - at < n ? PIPE_BUF_SIZE - at : n;
@@ -139,6 +136,30 @@ int pipe_ring_copy(struct pipe *p, struct uspace *us, uint64_t uaddr, uint64_t p
         n -= chunk;
     }
     return 0;
+}
+
+/* Inline in pipe_read and pipe_write: a copy that does not reach the
+ * ring's end (nearly every one) is a single call. */
+static inline __attribute__((always_inline)) int ring_copy(struct pipe *p, struct uspace *us,
+                                                          uint64_t uaddr, uint64_t pos, size_t n,
+                                                          bool to_user)
+{
+    /* A copy that fails moves nothing, though it may have copied part of
+     * the bytes: the caller moves the ring's head or tail only when it
+     * succeeded, so what went into the user's buffer is not taken from
+     * the ring, and what came into the ring lies past its tail, unread.
+     * So no check of the whole range first: one page-table walk per page. */
+    size_t at = pos % PIPE_BUF_SIZE;
+    if (n > PIPE_BUF_SIZE - at)
+        return ring_copy_chunks(p, us, uaddr, pos, n, to_user);
+    return to_user ? copy_to_user_partial(us, uaddr, p->buf + at, n)
+                   : copy_from_user_partial(us, p->buf + at, uaddr, n);
+}
+
+int pipe_ring_copy(struct pipe *p, struct uspace *us, uint64_t uaddr, uint64_t pos,
+                   size_t n, bool to_user)
+{
+    return ring_copy(p, us, uaddr, pos, n, to_user);
 }
 
 /* A thread's place in a line, on its stack.  Of a COIO_SYNC entry only
@@ -180,7 +201,7 @@ long pipe_read(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n)
     size_t avail = p->tail - p->head;
     size_t got = n < avail ? n : avail;
     long r = (long)got;
-    if (pipe_ring_copy(p, us, uaddr, p->head, got, true))
+    if (ring_copy(p, us, uaddr, p->head, got, true))
         r = -EFAULT;                 /* unmapped meanwhile: nothing taken */
     else
         p->head += got;
@@ -206,7 +227,7 @@ static inline __attribute__((always_inline)) long write_pipe(struct pipe *p, str
     if (n <= PIPE_BUF_SIZE && list_empty(&p->writers_line) && p->readers &&
         pipe_writable(p, n)) {
         long r = (long)n;
-        if (pipe_ring_copy(p, us, uaddr, p->tail, n, false))
+        if (ring_copy(p, us, uaddr, p->tail, n, false))
             r = -EFAULT;                 /* nothing went in */
         else
             p->tail += n;
@@ -240,7 +261,7 @@ static inline __attribute__((always_inline)) long write_pipe(struct pipe *p, str
         size_t space = PIPE_BUF_SIZE - (p->tail - p->head);
         size_t want = n - done;
         size_t chunk = want < space ? want : space;
-        if (pipe_ring_copy(p, us, uaddr + done, p->tail, chunk, false)) {
+        if (ring_copy(p, us, uaddr + done, p->tail, chunk, false)) {
             r = -EFAULT;
             break;
         }
