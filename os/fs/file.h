@@ -36,6 +36,11 @@ int pipe_create(struct file **read_end, struct file **write_end);
 void pipe_close_end(struct pipe *p, int writer);
 long pipe_read(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n);
 long pipe_write(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n);
+/* pipe_write from a buffer within one page (uvm_one_page) that the caller
+ * has not checked: a write that goes in at once leaves the check to its
+ * copy (one page-table walk instead of two); one that would wait, or find
+ * no reader, checks the buffer first (-EFAULT, as if the caller had). */
+long pipe_write_checked_in_copy(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n);
 /* An asynchronous read or write (fs/pipe_async.c) on pipe end f: its
  * result if it completed at once, else -EINPROGRESS, and the op (with the
  * caller's reference to f) is the pipe's until it completes. */

@@ -54,7 +54,7 @@ int pipe_create(struct file **read_end, struct file **write_end)
     return 0;
 }
 
-/* Inline in pipe_kick: it ends every read and write. */
+/* Inline in kick: it ends every read and write. */
 static inline void kick_threads(struct pipe *p)
 {
     KASSERT(spin_holding(&p->lock));
@@ -69,13 +69,20 @@ void pipe_kick_threads(struct pipe *p)
     kick_threads(p);
 }
 
-void pipe_kick(struct pipe *p)
+/* Inline in pipe_read and pipe_write, which end with it: two calls a
+ * round trip. */
+static inline __attribute__((always_inline)) void kick(struct pipe *p)
 {
     kick_threads(p);
     if (p->nasync) {
         KASSERT(p->kco != CO_NONE);
         kcoro_wake(p->kco);
     }
+}
+
+void pipe_kick(struct pipe *p)
+{
+    kick(p);
 }
 
 /* A waiter left a line without being served: the next may be. */
@@ -112,14 +119,11 @@ void pipe_free(struct pipe *p)
     kfree(p);
 }
 
-int pipe_ring_copy(struct pipe *p, struct uspace *us, uint64_t uaddr, uint64_t pos,
-                   size_t n, bool to_user)
+/* pipe_ring_copy across the ring's end: a page-sized chunk at a time. */
+static __attribute__((noinline)) int ring_copy_chunks(struct pipe *p, struct uspace *us,
+                                                      uint64_t uaddr, uint64_t pos, size_t n,
+                                                      bool to_user)
 {
-    /* A copy that fails moves nothing, though it may have copied part of
-     * the bytes: the caller moves the ring's head or tail only when it
-     * succeeded, so what went into the user's buffer is not taken from
-     * the ring, and what came into the ring lies past its tail, unread.
-     * So no check of the whole range first: one page-table walk per page. */
     while (n) {
         size_t at = pos % PIPE_BUF_SIZE;
         size_t chunk = PIPE_BUF_SIZE - at < n ? PIPE_BUF_SIZE - at : n;
@@ -134,6 +138,30 @@ int pipe_ring_copy(struct pipe *p, struct uspace *us, uint64_t uaddr, uint64_t p
     return 0;
 }
 
+/* Inline in pipe_read and pipe_write: a copy that does not reach the
+ * ring's end (nearly every one) is a single call. */
+static inline __attribute__((always_inline)) int ring_copy(struct pipe *p, struct uspace *us,
+                                                          uint64_t uaddr, uint64_t pos, size_t n,
+                                                          bool to_user)
+{
+    /* A copy that fails moves nothing, though it may have copied part of
+     * the bytes: the caller moves the ring's head or tail only when it
+     * succeeded, so what went into the user's buffer is not taken from
+     * the ring, and what came into the ring lies past its tail, unread.
+     * So no check of the whole range first: one page-table walk per page. */
+    size_t at = pos % PIPE_BUF_SIZE;
+    if (n > PIPE_BUF_SIZE - at)
+        return ring_copy_chunks(p, us, uaddr, pos, n, to_user);
+    return to_user ? copy_to_user_partial(us, uaddr, p->buf + at, n)
+                   : copy_from_user_partial(us, p->buf + at, uaddr, n);
+}
+
+int pipe_ring_copy(struct pipe *p, struct uspace *us, uint64_t uaddr, uint64_t pos,
+                   size_t n, bool to_user)
+{
+    return ring_copy(p, us, uaddr, pos, n, to_user);
+}
+
 /* A thread's place in a line, on its stack.  Of a COIO_SYNC entry only
  * qnode (set as it joins the line) and kind are ever read (fs/coio.h,
  * pipe_async.c's heads), so only kind is written here: zeroing the whole
@@ -145,13 +173,13 @@ static inline void sync_entry(struct coio_op *me)
 
 /* Waits (lock held) until `me` heads `line` and ready(p, n) holds.
  * -EINTR if the process is being killed (then `me` has left the line). */
-static int wait_turn(struct pipe *p, struct list_node *line, struct coio_op *me,
+static inline __attribute__((always_inline)) int wait_turn(struct pipe *p, struct list_node *line, struct coio_op *me,
                      struct waitq *wq, bool reading, size_t n)
 {
     while (!pipe_first(line, me) || !(reading ? pipe_readable(p) : pipe_writable(p, n))) {
         if (waitq_sleep(wq, &p->lock, 0) == -EINTR) {
             list_remove(&me->qnode);
-            pipe_kick(p);
+            kick(p);
             return -EINTR;
         }
     }
@@ -173,23 +201,50 @@ long pipe_read(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n)
     size_t avail = p->tail - p->head;
     size_t got = n < avail ? n : avail;
     long r = (long)got;
-    if (pipe_ring_copy(p, us, uaddr, p->head, got, true))
+    if (ring_copy(p, us, uaddr, p->head, got, true))
         r = -EFAULT;                 /* unmapped meanwhile: nothing taken */
     else
         p->head += got;
     list_remove(&me.qnode);
-    pipe_kick(p);                    /* the next reader, and the writers */
+    kick(p);                         /* the next reader, and the writers */
     spin_unlock(&p->lock);
     return r;
 }
 
-long pipe_write(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n)
+/* pipe_write, and pipe_write_checked_in_copy when check_in_copy: then
+ * the buffer (within one page) has not been checked yet.  Its copy checks
+ * it; any other outcome (a wait, -EPIPE) comes only after the check, so
+ * that a bad buffer is -EFAULT at once, as if it had been checked first. */
+static inline __attribute__((always_inline)) long write_pipe(struct pipe *p, struct uspace *us,
+                                                            uint64_t uaddr, size_t n,
+                                                            bool check_in_copy)
 {
+    KASSERT(!check_in_copy || (uvm_one_page(uaddr, n) && n <= PIPE_BUF_SIZE));
+    spin_lock(&p->lock);
+    /* A write that goes in whole at once (a reader, no writer ahead of it
+     * in line, room for all of it): nobody could be served before it, so
+     * it need not join the line.  The copy checks the buffer. */
+    if (n <= PIPE_BUF_SIZE && list_empty(&p->writers_line) && p->readers &&
+        pipe_writable(p, n)) {
+        long r = (long)n;
+        if (ring_copy(p, us, uaddr, p->tail, n, false))
+            r = -EFAULT;                 /* nothing went in */
+        else
+            p->tail += n;
+        kick(p);
+        spin_unlock(&p->lock);
+        return r;
+    }
+    /* Under the pipe's lock, as the copy would be (the address space's
+     * lock nests inside it). */
+    if (check_in_copy && !uvm_range_ok(us, uaddr, n, false)) {
+        spin_unlock(&p->lock);
+        return -EFAULT;
+    }
     size_t done = 0;
     long r = 0;
     struct coio_op me;
     sync_entry(&me);
-    spin_lock(&p->lock);
     list_push_back(&p->writers_line, &me.qnode);
     while (done < n) {
         /* Small writes go in whole: wait for room for all of it (the rest
@@ -206,17 +261,27 @@ long pipe_write(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n)
         size_t space = PIPE_BUF_SIZE - (p->tail - p->head);
         size_t want = n - done;
         size_t chunk = want < space ? want : space;
-        if (pipe_ring_copy(p, us, uaddr + done, p->tail, chunk, false)) {
+        if (ring_copy(p, us, uaddr + done, p->tail, chunk, false)) {
             r = -EFAULT;
             break;
         }
         p->tail += chunk;
         done += chunk;
         if (done < n)
-            pipe_kick(p);            /* the readers: room for the rest */
+            kick(p);                 /* the readers: room for the rest */
     }                                /* (all in: the kick below, same hold) */
     list_remove(&me.qnode);
-    pipe_kick(p);
+    kick(p);
     spin_unlock(&p->lock);
     return done ? (long)done : r;
+}
+
+long pipe_write(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n)
+{
+    return write_pipe(p, us, uaddr, n, false);
+}
+
+long pipe_write_checked_in_copy(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n)
+{
+    return write_pipe(p, us, uaddr, n, true);
 }

@@ -184,13 +184,6 @@ static inline __attribute__((always_inline)) pte_t user_leaf_demand_locked(
     return pte ? pte : demand_then_leaf_locked(us, uva, need);
 }
 
-/* Does [uva, uva+len) lie within one page?  Then a copy of it is whole or
- * nothing by itself, and needs no check of the range before it. */
-static bool one_page(uint64_t uva, size_t len)
-{
-    return len <= PAGE_SIZE - (uva & (PAGE_SIZE - 1));
-}
-
 static uint64_t need_for(bool write)
 {
     return PTE_U | PTE_R | (write ? PTE_W : 0);
@@ -224,9 +217,24 @@ bool uvm_range_ok(struct uspace *us, uint64_t uva, size_t len, bool write)
     uint64_t need = need_for(write);
     uint64_t page = uva & ~(uint64_t)(PAGE_SIZE - 1);
     /* The common case, a small buffer already mapped: one walk. */
-    if (one_page(uva, len) && user_leaf(us->pt, page, need))
+    if (uvm_one_page(uva, len) && user_leaf(us->pt, page, need))
         return true;
     return range_ok_slow(us, page, uva + len, need);
+}
+
+/* Copies at most SMALL_COPY bytes one at a time.  A system call's small
+ * argument (a pipe's byte, a pair of descriptors) is most of what the
+ * kernel copies: a call to memcpy, with its alignment tests, costs more
+ * than the loop, and keeping the copy a leaf spares copy_in_page's caller
+ * the registers a call would make it save.  (volatile: the compiler would
+ * otherwise turn the loop back into a call to memcpy.) */
+#define SMALL_COPY 16
+static inline __attribute__((always_inline)) void copy_small(char *d, const char *s,
+                                                            size_t len)
+{
+    volatile char *vd = d;
+    for (size_t i = 0; i < len; i++)
+        vd[i] = s[i];
 }
 
 /* Copies len bytes (within one page) between kernel memory and the user
@@ -242,10 +250,12 @@ static inline __attribute__((always_inline)) bool copy_in_page(struct uspace *us
     pte_t pte = user_leaf_demand_locked(us, uva, need);
     if (pte) {
         char *page = (char *)PA2VA(PTE_PA(pte)) + (uva & (PAGE_SIZE - 1));
-        if (to_user)
-            memcpy(page, k, len);
+        char *d = to_user ? page : k;
+        const char *s = to_user ? k : page;
+        if (len <= SMALL_COPY)
+            copy_small(d, s, len);
         else
-            memcpy(k, page, len);
+            memcpy(d, s, len);
     }
     spin_unlock(&us->lock);
     return pte != 0;
@@ -271,13 +281,15 @@ static __attribute__((noinline)) int copy_across_pages(struct uspace *us, uint64
 
 /* Copies len bytes between kernel memory and a user range, each page as
  * copy_in_page says.  Within one page (a pipe's byte, a system call's
- * struct): that page's copy inline, with no loop around it. */
-static int copy_user_pages(struct uspace *us, uint64_t uva, void *kbuf, size_t len,
-                           bool to_user)
+ * struct): that page's copy inline, with no loop around it.  Inline in
+ * each copy_*_user: the pipe's copies are four a round trip. */
+static inline __attribute__((always_inline)) int copy_user_pages(struct uspace *us, uint64_t uva,
+                                                                void *kbuf, size_t len,
+                                                                bool to_user)
 {
     if (!user_range(uva, len))
         return -EFAULT;
-    if (!one_page(uva, len))
+    if (!uvm_one_page(uva, len))
         return copy_across_pages(us, uva, kbuf, len, to_user);
     return len == 0 || copy_in_page(us, uva, kbuf, len, need_for(to_user), to_user) ? 0
                                                                                      : -EFAULT;
@@ -286,14 +298,14 @@ static int copy_user_pages(struct uspace *us, uint64_t uva, void *kbuf, size_t l
 int copy_from_user(struct uspace *us, void *dst, uint64_t usrc, size_t len)
 {
     /* Checked whole first: a copy that would fail leaves dst untouched. */
-    if (!one_page(usrc, len) && !uvm_range_ok(us, usrc, len, false))
+    if (!uvm_one_page(usrc, len) && !uvm_range_ok(us, usrc, len, false))
         return -EFAULT;
     return copy_user_pages(us, usrc, dst, len, false);
 }
 
 int copy_to_user(struct uspace *us, uint64_t udst, const void *src, size_t len)
 {
-    if (!one_page(udst, len) && !uvm_range_ok(us, udst, len, true))
+    if (!uvm_one_page(udst, len) && !uvm_range_ok(us, udst, len, true))
         return -EFAULT;
     return copy_user_pages(us, udst, (void *)src, len, true);
 }

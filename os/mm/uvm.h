@@ -46,6 +46,14 @@ int uvm_copy(struct uspace *src, pagetable_t dst);
  * pages of a thread stack not touched yet are mapped on the way. */
 /* (A quick check before blocking; the copies check again, under the lock.) */
 bool uvm_range_ok(struct uspace *us, uint64_t uva, size_t len, bool write);
+/* Does [uva, uva+len) lie within one page?  Then a copy of it is whole or
+ * nothing by itself (it checks the page under the lock, then copies), and
+ * needs no check of the range before it.  (Whether it is user memory at
+ * all is the copy's check.) */
+static inline bool uvm_one_page(uint64_t uva, size_t len)
+{
+    return len <= PAGE_SIZE - (uva & (PAGE_SIZE - 1));
+}
 int copy_from_user(struct uspace *us, void *dst, uint64_t usrc, size_t len);
 int copy_to_user(struct uspace *us, uint64_t udst, const void *src, size_t len);
 /* Copies a NUL-terminated string of at most max-1 characters; returns its

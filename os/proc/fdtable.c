@@ -16,11 +16,6 @@ static void check(const struct fdtable *t)
     KASSERT((t->size == 0) == (t->slot == NULL));
 }
 
-struct file *fdtable_get(const struct fdtable *t, uint64_t fd)
-{
-    return fd < t->size ? t->slot[fd] : NULL;
-}
-
 /* Grows t to at least `need` entries (doubling): 0, or -ENOMEM with t as
  * it was.  need <= MAX_FDS. */
 static int grow(struct fdtable *t, uint32_t need)

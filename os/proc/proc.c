@@ -23,11 +23,6 @@ static struct proc *procs[MAX_PROCS];     /* under proc_lock */
 static int next_pid = 1;
 static struct proc *init_proc;
 
-bool proc_killed(struct proc *p)
-{
-    return p && p->killed;
-}
-
 int proc_count(void)
 {
     int n = 0;

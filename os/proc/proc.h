@@ -101,7 +101,12 @@ extern struct spinlock proc_lock;
 
 /* Starts /init from the initrd; panics if it cannot. */
 void proc_start_init(void);
-bool proc_killed(struct proc *p);
+/* Is p being killed (false for none: a kernel thread)?  Inline: every
+ * sleep looks. */
+static inline bool proc_killed(const struct proc *p)
+{
+    return p && p->killed;
+}
 /* Marks p to be ended with the given waitpid status and wakes its threads
  * so they notice.  The first call decides the status. */
 void proc_kill(struct proc *p, int status);

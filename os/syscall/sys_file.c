@@ -36,7 +36,7 @@ struct file *fd_file(uint64_t fd)
  * one before any runs): live_threads cannot rise to 2 while its only
  * thread is here.  Read without p->lock: a stale value is a sibling that
  * is exiting, 2 for 1, which takes the slow path. */
-static struct file *fd_borrow(uint64_t fd, bool *ref)
+static inline __attribute__((always_inline)) struct file *fd_borrow(uint64_t fd, bool *ref)
 {
     struct proc *p = proc_current();
     if (__atomic_load_n(&p->live_threads, __ATOMIC_RELAXED) == 1) {
@@ -65,7 +65,11 @@ long sys_read(uint64_t fd, uint64_t buf, uint64_t n)
     struct file *f = fd_borrow(fd, &ref);
     if (!f)
         return -EBADF;
-    long r = file_read(f, &proc_current()->vm, buf, n);
+    /* A pipe's read straight to it: the ping-pong's path (file_read would
+     * only add a call around the same switch). */
+    struct uspace *us = &proc_current()->vm;
+    long r = f->kind == FILE_PIPE_READ ? pipe_read(f->pipe, us, buf, n)
+                                       : file_read(f, us, buf, n);
     if (ref)
         file_close(f);
     return r;
@@ -73,14 +77,26 @@ long sys_read(uint64_t fd, uint64_t buf, uint64_t n)
 
 long sys_write(uint64_t fd, uint64_t buf, uint64_t n)
 {
-    if (!uvm_range_ok(&proc_current()->vm, buf, n, false))
-        return -EFAULT;
+    struct uspace *us = &proc_current()->vm;
     bool ref;
     struct file *f = fd_borrow(fd, &ref);
-    if (!f)
-        return -EBADF;
-    long r = file_write(f, &proc_current()->vm, buf, n);
-    if (ref)
+    /* A write into a pipe from a buffer within one page leaves the check
+     * of the buffer to pipe_write: its copy checks the page anyway, under
+     * the address space's lock, and the write does the check first itself
+     * if it cannot go in at once (pipe_write_checked_in_copy).  Every other
+     * write has its buffer checked here, first: a bad buffer is -EFAULT
+     * whatever fd is. */
+    bool check_in_copy = f && f->kind == FILE_PIPE_WRITE && uvm_one_page(buf, n);
+    long r;
+    if (!check_in_copy && !uvm_range_ok(us, buf, n, false))
+        r = -EFAULT;
+    else if (!f)
+        r = -EBADF;
+    else if (check_in_copy)
+        r = pipe_write_checked_in_copy(f->pipe, us, buf, n);
+    else
+        r = file_write(f, us, buf, n);
+    if (f && ref)
         file_close(f);
     return r;
 }

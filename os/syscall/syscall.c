@@ -2,7 +2,7 @@
 #include "uapi/syscall.h"
 #include "uapi/errno.h"
 
-static const syscall_fn table[NSYSCALLS] = {
+const syscall_fn syscall_table[NSYSCALLS] = {
     [SYS_read] = sys_read,           [SYS_write] = sys_write,
     [SYS_close] = sys_close,         [SYS_pipe] = sys_pipe,
     [SYS_dup] = sys_dup,             [SYS_fork] = sys_fork,
@@ -23,21 +23,8 @@ static const syscall_fn table[NSYSCALLS] = {
     [SYS_co_cancel_io] = sys_co_cancel_io,
     [SYS_set_foreground] = sys_set_foreground,
 };
-static const syscall4_fn table4[NSYSCALLS] = {
+const syscall4_fn syscall4_table[NSYSCALLS] = {
     [SYS_read_async] = sys_read_async, [SYS_write_async] = sys_write_async,
     [SYS_trace] = sys_trace,
 };
 _Static_assert(NSYSCALLS == 39, "a new system call needs a table entry");
-
-long syscall_dispatch(const struct trapframe *tf)
-{
-    uint64_t nr = tf->regs[17];                  /* a7 */
-    if (nr >= NSYSCALLS)
-        return -ENOSYS;
-    if (table[nr])
-        return table[nr](tf->regs[REG_A0], tf->regs[REG_A0 + 1], tf->regs[REG_A0 + 2]);
-    if (table4[nr])
-        return table4[nr](tf->regs[REG_A0], tf->regs[REG_A0 + 1], tf->regs[REG_A0 + 2],
-                          tf->regs[REG_A0 + 3]);
-    return -ENOSYS;
-}

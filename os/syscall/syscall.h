@@ -4,10 +4,9 @@
 
 #include <stdint.h>
 #include "trap/trap.h"
+#include "uapi/syscall.h"
+#include "uapi/errno.h"
 
-/* Runs the call in tf (a7 = number, a0..a5 = arguments) and returns its
- * result, for tf's a0 (-ENOSYS for a number no table has). */
-long syscall_dispatch(const struct trapframe *tf);
 /* Sets up the futex wait queues (once, at boot). */
 void futex_init(void);
 /* Wakes at most max (all if < 0) threads of p waiting on the futex word at
@@ -59,5 +58,26 @@ typedef long (*syscall4_fn)(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
 long sys_read_async(uint64_t fd, uint64_t buf, uint64_t n, uint64_t io);
 long sys_write_async(uint64_t fd, uint64_t buf, uint64_t n, uint64_t io);
 long sys_trace(uint64_t op, uint64_t buf, uint64_t from, uint64_t count);
+
+/* The handlers by number (syscall.c): NULL where the other table has the
+ * call, or none has. */
+extern const syscall_fn syscall_table[NSYSCALLS];
+extern const syscall4_fn syscall4_table[NSYSCALLS];
+
+/* Runs the call in tf (a7 = number, a0..a5 = arguments) and returns its
+ * result, for tf's a0 (-ENOSYS for a number no table has).  Inline in
+ * trap.c's system_call: every system call comes this way. */
+static inline long syscall_dispatch(const struct trapframe *tf)
+{
+    uint64_t nr = tf->regs[17];                  /* a7 */
+    if (nr >= NSYSCALLS)
+        return -ENOSYS;
+    if (syscall_table[nr])
+        return syscall_table[nr](tf->regs[REG_A0], tf->regs[REG_A0 + 1], tf->regs[REG_A0 + 2]);
+    if (syscall4_table[nr])
+        return syscall4_table[nr](tf->regs[REG_A0], tf->regs[REG_A0 + 1], tf->regs[REG_A0 + 2],
+                                  tf->regs[REG_A0 + 3]);
+    return -ENOSYS;
+}
 
 #endif

@@ -100,6 +100,52 @@ static void io_checks(void)
     close(p[1]);
 }
 
+/* One check of something that must hold. */
+static void check(const char *what, bool ok)
+{
+    total++;
+    if (ok)
+        passed++;
+    printf("t_badarg: %-44s -> %s\n", what, ok ? "ok" : "WRONG");
+}
+
+/* A write into a pipe from a buffer within one page leaves the buffer's
+ * check to its copy when it can go in at once (sys_write): a bad buffer
+ * must still be -EFAULT, and add nothing to the pipe, on that path and on
+ * the others (a full pipe: at once, not after a wait that would never end;
+ * no reader: EFAULT before EPIPE; a bad fd: EFAULT before EBADF). */
+static void pipe_write_checks(void)
+{
+    static char fill[PIPE_BUF_SIZE];
+    char small[16] = "0123456789abcde";
+    int p[2];
+    if (pipe(p) < 0) {
+        printf("t_badarg: pipe: %s\n", strerror(errno));
+        total++;
+        return;
+    }
+    write(p[1], "data", 4);
+    expect("write(pipe, NULL, 1)", raw(SYS_write, p[1], 0, 1), EFAULT);
+    expect("write(pipe, kernel address, 1)", raw(SYS_write, p[1], KADDR, 1), EFAULT);
+    expect("write(pipe, noncanonical, 1)", raw(SYS_write, p[1], 1L << 62, 1), EFAULT);
+    expect("write(pipe, small buffer, 4 GiB)", raw(SYS_write, p[1], (long)small, HUGE),
+           EFAULT);
+    expect("write(99, NULL, 1)", raw(SYS_write, 99, 0, 1), EFAULT);
+    char got[8] = { 0 };
+    check("pipe holds only what was written",
+          read(p[0], got, sizeof got) == 4 && memcmp(got, "data", 4) == 0);
+    /* Full: the write would wait for room. */
+    check("write(pipe, 4096 bytes) fills it", write(p[1], fill, sizeof fill) == PIPE_BUF_SIZE);
+    expect("write(full pipe, NULL, 1)", raw(SYS_write, p[1], 0, 1), EFAULT);
+    expect("write(full pipe, kernel address, 1)", raw(SYS_write, p[1], KADDR, 1), EFAULT);
+    check("full pipe: 4096 bytes to read", read(p[0], fill, sizeof fill) == PIPE_BUF_SIZE);
+    /* No reader: a good buffer is EPIPE, a bad one EFAULT. */
+    close(p[0]);
+    expect("write(pipe with no reader, NULL, 1)", raw(SYS_write, p[1], 0, 1), EFAULT);
+    expect("write(pipe with no reader, buf, 1)", raw(SYS_write, p[1], (long)small, 1), EPIPE);
+    close(p[1]);
+}
+
 static void exec_checks(void)
 {
     char *argv[] = { "echo", "never", NULL };
@@ -263,6 +309,7 @@ static void misc_checks(void)
 int main(void)
 {
     io_checks();
+    pipe_write_checks();
     exec_checks();
     wait_checks();
     misc_checks();
