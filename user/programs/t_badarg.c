@@ -45,16 +45,24 @@ static long raw(long n, long a0, long a1, long a2)
     return syscall_raw(n, a0, a1, a2);
 }
 
+/* A pipe holding "data", something to read; false (and counted) if none. */
+static bool pipe_with_data(int p[2])
+{
+    if (pipe(p) < 0) {
+        printf("t_badarg: pipe: %s\n", strerror(errno));
+        total++;
+        return false;
+    }
+    write(p[1], "data", 4);
+    return true;
+}
+
 static void io_checks(void)
 {
     char small[16] = "0123456789abcde";
     int p[2];
-    if (pipe(p) < 0) {
-        printf("t_badarg: pipe: %s\n", strerror(errno));
-        total++;
-        return;
-    }
-    write(p[1], "data", 4);             /* something to read */
+    if (!pipe_with_data(p))
+        return;             /* something to read */
 
     expect("write(1, NULL, 5)", raw(SYS_write, 1, 0, 5), EFAULT);
     expect("write(1, kernel address, 5)", raw(SYS_write, 1, KADDR, 5), EFAULT);
@@ -119,12 +127,8 @@ static void pipe_write_checks(void)
     static char fill[PIPE_BUF_SIZE];
     char small[16] = "0123456789abcde";
     int p[2];
-    if (pipe(p) < 0) {
-        printf("t_badarg: pipe: %s\n", strerror(errno));
-        total++;
+    if (!pipe_with_data(p))
         return;
-    }
-    write(p[1], "data", 4);
     expect("write(pipe, NULL, 1)", raw(SYS_write, p[1], 0, 1), EFAULT);
     expect("write(pipe, kernel address, 1)", raw(SYS_write, p[1], KADDR, 1), EFAULT);
     expect("write(pipe, noncanonical, 1)", raw(SYS_write, p[1], 1L << 62, 1), EFAULT);
