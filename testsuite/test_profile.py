@@ -26,8 +26,9 @@ ROW = re.compile(r"^(\S+)\s+(kernel|policy|runtime|user|prof|firmware|unknown)\s
 TOTAL = re.compile(r"^total\s+(\d+)\s+100\.00%$", re.M)
 # What spawning, running and reaping b_coro cannot do without (os/): a
 # system call is trap_user's alone (trap_user_handle sees only the other
-# traps, which a short run may not have).
-KERNEL_MUST = {"syscall_dispatch", "trap_user", "user_return"}
+# traps, which a short run may not have; syscall_dispatch is inline in
+# trap_user), entered from from_user.
+KERNEL_MUST = {"trap_user", "from_user", "user_return"}
 TIMEOUT = 600                   # one profile: seconds, for a loaded host
 
 
@@ -119,7 +120,7 @@ def test_report_attributes_by_region_and_bytes(tmp_path):
     kernel = profile_report.Elf(os.path.join(build, "kernel.elf"))
     heap = profile_report.Elf(os.path.join(build, "sched", "heap.elf"))
     layout = profile_report.header_constants()
-    k_addr, k_size, k_word = insn_at(kernel, "syscall_dispatch")
+    k_addr, k_size, k_word = insn_at(kernel, "trap_user")
     h_off, h_size, h_word = insn_at(heap, "heap_fetch")
     path = write_profile(tmp_path / "p", [
         (k_addr, k_size, k_word, 5),
@@ -133,7 +134,7 @@ def test_report_attributes_by_region_and_bytes(tmp_path):
                                       "--policy", os.path.join(build, "sched", "heap.elf")])
     out = profile_report.report(args)
     rows, total = table(out)
-    assert rows == {("syscall_dispatch", "kernel"): 5, ("heap_fetch", "policy"): 7,
+    assert rows == {("trap_user", "kernel"): 5, ("heap_fetch", "policy"): 7,
                     ("policy:other", "policy"): 2, ("user:other", "user"): 7,
                     ("unknown", "unknown"): 1}, out
     assert total == 22, out
