@@ -332,9 +332,8 @@ static __attribute__((noinline)) bool yield_shared(struct cpu *c, struct thread 
         spin_unlock_shared(&sched_lock);
         return false;
     }
-    KASSERT(c->irq_depth == 1);          /* begin_decision's checks */
-    check_stack_canary(t);
-    c->need_resched = false;
+    KASSERT(c->current == t);
+    begin_decision_locked(c);
     struct thread *next = policy_yield_fetch_shared(t, (int)c->hartid);
     if (!next) {
         spin_unlock_shared(&sched_lock);
