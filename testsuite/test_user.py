@@ -42,6 +42,27 @@ def test_program(boot_policy, program, policy, smp):
     still_alive(m)
 
 
+@pytest.mark.parametrize("smp", SMP, ids=ids)
+def test_registers_survive_system_calls(boot_policy, policy, smp):
+    """Every register but a0 comes back from a system call as it went in,
+    both ways into the kernel (os/trap/trapentry.S): a plain yield the fast
+    way (alone, and switching between two threads) and the full way (other
+    calls, a resting yield, and on one hart a plain yield after a user-mode
+    switch, which the kernel must have seen)."""
+    m = boot_policy(policy, smp=smp, initrd=True)
+    m.shell_prompt(timeout=60)
+    out = m.run("t_regs", timeout=180)
+    assert re.search(r"^t_regs: PASS$", out, re.M), out
+    assert "FAIL" not in out, out
+    seen = re.search(r"^t_regs: uswitch: \d+ turns, user-mode switches the kernel saw: (\d+)$",
+                     out, re.M)
+    assert seen, out
+    if smp == 1:
+        assert int(seen.group(1)) > 0, out
+    assert "misbehaved" not in m.output()
+    still_alive(m)
+
+
 # Policies that promise strict priority order on one hart (SCHED_FLAG_PRIORITY).
 STRICT = {"heap", "bitmap", "multiqueue"}
 

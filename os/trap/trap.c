@@ -179,8 +179,10 @@ static void __attribute__((noinline, cold)) return_work(void)
     intr_off();
 }
 
-/* Back to user mode with tf's registers (trap_return). */
-static inline __attribute__((always_inline, noreturn)) void return_to_user(struct trapframe *tf)
+/* The way back to user mode but its last step (user_return, or the
+ * plain yield's in trapentry.S): pending work, the process told which
+ * thread runs here, the sstatus of the sret.  Leaves interrupts off. */
+static inline __attribute__((always_inline)) void prepare_return(struct trapframe *tf)
 {
     intr_off();
     if (return_has_work())
@@ -194,6 +196,12 @@ static inline __attribute__((always_inline, noreturn)) void return_to_user(struc
     /* To user mode, with interrupts enabled there. */
     tf->sstatus = (csr_read(sstatus) & ~SSTATUS_SPP) | SSTATUS_SPIE;
     inv_check_user_return();         /* debug builds: kernel/invariants.h */
+}
+
+/* Back to user mode with tf's registers (trap_return). */
+static inline __attribute__((always_inline, noreturn)) void return_to_user(struct trapframe *tf)
+{
+    prepare_return(tf);
     user_return(tf);
 }
 
@@ -238,6 +246,45 @@ void trap_user(struct trapframe *tf)
     if (tf->scause == EXC_ECALL_U)
         system_call(tf);
     trap_user_handle(tf);
+}
+
+_Static_assert(TRAP_ECALL_U == EXC_ECALL_U && TRAP_SYS_YIELD == SYS_yield,
+               "trapentry.S tests for a plain yield with these");
+
+/*
+ * A plain yield, the fast way (trapentry.S: an ecall with a7 = SYS_yield
+ * and a0 = 0).  Only the registers a C call may change are in tf, with
+ * sepc; s1-s11 are still the user's, and stay so: every function on this
+ * way, the switch to another thread and back included, keeps them for its
+ * caller as C does, and trapentry.S restores the rest.  So this way must
+ * return (true) or end the thread; it never leaves through user_return,
+ * which would load s1-s11 from tf.  What it skips of trap_user's way:
+ * nothing a yield needs (shared_restart_commit and the other checks of
+ * trap_user_handle concern interrupts and faults; the dispatch and
+ * sys_yield's tests of a0 are trapentry.S's).
+ */
+bool trap_user_yield(struct trapframe *tf)
+{
+    KASSERT(!intr_enabled());
+    struct thread *t = thread_current();
+    VDSO_DATA *v = shared_vdso(&t->proc->shared);
+    /* The process switched threads in user mode since the kernel last
+     * looked: the trap is another thread's, which reconcile_user_trap
+     * settles on the full way, with every register in tf.  Only the test
+     * here (reconcile_user_trap's first). */
+    if (v && __atomic_load_n(&v->current[this_hartid()], __ATOMIC_ACQUIRE) !=
+                 (uint32_t)t->stack_slot)
+        return false;
+    tf->sepc += 4;                   /* return past the ecall */
+    __atomic_fetch_add(&t->proc->stat_yield_syscalls, 1, __ATOMIC_RELAXED);
+    /* As every system call: an interrupt that came meanwhile (a tick) is
+     * taken here, before the decision, not inside the policy's call (the
+     * blob guard would hold it back until after the switch). */
+    intr_on();
+    sched_yield();
+    tf->regs[REG_A0] = 0;
+    prepare_return(tf);
+    return true;
 }
 
 void trap_user_handle(struct trapframe *tf)

@@ -9,7 +9,13 @@
 #define TF_STVAL   (35 * 8)
 #define TF_SIZE    (36 * 8)
 
+/* What trapentry.S tests for a plain yield (trap_user_yield): scause of an
+ * ecall from U-mode and SYS_yield's number (asserted in trap.c). */
+#define TRAP_ECALL_U   8
+#define TRAP_SYS_YIELD 17
+
 #ifndef __ASSEMBLY__
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +42,11 @@ void trap_kernel(struct trapframe *tf);
  * hands that thread's frame to trap_user_handle. */
 void trap_user(struct trapframe *tf);
 void trap_user_handle(struct trapframe *tf) __attribute__((noreturn));
+/* A plain yield (SYS_yield, a0 = 0) from user mode, from trapentry.S with
+ * only part of tf saved (SAVE_CALL_CLOBBERED and sepc: s1-s11 are still
+ * the user's).  False, having changed nothing, if the full way must take
+ * it; true when made, with tf ready for the way back (trapentry.S). */
+bool trap_user_yield(struct trapframe *tf);
 /* Returns to user mode with tf's registers (after checking for a pending
  * kill or reschedule). */
 void trap_return(struct trapframe *tf) __attribute__((noreturn));

@@ -13,15 +13,20 @@
 #include "trap/trap.h"
 #include "kernel/cpu.h"
 
-/* Saves every register but sp and tp (x2, x4) at 0(sp). */
-.macro SAVE_GPRS
+/* A trap frame is saved in two parts (restored likewise), so that a plain
+ * yield can leave out the second (trap_user_yield in trap.c):
+ *   SAVE_CALL_CLOBBERED: what any C call may change (ra, t0-t6, a0-a7),
+ *       s0 (the kernel's frame pointer: zeroed to end its backtraces) and
+ *       gp (the kernel never uses it, but a policy blob might);
+ *   SAVE_CALLEE_SAVED_GPRS: s1-s11, which C code called from here keeps
+ *       for its caller. */
+.macro SAVE_CALL_CLOBBERED
     sd      ra, 1*8(sp)
     sd      gp, 3*8(sp)
     sd      t0, 5*8(sp)
     sd      t1, 6*8(sp)
     sd      t2, 7*8(sp)
     sd      s0, 8*8(sp)
-    sd      s1, 9*8(sp)
     sd      a0, 10*8(sp)
     sd      a1, 11*8(sp)
     sd      a2, 12*8(sp)
@@ -30,6 +35,14 @@
     sd      a5, 15*8(sp)
     sd      a6, 16*8(sp)
     sd      a7, 17*8(sp)
+    sd      t3, 28*8(sp)
+    sd      t4, 29*8(sp)
+    sd      t5, 30*8(sp)
+    sd      t6, 31*8(sp)
+.endm
+
+.macro SAVE_CALLEE_SAVED_GPRS
+    sd      s1, 9*8(sp)
     sd      s2, 18*8(sp)
     sd      s3, 19*8(sp)
     sd      s4, 20*8(sp)
@@ -40,10 +53,12 @@
     sd      s9, 25*8(sp)
     sd      s10, 26*8(sp)
     sd      s11, 27*8(sp)
-    sd      t3, 28*8(sp)
-    sd      t4, 29*8(sp)
-    sd      t5, 30*8(sp)
-    sd      t6, 31*8(sp)
+.endm
+
+/* Saves every register but sp and tp (x2, x4) at 0(sp). */
+.macro SAVE_GPRS
+    SAVE_CALL_CLOBBERED
+    SAVE_CALLEE_SAVED_GPRS
 .endm
 
 .macro SAVE_CSRS
@@ -57,8 +72,8 @@
     sd      t0, TF_STVAL(sp)
 .endm
 
-/* Restores every register but sp and tp from 0(sp), and sepc/sstatus. */
-.macro RESTORE_GPRS
+/* Restores sepc and sstatus, and what SAVE_CALL_CLOBBERED saved. */
+.macro RESTORE_CALL_CLOBBERED
     ld      t0, TF_SEPC(sp)
     csrw    sepc, t0
     ld      t0, TF_SSTATUS(sp)
@@ -69,7 +84,6 @@
     ld      t1, 6*8(sp)
     ld      t2, 7*8(sp)
     ld      s0, 8*8(sp)
-    ld      s1, 9*8(sp)
     ld      a0, 10*8(sp)
     ld      a1, 11*8(sp)
     ld      a2, 12*8(sp)
@@ -78,6 +92,15 @@
     ld      a5, 15*8(sp)
     ld      a6, 16*8(sp)
     ld      a7, 17*8(sp)
+    ld      t3, 28*8(sp)
+    ld      t4, 29*8(sp)
+    ld      t5, 30*8(sp)
+    ld      t6, 31*8(sp)
+.endm
+
+/* Restores every register but sp and tp from 0(sp), and sepc/sstatus. */
+.macro RESTORE_GPRS
+    ld      s1, 9*8(sp)
     ld      s2, 18*8(sp)
     ld      s3, 19*8(sp)
     ld      s4, 20*8(sp)
@@ -88,10 +111,7 @@
     ld      s9, 25*8(sp)
     ld      s10, 26*8(sp)
     ld      s11, 27*8(sp)
-    ld      t3, 28*8(sp)
-    ld      t4, 29*8(sp)
-    ld      t5, 30*8(sp)
-    ld      t6, 31*8(sp)
+    RESTORE_CALL_CLOBBERED
 .endm
 
     .section .text
@@ -133,13 +153,29 @@ from_user:
     sd      sp, CPU_SCRATCH(tp)
     ld      sp, CPU_KSTACK_TOP(tp)
     addi    sp, sp, -TF_SIZE
-    SAVE_GPRS
+    SAVE_CALL_CLOBBERED
     ld      t0, CPU_SCRATCH(tp)
     sd      t0, 2*8(sp)             /* user sp */
     csrrw   t0, sscratch, zero  /* user tp; sscratch 0: in the kernel now */
     sd      t0, 4*8(sp)
-    SAVE_CSRS
+    csrr    t0, sepc
+    sd      t0, TF_SEPC(sp)
     mv      s0, zero                /* the kernel backtrace ends here */
+    /* A plain yield (ecall, a7 = SYS_yield, a0 = 0) may not need s1-s11
+     * saved: if the kernel's thread here makes it, the C calls below keep
+     * them, and the way back restores only what they may change.  a7 is
+     * looked at first: any other system call pays one compare more. */
+    li      t1, TRAP_SYS_YIELD
+    beq     a7, t1, maybe_yield
+full_trap:
+    SAVE_CALLEE_SAVED_GPRS
+    /* (No trap came since the entry: the CSRs still say what this one was.) */
+    csrr    t0, sstatus
+    sd      t0, TF_SSTATUS(sp)
+    csrr    t0, scause
+    sd      t0, TF_SCAUSE(sp)
+    csrr    t0, stval
+    sd      t0, TF_STVAL(sp)
     mv      a0, sp
     call    trap_user               /* returns only if the trap is another thread's */
     /* It is (a user-mode switch): leave this thread's kernel stack, which
@@ -151,6 +187,22 @@ from_user:
     mv      sp, a0                  /* the frame tops its thread's stack */
     call    trap_user_handle        /* does not return: ends in user_return */
 1:  j       1b
+
+maybe_yield:
+    csrr    t0, scause
+    li      t1, TRAP_ECALL_U
+    bne     t0, t1, full_trap
+    bnez    a0, full_trap           /* parked or resting: the full way */
+    mv      a0, sp
+    call    trap_user_yield         /* false: not made, nothing changed */
+    beqz    a0, full_trap
+    /* Made; interrupts off, tf->sepc and tf->sstatus set for the return.
+     * s1-s11 are the user's again (trap_user_yield's epilogue). */
+    csrw    sscratch, tp            /* the next trap from user finds cpu */
+    RESTORE_CALL_CLOBBERED
+    ld      tp, 4*8(sp)
+    ld      sp, 2*8(sp)
+    sret
 
 /*
  * user_return(struct trapframe *tf): back to user mode with the registers
