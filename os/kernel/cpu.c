@@ -1,5 +1,6 @@
 #include "kernel/cpu.h"
 #include "arch/riscv.h"
+#include "kernel/trace.h"
 
 struct cpu cpus[MAX_HARTS];
 uint64_t hart_count;
@@ -10,6 +11,7 @@ void cpu_init_this(uint64_t hartid)
 {
     struct cpu *c = &cpus[hartid];
     c->hartid = hartid;
+    c->trace = &trace_rings[hartid];
     __asm__ volatile("mv tp, %0" :: "r"(c));
     csr_write(sscratch, 0);
     /* Let user programs read cycle, time and instret (benchmarks). */

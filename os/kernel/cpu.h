@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 struct thread;
+struct trace_ring;
 
 struct cpu {
     uint64_t scratch;
@@ -65,6 +66,7 @@ struct cpu {
      * another hart held (sched/hart_time.h). */
     uint64_t idle_ticks;
     uint64_t spin_ticks;
+    struct trace_ring *trace;    /* this hart's events (kernel/trace.h) */
 };
 _Static_assert(offsetof(struct cpu, scratch) == CPU_SCRATCH, "CPU_SCRATCH");
 _Static_assert(offsetof(struct cpu, kstack_top) == CPU_KSTACK_TOP, "CPU_KSTACK_TOP");
