@@ -67,6 +67,7 @@ struct cpu {
     uint64_t idle_ticks;
     uint64_t spin_ticks;
     struct trace_ring *trace;    /* this hart's events (kernel/trace.h) */
+    struct thread *zombie;       /* exited here: freed after the switch (sched.c) */
 };
 _Static_assert(offsetof(struct cpu, scratch) == CPU_SCRATCH, "CPU_SCRATCH");
 _Static_assert(offsetof(struct cpu, kstack_top) == CPU_KSTACK_TOP, "CPU_KSTACK_TOP");

@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 #include "kernel/cpu.h"
+#include "arch/riscv.h"
 
 /* Loads satp on this hart (and flushes its TLB).  Published before the
  * write, so that a shootdown that misses this hart happened before the
@@ -22,10 +23,12 @@ void tlb_load_satp(uint64_t satp);
 void tlb_init_this_hart(void);
 /* What each hart has loaded (written by that hart only). */
 extern volatile uint64_t tlb_loaded[MAX_HARTS];
-/* The satp this hart has loaded.  Inline: every switch compares it. */
+/* The satp this hart has loaded.  Inline: every switch compares it.  The
+ * CSR itself (one instruction; tlb_loaded[] says the same but for the
+ * moment inside tlb_load_satp between its publish and the write). */
 static inline uint64_t tlb_loaded_satp(void)
 {
-    return tlb_loaded[this_hartid()];
+    return csr_read(satp);
 }
 /* Flushes every hart that has `satp` loaded (this one included) and
  * returns once all have.  Callers clear the mappings first. */

@@ -26,7 +26,6 @@ struct spinlock sched_lock = SPINLOCK_INIT("sched");
 
 static struct thread idle_threads[MAX_HARTS];
 static struct list_node deadlines = LIST_INIT(deadlines);   /* by wake_at */
-static struct thread *zombie_on[MAX_HARTS];   /* to free after the switch */
 
 void context_switch(struct context *from, struct context *to);
 void thread_first_run(void);
@@ -192,7 +191,7 @@ void sched_reap_after_switch(struct thread *t)
 {
     KASSERT(spin_holding(&sched_lock) && t == thread_current() &&
             t->state == THREAD_ZOMBIE);
-    zombie_on[this_hartid()] = t;
+    this_cpu()->zombie = t;
 }
 
 /* Right after a switch, on the new thread's stack: the zombie that left
@@ -200,10 +199,10 @@ void sched_reap_after_switch(struct thread *t)
  * next one's first). */
 static void reap_zombie(void)
 {
-    uint64_t h = this_hartid();
-    struct thread *z = zombie_on[h];
+    struct cpu *c = this_cpu();
+    struct thread *z = c->zombie;
     if (z) {
-        zombie_on[h] = NULL;
+        c->zombie = NULL;
         thread_free_locked(z);
     }
 }
