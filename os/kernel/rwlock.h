@@ -1,9 +1,10 @@
 /*
  * Shared holds of a spinlock: a reader-writer lock in the spinlock's own
  * word (kernel/spinlock.h), so that every spin_lock of it stays what it
- * was, an exclusive hold.  Only sched_lock is taken shared, by a kernel
- * yield under a policy whose calls for different harts may overlap
- * (SCHED_FLAG_HART_LOCAL, docs/scheduler.md).
+ * was, an exclusive hold.  Two locks are taken shared: sched_lock, by a
+ * kernel yield under a policy whose calls for different harts may overlap
+ * (SCHED_FLAG_HART_LOCAL, docs/scheduler.md), and a process's address
+ * space lock, by the kernel's copies to and from user memory (mm/uvm.c).
  *
  * The exclusive side wins: once a hart has set SPIN_WRITER, no shared hold
  * starts, and it waits for the ones already taken to end.  A hart sets its

@@ -3,6 +3,7 @@
 #include "mm/tlb.h"
 #include "mm/ustack.h"
 #include "kernel/panic.h"
+#include "kernel/rwlock.h"
 #include "lib/string.h"
 #include "uapi/errno.h"
 #include "arch/riscv.h"
@@ -173,10 +174,9 @@ static __attribute__((noinline)) pte_t demand_then_leaf_locked(struct uspace *us
     return ustack_demand_locked(us, uva) == 0 ? user_leaf(us->pt, uva, need) : 0;
 }
 
-/* user_leaf, or with us->lock held, the page of a thread stack not
- * touched yet, mapped now: a buffer on a thread's stack is an ordinary
- * argument.  Inline, the rare second way out of line: every user copy
- * takes it (four a pipe round trip). */
+/* user_leaf, or with us->lock held exclusively, the page of a thread
+ * stack not touched yet, mapped now: a buffer on a thread's stack is an
+ * ordinary argument.  The rare second way is out of line. */
 static inline __attribute__((always_inline)) pte_t user_leaf_demand_locked(
     struct uspace *us, uint64_t uva, uint64_t need)
 {
@@ -237,28 +237,54 @@ static inline __attribute__((always_inline)) void copy_small(char *d, const char
         vd[i] = s[i];
 }
 
+/* The copy itself, between kernel memory and the frame `pte` maps. */
+static inline __attribute__((always_inline)) void copy_with_frame(pte_t pte, uint64_t uva,
+                                                                 char *k, size_t len,
+                                                                 bool to_user)
+{
+    char *page = (char *)PA2VA(PTE_PA(pte)) + (uva & (PAGE_SIZE - 1));
+    char *d = to_user ? page : k;
+    const char *s = to_user ? k : page;
+    if (len <= SMALL_COPY)
+        copy_small(d, s, len);
+    else
+        memcpy(d, s, len);
+}
+
+/* copy_in_page's way for a page not mapped yet: a thread stack's page
+ * mapped now, which changes the mapping, so under an exclusive hold. */
+static __attribute__((noinline)) bool copy_in_page_demand(struct uspace *us, uint64_t uva,
+                                                          char *k, size_t len, uint64_t need,
+                                                          bool to_user)
+{
+    spin_lock(&us->lock);
+    pte_t pte = user_leaf_demand_locked(us, uva, need);
+    if (pte)
+        copy_with_frame(pte, uva, k, len, to_user);
+    spin_unlock(&us->lock);
+    return pte != 0;
+}
+
 /* Copies len bytes (within one page) between kernel memory and the user
  * page at uva, translated and copied under the address space's lock:
  * another thread of the process may unmap it at any time (sbrk), and then
  * the copy fails; it never writes into a frame that has been freed
- * meanwhile.  False if the page is not there (or not `need`). */
+ * meanwhile.  False if the page is not there (or not `need`).
+ * A copy only reads the mapping, so it holds the lock shared
+ * (kernel/rwlock.h): every change of the mapping is made under an
+ * exclusive hold, which waits for the copies to end, while two threads'
+ * copies (a process's workers on two harts, each copying a pipe's data)
+ * go on at once instead of taking turns for the length of a memcpy. */
 static inline __attribute__((always_inline)) bool copy_in_page(struct uspace *us, uint64_t uva,
                                                               char *k, size_t len, uint64_t need,
                                                               bool to_user)
 {
-    spin_lock(&us->lock);
-    pte_t pte = user_leaf_demand_locked(us, uva, need);
-    if (pte) {
-        char *page = (char *)PA2VA(PTE_PA(pte)) + (uva & (PAGE_SIZE - 1));
-        char *d = to_user ? page : k;
-        const char *s = to_user ? k : page;
-        if (len <= SMALL_COPY)
-            copy_small(d, s, len);
-        else
-            memcpy(d, s, len);
-    }
-    spin_unlock(&us->lock);
-    return pte != 0;
+    spin_lock_shared(&us->lock);
+    pte_t pte = user_leaf(us->pt, uva, need);
+    if (pte)
+        copy_with_frame(pte, uva, k, len, to_user);
+    spin_unlock_shared(&us->lock);
+    return pte || copy_in_page_demand(us, uva, k, len, need, to_user);
 }
 
 /* copy_user_pages for a range over more than one page: a page at a time.

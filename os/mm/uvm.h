@@ -21,7 +21,9 @@
  * its user mappings change and the kernel copies through them.  Frames
  * leave the address space only under the lock (and after a TLB shootdown,
  * mm/tlb.h), so a copy that translated an address under the lock uses a
- * frame that stays the process's until it lets go. */
+ * frame that stays the process's until it lets go.  Mappings change under
+ * an exclusive hold; copies hold it shared (kernel/rwlock.h), so copies
+ * by two threads of the process do not wait for each other. */
 struct uspace {
     pagetable_t pt;
     struct spinlock lock;
