@@ -63,15 +63,17 @@ bool reconcile_block_sched(struct trapframe *tf)
      * and the process is not listened to for a while.  (The queue lock is
      * left as it is: it guards the process's queue, and the thread still
      * holds it; for a second it pins nothing.) */
+    const char *pin = v->block_sched[h] ? "block_sched" : "its queue lock";
     v->block_sched[h] = 0;
     p->block_sched_debt = BLOCK_SCHED_MAX_TICKS;
     p->block_sched_ignored_until = timer_now_ns() + BLOCK_SCHED_PENALTY_NS;
     trace(TR_PREEMPT, t->tid, tf->sepc);
     if (!p->block_sched_warned) {
         p->block_sched_warned = true;
-        kprintf("[pid %d %s] held block_sched on hart %lu while the kernel wanted the "
+        kprintf("[pid %d %s] held %s on hart %lu while the kernel wanted the "
                 "hart, %d timer ticks more than it may: preempting it anyway (pc 0x%lx)\n",
-                p->pid, p->name, h, BLOCK_SCHED_MAX_TICKS, tf->sepc);
+                p->pid, p->name, pin, h,
+                BLOCK_SCHED_MAX_TICKS, tf->sepc);
     }
     return false;
 }

@@ -56,10 +56,10 @@ user_schedule:
     bgeu    a0, a2, .Lslow          /* me >= ntasks (so me < RT_MAX_TASKS) */
     lw      t0, RT_NRECORDS(t6)
     bgeu    a0, t0, .Lslow
+    lui     a5, RT_TASKS_PAGES
+    add     a5, a5, t6              /* a5: the TaskSched heap (the records) */
     slli    a1, a0, RT_TASK_SHIFT
-    add     a1, a1, t6
-    lui     t0, RT_TASKS_PAGES
-    add     a1, a1, t0              /* a1: our record */
+    add     a1, a1, a5              /* a1: our record */
     addi    t0, a1, RT_CTX
     SAVE_CALLEE_SAVED t0, 1
     ori     t1, t0, RT_RESCUE_SCHEDULE
@@ -121,7 +121,7 @@ user_schedule:
     bgeu    t0, t1, .Lpinned        /* this hart may be due to rest */
 2:
     /* 4. Queue this thread and fetch the next, through the policy.  From
-     * here on the values live in s0..s5, s7, s8, which the policy preserves (and
+     * here on the values live in s0..s8, which the policy preserves (and
      * which the save above holds for whoever comes back here). */
     mv      s0, t6                  /* s0: VDSO_DATA */
     mv      s1, a1                  /* s1: our record */
@@ -129,10 +129,9 @@ user_schedule:
     mv      s3, a4                  /* s3: hart */
     mv      s4, a2                  /* s4: ntasks */
     mv      s5, a3                  /* s5: nharts */
+    mv      s6, a5                  /* s6: the records */
     addi    sp, sp, -32             /* struct sched_ctx, 16-byte aligned */
-    lui     t0, RT_TASKS_PAGES
-    add     t0, t0, s0
-    sd      t0, 0(sp)               /* .tasks */
+    sd      s6, 0(sp)               /* .tasks */
     li      t0, RT_QUEUE
     add     t0, t0, s0
     sd      t0, 8(sp)               /* .queue */
@@ -184,9 +183,7 @@ user_schedule:
     bgeu    a0, s4, .Lfetched
     beq     a0, s2, .Lfetched
     slli    s8, a0, RT_TASK_SHIFT
-    add     s8, s8, s0
-    lui     t0, RT_TASKS_PAGES
-    add     s8, s8, t0              /* s8: the next thread's record */
+    add     s8, s8, s6              /* s8: the next thread's record */
     addi    t2, s8, RT_TASK_STATE - 1   /* the word holding the state byte */
     li      t3, RT_CAS_TRIES        /* the process may flip it for ever */
 3:  lr.w.aqrl t0, (t2)
