@@ -30,8 +30,8 @@
  *      READY -> RUNNING atomically (the kernel may claim it too, to resume
  *      it itself); a thread that cannot be claimed is dropped.
  *   5. Switch: name the next thread in current[hart] (a restartable
- *      sequence), mark this thread READY, load the other's registers and
- *      release the lock, which unpins (switch.S).  The kernel learns about the
+ *      sequence), mark this thread READY, release the lock, which unpins,
+ *      and load the other's registers (switch.S).  The kernel learns about the
  *      switch at the next trap from this hart.
  *
  * If the policy faults here (a wrecked queue, or a bad blob), the kernel

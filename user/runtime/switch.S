@@ -13,9 +13,9 @@
  * rt_switch(uint64_t to[16], uint32_t *queue_lock, uint8_t *from_state)
  *   Marks the thread giving up the hart READY (only now may anyone, the
  *   kernel included, claim it: its registers were saved at the start of
- *   the yield), loads `to` and releases the process's queue lock, which
- *   unpins: the switch is done.  Returns in the other thread, from its
- *   user_schedule (or rt_park), with 1.
+ *   the yield), releases the process's queue lock, which unpins, and
+ *   loads `to`.  Returns in the other thread, from its user_schedule (or
+ *   rt_park), with 1.
  *
  * rt_load(uint64_t to[16], long value)
  *   Only the load, returning `value`: used when the kernel resumes a
@@ -44,9 +44,15 @@ rt_switch:
                                        written, before... */
     li      t0, 1                   /* TASK_READY */
     sb      t0, 0(a2)               /* ...the thread may be claimed... */
+    sw      zero, 0(a1)             /* ...and the queue lock released,
+                                       which unpins.  Before the load, not
+                                       after: current[hart] names the other
+                                       thread already, so a trap here is
+                                       that thread's, which the lock does
+                                       not name (no pin); were the kernel
+                                       to preempt it holding the lock, every
+                                       waiter would wait for it. */
     LOAD_CONTEXT
-    sw      zero, 0(a1)             /* ...and the queue lock released: the
-                                       pin ends with the switch done */
     li      a0, 1                   /* rt_setjmp returns 1: switched back */
     ret
 

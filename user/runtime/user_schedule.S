@@ -232,14 +232,14 @@ user_schedule:
     addi    a3, s0, RT_CURRENT
     jal     rt_commit_current
     /* What rt_switch (switch.S) does, with the addresses at hand. */
-    addi    t1, s0, RT_QUEUE_LOCK   /* for after the load */
     addi    t2, s8, RT_CTX          /* the other thread's registers */
     li      t0, RT_STATE_READY
     fence   rw, w                   /* our registers saved, the queue
                                        written, before... */
     sb      t0, RT_TASK_STATE(s1)   /* ...we may be claimed (READY)... */
-    LOAD_CALLEE_SAVED t2, 1         /* (we are the other thread now) */
-    sw      zero, 0(t1)             /* ...and the lock is free: unpinned */
+    sw      zero, RT_QUEUE_LOCK(s0) /* ...and the lock is free: unpinned,
+                                       before the load (see rt_switch) */
+    LOAD_CALLEE_SAVED t2, 1         /* we are the other thread now */
     li      a0, 1                   /* its user_schedule returns 1 */
     ret
 
