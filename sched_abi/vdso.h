@@ -78,20 +78,25 @@ typedef struct VDSO_DATA {
                                               no record there */
 
     /* The process's own, for switching threads in user mode. */
-    volatile uint32_t block_sched[SCHED_MAX_HARTS]; /* 56: nonzero while the
-                                              thread on that hart switches in
-                                              user mode: the timer does not
-                                              preempt it (for a bounded time).
-                                              Each section stores its
-                                              thread's odd number, slot * 2
-                                              + 1, which no other thread
-                                              stores (the kernel only looks
-                                              at whether it is set). */
+    volatile uint32_t block_sched[SCHED_MAX_HARTS]; /* 56: a pin without
+                                              the queue: nonzero, the timer
+                                              does not preempt the thread on
+                                              that hart (for a bounded time,
+                                              shared with queue_lock's pin).
+                                              The runtime no longer sets it:
+                                              its pin is queue_lock */
     volatile uint32_t current[SCHED_MAX_HARTS];     /* 88: task running on each
                                               hart, as the process sees it */
     volatile uint32_t queue_lock;     /*  120: guards `queue` between harts:
                                               0 free, else the holder's
-                                              slot + 1 */
+                                              slot + 1.  Also the pin: the
+                                              timer does not preempt (for a
+                                              bounded time) the thread whose
+                                              slot + 1 it holds, so one
+                                              compare-and-swap locks and
+                                              pins, one store unpins and
+                                              releases (docs/user-mode-
+                                              switching.md, step 1) */
     uint32_t reserved0;               /*  124 */
     uint64_t user_switches;           /*  128: switches done in user mode */
     uint64_t yields_to_kernel;        /*  136: yields that needed the kernel */

@@ -210,8 +210,8 @@ def test_policy_respected_across_processes(machine, name):
     still_alive(m)
 
 
-PREEMPTED_ANYWAY = (r"held block_sched on hart \d while the kernel wanted the hart, \d+ "
-                    r"timer ticks more than it may: preempting it anyway")
+PREEMPTED_ANYWAY = (r"held (?:block_sched|its queue lock) on hart \d while the kernel wanted "
+                    r"the hart, \d+ timer ticks more than it may: preempting it anyway")
 
 
 # How long a program holds (or renews) block_sched in the tests below: long
@@ -259,6 +259,41 @@ def test_block_sched_is_bounded(machine):
     pid = start_job(m, f"h_blockspin {HOLD_MS}", f"holding block_sched for {HOLD_MS} ms")
     answers_before(m, "answered", "h_blockspin: done")
     assert re.search(rf"\[pid \d+ h_blockspin\] {PREEMPTED_ANYWAY}", m.output()), m.output()
+    m.run(f"kill {pid}")
+    still_alive(m)
+
+
+def test_queue_lock_pin_is_bounded(boot_policy, policy):
+    """The runtime's pin is the queue lock naming the thread that holds
+    it: a program that takes its lock that way and spins is spared for a
+    while, then preempted anyway, named as holding its queue lock (so the
+    kernel did treat the lock as a pin), and the shell answers meanwhile.
+    One hart: there the shell wants the spinner's hart."""
+    m = boot_policy(policy, smp=1, initrd=True)
+    m.shell_prompt(timeout=60)
+    pid = start_job(m, f"h_blockspin {HOLD_MS} lock",
+                    f"holding the queue lock for {HOLD_MS} ms")
+    answers_before(m, "answered", "h_blockspin: done")
+    out = m.output()
+    assert re.search(rf"\[pid \d+ h_blockspin\] {PREEMPTED_ANYWAY}", out), out
+    assert "held its queue lock on hart" in out, out
+    m.run(f"kill {pid}")
+    still_alive(m)
+
+
+def test_queue_lock_of_another_pins_nothing(boot_policy, policy):
+    """A queue lock naming a slot other than the running thread's is no
+    pin (the process can write anything there): the kernel preempts the
+    spinner at its time slice as any other, so it never has to preempt
+    it "anyway", and the shell answers."""
+    m = boot_policy(policy, smp=1, initrd=True)
+    m.shell_prompt(timeout=60)
+    pid = start_job(m, f"h_blockspin {HOLD_MS} otherlock",
+                    f"holding another's queue lock for {HOLD_MS} ms")
+    answers_before(m, "answered", "h_blockspin: done")
+    answers_before(m, "again", "h_blockspin: done")
+    out = m.output()
+    assert not re.search(PREEMPTED_ANYWAY, out), out
     m.run(f"kill {pid}")
     still_alive(m)
 

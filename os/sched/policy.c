@@ -4,6 +4,7 @@
 #include "sched/blob_guard.h"
 #include "vdso.h"             /* the shared region's layout (its asserts) */
 #include "sched/sched.h"
+#include "sched/reconcile.h"
 #include "sched/thread_state.h"
 #include "proc/proc.h"
 #include "kernel/bootargs.h"
@@ -708,15 +709,16 @@ int policy_top_priority(int hart)
 }
 
 /* May the watchdog blame the policy for what hart c runs?  Not while the
- * hart is held by something else: a process's block_sched (bounded by
- * reconcile.c) or a reconcile wait for another hart (cpu->awaiting_tid). */
+ * hart is held by something else: a process's pin (the queue lock or
+ * block_sched, bounded by reconcile.c) or a reconcile wait for another
+ * hart (cpu->awaiting_tid). */
 static bool hart_is_the_policys(const struct cpu *c)
 {
     if (c->awaiting_tid)
         return false;
     const struct proc *p = c->current->proc;
     VDSO_DATA *v = p ? shared_vdso(&p->shared) : NULL;
-    return !v || !v->block_sched[c->hartid];
+    return !v || !reconcile_pinned(v, c->hartid, c->current);
 }
 
 /* Every queued thread's wait starts again now. */

@@ -29,7 +29,7 @@ static uint8_t reconcile_stacks[MAX_HARTS][4096] __attribute__((aligned(16)));
 static struct trapframe carried[MAX_HARTS];
 static uint32_t carried_slot[MAX_HARTS];
 static bool carried_parked[MAX_HARTS];      /* the named thread parked itself */
-/* A tick that finds block_sched clear pays back this many ticks of the
+/* A tick that finds the thread unpinned (reconcile_pinned) pays back this many ticks of the
  * process's debt (see reconcile.h). */
 #define BLOCK_SCHED_PAYBACK 2
 
@@ -45,7 +45,7 @@ bool reconcile_block_sched(struct trapframe *tf)
      * decision to preempt (and another hart waiting on this one sends
      * IPIs). */
     bool tick = (tf->scause & ~SCAUSE_INTR) == IRQ_S_TIMER;
-    if (!v->block_sched[h] || p->killed) {
+    if (!reconcile_pinned(v, h, t) || p->killed) {
         if (tick)
             p->block_sched_debt = p->block_sched_debt > BLOCK_SCHED_PAYBACK ?
                                   p->block_sched_debt - BLOCK_SCHED_PAYBACK : 0;
@@ -60,16 +60,20 @@ bool reconcile_block_sched(struct trapframe *tf)
         ++p->block_sched_debt <= BLOCK_SCHED_MAX_TICKS)
         return true;
     /* Preempted anyway: the flag must not outlive the thread on this hart,
-     * and the process is not listened to for a while. */
+     * and the process is not listened to for a while.  (The queue lock is
+     * left as it is: it guards the process's queue, and the thread still
+     * holds it; for a second it pins nothing.) */
+    const char *pin = v->block_sched[h] ? "block_sched" : "its queue lock";
     v->block_sched[h] = 0;
     p->block_sched_debt = BLOCK_SCHED_MAX_TICKS;
     p->block_sched_ignored_until = timer_now_ns() + BLOCK_SCHED_PENALTY_NS;
     trace(TR_PREEMPT, t->tid, tf->sepc);
     if (!p->block_sched_warned) {
         p->block_sched_warned = true;
-        kprintf("[pid %d %s] held block_sched on hart %lu while the kernel wanted the "
+        kprintf("[pid %d %s] held %s on hart %lu while the kernel wanted the "
                 "hart, %d timer ticks more than it may: preempting it anyway (pc 0x%lx)\n",
-                p->pid, p->name, h, BLOCK_SCHED_MAX_TICKS, tf->sepc);
+                p->pid, p->name, pin, h,
+                BLOCK_SCHED_MAX_TICKS, tf->sepc);
     }
     return false;
 }

@@ -33,6 +33,21 @@
  * a program that keeps setting it gets no more than its share. */
 #define BLOCK_SCHED_PENALTY_NS (1000 * 1000 * 1000ULL)
 
+/* Is thread t, on hart `hart`, in a section the timer should spare (for a
+ * bounded time: reconcile_block_sched)?  Either word of its process says
+ * so: the queue lock holding t's own slot + 1 (the runtime's pin: one
+ * compare-and-swap takes the lock and pins the thread, one store releases
+ * both), or block_sched[hart] set (a pin without the queue, for a program
+ * that wants one; the runtime no longer sets it).  Both are the process's
+ * to write, so this is only ever a reason to wait a bounded time: a lock
+ * word naming another thread, or garbage, pins nothing. */
+static inline bool reconcile_pinned(const VDSO_DATA *v, uint64_t hart, const struct thread *t)
+{
+    return (t->stack_slot >= 0 &&
+            __atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED) == (uint32_t)t->stack_slot + 1) ||
+           __atomic_load_n(&v->block_sched[hart], __ATOMIC_RELAXED) != 0;
+}
+
 /* True if this interrupt from user mode must not disturb the thread (it is
  * in the middle of a user-mode switch): the caller returns to it as is. */
 bool reconcile_block_sched(struct trapframe *tf);

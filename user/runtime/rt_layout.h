@@ -23,7 +23,6 @@
 #define RT_POLICY_FLAGS     20
 #define RT_RT_OFF           40
 #define RT_NRECORDS         52
-#define RT_BLOCK_SCHED      56
 #define RT_CURRENT          88
 #define RT_QUEUE_LOCK       120
 #define RT_USER_SWITCHES    128

@@ -5,15 +5,17 @@
  * mode through the very policy code the kernel runs.
  *
  * Everything it touches lives in the process's own shared pages: VDSO_DATA
- * (the queue, the lock, block_sched, who runs where) and the TaskSched heap.
+ * (the queue, its lock, who runs where) and the TaskSched heap.
  * The process can wreck them; that only hurts the process: the kernel reads
  * them through checks.
  *
  * How a yield works (user_schedule; docs/user-mode-switching.md has more):
- *   1. Wait until the queue lock looks free, then set block_sched on this
- *      thread's hart (the kernel writes the hart into the thread's record
- *      before each return to user mode; from now on the timer leaves the
- *      hart alone, for a bounded time) and take the lock.
+ *   1. Wait until the queue lock looks free, then take it: holding it
+ *      pins the thread (the kernel's timer leaves a thread that holds its
+ *      process's queue lock alone, for a bounded time), so one
+ *      compare-and-swap pins and locks.  Then read the hart from the
+ *      thread's record (the kernel writes it before each return to user
+ *      mode).
  *   2. Leave the queue if the kernel resumed this thread while it was in
  *      it, and take the priority the kernel has for it.
  *   3. If nothing else of this process is ready and nothing at least as
@@ -28,8 +30,8 @@
  *      READY -> RUNNING atomically (the kernel may claim it too, to resume
  *      it itself); a thread that cannot be claimed is dropped.
  *   5. Switch: name the next thread in current[hart] (a restartable
- *      sequence), save this thread's registers, release the lock, load the
- *      other's, clear block_sched (switch.S).  The kernel learns about the
+ *      sequence), mark this thread READY, release the lock, which unpins,
+ *      and load the other's registers (switch.S).  The kernel learns about the
  *      switch at the next trap from this hart.
  *
  * If the policy faults here (a wrecked queue, or a bad blob), the kernel
@@ -70,7 +72,6 @@ _Static_assert(SHARED_KINFO_ADDR == SHARED_BASE_ADDR + RT_KINFO_PAGES * 4096ULL,
 _Static_assert(OFF(VDSO_DATA, nharts) == RT_NHARTS && OFF(VDSO_DATA, ntasks) == RT_NTASKS &&
                OFF(VDSO_DATA, policy_flags) == RT_POLICY_FLAGS &&
                OFF(VDSO_DATA, rt_off) == RT_RT_OFF && OFF(VDSO_DATA, nrecords) == RT_NRECORDS &&
-               OFF(VDSO_DATA, block_sched) == RT_BLOCK_SCHED &&
                OFF(VDSO_DATA, current) == RT_CURRENT &&
                OFF(VDSO_DATA, queue_lock) == RT_QUEUE_LOCK &&
                OFF(VDSO_DATA, user_switches) == RT_USER_SWITCHES &&
@@ -81,14 +82,16 @@ _Static_assert(OFF(VDSO_DATA, nharts) == RT_NHARTS && OFF(VDSO_DATA, ntasks) == 
                OFF(VDSO_DATA, slow_yields) == RT_SLOW_YIELDS &&
                OFF(VDSO_DATA, off_hart) == RT_OFF_HART && OFF(VDSO_DATA, kprio) == RT_KPRIO &&
                OFF(VDSO_DATA, queue) == RT_QUEUE, "rt_layout: VDSO_DATA");
-_Static_assert(sizeof(((VDSO_DATA *)0)->block_sched[0]) == 4 &&
-               sizeof(((VDSO_DATA *)0)->quick_switches[0]) == 4 &&
+_Static_assert(sizeof(((VDSO_DATA *)0)->quick_switches[0]) == 4 &&
                sizeof(((VDSO_DATA *)0)->switched_at[0]) == 8 &&
                sizeof(((VDSO_DATA *)0)->kprio[0]) == 1 &&
                sizeof(((VDSO_DATA *)0)->off_hart[0]) == 1, "rt_layout: element sizes");
 _Static_assert(OFF(SCHED_KINFO, queued_top) == RT_KINFO_QUEUED_TOP &&
                OFF(SCHED_KINFO, user_switching_off) == RT_KINFO_SWITCH_OFF &&
                OFF(SCHED_KINFO, trace_on) == RT_KINFO_TRACE_ON, "rt_layout: SCHED_KINFO");
+/* user_schedule.S tests both flags with one doubleword load. */
+_Static_assert(RT_KINFO_TRACE_ON == RT_KINFO_SWITCH_OFF + 4 && RT_KINFO_SWITCH_OFF % 8 == 0,
+               "rt_layout: user_switching_off and trace_on share an aligned doubleword");
 _Static_assert(sizeof(TaskSched) == 1 << RT_TASK_SHIFT && OFF(TaskSched, prio) == RT_TASK_PRIO &&
                OFF(TaskSched, state) == RT_TASK_STATE && OFF(TaskSched, hart) == RT_TASK_HART &&
                OFF(TaskSched, flags) == RT_TASK_FLAGS && OFF(TaskSched, age) == RT_TASK_AGE &&
@@ -120,12 +123,11 @@ int user_schedule_pinned(uint32_t me, uint32_t hart, uint32_t ntasks, uint32_t n
 int user_schedule_fetched(uint32_t me, uint32_t hart, uint32_t next, uint32_t ntasks,
                           uint32_t nharts);
 
-void rt_switch(uint64_t *to, volatile uint32_t *queue_lock, volatile uint32_t *block_sched,
+void rt_switch(uint64_t *to, volatile uint32_t *queue_lock,
                volatile uint8_t *from_state) __attribute__((noreturn));
-void rt_load(uint64_t *to, volatile uint32_t *block_sched, long value)
-    __attribute__((noreturn));
+void rt_load(uint64_t *to, long value) __attribute__((noreturn));
 int rt_park(uint64_t *from, TaskSched *me, uint32_t parking, volatile uint32_t *current,
-            volatile uint32_t *block_sched, long how);
+            long how);
 /* rt_park's `how`: SYS_yield's argument (os/uapi/syscall.h). */
 #define PARK_FOR_KERNEL 1     /* the kernel picks the next thread */
 #define PARK_AND_REST   2     /* ... and this hart rests until its next interrupt */
@@ -269,7 +271,7 @@ enum lock_wait {
  * (VDSO_DATA.off_hart, which the kernel also sets for slots with no
  * thread).
  *
- * Waits, without block_sched (a waiter is not in a section the kernel
+ * Waits, unpinned (a waiter is not in a section the kernel
  * should spare: only the holder is), until the lock looks free, or says
  * why not (*holder: whom it names). */
 static enum lock_wait wait_until_free(VDSO_DATA *v, uint32_t me, uint32_t *holder)
@@ -326,12 +328,15 @@ static inline void ensure_ready(VDSO_DATA *v, const struct sched_ctx *c)
         set_up_queue(v, c);
 }
 
-/* Sets block_sched on the hart this thread runs on (which the kernel
- * writes into its record before every return to user mode) and takes the
- * queue lock, making sure the thread was not moved meanwhile: the kernel
- * preempts a thread that keeps block_sched too long, and it may come back
- * elsewhere.  SCHED_NONE if the record is unusable, or the lock wrecked
- * (see LOCK_GIVE_UP_MS; user-mode switching is then off). */
+/* Takes the queue lock, which pins this thread (the kernel spares a
+ * thread that holds its process's lock, for a bounded time:
+ * os/sched/reconcile.h, reconcile_pinned), then reads the hart it runs on
+ * from its record (which the kernel writes before every return to user
+ * mode).  Read after the lock, the hart is the one the pin holds the
+ * thread on; it can go stale only if the kernel preempts the thread
+ * anyway, which rt_commit_current's restartable read covers.  SCHED_NONE
+ * if the record is unusable, or the lock wrecked (see LOCK_GIVE_UP_MS;
+ * user-mode switching is then off). */
 static uint32_t pin_and_lock(VDSO_DATA *v, uint32_t me)
 {
     /* The clock of LOCK_GIVE_UP_MS runs only while one holder is seen off
@@ -368,19 +373,13 @@ static uint32_t pin_and_lock(VDSO_DATA *v, uint32_t me)
             syscall_yield_how(w == LOCK_HOLDER_RUNS && may_rest(v) ? YIELD_AND_REST : 0);
             continue;
         }
-        uint32_t hart = __atomic_load_n(&TASKS[me].hart, __ATOMIC_ACQUIRE);
-        if (hart >= v->nharts || hart >= SCHED_MAX_HARTS)
-            return SCHED_NONE;
-        uint32_t section = me << 1 | 1;   /* as in pin_fast */
-        __atomic_store_n(&v->block_sched[hart], section, __ATOMIC_SEQ_CST);
-        if (__atomic_load_n(&TASKS[me].hart, __ATOMIC_SEQ_CST) == hart && try_lock(v, me)) {
-            if (__atomic_load_n(&TASKS[me].hart, __ATOMIC_SEQ_CST) == hart &&
-                __atomic_load_n(&v->block_sched[hart], __ATOMIC_SEQ_CST) == section)
+        if (try_lock(v, me)) {
+            uint32_t hart = __atomic_load_n(&TASKS[me].hart, __ATOMIC_RELAXED);
+            if (hart < v->nharts && hart < SCHED_MAX_HARTS)
                 return hart;
             unlock(v);
+            return SCHED_NONE;
         }
-        if (__atomic_load_n(&v->block_sched[hart], __ATOMIC_RELAXED) == section)
-            __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
         /* Lost the race for a lock that looked free: fine (another thread
          * got it), unless the process keeps flipping the word to make us
          * lose for ever.  Counted, not timed, for the same reason. */
@@ -414,48 +413,32 @@ static inline void leave_queue_locked(VDSO_DATA *v, const struct sched_ctx *c, u
 
 /* Where a thread lands when the policy faulted under it in user mode (the
  * kernel sends it to rt_rescue, and has set rt_off): let go of the queue
- * lock and block_sched, and from now on yield through the kernel. */
+ * lock (and with it the pin) if it holds it, and from now on yield through
+ * the kernel. */
 static void rescued(VDSO_DATA *v, uint32_t me)
 {
     uint32_t held = me + 1;
     __atomic_compare_exchange_n(&v->queue_lock, &held, 0, 0, __ATOMIC_RELEASE,
                                 __ATOMIC_RELAXED);
-    uint32_t hart = TASKS[me].hart;
-    if (hart < SCHED_MAX_HARTS)
-        __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
 }
 
 /* The first try at pin_and_lock, for the common case: the lock looks
- * free and is ours at the first compare-and-swap.  The same checks in the
- * same order, but no fences between this thread's own accesses to the
- * words only this hart's traps touch: the kernel reads block_sched[hart]
- * and writes the record's hart, for this thread, only in a trap on the
- * hart it runs on, and a trap sees (and is seen by) this hart's accesses
- * in program order.  So a compiler barrier against reordering (a signal
- * fence: a trap is to this thread what a signal handler is) is all they
- * need; the lock itself is taken with acquire.  The section number is the
- * slot's own (odd, never 0): only this thread stores it, so finding it
- * still there means no other section began on the hart since (the kernel
- * clears it when it preempts anyway).  SCHED_NONE: take the slow path. */
+ * free and is ours (and with it the pin) at the first compare-and-swap.
+ * The record's hart is read after it with no fence: the kernel writes it,
+ * for this thread, only in a trap on the hart the thread runs on, and a
+ * trap sees (and is seen by) this hart's accesses in program order, so a
+ * compiler barrier (a signal fence: a trap is to this thread what a
+ * signal handler is) keeps the read after the lock.  SCHED_NONE: take the
+ * slow path (nothing held). */
 static inline uint32_t pin_fast(VDSO_DATA *v, TaskSched *self, uint32_t me, uint32_t nharts)
 {
-    if (__atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED))
+    if (__atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED) || !try_lock(v, me))
         return SCHED_NONE;
-    uint32_t hart = __atomic_load_n(&self->hart, __ATOMIC_RELAXED);
-    if (hart >= nharts)
-        return SCHED_NONE;
-    uint32_t section = me << 1 | 1;
-    __atomic_store_n(&v->block_sched[hart], section, __ATOMIC_RELAXED);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    if (__atomic_load_n(&self->hart, __ATOMIC_RELAXED) == hart && try_lock(v, me)) {
-        __atomic_signal_fence(__ATOMIC_SEQ_CST);
-        if (__atomic_load_n(&self->hart, __ATOMIC_RELAXED) == hart &&
-            __atomic_load_n(&v->block_sched[hart], __ATOMIC_RELAXED) == section)
-            return hart;
-        unlock(v);
-    }
-    if (__atomic_load_n(&v->block_sched[hart], __ATOMIC_RELAXED) == section)
-        __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
+    uint32_t hart = __atomic_load_n(&self->hart, __ATOMIC_RELAXED);
+    if (hart < nharts)
+        return hart;
+    unlock(v);
     return SCHED_NONE;
 }
 
@@ -489,11 +472,10 @@ static inline bool claim_ready(TaskSched *t)
     return busy == 0;
 }
 
-/* Leaves the section: the lock, then block_sched. */
-static inline void unpin(VDSO_DATA *v, uint32_t hart)
+/* Leaves the section: releasing the lock unpins. */
+static inline void unpin(VDSO_DATA *v)
 {
     unlock(v);
-    __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
 }
 
 /* The rest of a fetch whose first answer (`next`, after `fetched`
@@ -565,8 +547,7 @@ decide_with_top(VDSO_DATA *v, const struct sched_ctx *c, uint32_t hart, uint32_t
     self->flags |= TASK_FLAG_IN_QUEUE;
     ((op_task)policy_op(SCHED_OP_YIELD))(c, hart, me);
     v->yields_to_kernel++;
-    rt_park(self->ctx, self, me | CURRENT_PARKING, v->current, &v->block_sched[hart],
-            PARK_FOR_KERNEL);
+    rt_park(self->ctx, self, me | CURRENT_PARKING, v->current, PARK_FOR_KERNEL);
     return PARKED;
 }
 
@@ -640,8 +621,7 @@ rest_here(VDSO_DATA *v, const struct sched_ctx *c, uint32_t hart, uint32_t me)
     ((op_task)policy_op(SCHED_OP_YIELD))(c, hart, me);
     v->rests++;
     v->yields_to_kernel++;
-    rt_park(self->ctx, self, me | CURRENT_PARKING, v->current, &v->block_sched[hart],
-            PARK_AND_REST);
+    rt_park(self->ctx, self, me | CURRENT_PARKING, v->current, PARK_AND_REST);
     return true;
 }
 
@@ -681,7 +661,7 @@ int user_schedule_saved(uint32_t me)
      * range (checked), the same number, with no instructions to widen. */
     TaskSched *self = &((TaskSched *)REGION_AT(base, SHARED_TASKS_ADDR))[(intptr_t)(int32_t)me];
 
-    /* 1. Pin: block_sched on the hart we are on, and the queue lock. */
+    /* 1. Pin: the queue lock, then the hart we are on. */
     uint32_t hart = pin_fast(v, self, me, nharts);
     if (__builtin_expect(hart == SCHED_NONE, 0)) {
         hart = pin_and_lock(v, me);
@@ -691,7 +671,7 @@ int user_schedule_saved(uint32_t me)
     return user_schedule_pinned(me, hart, ntasks, nharts);
 }
 
-/* The yield, pinned on `hart`: block_sched set, the queue lock held. */
+/* The yield, pinned on `hart`: the queue lock held. */
 int user_schedule_pinned(uint32_t me, uint32_t hart, uint32_t ntasks, uint32_t nharts)
 {
     char *base = region_base();
@@ -708,7 +688,7 @@ int user_schedule_pinned(uint32_t me, uint32_t hart, uint32_t ntasks, uint32_t n
     if (__builtin_expect(elsewhere >= self->prio || (v->policy_flags & SCHED_FLAG_PER_HART), 0)) {
         enum decision d = decide_with_top(v, &c, hart, me, elsewhere);
         if (d == NOBODY_ELSE)
-            unpin(v, hart);
+            unpin(v);
         if (d != SWITCH_IN_USER_MODE)
             return 0;
     }
@@ -741,11 +721,11 @@ int user_schedule_fetched(uint32_t me, uint32_t hart, uint32_t next, uint32_t nt
         struct sched_ctx c = { tasks, (struct sched_queue *)v->queue, ntasks, nharts };
         next = fetch_on(v, &c, hart, me, next);
         if (next == SCHED_NONE) {         /* broken queue: let the kernel decide */
-            unpin(v, hart);
+            unpin(v);
             return yield_through_kernel(v);
         }
         if (next == me) {                 /* the policy keeps us running */
-            unpin(v, hart);
+            unpin(v);
             return 0;
         }
     }
@@ -762,12 +742,12 @@ int user_schedule_fetched(uint32_t me, uint32_t hart, uint32_t next, uint32_t nt
     if (__builtin_expect(__atomic_load_n(&kinfo->trace_on, __ATOMIC_RELAXED) != 0, 0))
         rt_trace(UT_SWITCH, me, to->tid);
     rt_commit_current(self, to, next, v->current);
-    rt_switch(to->ctx, &v->queue_lock, &v->block_sched[hart], &self->state);
+    rt_switch(to->ctx, &v->queue_lock, &self->state);
 }
 
 /* Where a policy fault in user_schedule_saved lands (rt_rescue, with the
  * registers of the yield_() call restored: this returns from it): let go
- * of the lock and block_sched, and yield through the kernel from now on
+ * of the lock (and so of the pin), and yield through the kernel from now on
  * (the kernel has set rt_off).  `ctx` is the address the thread wrote
  * into its record: a wrong one gives a slot that is checked. */
 int schedule_rescued(uint64_t *ctx)
@@ -795,7 +775,7 @@ static void resume_parked(uint32_t me)
      * A bad context only faults in user mode, and the process is killed. */
     if (me >= SCHED_MAX_TASKS)
         __builtin_trap();
-    rt_load(TASKS[me].ctx, (volatile uint32_t *)0, RT_BACK_SWITCHED);
+    rt_load(TASKS[me].ctx, RT_BACK_SWITCHED);
 }
 
 /* Called by the thread library before a thread exits: takes the thread out
@@ -819,8 +799,7 @@ static void leave_queue(uint32_t me)
     struct sched_ctx c = { TASKS, (struct sched_queue *)v->queue, ntasks, nharts };
     ensure_ready(v, &c);
     leave_queue_locked(v, &c, hart, me, &TASKS[me]);
-    unlock(v);
-    __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
+    unpin(v);
 }
 
 __attribute__((section(".sched_header"), used))

@@ -10,17 +10,16 @@
  * rt_switch's steps itself (user_schedule.S); the C half calls it.
  * rt_setjmp is the same save for leave_queue's rescue point.
  *
- * rt_switch(uint64_t to[16], uint32_t *queue_lock, uint32_t *block_sched,
- *           uint8_t *from_state)
+ * rt_switch(uint64_t to[16], uint32_t *queue_lock, uint8_t *from_state)
  *   Marks the thread giving up the hart READY (only now may anyone, the
  *   kernel included, claim it: its registers were saved at the start of
- *   the yield), releases the process's queue lock, loads `to` and clears
- *   this hart's block_sched.  Returns in the other thread, from its
- *   user_schedule (or rt_park), with 1.
+ *   the yield), releases the process's queue lock, which unpins, and
+ *   loads `to`.  Returns in the other thread, from its user_schedule (or
+ *   rt_park), with 1.
  *
- * rt_load(uint64_t to[16], uint32_t *block_sched, long value)
- *   Only the second half (block_sched may be NULL), returning `value`:
- *   used when the kernel resumes a parked thread (1).
+ * rt_load(uint64_t to[16], long value)
+ *   Only the load, returning `value`: used when the kernel resumes a
+ *   parked thread (1) and after a policy fault (rt_rescue, 2).
  *
  * Layout of the context: TASK_CTX_* in sched_abi/sched_abi.h.
  */
@@ -41,29 +40,34 @@
     .globl rt_switch
     .hidden rt_switch
 rt_switch:
-    fence   rw, w                   /* the context was saved before... */
+    fence   rw, w                   /* the context was saved, the queue
+                                       written, before... */
     li      t0, 1                   /* TASK_READY */
-    sb      t0, 0(a3)               /* ...the thread may be claimed... */
-    sw      zero, 0(a1)             /* ...and the queue lock is released */
-    mv      a1, a2
-    li      a2, 1                   /* rt_setjmp returns 1: switched back */
-    /* fall through */
+    sb      t0, 0(a2)               /* ...the thread may be claimed... */
+    sw      zero, 0(a1)             /* ...and the queue lock released,
+                                       which unpins.  Before the load, not
+                                       after: current[hart] names the other
+                                       thread already, so a trap here is
+                                       that thread's, which the lock does
+                                       not name (no pin); were the kernel
+                                       to preempt it holding the lock, every
+                                       waiter would wait for it. */
+    LOAD_CONTEXT
+    li      a0, 1                   /* rt_setjmp returns 1: switched back */
+    ret
 
     .globl rt_load
     .hidden rt_load
 rt_load:
     LOAD_CONTEXT
-    fence   rw, w
-    beqz    a1, 1f
-    sw      zero, 0(a1)             /* block_sched off: the switch is done */
-1:  mv      a0, a2                  /* what rt_setjmp returns */
+    mv      a0, a1                  /* what rt_setjmp returns */
     ret
 
 /*
  * rt_setjmp(uint64_t buf[16]) saves ra, sp, tp, s0..s11 (the layout of a
  * context) and returns 0; rt_rescue(buf), entered by the kernel after a
- * fault in the policy code, returns 2 from that rt_setjmp (with no
- * block_sched to clear); rt_load and rt_switch return 1 from it.
+ * fault in the policy code, returns 2 from that rt_setjmp; rt_load and
+ * rt_switch return 1 from it.
  */
     .globl rt_setjmp
     .hidden rt_setjmp
@@ -77,8 +81,7 @@ rt_setjmp:
 rt_rescue:
     andi    t0, a0, RT_RESCUE_SCHEDULE
     bnez    t0, 1f
-    li      a1, 0
-    li      a2, 2                   /* rt_setjmp returns 2: rescued */
+    li      a1, 2                   /* rt_setjmp returns 2: rescued */
     j       rt_load
     /* user_schedule's save: back in the yield_() call with its registers,
      * schedule_rescued finishes it (and returns 0 from it). */
@@ -92,8 +95,8 @@ rt_rescue:
  *   current[hart] = value, and next->hart = hart, where hart is the one
  *   this thread runs on *now* (me->hart: the kernel rewrites it before
  *   every return to user mode).  The value the runtime read when it began
- *   the yield may be stale by now: the kernel preempts a thread that keeps
- *   block_sched too long and may resume it on another hart.
+ *   the yield may be stale by now: the kernel preempts a thread that stays
+ *   pinned too long and may resume it on another hart.
  *
  *   A restartable sequence: if the hart traps anywhere after
  *   rt_commit_start and before the store at rt_commit_store has been
@@ -119,12 +122,12 @@ rt_commit_store:
 
 /*
  * rt_park(uint64_t from[16], TaskSched *me, uint32_t parking,
- *         uint32_t *current, uint32_t *block_sched, long how)
+ *         uint32_t *current, long how)
  *   Parks the calling thread: saves it, writes `parking` (its slot with
- *   CURRENT_PARKING) into current[hart] (through rt_commit_current), drops
- *   block_sched and makes the yield system call with parked = how (1, or
- *   2 to rest the hart too).  The
- *   thread still holds the queue lock and its record still says RUNNING:
+ *   CURRENT_PARKING) into current[hart] (through rt_commit_current) and
+ *   makes the yield system call with parked = how (1, or 2 to rest the
+ *   hart too).  The thread still holds the queue lock (a system call is
+ *   never spared, pinned or not) and its record still says RUNNING:
  *   the kernel, which has the call (or an interrupt that came first),
  *   marks the record READY and releases the lock.  So there is no moment
  *   at which another hart may take this thread while this hart still runs
@@ -136,12 +139,9 @@ rt_commit_store:
 rt_park:
     SAVE_CONTEXT
     fence   rw, w                   /* the context is saved before... */
-    mv      s1, a4                  /* s1, s2: saved above, free to use */
-    mv      s2, a5
+    mv      s2, a4                  /* s2: saved above, free to use */
     mv      a0, a1                  /* next = me: it stays on this hart */
     call    rt_commit_current       /* ...the kernel may be told so */
-    fence   rw, w
-    sw      zero, 0(s1)             /* block_sched off: the kernel knows */
     mv      a0, s2                  /* parked = how */
     li      a7, 17                  /* SYS_yield */
     ecall

@@ -27,7 +27,7 @@
  * itself:
  *
  *   .Lslow      nothing done yet (or undone): user_schedule_saved(me)
- *   .Lpinned    block_sched set and the lock held: user_schedule_pinned()
+ *   .Lpinned    the lock held (which pins us): user_schedule_pinned()
  *   .Lfetched   the policy has answered: user_schedule_fetched()
  *
  * Each hand-over counts one in VDSO_DATA.slow_yields, which the test
@@ -56,10 +56,10 @@ user_schedule:
     bgeu    a0, a2, .Lslow          /* me >= ntasks (so me < RT_MAX_TASKS) */
     lw      t0, RT_NRECORDS(t6)
     bgeu    a0, t0, .Lslow
+    lui     a5, RT_TASKS_PAGES
+    add     a5, a5, t6              /* a5: the TaskSched heap (the records) */
     slli    a1, a0, RT_TASK_SHIFT
-    add     a1, a1, t6
-    lui     t0, RT_TASKS_PAGES
-    add     a1, a1, t0              /* a1: our record */
+    add     a1, a1, a5              /* a1: our record */
     addi    t0, a1, RT_CTX
     SAVE_CALLEE_SAVED t0, 1
     ori     t1, t0, RT_RESCUE_SCHEDULE
@@ -73,35 +73,24 @@ user_schedule:
     bnez    t0, .Lslow              /* switching off for this process */
     lui     t5, RT_KINFO_PAGES
     add     t5, t5, t6              /* t5: SCHED_KINFO */
-    lw      t0, RT_KINFO_SWITCH_OFF(t5)
-    bnez    t0, .Lslow              /* ... or for every process */
-    lw      t0, RT_KINFO_TRACE_ON(t5)
-    bnez    t0, .Lslow              /* a timeline to record: the C half does */
+    ld      t0, RT_KINFO_SWITCH_OFF(t5) /* two words, one load: */
+    bnez    t0, .Lslow              /* switching off for every process, or
+                                       a timeline to record (the C half
+                                       records it) */
 
-    /* 2. Pin (pin_fast in runtime.c, which says why no fences are needed
-     * between our own accesses to block_sched[hart] and our record's
-     * hart: the kernel touches them only in a trap on this hart). */
-    lw      t0, RT_QUEUE_LOCK(t6)
-    bnez    t0, .Lslow              /* in use: the C half waits for it */
-    lbu     a4, RT_TASK_HART(a1)    /* a4: the hart we run on */
-    bgeu    a4, a3, .Lslow
-    slli    a5, a0, 1
-    ori     a5, a5, 1               /* a5: our section number, me * 2 + 1 */
-    slli    a6, a4, 2
-    add     a6, a6, t6              /* a6 + RT_BLOCK_SCHED: block_sched[hart] */
-    sw      a5, RT_BLOCK_SCHED(a6)
-    lbu     t0, RT_TASK_HART(a1)
-    bne     t0, a4, .Lunpin         /* moved to another hart meanwhile */
+    /* 2. Pin: take the queue lock, which holding pins us (the kernel's
+     * timer spares the thread that holds its process's lock, for a
+     * bounded time), then read the hart we run on (pin_fast in
+     * runtime.c, which says why no fence is needed before that read:
+     * the kernel writes it only in a trap on this hart). */
     addiw   t1, a0, 1               /* the lock holds its holder's slot + 1 */
     addi    t2, t6, RT_QUEUE_LOCK
 1:  lr.w.aq t0, (t2)                /* take it if free (acquire) */
-    bnez    t0, .Lunpin
+    bnez    t0, .Lslow              /* in use: the C half waits for it */
     sc.w    t0, t1, (t2)
     bnez    t0, 1b
-    lbu     t0, RT_TASK_HART(a1)
-    bne     t0, a4, .Lunlock        /* moved meanwhile */
-    lw      t0, RT_BLOCK_SCHED(a6)
-    bne     t0, a5, .Lunlock        /* preempted "anyway" meanwhile */
+    lbu     a4, RT_TASK_HART(a1)    /* a4: the hart we run on */
+    bgeu    a4, a3, .Lunlock
 
     /* 3. Under the lock: is this the common case?  (The C half's
      * ensure_ready, leave_queue_locked, the queued_top test and the
@@ -140,11 +129,9 @@ user_schedule:
     mv      s3, a4                  /* s3: hart */
     mv      s4, a2                  /* s4: ntasks */
     mv      s5, a3                  /* s5: nharts */
-    mv      s6, a6                  /* s6 + RT_BLOCK_SCHED: block_sched[hart] */
+    mv      s6, a5                  /* s6: the records */
     addi    sp, sp, -32             /* struct sched_ctx, 16-byte aligned */
-    lui     t0, RT_TASKS_PAGES
-    add     t0, t0, s0
-    sd      t0, 0(sp)               /* .tasks */
+    sd      s6, 0(sp)               /* .tasks */
     li      t0, RT_QUEUE
     add     t0, t0, s0
     sd      t0, 8(sp)               /* .queue */
@@ -196,9 +183,7 @@ user_schedule:
     bgeu    a0, s4, .Lfetched
     beq     a0, s2, .Lfetched
     slli    s8, a0, RT_TASK_SHIFT
-    add     s8, s8, s0
-    lui     t0, RT_TASKS_PAGES
-    add     s8, s8, t0              /* s8: the next thread's record */
+    add     s8, s8, s6              /* s8: the next thread's record */
     addi    t2, s8, RT_TASK_STATE - 1   /* the word holding the state byte */
     li      t3, RT_CAS_TRIES        /* the process may flip it for ever */
 3:  lr.w.aqrl t0, (t2)
@@ -247,39 +232,31 @@ user_schedule:
     addi    a3, s0, RT_CURRENT
     jal     rt_commit_current
     /* What rt_switch (switch.S) does, with the addresses at hand. */
-    addi    t1, s6, RT_BLOCK_SCHED  /* for after the load */
     addi    t2, s8, RT_CTX          /* the other thread's registers */
     li      t0, RT_STATE_READY
-    fence   rw, w                   /* our registers were saved before... */
+    fence   rw, w                   /* our registers saved, the queue
+                                       written, before... */
     sb      t0, RT_TASK_STATE(s1)   /* ...we may be claimed (READY)... */
-    sw      zero, RT_QUEUE_LOCK(s0) /* ...and the queue lock is free */
+    sw      zero, RT_QUEUE_LOCK(s0) /* ...and the lock is free: unpinned,
+                                       before the load (see rt_switch) */
     LOAD_CALLEE_SAVED t2, 1         /* we are the other thread now */
-    fence   rw, w
-    sw      zero, 0(t1)             /* block_sched off: the switch is done */
     li      a0, 1                   /* its user_schedule returns 1 */
     ret
 
-    /* Nobody to switch to: let go of the lock, then block_sched (unpin),
-     * and return 0 with the caller's registers. */
+    /* Nobody to switch to: let go of the lock (unpin), and return 0 with
+     * the caller's registers. */
 .Lnobody_else:
     fence   rw, w
     sw      zero, RT_QUEUE_LOCK(s0)
-    fence   rw, w
-    sw      zero, RT_BLOCK_SCHED(s6)
     addi    t0, s1, RT_CTX
     LOAD_CALLEE_SAVED t0, 1
     li      a0, 0
     ret
 
     /* Hand-overs to the C half. */
-.Lunlock:                           /* let go of the lock (release)... */
-    fence   rw, w
+.Lunlock:                           /* let go of the lock (release): */
+    fence   rw, w                   /* nothing else was done under it */
     sw      zero, RT_QUEUE_LOCK(t6)
-.Lunpin:                            /* ... and block_sched, if still ours */
-    lw      t0, RT_BLOCK_SCHED(a6)
-    bne     t0, a5, .Lslow
-    fence   rw, w
-    sw      zero, RT_BLOCK_SCHED(a6)
 .Lslow:                             /* a0 = me; ra, sp, s0..s11 the caller's */
     ld      t0, RT_SLOW_YIELDS(t6)
     addi    t0, t0, 1
