@@ -37,6 +37,11 @@ struct cpu {
     uint64_t switches;           /* context switches done on this hart */
     uint64_t call_seen;          /* last smp_call_all generation run here */
     int awaiting_tid;            /* reconcile: waiting for this thread (0: no) */
+    /* Reconcile: this hart carries a thread of this process (from
+     * release_prev until the next thread is its current, or the hart is
+     * given up), though `current` is the idle thread meanwhile.  NULL if
+     * none.  Under sched_lock, for claim_parked. */
+    const struct proc *carrying;
     /* What this hart last published to a process (sched/shared.h,
      * shared_publish_changed): for which thread, in which shared region
      * (its generation) and at which priority.  NULL once anything may have

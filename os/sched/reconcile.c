@@ -96,6 +96,7 @@ static void give_up_hart(struct cpu *c, struct proc *p)
 {
     static struct context scrap[MAX_HARTS];
     c->awaiting_tid = 0;
+    c->carrying = NULL;
     c->current = c->idle;
     c->published = NULL;
     c->idle->state = THREAD_RUNNING;
@@ -115,6 +116,7 @@ static void release_prev(struct cpu *c, struct thread *prev)
     trace(TR_RELEASE, prev->tid,
           shared_task(&prev->proc->shared, (uint32_t)prev->stack_slot)->state);
     tstate_park(prev);
+    c->carrying = prev->proc;       /* until the next one is current here */
     c->current = c->idle;
     c->published = NULL;
     spin_unlock(&sched_lock);
@@ -189,6 +191,7 @@ static struct trapframe *switch_identity(struct cpu *c)
     struct thread *next = await_parked(c, p, carried_slot[h]);
     tstate_acquire(next);
     c->current = next;
+    c->carrying = NULL;
     c->kstack_top = (uint64_t)next->kstack + KSTACK_SIZE;
     p->stat_user_switches_seen++;
     trace(TR_ACQUIRE, next->tid, shared_task(&p->shared, (uint32_t)next->stack_slot)->state);

@@ -137,6 +137,24 @@ static void prepare_parked_resume(struct thread *t, const TaskSched *rec)
     t->ctx.sp = (uint64_t)t->tf;
 }
 
+/* Is a thread of p on another hart now (running, in a trap, or carried
+ * by a reconcile there: cpu.carrying)?  This hart's thread is in the
+ * kernel, deciding, its name reconciled at its trap.  Under an exclusive
+ * sched_lock hold, so no hart changes either meanwhile. */
+static bool proc_on_another_hart(const struct proc *p)
+{
+    KASSERT(spin_holding(&sched_lock));
+    uint64_t self = this_hartid();
+    for (uint64_t h = 0; h < MAX_HARTS; h++) {
+        if (h == self)
+            continue;
+        const struct thread *cur = __atomic_load_n(&cpus[h].current, __ATOMIC_RELAXED);
+        if (cpus[h].online && ((cur && cur->proc == p) || cpus[h].carrying == p))
+            return true;
+    }
+    return false;
+}
+
 /* May the kernel run parked thread t?  Only if it can claim t's record
  * (READY -> RUNNING): else the process is running it already, under
  * another thread's name, and the next trap from that hart will say so. */
@@ -144,7 +162,19 @@ static bool claim_parked(struct thread *t, TaskSched *rec)
 {
     if (t->proc->killed)
         return true;            /* it only has to run far enough to exit */
-    return task_state_cas(rec, TASK_READY, TASK_RUNNING);
+    if (task_state_cas(rec, TASK_READY, TASK_RUNNING))
+        return true;
+    /* The record says t is not READY.  Only a thread of the same process,
+     * running on a hart, can be running t under its own name (a user-mode
+     * switch happens in user mode, and every trap reconciles the names).
+     * With none of them on another hart the record is lying (the process wrote
+     * over it), and trusting it would leave t parked for ever: a thread
+     * joining t would wait for ever (h_suite shared/forge_parked_state).
+     * So the kernel claims t and sets the record straight. */
+    if (proc_on_another_hart(t->proc))
+        return false;
+    __atomic_store_n(&rec->state, TASK_RUNNING, __ATOMIC_RELEASE);
+    return true;
 }
 
 /* Parked threads the kernel could not claim are offered to the policy

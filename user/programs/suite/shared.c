@@ -208,6 +208,31 @@ static int forge_records(const struct suite_case *c)
     return 0;
 }
 
+/* A thread parked in user mode whose record a sibling then marks not
+ * READY.  The kernel claims a parked thread by its record (READY ->
+ * RUNNING), so it could not claim this one, and the join below waited for
+ * ever.  With no other thread of the process on a hart, nobody can be
+ * running it under another name: the kernel claims it anyway (sched.c,
+ * claim_parked) and the join returns.  On one hart the thread is surely
+ * parked when its record is forged; on more it may be running elsewhere,
+ * and then the forgery is a lie the kernel catches at its next trap. */
+static int forge_parked_state(const struct suite_case *c)
+{
+    (void)c;
+    int tid = thread_create(busy, 0);
+    if (tid <= 0)
+        return EXPECT(0, "thread_create: %d", tid);
+    for (int i = 0; i < 3; i++)
+        yield_();                   /* it ran, and parked in user mode */
+    TaskSched *rec = (TaskSched *)SHARED_TASKS_ADDR;
+    uint32_t n = VDSO->nrecords;
+    for (uint32_t t = 0; t < n && t < SCHED_MAX_TASKS; t++)
+        if (rec[t].tid == (uint32_t)tid)
+            rec[t].state = 233;     /* no state at all */
+    thread_join(tid, 0);
+    return 0;
+}
+
 void suite_shared_cases(void)
 {
     static const struct {
@@ -232,4 +257,5 @@ void suite_shared_cases(void)
     suite_add("shared/forge_current", forge_records, END_EXIT0_OR_FAULT, 0, 0);
     suite_add("shared/forge_record_states", forge_records, END_EXIT0_OR_FAULT, 1, 0);
     suite_add("shared/forge_queue_lock", forge_records, END_EXIT0, 2, 0);
+    suite_add("shared/forge_parked_state", forge_parked_state, END_EXIT0_OR_FAULT, 0, 0);
 }
