@@ -56,7 +56,11 @@ static const char *const op_names[] = { "init", "add", "wake", "yield", "remove"
 static inline uint64_t call(enum op op, uint32_t hart, uint32_t task, bool shared)
     __attribute__((always_inline));
 
-static struct sched_ctx ctx;
+/* The kernel's queue as every call but a shared yield sees it: calls one at
+ * a time under sched_lock held exclusively (serial_calls), and as a shared
+ * yield sees it (yield_shared: harts at once, so serial_calls 0; set up
+ * with ctx, the same in all else). */
+static struct sched_ctx ctx, ctx_overlapping;
 static struct thread *owner[SCHED_MAX_TASKS];   /* thread of each record */
 /* Records with no owner, a stack (so taking one is O(1) with 4096 of them). */
 static uint16_t free_records[SCHED_MAX_TASKS];
@@ -254,6 +258,9 @@ void policy_init(void)
     for (uint64_t i = 0; i < hart_count; i++)
         if (hart_ids[i] + 1 > ctx.nharts)
             ctx.nharts = (uint32_t)hart_ids[i] + 1;
+    ctx.serial_calls = 1;
+    ctx_overlapping = ctx;
+    ctx_overlapping.serial_calls = 0;
     const char *where = "built-in blob";
     const struct sched_blob_header *h = choose_blob(&where);
     if (!h) {
@@ -437,11 +444,15 @@ static inline uint64_t call(enum op op, uint32_t hart, uint32_t task, bool share
     case OP_FETCH:  result = active.ops.fetch(&ctx, hart); break;
     case OP_TOP:    result = active.ops.top_priority(&ctx, hart); break;
     case OP_TICK:   result = active.ops.tick(&ctx, hart, task); break;
-    case OP_YIELD_FETCH:
-        active.ops.yield(&ctx, hart, task);
+    case OP_YIELD_FETCH: {
+        /* The only call made under a shared hold (`shared`): others may
+         * overlap it, and the policy is told so. */
+        const struct sched_ctx *cx = shared ? &ctx_overlapping : &ctx;
+        active.ops.yield(cx, hart, task);
         running = OP_FETCH;
-        result = active.ops.fetch(&ctx, hart);
+        result = active.ops.fetch(cx, hart);
         break;
+    }
     }
     if (active.from_blob)
         blob_guard_close(c);
