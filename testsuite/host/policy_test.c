@@ -1119,6 +1119,14 @@ static void pt_new_phase(struct pt_world *w)
     if (pt_chance(30))
         while (!((p->call_mask = (uint32_t)pt_rand64() & all)))
             ;
+    /* Calls one at a time: sometimes one hart alone yields, for long, while
+     * the others' tasks wait (a host that runs one virtual hart), so that a
+     * policy that takes a stalled hart's queue (multiqueue: after 256
+     * yields, STALL_YIELDS) does so, under the checks. */
+    if (w->ctx.serial_calls && pt_chance(30)) {
+        p->call_mask = 1u << pt_below(w->nharts);
+        p->left *= 8;
+    }
 }
 
 /* One random operation, then the checks. */
