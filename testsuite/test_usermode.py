@@ -165,12 +165,12 @@ def test_pingpong_one_hart_never_rests(machine, name):
     assert rest_counts(out)[1] == 0, out
 
 
-# Multiqueue with four threads on four harts is left out: it did not finish
-# 4 x 2,000 turns in 300 s, before this work as after (its per-hart queues
-# in the kernel and in the process; an open problem).
+# Multiqueue with four threads on four harts used to be left out: it did not
+# finish 4 x 2,000 turns in 300 s (its per-hart queues in the kernel and in
+# the process).  Its harts now take a stalled hart's queue and may rest
+# (SCHED_FLAG_TAKES_STALLED): 38-203 ms.
 @pytest.mark.parametrize("threads,smp,name", [
-    (threads, smp, name) for name in POLICIES for threads, smp in ((2, 2), (2, 4), (4, 4))
-    if not (name == "multiqueue" and threads == 4)],
+    (threads, smp, name) for name in POLICIES for threads, smp in ((2, 2), (2, 4), (4, 4))],
     ids=lambda v: str(v))
 def test_pingpong_no_more_threads_than_harts(machine, name, threads, smp):
     """No more threads than harts: a waiting thread may have a hart to

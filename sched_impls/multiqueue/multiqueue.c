@@ -7,7 +7,8 @@
  *
  * Where a task is queued:
  *   add    on the hart it last ran on (its `hart` field), else the caller's
- *   yield  on the caller's hart (it was running there)
+ *   yield  on the caller's hart (it was running there); with serial_calls
+ *          and nothing else queued there, on the busiest hart (below)
  *   wake   on the least loaded hart (ties: its last hart first)
  *
  * A stalled hart's queue moves (only where the owner makes one call at a
@@ -21,7 +22,12 @@
  * a hart whose count has not moved since the last look, and that has tasks
  * queued, has stalled, and its whole queue moves to the looking hart, in
  * order.  A hart that makes calls keeps its queue (affinity); when it
- * comes back it has nothing queued, and takes work as any hart does.
+ * comes back it has nothing queued, and takes work as any hart does.  And a
+ * hart with nothing queued but the task it yields queues that on the
+ * busiest hart, whose head its fetch then takes: harts left with one task
+ * each share the queued tasks instead of each spinning on its own, and a
+ * runtime may let such a hart rest (SCHED_FLAG_TAKES_STALLED: what it
+ * leaves in its queue is taken by the harts that go on yielding).
  *
  * State, per hart h (QSIZE words from word[QBASE(h)], all within
  * SCHED_QUEUE_FIXED_WORDS):
@@ -39,9 +45,10 @@
  * queue not empty reads and writes only h's words and the records in h's
  * lists (source_queue looks at the other harts only when h's is empty).
  * So the kernel lets harts yield at the same time (sched_abi.h).  The move
- * of a stalled queue reads and writes other harts' parts: it happens only
- * with serial_calls set, which the kernel never sets; there a yield only
- * counts, in its own part.
+ * of a stalled queue and the share of the busiest read and write other
+ * harts' parts: they happen only with serial_calls set, which the kernel
+ * clears for the yields it lets overlap; there a yield only counts, in its
+ * own part.
  */
 #include "sched_abi.h"
 
