@@ -78,7 +78,11 @@ static volatile uint32_t queued_levels;          /* bit p: queued_at[p] > 0 */
  *     enqueue gives a fresh age, so an exclusive one needs no store here).
  *     A thread yielded on h may still be on h's stack (h has not switched
  *     away yet): no other hart's shared fetch may take it.  One queued
- *     under an exclusive hold has left its hart.
+ *     under an exclusive hold has left its hart.  So has one yielded
+ *     before any exclusive yield since (exclusive_yields moved: that hold
+ *     waited for every shared one to end), and such a yield may have moved
+ *     it to another hart's part (SCHED_FLAG_TAKES_STALLED, serial_calls):
+ *     the record holds only while yielded_epoch[task] is exclusive_yields.
  *   - the counts per priority, when the thread fetched has another
  *     priority than the one yielded: under counts_lock (a few
  *     instructions), which exclusive holders need not take.
@@ -88,6 +92,8 @@ static volatile uint32_t queued_levels;          /* bit p: queued_at[p] > 0 */
  *     did. */
 static uint8_t yielded_on[SCHED_MAX_TASKS];
 static uint64_t yielded_age[SCHED_MAX_TASKS];
+static uint64_t yielded_epoch[SCHED_MAX_TASKS];
+static uint64_t exclusive_yields;       /* written under an exclusive hold */
 static bool hart_local_off;                        /* sched_hart_local=0 */
 static void update_shared_yields(void);
 static struct spinlock counts_lock = SPINLOCK_INIT("sched counts");
@@ -435,6 +441,8 @@ static inline uint64_t call(enum op op, uint32_t hart, uint32_t task, bool share
         blob_guard_open(c, &regs);
     }
     uint64_t result = 0;
+    if (!shared && (op == OP_YIELD || op == OP_YIELD_FETCH))
+        exclusive_yields++;             /* see yielded_on */
     switch (op) {
     case OP_INIT:   active.ops.init(&ctx); break;
     case OP_ADD:    active.ops.add(&ctx, hart, task); break;
@@ -651,6 +659,7 @@ struct thread *policy_yield_fetch_shared(struct thread *t, int hart)
     t->queued_prio = t->priority;
     yielded_on[task] = (uint8_t)(hart + 1);
     yielded_age[task] = t->age;
+    yielded_epoch[task] = exclusive_yields;
     tstate_yield_shared(t);                /* RUNNING -> QUEUED, published */
 
     uint64_t answer = call(OP_YIELD_FETCH, (uint32_t)hart, task, true);
@@ -662,7 +671,8 @@ struct thread *policy_yield_fetch_shared(struct thread *t, int hart)
     } else if (!n || !tstate_fetched_shared(n)) {
         broke(true, "fetch on hart %d returned task %lu, which is not in the queue%s",
               hart, answer, n ? " (or was handed to another hart)" : "");
-    } else if (yielded_age[answer] == n->age && yielded_on[answer] != hart + 1) {
+    } else if (yielded_age[answer] == n->age && yielded_epoch[answer] == exclusive_yields &&
+               yielded_on[answer] != hart + 1) {
         /* (Read after the claim: the yield's hart is written before the
          * thread is published QUEUED.) */
         int other = yielded_on[answer] - 1;
