@@ -166,23 +166,30 @@ static void take_stalled_queues(const struct sched_ctx *c, uint32_t hart)
     }
 }
 
-static void mq_yield(const struct sched_ctx *c, uint32_t hart, uint32_t task)
+/* A yield on `hart` when the owner makes one call at a time: every
+ * STALL_YIELDS yields, the queues of stalled harts move here first; then,
+ * with nothing else queued here, the task joins the busiest hart's queue
+ * (whose head the fetch that follows takes: source_queue).  Out of line,
+ * and a tail call: the kernel's overlapping yields and one hart never come
+ * here, and pay nothing for it. */
+static __attribute__((noinline)) void serial_yield(const struct sched_ctx *c, uint32_t hart,
+                                                   uint32_t task)
 {
-    YIELDS(c, hart)++;
-    if (!c->serial_calls || c->nharts == 1) {
-        enqueue(c, hart, task);
-        return;
-    }
     if (++SINCE_LOOK(c, hart) >= STALL_YIELDS) {
         SINCE_LOOK(c, hart) = 0;
         take_stalled_queues(c, hart);
     }
-    /* Nothing else queued here: the task joins the busiest queue, which the
-     * fetch that follows takes from (source_queue), so that the harts with
-     * nothing of their own share that queue's tasks, as a global queue
-     * would, rather than each keep one task for itself. */
     uint32_t h = source_queue(c, hart);
     enqueue(c, h == SCHED_NONE ? hart : h, task);
+}
+
+static void mq_yield(const struct sched_ctx *c, uint32_t hart, uint32_t task)
+{
+    YIELDS(c, hart)++;
+    if (c->serial_calls && c->nharts > 1)
+        serial_yield(c, hart, task);
+    else
+        enqueue(c, hart, task);
 }
 
 static void mq_wake(const struct sched_ctx *c, uint32_t hart, uint32_t task)
