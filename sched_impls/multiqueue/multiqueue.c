@@ -144,10 +144,12 @@ static void mq_add(const struct sched_ctx *c, uint32_t hart, uint32_t task)
 }
 
 /* Moves every task queued on hart `from` to the tail of its level on `to`,
- * oldest first.  serial_calls only. */
+ * oldest first.  serial_calls only.  At most ntasks of them: a process may
+ * have scribbled on its queue, and a level that never empties must not
+ * keep its thread here (a loop in user mode is only stopped at 50 ticks). */
 static void move_queue(const struct sched_ctx *c, uint32_t from, uint32_t to)
 {
-    while (BITS(c, from)) {
+    for (uint32_t moved = 0; BITS(c, from) && moved < c->ntasks; moved++) {
         uint32_t task = HEAD(c, from, sched_highest_bit(BITS(c, from)));
         dequeue(c, task);
         enqueue(c, to, task);
