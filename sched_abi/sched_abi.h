@@ -11,8 +11,15 @@
  *   - VDSO_DATA and block_sched: the first page of the shared region
  *     (sched_abi/vdso.h).
  *
- * Version 2.2.  A change that breaks a built blob bumps the major number;
+ * Version 2.3.  A change that breaks a built blob bumps the major number;
  * an addition that old blobs can ignore bumps the minor.
+ *
+ * What changed in 2.3: sched_ctx.serial_calls (below), which tells a
+ * policy whether the owner ever overlaps calls on this queue, and
+ * SCHED_FLAG_TAKES_STALLED.  A policy
+ * that keeps per-hart queues may then look into another hart's part in a
+ * yield (multiqueue takes the queue of a hart that has stopped making
+ * calls).  A blob that ignores it is called exactly as before.
  *
  * What changed in 2.2: SCHED_FLAG_HART_LOCAL (below), a promise that lets
  * one hart's yield and fetch run while another hart's do.  A blob without
@@ -41,7 +48,7 @@
 
 #define SCHED_ABI_MAGIC      0x4c504853u   /* "SHPL" little-endian: SHared PoLicy */
 #define SCHED_ABI_MAJOR      2
-#define SCHED_ABI_MINOR      2
+#define SCHED_ABI_MINOR      3
 
 #define SCHED_PRIO_MIN       1
 #define SCHED_PRIO_MAX       20
@@ -172,6 +179,14 @@ struct sched_ctx {
                                     the queue has SCHED_QUEUE_WORDS(ntasks)
                                     words */
     uint32_t nharts;             /* harts (<= SCHED_MAX_HARTS); hart ids < nharts */
+    uint32_t serial_calls;       /* 2.3: nonzero if the owner never overlaps
+                                    two calls on this queue, whatever the
+                                    flags (a process's runtime and a
+                                    coroutine executor call under one lock);
+                                    0 if it may (the kernel, under
+                                    SCHED_FLAG_HART_LOCAL: see below).  Only
+                                    with it set may a yield or fetch look
+                                    outside its hart's part. */
 };
 
 /*
@@ -271,8 +286,11 @@ _Static_assert(__builtin_offsetof(struct sched_blob_header, reserved) == 104, "r
 #define SCHED_FLAG_PER_HART 0x2   /* keeps a queue per hart */
 #define SCHED_FLAG_HART_LOCAL 0x4 /* a hart's yield and fetch stay in its own
                                      part of the queue: see below (2.2) */
+#define SCHED_FLAG_TAKES_STALLED 0x8 /* with serial_calls, what waits in the
+                                     part of a hart that makes no calls is
+                                     taken by a hart that does (2.3) */
 #define SCHED_FLAGS_KNOWN   (SCHED_FLAG_PRIORITY | SCHED_FLAG_PER_HART | \
-                             SCHED_FLAG_HART_LOCAL)
+                             SCHED_FLAG_HART_LOCAL | SCHED_FLAG_TAKES_STALLED)
 
 /*
  * SCHED_FLAG_HART_LOCAL: which calls may overlap.
@@ -296,6 +314,19 @@ _Static_assert(__builtin_offsetof(struct sched_blob_header, reserved) == 104, "r
  * yield queued.  A policy that breaks the promise is replaced by the
  * built-in one, as for any broken contract.  Process runtimes (user-mode
  * switching) call a policy under their own lock and ignore the flag.
+ *
+ * The promise binds only where calls may overlap, that is, while
+ * ctx->serial_calls is 0.  With it set, the owner makes one call at a time
+ * (2.3), and yield and fetch may read and write any hart's part.  The
+ * kernel passes 0 for the calls that may overlap.
+ *
+ * SCHED_FLAG_TAKES_STALLED (2.3): a per-hart policy that sets it promises
+ * that, where serial_calls is set, a task queued in the part of a hart
+ * that has stopped making calls does not wait there for that hart: a hart
+ * that keeps yielding takes it.  A process's runtime then lets its harts
+ * rest (give the host its time back while other harts run the process):
+ * without the promise, a rested hart's tasks would wait in its part until
+ * it came back (docs/user-mode-switching.md, "Resting").
  */
 
 /* A policy as a table of functions: how the kernel's built-in fallback and

@@ -25,12 +25,12 @@ import sys
 
 MAGIC = 0x4C504853
 RUNTIME_MAGIC = 0x4E555254   # the user-side runtime blob (sched_abi/vdso.h)
-ABI_MAJOR, ABI_MINOR = 2, 2   # sched_abi/sched_abi.h
+ABI_MAJOR, ABI_MINOR = 2, 3   # sched_abi/sched_abi.h
 HEADER = struct.Struct("<IHHII16sII8Q6I")
 HEADER_SIZE = 128
 BLOB_MAX = 16 * 4096
 OP_NAMES = ["init", "add", "fetch", "yield", "wake", "remove", "top_priority", "tick"]
-FLAGS_KNOWN = 0x7
+FLAGS_KNOWN = 0xf
 
 SHF_WRITE, SHF_ALLOC, SHF_EXECINSTR = 0x1, 0x2, 0x4
 SHT_SYMTAB, SHT_RELA = 2, 4

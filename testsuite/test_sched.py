@@ -32,7 +32,7 @@ def sysinfo(m):
 def test_policy_selected_at_boot(machine, name):
     m = boot_shell(machine, smp=2, policy=name)
     out = m.output()
-    assert re.search(rf"^sched: policy '{name}' \(built-in blob, \d+ bytes, ABI 2\.2\) "
+    assert re.search(rf"^sched: policy '{name}' \(built-in blob, \d+ bytes, ABI 2\.3\) "
                      r"at 0xffffffc040000000$", out, re.M), out
     assert sysinfo(m)["sched_name"] == name
     assert f"scheduling policy: {name}" in m.run("help")
@@ -58,7 +58,7 @@ def test_blob_built_outside_the_tree_boots(machine):
     kernel rebuild, and runs threads and priorities right."""
     blob = build_blob(os.path.join(ROOT, "testsuite", "blobs", "prio_list.c"))
     m = boot_shell(machine, smp=1, sched_blob=blob)
-    assert re.search(r"^sched: policy 'prio_list' \(external blob, \d+ bytes, ABI 2\.2\)",
+    assert re.search(r"^sched: policy 'prio_list' \(external blob, \d+ bytes, ABI 2\.3\)",
                      m.output(), re.M)
     assert sysinfo(m)["sched_name"] == "prio_list"
     assert "t_threads: PASS" in m.run("t_threads 4")
@@ -73,9 +73,9 @@ REFUSALS = {
                      "(queues now sized by task count, SCHED_QUEUE_WORDS(n)): rebuild it "
                      "against sched_abi/"),
     "blob_version_newer": "policy 'fifo': built for scheduler ABI 3.0, newer than this "
-                          "kernel's 2.2",
-    "blob_version_minor": "policy 'fifo': built for scheduler ABI 2.3, newer than this "
-                          "kernel's 2.2",
+                          "kernel's 2.3",
+    "blob_version_minor": "policy 'fifo': built for scheduler ABI 2.4, newer than this "
+                          "kernel's 2.3",
     "blob_header_size": "header size 64, want 128",
     "blob_total_size": "total size 70000 outside 128..65536",
     "blob_total_size_small": "total size 64 outside 128..65536",

@@ -138,22 +138,20 @@ def test_pingpong_gives_harts_back(machine, name, smp):
     runtime's "Resting").  The turns must still all come in order, with every
     thread, on 4 and 8 harts (the rested threads are taken by other harts
     or come back at the next tick: none is lost).  A per-hart policy
-    (multiqueue) never rests: it would keep the rested thread in the
-    resting hart's queue, out of the other harts' sight, until the tick."""
+    (multiqueue) rests too: its harts that keep yielding take the queue of
+    a hart that stopped (SCHED_FLAG_TAKES_STALLED), the resting one's
+    included."""
     m = boot_shell(machine, smp, policy=name)
-    rounds = 100 if name == "multiqueue" else 1000
+    rounds = 1000
     out = m.run(f"t_pingpong {2 * smp} {rounds}", timeout=600)
     pingpong_counts(out)
     assert re.search(rf"counter {2 * smp * rounds}, 0 out of turn", out), out
-    _, rests = rest_counts(out)
     # Whether a hart rests depends on the host: when every virtual hart gets
     # a host core, no hart sees 32 futile switches in a row and none need
-    # rest ("gave a hart back 0 times" in 23 ms, fifo on 4 harts).  So only
-    # the per-hart policy's "never" is asserted; that the other policies do
-    # rest when their harts would spin is measured, not asserted
-    # (docs/user-mode-switching.md, "Resting").
-    if name == "multiqueue":
-        assert rests == 0, out
+    # rest ("gave a hart back 0 times" in 23 ms, fifo on 4 harts).  So that
+    # the policies do rest when their harts would spin is measured, not
+    # asserted (docs/user-mode-switching.md, "Resting"); what is asserted is
+    # that every turn came, in order, whoever rested.
     still_alive(m)
 
 
@@ -167,12 +165,12 @@ def test_pingpong_one_hart_never_rests(machine, name):
     assert rest_counts(out)[1] == 0, out
 
 
-# Multiqueue with four threads on four harts is left out: it did not finish
-# 4 x 2,000 turns in 300 s, before this work as after (its per-hart queues
-# in the kernel and in the process; an open problem).
+# Multiqueue with four threads on four harts used to be left out: it did not
+# finish 4 x 2,000 turns in 300 s (its per-hart queues in the kernel and in
+# the process).  Its harts now take a stalled hart's queue and may rest
+# (SCHED_FLAG_TAKES_STALLED): 38-203 ms.
 @pytest.mark.parametrize("threads,smp,name", [
-    (threads, smp, name) for name in POLICIES for threads, smp in ((2, 2), (2, 4), (4, 4))
-    if not (name == "multiqueue" and threads == 4)],
+    (threads, smp, name) for name in POLICIES for threads, smp in ((2, 2), (2, 4), (4, 4))],
     ids=lambda v: str(v))
 def test_pingpong_no_more_threads_than_harts(machine, name, threads, smp):
     """No more threads than harts: a waiting thread may have a hart to

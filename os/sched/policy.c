@@ -57,7 +57,11 @@ static const char *const op_names[] = { "init", "add", "wake", "yield", "remove"
 static inline uint64_t call(enum op op, uint32_t hart, uint32_t task, bool shared)
     __attribute__((always_inline));
 
-static struct sched_ctx ctx;
+/* The kernel's queue as every call but a shared yield sees it: calls one at
+ * a time under sched_lock held exclusively (serial_calls), and as a shared
+ * yield sees it (yield_shared: harts at once, so serial_calls 0; set up
+ * with ctx, the same in all else). */
+static struct sched_ctx ctx, ctx_overlapping;
 static struct thread *owner[SCHED_MAX_TASKS];   /* thread of each record */
 /* Records with no owner, a stack (so taking one is O(1) with 4096 of them). */
 static uint16_t free_records[SCHED_MAX_TASKS];
@@ -75,7 +79,11 @@ static volatile uint32_t queued_levels;          /* bit p: queued_at[p] > 0 */
  *     enqueue gives a fresh age, so an exclusive one needs no store here).
  *     A thread yielded on h may still be on h's stack (h has not switched
  *     away yet): no other hart's shared fetch may take it.  One queued
- *     under an exclusive hold has left its hart.
+ *     under an exclusive hold has left its hart.  So has one yielded
+ *     before any exclusive yield since (exclusive_yields moved: that hold
+ *     waited for every shared one to end), and such a yield may have moved
+ *     it to another hart's part (SCHED_FLAG_TAKES_STALLED, serial_calls):
+ *     the record holds only while yielded_epoch[task] is exclusive_yields.
  *   - the counts per priority, when the thread fetched has another
  *     priority than the one yielded: under counts_lock (a few
  *     instructions), which exclusive holders need not take.
@@ -85,6 +93,8 @@ static volatile uint32_t queued_levels;          /* bit p: queued_at[p] > 0 */
  *     did. */
 static uint8_t yielded_on[SCHED_MAX_TASKS];
 static uint64_t yielded_age[SCHED_MAX_TASKS];
+static uint64_t yielded_epoch[SCHED_MAX_TASKS];
+static uint64_t exclusive_yields;       /* written under an exclusive hold */
 static bool hart_local_off;                        /* sched_hart_local=0 */
 static void update_shared_yields(void);
 static struct spinlock counts_lock = SPINLOCK_INIT("sched counts");
@@ -255,6 +265,9 @@ void policy_init(void)
     for (uint64_t i = 0; i < hart_count; i++)
         if (hart_ids[i] + 1 > ctx.nharts)
             ctx.nharts = (uint32_t)hart_ids[i] + 1;
+    ctx.serial_calls = 1;
+    ctx_overlapping = ctx;
+    ctx_overlapping.serial_calls = 0;
     const char *where = "built-in blob";
     const struct sched_blob_header *h = choose_blob(&where);
     if (!h) {
@@ -429,6 +442,8 @@ static inline uint64_t call(enum op op, uint32_t hart, uint32_t task, bool share
         blob_guard_open(c, &regs);
     }
     uint64_t result = 0;
+    if (!shared && (op == OP_YIELD || op == OP_YIELD_FETCH))
+        exclusive_yields++;             /* see yielded_on */
     switch (op) {
     case OP_INIT:   active.ops.init(&ctx); break;
     case OP_ADD:    active.ops.add(&ctx, hart, task); break;
@@ -438,11 +453,15 @@ static inline uint64_t call(enum op op, uint32_t hart, uint32_t task, bool share
     case OP_FETCH:  result = active.ops.fetch(&ctx, hart); break;
     case OP_TOP:    result = active.ops.top_priority(&ctx, hart); break;
     case OP_TICK:   result = active.ops.tick(&ctx, hart, task); break;
-    case OP_YIELD_FETCH:
-        active.ops.yield(&ctx, hart, task);
+    case OP_YIELD_FETCH: {
+        /* The only call made under a shared hold (`shared`): others may
+         * overlap it, and the policy is told so. */
+        const struct sched_ctx *cx = shared ? &ctx_overlapping : &ctx;
+        active.ops.yield(cx, hart, task);
         running = OP_FETCH;
-        result = active.ops.fetch(&ctx, hart);
+        result = active.ops.fetch(cx, hart);
         break;
+    }
     }
     if (active.from_blob)
         blob_guard_close(c);
@@ -641,6 +660,7 @@ struct thread *policy_yield_fetch_shared(struct thread *t, int hart)
     t->queued_prio = t->priority;
     yielded_on[task] = (uint8_t)(hart + 1);
     yielded_age[task] = t->age;
+    yielded_epoch[task] = exclusive_yields;
     tstate_yield_shared(t);                /* RUNNING -> QUEUED, published */
 
     uint64_t answer = call(OP_YIELD_FETCH, (uint32_t)hart, task, true);
@@ -652,7 +672,8 @@ struct thread *policy_yield_fetch_shared(struct thread *t, int hart)
     } else if (!n || !tstate_fetched_shared(n)) {
         broke(true, "fetch on hart %d returned task %lu, which is not in the queue%s",
               hart, answer, n ? " (or was handed to another hart)" : "");
-    } else if (yielded_age[answer] == n->age && yielded_on[answer] != hart + 1) {
+    } else if (yielded_age[answer] == n->age && yielded_epoch[answer] == exclusive_yields &&
+               yielded_on[answer] != hart + 1) {
         /* (Read after the claim: the yield's hart is written before the
          * thread is published QUEUED.) */
         int other = yielded_on[answer] - 1;

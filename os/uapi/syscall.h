@@ -247,5 +247,6 @@ struct schedstat {
 #define SCHED_FLAG_PRIORITY 0x1     /* on one hart, the most urgent task runs first */
 #define SCHED_FLAG_PER_HART 0x2     /* a queue per hart */
 #define SCHED_FLAG_HART_LOCAL 0x4   /* harts yield at the same time */
+#define SCHED_FLAG_TAKES_STALLED 0x8 /* a stalled hart's queue is taken */
 
 #endif

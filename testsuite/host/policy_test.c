@@ -144,6 +144,11 @@ static const char *const pt_model_names[] = {
  * model (pt_named_model); else its model follows from its flags. */
 static bool pt_named;
 static enum pt_model pt_named_model;
+/* sched_ctx.serial_calls of the next world: 0 as the kernel's shared yields
+ * (calls may overlap: SCHED_FLAG_HART_LOCAL's promise binds), 1 as a
+ * process's runtime (one call at a time: a per-hart policy may move tasks
+ * between harts' parts, SCHED_FLAG_TAKES_STALLED). */
+static uint32_t pt_serial;
 
 /* A policy known by its flags only (sched_abi.h): SCHED_FLAG_PRIORITY
  * promises the most urgent ready task, FIFO among equals, "on one hart".
@@ -1114,6 +1119,14 @@ static void pt_new_phase(struct pt_world *w)
     if (pt_chance(30))
         while (!((p->call_mask = (uint32_t)pt_rand64() & all)))
             ;
+    /* Calls one at a time: sometimes one hart alone yields, for long, while
+     * the others' tasks wait (a host that runs one virtual hart), so that a
+     * policy that takes a stalled hart's queue (multiqueue: after 256
+     * yields, STALL_YIELDS) does so, under the checks. */
+    if (w->ctx.serial_calls && pt_chance(30)) {
+        p->call_mask = 1u << pt_below(w->nharts);
+        p->left *= 8;
+    }
 }
 
 /* One random operation, then the checks. */
@@ -1147,8 +1160,8 @@ static void pt_step(struct pt_world *w)
         pt_check_tops(w);
     /* (Whole copies of the queue and the records: not on the biggest
      * table, where a peek is rare for the same reason.) */
-    if ((policy_under_test.flags & SCHED_FLAG_HART_LOCAL) && !w->peek_next && !PT_BIG(w) &&
-        pt_chance(3))
+    if ((policy_under_test.flags & SCHED_FLAG_HART_LOCAL) && !w->ctx.serial_calls &&
+        !w->peek_next && !PT_BIG(w) && pt_chance(3))
         pt_check_hart_local(w);
     if (w->nops % (PT_RECORD_CHECK_EVERY * PT_SCALE(w)) == 0) {
         pt_check_records(w);
@@ -1166,7 +1179,11 @@ static struct pt_world *pt_world_new(char label, uint32_t ntasks, uint32_t nhart
         printf("policy_test: out of memory\n");
         exit(3);
     }
-    w->model = pt_model_for(nharts);
+    /* A per-hart policy told that calls never overlap may move tasks
+     * between harts (multiqueue takes a stalled hart's queue): no per-hart
+     * model says where they go, so it is checked as any policy is. */
+    w->model = pt_serial && nharts > 1 && (policy_under_test.flags & SCHED_FLAG_PER_HART)
+                   ? PT_MODEL_ANY : pt_model_for(nharts);
     w->label = label;
     w->ntasks = ntasks;
     w->nharts = nharts;
@@ -1202,7 +1219,7 @@ static struct pt_world *pt_world_new(char label, uint32_t ntasks, uint32_t nhart
     }
     memcpy(w->tasks, w->shadow, ntasks * sizeof(TaskSched));
     w->first_age = w->next_age = first_age;
-    w->ctx = (struct sched_ctx){ w->tasks, w->queue, ntasks, nharts };
+    w->ctx = (struct sched_ctx){ w->tasks, w->queue, ntasks, nharts, pt_serial };
     memset(w->queue, 0, w->queue_bytes);      /* all of it, as the ABI asks */
     pt_new_phase(w);
     pt_current = w;
@@ -1270,8 +1287,9 @@ static void pt_world_free(struct pt_world *w)
  * queue at its fullest: the heap uses all of its 1 + ntasks words). */
 static void pt_run_single(uint32_t nharts, uint32_t ntasks, unsigned long ops, bool fill_first)
 {
-    snprintf(pt_run, sizeof pt_run, "%" PRIu32 " harts, %" PRIu32 " tasks, one context%s",
-             nharts, ntasks, fill_first ? ", filled first" : "");
+    snprintf(pt_run, sizeof pt_run, "%" PRIu32 " harts, %" PRIu32 " tasks, one context%s%s",
+             nharts, ntasks, fill_first ? ", filled first" : "",
+             pt_serial ? ", calls never overlap (serial_calls)" : "");
     struct pt_world *w = pt_world_new('A', ntasks, nharts, PT_AGE_A);
     if (fill_first) {
         w->phase.enqueue_pct = 100;
@@ -1326,7 +1344,8 @@ static void pt_choose_model(void)
         { "bitmap", PT_MODEL_PRIORITY, SCHED_FLAG_PRIORITY },
         { "fifo", PT_MODEL_FIFO, 0 },
         { "multiqueue", PT_MODEL_MULTIQUEUE,
-          SCHED_FLAG_PRIORITY | SCHED_FLAG_PER_HART | SCHED_FLAG_HART_LOCAL },
+          SCHED_FLAG_PRIORITY | SCHED_FLAG_PER_HART | SCHED_FLAG_HART_LOCAL |
+          SCHED_FLAG_TAKES_STALLED },
     };
     pt_policy = policy_under_test.name;
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
@@ -1389,6 +1408,13 @@ int main(int argc, char **argv)
         pt_run_single(n, SCHED_MAX_TASKS, ops, false);
         pt_run_single(n, PT_SMALL_TASKS, ops / 8 + 1, false);
         pt_run_two(n, ops / 3 + 1);
+        /* And as a process's runtime calls it: one call at a time. */
+        if (n > 1 && (policy_under_test.flags & SCHED_FLAG_PER_HART)) {
+            pt_serial = 1;
+            pt_run_single(n, SCHED_MAX_TASKS, ops, false);
+            pt_run_single(n, PT_SMALL_TASKS, ops / 8 + 1, false);
+            pt_serial = 0;
+        }
     }
     printf("policy_test: %s: %lu operations checked\n", pt_policy, pt_total_ops);
     return 0;

@@ -74,7 +74,8 @@ static uint32_t capacity(const struct co_env *e)
 
 static struct sched_ctx policy_ctx(const struct co_env *e)
 {
-    return (struct sched_ctx){ e->recs, e->queue, capacity(e), e->nharts };
+    /* serial_calls: every call is made under the executor's lock. */
+    return (struct sched_ctx){ e->recs, e->queue, capacity(e), e->nharts, 1 };
 }
 
 static uint64_t *wstate(TaskSched *r)

@@ -51,8 +51,9 @@
 #define RT_CTX              48
 #define RT_CTX_RESCUE       (RT_CTX + 15 * 8)
 
-/* struct sched_ctx: tasks, queue, ntasks, nharts */
-#define RT_SCHED_CTX_SIZE   24
+/* struct sched_ctx: tasks, queue, ntasks, nharts, serial_calls */
+#define RT_SCHED_CTX_SIZE   32
+#define RT_SCHED_CTX_SERIAL 24
 /* struct sched_blob_header.op_offset[SCHED_OP_FETCH], [SCHED_OP_YIELD], ... */
 #define RT_OP_FETCH_AT      56
 #define RT_OP_YIELD_AT      64

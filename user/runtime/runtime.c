@@ -99,8 +99,13 @@ _Static_assert(sizeof(TaskSched) == 1 << RT_TASK_SHIFT && OFF(TaskSched, prio) =
                TASK_CTX_RESCUE == 15, "rt_layout: TaskSched");
 _Static_assert(sizeof(struct sched_ctx) == RT_SCHED_CTX_SIZE &&
                OFF(struct sched_ctx, tasks) == 0 && OFF(struct sched_ctx, queue) == 8 &&
-               OFF(struct sched_ctx, ntasks) == 16 && OFF(struct sched_ctx, nharts) == 20,
+               OFF(struct sched_ctx, ntasks) == 16 && OFF(struct sched_ctx, nharts) == 20 &&
+               OFF(struct sched_ctx, serial_calls) == RT_SCHED_CTX_SERIAL,
                "rt_layout: sched_ctx");
+/* sched_ctx.serial_calls: every call on the process's queue is made under
+ * its queue lock, one at a time, so a per-hart policy may look at other
+ * harts' parts in a yield (sched_abi.h, 2.3). */
+#define SERIAL 1
 _Static_assert(OFF(struct sched_blob_header, op_offset) + 8 * SCHED_OP_FETCH == RT_OP_FETCH_AT &&
                OFF(struct sched_blob_header, op_offset) + 8 * SCHED_OP_YIELD == RT_OP_YIELD_AT &&
                OFF(struct sched_blob_header, op_offset) + 8 * SCHED_OP_TOP == RT_OP_TOP_AT,
@@ -231,15 +236,18 @@ static void user_switching_off(VDSO_DATA *v, uint32_t why)
 }
 
 /* May a hart of this process rest (see "Resting")?  Not on one hart
- * (nobody else would run the process), and not under a per-hart policy: it
- * keeps a rested thread in the resting hart's queue, where no other hart
- * looks while its own queue has work, so the thread would wait for the
- * tick and a ping-pong with it (measured: 8 threads x 100 turns on four
- * harts, 23 ms without resting, 16 s with).  policy_flags is the process's
- * to scribble on: only its own harts would rest, or not. */
+ * (nobody else would run the process), and not under a per-hart policy
+ * that leaves a rested thread in the resting hart's queue, where no other
+ * hart looks while its own queue has work, so the thread would wait for
+ * the tick and a ping-pong with it (measured: 8 threads x 100 turns on
+ * four harts, 23 ms without resting, 16 s with).  One that takes a stalled
+ * hart's queue (SCHED_FLAG_TAKES_STALLED: multiqueue) may.  policy_flags is
+ * the process's to scribble on: only its own harts would rest, or not. */
 static inline bool may_rest(const VDSO_DATA *v)
 {
-    return v->nharts > 1 && !(v->policy_flags & SCHED_FLAG_PER_HART);
+    uint32_t flags = v->policy_flags;
+    return v->nharts > 1 &&
+           (!(flags & SCHED_FLAG_PER_HART) || (flags & SCHED_FLAG_TAKES_STALLED));
 }
 
 /* Has this thread waited for the lock for too long?  The first call of a
@@ -681,7 +689,7 @@ int user_schedule_pinned(uint32_t me, uint32_t hart, uint32_t ntasks, uint32_t n
     TaskSched *self = &tasks[(intptr_t)(int32_t)me];
 
     /* 2. Is a switch in user mode the policy's choice? */
-    struct sched_ctx c = { tasks, (struct sched_queue *)v->queue, ntasks, nharts };
+    struct sched_ctx c = { tasks, (struct sched_queue *)v->queue, ntasks, nharts, SERIAL };
     ensure_ready(v, &c);
     leave_queue_locked(v, &c, hart, me, self);
     uint32_t elsewhere = kinfo->queued_top;
@@ -718,7 +726,7 @@ int user_schedule_fetched(uint32_t me, uint32_t hart, uint32_t next, uint32_t nt
     TaskSched *self = &tasks[(intptr_t)(int32_t)me];
     if (__builtin_expect(next >= v->nrecords || next >= ntasks || next == me ||
                          !claim_ready(&tasks[(intptr_t)(int32_t)next]), 0)) {
-        struct sched_ctx c = { tasks, (struct sched_queue *)v->queue, ntasks, nharts };
+        struct sched_ctx c = { tasks, (struct sched_queue *)v->queue, ntasks, nharts, SERIAL };
         next = fetch_on(v, &c, hart, me, next);
         if (next == SCHED_NONE) {         /* broken queue: let the kernel decide */
             unpin(v);
@@ -796,7 +804,7 @@ static void leave_queue(uint32_t me)
     uint32_t hart = pin_and_lock(v, me);
     if (hart == SCHED_NONE)
         return;
-    struct sched_ctx c = { TASKS, (struct sched_queue *)v->queue, ntasks, nharts };
+    struct sched_ctx c = { TASKS, (struct sched_queue *)v->queue, ntasks, nharts, SERIAL };
     ensure_ready(v, &c);
     leave_queue_locked(v, &c, hart, me, &TASKS[me]);
     unpin(v);

@@ -137,6 +137,8 @@ user_schedule:
     sd      t0, 8(sp)               /* .queue */
     sw      s4, 16(sp)              /* .ntasks */
     sw      s5, 20(sp)              /* .nharts */
+    li      t0, 1
+    sw      t0, RT_SCHED_CTX_SERIAL(sp) /* .serial_calls: under the queue lock */
     lui     s7, RT_CODE_PAGES
     add     s7, s7, s0              /* s7: the policy's header (read-only) */
     lw      t0, RT_POLICY_FLAGS(s0)
