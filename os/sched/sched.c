@@ -16,11 +16,14 @@
 #include "mm/tlb.h"
 #include "trap/ipi.h"
 #include "sched/hart_time.h"
+#include "sched/idle_harts.h"
 #include "trap/timer.h"
 #include "sched/kcoro.h"
 #include "uapi/errno.h"
+#include "uapi/syscall.h"
 #include "arch/riscv.h"
 #include "lib/string.h"
+#include "lib/bits.h"
 
 struct spinlock sched_lock = SPINLOCK_INIT("sched");
 
@@ -56,33 +59,69 @@ static bool is_idle(const struct thread *t)
     return t->proc == NULL;
 }
 
-/* Picks a hart to run a newly runnable thread now: an idle one if there is
- * one, else the hart running the least urgent thread, if less urgent. */
-static void nudge_a_hart(struct thread *t)
+/* Asleep in the idle loop (sched/idle_harts.h). */
+uint64_t idle_harts;
+
+/* The harts' scan, for a wake-up that found no hart asleep: the hart
+ * running the least urgent thread, if less urgent than `prio`.  An idle
+ * thread's priority is 0 (sched_init_this_hart), below every thread's, so
+ * a hart between two sleeps of its idle loop is found here too. */
+static struct cpu *least_urgent_hart(int prio)
 {
     struct cpu *best = NULL;
-    int best_prio = t->priority;
+    int best_prio = prio;
     for (uint64_t i = 0; i < hart_count; i++) {
         struct cpu *c = &cpus[hart_ids[i]];
         if (!c->online || !c->current || c->resting)
             continue;                    /* a resting hart waits for its tick */
-        int prio = is_idle(c->current) ? 0 : c->current->priority;
-        if (prio < best_prio) {
+        if (c->current->priority < best_prio) {
             best = c;
-            best_prio = prio;
+            best_prio = c->current->priority;
         }
     }
+    return best;
+}
+
+/* Picks a hart to run a newly runnable thread of priority `prio` now: an
+ * idle one if there is one, else the hart running the least urgent
+ * thread, if less urgent.  sched_lock held.  In the order of what is
+ * common: a hart asleep (one load of the mask), one hart (nobody to nudge
+ * but this one), then the scan. */
+static inline void nudge_a_hart(int prio)
+{
+    KASSERT(prio >= MIN_PRIORITY);
+    uint64_t asleep = idle_harts_load();
+    if (asleep) {
+        uint64_t h = (uint64_t)ctz64(asleep);
+        struct cpu *c = &cpus[h];
+        /* Marked under sched_lock, which this hart holds: the hart sleeps
+         * or is about to, interrupts off, its idle thread current. */
+        KASSERT(c != this_cpu() && c->current == c->idle && !c->resting);
+        idle_harts_clear(h);
+        c->need_resched = true;
+        ipi_send(h, IPI_WAKE);
+        return;
+    }
+    struct cpu *c = this_cpu();
+    if (hart_count == 1) {
+        /* The only hart is this one: nudged if what it runs is less
+         * urgent (the scan's answer, without the loop). */
+        if (c->online && !c->resting && c->current->priority < prio)
+            c->need_resched = true;
+        return;
+    }
+    struct cpu *best = least_urgent_hart(prio);
     if (!best)
         return;
     best->need_resched = true;
-    if (best != this_cpu())
+    if (best != c)
         ipi_send(best->hartid, IPI_WAKE);
 }
 
 static void make_runnable(struct thread *t, enum policy_enqueue_reason why)
 {
     tstate_enqueue(t, why);
-    nudge_a_hart(t);
+    nudge_a_hart(t->priority);
 }
 
 void sched_make_runnable(struct thread *t)
@@ -102,9 +141,10 @@ static void deadline_insert(struct thread *t)
     list_insert_between(&t->timer_node, pos, pos->next);
 }
 
-void sched_wake(struct thread *t, int reason)
+/* sched_wake, for a caller that took sched_lock a few lines before (the
+ * wait queues' wake-up: every pipe's). */
+static inline __attribute__((always_inline)) void wake_locked(struct thread *t, int reason)
 {
-    KASSERT(spin_holding(&sched_lock));
     if (t->state != THREAD_BLOCKED)
         return;
     if (list_linked(&t->wait_node))
@@ -115,6 +155,12 @@ void sched_wake(struct thread *t, int reason)
     t->wake_at = 0;
     t->wake_reason = reason;
     make_runnable(t, ENQUEUE_WAKE);
+}
+
+void sched_wake(struct thread *t, int reason)
+{
+    KASSERT(spin_holding(&sched_lock));
+    wake_locked(t, reason);
 }
 
 static void check_stack_canary(struct thread *t)
@@ -518,7 +564,7 @@ static inline int wake_waiters(struct waitq *wq, uint64_t key, int max)
         struct thread *t = list_entry(pos, struct thread, wait_node);
         if (key && t->futex_key != key)
             continue;
-        sched_wake(t, 0);
+        wake_locked(t, 0);               /* sched_lock: taken above */
         woken++;
     }
     spin_unlock(&sched_lock);
@@ -631,11 +677,19 @@ void sched_idle_loop(void)
             schedule();
             nothing = policy_top_priority((int)c->hartid) == 0;
         }
+        /* Asleep for wake-ups from here (sched/idle_harts.h): marked
+         * under the lock, after the look that found nothing. */
+        if (nothing)
+            idle_harts_mark(c->hartid);
         spin_unlock(&sched_lock);
         /* Interrupts are still off: a wake-up IPI arriving now stays
          * pending and ends the wfi at once. */
         if (nothing && !smp_call_pending() && !kcoro_has_work())
             idle_wfi();
+        /* Before interrupts come on: a trap taken here may switch away
+         * from the idle thread, and a marked hart must be one that looks
+         * at the queue before it sleeps again. */
+        idle_harts_clear(c->hartid);
         intr_on();
     }
 }
