@@ -82,45 +82,64 @@ static struct cpu *least_urgent_hart(int prio)
     return best;
 }
 
-/* Picks a hart to run a newly runnable thread of priority `prio` now: an
- * idle one if there is one, else the hart running the least urgent
- * thread, if less urgent.  sched_lock held.  In the order of what is
- * common: a hart asleep (one load of the mask), one hart (nobody to nudge
- * but this one), then the scan. */
-static inline void nudge_a_hart(int prio)
+/* nudge_a_hart's way when a hart is asleep: the lowest of them.  Marked
+ * under sched_lock, which this hart holds: it sleeps or is about to,
+ * interrupts off, its idle thread current. */
+static __attribute__((noinline)) void nudge_asleep(uint64_t asleep)
 {
-    KASSERT(prio >= MIN_PRIORITY);
-    uint64_t asleep = idle_harts_load();
-    if (asleep) {
-        uint64_t h = (uint64_t)ctz64(asleep);
-        struct cpu *c = &cpus[h];
-        /* Marked under sched_lock, which this hart holds: the hart sleeps
-         * or is about to, interrupts off, its idle thread current. */
-        KASSERT(c != this_cpu() && c->current == c->idle && !c->resting);
-        idle_harts_clear(h);
-        c->need_resched = true;
-        ipi_send(h, IPI_WAKE);
-        return;
-    }
-    struct cpu *c = this_cpu();
-    if (hart_count == 1) {
-        /* The only hart is this one: nudged if what it runs is less
-         * urgent (the scan's answer, without the loop). */
-        if (c->online && !c->resting && c->current->priority < prio)
-            c->need_resched = true;
-        return;
-    }
+    uint64_t h = (uint64_t)ctz64(asleep);
+    struct cpu *c = &cpus[h];
+    KASSERT(c != this_cpu() && c->current == c->idle && !c->resting);
+    idle_harts_clear(h);
+    c->need_resched = true;
+    ipi_send(h, IPI_WAKE);
+}
+
+/* nudge_a_hart's way with several harts and none asleep. */
+static __attribute__((noinline)) void nudge_least_urgent(int prio)
+{
     struct cpu *best = least_urgent_hart(prio);
     if (!best)
         return;
     best->need_resched = true;
-    if (best != c)
+    if (best != this_cpu())
         ipi_send(best->hartid, IPI_WAKE);
 }
 
-static void make_runnable(struct thread *t, enum policy_enqueue_reason why)
+/* Picks a hart to run a newly runnable thread of priority `prio` now: an
+ * idle one if there is one, else the hart running the least urgent
+ * thread, if less urgent.  sched_lock held.  In the order of what is
+ * common: a hart asleep (one load of the mask), one hart (nobody to nudge
+ * but this one: inline, as every wake-up on one hart goes this way), then
+ * the scan. */
+static inline __attribute__((always_inline)) void nudge_a_hart(int prio)
+{
+    KASSERT(prio >= MIN_PRIORITY);
+    uint64_t asleep = idle_harts_load();
+    if (asleep) {
+        nudge_asleep(asleep);
+    } else if (hart_count == 1) {
+        /* The scan's answer without the loop: this hart, if what it runs
+         * is less urgent. */
+        struct cpu *c = this_cpu();
+        if (c->online && !c->resting && c->current->priority < prio)
+            c->need_resched = true;
+    } else {
+        nudge_least_urgent(prio);
+    }
+}
+
+static __attribute__((noinline)) void make_runnable(struct thread *t, enum policy_enqueue_reason why)
 {
     tstate_enqueue(t, why);
+    nudge_a_hart(t->priority);
+}
+
+/* make_runnable for a wake-up (BLOCKED -> QUEUED): the state's checks
+ * and the enqueue inline. */
+static __attribute__((noinline)) void make_woken_runnable(struct thread *t)
+{
+    tstate_wake(t);
     nudge_a_hart(t->priority);
 }
 
@@ -154,7 +173,7 @@ static inline __attribute__((always_inline)) void wake_locked(struct thread *t, 
     t->waiting_on = NULL;
     t->wake_at = 0;
     t->wake_reason = reason;
-    make_runnable(t, ENQUEUE_WAKE);
+    make_woken_runnable(t);
 }
 
 void sched_wake(struct thread *t, int reason)
@@ -326,11 +345,16 @@ static void switch_to(struct cpu *c, struct thread *prev, struct thread *next)
     switch_here(c, prev, next);
 }
 
-void schedule(void)
+/* schedule once its decision has begun (begin_decision). */
+static inline __attribute__((always_inline)) void decide_and_switch(struct cpu *c)
 {
-    struct cpu *c = begin_decision();
     /* A resting hart runs its idle thread until its next tick. */
     switch_to(c, c->current, c->resting ? NULL : pick_next(policy_fetch((int)c->hartid)));
+}
+
+void schedule(void)
+{
+    decide_and_switch(begin_decision());
 }
 
 void sched_finish_first_switch(void)
@@ -540,7 +564,10 @@ int waitq_sleep(struct waitq *wq, struct spinlock *lock, uint64_t wake_at_ns)
     t->wake_at = wake_at_ns;
     if (wake_at_ns)
         deadline_insert(t);
-    schedule();
+    /* schedule(), without its call and its second look at the lock. */
+    struct cpu *c = this_cpu();
+    begin_decision_locked(c);            /* sched_lock: taken above */
+    decide_and_switch(c);
     int reason = t->wake_reason;
     spin_unlock(&sched_lock);
     if (lock)
