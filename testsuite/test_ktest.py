@@ -7,7 +7,7 @@ import pytest
 from schedos import ktap
 
 # The tests `ktest=all` must run; a test missing from the output fails here.
-EXPECTED = ["format", "string", "bootargs", "frame", "heap", "vm", "uvm", "spinlock", "timer", "ipi", "tick",
+EXPECTED = ["format", "string", "bootargs", "frame", "heap", "vm", "uvm", "spinlock", "timer", "ipi", "tick", "nudge",
             "printf", "kcoro", "fdtable"]
 PRINTF_TAIL = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 

@@ -16,14 +16,12 @@
 #include "mm/tlb.h"
 #include "trap/ipi.h"
 #include "sched/hart_time.h"
-#include "sched/idle_harts.h"
+#include "sched/nudge.h"
 #include "trap/timer.h"
 #include "sched/kcoro.h"
 #include "uapi/errno.h"
-#include "uapi/syscall.h"
 #include "arch/riscv.h"
 #include "lib/string.h"
-#include "lib/bits.h"
 
 struct spinlock sched_lock = SPINLOCK_INIT("sched");
 
@@ -57,76 +55,6 @@ void sched_init_this_hart(void)
 static bool is_idle(const struct thread *t)
 {
     return t->proc == NULL;
-}
-
-/* Asleep in the idle loop (sched/idle_harts.h). */
-uint64_t idle_harts;
-
-/* The harts' scan, for a wake-up that found no hart asleep: the hart
- * running the least urgent thread, if less urgent than `prio`.  An idle
- * thread's priority is 0 (sched_init_this_hart), below every thread's, so
- * a hart between two sleeps of its idle loop is found here too. */
-static struct cpu *least_urgent_hart(int prio)
-{
-    struct cpu *best = NULL;
-    int best_prio = prio;
-    for (uint64_t i = 0; i < hart_count; i++) {
-        struct cpu *c = &cpus[hart_ids[i]];
-        if (!c->online || !c->current || c->resting)
-            continue;                    /* a resting hart waits for its tick */
-        if (c->current->priority < best_prio) {
-            best = c;
-            best_prio = c->current->priority;
-        }
-    }
-    return best;
-}
-
-/* nudge_a_hart's way when a hart is asleep: the lowest of them.  Marked
- * under sched_lock, which this hart holds: it sleeps or is about to,
- * interrupts off, its idle thread current. */
-static __attribute__((noinline)) void nudge_asleep(uint64_t asleep)
-{
-    uint64_t h = (uint64_t)ctz64(asleep);
-    struct cpu *c = &cpus[h];
-    KASSERT(c != this_cpu() && c->current == c->idle && !c->resting);
-    idle_harts_clear(h);
-    c->need_resched = true;
-    ipi_send(h, IPI_WAKE);
-}
-
-/* nudge_a_hart's way with several harts and none asleep. */
-static __attribute__((noinline)) void nudge_least_urgent(int prio)
-{
-    struct cpu *best = least_urgent_hart(prio);
-    if (!best)
-        return;
-    best->need_resched = true;
-    if (best != this_cpu())
-        ipi_send(best->hartid, IPI_WAKE);
-}
-
-/* Picks a hart to run a newly runnable thread of priority `prio` now: an
- * idle one if there is one, else the hart running the least urgent
- * thread, if less urgent.  sched_lock held.  In the order of what is
- * common: a hart asleep (one load of the mask), one hart (nobody to nudge
- * but this one: inline, as every wake-up on one hart goes this way), then
- * the scan. */
-static inline __attribute__((always_inline)) void nudge_a_hart(int prio)
-{
-    KASSERT(prio >= MIN_PRIORITY);
-    uint64_t asleep = idle_harts_load();
-    if (asleep) {
-        nudge_asleep(asleep);
-    } else if (hart_count == 1) {
-        /* The scan's answer without the loop: this hart, if what it runs
-         * is less urgent. */
-        struct cpu *c = this_cpu();
-        if (c->online && !c->resting && c->current->priority < prio)
-            c->need_resched = true;
-    } else {
-        nudge_least_urgent(prio);
-    }
 }
 
 static __attribute__((noinline)) void make_runnable(struct thread *t, enum policy_enqueue_reason why)
@@ -704,7 +632,7 @@ void sched_idle_loop(void)
             schedule();
             nothing = policy_top_priority((int)c->hartid) == 0;
         }
-        /* Asleep for wake-ups from here (sched/idle_harts.h): marked
+        /* Asleep for wake-ups from here (sched/nudge.h): marked
          * under the lock, after the look that found nothing. */
         if (nothing)
             idle_harts_mark(c->hartid);
