@@ -63,14 +63,6 @@ static __attribute__((noinline)) void make_runnable(struct thread *t, enum polic
     nudge_a_hart(t->priority);
 }
 
-/* make_runnable for a wake-up (BLOCKED -> QUEUED): the state's checks
- * and the enqueue inline. */
-static __attribute__((noinline)) void make_woken_runnable(struct thread *t)
-{
-    tstate_wake(t);
-    nudge_a_hart(t->priority);
-}
-
 void sched_make_runnable(struct thread *t)
 {
     make_runnable(t, ENQUEUE_NEW);
@@ -89,8 +81,9 @@ static void deadline_insert(struct thread *t)
 }
 
 /* sched_wake, for a caller that took sched_lock a few lines before (the
- * wait queues' wake-up: every pipe's). */
-static inline __attribute__((always_inline)) void wake_locked(struct thread *t, int reason)
+ * wait queues' wake-up: every pipe's).  One call a wake-up: make_runnable's
+ * steps for it (BLOCKED -> QUEUED, the nudge) are inline here. */
+static __attribute__((noinline)) void wake_locked(struct thread *t, int reason)
 {
     if (t->state != THREAD_BLOCKED)
         return;
@@ -101,7 +94,8 @@ static inline __attribute__((always_inline)) void wake_locked(struct thread *t, 
     t->waiting_on = NULL;
     t->wake_at = 0;
     t->wake_reason = reason;
-    make_woken_runnable(t);
+    tstate_wake(t);
+    nudge_a_hart(t->priority);
 }
 
 void sched_wake(struct thread *t, int reason)
