@@ -59,6 +59,25 @@ def test_ktest_all(machine, smp):
         assert lines == list(range(40))
 
 
+@pytest.mark.parametrize("smp", [1, 2, 4], ids=lambda n: f"smp{n}")
+def test_ktest_nudge(machine, smp):
+    """A wake-up's nudge (os/sched/nudge.h): on several harts, each hart
+    asleep in its idle loop takes the nudge's IPI and sleeps again, the
+    scan finds a hart when none is marked asleep, and the marks hold at
+    random moments of the idle loops; on one hart, the hart itself is
+    nudged and nothing is ever marked."""
+    m = machine(smp=smp, append="ktest=nudge")
+    status, report = ktap_report(m, timeout=180)
+    assert status == 0, m.output()
+    assert report.names() == ["nudge"] and report.ok, report.problems()
+    diagnostics = report.result("nudge").diagnostics
+    if smp > 1:
+        took = [d for d in diagnostics if d.endswith("took its IPI")]
+        assert len(took) == smp - 1, diagnostics
+        assert "the scan: 1 hart nudged (marked: 0)" in diagnostics, diagnostics
+        assert any(d.endswith("nudges in 1000 rounds") for d in diagnostics), diagnostics
+
+
 def test_timer_sbi_fallback(machine):
     """timer=sbi programs ticks through SBI set_timer instead of stimecmp."""
     m = machine(smp=2, append="timer=sbi ktest=timer")
