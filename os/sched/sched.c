@@ -57,7 +57,7 @@ static bool is_idle(const struct thread *t)
     return t->proc == NULL;
 }
 
-static __attribute__((noinline)) void make_runnable(struct thread *t, enum policy_enqueue_reason why)
+static void make_runnable(struct thread *t, enum policy_enqueue_reason why)
 {
     tstate_enqueue(t, why);
     nudge_a_hart(t->priority);
