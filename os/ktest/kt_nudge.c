@@ -11,6 +11,8 @@
 /*
  * nudge_a_hart (sched/nudge.h): which hart a newly runnable thread is
  * sent to, by its two ways.
+ *   - From an idle hart: a waker on its own idle thread (as the idle loop's
+ *     kernel coroutines are) nudges itself, though others sleep.
  *   - Asleep: the other harts sleep in their idle loops, marked in
  *     idle_harts.  A nudge must clear the lowest mark and send that hart an
  *     IPI, which it must take (ipis_received), after which it goes round its
@@ -77,6 +79,36 @@ static bool marks_hold(void)
     return true;
 }
 
+/* A nudge as from a busy hart: this test runs on the boot hart's idle
+ * thread, which a nudge takes first (awake, it looks at the queue next);
+ * resting for the call, it is passed over.  sched_lock held. */
+static void nudge_from_busy_hart(void)
+{
+    struct cpu *c = this_cpu();
+    c->resting = true;
+    nudge_a_hart(MIN_PRIORITY);
+    c->resting = false;
+}
+
+/* The waker on its idle thread nudges itself, whoever sleeps. */
+static int self_way(uint64_t others)
+{
+    KT_CHECK(wait_asleep(others));
+    struct cpu *c = this_cpu();
+    spin_lock(&sched_lock);
+    uint64_t marked = idle_harts_load();
+    bool was = c->need_resched;
+    c->need_resched = false;
+    nudge_a_hart(MIN_PRIORITY);
+    bool nudged = c->need_resched;
+    c->need_resched = was;
+    spin_unlock(&sched_lock);
+    KT_CHECK(marked != 0);
+    KT_CHECK(nudged);
+    KT_DIAG("marks %#lx: the waker's own idle hart nudged\n", marked);
+    return 0;
+}
+
 static int one_hart(void)
 {
     struct cpu *c = this_cpu();
@@ -109,7 +141,7 @@ static int asleep_way(uint64_t others)
             ipis[hart_ids[i]] = __atomic_load_n(&cpus[hart_ids[i]].ipis_received,
                                                 __ATOMIC_ACQUIRE);
         uint64_t before = idle_harts_load();
-        nudge_a_hart(MIN_PRIORITY);
+        nudge_from_busy_hart();
         uint64_t after = idle_harts_load();
         spin_unlock(&sched_lock);
         /* (A tick may have ended a sleep since the wait: any mark will do.) */
@@ -194,7 +226,7 @@ static int race_way(uint64_t others)
         spin_lock(&sched_lock);
         held = marks_hold();
         if (idle_harts_load()) {
-            nudge_a_hart(MIN_PRIORITY);
+            nudge_from_busy_hart();
             nudges++;
         }
         spin_unlock(&sched_lock);
@@ -211,7 +243,7 @@ int ktest_nudge(void)
     if (cpu_online_count() < 2)
         return one_hart();
     uint64_t others = other_harts();
-    if (asleep_way(others) || scan_way() || race_way(others))
+    if (self_way(others) || asleep_way(others) || scan_way() || race_way(others))
         return -1;
     return 0;
 }

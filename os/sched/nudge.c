@@ -11,6 +11,14 @@ uint64_t idle_harts;
 void nudge_asleep(uint64_t asleep)
 {
     KASSERT(spin_holding(&sched_lock) && asleep);
+    /* A waker on its own idle thread (a kernel coroutine polled by the idle
+     * loop, an interrupt there) nudges itself: it is awake and looks at the
+     * queue next, so no hart need be woken (the scan chose it too). */
+    struct cpu *self = this_cpu();
+    if (self->current == self->idle && !self->resting) {
+        self->need_resched = true;
+        return;
+    }
     uint64_t h = (uint64_t)ctz64(asleep);
     struct cpu *c = &cpus[h];
     /* Marked under sched_lock, which this hart holds: that hart sleeps or
