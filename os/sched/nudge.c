@@ -13,7 +13,8 @@ void nudge_asleep(uint64_t asleep)
     KASSERT(spin_holding(&sched_lock) && asleep);
     /* A waker on its own idle thread (a kernel coroutine polled by the idle
      * loop, an interrupt there) nudges itself: it is awake and looks at the
-     * queue next, so no hart need be woken (the scan chose it too). */
+     * queue next, so no hart need be woken (the scan chose it too, when it
+     * came to it first). */
     struct cpu *self = this_cpu();
     if (self->current == self->idle && !self->resting) {
         self->need_resched = true;
