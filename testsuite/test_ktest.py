@@ -7,7 +7,7 @@ import pytest
 from schedos import ktap
 
 # The tests `ktest=all` must run; a test missing from the output fails here.
-EXPECTED = ["format", "string", "bootargs", "frame", "heap", "vm", "uvm", "spinlock", "timer", "ipi", "tick",
+EXPECTED = ["format", "string", "bootargs", "frame", "heap", "vm", "uvm", "spinlock", "timer", "ipi", "tick", "nudge",
             "printf", "kcoro", "fdtable"]
 PRINTF_TAIL = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -57,6 +57,27 @@ def test_ktest_all(machine, smp):
         lines = [int(whole.match(d).group(2)) for d in printf_lines
                  if whole.match(d).group(1) == str(hart)]
         assert lines == list(range(40))
+
+
+@pytest.mark.parametrize("smp", [1, 2, 4], ids=lambda n: f"smp{n}")
+def test_ktest_nudge(machine, smp):
+    """A wake-up's nudge (os/sched/nudge.h): on several harts, a waker on
+    its own idle thread nudges itself, each hart asleep in its idle loop
+    takes a busy waker's IPI and sleeps again, the
+    scan finds a hart when none is marked asleep, and the marks hold at
+    random moments of the idle loops; on one hart, the hart itself is
+    nudged and nothing is ever marked."""
+    m = machine(smp=smp, append="ktest=nudge")
+    status, report = ktap_report(m, timeout=180)
+    assert status == 0, m.output()
+    assert report.names() == ["nudge"] and report.ok, report.problems()
+    diagnostics = report.result("nudge").diagnostics
+    if smp > 1:
+        took = [d for d in diagnostics if d.endswith("took its IPI")]
+        assert len(took) == smp - 1, diagnostics
+        assert any(d.endswith("the waker's own idle hart nudged") for d in diagnostics), diagnostics
+        assert "the scan: 1 hart nudged (marked: 0)" in diagnostics, diagnostics
+        assert any(d.endswith("nudges in 1000 rounds") for d in diagnostics), diagnostics
 
 
 def test_timer_sbi_fallback(machine):

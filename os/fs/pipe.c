@@ -211,30 +211,14 @@ long pipe_read(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n)
     return r;
 }
 
-/* pipe_write, and pipe_write_checked_in_copy when check_in_copy: then
- * the buffer (within one page) has not been checked yet.  Its copy checks
- * it; any other outcome (a wait, -EPIPE) comes only after the check, so
- * that a bad buffer is -EFAULT at once, as if it had been checked first. */
-static inline __attribute__((always_inline)) long write_pipe(struct pipe *p, struct uspace *us,
-                                                            uint64_t uaddr, size_t n,
-                                                            bool check_in_copy)
+/* write_pipe's way for a write that does not go in at once: it joins the
+ * writers' line and waits.  Out of line, so that the usual write (in at
+ * once) does not save the registers of this loop.  p->lock held; released
+ * on return. */
+static __attribute__((noinline)) long write_pipe_in_line(struct pipe *p, struct uspace *us,
+                                                         uint64_t uaddr, size_t n,
+                                                         bool check_in_copy)
 {
-    KASSERT(!check_in_copy || (uvm_one_page(uaddr, n) && n <= PIPE_BUF_SIZE));
-    spin_lock(&p->lock);
-    /* A write that goes in whole at once (a reader, no writer ahead of it
-     * in line, room for all of it): nobody could be served before it, so
-     * it need not join the line.  The copy checks the buffer. */
-    if (n <= PIPE_BUF_SIZE && list_empty(&p->writers_line) && p->readers &&
-        pipe_writable(p, n)) {
-        long r = (long)n;
-        if (ring_copy(p, us, uaddr, p->tail, n, false))
-            r = -EFAULT;                 /* nothing went in */
-        else
-            p->tail += n;
-        kick(p);
-        spin_unlock(&p->lock);
-        return r;
-    }
     /* Under the pipe's lock, as the copy would be (the address space's
      * lock nests inside it). */
     if (check_in_copy && !uvm_range_ok(us, uaddr, n, false)) {
@@ -274,6 +258,32 @@ static inline __attribute__((always_inline)) long write_pipe(struct pipe *p, str
     kick(p);
     spin_unlock(&p->lock);
     return done ? (long)done : r;
+}
+
+/* pipe_write, and pipe_write_checked_in_copy when check_in_copy: then
+ * the buffer (within one page) has not been checked yet.  Its copy checks
+ * it; any other outcome (a wait, -EPIPE) comes only after the check, so
+ * that a bad buffer is -EFAULT at once, as if it had been checked first. */
+static inline __attribute__((always_inline)) long write_pipe(struct pipe *p, struct uspace *us,
+                                                            uint64_t uaddr, size_t n,
+                                                            bool check_in_copy)
+{
+    KASSERT(!check_in_copy || (uvm_one_page(uaddr, n) && n <= PIPE_BUF_SIZE));
+    spin_lock(&p->lock);
+    /* A write that goes in whole at once (a reader, no writer ahead of it
+     * in line, room for all of it): nobody could be served before it, so
+     * it need not join the line.  The copy checks the buffer. */
+    if (!(n <= PIPE_BUF_SIZE && list_empty(&p->writers_line) && p->readers &&
+          pipe_writable(p, n)))
+        return write_pipe_in_line(p, us, uaddr, n, check_in_copy);
+    long r = (long)n;
+    if (ring_copy(p, us, uaddr, p->tail, n, false))
+        r = -EFAULT;                     /* nothing went in */
+    else
+        p->tail += n;
+    kick(p);
+    spin_unlock(&p->lock);
+    return r;
 }
 
 long pipe_write(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n)

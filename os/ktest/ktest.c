@@ -22,6 +22,7 @@ static const struct ktest tests[] = {
     { "timer",    ktest_timer,    1, "timer interrupts tick on every hart" },
     { "ipi",      ktest_ipi,      1, "software interrupts reach every other hart" },
     { "tick",     ktest_tick,     1, "a tick's work waits for sched_lock TICK_DEFER_MAX ticks at most" },
+    { "nudge",    ktest_nudge,    1, "a wake-up reaches a hart asleep (idle mask) or found by the scan" },
     { "printf",   ktest_printf,   1, "all harts print at once; lines stay whole (checked by pytest)" },
     { "kcoro",    ktest_kcoro,    1, "kernel coroutines: priority, FIFO, wakes, cancel, join, bound" },
     { "fdtable",  ktest_fdtable,  1, "file-descriptor tables: growth, EMFILE, lowest free, copies" },

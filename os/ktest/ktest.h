@@ -40,6 +40,7 @@ int ktest_spinlock(void);
 int ktest_timer(void);
 int ktest_ipi(void);
 int ktest_tick(void);
+int ktest_nudge(void);
 int ktest_bootargs(void);
 int ktest_format(void);
 int ktest_string(void);

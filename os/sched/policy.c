@@ -120,7 +120,7 @@ static inline void set_nqueued(uint32_t n)
  * only if it was the top, and only then are the levels searched. */
 static uint32_t queued_top;
 
-static uint32_t highest_queued_level(void)
+static inline uint32_t highest_queued_level(void)
 {
     /* The highest set bit (bit 0, priority 0, counts parked threads). */
     uint32_t bits = queued_levels & ~1u;

@@ -16,6 +16,7 @@
 #include "mm/tlb.h"
 #include "trap/ipi.h"
 #include "sched/hart_time.h"
+#include "sched/nudge.h"
 #include "trap/timer.h"
 #include "sched/kcoro.h"
 #include "uapi/errno.h"
@@ -55,33 +56,10 @@ static bool is_idle(const struct thread *t)
     return t->proc == NULL;
 }
 
-/* Picks a hart to run a newly runnable thread now: an idle one if there is
- * one, else the hart running the least urgent thread, if less urgent. */
-static void nudge_a_hart(struct thread *t)
-{
-    struct cpu *best = NULL;
-    int best_prio = t->priority;
-    for (uint64_t i = 0; i < hart_count; i++) {
-        struct cpu *c = &cpus[hart_ids[i]];
-        if (!c->online || !c->current || c->resting)
-            continue;                    /* a resting hart waits for its tick */
-        int prio = is_idle(c->current) ? 0 : c->current->priority;
-        if (prio < best_prio) {
-            best = c;
-            best_prio = prio;
-        }
-    }
-    if (!best)
-        return;
-    best->need_resched = true;
-    if (best != this_cpu())
-        ipi_send(best->hartid, IPI_WAKE);
-}
-
 static void make_runnable(struct thread *t, enum policy_enqueue_reason why)
 {
     tstate_enqueue(t, why);
-    nudge_a_hart(t);
+    nudge_a_hart(t->priority);
 }
 
 void sched_make_runnable(struct thread *t)
@@ -101,9 +79,11 @@ static void deadline_insert(struct thread *t)
     list_insert_between(&t->timer_node, pos, pos->next);
 }
 
-void sched_wake(struct thread *t, int reason)
+/* sched_wake, for a caller that took sched_lock a few lines before (the
+ * wait queues' wake-up: every pipe's).  One call a wake-up: make_runnable's
+ * steps for it (BLOCKED -> QUEUED, the nudge) are inline here. */
+static __attribute__((noinline)) void wake_locked(struct thread *t, int reason)
 {
-    KASSERT(spin_holding(&sched_lock));
     if (t->state != THREAD_BLOCKED)
         return;
     if (list_linked(&t->wait_node))
@@ -113,7 +93,14 @@ void sched_wake(struct thread *t, int reason)
     t->waiting_on = NULL;
     t->wake_at = 0;
     t->wake_reason = reason;
-    make_runnable(t, ENQUEUE_WAKE);
+    tstate_wake(t);
+    nudge_a_hart(t->priority);
+}
+
+void sched_wake(struct thread *t, int reason)
+{
+    KASSERT(spin_holding(&sched_lock));
+    wake_locked(t, reason);
 }
 
 static void check_stack_canary(struct thread *t)
@@ -309,11 +296,16 @@ static void switch_to(struct cpu *c, struct thread *prev, struct thread *next)
     switch_here(c, prev, next);
 }
 
-void schedule(void)
+/* schedule once its decision has begun (begin_decision). */
+static inline __attribute__((always_inline)) void decide_and_switch(struct cpu *c)
 {
-    struct cpu *c = begin_decision();
     /* A resting hart runs its idle thread until its next tick. */
     switch_to(c, c->current, c->resting ? NULL : pick_next(policy_fetch((int)c->hartid)));
+}
+
+void schedule(void)
+{
+    decide_and_switch(begin_decision());
 }
 
 void sched_finish_first_switch(void)
@@ -523,7 +515,10 @@ int waitq_sleep(struct waitq *wq, struct spinlock *lock, uint64_t wake_at_ns)
     t->wake_at = wake_at_ns;
     if (wake_at_ns)
         deadline_insert(t);
-    schedule();
+    /* schedule(), without its call and its second look at the lock. */
+    struct cpu *c = this_cpu();
+    begin_decision_locked(c);            /* sched_lock: taken above */
+    decide_and_switch(c);
     int reason = t->wake_reason;
     spin_unlock(&sched_lock);
     if (lock)
@@ -547,7 +542,7 @@ static inline int wake_waiters(struct waitq *wq, uint64_t key, int max)
         struct thread *t = list_entry(pos, struct thread, wait_node);
         if (key && t->futex_key != key)
             continue;
-        sched_wake(t, 0);
+        wake_locked(t, 0);               /* sched_lock: taken above */
         woken++;
     }
     spin_unlock(&sched_lock);
@@ -660,11 +655,19 @@ void sched_idle_loop(void)
             schedule();
             nothing = policy_top_priority((int)c->hartid) == 0;
         }
+        /* Asleep for wake-ups from here (sched/nudge.h): marked
+         * under the lock, after the look that found nothing. */
+        if (nothing)
+            idle_harts_mark(c->hartid);
         spin_unlock(&sched_lock);
         /* Interrupts are still off: a wake-up IPI arriving now stays
          * pending and ends the wfi at once. */
         if (nothing && !smp_call_pending() && !kcoro_has_work())
             idle_wfi();
+        /* Before interrupts come on: a trap taken here may switch away
+         * from the idle thread, and a marked hart must be one that looks
+         * at the queue before it sleeps again. */
+        idle_harts_clear(c->hartid);
         intr_on();
     }
 }

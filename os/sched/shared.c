@@ -319,12 +319,6 @@ void shared_note_futile_yield(int hart, int prio)
     __atomic_store_n(&shared_kinfo->futile_at[hart], shared_kinfo->enqueues, __ATOMIC_RELEASE);
 }
 
-void shared_set_queued_top(uint32_t top)
-{
-    if (shared_kinfo)
-        __atomic_store_n(&shared_kinfo->queued_top, top, __ATOMIC_RELEASE);
-}
-
 bool shared_finish_park(const struct shared_region *r, uint32_t slot, int hart)
 {
     VDSO_DATA *v = shared_vdso(r);

@@ -88,8 +88,14 @@ static inline void shared_set_off_hart(const struct thread *t, const struct shar
         v->off_hart[t->stack_slot] = 1;
 }
 /* The best priority waiting in the kernel's queue for the kernel alone
- * (SCHED_KINFO.queued_top, seen by every process at once). */
-void shared_set_queued_top(uint32_t top);
+ * (SCHED_KINFO.queued_top, seen by every process at once).  Inline: a
+ * level fills and empties twice in every pipe round trip. */
+extern SCHED_KINFO *shared_kinfo;
+static inline void shared_set_queued_top(uint32_t top)
+{
+    if (shared_kinfo)
+        __atomic_store_n(&shared_kinfo->queued_top, top, __ATOMIC_RELEASE);
+}
 /* SCHED_KINFO.enqueues, futile_at and futile_prio (sched_abi/vdso.h):
  * a thread only the kernel can run was queued (sched_lock held: the one
  * writer), and a parked thread of priority `prio` that yielded through
@@ -97,7 +103,6 @@ void shared_set_queued_top(uint32_t top);
  * SCHED_FLAG_HART_LOCAL is not counted: by the flag's contract it touches
  * only its own hart's part of the queue, and a fetch on another hart whose
  * own part holds its parked yielder does not take from there. */
-extern SCHED_KINFO *shared_kinfo;
 static inline void shared_count_enqueue(void)
 {
     if (shared_kinfo)

@@ -164,6 +164,16 @@ static inline void tstate_run(struct thread *t)
 /* PARKED or DEFERRED -> RUNNING on this hart: the process switched to it
  * in user mode (reconcile). */
 void tstate_acquire(struct thread *t);
+/* BLOCKED -> QUEUED: a wake-up, tstate_enqueue's way for it alone.
+ * Inline: every wake-up (a pipe's, say) takes it. */
+static inline void tstate_wake(struct thread *t)
+{
+    tstate_held(t);
+    KASSERT(t->state == THREAD_BLOCKED);
+    t->state = THREAD_QUEUED;
+    t->age = ++tstate_next_age;            /* behind its equals, as enqueue */
+    policy_enqueue(t, (int)this_hartid(), ENQUEUE_WAKE);
+}
 /* RUNNING -> BLOCKED.  Inline: every wait (a pipe's, say) takes it. */
 static inline void tstate_block(struct thread *t)
 {

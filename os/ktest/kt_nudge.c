@@ -1,0 +1,249 @@
+#include "ktest/ktest.h"
+#include "kernel/cpu.h"
+#include "kernel/smp.h"
+#include "kernel/spinlock.h"
+#include "sched/nudge.h"
+#include "sched/sched.h"
+#include "trap/timer.h"
+#include "arch/riscv.h"
+#include "lib/bits.h"
+
+/*
+ * nudge_a_hart (sched/nudge.h): which hart a newly runnable thread is
+ * sent to, by its two ways.
+ *   - From an idle hart: a waker on its own idle thread (as the idle loop's
+ *     kernel coroutines are) nudges itself, though others sleep.
+ *   - Asleep: the other harts sleep in their idle loops, marked in
+ *     idle_harts.  A nudge must clear the lowest mark and send that hart an
+ *     IPI, which it must take (ipis_received), after which it goes round its
+ *     loop, looks at the queue and sleeps again (marked again).  Two nudges
+ *     in one hold go to two harts.
+ *   - The scan: the other harts run a call (smp_call_all), their idle
+ *     threads current but not asleep, so no mark: the nudge must still find
+ *     a hart running its idle thread.
+ *   - At random moments: nudges land while the other harts wake, look and
+ *     go back to sleep; under sched_lock every mark must mean what the
+ *     waker relies on (the hart's idle thread is current, it is not
+ *     resting), which nudge_asleep also asserts at each nudge.  At the end
+ *     every other hart must be asleep again: none was left awake or lost.
+ * One hart: nothing is ever marked (the hart runs the test), and a nudge
+ * for any thread reaches this hart, whose idle thread is less urgent.
+ * How soon a hart answers is the host's business: the waits are long and
+ * end as soon as what they wait for has happened.
+ */
+#define WAIT_MAX_MS 30000
+#define RACE_ROUNDS 1000
+
+static uint64_t deadline_after(uint64_t ms)
+{
+    return timer_now_ns() + ms * 1000000ULL;
+}
+
+/* The online harts other than this one. */
+static uint64_t other_harts(void)
+{
+    uint64_t mask = 0;
+    for (uint64_t i = 0; i < hart_count; i++) {
+        uint64_t h = hart_ids[i];
+        if (h != this_hartid() && cpus[h].online)
+            mask |= 1ull << h;
+    }
+    return mask;
+}
+
+static bool wait_asleep(uint64_t harts)
+{
+    uint64_t end = deadline_after(WAIT_MAX_MS);
+    while ((idle_harts_load() & harts) != harts && timer_now_ns() < end)
+        cpu_relax();
+    return (idle_harts_load() & harts) == harts;
+}
+
+static bool wait_ipi(uint64_t h, uint64_t before)
+{
+    uint64_t end = deadline_after(WAIT_MAX_MS);
+    while (__atomic_load_n(&cpus[h].ipis_received, __ATOMIC_ACQUIRE) == before &&
+           timer_now_ns() < end)
+        cpu_relax();
+    return __atomic_load_n(&cpus[h].ipis_received, __ATOMIC_ACQUIRE) != before;
+}
+
+/* sched_lock held: every marked hart is in its idle loop's sleep. */
+static bool marks_hold(void)
+{
+    for (uint64_t m = idle_harts_load(); m; m &= m - 1) {
+        const struct cpu *c = &cpus[ctz64(m)];
+        if (c->current != c->idle || c->resting)
+            return false;
+    }
+    return true;
+}
+
+/* A nudge as from a busy hart: this test runs on the boot hart's idle
+ * thread, which a nudge takes first (awake, it looks at the queue next);
+ * resting for the call, it is passed over.  sched_lock held. */
+static void nudge_from_busy_hart(void)
+{
+    struct cpu *c = this_cpu();
+    c->resting = true;
+    nudge_a_hart(MIN_PRIORITY);
+    c->resting = false;
+}
+
+/* The waker on its idle thread nudges itself, whoever sleeps. */
+static int self_way(uint64_t others)
+{
+    KT_CHECK(wait_asleep(others));
+    struct cpu *c = this_cpu();
+    spin_lock(&sched_lock);
+    uint64_t marked = idle_harts_load();
+    bool was = c->need_resched;
+    c->need_resched = false;
+    nudge_a_hart(MIN_PRIORITY);
+    bool nudged = c->need_resched;
+    c->need_resched = was;
+    spin_unlock(&sched_lock);
+    KT_CHECK(marked != 0);
+    KT_CHECK(nudged);
+    KT_DIAG("marks %#lx: the waker's own idle hart nudged\n", marked);
+    return 0;
+}
+
+static int one_hart(void)
+{
+    struct cpu *c = this_cpu();
+    spin_lock(&sched_lock);
+    uint64_t marked = idle_harts_load();
+    bool was = c->need_resched;
+    c->need_resched = false;
+    nudge_a_hart(MIN_PRIORITY);
+    bool nudged = c->need_resched;
+    c->need_resched = was;
+    spin_unlock(&sched_lock);
+    KT_CHECK(marked == 0);
+    KT_CHECK(nudged);
+    return 0;
+}
+
+/* A nudge goes to the lowest hart asleep, clears its mark (so that a
+ * second wake-up in the same hold goes elsewhere) and sends it an IPI,
+ * which it must take; then it goes round its loop, finds nothing and
+ * sleeps again.  Once per other hart.  (Whether a second nudge in the same
+ * hold goes to a second hart cannot be told here: under QEMU one IPI may
+ * end every hart's wfi, and each clears its own mark.) */
+static int asleep_way(uint64_t others)
+{
+    for (uint64_t round = 0; round < (uint64_t)cpu_online_count() - 1; round++) {
+        KT_CHECK(wait_asleep(others));
+        uint64_t ipis[MAX_HARTS];
+        spin_lock(&sched_lock);
+        for (uint64_t i = 0; i < hart_count; i++)
+            ipis[hart_ids[i]] = __atomic_load_n(&cpus[hart_ids[i]].ipis_received,
+                                                __ATOMIC_ACQUIRE);
+        uint64_t before = idle_harts_load();
+        nudge_from_busy_hart();
+        uint64_t after = idle_harts_load();
+        spin_unlock(&sched_lock);
+        /* (A tick may have ended a sleep since the wait: any mark will do.) */
+        KT_CHECK(before != 0);
+        uint64_t first = (uint64_t)ctz64(before);
+        KT_CHECK(!(after & (1ull << first)));
+        KT_CHECK(wait_ipi(first, ipis[first]));
+        KT_DIAG("marks %#lx, then %#lx: hart %lu took its IPI\n", before, after, first);
+    }
+    KT_CHECK(wait_asleep(others));
+    return 0;
+}
+
+static volatile uint32_t arrived;
+static volatile bool released;
+static volatile int scan_result;
+
+/* On every hart: the others wait in the call (their idle threads current,
+ * not asleep); this one nudges. */
+static void scan_call(void *arg)
+{
+    uint64_t me = (uint64_t)(uintptr_t)arg;
+    __atomic_fetch_add(&arrived, 1, __ATOMIC_ACQ_REL);
+    if (this_hartid() != me) {
+        uint64_t end = deadline_after(2 * WAIT_MAX_MS);
+        while (!__atomic_load_n(&released, __ATOMIC_ACQUIRE) && timer_now_ns() < end)
+            cpu_relax();
+        return;
+    }
+    uint64_t end = deadline_after(WAIT_MAX_MS);
+    while (__atomic_load_n(&arrived, __ATOMIC_ACQUIRE) < (uint32_t)cpu_online_count() &&
+           timer_now_ns() < end)
+        cpu_relax();
+    int result = -1;
+    if (__atomic_load_n(&arrived, __ATOMIC_ACQUIRE) == (uint32_t)cpu_online_count()) {
+        bool was[MAX_HARTS];
+        spin_lock(&sched_lock);
+        uint64_t marked = idle_harts_load();
+        for (uint64_t i = 0; i < hart_count; i++) {
+            was[hart_ids[i]] = cpus[hart_ids[i]].need_resched;
+            cpus[hart_ids[i]].need_resched = false;
+        }
+        nudge_a_hart(MIN_PRIORITY);
+        int nudged = 0;
+        for (uint64_t i = 0; i < hart_count; i++) {
+            struct cpu *c = &cpus[hart_ids[i]];
+            nudged += c->need_resched && c->current == c->idle;
+            c->need_resched = was[hart_ids[i]];
+        }
+        spin_unlock(&sched_lock);
+        KT_DIAG("the scan: %d hart nudged (marked: %#lx)\n", nudged, marked);
+        result = marked == 0 && nudged == 1 ? 0 : -1;
+    }
+    scan_result = result;
+    __atomic_store_n(&released, true, __ATOMIC_RELEASE);
+}
+
+static int scan_way(void)
+{
+    arrived = 0;
+    released = false;
+    scan_result = -1;
+    smp_call_all(scan_call, (void *)(uintptr_t)this_hartid());
+    KT_CHECK(scan_result == 0);
+    return 0;
+}
+
+/* Nudges at random moments of the other harts' idle loops: every other
+ * round once they all sleep, else at once, while those nudged in the
+ * round before wake, clear their marks, look at the queue (under
+ * sched_lock: these holds and theirs interleave) and mark themselves. */
+static int race_way(uint64_t others)
+{
+    uint32_t seed = 12345, nudges = 0;
+    bool held = true;
+    for (int round = 0; round < RACE_ROUNDS && held; round++) {
+        if (round % 2 == 0 && !wait_asleep(others))
+            break;
+        seed = seed * 1103515245u + 12345u;
+        for (uint32_t spin = (seed >> 16) % 1024; spin; spin--)
+            cpu_relax();
+        spin_lock(&sched_lock);
+        held = marks_hold();
+        if (idle_harts_load()) {
+            nudge_from_busy_hart();
+            nudges++;
+        }
+        spin_unlock(&sched_lock);
+    }
+    KT_DIAG("%u nudges in %d rounds\n", nudges, RACE_ROUNDS);
+    KT_CHECK(held);
+    KT_CHECK(nudges >= RACE_ROUNDS / 2);
+    KT_CHECK(wait_asleep(others));
+    return 0;
+}
+
+int ktest_nudge(void)
+{
+    if (cpu_online_count() < 2)
+        return one_hart();
+    uint64_t others = other_harts();
+    if (self_way(others) || asleep_way(others) || scan_way() || race_way(others))
+        return -1;
+    return 0;
+}
