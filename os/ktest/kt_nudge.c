@@ -90,19 +90,29 @@ static void nudge_from_busy_hart(void)
     c->resting = false;
 }
 
-/* The waker on its idle thread nudges itself, whoever sleeps. */
-static int self_way(uint64_t others)
+/* One nudge from this hart, as a waker with work of the lowest priority
+ * makes it: whether it chose this hart (need_resched set here), and the
+ * idle marks it saw.  This hart's own need_resched is put back after. */
+static bool nudge_lands_here(uint64_t *marked)
 {
-    KT_CHECK(wait_asleep(others));
     struct cpu *c = this_cpu();
     spin_lock(&sched_lock);
-    uint64_t marked = idle_harts_load();
+    *marked = idle_harts_load();
     bool was = c->need_resched;
     c->need_resched = false;
     nudge_a_hart(MIN_PRIORITY);
     bool nudged = c->need_resched;
     c->need_resched = was;
     spin_unlock(&sched_lock);
+    return nudged;
+}
+
+/* The waker on its idle thread nudges itself, whoever sleeps. */
+static int self_way(uint64_t others)
+{
+    KT_CHECK(wait_asleep(others));
+    uint64_t marked;
+    bool nudged = nudge_lands_here(&marked);
     KT_CHECK(marked != 0);
     KT_CHECK(nudged);
     KT_DIAG("marks %#lx: the waker's own idle hart nudged\n", marked);
@@ -111,15 +121,8 @@ static int self_way(uint64_t others)
 
 static int one_hart(void)
 {
-    struct cpu *c = this_cpu();
-    spin_lock(&sched_lock);
-    uint64_t marked = idle_harts_load();
-    bool was = c->need_resched;
-    c->need_resched = false;
-    nudge_a_hart(MIN_PRIORITY);
-    bool nudged = c->need_resched;
-    c->need_resched = was;
-    spin_unlock(&sched_lock);
+    uint64_t marked;
+    bool nudged = nudge_lands_here(&marked);
     KT_CHECK(marked == 0);
     KT_CHECK(nudged);
     return 0;
