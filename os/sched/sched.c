@@ -24,7 +24,7 @@
 #include "lib/string.h"
 #include "kernel/cacheline.h"
 
-struct spinlock sched_lock = SPINLOCK_INIT("sched");
+struct spinlock sched_lock LINE_ALIGNED = SPINLOCK_INIT("sched");   /* starts a line: apart from the other hot locks */
 
 /* Each hart switches from and to its own idle thread all the time: lines of
  * its own (kernel/cacheline.h). */
