@@ -5,6 +5,7 @@
 #define KERNEL_CPU_H
 
 #include "memlayout.h"
+#include "kernel/cacheline.h"
 
 /* Offsets used by trapentry.S. */
 #define CPU_SCRATCH    0      /* user sp, parked during trap entry */
@@ -73,9 +74,10 @@ struct cpu {
     uint64_t spin_ticks;
     struct trace_ring *trace;    /* this hart's events (kernel/trace.h) */
     struct thread *zombie;       /* exited here: freed after the switch (sched.c) */
-};
+} LINE_ALIGNED;                  /* no line shared with another hart's (kernel/cacheline.h) */
 _Static_assert(offsetof(struct cpu, scratch) == CPU_SCRATCH, "CPU_SCRATCH");
 _Static_assert(offsetof(struct cpu, kstack_top) == CPU_KSTACK_TOP, "CPU_KSTACK_TOP");
+_Static_assert(sizeof(struct cpu) % CACHE_LINE == 0, "struct cpu: whole cache lines");
 
 extern struct cpu cpus[MAX_HARTS];
 

@@ -14,6 +14,7 @@
 #define KERNEL_TRACE_H
 
 #include <stdint.h>
+#include "kernel/cacheline.h"
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
 #include "arch/riscv.h"
@@ -47,7 +48,7 @@ _Static_assert(sizeof(struct trace_entry) == 32, "a trace slot is 32 bytes");
 struct trace_ring {
     uint64_t next;
     struct trace_entry slot[TRACE_SLOTS];
-};
+} LINE_ALIGNED;                  /* hart h's last slot and hart h+1's `next` apart */
 
 extern struct trace_ring trace_rings[MAX_HARTS];
 

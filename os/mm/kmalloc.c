@@ -1,4 +1,5 @@
 #include "mm/kmalloc.h"
+#include "kernel/cacheline.h"
 #include "mm/frame.h"
 #include "kernel/spinlock.h"
 #include "kernel/panic.h"
@@ -26,7 +27,7 @@ struct page_header {
 #define HEADER_SIZE 48        /* sizeof(struct page_header), rounded to 16 */
 _Static_assert(sizeof(struct page_header) <= HEADER_SIZE, "header too big");
 
-static struct spinlock heap_lock = SPINLOCK_INIT("kmalloc");
+static struct spinlock heap_lock LINE_ALIGNED = SPINLOCK_INIT("kmalloc");   /* a line of its own to start */
 static struct page_header *partial[NCLASSES];   /* slabs with a free slot */
 static struct kmalloc_stats stats;
 

@@ -4,12 +4,12 @@
 #include "arch/riscv.h"
 #include "arch/sbi.h"
 
-volatile uint64_t tlb_loaded[MAX_HARTS];
+struct tlb_loaded tlb_loaded[MAX_HARTS];
 
 void tlb_load_satp(uint64_t satp)
 {
     uint64_t h = this_hartid();
-    __atomic_store_n(&tlb_loaded[h], satp, __ATOMIC_RELAXED);
+    __atomic_store_n(&tlb_loaded[h].satp, satp, __ATOMIC_RELAXED);
     /* Pairs with the fence in tlb_shootdown: either the shooter sees this
      * hart on `satp`, or its cleared entries are visible to this hart's
      * walks after the sfence below. */
@@ -20,7 +20,7 @@ void tlb_load_satp(uint64_t satp)
 
 void tlb_init_this_hart(void)
 {
-    tlb_loaded[this_hartid()] = csr_read(satp);
+    tlb_loaded[this_hartid()].satp = csr_read(satp);
 }
 
 void tlb_shootdown(uint64_t satp)
@@ -31,7 +31,7 @@ void tlb_shootdown(uint64_t satp)
     for (uint64_t i = 0; i < hart_count; i++) {
         uint64_t h = hart_ids[i];
         if (h != self && cpus[h].online &&
-            __atomic_load_n(&tlb_loaded[h], __ATOMIC_RELAXED) == satp)
+            __atomic_load_n(&tlb_loaded[h].satp, __ATOMIC_RELAXED) == satp)
             mask |= 1UL << h;
     }
     if (!mask)
@@ -44,7 +44,7 @@ void tlb_shootdown(uint64_t satp)
 void tlb_assert_unloaded(uint64_t satp)
 {
     for (uint64_t i = 0; i < hart_count; i++)
-        if (__atomic_load_n(&tlb_loaded[hart_ids[i]], __ATOMIC_RELAXED) == satp)
+        if (__atomic_load_n(&tlb_loaded[hart_ids[i]].satp, __ATOMIC_RELAXED) == satp)
             panic("tlb: freeing the page table %#lx that hart %lu still runs on",
                   satp, hart_ids[i]);
 }

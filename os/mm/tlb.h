@@ -12,6 +12,7 @@
 #define MM_TLB_H
 
 #include <stdint.h>
+#include "kernel/cacheline.h"
 #include "kernel/cpu.h"
 #include "arch/riscv.h"
 
@@ -21,8 +22,12 @@
 void tlb_load_satp(uint64_t satp);
 /* Records the satp this hart booted onto. */
 void tlb_init_this_hart(void);
-/* What each hart has loaded (written by that hart only). */
-extern volatile uint64_t tlb_loaded[MAX_HARTS];
+/* What each hart has loaded (written by that hart only, at every switch of
+ * address space: a line of its own, kernel/cacheline.h). */
+struct tlb_loaded {
+    volatile uint64_t satp;
+} LINE_ALIGNED;
+extern struct tlb_loaded tlb_loaded[MAX_HARTS];
 /* The satp this hart has loaded.  Inline: every switch compares it.  The
  * CSR itself (one instruction; tlb_loaded[] says the same but for the
  * moment inside tlb_load_satp between its publish and the write). */

@@ -1,5 +1,6 @@
 /* Processes: the table, the tree, fork, exit, kill and waitpid. */
 #include "proc/proc.h"
+#include "kernel/cacheline.h"
 #include "kernel/timeline.h"
 #include "kernel/trace.h"
 #include "proc/exec.h"
@@ -18,7 +19,7 @@
 #include "uapi/errno.h"
 #include "arch/riscv.h"
 
-struct spinlock proc_lock = SPINLOCK_INIT("proc");
+struct spinlock proc_lock LINE_ALIGNED = SPINLOCK_INIT("proc");   /* starts a line: apart from the other hot locks */
 static struct proc *procs[MAX_PROCS];     /* under proc_lock */
 static int next_pid = 1;
 static struct proc *init_proc;

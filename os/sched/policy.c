@@ -1,4 +1,5 @@
 #include "sched/policy.h"
+#include "kernel/cacheline.h"
 #include "sched/shared.h"
 #include "sched/blob.h"
 #include "sched/blob_guard.h"
@@ -157,7 +158,10 @@ static uint64_t watchdog_ns = 5000ULL * 1000 * 1000;
  * takes in watchdog_ns): each tick was a chance the policy had to run the
  * waiting thread.  Time alone would blame the policy for a host that did
  * not run the virtual harts (a loaded machine). */
-static uint64_t policy_ticks;
+static struct {
+    uint64_t n;
+} LINE_ALIGNED policy_ticks;    /* every hart's tick writes it: a line of its own,
+                                   not the one of the counts sched_yield reads */
 
 static void map_state_pages(void)
 {
@@ -378,7 +382,7 @@ static void fall_back(const char *fmt, ...)
             /* The watchdog judges the new policy from now on, not on the
              * old one's waits. */
             owner[i]->queued_since = now;
-            owner[i]->queued_at_tick = __atomic_load_n(&policy_ticks, __ATOMIC_RELAXED);
+            owner[i]->queued_at_tick = __atomic_load_n(&policy_ticks.n, __ATOMIC_RELAXED);
         }
 }
 
@@ -481,7 +485,7 @@ static inline __attribute__((always_inline)) void stamp_queued(struct thread *t)
     KASSERT(tstate_in_queue(t) && t->task >= 0);
     fill_record(t, t->hart);
     t->queued_since = read_time();      /* raw: converted only by the watchdog */
-    t->queued_at_tick = __atomic_load_n(&policy_ticks, __ATOMIC_RELAXED);
+    t->queued_at_tick = __atomic_load_n(&policy_ticks.n, __ATOMIC_RELAXED);
     t->queued_prio = t->state == THREAD_PARKED ? 0 : t->priority;  /* see policy_queued_top */
 }
 
@@ -656,7 +660,7 @@ struct thread *policy_yield_fetch_shared(struct thread *t, int hart)
     tstate_age_shared(t);
     fill_record(t, hart);
     t->queued_since = read_time();
-    t->queued_at_tick = __atomic_load_n(&policy_ticks, __ATOMIC_RELAXED);
+    t->queued_at_tick = __atomic_load_n(&policy_ticks.n, __ATOMIC_RELAXED);
     t->queued_prio = t->priority;
     yielded_on[task] = (uint8_t)(hart + 1);
     yielded_age[task] = t->age;
@@ -745,7 +749,7 @@ static bool hart_is_the_policys(const struct cpu *c)
 /* Every queued thread's wait starts again now. */
 static void restart_stamps(void)
 {
-    uint64_t now = read_time(), ticks = __atomic_load_n(&policy_ticks, __ATOMIC_RELAXED);
+    uint64_t now = read_time(), ticks = __atomic_load_n(&policy_ticks.n, __ATOMIC_RELAXED);
     for (uint32_t i = 0; i < SCHED_MAX_TASKS; i++)
         if (owner[i] && tstate_in_queue(owner[i])) {
             owner[i]->queued_since = now;
@@ -758,7 +762,7 @@ static void restart_stamps(void)
 static void watchdog(void)
 {
     static bool warned_builtin;
-    uint64_t now = read_time(), ticks = __atomic_load_n(&policy_ticks, __ATOMIC_RELAXED);
+    uint64_t now = read_time(), ticks = __atomic_load_n(&policy_ticks.n, __ATOMIC_RELAXED);
     uint64_t watchdog_ticks = watchdog_ns / (1000000000ULL / TICK_HZ);
     for (uint32_t i = 0; i < SCHED_MAX_TASKS; i++) {
         struct thread *t = owner[i];
@@ -803,7 +807,7 @@ bool policy_tick(int hart, struct thread *running)
     bool resched = answer != 0 && answer != FAULTED;
     /* count_queued's shortcut, checked once a tick rather than each time. */
     KASSERT(queued_top == highest_queued_level());
-    __atomic_fetch_add(&policy_ticks, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&policy_ticks.n, 1, __ATOMIC_RELAXED);
     /* One hart is enough to watch, ten times a second: every tenth of its
      * ticks, or the first tick to do its work after it (sched_tick may
      * leave a tick's work to a later tick, TICK_DEFER_MAX at most). */

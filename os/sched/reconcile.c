@@ -4,6 +4,7 @@
 #include "sched/shared.h"
 #include "sched/thread_state.h"
 #include "proc/proc.h"
+#include "kernel/cacheline.h"
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
 #include "kernel/printf.h"
@@ -25,10 +26,14 @@ void context_switch(struct context *from, struct context *to);
 
 /* Per hart: a stack to stand on between two threads, and the trap frame
  * carried across. */
-static uint8_t reconcile_stacks[MAX_HARTS][4096] __attribute__((aligned(16)));
-static struct trapframe carried[MAX_HARTS];
-static uint32_t carried_slot[MAX_HARTS];
-static bool carried_parked[MAX_HARTS];      /* the named thread parked itself */
+static uint8_t reconcile_stacks[MAX_HARTS][4096] __attribute__((aligned(CACHE_LINE)));
+/* Written by this hart at each reconcile: lines of its own
+ * (kernel/cacheline.h). */
+static struct carry {
+    struct trapframe tf;
+    uint32_t slot;
+    bool parked;                /* the named thread parked itself */
+} LINE_ALIGNED carried[MAX_HARTS];
 /* A tick that finds the thread unpinned (reconcile_pinned) pays back this many ticks of the
  * process's debt (see reconcile.h). */
 #define BLOCK_SCHED_PAYBACK 2
@@ -188,7 +193,7 @@ static struct trapframe *switch_identity(struct cpu *c)
      * reaped while this hart waits.  The reference keeps it. */
     proc_get(p);
     release_prev(c, prev);
-    struct thread *next = await_parked(c, p, carried_slot[h]);
+    struct thread *next = await_parked(c, p, carried[h].slot);
     tstate_acquire(next);
     c->current = next;
     c->carrying = NULL;
@@ -199,7 +204,7 @@ static struct trapframe *switch_identity(struct cpu *c)
     spin_unlock(&sched_lock);
     proc_put(p);            /* next, a live thread of p, runs here now */
 
-    memcpy(next->tf, &carried[h], sizeof(*next->tf));
+    memcpy(next->tf, &carried[h].tf, sizeof(*next->tf));
     return next->tf;
 }
 
@@ -213,7 +218,7 @@ static void leave_parked_hart(struct cpu *c)
     struct thread *prev = c->current;
     struct proc *p = prev->proc;
     uint64_t h = c->hartid;
-    uint32_t slot = carried_slot[h];
+    uint32_t slot = carried[h].slot;
 
     proc_get(p);                        /* as in switch_identity */
     release_prev(c, prev);
@@ -239,7 +244,7 @@ uint64_t reconcile_stack_top(void)
 struct trapframe *reconcile_switch(void)
 {
     struct cpu *c = this_cpu();
-    if (carried_parked[c->hartid])
+    if (carried[c->hartid].parked)
         leave_parked_hart(c);
     return switch_identity(c);
 }
@@ -269,8 +274,8 @@ bool reconcile_claimed(struct trapframe *tf, uint32_t claimed)
     /* The trap frame belongs to the named thread (or to none, if it
      * parked): carry it over, off this thread's stack. */
     if (!parked)
-        memcpy(&carried[h], tf, sizeof(*tf));
-    carried_slot[h] = slot;
-    carried_parked[h] = parked;
+        memcpy(&carried[h].tf, tf, sizeof(*tf));
+    carried[h].slot = slot;
+    carried[h].parked = parked;
     return false;
 }

@@ -22,10 +22,15 @@
 #include "uapi/errno.h"
 #include "arch/riscv.h"
 #include "lib/string.h"
+#include "kernel/cacheline.h"
 
-struct spinlock sched_lock = SPINLOCK_INIT("sched");
+struct spinlock sched_lock LINE_ALIGNED = SPINLOCK_INIT("sched");   /* starts a line: apart from the other hot locks */
 
-static struct thread idle_threads[MAX_HARTS];
+/* Each hart switches from and to its own idle thread all the time: lines of
+ * its own (kernel/cacheline.h). */
+static struct idle_thread {
+    struct thread t;
+} LINE_ALIGNED idle_threads[MAX_HARTS];
 static struct list_node deadlines = LIST_INIT(deadlines);   /* by wake_at */
 
 void context_switch(struct context *from, struct context *to);
@@ -39,7 +44,7 @@ void sched_init(void)
 void sched_init_this_hart(void)
 {
     struct cpu *c = this_cpu();
-    struct thread *idle = &idle_threads[c->hartid];
+    struct thread *idle = &idle_threads[c->hartid].t;
     idle->tid = -(int)c->hartid - 1;         /* idle threads: negative ids */
     idle->state = THREAD_RUNNING;
     idle->priority = 0;

@@ -10,6 +10,7 @@
  * which the kernel's doorbell bumps (futex_wake below).
  */
 #include "syscall/syscall.h"
+#include "kernel/cacheline.h"
 #include "proc/proc.h"
 #include "mm/uvm.h"
 #include "trap/timer.h"
@@ -18,7 +19,8 @@
 
 #define BUCKETS 256                 /* thousands of threads may wait at once */
 
-static struct spinlock futex_lock = SPINLOCK_INIT("futex");
+/* Hot locks each start a line: not one line for two of them (kernel/cacheline.h). */
+static struct spinlock futex_lock LINE_ALIGNED = SPINLOCK_INIT("futex");
 static struct waitq buckets[BUCKETS];
 
 /* The buckets' lists are set up at boot (futex_init). */
