@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from conftest import still_alive
+from conftest import assert_frames_back, still_alive
 
 SMP = [1, 2]
 ids = lambda n: f"smp{n}"
@@ -113,6 +113,14 @@ def free_frames_and_procs(m):
             int(re.search(r"^nprocs: (\d+)", out, re.M).group(1)))
 
 
+def assert_all_back(m, before):
+    """The frames free in `before` are free again (some come back late:
+    assert_frames_back), and the processes are what they were."""
+    frames, procs = before
+    assert_frames_back(m, frames)
+    assert free_frames_and_procs(m)[1] == procs
+
+
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("smp", SMP, ids=ids)
 def test_bench_workloads(boot_policy, policy, smp):
@@ -145,7 +153,7 @@ def test_bench_workloads(boot_policy, policy, smp):
 
     # The server processes were reaped, the pipes, stacks and executors
     # freed.
-    assert free_frames_and_procs(m) == before
+    assert_all_back(m, before)
     assert "panic" not in m.output()
     still_alive(m)
 
@@ -235,5 +243,5 @@ def test_bench_limit_reported(boot_policy, policy, smp):
         assert lines[-1] == f"BENCH-DONE {workload}", out
         assert not any(l.startswith("BENCH ") for l in lines), out
         assert re.search(rf"^sh: {prog} exited with status 1$", out, re.M), out
-    assert free_frames_and_procs(m) == before
+    assert_all_back(m, before)
     still_alive(m)
