@@ -102,3 +102,22 @@ def test_hostile_suite_judge_fails(machine):
     listing = m.run("h_suite -l")
     assert "judge/exit0_expected_fault   (not in the default set:" in listing
     still_alive(m)
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("smp", SMP, ids=lambda n: f"smp{n}")
+def test_fast_yield_forged(boot_policy, policy, smp):
+    """The plain yield's fast way in (trap_user_yield) under attack: siblings
+    in it while the process names them in `current`, holds the queue lock in
+    their name, forks and exits (h_suite shared/fast_yield_forged*, also in
+    the default set; here alone, on every policy and hart count, with the
+    shell asked afterwards)."""
+    m = boot_policy(policy, smp=smp, initrd=True)
+    m.shell_prompt(timeout=60)
+    out = m.run("h_suite 'shared/fast_yield_forged*'", timeout=500)
+    report = ktap.parse(out)
+    assert report.ok, report.problems()
+    assert report.names() == ["shared/fast_yield_forged", "shared/fast_yield_forged_exit"]
+    assert re.search(r"^h_suite: PASS$", out, re.M), out
+    assert "panic" not in m.output()
+    still_alive(m)
