@@ -109,7 +109,7 @@ def test_hostile_suite_judge_fails(machine):
 def test_fast_yield_forged(boot_policy, policy, smp):
     """The plain yield's fast way in (trap_user_yield) under attack: siblings
     in it while the process names them in `current`, holds the queue lock in
-    their name, forks and exits (h_suite shared/fast_yield_forged*, also in
+    their name, forks, exits and execs (h_suite shared/fast_yield_forged*, also in
     the default set; here alone, on every policy and hart count, with the
     shell asked afterwards)."""
     m = boot_policy(policy, smp=smp, initrd=True)
@@ -117,7 +117,8 @@ def test_fast_yield_forged(boot_policy, policy, smp):
     out = m.run("h_suite 'shared/fast_yield_forged*'", timeout=500)
     report = ktap.parse(out)
     assert report.ok, report.problems()
-    assert report.names() == ["shared/fast_yield_forged", "shared/fast_yield_forged_exit"]
+    assert report.names() == ["shared/fast_yield_forged", "shared/fast_yield_forged_exit",
+                              "shared/fast_yield_forged_exec"]
     assert re.search(r"^h_suite: PASS$", out, re.M), out
     assert "panic" not in m.output()
     still_alive(m)

@@ -239,7 +239,8 @@ static int forge_parked_state(const struct suite_case *c)
  * sit in it while this thread names them in `current` for every hart and
  * holds the queue lock in their name, forks (a copy of a process whose
  * other threads are in the kernel on that way), and, with arg 1, exits
- * the process while they are still in it.  The kernel may kill the liar;
+ * the process while they are still in it (arg 2: an exec, which must be
+ * refused with EBUSY while they live).  The kernel may kill the liar;
  * it must not take a sibling's half-saved frame for a whole one, and the
  * child and the machine go on. */
 static volatile int fast_stop;
@@ -252,16 +253,21 @@ static long fast_yield(void)
 static void *fast_yielder(void *arg)
 {
     long rounds = (long)arg;
-    for (long i = 0; (rounds < 0 || i < rounds) && !fast_stop; i++)
+    /* A user-mode switch (yield_) before each plain yield: the plain
+     * yield is then often another thread's than the kernel last saw on
+     * the hart, which only the full way may take (reconcile). */
+    for (long i = 0; (rounds < 0 || i < rounds) && !fast_stop; i++) {
+        yield_();
         if (fast_yield() != 0)
             return (void *)0;
+    }
     return (void *)1;
 }
 
 static int fast_yield_forged(const struct suite_case *c)
 {
     enum { WORKERS = 3 };
-    long rounds = c->arg ? -1 : 3000;       /* arg 1: until the exit */
+    long rounds = c->arg == 1 ? -1 : 3000;  /* arg 1: until the exit */
     int tids[WORKERS];
     for (int i = 0; i < WORKERS; i++)
         tids[i] = thread_create(fast_yielder, (void *)rounds);
@@ -290,13 +296,20 @@ static int fast_yield_forged(const struct suite_case *c)
         }
     }
     VDSO->queue_lock = 0;
-    if (c->arg)
+    if (c->arg == 1)
         exit(0);                /* the workers are still in their yields */
+    int bad = 0;
+    if (c->arg == 2) {
+        char *argv[] = { "echo", "# h_suite: exec should have been refused", NULL };
+        bad = EXPECT_ERR(syscall_raw(SYS_exec, (long)"echo", (long)argv, 0), EBUSY);
+    }
     fast_stop = 1;
-    for (int i = 0; i < WORKERS; i++)
-        if (tids[i] > 0)
-            thread_join(tids[i], 0);
-    return 0;
+    for (int i = 0; i < WORKERS; i++) {
+        void *made = 0;
+        if (tids[i] > 0 && thread_join(tids[i], &made) == 0)
+            bad |= EXPECT(made == (void *)1, "worker %d: a plain yield returned not 0", i);
+    }
+    return bad;
 }
 
 void suite_shared_cases(void)
@@ -326,4 +339,5 @@ void suite_shared_cases(void)
     suite_add("shared/forge_parked_state", forge_parked_state, END_EXIT0_OR_FAULT, 0, 0);
     suite_add("shared/fast_yield_forged", fast_yield_forged, END_EXIT0_OR_FAULT, 0, 0);
     suite_add("shared/fast_yield_forged_exit", fast_yield_forged, END_EXIT0_OR_FAULT, 1, 0);
+    suite_add("shared/fast_yield_forged_exec", fast_yield_forged, END_EXIT0_OR_FAULT, 2, 0);
 }
