@@ -102,3 +102,26 @@ def test_hostile_suite_judge_fails(machine):
     listing = m.run("h_suite -l")
     assert "judge/exit0_expected_fault   (not in the default set:" in listing
     still_alive(m)
+
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("smp", SMP, ids=lambda n: f"smp{n}")
+def test_fourth_round_attacks(boot_policy, policy, smp):
+    """The fourth round's new ways attacked (also in the default set; here
+    alone, on every policy and hart count, with the shell asked after):
+    the plain yield's fast way in (trap_user_yield) while siblings sit in it
+    and the process names them in `current`, holds the queue lock in their
+    name, forks, exits and execs (shared/fast_yield_forged*); and the
+    kernel's copies under a shared hold of the address space racing sbrk
+    giving their pages back on another hart (mem/copy_vs_sbrk_shrink)."""
+    m = boot_policy(policy, smp=smp, initrd=True)
+    m.shell_prompt(timeout=60)
+    out = m.run("h_suite 'shared/fast_yield_forged*' mem/copy_vs_sbrk_shrink", timeout=500)
+    report = ktap.parse(out)
+    assert report.ok, report.problems()
+    assert report.names() == ["mem/copy_vs_sbrk_shrink", "shared/fast_yield_forged",
+                              "shared/fast_yield_forged_exit", "shared/fast_yield_forged_exec"]
+    assert re.search(r"^h_suite: PASS$", out, re.M), out
+    assert "panic" not in m.output()
+    still_alive(m)

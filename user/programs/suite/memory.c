@@ -269,12 +269,89 @@ static int jump_to(const struct suite_case *c)
 
 static uint32_t data_code[1] = { 0x00008067 };      /* ret, in a data page */
 
+/* The kernel's copies hold the address space shared (os/mm/uvm.c,
+ * copy_in_page) while the main thread gives the pages they copy into back
+ * and takes them again (sbrk) on another hart: a read into the heap's top
+ * gets its bytes or -EFAULT, never a write into a frame already freed, and
+ * the kernel goes on.  The writer and the reader are siblings on a pipe. */
+#define COPY_PAGES 4
+#define COPY_BYTES (COPY_PAGES * 4096L)
+static volatile uint32_t stop_copies;
+static int copy_pipe[2];
+static char *volatile copy_region;      /* NULL until set: -EFAULT */
+
+static void *copy_writer(void *arg)
+{
+    (void)arg;
+    static char src[COPY_BYTES];
+    memset(src, 0xa5, sizeof src);
+    long rounds = 0;
+    while (!stop_copies) {
+        if (write(copy_pipe[1], src, sizeof src) <= 0)
+            return (void *)-1L;
+        rounds++;
+    }
+    return (void *)rounds;
+}
+
+static void *copy_reader(void *arg)
+{
+    (void)arg;
+    static char spare[COPY_BYTES];
+    long faults = 0;
+    for (;;) {
+        long r = syscall_raw(SYS_read, copy_pipe[0], (long)copy_region, COPY_BYTES);
+        if (r == -EFAULT) {
+            faults++;           /* given back meanwhile: drain elsewhere */
+            r = syscall_raw(SYS_read, copy_pipe[0], (long)spare, COPY_BYTES);
+        }
+        if (r == 0)
+            return (void *)(faults + 1);        /* end of the pipe */
+        if (r < 0)
+            return (void *)-1L;
+    }
+}
+
+static int copy_vs_sbrk_shrink(const struct suite_case *c)
+{
+    (void)c;
+    if (pipe(copy_pipe) < 0)
+        return EXPECT(0, "pipe: %s", strerror(errno));
+    /* The threads first: thread_create may take heap (the break moves). */
+    int w = thread_create(copy_writer, 0), r = thread_create(copy_reader, 0);
+    if (w <= 0 || r <= 0)
+        return EXPECT(0, "thread_create: %d %d", w, r);
+    char *brk0 = sbrk(0);
+    long pad = (4096 - (long)((uintptr_t)brk0 & 4095)) & 4095;
+    if (sbrk(pad) == (void *)-1)
+        return EXPECT(0, "sbrk(%ld): %s", pad, strerror(errno));
+    copy_region = sbrk(0);
+    int bad = 0;
+    for (int round = 0; round < 400 && !bad; round++) {
+        bad |= EXPECT(sbrk(COPY_BYTES) == copy_region, "round %d: sbrk(+)", round);
+        for (volatile int spin = 0; spin < 200; spin++)
+            ;
+        bad |= EXPECT(sbrk(-COPY_BYTES) == copy_region + COPY_BYTES, "round %d: sbrk(-)", round);
+    }
+    stop_copies = 1;
+    void *wret = 0, *rret = 0;
+    bad |= EXPECT(thread_join(w, &wret) == 0 && (long)wret >= 0, "the writer: %ld", (long)wret);
+    close(copy_pipe[1]);
+    bad |= EXPECT(thread_join(r, &rret) == 0 && (long)rret > 0, "the reader: %ld", (long)rret);
+    /* How often a copy met a page given back (depends on the host). */
+    printf("# copy_vs_sbrk_shrink: %ld writes, %ld reads refused with EFAULT\n",
+           (long)wret, (long)rret - 1);
+    close(copy_pipe[0]);
+    return bad;
+}
+
 void suite_memory_cases(void)
 {
     suite_add("mem/fork_until_full", fork_until_full, END_EXIT0, 8 * MIB, 0);
     suite_add("mem/fork_until_procs", fork_until_full, END_EXIT0, 4096, 0);
     suite_add("mem/threads_until_full", threads_until_full, END_EXIT0, 0, 0);
     suite_add("mem/sbrk_storm", sbrk_storm, END_EXIT0, 0, 0);
+    suite_add("mem/copy_vs_sbrk_shrink", copy_vs_sbrk_shrink, END_EXIT0, 0, 0);
     suite_add("mem/sbrk_then_touch", sbrk_then_touch, END_FAULT, 0, 0);
     suite_add("mem/sbrk_shrink_under_siblings", sbrk_shrink_under_siblings, END_FAULT, 0, 0);
     suite_add("mem/stack_overflow", stack_overflow, END_FAULT, 0, 0);

@@ -14,6 +14,7 @@
 #include <coroutine.h>
 #include "coro.h"
 #include "vdso.h"
+#include "syscall.h"
 
 #define VDSO ((VDSO_DATA *)SHARED_BASE_ADDR)
 
@@ -233,6 +234,84 @@ static int forge_parked_state(const struct suite_case *c)
     return 0;
 }
 
+/* The plain yield's fast way in (os/trap/trapentry.S, trap_user_yield:
+ * s1-s11 never reach the trap frame) attacked from the sides: siblings
+ * sit in it while this thread names them in `current` for every hart and
+ * holds the queue lock in their name, forks (a copy of a process whose
+ * other threads are in the kernel on that way), and, with arg 1, exits
+ * the process while they are still in it (arg 2: an exec, which must be
+ * refused with EBUSY while they live).  The kernel may kill the liar;
+ * it must not take a sibling's half-saved frame for a whole one, and the
+ * child and the machine go on. */
+static volatile int fast_stop;
+
+static long fast_yield(void)
+{
+    return syscall_raw(SYS_yield, 0, 0, 0);
+}
+
+static void *fast_yielder(void *arg)
+{
+    long rounds = (long)arg;
+    /* A user-mode switch (yield_) before each plain yield: the plain
+     * yield is then often another thread's than the kernel last saw on
+     * the hart, which only the full way may take (reconcile). */
+    for (long i = 0; (rounds < 0 || i < rounds) && !fast_stop; i++) {
+        yield_();
+        if (fast_yield() != 0)
+            return (void *)0;
+    }
+    return (void *)1;
+}
+
+static int fast_yield_forged(const struct suite_case *c)
+{
+    enum { WORKERS = 3 };
+    long rounds = c->arg == 1 ? -1 : 3000;  /* arg 1: until the exit */
+    int tids[WORKERS];
+    for (int i = 0; i < WORKERS; i++)
+        tids[i] = thread_create(fast_yielder, (void *)rounds);
+    TaskSched *rec = (TaskSched *)SHARED_TASKS_ADDR;
+    for (int round = 0; round < 200; round++) {
+        uint32_t n = VDSO->nrecords;
+        uint32_t slot = n ? (uint32_t)garbage_next(&rng) % n : 0;
+        for (int h = 0; h < SCHED_MAX_HARTS; h++)
+            VDSO->current[h] = slot;
+        VDSO->queue_lock = slot + 1;
+        if (slot < n && round % 7 == 0)
+            rec[slot].state = (uint8_t)garbage_next(&rng);
+        fast_yield();
+        if (round == 100) {
+            int pid = fork();
+            if (pid == 0) {
+                for (int i = 0; i < 100; i++)
+                    fast_yield();
+                exit(0);
+            }
+            /* The child may be killed for its copy of the lies: only
+             * its end is asked for. */
+            int status = -1;
+            if (pid > 0 && waitpid(pid, &status, 0) != pid)
+                return EXPECT(0, "waitpid for the forked child %d failed", pid);
+        }
+    }
+    VDSO->queue_lock = 0;
+    if (c->arg == 1)
+        exit(0);                /* the workers are still in their yields */
+    int bad = 0;
+    if (c->arg == 2) {
+        char *argv[] = { "echo", "# h_suite: exec should have been refused", NULL };
+        bad = EXPECT_ERR(syscall_raw(SYS_exec, (long)"echo", (long)argv, 0), EBUSY);
+    }
+    fast_stop = 1;
+    for (int i = 0; i < WORKERS; i++) {
+        void *made = 0;
+        if (tids[i] > 0 && thread_join(tids[i], &made) == 0)
+            bad |= EXPECT(made == (void *)1, "worker %d: a plain yield returned not 0", i);
+    }
+    return bad;
+}
+
 void suite_shared_cases(void)
 {
     static const struct {
@@ -258,4 +337,7 @@ void suite_shared_cases(void)
     suite_add("shared/forge_record_states", forge_records, END_EXIT0_OR_FAULT, 1, 0);
     suite_add("shared/forge_queue_lock", forge_records, END_EXIT0, 2, 0);
     suite_add("shared/forge_parked_state", forge_parked_state, END_EXIT0_OR_FAULT, 0, 0);
+    suite_add("shared/fast_yield_forged", fast_yield_forged, END_EXIT0_OR_FAULT, 0, 0);
+    suite_add("shared/fast_yield_forged_exit", fast_yield_forged, END_EXIT0_OR_FAULT, 1, 0);
+    suite_add("shared/fast_yield_forged_exec", fast_yield_forged, END_EXIT0_OR_FAULT, 2, 0);
 }
