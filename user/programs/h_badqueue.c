@@ -1,8 +1,9 @@
 // help: hostile test: corrupts its run queue so the policy faults
 /*
  * h_badqueue: a hostile program.  Two threads pass a turn with yield_();
- * half way, it fills its process's run queue (in its shared pages) with
- * bytes that make the policy read far outside the task table.  The policy
+ * from half way, it fills its process's run queue (in its shared pages)
+ * with bytes that make the policy read far outside the task table, until
+ * the policy has faulted.  The policy
  * then faults in user mode, inside the runtime: the kernel must send the
  * thread back into the runtime, turn user-mode switching off for this
  * process only, and let it finish with the kernel's yields.  It prints how
@@ -31,11 +32,16 @@ static void *player(void *arg)
         uint32_t t = __atomic_load_n(&turn, __ATOMIC_RELAXED);
         if (t != 2 * r + me)
             out_of_turn++;
-        if (me == 0 && r == ROUNDS / 2) {
+        if (me == 0 && r == ROUNDS / 2)
             printf("h_badqueue: wrecking the run queue after %lu user-mode switches\n",
                    (unsigned long)(user_switched[0] + user_switched[1]));
+        /* Wrecked at every turn from half way until the policy has
+         * faulted on it: a policy call under way on the other hart (this
+         * write does not take the queue lock) may write sane values back
+         * over the first wreck, and the run would then end without the
+         * fault it is here to cause. */
+        if (me == 0 && r >= ROUNDS / 2 && !__atomic_load_n(&v->rt_off, __ATOMIC_RELAXED))
             memset(&v->queue, 0x7f, sizeof(v->queue));
-        }
         __atomic_store_n(&turn, t + 1, __ATOMIC_RELEASE);
     }
     return NULL;
