@@ -51,6 +51,8 @@ static uint64_t other_harts(void)
     return mask;
 }
 
+#define SELF_WAY_TRIES 100
+
 static bool wait_asleep(uint64_t harts)
 {
     uint64_t end = deadline_after(WAIT_MAX_MS);
@@ -110,9 +112,15 @@ static bool nudge_lands_here(uint64_t *marked)
 /* The waker on its idle thread nudges itself, whoever sleeps. */
 static int self_way(uint64_t others)
 {
-    KT_CHECK(wait_asleep(others));
-    uint64_t marked;
-    bool nudged = nudge_lands_here(&marked);
+    /* A mark may go between the wait and the look under the lock (a tick
+     * ends that hart's sleep; a loaded host may take long over the two):
+     * then the nudge went by the scan, and it is tried again. */
+    uint64_t marked = 0;
+    bool nudged = false;
+    for (int tries = 0; tries < SELF_WAY_TRIES && !marked; tries++) {
+        KT_CHECK(wait_asleep(others));
+        nudged = nudge_lands_here(&marked);
+    }
     KT_CHECK(marked != 0);
     KT_CHECK(nudged);
     KT_DIAG("marks %#lx: the waker's own idle hart nudged\n", marked);
