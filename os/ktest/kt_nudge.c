@@ -244,7 +244,10 @@ static int race_way(uint64_t others)
     }
     KT_DIAG("%u nudges in %d rounds\n", nudges, RACE_ROUNDS);
     KT_CHECK(held);
-    KT_CHECK(nudges >= RACE_ROUNDS / 2);
+    /* Every other round waits for all marks, but a tick may end a sleep
+     * between that wait and the hold (a loaded host can stop this hart
+     * for milliseconds there): most such rounds nudge, not all. */
+    KT_CHECK(nudges >= RACE_ROUNDS / 4);
     KT_CHECK(wait_asleep(others));
     return 0;
 }
