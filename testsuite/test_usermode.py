@@ -115,8 +115,18 @@ def test_pingpong_four_harts(machine, name):
             r"runtime says user-mode switches (\d+); kernel counted yield syscalls (\d+)",
             out).groups())
         assert switches >= 800, out
-        # Multiqueue too (see pingpong_counts).
-        assert syscalls * 10 < switches, out
+        # Most switches happen in user mode.  On one or two harts, and for
+        # a global policy, yield calls stay under a tenth of the user-mode
+        # switches (pingpong_counts).  A per-hart policy on four harts
+        # stays under a quarter: its threads park for the kernel whenever
+        # the kernel holds a thread at least as urgent (and it is not known
+        # futile), and how often the kernel holds one depends on how the
+        # host runs the virtual harts: 0.3 to 1.5 per cent of the switches
+        # on a quiet host, 10.4 per cent (276 for 2,648) in one CI run with
+        # two QEMUs at once.  Before SCHED_KINFO.futile_at it was 30 to 450
+        # per cent, which this bound still catches.
+        per_switch = 4 if name == "multiqueue" else 10
+        assert syscalls * per_switch < switches, out
     still_alive(m)
 
 
