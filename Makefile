@@ -19,6 +19,7 @@
 #                          one hart, -icount, a QEMU plugin; same command, same table
 #   make lineshare CMD="b_prings -s 3876 4 512 2 5"   cache lines moved between harts by one
 #                          command: SMP harts (2 unless given), no -icount, a QEMU plugin
+#   make lineshare-plugin  that plugin alone: build/profile/lineshare.so (its test builds it)
 #   make trace CMD="..."   a scheduling timeline of one run: build/trace/trace.json (Perfetto,
 #                          chrome://tracing) and build/trace/timeline.png; SCHED=, SMP= apply
 #   make compile_commands.json    editor support (clangd): rebuilds once under bear

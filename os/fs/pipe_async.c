@@ -3,9 +3,11 @@
  *
  * An operation that can complete at once does so in the system call, like
  * read() or write().  Otherwise it joins the pipe's line (fs/pipe_impl.h)
- * as a pending struct coio_op, and the pipe's kernel coroutine completes
- * it once it heads the line and the pipe allows: the coroutine copies the
- * data from or to the submitter's memory, writes io, rings its doorbell.
+ * as a pending struct coio_op, and is completed once it heads the line
+ * and the pipe allows: by the system call whose transfer allowed it
+ * (transferred_here: on that hart, naming that thread to its executor),
+ * else by the pipe's kernel coroutine.  Either copies the data from or
+ * to the submitter's memory, writes io, rings its doorbell.
  * One coroutine per pipe while asynchronous operations wait on it; it
  * ends when none is left (a new one is spawned for the next).
  */
