@@ -27,6 +27,8 @@
 #include <string.h>
 #include <thread.h>
 #include <unistd.h>
+#include "../lib/uthread.h"            /* affinity: this thread's TaskSched index */
+#include "coro.h"                       /* affinity: CO_EXEC.woke_by */
 
 static bool all_ok = true;
 
@@ -617,6 +619,12 @@ static void check_affinity(void)
     uint32_t tok = 0;
     int failed = 0;
     if (ok) {
+        /* The slot is the process's to scribble on: a hint naming a record
+         * past those mapped and a count past the bound change nothing. */
+        uint32_t task = uthread_self()->task;
+        volatile uint64_t *slot = ((CO_EXEC *)SHARED_EXEC_ADDR)->woke_by[task % CO_WOKE_SLOTS];
+        slot[CO_WOKE_HINT] = ((uint64_t)task + 1) << 32 | (CO_MAX - 1);
+        slot[CO_WOKE_TIES] = ~0ULL;
         write(fds[0][1], &tok, sizeof tok);
         for (int i = 0; i < 2; i++) {
             int64_t r = 0;
