@@ -17,6 +17,9 @@
 #   make policycost-host   the policies' add+fetch and remove on the host CPU, in ps (BENCH lines)
 #   make profile CMD="b_coro switch 1000"   instructions per function for one command:
 #                          one hart, -icount, a QEMU plugin; same command, same table
+#   make lineshare CMD="b_prings -s 3876 4 512 2 5"   cache lines moved between harts by one
+#                          command: SMP harts (2 unless given), no -icount, a QEMU plugin
+#   make lineshare-plugin  that plugin alone: build/profile/lineshare.so (its test builds it)
 #   make trace CMD="..."   a scheduling timeline of one run: build/trace/trace.json (Perfetto,
 #                          chrome://tracing) and build/trace/timeline.png; SCHED=, SMP= apply
 #   make compile_commands.json    editor support (clangd): rebuilds once under bear
@@ -48,9 +51,10 @@
 #   ARGS=                  bench/bench.py options for bench and bench-quick, e.g.
 #                          ARGS="--workloads ring,micro --policies heap,fifo --sizes 16,64"
 #   CROSS=riscv64-unknown-elf-   the cross toolchain's prefix
-#   CMD=                   the shell command line for profile (required: a program and its
-#                          arguments) and for trace (default: t_pingpong 4 500)
-#   TOP=                   profile: show the N biggest rows only (unset: every function)
+#   CMD=                   the shell command line for profile and lineshare (required: a
+#                          program and its arguments) and for trace (default: t_pingpong 4 500)
+#   TOP=                   profile, lineshare: show the N biggest rows only (unset: every
+#                          function; lineshare: 20)
 #   PROFILE_SELF=          profile: 1 = CMD marks its own sections (user/include/profile.h)
 #   KDEBUG=                1 = build everything into build-debug/ with the kernel's invariant
 #                          checks (scheduler, frames, locks: os/kernel/invariants.h), e.g.
@@ -318,6 +322,25 @@ profile: run-check all $(PROFILE_PLUGIN)
 	@$(PYTHON) scripts/profile.py '$(subst ','\'',$(CMD))' \
 		$(if $(SCHED),--sched $(SCHED)) $(if $(SCHED_BLOB),--sched-blob $(SCHED_BLOB)) \
 		$(if $(TOP),--top $(TOP)) $(if $(filter 1,$(PROFILE_SELF)),--self) \
+		$(if $(filter command line environment,$(origin SMP)),--smp $(SMP))
+
+# ---- make lineshare: cache lines moved between harts (bench/README.md) ----
+# A second plugin, built the same way (bench/profile/lineshare.c); not
+# part of `all`: only make lineshare and its test need it.
+LINESHARE_PLUGIN := $(BUILD)/profile/lineshare.so
+$(LINESHARE_PLUGIN): bench/profile/lineshare.c bench/profile/qemu_plugin_api.h Makefile | check-deps
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	@gcc -std=c11 -Wall -Wextra -Werror -O2 -shared -fPIC -fvisibility=hidden \
+		-o $@ $< -lpthread
+
+.PHONY: lineshare lineshare-plugin
+lineshare-plugin: $(LINESHARE_PLUGIN)
+lineshare: run-check all $(LINESHARE_PLUGIN)
+	@test -n "$(strip $(CMD))" || { echo 'usage: make lineshare CMD="b_prings -s 3876 4 512 2 5"' \
+		'[SCHED=NAME] [TOP=N] [SMP=N]'; exit 2; }
+	@$(PYTHON) scripts/lineshare.py '$(subst ','\'',$(CMD))' \
+		$(if $(SCHED),--sched $(SCHED)) $(if $(TOP),--top $(TOP)) \
 		$(if $(filter command line environment,$(origin SMP)),--smp $(SMP))
 
 # Not after `all`: a rebuild would give gdb symbols that no longer match

@@ -117,6 +117,9 @@ typedef void (*co_drop_fn)(struct co *self);
 
 #define CO_EXEC_MAGIC       0x43584543u   /* "CEXC" */
 #define CO_BELL_WORDS       (CO_MAX / 64)
+#define CO_WOKE_SLOTS       8        /* CO_EXEC.woke_by: threads per slot */
+#define CO_WOKE_HINT        0        /* woke_by[s][]: the kernel's hint */
+#define CO_WOKE_TIES        1        /* woke_by[s][]: the worker's count */
 #define CO_SUMMARY_WORDS    (CO_BELL_WORDS / 64)
 
 typedef struct CO_EXEC {
@@ -148,7 +151,20 @@ typedef struct CO_EXEC {
                                            slot") */
     uint32_t queued;                /*  100: coroutines in the policy's
                                            queue (the slot's not counted) */
-    uint8_t  reserved[1024 - 104];  /*  104: zero */
+    uint8_t  reserved[128 - 104];   /*  104: zero */
+    /* Who woke what (docs/coroutines.md, "Affinity"): when a thread's own
+     * system call completes an operation of its process and rings the
+     * doorbell for it, the kernel writes ((task + 1) << 32 | cid) into
+     * woke_by[task % CO_WOKE_SLOTS][CO_WOKE_HINT], task being the thread's
+     * TaskSched index.  The thread's worker then runs that coroutine
+     * itself next, if it is still rung and at least as urgent as anything
+     * waiting.  A hint only: the worker believes it only as far as the
+     * doorbell bit it names, so a forged one wakes, at worst, one of the
+     * process's own rung coroutines on another worker than otherwise.
+     * [CO_WOKE_TIES]: the worker's count of ties so won in a row (bounded,
+     * coro_exec.c).  One line a slot: each worker writes only its own. */
+    volatile uint64_t woke_by[CO_WOKE_SLOTS][8];              /*  128 */
+    uint8_t  reserved1[1024 - 128 - 64 * CO_WOKE_SLOTS];
     /* The doorbell: bit i set = record i was woken from outside the
      * executor's lock (the kernel's completions).  A worker takes the set
      * bits (atomic swap) and wakes those coroutines itself.  bell_summary
@@ -162,6 +178,7 @@ _Static_assert(sizeof(CO_EXEC) == 4096, "CO_EXEC is one page");
 _Static_assert(__builtin_offsetof(CO_EXEC, capacity) == 4, "capacity");
 _Static_assert(__builtin_offsetof(CO_EXEC, seq) == 12, "seq");
 _Static_assert(__builtin_offsetof(CO_EXEC, sleepers) == 16, "sleepers");
+_Static_assert(__builtin_offsetof(CO_EXEC, woke_by) == 128, "woke_by: its own lines");
 _Static_assert(__builtin_offsetof(CO_EXEC, bell_summary) == 1024, "bell_summary");
 _Static_assert(__builtin_offsetof(CO_EXEC, bell) == 2048, "bell");
 

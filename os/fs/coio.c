@@ -121,10 +121,17 @@ static void release(struct coio_op *op)
 
 void coio_finish(struct coio_op *op)
 {
+    coio_finish_by(op, NULL);
+}
+
+void coio_finish_by(struct coio_op *op, const struct thread *waker)
+{
     struct proc *p = op->proc;
     KASSERT(op->done && !list_linked(&op->qnode));
     spin_lock(&p->co.lock);
     bool rang = co_doorbell_locked(p, op->cid);
+    if (rang && waker && waker->proc == p && waker->stack_slot >= 0)
+        co_note_waker_locked(p, (uint32_t)waker->stack_slot, op->cid);
     list_remove(&op->pnode);
     coio_index_remove(&p->co.by_io, op);
     KASSERT(p->co.nops > 0 && p->co.nops == p->co.by_io.count + 1);

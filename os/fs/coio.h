@@ -79,6 +79,11 @@ bool coio_complete(struct coio_op *op, int64_t result);
 /* After the queue's lock is released: the doorbell for op->cid, then op
  * off its process's list and freed. */
 void coio_finish(struct coio_op *op);
+/* The same, completed in `waker`'s own system call: if waker is a thread
+ * of op's process, its worker is told that its call woke op->cid
+ * (co_note_waker_locked), so it may run it next, on this hart. */
+struct thread;
+void coio_finish_by(struct coio_op *op, const struct thread *waker);
 
 /* SYS_co_cancel_io: 0 if a pending op on io was taken off, -ENOENT. */
 int coio_cancel(struct proc *p, uint64_t io);

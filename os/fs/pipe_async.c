@@ -3,9 +3,11 @@
  *
  * An operation that can complete at once does so in the system call, like
  * read() or write().  Otherwise it joins the pipe's line (fs/pipe_impl.h)
- * as a pending struct coio_op, and the pipe's kernel coroutine completes
- * it once it heads the line and the pipe allows: the coroutine copies the
- * data from or to the submitter's memory, writes io, rings its doorbell.
+ * as a pending struct coio_op, and is completed once it heads the line
+ * and the pipe allows: by the system call whose transfer allowed it
+ * (transferred_here: on that hart, naming that thread to its executor),
+ * else by the pipe's kernel coroutine.  Either copies the data from or
+ * to the submitter's memory, writes io, rings its doorbell.
  * One coroutine per pipe while asynchronous operations wait on it; it
  * ends when none is left (a new one is spawned for the next).
  */
@@ -69,6 +71,40 @@ static void pipe_co_drop(struct co *self)
     kfree(self);
 }
 
+/* Completes what heads the lines while the pipe allows, up to a batch,
+ * moving each completed op onto *done (coio_finish_by for each once the
+ * lock is released: the doorbell takes co.lock).  Lock held.  How many. */
+static int serve_lines(struct pipe *p, struct list_node *done)
+{
+    int served = 0;
+    while (served < PIPE_CO_BATCH) {
+        struct coio_op *op = head_async(&p->readers_line);
+        if (!op || !can_go(p, op))
+            op = head_async(&p->writers_line);
+        if (!op || !can_go(p, op))
+            break;
+        coio_complete(op, transfer(p, op));
+        KASSERT(p->nasync > 0);
+        p->nasync--;
+        list_push_back(done, &op->qnode);
+        served++;
+    }
+    if (served)
+        pipe_kick_threads(p);
+    return served;
+}
+
+/* The doorbells of what serve_lines completed; `waker`: the thread whose
+ * system call completed them, or NULL (the pipe's coroutine). */
+static void finish_served(struct list_node *done, const struct thread *waker)
+{
+    list_for_each_safe(pos, done) {
+        struct coio_op *op = list_entry(pos, struct coio_op, qnode);
+        list_remove(&op->qnode);
+        coio_finish_by(op, waker);
+    }
+}
+
 /* The pipe's coroutine: completes what heads the lines, up to a batch. */
 static int pipe_co_poll(struct co *self)
 {
@@ -78,23 +114,9 @@ static int pipe_co_poll(struct co *self)
     switch (self->line) {
     case 0:
         for (;;) {
-            int served = 0;
             spin_lock(&p->lock);
             KASSERT(p->kco == self->cid);
-            while (served < PIPE_CO_BATCH) {
-                struct coio_op *op = head_async(&p->readers_line);
-                if (!op || !can_go(p, op))
-                    op = head_async(&p->writers_line);
-                if (!op || !can_go(p, op))
-                    break;
-                coio_complete(op, transfer(p, op));
-                KASSERT(p->nasync > 0);
-                p->nasync--;
-                list_push_back(&done, &op->qnode);
-                served++;
-            }
-            if (served)
-                pipe_kick_threads(p);
+            int served = serve_lines(p, &done);
             bool end = p->nasync == 0, gone = false;
             if (end) {
                 p->kco = CO_NONE;        /* the next submission spawns one */
@@ -102,11 +124,7 @@ static int pipe_co_poll(struct co *self)
             }
             spin_unlock(&p->lock);
             /* Doorbells outside the pipe's lock (they take co.lock). */
-            list_for_each_safe(pos, &done) {
-                struct coio_op *op = list_entry(pos, struct coio_op, qnode);
-                list_remove(&op->qnode);
-                coio_finish(op);
-            }
+            finish_served(&done, NULL);
             if (end) {
                 f->pipe = NULL;
                 if (gone)
@@ -151,12 +169,30 @@ static bool goes_now(struct pipe *p, struct coio_op *op, struct list_node *line)
     return list_empty(line) && can_go(p, op);
 }
 
+/* Lock held, after a transfer in the submitter's system call: what it
+ * made possible is completed here and now, on this hart, rather than by
+ * the pipe's coroutine on whichever hart polls the kernel's executor
+ * next.  In a ring of coroutines (b_prings) the token a write puts in
+ * the pipe is copied out to the waiting reader while its lines are still
+ * in this hart's cache, and the reader's doorbell names the writer's
+ * thread, whose worker then runs the reader next (co_note_waker_locked;
+ * docs/coroutines.md, "Affinity").  The pipe's coroutine still serves
+ * what is left past the batch, and ends once nothing waits. */
+static void transferred_here(struct pipe *p, struct list_node *done)
+{
+    serve_lines(p, done);
+    pipe_kick(p);           /* threads; the coroutine if ops still wait */
+    if (p->nasync == 0 && p->kco != CO_NONE)
+        kcoro_wake(p->kco); /* nothing left: it ends at its next poll */
+}
+
 long pipe_submit_async(struct file *f, struct coio_op *op)
 {
     struct proc *cur = op->proc;
     struct pipe *p = f->pipe;
     bool reading = op->kind == COIO_READ;
     struct list_node *line = reading ? &p->readers_line : &p->writers_line;
+    struct list_node done = LIST_INIT(done);
     long r;
     /* At once, under the pipe's lock alone: a transfer that completes in
      * the call touches none of the process's pending operations, so it
@@ -168,8 +204,9 @@ long pipe_submit_async(struct file *f, struct coio_op *op)
     spin_lock(&p->lock);
     if (goes_now(p, op, line)) {
         r = transfer(p, op);
-        pipe_kick(p);
+        transferred_here(p, &done);
         spin_unlock(&p->lock);
+        finish_served(&done, thread_current());
         return r;
     }
     spin_unlock(&p->lock);
@@ -179,7 +216,7 @@ long pipe_submit_async(struct file *f, struct coio_op *op)
     spin_lock(&p->lock);
     if (goes_now(p, op, line)) {
         r = transfer(p, op);
-        pipe_kick(p);
+        transferred_here(p, &done);
     } else if ((r = coio_admit(cur, op)) == 0 && (r = ensure_coroutine(p)) == 0) {
         /* In line under the lock the coroutine takes: no lost wake-up. */
         op->file = f;
@@ -190,5 +227,6 @@ long pipe_submit_async(struct file *f, struct coio_op *op)
     }
     spin_unlock(&p->lock);
     spin_unlock(&cur->co.lock);
+    finish_served(&done, thread_current());
     return r;
 }

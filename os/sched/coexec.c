@@ -146,6 +146,17 @@ bool co_doorbell_locked(struct proc *p, uint32_t cid)
     return true;
 }
 
+void co_note_waker_locked(struct proc *p, uint32_t task, uint32_t cid)
+{
+    KASSERT(spin_holding(&p->co.lock));
+    CO_EXEC *x = p->co.header;
+    if (!x || task >= SCHED_MAX_TASKS)
+        return;
+    /* One store: a worker reads the slot with one load, never half of it. */
+    __atomic_store_n(&x->woke_by[task % CO_WOKE_SLOTS][CO_WOKE_HINT],
+                     ((uint64_t)task + 1) << 32 | cid, __ATOMIC_RELEASE);
+}
+
 void coexec_wake_seq(struct proc *p)
 {
     futex_wake(p, SEQ_ADDR, 1);

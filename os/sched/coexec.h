@@ -59,6 +59,11 @@ bool co_doorbell(struct proc *p, uint32_t cid);
 /* The same with p->co.lock held; the caller then calls coexec_wake_seq
  * once the lock is released (the futex lock comes before co.lock). */
 bool co_doorbell_locked(struct proc *p, uint32_t cid);
+/* co.lock held, after co_doorbell_locked rang cid: p's thread with
+ * TaskSched index `task` made it ready in its own system call, so its
+ * worker may run it next (CO_EXEC.woke_by; docs/coroutines.md,
+ * "Affinity"). */
+void co_note_waker_locked(struct proc *p, uint32_t task, uint32_t cid);
 void coexec_wake_seq(struct proc *p);
 
 #endif

@@ -16,6 +16,7 @@
 #include <thread.h>
 #include <unistd.h>
 #include "../lib/sys.h"
+#include "../lib/uthread.h"            /* this thread's TaskSched index */
 #include "coro.h"
 
 static int failures;
@@ -179,6 +180,28 @@ static void completions(void)
     CHECK(wait_done(&io) && io.result == 5 && memcmp(b, "hello", 5) == 0, "completed %ld",
           (long)io.result);
     CHECK(bell_rung(2) && (X->bell_summary[0] & 1) && X->seq != seq0, "doorbell");
+    /* An asynchronous write that goes in at once completes the waiting
+     * read in its own call (done before it returns) and names this
+     * thread as the waker (CO_EXEC.woke_by, docs/coroutines.md
+     * "Affinity"); a plain write() leaves the read to the pipe's kernel
+     * coroutine, which names nobody.  Whatever the slot held before. */
+    uint32_t task = uthread_self()->task;
+    volatile uint64_t *hint = &X->woke_by[task % CO_WOKE_SLOTS][CO_WOKE_HINT];
+    *hint = 0xdeadbeefdeadbeefULL;
+    struct co_io r = io_of(7);
+    CHECK(read_async(fds[0], b, 16, &r) == -EINPROGRESS, "pending read");
+    CHECK(write_async(fds[1], "xyz", 3, &io) == 3, "write that completes it");
+    CHECK(r.done == 1 && r.result == 3 && memcmp(b, "xyz", 3) == 0 && bell_rung(7),
+          "completed in the write's call: done %u result %ld", r.done, (long)r.result);
+    CHECK(*hint == (((uint64_t)task + 1) << 32 | 7), "hint %#lx (task %u)",
+          (unsigned long)*hint, task);
+    *hint = 0;
+    r = io_of(8);
+    CHECK(read_async(fds[0], b, 16, &r) == -EINPROGRESS, "pending read");
+    CHECK(write(fds[1], "uv", 2) == 2, "write");
+    CHECK(wait_done(&r) && r.result == 2 && memcmp(b, "uv", 2) == 0 && bell_rung(8),
+          "completed by the pipe's coroutine %ld", (long)r.result);
+    CHECK(*hint == 0, "a plain write named a waker: %#lx", (unsigned long)*hint);
     /* FIFO: two asynchronous readers, served in order. */
     struct co_io a = io_of(3), c = io_of(4);
     char ba[3], bc[3];

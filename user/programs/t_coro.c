@@ -27,6 +27,8 @@
 #include <string.h>
 #include <thread.h>
 #include <unistd.h>
+#include "../lib/uthread.h"            /* affinity: this thread's TaskSched index */
+#include "coro.h"                       /* affinity: CO_EXEC.woke_by */
 
 static bool all_ok = true;
 
@@ -571,6 +573,83 @@ static void check_ring(int n, int laps)
     free(id);
 }
 
+/* --- affinity: a worker runs what its own write woke, boundedly --- */
+/* docs/coroutines.md, "Affinity".  Main alone polls (one worker): a ring
+ * of two stages at priority 10 passes a token through two pipes, and a
+ * third coroutine at 10 yields all along.  Each stage's write completes
+ * the other's waiting read in its system call and names this worker, so
+ * the woken stage runs next, ahead of the yielder, its equal (under the
+ * policy's FIFO alone the yielder would be polled at every hop); but at
+ * most AFFINITY_TIES (16) ties in a row, so the yielder is polled at
+ * least once every 17 hops.  Both ways are taken: the woken stage run at
+ * once, and queued behind its equal. */
+#define AFFINITY_HOPS     400
+#define AFFINITY_TIES_MAX 16        /* coro_exec.c's AFFINITY_TIES */
+
+struct bystander { struct co co; volatile int *stop; int polls; };
+
+static int bystander(struct co *c)
+{
+    struct bystander *f = (struct bystander *)c;
+    co_begin(c);
+    while (!*f->stop) {
+        f->polls++;
+        co_yield(c);
+    }
+    co_end(c);
+}
+
+static void check_affinity(void)
+{
+    int fds[2][2];
+    struct stage s[2];
+    struct bystander b = { .stop = 0 };
+    volatile int stop = 0;
+    b.stop = &stop;
+    bool ok = pipe(fds[0]) == 0 && pipe(fds[1]) == 0;
+    cid_t id[2] = { CO_NONE, CO_NONE }, bid = CO_NONE;
+    for (int i = 0; i < 2 && ok; i++) {
+        s[i] = (struct stage){ .in = fds[i][0], .out = fds[1 - i][1],
+                               .laps = AFFINITY_HOPS / 2 };
+        id[i] = co_spawn(stage, &s[i].co, 10);
+        ok = id[i] != CO_NONE;
+    }
+    if (ok)
+        ok = (bid = co_spawn(bystander, &b.co, 10)) != CO_NONE;
+    uint32_t tok = 0;
+    int failed = 0;
+    if (ok) {
+        /* The slot is the process's to scribble on: a hint naming a record
+         * past those mapped and a count past the bound change nothing. */
+        uint32_t task = uthread_self()->task;
+        volatile uint64_t *slot = ((CO_EXEC *)SHARED_EXEC_ADDR)->woke_by[task % CO_WOKE_SLOTS];
+        slot[CO_WOKE_HINT] = ((uint64_t)task + 1) << 32 | (CO_MAX - 1);
+        slot[CO_WOKE_TIES] = ~0ULL;
+        write(fds[0][1], &tok, sizeof tok);
+        for (int i = 0; i < 2; i++) {
+            int64_t r = 0;
+            co_join(id[i], &r);
+            failed += r != 0;
+        }
+        stop = 1;
+        co_join(bid, 0);
+        ok = read(fds[0][0], &tok, sizeof tok) == (long)sizeof tok;
+    }
+    for (int i = 0; i < 2; i++) {
+        close(fds[i][0]);
+        close(fds[i][1]);
+    }
+    /* At least one poll per AFFINITY_TIES_MAX + 1 hops (the bound); at
+     * most a quarter of the hops (the affinity: FIFO would give one a
+     * hop).  Halved and doubled for the ring's start and end. */
+    int least = AFFINITY_HOPS / (AFFINITY_TIES_MAX + 1) / 2, most = AFFINITY_HOPS / 4;
+    char why[128];
+    snprintf(why, sizeof why, "token made %u hops (want %d), %d failed; the yielder polled "
+             "%d times (want %d..%d)", tok, AFFINITY_HOPS, failed, b.polls, least, most);
+    report("affinity", ok && failed == 0 && tok == AFFINITY_HOPS && b.polls >= least &&
+           b.polls <= most, why);
+}
+
 int main(int argc, char **argv)
 {
     const char *only = argc > 1 ? argv[1] : 0;
@@ -583,6 +662,11 @@ int main(int argc, char **argv)
     if (WANT("turns")) {
         co_workers(1);
         check_turns();
+        co_workers(4);
+    }
+    if (WANT("affinity")) {
+        co_workers(1);
+        check_affinity();
         co_workers(4);
     }
     if (WANT("polls"))

@@ -407,12 +407,90 @@ static uint32_t fetch_locked(const struct co_env *e, const struct sched_ctx *c, 
     return i;
 }
 
+/* Affinity (docs/coroutines.md, "Affinity").  A coroutine that this
+ * worker's own system call made ready (the kernel completed its read in
+ * the call and says so in CO_EXEC.woke_by) runs next on this worker: its
+ * data is in this hart's cache, where the call just put it.  Only when it
+ * is at least as urgent as anything waiting: the policy's order is kept
+ * but among equals, where the affinity is the tie-break, and that at most
+ * AFFINITY_TIES times in a row, after which it queues behind the older
+ * equals as the policy says (so none waits for ever). */
+#define AFFINITY_TIES 16
+
+/* The index of the coroutine the kernel says this worker's thread woke,
+ * if its doorbell bit is still set; the bit is taken here, so no other
+ * worker takes that wake in.  CO_NONE if none (or the hint is stale,
+ * another's, or written over: then the doorbell decides, as always). */
+static uint32_t take_own_wake(const struct co_env *e)
+{
+    if (e->kernel)
+        return CO_NONE;
+    volatile uint64_t *slot = e->x->woke_by[e->task % CO_WOKE_SLOTS];
+    if (__atomic_load_n(&slot[CO_WOKE_HINT], __ATOMIC_RELAXED) >> 32 != (uint64_t)e->task + 1)
+        return CO_NONE;
+    uint64_t hint = __atomic_exchange_n(&slot[CO_WOKE_HINT], 0, __ATOMIC_ACQUIRE);
+    uint32_t i = CO_INDEX((uint32_t)hint);
+    if (hint >> 32 != (uint64_t)e->task + 1 || i >= capacity(e))
+        return CO_NONE;
+    uint64_t bit = 1ULL << (i % 64);
+    if (!(__atomic_fetch_and(&e->x->bell[i / 64], ~bit, __ATOMIC_ACQ_REL) & bit))
+        return CO_NONE;         /* another worker took it in already */
+    return i;
+}
+
+/* May this worker run its own wake (priority prio) before what waits
+ * (best priority top, 0 if nothing)?  Counts the ties it wins.  Lock held. */
+static bool affinity_wins(const struct co_env *e, uint32_t prio, uint32_t top)
+{
+    volatile uint64_t *ties = &e->x->woke_by[e->task % CO_WOKE_SLOTS][CO_WOKE_TIES];
+    if (prio > top)
+        return true;            /* what the policy would give anyway */
+    if (prio < top || *ties >= AFFINITY_TIES) {
+        *ties = 0;              /* the policy's order, older equals first */
+        return false;
+    }
+    (*ties)++;
+    return true;
+}
+
+/* Record i, rung for this worker (take_own_wake), is woken: RUNNING for
+ * the caller if affinity_wins, else queued as the doorbell would have.
+ * Its CID, or CO_NONE.  Lock held, the doorbell taken in. */
+static uint32_t own_wake_locked(const struct co_env *e, const struct sched_ctx *c, uint32_t i,
+                                uint32_t *top)
+{
+    TaskSched *r = &e->recs[i];
+    e->x->bells++;
+    uint64_t old = mark_queued(r, 0, true);
+    if (!old || (old & CO_RUNNING))
+        return CO_NONE;         /* already queued, done, or its poller re-queues it */
+    uint32_t waiting = top_locked(e, c);
+    if (affinity_wins(e, r->prio, waiting) && claim(r, &old)) {
+        r->ctx[CO_CTX_POLLS]++;
+        e->x->polls++;
+        e->x->wakes++;
+        *top = waiting;
+        return CO_MAKE_CID(i, gen_of(old));
+    }
+    if (!(__atomic_load_n(wstate(r), __ATOMIC_ACQUIRE) & CO_QUEUED))
+        return CO_NONE;         /* claim found it written over: dropped */
+    enqueue_locked(e, i, SCHED_OP_WAKE);
+    e->x->wakes++;
+    return CO_NONE;
+}
+
 /* Hands the caller the most urgent ready coroutine, now RUNNING; *top is
  * then the best priority still waiting.  Lock held. */
 static uint32_t next_locked(const struct co_env *e, uint32_t *top)
 {
     struct sched_ctx c = policy_ctx(e);
+    uint32_t own = take_own_wake(e);
     take_doorbell_locked(e);
+    if (own != CO_NONE) {
+        uint32_t cid = own_wake_locked(e, &c, own, top);
+        if (cid != CO_NONE)
+            return cid;
+    }
     for (uint32_t tries = 0; tries <= c.ntasks; tries++) {
         bool held;
         uint32_t i = fetch_locked(e, &c, &held);
