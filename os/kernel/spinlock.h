@@ -91,6 +91,28 @@ static inline void spin_lock(struct spinlock *lock)
     lock->owner = (int)this_hartid();
 }
 
+/* The way in and out of one hold for a caller that knows the hart's state
+ * (the plain yield's fast way, trap_user_yield in sched/sched.c): called
+ * with interrupts off and no lock held, and going back to user mode with
+ * interrupts still off (its sret turns them on).  So the nesting is set
+ * rather than counted: depth 1, and irq_were_on false (a decision that
+ * switches away keeps it, per thread, across the switch).  The release
+ * asserts the depth is back to 1 and leaves interrupts off. */
+static inline void spin_lock_irqs_off_outermost(struct spinlock *lock)
+{
+    struct cpu *c = this_cpu();
+    if (__builtin_expect(c->irq_depth != 0, 0))
+        irq_nesting_misuse("spin_lock_irqs_off_outermost: nested");
+    c->irq_depth = 1;
+    c->irq_were_on = false;
+    if (__builtin_expect(spin_holding(lock), 0))
+        spin_misuse(lock, "spin_lock: hart already holds");
+    uint32_t was = __atomic_fetch_or(&lock->locked, SPIN_WRITER, __ATOMIC_ACQUIRE);
+    if (__builtin_expect(was != 0, 0))
+        spin_lock_contended(lock, was);
+    lock->owner = (int)this_hartid();
+}
+
 /* Releases this hart's hold, exclusive or shared: a decision taken under a
  * shared hold may switch to a thread that stopped under an exclusive one,
  * and that thread releases what this hart holds now. */
@@ -109,6 +131,27 @@ static inline void spin_unlock(struct spinlock *lock)
         __atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
     }
     pop_off();
+}
+
+/* spin_lock_irqs_off_outermost's release: the hold is released as by
+ * spin_unlock (either kind: the decision may have switched to a thread
+ * that stopped under a shared hold), and the nesting ends with interrupts
+ * left off. */
+static inline void spin_unlock_irqs_off_outermost(struct spinlock *lock)
+{
+    if (__builtin_expect(!spin_holding(lock), 0)) {
+        uint32_t me = 1u << this_hartid();
+        if (!(lock->locked & me))
+            spin_misuse(lock, "spin_unlock: hart does not hold");
+        __atomic_fetch_and(&lock->locked, ~me, __ATOMIC_RELEASE);
+    } else {
+        lock->owner = -1;
+        __atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
+    }
+    struct cpu *c = this_cpu();
+    if (__builtin_expect(c->irq_depth != 1, 0))
+        irq_nesting_misuse("spin_unlock_irqs_off_outermost: not the outermost hold");
+    c->irq_depth = 0;
 }
 
 #endif

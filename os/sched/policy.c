@@ -95,7 +95,8 @@ static volatile uint32_t queued_levels;          /* bit p: queued_at[p] > 0 */
 static uint8_t yielded_on[SCHED_MAX_TASKS];
 static uint64_t yielded_age[SCHED_MAX_TASKS];
 static uint64_t yielded_epoch[SCHED_MAX_TASKS];
-static uint64_t exclusive_yields;       /* written under an exclusive hold */
+static uint64_t exclusive_yields;       /* written under an exclusive hold, and
+                                           only while policy_hart_local() */
 static bool hart_local_off;                        /* sched_hart_local=0 */
 static void update_shared_yields(void);
 static struct spinlock counts_lock = SPINLOCK_INIT("sched counts");
@@ -446,8 +447,11 @@ static inline uint64_t call(enum op op, uint32_t hart, uint32_t task, bool share
         blob_guard_open(c, &regs);
     }
     uint64_t result = 0;
-    if (!shared && (op == OP_YIELD || op == OP_YIELD_FETCH))
-        exclusive_yields++;             /* see yielded_on */
+    /* See yielded_on: only where shared yields happen (a hart-local
+     * policy; once off, by fall_back, never on again), so that no other
+     * policy pays for the count. */
+    if (!shared && (op == OP_YIELD || op == OP_YIELD_FETCH) && policy_hart_local())
+        exclusive_yields++;
     switch (op) {
     case OP_INIT:   active.ops.init(&ctx); break;
     case OP_ADD:    active.ops.add(&ctx, hart, task); break;

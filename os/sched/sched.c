@@ -18,6 +18,8 @@
 #include "sched/hart_time.h"
 #include "sched/nudge.h"
 #include "trap/timer.h"
+#include "trap/trap.h"
+#include "trap/trap_return.h"
 #include "sched/kcoro.h"
 #include "uapi/errno.h"
 #include "arch/riscv.h"
@@ -380,15 +382,8 @@ static __attribute__((noinline)) bool yield_shared(struct cpu *c, struct thread 
     return true;
 }
 
-static inline __attribute__((always_inline)) void yield_here(bool rest)
+static inline __attribute__((always_inline)) void offer_deferred_if_rt_off(struct thread *t)
 {
-    struct cpu *c = this_cpu();
-    struct thread *t = c->current;
-    if (!rest && nobody_to_yield_to(c, t))
-        return;
-    if (!rest && policy_hart_local() && !is_idle(t) && yield_shared(c, t))
-        return;
-    spin_lock(&sched_lock);
     /* A thread that yields through the kernel may be waiting for a parked
      * thread of its own process that the kernel could not claim: with
      * user-mode switching off (rt_off), no user-mode switch or trap would
@@ -396,24 +391,50 @@ static inline __attribute__((always_inline)) void yield_here(bool rest)
      * then: offering them at every yield made ping-pong on four harts
      * storm the kernel.  (rt_off is the process's to write: a process that
      * sets it only gets its own threads offered more often.) */
-    if (!is_idle(t) && !list_empty(&t->proc->deferred)) {
+    if (!list_empty(&t->proc->deferred)) {
         /* The region looked up only then: most yields defer nothing. */
         const VDSO_DATA *v = shared_vdso(&t->proc->shared);
         if (v && __atomic_load_n(&v->rt_off, __ATOMIC_RELAXED))
             sched_offer_deferred(t->proc);
     }
+}
+
+/* A yield that will run on, from its thread's side, under sched_lock:
+ * queued and the next fetched in one call into the policy (never on a
+ * resting hart: only its idle thread runs there), and switched to. */
+static inline __attribute__((always_inline)) void yield_locked(struct cpu *c, struct thread *t)
+{
+    offer_deferred_if_rt_off(t);
+    KASSERT(!c->resting);
+    begin_decision_locked(c);        /* sched_lock: the caller took it */
+    switch_here(c, t, pick_next(tstate_yield_fetch(t)));
+}
+
+/* The ways a yield ends without the exclusive lock: nobody to yield to, or
+ * a shared yield (SCHED_FLAG_HART_LOCAL) made.  False: take the lock. */
+static inline __attribute__((always_inline)) bool yield_without_lock(struct cpu *c,
+                                                                     struct thread *t)
+{
+    return nobody_to_yield_to(c, t) ||
+           (policy_hart_local() && !is_idle(t) && yield_shared(c, t));
+}
+
+static inline __attribute__((always_inline)) void yield_here(bool rest)
+{
+    struct cpu *c = this_cpu();
+    struct thread *t = c->current;
+    if (!rest && yield_without_lock(c, t))
+        return;
+    spin_lock(&sched_lock);
     if (is_idle(t)) {
         schedule();
     } else if (rest) {
+        offer_deferred_if_rt_off(t);
         tstate_enqueue(t, ENQUEUE_YIELD);
         start_rest(c);
         schedule();
     } else {
-        /* Queued and the next fetched in one call into the policy (never
-         * on a resting hart: only its idle thread runs there). */
-        KASSERT(!c->resting);
-        begin_decision_locked(c);        /* sched_lock: taken above */
-        switch_here(c, t, pick_next(tstate_yield_fetch(t)));
+        yield_locked(c, t);
     }
     spin_unlock(&sched_lock);
 }
@@ -426,6 +447,62 @@ void sched_yield(void)
 void sched_yield_rest(void)
 {
     yield_here(true);
+}
+
+/*
+ * A plain yield, the fast way (trapentry.S: an ecall with a7 = SYS_yield
+ * and a0 = 0).  Here, not in trap.c, so that the yield (yield_here) with
+ * its switch (switch_here) and the way back (trap_prepare_return) are
+ * inline in this one function: one frame from the trap entry to the way
+ * back, where trap_user_yield called sched_yield had two (their
+ * prologues, epilogues and the call).  The thread is at a system call:
+ * its kernel stack holds nothing but tf and this frame.
+ *
+ * Only the registers a C call may change are in tf, with sepc; s1-s11 are
+ * still the user's, and stay so: every function on this way, the switch
+ * to another thread and back included, keeps them for its caller as C
+ * does, and trapentry.S restores the rest.  So this way must return
+ * (true) or end the thread; it never leaves through user_return, which
+ * would load s1-s11 from tf.  What it skips of trap_user's way: nothing a
+ * yield needs (shared_restart_commit and the other checks of
+ * trap_user_handle concern interrupts and faults; the dispatch and
+ * sys_yield's tests of a0 are trapentry.S's).
+ */
+bool trap_user_yield(struct trapframe *tf)
+{
+    KASSERT(!intr_enabled());
+    struct thread *t = thread_current();
+    VDSO_DATA *v = shared_vdso(&t->proc->shared);
+    /* The process switched threads in user mode since the kernel last
+     * looked: the trap is another thread's, which reconcile_user_trap
+     * settles on the full way, with every register in tf.  Only the test
+     * here (reconcile_user_trap's first). */
+    if (v && __atomic_load_n(&v->current[this_hartid()], __ATOMIC_ACQUIRE) !=
+                 (uint32_t)t->stack_slot)
+        return false;
+    tf->sepc += 4;                   /* return past the ecall */
+    __atomic_fetch_add(&t->proc->stat_yield_syscalls, 1, __ATOMIC_RELAXED);
+    /* As every system call: an interrupt that came meanwhile (a tick) is
+     * taken here, before the decision, not inside the policy's call (the
+     * blob guard would hold it back until after the switch). */
+    intr_on();
+    /* The rest with interrupts off: the way back turns them off anyway
+     * before it looks for work, and the sret turns them on.  (Whatever
+     * comes meanwhile is taken in user mode at once, and the trap that
+     * takes it sees need_resched as the way back would have.)  So the one
+     * hold needs no nesting count of interrupts: set, not counted. */
+    intr_off();
+    struct cpu *c = this_cpu();
+    if (!yield_without_lock(c, t)) {
+        spin_lock_irqs_off_outermost(&sched_lock);
+        yield_locked(c, t);
+        spin_unlock_irqs_off_outermost(&sched_lock);
+    }
+    /* Back as t, maybe on another hart: the way back reads the hart's
+     * state afresh. */
+    tf->regs[REG_A0] = 0;
+    trap_prepare_return(tf);
+    return true;
 }
 
 long sched_yield_parked(bool rest)

@@ -1,4 +1,5 @@
 #include "trap/trap.h"
+#include "trap/trap_return.h"
 #include "sched/kcoro.h"
 #include "trap/timer.h"
 #include "trap/ipi.h"
@@ -148,20 +149,8 @@ static void user_fault(struct trapframe *tf)
     proc_kill(t->proc, STATUS_TERMINATED(TERM_FAULT));
 }
 
-/* Anything to do before user mode: the process is being killed, the
- * scheduler wants this hart, or the kernel's coroutines have work.  Looked
- * at with interrupts off, so that nothing sets one of them unseen between
- * this look and the sret (an interrupt that comes meanwhile is taken in
- * user mode, at once). */
-static inline bool return_has_work(void)
-{
-    const struct cpu *c = this_cpu();
-    return c->current->proc->killed | c->need_resched | kcoro_has_work();
-}
-
-/* The way back when return_has_work: entered and left with interrupts
- * off.  Out of line: the common way back has no use for its registers. */
-static void __attribute__((noinline, cold)) return_work(void)
+/* The way back when trap_return_has_work (trap/trap_return.h). */
+void trap_return_work(void)
 {
     intr_on();
     struct thread *t = thread_current();
@@ -179,29 +168,10 @@ static void __attribute__((noinline, cold)) return_work(void)
     intr_off();
 }
 
-/* The way back to user mode but its last step (user_return, or the
- * plain yield's in trapentry.S): pending work, the process told which
- * thread runs here, the sstatus of the sret.  Leaves interrupts off. */
-static inline __attribute__((always_inline)) void prepare_return(struct trapframe *tf)
-{
-    intr_off();
-    if (return_has_work())
-        return_work();
-    /* Tell the process which of its threads runs here now (unless this
-     * hart told it just that and nothing changed since). */
-    struct thread *t = thread_current();
-    const struct shared_region *r = &t->proc->shared;
-    if (shared_vdso(r))
-        shared_publish_changed(t, r);
-    /* To user mode, with interrupts enabled there. */
-    tf->sstatus = (csr_read(sstatus) & ~SSTATUS_SPP) | SSTATUS_SPIE;
-    inv_check_user_return();         /* debug builds: kernel/invariants.h */
-}
-
 /* Back to user mode with tf's registers (trap_return). */
 static inline __attribute__((always_inline, noreturn)) void return_to_user(struct trapframe *tf)
 {
-    prepare_return(tf);
+    trap_prepare_return(tf);
     user_return(tf);
 }
 
@@ -251,41 +221,9 @@ void trap_user(struct trapframe *tf)
 _Static_assert(TRAP_ECALL_U == EXC_ECALL_U && TRAP_SYS_YIELD == SYS_yield,
                "trapentry.S tests for a plain yield with these");
 
-/*
- * A plain yield, the fast way (trapentry.S: an ecall with a7 = SYS_yield
- * and a0 = 0).  Only the registers a C call may change are in tf, with
- * sepc; s1-s11 are still the user's, and stay so: every function on this
- * way, the switch to another thread and back included, keeps them for its
- * caller as C does, and trapentry.S restores the rest.  So this way must
- * return (true) or end the thread; it never leaves through user_return,
- * which would load s1-s11 from tf.  What it skips of trap_user's way:
- * nothing a yield needs (shared_restart_commit and the other checks of
- * trap_user_handle concern interrupts and faults; the dispatch and
- * sys_yield's tests of a0 are trapentry.S's).
- */
-bool trap_user_yield(struct trapframe *tf)
-{
-    KASSERT(!intr_enabled());
-    struct thread *t = thread_current();
-    VDSO_DATA *v = shared_vdso(&t->proc->shared);
-    /* The process switched threads in user mode since the kernel last
-     * looked: the trap is another thread's, which reconcile_user_trap
-     * settles on the full way, with every register in tf.  Only the test
-     * here (reconcile_user_trap's first). */
-    if (v && __atomic_load_n(&v->current[this_hartid()], __ATOMIC_ACQUIRE) !=
-                 (uint32_t)t->stack_slot)
-        return false;
-    tf->sepc += 4;                   /* return past the ecall */
-    __atomic_fetch_add(&t->proc->stat_yield_syscalls, 1, __ATOMIC_RELAXED);
-    /* As every system call: an interrupt that came meanwhile (a tick) is
-     * taken here, before the decision, not inside the policy's call (the
-     * blob guard would hold it back until after the switch). */
-    intr_on();
-    sched_yield();
-    tf->regs[REG_A0] = 0;
-    prepare_return(tf);
-    return true;
-}
+/* A plain yield's fast way (trapentry.S), trap_user_yield, is in
+ * sched/sched.c: there the yield's decision and switch are inline in it,
+ * one frame from the trap entry to the way back. */
 
 void trap_user_handle(struct trapframe *tf)
 {

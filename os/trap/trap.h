@@ -45,7 +45,8 @@ void trap_user_handle(struct trapframe *tf) __attribute__((noreturn));
 /* A plain yield (SYS_yield, a0 = 0) from user mode, from trapentry.S with
  * only part of tf saved (SAVE_CALL_CLOBBERED and sepc: s1-s11 are still
  * the user's).  False, having changed nothing, if the full way must take
- * it; true when made, with tf ready for the way back (trapentry.S). */
+ * it; true when made, with tf ready for the way back (trapentry.S).
+ * Defined in sched/sched.c, with the yield and its switch inline. */
 bool trap_user_yield(struct trapframe *tf);
 /* Returns to user mode with tf's registers (after checking for a pending
  * kill or reschedule). */
