@@ -51,7 +51,7 @@ static uint64_t other_harts(void)
     return mask;
 }
 
-#define SELF_WAY_TRIES 100
+#define MARK_TRIES 100
 
 static bool wait_asleep(uint64_t harts)
 {
@@ -117,7 +117,7 @@ static int self_way(uint64_t others)
      * then the nudge went by the scan, and it is tried again. */
     uint64_t marked = 0;
     bool nudged = false;
-    for (int tries = 0; tries < SELF_WAY_TRIES && !marked; tries++) {
+    for (int tries = 0; tries < MARK_TRIES && !marked; tries++) {
         KT_CHECK(wait_asleep(others));
         nudged = nudge_lands_here(&marked);
     }
@@ -145,17 +145,23 @@ static int one_hart(void)
 static int asleep_way(uint64_t others)
 {
     for (uint64_t round = 0; round < (uint64_t)cpu_online_count() - 1; round++) {
-        KT_CHECK(wait_asleep(others));
-        uint64_t ipis[MAX_HARTS];
-        spin_lock(&sched_lock);
-        for (uint64_t i = 0; i < hart_count; i++)
-            ipis[hart_ids[i]] = __atomic_load_n(&cpus[hart_ids[i]].ipis_received,
-                                                __ATOMIC_ACQUIRE);
-        uint64_t before = idle_harts_load();
-        nudge_from_busy_hart();
-        uint64_t after = idle_harts_load();
-        spin_unlock(&sched_lock);
-        /* (A tick may have ended a sleep since the wait: any mark will do.) */
+        uint64_t ipis[MAX_HARTS], before = 0, after = 0;
+        /* A tick may end every sleep between the wait and the hold (on a
+         * loaded host this hart may not run for a while in between): then
+         * no hart is marked, nothing is nudged, and the round starts over.
+         * Any mark will do. */
+        for (int tries = 0; tries < MARK_TRIES && before == 0; tries++) {
+            KT_CHECK(wait_asleep(others));
+            spin_lock(&sched_lock);
+            for (uint64_t i = 0; i < hart_count; i++)
+                ipis[hart_ids[i]] = __atomic_load_n(&cpus[hart_ids[i]].ipis_received,
+                                                    __ATOMIC_ACQUIRE);
+            before = idle_harts_load();
+            if (before != 0)
+                nudge_from_busy_hart();
+            after = idle_harts_load();
+            spin_unlock(&sched_lock);
+        }
         KT_CHECK(before != 0);
         uint64_t first = (uint64_t)ctz64(before);
         KT_CHECK(!(after & (1ull << first)));
