@@ -53,7 +53,8 @@ def test_grade_stress(boot_policy, policy):
 # ---- make grade itself ----------------------------------------------------
 
 BLOBS = os.path.join(ROOT, "testsuite", "blobs")
-MAKE_TIMEOUT = 900          # seconds: the host part, a boot, on a loaded machine
+MAKE_TIMEOUT = 1500         # seconds: the host part (policy_model.RUN_TIMEOUT), a boot,
+                            # on a loaded machine
 HOST_ONLY = "-k 'external and policy_model'"
 HOST_AND_STRESS = "-k 'external and (policy_model or grade_stress)'"
 
