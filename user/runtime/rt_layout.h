@@ -58,6 +58,7 @@
 #define RT_OP_FETCH_AT      56
 #define RT_OP_YIELD_AT      64
 #define RT_OP_TOP_AT        88         /* [SCHED_OP_TOP] */
+#define RT_OP_YIELD_FETCH_AT 104       /* .yield_fetch_offset (2.4; 0: none) */
 
 /* Constants of the ABI and of runtime.c. */
 #define RT_MAX_TASKS        4096       /* SCHED_MAX_TASKS */

@@ -108,7 +108,8 @@ _Static_assert(sizeof(struct sched_ctx) == RT_SCHED_CTX_SIZE &&
 #define SERIAL 1
 _Static_assert(OFF(struct sched_blob_header, op_offset) + 8 * SCHED_OP_FETCH == RT_OP_FETCH_AT &&
                OFF(struct sched_blob_header, op_offset) + 8 * SCHED_OP_YIELD == RT_OP_YIELD_AT &&
-               OFF(struct sched_blob_header, op_offset) + 8 * SCHED_OP_TOP == RT_OP_TOP_AT,
+               OFF(struct sched_blob_header, op_offset) + 8 * SCHED_OP_TOP == RT_OP_TOP_AT &&
+               OFF(struct sched_blob_header, yield_fetch_offset) == RT_OP_YIELD_FETCH_AT,
                "rt_layout: op_offset");
 _Static_assert(SCHED_MAX_TASKS == RT_MAX_TASKS && SCHED_MAX_HARTS == RT_MAX_HARTS &&
                SCHED_PRIO_MAX == RT_PRIO_MAX && RT_READY == RT_READY_MAGIC &&
@@ -169,6 +170,21 @@ static inline uintptr_t policy_op_at(const char *base, int op)
 {
     const char *code = REGION_AT(base, SHARED_CODE_ADDR);
     return (uintptr_t)code + (uintptr_t)((const struct sched_blob_header *)code)->op_offset[op];
+}
+
+/* Queue `me` and take the policy's answer: its yield_fetch where it has
+ * one (ABI 2.4: one call, the same answer and queue as the two), else
+ * yield then fetch.  The header is the kernel's (read-only here, checked
+ * when the kernel installed the blob). */
+static inline uint32_t yield_then_fetch(const char *base, const struct sched_ctx *c,
+                                        uint32_t hart, uint32_t me)
+{
+    const char *code = REGION_AT(base, SHARED_CODE_ADDR);
+    uint64_t yield_fetch = ((const struct sched_blob_header *)code)->yield_fetch_offset;
+    if (yield_fetch)
+        return ((sched_yield_fetch_fn)(code + yield_fetch))(c, hart, me);
+    ((op_task)policy_op_at(base, SCHED_OP_YIELD))(c, hart, me);
+    return ((op_pick)policy_op_at(base, SCHED_OP_FETCH))(c, hart);
 }
 
 static long syscall_yield_how(long how)
@@ -710,8 +726,7 @@ int user_schedule_pinned(uint32_t me, uint32_t hart, uint32_t ntasks, uint32_t n
      * it running), so there is no need to ask top_priority first. */
     self->age = ++v->age_clock;
     self->flags |= TASK_FLAG_IN_QUEUE;
-    ((op_task)policy_op_at(base, SCHED_OP_YIELD))(&c, hart, me);
-    uint32_t next = ((op_pick)policy_op_at(base, SCHED_OP_FETCH))(&c, hart);
+    uint32_t next = yield_then_fetch(base, &c, hart, me);
     return user_schedule_fetched(me, hart, next, ntasks, nharts);
 }
 

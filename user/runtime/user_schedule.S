@@ -163,17 +163,23 @@ user_schedule:
     lbu     t0, RT_TASK_FLAGS(s1)   /* in the queue now (still RUNNING: */
     ori     t0, t0, RT_FLAG_IN_QUEUE /* nobody may claim it yet) */
     sb      t0, RT_TASK_FLAGS(s1)
-    ld      t0, RT_OP_YIELD_AT(s7)
-    add     t0, t0, s7
     mv      a0, sp
     mv      a1, s3
     mv      a2, s2
+    ld      t0, RT_OP_YIELD_FETCH_AT(s7) /* the policy's yield_fetch, */
+    beqz    t0, 8f                  /* if it has one (ABI 2.4): */
+    add     t0, t0, s7
+    jalr    t0                      /* a0 = yield_fetch(ctx, hart, me) */
+    j       9f
+8:  ld      t0, RT_OP_YIELD_AT(s7)  /* else the two calls */
+    add     t0, t0, s7
     jalr    t0                      /* yield(ctx, hart, me) */
     ld      t0, RT_OP_FETCH_AT(s7)
     add     t0, t0, s7
     mv      a0, sp
     mv      a1, s3
     jalr    t0                      /* a0 = fetch(ctx, hart) */
+9:
 
     /* 5. Check the answer: a record that is mapped, of a thread of ours,
      * not us (the policy keeping us running is the C half's to finish),
