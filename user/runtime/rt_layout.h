@@ -53,6 +53,7 @@
 
 /* struct sched_ctx: tasks, queue, ntasks, nharts, serial_calls */
 #define RT_SCHED_CTX_SIZE   32
+#define RT_SCHED_CTX_SHIFT  5          /* log2(RT_SCHED_CTX_SIZE) */
 #define RT_SCHED_CTX_SERIAL 24
 /* struct sched_blob_header.op_offset[SCHED_OP_FETCH], [SCHED_OP_YIELD], ... */
 #define RT_OP_FETCH_AT      56
