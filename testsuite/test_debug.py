@@ -86,8 +86,8 @@ def shared_code_addresses():
 # Each built-in policy's function prefix (its SCHED_POLICY line).
 PREFIX = {"heap": "heap", "bitmap": "bitmap", "multiqueue": "mq", "fifo": "fifo"}
 # What the runtime's user-mode switch calls for its answer: fetch, or the
-# policy's yield_fetch where it has one (ABI 2.4: heap and fifo).
-SWITCH_FETCH = {"heap": "heap_yield_fetch", "bitmap": "bitmap_fetch",
+# policy's yield_fetch where it has one (ABI 2.4: all but multiqueue).
+SWITCH_FETCH = {"heap": "heap_yield_fetch", "bitmap": "bitmap_yield_fetch",
                 "multiqueue": "mq_fetch", "fifo": "fifo_yield_fetch"}
 
 

@@ -101,8 +101,8 @@ user_schedule:
     lw      t0, RT_READY_WORD(t6)
     li      t1, RT_READY_MAGIC
     bne     t0, t1, .Lpinned        /* the queue is not set up yet */
-    lbu     t0, RT_TASK_FLAGS(a1)
-    andi    t0, t0, RT_FLAG_IN_QUEUE
+    lbu     a6, RT_TASK_FLAGS(a1)   /* a6: our flags (only we write them) */
+    andi    t0, a6, RT_FLAG_IN_QUEUE
     bnez    t0, .Lpinned            /* the kernel resumed us from the queue */
     add     t0, t6, a0
     lui     t1, RT_KPRIO >> 12
@@ -160,26 +160,16 @@ user_schedule:
     addi    t0, t0, 1
     sd      t0, RT_AGE_CLOCK(s0)
     sd      t0, RT_TASK_AGE(s1)
-    lbu     t0, RT_TASK_FLAGS(s1)   /* in the queue now (still RUNNING: */
-    ori     t0, t0, RT_FLAG_IN_QUEUE /* nobody may claim it yet) */
-    sb      t0, RT_TASK_FLAGS(s1)
+    ori     t0, a6, RT_FLAG_IN_QUEUE /* in the queue now (still RUNNING: */
+    sb      t0, RT_TASK_FLAGS(s1)   /* nobody may claim it yet) */
     mv      a0, s9
     mv      a1, s3
     mv      a2, s2
     ld      t0, RT_OP_YIELD_FETCH_AT(s7) /* the policy's yield_fetch, */
-    beqz    t0, 8f                  /* if it has one (ABI 2.4): */
+    beqz    t0, .Ltwo_calls         /* if it has one (ABI 2.4) */
     add     t0, t0, s7
     jalr    t0                      /* a0 = yield_fetch(ctx, hart, me) */
-    j       9f
-8:  ld      t0, RT_OP_YIELD_AT(s7)  /* else the two calls */
-    add     t0, t0, s7
-    jalr    t0                      /* yield(ctx, hart, me) */
-    ld      t0, RT_OP_FETCH_AT(s7)
-    add     t0, t0, s7
-    mv      a0, s9
-    mv      a1, s3
-    jalr    t0                      /* a0 = fetch(ctx, hart) */
-9:
+.Lanswered:
 
     /* 5. Check the answer: a record that is mapped, of a thread of ours,
      * not us (the policy keeping us running is the C half's to finish),
@@ -250,6 +240,19 @@ user_schedule:
     LOAD_CALLEE_SAVED t2, 1         /* we are the other thread now */
     li      a0, 1                   /* its user_schedule returns 1 */
     ret
+
+    /* A policy without a yield_fetch: yield, then fetch (out of line, so
+     * that the usual case makes no jump). */
+.Ltwo_calls:
+    ld      t0, RT_OP_YIELD_AT(s7)
+    add     t0, t0, s7
+    jalr    t0                      /* yield(ctx, hart, me) */
+    ld      t0, RT_OP_FETCH_AT(s7)
+    add     t0, t0, s7
+    mv      a0, s9
+    mv      a1, s3
+    jalr    t0                      /* a0 = fetch(ctx, hart) */
+    j       .Lanswered
 
     /* Nobody to switch to: let go of the lock (unpin), and return 0 with
      * the caller's registers. */
