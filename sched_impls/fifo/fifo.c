@@ -15,7 +15,12 @@
 
 #define HEAD(c) ((c)->queue->word[0])
 #define TAIL(c) ((c)->queue->word[1])
-#define NEXT(c, i) ((c)->tasks[i].link[0])
+/* Task i's link, its index taken as a signed 32-bit value: the calling
+ * convention passes a uint32_t sign-extended in its register, and `lw`
+ * loads a queue word the same way, so for an index below 2^31 (every
+ * task's) this is the same record, without the two instructions that
+ * zero-extending the index costs at each use. */
+#define NEXT(c, i) ((c)->tasks[(int32_t)(i)].link[0])
 
 static void fifo_init(const struct sched_ctx *c)
 {

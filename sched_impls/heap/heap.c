@@ -29,7 +29,13 @@
 #define COUNT(c)     ((c)->queue->word[0])
 #define YIELDED(c)   ((c)->queue->word[1])
 #define AT(c, k)     ((c)->queue->word[2 + (k)])
-#define POS(c, i)    ((c)->tasks[i].policy[0])
+/* A task's record, indexed as a signed 32-bit value: the calling
+ * convention passes a uint32_t sign-extended in its register, and `lw`
+ * loads a queue word the same way, so for an index below 2^31 (every
+ * task's) this is the same record, without the two instructions that
+ * zero-extending the index costs at each use. */
+#define TASK(c, i)   (&(c)->tasks[(int32_t)(i)])
+#define POS(c, i)    (TASK(c, i)->policy[0])
 
 /* Positions are size_t inside the functions: with 32-bit ones the
  * compiler zero-extends each before indexing (two instructions a use, on
@@ -38,7 +44,7 @@
 /* Must task a run before task b? */
 static int before(const struct sched_ctx *c, uint32_t a, uint32_t b)
 {
-    const TaskSched *ta = &c->tasks[a], *tb = &c->tasks[b];
+    const TaskSched *ta = TASK(c, a), *tb = TASK(c, b);
     if (ta->prio != tb->prio)
         return ta->prio > tb->prio;
     return ta->age < tb->age;
