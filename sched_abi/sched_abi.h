@@ -11,8 +11,14 @@
  *   - VDSO_DATA and block_sched: the first page of the shared region
  *     (sched_abi/vdso.h).
  *
- * Version 2.3.  A change that breaks a built blob bumps the major number;
+ * Version 2.4.  A change that breaks a built blob bumps the major number;
  * an addition that old blobs can ignore bumps the minor.
+ *
+ * What changed in 2.4: an optional entry, yield_fetch (below, after struct
+ * sched_ops), in what was the header's first two reserved words: yield
+ * then fetch in one call, for a process's runtime, whose every user-mode
+ * switch is that pair.  A blob without it (the offset 0) gets the two
+ * calls, as before.
  *
  * What changed in 2.3: sched_ctx.serial_calls (below), which tells a
  * policy whether the owner ever overlaps calls on this queue, and
@@ -48,7 +54,7 @@
 
 #define SCHED_ABI_MAGIC      0x4c504853u   /* "SHPL" little-endian: SHared PoLicy */
 #define SCHED_ABI_MAJOR      2
-#define SCHED_ABI_MINOR      3
+#define SCHED_ABI_MINOR      4
 
 #define SCHED_PRIO_MIN       1
 #define SCHED_PRIO_MAX       20
@@ -254,6 +260,21 @@ struct sched_ops {
 #define SCHED_OP_COUNT    8
 
 /*
+ * Optional (2.4): yield_fetch(c, hart, task) must do exactly what
+ * yield(c, hart, task) followed by fetch(c, hart) do: the same answer, and
+ * the queue and the records' link[]/policy[] left the same.  Only a
+ * process's runtime calls it, on its user-mode switches (always that pair,
+ * under its queue lock: serial_calls is set); the kernel and coroutine
+ * executors make the two calls.  Why it exists: one call instead of two,
+ * and a policy that sees both halves may skip work the pair would undo
+ * (fifo's task going in at the tail while the head comes out; heap's
+ * yielded task taking the root's place).  A policy that has none leaves
+ * the header's yield_fetch_offset 0 (SCHED_POLICY does).
+ */
+typedef uint32_t (*sched_yield_fetch_fn)(const struct sched_ctx *c, uint32_t hart,
+                                         uint32_t task);
+
+/*
  * The first bytes of a policy blob (a flat binary, linked at address 0).
  * Offsets are from the start of the blob.  The checksum is the 32-bit
  * FNV-1a of the whole blob (total_size bytes) with the checksum field
@@ -272,13 +293,16 @@ struct sched_blob_header {
     uint32_t flags;                    /* 32: SCHED_FLAG_* */
     uint32_t checksum;                 /* 36: FNV-1a, see above */
     uint64_t op_offset[SCHED_OP_COUNT];/* 40: entry of each operation */
-    uint32_t reserved[6];              /* 104: must be zero */
+    uint64_t yield_fetch_offset;       /* 104: 2.4, optional: 0 for none */
+    uint32_t reserved[4];              /* 112: must be zero */
 };                                     /* 128 bytes */
 _Static_assert(sizeof(struct sched_blob_header) == 128, "blob header is 128 bytes");
 _Static_assert(__builtin_offsetof(struct sched_blob_header, name) == 16, "name");
 _Static_assert(__builtin_offsetof(struct sched_blob_header, checksum) == 36, "checksum");
 _Static_assert(__builtin_offsetof(struct sched_blob_header, op_offset) == 40, "op_offset");
-_Static_assert(__builtin_offsetof(struct sched_blob_header, reserved) == 104, "reserved");
+_Static_assert(__builtin_offsetof(struct sched_blob_header, yield_fetch_offset) == 104,
+               "yield_fetch_offset");
+_Static_assert(__builtin_offsetof(struct sched_blob_header, reserved) == 112, "reserved");
 
 /* Flags (struct sched_blob_header.flags). */
 #define SCHED_FLAG_PRIORITY 0x1   /* on one hart, always picks the most urgent
@@ -335,11 +359,14 @@ struct sched_policy_desc {
     const char *name;
     uint32_t flags;
     struct sched_ops ops;
+    sched_yield_fetch_fn yield_fetch;   /* NULL if the policy has none */
 };
 
 /*
  * The last line of a policy's one C file.  Each f_* is a function of the
- * policy with the prototype given in struct sched_ops.
+ * policy with the prototype given in struct sched_ops.  A policy that has
+ * a yield_fetch (optional: see above) ends with
+ * SCHED_POLICY_WITH_YIELD_FETCH instead, naming it last.
  *
  * Built as a blob, it defines the blob header: the blob is linked at 0, so
  * the functions' addresses are their offsets (scripts/blobcheck.py then
@@ -348,15 +375,18 @@ struct sched_policy_desc {
  * called NAME instead.
  */
 #ifdef SCHED_BUILTIN_OPS
-#define SCHED_POLICY(pname, pflags, f_init, f_add, f_fetch, f_yield, f_wake, \
-                     f_remove, f_top, f_tick)                                 \
+#define SCHED_POLICY_WITH_YIELD_FETCH(pname, pflags, f_init, f_add, f_fetch,    \
+                                      f_yield, f_wake, f_remove, f_top, f_tick,\
+                                      f_yield_fetch)                           \
     const struct sched_policy_desc SCHED_BUILTIN_OPS = {                      \
         pname, pflags,                                                        \
         { f_init, f_add, f_fetch, f_yield, f_wake, f_remove, f_top, f_tick }, \
+        f_yield_fetch,                                                        \
     }
 #else
-#define SCHED_POLICY(pname, pflags, f_init, f_add, f_fetch, f_yield, f_wake, \
-                     f_remove, f_top, f_tick)                                 \
+#define SCHED_POLICY_WITH_YIELD_FETCH(pname, pflags, f_init, f_add, f_fetch,    \
+                                      f_yield, f_wake, f_remove, f_top, f_tick,\
+                                      f_yield_fetch)                           \
     __attribute__((section(".sched_header"), used))                           \
     const struct sched_blob_header sched_blob_header = {                      \
         .magic = SCHED_ABI_MAGIC,                                             \
@@ -371,7 +401,15 @@ struct sched_policy_desc {
             (uint64_t)(uintptr_t)f_wake, (uint64_t)(uintptr_t)f_remove,       \
             (uint64_t)(uintptr_t)f_top, (uint64_t)(uintptr_t)f_tick,          \
         },                                                                    \
+        .yield_fetch_offset = (uint64_t)(uintptr_t)f_yield_fetch,             \
     }
 #endif
+
+/* The usual last line: no yield_fetch (its offset 0 in the header). */
+#define SCHED_POLICY(pname, pflags, f_init, f_add, f_fetch, f_yield, f_wake, \
+                     f_remove, f_top, f_tick)                                 \
+    SCHED_POLICY_WITH_YIELD_FETCH(pname, pflags, f_init, f_add, f_fetch,      \
+                                  f_yield, f_wake, f_remove, f_top, f_tick,   \
+                                  (sched_yield_fetch_fn)0)
 
 #endif

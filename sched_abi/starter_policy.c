@@ -106,6 +106,7 @@ static uint32_t my_tick(const struct sched_ctx *c, uint32_t hart, uint32_t task)
 
 /* The blob's header: its name (at most 15 characters, shown at boot and
  * by sysinfo), its flags (SCHED_FLAG_*: what it promises) and the eight
- * operations in this order. */
+ * operations in this order.  (A ninth, yield_fetch, is optional: you need
+ * not write one.  See "An optional entry: yield_fetch" in the guide.) */
 SCHED_POLICY("my_policy", 0, my_init, my_add, my_fetch, my_yield, my_wake, my_remove,
              my_top_priority, my_tick);

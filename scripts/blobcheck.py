@@ -25,8 +25,8 @@ import sys
 
 MAGIC = 0x4C504853
 RUNTIME_MAGIC = 0x4E555254   # the user-side runtime blob (sched_abi/vdso.h)
-ABI_MAJOR, ABI_MINOR = 2, 3   # sched_abi/sched_abi.h
-HEADER = struct.Struct("<IHHII16sII8Q6I")
+ABI_MAJOR, ABI_MINOR = 2, 4   # sched_abi/sched_abi.h
+HEADER = struct.Struct("<IHHII16sII8QQ4I")   # 2.4: yield_fetch_offset
 HEADER_SIZE = 128
 BLOB_MAX = 16 * 4096
 OP_NAMES = ["init", "add", "fetch", "yield", "wake", "remove", "top_priority", "tick"]
@@ -218,7 +218,7 @@ def check_blob(blob, magic_wanted=MAGIC):
         return ["shorter than the %d-byte header" % HEADER_SIZE]
     (magic, major, minor, header_size, total_size, name, flags, csum,
      *rest) = HEADER.unpack_from(blob)
-    ops, reserved = rest[:8], rest[8:]
+    ops, yield_fetch, reserved = rest[:8], rest[8], rest[9:]
     errors = []
     if magic != magic_wanted:
         errors.append("bad magic 0x%08x (want 0x%08x)" % (magic, magic_wanted))
@@ -242,6 +242,12 @@ def check_blob(blob, magic_wanted=MAGIC):
         errors.append("unknown flags 0x%x" % (flags & ~FLAGS_KNOWN))
     if any(reserved):
         errors.append("reserved fields are not zero")
+    # 2.4's optional yield_fetch (0: none); reserved before 2.4.
+    if yield_fetch and minor < 4:
+        errors.append("yield_fetch at offset 0x%x in an ABI %d.%d blob (the field is reserved "
+                      "before 2.4)" % (yield_fetch, major, minor))
+    if yield_fetch and (not (HEADER_SIZE <= yield_fetch < len(blob)) or yield_fetch % 2):
+        errors.append("operation yield_fetch at offset 0x%x, outside the code" % yield_fetch)
     for op, off in zip(OP_NAMES, ops):
         if not (HEADER_SIZE <= off < len(blob)) or off % 2:
             errors.append("operation %s at offset 0x%x, outside the code" % (op, off))

@@ -51,8 +51,20 @@ def variants(good):
     v["blob_name_empty"] = (with_checksum(b), "name is empty or not NUL-terminated")
     b = copy(); struct.pack_into("<I", b, 32, 0x80)
     v["blob_flags"] = (with_checksum(b), "unknown flags 0x80")
-    b = copy(); struct.pack_into("<I", b, 104 + 8, 1)
+    b = copy(); struct.pack_into("<I", b, 112 + 8, 1)
     v["blob_reserved"] = (with_checksum(b), "reserved field 2 is not zero")
+    # 2.4's optional yield_fetch (offset 104; the good blob, fifo, has
+    # one): past the end, odd, and set in a blob that says 2.3 (where the
+    # field was reserved).
+    yield_fetch = struct.unpack_from("<Q", good, 104)[0]
+    assert yield_fetch, "the good blob should have a yield_fetch (fifo has)"
+    b = copy(); struct.pack_into("<Q", b, 104, len(good) + 64)
+    v["blob_yield_fetch_offset"] = (with_checksum(b), "operation yield_fetch at offset")
+    b = copy(); struct.pack_into("<Q", b, 104, yield_fetch + 1)
+    v["blob_yield_fetch_odd"] = (with_checksum(b),
+                                 f"operation yield_fetch at offset {yield_fetch + 1:#x}, odd")
+    b = copy(); struct.pack_into("<H", b, 6, 3)
+    v["blob_yield_fetch_2_3"] = (with_checksum(b), "yield_fetch at offset")
     # Operation offsets (40 + 8 * i; fetch is i = 2): past the end, inside
     # the header, odd (instructions are 2-byte aligned).
     fetch = struct.unpack_from("<Q", good, 40 + 2 * 8)[0]

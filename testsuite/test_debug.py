@@ -85,6 +85,10 @@ def shared_code_addresses():
 
 # Each built-in policy's function prefix (its SCHED_POLICY line).
 PREFIX = {"heap": "heap", "bitmap": "bitmap", "multiqueue": "mq", "fifo": "fifo"}
+# What the runtime's user-mode switch calls for its answer: fetch, or the
+# policy's yield_fetch where it has one (ABI 2.4: all but multiqueue).
+SWITCH_FETCH = {"heap": "heap_yield_fetch", "bitmap": "bitmap_yield_fetch",
+                "multiqueue": "mq_fetch", "fifo": "fifo_yield_fetch"}
 
 
 def gdb_during_pingpong(machine, monkeypatch, name, smp, symbol_files, commands,
@@ -144,7 +148,7 @@ def test_gdb_breaks_in_a_policy_run_by_a_process(machine, monkeypatch, name, smp
     user address stops gdb in the policy as a process runs it, in user mode,
     called by the runtime's user-mode switch."""
     policy_at, runtime_at = shared_code_addresses()
-    p = PREFIX[name]
+    fetch = SWITCH_FETCH[name]
     out = gdb_during_pingpong(
         machine, monkeypatch, name, smp,
         [(os.path.join(ROOT, "build", "sched", f"{name}.elf"), policy_at),
@@ -152,8 +156,8 @@ def test_gdb_breaks_in_a_policy_run_by_a_process(machine, monkeypatch, name, smp
         # The runtime fetches only when another thread of the process is
         # in its queue: never in the single-threaded init and shell (their
         # yields call the policy's yield, then the kernel).
-        [f"break {p}_fetch"], kernel_symbols=False)
-    assert re.search(rf"Breakpoint [\d.]+, {p}_fetch \(", out), out
+        [f"break {fetch}"], kernel_symbols=False)
+    assert re.search(rf"Breakpoint [\d.]+, {fetch} \(", out), out
     assert f"sched_impls/{name}/{name}.c" in out, out
     assert re.search(r"^\$1 = 0$", out, re.M), out           # U mode
     # Called by the runtime's switch: its assembly fast path

@@ -42,6 +42,8 @@ CFLAGS = SANITIZER_CFLAGS + ["-I", os.path.join(ROOT, "sched_abi"), "-I", ROOT,
 RUN_TIMEOUT = 1200
 
 PASSED = re.compile(r"^policy_test: (\S+): (\d+) operations checked$", re.M)
+YIELD_FETCH_CHECKED = re.compile(r"^policy_test: \S+: yield_fetch checked against yield "
+                                 r"then fetch (\d+) times$", re.M)
 # The run on the largest table, per hart count, and its summary line.
 BIG_RUN = re.compile(r"^  (\d+) harts, 16384 tasks, one context, filled first:\n"
                      r"    context A: \d+ operations; up to (\d+) tasks queued, (\d+) on average",
@@ -78,6 +80,14 @@ def test_policy_model(policy_name, tmp_path):
     assert m.group(1) == policy_name, \
         f"tested policy '{m.group(1)}', not '{policy_name}':\n{out}"
     assert int(m.group(2)) >= 100000, f"too few operations checked:\n{out}"
+    # ABI 2.4's yield_fetch, where the policy has one, checked against
+    # yield then fetch (fifo, heap and bitmap have one; multiqueue not).
+    yf = YIELD_FETCH_CHECKED.search(out)
+    if policy_name in ("fifo", "heap", "bitmap"):
+        assert yf and int(yf.group(1)) >= 10000, \
+            f"yield_fetch was not checked often enough:\n{out}"
+    else:
+        assert not yf, f"'{policy_name}' has no yield_fetch, yet it was checked:\n{out}"
     # A coroutine executor's table: every record queued at once, and
     # thousands queued all along, on every hart count.
     big = BIG_RUN.findall(out)
@@ -110,6 +120,29 @@ def test_harness_rejects_lifo_bitmap(tmp_path):
                      r"context A .*operation #\d+: fetch$", out, re.M), out
     assert re.search(r"^  ordering: fetch\(hart \d+\) returned task \d+ \(prio (\d+), "
                      r"age \d+\); expected task \d+ \(prio \1, age \d+\)$", out, re.M), out
+    assert not PASSED.search(out), out
+
+
+# fifo's yield_fetch forgets to move the tail: the queue it leaves differs
+# from yield then fetch's (and later answers would too).
+FIFO_YF = "    TAIL(c) = task;\n    HEAD(c) = NEXT(c, head);"
+FIFO_YF_MUTANT = "    HEAD(c) = NEXT(c, head);"
+
+
+def test_harness_rejects_wrong_yield_fetch(tmp_path):
+    """A yield_fetch that does not do what yield then fetch do must be
+    caught, by the check itself (before the model sees the damage)."""
+    with open(policy_source("fifo")) as f:
+        source = f.read()
+    assert source.count(FIFO_YF) == 1, \
+        f"{FIFO_YF!r} not found once in sched_impls/fifo/fifo.c: update FIFO_YF here"
+    mutant = tmp_path / "fifo_yf.c"
+    mutant.write_text(source.replace(FIFO_YF, FIFO_YF_MUTANT))
+    binary = compile_policy_test(tmp_path, str(mutant), "fifo_yf")
+    status, out = run([binary, MUTANT_OPS], timeout=RUN_TIMEOUT)
+    assert status == 1, f"expected policy_test to fail its checks (status 1), got {status}:\n{out}"
+    assert re.search(r"^  yield_fetch: yield_fetch\(hart \d+, task \d+\) leaves the queue",
+                     out, re.M), out
     assert not PASSED.search(out), out
 
 

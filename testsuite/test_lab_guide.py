@@ -81,7 +81,7 @@ def test_starter_boots_and_serves_every_caller(machine, starter_blob, smp):
     """The starter, unchanged, on the kernel's queue (threads), a process's
     (user-mode switches) and a coroutine executor's, with nothing reported."""
     m = boot_shell(machine, smp=smp, sched_blob=starter_blob)
-    assert re.search(r"^sched: policy 'my_policy' \(external blob, \d+ bytes, ABI 2\.3\) "
+    assert re.search(r"^sched: policy 'my_policy' \(external blob, \d+ bytes, ABI 2\.4\) "
                      r"at 0xffffffc040000000$", m.output(), re.M), m.output()
     assert re.search(r"^t_threads: PASS$", m.run("t_threads 4", timeout=120), re.M)
     out = m.run(f"t_pingpong {2 * smp} 500", timeout=120)

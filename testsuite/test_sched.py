@@ -32,7 +32,7 @@ def sysinfo(m):
 def test_policy_selected_at_boot(machine, name):
     m = boot_shell(machine, smp=2, policy=name)
     out = m.output()
-    assert re.search(rf"^sched: policy '{name}' \(built-in blob, \d+ bytes, ABI 2\.3\) "
+    assert re.search(rf"^sched: policy '{name}' \(built-in blob, \d+ bytes, ABI 2\.4\) "
                      r"at 0xffffffc040000000$", out, re.M), out
     assert sysinfo(m)["sched_name"] == name
     assert f"scheduling policy: {name}" in m.run("help")
@@ -58,7 +58,7 @@ def test_blob_built_outside_the_tree_boots(machine):
     kernel rebuild, and runs threads and priorities right."""
     blob = build_blob(os.path.join(ROOT, "testsuite", "blobs", "prio_list.c"))
     m = boot_shell(machine, smp=1, sched_blob=blob)
-    assert re.search(r"^sched: policy 'prio_list' \(external blob, \d+ bytes, ABI 2\.3\)",
+    assert re.search(r"^sched: policy 'prio_list' \(external blob, \d+ bytes, ABI 2\.4\)",
                      m.output(), re.M)
     assert sysinfo(m)["sched_name"] == "prio_list"
     assert "t_threads: PASS" in m.run("t_threads 4")
@@ -73,9 +73,9 @@ REFUSALS = {
                      "(queues now sized by task count, SCHED_QUEUE_WORDS(n)): rebuild it "
                      "against sched_abi/"),
     "blob_version_newer": "policy 'fifo': built for scheduler ABI 3.0, newer than this "
-                          "kernel's 2.3",
-    "blob_version_minor": "policy 'fifo': built for scheduler ABI 2.4, newer than this "
-                          "kernel's 2.3",
+                          "kernel's 2.4",
+    "blob_version_minor": "policy 'fifo': built for scheduler ABI 2.5, newer than this "
+                          "kernel's 2.4",
     "blob_header_size": "header size 64, want 128",
     "blob_total_size": "total size 70000 outside 128..65536",
     "blob_total_size_small": "total size 64 outside 128..65536",
@@ -86,12 +86,21 @@ REFUSALS = {
     "blob_op_offset": "operation fetch at offset 0x",
     "blob_op_in_header": "operation fetch at offset 0x0, outside the code",
     "blob_op_odd": "operation fetch at offset 0x",
+    # 2.4's optional yield_fetch: checked as the other entries are, and
+    # refused in a blob older than 2.4 (a reserved field then).
+    "blob_yield_fetch_offset": "operation yield_fetch at offset 0x",
+    "blob_yield_fetch_odd": "operation yield_fetch at offset 0x",
+    "blob_yield_fetch_2_3": "yield_fetch at offset 0x",
     "blob_checksum": "checksum 0x",
 }
 # The rest of the message, a regex: what depends on the build (an offset,
 # a checksum) is a number of any value.
 REFUSAL_ENDS = {"blob_op_offset": r"[0-9a-f]+, outside the code",
                 "blob_op_odd": r"[0-9a-f]+, odd \(instructions start at even offsets\)",
+                "blob_yield_fetch_offset": r"[0-9a-f]+, outside the code",
+                "blob_yield_fetch_odd": r"[0-9a-f]+, odd \(instructions start at even offsets\)",
+                "blob_yield_fetch_2_3": r"[0-9a-f]+ in an ABI 2\.3 blob \(the field is reserved "
+                                        r"before 2\.4\)",
                 "blob_checksum": r"[0-9a-f]{8}, computed 0x[0-9a-f]{8}"}
 
 

@@ -55,9 +55,23 @@ bool blob_validate(const void *data, size_t avail, char *why, size_t why_size)
         REFUSE("name is empty or not NUL-terminated");
     if (h.flags & ~SCHED_FLAGS_KNOWN)
         REFUSE("unknown flags 0x%x", h.flags & ~SCHED_FLAGS_KNOWN);
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < 4; i++)
         if (h.reserved[i])
             REFUSE("reserved field %d is not zero", i);
+    /* 2.4's optional yield_fetch: before 2.4 the field was reserved.  The
+     * kernel never calls it (only a process's runtime does), but checks it
+     * as it checks every entry, so that no blob it installs points a
+     * runtime outside the code. */
+    if (h.yield_fetch_offset && h.abi_minor < 4)
+        REFUSE("yield_fetch at offset 0x%lx in an ABI %u.%u blob (the field is reserved "
+               "before 2.4)", h.yield_fetch_offset, h.abi_major, h.abi_minor);
+    if (h.yield_fetch_offset && (h.yield_fetch_offset < sizeof(h) ||
+                                 h.yield_fetch_offset >= h.total_size))
+        REFUSE("operation yield_fetch at offset 0x%lx, outside the code",
+               h.yield_fetch_offset);
+    if (h.yield_fetch_offset % 2)
+        REFUSE("operation yield_fetch at offset 0x%lx, odd (instructions start at even "
+               "offsets)", h.yield_fetch_offset);
     static const char *const op_names[SCHED_OP_COUNT] = {
         "init", "add", "fetch", "yield", "wake", "remove", "top_priority", "tick",
     };

@@ -75,6 +75,17 @@ static void bitmap_yield(const struct sched_ctx *c, uint32_t hart, uint32_t task
     bitmap_add(c, hart, task);
 }
 
+/* Yield then fetch in one call (optional, ABI 2.4: a process's runtime
+ * calls it on every user-mode switch).  Simply the two, one after the
+ * other: what it saves is the second call from the runtime (the
+ * compiler folds both into one function with no frame).  The smallest
+ * correct yield_fetch, for any policy. */
+static uint32_t bitmap_yield_fetch(const struct sched_ctx *c, uint32_t hart, uint32_t task)
+{
+    bitmap_add(c, hart, task);
+    return bitmap_fetch(c, hart);
+}
+
 static void bitmap_wake(const struct sched_ctx *c, uint32_t hart, uint32_t task)
 {
     bitmap_add(c, hart, task);
@@ -98,6 +109,6 @@ static uint32_t bitmap_tick(const struct sched_ctx *c, uint32_t hart, uint32_t t
     return 0;
 }
 
-SCHED_POLICY("bitmap", SCHED_FLAG_PRIORITY, bitmap_init, bitmap_add, bitmap_fetch,
-             bitmap_yield, bitmap_wake, bitmap_remove, bitmap_top_priority,
-             bitmap_tick);
+SCHED_POLICY_WITH_YIELD_FETCH("bitmap", SCHED_FLAG_PRIORITY, bitmap_init, bitmap_add,
+                              bitmap_fetch, bitmap_yield, bitmap_wake, bitmap_remove,
+                              bitmap_top_priority, bitmap_tick, bitmap_yield_fetch);

@@ -29,7 +29,13 @@
 #define COUNT(c)     ((c)->queue->word[0])
 #define YIELDED(c)   ((c)->queue->word[1])
 #define AT(c, k)     ((c)->queue->word[2 + (k)])
-#define POS(c, i)    ((c)->tasks[i].policy[0])
+/* A task's record, indexed as a signed 32-bit value: the calling
+ * convention passes a uint32_t sign-extended in its register, and `lw`
+ * loads a queue word the same way, so for an index below 2^31 (every
+ * task's) this is the same record, without the two instructions that
+ * zero-extending the index costs at each use. */
+#define TASK(c, i)   (&(c)->tasks[(int32_t)(i)])
+#define POS(c, i)    (TASK(c, i)->policy[0])
 
 /* Positions are size_t inside the functions: with 32-bit ones the
  * compiler zero-extends each before indexing (two instructions a use, on
@@ -38,7 +44,7 @@
 /* Must task a run before task b? */
 static int before(const struct sched_ctx *c, uint32_t a, uint32_t b)
 {
-    const TaskSched *ta = &c->tasks[a], *tb = &c->tasks[b];
+    const TaskSched *ta = TASK(c, a), *tb = TASK(c, b);
     if (ta->prio != tb->prio)
         return ta->prio > tb->prio;
     return ta->age < tb->age;
@@ -121,22 +127,29 @@ static __attribute__((noinline)) uint32_t replace_root(const struct sched_ctx *c
     return top;
 }
 
+/* The answer to a fetch when `yielded` has just been yielded (and the
+ * slot holds nothing else): it goes on if it is still the most urgent,
+ * else it takes the root's place. */
+static inline uint32_t fetch_after_yield(const struct sched_ctx *c, uint32_t yielded)
+{
+    if (COUNT(c) == 0 || before(c, yielded, AT(c, 0)))
+        return yielded;                 /* still the most urgent */
+    if (COUNT(c) > 1)
+        return replace_root(c, yielded);
+    /* Two tasks taking turns: the root and the yielded one swap, nothing
+     * to sift. */
+    uint32_t top = AT(c, 0);
+    put(c, 0, yielded);
+    return top;
+}
+
 static uint32_t heap_fetch(const struct sched_ctx *c, uint32_t hart)
 {
     (void)hart;
     uint32_t slot = YIELDED(c);
     if (slot) {
-        uint32_t yielded = slot - 1;
         YIELDED(c) = 0;
-        if (COUNT(c) == 0 || before(c, yielded, AT(c, 0)))
-            return yielded;                 /* still the most urgent */
-        if (COUNT(c) > 1)
-            return replace_root(c, yielded);
-        /* Two tasks taking turns: the root and the yielded one swap,
-         * nothing to sift. */
-        uint32_t top = AT(c, 0);
-        put(c, 0, yielded);
-        return top;
+        return fetch_after_yield(c, slot - 1);
     }
     if (COUNT(c) == 0)
         return SCHED_NONE;
@@ -153,6 +166,27 @@ static void heap_yield(const struct sched_ctx *c, uint32_t hart, uint32_t task)
     YIELDED(c) = task + 1;
     if (slot)
         heap_add(c, hart, slot - 1);
+}
+
+/* A yield_fetch with a task already in the slot (a preemption or a park
+ * since the last fetch): the two calls.  Out of line, so that the usual
+ * yield_fetch needs no stack frame. */
+static __attribute__((noinline)) uint32_t yield_fetch_slot_taken(const struct sched_ctx *c,
+                                                                 uint32_t hart, uint32_t task)
+{
+    heap_yield(c, hart, task);
+    return heap_fetch(c, hart);
+}
+
+/* Yield then fetch in one call (optional, ABI 2.4: a process's runtime
+ * calls it on every user-mode switch).  With the slot empty, as it is
+ * after every switch, the task would go into the slot and come straight
+ * out: skip the slot. */
+static uint32_t heap_yield_fetch(const struct sched_ctx *c, uint32_t hart, uint32_t task)
+{
+    if (YIELDED(c) != 0)
+        return yield_fetch_slot_taken(c, hart, task);
+    return fetch_after_yield(c, task);
 }
 
 static void heap_wake(const struct sched_ctx *c, uint32_t hart, uint32_t task)
@@ -195,5 +229,6 @@ static uint32_t heap_tick(const struct sched_ctx *c, uint32_t hart, uint32_t tas
     return 0;
 }
 
-SCHED_POLICY("heap", SCHED_FLAG_PRIORITY, heap_init, heap_add, heap_fetch,
-             heap_yield, heap_wake, heap_remove, heap_top_priority, heap_tick);
+SCHED_POLICY_WITH_YIELD_FETCH("heap", SCHED_FLAG_PRIORITY, heap_init, heap_add,
+                              heap_fetch, heap_yield, heap_wake, heap_remove,
+                              heap_top_priority, heap_tick, heap_yield_fetch);

@@ -35,6 +35,8 @@
  *     priorities ignored; "multiqueue": one queue per hart (see
  *     pt_mq_destination and pt_expected_fetch for the rules);
  *   - the policy writes nothing in a record but link[] and policy[];
+ *   - yield_fetch, where the policy has one (ABI 2.4, pt_check_yield_fetch):
+ *     the same answer and state as yield then fetch, from the same state;
  *   - SCHED_FLAG_HART_LOCAL (pt_check_hart_local): two harts' yield then
  *     fetch, run from the same state in both orders, give the same answers
  *     and leave the same state (calls that stay in their own hart's part
@@ -1030,6 +1032,52 @@ static void pt_check_hart_local(struct pt_world *w)
                 same_state ? "" : "; the queues after differ");
 }
 
+/* ABI 2.4's optional yield_fetch: from the same state, yield(h, t) then
+ * fetch(h), and yield_fetch(h, t), must give the same answer and leave the
+ * same queue words and records (link[], policy[]).  Tried and undone, like
+ * pt_check_hart_local: the model does not change.  The task to yield is
+ * one not queued, and its record is filled as for a yield on h. */
+static uint64_t pt_yield_fetch_checks;
+static void pt_check_yield_fetch(struct pt_world *w)
+{
+    if (!policy_under_test.yield_fetch || w->out_of_queue.n == 0)
+        return;
+    uint32_t h = pt_pick_hart(w, w->phase.fetch_mask);
+    uint32_t t = w->out_of_queue.item[pt_below(w->out_of_queue.n)];
+    TaskSched saved = w->tasks[t];
+    pt_save_policy_state(w, w->trial_queue, w->trial_words);
+
+    uint32_t pair = pt_yield_fetch(w, h, t, w->next_age);
+    pt_save_policy_state(w, w->order_queue, w->order_words);
+
+    pt_load_policy_state(w, w->trial_queue, w->trial_words);
+    w->tasks[t] = saved;
+    w->tasks[t].state = TASK_READY;
+    w->tasks[t].hart = (uint8_t)h;
+    w->tasks[t].age = w->next_age;
+    uint32_t one = policy_under_test.yield_fetch(&w->ctx, h, t);
+    bool same_state = !memcmp(w->queue, w->order_queue, w->queue_bytes);
+    uint32_t differs = 0;
+    for (uint32_t i = 0; same_state && i < w->ntasks; i++) {
+        same_state = w->tasks[i].link[0] == w->order_words[4 * i] &&
+                     w->tasks[i].link[1] == w->order_words[4 * i + 1] &&
+                     w->tasks[i].policy[0] == w->order_words[4 * i + 2] &&
+                     w->tasks[i].policy[1] == w->order_words[4 * i + 3];
+        differs = i;
+    }
+
+    pt_load_policy_state(w, w->trial_queue, w->trial_words);
+    w->tasks[t] = saved;
+    if (one != pair)
+        pt_fail(w, "yield_fetch: yield_fetch(hart %" PRIu32 ", task %" PRIu32 ") returned %"
+                PRIu32 ", but yield then fetch return %" PRIu32, h, t, one, pair);
+    if (!same_state)
+        pt_fail(w, "yield_fetch: yield_fetch(hart %" PRIu32 ", task %" PRIu32 ") leaves the "
+                "queue or the records (task %" PRIu32 "'s link[]/policy[], or the queue "
+                "words) other than yield then fetch do", h, t, differs);
+    pt_yield_fetch_checks++;
+}
+
 /* PT_MODEL_ANY after an operation: top_priority on every hart is a
  * priority, 0 exactly when nothing is queued (no hart may idle while a
  * task waits), and, if nothing changed since it was last asked, the same
@@ -1163,6 +1211,9 @@ static void pt_step(struct pt_world *w)
     if ((policy_under_test.flags & SCHED_FLAG_HART_LOCAL) && !w->ctx.serial_calls &&
         !w->peek_next && !PT_BIG(w) && pt_chance(3))
         pt_check_hart_local(w);
+    /* (Not on the biggest table either: copies of the whole state.) */
+    if (policy_under_test.yield_fetch && !w->peek_next && !PT_BIG(w) && pt_chance(5))
+        pt_check_yield_fetch(w);
     if (w->nops % (PT_RECORD_CHECK_EVERY * PT_SCALE(w)) == 0) {
         pt_check_records(w);
         pt_model_selfcheck(w);
@@ -1416,6 +1467,9 @@ int main(int argc, char **argv)
             pt_serial = 0;
         }
     }
+    if (policy_under_test.yield_fetch)
+        printf("policy_test: %s: yield_fetch checked against yield then fetch %" PRIu64
+               " times\n", pt_policy, pt_yield_fetch_checks);
     printf("policy_test: %s: %lu operations checked\n", pt_policy, pt_total_ops);
     return 0;
 }

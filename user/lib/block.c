@@ -4,6 +4,7 @@
  * switches to another thread of this process in user mode when the policy
  * says so, and makes the yield system call otherwise.
  */
+#include <stddef.h>
 #include <unistd.h>
 #include "block.h"
 #include "sys.h"
@@ -22,18 +23,24 @@ static runtime_fn runtime_entry(int which)
     return (runtime_fn)(SHARED_RUNTIME_ADDR + rt->op_offset[which]);
 }
 
-int yield_(void)
+/* The runtime's user_schedule, once found: yield_ (yield.S) jumps to it
+ * with this thread's record index.  Found once: the region and the
+ * runtime in it stay where they are for the life of the process (a forked
+ * child has the same ones). */
+runtime_fn yield_entry;
+_Static_assert(offsetof(struct uthread, task) == 8, "yield.S: UTHREAD_TASK");
+
+/* yield_ before the runtime is found, or in a process without one. */
+int yield_first(void);
+int yield_first(void)
 {
-    /* Found once: the region and the runtime in it stay where they are
-     * for the life of the process (a forked child has the same ones). */
-    static runtime_fn user_schedule;
-    if (__builtin_expect(!user_schedule, 0))
-        user_schedule = runtime_entry(RT_USER_SCHEDULE);
-    if (!user_schedule) {
+    if (!yield_entry)
+        yield_entry = runtime_entry(RT_USER_SCHEDULE);
+    if (!yield_entry) {
         sys_call0(SYS_yield);               /* no runtime: the kernel's way */
         return 0;
     }
-    return user_schedule(uthread_self()->task);
+    return yield_entry(uthread_self()->task);
 }
 
 void thread_leave_runqueue(void)

@@ -53,11 +53,13 @@
 
 /* struct sched_ctx: tasks, queue, ntasks, nharts, serial_calls */
 #define RT_SCHED_CTX_SIZE   32
+#define RT_SCHED_CTX_SHIFT  5          /* log2(RT_SCHED_CTX_SIZE) */
 #define RT_SCHED_CTX_SERIAL 24
 /* struct sched_blob_header.op_offset[SCHED_OP_FETCH], [SCHED_OP_YIELD], ... */
 #define RT_OP_FETCH_AT      56
 #define RT_OP_YIELD_AT      64
 #define RT_OP_TOP_AT        88         /* [SCHED_OP_TOP] */
+#define RT_OP_YIELD_FETCH_AT 104       /* .yield_fetch_offset (2.4; 0: none) */
 
 /* Constants of the ABI and of runtime.c. */
 #define RT_MAX_TASKS        4096       /* SCHED_MAX_TASKS */

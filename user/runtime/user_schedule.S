@@ -51,9 +51,12 @@ user_schedule:
     slli    t6, t6, RT_BASE_SHIFT   /* t6: VDSO_DATA, the region's base */
     lw      a2, RT_NTASKS(t6)       /* a2: ntasks (read once: the process */
     li      t0, RT_MAX_TASKS        /* may write it while we look) */
-    bltu    t0, a2, .Lslow          /* > RT_MAX_TASKS: the policy would leave
-                                       VDSO_DATA.queue */
-    bgeu    a0, a2, .Lslow          /* me >= ntasks (so me < RT_MAX_TASKS) */
+    bne     a2, t0, .Lslow          /* not the kernel's RT_MAX_TASKS: the C
+                                       half's (above it the policy would
+                                       leave VDSO_DATA.queue; below it, the
+                                       policy calls' context, rt_thread_ctx,
+                                       would not fit) */
+    bgeu    a0, a2, .Lslow          /* me >= ntasks */
     lw      t0, RT_NRECORDS(t6)
     bgeu    a0, t0, .Lslow
     lui     a5, RT_TASKS_PAGES
@@ -98,8 +101,8 @@ user_schedule:
     lw      t0, RT_READY_WORD(t6)
     li      t1, RT_READY_MAGIC
     bne     t0, t1, .Lpinned        /* the queue is not set up yet */
-    lbu     t0, RT_TASK_FLAGS(a1)
-    andi    t0, t0, RT_FLAG_IN_QUEUE
+    lbu     a6, RT_TASK_FLAGS(a1)   /* a6: our flags (only we write them) */
+    andi    t0, a6, RT_FLAG_IN_QUEUE
     bnez    t0, .Lpinned            /* the kernel resumed us from the queue */
     add     t0, t6, a0
     lui     t1, RT_KPRIO >> 12
@@ -121,7 +124,7 @@ user_schedule:
     bgeu    t0, t1, .Lpinned        /* this hart may be due to rest */
 2:
     /* 4. Queue this thread and fetch the next, through the policy.  From
-     * here on the values live in s0..s8, which the policy preserves (and
+     * here on the values live in s0..s9, which the policy preserves (and
      * which the save above holds for whoever comes back here). */
     mv      s0, t6                  /* s0: VDSO_DATA */
     mv      s1, a1                  /* s1: our record */
@@ -130,15 +133,12 @@ user_schedule:
     mv      s4, a2                  /* s4: ntasks */
     mv      s5, a3                  /* s5: nharts */
     mv      s6, a5                  /* s6: the records */
-    addi    sp, sp, -32             /* struct sched_ctx, 16-byte aligned */
-    sd      s6, 0(sp)               /* .tasks */
-    li      t0, RT_QUEUE
-    add     t0, t0, s0
-    sd      t0, 8(sp)               /* .queue */
-    sw      s4, 16(sp)              /* .ntasks */
-    sw      s5, 20(sp)              /* .nharts */
-    li      t0, 1
-    sw      t0, RT_SCHED_CTX_SERIAL(sp) /* .serial_calls: under the queue lock */
+    /* s9: the policy calls' struct sched_ctx, rt_thread_ctx[nharts - 1]
+     * (runtime.c: read-only, and right for ntasks = RT_MAX_TASKS, as
+     * checked; serial_calls is set: the calls are made under the lock). */
+    lla     s9, rt_thread_ctx - RT_SCHED_CTX_SIZE
+    slli    t0, s5, RT_SCHED_CTX_SHIFT
+    add     s9, s9, t0
     lui     s7, RT_CODE_PAGES
     add     s7, s7, s0              /* s7: the policy's header (read-only) */
     lw      t0, RT_POLICY_FLAGS(s0)
@@ -150,7 +150,7 @@ user_schedule:
      * above, that is its only other answer). */
     ld      t0, RT_OP_TOP_AT(s7)
     add     t0, t0, s7
-    mv      a0, sp
+    mv      a0, s9
     mv      a1, s3
     jalr    t0                      /* a0 = top_priority(ctx, hart) */
     sext.w  a0, a0                  /* a uint32_t: its low 32 bits */
@@ -160,20 +160,16 @@ user_schedule:
     addi    t0, t0, 1
     sd      t0, RT_AGE_CLOCK(s0)
     sd      t0, RT_TASK_AGE(s1)
-    lbu     t0, RT_TASK_FLAGS(s1)   /* in the queue now (still RUNNING: */
-    ori     t0, t0, RT_FLAG_IN_QUEUE /* nobody may claim it yet) */
-    sb      t0, RT_TASK_FLAGS(s1)
-    ld      t0, RT_OP_YIELD_AT(s7)
-    add     t0, t0, s7
-    mv      a0, sp
+    ori     t0, a6, RT_FLAG_IN_QUEUE /* in the queue now (still RUNNING: */
+    sb      t0, RT_TASK_FLAGS(s1)   /* nobody may claim it yet) */
+    mv      a0, s9
     mv      a1, s3
     mv      a2, s2
-    jalr    t0                      /* yield(ctx, hart, me) */
-    ld      t0, RT_OP_FETCH_AT(s7)
+    ld      t0, RT_OP_YIELD_FETCH_AT(s7) /* the policy's yield_fetch, */
+    beqz    t0, .Ltwo_calls         /* if it has one (ABI 2.4) */
     add     t0, t0, s7
-    mv      a0, sp
-    mv      a1, s3
-    jalr    t0                      /* a0 = fetch(ctx, hart) */
+    jalr    t0                      /* a0 = yield_fetch(ctx, hart, me) */
+.Lanswered:
 
     /* 5. Check the answer: a record that is mapped, of a thread of ours,
      * not us (the policy keeping us running is the C half's to finish),
@@ -245,6 +241,19 @@ user_schedule:
     li      a0, 1                   /* its user_schedule returns 1 */
     ret
 
+    /* A policy without a yield_fetch: yield, then fetch (out of line, so
+     * that the usual case makes no jump). */
+.Ltwo_calls:
+    ld      t0, RT_OP_YIELD_AT(s7)
+    add     t0, t0, s7
+    jalr    t0                      /* yield(ctx, hart, me) */
+    ld      t0, RT_OP_FETCH_AT(s7)
+    add     t0, t0, s7
+    mv      a0, s9
+    mv      a1, s3
+    jalr    t0                      /* a0 = fetch(ctx, hart) */
+    j       .Lanswered
+
     /* Nobody to switch to: let go of the lock (unpin), and return 0 with
      * the caller's registers. */
 .Lnobody_else:
@@ -283,5 +292,5 @@ user_schedule:
     mv      a3, s4
     mv      a4, s5
     addi    t0, s1, RT_CTX
-    LOAD_CALLEE_SAVED t0, 1         /* sp too: the sched_ctx is gone */
+    LOAD_CALLEE_SAVED t0, 1
     j       user_schedule_fetched
