@@ -79,6 +79,25 @@ def test_fast_path_and_c_half(machine, name, smp):
 
 
 @pytest.mark.parametrize("name", POLICIES)
+def test_switch_tail_spared(machine, name):
+    """A user-mode switch caught after current[hart] names the next thread
+    and before the queue lock (in the old thread's name) is released: the
+    kernel reconciles the trap as the next thread and must spare it there
+    as it spares a lock holder (a more urgent competitor, woken every
+    millisecond, does not run in the 40 ms the program holds the window),
+    mark the old thread off its hart, and never resume the old thread under
+    the unfinished switch.  Preempting it there left test_stress[heap-smp8]
+    with every hart idle and twenty threads queued.  One hart: the program
+    must keep its partner parked until it claims it (t_switch_tail)."""
+    m = boot_shell(machine, 1, policy=name)
+    out = m.run("t_switch_tail", timeout=120)
+    assert re.search(r"^t_switch_tail: PASS$", out, re.M), out
+    assert "window 40 ms, competitor wakes 0 in it" in out, out
+    assert "killed" not in out and "preempting it anyway" not in m.output(), out
+    still_alive(m)
+
+
+@pytest.mark.parametrize("name", POLICIES)
 def test_c_half_switches_while_tracing(machine, name):
     """A case only the C half handles: while the kernel records a timeline,
     the runtime appends each switch to the process's ring, which the fast
