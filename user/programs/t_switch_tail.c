@@ -18,8 +18,8 @@
  *
  * A real switch is over in a few instructions, so this program makes one
  * by hand, the same steps, and stays in that window for WINDOW_MS: main
- * (A) saves its registers into its record, takes the lock, claims the
- * parked partner (B), names it in current[], then spins; a competitor of
+ * (A) takes the lock, claims the parked partner (B), saves its registers
+ * into its record, names B in current[], then spins; a competitor of
  * higher priority wakes every millisecond meanwhile, and would take the
  * hart at the first tick if B were not spared.  Then main finishes the
  * switch and loads the partner's registers; the kernel resumes main later,
@@ -30,6 +30,7 @@
  * stress test (t_chaos) exercises the window on many harts, by chance.
  * Prints "t_switch_tail: PASS", or a FAIL line per check that failed.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +44,7 @@
 
 #define WINDOW_MS     40    /* in the window: a few ticks, under the spare's bound
                                (BLOCK_SCHED_MAX_TICKS, 10 ticks with the kernel waiting) */
-#define PARK_TRIES    10000 /* yields to see the partner parked in user mode */
+#define PARK_TRIES    10000 /* yields to find the partner parked in user mode */
 #define MAIN_PRIO     4     /* main and the partner, below the competitor */
 #define COMPETITOR_PRIO 6
 
@@ -126,22 +127,35 @@ static int slot_of(int tid)
     return -1;
 }
 
+/* Takes the queue lock in main's name (slot a), which pins main, with the
+ * partner (slot b) parked READY under it.  False if the partner never
+ * stays parked that long. */
+static bool lock_with_partner_parked(uint32_t a, uint32_t b)
+{
+    for (int tries = 0; tries < PARK_TRIES; tries++) {
+        yield_();       /* the partner runs, and parks again at its yield */
+        if (TASKS[b].state != TASK_READY)
+            continue;
+        getcpu();       /* a system call: the kernel's view of this hart is main */
+        uint32_t free_lock = 0;
+        if (!__atomic_compare_exchange_n(&V->queue_lock, &free_lock, a + 1, 0,
+                                         __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+            continue;
+        /* Pinned from here: nothing else runs on this one hart. */
+        if (TASKS[b].state == TASK_READY)
+            return true;
+        __atomic_store_n(&V->queue_lock, 0, __ATOMIC_RELEASE);   /* a tick came first */
+    }
+    return false;
+}
+
 /* The window, as main (slot a) switching to the partner (slot b), which is
  * parked READY.  Returns when the kernel resumes main afterwards. */
 static void switch_by_hand(uint32_t a, uint32_t b)
 {
     uint64_t ticks_per_ms = V->ticks_per_ms;
-    getcpu();           /* a system call: the kernel's view of this hart is main */
-    /* Pinned from here on: the lock names main. */
-    uint32_t free_lock = 0;
-    while (!__atomic_compare_exchange_n(&V->queue_lock, &free_lock, a + 1, 0,
-                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
-        free_lock = 0;
-        yield_();
-    }
-    if (TASKS[b].state != TASK_READY) {     /* taken meanwhile: try again later */
-        __atomic_store_n(&V->queue_lock, 0, __ATOMIC_RELEASE);
-        fail("the partner left its parked state while main held the lock");
+    if (!lock_with_partner_parked(a, b)) {
+        fail("the partner never stayed parked in user mode");
         return;
     }
     TASKS[b].state = TASK_RUNNING;          /* claimed (one hart: nobody else looks) */
@@ -188,18 +202,17 @@ int main(void)
     set_priority(ptid, MAIN_PRIO);
     set_priority(ctid, COMPETITOR_PRIO);
     uint32_t a = uthread_self()->task;
-    int b = slot_of(ptid);
+    int b = -1;
+    for (int tries = 0; tries < PARK_TRIES && b < 0; tries++) {
+        yield_();                           /* its record is named once it has run */
+        b = slot_of(ptid);
+    }
     if (b < 0 || (uint32_t)b == a) {
         printf("t_switch_tail: FAIL: no record for the partner\n");
         return 1;
     }
-    int tries = 0;
-    while (tries++ < PARK_TRIES && TASKS[b].state != TASK_READY)
-        yield_();
-    if (TASKS[b].state != TASK_READY) {
-        fail("the partner never parked in user mode");
-    } else {
-        switch_by_hand(a, (uint32_t)b);
+    switch_by_hand(a, (uint32_t)b);
+    if (!failures) {
         if (!window.done) {
             /* Resumed under the unfinished switch: the kernel took main's
              * RUNNING record for a lie.  Its partner's frames share this
