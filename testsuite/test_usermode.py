@@ -338,6 +338,27 @@ def test_block_sched_renewed_is_still_bounded(boot_policy, policy, smp):
     assert "misbehaved" not in out and "panic" not in out, out
 
 
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("smp", [2, 4], ids=lambda n: f"smp{n}")
+def test_resting_harts_are_not_the_policys(boot_policy, policy, smp):
+    """Lock waiters rest their harts until the next tick when the holder
+    is on a hart (the runtime's "Resting").  h_restlie forges such a holder
+    (a sleeping sibling, marked on a hart), so every hart rests at every
+    tick for nothing while a spinner of the program at priority 1 waits.
+    The process gave those harts back: the watchdog must not blame the
+    policy for the waits (it replaced heap and bitmap within its second
+    before; one hart never rests).  The shell answers after."""
+    m = boot_policy(policy, smp=smp, initrd=True, append="sched_watchdog=1000")
+    m.shell_prompt(timeout=60)
+    out = m.run("h_restlie 4000", timeout=180)
+    assert re.search(r"^h_restlie: \d+ threads resting for a sleeping holder for 4000 ms$",
+                     out, re.M), out
+    assert re.search(r"^h_restlie: done$", out, re.M), out
+    console = m.output()
+    assert "misbehaved" not in console and "has waited" not in console, console
+    still_alive(m)
+
+
 @pytest.mark.parametrize("mode,why", [
     ("nosuch", "runs task 12, which is not one of its threads"),
     ("huge", "runs task 100000, which does not exist"),
