@@ -152,8 +152,8 @@ static bool named_elsewhere(const struct thread *prev, uint64_t h)
 {
     const VDSO_DATA *v = shared_vdso(&prev->proc->shared);
     for (uint64_t i = 0; v && i < SCHED_MAX_HARTS; i++)
-        if (i != h && (__atomic_load_n(&v->current[i], __ATOMIC_RELAXED) & ~CURRENT_PARKING) ==
-                          (uint32_t)prev->stack_slot)
+        if (i != h && (__atomic_load_n(&v->current[i], __ATOMIC_RELAXED) &
+                       ~CURRENT_PARKING) == (uint32_t)prev->stack_slot)
             return true;
     return false;
 }
@@ -162,7 +162,8 @@ static bool named_elsewhere(const struct thread *prev, uint64_t h)
 static bool holds_lock(const struct thread *prev)
 {
     const VDSO_DATA *v = shared_vdso(&prev->proc->shared);
-    return v && __atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED) == (uint32_t)prev->stack_slot + 1;
+    return v && __atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED) ==
+                    (uint32_t)prev->stack_slot + 1;
 }
 
 /* Leaves prev, which left this hart through a user-mode switch: its
