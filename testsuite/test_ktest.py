@@ -62,8 +62,9 @@ def test_ktest_all(machine, smp):
 @pytest.mark.parametrize("smp", [1, 2, 4], ids=lambda n: f"smp{n}")
 def test_ktest_nudge(machine, smp):
     """A wake-up's nudge (os/sched/nudge.h): on several harts, a waker on
-    its own idle thread nudges itself, each hart asleep in its idle loop
-    takes a busy waker's IPI and sleeps again, the
+    its own idle thread nudges itself (but not while that hart is in the
+    middle of a reconcile: then a hart asleep is woken), each hart asleep
+    in its idle loop takes a busy waker's IPI and sleeps again, the
     scan finds a hart when none is marked asleep, and the marks hold at
     random moments of the idle loops; on one hart, the hart itself is
     nudged and nothing is ever marked."""
@@ -76,6 +77,8 @@ def test_ktest_nudge(machine, smp):
         took = [d for d in diagnostics if d.endswith("took its IPI")]
         assert len(took) == smp - 1, diagnostics
         assert any(d.endswith("the waker's own idle hart nudged") for d in diagnostics), diagnostics
+        assert any("a reconciling hart woke hart" in d and d.endswith(", not itself")
+                   for d in diagnostics), diagnostics
         assert "the scan: 1 hart nudged (marked: 0)" in diagnostics, diagnostics
         assert any(d.endswith("nudges in 1000 rounds") for d in diagnostics), diagnostics
 

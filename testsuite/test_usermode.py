@@ -79,6 +79,25 @@ def test_fast_path_and_c_half(machine, name, smp):
 
 
 @pytest.mark.parametrize("name", POLICIES)
+def test_switch_tail_spared(machine, name):
+    """A user-mode switch caught after current[hart] names the next thread
+    and before the queue lock (in the old thread's name) is released: the
+    kernel reconciles the trap as the next thread and must spare it there
+    as it spares a lock holder (a more urgent competitor, woken every
+    millisecond, does not run in the 40 ms the program holds the window),
+    mark the old thread off its hart, and never resume the old thread under
+    the unfinished switch.  Preempting it there left test_stress[heap-smp8]
+    with every hart idle and twenty threads queued.  One hart: the program
+    must keep its partner parked until it claims it (t_switch_tail)."""
+    m = boot_shell(machine, 1, policy=name)
+    out = m.run("t_switch_tail", timeout=120)
+    assert re.search(r"^t_switch_tail: PASS$", out, re.M), out
+    assert "window 40 ms, competitor wakes 0 in it" in out, out
+    assert "killed" not in out and "preempting it anyway" not in m.output(), out
+    still_alive(m)
+
+
+@pytest.mark.parametrize("name", POLICIES)
 def test_c_half_switches_while_tracing(machine, name):
     """A case only the C half handles: while the kernel records a timeline,
     the runtime appends each switch to the process's ring, which the fast
@@ -327,6 +346,27 @@ def test_block_sched_renewed_is_still_bounded(boot_policy, policy, smp):
     still_alive(m)
     out = m.output()
     assert "misbehaved" not in out and "panic" not in out, out
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("smp", [2, 4], ids=lambda n: f"smp{n}")
+def test_resting_harts_are_not_the_policys(boot_policy, policy, smp):
+    """Lock waiters rest their harts until the next tick when the holder
+    is on a hart (the runtime's "Resting").  h_restlie forges such a holder
+    (a sleeping sibling, marked on a hart), so every hart rests at every
+    tick for nothing while a spinner of the program at priority 1 waits.
+    The process gave those harts back: the watchdog must not blame the
+    policy for the waits (it replaced heap and bitmap within its second
+    before; one hart never rests).  The shell answers after."""
+    m = boot_policy(policy, smp=smp, initrd=True, append="sched_watchdog=1000")
+    m.shell_prompt(timeout=60)
+    out = m.run("h_restlie 4000", timeout=180)
+    assert re.search(r"^h_restlie: \d+ threads resting for a sleeping holder for 4000 ms$",
+                     out, re.M), out
+    assert re.search(r"^h_restlie: done$", out, re.M), out
+    console = m.output()
+    assert "misbehaved" not in console and "has waited" not in console, console
+    still_alive(m)
 
 
 @pytest.mark.parametrize("mode,why", [

@@ -26,6 +26,9 @@
  *     waker relies on (the hart's idle thread is current, it is not
  *     resting), which nudge_asleep also asserts at each nudge.  At the end
  *     every other hart must be asleep again: none was left awake or lost.
+ *   - From a hart in a reconcile: its idle thread is current too, but it
+ *     carries a process (cpu.carrying) and goes back to user mode with the
+ *     thread it takes over: the nudge must go to a hart asleep, not to it.
  * One hart: nothing is ever marked (the hart runs the test), and a nudge
  * for any thread reaches this hart, whose idle thread is less urgent.
  * How soon a hart answers is the host's business: the waits are long and
@@ -124,6 +127,42 @@ static int self_way(uint64_t others)
     KT_CHECK(marked != 0);
     KT_CHECK(nudged);
     KT_DIAG("marks %#lx: the waker's own idle hart nudged\n", marked);
+    return 0;
+}
+
+/* A wake-up on a hart in the middle of a reconcile (a tick while it waits
+ * for the thread it takes over) goes to a hart asleep: this hart's idle
+ * thread is current, as there, and it carries a process (only compared,
+ * never followed: any address will do). */
+static int reconcile_way(uint64_t others)
+{
+    struct cpu *c = this_cpu();
+    uint64_t before = 0, after = 0, ipis[MAX_HARTS];
+    bool self = true;
+    for (int tries = 0; tries < SELF_WAY_TRIES && !before; tries++) {
+        KT_CHECK(wait_asleep(others));
+        for (uint64_t i = 0; i < hart_count; i++)
+            ipis[hart_ids[i]] = __atomic_load_n(&cpus[hart_ids[i]].ipis_received,
+                                                __ATOMIC_ACQUIRE);
+        spin_lock(&sched_lock);
+        c->carrying = (const struct proc *)(uintptr_t)c;
+        before = idle_harts_load();
+        bool was = c->need_resched;
+        c->need_resched = false;
+        nudge_a_hart(MIN_PRIORITY);
+        self = c->need_resched;
+        c->need_resched = was;
+        after = idle_harts_load();
+        c->carrying = NULL;
+        spin_unlock(&sched_lock);
+    }
+    KT_CHECK(before != 0);
+    KT_CHECK(!self);
+    uint64_t first = (uint64_t)ctz64(before);
+    KT_CHECK(!(after & (1ull << first)));
+    KT_CHECK(wait_ipi(first, ipis[first]));
+    KT_DIAG("marks %#lx: a reconciling hart woke hart %lu, not itself\n", before, first);
+    KT_CHECK(wait_asleep(others));
     return 0;
 }
 
@@ -263,7 +302,8 @@ int ktest_nudge(void)
     if (cpu_online_count() < 2)
         return one_hart();
     uint64_t others = other_harts();
-    if (self_way(others) || asleep_way(others) || scan_way() || race_way(others))
+    if (self_way(others) || reconcile_way(others) || asleep_way(others) || scan_way() ||
+        race_way(others))
         return -1;
     return 0;
 }

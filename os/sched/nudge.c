@@ -14,9 +14,13 @@ void nudge_asleep(uint64_t asleep)
     /* A waker on its own idle thread (a kernel coroutine polled by the idle
      * loop, an interrupt there) nudges itself: it is awake and looks at the
      * queue next, so no hart need be woken (the scan chose it too, when it
-     * came to it first). */
+     * came to it first).  Not a hart in the middle of a reconcile (from
+     * release_prev to the thread it takes over: cpu.carrying), whose
+     * current is its idle thread meanwhile: it goes back to user mode with
+     * that thread, and a tick's wake-up while it waits there would wait
+     * for some sleeping hart's tick. */
     struct cpu *self = this_cpu();
-    if (self->current == self->idle && !self->resting) {
+    if (self->current == self->idle && !self->resting && !self->carrying) {
         self->need_resched = true;
         return;
     }

@@ -63,9 +63,9 @@ static inline void idle_harts_clear(uint64_t hart)
 }
 
 /* nudge_a_hart's two ways out of line (nudge.c): a hart is asleep (the
- * lowest in `asleep` is nudged, unless this hart runs its idle thread:
- * then this one), or there are several harts and none is asleep (the
- * scan). */
+ * lowest in `asleep` is nudged, unless this hart runs its idle thread
+ * outside a reconcile: then this one), or there are several harts and
+ * none is asleep (the scan). */
 void nudge_asleep(uint64_t asleep);
 void nudge_least_urgent(int prio);
 

@@ -739,11 +739,14 @@ int policy_top_priority(int hart)
 
 /* May the watchdog blame the policy for what hart c runs?  Not while the
  * hart is held by something else: a process's pin (the queue lock or
- * block_sched, bounded by reconcile.c) or a reconcile wait for another
- * hart (cpu->awaiting_tid). */
+ * block_sched, bounded by reconcile.c), a reconcile wait for another
+ * hart (cpu->awaiting_tid), or a rest (a process gave the hart back until
+ * its next tick, whatever is queued: sched_yield_parked, sched_yield_rest).
+ * A process whose threads rest every hart at every tick (h_restlie) would
+ * otherwise have the policy replaced for the waits it makes. */
 static bool hart_is_the_policys(const struct cpu *c)
 {
-    if (c->awaiting_tid)
+    if (c->awaiting_tid || c->resting)
         return false;
     const struct proc *p = c->current->proc;
     VDSO_DATA *v = p ? shared_vdso(&p->shared) : NULL;

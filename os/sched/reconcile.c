@@ -33,10 +33,43 @@ static struct carry {
     struct trapframe tf;
     uint32_t slot;
     bool parked;                /* the named thread parked itself */
+    /* The last switch_identity here: the thread it took over, and the
+     * queue lock's value while the switch that brought it is unfinished
+     * (the slot + 1 of the thread it released).  See in_switch_tail. */
+    const struct thread *tail_thread;
+    uint32_t tail_lock;
 } LINE_ALIGNED carried[MAX_HARTS];
 /* A tick that finds the thread unpinned (reconcile_pinned) pays back this many ticks of the
  * process's debt (see reconcile.h). */
 #define BLOCK_SCHED_PAYBACK 2
+
+/*
+ * A user-mode switch from A to B ends (rt_switch, or user_schedule.S's
+ * copy of it) with three steps after current[hart] names B: A's record
+ * READY, the queue lock (A's slot + 1) released, B's registers loaded.  A
+ * trap after current[] names B and before the lock is released belongs to
+ * B, but B still holds the lock in A's name, and A's record may still say
+ * RUNNING.  Preempting B there leaves every other thread of the
+ * process waiting for a lock whose named holder, A, is parked: they rest
+ * their harts, each tick gives the hart back to the most urgent of them,
+ * and B, less urgent, is never run to release it (t_chaos on 8 harts: all
+ * harts idle for minutes with twenty threads queued).  Worse, with no
+ * thread of the process on a hart, claim_parked takes A's record for a
+ * lie and resumes A, which B then marks READY under it: two harts could
+ * run A.  So B is spared there as the lock's holder is: a few instructions
+ * finish the switch, within the same bounded debt.
+ *
+ * The lock naming the thread that this hart's last switch_identity
+ * released, while its successor is the thread here, is that moment (the
+ * process can fake it, as it can set block_sched: it only gets the same
+ * bounded spare).
+ */
+static bool in_switch_tail(const VDSO_DATA *v, uint64_t h, const struct thread *t)
+{
+    const struct carry *k = &carried[h];
+    return k->tail_thread == t &&
+           __atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED) == k->tail_lock;
+}
 
 bool reconcile_block_sched(struct trapframe *tf)
 {
@@ -50,7 +83,8 @@ bool reconcile_block_sched(struct trapframe *tf)
      * decision to preempt (and another hart waiting on this one sends
      * IPIs). */
     bool tick = (tf->scause & ~SCAUSE_INTR) == IRQ_S_TIMER;
-    if (!reconcile_pinned(v, h, t) || p->killed) {
+    if ((!reconcile_pinned(v, h, t) && !in_switch_tail(v, h, t)) || p->killed) {
+        carried[h].tail_thread = NULL;      /* the switch is over */
         if (tick)
             p->block_sched_debt = p->block_sched_debt > BLOCK_SCHED_PAYBACK ?
                                   p->block_sched_debt - BLOCK_SCHED_PAYBACK : 0;
@@ -111,6 +145,27 @@ static void give_up_hart(struct cpu *c, struct proc *p)
     panic("reconcile: came back to an abandoned stack");
 }
 
+/* Does current[] of a hart other than h name prev, running or parking
+ * there (a hint the process writes: read only to decide whether to write
+ * another hint)? */
+static bool named_elsewhere(const struct thread *prev, uint64_t h)
+{
+    const VDSO_DATA *v = shared_vdso(&prev->proc->shared);
+    for (uint64_t i = 0; v && i < SCHED_MAX_HARTS; i++)
+        if (i != h && (__atomic_load_n(&v->current[i], __ATOMIC_RELAXED) &
+                       ~CURRENT_PARKING) == (uint32_t)prev->stack_slot)
+            return true;
+    return false;
+}
+
+/* Does the process's queue lock name prev (its slot + 1)? */
+static bool holds_lock(const struct thread *prev)
+{
+    const VDSO_DATA *v = shared_vdso(&prev->proc->shared);
+    return v && __atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED) ==
+                    (uint32_t)prev->stack_slot + 1;
+}
+
 /* Leaves prev, which left this hart through a user-mode switch: its
  * registers are in its record and nothing of it is on its kernel stack any
  * more.  Releases never wait, so two harts that swapped threads cannot
@@ -121,6 +176,16 @@ static void release_prev(struct cpu *c, struct thread *prev)
     trace(TR_RELEASE, prev->tid,
           shared_task(&prev->proc->shared, (uint32_t)prev->stack_slot)->state);
     tstate_park(prev);
+    /* prev still holding the lock (the tail of the switch that took it
+     * away, see in_switch_tail) is off its hart: its waiters must not rest
+     * their harts for a holder that runs nowhere.  Unless another hart
+     * names it in current[]: the process took it there already, or it is
+     * parking there (the kernel releases its lock as it finishes the park;
+     * marked off, every waiter yielded to the kernel meanwhile: t_pingpong
+     * on 8 harts made 170,000 such yields instead of 240).  Other released
+     * threads are left as the runtime marked them. */
+    if (holds_lock(prev) && !named_elsewhere(prev, c->hartid))
+        shared_set_off_hart(prev, &prev->proc->shared);
     c->carrying = prev->proc;       /* until the next one is current here */
     c->current = c->idle;
     c->published = NULL;
@@ -192,9 +257,13 @@ static struct trapframe *switch_identity(struct cpu *c)
     /* Once prev is released, nothing of p runs here: p could exit and be
      * reaped while this hart waits.  The reference keeps it. */
     proc_get(p);
+    /* Read now: once released, prev may run elsewhere and exit. */
+    uint32_t prev_lock = (uint32_t)prev->stack_slot + 1;
     release_prev(c, prev);
     struct thread *next = await_parked(c, p, carried[h].slot);
     tstate_acquire(next);
+    carried[h].tail_thread = next;          /* see in_switch_tail */
+    carried[h].tail_lock = prev_lock;
     c->current = next;
     c->carrying = NULL;
     c->kstack_top = (uint64_t)next->kstack + KSTACK_SIZE;

@@ -717,6 +717,7 @@ void sched_idle_loop(void)
         smp_run_pending_call();
         kcoro_poll();                   /* the kernel's coroutines first */
         intr_off();
+        bool rest_over = false;
         if (c->resting) {
             /* Given back by a process (sched_yield_parked): sleep until the
              * next tick, whatever is queued (wake-ups go to other harts
@@ -727,9 +728,14 @@ void sched_idle_loop(void)
                 intr_on();
                 continue;
             }
-            c->resting = false;
+            rest_over = true;
         }
         spin_lock(&sched_lock);
+        /* The rest ends in the same hold as the look at the queue: the
+         * watchdog (policy.c), which does not blame the policy for a
+         * resting hart, never finds this one idle between the two. */
+        if (rest_over)
+            c->resting = false;
         /* Decide to sleep under the lock (the policy is only ever asked
          * with it held); asked again only if schedule() ran meanwhile. */
         bool nothing = policy_top_priority((int)c->hartid) == 0;
