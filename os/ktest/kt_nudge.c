@@ -139,7 +139,7 @@ static int reconcile_way(uint64_t others)
     struct cpu *c = this_cpu();
     uint64_t before = 0, after = 0, ipis[MAX_HARTS];
     bool self = true;
-    for (int tries = 0; tries < SELF_WAY_TRIES && !before; tries++) {
+    for (int tries = 0; tries < MARK_TRIES && !before; tries++) {
         KT_CHECK(wait_asleep(others));
         for (uint64_t i = 0; i < hart_count; i++)
             ipis[hart_ids[i]] = __atomic_load_n(&cpus[hart_ids[i]].ipis_received,

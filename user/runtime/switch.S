@@ -49,9 +49,14 @@ rt_switch:
                                        after: current[hart] names the other
                                        thread already, so a trap here is
                                        that thread's, which the lock does
-                                       not name (no pin); were the kernel
-                                       to preempt it holding the lock, every
-                                       waiter would wait for it. */
+                                       not name.  The kernel spares it all
+                                       the same while the lock still holds
+                                       the value of the thread it released
+                                       (reconcile.c, in_switch_tail): were
+                                       it preempted with the lock held in
+                                       the old thread's name, every waiter
+                                       would wait for a thread that is
+                                       parked. */
     LOAD_CONTEXT
     li      a0, 1                   /* rt_setjmp returns 1: switched back */
     ret
