@@ -34,12 +34,11 @@ sys.path.insert(0, os.path.join(ROOT, "testsuite"))
 sys.path.insert(0, HERE)
 
 import profile_report  # noqa: E402  (scripts/: its ELF reader names the addresses)
-from schedos.machine import Machine, MachineExited, MachineTimeout  # noqa: E402
+import prof_run  # noqa: E402  (scripts/: the run under a plugin, shared with profile)
 
 BUILD = os.path.join(ROOT, "build")
 PLUGIN = os.path.join(BUILD, "profile", "lineshare.so")
-USER_BIN = os.path.join(BUILD, "user", "bin")
-SHELL_SPECIAL = set("|&;<>")
+USER_BIN = prof_run.USER_BIN
 SUMMARY = re.compile(r"^accesses (\d+) moves (\d+) untracked (\d+)$", re.M)
 AGES = re.compile(r"^age (.*)$", re.M)
 PC = re.compile(r"^pc (0x[0-9a-f]+) size=(\d+) word=(0x[0-9a-f]+) moves=(\d+) young=(\d+)$",
@@ -77,40 +76,15 @@ def parse_args(argv):
 
 def check_command(cmd):
     """The program's name; a LineshareError if CMD cannot run under prof."""
-    words = cmd.split()
-    if not words:
-        raise LineshareError('CMD is empty: say what to run, e.g. CMD="b_prings 4 64 2 5"')
-    special = sorted(SHELL_SPECIAL & set(cmd))
-    if special:
-        raise LineshareError(f"CMD {cmd!r} has {' '.join(special)}: one program and its "
-                             "arguments only (no pipes, redirections or background jobs)")
-    name = words[0]
-    if "/" in name or not os.path.isfile(os.path.join(USER_BIN, name)):
-        raise LineshareError(f"no program {name!r} in {os.path.relpath(USER_BIN, ROOT)} "
-                             "(run make first, or see `help` at the shell)")
-    return name
+    return prof_run.check_command(cmd, "b_prings 4 64 2 5", LineshareError)
 
 
 def run_in_qemu(args, line, report_path, log_path):
     """Boots, runs `line` at the shell, powers off; returns the console."""
-    if os.path.exists(report_path):
-        os.remove(report_path)         # never report an older run
     extra = ["--plugin", f"{PLUGIN},out={report_path}"] + (["--icount"] if args.icount else [])
-    m = Machine(smp=args.smp, initrd=True, policy=args.sched, extra_args=extra,
-                log_path=log_path,
-                timeout_factor=float(os.environ.get("SCHEDOS_TIMEOUT_FACTOR", "1")))
-    try:
-        m.shell_prompt(timeout=180)
-        out = m.run(line, timeout=args.timeout)
-        m.sendline("exit 0")           # init powers off: the plugin writes its file
-        m.wait_exit(timeout=300)
-        return out
-    except (MachineTimeout, MachineExited) as e:
-        raise LineshareError(f"{e}\n(whole console: {os.path.relpath(m.save_log(), ROOT)})") \
-            from None
-    finally:
-        m.kill()
-        m.save_log()
+    return prof_run.run_with_plugin(dict(smp=args.smp, policy=args.sched, extra_args=extra),
+                                    line, report_path, log_path, args.timeout,
+                                    LineshareError, boot_timeout=180, exit_timeout=300)
 
 
 def parse_report(text):

@@ -32,13 +32,12 @@ sys.path.insert(0, HERE)
 
 import profile_report  # noqa: E402  (scripts/, beside this file)
 from profile_report import ProfileError  # noqa: E402
-from schedos.machine import Machine, MachineExited, MachineTimeout  # noqa: E402
+import prof_run  # noqa: E402  (scripts/: the run under a plugin, shared with lineshare)
 
 BUILD = os.path.join(ROOT, "build")
 PLUGIN = os.path.join(BUILD, "profile", "insn_profile.so")
-USER_BIN = os.path.join(BUILD, "user", "bin")
+USER_BIN = prof_run.USER_BIN
 DEFAULT_POLICY = "heap"          # what the kernel boots without sched= (os/sched/policy.c)
-SHELL_SPECIAL = set("|&;<>")     # the shell would take these itself, not pass them to CMD
 
 
 def parse_args(argv):
@@ -74,19 +73,7 @@ def parse_args(argv):
 
 def check_command(cmd):
     """The program's name; a ProfileError if CMD cannot be profiled."""
-    words = cmd.split()
-    if not words:
-        raise ProfileError('CMD is empty: say what to run, e.g. CMD="b_coro switch 1000"')
-    special = sorted(SHELL_SPECIAL & set(cmd))
-    if special:
-        raise ProfileError(f"CMD {cmd!r} has {' '.join(special)}: one program and its "
-                           "arguments only (no pipes, redirections or background jobs)")
-    name = words[0]
-    if "/" in name or not os.path.isfile(os.path.join(USER_BIN, name)):
-        names = sorted(f for f in os.listdir(USER_BIN)) if os.path.isdir(USER_BIN) else []
-        hint = f" (the programs: {' '.join(names)})" if names else " (run make first)"
-        raise ProfileError(f"no program {name!r} in {os.path.relpath(USER_BIN, ROOT)}{hint}")
-    return name
+    return prof_run.check_command(cmd, "b_coro switch 1000", ProfileError)
 
 
 def policy_elf(args):
@@ -102,24 +89,10 @@ def policy_elf(args):
 
 def run_in_qemu(args, line, prof_path, log_path):
     """Boots, runs `line` at the shell, powers off; returns the console."""
-    if os.path.exists(prof_path):
-        os.remove(prof_path)           # never report an older run's counts
-    m = Machine(smp=args.smp, initrd=True, policy=args.sched, sched_blob=args.sched_blob,
-                extra_args=["--icount-exact", "--plugin", f"{PLUGIN},out={prof_path}"],
-                log_path=log_path,
-                timeout_factor=float(os.environ.get("SCHEDOS_TIMEOUT_FACTOR", "1")))
-    try:
-        m.shell_prompt(timeout=120)
-        out = m.run(line, timeout=args.timeout)
-        m.sendline("exit 0")           # init powers off: the plugin writes its file
-        m.wait_exit(timeout=120)
-        return out
-    except (MachineTimeout, MachineExited) as e:
-        raise ProfileError(f"{e}\n(whole console: {os.path.relpath(m.save_log(), ROOT)})") \
-            from None
-    finally:
-        m.kill()
-        m.save_log()
+    return prof_run.run_with_plugin(
+        dict(smp=args.smp, policy=args.sched, sched_blob=args.sched_blob,
+             extra_args=["--icount-exact", "--plugin", f"{PLUGIN},out={prof_path}"]),
+        line, prof_path, log_path, args.timeout, ProfileError)
 
 
 def main(argv=None):
