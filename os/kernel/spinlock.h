@@ -79,9 +79,9 @@ static inline void pop_off(void)
         intr_on();
 }
 
-static inline void spin_lock(struct spinlock *lock)
+/* The hold itself, with interrupts already off. */
+static inline void spin_take_hold(struct spinlock *lock)
 {
-    push_off();
     if (__builtin_expect(spin_holding(lock), 0))
         spin_misuse(lock, "spin_lock: hart already holds");
     /* One test when the lock is free, the usual case. */
@@ -89,6 +89,12 @@ static inline void spin_lock(struct spinlock *lock)
     if (__builtin_expect(was != 0, 0))
         spin_lock_contended(lock, was);
     lock->owner = (int)this_hartid();
+}
+
+static inline void spin_lock(struct spinlock *lock)
+{
+    push_off();
+    spin_take_hold(lock);
 }
 
 /* The way in and out of one hold for a caller that knows the hart's state
@@ -105,18 +111,13 @@ static inline void spin_lock_irqs_off_outermost(struct spinlock *lock)
         irq_nesting_misuse("spin_lock_irqs_off_outermost: nested");
     c->irq_depth = 1;
     c->irq_were_on = false;
-    if (__builtin_expect(spin_holding(lock), 0))
-        spin_misuse(lock, "spin_lock: hart already holds");
-    uint32_t was = __atomic_fetch_or(&lock->locked, SPIN_WRITER, __ATOMIC_ACQUIRE);
-    if (__builtin_expect(was != 0, 0))
-        spin_lock_contended(lock, was);
-    lock->owner = (int)this_hartid();
+    spin_take_hold(lock);
 }
 
 /* Releases this hart's hold, exclusive or shared: a decision taken under a
  * shared hold may switch to a thread that stopped under an exclusive one,
  * and that thread releases what this hart holds now. */
-static inline void spin_unlock(struct spinlock *lock)
+static inline void spin_release_hold(struct spinlock *lock)
 {
     if (__builtin_expect(!spin_holding(lock), 0)) {
         /* A shared hold (kernel/rwlock.h), here rather than in a call:
@@ -130,6 +131,11 @@ static inline void spin_unlock(struct spinlock *lock)
         lock->owner = -1;
         __atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
     }
+}
+
+static inline void spin_unlock(struct spinlock *lock)
+{
+    spin_release_hold(lock);
     pop_off();
 }
 
@@ -139,15 +145,7 @@ static inline void spin_unlock(struct spinlock *lock)
  * left off. */
 static inline void spin_unlock_irqs_off_outermost(struct spinlock *lock)
 {
-    if (__builtin_expect(!spin_holding(lock), 0)) {
-        uint32_t me = 1u << this_hartid();
-        if (!(lock->locked & me))
-            spin_misuse(lock, "spin_unlock: hart does not hold");
-        __atomic_fetch_and(&lock->locked, ~me, __ATOMIC_RELEASE);
-    } else {
-        lock->owner = -1;
-        __atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
-    }
+    spin_release_hold(lock);
     struct cpu *c = this_cpu();
     if (__builtin_expect(c->irq_depth != 1, 0))
         irq_nesting_misuse("spin_unlock_irqs_off_outermost: not the outermost hold");
