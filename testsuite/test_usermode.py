@@ -140,7 +140,7 @@ def test_pingpong_four_harts(machine, name):
         # stays under a quarter: its threads park for the kernel whenever
         # the kernel holds a thread at least as urgent (and it is not known
         # futile), and how often the kernel holds one depends on how the
-        # host runs the virtual harts: 0.3 to 1.5 per cent of the switches
+        # host runs the virtual harts: 0.4 to 2.2 per cent of the switches
         # on a quiet host, 10.4 per cent (276 for 2,648) in one CI run with
         # two QEMUs at once.  Before SCHED_KINFO.futile_at it was 30 to 450
         # per cent, which this bound still catches.
