@@ -180,9 +180,10 @@ user_schedule:
     bgeu    a0, t0, .Lfetched
     bgeu    a0, s4, .Lfetched
     beq     a0, s2, .Lfetched
-    slli    s8, a0, RT_TASK_SHIFT
-    add     s8, s8, s6              /* s8: the next thread's record */
-    addi    t2, s8, RT_TASK_STATE - 1   /* the word holding the state byte */
+    slli    a1, a0, RT_TASK_SHIFT
+    add     a1, a1, s6              /* a1: the next thread's record (no call
+                                       from here on: a scratch register) */
+    addi    t2, a1, RT_TASK_STATE - 1   /* the word holding the state byte */
     li      t3, RT_CAS_TRIES        /* the process may flip it for ever */
 3:  lr.w.aqrl t0, (t2)
     srliw   t1, t0, 8
@@ -197,9 +198,9 @@ user_schedule:
     j       .Lfetched
 4:
     /* 6. Switch: the bookkeeping of a switch, as the C half does it. */
-    lbu     t0, RT_TASK_FLAGS(s8)
+    lbu     t0, RT_TASK_FLAGS(a1)
     andi    t0, t0, ~RT_FLAG_IN_QUEUE
-    sb      t0, RT_TASK_FLAGS(s8)   /* out of the queue */
+    sb      t0, RT_TASK_FLAGS(a1)   /* out of the queue */
     li      t0, 1
     bgeu    t0, s5, 5f              /* more harts: count_switch, for resting */
     rdinstret t0
@@ -216,30 +217,74 @@ user_schedule:
     bltu    t2, t4, 6f
     li      t3, 0                   /* ... or the end of the run */
 6:  sw      t3, RT_QUICK_SWITCHES(t1)
-5:  ld      t0, RT_TASK_SWITCHES(s8)
+5:  ld      t0, RT_TASK_SWITCHES(a1)
     addi    t0, t0, 1
-    sd      t0, RT_TASK_SWITCHES(s8)
+    sd      t0, RT_TASK_SWITCHES(a1)
     add     t0, s0, a0
     sb      zero, RT_OFF_HART(t0)   /* on a hart again */
     ld      t0, RT_USER_SWITCHES(s0)
     addi    t0, t0, 1
     sd      t0, RT_USER_SWITCHES(s0)
-    mv      a2, a0                  /* current[hart] = next, restartable */
-    mv      a0, s1
-    mv      a1, s8
-    addi    a3, s0, RT_CURRENT
-    jal     rt_commit_current
-    /* What rt_switch (switch.S) does, with the addresses at hand. */
-    addi    t2, s8, RT_CTX          /* the other thread's registers */
+
+    /* 7. Commit: current[hart] = next, and next->hart = hart, where hart
+     * is the one we run on *now*: the record's, which the kernel rewrites
+     * before every return to user mode.  The hart read at the pin may be
+     * stale by now: the kernel preempts a thread that stays pinned too
+     * long and may resume it on another hart.
+     *
+     * The runtime's one restartable sequence, shared by every writer of
+     * current[] (rt_switch for the C half and rt_park, switch.S, come in
+     * here with the same registers): if the hart traps anywhere after
+     * rt_commit_current and up to the store at rt_commit_store, the
+     * kernel sends it back to rt_commit_current (the runtime's header
+     * gives it both addresses; shared_restart_commit), so the hart read
+     * and the store that depends on it are never separated by a move to
+     * another hart.  It only reads its inputs and writes t0, so it may
+     * start again any number of times:
+     *   s0 VDSO_DATA, s1 our record, a1 the next thread's record (ours
+     *   when parking), a0 the value for current[hart]. */
+    .globl rt_commit_current
+    .hidden rt_commit_current
+    .globl rt_commit_store
+    .hidden rt_commit_store
+rt_commit_current:
+    lbu     t0, RT_TASK_HART(s1)
+    sb      t0, RT_TASK_HART(a1)
+    slli    t0, t0, 2
+    add     t0, t0, s0
+rt_commit_store:
+    sw      a0, RT_CURRENT(t0)      /* the commit */
+    beq     a1, s1, .Lparking       /* "next" is us: rt_park's commit */
+
+    /* 8. Switch (rt_switch's steps, for the C half too): mark us READY
+     * (only now may anyone, the kernel included, claim us: our registers
+     * were saved at the entry), release the lock, which unpins, and load
+     * the other thread's registers.  The release comes before the load,
+     * not after: current[hart] names the other thread already, so a trap
+     * here is that thread's, which the lock does not name.  The kernel
+     * spares it all the same while the lock still holds the value of the
+     * thread it released (reconcile.c, in_switch_tail): were it preempted
+     * with the lock held in our name, every waiter would wait for a thread
+     * that is parked. */
     li      t0, RT_STATE_READY
     fence   rw, w                   /* our registers saved, the queue
                                        written, before... */
     sb      t0, RT_TASK_STATE(s1)   /* ...we may be claimed (READY)... */
-    sw      zero, RT_QUEUE_LOCK(s0) /* ...and the lock is free: unpinned,
-                                       before the load (see rt_switch) */
-    LOAD_CALLEE_SAVED t2, 1         /* we are the other thread now */
+    sw      zero, RT_QUEUE_LOCK(s0) /* ...and the lock is free: unpinned */
+    LOAD_CALLEE_SAVED a1, 1, RT_CTX /* we are the other thread now (a1 is
+                                       none of the registers loaded) */
     li      a0, 1                   /* its user_schedule returns 1 */
     ret
+
+    /* rt_park's commit (current[hart] = us | CURRENT_PARKING) is done: ask
+     * the kernel, with the lock still held and our record still RUNNING
+     * (the kernel marks it READY and releases the lock: switch.S). */
+.Lparking:
+    mv      a0, s2                  /* parked = how (rt_park put it in s2) */
+    li      a7, 17                  /* SYS_yield */
+    ecall
+    unimp                           /* not reached: the kernel resumes a
+                                       parked thread through rt_load */
 
     /* A policy without a yield_fetch: yield, then fetch (out of line, so
      * that the usual case makes no jump). */
