@@ -66,10 +66,9 @@ user_schedule:
     add     a5, a5, t6              /* a5: the TaskSched heap (the records) */
     slli    a1, a0, RT_TASK_SHIFT
     add     a1, a1, a5              /* a1: our record */
-    addi    t0, a1, RT_CTX
-    SAVE_CALLEE_SAVED t0, 1
-    ori     t1, t0, RT_RESCUE_SCHEDULE
-    sd      t1, RT_CTX_RESCUE - RT_CTX(t0)
+    SAVE_CALLEE_SAVED a1, 1, RT_CTX
+    addi    t1, a1, RT_CTX + RT_RESCUE_SCHEDULE /* the ctx's address (8-aligned) */
+    sd      t1, RT_CTX_RESCUE(a1)   /* with the bit: "user_schedule's save" */
 
     /* 1. The rest of what the C half checks before it pins.  From here
      * on s3 and s5 are ours (their values kept across the policy calls):
