@@ -253,7 +253,9 @@ rt_commit_store:
      * spares it all the same while the lock still holds the value of the
      * thread it released (reconcile.c, in_switch_tail): were it preempted
      * with the lock held in our name, every waiter would wait for a thread
-     * that is parked. */
+     * that is parked.  (The label only names these instructions in a
+     * profile: without it they would count as rt_commit_store's.) */
+rt_switch_to_next:
     li      t0, RT_STATE_READY
     fence   rw, w                   /* our registers saved, the queue
                                        written, before... */
