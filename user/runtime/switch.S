@@ -6,8 +6,10 @@
  * once into the thread's TaskSched.ctx at the start of a yield; the
  * same save is where a thread that switches back to it returns (its
  * user_schedule returns 1), where the kernel resumes it, and where a
- * policy fault sends it (rt_rescue).  The fast path of a switch makes
- * rt_switch's steps itself (user_schedule.S); the C half calls it.
+ * policy fault sends it (rt_rescue).  The end of every switch and park,
+ * the restartable commit and what follows it, is the fast path's own code
+ * (user_schedule.S, rt_commit_current on): rt_switch (the C half's) and
+ * rt_park only put their arguments in its registers and jump there.
  * rt_setjmp is the same save for leave_queue's rescue point.
  *
  * rt_switch(TaskSched *me, TaskSched *next, uint32_t value, VDSO_DATA *v)

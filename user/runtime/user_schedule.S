@@ -30,6 +30,11 @@
  *   .Lpinned    the lock held (which pins us): user_schedule_pinned()
  *   .Lfetched   the policy has answered: user_schedule_fetched()
  *
+ * (each with the caller's s0..s11 back: from the save on, s3 and s5 hold
+ * the hart and nharts - 1, which .Lslow_saved and .Lpinned load back).
+ * It ends in the restartable commit and the switch's tail, which the C
+ * half and rt_park enter too (step 7 below).
+ *
  * Each hand-over counts one in VDSO_DATA.slow_yields, which the test
  * suite reads to see both paths taken (t_uswitch_paths).  Nothing here
  * trusts the shared pages more than the C half does: the process can
