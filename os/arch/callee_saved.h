@@ -13,29 +13,31 @@
 #ifndef ARCH_CALLEE_SAVED_H
 #define ARCH_CALLEE_SAVED_H
 
-/* `op` (sd or ld) on each register of the layout; with_tp is 0 or 1. */
-.macro CALLEE_SAVED_EACH op, base, with_tp
+/* `op` (sd or ld) on each register of the layout, at off(base) on; with_tp
+ * is 0 or 1.  (The user runtime passes off: its fast path loads a context
+ * straight from the thread's record, without an address to compute.) */
+.macro CALLEE_SAVED_EACH op, base, with_tp, off=0
     .if (\with_tp) != 0 && (\with_tp) != 1
     .error "CALLEE_SAVED_EACH: with_tp must be 0 or 1"
     .endif
-    \op     ra, 0(\base)
-    \op     sp, 8(\base)
+    \op     ra, \off(\base)
+    \op     sp, \off + 8(\base)
     .if \with_tp
-    \op     tp, 16(\base)
+    \op     tp, \off + 16(\base)
     .endif
-    .set    callee_saved_off, 16 + 8 * (\with_tp)
+    .set    callee_saved_off, \off + 16 + 8 * (\with_tp)
     .irp    reg, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11
     \op     \reg, callee_saved_off(\base)
     .set    callee_saved_off, callee_saved_off + 8
     .endr
 .endm
 
-.macro SAVE_CALLEE_SAVED base, with_tp=0
-    CALLEE_SAVED_EACH sd, \base, \with_tp
+.macro SAVE_CALLEE_SAVED base, with_tp=0, off=0
+    CALLEE_SAVED_EACH sd, \base, \with_tp, \off
 .endm
 
-.macro LOAD_CALLEE_SAVED base, with_tp=0
-    CALLEE_SAVED_EACH ld, \base, \with_tp
+.macro LOAD_CALLEE_SAVED base, with_tp=0, off=0
+    CALLEE_SAVED_EACH ld, \base, \with_tp, \off
 .endm
 
 #endif

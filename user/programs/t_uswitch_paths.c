@@ -25,6 +25,11 @@
  *              thread may have a hart to itself: only the turns are
  *              judged.
  *
+ * Every yield_() of both parts is made with s0..s11 set to values of its
+ * own (yield_seeded): whichever way it went, a yield must return with the
+ * registers a call preserves as they went in (the fast path uses them, and
+ * hands over to the C half with the caller's back in place).
+ *
  * Prints the counts and PASS, or FAIL and which rule broke.
  */
 #include <stdint.h>
@@ -38,14 +43,58 @@
 
 static const VDSO_DATA *const vdso = (const VDSO_DATA *)SHARED_BASE_ADDR;
 static volatile uint32_t counter;
-static uint32_t turns, out_of_turn;
+static uint32_t turns, out_of_turn, regs_lost;
+
+/* yield_seeded(seed, out): yield_() with s0..s11 set to seed + 0..11;
+ * out[i] gets si as the yield left it.  Returns what yield_() returned. */
+int yield_seeded(uint64_t seed, uint64_t out[12]);
+__asm__(
+    "    .text\n"
+    "    .globl yield_seeded\n"
+    "yield_seeded:\n"
+    "    addi sp, sp, -112\n"
+    "    sd ra, 0(sp)\n    sd a1, 8(sp)\n"
+    "    sd s0, 16(sp)\n   sd s1, 24(sp)\n   sd s2, 32(sp)\n   sd s3, 40(sp)\n"
+    "    sd s4, 48(sp)\n   sd s5, 56(sp)\n   sd s6, 64(sp)\n   sd s7, 72(sp)\n"
+    "    sd s8, 80(sp)\n   sd s9, 88(sp)\n   sd s10, 96(sp)\n  sd s11, 104(sp)\n"
+    "    addi s0, a0, 0\n  addi s1, a0, 1\n  addi s2, a0, 2\n  addi s3, a0, 3\n"
+    "    addi s4, a0, 4\n  addi s5, a0, 5\n  addi s6, a0, 6\n  addi s7, a0, 7\n"
+    "    addi s8, a0, 8\n  addi s9, a0, 9\n  addi s10, a0, 10\n addi s11, a0, 11\n"
+    "    call yield_\n"
+    "    ld t0, 8(sp)\n"
+    "    sd s0, 0(t0)\n    sd s1, 8(t0)\n    sd s2, 16(t0)\n   sd s3, 24(t0)\n"
+    "    sd s4, 32(t0)\n   sd s5, 40(t0)\n   sd s6, 48(t0)\n   sd s7, 56(t0)\n"
+    "    sd s8, 64(t0)\n   sd s9, 72(t0)\n   sd s10, 80(t0)\n  sd s11, 88(t0)\n"
+    "    ld ra, 0(sp)\n"
+    "    ld s0, 16(sp)\n   ld s1, 24(sp)\n   ld s2, 32(sp)\n   ld s3, 40(sp)\n"
+    "    ld s4, 48(sp)\n   ld s5, 56(sp)\n   ld s6, 64(sp)\n   ld s7, 72(sp)\n"
+    "    ld s8, 80(sp)\n   ld s9, 88(sp)\n   ld s10, 96(sp)\n  ld s11, 104(sp)\n"
+    "    addi sp, sp, 112\n"
+    "    ret\n");
+
+/* yield_() through yield_seeded, with values no other yield uses (who:
+ * the thread, n: its count of yields); a register that came back changed
+ * is counted in regs_lost and named, the first few times. */
+static int checked_yield(uint32_t who, uint32_t n)
+{
+    uint64_t seed = 0x3c00000000000000ULL + ((uint64_t)who << 40) + ((uint64_t)n << 8);
+    uint64_t out[12];
+    int switched = yield_seeded(seed, out);
+    for (int i = 0; i < 12; i++)
+        if (out[i] != seed + (uint64_t)i &&
+            __atomic_fetch_add(&regs_lost, 1, __ATOMIC_RELAXED) < 5)
+            printf("t_uswitch_paths: FAIL: s%d came back 0x%lx from a yield, went in "
+                   "0x%lx\n", i, (unsigned long)out[i], (unsigned long)(seed + (uint64_t)i));
+    return switched;
+}
 
 static void *player(void *arg)
 {
     uint32_t me = (uint32_t)(uintptr_t)arg;
+    uint32_t yields = 0;
     for (uint32_t t = 0; t < turns; t++) {
         while (__atomic_load_n(&counter, __ATOMIC_ACQUIRE) % 2 != me)
-            yield_();
+            checked_yield(me + 1, yields++);
         uint32_t c = __atomic_load_n(&counter, __ATOMIC_RELAXED);
         if (c != t * 2 + me)
             __atomic_fetch_add(&out_of_turn, 1, __ATOMIC_RELAXED);
@@ -100,7 +149,7 @@ int main(int argc, char **argv)
     struct counts a0 = now();
     int alone_switched = 0;
     for (int i = 0; i < ALONE_YIELDS; i++)
-        alone_switched += yield_();
+        alone_switched += checked_yield(0, (uint32_t)i);
     struct counts a1 = now();
     uint64_t alone_slow = a1.slow - a0.slow;
     printf("t_uswitch_paths: alone: %d yields, %d switched, %lu handed to the C half\n",
@@ -150,6 +199,11 @@ int main(int argc, char **argv)
     }
     if (traced && slow < switches) {
         printf("t_uswitch_paths: FAIL: a switch took the fast path while tracing\n");
+        ok = 0;
+    }
+    if (regs_lost) {
+        printf("t_uswitch_paths: FAIL: %u registers a call preserves came back changed "
+               "from yields\n", regs_lost);
         ok = 0;
     }
     printf("t_uswitch_paths: %s\n", ok ? "PASS" : "FAIL");

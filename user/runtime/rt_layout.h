@@ -50,6 +50,8 @@
 #define RT_TASK_SWITCHES    40
 #define RT_CTX              48
 #define RT_CTX_RESCUE       (RT_CTX + 15 * 8)
+#define RT_CTX_S3           (RT_CTX + 6 * 8)   /* ctx[TASK_CTX_S0 + 3] */
+#define RT_CTX_S5           (RT_CTX + 8 * 8)   /* ctx[TASK_CTX_S0 + 5] */
 
 /* struct sched_ctx: tasks, queue, ntasks, nharts, serial_calls */
 #define RT_SCHED_CTX_SIZE   32

@@ -96,7 +96,9 @@ _Static_assert(sizeof(TaskSched) == 1 << RT_TASK_SHIFT && OFF(TaskSched, prio) =
                OFF(TaskSched, state) == RT_TASK_STATE && OFF(TaskSched, hart) == RT_TASK_HART &&
                OFF(TaskSched, flags) == RT_TASK_FLAGS && OFF(TaskSched, age) == RT_TASK_AGE &&
                OFF(TaskSched, switches) == RT_TASK_SWITCHES && OFF(TaskSched, ctx) == RT_CTX &&
-               TASK_CTX_RESCUE == 15, "rt_layout: TaskSched");
+               TASK_CTX_RESCUE == 15 && RT_CTX_S3 == RT_CTX + (TASK_CTX_S0 + 3) * 8 &&
+               RT_CTX_S5 == RT_CTX + (TASK_CTX_S0 + 5) * 8 &&
+               (RT_CTX & RT_RESCUE_SCHEDULE) == 0, "rt_layout: TaskSched");
 _Static_assert(sizeof(struct sched_ctx) == RT_SCHED_CTX_SIZE &&
                OFF(struct sched_ctx, tasks) == 0 && OFF(struct sched_ctx, queue) == 8 &&
                OFF(struct sched_ctx, ntasks) == 16 && OFF(struct sched_ctx, nharts) == 20 &&
@@ -149,19 +151,17 @@ int user_schedule_pinned(uint32_t me, uint32_t hart, uint32_t ntasks, uint32_t n
 int user_schedule_fetched(uint32_t me, uint32_t hart, uint32_t next, uint32_t ntasks,
                           uint32_t nharts);
 
-void rt_switch(uint64_t *to, volatile uint32_t *queue_lock,
-               volatile uint8_t *from_state) __attribute__((noreturn));
+void rt_switch(TaskSched *me, TaskSched *next, uint32_t value, VDSO_DATA *v)
+    __attribute__((noreturn));
 void rt_load(uint64_t *to, long value) __attribute__((noreturn));
-int rt_park(uint64_t *from, TaskSched *me, uint32_t parking, volatile uint32_t *current,
-            long how);
+int rt_park(uint64_t *from, TaskSched *me, uint32_t parking, VDSO_DATA *v, long how);
 /* rt_park's `how`: SYS_yield's argument (os/uapi/syscall.h). */
 #define PARK_FOR_KERNEL 1     /* the kernel picks the next thread */
 #define PARK_AND_REST   2     /* ... and this hart rests until its next interrupt */
-void rt_commit_current(TaskSched *me, TaskSched *next, uint32_t value,
-                       volatile uint32_t *current);
 int rt_setjmp(uint64_t buf[16]) __attribute__((returns_twice));
 void rt_rescue(uint64_t buf[16]) __attribute__((noreturn));
-extern const char rt_commit_start[], rt_commit_store[];
+/* The restartable commit (user_schedule.S): labels, not functions. */
+extern const char rt_commit_current[], rt_commit_store[];
 
 typedef void (*op_init)(const struct sched_ctx *);
 typedef void (*op_task)(const struct sched_ctx *, uint32_t, uint32_t);
@@ -576,7 +576,7 @@ decide_with_top(VDSO_DATA *v, const struct sched_ctx *c, uint32_t hart, uint32_t
     self->flags |= TASK_FLAG_IN_QUEUE;
     ((op_task)policy_op(SCHED_OP_YIELD))(c, hart, me);
     v->yields_to_kernel++;
-    rt_park(self->ctx, self, me | CURRENT_PARKING, v->current, PARK_FOR_KERNEL);
+    rt_park(self->ctx, self, me | CURRENT_PARKING, v, PARK_FOR_KERNEL);
     return PARKED;
 }
 
@@ -650,7 +650,7 @@ rest_here(VDSO_DATA *v, const struct sched_ctx *c, uint32_t hart, uint32_t me)
     ((op_task)policy_op(SCHED_OP_YIELD))(c, hart, me);
     v->rests++;
     v->yields_to_kernel++;
-    rt_park(self->ctx, self, me | CURRENT_PARKING, v->current, PARK_AND_REST);
+    rt_park(self->ctx, self, me | CURRENT_PARKING, v, PARK_AND_REST);
     return true;
 }
 
@@ -783,8 +783,7 @@ int user_schedule_fetched(uint32_t me, uint32_t hart, uint32_t next, uint32_t nt
     v->user_switches++;
     if (__builtin_expect(__atomic_load_n(&kinfo->trace_on, __ATOMIC_RELAXED) != 0, 0))
         rt_trace(UT_SWITCH, me, to->tid);
-    rt_commit_current(self, to, next, v->current);
-    rt_switch(to->ctx, &v->queue_lock, &self->state);
+    rt_switch(self, to, next, v);         /* through rt_commit_current */
 }
 
 /* Where a policy fault in user_schedule_saved lands (rt_rescue, with the
@@ -854,7 +853,7 @@ const struct sched_blob_header sched_blob_header = {   /* the name blob.ld expec
     .op_offset = {
         [RT_USER_SCHEDULE] = (uint64_t)(uintptr_t)user_schedule,
         [RT_RESUME_PARKED] = (uint64_t)(uintptr_t)resume_parked,
-        [RT_COMMIT_START] = (uint64_t)(uintptr_t)rt_commit_start,
+        [RT_COMMIT_START] = (uint64_t)(uintptr_t)rt_commit_current,
         [RT_COMMIT_STORE] = (uint64_t)(uintptr_t)rt_commit_store,
         [RT_LEAVE_QUEUE] = (uint64_t)(uintptr_t)leave_queue,
         [RT_RESCUE] = (uint64_t)(uintptr_t)rt_rescue,

@@ -30,6 +30,11 @@
  *   .Lpinned    the lock held (which pins us): user_schedule_pinned()
  *   .Lfetched   the policy has answered: user_schedule_fetched()
  *
+ * (each with the caller's s0..s11 back: from the save on, s3 and s5 hold
+ * the hart and nharts - 1, which .Lslow_saved and .Lpinned load back).
+ * It ends in the restartable commit and the switch's tail, which the C
+ * half and rt_park enter too (step 7 below).
+ *
  * Each hand-over counts one in VDSO_DATA.slow_yields, which the test
  * suite reads to see both paths taken (t_uswitch_paths).  Nothing here
  * trusts the shared pages more than the C half does: the process can
@@ -57,27 +62,33 @@ user_schedule:
                                        policy calls' context, rt_thread_ctx,
                                        would not fit) */
     bgeu    a0, a2, .Lslow          /* me >= ntasks */
-    lw      t0, RT_NRECORDS(t6)
-    bgeu    a0, t0, .Lslow
+    lw      a3, RT_NRECORDS(t6)     /* a3: nrecords, read once */
+    bgeu    a0, a3, .Lslow
+    bltu    a2, a3, .Lslow          /* more records than tasks: the kernel
+                                       never says so (then "below nrecords"
+                                       also means "below ntasks") */
     lui     a5, RT_TASKS_PAGES
     add     a5, a5, t6              /* a5: the TaskSched heap (the records) */
     slli    a1, a0, RT_TASK_SHIFT
     add     a1, a1, a5              /* a1: our record */
-    addi    t0, a1, RT_CTX
-    SAVE_CALLEE_SAVED t0, 1
-    ori     t1, t0, RT_RESCUE_SCHEDULE
-    sd      t1, RT_CTX_RESCUE - RT_CTX(t0)
+    SAVE_CALLEE_SAVED a1, 1, RT_CTX
+    addi    t1, a1, RT_CTX + RT_RESCUE_SCHEDULE /* the ctx's address (8-aligned) */
+    sd      t1, RT_CTX_RESCUE(a1)   /* with the bit: "user_schedule's save" */
 
-    /* 1. The rest of what the C half checks before it pins. */
-    lw      a3, RT_NHARTS(t6)       /* a3: nharts, read once */
-    li      t0, RT_MAX_HARTS
-    bltu    t0, a3, .Lslow
+    /* 1. The rest of what the C half checks before it pins.  From here
+     * on s3 and s5 are ours (their values kept across the policy calls):
+     * a hand-over before the policy has answered loads the caller's back
+     * from the save (.Lslow_saved, .Lpinned). */
+    lw      s5, RT_NHARTS(t6)       /* s5: nharts - 1, the last hart (read */
+    addi    s5, s5, -1              /* once); 0 stands out as "one hart" */
+    li      t0, RT_MAX_HARTS - 1
+    bltu    t0, s5, .Lslow_saved    /* nharts not in 1..RT_MAX_HARTS */
     lw      t0, RT_RT_OFF(t6)
-    bnez    t0, .Lslow              /* switching off for this process */
+    bnez    t0, .Lslow_saved        /* switching off for this process */
     lui     t5, RT_KINFO_PAGES
     add     t5, t5, t6              /* t5: SCHED_KINFO */
     ld      t0, RT_KINFO_SWITCH_OFF(t5) /* two words, one load: */
-    bnez    t0, .Lslow              /* switching off for every process, or
+    bnez    t0, .Lslow_saved        /* switching off for every process, or
                                        a timeline to record (the C half
                                        records it) */
 
@@ -89,11 +100,11 @@ user_schedule:
     addiw   t1, a0, 1               /* the lock holds its holder's slot + 1 */
     addi    t2, t6, RT_QUEUE_LOCK
 1:  lr.w.aq t0, (t2)                /* take it if free (acquire) */
-    bnez    t0, .Lslow              /* in use: the C half waits for it */
+    bnez    t0, .Lslow_saved        /* in use: the C half waits for it */
     sc.w    t0, t1, (t2)
     bnez    t0, 1b
-    lbu     a4, RT_TASK_HART(a1)    /* a4: the hart we run on */
-    bgeu    a4, a3, .Lunlock
+    lbu     s3, RT_TASK_HART(a1)    /* s3: the hart we run on */
+    bltu    s5, s3, .Lunlock        /* past the last hart */
 
     /* 3. Under the lock: is this the common case?  (The C half's
      * ensure_ready, leave_queue_locked, the queued_top test and the
@@ -115,9 +126,8 @@ user_schedule:
     bgeu    t0, t1, .Lpinned        /* not in 1..RT_PRIO_MAX */
     lw      t0, RT_KINFO_QUEUED_TOP(t5)
     bgeu    t0, a7, .Lpinned        /* the kernel has one at least as urgent */
-    li      t0, 1
-    bgeu    t0, a3, 2f              /* one hart: it never rests */
-    slli    t0, a4, 2
+    beqz    s5, 2f                  /* one hart: it never rests */
+    slli    t0, s3, 2
     add     t0, t0, t6
     lw      t0, RT_QUICK_SWITCHES(t0)
     li      t1, RT_REST_AFTER_N
@@ -125,36 +135,24 @@ user_schedule:
 2:
     /* 4. Queue this thread and fetch the next, through the policy.  From
      * here on the values live in s0..s9, which the policy preserves (and
-     * which the save above holds for whoever comes back here). */
+     * which the save above holds for whoever comes back here); the calls'
+     * arguments are put in place as soon as they are known. */
     mv      s0, t6                  /* s0: VDSO_DATA */
     mv      s1, a1                  /* s1: our record */
-    mv      s2, a0                  /* s2: me */
-    mv      s3, a4                  /* s3: hart */
-    mv      s4, a2                  /* s4: ntasks */
-    mv      s5, a3                  /* s5: nharts */
+    mv      s4, a3                  /* s4: nrecords */
     mv      s6, a5                  /* s6: the records */
-    /* s9: the policy calls' struct sched_ctx, rt_thread_ctx[nharts - 1]
+    mv      a2, a0                  /* a2: me, yield_fetch's third argument */
+    /* a0: the policy calls' struct sched_ctx, rt_thread_ctx[nharts - 1]
      * (runtime.c: read-only, and right for ntasks = RT_MAX_TASKS, as
      * checked; serial_calls is set: the calls are made under the lock). */
-    lla     s9, rt_thread_ctx - RT_SCHED_CTX_SIZE
+    lla     a0, rt_thread_ctx
     slli    t0, s5, RT_SCHED_CTX_SHIFT
-    add     s9, s9, t0
+    add     a0, a0, t0
     lui     s7, RT_CODE_PAGES
     add     s7, s7, s0              /* s7: the policy's header (read-only) */
     lw      t0, RT_POLICY_FLAGS(s0)
     andi    t0, t0, RT_FLAG_PER_HART
-    beqz    t0, 7f
-    /* A per-hart policy's fetch takes another hart's thread when this
-     * hart's queue is empty: with nobody queued here we keep the hart
-     * (decide_with_top: with nothing as urgent in the kernel, as checked
-     * above, that is its only other answer). */
-    ld      t0, RT_OP_TOP_AT(s7)
-    add     t0, t0, s7
-    mv      a0, s9
-    mv      a1, s3
-    jalr    t0                      /* a0 = top_priority(ctx, hart) */
-    sext.w  a0, a0                  /* a uint32_t: its low 32 bits */
-    beqz    a0, .Lnobody_else
+    bnez    t0, .Lper_hart          /* asks top_priority first */
 7:
     ld      t0, RT_AGE_CLOCK(s0)    /* age = ++age_clock */
     addi    t0, t0, 1
@@ -162,9 +160,7 @@ user_schedule:
     sd      t0, RT_TASK_AGE(s1)
     ori     t0, a6, RT_FLAG_IN_QUEUE /* in the queue now (still RUNNING: */
     sb      t0, RT_TASK_FLAGS(s1)   /* nobody may claim it yet) */
-    mv      a0, s9
     mv      a1, s3
-    mv      a2, s2
     ld      t0, RT_OP_YIELD_FETCH_AT(s7) /* the policy's yield_fetch, */
     beqz    t0, .Ltwo_calls         /* if it has one (ABI 2.4) */
     add     t0, t0, s7
@@ -176,13 +172,12 @@ user_schedule:
      * and READY, which we claim (READY -> RUNNING), as claim_ready does:
      * the kernel may claim it too.  An answer with garbage above bit 31
      * is out of range here, and the C half truncates it as C does. */
-    lw      t0, RT_NRECORDS(s0)
-    bgeu    a0, t0, .Lfetched
-    bgeu    a0, s4, .Lfetched
-    beq     a0, s2, .Lfetched
-    slli    s8, a0, RT_TASK_SHIFT
-    add     s8, s8, s6              /* s8: the next thread's record */
-    addi    t2, s8, RT_TASK_STATE - 1   /* the word holding the state byte */
+    bgeu    a0, s4, .Lfetched       /* past nrecords (so past ntasks) */
+    slli    a1, a0, RT_TASK_SHIFT
+    add     a1, a1, s6              /* a1: the next thread's record (no call
+                                       from here on: a scratch register) */
+    beq     a1, s1, .Lfetched       /* us */
+    addi    t2, a1, RT_TASK_STATE - 1   /* the word holding the state byte */
     li      t3, RT_CAS_TRIES        /* the process may flip it for ever */
 3:  lr.w.aqrl t0, (t2)
     srliw   t1, t0, 8
@@ -197,11 +192,10 @@ user_schedule:
     j       .Lfetched
 4:
     /* 6. Switch: the bookkeeping of a switch, as the C half does it. */
-    lbu     t0, RT_TASK_FLAGS(s8)
+    lbu     t0, RT_TASK_FLAGS(a1)
     andi    t0, t0, ~RT_FLAG_IN_QUEUE
-    sb      t0, RT_TASK_FLAGS(s8)   /* out of the queue */
-    li      t0, 1
-    bgeu    t0, s5, 5f              /* more harts: count_switch, for resting */
+    sb      t0, RT_TASK_FLAGS(a1)   /* out of the queue */
+    beqz    s5, 5f                  /* more harts: count_switch, for resting */
     rdinstret t0
     slli    t1, s3, 3
     add     t1, t1, s0
@@ -216,34 +210,99 @@ user_schedule:
     bltu    t2, t4, 6f
     li      t3, 0                   /* ... or the end of the run */
 6:  sw      t3, RT_QUICK_SWITCHES(t1)
-5:  ld      t0, RT_TASK_SWITCHES(s8)
+5:  ld      t0, RT_TASK_SWITCHES(a1)
     addi    t0, t0, 1
-    sd      t0, RT_TASK_SWITCHES(s8)
+    sd      t0, RT_TASK_SWITCHES(a1)
     add     t0, s0, a0
     sb      zero, RT_OFF_HART(t0)   /* on a hart again */
     ld      t0, RT_USER_SWITCHES(s0)
     addi    t0, t0, 1
     sd      t0, RT_USER_SWITCHES(s0)
-    mv      a2, a0                  /* current[hart] = next, restartable */
-    mv      a0, s1
-    mv      a1, s8
-    addi    a3, s0, RT_CURRENT
-    jal     rt_commit_current
-    /* What rt_switch (switch.S) does, with the addresses at hand. */
-    addi    t2, s8, RT_CTX          /* the other thread's registers */
+
+    /* 7. Commit: current[hart] = next, and next->hart = hart, where hart
+     * is the one we run on *now*: the record's, which the kernel rewrites
+     * before every return to user mode.  The hart read at the pin may be
+     * stale by now: the kernel preempts a thread that stays pinned too
+     * long and may resume it on another hart.
+     *
+     * The runtime's one restartable sequence, shared by every writer of
+     * current[] (rt_switch for the C half and rt_park, switch.S, come in
+     * here with the same registers): if the hart traps anywhere after
+     * rt_commit_current and up to the store at rt_commit_store, the
+     * kernel sends it back to rt_commit_current (the runtime's header
+     * gives it both addresses; shared_restart_commit), so the hart read
+     * and the store that depends on it are never separated by a move to
+     * another hart.  It only reads its inputs and writes t0, so it may
+     * start again any number of times:
+     *   s0 VDSO_DATA, s1 our record, a1 the next thread's record (ours
+     *   when parking), a0 the value for current[hart]. */
+    .globl rt_commit_current
+    .hidden rt_commit_current
+    .globl rt_commit_store
+    .hidden rt_commit_store
+rt_commit_current:
+    lbu     t0, RT_TASK_HART(s1)
+    sb      t0, RT_TASK_HART(a1)
+    slli    t0, t0, 2
+    add     t0, t0, s0
+rt_commit_store:
+    sw      a0, RT_CURRENT(t0)      /* the commit */
+    beq     a1, s1, .Lparking       /* "next" is us: rt_park's commit */
+
+    /* 8. Switch (rt_switch's steps, for the C half too): mark us READY
+     * (only now may anyone, the kernel included, claim us: our registers
+     * were saved at the entry), release the lock, which unpins, and load
+     * the other thread's registers.  The release comes before the load,
+     * not after: current[hart] names the other thread already, so a trap
+     * here is that thread's, which the lock does not name.  The kernel
+     * spares it all the same while the lock still holds the value of the
+     * thread it released (reconcile.c, in_switch_tail): were it preempted
+     * with the lock held in our name, every waiter would wait for a thread
+     * that is parked.  (The label only names these instructions in a
+     * profile: without it they would count as rt_commit_store's.) */
+rt_switch_to_next:
     li      t0, RT_STATE_READY
     fence   rw, w                   /* our registers saved, the queue
                                        written, before... */
     sb      t0, RT_TASK_STATE(s1)   /* ...we may be claimed (READY)... */
-    sw      zero, RT_QUEUE_LOCK(s0) /* ...and the lock is free: unpinned,
-                                       before the load (see rt_switch) */
-    LOAD_CALLEE_SAVED t2, 1         /* we are the other thread now */
+    sw      zero, RT_QUEUE_LOCK(s0) /* ...and the lock is free: unpinned */
+    LOAD_CALLEE_SAVED a1, 1, RT_CTX /* we are the other thread now (a1 is
+                                       none of the registers loaded) */
     li      a0, 1                   /* its user_schedule returns 1 */
     ret
+
+    /* rt_park's commit (current[hart] = us | CURRENT_PARKING) is done: ask
+     * the kernel, with the lock still held and our record still RUNNING
+     * (the kernel marks it READY and releases the lock: switch.S). */
+.Lparking:
+    mv      a0, s2                  /* parked = how (rt_park put it in s2) */
+    li      a7, 17                  /* SYS_yield */
+    ecall
+    unimp                           /* not reached: the kernel resumes a
+                                       parked thread through rt_load */
+
+    /* A per-hart policy's fetch takes another hart's thread when this
+     * hart's queue is empty: with nobody queued here we keep the hart
+     * (decide_with_top: with nothing as urgent in the kernel, as checked
+     * above, that is its only other answer).  Out of line, the arguments
+     * of the call after it kept in s2 and s9. */
+.Lper_hart:
+    mv      s9, a0                  /* s9: the sched_ctx */
+    mv      s2, a2                  /* s2: me */
+    ld      t0, RT_OP_TOP_AT(s7)
+    add     t0, t0, s7
+    mv      a1, s3
+    jalr    t0                      /* a0 = top_priority(ctx, hart) */
+    sext.w  a0, a0                  /* a uint32_t: its low 32 bits */
+    beqz    a0, .Lnobody_else
+    mv      a0, s9
+    mv      a2, s2
+    j       7b
 
     /* A policy without a yield_fetch: yield, then fetch (out of line, so
      * that the usual case makes no jump). */
 .Ltwo_calls:
+    mv      s9, a0                  /* s9: the sched_ctx, for the fetch */
     ld      t0, RT_OP_YIELD_AT(s7)
     add     t0, t0, s7
     jalr    t0                      /* yield(ctx, hart, me) */
@@ -268,29 +327,37 @@ user_schedule:
 .Lunlock:                           /* let go of the lock (release): */
     fence   rw, w                   /* nothing else was done under it */
     sw      zero, RT_QUEUE_LOCK(t6)
+.Lslow_saved:                       /* the caller's s3 and s5 back */
+    ld      s3, RT_CTX_S3(a1)
+    ld      s5, RT_CTX_S5(a1)
 .Lslow:                             /* a0 = me; ra, sp, s0..s11 the caller's */
     ld      t0, RT_SLOW_YIELDS(t6)
     addi    t0, t0, 1
     sd      t0, RT_SLOW_YIELDS(t6)
     j       user_schedule_saved
 
-.Lpinned:                           /* ra, sp, s0..s11 still the caller's */
+.Lpinned:                           /* ra, sp, s0..s11 the caller's but s3, s5 */
     ld      t0, RT_SLOW_YIELDS(t6)
     addi    t0, t0, 1
     sd      t0, RT_SLOW_YIELDS(t6)
-    mv      a1, a4                  /* (me, hart, ntasks, nharts) */
+    mv      t1, a1                  /* (me, hart, ntasks, nharts): a2 is */
+    mv      a1, s3                  /* ntasks still */
+    addi    a3, s5, 1
+    ld      s3, RT_CTX_S3(t1)       /* the caller's s3 and s5 back */
+    ld      s5, RT_CTX_S5(t1)
     j       user_schedule_pinned
 
-.Lfetched:                          /* s0..s8 are ours: load the caller's */
+.Lfetched:                          /* s0..s9 are ours: load the caller's */
     ld      t0, RT_SLOW_YIELDS(s0)
     addi    t0, t0, 1
     sd      t0, RT_SLOW_YIELDS(s0)
     sext.w  a2, a0                  /* (me, hart, next, ntasks, nharts), */
                                     /* next as the ABI passes a uint32_t */
-    mv      a0, s2
+    sub     a0, s1, s6              /* me: our record's index */
+    srli    a0, a0, RT_TASK_SHIFT
     mv      a1, s3
-    mv      a3, s4
-    mv      a4, s5
+    li      a3, RT_MAX_TASKS        /* ntasks: equal to it, as checked */
+    addi    a4, s5, 1
     addi    t0, s1, RT_CTX
     LOAD_CALLEE_SAVED t0, 1
     j       user_schedule_fetched
