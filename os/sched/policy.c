@@ -46,8 +46,8 @@ struct policy_active policy_active;
  * yield sees it (yield_shared: harts at once, so serial_calls 0; set up
  * with policy_ctx, the same in all else). */
 const char *const policy_op_names[] = { "init", "add", "wake", "yield", "remove", "fetch",
-                                        "top_priority", "tick", "yield" };
-_Static_assert(sizeof(policy_op_names) / sizeof(policy_op_names[0]) == OP_YIELD_FETCH + 1,
+                                        "top_priority", "tick", "yield", "yield_fetch" };
+_Static_assert(sizeof(policy_op_names) / sizeof(policy_op_names[0]) == OP_YIELD_FETCH_ENTRY + 1,
                "a name for every operation");
 
 struct sched_ctx policy_ctx, policy_ctx_overlapping;      /* (policy_call.h) */
@@ -143,12 +143,16 @@ static void use_builtin(void)
     strlcpy(policy_active.name, sched_builtin_heap.name, sizeof(policy_active.name));
     policy_active.flags = sched_builtin_heap.flags;
     policy_active.ops = sched_builtin_heap.ops;
+    policy_active.yield_fetch = sched_builtin_heap.yield_fetch;
     policy_active.from_blob = false;
 }
 
 static void use_blob(const struct sched_blob_header *h, const char *where)
 {
     blob_install(h, &policy_active.ops);
+    /* Its offset is inside the code (blob_validate), like the others'. */
+    policy_active.yield_fetch = h->yield_fetch_offset
+        ? (sched_yield_fetch_fn)(SHARED_KALIAS + h->yield_fetch_offset) : NULL;
     memcpy(policy_active.name, h->name, sizeof(policy_active.name));
     policy_active.flags = h->flags;
     policy_active.from_blob = true;

@@ -32,6 +32,10 @@ struct policy_active {
     char name[SCHED_NAME_LEN];
     uint32_t flags;
     struct sched_ops ops;
+    /* The policy's yield then fetch in one call (ABI 2.4, optional: NULL
+     * if it has none), which the kernel yield calls under an exclusive
+     * hold (policy_call, OP_YIELD_FETCH). */
+    sched_yield_fetch_fn yield_fetch;
     bool from_blob;
 };
 extern struct policy_active policy_active;
@@ -71,7 +75,9 @@ void policy_refuse_fetched(int hart, uint32_t task, const struct thread *t)
  * has someone to yield to): what a fault report names is the one of the
  * two that was running. */
 enum policy_op { OP_INIT, OP_ADD, OP_WAKE, OP_YIELD, OP_REMOVE, OP_FETCH, OP_TOP, OP_TICK,
-          OP_YIELD_FETCH };
+          OP_YIELD_FETCH, OP_YIELD_FETCH_ENTRY };
+/* (OP_YIELD_FETCH_ENTRY is no call of its own: what a report names when
+ * OP_YIELD_FETCH ran the policy's yield_fetch entry.) */
 extern const char *const policy_op_names[];     /* what a report calls each */
 
 
@@ -169,14 +175,27 @@ static inline __attribute__((always_inline)) uint64_t policy_call(enum policy_op
     case OP_TOP:    result = policy_active.ops.top_priority(&policy_ctx, hart); break;
     case OP_TICK:   result = policy_active.ops.tick(&policy_ctx, hart, task); break;
     case OP_YIELD_FETCH: {
-        /* The only call made under a shared hold (`shared`): others may
-         * overlap it, and the policy is told so. */
+        /* The policy's own yield_fetch if it has one: one call instead of
+         * two, and the work the pair would undo skipped (heap's yielded
+         * task takes the root's place, fifo's goes in at the tail as the
+         * head comes out).  Only under an exclusive hold: the ABI gives it
+         * serial_calls (a process's runtime calls it under its queue
+         * lock).  Its answer is checked as fetch's would be. */
+        if (!shared && policy_active.yield_fetch) {
+            running = OP_YIELD_FETCH_ENTRY;
+            result = policy_active.yield_fetch(&policy_ctx, hart, task);
+            break;
+        }
+        /* Else the pair.  The only call made under a shared hold
+         * (`shared`): others may overlap it, and the policy is told so. */
         const struct sched_ctx *cx = shared ? &policy_ctx_overlapping : &policy_ctx;
         policy_active.ops.yield(cx, hart, task);
         running = OP_FETCH;
         result = policy_active.ops.fetch(cx, hart);
         break;
     }
+    case OP_YIELD_FETCH_ENTRY:           /* only a name for reports (above) */
+        panic("sched: OP_YIELD_FETCH_ENTRY is not an operation");
     }
     if (policy_active.from_blob)
         blob_guard_close(c);
