@@ -262,10 +262,12 @@ struct sched_ops {
 /*
  * Optional (2.4): yield_fetch(c, hart, task) must do exactly what
  * yield(c, hart, task) followed by fetch(c, hart) do: the same answer, and
- * the queue and the records' link[]/policy[] left the same.  Only a
- * process's runtime calls it, on its user-mode switches (always that pair,
- * under its queue lock: serial_calls is set); the kernel and coroutine
- * executors make the two calls.  Why it exists: one call instead of two,
+ * the queue and the records' link[]/policy[] left the same.  A process's
+ * runtime calls it on its user-mode switches (always that pair, under its
+ * queue lock: serial_calls is set), and the kernel on its yields under
+ * sched_lock held exclusively (serial_calls set too); the coroutine
+ * executors, and the kernel's overlapping yields (SCHED_FLAG_HART_LOCAL),
+ * make the two calls.  Why it exists: one call instead of two,
  * and a policy that sees both halves may skip work the pair would undo
  * (fifo's task going in at the tail while the head comes out; heap's
  * yielded task taking the root's place).  A policy that has none leaves

@@ -1,4 +1,5 @@
 #include "sched/policy.h"
+#include "sched/policy_call.h"
 #include "kernel/cacheline.h"
 #include "sched/shared.h"
 #include "sched/blob.h"
@@ -26,12 +27,7 @@
 
 extern const struct sched_policy_desc sched_builtin_heap;
 
-static struct {
-    char name[SCHED_NAME_LEN];
-    uint32_t flags;
-    struct sched_ops ops;
-    bool from_blob;
-} active;
+struct policy_active policy_active;
 
 /* The kernel's task table and queue live in their own pages between
  * unmapped guard pages (KSCHED_BASE): a policy indexing past the table
@@ -45,32 +41,25 @@ static struct {
 #define TASKS_VA  (QUEUE_VA + (QUEUE_PAGES + 1) * PAGE_SIZE)
 #define TASK_PAGES (SCHED_MAX_TASKS * sizeof(TaskSched) / PAGE_SIZE)
 
-/* OP_YIELD_FETCH is yield then fetch under one guard (a kernel yield that
- * has someone to yield to): what a fault report names is the one of the
- * two that was running. */
-enum op { OP_INIT, OP_ADD, OP_WAKE, OP_YIELD, OP_REMOVE, OP_FETCH, OP_TOP, OP_TICK,
-          OP_YIELD_FETCH };
-static const char *const op_names[] = { "init", "add", "wake", "yield", "remove", "fetch",
-                                        "top_priority", "tick", "yield" };
-/* Inlined: each caller passes a constant op and `shared` (the switch goes
- * away).  `shared`: under a shared hold of sched_lock (a kernel yield under
- * SCHED_FLAG_HART_LOCAL), where a broken contract is only noted. */
-static inline uint64_t call(enum op op, uint32_t hart, uint32_t task, bool shared)
-    __attribute__((always_inline));
-
 /* The kernel's queue as every call but a shared yield sees it: calls one at
  * a time under sched_lock held exclusively (serial_calls), and as a shared
  * yield sees it (yield_shared: harts at once, so serial_calls 0; set up
- * with ctx, the same in all else). */
-static struct sched_ctx ctx, ctx_overlapping;
-static struct thread *owner[SCHED_MAX_TASKS];   /* thread of each record */
+ * with policy_ctx, the same in all else). */
+const char *const policy_op_names[] = { "init", "add", "wake", "yield", "remove", "fetch",
+                                        "top_priority", "tick", "yield", "yield_fetch" };
+_Static_assert(sizeof(policy_op_names) / sizeof(policy_op_names[0]) == OP_YIELD_FETCH_ENTRY + 1,
+               "a name for every operation");
+
+struct sched_ctx policy_ctx, policy_ctx_overlapping;      /* (policy_call.h) */
+struct thread *policy_owner[SCHED_MAX_TASKS];
 /* Records with no owner, a stack (so taking one is O(1) with 4096 of them). */
 static uint16_t free_records[SCHED_MAX_TASKS];
 static uint32_t nfree_records;
 _Static_assert(SCHED_MAX_TASKS <= 65536, "record indices fit free_records");
 uint32_t policy_nqueued;
-static uint32_t queued_at[SCHED_PRIO_MAX + 1];   /* queued threads per priority */
-static volatile uint32_t queued_levels;          /* bit p: queued_at[p] > 0 */
+uint32_t policy_queued_at[SCHED_PRIO_MAX + 1];
+volatile uint32_t policy_queued_levels;
+uint32_t policy_top_level;
 
 /* Under SCHED_FLAG_HART_LOCAL, kernel yields on different harts run at
  * once under shared holds of sched_lock (policy_yield_fetch_shared).  What
@@ -81,10 +70,10 @@ static volatile uint32_t queued_levels;          /* bit p: queued_at[p] > 0 */
  *     A thread yielded on h may still be on h's stack (h has not switched
  *     away yet): no other hart's shared fetch may take it.  One queued
  *     under an exclusive hold has left its hart.  So has one yielded
- *     before any exclusive yield since (exclusive_yields moved: that hold
+ *     before any exclusive yield since (policy_exclusive_yields moved: that hold
  *     waited for every shared one to end), and such a yield may have moved
  *     it to another hart's part (SCHED_FLAG_TAKES_STALLED, serial_calls):
- *     the record holds only while yielded_epoch[task] is exclusive_yields.
+ *     the record holds only while yielded_epoch[task] is policy_exclusive_yields.
  *   - the counts per priority, when the thread fetched has another
  *     priority than the one yielded: under counts_lock (a few
  *     instructions), which exclusive holders need not take.
@@ -95,7 +84,7 @@ static volatile uint32_t queued_levels;          /* bit p: queued_at[p] > 0 */
 static uint8_t yielded_on[SCHED_MAX_TASKS];
 static uint64_t yielded_age[SCHED_MAX_TASKS];
 static uint64_t yielded_epoch[SCHED_MAX_TASKS];
-static uint64_t exclusive_yields;       /* written under an exclusive hold, and
+uint64_t policy_exclusive_yields;             /* written under an exclusive hold, and
                                            only while policy_hart_local() */
 static bool hart_local_off;                        /* sched_hart_local=0 */
 static void update_shared_yields(void);
@@ -106,52 +95,10 @@ static struct {
     char why[128];
 } pending[MAX_HARTS];
 
-/* Written under sched_lock; stored atomically because sched_yield reads it
- * without the lock (policy.h). */
-static inline void set_nqueued(uint32_t n)
-{
-    __atomic_store_n(&policy_nqueued, n, __ATOMIC_RELAXED);
-}
-
-/* Level 0 counts the threads parked in user mode: they are left out of
- * the hint, since their own process can run them without the kernel.
- * The hint is written only when the set of non-empty levels changes (a
- * yield to an equal changes no level).  Inline: it is on every switch. */
-/* The highest non-empty level above 0 (0: none), kept as levels fill and
- * empty: a level that fills can only raise it, one that empties lowers it
- * only if it was the top, and only then are the levels searched. */
-static uint32_t queued_top;
-
-static inline uint32_t highest_queued_level(void)
-{
-    /* The highest set bit (bit 0, priority 0, counts parked threads). */
-    uint32_t bits = queued_levels & ~1u;
-    return bits ? sched_highest_bit(bits) : 0;
-}
-
-static inline __attribute__((always_inline)) void count_queued(int prio, int delta)
-{
-    uint32_t n = queued_at[prio] += (uint32_t)delta;      /* delta: +1 or -1 */
-    /* A -1 without its +1 wraps round. */
-    KASSERT(n <= SCHED_MAX_TASKS);
-    if (n != (delta > 0 ? 1u : 0u))
-        return;                                 /* the level was and stays */
-    if (n)
-        queued_levels |= 1u << prio;
-    else
-        queued_levels &= ~(1u << prio);
-    if (prio == 0)                              /* level 0 (parked) is not in it */
-        return;
-    if (n)
-        queued_top = (uint32_t)prio > queued_top ? (uint32_t)prio : queued_top;
-    else if ((uint32_t)prio == queued_top)
-        queued_top = highest_queued_level();
-    shared_set_queued_top(queued_top);
-}
 
 int policy_queued_top(void)
 {
-    return (int)queued_top;
+    return (int)policy_top_level;
 }
 static uint64_t watchdog_ns = 5000ULL * 1000 * 1000;
 /* Timer ticks taken by all harts (policy_tick).  A wait is starvation only
@@ -159,10 +106,9 @@ static uint64_t watchdog_ns = 5000ULL * 1000 * 1000;
  * takes in watchdog_ns): each tick was a chance the policy had to run the
  * waiting thread.  Time alone would blame the policy for a host that did
  * not run the virtual harts (a loaded machine). */
-static struct {
-    uint64_t n;
-} LINE_ALIGNED policy_ticks;    /* every hart's tick writes it: a line of its own,
-                                   not the one of the counts sched_yield reads */
+/* Every hart's tick writes it: a line of its own, not the one of the
+ * counts sched_yield reads. */
+struct policy_tick_count policy_ticks LINE_ALIGNED;
 
 static void map_state_pages(void)
 {
@@ -183,9 +129,9 @@ static void map_state_pages(void)
                      PAGE_SIZE, PTE_R | PTE_W | PTE_G, 0);
     if (err)
         panic("sched: cannot map the task table");
-    ctx.queue = (struct sched_queue *)(QUEUE_VA + QUEUE_PAGES * PAGE_SIZE - QUEUE_BYTES);
-    ctx.tasks = (TaskSched *)TASKS_VA;
-    ctx.ntasks = SCHED_MAX_TASKS;
+    policy_ctx.queue = (struct sched_queue *)(QUEUE_VA + QUEUE_PAGES * PAGE_SIZE - QUEUE_BYTES);
+    policy_ctx.tasks = (TaskSched *)TASKS_VA;
+    policy_ctx.ntasks = SCHED_MAX_TASKS;
     /* Lowest index on top: the first threads get the first records. */
     for (uint32_t i = 0; i < SCHED_MAX_TASKS; i++)
         free_records[i] = (uint16_t)(SCHED_MAX_TASKS - 1 - i);
@@ -194,19 +140,23 @@ static void map_state_pages(void)
 
 static void use_builtin(void)
 {
-    strlcpy(active.name, sched_builtin_heap.name, sizeof(active.name));
-    active.flags = sched_builtin_heap.flags;
-    active.ops = sched_builtin_heap.ops;
-    active.from_blob = false;
+    strlcpy(policy_active.name, sched_builtin_heap.name, sizeof(policy_active.name));
+    policy_active.flags = sched_builtin_heap.flags;
+    policy_active.ops = sched_builtin_heap.ops;
+    policy_active.yield_fetch = sched_builtin_heap.yield_fetch;
+    policy_active.from_blob = false;
 }
 
 static void use_blob(const struct sched_blob_header *h, const char *where)
 {
-    blob_install(h, &active.ops);
-    memcpy(active.name, h->name, sizeof(active.name));
-    active.flags = h->flags;
-    active.from_blob = true;
-    kprintf("sched: policy '%s' (%s, %u bytes, ABI %u.%u) at %p\n", active.name,
+    blob_install(h, &policy_active.ops);
+    /* Its offset is inside the code (blob_validate), like the others'. */
+    policy_active.yield_fetch = h->yield_fetch_offset
+        ? (sched_yield_fetch_fn)(SHARED_KALIAS + h->yield_fetch_offset) : NULL;
+    memcpy(policy_active.name, h->name, sizeof(policy_active.name));
+    policy_active.flags = h->flags;
+    policy_active.from_blob = true;
+    kprintf("sched: policy '%s' (%s, %u bytes, ABI %u.%u) at %p\n", policy_active.name,
             where, h->total_size, h->abi_major, h->abi_minor, (void *)SHARED_KALIAS);
 }
 
@@ -266,13 +216,13 @@ void policy_init(void)
     map_state_pages();
     /* Hart ids index per-hart queues: cover the largest one, no more (a
      * per-hart policy would otherwise park tasks on harts that never run). */
-    ctx.nharts = 0;
+    policy_ctx.nharts = 0;
     for (uint64_t i = 0; i < hart_count; i++)
-        if (hart_ids[i] + 1 > ctx.nharts)
-            ctx.nharts = (uint32_t)hart_ids[i] + 1;
-    ctx.serial_calls = 1;
-    ctx_overlapping = ctx;
-    ctx_overlapping.serial_calls = 0;
+        if (hart_ids[i] + 1 > policy_ctx.nharts)
+            policy_ctx.nharts = (uint32_t)hart_ids[i] + 1;
+    policy_ctx.serial_calls = 1;
+    policy_ctx_overlapping = policy_ctx;
+    policy_ctx_overlapping.serial_calls = 0;
     const char *where = "built-in blob";
     const struct sched_blob_header *h = choose_blob(&where);
     if (!h) {
@@ -286,12 +236,12 @@ void policy_init(void)
     update_shared_yields();
     /* Guarded like every call: a blob whose init faults or never returns
      * is replaced (fall_back initializes the built-in policy). */
-    call(OP_INIT, 0, 0, false);
+    policy_call(OP_INIT, 0, 0, false);
 }
 
-const char *policy_name(void) { return active.name; }
-uint32_t policy_nharts(void) { return ctx.nharts; }
-uint32_t policy_flags(void) { return active.flags; }
+const char *policy_name(void) { return policy_active.name; }
+uint32_t policy_nharts(void) { return policy_ctx.nharts; }
+uint32_t policy_flags(void) { return policy_active.flags; }
 
 static void fill_identity(struct thread *t);
 
@@ -301,12 +251,12 @@ int policy_attach(struct thread *t)
     if (!nfree_records)
         return -EAGAIN;
     uint32_t i = free_records[--nfree_records];
-    KASSERT(i < SCHED_MAX_TASKS && !owner[i]);
-    owner[i] = t;
+    KASSERT(i < SCHED_MAX_TASKS && !policy_owner[i]);
+    policy_owner[i] = t;
     t->task = (int)i;
-    memset(&ctx.tasks[i], 0, sizeof(TaskSched));
+    memset(&policy_ctx.tasks[i], 0, sizeof(TaskSched));
     fill_identity(t);
-    ctx.tasks[i].state = TASK_BLOCKED;
+    policy_ctx.tasks[i].state = TASK_BLOCKED;
     return 0;
 }
 
@@ -314,8 +264,8 @@ void policy_detach(struct thread *t)
 {
     KASSERT(spin_holding(&sched_lock));
     KASSERT(!tstate_in_queue(t));
-    owner[t->task] = NULL;
-    ctx.tasks[t->task].state = TASK_FREE;
+    policy_owner[t->task] = NULL;
+    policy_ctx.tasks[t->task].state = TASK_FREE;
     KASSERT(nfree_records < SCHED_MAX_TASKS);
     free_records[nfree_records++] = (uint16_t)t->task;
     t->task = -1;
@@ -330,35 +280,24 @@ void policy_detach(struct thread *t)
  * it again for its successor. */
 static void fill_identity(struct thread *t)
 {
-    TaskSched *r = &ctx.tasks[t->task];
+    TaskSched *r = &policy_ctx.tasks[t->task];
     r->id = (uint32_t)t->task;
     r->tid = (uint32_t)t->tid;
     r->pid = t->proc ? (uint32_t)t->proc->pid : 0;
 }
 
-/* What changes between enqueues. */
-static void fill_record(struct thread *t, int hart)
-{
-    TaskSched *r = &ctx.tasks[t->task];
-    r->prio = (uint8_t)t->priority;
-    r->state = TASK_READY;
-    r->hart = (uint8_t)hart;
-    r->age = t->age;
-}
 
-static void fall_back(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void fall_back(const char *fmt, ...)
+void policy_fall_back(const char *fmt, ...)
 {
     char what[192];     /* the longest: refuse_fetched with a parked thread */
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
-    if (!active.from_blob)
+    if (!policy_active.from_blob)
         panic("sched: the built-in policy broke its contract: %s", what);
     kprintf("sched: policy '%s' misbehaved: %s; switching to the built-in '%s'\n",
-            active.name, what, sched_builtin_heap.name);
+            policy_active.name, what, sched_builtin_heap.name);
     policy_generation++;
     use_builtin();
     update_shared_yields();
@@ -367,35 +306,31 @@ static void fall_back(const char *fmt, ...)
     shared_disable_user_switching();
     /* Rebuild the queue from what the kernel knows is runnable, with clean
      * policy fields and the tasks' original ages (their order is kept). */
-    memset(ctx.queue, 0, SCHED_QUEUE_BYTES(ctx.ntasks));  /* not sizeof: see sched_abi.h */
+    memset(policy_ctx.queue, 0, SCHED_QUEUE_BYTES(policy_ctx.ntasks));  /* not sizeof: see sched_abi.h */
     for (uint32_t i = 0; i < SCHED_MAX_TASKS; i++) {
-        memset(ctx.tasks[i].link, 0, sizeof(ctx.tasks[i].link));
-        memset(ctx.tasks[i].policy, 0, sizeof(ctx.tasks[i].policy));
-        if (owner[i])
-            fill_identity(owner[i]);     /* whatever the old policy wrote */
+        memset(policy_ctx.tasks[i].link, 0, sizeof(policy_ctx.tasks[i].link));
+        memset(policy_ctx.tasks[i].policy, 0, sizeof(policy_ctx.tasks[i].policy));
+        if (policy_owner[i])
+            fill_identity(policy_owner[i]);     /* whatever the old policy wrote */
     }
-    active.ops.init(&ctx);
+    policy_active.ops.init(&policy_ctx);
     uint64_t now = read_time();
     for (uint32_t i = 0; i < SCHED_MAX_TASKS; i++)
-        if (owner[i] && tstate_in_queue(owner[i])) {
-            fill_record(owner[i], owner[i]->hart);
-            active.ops.add(&ctx, (uint32_t)owner[i]->hart, i);
+        if (policy_owner[i] && tstate_in_queue(policy_owner[i])) {
+            fill_record(policy_owner[i], policy_owner[i]->hart);
+            policy_active.ops.add(&policy_ctx, (uint32_t)policy_owner[i]->hart, i);
             /* The watchdog judges the new policy from now on, not on the
              * old one's waits. */
-            owner[i]->queued_since = now;
-            owner[i]->queued_at_tick = __atomic_load_n(&policy_ticks.n, __ATOMIC_RELAXED);
+            policy_owner[i]->queued_since = now;
+            policy_owner[i]->queued_at_tick = __atomic_load_n(&policy_ticks.n, __ATOMIC_RELAXED);
         }
 }
 
 /* ---- calling the policy ---- */
 
-#define FAULTED 0xfa17fa17fa17ULL      /* not a value any operation returns */
 
-/* The policy broke its contract: replaced now (exclusive hold), or noted
- * for policy_settle (shared: other harts are in the policy). */
-static void broke(bool shared, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void broke(bool shared, const char *fmt, ...)
+/* (policy_call.h) */
+void policy_broke(bool shared, const char *fmt, ...)
 {
     char what[128];
     va_list ap;
@@ -403,7 +338,7 @@ static void broke(bool shared, const char *fmt, ...)
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
     if (!shared) {
-        fall_back("%s", what);
+        policy_fall_back("%s", what);
         return;
     }
     uint64_t h = this_hartid();
@@ -417,91 +352,13 @@ void policy_settle(void)
     uint64_t h = this_hartid();
     /* Unless another hart has replaced the policy meanwhile. */
     if (pending[h].generation_plus_1 == policy_generation + 1)
-        fall_back("%s", pending[h].why);
+        policy_fall_back("%s", pending[h].why);
     pending[h].generation_plus_1 = 0;
 }
 
-/* One operation of the active policy.  A blob's call is guarded: if it
- * faults or does not return within a few ticks, the trap handler comes
- * back here (blob_setjmp returns 1), the policy is replaced and FAULTED is
- * returned for the caller to retry.  `running` says which operation the
- * report names (volatile: read after the second return). */
-static inline uint64_t call(enum op op, uint32_t hart, uint32_t task, bool shared)
-{
-    struct cpu *c = this_cpu();
-    struct blob_jmp regs;
-    volatile enum op running = op == OP_YIELD_FETCH ? OP_YIELD : op;
-    if (active.from_blob) {
-        if (blob_setjmp(&regs)) {
-            blob_guard_close(c);
-            if (c->blob_fault_cause == BLOB_CAUSE_TIMEOUT)
-                broke(shared, "%s did not return within %d timer ticks (stopped at offset 0x%lx)",
-                      op_names[running], BLOB_CALL_MAX_TICKS,
-                      c->blob_fault_pc - SHARED_KALIAS);
-            else
-                broke(shared, "%s faulted: %s at offset 0x%lx, address 0x%lx", op_names[running],
-                      trap_cause_name(c->blob_fault_cause),
-                      c->blob_fault_pc - SHARED_KALIAS, c->blob_fault_addr);
-            return FAULTED;
-        }
-        blob_guard_open(c, &regs);
-    }
-    uint64_t result = 0;
-    /* See yielded_on: only where shared yields happen (a hart-local
-     * policy; once off, by fall_back, never on again), so that no other
-     * policy pays for the count. */
-    if (!shared && (op == OP_YIELD || op == OP_YIELD_FETCH) && policy_hart_local())
-        exclusive_yields++;
-    switch (op) {
-    case OP_INIT:   active.ops.init(&ctx); break;
-    case OP_ADD:    active.ops.add(&ctx, hart, task); break;
-    case OP_WAKE:   active.ops.wake(&ctx, hart, task); break;
-    case OP_YIELD:  active.ops.yield(&ctx, hart, task); break;
-    case OP_REMOVE: active.ops.remove(&ctx, hart, task); break;
-    case OP_FETCH:  result = active.ops.fetch(&ctx, hart); break;
-    case OP_TOP:    result = active.ops.top_priority(&ctx, hart); break;
-    case OP_TICK:   result = active.ops.tick(&ctx, hart, task); break;
-    case OP_YIELD_FETCH: {
-        /* The only call made under a shared hold (`shared`): others may
-         * overlap it, and the policy is told so. */
-        const struct sched_ctx *cx = shared ? &ctx_overlapping : &ctx;
-        active.ops.yield(cx, hart, task);
-        running = OP_FETCH;
-        result = active.ops.fetch(cx, hart);
-        break;
-    }
-    }
-    if (active.from_blob)
-        blob_guard_close(c);
-    return result;
-}
 
 /* ---- the operations, checked ---- */
 
-/* The kernel's side of handing t to the policy: its record filled in, its
- * wait stamped, the counts.  In the queue already by its state
- * (thread_state.c): should the call fault, the rebuilt queue counts it.
- * (sched_lock: the transitions of thread_state.c, the only callers, have
- * just asserted it.) */
-/* enqueued()'s first half: the record, the wait's stamps, the level. */
-static inline __attribute__((always_inline)) void stamp_queued(struct thread *t)
-{
-    KASSERT(tstate_in_queue(t) && t->task >= 0);
-    fill_record(t, t->hart);
-    t->queued_since = read_time();      /* raw: converted only by the watchdog */
-    t->queued_at_tick = __atomic_load_n(&policy_ticks.n, __ATOMIC_RELAXED);
-    t->queued_prio = t->state == THREAD_PARKED ? 0 : t->priority;  /* see policy_queued_top */
-}
-
-/* Its second half: t counted in (policy_nqueued, its level), and then
- * told to every process (SCHED_KINFO.enqueues, after queued_top). */
-static inline __attribute__((always_inline)) void count_in(struct thread *t)
-{
-    set_nqueued(policy_nqueued + 1);
-    count_queued(t->queued_prio, 1);
-    if (t->queued_prio)
-        shared_count_enqueue();
-}
 
 static inline __attribute__((always_inline)) void enqueued(struct thread *t)
 {
@@ -512,128 +369,31 @@ static inline __attribute__((always_inline)) void enqueued(struct thread *t)
 void policy_enqueue(struct thread *t, int hart, enum policy_enqueue_reason why)
 {
     enqueued(t);
-    enum op op = why == ENQUEUE_WAKE ? OP_WAKE : why == ENQUEUE_YIELD ? OP_YIELD : OP_ADD;
-    call(op, (uint32_t)hart, (uint32_t)t->task, false);
+    enum policy_op op = why == ENQUEUE_WAKE ? OP_WAKE : why == ENQUEUE_YIELD ? OP_YIELD : OP_ADD;
+    policy_call(op, (uint32_t)hart, (uint32_t)t->task, false);
 }
 
-/* The thread whose record fetch named, if the kernel has it queued; else
- * NULL (an answer that breaks the contract). */
-static inline __attribute__((always_inline)) struct thread *queued_owner(uint32_t task)
-{
-    struct thread *t = task < SCHED_MAX_TASKS ? owner[task] : NULL;
-    return t && tstate_in_queue(t) ? t : NULL;
-}
-
-/* A fetched thread's record. */
-static inline __attribute__((always_inline)) void record_running(uint32_t task)
-{
-    ctx.tasks[task].state = TASK_RUNNING;
-    ctx.tasks[task].switches++;
-}
-
-/* The kernel's side of t leaving the queue by a fetch, but for its level's
- * count (count_queued). */
-static inline __attribute__((always_inline)) void take_fetched(struct thread *t)
-{
-    tstate_fetched(t);
-    set_nqueued(policy_nqueued - 1);
-    record_running((uint32_t)t->task);
-}
 
 /* fetch answered a task that is not queued: garbage (no thread has it), or
  * a thread the kernel has out of the queue, which the report says where it
  * is (running on some hart: handed out twice).  Out of line: not on the
  * path of a fetch that is right. */
-static void __attribute__((noinline)) refuse_fetched(int hart, uint32_t task,
-                                                     const struct thread *t)
+void policy_refuse_fetched(int hart, uint32_t task, const struct thread *t)
 {
     if (!t)
-        fall_back("fetch on hart %d returned task %u, which is not in the queue", hart, task);
+        policy_fall_back("fetch on hart %d returned task %u, which is not in the queue", hart, task);
     else
-        fall_back("fetch on hart %d returned task %u, which is not in the queue "
+        policy_fall_back("fetch on hart %d returned task %u, which is not in the queue "
                   "(thread %d, %s on hart %d)", hart, task, t->tid, tstate_name(t), t->hart);
 }
 
-/* Checks fetch's answer.  True with *out the thread taken out (NULL: none
- * was queued); false if the call faulted or the answer broke the contract
- * (the policy has been replaced: ask again). */
-static inline __attribute__((always_inline)) bool accept_fetched(uint64_t answer, int hart,
-                                                                 struct thread **out)
-{
-    if (answer == FAULTED)
-        return false;
-    uint32_t task = (uint32_t)answer;
-    if (task == SCHED_NONE) {
-        if (policy_nqueued == 0) {
-            *out = NULL;
-            return true;
-        }
-        fall_back("fetch on hart %d found nothing while %u tasks were queued "
-                  "(a task was lost)", hart, policy_nqueued);
-        return false;
-    }
-    struct thread *t = queued_owner(task);
-    if (!t) {
-        refuse_fetched(hart, task, task < SCHED_MAX_TASKS ? owner[task] : NULL);
-        return false;
-    }
-    take_fetched(t);
-    count_queued(t->queued_prio, -1);
-    *out = t;
-    return true;
-}
 
 struct thread *policy_fetch(int hart)
 {
     struct thread *t;
-    while (!accept_fetched(call(OP_FETCH, (uint32_t)hart, 0, false), hart, &t))
+    while (!accept_fetched(policy_call(OP_FETCH, (uint32_t)hart, 0, false), hart, &t))
         ;
     return t;
-}
-
-/* A yield's answer that leaves every count as it was: a thread queued at
- * `level` (t itself, or one of its equals).  NULL for any other answer,
- * right or wrong: accept_fetched judges those. */
-static inline __attribute__((always_inline)) struct thread *queued_at_level(uint64_t answer,
-                                                                          int level)
-{
-    struct thread *n = answer < SCHED_MAX_TASKS ? queued_owner((uint32_t)answer) : NULL;
-    return n && n->queued_prio == level ? n : NULL;
-}
-
-struct thread *policy_yield_fetch(struct thread *t, int hart)
-{
-    stamp_queued(t);
-    /* Counting t in and the fetched thread out change nothing when both
-     * are of one level that has others queued (the usual switch between
-     * equals): then the counts wait for the answer.  A level that t alone
-     * fills is counted at once, as any enqueue: the rise it makes in
-     * SCHED_KINFO.queued_top, brief when t comes straight back, is what
-     * every process sees (performance.md: taking it away made a
-     * multiqueue test fail).  The counts are never read without
-     * sched_lock but for policy_nqueued's hint, to which the wait is the
-     * same as a yield a moment later. */
-    bool count_later = queued_at[t->queued_prio] != 0;
-    if (!count_later)
-        count_in(t);
-    uint64_t answer = call(OP_YIELD_FETCH, (uint32_t)hart, (uint32_t)t->task, false);
-    struct thread *next;
-    if (count_later) {
-        next = queued_at_level(answer, t->queued_prio);
-        if (next) {
-            /* count_in and take_fetched, with the counts one in, one
-             * out: only what every process is told. */
-            if (t->queued_prio)
-                shared_count_enqueue();
-            tstate_fetched(next);
-            record_running((uint32_t)next->task);
-            return next;
-        }
-        count_in(t);            /* and the answer judged as any other */
-    }
-    if (accept_fetched(answer, hart, &next))
-        return next;
-    return policy_fetch(hart);      /* replaced: the new policy's queue has t */
 }
 
 /* ---- a kernel yield under a shared hold (SCHED_FLAG_HART_LOCAL) ---- */
@@ -644,7 +404,7 @@ bool policy_shared_yields;
 static void update_shared_yields(void)
 {
     __atomic_store_n(&policy_shared_yields,
-                     (active.flags & SCHED_FLAG_HART_LOCAL) && !hart_local_off,
+                     (policy_active.flags & SCHED_FLAG_HART_LOCAL) && !hart_local_off,
                      __ATOMIC_RELAXED);
 }
 
@@ -652,7 +412,7 @@ bool policy_none_parked(void)
 {
     /* Level 0 only changes under an exclusive hold: a shared yield moves
      * only QUEUED threads, whose levels are 1 and up. */
-    return queued_at[0] == 0;
+    return policy_queued_at[0] == 0;
 }
 
 struct thread *policy_yield_fetch_shared(struct thread *t, int hart)
@@ -668,25 +428,25 @@ struct thread *policy_yield_fetch_shared(struct thread *t, int hart)
     t->queued_prio = t->priority;
     yielded_on[task] = (uint8_t)(hart + 1);
     yielded_age[task] = t->age;
-    yielded_epoch[task] = exclusive_yields;
+    yielded_epoch[task] = policy_exclusive_yields;
     tstate_yield_shared(t);                /* RUNNING -> QUEUED, published */
 
-    uint64_t answer = call(OP_YIELD_FETCH, (uint32_t)hart, task, true);
-    struct thread *n = answer < SCHED_MAX_TASKS ? owner[answer] : NULL;
-    if (answer == FAULTED) {
+    uint64_t answer = policy_call(OP_YIELD_FETCH, (uint32_t)hart, task, true);
+    struct thread *n = answer < SCHED_MAX_TASKS ? policy_owner[answer] : NULL;
+    if (answer == POLICY_FAULTED) {
         /* (noted by call) */
     } else if (answer == SCHED_NONE) {
-        broke(true, "fetch on hart %d found nothing right after a yield there", hart);
+        policy_broke(true, "fetch on hart %d found nothing right after a yield there", hart);
     } else if (!n || !tstate_fetched_shared(n)) {
-        broke(true, "fetch on hart %d returned task %lu, which is not in the queue%s",
+        policy_broke(true, "fetch on hart %d returned task %lu, which is not in the queue%s",
               hart, answer, n ? " (or was handed to another hart)" : "");
-    } else if (yielded_age[answer] == n->age && yielded_epoch[answer] == exclusive_yields &&
+    } else if (yielded_age[answer] == n->age && yielded_epoch[answer] == policy_exclusive_yields &&
                yielded_on[answer] != hart + 1) {
         /* (Read after the claim: the yield's hart is written before the
          * thread is published QUEUED.) */
         int other = yielded_on[answer] - 1;
         tstate_unfetch_shared(n);
-        broke(true, "fetch on hart %d returned task %lu, which hart %d had yielded "
+        policy_broke(true, "fetch on hart %d returned task %lu, which hart %d had yielded "
               "(SCHED_FLAG_HART_LOCAL: a hart's yield and fetch stay in its own queue)",
               hart, answer, other);
     } else {
@@ -704,7 +464,7 @@ struct thread *policy_yield_fetch_shared(struct thread *t, int hart)
     /* Not taken: t runs on, as if it had not yielded (the policy may
      * still hold it: any hart that gets it is told it is not queued). */
     tstate_unyield_shared(t);
-    ctx.tasks[task].state = TASK_RUNNING;
+    policy_ctx.tasks[task].state = TASK_RUNNING;
     return NULL;
 }
 
@@ -715,23 +475,23 @@ void policy_remove(struct thread *t)
     tstate_fetched(t);
     set_nqueued(policy_nqueued - 1);
     count_queued(t->queued_prio, -1);
-    call(OP_REMOVE, (uint32_t)this_hartid(), (uint32_t)t->task, false);
-    ctx.tasks[t->task].state = TASK_BLOCKED;
+    policy_call(OP_REMOVE, (uint32_t)this_hartid(), (uint32_t)t->task, false);
+    policy_ctx.tasks[t->task].state = TASK_BLOCKED;
 }
 
 int policy_top_priority(int hart)
 {
     for (;;) {
-        uint64_t prio = call(OP_TOP, (uint32_t)hart, 0, false);
-        if (prio == FAULTED)
+        uint64_t prio = policy_call(OP_TOP, (uint32_t)hart, 0, false);
+        if (prio == POLICY_FAULTED)
             continue;
         if (prio > SCHED_PRIO_MAX)
-            fall_back("top_priority returned %lu, not a priority", prio);
+            policy_fall_back("top_priority returned %lu, not a priority", prio);
         else if (prio == 0 && policy_nqueued > 0)
-            fall_back("top_priority on hart %d says nothing is queued, but %u tasks are",
+            policy_fall_back("top_priority on hart %d says nothing is queued, but %u tasks are",
                       hart, policy_nqueued);
         else if (prio != 0 && policy_nqueued == 0)
-            fall_back("top_priority returned %lu with nothing queued", prio);
+            policy_fall_back("top_priority returned %lu with nothing queued", prio);
         else
             return (int)prio;
     }
@@ -758,9 +518,9 @@ static void restart_stamps(void)
 {
     uint64_t now = read_time(), ticks = __atomic_load_n(&policy_ticks.n, __ATOMIC_RELAXED);
     for (uint32_t i = 0; i < SCHED_MAX_TASKS; i++)
-        if (owner[i] && tstate_in_queue(owner[i])) {
-            owner[i]->queued_since = now;
-            owner[i]->queued_at_tick = ticks;
+        if (policy_owner[i] && tstate_in_queue(policy_owner[i])) {
+            policy_owner[i]->queued_since = now;
+            policy_owner[i]->queued_at_tick = ticks;
         }
 }
 
@@ -772,7 +532,7 @@ static void watchdog(void)
     uint64_t now = read_time(), ticks = __atomic_load_n(&policy_ticks.n, __ATOMIC_RELAXED);
     uint64_t watchdog_ticks = watchdog_ns / (1000000000ULL / TICK_HZ);
     for (uint32_t i = 0; i < SCHED_MAX_TASKS; i++) {
-        struct thread *t = owner[i];
+        struct thread *t = policy_owner[i];
         if (!t || !tstate_in_queue(t))
             continue;
         uint64_t waited_ns = timer_ticks_to_us(now - t->queued_since) * 1000;
@@ -785,8 +545,8 @@ static void watchdog(void)
             int running = c->current->proc ? c->current->priority : 0;
             if (running > t->priority)
                 continue;
-            if (active.from_blob) {
-                fall_back("thread %d (priority %d) has waited %lu ms while hart %lu "
+            if (policy_active.from_blob) {
+                policy_fall_back("thread %d (priority %d) has waited %lu ms while hart %lu "
                           "ran priority %d", t->tid, t->priority,
                           waited_ns / 1000000, c->hartid, running);
                 return;
@@ -810,10 +570,10 @@ static void watchdog(void)
 bool policy_tick(int hart, struct thread *running)
 {
     uint32_t task = running && running->task >= 0 ? (uint32_t)running->task : SCHED_NONE;
-    uint64_t answer = call(OP_TICK, (uint32_t)hart, task, false);
-    bool resched = answer != 0 && answer != FAULTED;
+    uint64_t answer = policy_call(OP_TICK, (uint32_t)hart, task, false);
+    bool resched = answer != 0 && answer != POLICY_FAULTED;
     /* count_queued's shortcut, checked once a tick rather than each time. */
-    KASSERT(queued_top == highest_queued_level());
+    KASSERT(policy_top_level == highest_queued_level());
     __atomic_fetch_add(&policy_ticks.n, 1, __ATOMIC_RELAXED);
     /* One hart is enough to watch, ten times a second: every tenth of its
      * ticks, or the first tick to do its work after it (sched_tick may
@@ -831,8 +591,8 @@ bool policy_tick(int hart, struct thread *running)
 struct policy_view policy_debug_view(void)
 {
     KASSERT(spin_holding(&sched_lock));
-    return (struct policy_view){ .owner = owner, .queued_at = queued_at,
-                                 .levels = queued_levels, .top = queued_top,
+    return (struct policy_view){ .owner = policy_owner, .queued_at = policy_queued_at,
+                                 .levels = policy_queued_levels, .top = policy_top_level,
                                  .nqueued = policy_nqueued };
 }
 #endif

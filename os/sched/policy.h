@@ -51,9 +51,8 @@ void policy_detach(struct thread *t);
 void policy_enqueue(struct thread *t, int hart, enum policy_enqueue_reason why);
 /* Removes and returns the thread `hart` should run next, or NULL. */
 struct thread *policy_fetch(int hart);
-/* policy_enqueue(t, hart, ENQUEUE_YIELD) then policy_fetch(hart), with one
- * guard around both calls into the policy (a kernel yield). */
-struct thread *policy_yield_fetch(struct thread *t, int hart);
+/* A kernel yield's policy_enqueue then policy_fetch, under one guard, is
+ * policy_yield_fetch (sched/policy_call.h: inline in the yield). */
 /* SCHED_FLAG_HART_LOCAL (sched_abi.h): the active policy lets kernel
  * yields on different harts overlap.  Changes only under an exclusive
  * hold; read without one only as a hint. */

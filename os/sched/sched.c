@@ -1,5 +1,6 @@
 #include "sched/sched.h"
 #include "sched/policy.h"
+#include "sched/policy_call.h"    /* policy_yield_fetch, inline in the yield */
 #include "sched/shared.h"
 #include "sched/thread_state.h"
 #include "proc/proc.h"
@@ -407,7 +408,8 @@ static inline __attribute__((always_inline)) void yield_locked(struct cpu *c, st
     offer_deferred_if_rt_off(t);
     KASSERT(!c->resting);
     begin_decision_locked(c);        /* sched_lock: the caller took it */
-    switch_here(c, t, pick_next(tstate_yield_fetch(t)));
+    tstate_yield(t);
+    switch_here(c, t, pick_next(policy_yield_fetch(t, (int)c->hartid)));
 }
 
 /* The ways a yield ends without the exclusive lock: nobody to yield to, or

@@ -75,7 +75,7 @@ static inline void tstate_held(const struct thread *t)
  * (policy_fetch) or it was taken out (policy_remove).  Inline, as
  * tstate_run: both are on every switch.  Neither asserts sched_lock again:
  * they are steps of a decision whose start asserted it (begin_decision,
- * tstate_yield_fetch, tstate_dequeue), four times a switch otherwise. */
+ * tstate_yield, tstate_dequeue), four times a switch otherwise. */
 static inline void tstate_fetched(struct thread *t)
 {
     KASSERT(tstate_in_queue(t));
@@ -83,17 +83,16 @@ static inline void tstate_fetched(struct thread *t)
 }
 /* The last age given out: a fresh one puts a thread behind its equals. */
 extern uint64_t tstate_next_age;
-/* RUNNING -> QUEUED (a yield), and the thread the policy picks next
- * fetched in the same guarded call (policy_yield_fetch): t itself if it
- * is still the one to run, NULL never (t is queued).  Inline: the kernel
- * yield's way. */
-static inline struct thread *tstate_yield_fetch(struct thread *t)
+/* RUNNING -> QUEUED (a kernel yield): then the thread the policy picks
+ * next is fetched in the same guarded call (policy_yield_fetch, which
+ * the yield in sched.c inlines): t itself if it is still the one to run,
+ * NULL never (t is queued).  Inline: the kernel yield's way. */
+static inline void tstate_yield(struct thread *t)
 {
     /* sched_lock: the decision this starts asserted it (begin_decision). */
     KASSERT(t->proc != NULL && t->state == THREAD_RUNNING);
     t->state = THREAD_QUEUED;
     t->age = ++tstate_next_age;            /* behind its equals, as enqueue */
-    return policy_yield_fetch(t, (int)this_hartid());
 }
 /* Under a shared hold of sched_lock (policy_yield_fetch_shared), where
  * other harts' shared yields run at the same time: they may be handed the

@@ -13,7 +13,10 @@
  *     #include "/path/to/testsuite/blobs/misbehave.c"
  *
  * MB_OP:    MB_ADD MB_WAKE MB_YIELD MB_REMOVE MB_FETCH MB_TOP MB_TICK (init:
- *           init_faulter.c, init_looper.c: it is called once)
+ *           init_faulter.c, init_looper.c: it is called once), or
+ *           MB_YIELD_FETCH: only then has the blob the optional yield_fetch
+ *           entry (ABI 2.4), which the kernel yield calls instead of yield
+ *           and fetch (the others are the policies without one)
  * MB_HOW:   MB_LOOP    never returns
  *           MB_FAULT   reads far outside the task table (a load page fault)
  *           MB_GARBAGE fetch: a task number past any table; top_priority:
@@ -42,6 +45,7 @@
 #define MB_FETCH  5
 #define MB_TOP    6
 #define MB_TICK   7
+#define MB_YIELD_FETCH 8
 
 #define MB_LOOP    1
 #define MB_FAULT   2
@@ -57,8 +61,8 @@
 #ifndef MB_WHERE
 #define MB_WHERE MB_KERNEL
 #endif
-#if MB_HOW == MB_GARBAGE && MB_OP != MB_FETCH && MB_OP != MB_TOP
-#error "MB_GARBAGE: only fetch and top_priority answer something"
+#if MB_HOW == MB_GARBAGE && MB_OP != MB_FETCH && MB_OP != MB_TOP && MB_OP != MB_YIELD_FETCH
+#error "MB_GARBAGE: only fetch, yield_fetch and top_priority answer something"
 #endif
 #if MB_HOW == MB_TWICE && MB_OP != MB_FETCH
 #error "MB_TWICE: only fetch hands out tasks"
@@ -171,4 +175,23 @@ static uint32_t p_tick(const struct sched_ctx *c, uint32_t hart, uint32_t task)
     return fb_tick(c, hart, task);
 }
 
+#if MB_OP == MB_YIELD_FETCH
+/* Right until it misbehaves: yield then fetch, as the ABI asks. */
+static uint32_t p_yield_fetch(const struct sched_ctx *c, uint32_t hart, uint32_t task)
+{
+    if (now(c, MB_YIELD_FETCH)) {
+#if MB_HOW == MB_GARBAGE
+        return 0xfffffff0u;                     /* past any task table */
+#else
+        loop_or_fault(c);
+#endif
+    }
+    p_yield(c, hart, task);
+    return p_fetch(c, hart);
+}
+
+SCHED_POLICY_WITH_YIELD_FETCH(MB_NAME, 0, p_init, p_add, p_fetch, p_yield, p_wake, p_remove,
+                              p_top, p_tick, p_yield_fetch);
+#else
 SCHED_POLICY(MB_NAME, 0, p_init, p_add, p_fetch, p_yield, p_wake, p_remove, p_top, p_tick);
+#endif
