@@ -21,7 +21,7 @@
 /* Long enough that the ping-pong outlasts the child's five ticks of sleep
  * by far, however fast a switch is: at 100,000 turns a run once ended at
  * 162 ms, before the more urgent child (170 ms). */
-#define TURNS 400000
+#define TURNS 1000000
 
 static volatile uint32_t counter;
 
