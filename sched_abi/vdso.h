@@ -190,7 +190,8 @@ static inline int task_state_cas(TaskSched *t, uint8_t from, uint8_t to)
     return 0;
 }
 
-#define RT_READY            0x52454459u    /* "READY" */
+#define RT_READY            0x52454000u    /* a magic whose low 12 bits are 0:
+                                              one lui makes it (user_schedule.S) */
 /* VDSO_DATA.rt_off: why user-mode switching is off for the process. */
 #define RT_OFF_POLICY_FAULT 1              /* the policy faulted (the kernel) */
 #define RT_OFF_LOCK         2              /* the queue lock was held too long,

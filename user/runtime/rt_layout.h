@@ -67,7 +67,7 @@
 #define RT_MAX_TASKS        4096       /* SCHED_MAX_TASKS */
 #define RT_MAX_HARTS        8          /* SCHED_MAX_HARTS */
 #define RT_PRIO_MAX         20         /* SCHED_PRIO_MAX */
-#define RT_READY_MAGIC      0x52454459 /* RT_READY */
+#define RT_READY_MAGIC      0x52454000 /* RT_READY: its low 12 bits 0 */
 #define RT_FLAG_IN_QUEUE    1          /* TASK_FLAG_IN_QUEUE */
 #define RT_FLAG_PER_HART    2          /* SCHED_FLAG_PER_HART */
 #define RT_STATE_READY      1          /* TASK_READY (TASK_RUNNING is 2) */

@@ -144,6 +144,7 @@ _Static_assert(SCHED_MAX_TASKS == RT_MAX_TASKS && SCHED_MAX_HARTS == RT_MAX_HART
  * RT_RESCUE_EXECUTOR, which it strips; this one it passes on to
  * rt_rescue). */
 _Static_assert(RT_RESCUE_SCHEDULE != RT_RESCUE_EXECUTOR, "rt_layout: rescue bits");
+_Static_assert((RT_READY_MAGIC & 0xfff) == 0, "rt_layout: RT_READY is one lui's value");
 int user_schedule(uint32_t me);                    /* user_schedule.S */
 /* The C half of a yield, in three parts where the fast path hands over. */
 int user_schedule_saved(uint32_t me);

@@ -52,6 +52,7 @@ rt_switch:
     mv      s1, a0                  /* s1: our record */
     mv      s0, a3                  /* s0: VDSO_DATA */
     mv      a0, a2                  /* a0: current[hart]'s new value; */
+    li      t4, RT_STATE_READY      /* t4: what the tail marks us with */
     j       rt_commit_current       /* a1: next's record, as passed */
 
     .globl rt_load

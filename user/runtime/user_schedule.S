@@ -61,12 +61,12 @@ user_schedule:
                                        leave VDSO_DATA.queue; below it, the
                                        policy calls' context, rt_thread_ctx,
                                        would not fit) */
-    bgeu    a0, a2, .Lslow          /* me >= ntasks */
     lw      a3, RT_NRECORDS(t6)     /* a3: nrecords, read once */
-    bgeu    a0, a3, .Lslow
+    bgeu    a0, a3, .Lslow          /* me >= nrecords */
     bltu    a2, a3, .Lslow          /* more records than tasks: the kernel
-                                       never says so (then "below nrecords"
-                                       also means "below ntasks") */
+                                       never says so.  With the test before
+                                       it, this is also "me < ntasks":
+                                       me < nrecords <= ntasks */
     lui     a5, RT_TASKS_PAGES
     add     a5, a5, t6              /* a5: the TaskSched heap (the records) */
     slli    a1, a0, RT_TASK_SHIFT
@@ -110,7 +110,7 @@ user_schedule:
      * ensure_ready, leave_queue_locked, the queued_top test and the
      * resting test; each answer other than "nothing to do" is its.) */
     lw      t0, RT_READY_WORD(t6)
-    li      t1, RT_READY_MAGIC
+    lui     t1, RT_READY_MAGIC >> 12 /* one lui: its low 12 bits are 0 */
     bne     t0, t1, .Lpinned        /* the queue is not set up yet */
     lbu     a6, RT_TASK_FLAGS(a1)   /* a6: our flags (only we write them) */
     andi    t0, a6, RT_FLAG_IN_QUEUE
@@ -121,11 +121,13 @@ user_schedule:
     lbu     t0, RT_KPRIO & 0xfff(t0) /* kprio[me] */
     lbu     a7, RT_TASK_PRIO(a1)    /* a7: our record's priority */
     bne     t0, a7, .Lpinned        /* the kernel changed it */
-    addi    t0, a7, -1
-    li      t1, RT_PRIO_MAX
-    bgeu    t0, t1, .Lpinned        /* not in 1..RT_PRIO_MAX */
     lw      t0, RT_KINFO_QUEUED_TOP(t5)
-    bgeu    t0, a7, .Lpinned        /* the kernel has one at least as urgent */
+    bgeu    t0, a7, .Lpinned        /* the kernel has one at least as urgent
+                                       (queued_top is the kernel's, in a page
+                                       the process cannot write: 0 or more, so
+                                       this also sends priority 0 away) */
+    li      t1, RT_PRIO_MAX
+    bltu    t1, a7, .Lpinned        /* so with this: not in 1..RT_PRIO_MAX */
     beqz    s5, 2f                  /* one hart: it never rests */
     slli    t0, s3, 2
     add     t0, t0, t6
@@ -179,11 +181,13 @@ user_schedule:
     beq     a1, s1, .Lfetched       /* us */
     addi    t2, a1, RT_TASK_STATE - 1   /* the word holding the state byte */
     li      t3, RT_CAS_TRIES        /* the process may flip it for ever */
+    li      t4, RT_STATE_READY      /* t4: READY, for the claim and for the
+                                       switch's tail (step 8), which marks us
+                                       READY with it */
 3:  lr.w.aqrl t0, (t2)
     srliw   t1, t0, 8
     andi    t1, t1, 0xff
-    addi    t1, t1, -RT_STATE_READY
-    bnez    t1, .Lfetched           /* not READY: the kernel took it */
+    bne     t1, t4, .Lfetched       /* not READY: the kernel took it */
     addiw   t0, t0, 1 << 8          /* READY + 1 = RUNNING */
     sc.w.rl t1, t0, (t2)
     beqz    t1, 4f
@@ -206,8 +210,8 @@ user_schedule:
     add     t1, t1, s0
     lw      t3, RT_QUICK_SWITCHES(t1)
     addiw   t3, t3, 1               /* another futile one in a row... */
-    li      t4, RT_QUICK_INSNS
-    bltu    t2, t4, 6f
+    li      t5, RT_QUICK_INSNS
+    bltu    t2, t5, 6f
     li      t3, 0                   /* ... or the end of the run */
 6:  sw      t3, RT_QUICK_SWITCHES(t1)
 5:  ld      t0, RT_TASK_SWITCHES(a1)
@@ -235,7 +239,8 @@ user_schedule:
      * another hart.  It only reads its inputs and writes t0, so it may
      * start again any number of times:
      *   s0 VDSO_DATA, s1 our record, a1 the next thread's record (ours
-     *   when parking), a0 the value for current[hart]. */
+     *   when parking), a0 the value for current[hart]; and for the
+     *   switch's tail after it (not the park), t4 RT_STATE_READY. */
     .globl rt_commit_current
     .hidden rt_commit_current
     .globl rt_commit_store
@@ -261,10 +266,9 @@ rt_commit_store:
      * that is parked.  (The label only names these instructions in a
      * profile: without it they would count as rt_commit_store's.) */
 rt_switch_to_next:
-    li      t0, RT_STATE_READY
     fence   rw, w                   /* our registers saved, the queue
                                        written, before... */
-    sb      t0, RT_TASK_STATE(s1)   /* ...we may be claimed (READY)... */
+    sb      t4, RT_TASK_STATE(s1)   /* ...we may be claimed (READY)... */
     sw      zero, RT_QUEUE_LOCK(s0) /* ...and the lock is free: unpinned */
     LOAD_CALLEE_SAVED a1, 1, RT_CTX /* we are the other thread now (a1 is
                                        none of the registers loaded) */
