@@ -296,9 +296,29 @@ typedef struct SCHED_KINFO {
                                              loop (wfi) */
     volatile uint64_t spin_us[SCHED_MAX_HARTS];  /* 184: spinning for a
                                              kernel lock another hart held */
-    uint8_t  reserved[4096 - 248];
+    uint8_t  reserved[1024 - 248];
+    /* Bound once, at boot, when the policy is known (shared_bind_policy,
+     * os/sched/shared.c): what the runtime's fast path (user/runtime/
+     * user_schedule.S) would otherwise derive at every user-mode switch
+     * from words of VDSO_DATA, which the process can write, and check.
+     * Here, in a page no process can write, they need no check. */
+    volatile uint64_t rt_yield_fetch; /* 1024: the address, in every process,
+                                             of the policy's yield_fetch when
+                                             the fast path may call it alone
+                                             (the policy has one and is not
+                                             per-hart); 0 otherwise, and from
+                                             the moment user-mode switching
+                                             is turned off */
+    struct sched_ctx rt_ctx;          /* 1032: the runtime's policy calls'
+                                             context: the process's records
+                                             and queue, SCHED_MAX_TASKS, the
+                                             machine's nharts, serial calls */
+    uint8_t  reserved_end[4096 - 1064];
 } SCHED_KINFO;
 _Static_assert(__builtin_offsetof(SCHED_KINFO, futile_prio) == 88, "KINFO layout");
+_Static_assert(__builtin_offsetof(SCHED_KINFO, rt_yield_fetch) == 1024 &&
+               __builtin_offsetof(SCHED_KINFO, rt_ctx) == 1032 &&
+               sizeof(struct sched_ctx) == 32 && sizeof(SCHED_KINFO) == 4096, "KINFO layout");
 _Static_assert(__builtin_offsetof(SCHED_KINFO, spin_us) == 184, "KINFO layout");
 _Static_assert(sizeof(SCHED_KINFO) == 4096, "SCHED_KINFO is one page");
 

@@ -69,12 +69,18 @@ def test_fast_path_and_c_half(machine, name, smp):
     per-hart policy the fast path itself keeps the hart), and on one hart a
     ping-pong's switches are made by the fast path: the program counts the
     hand-overs in VDSO_DATA.slow_yields and checks both (on two harts, only
-    that every turn came in order)."""
+    that every turn came in order).  It also checks the policy entry and
+    context the kernel bound for the fast path in SCHED_KINFO."""
     m = boot_shell(machine, smp, policy=name)
     out = m.run("t_uswitch_paths 2000", timeout=120)
     switches, slow = uswitch_paths(out)
     if smp == 1:
         assert switches >= 2000 and slow * 10 < switches, out
+    # Both ways of calling the policy: the entry the kernel bound at boot
+    # (a policy with yield_fetch that is not per-hart), and the header's,
+    # out of line (multiqueue: per-hart, and no yield_fetch).
+    bound = "not bound" if name == "multiqueue" else "bound"
+    assert f"policy entry {bound}\n" in out.replace("\r", ""), out
     still_alive(m)
 
 

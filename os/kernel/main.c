@@ -99,6 +99,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
                                        page that tells processes when a
                                        policy was replaced (even at boot) */
     sched_init();                   /* the policy, before any thread exists */
+    shared_bind_policy();           /* tells every runtime how to call it */
     timeline_init();                /* make trace's ring (trace=ENTRIES) */
     futex_init();
     kcoro_init();                   /* the kernel's coroutines (the runtime's

@@ -2,6 +2,7 @@
 #include "sched/blob.h"
 #include "sched/policy.h"
 #include "sched/blob_guard.h"
+#include "sched/policy_call.h"
 #include "proc/proc.h"
 #include "mm/frame.h"
 #include "kernel/panic.h"
@@ -300,8 +301,43 @@ void shared_publish(struct thread *t, const struct shared_region *r)
 
 void shared_disable_user_switching(void)
 {
-    if (shared_kinfo)
+    if (shared_kinfo) {
         __atomic_store_n(&shared_kinfo->user_switching_off, 1, __ATOMIC_RELEASE);
+        /* The runtime tests user_switching_off first; unbound as well, so
+         * that no process is pointed at the replaced policy's entry. */
+        __atomic_store_n(&shared_kinfo->rt_yield_fetch, 0, __ATOMIC_RELEASE);
+    }
+}
+
+void shared_bind_policy(void)
+{
+    KASSERT(shared_kinfo);
+    SCHED_KINFO *k = shared_kinfo;
+    /* Constant for the boot, every field: a process's records and queue
+     * are at the same addresses in every process, it has SCHED_MAX_TASKS
+     * of them (what the kernel writes into VDSO_DATA.ntasks), and calls
+     * its policy under its queue lock. */
+    k->rt_ctx = (struct sched_ctx){
+        .tasks = (TaskSched *)SHARED_TASKS_ADDR,
+        .queue = (struct sched_queue *)(SHARED_BASE_ADDR + offsetof(VDSO_DATA, queue)),
+        .ntasks = SCHED_MAX_TASKS,
+        .nharts = policy_nharts(),
+        .serial_calls = 1,
+    };
+    KASSERT(k->rt_ctx.nharts >= 1 && k->rt_ctx.nharts <= SCHED_MAX_HARTS);
+    /* The policy processes call is the blob mapped at SHARED_CODE (the
+     * frames the kernel runs at SHARED_KALIAS).  A per-hart policy's
+     * fetch must be preceded by top_priority (the runtime's out-of-line
+     * way), and a policy without yield_fetch gets two calls: neither is
+     * bound.  Nor is anything once switching is off (a policy replaced
+     * at boot). */
+    const struct sched_blob_header *h = (const void *)SHARED_KALIAS;
+    uint64_t entry = 0;
+    if (policy_active.from_blob && policy_active.yield_fetch && h->yield_fetch_offset &&
+        !(policy_flags() & SCHED_FLAG_PER_HART) &&
+        !__atomic_load_n(&k->user_switching_off, __ATOMIC_ACQUIRE))
+        entry = SHARED_CODE + h->yield_fetch_offset;
+    __atomic_store_n(&k->rt_yield_fetch, entry, __ATOMIC_RELEASE);
 }
 
 void shared_set_trace_on(bool on)

@@ -114,6 +114,11 @@ void shared_note_futile_yield(int hart, int prio);
 void shared_set_trace_on(bool on);
 /* The policy was replaced: every process yields through the kernel. */
 void shared_disable_user_switching(void);
+/* Once the policy is chosen (after sched_init): publishes in SCHED_KINFO
+ * the entry and context the runtime's fast path calls it with
+ * (rt_yield_fetch, rt_ctx), which would otherwise be derived at every
+ * user-mode switch from words the process can write. */
+void shared_bind_policy(void);
 
 /* Finishes what the runtime's rt_park began for task `slot` on `hart`:
  * marks its record READY (from RUNNING: only now may another hart take it)

@@ -25,6 +25,12 @@
  *              thread may have a hart to itself: only the turns are
  *              judged.
  *
+ * First, what the kernel bound at boot for the fast path (SCHED_KINFO's
+ * rt_yield_fetch and rt_ctx, os/sched/shared.c): the policy's yield_fetch
+ * when it has one and is not per-hart, else nothing (the fast path then
+ * reads the policy's header, out of line), and the context of the
+ * process's own queue.  It says "policy entry bound" or "not bound".
+ *
  * Every yield_() of both parts is made with s0..s11 set to values of its
  * own (yield_seeded): whichever way it went, a yield must return with the
  * registers a call preserves as they went in (the fast path uses them, and
@@ -145,6 +151,20 @@ int main(int argc, char **argv)
     int traced = kinfo->trace_on != 0;
     int per_hart = (vdso->policy_flags & SCHED_FLAG_PER_HART) != 0;
     int ok = 1;
+
+    const struct sched_blob_header *policy = (const void *)SHARED_CODE_ADDR;
+    uint64_t want = policy->yield_fetch_offset && !per_hart
+                    ? SHARED_CODE_ADDR + policy->yield_fetch_offset : 0;
+    const struct sched_ctx *c = &kinfo->rt_ctx;
+    printf("t_uswitch_paths: policy entry %s\n", kinfo->rt_yield_fetch ? "bound" : "not bound");
+    if (kinfo->rt_yield_fetch != want || c->nharts != vdso->nharts ||
+        c->ntasks != SCHED_MAX_TASKS || c->tasks != (TaskSched *)SHARED_TASKS_ADDR ||
+        c->queue != (const void *)vdso->queue || !c->serial_calls) {
+        printf("t_uswitch_paths: FAIL: SCHED_KINFO binds entry 0x%lx (want 0x%lx), "
+               "%u harts (%u), %u tasks\n", (unsigned long)kinfo->rt_yield_fetch,
+               (unsigned long)want, c->nharts, vdso->nharts, c->ntasks);
+        ok = 0;
+    }
 
     struct counts a0 = now();
     int alone_switched = 0;

@@ -39,6 +39,9 @@
 #define RT_KINFO_QUEUED_TOP 4
 #define RT_KINFO_SWITCH_OFF 8          /* user_switching_off */
 #define RT_KINFO_TRACE_ON   12
+#define RT_KINFO_YIELD_FETCH 1024      /* rt_yield_fetch */
+#define RT_KINFO_CTX        1032       /* rt_ctx, a struct sched_ctx */
+#define RT_KINFO_CTX_NHARTS (RT_KINFO_CTX + 20) /* rt_ctx.nharts */
 
 /* TaskSched: 256 bytes (1 << 8) */
 #define RT_TASK_SHIFT       8
@@ -55,7 +58,6 @@
 
 /* struct sched_ctx: tasks, queue, ntasks, nharts, serial_calls */
 #define RT_SCHED_CTX_SIZE   32
-#define RT_SCHED_CTX_SHIFT  5          /* log2(RT_SCHED_CTX_SIZE) */
 #define RT_SCHED_CTX_SERIAL 24
 /* struct sched_blob_header.op_offset[SCHED_OP_FETCH], [SCHED_OP_YIELD], ... */
 #define RT_OP_FETCH_AT      56

@@ -109,24 +109,15 @@ _Static_assert(sizeof(struct sched_ctx) == RT_SCHED_CTX_SIZE &&
  * harts' parts in a yield (sched_abi.h, 2.3). */
 #define SERIAL 1
 
-/* The sched_ctx of the fast path's policy calls (user_schedule.S), one per
- * machine size: rt_thread_ctx[nharts - 1].  Every field is a constant once
- * ntasks is the kernel's SCHED_MAX_TASKS (the fast path takes only that
- * case) and nharts is known, so the fast path points the policy at one of
- * these instead of building a context on the stack at every switch (five
- * stores and the addresses: about 9 instructions).  They live in the
- * runtime's code pages, read-only: neither the process nor a policy can
- * change them. */
-#define THREAD_CTX(nharts)                                                   \
-    { (TaskSched *)SHARED_TASKS_ADDR,                                        \
-      (struct sched_queue *)(SHARED_BASE_ADDR + OFF(VDSO_DATA, queue)),      \
-      SCHED_MAX_TASKS, nharts, SERIAL }
-extern const struct sched_ctx rt_thread_ctx[SCHED_MAX_HARTS];
-const struct sched_ctx rt_thread_ctx[SCHED_MAX_HARTS] = {
-    THREAD_CTX(1), THREAD_CTX(2), THREAD_CTX(3), THREAD_CTX(4),
-    THREAD_CTX(5), THREAD_CTX(6), THREAD_CTX(7), THREAD_CTX(8),
-};
-_Static_assert(SCHED_MAX_HARTS == 8, "rt_thread_ctx: one per hart count");
+/* The fast path's policy calls (user_schedule.S) take their sched_ctx,
+ * and under most policies the entry they call, from SCHED_KINFO, where the
+ * kernel bound them at boot (shared_bind_policy in os/sched/shared.c): a
+ * page no process can write, so the fast path needs no check of them.
+ * SERIAL there too: the kernel's copy says the same. */
+_Static_assert(OFF(SCHED_KINFO, rt_yield_fetch) == RT_KINFO_YIELD_FETCH &&
+               OFF(SCHED_KINFO, rt_ctx) == RT_KINFO_CTX &&
+               OFF(SCHED_KINFO, rt_ctx) + OFF(struct sched_ctx, nharts) == RT_KINFO_CTX_NHARTS,
+               "rt_layout: SCHED_KINFO's bound policy");
 _Static_assert(OFF(VDSO_DATA, queue) == RT_QUEUE, "rt_layout: queue");
 _Static_assert(OFF(struct sched_blob_header, op_offset) + 8 * SCHED_OP_FETCH == RT_OP_FETCH_AT &&
                OFF(struct sched_blob_header, op_offset) + 8 * SCHED_OP_YIELD == RT_OP_YIELD_AT &&

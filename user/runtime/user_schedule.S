@@ -43,6 +43,18 @@
 #include "../../os/arch/callee_saved.h"
 #include "rt_layout.h"
 
+/* Step 4's bookkeeping before the policy is called: age = ++age_clock,
+ * and our record marked as in the queue (still RUNNING: nobody may claim
+ * it yet).  Writes t0; a6 holds our flags, s0 VDSO_DATA, s1 our record. */
+.macro QUEUE_US
+    ld      t0, RT_AGE_CLOCK(s0)
+    addi    t0, t0, 1
+    sd      t0, RT_AGE_CLOCK(s0)
+    sd      t0, RT_TASK_AGE(s1)
+    ori     t0, a6, RT_FLAG_IN_QUEUE
+    sb      t0, RT_TASK_FLAGS(s1)
+.endm
+
     .section .text
     .globl user_schedule
     .hidden user_schedule
@@ -59,8 +71,8 @@ user_schedule:
     bne     a2, t0, .Lslow          /* not the kernel's RT_MAX_TASKS: the C
                                        half's (above it the policy would
                                        leave VDSO_DATA.queue; below it, the
-                                       policy calls' context, rt_thread_ctx,
-                                       would not fit) */
+                                       policy calls' context, SCHED_KINFO's
+                                       rt_ctx, would not fit) */
     lw      a3, RT_NRECORDS(t6)     /* a3: nrecords, read once */
     bgeu    a0, a3, .Lslow          /* me >= nrecords */
     bltu    a2, a3, .Lslow          /* more records than tasks: the kernel
@@ -78,15 +90,18 @@ user_schedule:
     /* 1. The rest of what the C half checks before it pins.  From here
      * on s3 and s5 are ours (their values kept across the policy calls):
      * a hand-over before the policy has answered loads the caller's back
-     * from the save (.Lslow_saved, .Lpinned). */
-    lw      s5, RT_NHARTS(t6)       /* s5: nharts - 1, the last hart (read */
-    addi    s5, s5, -1              /* once); 0 stands out as "one hart" */
-    li      t0, RT_MAX_HARTS - 1
-    bltu    t0, s5, .Lslow_saved    /* nharts not in 1..RT_MAX_HARTS */
-    lw      t0, RT_RT_OFF(t6)
-    bnez    t0, .Lslow_saved        /* switching off for this process */
+     * from the save (.Lslow_saved, .Lpinned).
+     *
+     * The machine's hart count, the policy calls' context and the
+     * policy's entry come from SCHED_KINFO, where the kernel bound them
+     * at boot (shared_bind_policy): a page no process can write, so,
+     * unlike VDSO_DATA.nharts and policy_flags, they need no check. */
     lui     t5, RT_KINFO_PAGES
     add     t5, t5, t6              /* t5: SCHED_KINFO */
+    lw      s5, RT_KINFO_CTX_NHARTS(t5) /* s5: nharts - 1, the last hart; */
+    addi    s5, s5, -1              /* 0 stands out as "one hart" */
+    lw      t0, RT_RT_OFF(t6)
+    bnez    t0, .Lslow_saved        /* switching off for this process */
     ld      t0, RT_KINFO_SWITCH_OFF(t5) /* two words, one load: */
     bnez    t0, .Lslow_saved        /* switching off for every process, or
                                        a timeline to record (the C half
@@ -144,29 +159,15 @@ user_schedule:
     mv      s4, a3                  /* s4: nrecords */
     mv      s6, a5                  /* s6: the records */
     mv      a2, a0                  /* a2: me, yield_fetch's third argument */
-    /* a0: the policy calls' struct sched_ctx, rt_thread_ctx[nharts - 1]
-     * (runtime.c: read-only, and right for ntasks = RT_MAX_TASKS, as
-     * checked; serial_calls is set: the calls are made under the lock). */
-    lla     a0, rt_thread_ctx
-    slli    t0, s5, RT_SCHED_CTX_SHIFT
-    add     a0, a0, t0
-    lui     s7, RT_CODE_PAGES
-    add     s7, s7, s0              /* s7: the policy's header (read-only) */
-    lw      t0, RT_POLICY_FLAGS(s0)
-    andi    t0, t0, RT_FLAG_PER_HART
-    bnez    t0, .Lper_hart          /* asks top_priority first */
-7:
-    ld      t0, RT_AGE_CLOCK(s0)    /* age = ++age_clock */
-    addi    t0, t0, 1
-    sd      t0, RT_AGE_CLOCK(s0)
-    sd      t0, RT_TASK_AGE(s1)
-    ori     t0, a6, RT_FLAG_IN_QUEUE /* in the queue now (still RUNNING: */
-    sb      t0, RT_TASK_FLAGS(s1)   /* nobody may claim it yet) */
+    /* a0: the policy calls' struct sched_ctx, SCHED_KINFO.rt_ctx (right
+     * for ntasks = RT_MAX_TASKS, as checked; serial_calls is set: the
+     * calls are made under the lock). */
+    addi    a0, t5, RT_KINFO_CTX
+    ld      t1, RT_KINFO_YIELD_FETCH(t5) /* t1: the policy's yield_fetch, */
+    beqz    t1, .Lunbound           /* unless it is per-hart or has none */
+    QUEUE_US
     mv      a1, s3
-    ld      t0, RT_OP_YIELD_FETCH_AT(s7) /* the policy's yield_fetch, */
-    beqz    t0, .Ltwo_calls         /* if it has one (ABI 2.4) */
-    add     t0, t0, s7
-    jalr    t0                      /* a0 = yield_fetch(ctx, hart, me) */
+    jalr    t1                      /* a0 = yield_fetch(ctx, hart, me) */
 .Lanswered:
 
     /* 5. Check the answer: a record that is mapped, of a thread of ours,
@@ -285,6 +286,24 @@ rt_switch_to_next:
     unimp                           /* not reached: the kernel resumes a
                                        parked thread through rt_load */
 
+    /* No entry bound (SCHED_KINFO.rt_yield_fetch 0): a per-hart policy,
+     * or one without yield_fetch.  The policy's header (read-only) says
+     * how to call it. */
+.Lunbound:
+    lui     s7, RT_CODE_PAGES
+    add     s7, s7, s0              /* s7: the policy's header (read-only) */
+    lw      t0, RT_POLICY_FLAGS(s0)
+    andi    t0, t0, RT_FLAG_PER_HART
+    bnez    t0, .Lper_hart          /* asks top_priority first */
+.Lqueue_us:
+    QUEUE_US
+    mv      a1, s3
+    ld      t0, RT_OP_YIELD_FETCH_AT(s7) /* the policy's yield_fetch, */
+    beqz    t0, .Ltwo_calls         /* if it has one (ABI 2.4) */
+    add     t0, t0, s7
+    jalr    t0                      /* a0 = yield_fetch(ctx, hart, me) */
+    j       .Lanswered
+
     /* A per-hart policy's fetch takes another hart's thread when this
      * hart's queue is empty: with nobody queued here we keep the hart
      * (decide_with_top: with nothing as urgent in the kernel, as checked
@@ -301,7 +320,7 @@ rt_switch_to_next:
     beqz    a0, .Lnobody_else
     mv      a0, s9
     mv      a2, s2
-    j       7b
+    j       .Lqueue_us
 
     /* A policy without a yield_fetch: yield, then fetch (out of line, so
      * that the usual case makes no jump). */
