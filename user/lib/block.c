@@ -23,24 +23,32 @@ static runtime_fn runtime_entry(int which)
     return (runtime_fn)(SHARED_RUNTIME_ADDR + rt->op_offset[which]);
 }
 
-/* The runtime's user_schedule, once found: yield_ (yield.S) jumps to it
- * with this thread's record index.  Found once: the region and the
- * runtime in it stay where they are for the life of the process (a forked
- * child has the same ones). */
-runtime_fn yield_entry;
-_Static_assert(offsetof(struct uthread, task) == 8, "yield.S: UTHREAD_TASK");
+/* yield_ before the runtime is found (yield_entry's first value), and
+ * for good in a process without one.  Takes what yield_ passes, the
+ * record index, as user_schedule does, and ignores it. */
+int yield_first(uint32_t task);
+static int yield_through_kernel(uint32_t task);
 
-/* yield_ before the runtime is found, or in a process without one. */
-int yield_first(void);
-int yield_first(void)
+/* Where yield_ (yield.S) jumps, with this thread's record index: the
+ * runtime's user_schedule once found.  It starts as yield_first, which
+ * looks, so that yield_ needs no test for "not yet".  Found once: the
+ * region and the runtime in it stay where they are for the life of the
+ * process (a forked child has the same ones). */
+runtime_fn yield_entry = yield_first;
+
+int yield_first(uint32_t task)
 {
-    if (!yield_entry)
-        yield_entry = runtime_entry(RT_USER_SCHEDULE);
-    if (!yield_entry) {
-        sys_call0(SYS_yield);               /* no runtime: the kernel's way */
-        return 0;
-    }
+    (void)task;
+    runtime_fn entry = runtime_entry(RT_USER_SCHEDULE);
+    yield_entry = entry ? entry : yield_through_kernel;
     return yield_entry(uthread_self()->task);
+}
+
+static int yield_through_kernel(uint32_t task)
+{
+    (void)task;
+    sys_call0(SYS_yield);                   /* no runtime: the kernel's way */
+    return 0;
 }
 
 void thread_leave_runqueue(void)
