@@ -296,13 +296,18 @@ static inline __attribute__((always_inline)) void switch_here(struct cpu *c, str
     if (next->kstack)
         c->kstack_top = (uint64_t)next->kstack + KSTACK_SIZE;
 
+    /* Whether interrupts were on before this hold (what its release
+     * goes back to) is prev's, kept across the switch.  Not the plain
+     * yield's (in_frame): its hold set it false and its release
+     * (spin_unlock_irqs_off_outermost) never reads it. */
     bool were_on = c->irq_were_on;
     if (in_frame)
         context_switch_in_frame(&prev->ctx, &next->ctx);
     else
         context_switch(&prev->ctx, &next->ctx);
     /* Back in prev, maybe on another hart. */
-    this_cpu()->irq_were_on = were_on;
+    if (!in_frame)
+        this_cpu()->irq_were_on = were_on;
     reap_zombie();
 }
 
