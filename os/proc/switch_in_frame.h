@@ -16,7 +16,7 @@
  * fourteen and returns to its ra, as context_switch would.  Only when the
  * next thread stopped at this same label (a thread switch by a plain yield
  * to another: the usual case) does it load sp and s0 alone and go on
- * from the label: 5 stores and loads instead of 28, and no call.
+ * from the label: 3 stores and 3 loads instead of 28, and no call.
  */
 #ifndef PROC_SWITCH_IN_FRAME_H
 #define PROC_SWITCH_IN_FRAME_H

@@ -512,7 +512,7 @@ bool trap_user_yield(struct trapframe *tf)
     struct cpu *c = this_cpu();
     if (!yield_without_lock(c, t)) {
         spin_lock_irqs_off_outermost(&sched_lock);
-        yield_locked(c, t, true);     /* this frame keeps s0-s11: see below */
+        yield_locked(c, t, true);     /* in_frame: the prologue saved s0-s11 */
         spin_unlock_irqs_off_outermost(&sched_lock);
     }
     /* Back as t, maybe on another hart: the way back reads the hart's
