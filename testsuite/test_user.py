@@ -46,13 +46,15 @@ def test_program(boot_policy, program, policy, smp):
 def test_registers_survive_system_calls(boot_policy, policy, smp):
     """Every register but a0 comes back from a system call as it went in,
     both ways into the kernel (os/trap/trapentry.S): a plain yield the fast
-    way (alone, and switching between two threads) and the full way (other
-    calls, a resting yield, and on one hart a plain yield after a user-mode
-    switch, which the kernel must have seen)."""
+    way (alone, switching between two threads, and switching to a thread
+    woken from a pipe's read, which the kernel stopped in a sleep) and the
+    full way (other calls, a resting yield, and on one hart a plain yield
+    after a user-mode switch, which the kernel must have seen)."""
     m = boot_policy(policy, smp=smp, initrd=True)
     m.shell_prompt(timeout=60)
     out = m.run("t_regs", timeout=180)
     assert re.search(r"^t_regs: PASS$", out, re.M), out
+    assert re.search(r"^t_regs: wake: 2000 writes and yields, 2000 reads$", out, re.M), out
     assert "FAIL" not in out, out
     seen = re.search(r"^t_regs: uswitch: \d+ turns, user-mode switches the kernel saw: (\d+)$",
                      out, re.M)

@@ -6,18 +6,6 @@
 
 struct tlb_loaded tlb_loaded[MAX_HARTS];
 
-void tlb_load_satp(uint64_t satp)
-{
-    uint64_t h = this_hartid();
-    __atomic_store_n(&tlb_loaded[h].satp, satp, __ATOMIC_RELAXED);
-    /* Pairs with the fence in tlb_shootdown: either the shooter sees this
-     * hart on `satp`, or its cleared entries are visible to this hart's
-     * walks after the sfence below. */
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    csr_write(satp, satp);
-    sfence_vma();
-}
-
 void tlb_init_this_hart(void)
 {
     tlb_loaded[this_hartid()].satp = csr_read(satp);

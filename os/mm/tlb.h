@@ -16,10 +16,6 @@
 #include "kernel/cpu.h"
 #include "arch/riscv.h"
 
-/* Loads satp on this hart (and flushes its TLB).  Published before the
- * write, so that a shootdown that misses this hart happened before the
- * hart could cache anything of the new space. */
-void tlb_load_satp(uint64_t satp);
 /* Records the satp this hart booted onto. */
 void tlb_init_this_hart(void);
 /* What each hart has loaded (written by that hart only, at every switch of
@@ -28,6 +24,22 @@ struct tlb_loaded {
     volatile uint64_t satp;
 } LINE_ALIGNED;
 extern struct tlb_loaded tlb_loaded[MAX_HARTS];
+/* Loads satp on this hart (and flushes its TLB).  Published before the
+ * write, so that a shootdown that misses this hart happened before the
+ * hart could cache anything of the new space.  Inline: every switch
+ * between processes loads one (a call and a frame of its own cost half
+ * as much again as the work). */
+static inline void tlb_load_satp(uint64_t satp)
+{
+    uint64_t h = this_hartid();
+    __atomic_store_n(&tlb_loaded[h].satp, satp, __ATOMIC_RELAXED);
+    /* Pairs with the fence in tlb_shootdown: either the shooter sees this
+     * hart on `satp`, or its cleared entries are visible to this hart's
+     * walks after the sfence below. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    csr_write(satp, satp);
+    sfence_vma();
+}
 /* The satp this hart has loaded.  Inline: every switch compares it.  The
  * CSR itself (one instruction; tlb_loaded[] says the same but for the
  * moment inside tlb_load_satp between its publish and the write). */

@@ -22,6 +22,7 @@
 #include "trap/trap.h"
 #include "trap/trap_return.h"
 #include "sched/kcoro.h"
+#include "proc/switch_in_frame.h"
 #include "uapi/errno.h"
 #include "arch/riscv.h"
 #include "lib/string.h"
@@ -256,9 +257,12 @@ static inline struct cpu *begin_decision(void)
 /* Puts `next` (picked, or NULL: the idle thread) on this hart in place of
  * prev, whose state already says why it stops.  Inlined into the kernel
  * yield (a call's saves and restores less on every switch by a yield);
- * the other decisions call switch_to. */
+ * the other decisions call switch_to.  `in_frame` (a constant): the caller
+ * has every callee-saved register in its own frame already (the plain
+ * yield's trap_user_yield), so the switch saves only sp, s0 and where to
+ * resume (proc/switch_in_frame.h). */
 static inline __attribute__((always_inline)) void switch_here(struct cpu *c, struct thread *prev,
-                                                              struct thread *next)
+                                                              struct thread *next, bool in_frame)
 {
     if (!next)
         next = c->idle;
@@ -292,16 +296,24 @@ static inline __attribute__((always_inline)) void switch_here(struct cpu *c, str
     if (next->kstack)
         c->kstack_top = (uint64_t)next->kstack + KSTACK_SIZE;
 
+    /* Whether interrupts were on before this hold (what its release
+     * goes back to) is prev's, kept across the switch.  Not the plain
+     * yield's (in_frame): its hold set it false and its release
+     * (spin_unlock_irqs_off_outermost) never reads it. */
     bool were_on = c->irq_were_on;
-    context_switch(&prev->ctx, &next->ctx);
+    if (in_frame)
+        context_switch_in_frame(&prev->ctx, &next->ctx);
+    else
+        context_switch(&prev->ctx, &next->ctx);
     /* Back in prev, maybe on another hart. */
-    this_cpu()->irq_were_on = were_on;
+    if (!in_frame)
+        this_cpu()->irq_were_on = were_on;
     reap_zombie();
 }
 
 static void switch_to(struct cpu *c, struct thread *prev, struct thread *next)
 {
-    switch_here(c, prev, next);
+    switch_here(c, prev, next, false);
 }
 
 /* schedule once its decision has begun (begin_decision). */
@@ -402,14 +414,16 @@ static inline __attribute__((always_inline)) void offer_deferred_if_rt_off(struc
 
 /* A yield that will run on, from its thread's side, under sched_lock:
  * queued and the next fetched in one call into the policy (never on a
- * resting hart: only its idle thread runs there), and switched to. */
-static inline __attribute__((always_inline)) void yield_locked(struct cpu *c, struct thread *t)
+ * resting hart: only its idle thread runs there), and switched to
+ * (`in_frame`: switch_here's). */
+static inline __attribute__((always_inline)) void yield_locked(struct cpu *c, struct thread *t,
+                                                               bool in_frame)
 {
     offer_deferred_if_rt_off(t);
     KASSERT(!c->resting);
     begin_decision_locked(c);        /* sched_lock: the caller took it */
     tstate_yield(t);
-    switch_here(c, t, pick_next(policy_yield_fetch(t, (int)c->hartid)));
+    switch_here(c, t, pick_next(policy_yield_fetch(t, (int)c->hartid)), in_frame);
 }
 
 /* The ways a yield ends without the exclusive lock: nobody to yield to, or
@@ -436,7 +450,7 @@ static inline __attribute__((always_inline)) void yield_here(bool rest)
         start_rest(c);
         schedule();
     } else {
-        yield_locked(c, t);
+        yield_locked(c, t, false);
     }
     spin_unlock(&sched_lock);
 }
@@ -483,6 +497,7 @@ bool trap_user_yield(struct trapframe *tf)
                  (uint32_t)t->stack_slot)
         return false;
     tf->sepc += 4;                   /* return past the ecall */
+    tf->regs[REG_A0] = 0;
     __atomic_fetch_add(&t->proc->stat_yield_syscalls, 1, __ATOMIC_RELAXED);
     /* As every system call: an interrupt that came meanwhile (a tick) is
      * taken here, before the decision, not inside the policy's call (the
@@ -497,13 +512,14 @@ bool trap_user_yield(struct trapframe *tf)
     struct cpu *c = this_cpu();
     if (!yield_without_lock(c, t)) {
         spin_lock_irqs_off_outermost(&sched_lock);
-        yield_locked(c, t);
+        yield_locked(c, t, true);     /* in_frame: the prologue saved s0-s11 */
         spin_unlock_irqs_off_outermost(&sched_lock);
     }
     /* Back as t, maybe on another hart: the way back reads the hart's
-     * state afresh. */
-    tf->regs[REG_A0] = 0;
-    trap_prepare_return(tf);
+     * state afresh.  Nothing of tf is written after the switch (a0 and
+     * sepc above; sstatus trapentry.S sets in place), so nothing is kept
+     * across it (context_switch_in_frame keeps no register). */
+    trap_prepare_return_but_sstatus();
     return true;
 }
 

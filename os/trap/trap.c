@@ -220,6 +220,8 @@ void trap_user(struct trapframe *tf)
 
 _Static_assert(TRAP_ECALL_U == EXC_ECALL_U && TRAP_SYS_YIELD == SYS_yield,
                "trapentry.S tests for a plain yield with these");
+_Static_assert(TRAP_SSTATUS_SPP == SSTATUS_SPP && TRAP_SSTATUS_SPIE == SSTATUS_SPIE,
+               "trapentry.S's sstatus bits");
 
 /* A plain yield's fast way (trapentry.S), trap_user_yield, is in
  * sched/sched.c: there the yield's decision and switch are inline in it,

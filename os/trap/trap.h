@@ -13,6 +13,11 @@
  * ecall from U-mode and SYS_yield's number (asserted in trap.c). */
 #define TRAP_ECALL_U   8
 #define TRAP_SYS_YIELD 17
+/* The sstatus bits the plain yield's way back sets in place (SPP cleared:
+ * to user mode; SPIE set: interrupts on there), as trap_prepare_return
+ * sets them in the frame for every other way (asserted in trap.c). */
+#define TRAP_SSTATUS_SPP  0x100
+#define TRAP_SSTATUS_SPIE 0x20
 
 #ifndef __ASSEMBLY__
 #include <stdbool.h>

@@ -29,10 +29,11 @@ static inline bool trap_return_has_work(void)
  * for its registers. */
 void trap_return_work(void) __attribute__((noinline, cold));
 
-/* The way back to user mode but its last step (user_return, or the
- * plain yield's in trapentry.S): pending work, the process told which
- * thread runs here, the sstatus of the sret.  Leaves interrupts off. */
-static inline __attribute__((always_inline)) void trap_prepare_return(struct trapframe *tf)
+/* The way back to user mode but its last step and the sstatus of the
+ * sret: pending work, the process told which thread runs here.  Leaves
+ * interrupts off.  The plain yield's way (trap_user_yield) calls this
+ * alone: trapentry.S sets its sstatus in place. */
+static inline __attribute__((always_inline)) void trap_prepare_return_but_sstatus(void)
 {
     intr_off();
     if (trap_return_has_work())
@@ -43,9 +44,16 @@ static inline __attribute__((always_inline)) void trap_prepare_return(struct tra
     const struct shared_region *r = &t->proc->shared;
     if (shared_vdso(r))
         shared_publish_changed(t, r);
+    inv_check_user_return();         /* debug builds: kernel/invariants.h */
+}
+
+/* The way back to user mode but its last step (user_return): the above,
+ * and the sstatus of the sret in tf. */
+static inline __attribute__((always_inline)) void trap_prepare_return(struct trapframe *tf)
+{
+    trap_prepare_return_but_sstatus();
     /* To user mode, with interrupts enabled there. */
     tf->sstatus = (csr_read(sstatus) & ~SSTATUS_SPP) | SSTATUS_SPIE;
-    inv_check_user_return();         /* debug builds: kernel/invariants.h */
 }
 
 #endif

@@ -15,6 +15,12 @@
  *            one hart);
  *   getpid   a call that is not a yield (the full way);
  *   rest     yields with a0 = 3, resting the hart (the full way, a switch);
+ *   wake     a thread blocked in a pipe's read, woken by a write of the
+ *            other, which then yields the fast way: that yield switches
+ *            to a thread the kernel stopped in a sleep, not in a yield
+ *            (context_switch_in_frame's full load), and the sleeper's
+ *            next sleep switches back to the yielder's stop (the yield's
+ *            own, light, context loaded by context_switch);
  *   uswitch  two threads taking turns with the runtime's yield_() (user-mode
  *            switches) and a plain kernel yield at each turn: a kernel yield
  *            made by a thread the kernel last saw as the other one takes the
@@ -176,6 +182,43 @@ static void part_rest(void)
     printf("t_regs: rest: %d yields\n", REST_ROUNDS);
 }
 
+static int wake_pipe[2];
+static volatile int wake_reads;
+
+static void *sleeper(void *arg)
+{
+    (void)arg;
+    char byte;
+    while (read(wake_pipe[0], &byte, 1) == 1 && byte == 'w')
+        __atomic_fetch_add(&wake_reads, 1, __ATOMIC_RELAXED);
+    return NULL;
+}
+
+static void part_wake(void)
+{
+    if (pipe(wake_pipe) < 0) {
+        check(false, "wake: pipe");
+        return;
+    }
+    wake_reads = 0;
+    int tid = thread_create(sleeper, NULL);
+    check(tid > 0, "thread_create");
+    if (tid <= 0)
+        return;
+    long r;
+    for (int i = 0; i < ROUNDS; i++) {
+        check(write(wake_pipe[1], "w", 1) == 1, "wake: write");
+        checked_call("wake", SYS_yield, 0, seed_of(7, i), &r);
+        check(r == 0, "wake: a yield returned non-zero");
+    }
+    check(write(wake_pipe[1], "q", 1) == 1, "wake: write");
+    check(thread_join(tid, NULL) == 0, "thread_join");
+    check(wake_reads == ROUNDS, "wake: the sleeper did not read every byte");
+    close(wake_pipe[0]);
+    close(wake_pipe[1]);
+    printf("t_regs: wake: %d writes and yields, %d reads\n", ROUNDS, wake_reads);
+}
+
 static volatile uint32_t turn;
 
 static void *player(void *arg)
@@ -221,6 +264,7 @@ int main(void)
     part_switch();
     part_getpid();
     part_rest();
+    part_wake();
     part_uswitch();
     if (failures) {
         printf("t_regs: FAIL (%d)\n", failures);
