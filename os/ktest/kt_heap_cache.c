@@ -14,7 +14,7 @@
 #include "mm/kmalloc.h"
 #include <stdint.h>
 
-#define ROUNDS 3000
+#define ROUNDS 400                     /* a few seconds on 4 harts of a loaded 2-core host */
 #define SLOTS  64                      /* a hart's mailbox: rounds in flight */
 #define BURST  40                      /* more than a cache keeps of a class */
 
@@ -86,14 +86,14 @@ static void pipeline(void *arg)
                     err = -3;          /* another's object, or overwritten */
             kfree(got);
         }
-        if (r % 100 == 0) {
+        if (r % 50 == 0) {
             void *burst[BURST];
             for (int i = 0; i < BURST; i++)
                 burst[i] = kmalloc(64);
             for (int i = 0; i < BURST; i++)
                 kfree(burst[i]);
         }
-        if (me == 0 && r % 250 == 0) {
+        if (me == 0 && r % 40 == 0) {
             struct kmalloc_stats st;
             kmalloc_stats(&st);
         }
