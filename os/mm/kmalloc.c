@@ -53,11 +53,7 @@ struct page_header {
     struct page_header *next, *prev;   /* slab: partial list of its class */
     size_t npages;            /* large: frames in the run */
 };
-/* sizeof(struct page_header), rounded up to a line: a slot of 64 bytes or
- * more then starts a line and fills whole ones, so two objects never share
- * a line, which two harts using them would both write (one per process's
- * pipe, say).  It costs the 16-byte class one slot of 253. */
-#define HEADER_SIZE CACHE_LINE
+#define HEADER_SIZE 48        /* sizeof(struct page_header), rounded to 16 */
 _Static_assert(sizeof(struct page_header) <= HEADER_SIZE, "header too big");
 
 static struct spinlock heap_lock LINE_ALIGNED = SPINLOCK_INIT("kmalloc");   /* a line of its own to start */
