@@ -36,11 +36,9 @@ static CO_EXEC *kx;
 static struct sched_queue *kqueue;
 static TaskSched *krecs;
 static struct sched_ops kops;
+volatile uint32_t kcoro_work;
 static volatile int holder = -1;            /* kcoro_hold: the only poller */
-/* Every spawn, wake and poll on any hart writes these; the pointers above,
- * which every call reads, shared their line and moved with them between
- * the harts' caches (docs/performance.md, "Scaling over harts"). */
-struct kcoro_flags kcoro_flags;
+static volatile uint32_t polling;           /* harts inside kcoro_poll */
 
 static void kcoro_env(struct co_env *e);
 
@@ -92,7 +90,7 @@ static int64_t call(uint32_t op, uint64_t a, uint64_t b, uint64_t c, uint64_t d)
 
 static void note_work(void)
 {
-    __atomic_store_n(&kcoro_flags.work, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&kcoro_work, 1, __ATOMIC_RELEASE);
 }
 
 uint32_t kcoro_spawn(co_poll_fn poll, struct co *frame, uint32_t prio, co_drop_fn drop)
@@ -159,23 +157,23 @@ uint64_t kcoro_polls(uint32_t cid)
 }
 
 /* CO_OP_RUN, bounded: a coroutine that keeps waking itself cannot keep a
- * hart here with interrupts off.  Past the bound, kcoro_flags.work stays set and
+ * hart here with interrupts off.  Past the bound, kcoro_work stays set and
  * the next poll point goes on. */
 int kcoro_poll(void)
 {
     push_off();
     /* polling before holder, as kcoro_hold sets holder before it reads
      * polling: one of the two sees the other. */
-    __atomic_add_fetch(&kcoro_flags.polling, 1, __ATOMIC_SEQ_CST);
+    __atomic_add_fetch(&polling, 1, __ATOMIC_SEQ_CST);
     int h = __atomic_load_n(&holder, __ATOMIC_SEQ_CST);
     int n = 0;
     if (kx && (h < 0 || h == (int)this_hartid()) &&
-        __atomic_exchange_n(&kcoro_flags.work, 0, __ATOMIC_ACQ_REL)) {
+        __atomic_exchange_n(&kcoro_work, 0, __ATOMIC_ACQ_REL)) {
         n = (int)call(CO_OP_RUN, CO_NONE, KCORO_POLL_MAX, 0, 0);
         if (n == KCORO_POLL_MAX)
             note_work();
     }
-    __atomic_sub_fetch(&kcoro_flags.polling, 1, __ATOMIC_SEQ_CST);
+    __atomic_sub_fetch(&polling, 1, __ATOMIC_SEQ_CST);
     pop_off();
     return n;
 }
@@ -184,7 +182,7 @@ void kcoro_hold(void)
 {
     __atomic_store_n(&holder, (int)this_hartid(), __ATOMIC_SEQ_CST);
     /* A poll already under way elsewhere ends within its bound. */
-    while (__atomic_load_n(&kcoro_flags.polling, __ATOMIC_SEQ_CST))
+    while (__atomic_load_n(&polling, __ATOMIC_SEQ_CST))
         cpu_relax();
 }
 

@@ -17,7 +17,6 @@
 #ifndef SCHED_KCORO_H
 #define SCHED_KCORO_H
 
-#include "kernel/cacheline.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include "coro.h"
@@ -62,14 +61,10 @@ void kcoro_release(void);
 
 /* Nonzero when some coroutine may be ready (set by every wake and spawn,
  * cleared by the poller that takes the work). */
-struct kcoro_flags {
-    volatile uint32_t work;
-    volatile uint32_t polling;      /* harts inside kcoro_poll */
-} LINE_ALIGNED;             /* on the type: a line of their own (below) */
-extern struct kcoro_flags kcoro_flags;
+extern volatile uint32_t kcoro_work;
 static inline bool kcoro_has_work(void)
 {
-    return __atomic_load_n(&kcoro_flags.work, __ATOMIC_RELAXED) != 0;
+    return __atomic_load_n(&kcoro_work, __ATOMIC_RELAXED) != 0;
 }
 
 #endif

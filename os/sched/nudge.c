@@ -6,7 +6,7 @@
 #include "proc/thread.h"
 #include "trap/ipi.h"
 
-struct idle_harts_word idle_harts;
+uint64_t idle_harts;
 
 void nudge_asleep(uint64_t asleep)
 {

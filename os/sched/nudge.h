@@ -35,7 +35,6 @@
 #ifndef SCHED_NUDGE_H
 #define SCHED_NUDGE_H
 
-#include "kernel/cacheline.h"
 #include <stdint.h>
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
@@ -45,27 +44,22 @@
 
 _Static_assert(MAX_HARTS <= 64, "a bit per hart in idle_harts");
 
-/* On a line of its own: every hart writes it on its way into and out of
- * idle, and the data beside it was read on every path. */
-struct idle_harts_word {
-    uint64_t mask;
-} LINE_ALIGNED;
-extern struct idle_harts_word idle_harts;
+extern uint64_t idle_harts;
 
 static inline uint64_t idle_harts_load(void)
 {
-    return __atomic_load_n(&idle_harts.mask, __ATOMIC_RELAXED);
+    return __atomic_load_n(&idle_harts, __ATOMIC_RELAXED);
 }
 
 /* sched_lock held, interrupts off, in the idle loop only. */
 static inline void idle_harts_mark(uint64_t hart)
 {
-    __atomic_fetch_or(&idle_harts.mask, 1ull << hart, __ATOMIC_RELAXED);
+    __atomic_fetch_or(&idle_harts, 1ull << hart, __ATOMIC_RELAXED);
 }
 
 static inline void idle_harts_clear(uint64_t hart)
 {
-    __atomic_fetch_and(&idle_harts.mask, ~(1ull << hart), __ATOMIC_RELAXED);
+    __atomic_fetch_and(&idle_harts, ~(1ull << hart), __ATOMIC_RELAXED);
 }
 
 /* nudge_a_hart's two ways out of line (nudge.c): a hart is asleep (the

@@ -56,9 +56,7 @@ extern uint32_t policy_top_level;
  * watchdog counts them). */
 struct policy_tick_count {
     uint64_t n;
-} LINE_ALIGNED;             /* on the type: the variable fills its line (on the
-                               variable it only started one, and the yield's
-                               counts were packed into the rest) */
+};
 extern struct policy_tick_count policy_ticks;
 /* Kernel yields under an exclusive hold, while policy_hart_local() (see
  * yielded_on in policy.c). */
