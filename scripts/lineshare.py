@@ -2,7 +2,7 @@
 """make lineshare: cache lines moved between harts by one shell command.
 
     scripts/lineshare.py "b_prings -s 3876 4 512 2 5" [--sched NAME] [--smp N]
-                         [--top N] [--out DIR] [--icount]
+                         [--top N] [--by young|moves] [--out DIR] [--icount]
 
 Boots N harts (default 2) with the line-sharing plugin
 (bench/profile/lineshare.c, through scripts/run-qemu.sh --plugin), runs
@@ -12,8 +12,8 @@ accesses, moves (an access that takes a 64-byte line from another hart's
 cache, in a model where every hart's cache is unbounded), the moves by
 age (accesses of all harts since the line was last touched: a young move,
 below 100,000, is a transfer between cores; an old one a miss any cache
-would have), the functions whose accesses made most young moves and the
-lines that moved most.
+would have), the functions whose accesses made most young moves (most
+moves of any age with --by moves) and the lines that moved most.
 
 Without -icount by default: under -icount QEMU runs the harts in turns,
 long slices each, and a line seldom moves (--icount to see it).  So two
@@ -59,6 +59,8 @@ def parse_args(argv):
     p.add_argument("--smp", type=int, default=2, metavar="N", help="harts, 2..8 (default 2)")
     p.add_argument("--top", type=int, default=20, metavar="N",
                    help="functions and lines to show (default 20)")
+    p.add_argument("--by", choices=("young", "moves"), default="young",
+                   help="rank functions by young moves (default) or by all moves")
     p.add_argument("--icount", action="store_true", help="run under -icount (harts in turns)")
     p.add_argument("--out", default=os.path.join(BUILD, "lineshare"), metavar="DIR",
                    help="where last.txt and console.log go (default build/lineshare)")
@@ -111,7 +113,7 @@ def symbolizer(name, sched):
         user=elf(os.path.join(USER_BIN, name)), prof=elf(os.path.join(USER_BIN, "prof")))
 
 
-def format_report(rep, sym, top):
+def format_report(rep, sym, top, by="young"):
     out = []
     moves, acc = rep["moves"], rep["accesses"]
     per_mille = moves * 1000 // acc if acc else 0
@@ -126,9 +128,12 @@ def format_report(rep, sym, top):
         region, fn = sym.attribute(addr, size, word, n)
         moved, young_moved = by_fn.get((fn, region), (0, 0))
         by_fn[(fn, region)] = (moved + n, young_moved + young)
-    rows = sorted(by_fn.items(), key=lambda kv: (-kv[1][1], -kv[1][0]))[:top]
+    rank = (lambda kv: (-kv[1][1], -kv[1][0])) if by == "young" else \
+        (lambda kv: (-kv[1][0], -kv[1][1]))
+    rows = sorted(by_fn.items(), key=rank)[:top]
     out.append(f"{'function':32} {'region':8} {'young':>9} {'moves':>9}   (young: below "
-               f"100k; the {len(rep['pcs'])} instructions with most)")
+               f"100k; most {'young ' if by == 'young' else ''}moves first, of "
+               f"{len(rep['pcs'])} instructions)")
     out += [f"{fn:32} {region:8} {y:>9} {n:>9}" for (fn, region), (n, y) in rows]
     out.append(f"{'line (physical)':18} {'last va':18} {'moves':>8}")
     out += [f"{pa:#018x} {va:#018x} {n:>8}" for pa, va, n in rep["lines"][:top]]
@@ -160,7 +165,7 @@ def main(argv=None):
         timing = "-icount" if args.icount else "no -icount"
         print(f"lineshare of 'prof {args.cmd}' under {args.sched or 'heap'}, {args.smp} "
               f"harts, {timing}:")
-        print(format_report(rep, symbolizer(name, args.sched), args.top))
+        print(format_report(rep, symbolizer(name, args.sched), args.top, args.by))
     except LineshareError as e:
         print(f"lineshare: {e}", file=sys.stderr)
         return 1

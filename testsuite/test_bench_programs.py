@@ -146,6 +146,14 @@ def test_bench_workloads(boot_policy, policy, smp):
     r = one_line(m.run("b_prings -s 3876 2 3 2 3", timeout=RUN_TIMEOUT), "prings",
                  ["rings", "len", "workers", "laps", "size", "us"])
     assert (r["rings"], r["len"], r["workers"], r["laps"], r["size"]) == (2, 3, 2, 3, 3876), r
+    assert r["procs"] == 1 and r["first_us"] == r["us"], r
+    # -p: the workload in 3 forked processes at once, each checking its own
+    # tokens; the children are reaped (assert_all_back below).
+    r = one_line(m.run("b_prings -s 64 -p 3 2 4 1 3", timeout=RUN_TIMEOUT), "prings",
+                 ["rings", "len", "workers", "laps", "size", "procs", "us", "first_us"])
+    assert (r["rings"], r["len"], r["workers"], r["laps"], r["size"], r["procs"]) == \
+        (2, 4, 1, 3, 64, 3), r
+    assert 0 <= r["first_us"] <= r["us"] and r["us"] > 0, r
     check_conn(m, "coro", 2, 50, 1, 1)
     check_conn(m, "thread", 2, 50, 20, 1)
     check_prio(m, "coro", 2, 2, 50, 20, 1)
@@ -197,7 +205,8 @@ USAGE = [
     ("b_prings", ""), ("b_prings", "-h"), ("b_prings", "2 3 2"), ("b_prings", "0 3 2 2"),
     ("b_prings", "2 1 2 2"), ("b_prings", "2 3 0 2"), ("b_prings", "2 3 65 2"),
     ("b_prings", "2 3 2 -1"), ("b_prings", "-s 3 2 3 2 2"), ("b_prings", "-s 4097 2 3 2 2"),
-    ("b_prings", "-s"), ("b_prings", "-s 64 2 3 2"),
+    ("b_prings", "-s"), ("b_prings", "-s 64 2 3 2"), ("b_prings", "-p 0 2 3 2 2"),
+    ("b_prings", "-p 17 2 3 2 2"), ("b_prings", "-p"), ("b_prings", "-p 2 -s 3 2 3 2 2"),
     ("b_conn", ""), ("b_conn", "-h"), ("b_conn", "coro 2 50 1"), ("b_conn", "fish 2 50 1 1"),
     ("b_conn", "coro 0 50 1 1"), ("b_conn", "coro 2 0 1 1"), ("b_conn", "coro 2 50 0 1"),
     ("b_conn", "coro 2 50 33 1"), ("b_conn", "coro 2 50 1 0"), ("b_conn", "-p 0 coro 2 50 1 1"),
@@ -234,7 +243,8 @@ def test_bench_limit_reported(boot_policy, policy, smp):
     before = free_frames_and_procs(m)
     for prog, args, workload in (("b_ring", "coro 5000 1 1", "ring"),
                                  ("b_ring", "thread 5000 1 1", "ring"),
-                                 ("b_prings", "1 5000 2 1", "prings")):
+                                 ("b_prings", "1 5000 2 1", "prings"),
+                                 ("b_prings", "-p 2 1 5000 2 1", "prings")):   # a child's
         out = m.run(f"{prog} {args}", timeout=RUN_TIMEOUT)
         lines = [l.strip() for l in out.splitlines()
                  if l.strip() and not l.startswith("sh: ")]     # the shell's report last

@@ -107,3 +107,27 @@ def test_counts_moves_between_harts(tmp_path, plugin, policy, smp):
     # harts: named functions, not addresses.
     assert any(region == "kernel" and not fn.startswith("kernel:") for fn, region, *_ in rows), \
         out
+
+
+class _Names:
+    """A symbolizer for format_report: instruction address -> function."""
+    def attribute(self, addr, size, word, count):
+        return "kernel", {0x10: "hot_young", 0x20: "many_old", 0x30: "many_old"}[addr]
+
+
+def test_ranks_by_young_or_by_all_moves():
+    """--by moves ranks the functions by every move (old ones too, which a
+    line's owner pays for when the other core still holds it); the default
+    by young ones.  One function's instructions are summed."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("lineshare_script", SCRIPT)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    rep = {"accesses": 1000, "moves": 130, "untracked": 0, "ages": [("<1k", 130)],
+           "pcs": [(0x10, 4, 0, 30, 30), (0x20, 4, 0, 60, 1), (0x30, 4, 0, 40, 0)],
+           "lines": []}
+    young = ROW.findall(script.format_report(rep, _Names(), 5))
+    assert [(fn, int(y), int(n)) for fn, _, y, n in young] == \
+        [("hot_young", 30, 30), ("many_old", 1, 100)], young
+    moves = ROW.findall(script.format_report(rep, _Names(), 5, by="moves"))
+    assert [fn for fn, *_ in moves] == ["many_old", "hot_young"], moves

@@ -26,10 +26,11 @@
  *   accesses N moves M untracked U
  *   age <1k A <10k B <100k C <1M D <10M E older F
  *   line PA va=VA moves=N      (the lines that moved most, most first)
- *   pc ADDR size=S word=W moves=N young=Y   (the instructions whose accesses
- *                      moved lines, most young moves first (age below
- *                      YOUNG); size and word for scripts/lineshare.py to
- *                      name them)
+ *   pc ADDR size=S word=W moves=N young=Y   (every instruction whose accesses
+ *                      moved lines, most young moves (age below YOUNG)
+ *                      first, then most moves; size and word for
+ *                      scripts/lineshare.py to name them; it ranks them
+ *                      either way)
  * `untracked`: accesses to lines beyond the table (then counts are low).
  */
 #include <inttypes.h>
@@ -54,7 +55,6 @@ PLUGIN_EXPORT int qemu_plugin_version = PLUGIN_API_VERSION;
 #define AGE_BUCKETS  6                   /* <1k <10k <100k <1M <10M older */
 #define YOUNG        100000              /* accesses: a move a real cache pays for */
 #define TOP_LINES    30
-#define TOP_PCS      40
 
 struct line {
     uint64_t key;            /* physical line number + 1; 0: empty slot */
@@ -217,8 +217,10 @@ static int most_moved_line(const void *a, const void *b)
 
 static int most_young_pc(const void *a, const void *b)
 {
-    uint64_t x = ((const struct pc *)a)->young, y = ((const struct pc *)b)->young;
-    return x < y ? 1 : x > y ? -1 : 0;
+    const struct pc *x = a, *y = b;
+    if (x->young != y->young)
+        return x->young < y->young ? 1 : -1;
+    return x->moves < y->moves ? 1 : x->moves > y->moves ? -1 : 0;
 }
 
 static void write_report(qemu_plugin_id_t id, void *udata)
@@ -239,7 +241,7 @@ static void write_report(qemu_plugin_id_t id, void *udata)
         fprintf(f, "line %#" PRIx64 " va=%#" PRIx64 " moves=%" PRIu32 "\n",
                 (lines[i].key - 1) << LINE_SHIFT, lines[i].va, lines[i].moves);
     qsort(pcs, PC_SLOTS, sizeof *pcs, most_young_pc);
-    for (int i = 0; i < TOP_PCS && pcs[i].young; i++)
+    for (unsigned i = 0; i < PC_SLOTS && pcs[i].moves; i++)
         fprintf(f, "pc %#" PRIx64 " size=%" PRIu32 " word=%#" PRIx32 " moves=%" PRIu64
                 " young=%" PRIu64 "\n", pcs[i].pc, pcs[i].size, pcs[i].word, pcs[i].moves,
                 pcs[i].young);

@@ -1,7 +1,7 @@
-// help: benchmark: parallel coroutine pipe rings (b_prings [-s SIZE] RINGS LEN WORKERS LAPS)
+// help: benchmark: parallel coroutine pipe rings (b_prings [-s SIZE] [-p PROCS] RINGS LEN WORKERS LAPS)
 /*
- * b_prings [-s SIZE] RINGS LEN WORKERS LAPS: parallel rings (seed 000, section 4;
- * bench/README.md "b_prings").
+ * b_prings [-s SIZE] [-p PROCS] RINGS LEN WORKERS LAPS: parallel rings (seed
+ * 000, section 4; bench/README.md "b_prings").
  *
  * RINGS rings run at once, each a ring of LEN pipes like b_ring's: a
  * client and LEN-1 servers, every one a coroutine of this process, on
@@ -17,9 +17,18 @@
  * so stages at one position share a level and a token gets less urgent
  * the further it goes; every client runs at 20.
  *
- * Prints "BENCH prings rings=R len=L workers=W laps=N size=S us=T harts=H
- * idle_pm=I spin_pm=P", or "BENCH-ERROR prings <what>" and exit status 1;
- * the last line is always "BENCH-DONE prings".  Bad usage: exit 2.
+ * -p PROCS (default 1): PROCS processes, forked, each running the whole
+ * workload (RINGS rings on WORKERS workers of its own), let go at once.
+ * They share nothing but the kernel, so the time of PROCS processes on
+ * PROCS harts against one on one hart is what the kernel's own sharing
+ * between harts costs (docs/performance.md, "Scaling over harts").
+ *
+ * Prints "BENCH prings rings=R len=L workers=W laps=N size=S procs=P us=T
+ * first_us=F harts=H idle_pm=I spin_pm=P", or "BENCH-ERROR prings <what>"
+ * and exit status 1; the last line is always "BENCH-DONE prings".  Bad
+ * usage: exit 2.  us is from the moment the processes are let go to the
+ * moment the last of them has its last token back; first_us the same for
+ * the first of them to finish (equal to us with one process).
  *
  * idle_pm and spin_pm say where the harts' time went during the run, per
  * mille of H x T: asleep in the kernel's idle loop, and spinning for a
@@ -43,14 +52,16 @@
 #define LAPS_MAX    1000000
 #define WORKERS_MAX 64
 #define PRIO_CLIENT 20
+#define PROCS_MAX   16              /* a process each: pipes and workers add up */
 
 static void usage(void)
 {
-    printf("usage: b_prings [-s SIZE] RINGS LEN WORKERS LAPS\n"
+    printf("usage: b_prings [-s SIZE] [-p PROCS] RINGS LEN WORKERS LAPS\n"
            "  RINGS rings (1..%d) of LEN pipes (2..) each, all coroutines on WORKERS worker\n"
            "  threads (1..%d), every token sent round LAPS times (1..%d)\n"
-           "  -s SIZE: the token's bytes, 4..%d (default 4)\n",
-           RINGS_MAX, WORKERS_MAX, LAPS_MAX, PIPE_BUF_SIZE);
+           "  -s SIZE: the token's bytes, 4..%d (default 4)\n"
+           "  -p PROCS: run the whole workload in PROCS processes at once, 1..%d (default 1)\n",
+           RINGS_MAX, WORKERS_MAX, LAPS_MAX, PIPE_BUF_SIZE, PROCS_MAX);
 }
 
 static int rings, len, laps;
@@ -156,29 +167,16 @@ static int client(struct co *c)
     co_end(c);
 }
 
-int main(int argc, char **argv)
+/* Sets up this process's rings and workers, waits for the word to go,
+ * runs the rings to the end.  With -p (go_fd >= 0) the word is the end of
+ * file on go_fd, which the parent closes to let every process go at once,
+ * after a byte on ready_fd says this one is set up; alone, it goes at once
+ * and reads *before (the harts' time) just before.  Returns when the last
+ * client had its last token back (time()), or 0 with `failure` set;
+ * *start: when this process let its clients go. */
+static uint64_t run_rings(int workers, int harts, int ready_fd, int go_fd,
+                          struct hart_time *before, uint64_t *start)
 {
-    if (argc > 1 && strcmp(argv[1], "-s") == 0) {
-        size = argc > 2 ? bench_number(argv[2], 4, PIPE_BUF_SIZE) : -1;
-        if (size < 0) {
-            usage();
-            return 2;
-        }
-        argc -= 2;
-        argv += 2;
-    }
-    if (argc != 5) {
-        usage();
-        return 2;
-    }
-    rings = (int)bench_number(argv[1], 1, RINGS_MAX);
-    len = (int)bench_number(argv[2], 2, LEN_MAX);
-    int workers = (int)bench_number(argv[3], 1, WORKERS_MAX);
-    laps = (int)bench_number(argv[4], 1, LAPS_MAX);
-    if (rings < 0 || len < 0 || workers < 0 || laps < 0) {
-        usage();
-        return 2;
-    }
     long tasks = (long)rings * len;
     pipes = malloc((size_t)tasks * sizeof *pipes);
     struct stage *st = calloc((size_t)tasks, sizeof *st);
@@ -212,14 +210,19 @@ int main(int argc, char **argv)
     if (failure.failed)
         for (long i = 0; i < made; i++)
             break_ring((int)(i / len), (int)(i % len));
-    struct sysinfo si;
-    int harts = sysinfo(&si) == 0 ? (int)si.harts : 0;
-    struct hart_time before = hart_time_now(harts);
-    uint64_t start = time();
+    if (go_fd >= 0) {
+        char b = 1, got;
+        if (write(ready_fd, &b, 1) != 1 && !failure.failed)
+            bench_fail(&failure, "write to the parent", errno);
+        while (read(go_fd, &got, 1) > 0)
+            ;                       /* the parent only closes it */
+    } else {
+        *before = hart_time_now(harts);
+    }
+    *start = time();
     co_event_set(&go);
     for (long i = 0; i < spawned; i++)
         co_join(ids[i], 0);
-    struct hart_time after = hart_time_now(harts);
     uint64_t end = 0;
     for (int r = 0; r < rings && !failure.failed; r++)
         if (st[r * len].end > end)
@@ -230,21 +233,138 @@ int main(int argc, char **argv)
             close(pipes[i][1]);
     }
     free(pipes), free(st), free(ids), free(tokens);
+    return failure.failed ? 0 : end;
+}
+
+/* What a process of -p tells its parent: one write of a fixed size into a
+ * pipe (below PIPE_BUF_SIZE, so records of several children never mix). */
+struct proc_result {
+    uint64_t end;                   /* 0: failed */
+    int err;
+    char what[40];                  /* the failure's words, cut to fit */
+};
+
+/* -p: forks `procs` processes that each run the whole workload, lets them
+ * go at once and waits for their results.  Returns the time the last one
+ * ended (0 with `failure` set), and the first in *first_end. */
+static uint64_t run_procs(int procs, int workers, int harts, struct hart_time *before,
+                          uint64_t *start, uint64_t *first_end)
+{
+    int ready[2], go_p[2], results[2];
+    if (pipe(ready) < 0 || pipe(go_p) < 0 || pipe(results) < 0) {
+        bench_fail(&failure, "pipe", errno);
+        return 0;
+    }
+    int pids[PROCS_MAX], forked = 0;
+    for (; forked < procs; forked++) {
+        int pid = fork();
+        if (pid < 0) {
+            bench_fail(&failure, "fork", errno);
+            break;
+        }
+        if (pid == 0) {
+            close(ready[0]), close(go_p[1]), close(results[0]);
+            struct proc_result res = { 0, 0, "" };
+            uint64_t my_start;
+            res.end = run_rings(workers, harts, ready[1], go_p[0], before, &my_start);
+            if (!res.end) {
+                res.err = failure.err;
+                strncpy(res.what, failure.what ? failure.what : "?", sizeof res.what - 1);
+            }
+            exit(write(results[1], &res, sizeof res) == (long)sizeof res ? 0 : 1);
+        }
+        pids[forked] = pid;
+    }
+    close(ready[1]), close(go_p[0]), close(results[1]);
+    /* Each child says it is set up (or dies: end of file). */
+    char b;
+    int set_up = 0;
+    while (set_up < forked && read(ready[0], &b, 1) == 1)
+        set_up++;
+    *before = hart_time_now(harts);
+    *start = time();
+    close(go_p[1]);                 /* go, all at once */
+    uint64_t last = 0;
+    *first_end = 0;
+    for (int i = 0; i < forked; i++) {
+        struct proc_result res;
+        long n = read(results[0], &res, sizeof res);
+        if (n != (long)sizeof res) {
+            bench_fail(&failure, "a process ended without its result", n < 0 ? errno : 0);
+            break;
+        }
+        if (!res.end) {
+            /* The child's words live in this record: keep them for the error line. */
+            static char what[sizeof res.what];
+            memcpy(what, res.what, sizeof what);
+            bench_fail(&failure, what, res.err);
+            continue;
+        }
+        last = res.end > last ? res.end : last;
+        *first_end = !*first_end || res.end < *first_end ? res.end : *first_end;
+    }
+    for (int i = 0; i < forked; i++)
+        waitpid(pids[i], 0, 0);
+    close(ready[0]), close(results[0]);
+    if (!failure.failed && set_up < procs)
+        bench_fail(&failure, "a process ended before it was set up", 0);
+    return failure.failed ? 0 : last;
+}
+
+int main(int argc, char **argv)
+{
+    int procs = 1;
+    while (argc > 1 && (strcmp(argv[1], "-s") == 0 || strcmp(argv[1], "-p") == 0)) {
+        long v = argc > 2 ? bench_number(argv[2], argv[1][1] == 's' ? 4 : 1,
+                                         argv[1][1] == 's' ? PIPE_BUF_SIZE : PROCS_MAX) : -1;
+        if (v < 0) {
+            usage();
+            return 2;
+        }
+        if (argv[1][1] == 's')
+            size = v;
+        else
+            procs = (int)v;
+        argc -= 2;
+        argv += 2;
+    }
+    if (argc != 5) {
+        usage();
+        return 2;
+    }
+    rings = (int)bench_number(argv[1], 1, RINGS_MAX);
+    len = (int)bench_number(argv[2], 2, LEN_MAX);
+    int workers = (int)bench_number(argv[3], 1, WORKERS_MAX);
+    laps = (int)bench_number(argv[4], 1, LAPS_MAX);
+    if (rings < 0 || len < 0 || workers < 0 || laps < 0) {
+        usage();
+        return 2;
+    }
+    struct sysinfo si;
+    int harts = sysinfo(&si) == 0 ? (int)si.harts : 0;
+    struct hart_time before = { 0, 0 };
+    uint64_t start = 0, first_end = 0;
+    uint64_t end = procs == 1 ? run_rings(workers, harts, -1, -1, &before, &start)
+                              : run_procs(procs, workers, harts, &before, &start, &first_end);
+    struct hart_time after = hart_time_now(harts);
+    if (procs == 1)
+        first_end = end;
     if (failure.failed) {
-        printf("BENCH-ERROR prings %s%s%s%s (rings=%d len=%d workers=%d laps=%d)\n",
+        printf("BENCH-ERROR prings %s%s%s%s (rings=%d len=%d workers=%d laps=%d procs=%d)\n",
                failure.what, failure.err ? ": " : "", failure.err ? errname(failure.err) : "", bench_limit_note(failure.what, failure.err),
-               rings, len, workers, laps);
+               rings, len, workers, laps, procs);
         printf("BENCH-DONE prings\n");
         return 1;
     }
-    uint64_t us = (end - start) / 1000;
+    uint64_t us = (end - start) / 1000, first_us = (first_end - start) / 1000;
     if (!us)
         us = 1;
     /* The counters were read after the joins, a little past `end`. */
     uint64_t all_us = (uint64_t)harts * us;
     uint64_t idle = after.idle - before.idle, spin = after.spin - before.spin;
-    printf("BENCH prings rings=%d len=%d workers=%d laps=%d size=%ld us=%lu harts=%d "
-           "idle_pm=%lu spin_pm=%lu\n", rings, len, workers, laps, size, (unsigned long)us, harts,
+    printf("BENCH prings rings=%d len=%d workers=%d laps=%d size=%ld procs=%d us=%lu "
+           "first_us=%lu harts=%d idle_pm=%lu spin_pm=%lu\n", rings, len, workers, laps, size,
+           procs, (unsigned long)us, (unsigned long)first_us, harts,
            per_mille(idle < all_us ? idle : all_us, harts, us),
            per_mille(spin < all_us ? spin : all_us, harts, us));
     printf("BENCH-DONE prings\n");
