@@ -23,8 +23,8 @@
  *
  * idle_pm and spin_pm say where the harts' time went during the run, per
  * mille of H x T: asleep in the kernel's idle loop, and spinning for a
- * kernel lock another hart held (SCHED_KINFO.idle_us and spin_us, read
- * before and after).  A run that did not speed up on more harts while
+ * kernel lock another hart held (SCHED_KINFO.idle_clock_us and spin_us,
+ * read before and after).  A run that did not speed up on more harts while
  * these are high waited rather than computed; on a loaded host spinning
  * is mostly for a holder the host descheduled.
  */
