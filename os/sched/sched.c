@@ -824,6 +824,7 @@ void sched_stat_add(struct schedstat *sum, const struct schedstat *one)
     sum->user_switches_reported += one->user_switches_reported;
     sum->yields_to_kernel_reported += one->yields_to_kernel_reported;
     sum->shared_yields += one->shared_yields;
+    sum->commit_restarts += one->commit_restarts;
 }
 
 void sched_account_exit(struct proc *p)
@@ -846,6 +847,7 @@ void sched_stat_of(struct proc *p, struct schedstat *out)
     out->parked_resumes = p->stat_parked_resumes;
     out->shared_yields = p->stat_shared_yields;
     spin_unlock(&sched_lock);
+    out->commit_restarts = __atomic_load_n(&p->stat_commit_restarts, __ATOMIC_RELAXED);
     out->sched_lock_waits = __atomic_load_n(&sched_lock.waits, __ATOMIC_RELAXED);
     /* What the process says about itself: reported, not vouched for.
      * Under p->lock: exec replaces the region and teardown frees it. */
