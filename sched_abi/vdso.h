@@ -296,7 +296,16 @@ typedef struct SCHED_KINFO {
                                              loop (wfi) */
     volatile uint64_t spin_us[SCHED_MAX_HARTS];  /* 184: spinning for a
                                              kernel lock another hart held */
-    uint8_t  reserved[1024 - 248];
+    /* idle_us grows when a sleep ends, so a hart asleep when a reader
+     * looks (at the end of a run, most often: an idle hart sleeps until
+     * its next tick, 10 ms) counts that sleep into the next run instead.
+     * This word says the same total up to the reader's moment, in one
+     * load: without IDLE_ASLEEP, the hart is awake and this is its total
+     * (idle_us); with it, the hart sleeps, and its total at time T
+     * (microseconds since boot: time() / 1000) is T minus the other bits.
+     * (b_prings: hart_time_now.) */
+    volatile uint64_t idle_clock_us[SCHED_MAX_HARTS]; /* 248 */
+    uint8_t  reserved[1024 - 312];
     /* Bound once, at boot, when the policy is known (shared_bind_policy,
      * os/sched/shared.c): what the runtime's fast path (user/runtime/
      * user_schedule.S) would otherwise derive at every user-mode switch
@@ -315,11 +324,13 @@ typedef struct SCHED_KINFO {
                                              machine's nharts, serial calls */
     uint8_t  reserved_end[4096 - 1064];
 } SCHED_KINFO;
+#define IDLE_ASLEEP (1ull << 63)        /* in idle_clock_us */
 _Static_assert(__builtin_offsetof(SCHED_KINFO, futile_prio) == 88, "KINFO layout");
 _Static_assert(__builtin_offsetof(SCHED_KINFO, rt_yield_fetch) == 1024 &&
                __builtin_offsetof(SCHED_KINFO, rt_ctx) == 1032 &&
                sizeof(struct sched_ctx) == 32 && sizeof(SCHED_KINFO) == 4096, "KINFO layout");
 _Static_assert(__builtin_offsetof(SCHED_KINFO, spin_us) == 184, "KINFO layout");
+_Static_assert(__builtin_offsetof(SCHED_KINFO, idle_clock_us) == 248, "KINFO layout");
 _Static_assert(sizeof(SCHED_KINFO) == 4096, "SCHED_KINFO is one page");
 
 #endif

@@ -14,6 +14,7 @@ static const char *const known_keys[] = {
     "sched_hart_local", /* 0: kernel yields never hold sched_lock shared */
     "timer",      /* timer=sbi: program the timer through SBI even with Sstc */
     "poison",     /* poison=1: fill freed frames with FRAME_POISON (mm/frame.h) */
+    "timer_poke_us", /* extra timer interrupts between ticks (trap/timer.h) */
     "kdebug_inject", /* debug kernel: break an invariant on purpose (kernel/invariants.c) */
     "trace",      /* trace=ENTRIES: the scheduling timeline's ring (kernel/timeline.h) */
 };

@@ -88,6 +88,16 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
     if (bootarg_is("timer", "sbi"))
         bootinfo.have_sstc = false;     /* exercise the SBI fallback */
     timer_configure(bootinfo.timebase_hz, bootinfo.have_sstc);
+    struct bootarg poke_arg;
+    uint64_t poke_us = 0;
+    if (bootarg_find("timer_poke_us", &poke_arg)) {
+        if (bootarg_u64("timer_poke_us", &poke_us) && poke_us >= TIMER_POKE_MIN_US &&
+            poke_us < 1000000 / TICK_HZ)
+            timer_configure_pokes(poke_us);
+        else
+            kprintf("schedos: timer_poke_us ignored: microseconds between pokes, %d to %d\n",
+                    TIMER_POKE_MIN_US, 1000000 / TICK_HZ - 1);
+    }
     memory_init();
     if (bootarg_is("poison", "1"))
         frame_poison_enable();

@@ -77,6 +77,8 @@ struct proc {
     /* Statistics (SYS_schedstat), under sched_lock. */
     uint64_t stat_kernel_switches, stat_yield_syscalls, stat_user_switches_seen,
              stat_parked_resumes, stat_shared_yields;
+    uint64_t stat_commit_restarts;  /* atomic, not under sched_lock: counted
+                                       at the trap's entry (shared.c) */
     bool block_sched_warned;
     uint32_t block_sched_debt;      /* ticks (sched/reconcile.h); no lock:
                                        a lost update between harts moves

@@ -24,6 +24,8 @@ bool blob_guard_trap(struct trapframe *tf)
     struct cpu *c = this_cpu();
     KASSERT(c->blob_recover);
     if (tf->scause == (SCAUSE_INTR | IRQ_S_TIMER)) {
+        if (timer_poke())
+            return true;                /* no tick: the call is not timed by it */
         /* Not sched_tick: the caller holds sched_lock.  The deadline moves
          * one tick on (the guard looks again then, and the pending
          * interrupt goes away); blob_guard_close makes the kernel's own

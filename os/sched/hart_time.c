@@ -3,6 +3,7 @@
 #include "sched/shared.h"
 #include "kernel/cpu.h"
 #include "trap/timer.h"
+#include "kernel/panic.h"
 
 /* Adds `ticks` to this hart's *total and publishes the new total, in
  * microseconds, in its entry of `published`.  Only this hart writes its
@@ -16,9 +17,29 @@ static void add_and_publish(uint64_t *total, volatile uint64_t *published, uint6
         __atomic_store_n(&published[hart], timer_ticks_to_us(*total), __ATOMIC_RELAXED);
 }
 
+/* SCHED_KINFO.idle_clock_us[this hart] = v (only this hart writes it). */
+static void publish_idle_clock(uint64_t v)
+{
+    uint64_t hart = this_cpu()->hartid;
+    if (shared_kinfo && hart < SCHED_MAX_HARTS)
+        __atomic_store_n(&shared_kinfo->idle_clock_us[hart], v, __ATOMIC_RELAXED);
+}
+
+void hart_time_idle_begin(uint64_t from)
+{
+    /* The total at time T while asleep is total + (T - from), that is
+     * T - (from - total): never negative, a hart sleeps no longer than
+     * it has been up. */
+    uint64_t from_us = timer_ticks_to_us(from);
+    uint64_t total_us = timer_ticks_to_us(this_cpu()->idle_ticks);
+    KASSERT(total_us <= from_us);
+    publish_idle_clock(IDLE_ASLEEP | (from_us - total_us));
+}
+
 void hart_time_idle(uint64_t ticks)
 {
     add_and_publish(&this_cpu()->idle_ticks, shared_kinfo ? shared_kinfo->idle_us : NULL, ticks);
+    publish_idle_clock(timer_ticks_to_us(this_cpu()->idle_ticks));
 }
 
 void hart_time_spin(uint64_t ticks)

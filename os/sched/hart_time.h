@@ -14,6 +14,10 @@
 
 #include <stdint.h>
 
+/* This hart is about to sleep in the idle loop's wfi, from time `from`
+ * (time CSR): published as a running clock (SCHED_KINFO.idle_clock_us). */
+void hart_time_idle_begin(uint64_t from);
+
 /* This hart slept `ticks` (time CSR) in the idle loop's wfi. */
 void hart_time_idle(uint64_t ticks);
 

@@ -36,7 +36,7 @@ static CO_EXEC *kx;
 static struct sched_queue *kqueue;
 static TaskSched *krecs;
 static struct sched_ops kops;
-volatile uint32_t kcoro_work;
+volatile uint64_t kcoro_work;
 static volatile int holder = -1;            /* kcoro_hold: the only poller */
 static volatile uint32_t polling;           /* harts inside kcoro_poll */
 
@@ -88,9 +88,12 @@ static int64_t call(uint32_t op, uint64_t a, uint64_t b, uint64_t c, uint64_t d)
     return r;
 }
 
+/* This hart's bit: the hart to poll it, at the latest (kcoro_has_own_work). */
 static void note_work(void)
 {
-    __atomic_store_n(&kcoro_work, 1, __ATOMIC_RELEASE);
+    push_off();
+    __atomic_fetch_or(&kcoro_work, 1ull << this_hartid(), __ATOMIC_RELEASE);
+    pop_off();
 }
 
 uint32_t kcoro_spawn(co_poll_fn poll, struct co *frame, uint32_t prio, co_drop_fn drop)

@@ -5,8 +5,9 @@
  *
  * Kernel coroutines are stackless (struct co first in their frame, a
  * switch-based resume point) and are polled by every hart, with interrupts
- * off: in its idle loop, and on the way back to user mode when the executor
- * has work (one load: kcoro_has_work).  A poll must therefore never sleep
+ * off: on the way back to user mode when the executor has work (one load:
+ * kcoro_has_work), and in its idle loop when the work is its own
+ * (kcoro_has_own_work).  A poll must therefore never sleep
  * and must be bounded; kcoro_poll itself polls at most KCORO_POLL_MAX
  * coroutines per call.
  *
@@ -20,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "coro.h"
+#include "kernel/cpu.h"
 
 /* Kernel coroutines at once: the timer's and one per pipe on which
  * asynchronous operations wait, so this bounds such pipes system-wide.
@@ -59,12 +61,26 @@ int kcoro_poll(void);
 void kcoro_hold(void);
 void kcoro_release(void);
 
-/* Nonzero when some coroutine may be ready (set by every wake and spawn,
- * cleared by the poller that takes the work). */
-extern volatile uint32_t kcoro_work;
+/* Nonzero when some coroutine may be ready: bit h set by a wake or spawn
+ * on hart h, all cleared by the poller that takes the work (whatever is
+ * ready, whoever flagged it). */
+extern volatile uint64_t kcoro_work;
 static inline bool kcoro_has_work(void)
 {
     return __atomic_load_n(&kcoro_work, __ATOMIC_RELAXED) != 0;
+}
+
+/* Work this hart flagged (interrupts off, or on the hart's idle thread,
+ * which never moves).  The idle loop polls only that: every hart polls on
+ * its way out of the kernel (trap_return_work, its idle loop), so work
+ * flagged elsewhere is taken there, by the hart that just made it, while
+ * an idle hart that woke for its tick and polled it would only meet that
+ * hart on the coroutine's locks (a pipe's, sched_lock for the doorbell)
+ * and spin for as long as the host keeps that hart stopped in its hold
+ * (b_prings, two harts, one worker: 4 to 20 ms at a time). */
+static inline bool kcoro_has_own_work(void)
+{
+    return __atomic_load_n(&kcoro_work, __ATOMIC_RELAXED) & (1ull << this_hartid());
 }
 
 #endif

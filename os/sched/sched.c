@@ -724,8 +724,47 @@ void sched_tick(void)
 static void idle_wfi(void)
 {
     uint64_t from = read_time();
+    hart_time_idle_begin(from);
     wfi();
     hart_time_idle(read_time() - from);
+}
+
+/*
+ * The idle loop's sched_lock, interrupts off: true once held.  A hart that
+ * finds the lock held and has no sign of work does not spin for it: it
+ * sleeps until its next interrupt and returns false (the loop starts
+ * over).  The holder may be a hart the host has stopped in its hold (a
+ * QEMU hart is a host thread; on a loaded host it is descheduled for
+ * milliseconds), and a spin for it here is a hart with nothing to do
+ * burning a host core that the holder needs (b_prings on two harts with
+ * one worker: the other hart spun for 5 to 15 ms at a time, up to half
+ * the run).  Nothing is lost by not looking at the queue now: a thread
+ * queued while this hart runs its idle thread unmarked nudges it
+ * (nudge_least_urgent finds an idle thread by its priority, 0) or another
+ * idle hart, by an IPI that stays pending and ends the wfi.  Work already
+ * announced shows as need_resched (a nudge, or the tick's own look) with
+ * a thread still queued (the kernel's count: a nudge whose thread another
+ * hart took meanwhile, most often the holder, leaves need_resched behind
+ * and nothing to run), or as a call; then the hart waits for the lock as
+ * before.  So does the end of a rest, whose clear must go with a look at
+ * the queue (below), once the rest has been stretched by TICK_DEFER_MAX
+ * ticks.  Kernel coroutine work is no reason to wait: this lap polled
+ * what this hart flagged, and work another hart flags is polled by that
+ * hart on its way out of the kernel (kcoro_has_own_work).
+ */
+static bool idle_lock_or_sleep(struct cpu *c, bool rest_over)
+{
+    if (spin_trylock(&sched_lock))
+        return true;
+    bool must_wait = (c->need_resched && policy_nqueued_hint() != 0) || smp_call_pending() ||
+                     (rest_over && c->timer_ticks - c->rest_tick > TICK_DEFER_MAX);
+    if (must_wait) {
+        spin_lock(&sched_lock);
+        return true;
+    }
+    idle_wfi();
+    intr_on();
+    return false;
 }
 
 void sched_idle_loop(void)
@@ -733,7 +772,10 @@ void sched_idle_loop(void)
     struct cpu *c = this_cpu();
     for (;;) {
         smp_run_pending_call();
-        kcoro_poll();                   /* the kernel's coroutines first */
+        /* The kernel's coroutines first: what this hart flagged (a tick's
+         * timer, a wake in a call); what others flag, they poll. */
+        if (kcoro_has_own_work())
+            kcoro_poll();
         intr_off();
         bool rest_over = false;
         if (c->resting) {
@@ -741,14 +783,15 @@ void sched_idle_loop(void)
              * next tick, whatever is queued (wake-ups go to other harts
              * meanwhile: nudge_a_hart), but not past work for the kernel. */
             if (c->timer_ticks == c->rest_tick && !smp_call_pending() &&
-                !kcoro_has_work()) {
+                !kcoro_has_own_work()) {
                 idle_wfi();
                 intr_on();
                 continue;
             }
             rest_over = true;
         }
-        spin_lock(&sched_lock);
+        if (!idle_lock_or_sleep(c, rest_over))
+            continue;
         /* The rest ends in the same hold as the look at the queue: the
          * watchdog (policy.c), which does not blame the policy for a
          * resting hart, never finds this one idle between the two. */
@@ -768,7 +811,7 @@ void sched_idle_loop(void)
         spin_unlock(&sched_lock);
         /* Interrupts are still off: a wake-up IPI arriving now stays
          * pending and ends the wfi at once. */
-        if (nothing && !smp_call_pending() && !kcoro_has_work())
+        if (nothing && !smp_call_pending() && !kcoro_has_own_work())
             idle_wfi();
         /* Before interrupts come on: a trap taken here may switch away
          * from the idle thread, and a marked hart must be one that looks
@@ -797,6 +840,7 @@ void sched_stat_add(struct schedstat *sum, const struct schedstat *one)
     sum->user_switches_reported += one->user_switches_reported;
     sum->yields_to_kernel_reported += one->yields_to_kernel_reported;
     sum->shared_yields += one->shared_yields;
+    sum->commit_restarts += one->commit_restarts;
 }
 
 void sched_account_exit(struct proc *p)
@@ -819,6 +863,7 @@ void sched_stat_of(struct proc *p, struct schedstat *out)
     out->parked_resumes = p->stat_parked_resumes;
     out->shared_yields = p->stat_shared_yields;
     spin_unlock(&sched_lock);
+    out->commit_restarts = __atomic_load_n(&p->stat_commit_restarts, __ATOMIC_RELAXED);
     out->sched_lock_waits = __atomic_load_n(&sched_lock.waits, __ATOMIC_RELAXED);
     /* What the process says about itself: reported, not vouched for.
      * Under p->lock: exec replaces the region and teardown frees it. */

@@ -9,6 +9,7 @@
 
 static uint64_t timebase = 10000000;   /* QEMU virt's, until the DT says */
 static bool use_sstc;
+static uint64_t poke_period;           /* time CSR units; 0: no pokes */
 
 void timer_configure(uint64_t timebase_hz, bool have_sstc)
 {
@@ -24,6 +25,33 @@ static void set_deadline(uint64_t when)
         __asm__ volatile("csrw 0x14d, %0" :: "r"(when));   /* stimecmp */
     else
         sbi_set_timer(when);
+}
+
+void timer_configure_pokes(uint64_t us)
+{
+    poke_period = us * (timebase / 1000000);
+}
+
+/* The next timer interrupt after `now`: the hart's next tick, or a poke
+ * before it.  Not for a hart on its idle thread: no commit to land in,
+ * and under -icount an idle machine's virtual clock follows the host's,
+ * so idle harts poked every few microseconds of host time keep QEMU too
+ * busy to read the console (four harts at 50 us never showed the next
+ * command).  Pokes start again at the first tick a thread is running. */
+static uint64_t next_deadline(const struct cpu *c, uint64_t now)
+{
+    bool poke = poke_period && c->current && c->current != c->idle;
+    return poke && now + poke_period < c->next_timer ? now + poke_period : c->next_timer;
+}
+
+bool timer_poke(void)
+{
+    struct cpu *c = this_cpu();
+    uint64_t now = read_time();
+    if (!poke_period || now >= c->next_timer)
+        return false;
+    set_deadline(next_deadline(c, now));
+    return true;
 }
 
 /* Where in the tick period this hart's ticks fall: the k-th of n harts at
@@ -56,8 +84,9 @@ void timer_init_this_hart(void)
 {
     struct cpu *c = this_cpu();
     c->tick_phase = tick_phase(c->hartid);
-    c->next_timer = next_tick_after(c, read_time());
-    set_deadline(c->next_timer);
+    uint64_t now = read_time();
+    c->next_timer = next_tick_after(c, now);
+    set_deadline(next_deadline(c, now));
 }
 
 uint64_t timer_tick_phase(uint64_t hartid)
@@ -72,6 +101,8 @@ uint64_t timer_period(void)
 
 void timer_interrupt(void)
 {
+    if (timer_poke())
+        return;
     struct cpu *c = this_cpu();
     c->timer_ticks++;
     /* Schedule from the previous deadline so ticks do not drift, but never
@@ -81,7 +112,7 @@ void timer_interrupt(void)
     c->next_timer += timebase / TICK_HZ;
     if (c->next_timer <= now)
         c->next_timer = next_tick_after(c, now);
-    set_deadline(c->next_timer);
+    set_deadline(next_deadline(c, now));
     coio_timer_tick();                  /* an asynchronous sleep due? */
     if (c->current) {
         timeline_tick(c->current, (int)c->hartid, c->current == c->idle);

@@ -21,6 +21,19 @@ void timer_interrupt(void);
  * the regular tick due again (at once if its time has passed). */
 void timer_hold_off_tick(void);
 void timer_resume_ticks(void);
+/* Pokes (boot option timer_poke_us=N, for tests; none by default): a
+ * timer interrupt every N microseconds between the ticks, which does
+ * nothing but interrupt.  What it is for: under QEMU's -icount an
+ * interrupt lands between any two instructions, and pokes make it land
+ * inside the user-mode switch's five-instruction commit often enough for
+ * a test to see the restart (shared_restart_commit, t_commit_restart);
+ * the ticks alone take minutes.  Call once, at boot, before any hart
+ * starts its timer. */
+void timer_configure_pokes(uint64_t us);
+#define TIMER_POKE_MIN_US 10    /* below, the harts would do little else */
+/* This timer interrupt is a poke (not a tick): the next deadline is set,
+ * and the caller does nothing else for it.  False without pokes. */
+bool timer_poke(void);
 /* Nanoseconds since boot (from the `time` CSR). */
 uint64_t timer_now_ns(void);
 /* A reading of the time CSR, in microseconds. */

@@ -241,6 +241,9 @@ struct schedstat {
                                        make theirs (SCHED_FLAG_HART_LOCAL) */
     uint64_t sched_lock_waits;      /* whole system, whatever pid: times a hart
                                        found the scheduler lock taken */
+    uint64_t commit_restarts;       /* interrupts that came inside the user-mode
+                                       switch's restartable commit and sent it
+                                       back to its start (shared_restart_commit) */
 };
 
 /* sysinfo.sched_flags (the same bits as in sched_abi/sched_abi.h). */

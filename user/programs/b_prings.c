@@ -32,8 +32,8 @@
  *
  * idle_pm and spin_pm say where the harts' time went during the run, per
  * mille of H x T: asleep in the kernel's idle loop, and spinning for a
- * kernel lock another hart held (SCHED_KINFO.idle_us and spin_us, read
- * before and after).  A run that did not speed up on more harts while
+ * kernel lock another hart held (SCHED_KINFO.idle_clock_us and spin_us,
+ * read before and after).  A run that did not speed up on more harts while
  * these are high waited rather than computed; on a loaded host spinning
  * is mostly for a holder the host descheduled.
  */
@@ -76,12 +76,21 @@ struct hart_time {
     uint64_t idle, spin;
 };
 
+/* Idle time through idle_clock_us, which counts a sleep under way too:
+ * idle_us would leave out an idle hart's sleep at the end of the run (up
+ * to a tick, 10 ms, against a run of a few tens) and count the one under
+ * way at the start in full. */
 static struct hart_time hart_time_now(int harts)
 {
     const SCHED_KINFO *k = (const SCHED_KINFO *)SHARED_KINFO_ADDR;
     struct hart_time t = { 0, 0 };
+    uint64_t now_us = time() / 1000;
     for (int h = 0; h < harts && h < SCHED_MAX_HARTS; h++) {
-        t.idle += k->idle_us[h];
+        uint64_t clock = k->idle_clock_us[h];
+        if (!(clock & IDLE_ASLEEP))
+            t.idle += clock;
+        else if (now_us > (clock & ~IDLE_ASLEEP))
+            t.idle += now_us - (clock & ~IDLE_ASLEEP);
         t.spin += k->spin_us[h];
     }
     return t;

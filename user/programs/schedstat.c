@@ -27,5 +27,6 @@ int main(int argc, char **argv)
     printf("parked_resumes: %lu\n", (unsigned long)s.parked_resumes);
     printf("shared_yields: %lu\n", (unsigned long)s.shared_yields);
     printf("sched_lock_waits: %lu\n", (unsigned long)s.sched_lock_waits);
+    printf("commit_restarts: %lu\n", (unsigned long)s.commit_restarts);
     return 0;
 }
