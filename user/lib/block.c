@@ -35,6 +35,9 @@ static int yield_through_kernel(uint32_t task);
  * region and the runtime in it stay where they are for the life of the
  * process (a forked child has the same ones). */
 runtime_fn yield_entry = yield_first;
+/* yield_ loads the record index at this offset from tp: were the field to
+ * move, it would hand user_schedule half of a pointer instead. */
+_Static_assert(offsetof(struct uthread, task) == 8, "yield.S: UTHREAD_TASK");
 
 int yield_first(uint32_t task)
 {
