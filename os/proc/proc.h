@@ -84,6 +84,10 @@ struct proc {
                                        a lost update between harts moves
                                        the budget by a tick */
     uint64_t block_sched_ignored_until;  /* ns: after a forced preemption */
+    uint32_t block_sched_preempted_lock; /* the queue lock's value when the
+                                            kernel last took a pinned thread
+                                            off its hart (0: none; see
+                                            sched.c, claim_parked) */
     struct waitq thread_exited;     /* thread_join waits here */
     struct list_node exit_records;  /* exited threads not joined yet (lock) */
     int nexit_records;

@@ -415,6 +415,12 @@ bool policy_none_parked(void)
     return policy_queued_at[0] == 0;
 }
 
+uint32_t policy_parked_count(void)
+{
+    KASSERT(spin_holding(&sched_lock));
+    return policy_queued_at[0];     /* level 0: see policy_none_parked */
+}
+
 struct thread *policy_yield_fetch_shared(struct thread *t, int hart)
 {
     KASSERT(spin_holding_shared(&sched_lock) && t->task >= 0);

@@ -64,6 +64,8 @@ static inline bool policy_hart_local(void)
 /* No thread parked in user mode is in the queue (then every thread a
  * fetch may give is QUEUED).  Under a hold of sched_lock. */
 bool policy_none_parked(void);
+/* How many parked threads the kernel has queued (sched_lock held). */
+uint32_t policy_parked_count(void);
 /* The kernel yield of policy_yield_fetch, under a shared hold of
  * sched_lock (kernel/rwlock.h), SCHED_FLAG_HART_LOCAL and
  * policy_none_parked(): t (RUNNING here) queued and the next thread

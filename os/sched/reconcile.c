@@ -71,6 +71,57 @@ static bool in_switch_tail(const VDSO_DATA *v, uint64_t h, const struct thread *
            __atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED) == k->tail_lock;
 }
 
+/*
+ * The kernel is about to take a pinned thread off its hart, maybe in the
+ * middle of a switch: it may have claimed the record of the thread it
+ * switches to (READY -> RUNNING) and not yet named it in current[], or
+ * (in_switch_tail) named it and not yet marked its own record READY.
+ * Either record says RUNNING for a thread that runs nowhere, which
+ * claim_parked would take for a lie once no thread of the process is on
+ * a hart (always, on one hart), and resume that thread itself: then the
+ * preempted thread, run again, finishes its switch into a thread the
+ * kernel is running too, and the process is killed for it (t_cross under
+ * multiqueue).  So the lock's value is remembered: while the lock still
+ * holds it, the switch is unfinished, and claim_parked waits for it.
+ */
+static void remember_preempted_lock(struct proc *p, const VDSO_DATA *v)
+{
+    p->block_sched_preempted_lock = __atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED);
+}
+
+/*
+ * Does the kernel want this hart for anything but the process's own
+ * parked threads (at priority `prio` or more, the only ones a tick makes
+ * it want the hart for)?  The kernel queues a thread that parked in user
+ * mode as a thread it may resume, at its priority, so at the end of a
+ * slice it wants the hart for the thread's parked equals: the threads the
+ * process itself takes turns with in user mode, and the runtime cannot
+ * see that want (SCHED_KINFO.queued_top leaves parked threads out).  A
+ * pinned tick charged for it charges the process for its own threads: a
+ * ping-pong pinned at more than two ticks in three (multiqueue, whose
+ * switch takes the runtime's C half) ran its debt up to the limit and was
+ * preempted "anyway" in most runs of t_cross.  Holding the hart from its
+ * own threads harms only the process; anything else queued still
+ * charges.  Only on a tick that would charge: it walks the process's
+ * threads.
+ */
+static bool wanted_beyond_own_parked(struct proc *p, int prio)
+{
+    uint32_t own_parked = 0;
+    spin_lock(&p->lock);                    /* its thread list */
+    spin_lock(&sched_lock);                 /* their states, the counts */
+    list_for_each(pos, &p->threads) {
+        const struct thread *x = list_entry(pos, struct thread, proc_node);
+        own_parked += x->state == THREAD_PARKED && x->queued_prio == 0;
+    }
+    uint32_t parked = policy_parked_count();
+    KASSERT(own_parked <= parked);
+    bool beyond = policy_queued_top() >= prio || parked > own_parked;
+    spin_unlock(&sched_lock);
+    spin_unlock(&p->lock);
+    return beyond;
+}
+
 bool reconcile_block_sched(struct trapframe *tf)
 {
     if (!(tf->scause & SCAUSE_INTR))
@@ -90,14 +141,17 @@ bool reconcile_block_sched(struct trapframe *tf)
                                   p->block_sched_debt - BLOCK_SCHED_PAYBACK : 0;
         return false;
     }
-    if (timer_now_ns() < p->block_sched_ignored_until)
+    if (timer_now_ns() < p->block_sched_ignored_until) {
+        remember_preempted_lock(p, v);
         return false;
+    }
     /* need_resched still set at a tick: the kernel has wanted this hart
      * since an earlier interrupt it spared.  That tick is charged to the
      * process, whichever section number it shows now. */
-    if (!tick || !this_cpu()->need_resched ||
+    if (!tick || !this_cpu()->need_resched || !wanted_beyond_own_parked(p, t->priority) ||
         ++p->block_sched_debt <= BLOCK_SCHED_MAX_TICKS)
         return true;
+    remember_preempted_lock(p, v);
     /* Preempted anyway: the flag must not outlive the thread on this hart,
      * and the process is not listened to for a while.  (The queue lock is
      * left as it is: it guards the process's queue, and the thread still

@@ -151,6 +151,18 @@ static bool proc_on_another_hart(const struct proc *p)
     return false;
 }
 
+/* Is the switch of a thread of p that the kernel preempted in the middle
+ * of it still unfinished (the queue lock still as it was then:
+ * reconcile.c, remember_preempted_lock)?  Then a record saying RUNNING
+ * may be that switch's doing, not a lie.  The lock is the process's to
+ * write: faking this only keeps its own parked threads waiting. */
+static bool switch_preempted_midway(const struct proc *p)
+{
+    uint32_t lock = p->block_sched_preempted_lock;
+    const VDSO_DATA *v = shared_vdso(&p->shared);
+    return lock != 0 && v && __atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED) == lock;
+}
+
 /* May the kernel run parked thread t?  Only if it can claim t's record
  * (READY -> RUNNING): else the process is running it already, under
  * another thread's name, and the next trap from that hart will say so. */
@@ -166,8 +178,12 @@ static bool claim_parked(struct thread *t, TaskSched *rec)
      * With none of them on another hart the record is lying (the process wrote
      * over it), and trusting it would leave t parked for ever: a thread
      * joining t would wait for ever (h_suite shared/forge_parked_state).
-     * So the kernel claims t and sets the record straight. */
-    if (proc_on_another_hart(t->proc))
+     * So the kernel claims t and sets the record straight.  Unless a
+     * thread of the process was preempted in the middle of a switch that
+     * claimed t (switch_preempted_midway): t waits, deferred, until that
+     * thread runs again, finishes the switch and traps in t's name (the
+     * kernel then takes t over: reconcile.c, await_parked). */
+    if (proc_on_another_hart(t->proc) || switch_preempted_midway(t->proc))
         return false;
     __atomic_store_n(&rec->state, TASK_RUNNING, __ATOMIC_RELEASE);
     return true;
