@@ -6,6 +6,8 @@
 #ifndef USER_THREAD_H
 #define USER_THREAD_H
 
+#include <stdint.h>
+
 /* Starts fn(arg) in a new thread; returns its tid, or -1 and errno. */
 int  thread_create(void *(*fn)(void *), void *arg);
 /* Waits for the thread to end; *retval (if not NULL) gets what fn returned
@@ -14,5 +16,10 @@ int  thread_join(int tid, void **retval);
 /* Ends the calling thread; the last one to go ends the process (status 0). */
 void thread_exit(void *retval) __attribute__((noreturn));
 int  gettid(void);
+
+/* One side of a two-thread ping-pong with yield_(): takes `turns` turns
+ * on *counter, this thread's when *counter % 2 == me (0 or 1), yielding
+ * until then.  Two such threads leave *counter at 2 * turns. */
+void yield_turns(volatile uint32_t *counter, uint32_t me, uint32_t turns);
 
 #endif

@@ -95,3 +95,12 @@ int gettid(void)
 {
     return (int)sys_call0(SYS_gettid);
 }
+
+void yield_turns(volatile uint32_t *counter, uint32_t me, uint32_t turns)
+{
+    for (uint32_t r = 0; r < turns; r++) {
+        while (__atomic_load_n(counter, __ATOMIC_ACQUIRE) % 2 != me)
+            yield_();
+        __atomic_fetch_add(counter, 1, __ATOMIC_RELEASE);
+    }
+}

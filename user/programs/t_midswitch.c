@@ -70,12 +70,7 @@ static bool pin_until_preempted(void)
 
 static void *player(void *arg)
 {
-    uint32_t me = (uint32_t)(uintptr_t)arg;
-    for (uint32_t r = 0; r < TURNS; r++) {
-        while (__atomic_load_n(&counter, __ATOMIC_ACQUIRE) % 2 != me)
-            yield_();
-        __atomic_fetch_add(&counter, 1, __ATOMIC_RELEASE);
-    }
+    yield_turns(&counter, (uint32_t)(uintptr_t)arg, TURNS);
     return NULL;
 }
 
