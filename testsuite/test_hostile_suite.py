@@ -127,3 +127,27 @@ def test_fourth_round_attacks(boot_policy, policy, smp):
     assert re.search(r"^h_suite: PASS$", out, re.M), out
     assert "panic" not in m.output()
     still_alive(m)
+
+
+@pytest.mark.timeout(300)
+def test_forged_record_after_forced_preemption(boot_policy, policy):
+    """The queue lock's value the kernel remembers when it preempts a lock
+    holder anyway (a switch maybe left midway) must not outlive that
+    switch: after it is over, a parked thread whose record the process
+    forges while the lock names the same thread again is claimed and run
+    (shared/forge_parked_after_forced_preemption fails if the kernel
+    defers it instead).  One hart: where the preemption surely comes and
+    the thread is surely parked when its record is forged (on more the
+    case says so and passes; the whole suite runs it there)."""
+    m = boot_policy(policy, smp=1, initrd=True)
+    m.shell_prompt(timeout=60)
+    out = m.run("h_suite shared/forge_parked_after_forced_preemption", timeout=200)
+    report = ktap.parse(out)
+    assert report.ok, report.problems()
+    assert report.names() == ["shared/forge_parked_after_forced_preemption"]
+    assert re.search(r"^h_suite: PASS$", out, re.M), out
+    # The preemption the case is about came.
+    assert "held its queue lock on hart 0 while the kernel wanted the hart" in m.output(), \
+        m.output()
+    assert "panic" not in m.output()
+    still_alive(m)

@@ -86,7 +86,9 @@ struct proc {
     uint64_t block_sched_ignored_until;  /* ns: after a forced preemption */
     uint32_t block_sched_preempted_lock; /* the queue lock's value when the
                                             kernel last took a pinned thread
-                                            off its hart (0: none; see
+                                            off its hart, until the lock
+                                            is seen to change (0: none;
+                                            written under lock; see
                                             sched.c, claim_parked) */
     struct waitq thread_exited;     /* thread_join waits here */
     struct list_node exit_records;  /* exited threads not joined yet (lock) */

@@ -86,7 +86,44 @@ static bool in_switch_tail(const VDSO_DATA *v, uint64_t h, const struct thread *
  */
 static void remember_preempted_lock(struct proc *p, const VDSO_DATA *v)
 {
-    p->block_sched_preempted_lock = __atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED);
+    spin_lock(&p->lock);                /* against forget_finished_switch */
+    __atomic_store_n(&p->block_sched_preempted_lock,
+                     __atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
+    spin_unlock(&p->lock);
+}
+
+/*
+ * The remembered value outlives the switch unless the kernel forgets it:
+ * nothing else clears it.  Stale, it comes true again whenever the same
+ * thread takes the lock again (the lock names a thread), and then
+ * claim_parked defers instead of claiming a thread whose record is not
+ * READY.  For an honest process that changes nothing (its records lie
+ * only in an unfinished switch), but a record the process forged while
+ * that thread held the lock was never claimed: the thread waited, deferred,
+ * as long as the lock held that name (h_suite
+ * shared/forge_parked_after_forced_preemption).  Only the process itself
+ * was harmed, yet the kernel's promise, that a forged record never keeps a
+ * thread parked for ever, did not hold.
+ *
+ * So it is forgotten as soon as the kernel sees the lock with another
+ * value, at an interrupt of any thread of the process that is not pinned:
+ * the preempted thread, off its hart, cannot change the lock, so another
+ * value means it ran again and finished (or the process wrote the lock:
+ * its own business).  Under p->lock, with the lock read again there: a
+ * hart that remembers meanwhile (the same value, a new preemption) is
+ * never undone by one that saw the lock a moment before.  A lock that
+ * goes from the value and back between two interrupts is never seen
+ * changed; it then names a thread that holds it now, on a hart (and so
+ * the process is on one: claim_parked defers anyway) or preempted holding
+ * it (remembered afresh).
+ */
+static void forget_finished_switch(struct proc *p, const VDSO_DATA *v)
+{
+    spin_lock(&p->lock);
+    uint32_t remembered = p->block_sched_preempted_lock;
+    if (remembered && __atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED) != remembered)
+        __atomic_store_n(&p->block_sched_preempted_lock, 0, __ATOMIC_RELAXED);
+    spin_unlock(&p->lock);
 }
 
 /*
@@ -136,6 +173,9 @@ bool reconcile_block_sched(struct trapframe *tf)
     bool tick = (tf->scause & ~SCAUSE_INTR) == IRQ_S_TIMER;
     if ((!reconcile_pinned(v, h, t) && !in_switch_tail(v, h, t)) || p->killed) {
         carried[h].tail_thread = NULL;      /* the switch is over */
+        uint32_t remembered = __atomic_load_n(&p->block_sched_preempted_lock, __ATOMIC_RELAXED);
+        if (remembered && __atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED) != remembered)
+            forget_finished_switch(p, v);
         if (tick)
             p->block_sched_debt = p->block_sched_debt > BLOCK_SCHED_PAYBACK ?
                                   p->block_sched_debt - BLOCK_SCHED_PAYBACK : 0;

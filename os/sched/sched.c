@@ -153,12 +153,13 @@ static bool proc_on_another_hart(const struct proc *p)
 
 /* Is the switch of a thread of p that the kernel preempted in the middle
  * of it still unfinished (the queue lock still as it was then:
- * reconcile.c, remember_preempted_lock)?  Then a record saying RUNNING
+ * reconcile.c, remember_preempted_lock; forgotten once the lock changes,
+ * forget_finished_switch)?  Then a record saying RUNNING
  * may be that switch's doing, not a lie.  The lock is the process's to
  * write: faking this only keeps its own parked threads waiting. */
 static bool switch_preempted_midway(const struct proc *p)
 {
-    uint32_t lock = p->block_sched_preempted_lock;
+    uint32_t lock = __atomic_load_n(&p->block_sched_preempted_lock, __ATOMIC_RELAXED);
     const VDSO_DATA *v = shared_vdso(&p->shared);
     return lock != 0 && v && __atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED) == lock;
 }

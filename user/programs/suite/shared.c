@@ -15,6 +15,8 @@
 #include "coro.h"
 #include "vdso.h"
 #include "syscall.h"
+#include "../../lib/rdtime.h"
+#include "../../lib/shared_records.h"
 
 #define VDSO ((VDSO_DATA *)SHARED_BASE_ADDR)
 
@@ -234,6 +236,115 @@ static int forge_parked_state(const struct suite_case *c)
     return 0;
 }
 
+/* forge_parked_state again, after the kernel has once preempted this
+ * process's lock holder "anyway" (the pin's budget spent).  The kernel
+ * then remembers the queue lock's value (main's slot + 1): while the lock
+ * still holds it, a switch may be unfinished, and claim_parked defers a
+ * thread whose record is not READY instead of claiming it.  Here the lock
+ * is released (the "switch" is over), ticks pass, and only then does main
+ * name itself in the lock again and forge the parked thread's record.
+ * The remembered value is stale by then: the kernel must claim the thread
+ * as in forge_parked_state.  With the value never forgotten, it deferred
+ * the thread for as long as the lock held main's name (the thread never
+ * ran: an EXPECT below).  One hart only: there the spinner runs only if
+ * main was preempted, and the parker is surely parked when its record is
+ * forged (on more, it may be running elsewhere, and the forgery is then
+ * another lie, forge_parked_state's). */
+static volatile int stale_spin_stop, stale_parker_stop;
+static volatile uint64_t stale_spins, stale_parker_turns;
+
+static void *stale_spinner(void *arg)      /* never yields: queued by the kernel */
+{
+    (void)arg;
+    while (!stale_spin_stop)
+        stale_spins++;
+    return 0;
+}
+
+static void *stale_parker(void *arg)       /* parks in user mode between turns */
+{
+    (void)arg;
+    while (!stale_parker_stop) {
+        stale_parker_turns++;
+        yield_();
+    }
+    return 0;
+}
+
+static int forge_parked_after_forced_preemption(const struct suite_case *c)
+{
+    (void)c;
+    struct sysinfo si;
+    if (sysinfo(&si) != 0 || si.harts != 1) {
+        printf("# one hart only: on more, the parked thread may be running elsewhere "
+               "when its record is forged\n");
+        return 0;
+    }
+    enum { PIN_MS = 5000, UNPINNED_MS = 100, WAIT_MS = 2000, NAP_MS = 20, PARK_TRIES = 10000 };
+    int me = shared_slot_of(gettid());
+    if (me < 0)
+        return EXPECT(0, "main has no record");
+    uint32_t my_lock = (uint32_t)me + 1;
+    int spinner = thread_create(stale_spinner, 0);
+    int parker = thread_create(stale_parker, 0);
+    if (spinner <= 0 || parker <= 0)
+        return EXPECT(0, "thread_create: %d %d", spinner, parker);
+    int p = -1;
+    for (int i = 0; i < PARK_TRIES && p < 0; i++) {
+        yield_();                   /* the parker runs: its record names it */
+        p = shared_slot_of(parker);
+    }
+    if (p < 0)
+        return EXPECT(0, "the parker's record never named it");
+
+    /* Hold the lock in main's name past the pin's budget: the spinner,
+     * queued in the kernel, makes the kernel want the hart.  On one hart
+     * the spinner moves only once main has been preempted anyway. */
+    uint32_t free_lock = 0;
+    if (!__atomic_compare_exchange_n(&SHARED_VDSO->queue_lock, &free_lock, my_lock, false,
+                                     __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        return EXPECT(0, "the queue lock was held (%u)", free_lock);
+    uint64_t spins = stale_spins;
+    for (uint64_t end = rdtime_deadline_ms(PIN_MS); rdtime() < end && stale_spins == spins; )
+        ;
+    __atomic_store_n(&SHARED_VDSO->queue_lock, 0, __ATOMIC_RELEASE);
+    stale_spin_stop = 1;
+    thread_join(spinner, 0);
+    /* Unpinned for a few ticks: the "switch" the kernel saw preempted is
+     * over, and the kernel has had its chance to see so.  (The parker may
+     * have been resumed by the kernel meanwhile, and then yielded through
+     * it: it is parked again below before its record is forged.) */
+    for (uint64_t end = rdtime_deadline_ms(UNPINNED_MS); rdtime() < end; )
+        ;
+
+    /* The lock names main again; the parker's record lies.  main sleeps,
+     * so no thread of the process is on a hart: the kernel must claim
+     * the parker and run it. */
+    int tries = 0;
+    while (SHARED_RECORDS[p].state != TASK_READY && ++tries < PARK_TRIES)
+        yield_();                   /* until the parker is parked in user mode */
+    if (tries == PARK_TRIES) {
+        stale_parker_stop = 1;
+        thread_join(parker, 0);
+        return EXPECT(0, "the parker never stayed parked");
+    }
+    getcpu();                       /* a system call: the kernel sees it parked */
+    uint64_t turns = stale_parker_turns;
+    SHARED_VDSO->queue_lock = my_lock;
+    SHARED_RECORDS[p].state = 233;  /* no state at all */
+    for (int waited = 0; waited < WAIT_MS && stale_parker_turns == turns; waited += NAP_MS)
+        sleep(NAP_MS);
+    int bad = EXPECT(stale_parker_turns != turns,
+                     "the parked thread never ran in %d ms (the kernel deferred it for a "
+                     "lock value it remembered from an earlier preemption)", WAIT_MS);
+    SHARED_VDSO->queue_lock = 0;
+    if (bad)
+        SHARED_RECORDS[p].state = TASK_READY;   /* let it be claimed, to end */
+    stale_parker_stop = 1;
+    thread_join(parker, 0);
+    return bad;
+}
+
 /* The plain yield's fast way in (os/trap/trapentry.S, trap_user_yield:
  * s1-s11 never reach the trap frame) attacked from the sides: siblings
  * sit in it while this thread names them in `current` for every hart and
@@ -337,6 +448,8 @@ void suite_shared_cases(void)
     suite_add("shared/forge_record_states", forge_records, END_EXIT0_OR_FAULT, 1, 0);
     suite_add("shared/forge_queue_lock", forge_records, END_EXIT0, 2, 0);
     suite_add("shared/forge_parked_state", forge_parked_state, END_EXIT0_OR_FAULT, 0, 0);
+    suite_add("shared/forge_parked_after_forced_preemption",
+              forge_parked_after_forced_preemption, END_EXIT0_OR_FAULT, 0, 0);
     suite_add("shared/fast_yield_forged", fast_yield_forged, END_EXIT0_OR_FAULT, 0, 0);
     suite_add("shared/fast_yield_forged_exit", fast_yield_forged, END_EXIT0_OR_FAULT, 1, 0);
     suite_add("shared/fast_yield_forged_exec", fast_yield_forged, END_EXIT0_OR_FAULT, 2, 0);
