@@ -141,6 +141,20 @@ static void forget_finished_switch(struct proc *p, const VDSO_DATA *v)
  * own threads harms only the process; anything else queued still
  * charges.  Only on a tick that would charge: it walks the process's
  * threads.
+ *
+ * The counts are the whole machine's, also under a per-hart policy
+ * (multiqueue), where the hart would fetch from its own queue only (or,
+ * that empty, the busiest hart's): a thread waiting in another hart's
+ * queue then charges a tick here that preempting would not have served
+ * (this hart would run the process's own parked thread).  That errs on
+ * the safe side only: this hart's queue is part of the counts, so a
+ * thread waiting there is never left out, and the error costs the
+ * process no more than its bounded pin.  The exact question, what this
+ * hart's fetch would give, the ABI cannot answer without fetching
+ * (which queue holds a task is the policy's own business), and a guess
+ * from each thread's last hart would leave out a woken thread that
+ * multiqueue queues on the least loaded hart: a pin could then hold a
+ * hart another process's thread waits for.
  */
 static bool wanted_beyond_own_parked(struct proc *p, int prio)
 {
