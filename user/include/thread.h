@@ -17,6 +17,12 @@ int  thread_join(int tid, void **retval);
 void thread_exit(void *retval) __attribute__((noreturn));
 int  gettid(void);
 
+/* Starts n threads running fn, thread i with (void *)i as its argument
+ * (its index in tids[], where its tid goes).  Returns n, or the number
+ * started before a thread_create failed (errno says why): those run on,
+ * and the caller stops and joins them. */
+int  thread_create_indexed(int *tids, int n, void *(*fn)(void *));
+
 /* One side of a two-thread ping-pong with yield_(): takes `turns` turns
  * on *counter, this thread's when *counter % 2 == me (0 or 1), yielding
  * until then.  Two such threads leave *counter at 2 * turns. */

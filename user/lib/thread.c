@@ -96,6 +96,16 @@ int gettid(void)
     return (int)sys_call0(SYS_gettid);
 }
 
+int thread_create_indexed(int *tids, int n, void *(*fn)(void *))
+{
+    for (int i = 0; i < n; i++) {
+        tids[i] = thread_create(fn, (void *)(intptr_t)i);
+        if (tids[i] < 0)
+            return i;
+    }
+    return n;
+}
+
 void yield_turns(volatile uint32_t *counter, uint32_t me, uint32_t turns)
 {
     for (uint32_t r = 0; r < turns; r++) {

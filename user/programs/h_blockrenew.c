@@ -13,16 +13,10 @@
 #include <thread.h>
 #include <unistd.h>
 #include "../lib/uthread.h"
+#include "../lib/rdtime.h"
 #include "vdso.h"
 
 static uint64_t ms;
-
-static uint64_t rdtime(void)
-{
-    uint64_t t;
-    __asm__ volatile("rdtime %0" : "=r"(t));
-    return t;
-}
 
 static void *renew(void *arg)
 {
@@ -30,14 +24,14 @@ static void *renew(void *arg)
     VDSO_DATA *v = (VDSO_DATA *)SHARED_BASE_ADDR;
     TaskSched *tasks = (TaskSched *)SHARED_TASKS_ADDR;
     uint32_t me = uthread_self()->task;
-    /* No system call in the loop (that would be a way into the kernel): the
-     * clock is read with rdtime, 10 MHz on QEMU virt. */
-    uint64_t now = rdtime(), end = now + ms * 10000ULL, renew_at = now;
+    /* No system call in the loop (that would be a way into the kernel):
+     * the clock is rdtime's. */
+    uint64_t now = rdtime(), end = now + ms * RDTIME_PER_MS, renew_at = now;
     uint32_t section = 1;
     while ((now = rdtime()) < end) {
         if (now >= renew_at) {
             section = __atomic_add_fetch(&v->block_seq, 2, __ATOMIC_RELAXED) | 1;
-            renew_at = now + 50 * 10000ULL;
+            renew_at = now + 50 * RDTIME_PER_MS;
         }
         uint32_t hart = tasks[me].hart;          /* may change: we get moved */
         if (hart < SCHED_MAX_HARTS)

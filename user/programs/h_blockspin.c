@@ -19,14 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "../lib/uthread.h"
+#include "../lib/rdtime.h"
 #include "vdso.h"
-
-static uint64_t rdtime(void)
-{
-    uint64_t t;
-    __asm__ volatile("rdtime %0" : "=r"(t));
-    return t;
-}
 
 enum how { PIN_BLOCK_SCHED, PIN_LOCK, PIN_OTHER_LOCK };
 
@@ -53,9 +47,9 @@ int main(int argc, char **argv)
            how == PIN_BLOCK_SCHED ? "block_sched" : how == PIN_LOCK ? "the queue lock"
                                                                    : "another's queue lock",
            (unsigned long)ms);
-    /* No system call in the loop (that would be a way into the kernel): the
-     * clock is read with rdtime, 10 MHz on QEMU virt. */
-    uint64_t end = rdtime() + ms * 10000ULL;
+    /* No system call in the loop (that would be a way into the kernel):
+     * the clock is rdtime's. */
+    uint64_t end = rdtime_deadline_ms(ms);
     while (rdtime() < end) {
         if (how != PIN_BLOCK_SCHED) {
             __atomic_store_n(&v->queue_lock, lock_value, __ATOMIC_RELAXED);

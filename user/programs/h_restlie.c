@@ -17,10 +17,9 @@
 #include <stdlib.h>
 #include <thread.h>
 #include <unistd.h>
+#include "../lib/shared_records.h"
 #include "vdso.h"
 
-#define V     ((volatile VDSO_DATA *)SHARED_BASE_ADDR)
-#define TASKS ((volatile TaskSched *)SHARED_TASKS_ADDR)
 #define MAX_MS      60000
 #define MAX_THREADS 64
 
@@ -50,14 +49,6 @@ static void *spinner(void *arg)
     return NULL;
 }
 
-static int slot_of(int tid)
-{
-    for (uint32_t i = 0; i < V->nrecords && i < SCHED_MAX_TASKS; i++)
-        if (TASKS[i].tid == (uint32_t)tid && TASKS[i].state != TASK_FREE)
-            return (int)i;
-    return -1;
-}
-
 static int number(const char *s, int max)
 {
     char *end;
@@ -82,13 +73,13 @@ int main(int argc, char **argv)
     if (low > 0)
         set_priority(low, 1);
     sleep(50);                          /* the holder is asleep by now */
-    int slot = holder > 0 ? slot_of(holder) : -1;
+    int slot = holder > 0 ? shared_slot_of(holder) : -1;
     if (slot < 0 || low <= 0) {
         printf("h_restlie: cannot start its threads\n");
         return 1;
     }
-    V->off_hart[slot] = 0;              /* "on a hart" */
-    V->queue_lock = (uint32_t)slot + 1;
+    SHARED_VDSO->off_hart[slot] = 0;    /* "on a hart" */
+    SHARED_VDSO->queue_lock = (uint32_t)slot + 1;
     for (int i = 0; i < threads; i++)
         if (thread_create(waiter, NULL) <= 0) {
             printf("h_restlie: thread_create failed after %d waiters\n", i);

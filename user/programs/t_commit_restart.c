@@ -173,15 +173,13 @@ int main(int argc, char **argv)
         return 1;
     }
     int tids[MAX_THREADS];
-    for (long i = 0; i < nthreads; i++) {
-        tids[i] = thread_create(switcher, (void *)(uintptr_t)i);
-        if (tids[i] < 0) {
-            printf("t_commit_restart: FAIL (thread_create)\n");
-            __atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
-            for (long j = 0; j < i; j++)
-                thread_join(tids[j], NULL);
-            return 1;
-        }
+    int started = thread_create_indexed(tids, (int)nthreads, switcher);
+    if (started < nthreads) {
+        printf("t_commit_restart: FAIL (thread_create)\n");
+        __atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+        for (int j = 0; j < started; j++)
+            thread_join(tids[j], NULL);
+        return 1;
     }
     uint64_t t0 = time(), restarts = 0;
     for (;;) {

@@ -24,6 +24,7 @@
 #include <thread.h>
 #include <unistd.h>
 #include "../lib/uthread.h"
+#include "../lib/rdtime.h"
 #include "vdso.h"
 
 /* Generous bounds (guest time): a loaded host runs the virtual hart a
@@ -37,20 +38,6 @@
 
 static volatile uint32_t counter;
 
-static uint64_t rdtime(void)
-{
-    uint64_t t;
-    __asm__ volatile("rdtime %0" : "=r"(t));
-    return t;
-}
-
-/* rdtime counts at 10 MHz on QEMU virt: no system call in the loops (that
- * would be a way into the kernel). */
-static uint64_t deadline_ms(uint64_t ms)
-{
-    return rdtime() + ms * 10000ULL;
-}
-
 /* Sets block_sched on this hart and waits for the kernel to clear it
  * (the forced preemption).  False if it never did. */
 static bool pin_until_preempted(void)
@@ -61,7 +48,7 @@ static bool pin_until_preempted(void)
     if (hart >= SCHED_MAX_HARTS)
         return false;
     __atomic_store_n(&v->block_sched[hart], 1, __ATOMIC_RELAXED);
-    for (uint64_t end = deadline_ms(PIN_WAIT_MS); rdtime() < end; )
+    for (uint64_t end = rdtime_deadline_ms(PIN_WAIT_MS); rdtime() < end; )
         if (__atomic_load_n(&v->block_sched[hart], __ATOMIC_RELAXED) == 0)
             return true;
     __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELAXED);
@@ -77,7 +64,7 @@ static void *player(void *arg)
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "child") == 0) {
-        for (uint64_t end = deadline_ms(CHILD_MS); rdtime() < end; )
+        for (uint64_t end = rdtime_deadline_ms(CHILD_MS); rdtime() < end; )
             ;
         return 0;
     }

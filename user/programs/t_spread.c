@@ -38,12 +38,9 @@ int main(int argc, char **argv)
         return 2;
     }
     int tids[MAX_THREADS];
-    for (int i = 0; i < n; i++) {
-        tids[i] = thread_create(spin, (void *)(intptr_t)i);
-        if (tids[i] < 0) {
-            printf("t_spread: FAIL (thread_create)\n");
-            return 1;
-        }
+    if (thread_create_indexed(tids, n, spin) < n) {
+        printf("t_spread: FAIL (thread_create)\n");
+        return 1;
     }
     uint32_t all = 0;
     for (int i = 0; i < n; i++) {

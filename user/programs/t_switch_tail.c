@@ -37,10 +37,9 @@
 #include <thread.h>
 #include <unistd.h>
 #include "../lib/uthread.h"
+#include "../lib/rdtime.h"
+#include "../lib/shared_records.h"
 #include "vdso.h"
-
-#define V     ((volatile VDSO_DATA *)SHARED_BASE_ADDR)
-#define TASKS ((volatile TaskSched *)SHARED_TASKS_ADDR)
 
 #define WINDOW_MS     40    /* in the window: a few ticks, under the spare's bound
                                (BLOCK_SCHED_MAX_TICKS, 10 ticks with the kernel waiting) */
@@ -91,13 +90,6 @@ static void fail(const char *what)
     failures++;
 }
 
-static uint64_t rdtime(void)
-{
-    uint64_t t;
-    __asm__ volatile("rdtime %0" : "=r"(t));
-    return t;
-}
-
 /* B: yields in user mode until told to stop; between its yields it is
  * parked in the process's queue, READY. */
 static void *partner(void *arg)
@@ -119,14 +111,6 @@ static void *competitor(void *arg)
     return NULL;
 }
 
-static int slot_of(int tid)
-{
-    for (uint32_t i = 0; i < V->nrecords && i < SCHED_MAX_TASKS; i++)
-        if (TASKS[i].tid == (uint32_t)tid && TASKS[i].state != TASK_FREE)
-            return (int)i;
-    return -1;
-}
-
 /* Takes the queue lock in main's name (slot a), which pins main, with the
  * partner (slot b) parked READY under it.  False if the partner never
  * stays parked that long. */
@@ -134,17 +118,17 @@ static bool lock_with_partner_parked(uint32_t a, uint32_t b)
 {
     for (int tries = 0; tries < PARK_TRIES; tries++) {
         yield_();       /* the partner runs, and parks again at its yield */
-        if (TASKS[b].state != TASK_READY)
+        if (SHARED_RECORDS[b].state != TASK_READY)
             continue;
         getcpu();       /* a system call: the kernel's view of this hart is main */
         uint32_t free_lock = 0;
-        if (!__atomic_compare_exchange_n(&V->queue_lock, &free_lock, a + 1, 0,
+        if (!__atomic_compare_exchange_n(&SHARED_VDSO->queue_lock, &free_lock, a + 1, 0,
                                          __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
             continue;
         /* Pinned from here: nothing else runs on this one hart. */
-        if (TASKS[b].state == TASK_READY)
+        if (SHARED_RECORDS[b].state == TASK_READY)
             return true;
-        __atomic_store_n(&V->queue_lock, 0, __ATOMIC_RELEASE);   /* a tick came first */
+        __atomic_store_n(&SHARED_VDSO->queue_lock, 0, __ATOMIC_RELEASE);  /* a tick first */
     }
     return false;
 }
@@ -153,17 +137,17 @@ static bool lock_with_partner_parked(uint32_t a, uint32_t b)
  * parked READY.  Returns when the kernel resumes main afterwards. */
 static void switch_by_hand(uint32_t a, uint32_t b)
 {
-    uint64_t ticks_per_ms = V->ticks_per_ms;
+    uint64_t ticks_per_ms = SHARED_VDSO->ticks_per_ms;
     if (!lock_with_partner_parked(a, b)) {
         fail("the partner never stayed parked in user mode");
         return;
     }
-    TASKS[b].state = TASK_RUNNING;          /* claimed (one hart: nobody else looks) */
-    uint32_t hart = TASKS[a].hart;
-    if (tail_save(TASKS[a].ctx) != 0)
+    SHARED_RECORDS[b].state = TASK_RUNNING;  /* claimed (one hart: nobody else looks) */
+    uint32_t hart = SHARED_RECORDS[a].hart;
+    if (tail_save(SHARED_RECORDS[a].ctx) != 0)
         return;                             /* resumed by the kernel, as main */
-    V->off_hart[b] = 0;
-    __atomic_store_n(&V->current[hart], b, __ATOMIC_RELEASE);
+    SHARED_VDSO->off_hart[b] = 0;
+    __atomic_store_n(&SHARED_VDSO->current[hart], b, __ATOMIC_RELEASE);
     /* In the window: to the kernel's next trap, this is the partner, and
      * the lock names main. */
     window.wakes_before = wakes;
@@ -171,14 +155,14 @@ static void switch_by_hand(uint32_t a, uint32_t b)
     while (rdtime() - from < WINDOW_MS * ticks_per_ms)
         ;
     window.wakes_after = wakes;
-    window.off_hart_seen = V->off_hart[a];
+    window.off_hart_seen = SHARED_VDSO->off_hart[a];
     window.done = 1;
     /* rt_switch's steps: main READY, the lock released, the partner's
      * registers loaded (its yield_() returns 1). */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    TASKS[a].state = TASK_READY;
-    __atomic_store_n(&V->queue_lock, 0, __ATOMIC_RELEASE);
-    tail_load(TASKS[b].ctx, 1);
+    SHARED_RECORDS[a].state = TASK_READY;
+    __atomic_store_n(&SHARED_VDSO->queue_lock, 0, __ATOMIC_RELEASE);
+    tail_load(SHARED_RECORDS[b].ctx, 1);
 }
 
 int main(void)
@@ -188,7 +172,7 @@ int main(void)
         printf("t_switch_tail: needs exactly one hart (it has %d)\n", (int)si.harts);
         return 2;
     }
-    if (V->ticks_per_ms == 0) {
+    if (SHARED_VDSO->ticks_per_ms == 0) {
         printf("t_switch_tail: FAIL: the kernel did not publish ticks_per_ms\n");
         return 1;
     }
@@ -205,7 +189,7 @@ int main(void)
     int b = -1;
     for (int tries = 0; tries < PARK_TRIES && b < 0; tries++) {
         yield_();                           /* its record is named once it has run */
-        b = slot_of(ptid);
+        b = shared_slot_of(ptid);
     }
     if (b < 0 || (uint32_t)b == a) {
         printf("t_switch_tail: FAIL: no record for the partner\n");
