@@ -154,7 +154,9 @@ static void forget_finished_switch(struct proc *p, const VDSO_DATA *v)
  * (which queue holds a task is the policy's own business), and a guess
  * from each thread's last hart would leave out a woken thread that
  * multiqueue queues on the least loaded hart: a pin could then hold a
- * hart another process's thread waits for.
+ * hart another process's thread waits for.  (And a hart whose own queue
+ * is empty takes from the busiest: docs/user-mode-switching.md has what
+ * a dump of the queues at forced preemptions showed.)
  */
 static bool wanted_beyond_own_parked(struct proc *p, int prio)
 {
