@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from conftest import assert_frames_back, free_frames, still_alive
+from conftest import assert_frames_back, memory, still_alive
 
 SMP = [1, 4]
 ids = lambda n: f"smp{n}"
@@ -76,7 +76,7 @@ def test_out_of_memory_then_recover(boot_policy, policy, smp):
     and once it has gone every frame is free again."""
     m = boot_policy(policy, smp=smp, initrd=True, mem="48M")
     m.shell_prompt(timeout=60)
-    before = free_frames(m)
+    before = memory(m)
     out = m.run("t_manythreads limit", timeout=300)
     print(out)
     assert re.search(r"^t_manythreads: PASS$", out, re.M), out

@@ -223,6 +223,10 @@ struct sysinfo {
     char sched_name[16];            /* scheduling policy in use */
     uint64_t sched_flags;           /* SCHED_FLAG_* of that policy */
     uint64_t heap_bytes;            /* kernel heap in use (kmalloc) */
+    uint64_t heap_frames;           /* frames holding live heap objects: where
+                                       they lie is the heap's choice, so a
+                                       leak check adds these to free_frames
+                                       and compares heap_bytes on its own */
 };
 
 /* Switches, counted by the kernel, and as the process's runtime reports
