@@ -36,7 +36,7 @@ def test_ring_of_4000_threads(boot_policy, policy, smp):
     created = re.search(r"^t_manythreads: 4000 threads created; kernel threads (\d+)",
                         out, re.M)
     assert created and int(created[1]) > 4000, out
-    before_after = re.search(r"free frames (\d+) before, (\d+) after; kernel heap (\d+) "
+    before_after = re.search(r"frames free or in the heap (\d+) before, (\d+) after; kernel heap (\d+) "
                              r"bytes before, (\d+) after", out)
     assert before_after and before_after[1] == before_after[2], out
     assert before_after[3] == before_after[4], out

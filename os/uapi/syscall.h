@@ -229,6 +229,14 @@ struct sysinfo {
                                        and compares heap_bytes on its own */
 };
 
+/* Frames that nothing but the kernel heap holds: free, or filled with heap
+ * objects.  What a leak check compares (with heap_bytes), since which
+ * frames the heap's live objects fill depends on what ran before. */
+static inline uint64_t frames_free_or_heap(const struct sysinfo *si)
+{
+    return si->free_frames + si->heap_frames;
+}
+
 /* Switches, counted by the kernel, and as the process's runtime reports
  * them (from its shared page: a process could lie about those two). */
 struct schedstat {
