@@ -205,7 +205,8 @@ void *kmalloc(size_t size)
          * what others free takes heap_lock once every CACHE_BATCH.  Handed
          * out in the order taken: the class's first partial slab first,
          * so an object kept for long fills that slab rather than pinning
-         * the next one (the last taken: the list's order reversed). */
+         * the next one (pushing each on the head would hand out the last
+         * taken first). */
         void **tail = &c->head[cls];
         spin_lock(&heap_lock);
         for (int i = 0; i < CACHE_BATCH; i++) {
