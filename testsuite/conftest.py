@@ -9,6 +9,6 @@ pytest.register_assert_rewrite("schedos")
 
 from schedos.plugin import (DEFAULT_TEST_TIMEOUT, POLICIES,  # noqa: E402,F401
                             assert_frames_back, boot_shell, free_frames,
-                            log_path, still_alive)
+                            log_path, memory, still_alive)
 
 pytest_plugins = ["schedos.plugin"]

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from conftest import assert_frames_back, still_alive
+from conftest import assert_frames_back, memory, still_alive
 
 SMP = [1, 2]
 ids = lambda n: f"smp{n}"
@@ -107,18 +107,33 @@ def check_prio(m, server, levels, conns, period, msize, secs):
     assert sum(r["replies"] for r in results) <= max_requests(conns, period, secs), out
 
 
-def free_frames_and_procs(m):
+def memory_and_procs(m):
     out = m.run("sysinfo")
-    return (int(re.search(r"^free_frames: (\d+)", out, re.M).group(1)),
-            int(re.search(r"^nprocs: (\d+)", out, re.M).group(1)))
+    return memory(m), int(re.search(r"^nprocs: (\d+)", out, re.M).group(1))
 
 
 def assert_all_back(m, before):
-    """The frames free in `before` are free again (some come back late:
+    """The memory of `before` is back (no frame held outside the kernel
+    heap, no heap byte in use, that was not; some come back late:
     assert_frames_back), and the processes are what they were."""
-    frames, procs = before
-    assert_frames_back(m, frames)
-    assert free_frames_and_procs(m)[1] == procs
+    mem, procs = before
+    assert_frames_back(m, mem)
+    assert memory_and_procs(m)[1] == procs
+
+
+def test_memory_rule_judges_losses_not_placement():
+    """assert_frames_back's rule for a memory() reading (no machine): a
+    frame lost outside the heap, or a heap byte more in use, fails it; the
+    heap's objects in one frame more (the same bytes) does not."""
+    from schedos.plugin import Memory, _memory_back
+    before = Memory(free_frames=1000, heap_frames=10, heap_bytes=40960)
+    assert _memory_back(before, before)
+    assert _memory_back(before, Memory(999, 11, 40960))      # placement
+    assert _memory_back(before, Memory(1002, 10, 40000))     # late frees
+    assert not _memory_back(before, Memory(999, 10, 40960))  # a frame lost
+    assert not _memory_back(before, Memory(999, 11, 40976))  # an object kept
+    assert not _memory_back(before, Memory(1000, 10, 40976))
+    assert _memory_back(1000, 1000) and not _memory_back(1000, 999)   # a bare count
 
 
 @pytest.mark.timeout(600)
@@ -131,7 +146,7 @@ def test_bench_workloads(boot_policy, policy, smp):
     # Warm up: the kernel's heap and tables grow on first use.
     check_conn(m, "coro", 2, 50, 1, 1)
     check_conn(m, "thread", 2, 50, 20, 1)
-    before = free_frames_and_procs(m)
+    before = memory_and_procs(m)
 
     check_ring(m, "coro 4 1 1", "coro", 4, 1, 1, 1)
     check_ring(m, "-w 2 coro 5 3876 20", "coro", 5, 3876, 20, 2)
@@ -240,7 +255,7 @@ def test_bench_limit_reported(boot_policy, policy, smp):
     m = boot_policy(policy, smp=smp, initrd=True)
     m.shell_prompt(timeout=60)
     m.run("b_ring coro 4 1 1", timeout=RUN_TIMEOUT)            # warm up
-    before = free_frames_and_procs(m)
+    before = memory_and_procs(m)
     for prog, args, workload in (("b_ring", "coro 5000 1 1", "ring"),
                                  ("b_ring", "thread 5000 1 1", "ring"),
                                  ("b_prings", "1 5000 2 1", "prings"),

@@ -7,13 +7,9 @@ import re
 
 import pytest
 
-from conftest import assert_frames_back
+from conftest import assert_frames_back, memory
 
 SMP = [1, 4]
-
-
-def free_frames(m):
-    return int(re.search(r"free_frames: (\d+)", m.run("sysinfo")).group(1))
 
 
 @pytest.mark.timeout(200)
@@ -23,7 +19,7 @@ def test_coio(boot_policy, policy, smp):
     m.shell_prompt(timeout=60)
     m.run("h_coio", timeout=90)                 # warm the heap up
     m.run("echo settle")
-    before = free_frames(m)
+    before = memory(m)
     out = m.run("h_coio", timeout=90)
     assert re.search(r"^h_coio: PASS$", out, re.M), out
     for line in ("no executor: refused", "executor: 64 records mapped",

@@ -7,16 +7,12 @@ import re
 
 import pytest
 
-from conftest import assert_frames_back, still_alive
+from conftest import assert_frames_back, memory, still_alive
 
 SMP = [1, 2, 4]
 ids = lambda n: f"smp{n}"
 
 CHECKS = ["order", "turns", "affinity", "polls", "wake", "join", "cancel", "any", "sleep", "many", "ring"]
-
-
-def free_frames(m):
-    return int(re.search(r"free_frames: (\d+)", m.run("sysinfo")).group(1))
 
 
 @pytest.mark.timeout(400)
@@ -26,7 +22,7 @@ def test_coroutines(boot_policy, policy, smp):
     m = boot_policy(policy, smp=smp, initrd=True)
     m.shell_prompt(timeout=60)
     m.run("t_coro ring 4 2", timeout=120)           # warm the heap up
-    before = free_frames(m)
+    before = memory(m)
     out = m.run("t_coro", timeout=300)
     for name in CHECKS:
         assert re.search(rf"^t_coro: {name}: ok$", out, re.M), out

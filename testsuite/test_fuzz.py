@@ -3,7 +3,7 @@ and shared-page garbage, a child per seed, under every policy on one and
 four harts.  The seeds run in batches; after each batch every seed must be
 `ok` (its child ended by an exit or by the kernel, the bystander's round
 was right, memory came back), nothing may have panicked, the shell must
-answer and the free frames must be back.  A failing seed is named in the
+answer and the memory must be back (assert_frames_back).  A failing seed is named in the
 assertion with the command lines that replay it.
 
 Short form (make test): FUZZ_SEEDS=30 seeds of FUZZ_CALLS=300 calls per
@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from conftest import boot_shell, still_alive
+from conftest import assert_frames_back, boot_shell, memory, still_alive
 from schedos import ktap
 
 SMP = [1, 4]
@@ -28,10 +28,6 @@ SEED_SPACING = 1_000_000
 # well under a second there.  Generous, so that only a hang fails.
 SECONDS_PER_SEED = 10
 CHILD_TIMEOUT_S = 120
-
-
-def free_frames(m):
-    return int(re.search(r"free_frames: (\d+)", m.run("sysinfo")).group(1))
 
 
 def first_seed(policy, smp):
@@ -50,7 +46,7 @@ def replay(policy, smp, seed):
 def test_fuzz(boot_policy, policy, smp):
     m = boot_policy(policy, smp=smp, initrd=True)
     m.shell_prompt(timeout=60)
-    before = free_frames(m)
+    before = memory(m)
     first = first_seed(policy, smp)
     totals = {"exited": 0, "faulted": 0, "killed": 0}
     for start in range(first, first + SEEDS, BATCH):
@@ -77,8 +73,8 @@ def test_fuzz(boot_policy, policy, smp):
         assert re.search(r"^h_fuzz: PASS$", out, re.M), out
         still_alive(m)
         # Frames taken before the batch may come back during it: more free
-        # is no leak.
-        assert free_frames(m) >= before, f"free frames after seeds {start}..: leak"
+        # is no leak (assert_frames_back).
+        assert_frames_back(m, before)
     # The children got through their calls, and the kernel ended some: a
     # fuzzer whose calls never reached the kernel would do neither.
     assert totals["exited"] > 0 and totals["faulted"] > 0, totals

@@ -7,7 +7,7 @@ import pytest
 from schedos import ktap
 
 # The tests `ktest=all` must run; a test missing from the output fails here.
-EXPECTED = ["format", "string", "bootargs", "frame", "heap", "vm", "uvm", "spinlock", "timer", "ipi", "tick", "nudge",
+EXPECTED = ["format", "string", "bootargs", "frame", "heap", "heapcache", "vm", "uvm", "spinlock", "timer", "ipi", "tick", "nudge",
             "printf", "kcoro", "fdtable"]
 PRINTF_TAIL = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -57,6 +57,35 @@ def test_ktest_all(machine, smp):
         lines = [int(whole.match(d).group(2)) for d in printf_lines
                  if whole.match(d).group(1) == str(hart)]
         assert lines == list(range(40))
+
+
+@pytest.mark.parametrize("smp", [2, 4], ids=lambda n: f"smp{n}")
+def test_ktest_heapcache(boot_policy, policy, smp):
+    """The kernel heap's per-hart caches (os/mm/kmalloc.c) with every hart
+    at once: objects made on one hart and freed on the next, bursts past
+    what a cache keeps, and every cache given back to the slabs meanwhile;
+    each object whole and zeroed, the counts and frames as before.  The
+    kernel heap does not depend on the policy, but the machine it runs on
+    is booted with each."""
+    m = boot_policy(policy, smp=smp, append="ktest=heapcache")
+    status, report = ktap_report(m, timeout=180)
+    assert status == 0, m.output()
+    assert report.names() == ["heapcache"] and report.ok, report.problems()
+
+
+@pytest.mark.parametrize("test,where", [("dfree", "this hart's cache"),
+                                        ("dfreeslab", "its slab"),
+                                        ("dfreehart", "another hart's cache")])
+def test_double_free_panics(machine, test, where):
+    """A double free is caught wherever the first free left the object:
+    in the hart's cache, back in its slab, in another hart's cache (the
+    kernel heap searches them all only for an object marked free)."""
+    m = machine(smp=2, append=f"ktest={test}")
+    status = m.wait_exit(timeout=100)
+    out = m.output()
+    assert "freeing 0x" in out and f"again, from {where}" in out, out
+    assert status == 1, out
+    assert re.search(r"^PANIC on hart \d: kfree: double free of 0x[0-9a-f]+$", out, re.M), out
 
 
 @pytest.mark.parametrize("smp", [1, 2, 4], ids=lambda n: f"smp{n}")
@@ -116,7 +145,7 @@ def test_ktest_list(machine):
     m = machine(smp=1, append="ktest=list")
     assert m.wait_exit() == 0
     out = m.output()
-    for name in EXPECTED + ["panic"]:
+    for name in EXPECTED + ["panic", "dfree", "dfreeslab", "dfreehart"]:
         assert re.search(rf"^ktest: {name} ", out, re.M), name
 
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from conftest import assert_frames_back, still_alive
+from conftest import assert_frames_back, memory, still_alive
 
 SMP = [1, 4]
 
@@ -22,10 +22,6 @@ LINES = (
 )
 
 
-def free_frames(m):
-    return int(re.search(r"free_frames: (\d+)", m.run("sysinfo")).group(1))
-
-
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("smp", SMP, ids=lambda n: f"smp{n}")
 def test_manyfds(boot_policy, policy, smp):
@@ -33,7 +29,7 @@ def test_manyfds(boot_policy, policy, smp):
     m.shell_prompt(timeout=60)
     warm = m.run("t_manyfds 100", timeout=240)  # the kernel's heap warmed up
     assert re.search(r"^t_manyfds: PASS$", warm, re.M), warm
-    before = free_frames(m)
+    before = memory(m)
     out = m.run("t_manyfds", timeout=480)
     assert re.search(r"^t_manyfds: PASS$", out, re.M), out
     assert "FAIL" not in out, out

@@ -7,14 +7,10 @@ import re
 
 import pytest
 
-from conftest import assert_frames_back, boot_shell, still_alive
+from conftest import assert_frames_back, boot_shell, memory, still_alive
 
 SMP = [1, 4]
 ids = lambda n: f"smp{n}"
-
-
-def free_frames(m):
-    return int(re.search(r"free_frames: (\d+)", m.run("sysinfo")).group(1))
 
 
 def run_hostile(m, line, name, timeout):
@@ -37,7 +33,7 @@ def test_vm_races(boot_policy, policy, smp):
     m = boot_policy(policy, smp=smp, initrd=True, append="poison=1")
     m.shell_prompt(timeout=60)
     run_hostile(m, "h_vmrace fork 2", "h_vmrace", 120)      # warm the heap up
-    before = free_frames(m)
+    before = memory(m)
     out = run_hostile(m, "h_vmrace all 6", "h_vmrace", 300)
     # Every staletlb round ended with the writer's fault, none was undecided
     # on several harts (where the writers run beside the main thread).
@@ -60,7 +56,7 @@ def test_unjoined_threads_are_freed(boot_policy, policy, smp):
     m = boot_policy(policy, smp=smp, initrd=True)
     m.shell_prompt(timeout=60)
     run_hostile(m, "h_threadleak 20", "h_threadleak", 60)       # warm up
-    before = free_frames(m)
+    before = memory(m)
     out = run_hostile(m, "h_threadleak 300", "h_threadleak", 120)
     assert "h_threadleak: another process still starts" in out, out
     assert re.search(r"^h_threadleak: a second join: no such process or thread$", out,
@@ -81,7 +77,7 @@ def test_kill_during_thread_creation(boot_policy, policy, smp):
     m = boot_policy(policy, smp=smp, initrd=True)
     m.shell_prompt(timeout=60)
     run_hostile(m, "h_killrace 5", "h_killrace", 60)            # warm up
-    before = free_frames(m)
+    before = memory(m)
     out = run_hostile(m, "h_killrace 200", "h_killrace", 200)
     assert re.search(r"^h_killrace: 200 rounds, 0 bad$", out, re.M), out
     assert_frames_back(m, before)

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import assert_frames_back, boot_shell, still_alive
+from conftest import assert_frames_back, boot_shell, memory, still_alive
 
 SMP = [1, 4]
 ids = lambda n: f"smp{n}"
@@ -160,14 +160,12 @@ def test_exit_status_reaches_qemu(machine):
 def test_memory_returned(machine, smp):
     """Running programs leaves the free-frame count where it was."""
     m = boot_shell(machine, smp)
-    def free_frames():
-        return int(re.search(r"free_frames: (\d+)", m.run("sysinfo")).group(1))
     def run_all():
         assert re.search(r"^t_fork: PASS$", m.run("t_fork", timeout=60), re.M)
         assert re.search(r"^t_threads: PASS$", m.run("t_threads", timeout=120), re.M)
         assert m.run("echo a b c | cat").strip() == "a b c"
     run_all()
-    before = free_frames()
+    before = memory(m)
     for _ in range(3):
         run_all()
     assert_frames_back(m, before)

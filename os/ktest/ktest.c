@@ -16,6 +16,7 @@ static const struct ktest tests[] = {
     { "bootargs", ktest_bootargs, 1, "command-line parser: values, quotes, last wins" },
     { "frame",    ktest_frame,    1, "frame allocator: distinct, zeroed, exhaustion, contiguous" },
     { "heap",     ktest_heap,     1, "kmalloc/kfree: sizes, patterns, all harts at once" },
+    { "heapcache", ktest_heapcache, 1, "kmalloc's per-hart caches: reuse, objects passed between harts" },
     { "vm",       ktest_vm,       1, "page tables: map, translate, hardware walk, W^X, guards" },
     { "uvm",      ktest_uvm,      1, "user memory: batches, tables crossed, fork's copy, user copies" },
     { "spinlock", ktest_spinlock, 1, "spinlocks and interrupt nesting on all harts" },
@@ -27,6 +28,9 @@ static const struct ktest tests[] = {
     { "kcoro",    ktest_kcoro,    1, "kernel coroutines: priority, FIFO, wakes, cancel, join, bound" },
     { "fdtable",  ktest_fdtable,  1, "file-descriptor tables: growth, EMFILE, lowest free, copies" },
     { "panic",    ktest_panic,    0, "deliberate kernel page fault: panics on purpose" },
+    { "dfree",    ktest_dfree,    0, "a double free from the hart's heap cache: panics on purpose" },
+    { "dfreeslab", ktest_dfreeslab, 0, "a double free from its slab: panics on purpose" },
+    { "dfreehart", ktest_dfreehart, 0, "a double free from another hart's cache: panics on purpose" },
 };
 #define NTESTS (sizeof(tests) / sizeof(tests[0]))
 

@@ -34,6 +34,10 @@ int ktest_main(const char *spec, size_t len);
 /* The tests (one file each). */
 int ktest_frame(void);
 int ktest_heap(void);
+int ktest_heapcache(void);
+int ktest_dfree(void);
+int ktest_dfreeslab(void);
+int ktest_dfreehart(void);
 int ktest_vm(void);
 int ktest_uvm(void);
 int ktest_spinlock(void);

@@ -4,6 +4,7 @@
 #include "kernel/spinlock.h"
 #include "kernel/panic.h"
 #include "lib/string.h"
+#include "kernel/cpu.h"
 #include "memlayout.h"
 #include <stdbool.h>
 #include <stdint.h>
@@ -13,6 +14,34 @@
 #define NCLASSES    8                  /* 16, 32, ..., 2048 */
 #define MIN_SHIFT   4
 #define MAX_SMALL   (1u << (MIN_SHIFT + NCLASSES - 1))
+
+/* Every free slot, in a slab's free list or in a hart's cache (below),
+ * holds FREE_MARK in its second word (a slot is 16 bytes at least); kmalloc
+ * zeroes it.  A kfree of an object that has it may be a double free, and
+ * only then are the free lists searched. */
+#define FREE_MARK   0x6b667265656421ull       /* "!deerfk" */
+
+/* Per hart, per size class, the objects the hart freed last, handed out
+ * again first.  Why: a kernel that allocates an object per pending
+ * operation (a pipe read's coio_op, a kernel coroutine's frame) made every
+ * kmalloc and kfree write the heap's lock, its counts, the class's list and
+ * a slab's header, lines every hart writes: with two harts at work each
+ * call took them from the other's cache (docs/performance.md, "Scaling
+ * over harts").  Here a hart reuses its own objects, on lines it already
+ * holds, and goes to the slabs in batches of CACHE_BATCH.  The lock is its
+ * hart's alone but for kmalloc_stats, which gives every cache back to the
+ * slabs, and the search for a double free; order: a cache, then heap_lock. */
+#define CACHE_MAX   16                 /* objects a hart keeps per class */
+#define CACHE_BATCH 8                  /* taken from, or given back to, the slabs at once */
+
+struct hart_cache {
+    struct spinlock lock;
+    void *head[NCLASSES];              /* free objects linked through their first word */
+    uint8_t count[NCLASSES];
+    long bytes;                        /* small bytes allocated on this hart minus freed on
+                                          it (either sign): its part of bytes_in_use */
+} LINE_ALIGNED;
+_Static_assert(CACHE_MAX < 256 && CACHE_BATCH <= CACHE_MAX, "count is a byte");
 
 /* At the start of every heap frame.  For a large allocation, `npages` frames
  * follow and the object starts at HEADER_SIZE. */
@@ -29,7 +58,12 @@ _Static_assert(sizeof(struct page_header) <= HEADER_SIZE, "header too big");
 
 static struct spinlock heap_lock LINE_ALIGNED = SPINLOCK_INIT("kmalloc");   /* a line of its own to start */
 static struct page_header *partial[NCLASSES];   /* slabs with a free slot */
-static struct kmalloc_stats stats;
+static struct kmalloc_stats stats;             /* bytes_in_use: large objects only */
+#define CACHE_INIT { .lock = SPINLOCK_INIT("kmalloc cache") }
+_Static_assert(MAX_HARTS == 8, "one CACHE_INIT per hart below");
+static struct hart_cache caches[MAX_HARTS] = {
+    CACHE_INIT, CACHE_INIT, CACHE_INIT, CACHE_INIT, CACHE_INIT, CACHE_INIT, CACHE_INIT, CACHE_INIT,
+};
 
 static size_t class_size(int cls) { return (size_t)1 << (cls + MIN_SHIFT); }
 static size_t slots_per_slab(int cls) { return (PAGE_SIZE - HEADER_SIZE) / class_size(cls); }
@@ -68,6 +102,7 @@ static struct page_header *new_slab(int cls)
     char *slot = (char *)p + HEADER_SIZE;
     for (size_t i = 0; i < slots_per_slab(cls); i++, slot += class_size(cls)) {
         *(void **)slot = p->free;
+        ((uint64_t *)slot)[1] = FREE_MARK;
         p->free = slot;
     }
     stats.slab_frames++;
@@ -89,6 +124,73 @@ static void *alloc_large(size_t size)
     return (char *)p + HEADER_SIZE;
 }
 
+/* One object of class cls from the slabs, or NULL.  heap_lock held. */
+static void *slab_take(int cls)
+{
+    struct page_header *p = partial[cls];
+    if (!p) {
+        p = new_slab(cls);
+        if (!p)
+            return NULL;
+        list_push(p);
+    }
+    void *obj = p->free;
+    p->free = *(void **)obj;
+    p->inuse++;
+    if (!p->free)
+        list_remove(p);               /* now full */
+    return obj;
+}
+
+/* Gives obj (marked free) back to its slab.  heap_lock held. */
+static void slab_put(void *obj)
+{
+    struct page_header *p = (void *)((uintptr_t)obj & ~(uintptr_t)(PAGE_SIZE - 1));
+    bool was_full = p->free == NULL;
+    *(void **)obj = p->free;
+    p->free = obj;
+    p->inuse--;
+    if (was_full)
+        list_push(p);
+    /* Give an empty slab back, unless it is the class's only partial one
+     * (keeps a free/alloc pair from allocating a frame each time). */
+    if (p->inuse == 0 && (partial[p->cls] != p || p->next)) {
+        list_remove(p);
+        p->magic = 0;
+        stats.slab_frames--;
+        frame_free(p);
+    }
+}
+
+/* This hart's cache, locked, with interrupts off from before the hart is
+ * read, so the thread cannot move to another hart in between. */
+static struct hart_cache *my_cache_lock(void)
+{
+    push_off();
+    struct hart_cache *c = &caches[this_hartid()];
+    spin_take_hold(&c->lock);         /* interrupts are off already */
+    return c;
+}
+
+static void my_cache_unlock(struct hart_cache *c)
+{
+    spin_release_hold(&c->lock);
+    pop_off();
+}
+
+/* Gives n of c's objects of class cls back to the slabs.  c's lock held. */
+static void cache_give_back(struct hart_cache *c, int cls, int n)
+{
+    spin_lock(&heap_lock);
+    for (; n > 0 && c->head[cls]; n--) {
+        void *obj = c->head[cls];
+        c->head[cls] = *(void **)obj;
+        c->count[cls]--;
+        slab_put(obj);
+    }
+    spin_unlock(&heap_lock);
+}
+
 void *kmalloc(size_t size)
 {
     if (size == 0)
@@ -97,25 +199,59 @@ void *kmalloc(size_t size)
         return size > SIZE_MAX - 2 * PAGE_SIZE ? NULL : alloc_large(size);
     int cls = size_class(size);
 
-    spin_lock(&heap_lock);
-    struct page_header *p = partial[cls];
-    if (!p) {
-        p = new_slab(cls);
-        if (!p) {
-            spin_unlock(&heap_lock);
+    struct hart_cache *c = my_cache_lock();
+    if (!c->head[cls]) {
+        /* Empty: a batch from the slabs, so that a hart that allocates
+         * what others free takes heap_lock once every CACHE_BATCH.  Handed
+         * out in the order taken: the class's first partial slab first,
+         * so an object kept for long fills that slab rather than pinning
+         * the next one (pushing each on the head would hand out the last
+         * taken first). */
+        void **tail = &c->head[cls];
+        spin_lock(&heap_lock);
+        for (int i = 0; i < CACHE_BATCH; i++) {
+            void *obj = slab_take(cls);
+            if (!obj)
+                break;                /* out of memory: what was taken will do */
+            *tail = obj;
+            tail = (void **)obj;
+            c->count[cls]++;
+        }
+        *tail = NULL;
+        spin_unlock(&heap_lock);
+        if (!c->head[cls]) {
+            my_cache_unlock(c);
             return NULL;
         }
-        list_push(p);
     }
-    void *obj = p->free;
-    p->free = *(void **)obj;
-    p->inuse++;
-    if (!p->free)
-        list_remove(p);               /* now full */
-    stats.bytes_in_use += class_size(cls);
-    spin_unlock(&heap_lock);
-    memset(obj, 0, class_size(cls));
+    void *obj = c->head[cls];
+    c->head[cls] = *(void **)obj;
+    c->count[cls]--;
+    c->bytes += (long)class_size(cls);
+    my_cache_unlock(c);
+    memset(obj, 0, class_size(cls));  /* the free mark too */
     return obj;
+}
+
+/* Panics if obj, marked free, is free already: in a hart's cache or its
+ * slab's free list.  Only a marked object can be, so only a marked one is
+ * looked for; a live one whose data happens to hold the mark costs the
+ * search and nothing else. */
+static void check_not_free(struct page_header *p, void *obj)
+{
+    for (int h = 0; h < MAX_HARTS; h++) {
+        struct hart_cache *c = &caches[h];
+        spin_lock(&c->lock);
+        for (void *f = c->head[p->cls]; f; f = *(void **)f)
+            if (f == obj)
+                panic("kfree: double free of %p", obj);
+        spin_unlock(&c->lock);
+    }
+    spin_lock(&heap_lock);
+    for (void *f = p->free; f; f = *(void **)f)
+        if (f == obj)
+            panic("kfree: double free of %p", obj);
+    spin_unlock(&heap_lock);
 }
 
 void kfree(void *ptr)
@@ -139,35 +275,37 @@ void kfree(void *ptr)
         (off - HEADER_SIZE) % class_size(p->cls) != 0 ||
         (off - HEADER_SIZE) / class_size(p->cls) >= slots_per_slab(p->cls))
         panic("kfree: %p was not returned by kmalloc", ptr);
+    int cls = p->cls;
+    if (((uint64_t *)ptr)[1] == FREE_MARK)
+        check_not_free(p, ptr);
 
-    spin_lock(&heap_lock);
-    for (void *f = p->free; f; f = *(void **)f)
-        if (f == ptr)
-            panic("kfree: double free of %p", ptr);
-    bool was_full = p->free == NULL;
-    *(void **)ptr = p->free;
-    p->free = ptr;
-    p->inuse--;
-    stats.bytes_in_use -= class_size(p->cls);
-    if (was_full)
-        list_push(p);
-    /* Give an empty slab back, unless it is the class's only partial one
-     * (keeps a free/alloc pair from allocating a frame each time). */
-    if (p->inuse == 0 && (partial[p->cls] != p || p->next)) {
-        list_remove(p);
-        p->magic = 0;
-        stats.slab_frames--;
-        spin_unlock(&heap_lock);
-        frame_free(p);
-        return;
-    }
-    spin_unlock(&heap_lock);
+    ((uint64_t *)ptr)[1] = FREE_MARK;
+    struct hart_cache *c = my_cache_lock();
+    *(void **)ptr = c->head[cls];
+    c->head[cls] = ptr;
+    c->bytes -= (long)class_size(cls);
+    if (++c->count[cls] >= CACHE_MAX)
+        cache_give_back(c, cls, CACHE_BATCH);
+    my_cache_unlock(c);
 }
 
 void kmalloc_stats(struct kmalloc_stats *out)
 {
+    /* Every cache back to the slabs first, so that what the counts say
+     * (frames in use, empty slabs) is what it was without the caches. */
+    long small_bytes = 0;
+    for (int h = 0; h < MAX_HARTS; h++) {
+        struct hart_cache *c = &caches[h];
+        spin_lock(&c->lock);
+        for (int cls = 0; cls < NCLASSES; cls++)
+            if (c->head[cls])
+                cache_give_back(c, cls, CACHE_MAX);
+        small_bytes += c->bytes;
+        spin_unlock(&c->lock);
+    }
     spin_lock(&heap_lock);
     *out = stats;
+    out->bytes_in_use += (size_t)small_bytes;
     out->empty_slab_frames = 0;
     for (int cls = 0; cls < NCLASSES; cls++)
         for (struct page_header *p = partial[cls]; p; p = p->next)

@@ -4,7 +4,9 @@
  * start of the frame; a slab whose slots are all free goes back to the frame
  * allocator.  Larger requests get whole contiguous frames.  Memory is
  * returned zeroed.  kfree checks that it is given a live allocation and
- * panics on a bad or double free.
+ * panics on a bad or double free.  A small object freed waits in its hart's
+ * cache (kmalloc.c) to be handed out again on that hart; kmalloc_stats gives
+ * every cache back to the slabs before it counts.
  */
 #ifndef MM_KMALLOC_H
 #define MM_KMALLOC_H

@@ -103,6 +103,7 @@ long sys_sysinfo(uint64_t out, uint64_t u1, uint64_t u2)
     strlcpy(info.sched_name, policy_name(), sizeof(info.sched_name));
     info.sched_flags = policy_flags();
     info.heap_bytes = st.bytes_in_use;
+    info.heap_frames = st.slab_frames - st.empty_slab_frames + st.large_frames;
     return copy_to_user(&proc_current()->vm, out, &info, sizeof(info));
 }
 

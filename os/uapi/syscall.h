@@ -223,7 +223,19 @@ struct sysinfo {
     char sched_name[16];            /* scheduling policy in use */
     uint64_t sched_flags;           /* SCHED_FLAG_* of that policy */
     uint64_t heap_bytes;            /* kernel heap in use (kmalloc) */
+    uint64_t heap_frames;           /* frames holding live heap objects: where
+                                       they lie is the heap's choice, so a
+                                       leak check adds these to free_frames
+                                       and compares heap_bytes on its own */
 };
+
+/* Frames that nothing but the kernel heap holds: free, or filled with heap
+ * objects.  What a leak check compares (with heap_bytes), since which
+ * frames the heap's live objects fill depends on what ran before. */
+static inline uint64_t frames_free_or_heap(const struct sysinfo *si)
+{
+    return si->free_frames + si->heap_frames;
+}
 
 /* Switches, counted by the kernel, and as the process's runtime reports
  * them (from its shared page: a process could lie about those two). */

@@ -18,5 +18,7 @@ int main(void)
     printf("uptime_ns: %lu\n", (unsigned long)si.uptime_ns);
     printf("sched_name: %.*s\n", (int)sizeof si.sched_name, si.sched_name);
     printf("sched_flags: %lu\n", (unsigned long)si.sched_flags);
+    printf("heap_bytes: %lu\n", (unsigned long)si.heap_bytes);
+    printf("heap_frames: %lu\n", (unsigned long)si.heap_frames);
     return 0;
 }
