@@ -89,14 +89,21 @@ static void *worker_main(void *unused)
     (void)unused;
     for (;;) {
         call(CO_OP_RUN, CO_NONE, 0, 0, 0);
-        /* Under the lock a spawner takes to count workers: either it sees
-         * this one gone and starts another, or this one sees its work. */
+        /* Counted gone first, then a look for work, under the lock a
+         * spawner takes to start workers.  A spawner that skips the lock
+         * (start_workers, this one still counted) made its coroutine
+         * live before it looked at the count, so this look sees it: the
+         * two fences order each side's write before its read.  (Looking
+         * first, then counted gone, could leave a spawn made in between
+         * with every worker counted but leaving, and none started.) */
         mutex_lock(&setup_lock);
-        if (EXEC->live == 0 || (EXEC->flags & CO_EXEC_WRECKED)) {
-            workers_running--;
+        __atomic_sub_fetch(&workers_running, 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&EXEC->live, __ATOMIC_SEQ_CST) == 0 ||
+            (EXEC->flags & CO_EXEC_WRECKED)) {
             mutex_unlock(&setup_lock);
             return 0;
         }
+        __atomic_add_fetch(&workers_running, 1, __ATOMIC_SEQ_CST);
         mutex_unlock(&setup_lock);
     }
 }
@@ -104,13 +111,15 @@ static void *worker_main(void *unused)
 /* Tops the workers up to workers_wanted - 1 (main is the last one). */
 static void start_workers(void)
 {
-    if (__atomic_load_n(&workers_running, __ATOMIC_RELAXED) >= workers_wanted - 1)
+    /* The spawn's `live` before the count (worker_main says why). */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&workers_running, __ATOMIC_SEQ_CST) >= workers_wanted - 1)
         return;
     mutex_lock(&setup_lock);
     while (workers_running < workers_wanted - 1) {
         if (thread_create(worker_main, 0) < 0)
             break;          /* fewer workers: still correct, only slower */
-        workers_running++;
+        __atomic_add_fetch(&workers_running, 1, __ATOMIC_SEQ_CST);
     }
     mutex_unlock(&setup_lock);
 }
