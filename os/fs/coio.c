@@ -142,6 +142,15 @@ void coio_finish_by(struct coio_op *op, const struct thread *waker)
     release(op);
 }
 
+/* op was taken off its queue; no lock held: the queue completes what that
+ * let go.  Before release: op's reference to its file keeps a pipe (the
+ * queue) alive until then. */
+static void after_removed(struct coio_op *op)
+{
+    if (op->q->after_removed)
+        op->q->after_removed(op->q);
+}
+
 /* co.lock held: takes op off its queue unless its completer has it. */
 static bool take_off(struct coio_op *op)
 {
@@ -172,6 +181,7 @@ int coio_cancel(struct proc *p, uint64_t io)
     spin_unlock(&p->co.lock);
     if (!taken)
         return -ENOENT;             /* none, or its completer is finishing it */
+    after_removed(found);
     release(found);
     return 0;
 }
@@ -190,6 +200,7 @@ void coio_drop_all(struct proc *p)
     list_for_each_safe(pos, &dropped) {
         struct coio_op *op = list_entry(pos, struct coio_op, pnode);
         list_remove(&op->pnode);
+        after_removed(op);
         release(op);
     }
 }

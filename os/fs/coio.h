@@ -37,9 +37,14 @@ enum coio_kind { COIO_SYNC, COIO_READ, COIO_WRITE, COIO_SLEEP };
 /* Where ops wait. */
 struct coio_queue {
     struct spinlock *lock;
-    /* An op was taken off (cancelled or dropped): the queue lets the next
-     * one in line go.  Lock held. */
+    /* An op was taken off (cancelled or dropped): the queue's own count.
+     * Lock held (and the canceller's co.lock: nothing here may take a
+     * process's co.lock, so nothing is completed here). */
     void (*removed)(struct coio_queue *q);
+    /* Then, with no lock held and before the op lets its references go:
+     * completes what the removal let go (the next in line).  NULL: none
+     * to complete (the timers: a removal delays no other sleep). */
+    void (*after_removed)(struct coio_queue *q);
 };
 
 struct coio_op {
