@@ -86,6 +86,21 @@ void pipe_kick(struct pipe *p, struct list_node *done)
     kick(p, done);
 }
 
+/* kick for a caller that kicks once, with *done not yet set up: it is
+ * set up only when an asynchronous operation waits, so that a read or
+ * write on a pipe without one (nearly every) pays no stores for it.  True
+ * if *done is to be passed to pipe_finish. */
+static inline __attribute__((always_inline)) bool kick_once(struct pipe *p,
+                                                           struct list_node *done)
+{
+    kick_threads(p);
+    if (!p->nasync)
+        return false;
+    list_init(done);
+    pipe_serve_locked(p, done);
+    return true;
+}
+
 static struct pipe *pipe_of_queue(struct coio_queue *q)
 {
     return (struct pipe *)((char *)q->lock - __builtin_offsetof(struct pipe, lock));
@@ -196,14 +211,15 @@ static inline void sync_entry(struct coio_op *me)
 }
 
 /* Waits (lock held) until `me` heads `line` and ready(p, n) holds.
- * -EINTR if the process is being killed (then `me` has left the line, and
- * what that let go is on *done). */
+ * -EINTR if the process is being killed: then `me` has left the line, and
+ * *done (set up here) holds what that let go, for pipe_finish. */
 static inline __attribute__((always_inline)) int wait_turn(struct pipe *p, struct list_node *line, struct coio_op *me,
                      struct waitq *wq, bool reading, size_t n, struct list_node *done)
 {
     while (!pipe_first(line, me) || !(reading ? pipe_readable(p) : pipe_writable(p, n))) {
         if (waitq_sleep(wq, &p->lock, 0) == -EINTR) {
             list_remove(&me->qnode);
+            list_init(done);
             kick(p, done);
             return -EINTR;
         }
@@ -216,7 +232,7 @@ long pipe_read(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n)
     if (n == 0)
         return 0;
     struct coio_op me;
-    struct list_node done = LIST_INIT(done);
+    struct list_node done;           /* set up if used (kick_once) */
     sync_entry(&me);
     spin_lock(&p->lock);
     list_push_back(&p->readers_line, &me.qnode);
@@ -233,9 +249,10 @@ long pipe_read(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n)
     else
         p->head += got;
     list_remove(&me.qnode);
-    kick(p, &done);                  /* the next reader, and the writers */
+    bool served = kick_once(p, &done);   /* the next reader, and the writers */
     spin_unlock(&p->lock);
-    pipe_finish(&done, thread_current());
+    if (served)
+        pipe_finish(&done, thread_current());
     return r;
 }
 
@@ -317,14 +334,15 @@ static inline __attribute__((always_inline)) long write_pipe(struct pipe *p, str
           pipe_writable(p, n)))
         return write_pipe_in_line(p, us, uaddr, n, check_in_copy);
     long r = (long)n;
-    struct list_node served = LIST_INIT(served);
+    struct list_node done;               /* set up if used (kick_once) */
     if (ring_copy(p, us, uaddr, p->tail, n, false))
         r = -EFAULT;                     /* nothing went in */
     else
         p->tail += n;
-    kick(p, &served);
+    bool served = kick_once(p, &done);
     spin_unlock(&p->lock);
-    pipe_finish(&served, thread_current());
+    if (served)
+        pipe_finish(&done, thread_current());
     return r;
 }
 
