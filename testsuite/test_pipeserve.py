@@ -8,6 +8,7 @@ import re
 import pytest
 
 from conftest import assert_frames_back
+from test_stress import debug_kernel  # noqa: F401 (a fixture: make kdebug, once)
 
 SMP = [1, 2, 4]
 
@@ -36,6 +37,19 @@ def test_pipeserve(boot_policy, policy, smp):
     assert "panic" not in m.output()
     assert "misbehaved" not in m.output()
     assert_frames_back(m, before)
+    assert re.search(r"^still alive$", m.run("echo still alive"), re.M)
+
+
+@pytest.mark.timeout(400)
+@pytest.mark.parametrize("smp", [2, 4], ids=lambda n: f"smp{n}")
+def test_pipeserve_debug_kernel(boot_policy, debug_kernel, policy, smp):  # noqa: F811
+    """The same on the debug kernel (invariant checks on the scheduler,
+    the frames and the locks, os/kernel/invariants.h)."""
+    m = boot_policy(policy, kernel=debug_kernel, smp=smp, initrd=True, append="poison=1")
+    m.shell_prompt(timeout=90)
+    out = m.run("h_pipeserve 50", timeout=300)
+    assert re.search(r"^h_pipeserve: PASS$", out, re.M), out
+    assert "panic" not in m.output()
     assert re.search(r"^still alive$", m.run("echo still alive"), re.M)
 
 
