@@ -16,6 +16,9 @@
  *           killed: ours completes;
  *   badbuf  a pending read whose buffer went away: -EFAULT, the next
  *           reader gets the bytes;
+ *   big     a write() of three rings read by asynchronous reads: each
+ *           doorbell rung before the writer waits for room (the reader
+ *           waits for it as a worker does, on seq);
  *   race    ROUNDS (default 200) rounds of 32 pending reads, each fed by a
  *           writer thread on another hart while this thread cancels it:
  *           every byte is read exactly once, by the operation or after its
@@ -244,6 +247,62 @@ static void badbuf(void)
     printf("h_pipeserve: a buffer gone: -EFAULT, the next reader gets the bytes\n");
 }
 
+/* A write() larger than the ring, read by asynchronous reads: each read
+ * it feeds is completed in its call and its doorbell rung before the
+ * writer waits for more room, which only the next read makes.  The reader
+ * waits for the doorbell (a futex on seq), as a worker does; bounded. */
+static int big_fds[2];
+static char big[3 * PIPE_BUF_SIZE];
+
+static void *big_writer(void *arg)
+{
+    (void)arg;
+    return (void *)write(big_fds[1], big, sizeof(big));
+}
+
+static void bigwrite(void)
+{
+    static char in[PIPE_BUF_SIZE];
+    CHECK(pipe(big_fds) == 0, "pipe");
+    for (size_t i = 0; i < sizeof(big); i++)
+        big[i] = (char)(i * 7 + 1);
+    int t = thread_create(big_writer, 0);
+    CHECK(t > 0, "thread");
+    long total = 0, reads = 0;
+    bool ok = true;
+    while (ok && total < (long)sizeof(big)) {
+        struct co_io io = io_of(3);
+        uint32_t seen = X->seq;
+        long r = read_async(big_fds[0], in, sizeof(in), &io);
+        if (r == -EINPROGRESS) {
+            /* The doorbell moves seq (after io->done): wait for it, not
+             * for done, which the completion writes before its doorbell. */
+            for (int tries = 0; tries < 3 && X->seq == seen; tries++)
+                sys_call3(SYS_futex_wait, (long)&X->seq, seen, 2000);
+            ok = X->seq != seen && io.done;
+            r = io.result;
+        }
+        CHECK(ok, "no doorbell within 5 s after %ld bytes", total);
+        if (!ok || r <= 0)
+            break;
+        for (long i = 0; i < r; i++)
+            ok = ok && in[i] == (char)((total + i) * 7 + 1);
+        CHECK(ok, "bytes at %ld", total);
+        total += r;
+        reads++;
+    }
+    if (!ok)
+        close(big_fds[0]);          /* lets a stuck writer go (-EPIPE) */
+    void *wr = 0;
+    thread_join(t, &wr);
+    CHECK(total == (long)sizeof(big) && (long)wr == (long)sizeof(big), "read %ld, wrote %ld",
+          total, (long)wr);
+    if (ok)
+        close(big_fds[0]);
+    close(big_fds[1]);
+    printf("h_pipeserve: a write larger than the ring, read asynchronously: doorbells on time\n");
+}
+
 /* ---- races: completions on one hart, cancels or an exit on another ---- */
 
 static int rfd[NPIPES], wfd[NPIPES];
@@ -412,6 +471,7 @@ int main(int argc, char **argv)
     cancel();
     exits();
     badbuf();
+    bigwrite();
     races(rounds);
     printf("h_pipeserve: %s\n", failures ? "FAIL" : "PASS");
     return failures ? 1 : 0;
