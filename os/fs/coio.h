@@ -67,6 +67,13 @@ struct coio_op {
  * aligned), io->cid read and checked against the executor's capacity.
  * NULL with *err: -EFAULT, -EINVAL, -ENOMEM. */
 struct coio_op *coio_new(enum coio_kind kind, uint64_t io, int *err);
+/* The same checks, filling the caller's *op (on its stack: a pipe
+ * submission that completes in the call needs no kernel heap).  0,
+ * -EFAULT, -EINVAL. */
+int coio_prepare(struct coio_op *op, enum coio_kind kind, uint64_t io);
+/* A copy of a prepared op in the kernel heap, for one that has to wait
+ * (on no list yet), or NULL: no memory. */
+struct coio_op *coio_keep(const struct coio_op *op);
 /* Frees an op that never went on a list. */
 void coio_discard(struct coio_op *op);
 /* p->co.lock held: may p have one more op pending on io?  0, -EAGAIN past

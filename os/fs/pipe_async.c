@@ -254,12 +254,19 @@ long pipe_submit_async(struct file *f, struct coio_op *op)
         transferred_here(p, &done);
     } else if ((r = coio_admit(cur, op)) == 0) {
         /* In line under the lock that whoever changes the pipe takes:
-         * no lost completion.  No coroutine: the change completes it. */
-        op->file = f;
-        list_push_back(line, &op->qnode);
-        p->nasync++;
-        coio_pend(cur, op, reading ? &p->rq : &p->wq);
-        r = -EINPROGRESS;
+         * no lost completion.  No coroutine: the change completes it.
+         * The op waits in the kernel heap (the caller's is on its stack);
+         * coio_admit's reservation in the index needs no undoing. */
+        struct coio_op *kept = coio_keep(op);
+        if (!kept) {
+            r = -ENOMEM;
+        } else {
+            kept->file = f;
+            list_push_back(line, &kept->qnode);
+            p->nasync++;
+            coio_pend(cur, kept, reading ? &p->rq : &p->wq);
+            r = -EINPROGRESS;
+        }
     }
     spin_unlock(&p->lock);
     spin_unlock(&cur->co.lock);
