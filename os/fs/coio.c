@@ -19,36 +19,48 @@ static bool cid_ok(struct proc *p, uint32_t cid)
     return cid != CO_NONE && CO_INDEX(cid) < p->co.capacity;
 }
 
-struct coio_op *coio_new(enum coio_kind kind, uint64_t io, int *err)
+int coio_prepare(struct coio_op *op, enum coio_kind kind, uint64_t io)
 {
     struct proc *p = proc_current();
     uint32_t cid;
     /* In user memory only (uvm_range_ok: below USER_TOP, so never the
      * shared region or the kernel), writable, whole. */
     if (io % 8 || !uvm_range_ok(&p->vm, io, sizeof(struct co_io), true) ||
-        copy_from_user(&p->vm, &cid, io + __builtin_offsetof(struct co_io, cid), 4)) {
-        *err = -EFAULT;
-        return NULL;
-    }
+        copy_from_user(&p->vm, &cid, io + __builtin_offsetof(struct co_io, cid), 4))
+        return -EFAULT;
     spin_lock(&p->co.lock);
     bool ok = cid_ok(p, cid);
     spin_unlock(&p->co.lock);
-    if (!ok) {
-        *err = -EINVAL;
-        return NULL;
-    }
-    struct coio_op *op = kmalloc(sizeof(*op));
-    if (!op) {
-        *err = -ENOMEM;
-        return NULL;
-    }
+    if (!ok)
+        return -EINVAL;
+    *op = (struct coio_op){ .kind = kind, .proc = p, .cid = cid, .io = io };
     list_init(&op->qnode);
     list_init(&op->pnode);
-    op->kind = kind;
-    op->proc = p;
-    op->cid = cid;
-    op->io = io;
-    return op;
+    return 0;
+}
+
+struct coio_op *coio_keep(const struct coio_op *op)
+{
+    KASSERT(!list_linked(&op->qnode) && !list_linked(&op->pnode) && !op->file);
+    struct coio_op *kept = kmalloc(sizeof(*kept));
+    if (!kept)
+        return NULL;
+    *kept = *op;
+    list_init(&kept->qnode);        /* its own, not the copy's */
+    list_init(&kept->pnode);
+    return kept;
+}
+
+struct coio_op *coio_new(enum coio_kind kind, uint64_t io, int *err)
+{
+    struct coio_op op;
+    *err = coio_prepare(&op, kind, io);
+    if (*err)
+        return NULL;
+    struct coio_op *kept = coio_keep(&op);
+    if (!kept)
+        *err = -ENOMEM;
+    return kept;
 }
 
 void coio_discard(struct coio_op *op)
@@ -142,6 +154,15 @@ void coio_finish_by(struct coio_op *op, const struct thread *waker)
     release(op);
 }
 
+/* op was taken off its queue; no lock held: the queue completes what that
+ * let go.  Before release: op's reference to its file keeps a pipe (the
+ * queue) alive until then. */
+static void after_removed(struct coio_op *op)
+{
+    if (op->q->after_removed)
+        op->q->after_removed(op->q);
+}
+
 /* co.lock held: takes op off its queue unless its completer has it. */
 static bool take_off(struct coio_op *op)
 {
@@ -172,6 +193,7 @@ int coio_cancel(struct proc *p, uint64_t io)
     spin_unlock(&p->co.lock);
     if (!taken)
         return -ENOENT;             /* none, or its completer is finishing it */
+    after_removed(found);
     release(found);
     return 0;
 }
@@ -190,6 +212,7 @@ void coio_drop_all(struct proc *p)
     list_for_each_safe(pos, &dropped) {
         struct coio_op *op = list_entry(pos, struct coio_op, pnode);
         list_remove(&op->pnode);
+        after_removed(op);
         release(op);
     }
 }

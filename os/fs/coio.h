@@ -37,9 +37,14 @@ enum coio_kind { COIO_SYNC, COIO_READ, COIO_WRITE, COIO_SLEEP };
 /* Where ops wait. */
 struct coio_queue {
     struct spinlock *lock;
-    /* An op was taken off (cancelled or dropped): the queue lets the next
-     * one in line go.  Lock held. */
+    /* An op was taken off (cancelled or dropped): the queue's own count.
+     * Lock held (and the canceller's co.lock: nothing here may take a
+     * process's co.lock, so nothing is completed here). */
     void (*removed)(struct coio_queue *q);
+    /* Then, with no lock held and before the op lets its references go:
+     * completes what the removal let go (the next in line).  NULL: none
+     * to complete (the timers: a removal delays no other sleep). */
+    void (*after_removed)(struct coio_queue *q);
 };
 
 struct coio_op {
@@ -62,6 +67,13 @@ struct coio_op {
  * aligned), io->cid read and checked against the executor's capacity.
  * NULL with *err: -EFAULT, -EINVAL, -ENOMEM. */
 struct coio_op *coio_new(enum coio_kind kind, uint64_t io, int *err);
+/* The same checks, filling the caller's *op (on its stack: a pipe
+ * submission that completes in the call needs no kernel heap).  0,
+ * -EFAULT, -EINVAL. */
+int coio_prepare(struct coio_op *op, enum coio_kind kind, uint64_t io);
+/* A copy of a prepared op in the kernel heap, for one that has to wait
+ * (on no list yet), or NULL: no memory. */
+struct coio_op *coio_keep(const struct coio_op *op);
 /* Frees an op that never went on a list. */
 void coio_discard(struct coio_op *op);
 /* p->co.lock held: may p have one more op pending on io?  0, -EAGAIN past

@@ -41,9 +41,11 @@ long pipe_write(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n);
  * copy (one page-table walk instead of two); one that would wait, or find
  * no reader, checks the buffer first (-EFAULT, as if the caller had). */
 long pipe_write_checked_in_copy(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n);
-/* An asynchronous read or write (fs/pipe_async.c) on pipe end f: its
- * result if it completed at once, else -EINPROGRESS, and the op (with the
- * caller's reference to f) is the pipe's until it completes. */
+/* An asynchronous read or write (fs/pipe_async.c) on pipe end f, op
+ * prepared by coio_prepare (the caller's, on its stack): its result if it
+ * completed at once, else -EINPROGRESS, and a copy of op in the kernel
+ * heap (with the caller's reference to f) is the pipe's until it
+ * completes. */
 struct coio_op;
 long pipe_submit_async(struct file *f, struct coio_op *op);
 

@@ -9,7 +9,7 @@
  */
 #include "fs/file.h"
 #include "fs/pipe_impl.h"
-#include "sched/kcoro.h"
+#include "proc/proc.h"
 #include "kernel/panic.h"
 #include "mm/frame.h"
 #include "mm/kmalloc.h"
@@ -17,6 +17,7 @@
 #include "memlayout.h"
 
 static void line_removed(struct coio_queue *q);
+static void line_after_removed(struct coio_queue *q);
 
 int pipe_create(struct file **read_end, struct file **write_end)
 {
@@ -43,8 +44,8 @@ int pipe_create(struct file **read_end, struct file **write_end)
     waitq_init(&p->can_write);
     list_init(&p->readers_line);
     list_init(&p->writers_line);
-    p->rq = (struct coio_queue){ &p->lock, line_removed };
-    p->wq = (struct coio_queue){ &p->lock, line_removed };
+    p->rq = (struct coio_queue){ &p->lock, line_removed, line_after_removed };
+    p->wq = (struct coio_queue){ &p->lock, line_removed, line_after_removed };
     p->kco = CO_NONE;
     p->readers = p->writers = 1;
     *r = (struct file){ .kind = FILE_PIPE_READ, .refs = 1, .pipe = p };
@@ -70,46 +71,84 @@ void pipe_kick_threads(struct pipe *p)
 }
 
 /* Inline in pipe_read and pipe_write, which end with it: two calls a
- * round trip. */
-static inline __attribute__((always_inline)) void kick(struct pipe *p)
+ * round trip.  Asynchronous operations are completed here, by whoever
+ * changed the pipe, on its hart (pipe_serve_locked): no kernel coroutine
+ * is spawned, woken or polled elsewhere for them. */
+static inline __attribute__((always_inline)) void kick(struct pipe *p, struct list_node *done)
 {
     kick_threads(p);
-    if (p->nasync) {
-        KASSERT(p->kco != CO_NONE);
-        kcoro_wake(p->kco);
-    }
+    if (p->nasync)
+        pipe_serve_locked(p, done);
 }
 
-void pipe_kick(struct pipe *p)
+void pipe_kick(struct pipe *p, struct list_node *done)
 {
-    kick(p);
+    kick(p, done);
 }
 
-/* A waiter left a line without being served: the next may be. */
+/* kick for a caller that kicks once, with *done not yet set up: it is
+ * set up only when an asynchronous operation waits, so that a read or
+ * write on a pipe without one (nearly every) pays no stores for it.  True
+ * if *done is to be passed to pipe_finish. */
+static inline __attribute__((always_inline)) bool kick_once(struct pipe *p,
+                                                           struct list_node *done)
+{
+    kick_threads(p);
+    if (!p->nasync)
+        return false;
+    list_init(done);
+    pipe_serve_locked(p, done);
+    return true;
+}
+
+static struct pipe *pipe_of_queue(struct coio_queue *q)
+{
+    return (struct pipe *)((char *)q->lock - __builtin_offsetof(struct pipe, lock));
+}
+
+/* A waiter left a line without being served (cancelled, or dropped at
+ * exit or exec).  Under the canceller's co.lock: only the count and the
+ * threads here; the next in line is completed by line_after_removed. */
 static void line_removed(struct coio_queue *q)
 {
-    struct pipe *p = (struct pipe *)((char *)q->lock - __builtin_offsetof(struct pipe, lock));
-    KASSERT(p->nasync > 0 && p->kco != CO_NONE);
+    struct pipe *p = pipe_of_queue(q);
+    KASSERT(p->nasync > 0);
     p->nasync--;
-    pipe_kick(p);
-    /* Also when it was the last: the coroutine ends at its next poll (and
-     * frees the pipe if both ends are closed by then). */
-    kcoro_wake(p->kco);
+    kick_threads(p);
+}
+
+/* Then, no lock held (the removed op still holds its end: p lives). */
+static void line_after_removed(struct coio_queue *q)
+{
+    struct pipe *p = pipe_of_queue(q);
+    struct list_node done = LIST_INIT(done);
+    spin_lock(&p->lock);
+    kick(p, &done);
+    spin_unlock(&p->lock);
+    pipe_finish(&done, NULL);
 }
 
 void pipe_close_end(struct pipe *p, int writer)
 {
+    struct list_node done = LIST_INIT(done);
     spin_lock(&p->lock);
     if (writer)
         p->writers--;
     else
         p->readers--;
     /* The other side: readers see EOF, writers see EPIPE. */
-    pipe_kick(p);
+    kick(p, &done);
     bool gone = pipe_gone(p);
     spin_unlock(&p->lock);
-    if (gone)
+    if (gone) {
+        /* Nothing was completed: an op in line holds its end open. */
+        KASSERT(list_empty(&done));
         pipe_free(p);
+        return;
+    }
+    /* Their releases may close the other end and free p: nothing of p
+     * after this. */
+    pipe_finish(&done, NULL);
 }
 
 void pipe_free(struct pipe *p)
@@ -172,14 +211,16 @@ static inline void sync_entry(struct coio_op *me)
 }
 
 /* Waits (lock held) until `me` heads `line` and ready(p, n) holds.
- * -EINTR if the process is being killed (then `me` has left the line). */
+ * -EINTR if the process is being killed: then `me` has left the line, and
+ * *done (set up here) holds what that let go, for pipe_finish. */
 static inline __attribute__((always_inline)) int wait_turn(struct pipe *p, struct list_node *line, struct coio_op *me,
-                     struct waitq *wq, bool reading, size_t n)
+                     struct waitq *wq, bool reading, size_t n, struct list_node *done)
 {
     while (!pipe_first(line, me) || !(reading ? pipe_readable(p) : pipe_writable(p, n))) {
         if (waitq_sleep(wq, &p->lock, 0) == -EINTR) {
             list_remove(&me->qnode);
-            kick(p);
+            list_init(done);
+            kick(p, done);
             return -EINTR;
         }
     }
@@ -191,11 +232,13 @@ long pipe_read(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n)
     if (n == 0)
         return 0;
     struct coio_op me;
+    struct list_node done;           /* set up if used (kick_once) */
     sync_entry(&me);
     spin_lock(&p->lock);
     list_push_back(&p->readers_line, &me.qnode);
-    if (wait_turn(p, &p->readers_line, &me, &p->can_read, true, n)) {
+    if (wait_turn(p, &p->readers_line, &me, &p->can_read, true, n, &done)) {
         spin_unlock(&p->lock);
+        pipe_finish(&done, NULL);
         return -EINTR;
     }
     size_t avail = p->tail - p->head;
@@ -206,8 +249,10 @@ long pipe_read(struct pipe *p, struct uspace *us, uint64_t uaddr, size_t n)
     else
         p->head += got;
     list_remove(&me.qnode);
-    kick(p);                         /* the next reader, and the writers */
+    bool served = kick_once(p, &done);   /* the next reader, and the writers */
     spin_unlock(&p->lock);
+    if (served)
+        pipe_finish(&done, thread_current());
     return r;
 }
 
@@ -228,14 +273,16 @@ static __attribute__((noinline)) long write_pipe_in_line(struct pipe *p, struct 
     size_t done = 0;
     long r = 0;
     struct coio_op me;
+    struct list_node served = LIST_INIT(served);
     sync_entry(&me);
     list_push_back(&p->writers_line, &me.qnode);
     while (done < n) {
         /* Small writes go in whole: wait for room for all of it (the rest
          * of a large one goes in as room appears, still first in line). */
         if (wait_turn(p, &p->writers_line, &me, &p->can_write, false,
-                      n <= PIPE_BUF_SIZE ? n : 1)) {
+                      n <= PIPE_BUF_SIZE ? n : 1, &served)) {
             spin_unlock(&p->lock);
+            pipe_finish(&served, NULL);
             return done ? (long)done : -EINTR;
         }
         if (p->readers == 0) {
@@ -251,12 +298,22 @@ static __attribute__((noinline)) long write_pipe_in_line(struct pipe *p, struct 
         }
         p->tail += chunk;
         done += chunk;
-        if (done < n)
-            kick(p);                 /* the readers: room for the rest */
-    }                                /* (all in: the kick below, same hold) */
+        if (done < n) {
+            kick(p, &served);        /* the readers: room for the rest */
+            if (!list_empty(&served)) {
+                /* Their doorbells before this thread waits for room:
+                 * the readers it fed are what makes that room.  Still
+                 * first in line: wait_turn looks at the pipe again. */
+                spin_unlock(&p->lock);
+                pipe_finish(&served, thread_current());
+                spin_lock(&p->lock);
+            }
+        }                            /* (all in: the kick below, same hold) */
+    }
     list_remove(&me.qnode);
-    kick(p);
+    kick(p, &served);
     spin_unlock(&p->lock);
+    pipe_finish(&served, thread_current());
     return done ? (long)done : r;
 }
 
@@ -277,12 +334,15 @@ static inline __attribute__((always_inline)) long write_pipe(struct pipe *p, str
           pipe_writable(p, n)))
         return write_pipe_in_line(p, us, uaddr, n, check_in_copy);
     long r = (long)n;
+    struct list_node done;               /* set up if used (kick_once) */
     if (ring_copy(p, us, uaddr, p->tail, n, false))
         r = -EFAULT;                     /* nothing went in */
     else
         p->tail += n;
-    kick(p);
+    bool served = kick_once(p, &done);
     spin_unlock(&p->lock);
+    if (served)
+        pipe_finish(&done, thread_current());
     return r;
 }
 

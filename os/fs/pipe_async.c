@@ -4,12 +4,21 @@
  * An operation that can complete at once does so in the system call, like
  * read() or write().  Otherwise it joins the pipe's line (fs/pipe_impl.h)
  * as a pending struct coio_op, and is completed once it heads the line
- * and the pipe allows: by the system call whose transfer allowed it
- * (transferred_here: on that hart, naming that thread to its executor),
- * else by the pipe's kernel coroutine.  Either copies the data from or
- * to the submitter's memory, writes io, rings its doorbell.
- * One coroutine per pipe while asynchronous operations wait on it; it
- * ends when none is left (a new one is spawned for the next).
+ * and the pipe allows: by whoever made the pipe allow it (a read, write,
+ * close, cancel or exit, synchronous or not), there and then, under the
+ * same hold of the pipe's lock (pipe_serve_locked), its doorbell rung
+ * once the lock is released (pipe_finish).  Either copies the data from
+ * or to the submitter's memory, writes io, rings its doorbell.
+ *
+ * Up to a batch of completions per change: the rest (a close that ends
+ * hundreds of reads, a write that feeds hundreds of one-byte reads) goes
+ * to the pipe's kernel coroutine, spawned for it and ended once nothing
+ * more can go.  Before, every operation that had to wait spawned the
+ * coroutine (a frame from the kernel heap, the kernel executor's lock)
+ * and woke it to end, and whichever hart polled next ran it: the frame
+ * allocated on one hart and freed on another, the executor's lines moved
+ * between harts at every pending read (docs/performance.md, "Scaling
+ * over harts").
  */
 #include "fs/file.h"
 #include "fs/pipe_impl.h"
@@ -21,7 +30,9 @@
 #include "uapi/errno.h"
 
 #define PIPE_CO_PRIO   10       /* the kernel's coroutines: pipes ... */
-#define PIPE_CO_BATCH  16       /* operations completed per poll (bounded) */
+#define PIPE_CO_BATCH  16       /* completions per change, or per poll of the
+                                   coroutine: bounded, as both run with the
+                                   pipe's lock held */
 
 struct pipe_co {
     struct co co;               /* first: the executor's view */
@@ -66,6 +77,16 @@ static struct coio_op *head_async(struct list_node *line)
     return op->kind == COIO_SYNC ? NULL : op;
 }
 
+/* Lock held: the asynchronous operation that heads a line and may go now,
+ * the readers' first, or NULL. */
+static struct coio_op *next_to_serve(struct pipe *p)
+{
+    struct coio_op *op = head_async(&p->readers_line);
+    if (!op || !can_go(p, op))
+        op = head_async(&p->writers_line);
+    return op && can_go(p, op) ? op : NULL;
+}
+
 static void pipe_co_drop(struct co *self)
 {
     kfree(self);
@@ -78,10 +99,8 @@ static int serve_lines(struct pipe *p, struct list_node *done)
 {
     int served = 0;
     while (served < PIPE_CO_BATCH) {
-        struct coio_op *op = head_async(&p->readers_line);
-        if (!op || !can_go(p, op))
-            op = head_async(&p->writers_line);
-        if (!op || !can_go(p, op))
+        struct coio_op *op = next_to_serve(p);
+        if (!op)
             break;
         coio_complete(op, transfer(p, op));
         KASSERT(p->nasync > 0);
@@ -96,7 +115,7 @@ static int serve_lines(struct pipe *p, struct list_node *done)
 
 /* The doorbells of what serve_lines completed; `waker`: the thread whose
  * system call completed them, or NULL (the pipe's coroutine). */
-static void finish_served(struct list_node *done, const struct thread *waker)
+void pipe_finish_ops(struct list_node *done, const struct thread *waker)
 {
     list_for_each_safe(pos, done) {
         struct coio_op *op = list_entry(pos, struct coio_op, qnode);
@@ -105,7 +124,9 @@ static void finish_served(struct list_node *done, const struct thread *waker)
     }
 }
 
-/* The pipe's coroutine: completes what heads the lines, up to a batch. */
+/* The pipe's coroutine: completes what heads the lines, a batch a poll,
+ * and ends once nothing more can go (what goes later is completed by
+ * whoever lets it go). */
 static int pipe_co_poll(struct co *self)
 {
     struct pipe_co *f = (struct pipe_co *)self;
@@ -117,22 +138,23 @@ static int pipe_co_poll(struct co *self)
             spin_lock(&p->lock);
             KASSERT(p->kco == self->cid);
             int served = serve_lines(p, &done);
-            bool end = p->nasync == 0, gone = false;
+            bool end = served < PIPE_CO_BATCH || !next_to_serve(p), gone = false;
             if (end) {
-                p->kco = CO_NONE;        /* the next submission spawns one */
+                p->kco = CO_NONE;        /* the next batch past a batch spawns one */
                 gone = pipe_gone(p);
             }
             spin_unlock(&p->lock);
-            /* Doorbells outside the pipe's lock (they take co.lock). */
-            finish_served(&done, NULL);
+            /* Doorbells outside the pipe's lock (they take co.lock).  The
+             * coroutine keeps p alive until it ends (pipe_gone): their
+             * releases may close its ends. */
+            pipe_finish(&done, NULL);
             if (end) {
                 f->pipe = NULL;
                 if (gone)
                     pipe_free(p);
                 return CO_READY;
             }
-            if (served == PIPE_CO_BATCH)
-                kcoro_wake(self->cid);   /* more, at the next poll */
+            kcoro_wake(self->cid);       /* more, at the next poll */
             self->line = 1;
             return CO_PENDING;
     case 1:;
@@ -156,10 +178,28 @@ static int ensure_coroutine(struct pipe *p)
         return -EAGAIN;             /* the kernel's executor is full */
     }
     /* Polled at once somewhere, it waits for the pipe's lock (ours): it
-     * cannot end before the operation is in line. */
+     * sees the lines as this hold leaves them. */
     p->kco = cid;
     kcoro_detach(cid);
     return 0;
+}
+
+void pipe_serve_locked(struct pipe *p, struct list_node *done)
+{
+    KASSERT(spin_holding(&p->lock) && p->nasync > 0);
+    if (serve_lines(p, done) < PIPE_CO_BATCH || !next_to_serve(p))
+        return;                     /* all that may go has gone */
+    /* More than a batch may go: the rest at the coroutine's polls, which
+     * run a batch at a time with other work between. */
+    if (ensure_coroutine(p) == 0) {
+        kcoro_wake(p->kco);
+        return;
+    }
+    /* No coroutine to be had (the kernel's executor is full, or no
+     * memory): all of it here, or it would wait for the pipe's next
+     * change.  Finite: nothing joins the lines while the lock is held. */
+    while (serve_lines(p, done) == PIPE_CO_BATCH)
+        ;
 }
 
 /* Lock held: the transfer may go now, as read() or write() would (nothing
@@ -170,20 +210,15 @@ static bool goes_now(struct pipe *p, struct coio_op *op, struct list_node *line)
 }
 
 /* Lock held, after a transfer in the submitter's system call: what it
- * made possible is completed here and now, on this hart, rather than by
- * the pipe's coroutine on whichever hart polls the kernel's executor
- * next.  In a ring of coroutines (b_prings) the token a write puts in
- * the pipe is copied out to the waiting reader while its lines are still
- * in this hart's cache, and the reader's doorbell names the writer's
- * thread, whose worker then runs the reader next (co_note_waker_locked;
- * docs/coroutines.md, "Affinity").  The pipe's coroutine still serves
- * what is left past the batch, and ends once nothing waits. */
+ * made possible is completed here and now, on this hart (pipe_kick), as
+ * after any change of the pipe.  In a ring of coroutines (b_prings) the
+ * token a write puts in the pipe is copied out to the waiting reader
+ * while its lines are still in this hart's cache, and the reader's
+ * doorbell names the writer's thread, whose worker then runs the reader
+ * next (co_note_waker_locked; docs/coroutines.md, "Affinity"). */
 static void transferred_here(struct pipe *p, struct list_node *done)
 {
-    serve_lines(p, done);
-    pipe_kick(p);           /* threads; the coroutine if ops still wait */
-    if (p->nasync == 0 && p->kco != CO_NONE)
-        kcoro_wake(p->kco); /* nothing left: it ends at its next poll */
+    pipe_kick(p, done);
 }
 
 long pipe_submit_async(struct file *f, struct coio_op *op)
@@ -206,7 +241,7 @@ long pipe_submit_async(struct file *f, struct coio_op *op)
         r = transfer(p, op);
         transferred_here(p, &done);
         spin_unlock(&p->lock);
-        finish_served(&done, thread_current());
+        pipe_finish(&done, thread_current());
         return r;
     }
     spin_unlock(&p->lock);
@@ -217,16 +252,24 @@ long pipe_submit_async(struct file *f, struct coio_op *op)
     if (goes_now(p, op, line)) {
         r = transfer(p, op);
         transferred_here(p, &done);
-    } else if ((r = coio_admit(cur, op)) == 0 && (r = ensure_coroutine(p)) == 0) {
-        /* In line under the lock the coroutine takes: no lost wake-up. */
-        op->file = f;
-        list_push_back(line, &op->qnode);
-        p->nasync++;
-        coio_pend(cur, op, reading ? &p->rq : &p->wq);
-        r = -EINPROGRESS;
+    } else if ((r = coio_admit(cur, op)) == 0) {
+        /* In line under the lock that whoever changes the pipe takes:
+         * no lost completion.  No coroutine: the change completes it.
+         * The op waits in the kernel heap (the caller's is on its stack);
+         * coio_admit's reservation in the index needs no undoing. */
+        struct coio_op *kept = coio_keep(op);
+        if (!kept) {
+            r = -ENOMEM;
+        } else {
+            kept->file = f;
+            list_push_back(line, &kept->qnode);
+            p->nasync++;
+            coio_pend(cur, kept, reading ? &p->rq : &p->wq);
+            r = -EINPROGRESS;
+        }
     }
     spin_unlock(&p->lock);
     spin_unlock(&cur->co.lock);
-    finish_served(&done, thread_current());
+    pipe_finish(&done, thread_current());
     return r;
 }

@@ -7,9 +7,12 @@
  * as a COIO_SYNC entry on its stack, an asynchronous operation as its
  * struct coio_op.  Only the head of a line is served; whoever changes the
  * pipe (data in or out, an end closed, a waiter leaving) kicks the lines:
- * the waiting threads are woken to look, and the pipe's kernel coroutine
- * (one while asynchronous operations wait on the pipe) is woken to
- * complete the operations at the heads.
+ * the waiting threads are woken to look, and the asynchronous operations
+ * that now head the lines and may go are completed there and then, under
+ * the same hold of the pipe's lock, up to a batch (their doorbells rung
+ * once the lock is released: pipe_finish).  Only what is left past the
+ * batch goes to the pipe's kernel coroutine (fs/pipe_async.c), which
+ * exists only while it has such work.
  */
 #ifndef FS_PIPE_IMPL_H
 #define FS_PIPE_IMPL_H
@@ -33,14 +36,34 @@ struct pipe {
     struct list_node readers_line, writers_line;   /* struct coio_op, FIFO */
     struct coio_queue rq, wq;      /* the lines, for fs/coio.c */
     uint32_t nasync;               /* asynchronous ops in the lines */
-    uint32_t kco;                  /* CID of its kernel coroutine, CO_NONE:
-                                      none; the pipe is freed only without */
+    uint32_t kco;                  /* CID of its kernel coroutine (more
+                                      completions than a batch were due),
+                                      CO_NONE: none; the pipe is freed only
+                                      without */
 };
 
-/* Lock held: let the heads of the lines look again. */
-void pipe_kick(struct pipe *p);
-/* The same for the threads only (the pipe's coroutine, which calls it). */
+/* Lock held: let the heads of the lines look again: the threads are
+ * woken, the asynchronous operations that may go are completed onto *done
+ * (pipe_serve_locked).  The caller passes *done to pipe_finish once it has
+ * released the lock, before it sleeps or returns. */
+void pipe_kick(struct pipe *p, struct list_node *done);
+/* The same for the threads only. */
 void pipe_kick_threads(struct pipe *p);
+/* Lock held, p->nasync > 0: completes what heads the lines while the pipe
+ * allows, up to a batch, moving each completed op onto *done; if more could
+ * go past the batch, the pipe's coroutine completes the rest (spawned if
+ * need be; if it cannot be, the rest is completed here too). */
+void pipe_serve_locked(struct pipe *p, struct list_node *done);
+/* No lock held: rings the doorbells of what was completed onto done and
+ * lets the ops go.  waker: the thread whose system call completed them
+ * (named to its process's executor, docs/coroutines.md "Affinity"), or
+ * NULL.  Afterwards the pipe may be gone unless the caller holds an end. */
+void pipe_finish_ops(struct list_node *done, const struct thread *waker);
+static inline void pipe_finish(struct list_node *done, const struct thread *waker)
+{
+    if (!list_empty(done))
+        pipe_finish_ops(done, waker);
+}
 /* Ring <-> user memory at uaddr of `us`; -EFAULT: nothing moved, as long
  * as the caller moves the ring's head or tail only on success (part of
  * the bytes may have been copied: into the user's buffer, or past tail). */

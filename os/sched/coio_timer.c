@@ -30,7 +30,7 @@ static void timer_removed(struct coio_queue *q)
     update_next_due();
 }
 
-static struct coio_queue timer_queue = { &timer_lock, timer_removed };
+static struct coio_queue timer_queue = { &timer_lock, timer_removed, NULL };
 
 static int timer_co_poll(struct co *self)
 {

@@ -23,9 +23,10 @@
 #include "coro.h"
 #include "kernel/cpu.h"
 
-/* Kernel coroutines at once: the timer's and one per pipe on which
- * asynchronous operations wait, so this bounds such pipes system-wide.
- * Each costs a TaskSched record (256 bytes, 2 MiB in all) and a queue word,
+/* Kernel coroutines at once: the timer's and one per pipe with more
+ * asynchronous completions due at once than a batch (fs/pipe_async.c),
+ * while it works them off.  A pipe with none at hand, when it needs one,
+ * completes them in the call that let them go.  Each costs a TaskSched record (256 bytes, 2 MiB in all) and a queue word,
  * allocated at boot. */
 #define KCORO_CAPACITY  8192
 #define KCORO_POLL_MAX  64      /* polls per kcoro_poll call */

@@ -21,21 +21,19 @@ long sys_co_setup(uint64_t capacity, uint64_t u1, uint64_t u2)
 static long submit_file(uint64_t fd, uint64_t buf, uint64_t n, uint64_t io, bool reading)
 {
     struct proc *p = proc_current();
-    int err;
-    struct coio_op *op = coio_new(reading ? COIO_READ : COIO_WRITE, io, &err);
-    if (!op)
+    /* On the stack: most submissions complete in the call, and only one
+     * that has to wait is copied to the kernel heap (pipe_submit_async). */
+    struct coio_op op;
+    int err = coio_prepare(&op, reading ? COIO_READ : COIO_WRITE, io);
+    if (err)
         return err;
-    if (!uvm_range_ok(&p->vm, buf, n, reading)) {
-        coio_discard(op);
+    if (!uvm_range_ok(&p->vm, buf, n, reading))
         return -EFAULT;
-    }
     struct file *f = fd_file(fd);
-    if (!f) {
-        coio_discard(op);
+    if (!f)
         return -EBADF;
-    }
-    op->buf = buf;
-    op->n = n;
+    op.buf = buf;
+    op.n = n;
     long r;
     if (f->kind == FILE_CONSOLE || n == 0) {
         /* The console completes synchronously (a read may block until a
@@ -44,12 +42,11 @@ static long submit_file(uint64_t fd, uint64_t buf, uint64_t n, uint64_t io, bool
     } else if (f->kind != (reading ? FILE_PIPE_READ : FILE_PIPE_WRITE)) {
         r = -EBADF;
     } else {
-        r = pipe_submit_async(f, op);
+        r = pipe_submit_async(f, &op);
         if (r == -EINPROGRESS)
-            return r;               /* op and f are the pipe's now */
+            return r;               /* its heap copy and f are the pipe's now */
     }
     file_close(f);
-    coio_discard(op);
     return r;
 }
 

@@ -112,8 +112,7 @@
                                  executor's capacity (-EINVAL, also with no
                                  executor), buf (-EFAULT), fd (-EBADF), the same io
                                  already pending (-EBUSY), COIO_MAX_PENDING
-                                 operations pending, or the kernel's coroutines
-                                 all busy (-EAGAIN).  A console fd
+                                 operations pending (-EAGAIN).  A console fd
                                  completes synchronously (the call may block until
                                  a line is typed); never -EINPROGRESS             */
 #define SYS_write_async  34  /* (int fd, const void *buf, size_t n, struct co_io *io)
