@@ -281,10 +281,11 @@ TaskSched *shared_task(const struct shared_region *r, uint32_t slot)
     return (TaskSched *)((char *)r->task_pages[slot / 16] + (slot % 16) * sizeof(TaskSched));
 }
 
-void shared_publish(struct thread *t, const struct shared_region *r)
+/* The thread's own words: its record's identity, hart and state, and
+ * kprio.  Written when shared_publish finds them not as the kernel left
+ * them (t->words_*). */
+static void publish_thread_words(struct thread *t, const struct shared_region *r, int hart)
 {
-    struct cpu *c = this_cpu();
-    int hart = (int)c->hartid;
     VDSO_DATA *v = shared_vdso(r);
     TaskSched *rec = shared_task(r, (uint32_t)t->stack_slot);
     rec->id = (uint32_t)t->stack_slot;
@@ -295,6 +296,30 @@ void shared_publish(struct thread *t, const struct shared_region *r)
      * keyed on it; the runtime copies this once it is out. */
     v->kprio[t->stack_slot] = (uint8_t)t->priority;
     __atomic_store_n(&rec->state, TASK_RUNNING, __ATOMIC_RELEASE);
+    t->words_gen = r->gen;
+    t->words_hart = hart;
+    t->words_prio = t->priority;
+}
+
+/* The hart's words (current[hart], off_hart[slot]) change at every switch
+ * and are always written.  The thread's own words are written when they
+ * differ from what the kernel last wrote for t (kernel memory, never the
+ * process's words): when t comes back to a hart after a kernel switch (a
+ * yield, a sleep, a preemption), nothing has written them since, since
+ * only a parked thread's record is the runtime's or a claim's to change
+ * (tstate_park forgets t->words_*).  So each is written on a change: a
+ * new region (exec), another hart, another priority, a park.  A process
+ * that writes over these words itself (read-only by contract) only
+ * misleads its own runtime until the next change; the kernel reads none
+ * of them back without checking (user-mode-switching.md, "What the
+ * kernel publishes"). */
+void shared_publish(struct thread *t, const struct shared_region *r)
+{
+    struct cpu *c = this_cpu();
+    int hart = (int)c->hartid;
+    VDSO_DATA *v = shared_vdso(r);
+    if (t->words_gen != r->gen || t->words_hart != hart || t->words_prio != t->priority)
+        publish_thread_words(t, r, hart);
     v->current[hart] = (uint32_t)t->stack_slot;
     v->off_hart[t->stack_slot] = 0;
     c->published = t;
