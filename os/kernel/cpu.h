@@ -44,7 +44,7 @@ struct cpu {
      * none.  Under sched_lock, for claim_parked. */
     const struct proc *carrying;
     /* What this hart last published to a process (sched/shared.h,
-     * shared_publish_changed): for which thread, in which shared region
+     * shared_published): for which thread, in which shared region
      * (its generation) and at which priority.  NULL once anything may have
      * changed the process's view of this hart: the thread left it, or a
      * trap found current[hart] naming anything but that thread. */

@@ -281,10 +281,8 @@ TaskSched *shared_task(const struct shared_region *r, uint32_t slot)
     return (TaskSched *)((char *)r->task_pages[slot / 16] + (slot % 16) * sizeof(TaskSched));
 }
 
-/* The thread's own words: its record's identity, hart and state, and
- * kprio.  Written when shared_publish finds them not as the kernel left
- * them (t->words_*). */
-static void publish_thread_words(struct thread *t, const struct shared_region *r, int hart)
+static inline __attribute__((always_inline)) void publish_thread_words(
+    struct thread *t, const struct shared_region *r, int hart)
 {
     VDSO_DATA *v = shared_vdso(r);
     TaskSched *rec = shared_task(r, (uint32_t)t->stack_slot);
@@ -301,30 +299,18 @@ static void publish_thread_words(struct thread *t, const struct shared_region *r
     t->words_prio = t->priority;
 }
 
-/* The hart's words (current[hart], off_hart[slot]) change at every switch
- * and are always written.  The thread's own words are written when they
- * differ from what the kernel last wrote for t (kernel memory, never the
- * process's words): when t comes back to a hart after a kernel switch (a
- * yield, a sleep, a preemption), nothing has written them since, since
- * only a parked thread's record is the runtime's or a claim's to change
- * (tstate_park forgets t->words_*).  So each is written on a change: a
- * new region (exec), another hart, another priority, a park.  A process
- * that writes over these words itself (read-only by contract) only
- * misleads its own runtime until the next change; the kernel reads none
- * of them back without checking (user-mode-switching.md, "What the
- * kernel publishes"). */
+void shared_publish_thread_words(struct thread *t, const struct shared_region *r, int hart)
+{
+    publish_thread_words(t, r, hart);
+}
+
+/* shared_publish_inline, with the second part inline too: no frame. */
 void shared_publish(struct thread *t, const struct shared_region *r)
 {
-    struct cpu *c = this_cpu();
-    int hart = (int)c->hartid;
-    VDSO_DATA *v = shared_vdso(r);
-    if (t->words_gen != r->gen || t->words_hart != hart || t->words_prio != t->priority)
+    int hart = (int)this_hartid();
+    if (shared_thread_words_stale(t, r, hart))
         publish_thread_words(t, r, hart);
-    v->current[hart] = (uint32_t)t->stack_slot;
-    v->off_hart[t->stack_slot] = 0;
-    c->published = t;
-    c->published_gen = r->gen;
-    c->published_prio = t->priority;
+    shared_publish_hart_words(t, r, hart);
 }
 
 void shared_disable_user_switching(void)
