@@ -12,7 +12,7 @@ void cpu_init_this(uint64_t hartid)
     struct cpu *c = &cpus[hartid];
     c->hartid = hartid;
     c->trace = &trace_rings[hartid];
-    __asm__ volatile("mv tp, %0" :: "r"(c));
+    this_cpu_tp = c;
     csr_write(sscratch, 0);
     /* Let user programs read cycle, time and instret (benchmarks). */
     csr_write(scounteren, 7);

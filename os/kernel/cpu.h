@@ -44,7 +44,7 @@ struct cpu {
      * none.  Under sched_lock, for claim_parked. */
     const struct proc *carrying;
     /* What this hart last published to a process (sched/shared.h,
-     * shared_publish_changed): for which thread, in which shared region
+     * shared_published): for which thread, in which shared region
      * (its generation) and at which priority.  NULL once anything may have
      * changed the process's view of this hart: the thread left it, or a
      * trap found current[hart] naming anything but that thread. */
@@ -81,11 +81,20 @@ _Static_assert(sizeof(struct cpu) % CACHE_LINE == 0, "struct cpu: whole cache li
 
 extern struct cpu cpus[MAX_HARTS];
 
+/* In the kernel tp holds this hart's struct cpu (cpu_init_this, then
+ * trapentry.S keeps it).  Named as a global register variable, so that
+ * the compiler addresses the fields off tp itself instead of copying it
+ * first (a `mv` per use: 17 on a kernel yield, measured).  It is the
+ * register, never a copy, and the compiler takes every call as one that
+ * may change it: a thread that a call switched to another hart reads that
+ * hart's tp afterwards, as it did with a volatile `mv`.  An inline asm
+ * that switches threads must say so itself (proc/switch_in_frame.h:
+ * "+r"(this_cpu_tp)). */
+register struct cpu *this_cpu_tp __asm__("tp");
+
 static inline struct cpu *this_cpu(void)
 {
-    struct cpu *c;
-    __asm__ volatile("mv %0, tp" : "=r"(c));
-    return c;
+    return this_cpu_tp;
 }
 
 static inline uint64_t this_hartid(void) { return this_cpu()->hartid; }

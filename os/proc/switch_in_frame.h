@@ -55,7 +55,10 @@ static inline __attribute__((always_inline)) void context_switch_in_frame(struct
         "ld     s11, 104(a1)\n\t"
         "ret\n"
         "1:"
-        : "+r"(a0), "+r"(a1)
+        /* tp: the thread may come back on another hart, whose struct
+         * cpu tp holds then (kernel/cpu.h: the compiler must not take it
+         * for the one before; a call tells it that by itself). */
+        : "+r"(a0), "+r"(a1), "+r"(this_cpu_tp)
         :
         : "memory", "ra", "t0", "t1", "t2", "t3", "t4", "t5", "t6",
           "a2", "a3", "a4", "a5", "a6", "a7",

@@ -79,6 +79,14 @@ struct thread {
     struct exit_record *exit_rec;
     uint32_t timeline_gen;       /* the tracing session that has its name
                                     (kernel/timeline.c) */
+    /* What the kernel last wrote of this thread's own words in its
+     * process's shared region (its record's identity, hart and state,
+     * kprio[slot]: sched/shared.c, shared_publish): in the region of
+     * generation words_gen (0: nothing, or forgotten at a park), for hart
+     * words_hart, at priority words_prio.  Kernel memory: a process that
+     * writes over those words changes none of this. */
+    uint64_t words_gen;
+    int words_hart, words_prio;
 };
 
 /* An exited thread, until it is joined or its process ends: all that is

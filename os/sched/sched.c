@@ -513,8 +513,10 @@ bool trap_user_yield(struct trapframe *tf)
     if (v && __atomic_load_n(&v->current[this_hartid()], __ATOMIC_ACQUIRE) !=
                  (uint32_t)t->stack_slot)
         return false;
-    tf->sepc += 4;                   /* return past the ecall */
-    tf->regs[REG_A0] = 0;
+    (void)tf;
+    /* Nothing of tf is written on this way: trapentry.S returns past
+     * the ecall itself, and the yield returns 0, which tf's a0 holds
+     * already (trapentry.S takes this way only for a0 = 0). */
     __atomic_fetch_add(&t->proc->stat_yield_syscalls, 1, __ATOMIC_RELAXED);
     /* As every system call: an interrupt that came meanwhile (a tick) is
      * taken here, before the decision, not inside the policy's call (the
@@ -533,9 +535,8 @@ bool trap_user_yield(struct trapframe *tf)
         spin_unlock_irqs_off_outermost(&sched_lock);
     }
     /* Back as t, maybe on another hart: the way back reads the hart's
-     * state afresh.  Nothing of tf is written after the switch (a0 and
-     * sepc above; sstatus trapentry.S sets in place), so nothing is kept
-     * across it (context_switch_in_frame keeps no register). */
+     * state afresh.  Nothing of tf is written (above), so nothing is kept
+     * across the switch (context_switch_in_frame keeps no register). */
     trap_prepare_return_but_sstatus();
     return true;
 }

@@ -281,10 +281,9 @@ TaskSched *shared_task(const struct shared_region *r, uint32_t slot)
     return (TaskSched *)((char *)r->task_pages[slot / 16] + (slot % 16) * sizeof(TaskSched));
 }
 
-void shared_publish(struct thread *t, const struct shared_region *r)
+static inline __attribute__((always_inline)) void publish_thread_words(
+    struct thread *t, const struct shared_region *r, int hart)
 {
-    struct cpu *c = this_cpu();
-    int hart = (int)c->hartid;
     VDSO_DATA *v = shared_vdso(r);
     TaskSched *rec = shared_task(r, (uint32_t)t->stack_slot);
     rec->id = (uint32_t)t->stack_slot;
@@ -295,11 +294,23 @@ void shared_publish(struct thread *t, const struct shared_region *r)
      * keyed on it; the runtime copies this once it is out. */
     v->kprio[t->stack_slot] = (uint8_t)t->priority;
     __atomic_store_n(&rec->state, TASK_RUNNING, __ATOMIC_RELEASE);
-    v->current[hart] = (uint32_t)t->stack_slot;
-    v->off_hart[t->stack_slot] = 0;
-    c->published = t;
-    c->published_gen = r->gen;
-    c->published_prio = t->priority;
+    t->words_gen = r->gen;
+    t->words_hart = hart;
+    t->words_prio = t->priority;
+}
+
+void shared_publish_thread_words(struct thread *t, const struct shared_region *r, int hart)
+{
+    publish_thread_words(t, r, hart);
+}
+
+/* shared_publish_inline, with the second part inline too: no frame. */
+void shared_publish(struct thread *t, const struct shared_region *r)
+{
+    int hart = (int)this_hartid();
+    if (shared_thread_words_stale(t, r, hart))
+        publish_thread_words(t, r, hart);
+    shared_publish_hart_words(t, r, hart);
 }
 
 void shared_disable_user_switching(void)

@@ -55,25 +55,74 @@ static inline VDSO_DATA *shared_vdso(const struct shared_region *r)
  * with a thread), through the direct map. */
 TaskSched *shared_task(const struct shared_region *r, uint32_t slot);
 
+/* Whether t's own words may not say what shared_publish would write
+ * (below). */
+static inline bool shared_thread_words_stale(const struct thread *t,
+                                             const struct shared_region *r, int hart)
+{
+    return t->words_gen != r->gen || t->words_hart != hart || t->words_prio != t->priority;
+}
+/* shared_publish's first part: which thread runs on `hart` (current[]),
+ * and that it is on a hart (off_hart[]), remembered in cpu.published. */
+static inline __attribute__((always_inline)) void shared_publish_hart_words(
+    struct thread *t, const struct shared_region *r, int hart)
+{
+    VDSO_DATA *v = r->vdso;
+    v->current[hart] = (uint32_t)t->stack_slot;
+    v->off_hart[t->stack_slot] = 0;
+    struct cpu *c = this_cpu();
+    c->published = t;
+    c->published_gen = r->gen;
+    c->published_prio = t->priority;
+}
+/* shared_publish's second part, out of line: t's own words (its record's
+ * identity, hart and state RUNNING, and kprio[slot]), remembered in
+ * t->words_*. */
+void shared_publish_thread_words(struct thread *t, const struct shared_region *r, int hart);
 /* Before returning to user mode: tell the process which of its threads
  * runs on this hart (current[], the record's hart and state) and the
  * thread's priority (kprio[]); the thread is on a hart (off_hart[]).
  * t is this hart's thread, r its process's region; remembered in
- * this_cpu()->published. */
+ * this_cpu()->published.
+ *
+ * The hart's words (current[hart], off_hart[slot]) change at every switch
+ * and are always written.  The thread's own words are written when they
+ * differ from what the kernel last wrote for t (t->words_*, kernel memory,
+ * never the process's words): when t comes back to a hart after a kernel
+ * switch (a yield, a sleep, a preemption), nothing has written them
+ * since, for only a parked thread's record is the runtime's or a claim's
+ * to change (tstate_park forgets t->words_*).  So they are written on a
+ * change: a new region (exec), another hart, another priority, a park.  A
+ * process that writes over them itself (read-only by contract) misleads
+ * only its own runtime, until the next change; the kernel reads none of
+ * them back without checking (docs/user-mode-switching.md, "Why a process
+ * can only hurt itself").  Inline for the plain yield's way back, which
+ * publishes after every switch; out of line (shared_publish) for every
+ * other way back, which mostly skips it (shared_published) and
+ * would pay its registers in its frame (+4 a getpid, measured). */
+static inline __attribute__((always_inline)) void shared_publish_inline(struct thread *t,
+                                                                       const struct shared_region *r)
+{
+    int hart = (int)this_hartid();
+    if (shared_thread_words_stale(t, r, hart))
+        shared_publish_thread_words(t, r, hart);
+    shared_publish_hart_words(t, r, hart);
+}
+/* The same, out of line. */
 void shared_publish(struct thread *t, const struct shared_region *r);
-/* The same, unless this hart last published exactly this (the thread, its
- * region, its priority) and nothing has touched the process's view of the
- * hart since: every trap from user mode since then found current[hart]
- * naming t (reconcile_user_trap) and t never left the hart (each way out
- * clears cpu.published).  Nothing the kernel writes can then differ from
- * what is there, unless the process wrote over it itself, which it may do
- * at any time anyway: the kernel reads none of it without checking.  The
- * way back from almost every system call. */
-static inline void shared_publish_changed(struct thread *t, const struct shared_region *r)
+/* Whether this hart last published exactly this (the thread, its region,
+ * its priority) and nothing has touched the process's view of the hart
+ * since: every trap from user mode since then found current[hart] naming
+ * t (reconcile_user_trap) and t never left the hart (each way out clears
+ * cpu.published).  Nothing the kernel writes can then differ from what is
+ * there, unless the process wrote over it itself, which it may do at any
+ * time anyway: the kernel reads none of it without checking.  Then the
+ * way back (trap/trap_return.h) publishes nothing: the way back from
+ * almost every system call. */
+static inline bool shared_published(const struct thread *t, const struct shared_region *r)
 {
     const struct cpu *c = this_cpu();
-    if (c->published != t || c->published_gen != r->gen || c->published_prio != t->priority)
-        shared_publish(t, r);
+    return c->published == t && c->published_gen == r->gen && c->published_prio == t->priority;
 }
 /* When the kernel takes t off its hart (VDSO_DATA.off_hart); r is its
  * process's region.  Inline: every kernel switch away from a thread. */

@@ -27,6 +27,10 @@ void tstate_park(struct thread *t)
     tstate_held(t);
     KASSERT(t->state == THREAD_RUNNING);
     t->state = THREAD_PARKED;
+    /* Parked, its record is the runtime's and the claims' to write
+     * (READY, RUNNING, its hart): what the kernel last published of it
+     * says nothing any more (shared_publish writes it all afresh). */
+    t->words_gen = 0;
     t->age = ++tstate_next_age;
     policy_enqueue(t, (int)this_hartid(), ENQUEUE_YIELD);
 }

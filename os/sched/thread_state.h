@@ -26,8 +26,9 @@
  * What the process sees of this is written by sched/shared.c, at fixed
  * points of the machine (the process writes these words too, and the
  * kernel trusts none of them):
- *   - RUNNING, back to user mode: record RUNNING, current[hart] = slot,
- *     off_hart[slot] = 0 (shared_publish);
+ *   - RUNNING, back to user mode: current[hart] = slot, off_hart[slot] =
+ *     0, and the record RUNNING on its hart unless the kernel wrote just
+ *     that last and the thread has not parked since (shared_publish);
  *   - leaving RUNNING in schedule(): off_hart[slot] = 1 (shared_set_off_hart);
  *   - the kernel finishing a park (-> PARKED): record RUNNING -> READY and
  *     the queue lock released (shared_finish_park);

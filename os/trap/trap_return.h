@@ -18,10 +18,9 @@
  * at with interrupts off, so that nothing sets one of them unseen between
  * this look and the sret (an interrupt that comes meanwhile is taken in
  * user mode, at once). */
-static inline bool trap_return_has_work(void)
+static inline bool trap_return_has_work(const struct cpu *c, const struct thread *t)
 {
-    const struct cpu *c = this_cpu();
-    return c->current->proc->killed | c->need_resched | kcoro_has_work();
+    return t->proc->killed | c->need_resched | kcoro_has_work();
 }
 
 /* The way back when trap_return_has_work: entered and left with
@@ -30,28 +29,42 @@ static inline bool trap_return_has_work(void)
 void trap_return_work(void) __attribute__((noinline, cold));
 
 /* The way back to user mode but its last step and the sstatus of the
- * sret: pending work, the process told which thread runs here.  Leaves
- * interrupts off.  The plain yield's way (trap_user_yield) calls this
- * alone: trapentry.S sets its sstatus in place. */
-static inline __attribute__((always_inline)) void trap_prepare_return_but_sstatus(void)
+ * sret: pending work, the process told which thread runs here
+ * (shared_publish inline, or called: `publish_inline`, a constant).
+ * Leaves interrupts off. */
+static inline __attribute__((always_inline)) void trap_prepare_return_publishing(bool publish_inline)
 {
     intr_off();
-    if (trap_return_has_work())
+    struct thread *t = thread_current();
+    if (trap_return_has_work(this_cpu(), t)) {
         trap_return_work();
+        t = thread_current();        /* (it may have switched and come back) */
+    }
     /* Tell the process which of its threads runs here now (unless this
      * hart told it just that and nothing changed since). */
-    struct thread *t = thread_current();
     const struct shared_region *r = &t->proc->shared;
-    if (shared_vdso(r))
-        shared_publish_changed(t, r);
+    if (shared_vdso(r) && !shared_published(t, r)) {
+        if (publish_inline)
+            shared_publish_inline(t, r);
+        else
+            shared_publish(t, r);
+    }
     inv_check_user_return();         /* debug builds: kernel/invariants.h */
+}
+
+/* The plain yield's (trap_user_yield), whose sstatus trapentry.S sets in
+ * place: it publishes after every switch, so inline, where every other
+ * way back mostly skips it (below). */
+static inline __attribute__((always_inline)) void trap_prepare_return_but_sstatus(void)
+{
+    trap_prepare_return_publishing(true);
 }
 
 /* The way back to user mode but its last step (user_return): the above,
  * and the sstatus of the sret in tf. */
 static inline __attribute__((always_inline)) void trap_prepare_return(struct trapframe *tf)
 {
-    trap_prepare_return_but_sstatus();
+    trap_prepare_return_publishing(false);
     /* To user mode, with interrupts enabled there. */
     tf->sstatus = (csr_read(sstatus) & ~SSTATUS_SPP) | SSTATUS_SPIE;
 }

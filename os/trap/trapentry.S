@@ -83,6 +83,11 @@
 .macro RESTORE_SEPC_CALL_CLOBBERED
     ld      t0, TF_SEPC(sp)
     csrw    sepc, t0
+    RESTORE_CALL_CLOBBERED_GPRS
+.endm
+
+/* What SAVE_CALL_CLOBBERED saved. */
+.macro RESTORE_CALL_CLOBBERED_GPRS
     ld      ra, 1*8(sp)
     ld      gp, 3*8(sp)
     ld      t0, 5*8(sp)
@@ -201,17 +206,22 @@ maybe_yield:
     mv      a0, sp
     call    trap_user_yield         /* false: not made, nothing changed */
     beqz    a0, full_trap
-    /* Made; interrupts off, tf->sepc set for the return.  s1-s11 are the
-     * user's again (trap_user_yield's epilogue).  sstatus is set here, in
-     * place, to what trap_prepare_return writes in the frame for every
-     * other way back: to user mode (SPP clear), interrupts on there
-     * (SPIE). */
+    /* Made; interrupts off, tf as it came (sepc is advanced below).
+     * s1-s11 are the user's again (trap_user_yield's epilogue).  sstatus
+     * is set here, in place, to what trap_prepare_return writes in the
+     * frame for every other way back: to user mode (SPP clear),
+     * interrupts on there (SPIE). */
     csrw    sscratch, tp            /* the next trap from user finds cpu */
     li      t0, TRAP_SSTATUS_SPP
     csrc    sstatus, t0
     li      t0, TRAP_SSTATUS_SPIE
     csrs    sstatus, t0
-    RESTORE_SEPC_CALL_CLOBBERED
+    /* Past the ecall: here rather than in tf (trap_user_yield writes
+     * nothing of the frame). */
+    ld      t0, TF_SEPC(sp)
+    addi    t0, t0, 4
+    csrw    sepc, t0
+    RESTORE_CALL_CLOBBERED_GPRS
     ld      tp, 4*8(sp)
     ld      sp, 2*8(sp)
     sret

@@ -21,6 +21,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <thread.h>
 #include <unistd.h>
 #include "../lib/uthread.h"
 #include "vdso.h"
@@ -147,6 +148,87 @@ static void check_view(uint32_t me)
     fail("view", "could not pin the thread to a hart");
 }
 
+/* The second thread of `switch` and `words`: yields through the kernel
+ * until told to stop, so that the main thread's yields switch. */
+static volatile int partner_stop;
+
+static void *partner(void *arg)
+{
+    (void)arg;
+    while (!partner_stop)
+        syscall_raw(SYS_yield, 0, 0, 0);
+    return NULL;
+}
+
+static void kernel_yields(int n)
+{
+    for (int i = 0; i < n; i++)
+        syscall_raw(SYS_yield, 0, 0, 0);
+}
+
+static void check_switch(uint32_t me)
+{
+    char why[160];
+    for (int round = 0; round < 200; round++) {
+        kernel_yields(1);
+        int right = 0;
+        for (int i = 0; i < TRIES && !right; i++)
+            right = view_is_right(me, why, sizeof(why));
+        if (!right) {
+            fail("switch", why);
+            return;
+        }
+    }
+}
+
+#define SCRIBBLED_PRIO 0xee           /* no priority (1..SCHED_PRIO_MAX) */
+#define SCRIBBLED_TID  0xdeadbeefu
+
+static void scribble_words(uint32_t me)
+{
+    V->kprio[me] = SCRIBBLED_PRIO;
+    TASKS[me].tid = SCRIBBLED_TID;
+}
+
+/* With the partner yielding: kernel switches leave the words alone. */
+static void check_words_kept(uint32_t me)
+{
+    int prio = get_priority(0);
+    uint32_t tid = (uint32_t)gettid();
+    scribble_words(me);
+    kernel_yields(100);
+    uint32_t kprio = V->kprio[me], rec_tid = TASKS[me].tid;
+    int kept = kprio == SCRIBBLED_PRIO && rec_tid == SCRIBBLED_TID;
+    int rewritten = kprio == (uint32_t)prio && rec_tid == tid;
+    /* One hart: nothing changed, nothing is written.  Several: a move
+     * writes both. */
+    if (V->nharts == 1 ? !kept : !kept && !rewritten) {
+        char why[160];
+        snprintf(why, sizeof(why), "after kernel switches: kprio %u, record tid 0x%x "
+                 "(priority %d, tid %u, %u harts)", kprio, rec_tid, prio, tid, V->nharts);
+        fail("words", why);
+    }
+}
+
+/* A change of priority writes them afresh, wherever the thread runs.
+ * (Without the partner: lowered below it, on one hart, this thread would
+ * wait for ever.) */
+static void check_words_changed(uint32_t me)
+{
+    int prio = get_priority(0);
+    uint32_t tid = (uint32_t)gettid();
+    int other = prio > 1 ? prio - 1 : prio + 1;
+    scribble_words(me);
+    if (set_priority(0, other) != 0 || V->kprio[me] != (uint32_t)other ||
+        TASKS[me].tid != tid) {
+        char why[160];
+        snprintf(why, sizeof(why), "after set_priority(%d): kprio %u, record tid 0x%x",
+                 other, V->kprio[me], TASKS[me].tid);
+        fail("words", why);
+    }
+    set_priority(0, prio);
+}
+
 static void check_exec(void)
 {
     int pid = fork();
@@ -181,6 +263,17 @@ int main(int argc, char **argv)
     check_view(me);
     check_same(me);
     check_exec();
+    int tid = thread_create(partner, NULL);
+    if (tid < 0) {
+        fail("switch", "thread_create failed");
+    } else {
+        check_switch(me);
+        check_words_kept(me);
+        partner_stop = 1;
+        thread_join(tid, NULL);
+        check_words_changed(me);
+        check_same(me);
+    }
     if (failures)
         return 1;
     printf("t_publish: PASS\n");
