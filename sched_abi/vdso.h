@@ -247,6 +247,34 @@ static inline int task_state_cas(TaskSched *t, uint8_t from, uint8_t to)
 /* user_entry(argc, argv, task, program entry): where the kernel starts
  * every process (user/runtime/user_entry.c). */
 #define RT_USER_ENTRY      7
+
+/*
+ * The runtime's header: a policy blob's header (whose eight op_offset[]
+ * are all in use, above), then words only the runtime exports.  Its
+ * header_size is sizeof(struct sched_runtime_header), and that is its
+ * version: a word is added at the end, never moved, and exists when
+ * header_size covers it.  (A policy's header_size stays 128: the policy
+ * ABI, sched_abi.h, does not change.)  The kernel embeds the runtime and
+ * checks the header at boot (shared_init, os/sched/shared.c), as
+ * scripts/blobcheck.py --runtime does at build time.
+ */
+struct sched_runtime_header {
+    struct sched_blob_header blob;     /*   0: header_size = sizeof(this) */
+    /* 128: the switch's tail (user_schedule.S, rt_switch_to_next): a trap
+     * from user mode with pc after RT_COMMIT_STORE and up to this offset
+     * (the queue lock's release, not yet made) came after current[hart]
+     * named the next thread and before the lock, held in the old thread's
+     * name, was let go.  The kernel spares it like the lock's holder
+     * (os/sched/reconcile.c, in_switch_tail).  At most
+     * RT_SWITCH_TAIL_MAX_BYTES past RT_COMMIT_STORE. */
+    uint64_t switch_release_offset;
+};
+#define RT_SWITCH_TAIL_MAX_BYTES 32        /* eight instructions: a spare
+                                              there finishes a switch, it is
+                                              no section of the process's */
+_Static_assert(sizeof(struct sched_runtime_header) == 136, "runtime header: 136 bytes");
+_Static_assert(__builtin_offsetof(struct sched_runtime_header, switch_release_offset) == 128,
+               "runtime header: switch_release_offset");
 _Static_assert(SCHED_MAX_TASKS * sizeof(TaskSched) == SHARED_TASK_PAGES * 4096,
                "TaskSched heap: 16 records a page");
 

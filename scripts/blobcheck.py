@@ -28,6 +28,12 @@ RUNTIME_MAGIC = 0x4E555254   # the user-side runtime blob (sched_abi/vdso.h)
 ABI_MAJOR, ABI_MINOR = 2, 4   # sched_abi/sched_abi.h
 HEADER = struct.Struct("<IHHII16sII8QQ4I")   # 2.4: yield_fetch_offset
 HEADER_SIZE = 128
+# The runtime's header (sched_abi/vdso.h, struct sched_runtime_header): a
+# policy's, then switch_release_offset, the end of the switch's tail, at
+# most RUNTIME_TAIL_MAX bytes past op_offset[RT_COMMIT_STORE].
+RUNTIME_HEADER_SIZE = 136
+RUNTIME_COMMIT_STORE = 3
+RUNTIME_TAIL_MAX = 32
 BLOB_MAX = 16 * 4096
 OP_NAMES = ["init", "add", "fetch", "yield", "wake", "remove", "top_priority", "tick"]
 FLAGS_KNOWN = 0xf
@@ -232,8 +238,15 @@ def check_blob(blob, magic_wanted=MAGIC):
     elif major != ABI_MAJOR or minor > ABI_MINOR:
         errors.append("policy '%s': built for scheduler ABI %d.%d, newer than this kernel's "
                       "%d.%d" % (label, major, minor, ABI_MAJOR, ABI_MINOR))
-    if header_size != HEADER_SIZE:
-        errors.append("header size %d, want %d" % (header_size, HEADER_SIZE))
+    want_size = RUNTIME_HEADER_SIZE if magic_wanted == RUNTIME_MAGIC else HEADER_SIZE
+    if header_size != want_size:
+        errors.append("header size %d, want %d" % (header_size, want_size))
+    elif magic_wanted == RUNTIME_MAGIC and len(blob) >= RUNTIME_HEADER_SIZE:
+        (release,) = struct.unpack_from("<Q", blob, HEADER_SIZE)
+        store = rest[RUNTIME_COMMIT_STORE]
+        if not (store < release <= store + RUNTIME_TAIL_MAX and release < len(blob)):
+            errors.append("switch_release_offset 0x%x: not within %d bytes after the commit's "
+                          "store at 0x%x" % (release, RUNTIME_TAIL_MAX, store))
     if total_size != len(blob) or total_size > BLOB_MAX:
         errors.append("total size %d, but the blob is %d bytes (at most %d)" % (total_size, len(blob), BLOB_MAX))
     if b"\0" not in name or name.index(b"\0") == 0:

@@ -79,6 +79,8 @@ struct proc {
              stat_parked_resumes, stat_shared_yields;
     uint64_t stat_commit_restarts;  /* atomic, not under sched_lock: counted
                                        at the trap's entry (shared.c) */
+    uint64_t stat_tail_interrupts, stat_tail_spared;  /* atomic: counted in
+                                       reconcile_block_sched (reconcile.c) */
     bool block_sched_warned;
     uint32_t block_sched_debt;      /* ticks (sched/reconcile.h); no lock:
                                        a lost update between harts moves

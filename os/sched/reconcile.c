@@ -44,8 +44,9 @@ static struct carry {
 #define BLOCK_SCHED_PAYBACK 2
 
 /*
- * A user-mode switch from A to B ends (rt_switch, or user_schedule.S's
- * copy of it) with three steps after current[hart] names B: A's record
+ * A user-mode switch from A to B ends (user_schedule.S's tail,
+ * rt_switch_to_next, where the C half's rt_switch ends too) with three
+ * steps after current[hart] names B: A's record
  * READY, the queue lock (A's slot + 1) released, B's registers loaded.  A
  * trap after current[] names B and before the lock is released belongs to
  * B, but B still holds the lock in A's name, and A's record may still say
@@ -59,16 +60,30 @@ static struct carry {
  * run A.  So B is spared there as the lock's holder is: a few instructions
  * finish the switch, within the same bounded debt.
  *
- * The lock naming the thread that this hart's last switch_identity
- * released, while its successor is the thread here, is that moment (the
- * process can fake it, as it can set block_sched: it only gets the same
- * bounded spare).
+ * That moment is known by the trapped pc: between the commit's store and
+ * the lock's release in the runtime's code (shared_in_switch_tail), which
+ * every switch runs, however many switches the hart made since the kernel
+ * last looked.  (Known before by the lock alone, naming the thread this
+ * hart's last switch_identity released: a hart that had switched twice
+ * since, Z to A to B, has the lock in A's name and the kernel expecting Z,
+ * and its tick there was not spared; the process could end up running A
+ * twice and be killed, once in 770 runs of a 4-hart ping-pong.)
+ *
+ * The lock's name is still heard as well: a switch made by hand, outside
+ * the runtime's code, in the same steps (t_switch_tail holds one open for
+ * 40 ms, which no real switch does), is spared when the hart's last
+ * reconcile took its thread over.  The process can fake either, as it can
+ * set block_sched: it only gets the same bounded spare (the debt of
+ * reconcile_block_sched).  The runtime's code is read-only to it, so the
+ * pc range is the kernel's own, checked at boot (shared_init).
  */
-static bool in_switch_tail(const VDSO_DATA *v, uint64_t h, const struct thread *t)
+static bool in_switch_tail(const VDSO_DATA *v, uint64_t h, const struct thread *t,
+                           const struct trapframe *tf)
 {
     const struct carry *k = &carried[h];
-    return k->tail_thread == t &&
-           __atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED) == k->tail_lock;
+    return shared_in_switch_tail(tf->sepc) ||
+           (k->tail_thread == t &&
+            __atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED) == k->tail_lock);
 }
 
 /*
@@ -187,7 +202,12 @@ bool reconcile_block_sched(struct trapframe *tf)
      * decision to preempt (and another hart waiting on this one sends
      * IPIs). */
     bool tick = (tf->scause & ~SCAUSE_INTR) == IRQ_S_TIMER;
-    if ((!reconcile_pinned(v, h, t) && !in_switch_tail(v, h, t)) || p->killed) {
+    /* Counted for schedstat (test_switch_tail_spared_by_pc): an interrupt
+     * in the runtime's tail is spared, bar the bounds below. */
+    bool runtime_tail = shared_in_switch_tail(tf->sepc);
+    if (runtime_tail)
+        __atomic_fetch_add(&p->stat_tail_interrupts, 1, __ATOMIC_RELAXED);
+    if ((!reconcile_pinned(v, h, t) && !in_switch_tail(v, h, t, tf)) || p->killed) {
         carried[h].tail_thread = NULL;      /* the switch is over */
         uint32_t remembered = __atomic_load_n(&p->block_sched_preempted_lock, __ATOMIC_RELAXED);
         if (remembered && __atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED) != remembered)
@@ -205,8 +225,11 @@ bool reconcile_block_sched(struct trapframe *tf)
      * since an earlier interrupt it spared.  That tick is charged to the
      * process, whichever section number it shows now. */
     if (!tick || !this_cpu()->need_resched || !wanted_beyond_own_parked(p, t->priority) ||
-        ++p->block_sched_debt <= BLOCK_SCHED_MAX_TICKS)
+        ++p->block_sched_debt <= BLOCK_SCHED_MAX_TICKS) {
+        if (runtime_tail)
+            __atomic_fetch_add(&p->stat_tail_spared, 1, __ATOMIC_RELAXED);
         return true;
+    }
     remember_preempted_lock(p, v);
     /* Preempted anyway: the flag must not outlive the thread on this hart,
      * and the process is not listened to for a while.  (The queue lock is

@@ -859,6 +859,8 @@ void sched_stat_add(struct schedstat *sum, const struct schedstat *one)
     sum->yields_to_kernel_reported += one->yields_to_kernel_reported;
     sum->shared_yields += one->shared_yields;
     sum->commit_restarts += one->commit_restarts;
+    sum->tail_interrupts += one->tail_interrupts;
+    sum->tail_spared += one->tail_spared;
 }
 
 void sched_account_exit(struct proc *p)
@@ -882,6 +884,8 @@ void sched_stat_of(struct proc *p, struct schedstat *out)
     out->shared_yields = p->stat_shared_yields;
     spin_unlock(&sched_lock);
     out->commit_restarts = __atomic_load_n(&p->stat_commit_restarts, __ATOMIC_RELAXED);
+    out->tail_interrupts = __atomic_load_n(&p->stat_tail_interrupts, __ATOMIC_RELAXED);
+    out->tail_spared = __atomic_load_n(&p->stat_tail_spared, __ATOMIC_RELAXED);
     out->sched_lock_waits = __atomic_load_n(&sched_lock.waits, __ATOMIC_RELAXED);
     /* What the process says about itself: reported, not vouched for.
      * Under p->lock: exec replaces the region and teardown frees it. */

@@ -26,6 +26,7 @@ static void *runtime_frames[SHARED_RUNTIME_PAGES];
 static uint64_t resume_parked_entry;
 static uint64_t user_entry_pc;
 static uint64_t commit_start, commit_store;    /* see shared_restart_commit */
+static uint64_t switch_release;                 /* see shared_in_switch_tail */
 static uint64_t rescue_entry;                   /* see shared_rescue_policy_fault */
 SCHED_KINFO *shared_kinfo;                      /* the kernel's page for all */
 static uint64_t kernel_co_call;                 /* co_call at the kernel's alias */
@@ -33,12 +34,19 @@ static uint64_t last_gen;                       /* shared_region.gen, the last g
 
 void shared_init(void)
 {
-    const struct sched_blob_header *h = (const void *)runtime_blob_start;
+    const struct sched_runtime_header *rh = (const void *)runtime_blob_start;
+    const struct sched_blob_header *h = &rh->blob;
     size_t size = (size_t)(runtime_blob_end - runtime_blob_start);
-    if (h->magic != SCHED_RUNTIME_MAGIC || h->total_size != size ||
+    if (size < sizeof(*rh) || h->magic != SCHED_RUNTIME_MAGIC || h->total_size != size ||
         size > SHARED_RUNTIME_PAGES * PAGE_SIZE ||
         blob_checksum(h, size) != h->checksum)
         panic("sched: the embedded user runtime is damaged");
+    /* The runtime's own words after the policy header (vdso.h): present
+     * when header_size covers them.  The kernel and the runtime are built
+     * together, so anything else is a broken build. */
+    if (h->header_size != sizeof(*rh))
+        panic("sched: the user runtime's header is %u bytes, not %zu", h->header_size,
+              sizeof(*rh));
     for (int i = 0; i < SHARED_RUNTIME_PAGES; i++) {
         runtime_frames[i] = frame_alloc();
         if (!runtime_frames[i])
@@ -53,6 +61,14 @@ void shared_init(void)
     if (h->op_offset[RT_COMMIT_START] >= h->op_offset[RT_COMMIT_STORE] ||
         h->op_offset[RT_COMMIT_STORE] >= size)
         panic("sched: the user runtime's restartable sequence is malformed");
+    /* The switch's tail: a few instructions right after the commit's
+     * store, inside the runtime's code.  Bounded, because a trap there is
+     * spared: a window that took in more of the runtime would spare more
+     * than the end of a switch (the spare is bounded too, reconcile.h). */
+    if (rh->switch_release_offset <= h->op_offset[RT_COMMIT_STORE] ||
+        rh->switch_release_offset > h->op_offset[RT_COMMIT_STORE] + RT_SWITCH_TAIL_MAX_BYTES ||
+        rh->switch_release_offset >= size)
+        panic("sched: the user runtime's switch tail is malformed");
     /* The kernel runs the runtime's coroutine executor on its own
      * executor (sched/kcoro.c): S-mode cannot execute U=1 pages, so the
      * same frames are mapped once more, for the kernel, right after the
@@ -73,6 +89,7 @@ void shared_init(void)
     rescue_entry = SHARED_RUNTIME_ADDR + h->op_offset[RT_RESCUE];
     commit_start = SHARED_RUNTIME_ADDR + h->op_offset[RT_COMMIT_START];
     commit_store = SHARED_RUNTIME_ADDR + h->op_offset[RT_COMMIT_STORE];
+    switch_release = SHARED_RUNTIME_ADDR + rh->switch_release_offset;
 }
 
 static bool in_policy_code(uint64_t pc)
@@ -157,6 +174,13 @@ void shared_restart_commit(struct trapframe *tf)
          * invisible (t_commit_restart). */
         __atomic_fetch_add(&thread_current()->proc->stat_commit_restarts, 1, __ATOMIC_RELAXED);
     }
+}
+
+bool shared_in_switch_tail(uint64_t pc)
+{
+    /* The commit's store made (current[hart] names the next thread), the
+     * lock's release not yet: pc is the next instruction to run. */
+    return pc > commit_store && pc <= switch_release;
 }
 
 uint64_t shared_kernel_co_call(void)

@@ -181,6 +181,12 @@ bool shared_finish_park(const struct shared_region *r, uint32_t slot, int hart);
  * shared region has the runtime there.) */
 struct trapframe;
 void shared_restart_commit(struct trapframe *tf);
+/* Is pc, where a trap from user mode came, in the user-mode switch's tail:
+ * after the commit's store (current[hart] names the next thread) and up to
+ * the queue lock's release, which has not run yet (the runtime's header
+ * exports that address; user/runtime/user_schedule.S, rt_switch_to_next)?
+ * Every switch ends there, the fast path's and the C half's (rt_switch). */
+bool shared_in_switch_tail(uint64_t pc);
 /* A fault in the policy's code in user mode (the runtime was running it):
  * turns user-mode switching off for the process and sends the thread back
  * into the runtime, which yields through the kernel.  False if the fault

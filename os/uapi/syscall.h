@@ -255,6 +255,11 @@ struct schedstat {
     uint64_t commit_restarts;       /* interrupts that came inside the user-mode
                                        switch's restartable commit and sent it
                                        back to its start (shared_restart_commit) */
+    uint64_t tail_interrupts;       /* interrupts (not pokes) that came in the
+                                       switch's tail, after the commit and
+                                       before the queue lock's release
+                                       (reconcile_block_sched) */
+    uint64_t tail_spared;           /* of those, the ones the kernel spared */
 };
 
 /* sysinfo.sched_flags (the same bits as in sched_abi/sched_abi.h). */

@@ -28,5 +28,7 @@ int main(int argc, char **argv)
     printf("shared_yields: %lu\n", (unsigned long)s.shared_yields);
     printf("sched_lock_waits: %lu\n", (unsigned long)s.sched_lock_waits);
     printf("commit_restarts: %lu\n", (unsigned long)s.commit_restarts);
+    printf("tail_interrupts: %lu\n", (unsigned long)s.tail_interrupts);
+    printf("tail_spared: %lu\n", (unsigned long)s.tail_spared);
     return 0;
 }

@@ -1,8 +1,10 @@
-// help: test: user-mode switches until interrupts restart the commit (t_commit_restart [THREADS [SECS]])
+// help: test: switches until interrupts restart the commit, land in its tail (t_commit_restart [N [S [T]]])
 /*
- * t_commit_restart [THREADS [SECS]]: the user-mode switch's restartable
- * commit (rt_commit_current, user/runtime/user_schedule.S) really restarts,
- * and a switch that restarted leaves every thread as it was.
+ * t_commit_restart [THREADS [SECS [TAILS]]]: the user-mode switch's
+ * restartable commit (rt_commit_current, user/runtime/user_schedule.S)
+ * really restarts, and a switch that restarted leaves every thread as it
+ * was; and, with TAILS, that the kernel spares every interrupt that lands
+ * in the switch's tail.
  *
  * The commit reads the hart from the thread's record and stores
  * current[hart] in five instructions; an interrupt that lands inside them
@@ -13,14 +15,21 @@
  * with callee-saved registers of its own (checked_yield: s0-s11 set to
  * values no other thread uses, and sp, tp, gp, checked after every yield),
  * until the timer has interrupted the commit RESTARTS_WANTED times, or
- * SECS seconds (default 120) have passed.  A tick lands inside the window
+ * SECS seconds (default 120) have passed.  With TAILS (default 0), it also
+ * waits until TAILS interrupts other than pokes have come in the switch's
+ * tail, after the commit and before the queue lock's release (schedstat's
+ * tail_interrupts; a poke never preempts, so it is not counted), and fails
+ * unless the kernel spared every one (tail_spared: preempted there, the
+ * next thread would keep the lock in the old one's name, whose record may
+ * still say RUNNING; os/sched/reconcile.c, in_switch_tail).  Nothing else
+ * runs, so no spare is refused for the process's debt.  A tick lands inside the window
  * only where the interrupt can fall between any two instructions: under
  * QEMU's -icount (the test boots so); without it QEMU takes interrupts
  * only between its translated blocks, and the commit is inside one.
  *
  * Prints the counts, then "t_commit_restart: PASS", or "FAIL" with why:
- * too few restarts in the time, a register that came back wrong, a thread
- * that never ran.  Exit status 0 on PASS, 1 on FAIL, 2 on bad usage.
+ * too few restarts (or tail interrupts) in the time, a register that came
+ * back wrong, a thread that never ran, an interrupt in the tail not spared.  Exit status 0 on PASS, 1 on FAIL, 2 on bad usage.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +39,7 @@
 
 #define MAX_THREADS     32
 #define SECS_MAX        3600
+#define TAILS_MAX       1000
 #define RESTARTS_WANTED 3       /* more than one: the count is no accident */
 #define POLL_MS         20      /* main's look at the count */
 
@@ -136,10 +146,12 @@ static void *switcher(void *arg)
 
 static void usage(void)
 {
-    printf("usage: t_commit_restart [THREADS [SECS]]\n"
+    printf("usage: t_commit_restart [THREADS [SECS [TAILS]]]\n"
            "  THREADS threads, 2..%d (default: two per hart), switch in user mode until\n"
-           "  the commit has been restarted %d times or SECS seconds, 1..%d (default 120),\n"
-           "  have passed\n", MAX_THREADS, RESTARTS_WANTED, SECS_MAX);
+           "  the commit has been restarted %d times and TAILS interrupts, 0..%d\n"
+           "  (default 0), have come in the switch's tail, or SECS seconds, 1..%d\n"
+           "  (default 120), have passed\n", MAX_THREADS, RESTARTS_WANTED, TAILS_MAX,
+           SECS_MAX);
 }
 
 static int parse(const char *s, long lo, long hi, long *out)
@@ -159,11 +171,12 @@ int main(int argc, char **argv)
         printf("t_commit_restart: FAIL (sysinfo)\n");
         return 1;
     }
-    long nthreads = 2 * (long)si.harts, secs = 120;
+    long nthreads = 2 * (long)si.harts, secs = 120, tails_wanted = 0;
     if (nthreads > MAX_THREADS)
         nthreads = MAX_THREADS;
-    if (argc > 3 || (argc > 1 && parse(argv[1], 2, MAX_THREADS, &nthreads) < 0) ||
-        (argc > 2 && parse(argv[2], 1, SECS_MAX, &secs) < 0)) {
+    if (argc > 4 || (argc > 1 && parse(argv[1], 2, MAX_THREADS, &nthreads) < 0) ||
+        (argc > 2 && parse(argv[2], 1, SECS_MAX, &secs) < 0) ||
+        (argc > 3 && parse(argv[3], 0, TAILS_MAX, &tails_wanted) < 0)) {
         usage();
         return 2;
     }
@@ -181,12 +194,14 @@ int main(int argc, char **argv)
             thread_join(tids[j], NULL);
         return 1;
     }
-    uint64_t t0 = time(), restarts = 0;
+    uint64_t t0 = time(), restarts = 0, tails = 0, spared = 0;
     for (;;) {
         sleep(POLL_MS);
         schedstat(-1, &now);
         restarts = now.commit_restarts - before.commit_restarts;
-        if (restarts >= RESTARTS_WANTED || time() - t0 >= (uint64_t)secs * 1000000000ull)
+        tails = now.tail_interrupts - before.tail_interrupts;
+        if ((restarts >= RESTARTS_WANTED && tails >= (uint64_t)tails_wanted) ||
+            time() - t0 >= (uint64_t)secs * 1000000000ull)
             break;
     }
     __atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
@@ -194,6 +209,8 @@ int main(int argc, char **argv)
         thread_join(tids[i], NULL);
     schedstat(-1, &now);
     restarts = now.commit_restarts - before.commit_restarts;
+    tails = now.tail_interrupts - before.tail_interrupts;
+    spared = now.tail_spared - before.tail_spared;
     uint64_t all = 0, bad = 0;
     int idle = 0;
     for (long i = 0; i < nthreads; i++) {
@@ -205,13 +222,22 @@ int main(int argc, char **argv)
            "%lu registers wrong, %d threads never ran\n", nthreads, (unsigned long)all,
            (unsigned long)((time() - t0) / 1000000), (unsigned long)restarts,
            (unsigned long)bad, idle);
+    printf("t_commit_restart: %lu interrupts in the switch's tail, %lu spared\n",
+           (unsigned long)tails, (unsigned long)spared);
     if (restarts < RESTARTS_WANTED)
         printf("t_commit_restart: FAIL (fewer than %d restarts in %ld s)\n", RESTARTS_WANTED, secs);
+    if (tails < (uint64_t)tails_wanted)
+        printf("t_commit_restart: FAIL (fewer than %ld interrupts in the switch's tail in %ld s)\n",
+               tails_wanted, secs);
+    if (spared != tails)
+        printf("t_commit_restart: FAIL (%lu interrupts in the switch's tail not spared)\n",
+               (unsigned long)(tails - spared));
     if (bad)
         printf("t_commit_restart: FAIL (a register came back wrong from a yield)\n");
     if (idle)
         printf("t_commit_restart: FAIL (a thread never ran)\n");
-    int ok = restarts >= RESTARTS_WANTED && !bad && !idle;
+    int ok = restarts >= RESTARTS_WANTED && tails >= (uint64_t)tails_wanted && spared == tails &&
+             !bad && !idle;
     if (ok)
         printf("t_commit_restart: PASS\n");
     return ok ? 0 : 1;

@@ -65,6 +65,12 @@
 #define RT_OP_TOP_AT        88         /* [SCHED_OP_TOP] */
 #define RT_OP_YIELD_FETCH_AT 104       /* .yield_fetch_offset (2.4; 0: none) */
 
+/* The switch's tail: the queue lock's release, in bytes after
+ * rt_switch_to_next (the fence and the READY mark before it); the
+ * runtime's header exports it (switch_release_offset, vdso.h), and
+ * user_schedule.S checks it. */
+#define RT_SWITCH_RELEASE_AT 8
+
 /* Constants of the ABI and of runtime.c. */
 #define RT_MAX_TASKS        4096       /* SCHED_MAX_TASKS */
 #define RT_MAX_HARTS        8          /* SCHED_MAX_HARTS */

@@ -154,6 +154,8 @@ int rt_setjmp(uint64_t buf[16]) __attribute__((returns_twice));
 void rt_rescue(uint64_t buf[16]) __attribute__((noreturn));
 /* The restartable commit (user_schedule.S): labels, not functions. */
 extern const char rt_commit_current[], rt_commit_store[];
+/* The switch's tail (user_schedule.S), which the header exports. */
+extern const char rt_switch_to_next[];
 
 typedef void (*op_init)(const struct sched_ctx *);
 typedef void (*op_task)(const struct sched_ctx *, uint32_t, uint32_t);
@@ -835,21 +837,25 @@ static void leave_queue(uint32_t me)
     unpin(v);
 }
 
+/* A policy's header, then the runtime's own words (vdso.h). */
 __attribute__((section(".sched_header"), used))
-const struct sched_blob_header sched_blob_header = {   /* the name blob.ld expects */
-    .magic = SCHED_RUNTIME_MAGIC,
-    .abi_major = SCHED_ABI_MAJOR,
-    .abi_minor = SCHED_ABI_MINOR,
-    .header_size = sizeof(struct sched_blob_header),
-    .name = "runtime",
-    .op_offset = {
-        [RT_USER_SCHEDULE] = (uint64_t)(uintptr_t)user_schedule,
-        [RT_RESUME_PARKED] = (uint64_t)(uintptr_t)resume_parked,
-        [RT_COMMIT_START] = (uint64_t)(uintptr_t)rt_commit_current,
-        [RT_COMMIT_STORE] = (uint64_t)(uintptr_t)rt_commit_store,
-        [RT_LEAVE_QUEUE] = (uint64_t)(uintptr_t)leave_queue,
-        [RT_RESCUE] = (uint64_t)(uintptr_t)rt_rescue,
-        [RT_CO_CALL] = (uint64_t)(uintptr_t)co_call,
-        [RT_USER_ENTRY] = (uint64_t)(uintptr_t)user_entry,
+const struct sched_runtime_header sched_blob_header = {   /* the name blob.ld expects */
+    .blob = {
+        .magic = SCHED_RUNTIME_MAGIC,
+        .abi_major = SCHED_ABI_MAJOR,
+        .abi_minor = SCHED_ABI_MINOR,
+        .header_size = sizeof(struct sched_runtime_header),
+        .name = "runtime",
+        .op_offset = {
+            [RT_USER_SCHEDULE] = (uint64_t)(uintptr_t)user_schedule,
+            [RT_RESUME_PARKED] = (uint64_t)(uintptr_t)resume_parked,
+            [RT_COMMIT_START] = (uint64_t)(uintptr_t)rt_commit_current,
+            [RT_COMMIT_STORE] = (uint64_t)(uintptr_t)rt_commit_store,
+            [RT_LEAVE_QUEUE] = (uint64_t)(uintptr_t)leave_queue,
+            [RT_RESCUE] = (uint64_t)(uintptr_t)rt_rescue,
+            [RT_CO_CALL] = (uint64_t)(uintptr_t)co_call,
+            [RT_USER_ENTRY] = (uint64_t)(uintptr_t)user_entry,
+        },
     },
+    .switch_release_offset = (uint64_t)(uintptr_t)rt_switch_to_next + RT_SWITCH_RELEASE_AT,
 };

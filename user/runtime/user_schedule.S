@@ -261,16 +261,26 @@ rt_commit_store:
      * the other thread's registers.  The release comes before the load,
      * not after: current[hart] names the other thread already, so a trap
      * here is that thread's, which the lock does not name.  The kernel
-     * spares it all the same while the lock still holds the value of the
-     * thread it released (reconcile.c, in_switch_tail): were it preempted
-     * with the lock held in our name, every waiter would wait for a thread
-     * that is parked.  (The label only names these instructions in a
-     * profile: without it they would count as rt_commit_store's.) */
+     * spares it all the same, knowing the window by the pc: from after
+     * rt_commit_store up to the release at .Lswitch_release, an address
+     * the runtime's header exports (switch_release_offset, vdso.h;
+     * reconcile.c, in_switch_tail).  Were it preempted with the lock held
+     * in our name, every waiter would wait for a thread that is parked.
+     * (The label names these instructions in a profile: without it they
+     * would count as rt_commit_store's.  The release has no symbol of its
+     * own, so that the profile keeps one name for the tail: the header
+     * gives it as rt_switch_to_next + RT_SWITCH_RELEASE_AT, checked below.) */
+    .globl rt_switch_to_next
+    .hidden rt_switch_to_next
 rt_switch_to_next:
     fence   rw, w                   /* our registers saved, the queue
                                        written, before... */
     sb      t4, RT_TASK_STATE(s1)   /* ...we may be claimed (READY)... */
+.Lswitch_release:
     sw      zero, RT_QUEUE_LOCK(s0) /* ...and the lock is free: unpinned */
+    .if .Lswitch_release - rt_switch_to_next != RT_SWITCH_RELEASE_AT
+    .error "rt_layout.h: RT_SWITCH_RELEASE_AT is not where the tail releases the lock"
+    .endif
     LOAD_CALLEE_SAVED a1, 1, RT_CTX /* we are the other thread now (a1 is
                                        none of the registers loaded) */
     li      a0, 1                   /* its user_schedule returns 1 */
