@@ -7,14 +7,10 @@ import re
 
 import pytest
 
-from conftest import assert_frames_back
+from conftest import assert_frames_back, memory
 from test_stress import debug_kernel  # noqa: F401 (a fixture: make kdebug, once)
 
 SMP = [1, 2, 4]
-
-
-def free_frames(m):
-    return int(re.search(r"free_frames: (\d+)", m.run("sysinfo")).group(1))
 
 
 @pytest.mark.timeout(400)
@@ -24,7 +20,7 @@ def test_pipeserve(boot_policy, policy, smp):
     m.shell_prompt(timeout=60)
     m.run("h_pipeserve 5", timeout=120)         # warm the heap up
     m.run("echo settle")
-    before = free_frames(m)
+    before = memory(m)
     out = m.run("h_pipeserve 100", timeout=300)
     assert re.search(r"^h_pipeserve: PASS$", out, re.M), out
     for line in ("batch: 16 completed in the write's call, the rest by the coroutine",
