@@ -101,6 +101,26 @@ static void *worker_main(void *unused)
     }
 }
 
+/*
+ * A new thread starts at its creator's priority, but a new worker is
+ * started for work, of any priority: it starts where a sleeping worker
+ * is woken, at the top of what the process may take (its ceiling), and
+ * takes the priority of what it polls once it polls.  Left at the
+ * spawner's, it could never run: spawned from a thread at priority 1, on
+ * one hart, while another worker polls a coroutine at 10 that yields until
+ * a sibling coroutine has run, the yields go to nobody below 10 (the rule
+ * of yield, docs/scheduler.md), and the sibling waits for a worker for
+ * ever (t_cospawnlow; found beside h_coforge).  A failure leaves the
+ * worker at the spawner's priority: still correct where nothing more
+ * urgent spins.
+ */
+static void raise_new_worker(long tid)
+{
+    long ceiling = sys_call3(SYS_get_ceiling, 0, 0, 0);
+    if (ceiling > 0)
+        sys_call3(SYS_set_priority, tid, ceiling, 0);
+}
+
 /* Tops the workers up to workers_wanted - 1 (main is the last one). */
 static void start_workers(void)
 {
@@ -108,8 +128,10 @@ static void start_workers(void)
         return;
     mutex_lock(&setup_lock);
     while (workers_running < workers_wanted - 1) {
-        if (thread_create(worker_main, 0) < 0)
+        int tid = thread_create(worker_main, 0);
+        if (tid < 0)
             break;          /* fewer workers: still correct, only slower */
+        raise_new_worker(tid);
         workers_running++;
     }
     mutex_unlock(&setup_lock);
