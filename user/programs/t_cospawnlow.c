@@ -17,8 +17,12 @@
  * (user/lib/coro.c, start_workers); it then takes the priority of what
  * it polls.
  *
+ * Then main joins a coroutine at priority 1 and must come back at its own
+ * priority: a worker's follows what it polls, main's only while it works
+ * in co_join.
+ *
  * Fails if the flag is not set within BOUND_S seconds (a bound that only
- * turns the starvation into a failure).  Prints "t_cospawnlow: PASS" or
+ * turns the starvation into a failure) or main's priority changed.  Prints "t_cospawnlow: PASS" or
  * "t_cospawnlow: FAIL".
  */
 #include <coroutine.h>
@@ -64,6 +68,19 @@ int main(void)
            ran ? "ran" : "never ran", (unsigned long)yields, get_priority(0),
            (unsigned long)((time() - t0) / 1000000));
     co_join(id, 0);
-    printf("t_cospawnlow: %s\n", ran ? "PASS" : "FAIL");
-    return ran ? 0 : 1;
+
+    /* co_join makes main a worker until the coroutine is done, at the
+     * priority of what it polls (1 here): back from it, main has its own
+     * again (it once kept its last coroutine's, and t_coro's next spawner
+     * ran at 1). */
+    int before = get_priority(0);
+    struct flag_setter low = { .flag = &flag };
+    cid_t l = co_spawn(set_flag, &low.co, 1);
+    bool joined = l != CO_NONE && co_join(l, 0) == 0;
+    int after = get_priority(0);
+    printf("t_cospawnlow: co_join of a coroutine at 1: priority %d before, %d after\n",
+           before, after);
+    bool ok = ran && joined && after == before;
+    printf("t_cospawnlow: %s\n", ok ? "PASS" : "FAIL");
+    return ok ? 0 : 1;
 }
