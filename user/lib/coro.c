@@ -55,6 +55,7 @@ static struct worker_id {
     int tid;
     uint32_t task;
 } worker_ids[WORKERS_MAX];
+static int worker_ids_end;          /* one past the last entry ever used */
 
 typedef int64_t (*co_call_fn)(uint32_t, const struct co_env *, uint64_t, uint64_t, uint64_t,
                               uint64_t);
@@ -91,6 +92,7 @@ static int grow(uint32_t want)
         setup_pid = V->pid;
         workers_running = 0;
         memset(worker_ids, 0, sizeof worker_ids);   /* the parent's workers */
+        worker_ids_end = 0;
         call(CO_OP_INIT, 0, 0, 0, 0);
     }
     return 0;
@@ -151,6 +153,8 @@ static void start_workers(void)
         if (tid < 0)
             break;          /* fewer workers: still correct, only slower */
         __atomic_store_n(&id->tid, tid, __ATOMIC_RELAXED);
+        if (id - worker_ids >= worker_ids_end)
+            __atomic_store_n(&worker_ids_end, (int)(id - worker_ids) + 1, __ATOMIC_RELAXED);
         raise_new_worker(tid);
         workers_running++;
     }
@@ -180,7 +184,8 @@ static void raise_a_worker(int prio)
         return;
     uint32_t me = uthread_self()->task;
     const struct worker_id *lowest = 0;
-    for (const struct worker_id *id = worker_ids; id < worker_ids + WORKERS_MAX; id++) {
+    const struct worker_id *end = worker_ids + __atomic_load_n(&worker_ids_end, __ATOMIC_RELAXED);
+    for (const struct worker_id *id = worker_ids; id < end; id++) {
         uint32_t task = __atomic_load_n(&id->task, __ATOMIC_RELAXED);
         if (!__atomic_load_n(&id->tid, __ATOMIC_RELAXED) || task >= SCHED_MAX_TASKS ||
             task == me)
