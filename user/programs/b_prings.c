@@ -24,7 +24,7 @@
  * between harts costs (docs/performance.md, "Scaling over harts").
  *
  * Prints "BENCH prings rings=R len=L workers=W laps=N size=S procs=P us=T
- * first_us=F harts=H idle_pm=I spin_pm=P", or "BENCH-ERROR prings <what>"
+ * first_us=F online_harts=H idle_pm=I spin_pm=P", or "BENCH-ERROR prings <what>"
  * and exit status 1; the last line is always "BENCH-DONE prings".  Bad
  * usage: exit 2.  us is from the moment the processes are let go to the
  * moment the last of them has its last token back; first_us the same for
@@ -372,7 +372,7 @@ int main(int argc, char **argv)
     uint64_t all_us = (uint64_t)harts * us;
     uint64_t idle = after.idle - before.idle, spin = after.spin - before.spin;
     printf("BENCH prings rings=%d len=%d workers=%d laps=%d size=%ld procs=%d us=%lu "
-           "first_us=%lu harts=%d idle_pm=%lu spin_pm=%lu\n", rings, len, workers, laps, size,
+           "first_us=%lu online_harts=%d idle_pm=%lu spin_pm=%lu\n", rings, len, workers, laps, size,
            procs, (unsigned long)us, (unsigned long)first_us, harts,
            per_mille(idle < all_us ? idle : all_us, harts, us),
            per_mille(spin < all_us ? spin : all_us, harts, us));
