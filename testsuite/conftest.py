@@ -8,7 +8,7 @@ import pytest
 pytest.register_assert_rewrite("schedos")
 
 from schedos.plugin import (DEFAULT_TEST_TIMEOUT, POLICIES,  # noqa: E402,F401
-                            assert_frames_back, boot_shell, free_frames,
+                            assert_frames_back, boot_shell,
                             log_path, memory, still_alive)
 
 pytest_plugins = ["schedos.plugin"]
