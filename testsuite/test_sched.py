@@ -214,6 +214,14 @@ OPS = {"ADD": "add", "WAKE": "wake", "YIELD": "yield", "REMOVE": "remove", "FETC
 IN_EVERY_OP = {f"{how.lower()}_{op.lower().replace('yield_fetch', 'yfetch')}":
                (op, how, f"{name} {said}")
                for op, name in OPS.items() for how, said in (("LOOP", LOOP), ("FAULT", FAULT))}
+# The words the kernel's reports use for a thread's state (tstate_name's
+# table, read from its source so that a state added there is known here).
+THREAD_STATES_OUT_OF_QUEUE = sorted(
+    set(re.findall(r'\[THREAD_[A-Z_]+\] = "([^"]+)"',
+                   open(os.path.join(ROOT, "os/sched/thread_state.c")).read()))
+    - {"runnable"}, key=len, reverse=True)
+assert "parked in user mode, deferred" in THREAD_STATES_OUT_OF_QUEUE
+
 IN_EVERY_OP.update({
     "garbage_fetch": ("FETCH", "GARBAGE",
                       r"fetch on hart \d returned task 4294967280, which is not in the queue"),
@@ -223,10 +231,12 @@ IN_EVERY_OP.update({
                        r"fetch on hart \d returned task 4294967280, which is not in the "
                        r"queue"),
     # A task handed out again while the kernel has it out: the report says
-    # where its thread is (running on another hart, or blocked after it ran).
+    # where its thread is (running on another hart, blocked after it ran, or
+    # parked in user mode: any state but queued, by tstate_name's words).
     "twice_fetch": ("FETCH", "TWICE",
                     r"fetch on hart \d returned task \d+, which is not in the queue "
-                    r"\(thread \d+, [a-z ()]+ on hart \d\)"),
+                    r"\(thread \d+, (?:" + "|".join(map(re.escape, THREAD_STATES_OUT_OF_QUEUE))
+                    + r") on hart \d\)"),
 })
 # Together they call every operation more than 10 times on 1 and 4 harts:
 # add (threads made), wake (joins, pipes), yield and yield_fetch (t_yield), remove
