@@ -66,14 +66,15 @@ static inline void sfence_vma(void) { __asm__ volatile("sfence.vma zero, zero" :
  * privileged spec has a wfi resume at once when a locally enabled
  * interrupt is pending, whatever sstatus.SIE says, so a real hart loses
  * nothing; and QEMU ends a hart's turn at every wfi.  Under -icount QEMU
- * runs the harts in turns on one thread, each turn as long as the time to
- * the next timer deadline allows, and a waiter whose own deadline has
- * passed has none left: it spun through whole turns (a second and more of
- * virtual time each) while the hart it waited for, whose deadline passed
- * meanwhile, took its timer interrupt at the first instruction of each of
- * its turns and, re-arming the timer, ended the turn there: no progress
- * for either (docs/scheduler.md, "Bounding a call").  Ending the waiter's
- * turn lets the other hart run before its deadline. */
+ * runs the harts in turns on one thread, each turn's length set by the
+ * timer deadlines pending when the round of turns began, and a waiter
+ * whose own deadline has passed has none left to cut its turns short: it
+ * spun through long turns while the hart it waited for, whose deadline
+ * passed meanwhile, took its timer interrupt at the first instruction of
+ * each of its turns and, re-arming the timer, ended the turn there: no
+ * progress for either (docs/user-mode-switching.md, "The multi-hart stall
+ * that was").  Ending the waiter's turn lets the other hart run before
+ * its deadline. */
 static inline void cpu_relax(void)
 {
     if (csr_read(sip) & csr_read(sie))
