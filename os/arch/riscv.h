@@ -60,6 +60,25 @@ static inline uint64_t read_fp(void) {
 }
 static inline void wfi(void) { __asm__ volatile("wfi" ::: "memory"); }
 static inline void sfence_vma(void) { __asm__ volatile("sfence.vma zero, zero" ::: "memory"); }
-static inline void cpu_relax(void) { __asm__ volatile("nop" ::: "memory"); }
+/* One turn of a wait for another hart (a lock, a flag it will set).
+ * Usually a nop.  But while an interrupt this hart has enabled in sie is
+ * pending and cannot be taken (the waiter has interrupts off), a wfi: the
+ * privileged spec has a wfi resume at once when a locally enabled
+ * interrupt is pending, whatever sstatus.SIE says, so a real hart loses
+ * nothing; and QEMU ends a hart's turn at every wfi.  Under -icount QEMU
+ * runs the harts in turns on one thread, each turn's length set by the
+ * timer deadlines pending when the round of turns began, and a waiter
+ * whose own deadline has passed has none left to cut its turns short: it
+ * spun through long turns while the hart it waited for, whose deadline
+ * passed meanwhile, took its timer interrupt at the first instruction of
+ * each of its turns and, re-arming the timer, ended the turn there: no
+ * progress for either (docs/user-mode-switching.md, "The multi-hart stall
+ * that was").  Ending the waiter's turn lets the other hart run before
+ * its deadline. */
+static inline void cpu_relax(void)
+{
+    if (csr_read(sip) & csr_read(sie))
+        wfi();
+}
 
 #endif
