@@ -149,8 +149,9 @@ void coio_finish_by(struct coio_op *op, const struct thread *waker)
     KASSERT(p->co.nops > 0 && p->co.nops == p->co.by_io.count + 1);
     p->co.nops--;
     spin_unlock(&p->co.lock);
+    uint32_t cid = op->cid;
     if (rang)
-        coexec_wake_seq(p);
+        coexec_wake_seq(p, cid);
     release(op);
 }
 

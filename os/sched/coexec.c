@@ -7,6 +7,7 @@
 #include "mm/frame.h"
 #include "kernel/panic.h"
 #include "syscall/syscall.h"
+#include "sched/sched.h"
 #include "uapi/errno.h"
 #include "arch/riscv.h"
 #include "memlayout.h"
@@ -157,9 +158,74 @@ void co_note_waker_locked(struct proc *p, uint32_t task, uint32_t cid)
                      ((uint64_t)task + 1) << 32 | cid, __ATOMIC_RELEASE);
 }
 
-void coexec_wake_seq(struct proc *p)
+/* Record i's priority byte, read through p's page table (record pages
+ * change only under co.lock, and i < capacity is mapped); whatever the
+ * process wrote there: the caller bounds it.  co.lock held. */
+static uint32_t record_prio_locked(struct proc *p, uint32_t i)
 {
-    futex_wake(p, SEQ_ADDR, 1);
+    KASSERT(spin_holding(&p->co.lock) && i < p->co.capacity);
+    uint64_t addr = CO_RECORDS_ADDR + (uint64_t)i * sizeof(TaskSched) +
+                    __builtin_offsetof(TaskSched, prio);
+    uint64_t pa, flags;
+    if (!vm_translate(p->vm.pt, addr, &pa, &flags))
+        return 0;
+    return __atomic_load_n((volatile uint8_t *)PA2VA(pa), __ATOMIC_RELAXED);
+}
+
+/*
+ * The executor's rule for work made ready while no worker sleeps
+ * (docs/coroutines.md, "No worker left below the work"), for what the
+ * kernel rings the doorbell for: the least urgent thread in a run of p's
+ * executor (CO_EXEC.worker_task), other than the calling thread, is
+ * raised to the rung coroutine's priority if it is below it.  Nobody in
+ * the process may run to do it: its workers may all be left below a
+ * thread of the process that yields at that priority (an asynchronous
+ * sleep that ends beside it, t_cowakelow).  All of it is the process's
+ * word, checked as a system call's arguments are: an index that names no
+ * live thread of p is passed over, and the priority is bounded by p's
+ * ceiling, so a forged one only raises p's own threads as far as
+ * set_priority would.  co.lock, then p->lock, never both at once.
+ */
+static void coexec_raise_worker(struct proc *p, uint32_t cid)
+{
+    uint32_t tasks[CO_WORKER_SLOTS];
+    uint32_t n = 0, prio = 0;
+    spin_lock(&p->co.lock);
+    CO_EXEC *x = p->co.header;
+    if (x && cid != CO_NONE && CO_INDEX(cid) < p->co.capacity) {
+        prio = record_prio_locked(p, CO_INDEX(cid));
+        n = __atomic_load_n(&x->workers_end, __ATOMIC_RELAXED);
+        if (n > CO_WORKER_SLOTS)
+            n = CO_WORKER_SLOTS;
+        for (uint32_t k = 0; k < n; k++)
+            tasks[k] = __atomic_load_n(&x->worker_task[k], __ATOMIC_RELAXED);
+    }
+    spin_unlock(&p->co.lock);
+    if (prio < MIN_PRIORITY || n == 0)
+        return;
+    struct thread *me = thread_current();
+    spin_lock(&p->lock);
+    int want = prio > (uint32_t)p->prio_ceiling ? p->prio_ceiling : (int)prio;
+    struct thread *lowest = NULL;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t task = tasks[k] - 1;     /* 0: a free entry */
+        if (task >= SCHED_MAX_TASKS)
+            continue;
+        struct thread *t = proc_slot_thread(p, (int)task);
+        if (!t || t == me || t->exited || t->proc != p)
+            continue;
+        if (t->priority < (lowest ? lowest->priority : want))
+            lowest = t;
+    }
+    if (lowest)
+        sched_set_priority(lowest, want);
+    spin_unlock(&p->lock);
+}
+
+void coexec_wake_seq(struct proc *p, uint32_t cid)
+{
+    if (futex_wake(p, SEQ_ADDR, 1) == 0)
+        coexec_raise_worker(p, cid);    /* every worker awake */
 }
 
 bool co_doorbell(struct proc *p, uint32_t cid)
@@ -168,6 +234,6 @@ bool co_doorbell(struct proc *p, uint32_t cid)
     bool rang = co_doorbell_locked(p, cid);
     spin_unlock(&p->co.lock);
     if (rang)
-        coexec_wake_seq(p);
+        coexec_wake_seq(p, cid);
     return rang;
 }

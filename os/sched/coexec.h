@@ -64,6 +64,9 @@ bool co_doorbell_locked(struct proc *p, uint32_t cid);
  * worker may run it next (CO_EXEC.woke_by; docs/coroutines.md,
  * "Affinity"). */
 void co_note_waker_locked(struct proc *p, uint32_t task, uint32_t cid);
-void coexec_wake_seq(struct proc *p);
+/* After a ring for cid, no lock held: wakes one worker asleep on seq; if
+ * none sleeps, raises the least urgent awake one to cid's priority if it
+ * is below (the executor's rule, docs/coroutines.md). */
+void coexec_wake_seq(struct proc *p, uint32_t cid);
 
 #endif
