@@ -8,6 +8,8 @@
 #include "kernel/panic.h"
 #include "syscall/syscall.h"
 #include "sched/sched.h"
+#include "sched/shared.h"
+#include "proc/priority.h"
 #include "uapi/errno.h"
 #include "arch/riscv.h"
 #include "memlayout.h"
@@ -29,6 +31,7 @@ void coexec_init(struct proc *p)
     p->co.capacity = 0;
     p->co.pages = 0;
     p->co.header = NULL;
+    p->co.rec_page = 0;
     list_init(&p->co.ops);
     p->co.nops = 0;
     p->co.by_io = (struct coio_index){ 0 };
@@ -94,6 +97,7 @@ uint32_t coexec_detach(struct proc *p)
     p->co.capacity = 0;
     p->co.pages = 0;
     p->co.header = NULL;
+    p->co.rec_page = 0;         /* its frame goes with the region */
     spin_unlock(&p->co.lock);
     return pages;
 }
@@ -158,18 +162,24 @@ void co_note_waker_locked(struct proc *p, uint32_t task, uint32_t cid)
                      ((uint64_t)task + 1) << 32 | cid, __ATOMIC_RELEASE);
 }
 
-/* Record i's priority byte, read through p's page table (record pages
- * change only under co.lock, and i < capacity is mapped); whatever the
- * process wrote there: the caller bounds it.  co.lock held. */
+/* Record i's priority byte, through the direct map of its record page
+ * (found through p's page table once, then kept: record pages are only
+ * added while the executor is attached, and i < capacity is mapped);
+ * whatever the process wrote there, which the caller bounds.  co.lock
+ * held. */
 static uint32_t record_prio_locked(struct proc *p, uint32_t i)
 {
     KASSERT(spin_holding(&p->co.lock) && i < p->co.capacity);
-    uint64_t addr = CO_RECORDS_ADDR + (uint64_t)i * sizeof(TaskSched) +
-                    __builtin_offsetof(TaskSched, prio);
-    uint64_t pa, flags;
-    if (!vm_translate(p->vm.pt, addr, &pa, &flags))
-        return 0;
-    return __atomic_load_n((volatile uint8_t *)PA2VA(pa), __ATOMIC_RELAXED);
+    uint32_t page = i / CO_RECORDS_PER_PAGE;
+    if (p->co.rec_page != page + 1) {
+        uint64_t pa, flags;
+        if (!vm_translate(p->vm.pt, CO_RECORDS_ADDR + (uint64_t)page * PAGE_SIZE, &pa, &flags))
+            return 0;
+        p->co.rec_page = page + 1;
+        p->co.rec_page_va = PA2VA(pa & ~(uint64_t)(PAGE_SIZE - 1));
+    }
+    const TaskSched *r = (const TaskSched *)p->co.rec_page_va + i % CO_RECORDS_PER_PAGE;
+    return __atomic_load_n(&r->prio, __ATOMIC_RELAXED);
 }
 
 /*
@@ -180,60 +190,78 @@ static uint32_t record_prio_locked(struct proc *p, uint32_t i)
  * raised to the rung coroutine's priority if it is below it.  Nobody in
  * the process may run to do it: its workers may all be left below a
  * thread of the process that yields at that priority (an asynchronous
- * sleep that ends beside it, t_cowakelow).  All of it is the process's
- * word, checked as a system call's arguments are: an index that names no
- * live thread of p is passed over, and the priority is bounded by p's
- * ceiling, so a forged one only raises p's own threads as far as
- * set_priority would.  co.lock, then p->lock, never both at once.
+ * sleep that ends beside it, t_cowakelow).
+ *
+ * All of it is the process's word, checked as a system call's arguments
+ * are: an index that names no live thread of p is passed over, the
+ * priority is bounded by p's ceiling, so a forged one only raises p's own
+ * threads as far as set_priority would; and `sleepers` said wrongly only
+ * leaves p's own workers low.  The pick is made here, under co.lock,
+ * from the kernel's view of priorities (VDSO_DATA.kprio); the raise by
+ * coexec_wake_seq, with p->lock, if the ring woke no sleeper: the two
+ * locks are never held at once.  Mostly nobody is below (the workers
+ * follow the work): a load per worker then.
  */
-static void coexec_raise_worker(struct proc *p, uint32_t cid)
+void coexec_raise_pick_locked(struct proc *p, uint32_t cid, struct coexec_raise *out)
 {
-    uint32_t tasks[CO_WORKER_SLOTS];
-    uint32_t n = 0, prio = 0;
-    spin_lock(&p->co.lock);
+    KASSERT(spin_holding(&p->co.lock));
+    out->task = SCHED_MAX_TASKS;
     CO_EXEC *x = p->co.header;
-    if (x && cid != CO_NONE && CO_INDEX(cid) < p->co.capacity) {
-        prio = record_prio_locked(p, CO_INDEX(cid));
-        n = __atomic_load_n(&x->workers_end, __ATOMIC_RELAXED);
-        if (n > CO_WORKER_SLOTS)
-            n = CO_WORKER_SLOTS;
-        for (uint32_t k = 0; k < n; k++)
-            tasks[k] = __atomic_load_n(&x->worker_task[k], __ATOMIC_RELAXED);
-    }
-    spin_unlock(&p->co.lock);
-    if (prio < MIN_PRIORITY || n == 0)
+    const VDSO_DATA *v = shared_vdso(&p->shared);
+    if (!x || !v || cid == CO_NONE || CO_INDEX(cid) >= p->co.capacity ||
+        __atomic_load_n(&x->sleepers, __ATOMIC_RELAXED))
         return;
-    struct thread *me = thread_current();
-    spin_lock(&p->lock);
-    int want = prio > (uint32_t)p->prio_ceiling ? p->prio_ceiling : (int)prio;
-    struct thread *lowest = NULL;
+    uint32_t n = __atomic_load_n(&x->workers_end, __ATOMIC_RELAXED);
+    if (n > CO_WORKER_SLOTS)
+        n = CO_WORKER_SLOTS;
+    const struct thread *me = thread_current();
+    uint32_t mine = me && me->proc == p ? (uint32_t)me->stack_slot : SCHED_MAX_TASKS;
+    int ceiling = __atomic_load_n(&p->prio_ceiling, __ATOMIC_RELAXED);
+    uint32_t lowest = SCHED_MAX_TASKS, low = (uint32_t)ceiling;
     for (uint32_t k = 0; k < n; k++) {
-        uint32_t task = tasks[k] - 1;     /* 0: a free entry */
-        if (task >= SCHED_MAX_TASKS)
-            continue;
-        struct thread *t = proc_slot_thread(p, (int)task);
-        if (!t || t == me || t->exited || t->proc != p)
-            continue;
-        if (t->priority < (lowest ? lowest->priority : want))
-            lowest = t;
+        uint32_t task = __atomic_load_n(&x->worker_task[k], __ATOMIC_RELAXED) - 1;
+        if (task >= SCHED_MAX_TASKS || task == mine)
+            continue;           /* free (0 - 1), the caller, or written over */
+        uint32_t now = v->kprio[task];
+        if (now < low) {
+            low = now;
+            lowest = task;
+        }
     }
-    if (lowest)
-        sched_set_priority(lowest, want);
-    spin_unlock(&p->lock);
+    if (lowest == SCHED_MAX_TASKS)
+        return;                 /* none below the ceiling: none to raise */
+    uint32_t prio = record_prio_locked(p, CO_INDEX(cid));
+    if (prio > (uint32_t)ceiling)
+        prio = (uint32_t)ceiling;
+    if (low >= prio)
+        return;
+    out->task = lowest;
+    out->prio = (int)prio;
 }
 
-void coexec_wake_seq(struct proc *p, uint32_t cid)
+void coexec_wake_seq(struct proc *p, const struct coexec_raise *raise)
 {
-    if (futex_wake(p, SEQ_ADDR, 1) == 0)
-        coexec_raise_worker(p, cid);    /* every worker awake */
+    if (futex_wake(p, SEQ_ADDR, 1) > 0 || raise->task >= SCHED_MAX_TASKS)
+        return;
+    /* Every worker awake: the one picked is raised, if it is still a
+     * thread of p below the work (p->lock: it cannot go meanwhile). */
+    spin_lock(&p->lock);
+    struct thread *t = proc_slot_thread(p, (int)raise->task);
+    if (t && t->proc == p && !t->exited && t->priority < raise->prio &&
+        prio_allowed(p, raise->prio) == 0)
+        sched_set_priority(t, raise->prio);
+    spin_unlock(&p->lock);
 }
 
 bool co_doorbell(struct proc *p, uint32_t cid)
 {
+    struct coexec_raise raise;
     spin_lock(&p->co.lock);
     bool rang = co_doorbell_locked(p, cid);
+    if (rang)
+        coexec_raise_pick_locked(p, cid, &raise);
     spin_unlock(&p->co.lock);
     if (rang)
-        coexec_wake_seq(p, cid);
+        coexec_wake_seq(p, &raise);
     return rang;
 }

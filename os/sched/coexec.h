@@ -32,6 +32,10 @@ struct proc_co {
     struct list_node ops;       /* pending struct coio_op (fs/coio.h) */
     uint32_t nops;
     struct coio_index by_io;    /* the same ops, found by io address */
+    uint32_t rec_page;          /* record page index + 1 whose frame is at
+                                   rec_page_va (0: none): the doorbell's
+                                   look at a record's priority */
+    void *rec_page_va;
 };
 
 void coexec_init(struct proc *p);
@@ -64,9 +68,18 @@ bool co_doorbell_locked(struct proc *p, uint32_t cid);
  * worker may run it next (CO_EXEC.woke_by; docs/coroutines.md,
  * "Affinity"). */
 void co_note_waker_locked(struct proc *p, uint32_t task, uint32_t cid);
-/* After a ring for cid, no lock held: wakes one worker asleep on seq; if
- * none sleeps, raises the least urgent awake one to cid's priority if it
- * is below (the executor's rule, docs/coroutines.md). */
-void coexec_wake_seq(struct proc *p, uint32_t cid);
+/* Who a ring raises if no worker sleeps: TaskSched index (SCHED_MAX_TASKS:
+ * nobody) and the priority. */
+struct coexec_raise {
+    uint32_t task;
+    int prio;
+};
+/* co.lock held, after co_doorbell_locked rang cid: picks the least urgent
+ * awake worker of p but the caller, if it is below cid's priority (the
+ * executor's rule, docs/coroutines.md, "No worker left below the work"). */
+void coexec_raise_pick_locked(struct proc *p, uint32_t cid, struct coexec_raise *out);
+/* After a ring, no lock held: wakes one worker asleep on seq; if none
+ * sleeps, raises the one picked. */
+void coexec_wake_seq(struct proc *p, const struct coexec_raise *raise);
 
 #endif
