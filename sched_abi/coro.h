@@ -156,7 +156,9 @@ typedef struct CO_EXEC {
                                            queue (the slot's not counted) */
     volatile uint32_t workers_end;  /*  104: one past the last entry of
                                            worker_task ever used */
-    uint8_t  reserved[128 - 108];   /*  108: zero */
+    volatile uint32_t workers_gen;  /*  108: bumped at each change of
+                                           worker_task */
+    uint8_t  reserved[128 - 112];   /*  112: zero */
     /* Who woke what (docs/coroutines.md, "Affinity"): when a thread's own
      * system call completes an operation of its process and rings the
      * doorbell for it, the kernel writes ((task + 1) << 32 | cid) into

@@ -36,6 +36,13 @@ struct proc_co {
                                    rec_page_va (0: none): the doorbell's
                                    look at a record's priority */
     void *rec_page_va;
+    /* The lowest priority the kernel published (kprio) for any thread in
+     * worker_task, as of kprio_gen (bumped at every change of a kprio of
+     * p's threads, sched/shared.c) and CO_EXEC.workers_gen: a ring checks
+     * it before it looks at each worker (coexec_raise_pick_locked). */
+    uint32_t kprio_gen;
+    uint32_t low_kgen, low_wgen;
+    uint32_t low;               /* 0: not known */
 };
 
 void coexec_init(struct proc *p);

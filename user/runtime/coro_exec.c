@@ -289,6 +289,7 @@ static uint32_t enter_workers(const struct co_env *e)
                    !__atomic_compare_exchange_n(&e->x->workers_end, &end, k + 1, 0,
                                                 __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
                 ;
+            __atomic_add_fetch(&e->x->workers_gen, 1, __ATOMIC_SEQ_CST);
             return k;
         }
     }
@@ -297,8 +298,10 @@ static uint32_t enter_workers(const struct co_env *e)
 
 static void leave_workers(const struct co_env *e, uint32_t k)
 {
-    if (k < CO_WORKER_SLOTS)
+    if (k < CO_WORKER_SLOTS) {
         __atomic_store_n(&e->x->worker_task[k], 0, __ATOMIC_RELEASE);
+        __atomic_add_fetch(&e->x->workers_gen, 1, __ATOMIC_SEQ_CST);
+    }
 }
 
 /* Record i (IN_QUEUE: the slot's, or one the process wrote over?). */
