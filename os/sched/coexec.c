@@ -33,7 +33,7 @@ void coexec_init(struct proc *p)
     p->co.header = NULL;
     p->co.rec_page = 0;
     p->co.kprio_gen = 0;
-    p->co.low = 0;
+    p->co.quiet = 0;
     list_init(&p->co.ops);
     p->co.nops = 0;
     p->co.by_io = (struct coio_index){ 0 };
@@ -100,7 +100,7 @@ uint32_t coexec_detach(struct proc *p)
     p->co.pages = 0;
     p->co.header = NULL;
     p->co.rec_page = 0;         /* its frame goes with the region */
-    p->co.low = 0;
+    p->co.quiet = 0;
     spin_unlock(&p->co.lock);
     return pages;
 }
@@ -235,36 +235,36 @@ static uint32_t lowest_worker_locked(const CO_EXEC *x, const VDSO_DATA *v, uint3
  *
  * Mostly nobody is below the work (the workers follow it), and a ring
  * comes with every asynchronous completion: so the lowest priority of
- * all the workers is kept (p->co.low) while neither a kprio of p's
- * threads nor worker_task changed, and compared first.
+ * all the workers is kept (p->co.quiet) while neither a kprio of p's
+ * threads nor worker_task changed, and a ring for work no more urgent
+ * stops at coexec_raise_pick_locked's inline look (sched/coexec.h).
  */
-void coexec_raise_pick_locked(struct proc *p, uint32_t cid, struct coexec_raise *out)
+void coexec_raise_pick_slow_locked(struct proc *p, uint32_t cid, struct coexec_raise *out)
 {
+    KASSERT(spin_holding(&p->co.lock));
     out->task = SCHED_MAX_TASKS;
     CO_EXEC *x = p->co.header;
-    if (!x || cid == CO_NONE || CO_INDEX(cid) >= p->co.capacity ||
+    const VDSO_DATA *v = shared_vdso(&p->shared);
+    if (!x || !v || cid == CO_NONE || CO_INDEX(cid) >= p->co.capacity ||
         __atomic_load_n(&x->sleepers, __ATOMIC_RELAXED))
         return;
-    const VDSO_DATA *v = shared_vdso(&p->shared);
     uint32_t kgen = __atomic_load_n(&p->co.kprio_gen, __ATOMIC_RELAXED);
     uint32_t wgen = __atomic_load_n(&x->workers_gen, __ATOMIC_RELAXED);
-    if (!p->co.low || p->co.low_kgen != kgen || p->co.low_wgen != wgen) {
-        if (!v)
-            return;
+    int ceiling = __atomic_load_n(&p->prio_ceiling, __ATOMIC_RELAXED);
+    if (p->co.low_kgen != kgen || p->co.low_wgen != wgen || !p->co.quiet) {
         uint32_t low;
         lowest_worker_locked(x, v, SCHED_MAX_TASKS, MAX_PRIORITY + 1, &low);
-        p->co.low = low;
+        /* Work up to `quiet` raises nobody: all are at it, or at the
+         * ceiling (which is only ever lowered). */
+        p->co.quiet = low >= (uint32_t)ceiling ? 255 : low;
         p->co.low_kgen = kgen;
         p->co.low_wgen = wgen;
     }
-    int ceiling = __atomic_load_n(&p->prio_ceiling, __ATOMIC_RELAXED);
-    if (p->co.low >= (uint32_t)ceiling)
-        return;                 /* none below the ceiling: none to raise */
     uint32_t prio = record_prio_locked(p, CO_INDEX(cid));
+    if (prio <= p->co.quiet)
+        return;
     if (prio > (uint32_t)ceiling)
         prio = (uint32_t)ceiling;
-    if (p->co.low >= prio)
-        return;
     /* One is below: which, but the calling thread (as in the process's
      * own rule: it may be the very thread that yields)? */
     const struct thread *me = thread_current();
@@ -297,7 +297,7 @@ bool co_doorbell(struct proc *p, uint32_t cid)
     spin_lock(&p->co.lock);
     bool rang = co_doorbell_locked(p, cid);
     if (rang)
-        coexec_raise_pick_locked(p, cid, &raise);
+        coexec_raise_pick_locked(p, &p->co, cid, &raise);
     spin_unlock(&p->co.lock);
     if (rang)
         coexec_wake_seq(p, &raise);
