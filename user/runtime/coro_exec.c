@@ -819,7 +819,9 @@ static int64_t co_set_prio(const struct co_env *e, uint32_t cid, uint64_t prio)
         unlock(e);
         return -1;
     }
-    if (r->flags & TASK_FLAG_IN_QUEUE) {
+    bool queued = r->flags & TASK_FLAG_IN_QUEUE;
+    uint32_t was = r->prio;
+    if (queued) {
         flush_slot_locked(e);
         struct sched_ctx c = policy_ctx(e);
         e->ops->remove(&c, e->hart, CO_INDEX(cid));
@@ -830,6 +832,8 @@ static int64_t co_set_prio(const struct co_env *e, uint32_t cid, uint64_t prio)
         r->prio = (uint8_t)prio;
     }
     unlock(e);
+    if (queued && prio > was)
+        work_arrived(e, (uint32_t)prio);    /* ready work, more urgent now */
     return 0;
 }
 
