@@ -173,7 +173,7 @@ typedef struct CO_EXEC {
     volatile uint64_t woke_by[CO_WOKE_SLOTS][8];              /*  128 */
     /* The threads polling now (docs/coroutines.md, "No worker left below
      * the work"): the TaskSched index + 1 of each thread in a run of the
-     * executor (a worker, or a thread in co_join), 0: a free entry.  Set
+     * executor as a worker (not co_join's), 0: a free entry.  Set
      * and cleared by each thread for itself.  Whoever makes a coroutine
      * ready at a priority while no worker sleeps (a waker in the process,
      * or the kernel ringing the doorbell) raises the least urgent of them

@@ -274,7 +274,7 @@ static void work_arrived(const struct co_env *e, uint32_t prio)
         raise_a_worker(e, prio);
 }
 
-/* The calling thread enters a run of the executor: its entry in
+/* The calling thread starts a worker's run of the executor: its entry in
  * CO_EXEC.worker_task, or CO_WORKER_SLOTS if none is free (then it is
  * never raised by a waker: only a hint is lost). */
 static uint32_t enter_workers(const struct co_env *e)
@@ -1127,7 +1127,12 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
     if (!kernel) {
         wp.now = (int32_t)ecall3(SYS_GET_PRIORITY, 0, 0, 0);
         rescue_slot = &((TaskSched *)SHARED_TASKS_ADDR)[e->task].ctx[TASK_CTX_RESCUE];
-        entry = enter_workers(e);
+        /* A worker's run, not co_join's: the thread that joins is the
+         * one that spawned or woke what it waits for, and wants its own
+         * priority back (co_join); a registration per join also cost
+         * every spawn and join about 70 instructions. */
+        if (until == CO_NONE)
+            entry = enter_workers(e);
     }
     /* Whether to record a poll in the timeline: the kernel's flag, read
      * at every poll through a pointer found once (never set for the
