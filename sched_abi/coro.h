@@ -21,8 +21,9 @@
  * The process may write anything here.  The kernel writes only the
  * doorbell (bell, bell_summary, seq) and `capacity`, at indices it checks
  * against its own count of mapped records, and reads nothing else but,
- * after a ring that woke no sleeping worker, `worker_task` and the rung
- * record's priority, each checked (os/sched/coexec.c): a
+ * at a ring while no worker sleeps, what picks a worker to raise
+ * (`sleepers`, `workers_end`, `workers_gen`, `worker_task`, the rung
+ * record's priority), each as a hint it bounds (os/sched/coexec.c): a
  * forged CID, a wrecked executor or a scribbled doorbell hurt only the
  * process that wrote them.
  */

@@ -37,9 +37,10 @@ struct proc_co {
                                    look at a record's priority */
     void *rec_page_va;
     /* The lowest priority the kernel published (kprio) for any thread in
-     * worker_task (255 if at the ceiling), as of kprio_gen (bumped at every change of a kprio of
-     * p's threads, sched/shared.c) and CO_EXEC.workers_gen: a ring checks
-     * it before it looks at each worker (coexec_raise_pick_locked). */
+     * worker_task (255 if none is below the ceiling), as of kprio_gen
+     * (bumped at every change of a kprio of p's threads, sched/shared.c)
+     * and CO_EXEC.workers_gen: a ring checks it before it looks at each
+     * worker (coexec_raise_pick_locked).  co.lock. */
     uint32_t kprio_gen;
     uint32_t low_kgen, low_wgen;
     uint32_t quiet;             /* work up to it raises nobody (0: not known) */

@@ -231,7 +231,7 @@ static void notify_all(const struct co_env *e)
  * priorities are the kernel's view (VDSO_DATA.kprio), current as of each
  * thread's last run.  A system call only when one is below: a few loads
  * otherwise.  The kernel applies the same rule to what it rings the
- * doorbell for (os/sched/coexec.c, coexec_raise_worker).
+ * doorbell for (os/sched/coexec.c, coexec_raise_pick_locked).
  */
 static __attribute__((noinline)) void raise_a_worker(const struct co_env *e, uint32_t prio)
 {
