@@ -821,7 +821,7 @@ static int64_t co_set_prio(const struct co_env *e, uint32_t cid, uint64_t prio)
     }
     bool queued = r->flags & TASK_FLAG_IN_QUEUE;
     uint32_t was = r->prio;
-    if (queued) {
+    if (r->flags & TASK_FLAG_IN_QUEUE) {
         flush_slot_locked(e);
         struct sched_ctx c = policy_ctx(e);
         e->ops->remove(&c, e->hart, CO_INDEX(cid));
