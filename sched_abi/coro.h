@@ -20,7 +20,10 @@
  *
  * The process may write anything here.  The kernel writes only the
  * doorbell (bell, bell_summary, seq) and `capacity`, at indices it checks
- * against its own count of mapped records, and reads nothing else: a
+ * against its own count of mapped records, and reads nothing else but,
+ * at a ring while no worker sleeps, what picks a worker to raise
+ * (`sleepers`, `workers_end`, `workers_gen`, `worker_task`, the rung
+ * record's priority), each as a hint it bounds (os/sched/coexec.c): a
  * forged CID, a wrecked executor or a scribbled doorbell hurt only the
  * process that wrote them.
  */
@@ -121,6 +124,7 @@ typedef void (*co_drop_fn)(struct co *self);
 #define CO_WOKE_HINT        0        /* woke_by[s][]: the kernel's hint */
 #define CO_WOKE_TIES        1        /* woke_by[s][]: the worker's count */
 #define CO_SUMMARY_WORDS    (CO_BELL_WORDS / 64)
+#define CO_WORKER_SLOTS     64       /* CO_EXEC.worker_task: threads polling */
 
 typedef struct CO_EXEC {
     uint32_t magic;                 /*    0: CO_EXEC_MAGIC once set up */
@@ -151,7 +155,11 @@ typedef struct CO_EXEC {
                                            slot") */
     uint32_t queued;                /*  100: coroutines in the policy's
                                            queue (the slot's not counted) */
-    uint8_t  reserved[128 - 104];   /*  104: zero */
+    volatile uint32_t workers_end;  /*  104: one past the last entry of
+                                           worker_task ever used */
+    volatile uint32_t workers_gen;  /*  108: bumped at each change of
+                                           worker_task */
+    uint8_t  reserved[128 - 112];   /*  112: zero */
     /* Who woke what (docs/coroutines.md, "Affinity"): when a thread's own
      * system call completes an operation of its process and rings the
      * doorbell for it, the kernel writes ((task + 1) << 32 | cid) into
@@ -164,7 +172,17 @@ typedef struct CO_EXEC {
      * [CO_WOKE_TIES]: the worker's count of ties so won in a row (bounded,
      * coro_exec.c).  One line a slot: each worker writes only its own. */
     volatile uint64_t woke_by[CO_WOKE_SLOTS][8];              /*  128 */
-    uint8_t  reserved1[1024 - 128 - 64 * CO_WOKE_SLOTS];
+    /* The threads polling now (docs/coroutines.md, "No worker left below
+     * the work"): the TaskSched index + 1 of each thread in a run of the
+     * executor as a worker (not co_join's), 0: a free entry.  Set
+     * and cleared by each thread for itself.  Whoever makes a coroutine
+     * ready at a priority while no worker sleeps (a waker in the process,
+     * or the kernel ringing the doorbell) raises the least urgent of them
+     * to it.  Read by the kernel as a hint: an index that names no thread
+     * of the process is passed over, and a priority past the ceiling is
+     * never given. */
+    volatile uint32_t worker_task[CO_WORKER_SLOTS];           /*  640 */
+    uint8_t  reserved1[1024 - 128 - 64 * CO_WOKE_SLOTS - 4 * CO_WORKER_SLOTS];
     /* The doorbell: bit i set = record i was woken from outside the
      * executor's lock (the kernel's completions).  A worker takes the set
      * bits (atomic swap) and wakes those coroutines itself.  bell_summary
@@ -179,6 +197,7 @@ _Static_assert(__builtin_offsetof(CO_EXEC, capacity) == 4, "capacity");
 _Static_assert(__builtin_offsetof(CO_EXEC, seq) == 12, "seq");
 _Static_assert(__builtin_offsetof(CO_EXEC, sleepers) == 16, "sleepers");
 _Static_assert(__builtin_offsetof(CO_EXEC, woke_by) == 128, "woke_by: its own lines");
+_Static_assert(__builtin_offsetof(CO_EXEC, worker_task) == 640, "worker_task");
 _Static_assert(__builtin_offsetof(CO_EXEC, bell_summary) == 1024, "bell_summary");
 _Static_assert(__builtin_offsetof(CO_EXEC, bell) == 2048, "bell");
 

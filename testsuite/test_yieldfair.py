@@ -10,7 +10,10 @@ CPU-hog child.  t_cospawnlow: main, lowered to priority 1, starts the
 executor's workers with a co_spawn at 10, raises itself to 10 and yields
 until a worker has run the coroutine; with the workers left at priority 1
 it failed on one hart under every policy (30 s of yields, never run).
-Both bound their waits themselves (30 s) and print PASS or FAIL."""
+t_cowakelow: the same for a coroutine made ready by a wake (an event set,
+an asynchronous sleep's end) while the only worker polls a coroutine at 1,
+beside two threads yielding at 10.
+Each bounds their waits themselves (30 s) and print PASS or FAIL."""
 import re
 
 import pytest
@@ -21,7 +24,7 @@ SMP = [1, 2]
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.parametrize("program", ["t_yieldfair", "t_cospawnlow"])
+@pytest.mark.parametrize("program", ["t_yieldfair", "t_cospawnlow", "t_cowakelow"])
 @pytest.mark.parametrize("smp", SMP, ids=lambda n: f"smp{n}")
 def test_yield_lets_waiting_threads_run(boot_policy, policy, smp, program):
     m = boot_policy(policy, smp=smp, initrd=True)

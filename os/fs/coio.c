@@ -141,16 +141,19 @@ void coio_finish_by(struct coio_op *op, const struct thread *waker)
     struct proc *p = op->proc;
     KASSERT(op->done && !list_linked(&op->qnode));
     spin_lock(&p->co.lock);
+    struct coexec_raise raise;
     bool rang = co_doorbell_locked(p, op->cid);
     if (rang && waker && waker->proc == p && waker->stack_slot >= 0)
         co_note_waker_locked(p, (uint32_t)waker->stack_slot, op->cid);
+    if (rang)
+        coexec_raise_pick_locked(p, &p->co, op->cid, &raise);
     list_remove(&op->pnode);
     coio_index_remove(&p->co.by_io, op);
     KASSERT(p->co.nops > 0 && p->co.nops == p->co.by_io.count + 1);
     p->co.nops--;
     spin_unlock(&p->co.lock);
     if (rang)
-        coexec_wake_seq(p);
+        coexec_wake_seq(p, &raise);
     release(op);
 }
 

@@ -7,6 +7,9 @@
 #include "mm/frame.h"
 #include "kernel/panic.h"
 #include "syscall/syscall.h"
+#include "sched/sched.h"
+#include "sched/shared.h"
+#include "proc/priority.h"
 #include "uapi/errno.h"
 #include "arch/riscv.h"
 #include "memlayout.h"
@@ -28,6 +31,9 @@ void coexec_init(struct proc *p)
     p->co.capacity = 0;
     p->co.pages = 0;
     p->co.header = NULL;
+    p->co.rec_page = 0;
+    p->co.kprio_gen = 0;
+    p->co.quiet = 0;
     list_init(&p->co.ops);
     p->co.nops = 0;
     p->co.by_io = (struct coio_index){ 0 };
@@ -93,6 +99,8 @@ uint32_t coexec_detach(struct proc *p)
     p->co.capacity = 0;
     p->co.pages = 0;
     p->co.header = NULL;
+    p->co.rec_page = 0;         /* its frame goes with the region */
+    p->co.quiet = 0;
     spin_unlock(&p->co.lock);
     return pages;
 }
@@ -157,17 +165,141 @@ void co_note_waker_locked(struct proc *p, uint32_t task, uint32_t cid)
                      ((uint64_t)task + 1) << 32 | cid, __ATOMIC_RELEASE);
 }
 
-void coexec_wake_seq(struct proc *p)
+/* Record page `page`'s frame, through p's page table, kept for the next
+ * look (record pages are only added while the executor is attached, and
+ * the caller's index is below capacity: mapped).  NULL if not mapped.
+ * co.lock held. */
+static __attribute__((noinline)) const TaskSched *record_page_locked(struct proc *p,
+                                                                    uint32_t page)
 {
-    futex_wake(p, SEQ_ADDR, 1);
+    uint64_t pa, flags;
+    if (!vm_translate(p->vm.pt, CO_RECORDS_ADDR + (uint64_t)page * PAGE_SIZE, &pa, &flags))
+        return NULL;
+    p->co.rec_page = page + 1;
+    p->co.rec_page_va = PA2VA(pa & ~(uint64_t)(PAGE_SIZE - 1));
+    return p->co.rec_page_va;
+}
+
+/* Record i's priority byte (i < capacity): whatever the process wrote
+ * there, which the caller bounds.  co.lock held. */
+static uint32_t record_prio_locked(struct proc *p, uint32_t i)
+{
+    uint32_t page = i / CO_RECORDS_PER_PAGE;
+    const TaskSched *recs = p->co.rec_page == page + 1 ? p->co.rec_page_va
+                                                      : record_page_locked(p, page);
+    return recs ? __atomic_load_n(&recs[i % CO_RECORDS_PER_PAGE].prio, __ATOMIC_RELAXED) : 0;
+}
+
+/* The least urgent thread in worker_task (the kernel's view, kprio) but
+ * `mine`, below `below`: its index, and *low its priority; or
+ * SCHED_MAX_TASKS.  co.lock held. */
+static uint32_t lowest_worker_locked(const CO_EXEC *x, const VDSO_DATA *v, uint32_t mine,
+                                     uint32_t below, uint32_t *low)
+{
+    uint32_t n = __atomic_load_n(&x->workers_end, __ATOMIC_RELAXED);
+    if (n > CO_WORKER_SLOTS)
+        n = CO_WORKER_SLOTS;
+    uint32_t lowest = SCHED_MAX_TASKS;
+    *low = below;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t task = __atomic_load_n(&x->worker_task[k], __ATOMIC_RELAXED) - 1;
+        if (task >= SCHED_MAX_TASKS || task == mine)
+            continue;           /* free (0 - 1), the caller, or written over */
+        uint32_t now = v->kprio[task];
+        if (now < *low) {
+            *low = now;
+            lowest = task;
+        }
+    }
+    return lowest;
+}
+
+/*
+ * The executor's rule for work made ready while no worker sleeps
+ * (docs/coroutines.md, "No worker left below the work"), for what the
+ * kernel rings the doorbell for: the least urgent thread in a run of p's
+ * executor (CO_EXEC.worker_task), other than the calling thread, is
+ * raised to the rung coroutine's priority if it is below it.  Nobody in
+ * the process may run to do it: its workers may all be left below a
+ * thread of the process that yields at that priority (an asynchronous
+ * sleep that ends beside it, t_cowakelow).
+ *
+ * All of it is the process's word, checked as a system call's arguments
+ * are: an index that names no live thread of p is passed over, the
+ * priority is bounded by p's ceiling, so a forged one only raises p's own
+ * threads as far as set_priority would; and `sleepers` or `workers_gen`
+ * said wrongly only leave p's own workers low.  The pick is made here,
+ * under co.lock, from the kernel's view of priorities (VDSO_DATA.kprio);
+ * the raise by coexec_wake_seq, with p->lock, if the ring woke no
+ * sleeper: the two locks are never held at once.
+ *
+ * Mostly nobody is below the work (the workers follow it), and a ring
+ * comes with every asynchronous completion: so the lowest priority of
+ * all the workers is kept (p->co.quiet) while neither a kprio of p's
+ * threads nor worker_task changed, and a ring for work no more urgent
+ * stops at coexec_raise_pick_locked's inline look (sched/coexec.h).
+ */
+void coexec_raise_pick_slow_locked(struct proc *p, uint32_t cid, struct coexec_raise *out)
+{
+    KASSERT(spin_holding(&p->co.lock));
+    out->task = SCHED_MAX_TASKS;
+    CO_EXEC *x = p->co.header;
+    const VDSO_DATA *v = shared_vdso(&p->shared);
+    if (!x || !v || cid == CO_NONE || CO_INDEX(cid) >= p->co.capacity ||
+        __atomic_load_n(&x->sleepers, __ATOMIC_RELAXED))
+        return;
+    uint32_t kgen = __atomic_load_n(&p->co.kprio_gen, __ATOMIC_RELAXED);
+    uint32_t wgen = __atomic_load_n(&x->workers_gen, __ATOMIC_RELAXED);
+    int ceiling = __atomic_load_n(&p->prio_ceiling, __ATOMIC_RELAXED);
+    if (p->co.low_kgen != kgen || p->co.low_wgen != wgen || !p->co.quiet) {
+        uint32_t low;
+        lowest_worker_locked(x, v, SCHED_MAX_TASKS, MAX_PRIORITY + 1, &low);
+        /* Work up to `quiet` raises nobody: all are at it, or at the
+         * ceiling (which is only ever lowered). */
+        p->co.quiet = low >= (uint32_t)ceiling ? 255 : low;
+        p->co.low_kgen = kgen;
+        p->co.low_wgen = wgen;
+    }
+    uint32_t prio = record_prio_locked(p, CO_INDEX(cid));
+    if (prio <= p->co.quiet)
+        return;
+    if (prio > (uint32_t)ceiling)
+        prio = (uint32_t)ceiling;
+    /* One is below: which, but the calling thread (as in the process's
+     * own rule: it may be the very thread that yields)? */
+    const struct thread *me = thread_current();
+    uint32_t mine = me && me->proc == p ? (uint32_t)me->stack_slot : SCHED_MAX_TASKS;
+    uint32_t low;
+    uint32_t lowest = lowest_worker_locked(x, v, mine, prio, &low);
+    if (lowest == SCHED_MAX_TASKS)
+        return;
+    out->task = lowest;
+    out->prio = (int)prio;
+}
+
+void coexec_wake_seq(struct proc *p, const struct coexec_raise *raise)
+{
+    if (futex_wake(p, SEQ_ADDR, 1) > 0 || raise->task >= SCHED_MAX_TASKS)
+        return;
+    /* Every worker awake: the one picked is raised, if it is still a
+     * thread of p below the work (p->lock: it cannot go meanwhile). */
+    spin_lock(&p->lock);
+    struct thread *t = proc_slot_thread(p, (int)raise->task);
+    if (t && t->proc == p && !t->exited && t->priority < raise->prio &&
+        prio_allowed(p, raise->prio) == 0)
+        sched_set_priority(t, raise->prio);
+    spin_unlock(&p->lock);
 }
 
 bool co_doorbell(struct proc *p, uint32_t cid)
 {
+    struct coexec_raise raise;
     spin_lock(&p->co.lock);
     bool rang = co_doorbell_locked(p, cid);
+    if (rang)
+        coexec_raise_pick_locked(p, &p->co, cid, &raise);
     spin_unlock(&p->co.lock);
     if (rang)
-        coexec_wake_seq(p);
+        coexec_wake_seq(p, &raise);
     return rang;
 }

@@ -32,6 +32,18 @@ struct proc_co {
     struct list_node ops;       /* pending struct coio_op (fs/coio.h) */
     uint32_t nops;
     struct coio_index by_io;    /* the same ops, found by io address */
+    uint32_t rec_page;          /* record page index + 1 whose frame is at
+                                   rec_page_va (0: none): the doorbell's
+                                   look at a record's priority */
+    void *rec_page_va;
+    /* The lowest priority the kernel published (kprio) for any thread in
+     * worker_task (255 if none is below the ceiling), as of kprio_gen
+     * (bumped at every change of a kprio of p's threads, sched/shared.c)
+     * and CO_EXEC.workers_gen: a ring checks it before it looks at each
+     * worker (coexec_raise_pick_locked).  co.lock. */
+    uint32_t kprio_gen;
+    uint32_t low_kgen, low_wgen;
+    uint32_t quiet;             /* work up to it raises nobody (0: not known) */
 };
 
 void coexec_init(struct proc *p);
@@ -64,6 +76,36 @@ bool co_doorbell_locked(struct proc *p, uint32_t cid);
  * worker may run it next (CO_EXEC.woke_by; docs/coroutines.md,
  * "Affinity"). */
 void co_note_waker_locked(struct proc *p, uint32_t task, uint32_t cid);
-void coexec_wake_seq(struct proc *p);
+/* Who a ring raises if no worker sleeps: TaskSched index (SCHED_MAX_TASKS:
+ * nobody) and the priority. */
+struct coexec_raise {
+    uint32_t task;
+    int prio;
+};
+/* co.lock held, after co_doorbell_locked rang cid: picks the least urgent
+ * awake worker of p but the caller, if it is below cid's priority (the
+ * executor's rule, docs/coroutines.md, "No worker left below the work"). */
+void coexec_raise_pick_slow_locked(struct proc *p, uint32_t cid, struct coexec_raise *out);
+/* Its look first, inline (co: &p->co): a ring comes with every asynchronous
+ * completion, and mostly a worker sleeps, or none is below the work
+ * (p->co.quiet still holds, and the record's page is the one kept). */
+static inline void coexec_raise_pick_locked(struct proc *p, struct proc_co *co, uint32_t cid,
+                                            struct coexec_raise *out)
+{
+    out->task = SCHED_MAX_TASKS;
+    const CO_EXEC *x = co->header;        /* rang: attached, cid below capacity */
+    uint32_t i = CO_INDEX(cid);
+    if (__atomic_load_n(&x->sleepers, __ATOMIC_RELAXED))
+        return;
+    if (co->low_kgen == __atomic_load_n(&co->kprio_gen, __ATOMIC_RELAXED) &&
+        co->low_wgen == __atomic_load_n(&x->workers_gen, __ATOMIC_RELAXED) &&
+        co->rec_page == i / CO_RECORDS_PER_PAGE + 1 &&
+        ((const TaskSched *)co->rec_page_va)[i % CO_RECORDS_PER_PAGE].prio <= co->quiet)
+        return;
+    coexec_raise_pick_slow_locked(p, cid, out);
+}
+/* After a ring, no lock held: wakes one worker asleep on seq; if none
+ * sleeps, raises the one picked. */
+void coexec_wake_seq(struct proc *p, const struct coexec_raise *raise);
 
 #endif

@@ -317,6 +317,8 @@ static inline __attribute__((always_inline)) void publish_thread_words(
     /* Not rec->prio: the record may still sit in the process's queue,
      * keyed on it; the runtime copies this once it is out. */
     v->kprio[t->stack_slot] = (uint8_t)t->priority;
+    if (t->words_prio != t->priority)   /* the doorbell's view moved (coexec.c) */
+        __atomic_add_fetch(&t->proc->co.kprio_gen, 1, __ATOMIC_RELAXED);
     __atomic_store_n(&rec->state, TASK_RUNNING, __ATOMIC_RELEASE);
     t->words_gen = r->gen;
     t->words_hart = hart;

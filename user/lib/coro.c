@@ -8,7 +8,6 @@
  * process (a forked child has none until it spawns), and how many workers
  * run.
  */
-#include <assert.h>
 #include <coroutine.h>
 #include <errno.h>
 #include <mutex.h>
@@ -46,17 +45,6 @@ static uint32_t setup_pid;          /* the process that set the executor up */
 static int workers_wanted = 4;
 static int workers_running;         /* threads other than main, under setup_lock */
 
-/* The started workers' threads, for raise_a_worker: its tid (set by the
- * starter, under setup_lock; 0: a free entry) and its TaskSched record
- * (set by the worker as it starts; NO_TASK until then).  Read without the
- * lock: a hint, as the priorities read with it. */
-#define NO_TASK UINT32_MAX
-static struct worker_id {
-    int tid;
-    uint32_t task;
-} worker_ids[WORKERS_MAX];
-static int worker_ids_end;          /* one past the last entry ever used */
-
 typedef int64_t (*co_call_fn)(uint32_t, const struct co_env *, uint64_t, uint64_t, uint64_t,
                               uint64_t);
 
@@ -91,8 +79,6 @@ static int grow(uint32_t want)
     if (setup_pid != V->pid) {      /* first time in this process */
         setup_pid = V->pid;
         workers_running = 0;
-        memset(worker_ids, 0, sizeof worker_ids);   /* the parent's workers */
-        worker_ids_end = 0;
         call(CO_OP_INIT, 0, 0, 0, 0);
     }
     return 0;
@@ -100,8 +86,7 @@ static int grow(uint32_t want)
 
 static void *worker_main(void *arg)
 {
-    struct worker_id *id = arg;
-    __atomic_store_n(&id->task, uthread_self()->task, __ATOMIC_RELAXED);
+    (void)arg;
     for (;;) {
         call(CO_OP_RUN, CO_NONE, 0, 0, 0);
         /* Counted gone first, then a look for work, under the lock a
@@ -115,7 +100,6 @@ static void *worker_main(void *arg)
         __atomic_sub_fetch(&workers_running, 1, __ATOMIC_SEQ_CST);
         if (__atomic_load_n(&EXEC->live, __ATOMIC_SEQ_CST) == 0 ||
             (EXEC->flags & CO_EXEC_WRECKED)) {
-            __atomic_store_n(&id->tid, 0, __ATOMIC_RELAXED);
             mutex_unlock(&setup_lock);
             return 0;
         }
@@ -153,59 +137,13 @@ static void start_workers(void)
         return;
     mutex_lock(&setup_lock);
     while (workers_running < workers_wanted - 1) {
-        struct worker_id *id = worker_ids;
-        while (id < worker_ids + WORKERS_MAX && id->tid)
-            id++;
-        assert(id < worker_ids + WORKERS_MAX);     /* workers_running < WORKERS_MAX */
-        id->task = NO_TASK;
-        int tid = thread_create(worker_main, id);
+        int tid = thread_create(worker_main, 0);
         if (tid < 0)
             break;          /* fewer workers: still correct, only slower */
-        __atomic_store_n(&id->tid, tid, __ATOMIC_RELAXED);
-        if (id - worker_ids >= worker_ids_end)
-            __atomic_store_n(&worker_ids_end, (int)(id - worker_ids) + 1, __ATOMIC_RELAXED);
         raise_new_worker(tid);
         __atomic_add_fetch(&workers_running, 1, __ATOMIC_SEQ_CST);
     }
     mutex_unlock(&setup_lock);
-}
-
-/*
- * Work at priority `prio` was just queued.  A sleeping worker is woken for
- * it, at the ceiling; with none asleep, an awake worker polls it when it
- * next fetches, if it gets a hart: not if each is left at a lower priority
- * (the one of the coroutine it polled last, until it polls the next)
- * while a thread at `prio` or above yields in a loop until the work is
- * done, as a sibling worker spinning with yield() does (a yield passes
- * over less urgent threads: docs/scheduler.md).  t_coro's steal check
- * (a spinner at 10 waiting for a setter at 10) spun for 20 s on one hart
- * beside h_coforge that way, the other workers awake at priority 1.  So
- * the least urgent awake worker but the caller (the kernel's view,
- * VDSO_DATA.kprio: current when it last ran) is raised to `prio` (within
- * the ceiling) if it is below; it follows what it polls from then on.
- * Not "unless one is at `prio` already": that one may be the spinner's.
- * Only with nobody asleep, and a system call only when a worker is
- * below: a few loads per spawn otherwise.
- */
-static void raise_a_worker(int prio)
-{
-    if (__atomic_load_n(&EXEC->sleepers, __ATOMIC_ACQUIRE))
-        return;
-    uint32_t me = uthread_self()->task;
-    const struct worker_id *lowest = 0;
-    const struct worker_id *end = worker_ids + __atomic_load_n(&worker_ids_end, __ATOMIC_RELAXED);
-    for (const struct worker_id *id = worker_ids; id < end; id++) {
-        uint32_t task = __atomic_load_n(&id->task, __ATOMIC_RELAXED);
-        if (!__atomic_load_n(&id->tid, __ATOMIC_RELAXED) || task >= SCHED_MAX_TASKS ||
-            task == me)
-            continue;
-        if (!lowest || V->kprio[task] < V->kprio[lowest->task])
-            lowest = id;
-    }
-    if (!lowest || V->kprio[lowest->task] >= prio)
-        return;
-    if (sys_call3(SYS_set_priority, lowest->tid, prio, 0) == -EPERM)
-        raise_new_worker(lowest->tid);      /* above the ceiling: to it */
 }
 
 /* Takes w off its event's list of waiters, if it is still on it. */
@@ -262,8 +200,7 @@ static cid_t spawn(co_poll_fn poll, struct co *frame, int prio, bool detached)
         if (cid != CO_NONE) {
             if (detached)
                 call(CO_OP_DETACH, (uint64_t)cid, 0, 0, 0);
-            start_workers();
-            raise_a_worker(prio);
+            start_workers();    /* (the spawn woke or raised one already) */
             return (cid_t)cid;
         }
         mutex_lock(&setup_lock);

@@ -204,12 +204,104 @@ static void rescue_again(const struct co_env *e)
         ((TaskSched *)SHARED_TASKS_ADDR)[e->task].ctx[TASK_CTX_RESCUE] = e->rescue;
 }
 
-/* Work arrived (or the last coroutine ended): wake sleeping workers. */
-static void notify(const struct co_env *e, bool everyone)
+/* The last coroutine ended, or the run awaited did: every sleeping
+ * worker looks. */
+static void notify_all(const struct co_env *e)
 {
     __atomic_add_fetch(&e->x->seq, 1, __ATOMIC_SEQ_CST);
     if (!e->kernel && __atomic_load_n(&e->x->sleepers, __ATOMIC_SEQ_CST))
-        ecall3(SYS_FUTEX_WAKE, (long)&e->x->seq, everyone ? 1 << 30 : 1, 0);
+        ecall3(SYS_FUTEX_WAKE, (long)&e->x->seq, 1 << 30, 0);
+}
+
+#define V_DATA ((const VDSO_DATA *)SHARED_BASE_ADDR)
+#define TASKS  ((const TaskSched *)SHARED_TASKS_ADDR)
+
+/*
+ * No worker left below the work (docs/coroutines.md).  A coroutine was
+ * made ready at `prio` (spawned, or woken) and nobody sleeps: an awake
+ * worker polls it when it next fetches, if it gets a hart, which it does
+ * not while a thread of the process at `prio` or above yields in a loop
+ * and the worker was left below (at the priority of what it polled last,
+ * until it polls the next): a yield passes over less urgent threads
+ * (docs/scheduler.md).  So the least urgent thread in a run of the
+ * executor (CO_EXEC.worker_task) but the caller is raised to `prio`
+ * (within the ceiling) if it is below; it follows what it polls from then
+ * on.  Not "unless one is at `prio` already": that one may be the thread
+ * that yields (a coroutine of its own spinning with yield()).  The
+ * priorities are the kernel's view (VDSO_DATA.kprio), current as of each
+ * thread's last run.  A system call only when one is below: a few loads
+ * otherwise.  The kernel applies the same rule to what it rings the
+ * doorbell for (os/sched/coexec.c, coexec_raise_pick_locked).
+ */
+static __attribute__((noinline)) void raise_a_worker(const struct co_env *e, uint32_t prio)
+{
+    uint32_t end = __atomic_load_n(&e->x->workers_end, __ATOMIC_RELAXED);
+    if (end > CO_WORKER_SLOTS)
+        end = CO_WORKER_SLOTS;
+    uint32_t lowest = SCHED_MAX_TASKS, low = prio;
+    for (uint32_t k = 0; k < end; k++) {
+        uint32_t task = (uint32_t)__atomic_load_n(&e->x->worker_task[k], __ATOMIC_RELAXED) - 1;
+        if (task >= SCHED_MAX_TASKS || task == e->task)
+            continue;           /* free (0 - 1), the caller, or written over */
+        uint32_t now = V_DATA->kprio[task];
+        if (now < low) {
+            low = now;
+            lowest = task;
+        }
+    }
+    if (lowest == SCHED_MAX_TASKS)
+        return;
+    long tid = (long)TASKS[lowest].tid;
+    if (ecall3(SYS_SET_PRIORITY, tid, (long)prio, 0) == -EPERM) {
+        long ceiling = ecall3(SYS_GET_CEILING, 0, 0, 0);
+        if (ceiling > (long)low)
+            ecall3(SYS_SET_PRIORITY, tid, ceiling, 0);     /* above it: to it */
+    }
+}
+
+/* Work arrived at priority `prio`: one rule for every way a coroutine is
+ * made ready (a spawn, a wake, a wake during its poll).  A sleeping
+ * worker is woken for it (it sleeps at the ceiling); with none asleep,
+ * an awake one is raised to it (raise_a_worker). */
+static void work_arrived(const struct co_env *e, uint32_t prio)
+{
+    __atomic_add_fetch(&e->x->seq, 1, __ATOMIC_SEQ_CST);
+    if (e->kernel)
+        return;
+    if (__atomic_load_n(&e->x->sleepers, __ATOMIC_SEQ_CST))
+        ecall3(SYS_FUTEX_WAKE, (long)&e->x->seq, 1, 0);
+    else
+        raise_a_worker(e, prio);
+}
+
+/* The calling thread starts a worker's run of the executor: its entry in
+ * CO_EXEC.worker_task, or CO_WORKER_SLOTS if none is free (then it is
+ * never raised by a waker: only a hint is lost). */
+static uint32_t enter_workers(const struct co_env *e)
+{
+    for (uint32_t k = 0; k < CO_WORKER_SLOTS; k++) {
+        uint32_t free = 0;
+        if (__atomic_load_n(&e->x->worker_task[k], __ATOMIC_RELAXED) == 0 &&
+            __atomic_compare_exchange_n(&e->x->worker_task[k], &free, e->task + 1, 0,
+                                        __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+            uint32_t end = __atomic_load_n(&e->x->workers_end, __ATOMIC_RELAXED);
+            while (end < k + 1 &&
+                   !__atomic_compare_exchange_n(&e->x->workers_end, &end, k + 1, 0,
+                                                __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+                ;
+            __atomic_add_fetch(&e->x->workers_gen, 1, __ATOMIC_SEQ_CST);
+            return k;
+        }
+    }
+    return CO_WORKER_SLOTS;
+}
+
+static void leave_workers(const struct co_env *e, uint32_t k)
+{
+    if (k < CO_WORKER_SLOTS) {
+        __atomic_store_n(&e->x->worker_task[k], 0, __ATOMIC_RELEASE);
+        __atomic_add_fetch(&e->x->workers_gen, 1, __ATOMIC_SEQ_CST);
+    }
 }
 
 /* Record i (IN_QUEUE: the slot's, or one the process wrote over?). */
@@ -296,8 +388,9 @@ static int64_t co_wake(const struct co_env *e, uint32_t cid)
     lock(e);
     enqueue_locked(e, CO_INDEX(cid), SCHED_OP_WAKE);
     e->x->wakes++;
+    uint32_t prio = r->prio;
     unlock(e);
-    notify(e, false);
+    work_arrived(e, prio);
     return 1;
 }
 
@@ -599,7 +692,7 @@ static int64_t co_spawn(const struct co_env *e, uint64_t poll, uint64_t frame, u
     e->x->spawns++;
     enqueue_locked(e, i, SCHED_OP_ADD);
     unlock(e);
-    notify(e, false);
+    work_arrived(e, (uint32_t)prio);
     return cid;
 }
 
@@ -636,7 +729,7 @@ static int64_t co_finish(const struct co_env *e, uint32_t cid, int64_t result)
         free_locked(e, CO_INDEX(cid));
     unlock(e);
     if (joiner == CO_JOINER_THREAD || live == 0)
-        notify(e, true);
+        notify_all(e);
     else if (joiner != CO_NONE)
         co_wake(e, joiner);
     return 0;
@@ -687,8 +780,9 @@ static int64_t co_polled(const struct co_env *e, uint32_t cid, uint64_t rc, int6
     if (requeue) {
         lock(e);
         enqueue_locked(e, CO_INDEX(cid), SCHED_OP_YIELD);
+        uint32_t prio = r->prio;
         unlock(e);
-        notify(e, false);
+        work_arrived(e, prio);
     }
     return 0;
 }
@@ -725,6 +819,8 @@ static int64_t co_set_prio(const struct co_env *e, uint32_t cid, uint64_t prio)
         unlock(e);
         return -1;
     }
+    bool queued = r->flags & TASK_FLAG_IN_QUEUE;
+    uint32_t was = r->prio;
     if (r->flags & TASK_FLAG_IN_QUEUE) {
         flush_slot_locked(e);
         struct sched_ctx c = policy_ctx(e);
@@ -736,6 +832,8 @@ static int64_t co_set_prio(const struct co_env *e, uint32_t cid, uint64_t prio)
         r->prio = (uint8_t)prio;
     }
     unlock(e);
+    if (queued && prio > was)
+        work_arrived(e, (uint32_t)prio);    /* ready work, more urgent now */
     return 0;
 }
 
@@ -992,9 +1090,10 @@ run_after_poll(const struct co_env *e, uint32_t cid, TaskSched *r, int rc, int64
     uint32_t next = stop || run_over(e, until) ? CO_NONE : next_locked(e, top);
     if (next != CO_NONE && rc == CO_YIELD)
         fill_slot_locked(e);
+    uint32_t prio = r->prio;
     unlock(e);
     if (rc != CO_YIELD)
-        notify(e, false);
+        work_arrived(e, prio);
     return next;
 }
 
@@ -1024,9 +1123,16 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
     }
     const bool kernel = e->kernel;
     uint64_t *rescue_slot = 0, rescue = e->rescue;
+    uint32_t entry = CO_WORKER_SLOTS;
     if (!kernel) {
         wp.now = (int32_t)ecall3(SYS_GET_PRIORITY, 0, 0, 0);
         rescue_slot = &((TaskSched *)SHARED_TASKS_ADDR)[e->task].ctx[TASK_CTX_RESCUE];
+        /* A worker's run, not co_join's: the thread that joins is the
+         * one that spawned or woke what it waits for, and wants its own
+         * priority back (co_join); a registration per join also cost
+         * every spawn and join about 70 instructions. */
+        if (until == CO_NONE)
+            entry = enter_workers(e);
     }
     /* Whether to record a poll in the timeline: the kernel's flag, read
      * at every poll through a pointer found once (never set for the
@@ -1041,7 +1147,7 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
     for (;;) {
         if (cid == CO_NONE) {
             if (left == 0)
-                return (int64_t)max;
+                break;          /* the bound (the kernel's runs only) */
             bool over = false;
             /* Through copies: top and seen stay in registers for the
              * switch path below (an address handed out would pin them
@@ -1109,7 +1215,9 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
         seen = seen_out;
     }
     if (!kernel && until == CO_NONE)
-        notify(e, true);        /* the other workers see it too */
+        notify_all(e);          /* the other workers see it too */
+    if (!kernel)
+        leave_workers(e, entry);
     return max ? (int64_t)(max - left) : 0;
 }
 

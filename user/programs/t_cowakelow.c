@@ -1,0 +1,149 @@
+// help: test: a wake that readies a coroutine above every awake worker raises one to it
+/*
+ * t_cowakelow: a coroutine made ready by a *wake* (not a spawn) at a
+ * priority above every awake worker, while no worker sleeps, must get a
+ * worker at its priority: threads of the process that yield at that
+ * priority pass over less urgent threads (the rule of yield,
+ * docs/scheduler.md), so a worker left below never gets a hart.
+ *
+ * One worker thread (co_workers(2): main is not one until it joins).  A
+ * check, for each kind of wake:
+ *   1. a coroutine at HIGH waits (for an event, or in co_sleep: a wake
+ *      the kernel delivers through the doorbell);
+ *   2. a coroutine at LOW runs on the worker, which takes LOW, and keeps
+ *      it busy (its poll spins) until main lets it go;
+ *   3. main and a second thread yield at HIGH (so that on two harts
+ *      both are taken) for a few ticks, then main wakes the HIGH one
+ *      (sets the event; or its sleep ends later), lets the LOW poll go,
+ *      and yields on until the HIGH coroutine has run, or BOUND_S
+ *      seconds.
+ * With the worker left at LOW, it never gets a hart again and the HIGH
+ * coroutine never runs: the wake must raise it, as a spawn does
+ * (docs/coroutines.md, "No worker left below the work").
+ *
+ * Prints one line per check and "t_cowakelow: PASS" or "t_cowakelow: FAIL".
+ */
+#include <coroutine.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <thread.h>
+#include <unistd.h>
+
+#define HIGH    10
+#define LOW     1
+#define BOUND_S 20
+#define SETTLE_MS 50     /* main's yields before the wake: the worker off its hart */
+#define SLEEP_MS 300     /* ends well after them */
+
+static volatile int busy_started, busy_go, high_ran, yielding;
+
+/* The LOW coroutine: one long poll, until main lets it go. */
+static int busy(struct co *c)
+{
+    (void)c;
+    busy_started = 1;
+    while (!busy_go)
+        ;
+    return CO_READY;
+}
+
+struct waiter {
+    struct co co;
+    struct co_event *ev;    /* 0: sleep instead */
+};
+
+static int high(struct co *c)
+{
+    struct waiter *f = (struct waiter *)c;
+    co_begin(c);
+    if (f->ev)
+        co_await_event(c, f->ev);
+    else
+        co_sleep(c, SLEEP_MS);
+    high_ran = 1;
+    co_return(c, 0);
+    co_end(c);
+}
+
+/* A second thread at HIGH yielding while main does, so that on two
+ * harts neither is left for the worker at LOW. */
+static void *yielder(void *arg)
+{
+    (void)arg;
+    set_priority(0, HIGH);
+    while (yielding)
+        yield();
+    return 0;
+}
+
+static bool check(const char *kind, bool by_event)
+{
+    static struct co_event ev;
+    co_event_init(&ev);
+    busy_started = busy_go = high_ran = 0;
+    struct waiter w;
+    memset(&w, 0, sizeof w);
+    w.ev = by_event ? &ev : 0;
+    struct co b;
+    memset(&b, 0, sizeof b);
+    cid_t hid = co_spawn(high, &w.co, HIGH);
+    if (by_event) {     /* let it register on the event first */
+        for (int i = 0; i < 1000 && co_polls(hid) < 1; i++)
+            sleep(1);
+    }
+    cid_t bid = co_spawn(busy, &b, LOW);
+    if (hid == CO_NONE || bid == CO_NONE) {
+        printf("t_cowakelow: %s: co_spawn failed\n", kind);
+        return false;
+    }
+    /* Main sleeps (blocked: any thread may run) until the worker polls
+     * the LOW coroutine, at LOW. */
+    for (int i = 0; i < 2000 && !busy_started; i++)
+        sleep(1);
+    yielding = 1;
+    int ytid = thread_create(yielder, 0);
+    if (!busy_started || ytid < 0) {
+        printf("t_cowakelow: %s: the worker never polled the LOW coroutine\n", kind);
+        yielding = 0;
+        return false;
+    }
+    /* Yields for a few ticks first, so that the worker at LOW is off
+     * its hart (on two harts, the two yielders take both) before the
+     * LOW poll is let go: from then on only a worker raised to HIGH
+     * runs again. */
+    uint64_t t0 = time(), yields = 0;
+    while (time() - t0 < SETTLE_MS * 1000000ULL)
+        yield();
+    if (by_event)
+        co_event_set(&ev);
+    busy_go = 1;
+    t0 = time();
+    while (!high_ran && time() - t0 < BOUND_S * 1000000000ULL) {
+        yield();
+        yields++;
+    }
+    bool ran = high_ran != 0;
+    yielding = 0;
+    thread_join(ytid, 0);
+    printf("t_cowakelow: %s: the HIGH coroutine %s after %lu yields, %lu ms\n", kind,
+           ran ? "ran" : "never ran", (unsigned long)yields,
+           (unsigned long)((time() - t0) / 1000000));
+    /* Both are done once it ran; else they finish here (main works). */
+    co_join(hid, 0);
+    co_join(bid, 0);
+    return ran;
+}
+
+int main(void)
+{
+    if (set_priority(0, HIGH) < 0 || co_workers(2) < 0) {
+        printf("t_cowakelow: set_priority or co_workers failed\n");
+        return 1;
+    }
+    bool ok = check("event", true);
+    ok = check("sleep", false) && ok;
+    printf("t_cowakelow: %s\n", ok ? "PASS" : "FAIL");
+    return ok ? 0 : 1;
+}
