@@ -221,10 +221,13 @@ static inline __attribute__((always_inline)) uint64_t policy_call(enum policy_op
 static inline __attribute__((always_inline)) void stamp_queued(struct thread *t)
 {
     KASSERT(tstate_in_queue(t) && t->task >= 0);
+    /* First: the record's byte stores (fill_record) may alias t for the
+     * compiler, which would read t->state and t->priority again after
+     * them (a kernel yield has just set the state: then no test at all). */
+    t->queued_prio = t->state == THREAD_PARKED ? 0 : t->priority;  /* see policy_queued_top */
     fill_record(t, t->hart);
     t->queued_since = read_time();      /* raw: converted only by the watchdog */
     t->queued_at_tick = __atomic_load_n(&policy_ticks.n, __ATOMIC_RELAXED);
-    t->queued_prio = t->state == THREAD_PARKED ? 0 : t->priority;  /* see policy_queued_top */
 }
 
 /* Its second half: t counted in (policy_nqueued, its level), and then
@@ -328,9 +331,11 @@ static inline __attribute__((always_inline)) struct thread *policy_yield_fetch(s
         if (next) {
             /* count_in and take_fetched, with the counts one in, one
              * out: only what every process is told. */
+            /* next's state step first: shared_count_enqueue's store
+             * (a release) would make the compiler read it again. */
+            tstate_fetched(next);
             if (t->queued_prio)
                 shared_count_enqueue();
-            tstate_fetched(next);
             record_running((uint32_t)next->task);
             return next;
         }
