@@ -8,6 +8,7 @@
 #include "trap/trap.h"
 #include "kernel/cpu.h"
 #include "kernel/invariants.h"
+#include "kernel/panic.h"
 #include "proc/proc.h"
 #include "sched/kcoro.h"
 #include "sched/shared.h"
