@@ -5,9 +5,9 @@
 #include "trap/timer.h"
 #include "arch/riscv.h"
 
-/* Time CSR ticks a wait may take: a loaded host may not run a virtual
- * hart for a long while, so generous; a hart that never takes the
- * interrupt waited for fails after it. */
+/* How long a wait may take: a loaded host may not run a virtual hart for
+ * a long while, so generous; a hart that never takes the interrupt waited
+ * for fails after it. */
 #define WAIT_MAX_NS 30000000000ULL
 
 #define SIP_SSIP SIE_SSIE       /* the same bit in sip and sie */
@@ -39,8 +39,8 @@ static int held_back_in_window(struct cpu *c)
     uint64_t sie_in = csr_read(sie), sip_in = csr_read(sip);
     uint32_t held_irqs = c->blob_held & BLOB_HELD_IRQS;
     /* A tick: the guard counts it (blob_ticks); the kernel's own waits. */
-    uint64_t deadline = read_time() + WAIT_MAX_NS;
-    while (!__atomic_load_n(&c->blob_ticks, __ATOMIC_RELAXED) && read_time() < deadline)
+    uint64_t deadline = timer_now_ns() + WAIT_MAX_NS;
+    while (!__atomic_load_n(&c->blob_ticks, __ATOMIC_RELAXED) && timer_now_ns() < deadline)
         cpu_relax();
     uint32_t held_tick = c->blob_held & BLOB_HELD_TICK;
     uint64_t ipis_in = c->ipis_received, ticks_in = c->timer_ticks;
@@ -70,8 +70,8 @@ int ktest_blobguard(void)
     KT_CHECK(r == 0);
     /* Both taken once interrupts are on: the interrupt still pending, the
      * tick's deadline set again (in the past by now). */
-    uint64_t deadline = read_time() + WAIT_MAX_NS;
-    while ((c->ipis_received == ipis || c->timer_ticks == ticks) && read_time() < deadline)
+    uint64_t deadline = timer_now_ns() + WAIT_MAX_NS;
+    while ((c->ipis_received == ipis || c->timer_ticks == ticks) && timer_now_ns() < deadline)
         cpu_relax();
     KT_CHECK(c->ipis_received == ipis + 1);
     KT_CHECK(c->timer_ticks > ticks);

@@ -330,9 +330,9 @@ static inline __attribute__((always_inline)) struct thread *policy_yield_fetch(s
         next = queued_at_level(answer, t->queued_prio);
         if (next) {
             /* count_in and take_fetched, with the counts one in, one
-             * out: only what every process is told. */
-            /* next's state step first: shared_count_enqueue's store
-             * (a release) would make the compiler read it again. */
+             * out: only what every process is told.  next's state step
+             * first: after shared_count_enqueue's release store the
+             * compiler would read the state again to assert it. */
             tstate_fetched(next);
             if (t->queued_prio)
                 shared_count_enqueue();
