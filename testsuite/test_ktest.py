@@ -7,7 +7,7 @@ import pytest
 from schedos import ktap
 
 # The tests `ktest=all` must run; a test missing from the output fails here.
-EXPECTED = ["format", "string", "bootargs", "frame", "heap", "heapcache", "vm", "uvm", "spinlock", "timer", "ipi", "tick", "nudge",
+EXPECTED = ["format", "string", "bootargs", "frame", "heap", "heapcache", "vm", "uvm", "spinlock", "timer", "ipi", "blobguard", "tick", "nudge",
             "printf", "kcoro", "fdtable"]
 PRINTF_TAIL = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -71,6 +71,22 @@ def test_ktest_heapcache(boot_policy, policy, smp):
     status, report = ktap_report(m, timeout=180)
     assert status == 0, m.output()
     assert report.names() == ["heapcache"] and report.ok, report.problems()
+
+
+@pytest.mark.parametrize("smp", [1, 2], ids=lambda n: f"smp{n}")
+def test_ktest_blobguard(boot_policy, policy, smp):
+    """A policy call's guard (os/sched/blob_guard.h) with interrupts on in
+    its window: a software interrupt raised inside it is held back (only
+    the timer left enabled, the handler not run, the interrupt still
+    pending), a tick inside it is counted by the guard and not by the
+    timer's handler, and both are taken once the window ends and
+    interrupts are on, with every interrupt enabled again."""
+    m = boot_policy(policy, smp=smp, append="ktest=blobguard")
+    status, report = ktap_report(m, timeout=120)
+    assert status == 0, m.output()
+    assert report.names() == ["blobguard"] and report.ok, report.problems()
+    assert ("held back in the window: a software interrupt and a tick, both taken after it"
+            in report.result("blobguard").diagnostics)
 
 
 @pytest.mark.parametrize("test,where", [("dfree", "this hart's cache"),

@@ -62,12 +62,14 @@ struct cpu {
     uint64_t ticks_deferred, ticks_worked;
     volatile bool tick_must_wait;
     /* Set while this hart runs a policy blob: where to go if it faults or
-     * loops, and what happened (sched/blob_guard.h); sie before the call,
-     * and the timer ticks seen during it. */
+     * loops, and what happened (sched/blob_guard.h); what the guard held
+     * back during the call (BLOB_HELD_*: 0 on the usual call), sie before
+     * it narrowed it, and the timer ticks seen during it. */
     void *blob_recover;
     uint64_t blob_fault_cause, blob_fault_pc, blob_fault_addr;
     uint64_t blob_sie;
     uint32_t blob_ticks;
+    uint32_t blob_held;
     /* Time CSR ticks asleep in the idle loop, and spinning for a lock
      * another hart held (sched/hart_time.h). */
     uint64_t idle_ticks;

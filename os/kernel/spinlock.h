@@ -79,16 +79,23 @@ static inline void pop_off(void)
         intr_on();
 }
 
-/* The hold itself, with interrupts already off. */
-static inline void spin_take_hold(struct spinlock *lock)
+/* The hold itself, for a caller that knows this hart holds no lock at
+ * all (spin_lock_irqs_off_outermost), with interrupts already off. */
+static inline void spin_take_hold_unheld(struct spinlock *lock)
 {
-    if (__builtin_expect(spin_holding(lock), 0))
-        spin_misuse(lock, "spin_lock: hart already holds");
     /* One test when the lock is free, the usual case. */
     uint32_t was = __atomic_fetch_or(&lock->locked, SPIN_WRITER, __ATOMIC_ACQUIRE);
     if (__builtin_expect(was != 0, 0))
         spin_lock_contended(lock, was);
     lock->owner = (int)this_hartid();
+}
+
+/* The hold itself, with interrupts already off. */
+static inline void spin_take_hold(struct spinlock *lock)
+{
+    if (__builtin_expect(spin_holding(lock), 0))
+        spin_misuse(lock, "spin_lock: hart already holds");
+    spin_take_hold_unheld(lock);
 }
 
 static inline void spin_lock(struct spinlock *lock)
@@ -107,11 +114,14 @@ static inline void spin_lock(struct spinlock *lock)
 static inline void spin_lock_irqs_off_outermost(struct spinlock *lock)
 {
     struct cpu *c = this_cpu();
+    /* Depth 0 is no hold at all: every hold, exclusive or shared, counts
+     * itself in irq_depth first (push_off; kmalloc's hart cache too), so
+     * this test is spin_take_hold's "already holds" as well. */
     if (__builtin_expect(c->irq_depth != 0, 0))
         irq_nesting_misuse("spin_lock_irqs_off_outermost: nested");
     c->irq_depth = 1;
     c->irq_were_on = false;
-    spin_take_hold(lock);
+    spin_take_hold_unheld(lock);
 }
 
 /* Releases this hart's hold, exclusive or shared: a decision taken under a

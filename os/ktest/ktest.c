@@ -22,6 +22,7 @@ static const struct ktest tests[] = {
     { "spinlock", ktest_spinlock, 1, "spinlocks and interrupt nesting on all harts" },
     { "timer",    ktest_timer,    1, "timer interrupts tick on every hart" },
     { "ipi",      ktest_ipi,      1, "software interrupts reach every other hart" },
+    { "blobguard", ktest_blobguard, 1, "a policy call's guard holds other interrupts and ticks back until its end" },
     { "tick",     ktest_tick,     1, "a tick's work waits for sched_lock TICK_DEFER_MAX ticks at most" },
     { "nudge",    ktest_nudge,    1, "a wake-up reaches a hart asleep (idle mask) or found by the scan" },
     { "printf",   ktest_printf,   1, "all harts print at once; lines stay whole (checked by pytest)" },

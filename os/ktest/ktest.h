@@ -43,6 +43,7 @@ int ktest_uvm(void);
 int ktest_spinlock(void);
 int ktest_timer(void);
 int ktest_ipi(void);
+int ktest_blobguard(void);
 int ktest_tick(void);
 int ktest_nudge(void);
 int ktest_bootargs(void);

@@ -31,14 +31,38 @@ bool blob_guard_trap(struct trapframe *tf)
          * interrupt goes away); blob_guard_close makes the kernel's own
          * tick due again. */
         timer_hold_off_tick();
+        c->blob_held |= BLOB_HELD_TICK;
         if (++c->blob_ticks >= BLOB_CALL_MAX_TICKS && in_blob(tf->sepc))
             abandon_call(c, tf, BLOB_CAUSE_TIMEOUT);
         return true;
     }
-    /* Only the timer is enabled during a call; a fault outside the blob is
-     * the kernel's own (the caller panics). */
-    if ((tf->scause & SCAUSE_INTR) || !in_blob(tf->sepc))
+    if (tf->scause & SCAUSE_INTR) {
+        /* Any other interrupt (an external one, an IPI): its handler takes
+         * locks the caller may hold.  Held back: the rest of the call has
+         * only the timer enabled, and blob_guard_release enables the others
+         * again, pending still, to be taken once interrupts are on. */
+        if (!(c->blob_held & BLOB_HELD_IRQS)) {
+            c->blob_sie = csr_read(sie);
+            c->blob_held |= BLOB_HELD_IRQS;
+        }
+        csr_write(sie, SIE_STIE);
+        return true;
+    }
+    /* A fault outside the blob is the kernel's own (the caller panics). */
+    if (!in_blob(tf->sepc))
         return false;
     abandon_call(c, tf, tf->scause);
     return true;
+}
+
+void blob_guard_release(struct cpu *c)
+{
+    KASSERT(!intr_enabled());
+    if (c->blob_held & BLOB_HELD_IRQS)
+        csr_write(sie, c->blob_sie);
+    if (c->blob_held & BLOB_HELD_TICK) {
+        c->blob_ticks = 0;
+        timer_resume_ticks();
+    }
+    c->blob_held = 0;
 }

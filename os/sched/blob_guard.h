@@ -6,11 +6,17 @@
  * happened in the cpu's blob_fault_* fields; the caller replaces the policy.
  *
  * The caller holds sched_lock (or is booting) with interrupts off.  During
- * the call only the supervisor timer interrupt is enabled (sie = STIE,
- * sstatus.SIE = 1): the other interrupts' handlers take locks, sched_lock
- * among them, and must wait.  The timer's handler, in this window, only
- * counts (blob_guard_trap): the tick the kernel owes itself is delivered
- * as soon as interrupts are back on after the call.
+ * the call interrupts are on (sstatus.SIE = 1) so that the timer can stop
+ * a call that loops; the other interrupts' handlers take locks, sched_lock
+ * among them, and must wait.  So the guard's trap handler
+ * (blob_guard_trap) takes every interrupt of the window itself: a timer
+ * tick it only counts, and any other interrupt it holds back by leaving
+ * only the timer enabled in sie for the rest of the call.  What it held
+ * back (the tick the kernel owes itself, the other interrupts) is due
+ * again once the call ends (blob_guard_close) and taken as soon as
+ * interrupts are back on.  sie is narrowed on demand, not at every
+ * call: another interrupt pending during a policy call is rare, and the
+ * swap cost every call five instructions (docs/performance.md).
  *
  * Ticks are counted, not time measured: without -icount the time CSR is
  * host time, and a virtual hart the host does not run for 100 ms in the
@@ -52,23 +58,24 @@ static inline void blob_guard_open(struct cpu *c, struct blob_jmp *recover)
 {
     KASSERT(!intr_enabled());
     c->blob_recover = recover;
-    uint64_t sie;
-    __asm__ volatile("csrrw %0, sie, %1" : "=r"(sie) : "r"(SIE_STIE) : "memory");
-    c->blob_sie = sie;
     intr_on();
 }
 
-/* After the call, returned or not: interrupts off again, the other
- * interrupts enabled in sie again, and the tick the guard held back due. */
+/* What blob_guard_trap held back during a call (cpu.blob_held). */
+#define BLOB_HELD_TICK 1u        /* timer ticks: the kernel's own is owed */
+#define BLOB_HELD_IRQS 2u        /* sie narrowed to the timer: blob_sie is the rest */
+
+/* blob_guard_close's way when something was held back (blob_guard.c). */
+void blob_guard_release(struct cpu *c) __attribute__((noinline, cold));
+
+/* After the call, returned or not: interrupts off again, and whatever the
+ * guard held back (other interrupts, the kernel's tick) due again. */
 static inline void blob_guard_close(struct cpu *c)
 {
     intr_off();
-    csr_write(sie, c->blob_sie);
     c->blob_recover = NULL;
-    if (c->blob_ticks) {
-        c->blob_ticks = 0;
-        timer_resume_ticks();
-    }
+    if (__builtin_expect(c->blob_held != 0, 0))
+        blob_guard_release(c);
 }
 
 /* From trap_kernel while c->blob_recover is set: true if the trap was the

@@ -134,8 +134,10 @@ static inline void fill_record(struct thread *t, int hart)
 /* One operation of the active policy.  A blob's call is guarded: if it
  * faults or does not return within a few ticks, the trap handler comes
  * back here (blob_setjmp returns 1), the policy is replaced and POLICY_FAULTED is
- * returned for the caller to retry.  `running` says which operation the
- * report names (volatile: read after the second return).  Inlined: each
+ * returned for the caller to retry.  The report names the operation that
+ * was running: op, known without a store, but for the yield-fetch pair
+ * (`pair_step`, volatile: read after the second return; one store less
+ * on every other call, two on the policy's own yield_fetch).  Inlined: each
  * caller passes a constant op and `shared` (the switch goes away).
  * `shared`: under a shared hold of sched_lock (a kernel yield under
  * SCHED_FLAG_HART_LOCAL), where a broken contract is only noted. */
@@ -143,10 +145,18 @@ static inline __attribute__((always_inline)) uint64_t policy_call(enum policy_op
 {
     struct cpu *c = this_cpu();
     struct blob_jmp regs;
-    volatile enum policy_op running = op == OP_YIELD_FETCH ? OP_YIELD : op;
+    /* Which of the pair's two calls runs (OP_YIELD_FETCH by yield then
+     * fetch): set only on that way, read after the second return. */
+    volatile enum policy_op pair_step;
     if (policy_active.from_blob) {
         if (blob_setjmp(&regs)) {
             blob_guard_close(c);
+            /* What the call was: op itself, but for OP_YIELD_FETCH, which
+             * ran the policy's own entry or the pair (decided as below:
+             * nothing changes policy_active during the call). */
+            enum policy_op running = op;
+            if (op == OP_YIELD_FETCH)
+                running = !shared && policy_active.yield_fetch ? OP_YIELD_FETCH_ENTRY : pair_step;
             if (c->blob_fault_cause == BLOB_CAUSE_TIMEOUT)
                 policy_broke(shared, "%s did not return within %d timer ticks (stopped at offset 0x%lx)",
                       policy_op_names[running], BLOB_CALL_MAX_TICKS,
@@ -182,15 +192,15 @@ static inline __attribute__((always_inline)) uint64_t policy_call(enum policy_op
          * serial_calls (a process's runtime calls it under its queue
          * lock).  Its answer is checked as fetch's would be. */
         if (!shared && policy_active.yield_fetch) {
-            running = OP_YIELD_FETCH_ENTRY;
             result = policy_active.yield_fetch(&policy_ctx, hart, task);
             break;
         }
         /* Else the pair.  The only call made under a shared hold
          * (`shared`): others may overlap it, and the policy is told so. */
         const struct sched_ctx *cx = shared ? &policy_ctx_overlapping : &policy_ctx;
+        pair_step = OP_YIELD;
         policy_active.ops.yield(cx, hart, task);
-        running = OP_FETCH;
+        pair_step = OP_FETCH;
         result = policy_active.ops.fetch(cx, hart);
         break;
     }
@@ -211,10 +221,13 @@ static inline __attribute__((always_inline)) uint64_t policy_call(enum policy_op
 static inline __attribute__((always_inline)) void stamp_queued(struct thread *t)
 {
     KASSERT(tstate_in_queue(t) && t->task >= 0);
+    /* First: the record's byte stores (fill_record) may alias t for the
+     * compiler, which would read t->state and t->priority again after
+     * them (a kernel yield has just set the state: then no test at all). */
+    t->queued_prio = t->state == THREAD_PARKED ? 0 : t->priority;  /* see policy_queued_top */
     fill_record(t, t->hart);
     t->queued_since = read_time();      /* raw: converted only by the watchdog */
     t->queued_at_tick = __atomic_load_n(&policy_ticks.n, __ATOMIC_RELAXED);
-    t->queued_prio = t->state == THREAD_PARKED ? 0 : t->priority;  /* see policy_queued_top */
 }
 
 /* Its second half: t counted in (policy_nqueued, its level), and then
@@ -317,10 +330,12 @@ static inline __attribute__((always_inline)) struct thread *policy_yield_fetch(s
         next = queued_at_level(answer, t->queued_prio);
         if (next) {
             /* count_in and take_fetched, with the counts one in, one
-             * out: only what every process is told. */
+             * out: only what every process is told.  next's state step
+             * first: after shared_count_enqueue's release store the
+             * compiler would read the state again to assert it. */
+            tstate_fetched(next);
             if (t->queued_prio)
                 shared_count_enqueue();
-            tstate_fetched(next);
             record_running((uint32_t)next->task);
             return next;
         }

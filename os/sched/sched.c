@@ -112,10 +112,18 @@ void sched_wake(struct thread *t, int reason)
     wake_locked(t, reason);
 }
 
-static void check_stack_canary(struct thread *t)
+static void stack_overflowed(const struct thread *t) __attribute__((noinline, cold, noreturn));
+static void stack_overflowed(const struct thread *t)
 {
-    if (t->kstack && *(uint64_t *)t->kstack != KSTACK_CANARY)
-        panic("kernel stack overflow in thread %d", t->tid);
+    panic("kernel stack overflow in thread %d", t->tid);
+}
+
+/* Inline on every decision; the report out of line, so that nothing of
+ * it (the tid) is read before the test. */
+static inline void check_stack_canary(const struct thread *t)
+{
+    if (t->kstack && __builtin_expect(*(uint64_t *)t->kstack != KSTACK_CANARY, 0))
+        stack_overflowed(t);
 }
 
 /* Builds a parked thread's way back to user mode: through the runtime's
@@ -244,7 +252,7 @@ static void reap_zombie(void)
 {
     struct cpu *c = this_cpu();
     struct thread *z = c->zombie;
-    if (z) {
+    if (__builtin_expect(z != NULL, 0)) {     /* after every switch, a zombie seldom */
         c->zombie = NULL;
         thread_free_locked(z);
     }
@@ -438,7 +446,14 @@ static inline __attribute__((always_inline)) void yield_locked(struct cpu *c, st
 {
     offer_deferred_if_rt_off(t);
     KASSERT(!c->resting);
-    begin_decision_locked(c);        /* sched_lock: the caller took it */
+    /* begin_decision_locked (sched_lock: the caller took it), with what a
+     * yield knows: t is c->current, and the plain yield's way (in_frame)
+     * set the nesting to 1 itself, a few lines before, with interrupts
+     * off since (the compiler reads both again after the lock's atomic). */
+    if (!in_frame)
+        KASSERT(c->irq_depth == 1);
+    check_stack_canary(t);
+    c->need_resched = false;
     tstate_yield(t);
     switch_here(c, t, pick_next(policy_yield_fetch(t, (int)c->hartid)), in_frame);
 }
@@ -522,8 +537,8 @@ bool trap_user_yield(struct trapframe *tf)
      * taken here, before the decision, not inside the policy's call (the
      * blob guard would hold it back until after the switch). */
     intr_on();
-    /* The rest with interrupts off: the way back turns them off anyway
-     * before it looks for work, and the sret turns them on.  (Whatever
+    /* The rest with interrupts off: the way back needs them off before
+     * it looks for work (and finds them so), and the sret turns them on.  (Whatever
      * comes meanwhile is taken in user mode at once, and the trap that
      * takes it sees need_resched as the way back would have.)  So the one
      * hold needs no nesting count of interrupts: set, not counted. */

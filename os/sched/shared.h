@@ -104,7 +104,7 @@ static inline __attribute__((always_inline)) void shared_publish_inline(struct t
                                                                        const struct shared_region *r)
 {
     int hart = (int)this_hartid();
-    if (shared_thread_words_stale(t, r, hart))
+    if (__builtin_expect(shared_thread_words_stale(t, r, hart), 0))   /* on a change only */
         shared_publish_thread_words(t, r, hart);
     shared_publish_hart_words(t, r, hart);
 }
@@ -128,10 +128,12 @@ static inline bool shared_published(const struct thread *t, const struct shared_
  * process's region.  Inline: every kernel switch away from a thread. */
 static inline void shared_set_off_hart(const struct thread *t, const struct shared_region *r)
 {
-    /* Whatever comes back to this hart publishes afresh, t included. */
-    struct cpu *c = this_cpu();
-    if (c->published == t)
-        c->published = NULL;
+    /* Whatever comes back to this hart publishes afresh, t included.
+     * Cleared whoever it names (t, on every switch from a thread that
+     * went back to user mode since it came here): a store, not a test and
+     * a store.  If it named another thread, that thread only publishes
+     * once more when it comes back. */
+    this_cpu()->published = NULL;
     VDSO_DATA *v = shared_vdso(r);
     if (v && t->stack_slot >= 0 && t->stack_slot < SCHED_MAX_TASKS)
         v->off_hart[t->stack_slot] = 1;

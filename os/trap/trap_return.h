@@ -8,6 +8,7 @@
 #include "trap/trap.h"
 #include "kernel/cpu.h"
 #include "kernel/invariants.h"
+#include "kernel/panic.h"
 #include "proc/proc.h"
 #include "sched/kcoro.h"
 #include "sched/shared.h"
@@ -31,10 +32,13 @@ void trap_return_work(void) __attribute__((noinline, cold));
 /* The way back to user mode but its last step and the sstatus of the
  * sret: pending work, the process told which thread runs here
  * (shared_publish inline, or called: `publish_inline`, a constant).
- * Leaves interrupts off. */
+ * Entered and left with interrupts off (each caller turns them off, or
+ * knows they are). */
 static inline __attribute__((always_inline)) void trap_prepare_return_publishing(bool publish_inline)
 {
-    intr_off();
+#ifdef KDEBUG
+    KASSERT(!intr_enabled());
+#endif
     struct thread *t = thread_current();
     if (trap_return_has_work(this_cpu(), t)) {
         trap_return_work();
@@ -54,7 +58,9 @@ static inline __attribute__((always_inline)) void trap_prepare_return_publishing
 
 /* The plain yield's (trap_user_yield), whose sstatus trapentry.S sets in
  * place: it publishes after every switch, so inline, where every other
- * way back mostly skips it (below). */
+ * way back mostly skips it (below).  Interrupts are off already: the
+ * yield's one hold ended with them off (spin_unlock_irqs_off_outermost),
+ * and its way without a hold turned them off itself. */
 static inline __attribute__((always_inline)) void trap_prepare_return_but_sstatus(void)
 {
     trap_prepare_return_publishing(true);
@@ -64,6 +70,7 @@ static inline __attribute__((always_inline)) void trap_prepare_return_but_sstatu
  * and the sstatus of the sret in tf. */
 static inline __attribute__((always_inline)) void trap_prepare_return(struct trapframe *tf)
 {
+    intr_off();
     trap_prepare_return_publishing(false);
     /* To user mode, with interrupts enabled there. */
     tf->sstatus = (csr_read(sstatus) & ~SSTATUS_SPP) | SSTATUS_SPIE;
