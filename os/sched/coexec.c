@@ -74,7 +74,8 @@ long coexec_setup(struct proc *p, uint32_t want)
     if (!p->co.header)
         p->co.header = PA2VA(pa);
     p->co.pages = to;
-    p->co.capacity = records;
+    /* Atomic: coio_prepare reads it without co.lock. */
+    __atomic_store_n(&p->co.capacity, records, __ATOMIC_RELEASE);
     __atomic_store_n(&p->co.header->capacity, records, __ATOMIC_RELEASE);
     /* The caller is a thread of p: its shared region is there. */
     VDSO_DATA *v = shared_vdso(&p->shared);
@@ -90,7 +91,7 @@ uint32_t coexec_detach(struct proc *p)
     /* Only operations their completers are finishing are left (exit and
      * exec dropped the rest): they find no executor and ring nothing. */
     uint32_t pages = p->co.pages;
-    p->co.capacity = 0;
+    __atomic_store_n(&p->co.capacity, 0, __ATOMIC_RELEASE);
     p->co.pages = 0;
     p->co.header = NULL;
     spin_unlock(&p->co.lock);
@@ -130,11 +131,12 @@ int coexec_read_u32(struct proc *p, uint64_t addr, uint32_t *out)
     return err;
 }
 
-bool co_doorbell_locked(struct proc *p, uint32_t cid)
+bool co_doorbell_locked(struct proc *p, uint32_t cid, bool *wake)
 {
     KASSERT(spin_holding(&p->co.lock));
     CO_EXEC *x = p->co.header;
     uint32_t i = CO_INDEX(cid);
+    *wake = false;
     if (!x || cid == CO_NONE || i >= p->co.capacity)
         return false;
     KASSERT(i / 64 < CO_BELL_WORDS && i / 64 / 64 < CO_SUMMARY_WORDS);
@@ -143,6 +145,15 @@ bool co_doorbell_locked(struct proc *p, uint32_t cid)
     __atomic_or_fetch(&x->bell[i / 64], 1ULL << (i % 64), __ATOMIC_SEQ_CST);
     __atomic_or_fetch(&x->bell_summary[i / 64 / 64], 1ULL << (i / 64 % 64), __ATOMIC_SEQ_CST);
     __atomic_add_fetch(&x->seq, 1, __ATOMIC_SEQ_CST);
+    /* A futex wake only if a worker may sleep on seq, as the runtime's own
+     * wakers do (coro_exec.c, notify): a worker counts itself in sleepers
+     * before it looks at seq a last time, this looks at sleepers after
+     * seq moved (both sequentially consistent), so either it sees seq
+     * move and does not sleep, or this sees it.  Every completion took
+     * the global futex lock before, most of them for nobody (b_prings on
+     * 2 harts: futex_lock's line moved at nearly every hop).  The word is
+     * the process's: a forged 0 leaves only its own workers asleep. */
+    *wake = __atomic_load_n(&x->sleepers, __ATOMIC_SEQ_CST) != 0;
     return true;
 }
 
@@ -164,10 +175,11 @@ void coexec_wake_seq(struct proc *p)
 
 bool co_doorbell(struct proc *p, uint32_t cid)
 {
+    bool wake;
     spin_lock(&p->co.lock);
-    bool rang = co_doorbell_locked(p, cid);
+    bool rang = co_doorbell_locked(p, cid, &wake);
     spin_unlock(&p->co.lock);
-    if (rang)
+    if (wake)
         coexec_wake_seq(p);
     return rang;
 }

@@ -52,13 +52,14 @@ bool coexec_contains(struct proc *p, uint64_t addr);
 int coexec_read_u32(struct proc *p, uint64_t addr, uint32_t *out);
 
 /* Rings p's doorbell for cid: the bit of CO_INDEX(cid) in bell[], that
- * word's bit in bell_summary[], then seq (all atomic), then wakes one
- * thread waiting on seq.  Nothing if the index is not below the kernel's
- * capacity for p.  True if it rang. */
+ * word's bit in bell_summary[], then seq (all atomic), then, if a worker
+ * may be asleep on seq (CO_EXEC.sleepers), wakes one.  Nothing if the
+ * index is not below the kernel's capacity for p.  True if it rang. */
 bool co_doorbell(struct proc *p, uint32_t cid);
-/* The same with p->co.lock held; the caller then calls coexec_wake_seq
- * once the lock is released (the futex lock comes before co.lock). */
-bool co_doorbell_locked(struct proc *p, uint32_t cid);
+/* The same with p->co.lock held; if it sets *wake, the caller calls
+ * coexec_wake_seq once the lock is released (the futex lock comes before
+ * co.lock). */
+bool co_doorbell_locked(struct proc *p, uint32_t cid, bool *wake);
 /* co.lock held, after co_doorbell_locked rang cid: p's thread with
  * TaskSched index `task` made it ready in its own system call, so its
  * worker may run it next (CO_EXEC.woke_by; docs/coroutines.md,
