@@ -19,10 +19,11 @@
  *                             mapped as the process asks for them
  *
  * The process may write anything here.  The kernel writes only the
- * doorbell (bell, bell_summary, seq) and `capacity`, at indices it checks
- * against its own count of mapped records, and reads nothing else: a
- * forged CID, a wrecked executor or a scribbled doorbell hurt only the
- * process that wrote them.
+ * doorbell (bell, bell_summary, seq), `capacity` and the woke_by hints, at
+ * indices it checks against its own count of mapped records, and reads
+ * only `sleepers` (whether a doorbell needs a futex wake): a forged CID, a
+ * wrecked executor, a scribbled doorbell or a forged `sleepers` hurt only
+ * the process that wrote them.
  */
 #ifndef SCHED_ABI_CORO_H
 #define SCHED_ABI_CORO_H
