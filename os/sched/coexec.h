@@ -13,7 +13,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "kernel/cacheline.h"
 #include "kernel/spinlock.h"
 #include "lib/list.h"
 #include "mm/vm.h"
@@ -25,21 +24,15 @@ struct proc;
 /* A process's executor and its asynchronous operations (struct proc.co).
  * Lock order: co.lock, then a queue's lock (a pipe's, the timers'), then
  * the address space's (vm.lock). */
-/* The first line holds what every hold of `lock` writes (a wait admitted,
- * a doorbell rung): so a hold moves one line between harts, not two.  The
- * second what it only reads, written once a setup: it stays in every
- * hart's cache (coio_prepare reads `capacity` without the lock). */
 struct proc_co {
     struct spinlock lock;
-    uint32_t nops;
-    struct list_node ops;       /* pending struct coio_op (fs/coio.h) */
-    struct coio_index by_io;    /* the same ops, found by io address */
-    uint32_t capacity LINE_ALIGNED;   /* records mapped: the kernel's count */
+    uint32_t capacity;          /* records mapped: the kernel's count */
     uint32_t pages;             /* pages mapped from SHARED_EXEC_ADDR */
     CO_EXEC *header;            /* page 0, through the direct map */
-} LINE_ALIGNED;
-_Static_assert(__builtin_offsetof(struct proc_co, capacity) == CACHE_LINE,
-               "proc_co: the written fields fill one line");
+    struct list_node ops;       /* pending struct coio_op (fs/coio.h) */
+    uint32_t nops;
+    struct coio_index by_io;    /* the same ops, found by io address */
+};
 
 void coexec_init(struct proc *p);
 /* SYS_co_setup: maps records for `want` coroutines (rounded up to a page of
