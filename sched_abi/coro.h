@@ -19,13 +19,14 @@
  *                             mapped as the process asks for them
  *
  * The process may write anything here.  The kernel writes only the
- * doorbell (bell, bell_summary, seq) and `capacity`, at indices it checks
- * against its own count of mapped records, and reads nothing else but,
+ * doorbell (bell, bell_summary, seq), `capacity` and the woke_by hints, at
+ * indices it checks against its own count of mapped records, and reads
+ * nothing else but `sleepers` (whether a doorbell needs a futex wake) and,
  * at a ring while no worker sleeps, what picks a worker to raise
- * (`sleepers`, `workers_end`, `workers_gen`, `worker_task`, the rung
- * record's priority), each as a hint it bounds (os/sched/coexec.c): a
- * forged CID, a wrecked executor or a scribbled doorbell hurt only the
- * process that wrote them.
+ * (`workers_end`, `workers_gen`, `worker_task`, the rung record's
+ * priority), each as a hint it bounds (os/sched/coexec.c): a forged CID, a
+ * wrecked executor, a scribbled doorbell or a forged `sleepers` hurt only
+ * the process that wrote them.
  */
 #ifndef SCHED_ABI_CORO_H
 #define SCHED_ABI_CORO_H
@@ -127,39 +128,48 @@ typedef void (*co_drop_fn)(struct co *self);
 #define CO_WORKER_SLOTS     64       /* CO_EXEC.worker_task: threads polling */
 
 typedef struct CO_EXEC {
+    /* Line 0: what the kernel writes (seq, at every doorbell, from
+     * whichever hart completed an operation) and what changes seldom.
+     * Line 1: what the workers write under the lock at every fetch.  Apart,
+     * so that a worker's fetch (lock, counts, slot) moves one line from
+     * the other worker's hart, not that one and the kernel's too
+     * (docs/performance.md, "Scaling over harts"). */
     uint32_t magic;                 /*    0: CO_EXEC_MAGIC once set up */
     volatile uint32_t capacity;     /*    4: records mapped (the kernel's
                                            count; rewritten at each grow) */
-    volatile uint32_t lock;         /*    8: guards the queue, the free
-                                           list and records' queue flags */
+    volatile uint32_t live;         /*    8: coroutines not yet DONE */
     volatile uint32_t seq;          /*   12: futex word: bumped when work
                                            arrives or the last one ends */
-    volatile uint32_t sleepers;     /*   16: workers asleep on seq */
-    volatile uint32_t live;         /*   20: coroutines not yet DONE */
-    uint32_t free_head;             /*   24: first free index + 1, 0: none */
-    uint32_t used;                  /*   28: records ever handed out */
-    uint64_t age_clock;             /*   32: ages of the queue */
-    uint32_t workers;               /*   40: worker threads wanted */
-    uint32_t workers_started;       /*   44 */
-    uint32_t flags;                 /*   48: CO_EXEC_* */
-    uint32_t nharts;                /*   52 */
-    uint64_t polls;                 /*   56: statistics: polls made */
-    uint64_t wakes;                 /*   64: wakes that queued */
-    uint64_t spawns;                /*   72 */
-    uint64_t bells;                 /*   80: doorbell rings taken in */
-    uint64_t sleeps;                /*   88: times a worker went to sleep */
-    uint32_t slot;                  /*   96: the handoff slot: index + 1 of
+    volatile uint32_t sleepers;     /*   16: workers asleep on seq (the
+                                           kernel reads it: a doorbell
+                                           wakes only if it is not 0) */
+    uint32_t workers;               /*   20: worker threads wanted */
+    uint32_t workers_started;       /*   24 */
+    uint32_t flags;                 /*   28: CO_EXEC_* */
+    uint32_t nharts;                /*   32 */
+    volatile uint32_t workers_end;  /*   36: one past the last entry of
+                                           worker_task ever used */
+    uint64_t sleeps;                /*   40: times a worker went to sleep */
+    volatile uint32_t workers_gen;  /*   48: bumped at each change of
+                                           worker_task */
+    uint8_t  reserved_52[64 - 52];  /*   52: zero */
+    volatile uint32_t lock;         /*   64: guards the queue, the free
+                                           list and records' queue flags */
+    uint32_t free_head;             /*   68: first free index + 1, 0: none */
+    uint32_t used;                  /*   72: records ever handed out */
+    uint32_t slot;                  /*   76: the handoff slot: index + 1 of
                                            a ready coroutine kept out of
                                            the policy's queue, 0: none
                                            (coro_exec.c, "The handoff
                                            slot") */
-    uint32_t queued;                /*  100: coroutines in the policy's
+    uint32_t queued;                /*   80: coroutines in the policy's
                                            queue (the slot's not counted) */
-    volatile uint32_t workers_end;  /*  104: one past the last entry of
-                                           worker_task ever used */
-    volatile uint32_t workers_gen;  /*  108: bumped at each change of
-                                           worker_task */
-    uint8_t  reserved[128 - 112];   /*  112: zero */
+    uint32_t reserved_84;           /*   84: zero */
+    uint64_t age_clock;             /*   88: ages of the queue */
+    uint64_t polls;                 /*   96: statistics: polls made */
+    uint64_t wakes;                 /*  104: wakes that queued */
+    uint64_t spawns;                /*  112 */
+    uint64_t bells;                 /*  120: doorbell rings taken in */
     /* Who woke what (docs/coroutines.md, "Affinity"): when a thread's own
      * system call completes an operation of its process and rings the
      * doorbell for it, the kernel writes ((task + 1) << 32 | cid) into
@@ -196,6 +206,8 @@ _Static_assert(sizeof(CO_EXEC) == 4096, "CO_EXEC is one page");
 _Static_assert(__builtin_offsetof(CO_EXEC, capacity) == 4, "capacity");
 _Static_assert(__builtin_offsetof(CO_EXEC, seq) == 12, "seq");
 _Static_assert(__builtin_offsetof(CO_EXEC, sleepers) == 16, "sleepers");
+_Static_assert(__builtin_offsetof(CO_EXEC, lock) == 64 &&
+               __builtin_offsetof(CO_EXEC, bells) == 120, "the workers' line: line 1");
 _Static_assert(__builtin_offsetof(CO_EXEC, woke_by) == 128, "woke_by: its own lines");
 _Static_assert(__builtin_offsetof(CO_EXEC, worker_task) == 640, "worker_task");
 _Static_assert(__builtin_offsetof(CO_EXEC, bell_summary) == 1024, "bell_summary");

@@ -28,10 +28,16 @@ int coio_prepare(struct coio_op *op, enum coio_kind kind, uint64_t io)
     if (io % 8 || !uvm_range_ok(&p->vm, io, sizeof(struct co_io), true) ||
         copy_from_user(&p->vm, &cid, io + __builtin_offsetof(struct co_io, cid), 4))
         return -EFAULT;
-    spin_lock(&p->co.lock);
-    bool ok = cid_ok(p, cid);
-    spin_unlock(&p->co.lock);
-    if (!ok)
+    /* The early check, without co.lock: the capacity only grows while the
+     * process lives and drops to 0 at exit or exec, and a lock would not
+     * keep it from changing after the look either.  Whatever uses the CID
+     * later checks it again under co.lock (coio_admit, the doorbell), so
+     * a transfer that completes in the call (the token of a ring's hop)
+     * takes no lock of the process but its pipe's.  Before, both halves
+     * of every hop took co.lock here, and its line went between the
+     * workers' harts (b_prings on 2 harts). */
+    uint32_t capacity = __atomic_load_n(&p->co.capacity, __ATOMIC_ACQUIRE);
+    if (cid == CO_NONE || CO_INDEX(cid) >= capacity)
         return -EINVAL;
     *op = (struct coio_op){ .kind = kind, .proc = p, .cid = cid, .io = io };
     list_init(&op->qnode);
@@ -140,9 +146,10 @@ void coio_finish_by(struct coio_op *op, const struct thread *waker)
 {
     struct proc *p = op->proc;
     KASSERT(op->done && !list_linked(&op->qnode));
+    bool sleepers;
     spin_lock(&p->co.lock);
     struct coexec_raise raise;
-    bool rang = co_doorbell_locked(p, op->cid);
+    bool rang = co_doorbell_locked(p, op->cid, &sleepers);
     if (rang && waker && waker->proc == p && waker->stack_slot >= 0)
         co_note_waker_locked(p, (uint32_t)waker->stack_slot, op->cid);
     if (rang)
@@ -153,7 +160,7 @@ void coio_finish_by(struct coio_op *op, const struct thread *waker)
     p->co.nops--;
     spin_unlock(&p->co.lock);
     if (rang)
-        coexec_wake_seq(p, &raise);
+        coexec_after_ring(p, sleepers, &raise);
     release(op);
 }
 

@@ -42,6 +42,7 @@ int pipe_create(struct file **read_end, struct file **write_end)
     spin_init(&p->lock, "pipe");
     waitq_init(&p->can_read);
     waitq_init(&p->can_write);
+    p->asleep_reading = p->asleep_writing = 0;
     list_init(&p->readers_line);
     list_init(&p->writers_line);
     p->rq = (struct coio_queue){ &p->lock, line_removed, line_after_removed };
@@ -55,13 +56,20 @@ int pipe_create(struct file **read_end, struct file **write_end)
     return 0;
 }
 
-/* Inline in kick: it ends every read and write. */
+/* Inline in kick: it ends every read and write.  Only a thread asleep in
+ * wait_turn needs waking: a line that holds only asynchronous operations
+ * (a coroutine's read waiting there) has nobody on the waitq, and
+ * waitq_wake takes the global sched_lock to find that out (b_prings on 2
+ * harts: sched_lock's line moved at nearly every hop).  The counts change
+ * under the pipe's lock, which a sleeper gives up only inside waitq_sleep,
+ * with sched_lock held: a waker that sees one then waits for sched_lock
+ * and finds the sleeper on the waitq. */
 static inline void kick_threads(struct pipe *p)
 {
     KASSERT(spin_holding(&p->lock));
-    if (!list_empty(&p->readers_line))
+    if (p->asleep_reading)
         waitq_wake(&p->can_read, -1);
-    if (!list_empty(&p->writers_line))
+    if (p->asleep_writing)
         waitq_wake(&p->can_write, -1);
 }
 
@@ -153,7 +161,7 @@ void pipe_close_end(struct pipe *p, int writer)
 
 void pipe_free(struct pipe *p)
 {
-    KASSERT(pipe_gone(p) && p->nasync == 0);
+    KASSERT(pipe_gone(p) && p->nasync == 0 && !p->asleep_reading && !p->asleep_writing);
     frame_free(p->buf);
     kfree(p);
 }
@@ -217,7 +225,12 @@ static inline __attribute__((always_inline)) int wait_turn(struct pipe *p, struc
                      struct waitq *wq, bool reading, size_t n, struct list_node *done)
 {
     while (!pipe_first(line, me) || !(reading ? pipe_readable(p) : pipe_writable(p, n))) {
-        if (waitq_sleep(wq, &p->lock, 0) == -EINTR) {
+        uint32_t *asleep = reading ? &p->asleep_reading : &p->asleep_writing;
+        (*asleep)++;
+        int slept = waitq_sleep(wq, &p->lock, 0);
+        KASSERT(*asleep > 0);
+        (*asleep)--;
+        if (slept == -EINTR) {
             list_remove(&me->qnode);
             list_init(done);
             kick(p, done);

@@ -33,6 +33,8 @@ struct pipe {
     uint64_t head, tail;           /* read at head, write at tail; grow forever */
     int readers, writers;          /* open ends */
     struct waitq can_read, can_write;
+    uint32_t asleep_reading;       /* threads asleep on can_read, and on */
+    uint32_t asleep_writing;       /* can_write (wait_turn; under lock) */
     struct list_node readers_line, writers_line;   /* struct coio_op, FIFO */
     struct coio_queue rq, wq;      /* the lines, for fs/coio.c */
     uint32_t nasync;               /* asynchronous ops in the lines */

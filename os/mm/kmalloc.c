@@ -53,7 +53,14 @@ struct page_header {
     struct page_header *next, *prev;   /* slab: partial list of its class */
     size_t npages;            /* large: frames in the run */
 };
-#define HEADER_SIZE 48        /* sizeof(struct page_header), rounded to 16 */
+/* sizeof(struct page_header) rounded up to a cache line, not to 16: so a
+ * slab's slots of 64 bytes and more start on line boundaries and no two
+ * objects share a line.  At 48, every object of 128 bytes (a waiting
+ * coio_op) shared its first and last lines with its neighbours, which
+ * other harts' operations own (b_prings on 2 harts: docs/performance.md,
+ * "Scaling over harts").  It costs a slot of 16 bytes a slab (252, not
+ * 253) and nothing for the other classes. */
+#define HEADER_SIZE CACHE_LINE
 _Static_assert(sizeof(struct page_header) <= HEADER_SIZE, "header too big");
 
 static struct spinlock heap_lock LINE_ALIGNED = SPINLOCK_INIT("kmalloc");   /* a line of its own to start */

@@ -80,7 +80,8 @@ long coexec_setup(struct proc *p, uint32_t want)
     if (!p->co.header)
         p->co.header = PA2VA(pa);
     p->co.pages = to;
-    p->co.capacity = records;
+    /* Atomic: coio_prepare reads it without co.lock. */
+    __atomic_store_n(&p->co.capacity, records, __ATOMIC_RELEASE);
     __atomic_store_n(&p->co.header->capacity, records, __ATOMIC_RELEASE);
     /* The caller is a thread of p: its shared region is there. */
     VDSO_DATA *v = shared_vdso(&p->shared);
@@ -96,7 +97,7 @@ uint32_t coexec_detach(struct proc *p)
     /* Only operations their completers are finishing are left (exit and
      * exec dropped the rest): they find no executor and ring nothing. */
     uint32_t pages = p->co.pages;
-    p->co.capacity = 0;
+    __atomic_store_n(&p->co.capacity, 0, __ATOMIC_RELEASE);
     p->co.pages = 0;
     p->co.header = NULL;
     p->co.rec_page = 0;         /* its frame goes with the region */
@@ -138,11 +139,12 @@ int coexec_read_u32(struct proc *p, uint64_t addr, uint32_t *out)
     return err;
 }
 
-bool co_doorbell_locked(struct proc *p, uint32_t cid)
+bool co_doorbell_locked(struct proc *p, uint32_t cid, bool *sleepers)
 {
     KASSERT(spin_holding(&p->co.lock));
     CO_EXEC *x = p->co.header;
     uint32_t i = CO_INDEX(cid);
+    *sleepers = false;
     if (!x || cid == CO_NONE || i >= p->co.capacity)
         return false;
     KASSERT(i / 64 < CO_BELL_WORDS && i / 64 / 64 < CO_SUMMARY_WORDS);
@@ -151,6 +153,15 @@ bool co_doorbell_locked(struct proc *p, uint32_t cid)
     __atomic_or_fetch(&x->bell[i / 64], 1ULL << (i % 64), __ATOMIC_SEQ_CST);
     __atomic_or_fetch(&x->bell_summary[i / 64 / 64], 1ULL << (i / 64 % 64), __ATOMIC_SEQ_CST);
     __atomic_add_fetch(&x->seq, 1, __ATOMIC_SEQ_CST);
+    /* A futex wake only if a worker may sleep on seq, as the runtime's own
+     * wakers do (coro_exec.c, notify): a worker counts itself in sleepers
+     * before it looks at seq a last time, this looks at sleepers after
+     * seq moved (both sequentially consistent), so either it sees seq
+     * move and does not sleep, or this sees it.  Every completion took
+     * the global futex lock before, most of them for nobody (b_prings on
+     * 2 harts: futex_lock's line moved at nearly every hop).  The word is
+     * the process's: a forged 0 leaves only its own workers asleep. */
+    *sleepers = __atomic_load_n(&x->sleepers, __ATOMIC_SEQ_CST) != 0;
     return true;
 }
 
@@ -230,7 +241,7 @@ static uint32_t lowest_worker_locked(const CO_EXEC *x, const VDSO_DATA *v, uint3
  * threads as far as set_priority would; and `sleepers` or `workers_gen`
  * said wrongly only leave p's own workers low.  The pick is made here,
  * under co.lock, from the kernel's view of priorities (VDSO_DATA.kprio);
- * the raise by coexec_wake_seq, with p->lock, if the ring woke no
+ * the raise by coexec_wake_or_raise, with p->lock, if the ring woke no
  * sleeper: the two locks are never held at once.
  *
  * Mostly nobody is below the work (the workers follow it), and a ring
@@ -277,9 +288,9 @@ void coexec_raise_pick_slow_locked(struct proc *p, uint32_t cid, struct coexec_r
     out->prio = (int)prio;
 }
 
-void coexec_wake_seq(struct proc *p, const struct coexec_raise *raise)
+void coexec_wake_or_raise(struct proc *p, bool sleepers, const struct coexec_raise *raise)
 {
-    if (futex_wake(p, SEQ_ADDR, 1) > 0 || raise->task >= SCHED_MAX_TASKS)
+    if ((sleepers && futex_wake(p, SEQ_ADDR, 1) > 0) || raise->task >= SCHED_MAX_TASKS)
         return;
     /* Every worker awake: the one picked is raised, if it is still a
      * thread of p below the work (p->lock: it cannot go meanwhile). */
@@ -294,12 +305,13 @@ void coexec_wake_seq(struct proc *p, const struct coexec_raise *raise)
 bool co_doorbell(struct proc *p, uint32_t cid)
 {
     struct coexec_raise raise;
+    bool sleepers;
     spin_lock(&p->co.lock);
-    bool rang = co_doorbell_locked(p, cid);
+    bool rang = co_doorbell_locked(p, cid, &sleepers);
     if (rang)
         coexec_raise_pick_locked(p, &p->co, cid, &raise);
     spin_unlock(&p->co.lock);
     if (rang)
-        coexec_wake_seq(p, &raise);
+        coexec_after_ring(p, sleepers, &raise);
     return rang;
 }

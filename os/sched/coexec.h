@@ -64,13 +64,15 @@ bool coexec_contains(struct proc *p, uint64_t addr);
 int coexec_read_u32(struct proc *p, uint64_t addr, uint32_t *out);
 
 /* Rings p's doorbell for cid: the bit of CO_INDEX(cid) in bell[], that
- * word's bit in bell_summary[], then seq (all atomic), then wakes one
- * thread waiting on seq.  Nothing if the index is not below the kernel's
- * capacity for p.  True if it rang. */
+ * word's bit in bell_summary[], then seq (all atomic), then, if a worker
+ * may be asleep on seq (CO_EXEC.sleepers), wakes one.  Nothing if the
+ * index is not below the kernel's capacity for p.  True if it rang. */
 bool co_doorbell(struct proc *p, uint32_t cid);
-/* The same with p->co.lock held; the caller then calls coexec_wake_seq
- * once the lock is released (the futex lock comes before co.lock). */
-bool co_doorbell_locked(struct proc *p, uint32_t cid);
+/* The same with p->co.lock held; it sets *sleepers if a worker may sleep
+ * on seq, and the caller, once the lock is released (the futex lock comes
+ * before co.lock), calls coexec_after_ring with it and the raise that
+ * coexec_raise_pick_locked picked. */
+bool co_doorbell_locked(struct proc *p, uint32_t cid, bool *sleepers);
 /* co.lock held, after co_doorbell_locked rang cid: p's thread with
  * TaskSched index `task` made it ready in its own system call, so its
  * worker may run it next (CO_EXEC.woke_by; docs/coroutines.md,
@@ -104,8 +106,16 @@ static inline void coexec_raise_pick_locked(struct proc *p, struct proc_co *co, 
         return;
     coexec_raise_pick_slow_locked(p, cid, out);
 }
-/* After a ring, no lock held: wakes one worker asleep on seq; if none
- * sleeps, raises the one picked. */
-void coexec_wake_seq(struct proc *p, const struct coexec_raise *raise);
+/* After a ring, no lock held: wakes one worker asleep on seq if
+ * co_doorbell_locked said one may sleep; if none woke, raises the one
+ * coexec_raise_pick_locked picked.  Inline, the common case: a worker is
+ * awake and none is below the work (no global lock taken at all). */
+void coexec_wake_or_raise(struct proc *p, bool sleepers, const struct coexec_raise *raise);
+static inline void coexec_after_ring(struct proc *p, bool sleepers,
+                                     const struct coexec_raise *raise)
+{
+    if (sleepers || raise->task < SCHED_MAX_TASKS)
+        coexec_wake_or_raise(p, sleepers, raise);
+}
 
 #endif

@@ -215,13 +215,29 @@ static void completions(void)
     CHECK(a.result == 3 && c.result == 3 && !memcmp(ba, "123", 3) && !memcmp(bc, "456", 3),
           "fifo %ld %ld", (long)a.result, (long)c.result);
     /* A sleep completes; a worker sleeping on seq (futex in the executor
-     * page) is woken by the doorbell. */
+     * page) is woken by the doorbell.  As the runtime's workers do, it
+     * counts itself in sleepers first: the kernel makes the futex wake
+     * only if sleepers says someone may sleep (docs/coroutines.md, "The
+     * doorbell"). */
     struct co_io s = io_of(6);
     uint32_t seen = X->seq;
+    __atomic_add_fetch(&X->sleepers, 1, __ATOMIC_SEQ_CST);
     CHECK(sleep_async(30, &s) == -EINPROGRESS, "sleep");
     long w = sys_call3(SYS_futex_wait, (long)&X->seq, seen, 5000);
+    __atomic_sub_fetch(&X->sleepers, 1, __ATOMIC_SEQ_CST);
     CHECK(w == 0 || w == -EAGAIN, "futex_wait on seq: %ld", w);
     CHECK(wait_done(&s) && s.result == 0 && bell_rung(6), "sleep done");
+    /* Nobody counted in sleepers (or the count forged to 0): the doorbell
+     * rings, seq moves, and no futex wake is made, so a thread asleep on
+     * seq all the same sleeps until its timeout (or finds seq moved
+     * already).  Only the process's own thread is left asleep. */
+    s = io_of(6);
+    seen = X->seq;
+    CHECK(sleep_async(30, &s) == -EINPROGRESS, "sleep, nobody in sleepers");
+    w = sys_call3(SYS_futex_wait, (long)&X->seq, seen, 300);
+    CHECK(w == -ETIMEDOUT || w == -EAGAIN, "futex_wait on seq, not counted: %ld", w);
+    CHECK(wait_done(&s) && s.result == 0 && bell_rung(6) && X->seq != seen,
+          "sleep done, nobody woken");
     CHECK(sys_call3(SYS_futex_wake, (long)&X->seq, 1, 0) == 0, "futex_wake on seq");
     CHECK(sys_call3(SYS_futex_wait, (long)((char *)X + 4096 * 2), 5, 10) == -EAGAIN,
           "futex on a queue page");

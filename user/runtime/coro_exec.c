@@ -510,6 +510,30 @@ static uint32_t fetch_locked(const struct co_env *e, const struct sched_ctx *c, 
  * equals as the policy says (so none waits for ever). */
 #define AFFINITY_TIES 16
 
+/* The caller's own take (take_own_wake) emptied bell word w: its bit in
+ * bell_summary goes too.  Left set, the next look at the doorbell, this
+ * worker's own in the same hold of the lock or another worker's, swapped
+ * the summary word and then bell word w, both lines the kernel writes from
+ * whichever hart completed an operation: two atomic writes on other harts'
+ * lines at nearly every hop, for nothing (b_prings on 2 harts,
+ * docs/performance.md, "Scaling over harts").  A bit the kernel rings in w
+ * meanwhile must not be hidden: it sets the bell bit before the summary
+ * bit, so once the summary bit is cleared, a second look at w (both in
+ * one total order with the kernel's) finds any such bell bit, and the
+ * summary bit goes back.  Lock held: no other worker takes the doorbell in
+ * between, so none can find the summary bit missing while the bell bit
+ * is there. */
+static void summary_after_own_take(const struct co_env *e, uint32_t w)
+{
+    volatile uint64_t *summary = &e->x->bell_summary[w / 64];
+    uint64_t sbit = 1ULL << (w % 64);
+    if (!(__atomic_load_n(summary, __ATOMIC_RELAXED) & sbit))
+        return;
+    __atomic_fetch_and(summary, ~sbit, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&e->x->bell[w], __ATOMIC_SEQ_CST))
+        __atomic_fetch_or(summary, sbit, __ATOMIC_SEQ_CST);
+}
+
 /* The index of the coroutine the kernel says this worker's thread woke,
  * if its doorbell bit is still set; the bit is taken here, so no other
  * worker takes that wake in.  CO_NONE if none (or the hint is stale,
@@ -526,8 +550,11 @@ static uint32_t take_own_wake(const struct co_env *e)
     if (hint >> 32 != (uint64_t)e->task + 1 || i >= capacity(e))
         return CO_NONE;
     uint64_t bit = 1ULL << (i % 64);
-    if (!(__atomic_fetch_and(&e->x->bell[i / 64], ~bit, __ATOMIC_ACQ_REL) & bit))
+    uint64_t old = __atomic_fetch_and(&e->x->bell[i / 64], ~bit, __ATOMIC_ACQ_REL);
+    if (!(old & bit))
         return CO_NONE;         /* another worker took it in already */
+    if (old == bit)
+        summary_after_own_take(e, i / 64);
     return i;
 }
 
