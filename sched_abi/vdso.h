@@ -268,11 +268,19 @@ struct sched_runtime_header {
      * (os/sched/reconcile.c, in_switch_tail).  At most
      * RT_SWITCH_TAIL_MAX_BYTES past RT_COMMIT_STORE. */
     uint64_t switch_release_offset;
+    /* 136: int user_schedule_light(uint32_t me): RT_USER_SCHEDULE for a
+     * caller that keeps only ra, sp, tp, gp and s0..s2 across the call
+     * (yield_light, <unistd.h>, tells the compiler so): its save and the
+     * load of whoever switches back to it are those six registers, not
+     * fifteen. */
+    uint64_t light_schedule_offset;
 };
 #define RT_SWITCH_TAIL_MAX_BYTES 32        /* eight instructions: a spare
                                               there finishes a switch, it is
                                               no section of the process's */
-_Static_assert(sizeof(struct sched_runtime_header) == 136, "runtime header: 136 bytes");
+_Static_assert(sizeof(struct sched_runtime_header) == 144, "runtime header: 144 bytes");
+_Static_assert(__builtin_offsetof(struct sched_runtime_header, light_schedule_offset) == 136,
+               "runtime header: light_schedule_offset");
 _Static_assert(__builtin_offsetof(struct sched_runtime_header, switch_release_offset) == 128,
                "runtime header: switch_release_offset");
 _Static_assert(SCHED_MAX_TASKS * sizeof(TaskSched) == SHARED_TASK_PAGES * 4096,

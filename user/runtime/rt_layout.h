@@ -81,6 +81,8 @@
 #define RT_STATE_READY      1          /* TASK_READY (TASK_RUNNING is 2) */
 #define RT_CAS_TRIES        64         /* TASK_CAS_TRIES */
 #define RT_RESCUE_SCHEDULE  2          /* the rescue address's bit: runtime.c */
+#define RT_RESCUE_LIGHT     4          /* ... and with it: the save is a light
+                                          yield's (ra, sp, tp, s0..s2 only) */
 #define RT_REST_AFTER_N     32         /* RT_REST_AFTER: runtime.c */
 #define RT_QUICK_INSNS      2000       /* RT_QUICK_SWITCH_INSNS: runtime.c */
 

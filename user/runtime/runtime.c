@@ -135,8 +135,14 @@ _Static_assert(SCHED_MAX_TASKS == RT_MAX_TASKS && SCHED_MAX_HARTS == RT_MAX_HART
  * RT_RESCUE_EXECUTOR, which it strips; this one it passes on to
  * rt_rescue). */
 _Static_assert(RT_RESCUE_SCHEDULE != RT_RESCUE_EXECUTOR, "rt_layout: rescue bits");
+/* RT_RESCUE_LIGHT: a third bit below the 8-aligned address, set with
+ * RT_RESCUE_SCHEDULE by user_schedule_light's save (rt_rescue strips both). */
+_Static_assert(RT_RESCUE_LIGHT < 8 && (RT_RESCUE_LIGHT & (RT_RESCUE_SCHEDULE | RT_RESCUE_EXECUTOR)) == 0,
+               "rt_layout: the light save's bit");
+_Static_assert(TASK_CTX_S0 == 3 && TASK_CTX_TP == 2, "user_schedule.S: LIGHT_EACH's layout");
 _Static_assert((RT_READY_MAGIC & 0xfff) == 0, "rt_layout: RT_READY is one lui's value");
 int user_schedule(uint32_t me);                    /* user_schedule.S */
+int user_schedule_light(uint32_t me);              /* ... for yield_light */
 /* The C half of a yield, in three parts where the fast path hands over. */
 int user_schedule_saved(uint32_t me);
 int user_schedule_pinned(uint32_t me, uint32_t hart, uint32_t ntasks, uint32_t nharts);
@@ -858,4 +864,5 @@ const struct sched_runtime_header sched_blob_header = {   /* the name blob.ld ex
         },
     },
     .switch_release_offset = (uint64_t)(uintptr_t)rt_switch_to_next + RT_SWITCH_RELEASE_AT,
+    .light_schedule_offset = (uint64_t)(uintptr_t)user_schedule_light,
 };

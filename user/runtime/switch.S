@@ -41,6 +41,7 @@
 .endm
 
 #include "rt_layout.h"
+#define TASK_CTX_RESCUE_AT (RT_CTX_RESCUE - RT_CTX) /* in a context */
 
     .section .text
     .globl rt_switch
@@ -84,7 +85,9 @@ rt_rescue:
     j       rt_load
     /* user_schedule's save: back in the yield_() call with its registers,
      * schedule_rescued finishes it (and returns 0 from it). */
-1:  andi    a0, a0, ~RT_RESCUE_SCHEDULE
+1:  andi    a0, a0, ~(RT_RESCUE_SCHEDULE | RT_RESCUE_LIGHT) /* (what a
+                                       light save left of s3..s11 is stale:
+                                       its caller keeps nothing there) */
     LOAD_CONTEXT
     j       schedule_rescued
 
@@ -107,6 +110,9 @@ rt_rescue:
     .hidden rt_park
 rt_park:
     SAVE_CONTEXT
+    ld      t0, TASK_CTX_RESCUE_AT(a0) /* a full save now, whatever the */
+    andi    t0, t0, ~RT_RESCUE_LIGHT   /* yield's entry said: whoever */
+    sd      t0, TASK_CTX_RESCUE_AT(a0) /* resumes us loads s3..s11 too */
     fence   rw, w                   /* the context is saved before the
                                        kernel may be told so */
     mv      s2, a4                  /* s2: `how` (saved above, free to use) */

@@ -55,15 +55,11 @@
     sb      t0, RT_TASK_FLAGS(s1)
 .endm
 
-    .section .text
-    .globl user_schedule
-    .hidden user_schedule
-user_schedule:
-    /* 0. Save ra, sp, tp, s0..s11 into this thread's record: where a
-     * thread that switches back to us returns, where the kernel resumes
-     * us, and (with RT_RESCUE_SCHEDULE) where a policy fault sends us.
-     * A slot with no mapped record goes to the C half, which sends it to
-     * the kernel: nothing is written there. */
+/* The checks before the save, the same for both entries: a slot with no
+ * mapped record goes to the C half, which sends it to the kernel (nothing
+ * is written there).  Leaves t6 VDSO_DATA, a2 ntasks, a3 nrecords, a5 the
+ * records, a1 our record. */
+.macro ENTRY_CHECKS
     li      t6, -1
     slli    t6, t6, RT_BASE_SHIFT   /* t6: VDSO_DATA, the region's base */
     lw      a2, RT_NTASKS(t6)       /* a2: ntasks (read once: the process */
@@ -83,9 +79,56 @@ user_schedule:
     add     a5, a5, t6              /* a5: the TaskSched heap (the records) */
     slli    a1, a0, RT_TASK_SHIFT
     add     a1, a1, a5              /* a1: our record */
+.endm
+
+/* The registers a light yield keeps (yield_light, <unistd.h>): ra, sp, tp
+ * and s0..s2, at their places in the context (the layout of
+ * os/arch/callee_saved.h); and s3..s11, which only a full save holds. */
+.macro LIGHT_EACH op, base, off
+    \op     ra, \off(\base)
+    \op     sp, \off + 8(\base)
+    \op     tp, \off + 16(\base)
+    \op     s0, \off + 24(\base)
+    \op     s1, \off + 32(\base)
+    \op     s2, \off + 40(\base)
+.endm
+.macro REST_EACH op, base, off
+    .set    rest_off, \off + 48
+    .irp    reg, s3, s4, s5, s6, s7, s8, s9, s10, s11
+    \op     \reg, rest_off(\base)
+    .set    rest_off, rest_off + 8
+    .endr
+.endm
+
+    .section .text
+    .globl user_schedule
+    .hidden user_schedule
+user_schedule:
+    /* 0. Save ra, sp, tp, s0..s11 into this thread's record: where a
+     * thread that switches back to us returns, where the kernel resumes
+     * us, and (with RT_RESCUE_SCHEDULE) where a policy fault sends us. */
+    ENTRY_CHECKS
     SAVE_CALLEE_SAVED a1, 1, RT_CTX
     addi    t1, a1, RT_CTX + RT_RESCUE_SCHEDULE /* the ctx's address (8-aligned) */
-    sd      t1, RT_CTX_RESCUE(a1)   /* with the bit: "user_schedule's save" */
+    j       .Lsaved                 /* with the bit: "user_schedule's save" */
+
+    /* int user_schedule_light(uint32_t me): the same yield for a caller
+     * that keeps only ra, sp, tp and s0..s2 across it (yield_light in
+     * <unistd.h> declares s3..s11 changed, so the compiler saves what it
+     * has live in them).  The save holds those six, and RT_RESCUE_LIGHT
+     * beside the rescue address says so: whoever switches back to us
+     * loads those six only (step 8).  Everything else is user_schedule's,
+     * the hand-overs to the C half included (a C function keeps more than
+     * we need; what they load of s3..s11 from the save is stale, and ours
+     * to lose). */
+    .globl user_schedule_light
+    .hidden user_schedule_light
+user_schedule_light:
+    ENTRY_CHECKS
+    LIGHT_EACH sd, a1, RT_CTX
+    addi    t1, a1, RT_CTX + RT_RESCUE_SCHEDULE + RT_RESCUE_LIGHT
+.Lsaved:
+    sd      t1, RT_CTX_RESCUE(a1)
 
     /* 1. The rest of what the C half checks before it pins.  From here
      * on s3 and s5 are ours (their values kept across the policy calls):
@@ -281,9 +324,14 @@ rt_switch_to_next:
     .if .Lswitch_release - rt_switch_to_next != RT_SWITCH_RELEASE_AT
     .error "rt_layout.h: RT_SWITCH_RELEASE_AT is not where the tail releases the lock"
     .endif
-    LOAD_CALLEE_SAVED a1, 1, RT_CTX /* we are the other thread now (a1 is
-                                       none of the registers loaded) */
-    li      a0, 1                   /* its user_schedule returns 1 */
+    LIGHT_EACH ld, a1, RT_CTX       /* we are the other thread now (a1 is
+                                       none of the registers loaded)... */
+    ld      t0, RT_CTX_RESCUE(a1)
+    andi    t0, t0, RT_RESCUE_LIGHT
+    bnez    t0, 7f                  /* ...which saved no more (a light
+                                       yield's save: user_schedule_light) */
+    REST_EACH ld, a1, RT_CTX
+7:  li      a0, 1                   /* its user_schedule returns 1 */
     ret
 
     /* rt_park's commit (current[hart] = us | CURRENT_PARKING) is done: ask
