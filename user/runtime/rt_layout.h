@@ -81,8 +81,11 @@
 #define RT_STATE_READY      1          /* TASK_READY (TASK_RUNNING is 2) */
 #define RT_CAS_TRIES        64         /* TASK_CAS_TRIES */
 #define RT_RESCUE_SCHEDULE  2          /* the rescue address's bit: runtime.c */
-#define RT_RESCUE_LIGHT     4          /* ... and with it: the save is a light
-                                          yield's (ra, sp, tp, s0..s2 only) */
+/* RT_RESCUE_LIGHT_MARK: the rescue word of a light yield's save (ra, sp,
+ * tp, s0..s2 only, user_schedule_light) is its record's own address, which
+ * no other writer of the word uses: user_schedule's is the ctx's with
+ * RT_RESCUE_SCHEDULE, the others a buffer on a stack. */
+#define RT_RECORDS_SHIFT    20         /* RT_MAX_TASKS records of 1 << RT_TASK_SHIFT */
 #define RT_REST_AFTER_N     32         /* RT_REST_AFTER: runtime.c */
 #define RT_QUICK_INSNS      2000       /* RT_QUICK_SWITCH_INSNS: runtime.c */
 

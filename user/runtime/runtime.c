@@ -135,10 +135,12 @@ _Static_assert(SCHED_MAX_TASKS == RT_MAX_TASKS && SCHED_MAX_HARTS == RT_MAX_HART
  * RT_RESCUE_EXECUTOR, which it strips; this one it passes on to
  * rt_rescue). */
 _Static_assert(RT_RESCUE_SCHEDULE != RT_RESCUE_EXECUTOR, "rt_layout: rescue bits");
-/* RT_RESCUE_LIGHT: a third bit below the 8-aligned address, set with
- * RT_RESCUE_SCHEDULE by user_schedule_light's save (rt_rescue strips both). */
-_Static_assert(RT_RESCUE_LIGHT < 8 && (RT_RESCUE_LIGHT & (RT_RESCUE_SCHEDULE | RT_RESCUE_EXECUTOR)) == 0,
-               "rt_layout: the light save's bit");
+/* A light save's rescue word is its record's address (rt_layout.h): a
+ * record's start has neither bit, so it is neither of the others, and the
+ * heap of records is 1 << RT_RECORDS_SHIFT bytes (rt_rescue's test). */
+_Static_assert((sizeof(TaskSched) & (RT_RESCUE_SCHEDULE | RT_RESCUE_EXECUTOR)) == 0 &&
+               SCHED_MAX_TASKS * sizeof(TaskSched) == 1ULL << RT_RECORDS_SHIFT,
+               "rt_layout: the light save's mark");
 _Static_assert(TASK_CTX_S0 == 3 && TASK_CTX_TP == 2, "user_schedule.S: LIGHT_EACH's layout");
 _Static_assert((RT_READY_MAGIC & 0xfff) == 0, "rt_layout: RT_READY is one lui's value");
 int user_schedule(uint32_t me);                    /* user_schedule.S */

@@ -81,14 +81,26 @@ rt_setjmp:
 rt_rescue:
     andi    t0, a0, RT_RESCUE_SCHEDULE
     bnez    t0, 1f
-    li      a1, 2                   /* rt_setjmp returns 2: rescued */
+    /* A record's own address (a record of the TaskSched heap, on its
+     * boundary) is user_schedule_light's save: its record's ctx, as below
+     * (what it left of s3..s11 is stale: its caller keeps nothing there). */
+    li      t1, -1
+    slli    t1, t1, RT_BASE_SHIFT
+    lui     t2, RT_TASKS_PAGES
+    add     t1, t1, t2              /* t1: the records */
+    sub     t0, a0, t1
+    srli    t2, t0, RT_RECORDS_SHIFT
+    bnez    t2, 2f                  /* not among them */
+    andi    t2, t0, (1 << RT_TASK_SHIFT) - 1
+    bnez    t2, 2f                  /* not a record's start */
+    addi    a0, a0, RT_CTX
+    j       3f
+2:  li      a1, 2                   /* rt_setjmp returns 2: rescued */
     j       rt_load
     /* user_schedule's save: back in the yield_() call with its registers,
      * schedule_rescued finishes it (and returns 0 from it). */
-1:  andi    a0, a0, ~(RT_RESCUE_SCHEDULE | RT_RESCUE_LIGHT) /* (what a
-                                       light save left of s3..s11 is stale:
-                                       its caller keeps nothing there) */
-    LOAD_CONTEXT
+1:  andi    a0, a0, ~RT_RESCUE_SCHEDULE
+3:  LOAD_CONTEXT
     j       schedule_rescued
 
 /*
@@ -110,9 +122,10 @@ rt_rescue:
     .hidden rt_park
 rt_park:
     SAVE_CONTEXT
-    ld      t0, TASK_CTX_RESCUE_AT(a0) /* a full save now, whatever the */
-    andi    t0, t0, ~RT_RESCUE_LIGHT   /* yield's entry said: whoever */
-    sd      t0, TASK_CTX_RESCUE_AT(a0) /* resumes us loads s3..s11 too */
+    addi    t0, a0, RT_RESCUE_SCHEDULE /* a full save now, whatever the */
+    sd      t0, TASK_CTX_RESCUE_AT(a0) /* yield's entry said (a light one's
+                                          mark would have whoever resumes us
+                                          leave s3..s11 out) */
     fence   rw, w                   /* the context is saved before the
                                        kernel may be told so */
     mv      s2, a4                  /* s2: `how` (saved above, free to use) */

@@ -110,14 +110,16 @@ user_schedule:
     ENTRY_CHECKS
     SAVE_CALLEE_SAVED a1, 1, RT_CTX
     addi    t1, a1, RT_CTX + RT_RESCUE_SCHEDULE /* the ctx's address (8-aligned) */
-    j       .Lsaved                 /* with the bit: "user_schedule's save" */
+    sd      t1, RT_CTX_RESCUE(a1)   /* with the bit: "user_schedule's save" */
+    j       .Lsaved
 
     /* int user_schedule_light(uint32_t me): the same yield for a caller
      * that keeps only ra, sp, tp and s0..s2 across it (yield_light in
      * <unistd.h> declares s3..s11 changed, so the compiler saves what it
-     * has live in them).  The save holds those six, and RT_RESCUE_LIGHT
-     * beside the rescue address says so: whoever switches back to us
-     * loads those six only (step 8).  Everything else is user_schedule's,
+     * has live in them).  The save holds those six, and the rescue word
+     * says so: it holds the record's own address (RT_RESCUE_LIGHT_MARK,
+     * rt_layout.h), which rt_rescue knows, and whoever switches back to
+     * us loads those six only (step 8).  Everything else is user_schedule's,
      * the hand-overs to the C half included (a C function keeps more than
      * we need; what they load of s3..s11 from the save is stale, and ours
      * to lose). */
@@ -126,9 +128,8 @@ user_schedule:
 user_schedule_light:
     ENTRY_CHECKS
     LIGHT_EACH sd, a1, RT_CTX
-    addi    t1, a1, RT_CTX + RT_RESCUE_SCHEDULE + RT_RESCUE_LIGHT
+    sd      a1, RT_CTX_RESCUE(a1)   /* "a light save": the record itself */
 .Lsaved:
-    sd      t1, RT_CTX_RESCUE(a1)
 
     /* 1. The rest of what the C half checks before it pins.  From here
      * on s3 and s5 are ours (their values kept across the policy calls):
@@ -327,8 +328,7 @@ rt_switch_to_next:
     LIGHT_EACH ld, a1, RT_CTX       /* we are the other thread now (a1 is
                                        none of the registers loaded)... */
     ld      t0, RT_CTX_RESCUE(a1)
-    andi    t0, t0, RT_RESCUE_LIGHT
-    bnez    t0, 7f                  /* ...which saved no more (a light
+    beq     t0, a1, 7f              /* ...which saved no more (a light
                                        yield's save: user_schedule_light) */
     REST_EACH ld, a1, RT_CTX
 7:  li      a0, 1                   /* its user_schedule returns 1 */
