@@ -202,6 +202,11 @@ static inline int task_state_cas(TaskSched *t, uint8_t from, uint8_t to)
  * to pick the next one (the yield system call with parked = 1). */
 #define CURRENT_PARKING     0x80000000u
 #define TASK_FLAG_IN_QUEUE  0x1            /* TaskSched.flags: in `queue` */
+/* Every flag TaskSched.flags has: the runtime's fast path
+ * (user/runtime/user_schedule.S) tests the whole byte for "in the queue"
+ * and clears it with one store; a new flag changes that (runtime.c
+ * asserts RT_FLAGS_ALL against this). */
+#define TASK_FLAGS_ALL      TASK_FLAG_IN_QUEUE
 
 /*
  * The user-side runtime: a second blob in the shared code pages, right

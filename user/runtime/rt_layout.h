@@ -77,6 +77,8 @@
 #define RT_PRIO_MAX         20         /* SCHED_PRIO_MAX */
 #define RT_READY_MAGIC      0x52454000 /* RT_READY: its low 12 bits 0 */
 #define RT_FLAG_IN_QUEUE    1          /* TASK_FLAG_IN_QUEUE */
+#define RT_FLAGS_ALL        1          /* TASK_FLAGS_ALL: IN_QUEUE alone, so the
+                                          fast path tests and clears the byte */
 #define RT_FLAG_PER_HART    2          /* SCHED_FLAG_PER_HART */
 #define RT_STATE_READY      1          /* TASK_READY (TASK_RUNNING is 2) */
 #define RT_CAS_TRIES        64         /* TASK_CAS_TRIES */

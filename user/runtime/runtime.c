@@ -126,7 +126,8 @@ _Static_assert(OFF(struct sched_blob_header, op_offset) + 8 * SCHED_OP_FETCH == 
                "rt_layout: op_offset");
 _Static_assert(SCHED_MAX_TASKS == RT_MAX_TASKS && SCHED_MAX_HARTS == RT_MAX_HARTS &&
                SCHED_PRIO_MAX == RT_PRIO_MAX && RT_READY == RT_READY_MAGIC &&
-               TASK_FLAG_IN_QUEUE == RT_FLAG_IN_QUEUE &&
+               TASK_FLAG_IN_QUEUE == RT_FLAG_IN_QUEUE && TASK_FLAGS_ALL == RT_FLAGS_ALL &&
+               RT_FLAGS_ALL == RT_FLAG_IN_QUEUE &&
                SCHED_FLAG_PER_HART == RT_FLAG_PER_HART && TASK_READY == RT_STATE_READY &&
                TASK_RUNNING == TASK_READY + 1 && TASK_CAS_TRIES == RT_CAS_TRIES,
                "rt_layout: constants");

@@ -45,13 +45,14 @@
 
 /* Step 4's bookkeeping before the policy is called: age = ++age_clock,
  * and our record marked as in the queue (still RUNNING: nobody may claim
- * it yet).  Writes t0; a6 holds our flags, s0 VDSO_DATA, s1 our record. */
+ * it yet: its flags were 0, and IN_QUEUE is their only one).  Writes t0;
+ * s0 holds VDSO_DATA, s1 our record. */
 .macro QUEUE_US
     ld      t0, RT_AGE_CLOCK(s0)
     addi    t0, t0, 1
     sd      t0, RT_AGE_CLOCK(s0)
     sd      t0, RT_TASK_AGE(s1)
-    ori     t0, a6, RT_FLAG_IN_QUEUE
+    li      t0, RT_FLAG_IN_QUEUE
     sb      t0, RT_TASK_FLAGS(s1)
 .endm
 
@@ -171,9 +172,10 @@ user_schedule_light:
     lw      t0, RT_READY_WORD(t6)
     lui     t1, RT_READY_MAGIC >> 12 /* one lui: its low 12 bits are 0 */
     bne     t0, t1, .Lpinned        /* the queue is not set up yet */
-    lbu     a6, RT_TASK_FLAGS(a1)   /* a6: our flags (only we write them) */
-    andi    t0, a6, RT_FLAG_IN_QUEUE
-    bnez    t0, .Lpinned            /* the kernel resumed us from the queue */
+    lbu     t0, RT_TASK_FLAGS(a1)   /* our flags (only we write them): */
+    bnez    t0, .Lpinned            /* IN_QUEUE, their only one
+                                       (RT_FLAGS_ALL): the kernel resumed us
+                                       from the queue */
     add     t0, t6, a0
     lui     t1, RT_KPRIO >> 12
     add     t0, t0, t1
@@ -241,9 +243,8 @@ user_schedule_light:
     j       .Lfetched
 4:
     /* 6. Switch: the bookkeeping of a switch, as the C half does it. */
-    lbu     t0, RT_TASK_FLAGS(a1)
-    andi    t0, t0, ~RT_FLAG_IN_QUEUE
-    sb      t0, RT_TASK_FLAGS(a1)   /* out of the queue */
+    sb      zero, RT_TASK_FLAGS(a1) /* out of the queue (IN_QUEUE is the
+                                       only flag: RT_FLAGS_ALL) */
     beqz    s5, 5f                  /* more harts: count_switch, for resting */
     rdinstret t0
     slli    t1, s3, 3
