@@ -31,6 +31,9 @@ yield_:
     .type   yield_light_call, @function
 yield_light_call:
     ld      t0, yield_light_entry /* never 0: it starts as yield_first */
-    lw      a0, UTHREAD_TASK(tp)
-    jr      t0                  /* user_schedule_light(task) */
+    lw      a2, UTHREAD_TASK(tp) /* the slot in a2, where the runtime's
+                                   light entry takes it (and where the
+                                   policy's call wants it); yield_first
+                                   and the kernel's way ignore it */
+    jr      t0                  /* user_schedule_light */
     .size   yield_light_call, . - yield_light_call

@@ -54,7 +54,11 @@
 #define RT_CTX              48
 #define RT_CTX_RESCUE       (RT_CTX + 15 * 8)
 #define RT_CTX_S3           (RT_CTX + 6 * 8)   /* ctx[TASK_CTX_S0 + 3] */
+#define RT_CTX_S4           (RT_CTX + 7 * 8)
 #define RT_CTX_S5           (RT_CTX + 8 * 8)   /* ctx[TASK_CTX_S0 + 5] */
+#define RT_CTX_S6           (RT_CTX + 9 * 8)
+#define RT_CTX_S10          (RT_CTX + 13 * 8)
+#define RT_CTX_S11          (RT_CTX + 14 * 8)
 
 /* struct sched_ctx: tasks, queue, ntasks, nharts, serial_calls */
 #define RT_SCHED_CTX_SIZE   32

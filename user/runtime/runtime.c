@@ -98,6 +98,10 @@ _Static_assert(sizeof(TaskSched) == 1 << RT_TASK_SHIFT && OFF(TaskSched, prio) =
                OFF(TaskSched, switches) == RT_TASK_SWITCHES && OFF(TaskSched, ctx) == RT_CTX &&
                TASK_CTX_RESCUE == 15 && RT_CTX_S3 == RT_CTX + (TASK_CTX_S0 + 3) * 8 &&
                RT_CTX_S5 == RT_CTX + (TASK_CTX_S0 + 5) * 8 &&
+               RT_CTX_S4 == RT_CTX + (TASK_CTX_S0 + 4) * 8 &&
+               RT_CTX_S6 == RT_CTX + (TASK_CTX_S0 + 6) * 8 &&
+               RT_CTX_S10 == RT_CTX + (TASK_CTX_S0 + 10) * 8 &&
+               RT_CTX_S11 == RT_CTX + (TASK_CTX_S0 + 11) * 8 &&
                (RT_CTX & RT_RESCUE_SCHEDULE) == 0, "rt_layout: TaskSched");
 _Static_assert(sizeof(struct sched_ctx) == RT_SCHED_CTX_SIZE &&
                OFF(struct sched_ctx, tasks) == 0 && OFF(struct sched_ctx, queue) == 8 &&

@@ -50,8 +50,8 @@ rt_switch:
     /* The registers of rt_commit_current (user_schedule.S).  The callee-
      * saved ones are free: nothing returns here, and the yield's caller's
      * are in the record since user_schedule's entry. */
-    mv      s1, a0                  /* s1: our record */
-    mv      s0, a3                  /* s0: VDSO_DATA */
+    mv      s11, a0                 /* s11: our record */
+    mv      s10, a3                 /* s10: VDSO_DATA */
     mv      a0, a2                  /* a0: current[hart]'s new value; */
     li      t4, RT_STATE_READY      /* t4: what the tail marks us with */
     j       rt_commit_current       /* a1: next's record, as passed */
@@ -129,7 +129,7 @@ rt_park:
     fence   rw, w                   /* the context is saved before the
                                        kernel may be told so */
     mv      s2, a4                  /* s2: `how` (saved above, free to use) */
-    mv      s1, a1                  /* the registers of rt_commit_current: */
-    mv      s0, a3                  /* our record, VDSO_DATA, */
+    mv      s11, a1                 /* the registers of rt_commit_current: */
+    mv      s10, a3                 /* our record, VDSO_DATA, */
     mv      a0, a2                  /* the value, and a1, our record again */
     j       rt_commit_current       /* as "next": it stays on this hart */
