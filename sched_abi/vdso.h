@@ -363,12 +363,17 @@ typedef struct SCHED_KINFO {
                                              context: the process's records
                                              and queue, SCHED_MAX_TASKS, the
                                              machine's nharts, serial calls */
-    uint8_t  reserved_end[4096 - 1064];
+    uint32_t rt_last_hart;            /* 1064: rt_ctx.nharts - 1, the fast
+                                             path's bound on the hart it reads
+                                             (and 0, "one hart", its test
+                                             for what only more harts do) */
+    uint8_t  reserved_end[4096 - 1068];
 } SCHED_KINFO;
 #define IDLE_ASLEEP (1ull << 63)        /* in idle_clock_us */
 _Static_assert(__builtin_offsetof(SCHED_KINFO, futile_prio) == 88, "KINFO layout");
 _Static_assert(__builtin_offsetof(SCHED_KINFO, rt_yield_fetch) == 1024 &&
                __builtin_offsetof(SCHED_KINFO, rt_ctx) == 1032 &&
+               __builtin_offsetof(SCHED_KINFO, rt_last_hart) == 1064 &&
                sizeof(struct sched_ctx) == 32 && sizeof(SCHED_KINFO) == 4096, "KINFO layout");
 _Static_assert(__builtin_offsetof(SCHED_KINFO, spin_us) == 184, "KINFO layout");
 _Static_assert(__builtin_offsetof(SCHED_KINFO, idle_clock_us) == 248, "KINFO layout");

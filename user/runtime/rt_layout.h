@@ -41,7 +41,7 @@
 #define RT_KINFO_TRACE_ON   12
 #define RT_KINFO_YIELD_FETCH 1024      /* rt_yield_fetch */
 #define RT_KINFO_CTX        1032       /* rt_ctx, a struct sched_ctx */
-#define RT_KINFO_CTX_NHARTS (RT_KINFO_CTX + 20) /* rt_ctx.nharts */
+#define RT_KINFO_LAST_HART  1064       /* rt_last_hart: rt_ctx.nharts - 1 */
 
 /* TaskSched: 256 bytes (1 << 8) */
 #define RT_TASK_SHIFT       8

@@ -120,7 +120,7 @@ _Static_assert(sizeof(struct sched_ctx) == RT_SCHED_CTX_SIZE &&
  * SERIAL there too: the kernel's copy says the same. */
 _Static_assert(OFF(SCHED_KINFO, rt_yield_fetch) == RT_KINFO_YIELD_FETCH &&
                OFF(SCHED_KINFO, rt_ctx) == RT_KINFO_CTX &&
-               OFF(SCHED_KINFO, rt_ctx) + OFF(struct sched_ctx, nharts) == RT_KINFO_CTX_NHARTS,
+               OFF(SCHED_KINFO, rt_last_hart) == RT_KINFO_LAST_HART,
                "rt_layout: SCHED_KINFO's bound policy");
 _Static_assert(OFF(VDSO_DATA, queue) == RT_QUEUE, "rt_layout: queue");
 _Static_assert(OFF(struct sched_blob_header, op_offset) + 8 * SCHED_OP_FETCH == RT_OP_FETCH_AT &&

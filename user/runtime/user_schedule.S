@@ -155,8 +155,8 @@ user_schedule_light:
      * unlike VDSO_DATA.nharts and policy_flags, they need no check. */
     lui     t5, RT_KINFO_PAGES
     add     t5, t5, s10             /* t5: SCHED_KINFO */
-    lw      s5, RT_KINFO_CTX_NHARTS(t5) /* s5: nharts - 1, the last hart; */
-    addi    s5, s5, -1              /* 0 stands out as "one hart" */
+    lw      s5, RT_KINFO_LAST_HART(t5) /* s5: nharts - 1, the last hart;
+                                       0 stands out as "one hart" */
     lw      t0, RT_RT_OFF(s10)
     bnez    t0, .Lslow_saved        /* switching off for this process */
     ld      t0, RT_KINFO_SWITCH_OFF(t5) /* two words, one load: */
