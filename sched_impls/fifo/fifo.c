@@ -87,14 +87,16 @@ static void fifo_wake(const struct sched_ctx *c, uint32_t hart, uint32_t task)
 static void fifo_remove(const struct sched_ctx *c, uint32_t hart, uint32_t task)
 {
     (void)hart;
-    uint32_t prev = SCHED_NONE;
+    uint32_t prev = SCHED_NONE, tail = TAIL(c);  /* read once: a step of the
+                                                    walk costs what it did
+                                                    when it ended at NONE */
     for (uint32_t i = HEAD(c); i != SCHED_NONE; prev = i, i = NEXT(c, i)) {
         if (i != task) {
-            if (i == TAIL(c))
+            if (i == tail)
                 return;             /* not queued */
             continue;
         }
-        if (TAIL(c) == task) {      /* the last: its predecessor is now */
+        if (tail == task) {         /* the last: its predecessor is now */
             TAIL(c) = prev;
             if (prev == SCHED_NONE)
                 HEAD(c) = SCHED_NONE;
