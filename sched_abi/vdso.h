@@ -202,6 +202,11 @@ static inline int task_state_cas(TaskSched *t, uint8_t from, uint8_t to)
  * to pick the next one (the yield system call with parked = 1). */
 #define CURRENT_PARKING     0x80000000u
 #define TASK_FLAG_IN_QUEUE  0x1            /* TaskSched.flags: in `queue` */
+/* Every flag TaskSched.flags has: the runtime's fast path
+ * (user/runtime/user_schedule.S) tests the whole byte for "in the queue"
+ * and clears it with one store; a new flag changes that (runtime.c
+ * asserts RT_FLAGS_ALL against this). */
+#define TASK_FLAGS_ALL      TASK_FLAG_IN_QUEUE
 
 /*
  * The user-side runtime: a second blob in the shared code pages, right
@@ -268,11 +273,19 @@ struct sched_runtime_header {
      * (os/sched/reconcile.c, in_switch_tail).  At most
      * RT_SWITCH_TAIL_MAX_BYTES past RT_COMMIT_STORE. */
     uint64_t switch_release_offset;
+    /* 136: int user_schedule_light(uint32_t me): RT_USER_SCHEDULE for a
+     * caller that keeps only ra, sp, tp, gp and s0..s2 across the call
+     * (yield_light, <unistd.h>, tells the compiler so): its save and the
+     * load of whoever switches back to it are those six registers, not
+     * fifteen. */
+    uint64_t light_schedule_offset;
 };
 #define RT_SWITCH_TAIL_MAX_BYTES 32        /* eight instructions: a spare
                                               there finishes a switch, it is
                                               no section of the process's */
-_Static_assert(sizeof(struct sched_runtime_header) == 136, "runtime header: 136 bytes");
+_Static_assert(sizeof(struct sched_runtime_header) == 144, "runtime header: 144 bytes");
+_Static_assert(__builtin_offsetof(struct sched_runtime_header, light_schedule_offset) == 136,
+               "runtime header: light_schedule_offset");
 _Static_assert(__builtin_offsetof(struct sched_runtime_header, switch_release_offset) == 128,
                "runtime header: switch_release_offset");
 _Static_assert(SCHED_MAX_TASKS * sizeof(TaskSched) == SHARED_TASK_PAGES * 4096,
@@ -350,12 +363,17 @@ typedef struct SCHED_KINFO {
                                              context: the process's records
                                              and queue, SCHED_MAX_TASKS, the
                                              machine's nharts, serial calls */
-    uint8_t  reserved_end[4096 - 1064];
+    uint32_t rt_last_hart;            /* 1064: rt_ctx.nharts - 1, the fast
+                                             path's bound on the hart it reads
+                                             (and 0, "one hart", its test
+                                             for what only more harts do) */
+    uint8_t  reserved_end[4096 - 1068];
 } SCHED_KINFO;
 #define IDLE_ASLEEP (1ull << 63)        /* in idle_clock_us */
 _Static_assert(__builtin_offsetof(SCHED_KINFO, futile_prio) == 88, "KINFO layout");
 _Static_assert(__builtin_offsetof(SCHED_KINFO, rt_yield_fetch) == 1024 &&
                __builtin_offsetof(SCHED_KINFO, rt_ctx) == 1032 &&
+               __builtin_offsetof(SCHED_KINFO, rt_last_hart) == 1064 &&
                sizeof(struct sched_ctx) == 32 && sizeof(SCHED_KINFO) == 4096, "KINFO layout");
 _Static_assert(__builtin_offsetof(SCHED_KINFO, spin_us) == 184, "KINFO layout");
 _Static_assert(__builtin_offsetof(SCHED_KINFO, idle_clock_us) == 248, "KINFO layout");

@@ -30,8 +30,10 @@ HEADER = struct.Struct("<IHHII16sII8QQ4I")   # 2.4: yield_fetch_offset
 HEADER_SIZE = 128
 # The runtime's header (sched_abi/vdso.h, struct sched_runtime_header): a
 # policy's, then switch_release_offset, the end of the switch's tail, at
-# most RUNTIME_TAIL_MAX bytes past op_offset[RT_COMMIT_STORE].
-RUNTIME_HEADER_SIZE = 136
+# most RUNTIME_TAIL_MAX bytes past op_offset[RT_COMMIT_STORE]; then
+# light_schedule_offset, the light yield's entry, an even offset past the
+# header and inside the blob, as an op's.
+RUNTIME_HEADER_SIZE = 144
 RUNTIME_COMMIT_STORE = 3
 RUNTIME_TAIL_MAX = 32
 BLOB_MAX = 16 * 4096
@@ -247,6 +249,9 @@ def check_blob(blob, magic_wanted=MAGIC):
         if not (store < release <= store + RUNTIME_TAIL_MAX and release < len(blob)):
             errors.append("switch_release_offset 0x%x: not within %d bytes after the commit's "
                           "store at 0x%x" % (release, RUNTIME_TAIL_MAX, store))
+        (light,) = struct.unpack_from("<Q", blob, HEADER_SIZE + 8)
+        if not (RUNTIME_HEADER_SIZE <= light < len(blob)) or light % 2:
+            errors.append("light_schedule_offset 0x%x: not an entry inside the blob" % light)
     if total_size != len(blob) or total_size > BLOB_MAX:
         errors.append("total size %d, but the blob is %d bytes (at most %d)" % (total_size, len(blob), BLOB_MAX))
     if b"\0" not in name or name.index(b"\0") == 0:

@@ -365,6 +365,7 @@ void shared_bind_policy(void)
         .serial_calls = 1,
     };
     KASSERT(k->rt_ctx.nharts >= 1 && k->rt_ctx.nharts <= SCHED_MAX_HARTS);
+    k->rt_last_hart = k->rt_ctx.nharts - 1;
     /* The policy processes call is the blob mapped at SHARED_CODE (the
      * frames the kernel runs at SHARED_KALIAS).  A per-hart policy's
      * fetch must be preceded by top_priority (the runtime's out-of-line

@@ -9,7 +9,10 @@
  * Where the state lives (a policy keeps none of its own):
  *   queue->word[0]       index of the first task, SCHED_NONE if empty
  *   queue->word[1]       index of the last task
- *   tasks[i].link[0]     the task after task i
+ *   tasks[i].link[0]     the task after task i, up to the last: the last
+ *                        task's link is left as it was and never read (the
+ *                        end is known by the tail, so a task that joins
+ *                        the queue needs no write to its own record)
  */
 #include "sched_abi.h"
 
@@ -31,7 +34,6 @@ static void fifo_init(const struct sched_ctx *c)
 static void fifo_add(const struct sched_ctx *c, uint32_t hart, uint32_t task)
 {
     (void)hart;
-    NEXT(c, task) = SCHED_NONE;
     if (HEAD(c) == SCHED_NONE)
         HEAD(c) = task;
     else
@@ -43,11 +45,10 @@ static uint32_t fifo_fetch(const struct sched_ctx *c, uint32_t hart)
 {
     (void)hart;
     uint32_t task = HEAD(c);
-    if (task != SCHED_NONE) {
+    if (task == TAIL(c))            /* alone, or the queue is empty */
+        HEAD(c) = TAIL(c) = SCHED_NONE;
+    else
         HEAD(c) = NEXT(c, task);
-        if (HEAD(c) == SCHED_NONE)
-            TAIL(c) = SCHED_NONE;
-    }
     return task;
 }
 
@@ -62,12 +63,12 @@ static void fifo_yield(const struct sched_ctx *c, uint32_t hart, uint32_t task)
  * head leaves, with no test of an emptied queue (the task is in it).
  * When the head was alone, it was the tail too, so its link now names the
  * task, which becomes the head: the same answer and the same words as
- * fifo_yield then fifo_fetch, in one pass. */
+ * fifo_yield then fifo_fetch, in one pass (the task's own link is not
+ * written by either: it is the tail's). */
 static uint32_t fifo_yield_fetch(const struct sched_ctx *c, uint32_t hart, uint32_t task)
 {
     (void)hart;
     uint32_t head = HEAD(c);
-    NEXT(c, task) = SCHED_NONE;
     if (head == SCHED_NONE)         /* nobody waits: the task goes on */
         return task;
     NEXT(c, TAIL(c)) = task;
@@ -81,20 +82,29 @@ static void fifo_wake(const struct sched_ctx *c, uint32_t hart, uint32_t task)
     fifo_add(c, hart, task);
 }
 
-/* Unlinking from a singly-linked list: walk to the task's predecessor. */
+/* Unlinking from a singly-linked list: walk to the task's predecessor,
+ * no further than the tail (its link is stale). */
 static void fifo_remove(const struct sched_ctx *c, uint32_t hart, uint32_t task)
 {
     (void)hart;
-    uint32_t prev = SCHED_NONE;
+    uint32_t prev = SCHED_NONE, tail = TAIL(c);  /* read once: a step of the
+                                                    walk costs what it did
+                                                    when it ended at NONE */
     for (uint32_t i = HEAD(c); i != SCHED_NONE; prev = i, i = NEXT(c, i)) {
-        if (i != task)
+        if (i != task) {
+            if (i == tail)
+                return;             /* not queued */
             continue;
-        if (prev == SCHED_NONE)
-            HEAD(c) = NEXT(c, i);
-        else
-            NEXT(c, prev) = NEXT(c, i);
-        if (TAIL(c) == task)
+        }
+        if (tail == task) {         /* the last: its predecessor is now */
             TAIL(c) = prev;
+            if (prev == SCHED_NONE)
+                HEAD(c) = SCHED_NONE;
+        } else if (prev == SCHED_NONE) {
+            HEAD(c) = NEXT(c, i);
+        } else {
+            NEXT(c, prev) = NEXT(c, i);
+        }
         return;
     }
 }

@@ -23,7 +23,7 @@ int  gettid(void);
  * and the caller stops and joins them. */
 int  thread_create_indexed(int *tids, int n, void *(*fn)(void *));
 
-/* One side of a two-thread ping-pong with yield_(): takes `turns` turns
+/* One side of a two-thread ping-pong with yield_light(): takes `turns` turns
  * on *counter, this thread's when *counter % 2 == me (0 or 1), yielding
  * until then.  Two such threads leave *counter at 2 * turns. */
 void yield_turns(volatile uint32_t *counter, uint32_t me, uint32_t turns);

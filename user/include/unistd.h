@@ -45,6 +45,23 @@ int     yield(void);
  * process in user mode (returns 1) when the policy picks one and nothing
  * more urgent waits elsewhere, else asks the kernel (returns 0). */
 int     yield_(void);
+/* yield_() for a caller that need not keep s3..s11 across it: the same
+ * yield, whose switch saves and loads six registers (ra, sp, tp, s0..s2)
+ * instead of fifteen, and the compiler keeps what the caller has live in
+ * s3..s11 itself (in a loop, once for the whole loop: the function's own
+ * prologue saves them).  For loops that yield often; yield_() is the plain
+ * call.  docs/user-mode-switching.md, "A light yield". */
+static inline int yield_light(void)
+{
+    register long ret __asm__("a0");
+    __asm__ volatile("call yield_light_call"
+                     : "=r"(ret)
+                     :
+                     : "ra", "t0", "t1", "t2", "t3", "t4", "t5", "t6",
+                       "a1", "a2", "a3", "a4", "a5", "a6", "a7",
+                       "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "memory");
+    return (int)ret;
+}
 int     sleep(uint64_t ms);
 uint64_t time(void);                /* ns since boot; cannot fail */
 void   *sbrk(intptr_t increment);   /* (void *)-1 on failure */

@@ -23,6 +23,17 @@ static runtime_fn runtime_entry(int which)
     return (runtime_fn)(SHARED_RUNTIME_ADDR + rt->op_offset[which]);
 }
 
+/* The runtime's user_schedule_light, from its header's own words (found
+ * by runtime_entry first; the kernel embeds the runtime, so the word is
+ * there, but a header too short for it gets the full entry). */
+static runtime_fn light_entry(void)
+{
+    const struct sched_runtime_header *rt = (const void *)SHARED_RUNTIME_ADDR;
+    if (rt->blob.header_size < sizeof(*rt))
+        return runtime_entry(RT_USER_SCHEDULE);
+    return (runtime_fn)(SHARED_RUNTIME_ADDR + rt->light_schedule_offset);
+}
+
 /* yield_ before the runtime is found (yield_entry's first value), and
  * for good in a process without one.  Takes what yield_ passes, the
  * record index, as user_schedule does, and ignores it. */
@@ -35,6 +46,11 @@ static int yield_through_kernel(uint32_t task);
  * region and the runtime in it stay where they are for the life of the
  * process (a forked child has the same ones). */
 runtime_fn yield_entry = yield_first;
+/* Where yield_light (<unistd.h>, through yield_light_call in yield.S)
+ * jumps: the runtime's user_schedule_light once found.  Until then
+ * yield_first too: a C function keeps more registers than a light caller
+ * needs kept. */
+runtime_fn yield_light_entry = yield_first;
 /* yield_ loads the record index at this offset from tp: were the field to
  * move, it would hand user_schedule half of a pointer instead. */
 _Static_assert(offsetof(struct uthread, task) == 8, "yield.S: UTHREAD_TASK");
@@ -44,6 +60,7 @@ int yield_first(uint32_t task)
     (void)task;
     runtime_fn entry = runtime_entry(RT_USER_SCHEDULE);
     yield_entry = entry ? entry : yield_through_kernel;
+    yield_light_entry = entry ? light_entry() : yield_through_kernel;
     return yield_entry(uthread_self()->task);
 }
 

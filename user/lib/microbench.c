@@ -49,7 +49,7 @@ static void *pp_player(void *arg)
         while ((t = __atomic_load_n(&pp.turn, __ATOMIC_ACQUIRE)) % 2 != me &&
                t < pp.turns) {
             if (pp.user_mode)
-                yield_();
+                yield_light();
             else
                 syscall_raw(SYS_yield, 0, 0, 0);
         }

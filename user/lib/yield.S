@@ -19,3 +19,21 @@ yield_:
     lw      a0, UTHREAD_TASK(tp) /* uthread_self()->task */
     jr      t0                  /* user_schedule(task): it returns to our caller */
     .size   yield_, . - yield_
+
+/*
+ * yield_light_call: yield_light's (<unistd.h>) way into the runtime, the
+ * same four instructions with yield_light_entry (block.c): the runtime's
+ * user_schedule_light, which keeps only ra, sp, tp, gp and s0..s2 for its
+ * caller.  Called only from yield_light's asm, which tells the compiler so.
+ */
+    .section .text.yield_light_call, "ax", @progbits
+    .globl  yield_light_call
+    .type   yield_light_call, @function
+yield_light_call:
+    ld      t0, yield_light_entry /* never 0: it starts as yield_first */
+    lw      a2, UTHREAD_TASK(tp) /* the slot in a2, where the runtime's
+                                   light entry takes it (and where the
+                                   policy's call wants it); yield_first
+                                   and the kernel's way ignore it */
+    jr      t0                  /* user_schedule_light */
+    .size   yield_light_call, . - yield_light_call

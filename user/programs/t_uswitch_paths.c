@@ -34,7 +34,11 @@
  * Every yield_() of both parts is made with s0..s11 set to values of its
  * own (yield_seeded): whichever way it went, a yield must return with the
  * registers a call preserves as they went in (the fast path uses them, and
- * hands over to the C half with the caller's back in place).
+ * hands over to the C half with the caller's back in place).  The
+ * ping-pong's second thread yields light instead (yield_light, <unistd.h>:
+ * yield_light_seeded), which must keep s0..s2 and may change s3..s11: so
+ * the first, a full yield's thread, is switched back to by a thread whose
+ * own save held six registers, and must still get all twelve back.
  *
  * Prints the counts and PASS, or FAIL and which rule broke.
  */
@@ -78,6 +82,32 @@ __asm__(
     "    addi sp, sp, 112\n"
     "    ret\n");
 
+/* yield_light_seeded(seed, out): yield_light's call (yield_light_call)
+ * with s0..s11 set to seed + 0..11; out[0..2] get s0..s2 as it left them
+ * (the rest it may change).  Returns what the call returned. */
+int yield_light_seeded(uint64_t seed, uint64_t out[3]);
+__asm__(
+    "    .text\n"
+    "    .globl yield_light_seeded\n"
+    "yield_light_seeded:\n"
+    "    addi sp, sp, -112\n"
+    "    sd ra, 0(sp)\n    sd a1, 8(sp)\n"
+    "    sd s0, 16(sp)\n   sd s1, 24(sp)\n   sd s2, 32(sp)\n   sd s3, 40(sp)\n"
+    "    sd s4, 48(sp)\n   sd s5, 56(sp)\n   sd s6, 64(sp)\n   sd s7, 72(sp)\n"
+    "    sd s8, 80(sp)\n   sd s9, 88(sp)\n   sd s10, 96(sp)\n  sd s11, 104(sp)\n"
+    "    addi s0, a0, 0\n  addi s1, a0, 1\n  addi s2, a0, 2\n  addi s3, a0, 3\n"
+    "    addi s4, a0, 4\n  addi s5, a0, 5\n  addi s6, a0, 6\n  addi s7, a0, 7\n"
+    "    addi s8, a0, 8\n  addi s9, a0, 9\n  addi s10, a0, 10\n addi s11, a0, 11\n"
+    "    call yield_light_call\n"
+    "    ld t0, 8(sp)\n"
+    "    sd s0, 0(t0)\n    sd s1, 8(t0)\n    sd s2, 16(t0)\n"
+    "    ld ra, 0(sp)\n"
+    "    ld s0, 16(sp)\n   ld s1, 24(sp)\n   ld s2, 32(sp)\n   ld s3, 40(sp)\n"
+    "    ld s4, 48(sp)\n   ld s5, 56(sp)\n   ld s6, 64(sp)\n   ld s7, 72(sp)\n"
+    "    ld s8, 80(sp)\n   ld s9, 88(sp)\n   ld s10, 96(sp)\n  ld s11, 104(sp)\n"
+    "    addi sp, sp, 112\n"
+    "    ret\n");
+
 /* yield_() through yield_seeded, with values no other yield uses (who:
  * the thread, n: its count of yields); a register that came back changed
  * is counted in regs_lost and named, the first few times. */
@@ -94,13 +124,28 @@ static int checked_yield(uint32_t who, uint32_t n)
     return switched;
 }
 
+/* The same with yield_light_seeded: s0..s2 checked. */
+static int checked_light_yield(uint32_t who, uint32_t n)
+{
+    uint64_t seed = 0x3d00000000000000ULL + ((uint64_t)who << 40) + ((uint64_t)n << 8);
+    uint64_t out[3];
+    int switched = yield_light_seeded(seed, out);
+    for (int i = 0; i < 3; i++)
+        if (out[i] != seed + (uint64_t)i &&
+            __atomic_fetch_add(&regs_lost, 1, __ATOMIC_RELAXED) < 5)
+            printf("t_uswitch_paths: FAIL: s%d came back 0x%lx from a light yield, went "
+                   "in 0x%lx\n", i, (unsigned long)out[i], (unsigned long)(seed + (uint64_t)i));
+    return switched;
+}
+
+/* Player 0 yields with yield_(), player 1 with yield_light. */
 static void *player(void *arg)
 {
     uint32_t me = (uint32_t)(uintptr_t)arg;
     uint32_t yields = 0;
     for (uint32_t t = 0; t < turns; t++) {
         while (__atomic_load_n(&counter, __ATOMIC_ACQUIRE) % 2 != me)
-            checked_yield(me + 1, yields++);
+            (me ? checked_light_yield : checked_yield)(me + 1, yields++);
         uint32_t c = __atomic_load_n(&counter, __ATOMIC_RELAXED);
         if (c != t * 2 + me)
             __atomic_fetch_add(&out_of_turn, 1, __ATOMIC_RELAXED);

@@ -41,7 +41,7 @@
 #define RT_KINFO_TRACE_ON   12
 #define RT_KINFO_YIELD_FETCH 1024      /* rt_yield_fetch */
 #define RT_KINFO_CTX        1032       /* rt_ctx, a struct sched_ctx */
-#define RT_KINFO_CTX_NHARTS (RT_KINFO_CTX + 20) /* rt_ctx.nharts */
+#define RT_KINFO_LAST_HART  1064       /* rt_last_hart: rt_ctx.nharts - 1 */
 
 /* TaskSched: 256 bytes (1 << 8) */
 #define RT_TASK_SHIFT       8
@@ -54,7 +54,11 @@
 #define RT_CTX              48
 #define RT_CTX_RESCUE       (RT_CTX + 15 * 8)
 #define RT_CTX_S3           (RT_CTX + 6 * 8)   /* ctx[TASK_CTX_S0 + 3] */
+#define RT_CTX_S4           (RT_CTX + 7 * 8)
 #define RT_CTX_S5           (RT_CTX + 8 * 8)   /* ctx[TASK_CTX_S0 + 5] */
+#define RT_CTX_S6           (RT_CTX + 9 * 8)
+#define RT_CTX_S10          (RT_CTX + 13 * 8)
+#define RT_CTX_S11          (RT_CTX + 14 * 8)
 
 /* struct sched_ctx: tasks, queue, ntasks, nharts, serial_calls */
 #define RT_SCHED_CTX_SIZE   32
@@ -77,10 +81,17 @@
 #define RT_PRIO_MAX         20         /* SCHED_PRIO_MAX */
 #define RT_READY_MAGIC      0x52454000 /* RT_READY: its low 12 bits 0 */
 #define RT_FLAG_IN_QUEUE    1          /* TASK_FLAG_IN_QUEUE */
+#define RT_FLAGS_ALL        1          /* TASK_FLAGS_ALL: IN_QUEUE alone, so the
+                                          fast path tests and clears the byte */
 #define RT_FLAG_PER_HART    2          /* SCHED_FLAG_PER_HART */
 #define RT_STATE_READY      1          /* TASK_READY (TASK_RUNNING is 2) */
 #define RT_CAS_TRIES        64         /* TASK_CAS_TRIES */
 #define RT_RESCUE_SCHEDULE  2          /* the rescue address's bit: runtime.c */
+/* RT_RESCUE_LIGHT_MARK: the rescue word of a light yield's save (ra, sp,
+ * tp, s0..s2 only, user_schedule_light) is its record's own address, which
+ * no other writer of the word uses: user_schedule's is the ctx's with
+ * RT_RESCUE_SCHEDULE, the others a buffer on a stack. */
+#define RT_RECORDS_SHIFT    20         /* RT_MAX_TASKS records of 1 << RT_TASK_SHIFT */
 #define RT_REST_AFTER_N     32         /* RT_REST_AFTER: runtime.c */
 #define RT_QUICK_INSNS      2000       /* RT_QUICK_SWITCH_INSNS: runtime.c */
 

@@ -98,6 +98,10 @@ _Static_assert(sizeof(TaskSched) == 1 << RT_TASK_SHIFT && OFF(TaskSched, prio) =
                OFF(TaskSched, switches) == RT_TASK_SWITCHES && OFF(TaskSched, ctx) == RT_CTX &&
                TASK_CTX_RESCUE == 15 && RT_CTX_S3 == RT_CTX + (TASK_CTX_S0 + 3) * 8 &&
                RT_CTX_S5 == RT_CTX + (TASK_CTX_S0 + 5) * 8 &&
+               RT_CTX_S4 == RT_CTX + (TASK_CTX_S0 + 4) * 8 &&
+               RT_CTX_S6 == RT_CTX + (TASK_CTX_S0 + 6) * 8 &&
+               RT_CTX_S10 == RT_CTX + (TASK_CTX_S0 + 10) * 8 &&
+               RT_CTX_S11 == RT_CTX + (TASK_CTX_S0 + 11) * 8 &&
                (RT_CTX & RT_RESCUE_SCHEDULE) == 0, "rt_layout: TaskSched");
 _Static_assert(sizeof(struct sched_ctx) == RT_SCHED_CTX_SIZE &&
                OFF(struct sched_ctx, tasks) == 0 && OFF(struct sched_ctx, queue) == 8 &&
@@ -116,7 +120,7 @@ _Static_assert(sizeof(struct sched_ctx) == RT_SCHED_CTX_SIZE &&
  * SERIAL there too: the kernel's copy says the same. */
 _Static_assert(OFF(SCHED_KINFO, rt_yield_fetch) == RT_KINFO_YIELD_FETCH &&
                OFF(SCHED_KINFO, rt_ctx) == RT_KINFO_CTX &&
-               OFF(SCHED_KINFO, rt_ctx) + OFF(struct sched_ctx, nharts) == RT_KINFO_CTX_NHARTS,
+               OFF(SCHED_KINFO, rt_last_hart) == RT_KINFO_LAST_HART,
                "rt_layout: SCHED_KINFO's bound policy");
 _Static_assert(OFF(VDSO_DATA, queue) == RT_QUEUE, "rt_layout: queue");
 _Static_assert(OFF(struct sched_blob_header, op_offset) + 8 * SCHED_OP_FETCH == RT_OP_FETCH_AT &&
@@ -126,7 +130,8 @@ _Static_assert(OFF(struct sched_blob_header, op_offset) + 8 * SCHED_OP_FETCH == 
                "rt_layout: op_offset");
 _Static_assert(SCHED_MAX_TASKS == RT_MAX_TASKS && SCHED_MAX_HARTS == RT_MAX_HARTS &&
                SCHED_PRIO_MAX == RT_PRIO_MAX && RT_READY == RT_READY_MAGIC &&
-               TASK_FLAG_IN_QUEUE == RT_FLAG_IN_QUEUE &&
+               TASK_FLAG_IN_QUEUE == RT_FLAG_IN_QUEUE && TASK_FLAGS_ALL == RT_FLAGS_ALL &&
+               RT_FLAGS_ALL == RT_FLAG_IN_QUEUE &&
                SCHED_FLAG_PER_HART == RT_FLAG_PER_HART && TASK_READY == RT_STATE_READY &&
                TASK_RUNNING == TASK_READY + 1 && TASK_CAS_TRIES == RT_CAS_TRIES,
                "rt_layout: constants");
@@ -135,8 +140,16 @@ _Static_assert(SCHED_MAX_TASKS == RT_MAX_TASKS && SCHED_MAX_HARTS == RT_MAX_HART
  * RT_RESCUE_EXECUTOR, which it strips; this one it passes on to
  * rt_rescue). */
 _Static_assert(RT_RESCUE_SCHEDULE != RT_RESCUE_EXECUTOR, "rt_layout: rescue bits");
+/* A light save's rescue word is its record's address (rt_layout.h): a
+ * record's start has neither bit, so it is neither of the others, and the
+ * heap of records is 1 << RT_RECORDS_SHIFT bytes (rt_rescue's test). */
+_Static_assert((sizeof(TaskSched) & (RT_RESCUE_SCHEDULE | RT_RESCUE_EXECUTOR)) == 0 &&
+               SCHED_MAX_TASKS * sizeof(TaskSched) == 1ULL << RT_RECORDS_SHIFT,
+               "rt_layout: the light save's mark");
+_Static_assert(TASK_CTX_S0 == 3 && TASK_CTX_TP == 2, "user_schedule.S: LIGHT_EACH's layout");
 _Static_assert((RT_READY_MAGIC & 0xfff) == 0, "rt_layout: RT_READY is one lui's value");
 int user_schedule(uint32_t me);                    /* user_schedule.S */
+int user_schedule_light(uint32_t me);              /* ... for yield_light */
 /* The C half of a yield, in three parts where the fast path hands over. */
 int user_schedule_saved(uint32_t me);
 int user_schedule_pinned(uint32_t me, uint32_t hart, uint32_t ntasks, uint32_t nharts);
@@ -858,4 +871,5 @@ const struct sched_runtime_header sched_blob_header = {   /* the name blob.ld ex
         },
     },
     .switch_release_offset = (uint64_t)(uintptr_t)rt_switch_to_next + RT_SWITCH_RELEASE_AT,
+    .light_schedule_offset = (uint64_t)(uintptr_t)user_schedule_light,
 };

@@ -41,6 +41,7 @@
 .endm
 
 #include "rt_layout.h"
+#define TASK_CTX_RESCUE_AT (RT_CTX_RESCUE - RT_CTX) /* in a context */
 
     .section .text
     .globl rt_switch
@@ -49,8 +50,8 @@ rt_switch:
     /* The registers of rt_commit_current (user_schedule.S).  The callee-
      * saved ones are free: nothing returns here, and the yield's caller's
      * are in the record since user_schedule's entry. */
-    mv      s1, a0                  /* s1: our record */
-    mv      s0, a3                  /* s0: VDSO_DATA */
+    mv      s11, a0                 /* s11: our record */
+    mv      s10, a3                 /* s10: VDSO_DATA */
     mv      a0, a2                  /* a0: current[hart]'s new value; */
     li      t4, RT_STATE_READY      /* t4: what the tail marks us with */
     j       rt_commit_current       /* a1: next's record, as passed */
@@ -80,12 +81,26 @@ rt_setjmp:
 rt_rescue:
     andi    t0, a0, RT_RESCUE_SCHEDULE
     bnez    t0, 1f
-    li      a1, 2                   /* rt_setjmp returns 2: rescued */
+    /* A record's own address (a record of the TaskSched heap, on its
+     * boundary) is user_schedule_light's save: its record's ctx, as below
+     * (what it left of s3..s11 is stale: its caller keeps nothing there). */
+    li      t1, -1
+    slli    t1, t1, RT_BASE_SHIFT
+    lui     t2, RT_TASKS_PAGES
+    add     t1, t1, t2              /* t1: the records */
+    sub     t0, a0, t1
+    srli    t2, t0, RT_RECORDS_SHIFT
+    bnez    t2, 2f                  /* not among them */
+    andi    t2, t0, (1 << RT_TASK_SHIFT) - 1
+    bnez    t2, 2f                  /* not a record's start */
+    addi    a0, a0, RT_CTX
+    j       3f
+2:  li      a1, 2                   /* rt_setjmp returns 2: rescued */
     j       rt_load
     /* user_schedule's save: back in the yield_() call with its registers,
      * schedule_rescued finishes it (and returns 0 from it). */
 1:  andi    a0, a0, ~RT_RESCUE_SCHEDULE
-    LOAD_CONTEXT
+3:  LOAD_CONTEXT
     j       schedule_rescued
 
 /*
@@ -107,10 +122,14 @@ rt_rescue:
     .hidden rt_park
 rt_park:
     SAVE_CONTEXT
+    addi    t0, a0, RT_RESCUE_SCHEDULE /* a full save now, whatever the */
+    sd      t0, TASK_CTX_RESCUE_AT(a0) /* yield's entry said (a light one's
+                                          mark would have whoever resumes us
+                                          leave s3..s11 out) */
     fence   rw, w                   /* the context is saved before the
                                        kernel may be told so */
     mv      s2, a4                  /* s2: `how` (saved above, free to use) */
-    mv      s1, a1                  /* the registers of rt_commit_current: */
-    mv      s0, a3                  /* our record, VDSO_DATA, */
+    mv      s11, a1                 /* the registers of rt_commit_current: */
+    mv      s10, a3                 /* our record, VDSO_DATA, */
     mv      a0, a2                  /* the value, and a1, our record again */
     j       rt_commit_current       /* as "next": it stays on this hart */

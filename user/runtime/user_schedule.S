@@ -45,14 +45,61 @@
 
 /* Step 4's bookkeeping before the policy is called: age = ++age_clock,
  * and our record marked as in the queue (still RUNNING: nobody may claim
- * it yet).  Writes t0; a6 holds our flags, s0 VDSO_DATA, s1 our record. */
+ * it yet: its flags were 0, and IN_QUEUE is their only one).  Writes t0;
+ * s10 holds VDSO_DATA, s11 our record. */
 .macro QUEUE_US
-    ld      t0, RT_AGE_CLOCK(s0)
+    ld      t0, RT_AGE_CLOCK(s10)
     addi    t0, t0, 1
-    sd      t0, RT_AGE_CLOCK(s0)
-    sd      t0, RT_TASK_AGE(s1)
-    ori     t0, a6, RT_FLAG_IN_QUEUE
-    sb      t0, RT_TASK_FLAGS(s1)
+    sd      t0, RT_AGE_CLOCK(s10)
+    sd      t0, RT_TASK_AGE(s11)
+    li      t0, RT_FLAG_IN_QUEUE
+    sb      t0, RT_TASK_FLAGS(s11)
+.endm
+
+/* The checks before the save, the same for both entries, in the
+ * registers each names: `me` (our slot), then what they leave: `base`
+ * VDSO_DATA, `nrec` nrecords, `recs` the records, `rec` our record
+ * (`ntasks` a scratch).  A slot with no mapped record goes to the C half
+ * (`slow`), which sends it to the kernel: nothing is written there. */
+.macro ENTRY_CHECKS me, base, ntasks, nrec, recs, rec, slow
+    li      \base, -1
+    slli    \base, \base, RT_BASE_SHIFT /* VDSO_DATA, the region's base */
+    lw      \ntasks, RT_NTASKS(\base) /* ntasks (read once: the process */
+    li      t0, RT_MAX_TASKS        /* may write it while we look) */
+    bne     \ntasks, t0, \slow      /* not the kernel's RT_MAX_TASKS: the C
+                                       half's (above it the policy would
+                                       leave VDSO_DATA.queue; below it, the
+                                       policy calls' context, SCHED_KINFO's
+                                       rt_ctx, would not fit) */
+    lw      \nrec, RT_NRECORDS(\base) /* nrecords, read once */
+    bgeu    \me, \nrec, \slow        /* me >= nrecords */
+    bltu    \ntasks, \nrec, \slow    /* more records than tasks: the kernel
+                                       never says so.  With the test before
+                                       it, this is also "me < ntasks":
+                                       me < nrecords <= ntasks */
+    lui     \recs, RT_TASKS_PAGES
+    add     \recs, \recs, \base      /* the TaskSched heap (the records) */
+    slli    \rec, \me, RT_TASK_SHIFT
+    add     \rec, \rec, \recs        /* our record */
+.endm
+
+/* The registers a light yield keeps (yield_light, <unistd.h>): ra, sp, tp
+ * and s0..s2, at their places in the context (the layout of
+ * os/arch/callee_saved.h); and s3..s11, which only a full save holds. */
+.macro LIGHT_EACH op, base, off
+    \op     ra, \off(\base)
+    \op     sp, \off + 8(\base)
+    \op     tp, \off + 16(\base)
+    \op     s0, \off + 24(\base)
+    \op     s1, \off + 32(\base)
+    \op     s2, \off + 40(\base)
+.endm
+.macro REST_EACH op, base, off
+    .set    rest_off, \off + 48
+    .irp    reg, s3, s4, s5, s6, s7, s8, s9, s10, s11
+    \op     \reg, rest_off(\base)
+    .set    rest_off, rest_off + 8
+    .endr
 .endm
 
     .section .text
@@ -61,46 +108,56 @@
 user_schedule:
     /* 0. Save ra, sp, tp, s0..s11 into this thread's record: where a
      * thread that switches back to us returns, where the kernel resumes
-     * us, and (with RT_RESCUE_SCHEDULE) where a policy fault sends us.
-     * A slot with no mapped record goes to the C half, which sends it to
-     * the kernel: nothing is written there. */
-    li      t6, -1
-    slli    t6, t6, RT_BASE_SHIFT   /* t6: VDSO_DATA, the region's base */
-    lw      a2, RT_NTASKS(t6)       /* a2: ntasks (read once: the process */
-    li      t0, RT_MAX_TASKS        /* may write it while we look) */
-    bne     a2, t0, .Lslow          /* not the kernel's RT_MAX_TASKS: the C
-                                       half's (above it the policy would
-                                       leave VDSO_DATA.queue; below it, the
-                                       policy calls' context, SCHED_KINFO's
-                                       rt_ctx, would not fit) */
-    lw      a3, RT_NRECORDS(t6)     /* a3: nrecords, read once */
-    bgeu    a0, a3, .Lslow          /* me >= nrecords */
-    bltu    a2, a3, .Lslow          /* more records than tasks: the kernel
-                                       never says so.  With the test before
-                                       it, this is also "me < ntasks":
-                                       me < nrecords <= ntasks */
-    lui     a5, RT_TASKS_PAGES
-    add     a5, a5, t6              /* a5: the TaskSched heap (the records) */
-    slli    a1, a0, RT_TASK_SHIFT
-    add     a1, a1, a5              /* a1: our record */
+     * us, and (with RT_RESCUE_SCHEDULE) where a policy fault sends us. */
+    ENTRY_CHECKS a0, t6, a2, a3, a5, a1, .Lslow
     SAVE_CALLEE_SAVED a1, 1, RT_CTX
     addi    t1, a1, RT_CTX + RT_RESCUE_SCHEDULE /* the ctx's address (8-aligned) */
     sd      t1, RT_CTX_RESCUE(a1)   /* with the bit: "user_schedule's save" */
+    mv      s10, t6                 /* the registers the rest works in, */
+    mv      s11, a1                 /* which the light entry computes its */
+    mv      s4, a3                  /* values straight into (its caller */
+    mv      s6, a5                  /* keeps nothing there) */
+    mv      a2, a0
+    j       .Lsaved
+
+    /* user_schedule_light, entered with our slot `me` in a2 (not a C
+     * function: only yield_light_call in user/lib/yield.S jumps here, and
+     * it passes the slot where the policy's call wants it): the same yield for a caller
+     * that keeps only ra, sp, tp and s0..s2 across it (yield_light in
+     * <unistd.h> declares s3..s11 changed, so the compiler saves what it
+     * has live in them).  The save holds those six, and the rescue word
+     * says so: it holds the record's own address (RT_RESCUE_LIGHT_MARK,
+     * rt_layout.h), which rt_rescue knows, and whoever switches back to
+     * us loads those six only (step 8).  Everything else is user_schedule's,
+     * the hand-overs to the C half included (a C function keeps more than
+     * we need; what they load of s3..s11 from the save is stale, and ours
+     * to lose). */
+    .globl user_schedule_light
+    .hidden user_schedule_light
+user_schedule_light:
+    ENTRY_CHECKS a2, s10, a3, s4, s6, s11, .Llight_slow
+    LIGHT_EACH sd, s11, RT_CTX
+    sd      s11, RT_CTX_RESCUE(s11) /* "a light save": the record itself */
+    /* From here on, for both entries: s10 VDSO_DATA, s11 our record, s4
+     * nrecords, s6 the records, a2 me (kept for the policy's call:
+     * yield_fetch's third argument). */
+.Lsaved:
 
     /* 1. The rest of what the C half checks before it pins.  From here
-     * on s3 and s5 are ours (their values kept across the policy calls):
-     * a hand-over before the policy has answered loads the caller's back
-     * from the save (.Lslow_saved, .Lpinned).
+     * on s3 and s5 are ours too (their values kept across the policy
+     * calls): a hand-over before the policy has answered loads the
+     * caller's s3..s6, s10 and s11 back from the save (.Lslow_saved,
+     * .Lpinned).
      *
      * The machine's hart count, the policy calls' context and the
      * policy's entry come from SCHED_KINFO, where the kernel bound them
      * at boot (shared_bind_policy): a page no process can write, so,
      * unlike VDSO_DATA.nharts and policy_flags, they need no check. */
     lui     t5, RT_KINFO_PAGES
-    add     t5, t5, t6              /* t5: SCHED_KINFO */
-    lw      s5, RT_KINFO_CTX_NHARTS(t5) /* s5: nharts - 1, the last hart; */
-    addi    s5, s5, -1              /* 0 stands out as "one hart" */
-    lw      t0, RT_RT_OFF(t6)
+    add     t5, t5, s10             /* t5: SCHED_KINFO */
+    lw      s5, RT_KINFO_LAST_HART(t5) /* s5: nharts - 1, the last hart;
+                                       0 stands out as "one hart" */
+    lw      t0, RT_RT_OFF(s10)
     bnez    t0, .Lslow_saved        /* switching off for this process */
     ld      t0, RT_KINFO_SWITCH_OFF(t5) /* two words, one load: */
     bnez    t0, .Lslow_saved        /* switching off for every process, or
@@ -112,29 +169,30 @@ user_schedule:
      * bounded time), then read the hart we run on (pin_fast in
      * runtime.c, which says why no fence is needed before that read:
      * the kernel writes it only in a trap on this hart). */
-    addiw   t1, a0, 1               /* the lock holds its holder's slot + 1 */
-    addi    t2, t6, RT_QUEUE_LOCK
+    addiw   t1, a2, 1               /* the lock holds its holder's slot + 1 */
+    addi    t2, s10, RT_QUEUE_LOCK
 1:  lr.w.aq t0, (t2)                /* take it if free (acquire) */
     bnez    t0, .Lslow_saved        /* in use: the C half waits for it */
     sc.w    t0, t1, (t2)
     bnez    t0, 1b
-    lbu     s3, RT_TASK_HART(a1)    /* s3: the hart we run on */
+    lbu     s3, RT_TASK_HART(s11)   /* s3: the hart we run on */
     bltu    s5, s3, .Lunlock        /* past the last hart */
 
     /* 3. Under the lock: is this the common case?  (The C half's
      * ensure_ready, leave_queue_locked, the queued_top test and the
      * resting test; each answer other than "nothing to do" is its.) */
-    lw      t0, RT_READY_WORD(t6)
+    lw      t0, RT_READY_WORD(s10)
     lui     t1, RT_READY_MAGIC >> 12 /* one lui: its low 12 bits are 0 */
     bne     t0, t1, .Lpinned        /* the queue is not set up yet */
-    lbu     a6, RT_TASK_FLAGS(a1)   /* a6: our flags (only we write them) */
-    andi    t0, a6, RT_FLAG_IN_QUEUE
-    bnez    t0, .Lpinned            /* the kernel resumed us from the queue */
-    add     t0, t6, a0
+    lbu     t0, RT_TASK_FLAGS(s11)  /* our flags (only we write them): */
+    bnez    t0, .Lpinned            /* IN_QUEUE, their only one
+                                       (RT_FLAGS_ALL): the kernel resumed us
+                                       from the queue */
+    add     t0, s10, a2
     lui     t1, RT_KPRIO >> 12
     add     t0, t0, t1
     lbu     t0, RT_KPRIO & 0xfff(t0) /* kprio[me] */
-    lbu     a7, RT_TASK_PRIO(a1)    /* a7: our record's priority */
+    lbu     a7, RT_TASK_PRIO(s11)   /* a7: our record's priority */
     bne     t0, a7, .Lpinned        /* the kernel changed it */
     lw      t0, RT_KINFO_QUEUED_TOP(t5)
     bgeu    t0, a7, .Lpinned        /* the kernel has one at least as urgent
@@ -145,20 +203,15 @@ user_schedule:
     bltu    t1, a7, .Lpinned        /* so with this: not in 1..RT_PRIO_MAX */
     beqz    s5, 2f                  /* one hart: it never rests */
     slli    t0, s3, 2
-    add     t0, t0, t6
+    add     t0, t0, s10
     lw      t0, RT_QUICK_SWITCHES(t0)
     li      t1, RT_REST_AFTER_N
     bgeu    t0, t1, .Lpinned        /* this hart may be due to rest */
 2:
-    /* 4. Queue this thread and fetch the next, through the policy.  From
-     * here on the values live in s0..s9, which the policy preserves (and
-     * which the save above holds for whoever comes back here); the calls'
-     * arguments are put in place as soon as they are known. */
-    mv      s0, t6                  /* s0: VDSO_DATA */
-    mv      s1, a1                  /* s1: our record */
-    mv      s4, a3                  /* s4: nrecords */
-    mv      s6, a5                  /* s6: the records */
-    mv      a2, a0                  /* a2: me, yield_fetch's third argument */
+    /* 4. Queue this thread and fetch the next, through the policy.  The
+     * values live in s3..s11, which the policy preserves (and which a full
+     * save holds for whoever comes back here); the calls' arguments are
+     * put in place as soon as they are known (a2, me, since the entry). */
     /* a0: the policy calls' struct sched_ctx, SCHED_KINFO.rt_ctx (right
      * for ntasks = RT_MAX_TASKS, as checked; serial_calls is set: the
      * calls are made under the lock). */
@@ -179,7 +232,7 @@ user_schedule:
     slli    a1, a0, RT_TASK_SHIFT
     add     a1, a1, s6              /* a1: the next thread's record (no call
                                        from here on: a scratch register) */
-    beq     a1, s1, .Lfetched       /* us */
+    beq     a1, s11, .Lfetched      /* us */
     addi    t2, a1, RT_TASK_STATE - 1   /* the word holding the state byte */
     li      t3, RT_CAS_TRIES        /* the process may flip it for ever */
     li      t4, RT_STATE_READY      /* t4: READY, for the claim and for the
@@ -197,18 +250,17 @@ user_schedule:
     j       .Lfetched
 4:
     /* 6. Switch: the bookkeeping of a switch, as the C half does it. */
-    lbu     t0, RT_TASK_FLAGS(a1)
-    andi    t0, t0, ~RT_FLAG_IN_QUEUE
-    sb      t0, RT_TASK_FLAGS(a1)   /* out of the queue */
+    sb      zero, RT_TASK_FLAGS(a1) /* out of the queue (IN_QUEUE is the
+                                       only flag: RT_FLAGS_ALL) */
     beqz    s5, 5f                  /* more harts: count_switch, for resting */
     rdinstret t0
     slli    t1, s3, 3
-    add     t1, t1, s0
+    add     t1, t1, s10
     ld      t2, RT_SWITCHED_AT(t1)
     sd      t0, RT_SWITCHED_AT(t1)
     sub     t2, t0, t2              /* instructions since the last switch */
     slli    t1, s3, 2
-    add     t1, t1, s0
+    add     t1, t1, s10
     lw      t3, RT_QUICK_SWITCHES(t1)
     addiw   t3, t3, 1               /* another futile one in a row... */
     li      t5, RT_QUICK_INSNS
@@ -218,11 +270,11 @@ user_schedule:
 5:  ld      t0, RT_TASK_SWITCHES(a1)
     addi    t0, t0, 1
     sd      t0, RT_TASK_SWITCHES(a1)
-    add     t0, s0, a0
+    add     t0, s10, a0
     sb      zero, RT_OFF_HART(t0)   /* on a hart again */
-    ld      t0, RT_USER_SWITCHES(s0)
+    ld      t0, RT_USER_SWITCHES(s10)
     addi    t0, t0, 1
-    sd      t0, RT_USER_SWITCHES(s0)
+    sd      t0, RT_USER_SWITCHES(s10)
 
     /* 7. Commit: current[hart] = next, and next->hart = hart, where hart
      * is the one we run on *now*: the record's, which the kernel rewrites
@@ -239,7 +291,7 @@ user_schedule:
      * and the store that depends on it are never separated by a move to
      * another hart.  It only reads its inputs and writes t0, so it may
      * start again any number of times:
-     *   s0 VDSO_DATA, s1 our record, a1 the next thread's record (ours
+     *   s10 VDSO_DATA, s11 our record, a1 the next thread's record (ours
      *   when parking), a0 the value for current[hart]; and for the
      *   switch's tail after it (not the park), t4 RT_STATE_READY. */
     .globl rt_commit_current
@@ -247,13 +299,13 @@ user_schedule:
     .globl rt_commit_store
     .hidden rt_commit_store
 rt_commit_current:
-    lbu     t0, RT_TASK_HART(s1)
+    lbu     t0, RT_TASK_HART(s11)
     sb      t0, RT_TASK_HART(a1)
     slli    t0, t0, 2
-    add     t0, t0, s0
+    add     t0, t0, s10
 rt_commit_store:
     sw      a0, RT_CURRENT(t0)      /* the commit */
-    beq     a1, s1, .Lparking       /* "next" is us: rt_park's commit */
+    beq     a1, s11, .Lparking      /* "next" is us: rt_park's commit */
 
     /* 8. Switch (rt_switch's steps, for the C half too): mark us READY
      * (only now may anyone, the kernel included, claim us: our registers
@@ -275,15 +327,19 @@ rt_commit_store:
 rt_switch_to_next:
     fence   rw, w                   /* our registers saved, the queue
                                        written, before... */
-    sb      t4, RT_TASK_STATE(s1)   /* ...we may be claimed (READY)... */
+    sb      t4, RT_TASK_STATE(s11)  /* ...we may be claimed (READY)... */
 .Lswitch_release:
-    sw      zero, RT_QUEUE_LOCK(s0) /* ...and the lock is free: unpinned */
+    sw      zero, RT_QUEUE_LOCK(s10) /* ...and the lock is free: unpinned */
     .if .Lswitch_release - rt_switch_to_next != RT_SWITCH_RELEASE_AT
     .error "rt_layout.h: RT_SWITCH_RELEASE_AT is not where the tail releases the lock"
     .endif
-    LOAD_CALLEE_SAVED a1, 1, RT_CTX /* we are the other thread now (a1 is
-                                       none of the registers loaded) */
-    li      a0, 1                   /* its user_schedule returns 1 */
+    LIGHT_EACH ld, a1, RT_CTX       /* we are the other thread now (a1 is
+                                       none of the registers loaded)... */
+    ld      t0, RT_CTX_RESCUE(a1)
+    beq     t0, a1, 7f              /* ...which saved no more (a light
+                                       yield's save: user_schedule_light) */
+    REST_EACH ld, a1, RT_CTX
+7:  li      a0, 1                   /* its user_schedule returns 1 */
     ret
 
     /* rt_park's commit (current[hart] = us | CURRENT_PARKING) is done: ask
@@ -301,8 +357,8 @@ rt_switch_to_next:
      * how to call it. */
 .Lunbound:
     lui     s7, RT_CODE_PAGES
-    add     s7, s7, s0              /* s7: the policy's header (read-only) */
-    lw      t0, RT_POLICY_FLAGS(s0)
+    add     s7, s7, s10             /* s7: the policy's header (read-only) */
+    lw      t0, RT_POLICY_FLAGS(s10)
     andi    t0, t0, RT_FLAG_PER_HART
     bnez    t0, .Lper_hart          /* asks top_priority first */
 .Lqueue_us:
@@ -350,8 +406,8 @@ rt_switch_to_next:
      * the caller's registers. */
 .Lnobody_else:
     fence   rw, w
-    sw      zero, RT_QUEUE_LOCK(s0)
-    addi    t0, s1, RT_CTX
+    sw      zero, RT_QUEUE_LOCK(s10)
+    addi    t0, s11, RT_CTX
     LOAD_CALLEE_SAVED t0, 1
     li      a0, 0
     ret
@@ -359,38 +415,57 @@ rt_switch_to_next:
     /* Hand-overs to the C half. */
 .Lunlock:                           /* let go of the lock (release): */
     fence   rw, w                   /* nothing else was done under it */
-    sw      zero, RT_QUEUE_LOCK(t6)
-.Lslow_saved:                       /* the caller's s3 and s5 back */
-    ld      s3, RT_CTX_S3(a1)
-    ld      s5, RT_CTX_S5(a1)
-.Lslow:                             /* a0 = me; ra, sp, s0..s11 the caller's */
+    sw      zero, RT_QUEUE_LOCK(s10)
+.Lslow_saved:                       /* the caller's registers back: */
+    mv      a0, a2                  /* (me, as user_schedule_saved takes it) */
+    mv      t6, s10
+    mv      t1, s11
+    ld      s3, RT_CTX_S3(t1)
+    ld      s4, RT_CTX_S4(t1)
+    ld      s5, RT_CTX_S5(t1)
+    ld      s6, RT_CTX_S6(t1)
+    ld      s10, RT_CTX_S10(t1)
+    ld      s11, RT_CTX_S11(t1)
+.Lslow:                             /* a0 = me, t6 VDSO_DATA; ra, sp, s0..s11
+                                       the caller's */
     ld      t0, RT_SLOW_YIELDS(t6)
     addi    t0, t0, 1
     sd      t0, RT_SLOW_YIELDS(t6)
     j       user_schedule_saved
+.Llight_slow:                       /* the light entry's checks: s3..s11 */
+    mv      a0, a2                  /* are not the caller's to keep */
+    mv      t6, s10
+    j       .Lslow
 
-.Lpinned:                           /* ra, sp, s0..s11 the caller's but s3, s5 */
-    ld      t0, RT_SLOW_YIELDS(t6)
+.Lpinned:                           /* the caller's registers but s3..s6,
+                                       s10, s11 */
+    ld      t0, RT_SLOW_YIELDS(s10)
     addi    t0, t0, 1
-    sd      t0, RT_SLOW_YIELDS(t6)
-    mv      t1, a1                  /* (me, hart, ntasks, nharts): a2 is */
-    mv      a1, s3                  /* ntasks still */
+    sd      t0, RT_SLOW_YIELDS(s10)
+    mv      a0, a2                  /* (me, hart, ntasks, nharts): ntasks */
+    mv      a1, s3                  /* is RT_MAX_TASKS, as checked */
+    li      a2, RT_MAX_TASKS
     addi    a3, s5, 1
-    ld      s3, RT_CTX_S3(t1)       /* the caller's s3 and s5 back */
+    mv      t1, s11
+    ld      s3, RT_CTX_S3(t1)
+    ld      s4, RT_CTX_S4(t1)
     ld      s5, RT_CTX_S5(t1)
+    ld      s6, RT_CTX_S6(t1)
+    ld      s10, RT_CTX_S10(t1)
+    ld      s11, RT_CTX_S11(t1)
     j       user_schedule_pinned
 
-.Lfetched:                          /* s0..s9 are ours: load the caller's */
-    ld      t0, RT_SLOW_YIELDS(s0)
+.Lfetched:                          /* s3..s11 are ours: load the caller's */
+    ld      t0, RT_SLOW_YIELDS(s10)
     addi    t0, t0, 1
-    sd      t0, RT_SLOW_YIELDS(s0)
+    sd      t0, RT_SLOW_YIELDS(s10)
     sext.w  a2, a0                  /* (me, hart, next, ntasks, nharts), */
                                     /* next as the ABI passes a uint32_t */
-    sub     a0, s1, s6              /* me: our record's index */
+    sub     a0, s11, s6             /* me: our record's index */
     srli    a0, a0, RT_TASK_SHIFT
     mv      a1, s3
     li      a3, RT_MAX_TASKS        /* ntasks: equal to it, as checked */
     addi    a4, s5, 1
-    addi    t0, s1, RT_CTX
+    addi    t0, s11, RT_CTX
     LOAD_CALLEE_SAVED t0, 1
     j       user_schedule_fetched
