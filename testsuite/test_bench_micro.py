@@ -20,15 +20,15 @@ from conftest import POLICIES, log_path
 from hostrun import CC, run
 from machine import ROOT
 
-MICRO_OPS = ["syscall", "getpid", "coswitch", "uswitch", "yield", "yield_other",
-             "procswitch", "pipe_sync", "pipe_async", "fork", "exec", "spawn", "sbrk"]
+MICRO_OPS = ["syscall", "getpid", "coswitch", "uswitch", "uswitch_light", "yield",
+             "yield_other", "procswitch", "pipe_sync", "pipe_async", "fork", "exec", "spawn", "sbrk"]
 # These do the same instructions every time.  The others vary a little
 # with the state of the kernel's allocators (frames, its heap, pids): in
 # trials, a few instructions in 20,000 for pipe_async and 550,000 for
 # sbrk, and about 900 in 450,000 for fork, exec and spawn between the first
 # run of a boot and the next.
-DETERMINISTIC = ["syscall", "getpid", "coswitch", "uswitch", "yield", "yield_other",
-                 "procswitch", "pipe_sync"]
+DETERMINISTIC = ["syscall", "getpid", "coswitch", "uswitch", "uswitch_light", "yield",
+                 "yield_other", "procswitch", "pipe_sync"]
 POLICY_SIZES = [1, 4, 16, 64, 256]
 HOST_SIZES = [1, 4, 16, 64, 256, 1024, 4096]
 

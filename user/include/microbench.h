@@ -46,10 +46,16 @@ void mb_mark(struct mb_window *w);
 /* best, or MB_FAILED if fewer than two boundaries were seen. */
 uint64_t mb_window_best(const struct mb_window *w);
 
+/* How the ping-pong's threads wait for their turn. */
+enum mb_yield {
+    MB_YIELD_SYSCALL,   /* the yield system call: a kernel switch */
+    MB_YIELD_USER,      /* yield_(): a user-mode switch, every register kept */
+    MB_YIELD_LIGHT,     /* yield_light(): the same, the caller keeps s3..s11 */
+};
+
 /* Two threads of this process pass a turn per_window times each per
- * window (2 * per_window switches), waiting with yield_() (user_mode) or
- * with the yield system call. */
-uint64_t mb_thread_pingpong(uint32_t windows, uint32_t per_window, int user_mode);
+ * window (2 * per_window switches), waiting as `how` says. */
+uint64_t mb_thread_pingpong(uint32_t windows, uint32_t per_window, enum mb_yield how);
 /* This process and a child each call yield per_window times per window:
  * on one hart each call switches process (2 * per_window switches). */
 uint64_t mb_process_yield(uint32_t windows, uint32_t per_window);

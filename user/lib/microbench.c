@@ -37,7 +37,7 @@ static struct {
     volatile uint32_t turn;
     uint32_t turns;          /* in all: 2 * per_window * (windows + 1) */
     uint32_t window_turns;   /* 2 * per_window */
-    int user_mode;
+    enum mb_yield how;
     struct mb_window w;
 } pp;
 
@@ -48,8 +48,10 @@ static void *pp_player(void *arg)
         uint32_t t;
         while ((t = __atomic_load_n(&pp.turn, __ATOMIC_ACQUIRE)) % 2 != me &&
                t < pp.turns) {
-            if (pp.user_mode)
+            if (pp.how == MB_YIELD_LIGHT)
                 yield_light();
+            else if (pp.how == MB_YIELD_USER)
+                yield_();
             else
                 syscall_raw(SYS_yield, 0, 0, 0);
         }
@@ -63,12 +65,12 @@ static void *pp_player(void *arg)
     }
 }
 
-uint64_t mb_thread_pingpong(uint32_t windows, uint32_t per_window, int user_mode)
+uint64_t mb_thread_pingpong(uint32_t windows, uint32_t per_window, enum mb_yield how)
 {
     pp.turn = 0;
     pp.window_turns = 2 * per_window;
     pp.turns = pp.window_turns * (windows + 1);
-    pp.user_mode = user_mode;
+    pp.how = how;
     mb_window_start(&pp.w);
     int a = thread_create(pp_player, (void *)0);
     if (a < 0)

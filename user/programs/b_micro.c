@@ -21,6 +21,7 @@
  *   getpid       the getpid system call
  *   coswitch     a coroutine switch (co_yield between two coroutines)
  *   uswitch      a user-mode thread switch (yield_() between two threads)
+ *   uswitch_light  the same with yield_light(): the caller keeps s3..s11
  *   yield        the yield system call with nothing else ready
  *   yield_other  the yield system call with another thread of the process
  *                ready: a kernel thread switch
@@ -68,7 +69,12 @@ static uint64_t op_coswitch(uint32_t windows, uint32_t per_window)
 
 static uint64_t op_uswitch(uint32_t windows, uint32_t per_window)
 {
-    return mb_thread_pingpong(windows, per_window, 1);
+    return mb_thread_pingpong(windows, per_window, MB_YIELD_USER);
+}
+
+static uint64_t op_uswitch_light(uint32_t windows, uint32_t per_window)
+{
+    return mb_thread_pingpong(windows, per_window, MB_YIELD_LIGHT);
 }
 
 static uint64_t op_yield(uint32_t windows, uint32_t per_window)
@@ -78,7 +84,7 @@ static uint64_t op_yield(uint32_t windows, uint32_t per_window)
 
 static uint64_t op_yield_other(uint32_t windows, uint32_t per_window)
 {
-    return mb_thread_pingpong(windows, per_window, 0);
+    return mb_thread_pingpong(windows, per_window, MB_YIELD_SYSCALL);
 }
 
 static uint64_t op_procswitch(uint32_t windows, uint32_t per_window)
@@ -211,19 +217,20 @@ static const struct op {
     uint64_t (*run)(uint32_t windows, uint32_t per_window);
     uint32_t windows, per_window, ops;
 } OPS[] = {
-    { "syscall",     op_syscall,     8, 2000, 1 },
-    { "getpid",      op_getpid,      8, 2000, 1 },
-    { "coswitch",    op_coswitch,    8, 1000, 2 },
-    { "uswitch",     op_uswitch,     8, 1000, 2 },
-    { "yield",       op_yield,       8, 1000, 1 },
-    { "yield_other", op_yield_other, 8, 1000, 2 },
-    { "procswitch",  op_procswitch,  8, 1000, 2 },
-    { "pipe_sync",   op_pipe_sync,  16,  200, 1 },
-    { "pipe_async",  op_pipe_async, 16,  100, 1 },
-    { "fork",        op_fork,       16,    4, 1 },
-    { "exec",        op_exec,       16,    2, 1 },
-    { "spawn",       op_spawn,      16,    2, 1 },
-    { "sbrk",        op_sbrk,       16,    2, 1 },
+    { "syscall",       op_syscall,        8, 2000, 1 },
+    { "getpid",        op_getpid,         8, 2000, 1 },
+    { "coswitch",      op_coswitch,       8, 1000, 2 },
+    { "uswitch",       op_uswitch,        8, 1000, 2 },
+    { "uswitch_light", op_uswitch_light,  8, 1000, 2 },
+    { "yield",         op_yield,          8, 1000, 1 },
+    { "yield_other",   op_yield_other,    8, 1000, 2 },
+    { "procswitch",    op_procswitch,     8, 1000, 2 },
+    { "pipe_sync",     op_pipe_sync,      16,  200, 1 },
+    { "pipe_async",    op_pipe_async,     16,  100, 1 },
+    { "fork",          op_fork,           16,    4, 1 },
+    { "exec",          op_exec,           16,    2, 1 },
+    { "spawn",         op_spawn,          16,    2, 1 },
+    { "sbrk",          op_sbrk,           16,    2, 1 },
 };
 #define NOPS (sizeof OPS / sizeof OPS[0])
 

@@ -47,7 +47,8 @@ int main(int argc, char **argv)
     } else if (strcmp(mode, "process") == 0) {
         best = mb_process_yield(windows, per_window);
     } else if (strcmp(mode, "user") == 0 || strcmp(mode, "kernel") == 0) {
-        best = mb_thread_pingpong(windows, per_window, strcmp(mode, "user") == 0);
+        best = mb_thread_pingpong(windows, per_window,
+                                  strcmp(mode, "user") == 0 ? MB_YIELD_USER : MB_YIELD_SYSCALL);
     } else {
         printf("usage: b_switch user|kernel|process|syscall [N]\n");
         return 2;
