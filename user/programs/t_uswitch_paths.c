@@ -108,34 +108,35 @@ __asm__(
     "    addi sp, sp, 112\n"
     "    ret\n");
 
-/* yield_() through yield_seeded, with values no other yield uses (who:
- * the thread, n: its count of yields); a register that came back changed
- * is counted in regs_lost and named, the first few times. */
-static int checked_yield(uint32_t who, uint32_t n)
+/* A yield through one of the seeded calls, with values no other yield
+ * uses (base: the kind's own, who: the thread, n: its count of yields);
+ * of the `kept` registers s0.. that must survive it, one that came back
+ * changed is counted in regs_lost and named, the first few times. */
+static int seeded_checked(int (*yield_fn)(uint64_t, uint64_t *), const char *what,
+                          uint64_t base, int kept, uint32_t who, uint32_t n)
 {
-    uint64_t seed = 0x3c00000000000000ULL + ((uint64_t)who << 40) + ((uint64_t)n << 8);
+    uint64_t seed = base + ((uint64_t)who << 40) + ((uint64_t)n << 8);
     uint64_t out[12];
-    int switched = yield_seeded(seed, out);
-    for (int i = 0; i < 12; i++)
+    int switched = yield_fn(seed, out);
+    for (int i = 0; i < kept; i++)
         if (out[i] != seed + (uint64_t)i &&
             __atomic_fetch_add(&regs_lost, 1, __ATOMIC_RELAXED) < 5)
-            printf("t_uswitch_paths: FAIL: s%d came back 0x%lx from a yield, went in "
-                   "0x%lx\n", i, (unsigned long)out[i], (unsigned long)(seed + (uint64_t)i));
+            printf("t_uswitch_paths: FAIL: s%d came back 0x%lx from %s, went in 0x%lx\n",
+                   i, (unsigned long)out[i], what, (unsigned long)(seed + (uint64_t)i));
     return switched;
 }
 
-/* The same with yield_light_seeded: s0..s2 checked. */
+/* yield_(): all twelve s-registers kept. */
+static int checked_yield(uint32_t who, uint32_t n)
+{
+    return seeded_checked(yield_seeded, "a yield", 0x3c00000000000000ULL, 12, who, n);
+}
+
+/* yield_light(): s0..s2 kept (yield_light_seeded writes out[0..2]). */
 static int checked_light_yield(uint32_t who, uint32_t n)
 {
-    uint64_t seed = 0x3d00000000000000ULL + ((uint64_t)who << 40) + ((uint64_t)n << 8);
-    uint64_t out[3];
-    int switched = yield_light_seeded(seed, out);
-    for (int i = 0; i < 3; i++)
-        if (out[i] != seed + (uint64_t)i &&
-            __atomic_fetch_add(&regs_lost, 1, __ATOMIC_RELAXED) < 5)
-            printf("t_uswitch_paths: FAIL: s%d came back 0x%lx from a light yield, went "
-                   "in 0x%lx\n", i, (unsigned long)out[i], (unsigned long)(seed + (uint64_t)i));
-    return switched;
+    return seeded_checked(yield_light_seeded, "a light yield", 0x3d00000000000000ULL, 3,
+                          who, n);
 }
 
 /* Player 0 yields with yield_(), player 1 with yield_light. */

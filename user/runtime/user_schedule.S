@@ -86,6 +86,19 @@
 /* The registers a light yield keeps (yield_light, <unistd.h>): ra, sp, tp
  * and s0..s2, at their places in the context (the layout of
  * os/arch/callee_saved.h); and s3..s11, which only a full save holds. */
+/* The fast path keeps its own values in s3..s6, s10 and s11 (s11: the
+ * context the entry saved the caller's into); a hand-over to the C half
+ * puts the caller's back first.  t1 is free on those ways. */
+.macro CALLERS_FAST_REGS_BACK
+    mv      t1, s11
+    ld      s3, RT_CTX_S3(t1)
+    ld      s4, RT_CTX_S4(t1)
+    ld      s5, RT_CTX_S5(t1)
+    ld      s6, RT_CTX_S6(t1)
+    ld      s10, RT_CTX_S10(t1)
+    ld      s11, RT_CTX_S11(t1)
+.endm
+
 .macro LIGHT_EACH op, base, off
     \op     ra, \off(\base)
     \op     sp, \off + 8(\base)
@@ -419,13 +432,7 @@ rt_switch_to_next:
 .Lslow_saved:                       /* the caller's registers back: */
     mv      a0, a2                  /* (me, as user_schedule_saved takes it) */
     mv      t6, s10
-    mv      t1, s11
-    ld      s3, RT_CTX_S3(t1)
-    ld      s4, RT_CTX_S4(t1)
-    ld      s5, RT_CTX_S5(t1)
-    ld      s6, RT_CTX_S6(t1)
-    ld      s10, RT_CTX_S10(t1)
-    ld      s11, RT_CTX_S11(t1)
+    CALLERS_FAST_REGS_BACK
 .Lslow:                             /* a0 = me, t6 VDSO_DATA; ra, sp, s0..s11
                                        the caller's */
     ld      t0, RT_SLOW_YIELDS(t6)
@@ -446,13 +453,7 @@ rt_switch_to_next:
     mv      a1, s3                  /* is RT_MAX_TASKS, as checked */
     li      a2, RT_MAX_TASKS
     addi    a3, s5, 1
-    mv      t1, s11
-    ld      s3, RT_CTX_S3(t1)
-    ld      s4, RT_CTX_S4(t1)
-    ld      s5, RT_CTX_S5(t1)
-    ld      s6, RT_CTX_S6(t1)
-    ld      s10, RT_CTX_S10(t1)
-    ld      s11, RT_CTX_S11(t1)
+    CALLERS_FAST_REGS_BACK
     j       user_schedule_pinned
 
 .Lfetched:                          /* s3..s11 are ours: load the caller's */
