@@ -136,10 +136,10 @@ MUTANTS = [
      "e->x->queued++;\n    r->age = ++e->x->age_clock;",
      "e->x->queued++;\n    r->age = --e->x->age_clock;", 1),
     ("fifo_adds_at_head", "order", "fifo", "policy",
-     "    NEXT(c, task) = SCHED_NONE;\n    if (HEAD(c) == SCHED_NONE)\n        HEAD(c) = task;\n"
-     "    else\n        NEXT(c, TAIL(c)) = task;\n    TAIL(c) = task;",
+     "    if (HEAD(c) == SCHED_NONE)\n        HEAD(c) = task;\n"
+     "    else\n        NEXT(c, TAIL(c)) = task;\n    TAIL(c) = task;\n}",
      "    NEXT(c, task) = HEAD(c);\n    if (HEAD(c) == SCHED_NONE)\n        TAIL(c) = task;\n"
-     "    HEAD(c) = task;", 1),
+     "    HEAD(c) = task;\n}", 1),
     ("pending_requeued", "pending", "heap", "exec",
      "uint64_t new_word = (old & ~(uint64_t)CO_RUNNING) | woken;",
      "uint64_t new_word = (old & ~(uint64_t)CO_RUNNING) | CO_QUEUED;", 1),
