@@ -135,8 +135,20 @@ static void *switcher(void *arg)
     /* Thread me's values: me in the high half, a turn count below, so a
      * register from another thread or another turn is never right. */
     uint64_t seed = (uint64_t)(me + 1) << 40;
+    uint32_t jitter = 0x9e3779b9u * (me + 1);
     while (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE)) {
         seed += 16;
+        /* A little work of varying length between yields (0 to 31 steps,
+         * xorshift): under -icount the machine is deterministic, and a
+         * loop of fixed length can keep the same phase against the tick's
+         * fixed period, so that every tick lands outside the few
+         * instructions of the tail; the test then ran until its time was
+         * up (seen once in a full run, fifo, one hart, 900 s). */
+        jitter ^= jitter << 13;
+        jitter ^= jitter >> 17;
+        jitter ^= jitter << 5;
+        for (volatile uint32_t k = jitter & 31; k; k--)
+            ;
         long bad = checked_yield(seed);
         wrong[me] += (uint64_t)(bad > 0 ? bad : 0);
         turns[me]++;
