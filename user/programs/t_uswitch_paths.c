@@ -32,11 +32,11 @@
  * process's own queue.  It says "policy entry bound" or "not bound".
  *
  * Every yield_() of both parts is made with s0..s11 set to values of its
- * own (yield_seeded): whichever way it went, a yield must return with the
+ * own (yield_seeded_by with yield_): whichever way it went, a yield must return with the
  * registers a call preserves as they went in (the fast path uses them, and
  * hands over to the C half with the caller's back in place).  The
  * ping-pong's second thread yields light instead (yield_light, <unistd.h>:
- * yield_light_seeded), which must keep s0..s2 and may change s3..s11: so
+ * yield_seeded_by with yield_light_call), which must keep s0..s2 and may change s3..s11: so
  * the first, a full yield's thread, is switched back to by a thread whose
  * own save held six registers, and must still get all twelve back.
  *
@@ -55,13 +55,15 @@ static const VDSO_DATA *const vdso = (const VDSO_DATA *)SHARED_BASE_ADDR;
 static volatile uint32_t counter;
 static uint32_t turns, out_of_turn, regs_lost;
 
-/* yield_seeded(seed, out): yield_() with s0..s11 set to seed + 0..11;
- * out[i] gets si as the yield left it.  Returns what yield_() returned. */
-int yield_seeded(uint64_t seed, uint64_t out[12]);
+/* yield_seeded_by(seed, out, entry): calls entry (yield_, or the light
+ * yield's yield_light_call) with s0..s11 set to seed + 0..11; out[i] gets
+ * si as the call left it (a light yield keeps only s0..s2: the caller
+ * checks those).  Returns what the call returned. */
+int yield_seeded_by(uint64_t seed, uint64_t out[12], const void *entry);
 __asm__(
     "    .text\n"
-    "    .globl yield_seeded\n"
-    "yield_seeded:\n"
+    "    .globl yield_seeded_by\n"
+    "yield_seeded_by:\n"
     "    addi sp, sp, -112\n"
     "    sd ra, 0(sp)\n    sd a1, 8(sp)\n"
     "    sd s0, 16(sp)\n   sd s1, 24(sp)\n   sd s2, 32(sp)\n   sd s3, 40(sp)\n"
@@ -70,7 +72,7 @@ __asm__(
     "    addi s0, a0, 0\n  addi s1, a0, 1\n  addi s2, a0, 2\n  addi s3, a0, 3\n"
     "    addi s4, a0, 4\n  addi s5, a0, 5\n  addi s6, a0, 6\n  addi s7, a0, 7\n"
     "    addi s8, a0, 8\n  addi s9, a0, 9\n  addi s10, a0, 10\n addi s11, a0, 11\n"
-    "    call yield_\n"
+    "    jalr a2\n"
     "    ld t0, 8(sp)\n"
     "    sd s0, 0(t0)\n    sd s1, 8(t0)\n    sd s2, 16(t0)\n   sd s3, 24(t0)\n"
     "    sd s4, 32(t0)\n   sd s5, 40(t0)\n   sd s6, 48(t0)\n   sd s7, 56(t0)\n"
@@ -82,42 +84,19 @@ __asm__(
     "    addi sp, sp, 112\n"
     "    ret\n");
 
-/* yield_light_seeded(seed, out): yield_light's call (yield_light_call)
- * with s0..s11 set to seed + 0..11; out[0..2] get s0..s2 as it left them
- * (the rest it may change).  Returns what the call returned. */
-int yield_light_seeded(uint64_t seed, uint64_t out[3]);
-__asm__(
-    "    .text\n"
-    "    .globl yield_light_seeded\n"
-    "yield_light_seeded:\n"
-    "    addi sp, sp, -112\n"
-    "    sd ra, 0(sp)\n    sd a1, 8(sp)\n"
-    "    sd s0, 16(sp)\n   sd s1, 24(sp)\n   sd s2, 32(sp)\n   sd s3, 40(sp)\n"
-    "    sd s4, 48(sp)\n   sd s5, 56(sp)\n   sd s6, 64(sp)\n   sd s7, 72(sp)\n"
-    "    sd s8, 80(sp)\n   sd s9, 88(sp)\n   sd s10, 96(sp)\n  sd s11, 104(sp)\n"
-    "    addi s0, a0, 0\n  addi s1, a0, 1\n  addi s2, a0, 2\n  addi s3, a0, 3\n"
-    "    addi s4, a0, 4\n  addi s5, a0, 5\n  addi s6, a0, 6\n  addi s7, a0, 7\n"
-    "    addi s8, a0, 8\n  addi s9, a0, 9\n  addi s10, a0, 10\n addi s11, a0, 11\n"
-    "    call yield_light_call\n"
-    "    ld t0, 8(sp)\n"
-    "    sd s0, 0(t0)\n    sd s1, 8(t0)\n    sd s2, 16(t0)\n"
-    "    ld ra, 0(sp)\n"
-    "    ld s0, 16(sp)\n   ld s1, 24(sp)\n   ld s2, 32(sp)\n   ld s3, 40(sp)\n"
-    "    ld s4, 48(sp)\n   ld s5, 56(sp)\n   ld s6, 64(sp)\n   ld s7, 72(sp)\n"
-    "    ld s8, 80(sp)\n   ld s9, 88(sp)\n   ld s10, 96(sp)\n  ld s11, 104(sp)\n"
-    "    addi sp, sp, 112\n"
-    "    ret\n");
+/* The light yield's entry in the runtime's library (<unistd.h>). */
+extern char yield_light_call[];
 
 /* A yield through one of the seeded calls, with values no other yield
  * uses (base: the kind's own, who: the thread, n: its count of yields);
  * of the `kept` registers s0.. that must survive it, one that came back
  * changed is counted in regs_lost and named, the first few times. */
-static int seeded_checked(int (*yield_fn)(uint64_t, uint64_t *), const char *what,
+static int seeded_checked(const void *entry, const char *what,
                           uint64_t base, int kept, uint32_t who, uint32_t n)
 {
     uint64_t seed = base + ((uint64_t)who << 40) + ((uint64_t)n << 8);
     uint64_t out[12];
-    int switched = yield_fn(seed, out);
+    int switched = yield_seeded_by(seed, out, entry);
     for (int i = 0; i < kept; i++)
         if (out[i] != seed + (uint64_t)i &&
             __atomic_fetch_add(&regs_lost, 1, __ATOMIC_RELAXED) < 5)
@@ -129,13 +108,13 @@ static int seeded_checked(int (*yield_fn)(uint64_t, uint64_t *), const char *wha
 /* yield_(): all twelve s-registers kept. */
 static int checked_yield(uint32_t who, uint32_t n)
 {
-    return seeded_checked(yield_seeded, "a yield", 0x3c00000000000000ULL, 12, who, n);
+    return seeded_checked((const void *)yield_, "a yield", 0x3c00000000000000ULL, 12, who, n);
 }
 
-/* yield_light(): s0..s2 kept (yield_light_seeded writes out[0..2]). */
+/* yield_light(): s0..s2 kept (the rest it may change). */
 static int checked_light_yield(uint32_t who, uint32_t n)
 {
-    return seeded_checked(yield_light_seeded, "a light yield", 0x3d00000000000000ULL, 3,
+    return seeded_checked(yield_light_call, "a light yield", 0x3d00000000000000ULL, 3,
                           who, n);
 }
 
