@@ -292,6 +292,16 @@ def test_parallel_ring_speedup_over_one_worker():
     text = "\n".join(report.prings_section(rows, {}))
     assert "| 4 | 609 | 3.07 | 1000.00* | 4.00* |" in text, text
     assert "| 2 | 940 | 1.99 | 2000.00 | 2.00 |" in text, text
+    assert "median of" not in text              # one run a point: no ranges
+
+
+def test_parallel_ring_ranges_of_medians():
+    rows = [{"policy": "heap", "workers": w, "us": 200000 // w, "runs": 5,
+             "us_min": 180000 // w, "us_max": 260000 // w, "oversubscribed": 0}
+            for w in (1, 2)]
+    text = "\n".join(report.prings_section(rows, {}))
+    assert "median of 5 runs" in text, text
+    assert "| 1 | 180.0-260.0 |" in text and "| 2 | 90.0-130.0 |" in text, text
 
 
 def test_micro_table_sets_the_heap_figure_against_its_target():
@@ -408,7 +418,7 @@ def test_selection_boots_once_per_configuration():
     out = r.stdout
     assert "heap smp=2 b_ring coro 64 3876 5" in out and "fifo smp=1 icount b_micro" in out
     assert "b_conn" not in out and "bitmap" not in out and " 128 " not in out
-    assert "b_prings -s 3876 4 64 3 5" in out          # the largest size, on 3 harts
+    assert "b_prings -r 5 -s 3876 4 64 3 5" in out     # the largest size, on 3 harts
     # heap: 2 harts (rings, 2 workers), 1 icount, 1, 3, 4 harts; the same for fifo.
     assert out.rstrip().endswith("runs in 10 boots"), out
 

@@ -182,6 +182,13 @@ def test_bench_workloads(boot_policy, policy, smp):
     assert (r["rings"], r["len"], r["workers"], r["laps"], r["size"], r["procs"]) == \
         (2, 4, 1, 3, 64, 3), r
     assert 0 <= r["first_us"] <= r["us"] and r["us"] > 0, r
+    # -r: the workload again in the same process (its workers kept, its
+    # `go` event reset), one run left out, the median and the range.
+    for cmd, procs in (("b_prings -r 3 -s 64 2 3 2 2", 1), ("b_prings -r 2 -p 2 2 3 1 2", 2)):
+        r = one_line(m.run(cmd, timeout=RUN_TIMEOUT), "prings",
+                     ["runs", "procs", "us", "us_min", "us_max"])
+        assert r["runs"] == int(cmd.split()[2]) and r["procs"] == procs, r
+        assert 0 < r["us_min"] <= r["us"] <= r["us_max"], r
     check_conn(m, "coro", 2, 50, 1, 1)
     check_conn(m, "thread", 2, 50, 20, 1)
     check_prio(m, "coro", 2, 2, 50, 20, 1)
@@ -235,6 +242,7 @@ USAGE = [
     ("b_prings", "2 3 2 -1"), ("b_prings", "-s 3 2 3 2 2"), ("b_prings", "-s 4097 2 3 2 2"),
     ("b_prings", "-s"), ("b_prings", "-s 64 2 3 2"), ("b_prings", "-p 0 2 3 2 2"),
     ("b_prings", "-p 17 2 3 2 2"), ("b_prings", "-p"), ("b_prings", "-p 2 -s 3 2 3 2 2"),
+    ("b_prings", "-r 0 2 3 2 2"), ("b_prings", "-r 100 2 3 2 2"), ("b_prings", "-r"),
     ("b_conn", ""), ("b_conn", "-h"), ("b_conn", "coro 2 50 1"), ("b_conn", "fish 2 50 1 1"),
     ("b_conn", "coro 0 50 1 1"), ("b_conn", "coro 2 0 1 1"), ("b_conn", "coro 2 50 0 1"),
     ("b_conn", "coro 2 50 33 1"), ("b_conn", "coro 2 50 1 0"), ("b_conn", "-p 0 coro 2 50 1 1"),

@@ -110,8 +110,28 @@ def prings_section(rows, plots):
                      mark(ratio(one and one["us"], r and r["us"]), r)]
         body.append(line)
     out.append(table(headers, body))
+    out += prings_ranges(rows, pols, workers, by)
     out += plot_lines(plots, "prings")
     return out
+
+
+def prings_ranges(rows, pols, workers, by):
+    """Each point's range when it is a median of several runs (b_prings -r)."""
+    runs = sorted({r.get("runs") for r in rows if isinstance(r.get("runs"), int) and r["runs"] > 1})
+    if not runs:
+        return []
+    each = " or ".join(str(n) for n in runs)
+    body = []
+    for w in workers:
+        line = [w]
+        for p in pols:
+            r = by.get((p, w))
+            line.append(f"{r['us_min'] / 1000:.1f}-{r['us_max'] / 1000:.1f}"
+                        if r and isinstance(r.get("us_min"), int) else None)
+        body.append(line)
+    return [f"Each time above is the median of {each} runs in one boot, after one more "
+            f"left out (`b_prings -r`); the range of each point, min-max ms:\n",
+            table(["workers"] + [f"{p} range ms" for p in pols], body)]
 
 
 # -- long connections ---------------------------------------------------------

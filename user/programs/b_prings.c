@@ -1,6 +1,6 @@
-// help: benchmark: parallel coroutine pipe rings (b_prings [-s SIZE] [-p PROCS] RINGS LEN WORKERS LAPS)
+// help: benchmark: parallel pipe rings (b_prings [-s SIZE] [-p PROCS] [-r RUNS] RINGS LEN WORKERS LAPS)
 /*
- * b_prings [-s SIZE] [-p PROCS] RINGS LEN WORKERS LAPS: parallel rings (seed
+ * b_prings [-s SIZE] [-p PROCS] [-r RUNS] RINGS LEN WORKERS LAPS: parallel rings (seed
  * 000, section 4; bench/README.md "b_prings").
  *
  * RINGS rings run at once, each a ring of LEN pipes like b_ring's: a
@@ -23,8 +23,15 @@
  * PROCS harts against one on one hart is what the kernel's own sharing
  * between harts costs (docs/performance.md, "Scaling over harts").
  *
- * Prints "BENCH prings rings=R len=L workers=W laps=N size=S procs=P us=T
- * first_us=F online_harts=H idle_pm=I spin_pm=P", or "BENCH-ERROR prings <what>"
+ * -r RUNS (default 1): the whole workload RUNS times in a row, after one
+ * more run left out (the first run of a boot also pays for memory the
+ * guest touches for the first time, and a host's noise is one run's
+ * luck): us is the median run's, us_min and us_max the range, and
+ * first_us, idle_pm and spin_pm the median run's too.
+ *
+ * Prints "BENCH prings rings=R len=L workers=W laps=N size=S procs=P runs=N
+ * us=T us_min=A us_max=B first_us=F online_harts=H idle_pm=I spin_pm=P", or
+ * "BENCH-ERROR prings <what>"
  * and exit status 1; the last line is always "BENCH-DONE prings".  Bad
  * usage: exit 2.  us is from the moment the processes are let go to the
  * moment the last of them has its last token back; first_us the same for
@@ -40,6 +47,7 @@
 #include <coroutine.h>
 #include <bench_limit.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,15 +61,18 @@
 #define WORKERS_MAX 64
 #define PRIO_CLIENT 20
 #define PROCS_MAX   16              /* a process each: pipes and workers add up */
+#define RUNS_MAX    99
 
 static void usage(void)
 {
-    printf("usage: b_prings [-s SIZE] [-p PROCS] RINGS LEN WORKERS LAPS\n"
+    printf("usage: b_prings [-s SIZE] [-p PROCS] [-r RUNS] RINGS LEN WORKERS LAPS\n"
            "  RINGS rings (1..%d) of LEN pipes (2..) each, all coroutines on WORKERS worker\n"
            "  threads (1..%d), every token sent round LAPS times (1..%d)\n"
            "  -s SIZE: the token's bytes, 4..%d (default 4)\n"
-           "  -p PROCS: run the whole workload in PROCS processes at once, 1..%d (default 1)\n",
-           RINGS_MAX, WORKERS_MAX, LAPS_MAX, PIPE_BUF_SIZE, PROCS_MAX);
+           "  -p PROCS: run the whole workload in PROCS processes at once, 1..%d (default 1)\n"
+           "  -r RUNS: run it RUNS times after one left out, and give the median, 1..%d\n"
+           "     (default 1: once, nothing left out)\n",
+           RINGS_MAX, WORKERS_MAX, LAPS_MAX, PIPE_BUF_SIZE, PROCS_MAX, RUNS_MAX);
 }
 
 static int rings, len, laps;
@@ -197,8 +208,15 @@ static uint64_t run_rings(int workers, int harts, int ready_fd, int go_fd,
     for (; !failure.failed && made < tasks; made++)
         if (pipe(pipes[made]) < 0)
             bench_fail(&failure, "pipe", errno);
-    if (!failure.failed && co_workers(workers) < 0)
-        bench_fail(&failure, "co_workers", errno);
+    /* Once per process: a second call while the workers run is EBUSY (-r
+     * runs the workload again in the same process). */
+    static bool workers_set;
+    if (!failure.failed && !workers_set) {
+        if (co_workers(workers) < 0)
+            bench_fail(&failure, "co_workers", errno);
+        workers_set = true;
+    }
+    co_event_reset(&go);            /* set by the run before (-r) */
     /* Ring by ring, each ring's client first: it waits for `go`, and a
      * ring whose servers cannot all be spawned is ended by its client. */
     for (int r = 0; r < rings && !failure.failed; r++)
@@ -320,20 +338,56 @@ static uint64_t run_procs(int procs, int workers, int harts, struct hart_time *b
     return failure.failed ? 0 : last;
 }
 
+/* One run's figures. */
+struct run_figures {
+    uint64_t us, first_us;
+    unsigned long idle_pm, spin_pm;
+};
+
+/* Runs the workload once; false with `failure` set. */
+static bool run_once(int procs, int workers, int harts, struct run_figures *out)
+{
+    struct hart_time before = { 0, 0 };
+    uint64_t start = 0, first_end = 0;
+    uint64_t end = procs == 1 ? run_rings(workers, harts, -1, -1, &before, &start)
+                              : run_procs(procs, workers, harts, &before, &start, &first_end);
+    struct hart_time after = hart_time_now(harts);
+    if (failure.failed)
+        return false;
+    if (procs == 1)
+        first_end = end;
+    uint64_t us = (end - start) / 1000;
+    if (!us)
+        us = 1;
+    /* The counters were read after the joins, a little past `end`. */
+    uint64_t all_us = (uint64_t)harts * us;
+    uint64_t idle = after.idle - before.idle, spin = after.spin - before.spin;
+    out->us = us;
+    out->first_us = (first_end - start) / 1000;
+    out->idle_pm = per_mille(idle < all_us ? idle : all_us, harts, us);
+    out->spin_pm = per_mille(spin < all_us ? spin : all_us, harts, us);
+    return true;
+}
+
 int main(int argc, char **argv)
 {
-    int procs = 1;
-    while (argc > 1 && (strcmp(argv[1], "-s") == 0 || strcmp(argv[1], "-p") == 0)) {
-        long v = argc > 2 ? bench_number(argv[2], argv[1][1] == 's' ? 4 : 1,
-                                         argv[1][1] == 's' ? PIPE_BUF_SIZE : PROCS_MAX) : -1;
+    int procs = 1, runs = 1;
+    while (argc > 1 && (strcmp(argv[1], "-s") == 0 || strcmp(argv[1], "-p") == 0 ||
+                        strcmp(argv[1], "-r") == 0)) {
+        char opt = argv[1][1];
+        long v = argc > 2 ? bench_number(argv[2], opt == 's' ? 4 : 1,
+                                         opt == 's' ? PIPE_BUF_SIZE :
+                                         opt == 'p' ? PROCS_MAX : RUNS_MAX) : -1;
         if (v < 0) {
             usage();
             return 2;
         }
-        if (argv[1][1] == 's')
+        if (opt == 's')
             size = v;
-        else
+        else if (opt == 'p')
             procs = (int)v;
+        else
+            runs = (int)v;
         argc -= 2;
         argv += 2;
     }
@@ -351,31 +405,33 @@ int main(int argc, char **argv)
     }
     struct sysinfo si;
     int harts = sysinfo(&si) == 0 ? (int)si.harts : 0;
-    struct hart_time before = { 0, 0 };
-    uint64_t start = 0, first_end = 0;
-    uint64_t end = procs == 1 ? run_rings(workers, harts, -1, -1, &before, &start)
-                              : run_procs(procs, workers, harts, &before, &start, &first_end);
-    struct hart_time after = hart_time_now(harts);
-    if (procs == 1)
-        first_end = end;
+    /* With -r, one run more, the first, left out. */
+    struct run_figures fig[RUNS_MAX + 1];
+    int made = 0, left_out = runs > 1 ? 1 : 0;
+    for (int i = 0; i < runs + left_out && !failure.failed; i++)
+        if (run_once(procs, workers, harts, &fig[made]))
+            made++;
     if (failure.failed) {
-        printf("BENCH-ERROR prings %s%s%s%s (rings=%d len=%d workers=%d laps=%d procs=%d)\n",
+        printf("BENCH-ERROR prings %s%s%s%s (rings=%d len=%d workers=%d laps=%d procs=%d, run %d)\n",
                failure.what, failure.err ? ": " : "", failure.err ? errname(failure.err) : "", bench_limit_note(failure.what, failure.err),
-               rings, len, workers, laps, procs);
+               rings, len, workers, laps, procs, made + 1);
         printf("BENCH-DONE prings\n");
         return 1;
     }
-    uint64_t us = (end - start) / 1000, first_us = (first_end - start) / 1000;
-    if (!us)
-        us = 1;
-    /* The counters were read after the joins, a little past `end`. */
-    uint64_t all_us = (uint64_t)harts * us;
-    uint64_t idle = after.idle - before.idle, spin = after.spin - before.spin;
-    printf("BENCH prings rings=%d len=%d workers=%d laps=%d size=%ld procs=%d us=%lu "
-           "first_us=%lu online_harts=%d idle_pm=%lu spin_pm=%lu\n", rings, len, workers, laps, size,
-           procs, (unsigned long)us, (unsigned long)first_us, harts,
-           per_mille(idle < all_us ? idle : all_us, harts, us),
-           per_mille(spin < all_us ? spin : all_us, harts, us));
+    /* The timed runs, sorted by time (insertion: a few at most). */
+    struct run_figures *timed = fig + left_out;
+    for (int i = 1; i < runs; i++)
+        for (int j = i; j > 0 && timed[j].us < timed[j - 1].us; j--) {
+            struct run_figures t = timed[j];
+            timed[j] = timed[j - 1];
+            timed[j - 1] = t;
+        }
+    const struct run_figures *med = &timed[(runs - 1) / 2];   /* the lower median */
+    printf("BENCH prings rings=%d len=%d workers=%d laps=%d size=%ld procs=%d runs=%d us=%lu "
+           "us_min=%lu us_max=%lu first_us=%lu online_harts=%d idle_pm=%lu spin_pm=%lu\n",
+           rings, len, workers, laps, size, procs, runs, (unsigned long)med->us,
+           (unsigned long)timed[0].us, (unsigned long)timed[runs - 1].us,
+           (unsigned long)med->first_us, harts, med->idle_pm, med->spin_pm);
     printf("BENCH-DONE prings\n");
     return 0;
 }
