@@ -56,6 +56,21 @@
     sb      t0, RT_TASK_FLAGS(s11)
 .endm
 
+/* One try of the claim of the fetched thread (READY -> RUNNING in the
+ * state byte, bits 8..15 of the word at t2), as claim_ready does: a state
+ * other than READY (t4) hands the answer to the C half (the kernel took
+ * it); a lost race goes to `lost`; a won one falls through.  Writes t0,
+ * t1. */
+.macro CLAIM_TRY lost
+    lr.w.aqrl t0, (t2)
+    srliw   t1, t0, 8
+    andi    t1, t1, 0xff
+    bne     t1, t4, .Lfetched       /* not READY: the kernel took it */
+    addiw   t0, t0, 1 << 8          /* READY + 1 = RUNNING */
+    sc.w.rl t1, t0, (t2)
+    bnez    t1, \lost
+.endm
+
 /* The checks before the save, the same for both entries, in the
  * registers each names: `me` (our slot), then what they leave: `base`
  * VDSO_DATA, `nrec` nrecords, `recs` the records, `rec` our record
@@ -247,21 +262,15 @@ user_schedule_light:
                                        from here on: a scratch register) */
     beq     a1, s11, .Lfetched      /* us */
     addi    t2, a1, RT_TASK_STATE - 1   /* the word holding the state byte */
-    li      t3, RT_CAS_TRIES        /* the process may flip it for ever */
     li      t4, RT_STATE_READY      /* t4: READY, for the claim and for the
                                        switch's tail (step 8), which marks us
                                        READY with it */
-3:  lr.w.aqrl t0, (t2)
-    srliw   t1, t0, 8
-    andi    t1, t1, 0xff
-    bne     t1, t4, .Lfetched       /* not READY: the kernel took it */
-    addiw   t0, t0, 1 << 8          /* READY + 1 = RUNNING */
-    sc.w.rl t1, t0, (t2)
-    beqz    t1, 4f
-    addi    t3, t3, -1
-    bnez    t3, 3b
-    j       .Lfetched
-4:
+    CLAIM_TRY .Lclaim_retry         /* the first try; a lost race retries
+                                       out of line, with the bound on tries
+                                       (the process may flip the word for
+                                       ever), which the first try needs no
+                                       register for */
+.Lclaimed:
     /* 6. Switch: the bookkeeping of a switch, as the C half does it. */
     sb      zero, RT_TASK_FLAGS(a1) /* out of the queue (IN_QUEUE is the
                                        only flag: RT_FLAGS_ALL) */
@@ -424,6 +433,17 @@ rt_switch_to_next:
     LOAD_CALLEE_SAVED t0, 1
     li      a0, 0
     ret
+
+    /* The claim's retries after a lost race (a store to the word between
+     * our lr and sc: the kernel's claim, or the process's): RT_CAS_TRIES
+     * tries in all, the first one in line. */
+.Lclaim_retry:
+    li      t3, RT_CAS_TRIES - 1
+8:  CLAIM_TRY 9f
+    j       .Lclaimed
+9:  addi    t3, t3, -1
+    bnez    t3, 8b
+    j       .Lfetched
 
     /* Hand-overs to the C half. */
 .Lunlock:                           /* let go of the lock (release): */
