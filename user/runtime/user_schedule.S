@@ -45,27 +45,33 @@
 
 /* Step 4's bookkeeping before the policy is called: age = ++age_clock,
  * and our record marked as in the queue (still RUNNING: nobody may claim
- * it yet: its flags were 0, and IN_QUEUE is their only one).  Writes t0;
- * s10 holds VDSO_DATA, s11 our record. */
+ * it yet: its flags were 0, and IN_QUEUE is their only one).  Writes t0
+ * and s8, which keeps RT_STATE_READY across the policy's call, for the
+ * claim's test and the switch's tail (step 8), which marks us READY with
+ * it: the same value as the flag, so one `li` makes both.  s10 holds
+ * VDSO_DATA, s11 our record. */
+.if RT_FLAG_IN_QUEUE != RT_STATE_READY
+.error "rt_layout.h: QUEUE_US marks the flag with RT_STATE_READY's register"
+.endif
 .macro QUEUE_US
     ld      t0, RT_AGE_CLOCK(s10)
     addi    t0, t0, 1
     sd      t0, RT_AGE_CLOCK(s10)
     sd      t0, RT_TASK_AGE(s11)
-    li      t0, RT_FLAG_IN_QUEUE
-    sb      t0, RT_TASK_FLAGS(s11)
+    li      s8, RT_STATE_READY      /* s8: READY, = RT_FLAG_IN_QUEUE */
+    sb      s8, RT_TASK_FLAGS(s11)
 .endm
 
 /* One try of the claim of the fetched thread (READY -> RUNNING in the
  * state byte, bits 8..15 of the word at t2), as claim_ready does: a state
- * other than READY (t4) hands the answer to the C half (the kernel took
+ * other than READY (s8) hands the answer to the C half (the kernel took
  * it); a lost race goes to `lost`; a won one falls through.  Writes t0,
  * t1. */
 .macro CLAIM_TRY lost
     lr.w.aqrl t0, (t2)
     srliw   t1, t0, 8
     andi    t1, t1, 0xff
-    bne     t1, t4, .Lfetched       /* not READY: the kernel took it */
+    bne     t1, s8, .Lfetched       /* not READY: the kernel took it */
     addiw   t0, t0, 1 << 8          /* READY + 1 = RUNNING */
     sc.w.rl t1, t0, (t2)
     bnez    t1, \lost
@@ -261,10 +267,8 @@ user_schedule_light:
     add     a1, a1, s6              /* a1: the next thread's record (no call
                                        from here on: a scratch register) */
     beq     a1, s11, .Lfetched      /* us */
-    addi    t2, a1, RT_TASK_STATE - 1   /* the word holding the state byte */
-    li      t4, RT_STATE_READY      /* t4: READY, for the claim and for the
-                                       switch's tail (step 8), which marks us
-                                       READY with it */
+    addi    t2, a1, RT_TASK_STATE - 1   /* the word holding the state byte
+                                       (s8: READY, since QUEUE_US) */
     CLAIM_TRY .Lclaim_retry         /* the first try; a lost race retries
                                        out of line, with the bound on tries
                                        (the process may flip the word for
@@ -315,7 +319,7 @@ user_schedule_light:
      * start again any number of times:
      *   s10 VDSO_DATA, s11 our record, a1 the next thread's record (ours
      *   when parking), a0 the value for current[hart]; and for the
-     *   switch's tail after it (not the park), t4 RT_STATE_READY. */
+     *   switch's tail after it (not the park), s8 RT_STATE_READY. */
     .globl rt_commit_current
     .hidden rt_commit_current
     .globl rt_commit_store
@@ -349,7 +353,7 @@ rt_commit_store:
 rt_switch_to_next:
     fence   rw, w                   /* our registers saved, the queue
                                        written, before... */
-    sb      t4, RT_TASK_STATE(s11)  /* ...we may be claimed (READY)... */
+    sb      s8, RT_TASK_STATE(s11)  /* ...we may be claimed (READY)... */
 .Lswitch_release:
     sw      zero, RT_QUEUE_LOCK(s10) /* ...and the lock is free: unpinned */
     .if .Lswitch_release - rt_switch_to_next != RT_SWITCH_RELEASE_AT
