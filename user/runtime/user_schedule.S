@@ -43,6 +43,11 @@
 #include "../../os/arch/callee_saved.h"
 #include "rt_layout.h"
 
+/* The pin's test of the hart reads our flags with it (one lhu). */
+.if RT_TASK_FLAGS != RT_TASK_HART + 1 || RT_MAX_HARTS > 256
+.error "rt_layout.h: the pin's lhu reads the hart and the flags bytes together"
+.endif
+
 /* Step 4's bookkeeping before the policy is called: age = ++age_clock,
  * and our record marked as in the queue (still RUNNING: nobody may claim
  * it yet: its flags were 0, and IN_QUEUE is their only one).  Writes t0
@@ -209,19 +214,26 @@ user_schedule_light:
     bnez    t0, .Lslow_saved        /* in use: the C half waits for it */
     sc.w    t0, t1, (t2)
     bnez    t0, 1b
-    lbu     s3, RT_TASK_HART(s11)   /* s3: the hart we run on */
-    bltu    s5, s3, .Lunlock        /* past the last hart */
+    lhu     s3, RT_TASK_HART(s11)   /* s3: the hart we run on, and above
+                                       it our flags (only we write them),
+                                       the byte after it: */
+    bltu    s5, s3, .Lunlock        /* past the last hart, or our flags not
+                                       0: IN_QUEUE, their only one
+                                       (RT_FLAGS_ALL), the kernel resumed us
+                                       from the queue.  Both to the C half,
+                                       from the start (user_schedule_saved
+                                       takes the lock again and leaves the
+                                       queue): one test for the two, the
+                                       hart a byte, and s3 the hart alone
+                                       from here on */
 
     /* 3. Under the lock: is this the common case?  (The C half's
-     * ensure_ready, leave_queue_locked, the queued_top test and the
-     * resting test; each answer other than "nothing to do" is its.) */
+     * ensure_ready, the queued_top test and the resting test, after
+     * leave_queue_locked's, made with the hart's above; each answer other
+     * than "nothing to do" is its.) */
     lw      t0, RT_READY_WORD(s10)
     lui     t1, RT_READY_MAGIC >> 12 /* one lui: its low 12 bits are 0 */
     bne     t0, t1, .Lpinned        /* the queue is not set up yet */
-    lbu     t0, RT_TASK_FLAGS(s11)  /* our flags (only we write them): */
-    bnez    t0, .Lpinned            /* IN_QUEUE, their only one
-                                       (RT_FLAGS_ALL): the kernel resumed us
-                                       from the queue */
     add     t0, s10, a2
     lui     t1, RT_KPRIO >> 12
     add     t0, t0, t1
