@@ -64,14 +64,21 @@ static void fifo_yield(const struct sched_ctx *c, uint32_t hart, uint32_t task)
  * When the head was alone, it was the tail too, so its link now names the
  * task, which becomes the head: the same answer and the same words as
  * fifo_yield then fifo_fetch, in one pass (the task's own link is not
- * written by either: it is the tail's). */
+ * written by either: it is the tail's).
+ *
+ * "Nobody waits" is asked of the tail, not the head: every operation
+ * leaves both SCHED_NONE or neither, and the head, read after the test,
+ * is the answer, so the compiler loads it straight into the return
+ * register once it has read what it needs of c (read first, the head
+ * took that register while c was still needed there: one move more). */
 static uint32_t fifo_yield_fetch(const struct sched_ctx *c, uint32_t hart, uint32_t task)
 {
     (void)hart;
-    uint32_t head = HEAD(c);
-    if (head == SCHED_NONE)         /* nobody waits: the task goes on */
+    uint32_t tail = TAIL(c);
+    if (tail == SCHED_NONE)         /* nobody waits: the task goes on */
         return task;
-    NEXT(c, TAIL(c)) = task;
+    uint32_t head = HEAD(c);
+    NEXT(c, tail) = task;
     TAIL(c) = task;
     HEAD(c) = NEXT(c, head);
     return head;

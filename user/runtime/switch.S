@@ -53,7 +53,7 @@ rt_switch:
     mv      s11, a0                 /* s11: our record */
     mv      s10, a3                 /* s10: VDSO_DATA */
     mv      a0, a2                  /* a0: current[hart]'s new value; */
-    li      t4, RT_STATE_READY      /* t4: what the tail marks us with */
+    li      s8, RT_STATE_READY      /* s8: what the tail marks us with */
     j       rt_commit_current       /* a1: next's record, as passed */
 
     .globl rt_load

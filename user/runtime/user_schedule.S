@@ -43,17 +43,43 @@
 #include "../../os/arch/callee_saved.h"
 #include "rt_layout.h"
 
+/* The pin's test of the hart reads our flags with it (one lhu). */
+.if RT_TASK_FLAGS != RT_TASK_HART + 1 || RT_MAX_HARTS > 256
+.error "rt_layout.h: the pin's lhu reads the hart and the flags bytes together"
+.endif
+
 /* Step 4's bookkeeping before the policy is called: age = ++age_clock,
  * and our record marked as in the queue (still RUNNING: nobody may claim
- * it yet: its flags were 0, and IN_QUEUE is their only one).  Writes t0;
- * s10 holds VDSO_DATA, s11 our record. */
+ * it yet: its flags were 0, and IN_QUEUE is their only one).  Writes t0
+ * and s8, which keeps RT_STATE_READY across the policy's call, for the
+ * claim's test and the switch's tail (step 8), which marks us READY with
+ * it: the same value as the flag, so one `li` makes both.  s10 holds
+ * VDSO_DATA, s11 our record. */
+.if RT_FLAG_IN_QUEUE != RT_STATE_READY
+.error "rt_layout.h: QUEUE_US marks the flag with RT_STATE_READY's register"
+.endif
 .macro QUEUE_US
     ld      t0, RT_AGE_CLOCK(s10)
     addi    t0, t0, 1
     sd      t0, RT_AGE_CLOCK(s10)
     sd      t0, RT_TASK_AGE(s11)
-    li      t0, RT_FLAG_IN_QUEUE
-    sb      t0, RT_TASK_FLAGS(s11)
+    li      s8, RT_STATE_READY      /* s8: READY, = RT_FLAG_IN_QUEUE */
+    sb      s8, RT_TASK_FLAGS(s11)
+.endm
+
+/* One try of the claim of the fetched thread (READY -> RUNNING in the
+ * state byte, bits 8..15 of the word at t2), as claim_ready does: a state
+ * other than READY (s8) hands the answer to the C half (the kernel took
+ * it); a lost race goes to `lost`; a won one falls through.  Writes t0,
+ * t1. */
+.macro CLAIM_TRY lost
+    lr.w.aqrl t0, (t2)
+    srliw   t1, t0, 8
+    andi    t1, t1, 0xff
+    bne     t1, s8, .Lfetched       /* not READY: the kernel took it */
+    addiw   t0, t0, 1 << 8          /* READY + 1 = RUNNING */
+    sc.w.rl t1, t0, (t2)
+    bnez    t1, \lost
 .endm
 
 /* The checks before the save, the same for both entries, in the
@@ -188,19 +214,26 @@ user_schedule_light:
     bnez    t0, .Lslow_saved        /* in use: the C half waits for it */
     sc.w    t0, t1, (t2)
     bnez    t0, 1b
-    lbu     s3, RT_TASK_HART(s11)   /* s3: the hart we run on */
-    bltu    s5, s3, .Lunlock        /* past the last hart */
+    lhu     s3, RT_TASK_HART(s11)   /* s3: the hart we run on, and above
+                                       it our flags (only we write them),
+                                       the byte after it: */
+    bltu    s5, s3, .Lunlock        /* past the last hart, or our flags not
+                                       0: IN_QUEUE, their only one
+                                       (RT_FLAGS_ALL), the kernel resumed us
+                                       from the queue.  Both to the C half,
+                                       from the start (user_schedule_saved
+                                       takes the lock again and leaves the
+                                       queue): one test for the two, the
+                                       hart a byte, and s3 the hart alone
+                                       from here on */
 
     /* 3. Under the lock: is this the common case?  (The C half's
-     * ensure_ready, leave_queue_locked, the queued_top test and the
-     * resting test; each answer other than "nothing to do" is its.) */
+     * ensure_ready, the queued_top test and the resting test, after
+     * leave_queue_locked's, made with the hart's above; each answer other
+     * than "nothing to do" is its.) */
     lw      t0, RT_READY_WORD(s10)
     lui     t1, RT_READY_MAGIC >> 12 /* one lui: its low 12 bits are 0 */
     bne     t0, t1, .Lpinned        /* the queue is not set up yet */
-    lbu     t0, RT_TASK_FLAGS(s11)  /* our flags (only we write them): */
-    bnez    t0, .Lpinned            /* IN_QUEUE, their only one
-                                       (RT_FLAGS_ALL): the kernel resumed us
-                                       from the queue */
     add     t0, s10, a2
     lui     t1, RT_KPRIO >> 12
     add     t0, t0, t1
@@ -246,22 +279,14 @@ user_schedule_light:
     add     a1, a1, s6              /* a1: the next thread's record (no call
                                        from here on: a scratch register) */
     beq     a1, s11, .Lfetched      /* us */
-    addi    t2, a1, RT_TASK_STATE - 1   /* the word holding the state byte */
-    li      t3, RT_CAS_TRIES        /* the process may flip it for ever */
-    li      t4, RT_STATE_READY      /* t4: READY, for the claim and for the
-                                       switch's tail (step 8), which marks us
-                                       READY with it */
-3:  lr.w.aqrl t0, (t2)
-    srliw   t1, t0, 8
-    andi    t1, t1, 0xff
-    bne     t1, t4, .Lfetched       /* not READY: the kernel took it */
-    addiw   t0, t0, 1 << 8          /* READY + 1 = RUNNING */
-    sc.w.rl t1, t0, (t2)
-    beqz    t1, 4f
-    addi    t3, t3, -1
-    bnez    t3, 3b
-    j       .Lfetched
-4:
+    addi    t2, a1, RT_TASK_STATE - 1   /* the word holding the state byte
+                                       (s8: READY, since QUEUE_US) */
+    CLAIM_TRY .Lclaim_retry         /* the first try; a lost race retries
+                                       out of line, with the bound on tries
+                                       (the process may flip the word for
+                                       ever), which the first try needs no
+                                       register for */
+.Lclaimed:
     /* 6. Switch: the bookkeeping of a switch, as the C half does it. */
     sb      zero, RT_TASK_FLAGS(a1) /* out of the queue (IN_QUEUE is the
                                        only flag: RT_FLAGS_ALL) */
@@ -306,7 +331,7 @@ user_schedule_light:
      * start again any number of times:
      *   s10 VDSO_DATA, s11 our record, a1 the next thread's record (ours
      *   when parking), a0 the value for current[hart]; and for the
-     *   switch's tail after it (not the park), t4 RT_STATE_READY. */
+     *   switch's tail after it (not the park), s8 RT_STATE_READY. */
     .globl rt_commit_current
     .hidden rt_commit_current
     .globl rt_commit_store
@@ -340,7 +365,7 @@ rt_commit_store:
 rt_switch_to_next:
     fence   rw, w                   /* our registers saved, the queue
                                        written, before... */
-    sb      t4, RT_TASK_STATE(s11)  /* ...we may be claimed (READY)... */
+    sb      s8, RT_TASK_STATE(s11)  /* ...we may be claimed (READY)... */
 .Lswitch_release:
     sw      zero, RT_QUEUE_LOCK(s10) /* ...and the lock is free: unpinned */
     .if .Lswitch_release - rt_switch_to_next != RT_SWITCH_RELEASE_AT
@@ -424,6 +449,17 @@ rt_switch_to_next:
     LOAD_CALLEE_SAVED t0, 1
     li      a0, 0
     ret
+
+    /* The claim's retries after a lost race (a store to the word between
+     * our lr and sc: the kernel's claim, or the process's): RT_CAS_TRIES
+     * tries in all, the first one in line. */
+.Lclaim_retry:
+    li      t3, RT_CAS_TRIES - 1
+8:  CLAIM_TRY 9f
+    j       .Lclaimed
+9:  addi    t3, t3, -1
+    bnez    t3, 8b
+    j       .Lfetched
 
     /* Hand-overs to the C half. */
 .Lunlock:                           /* let go of the lock (release): */
