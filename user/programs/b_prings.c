@@ -36,6 +36,11 @@
  * read before and after).  A run that did not speed up on more harts while
  * these are high waited rather than computed; on a loaded host spinning
  * is mostly for a holder the host descheduled.
+ *
+ * With one process it prints before them "prings: executor lock waits=A
+ * spins=B sleeps=C; worker sleeps=D": the executor's own counts for the
+ * run (co_stats), how often a worker found the executor lock held, spun
+ * for it, slept on it, and slept for want of work.
  */
 #include <coroutine.h>
 #include <bench_limit.h>
@@ -353,11 +358,20 @@ int main(int argc, char **argv)
     int harts = sysinfo(&si) == 0 ? (int)si.harts : 0;
     struct hart_time before = { 0, 0 };
     uint64_t start = 0, first_end = 0;
+    struct co_stats st0, st1;
+    co_stats(&st0);
     uint64_t end = procs == 1 ? run_rings(workers, harts, -1, -1, &before, &start)
                               : run_procs(procs, workers, harts, &before, &start, &first_end);
     struct hart_time after = hart_time_now(harts);
-    if (procs == 1)
+    co_stats(&st1);
+    if (procs == 1) {
         first_end = end;
+        printf("prings: executor lock waits=%lu spins=%lu sleeps=%lu; worker sleeps=%lu\n",
+               (unsigned long)(st1.lock_waits - st0.lock_waits),
+               (unsigned long)(st1.lock_spins - st0.lock_spins),
+               (unsigned long)(st1.lock_sleeps - st0.lock_sleeps),
+               (unsigned long)(st1.sleeps - st0.sleeps));
+    }
     if (failure.failed) {
         printf("BENCH-ERROR prings %s%s%s%s (rings=%d len=%d workers=%d laps=%d procs=%d)\n",
                failure.what, failure.err ? ": " : "", failure.err ? errname(failure.err) : "", bench_limit_note(failure.what, failure.err),
