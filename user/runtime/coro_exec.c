@@ -220,25 +220,19 @@ static inline long swap_release(volatile uint32_t *word, uint32_t v)
 #endif
 }
 
-/* x is e->x and token e->lock_token (a caller that keeps them in
- * registers passes them).  The first try is a swap, not a
- * compare-and-swap: one atomic instruction where a compare-and-swap is a
- * loop of four.  It writes the caller's token whatever it finds (the
- * token in a register where the constant 1 was: no instruction more):
- * over a holder's token it hides who holds the lock from later waiters
- * until that holder lets go (a waiter then takes the first waiter for the
- * holder, and spins while that one spins); over CO_LOCK_SLEEPERS see
- * lock_contended. */
-static inline void lock_as(const struct co_env *e, CO_EXEC *x, uint32_t token)
-{
-    long was = swap_acquire(&x->lock, token);
-    if (was != 0)
-        lock_contended(e, (uint32_t)was);
-}
-
+/* x is e->x (a caller that keeps it in a register passes it).  The first
+ * try is a swap, not a compare-and-swap: one atomic instruction where a
+ * compare-and-swap is a loop of four.  It writes the caller's token
+ * whatever it finds (a load from e where the constant 1 was a load
+ * immediate: no instruction more): over a holder's token it hides who
+ * holds the lock from later waiters until that holder lets go (a waiter
+ * then takes the first waiter for the holder, and spins while that one
+ * spins); over CO_LOCK_SLEEPERS see lock_contended. */
 static inline void lock_at(const struct co_env *e, CO_EXEC *x)
 {
-    lock_as(e, x, e->lock_token);
+    long was = swap_acquire(&x->lock, e->lock_token);
+    if (was != 0)
+        lock_contended(e, (uint32_t)was);
 }
 
 /* CO_LOCK_SLEEPERS is bit 31, and the swap sign-extends: a sign test. */
@@ -1238,7 +1232,6 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
     /* Kept in registers: the stores below could alias *e. */
     CO_EXEC *const x = e->x;
     TaskSched *const recs = e->recs;
-    const uint32_t token = e->lock_token;
     uint32_t cid = CO_NONE, top = 0, seen = 0;
     for (;;) {
         if (cid == CO_NONE) {
@@ -1282,7 +1275,7 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
             swap = SWAP_NONE;
             if (rc == CO_YIELD && __atomic_load_n(&x->seq, __ATOMIC_RELAXED) == seen &&
                 left != 0) {
-                lock_as(e, x, token);
+                lock_at(e, x);
                 swap = yield_fast_locked(e, x, recs, &r, &cid, &top);
                 unlock_at(e, x);
             }
