@@ -205,7 +205,7 @@ static inline long swap_acquire(volatile uint32_t *word, uint32_t v)
     __asm__ volatile("amoswap.w.aq %0, %z2, %1" : "=r"(old), "+A"(*word) : "rJ"(v) : "memory");
     return old;
 #else
-    return __atomic_exchange_n(word, v, __ATOMIC_ACQUIRE);
+    return (int32_t)__atomic_exchange_n(word, v, __ATOMIC_ACQUIRE);   /* as amoswap.w */
 #endif
 }
 
@@ -216,7 +216,7 @@ static inline long swap_release(volatile uint32_t *word, uint32_t v)
     __asm__ volatile("amoswap.w.rl %0, %z2, %1" : "=r"(old), "+A"(*word) : "rJ"(v) : "memory");
     return old;
 #else
-    return __atomic_exchange_n(word, v, __ATOMIC_RELEASE);
+    return (int32_t)__atomic_exchange_n(word, v, __ATOMIC_RELEASE);   /* as amoswap.w */
 #endif
 }
 
