@@ -116,6 +116,11 @@ typedef void (*co_drop_fn)(struct co *self);
                                         cancelled, with the frame */
 #define CO_CTX_POLLS        7        /* times polled (statistics, tests) */
 
+/* CO_EXEC.lock: set over the holder's token while a thread may sleep on
+ * the word (whoever unlocks a word with it wakes one).  Above every token
+ * (task + 1 <= SCHED_MAX_TASKS). */
+#define CO_LOCK_SLEEPERS    0x80000000u
+
 /* Executor flags (CO_EXEC.flags). */
 #define CO_EXEC_WRECKED     0x1      /* found inconsistent: stopped */
 
@@ -154,7 +159,11 @@ typedef struct CO_EXEC {
                                            worker_task */
     uint8_t  reserved_52[64 - 52];  /*   52: zero */
     volatile uint32_t lock;         /*   64: guards the queue, the free
-                                           list and records' queue flags */
+                                           list and records' queue flags:
+                                           0 free, else the holder's
+                                           co_env.lock_token, with
+                                           CO_LOCK_SLEEPERS if a thread
+                                           may sleep on it */
     uint32_t free_head;             /*   68: first free index + 1, 0: none */
     uint32_t used;                  /*   72: records ever handed out */
     uint32_t slot;                  /*   76: the handoff slot: index + 1 of
@@ -192,7 +201,13 @@ typedef struct CO_EXEC {
      * of the process is passed over, and a priority past the ceiling is
      * never given. */
     volatile uint32_t worker_task[CO_WORKER_SLOTS];           /*  640 */
-    uint8_t  reserved1[1024 - 128 - 64 * CO_WOKE_SLOTS - 4 * CO_WORKER_SLOTS];
+    /* Statistics of the lock's slow path, on a line of their own (896):
+     * written only by a thread that found the lock held, in a process
+     * (the kernel's executor spins and counts nothing). */
+    uint64_t lock_waits;            /*  896: lock calls that found it held */
+    uint64_t lock_spins;            /*  904: tries spun while the holder ran */
+    uint64_t lock_sleeps;           /*  912: futex sleeps on the lock word */
+    uint8_t  reserved1[1024 - 128 - 64 * CO_WOKE_SLOTS - 4 * CO_WORKER_SLOTS - 24];
     /* The doorbell: bit i set = record i was woken from outside the
      * executor's lock (the kernel's completions).  A worker takes the set
      * bits (atomic swap) and wakes those coroutines itself.  bell_summary
@@ -210,6 +225,8 @@ _Static_assert(__builtin_offsetof(CO_EXEC, lock) == 64 &&
                __builtin_offsetof(CO_EXEC, bells) == 120, "the workers' line: line 1");
 _Static_assert(__builtin_offsetof(CO_EXEC, woke_by) == 128, "woke_by: its own lines");
 _Static_assert(__builtin_offsetof(CO_EXEC, worker_task) == 640, "worker_task");
+_Static_assert(__builtin_offsetof(CO_EXEC, lock_waits) == 896 &&
+               __builtin_offsetof(CO_EXEC, lock_sleeps) == 912, "the lock's statistics: line 14");
 _Static_assert(__builtin_offsetof(CO_EXEC, bell_summary) == 1024, "bell_summary");
 _Static_assert(__builtin_offsetof(CO_EXEC, bell) == 2048, "bell");
 
@@ -244,7 +261,10 @@ struct co_env {
                                        TaskSched record, whose rescue slot
                                        (ctx[TASK_CTX_RESCUE]) sends it back
                                        here if the policy faults */
-    uint32_t unused;
+    uint32_t lock_token;            /* what the caller's hold of CO_EXEC.lock
+                                       writes there: 1 in the kernel (its
+                                       callers set it); in a process the
+                                       runtime sets task + 1 itself */
     uint64_t rescue;                /* the runtime's own (callers: 0) */
 };
 

@@ -75,6 +75,7 @@ static void kcoro_env(struct co_env *e)
     e->nharts = nharts;
     e->hart = (uint32_t)this_hartid();
     e->kernel = 1;
+    e->lock_token = 1;              /* the lock word's "held" (no sleeper) */
     KASSERT(e->hart < e->nharts && e->nharts <= SCHED_MAX_HARTS);
 }
 

@@ -213,6 +213,7 @@ static int64_t ct_call(struct ct_exec *ex, uint32_t hart, uint32_t op, uint64_t 
     struct co_env e = {
         .x = ex->x, .queue = ex->queue, .recs = ex->recs, .ops = &ct_policy->ops,
         .capacity = ex->capacity, .hart = hart, .nharts = ex->nharts, .kernel = 1,
+        .lock_token = 1,
     };
     return co_call(op, &e, a, b, c, d);
 }

@@ -78,6 +78,9 @@ int co_workers(int n);
 struct co_stats {
     uint64_t polls, wakes, spawns, bells, sleeps;
     uint32_t live, capacity;
+    /* The executor lock's slow path (CO_EXEC.lock_waits ..): lock calls
+     * that found it held, tries spun while its holder ran, futex sleeps. */
+    uint64_t lock_waits, lock_spins, lock_sleeps;
 };
 void co_stats(struct co_stats *out);
 /* Times `cid` has been polled (for tests); -1 if no such coroutine. */

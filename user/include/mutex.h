@@ -7,8 +7,11 @@
 #include <stdint.h>
 
 typedef struct {
-    uint32_t state;     /* 0 unlocked, 1 locked, 2 locked with waiters */
+    uint32_t state;     /* 0 unlocked, else the holder's TaskSched index + 1,
+                           with MUTEX_WAITERS if a thread may sleep on it */
 } mutex_t;
+
+#define MUTEX_WAITERS 0x80000000u
 
 #define MUTEX_INITIALIZER { 0 }
 

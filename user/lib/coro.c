@@ -329,6 +329,9 @@ void co_stats(struct co_stats *out)
     out->sleeps = EXEC->sleeps;
     out->live = EXEC->live;
     out->capacity = V->exec_capacity;
+    out->lock_waits = EXEC->lock_waits;
+    out->lock_spins = EXEC->lock_spins;
+    out->lock_sleeps = EXEC->lock_sleeps;
 }
 
 long co_polls(cid_t cid)

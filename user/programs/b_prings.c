@@ -43,6 +43,11 @@
  * read before and after).  A run that did not speed up on more harts while
  * these are high waited rather than computed; on a loaded host spinning
  * is mostly for a holder the host descheduled.
+ *
+ * With one process it prints before them "prings: executor lock waits=A
+ * spins=B sleeps=C; worker sleeps=D": the executor's own counts for the
+ * (median) run (co_stats), how often a worker found the executor lock
+ * held, spun for it, slept on it, and slept for want of work.
  */
 #include <coroutine.h>
 #include <bench_limit.h>
@@ -342,6 +347,7 @@ static uint64_t run_procs(int procs, int workers, int harts, struct hart_time *b
 struct run_figures {
     uint64_t us, first_us;
     unsigned long idle_pm, spin_pm;
+    struct co_stats st0, st1;       /* the executor's counts before and after */
 };
 
 /* Runs the workload once; false with `failure` set. */
@@ -349,9 +355,11 @@ static bool run_once(int procs, int workers, int harts, struct run_figures *out)
 {
     struct hart_time before = { 0, 0 };
     uint64_t start = 0, first_end = 0;
+    co_stats(&out->st0);
     uint64_t end = procs == 1 ? run_rings(workers, harts, -1, -1, &before, &start)
                               : run_procs(procs, workers, harts, &before, &start, &first_end);
     struct hart_time after = hart_time_now(harts);
+    co_stats(&out->st1);
     if (failure.failed)
         return false;
     if (procs == 1)
@@ -427,6 +435,12 @@ int main(int argc, char **argv)
             timed[j - 1] = t;
         }
     const struct run_figures *med = &timed[(runs - 1) / 2];   /* the lower median */
+    if (procs == 1)                 /* (-p: the children's executors, not this one's) */
+        printf("prings: executor lock waits=%lu spins=%lu sleeps=%lu; worker sleeps=%lu\n",
+               (unsigned long)(med->st1.lock_waits - med->st0.lock_waits),
+               (unsigned long)(med->st1.lock_spins - med->st0.lock_spins),
+               (unsigned long)(med->st1.lock_sleeps - med->st0.lock_sleeps),
+               (unsigned long)(med->st1.sleeps - med->st0.sleeps));
     printf("BENCH prings rings=%d len=%d workers=%d laps=%d size=%ld procs=%d runs=%d us=%lu "
            "us_min=%lu us_max=%lu first_us=%lu online_harts=%d idle_pm=%lu spin_pm=%lu\n",
            rings, len, workers, laps, size, procs, runs, (unsigned long)med->us,

@@ -106,35 +106,92 @@ static TaskSched *lookup(const struct co_env *e, uint32_t cid)
  * run at a lower priority than its waiters (a worker takes its coroutine's
  * priority): a waiter that spinning and yielding leave waiting would only
  * ever hand the hart to threads at least as urgent as itself, never to the
- * holder.  So after a short spin it sleeps in the kernel on the lock word
- * (0 free, 1 held, 2 held and maybe sleepers; Drepper's futex mutex), and
- * the holder gets the hart.  A lock word the process wrote over leaves
- * only its own threads asleep. */
-#define LOCK_SPINS 64
+ * holder.  So a waiter sleeps in the kernel on the lock word (a futex
+ * mutex after Drepper's, below), and the holder gets the hart.
+ *
+ * But it sleeps only when spinning cannot end soon: a sleep costs a futex
+ * call, a switch to the hart's idle thread and back (each loading satp),
+ * and a wake-up IPI, while a holder that runs on another hart lets go
+ * within a few hundred instructions.  The lock word names its holder (the
+ * co_env's lock_token: task + 1), so a waiter spins only while that task
+ * is on a hart (VDSO_DATA.off_hart, which the kernel rewrites whenever it
+ * takes a thread off its hart or gives it back), and never on one hart,
+ * where the holder cannot run while the waiter does.  The spin is bounded
+ * (LOCK_SPINS_MAX) all the same: the word and off_hart are the process's
+ * to scribble on, and a holder may run for long.  A lock word the process
+ * wrote over leaves only its own threads asleep, or spinning that long. */
+#define LOCK_SPINS_MAX 4096
 
 static bool try_lock(const struct co_env *e)
 {
     uint32_t free = 0;
     return __atomic_load_n(&e->x->lock, __ATOMIC_RELAXED) == 0 &&
-           __atomic_compare_exchange_n(&e->x->lock, &free, 1, 0, __ATOMIC_ACQUIRE,
+           __atomic_compare_exchange_n(&e->x->lock, &free, e->lock_token, 0, __ATOMIC_ACQUIRE,
                                        __ATOMIC_RELAXED);
 }
 
-/* `was`: the word that the first try's swap found (and replaced by 1). */
+/* Is the holder that lock word `word` names known to be off any hart (or
+ * is it the caller, or no thread at all)?  Then spinning cannot help. */
+static bool holder_off_hart(const struct co_env *e, uint32_t word)
+{
+    uint32_t task = (word & ~CO_LOCK_SLEEPERS) - 1;
+    return task >= SCHED_MAX_TASKS || task == e->task ||
+           ((const VDSO_DATA *)SHARED_BASE_ADDR)->off_hart[task];
+}
+
+/* Spins while the holder runs on another hart: true once the lock is
+ * taken.  `was` names the holder the first swap found, which the word
+ * hides while it still holds the caller's own token (that swap wrote it). */
+static bool spin_while_holder_runs(const struct co_env *e, uint32_t was, uint64_t *spins)
+{
+    uint32_t me = e->lock_token;
+    for (uint32_t i = 0; i < LOCK_SPINS_MAX; i++) {
+        uint32_t w = __atomic_load_n(&e->x->lock, __ATOMIC_RELAXED);
+        if (w == 0) {
+            if (try_lock(e))
+                return true;
+            continue;
+        }
+        if ((w & CO_LOCK_SLEEPERS) || holder_off_hart(e, w == me ? was : w))
+            return false;       /* sleepers first, or a holder that does not run */
+        ++*spins;
+    }
+    return false;
+}
+
+/* `was`: the word that the first try's swap found (and replaced by the
+ * caller's token). */
 static __attribute__((noinline)) void lock_contended(const struct co_env *e, uint32_t was)
 {
-    /* A 2 that the swap replaced by 1 may have sleepers behind it, whose
-     * wake-up is owed by whoever unlocks a 2: the word must be 2 again
-     * before this thread may take the lock, so no spinning then (a 0 -> 1
-     * taken now would unlock a 1 and wake nobody). */
-    for (int i = 0; (was != 2 && i < LOCK_SPINS) || e->kernel; i++)
-        if (try_lock(e))
-            return;
-    uint32_t c = __atomic_exchange_n(&e->x->lock, 2, __ATOMIC_ACQUIRE);
-    while (c != 0) {
-        ecall3(SYS_FUTEX_WAIT, (long)&e->x->lock, 2, 0);
-        c = __atomic_exchange_n(&e->x->lock, 2, __ATOMIC_ACQUIRE);
+    if (e->kernel) {
+        while (!try_lock(e))
+            ;
+        return;
     }
+    /* A word with CO_LOCK_SLEEPERS that the swap replaced may have
+     * sleepers behind it, whose wake-up is owed by whoever unlocks such a
+     * word: the flag must be set again before this thread may take the
+     * lock, so no spinning then (a 0 -> token taken now would unlock
+     * without the flag and wake nobody). */
+    CO_EXEC *x = e->x;
+    uint64_t spins = 0, sleeps = 0;
+    bool taken = !(was & CO_LOCK_SLEEPERS) && e->nharts > 1 &&
+                 spin_while_holder_runs(e, was, &spins);
+    if (!taken) {
+        uint32_t mine = e->lock_token | CO_LOCK_SLEEPERS;
+        uint32_t c = __atomic_exchange_n(&x->lock, mine, __ATOMIC_ACQUIRE);
+        while (c != 0) {
+            sleeps++;
+            ecall3(SYS_FUTEX_WAIT, (long)&x->lock, mine, 0);
+            c = __atomic_exchange_n(&x->lock, mine, __ATOMIC_ACQUIRE);
+        }
+    }
+    /* Statistics (their own line: only waiters write it). */
+    __atomic_add_fetch(&x->lock_waits, 1, __ATOMIC_RELAXED);
+    if (spins)
+        __atomic_add_fetch(&x->lock_spins, spins, __ATOMIC_RELAXED);
+    if (sleeps)
+        __atomic_add_fetch(&x->lock_sleeps, sleeps, __ATOMIC_RELAXED);
 }
 
 /* The lock word's swaps.  RISC-V has each as one instruction with its
@@ -148,7 +205,7 @@ static inline long swap_acquire(volatile uint32_t *word, uint32_t v)
     __asm__ volatile("amoswap.w.aq %0, %z2, %1" : "=r"(old), "+A"(*word) : "rJ"(v) : "memory");
     return old;
 #else
-    return __atomic_exchange_n(word, v, __ATOMIC_ACQUIRE);
+    return (int32_t)__atomic_exchange_n(word, v, __ATOMIC_ACQUIRE);   /* as amoswap.w */
 #endif
 }
 
@@ -159,24 +216,29 @@ static inline long swap_release(volatile uint32_t *word, uint32_t v)
     __asm__ volatile("amoswap.w.rl %0, %z2, %1" : "=r"(old), "+A"(*word) : "rJ"(v) : "memory");
     return old;
 #else
-    return __atomic_exchange_n(word, v, __ATOMIC_RELEASE);
+    return (int32_t)__atomic_exchange_n(word, v, __ATOMIC_RELEASE);   /* as amoswap.w */
 #endif
 }
 
 /* x is e->x (a caller that keeps it in a register passes it).  The first
  * try is a swap, not a compare-and-swap: one atomic instruction where a
- * compare-and-swap is a loop of four.  It writes 1 whatever it finds: over
- * a 1 that changes nothing, over a 2 see lock_contended. */
+ * compare-and-swap is a loop of four.  It writes the caller's token
+ * whatever it finds (a load from e where the constant 1 was a load
+ * immediate: no instruction more): over a holder's token it hides who
+ * holds the lock from later waiters until that holder lets go (a waiter
+ * then takes the first waiter for the holder, and spins while that one
+ * spins); over CO_LOCK_SLEEPERS see lock_contended. */
 static inline void lock_at(const struct co_env *e, CO_EXEC *x)
 {
-    long was = swap_acquire(&x->lock, 1);
+    long was = swap_acquire(&x->lock, e->lock_token);
     if (was != 0)
         lock_contended(e, (uint32_t)was);
 }
 
+/* CO_LOCK_SLEEPERS is bit 31, and the swap sign-extends: a sign test. */
 static inline void unlock_at(const struct co_env *e, CO_EXEC *x)
 {
-    if (swap_release(&x->lock, 0) == 2 && !e->kernel)
+    if (swap_release(&x->lock, 0) < 0 && !e->kernel)
         ecall3(SYS_FUTEX_WAKE, (long)&x->lock, 1, 0);
 }
 
@@ -1303,14 +1365,15 @@ int64_t co_call(uint32_t op, const struct co_env *e, uint64_t a, uint64_t b, uin
 {
     if (!e || e->capacity > CO_MAX || e->hart >= e->nharts)
         return -1;
-    if (e->kernel)
-        return dispatch(op, e, a, b, c, d);
+    if (e->kernel)      /* (a zero token would take the lock as free) */
+        return e->lock_token ? dispatch(op, e, a, b, c, d) : -1;
     if (e->task >= SCHED_MAX_TASKS)
         return -1;
     uint64_t *slot = &((TaskSched *)SHARED_TASKS_ADDR)[e->task].ctx[TASK_CTX_RESCUE];
     uint64_t before = *slot;
     uint64_t rescue[16];
     struct co_env local = *e;
+    local.lock_token = e->task + 1;     /* the caller's word is not trusted */
     if (rt_setjmp(rescue)) {
         wreck(&local);
         unlock(&local);         /* if the fault came with it held */
