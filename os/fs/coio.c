@@ -23,10 +23,18 @@ int coio_prepare(struct coio_op *op, enum coio_kind kind, uint64_t io)
 {
     struct proc *p = proc_current();
     uint32_t cid;
-    /* In user memory only (uvm_range_ok: below USER_TOP, so never the
-     * shared region or the kernel), writable, whole. */
-    if (io % 8 || !uvm_range_ok(&p->vm, io, sizeof(struct co_io), true) ||
-        copy_from_user(&p->vm, &cid, io + __builtin_offsetof(struct co_io, cid), 4))
+    /* In user memory only (below USER_TOP, so never the shared region or
+     * the kernel), writable, whole.  Aligned to 8, the record lies in one
+     * page unless it starts in a page's last 8 bytes: then the reading of
+     * its CID, which walks that one page and requires it writable, is the
+     * whole check.  Before, uvm_range_ok walked the page first, and the
+     * copy walked it again (four submissions a pipe_async round trip). */
+    if (io % 8)
+        return -EFAULT;
+    if (!uvm_one_page(io, sizeof(struct co_io)) &&
+        !uvm_range_ok(&p->vm, io, sizeof(struct co_io), true))
+        return -EFAULT;
+    if (copy_from_writable_user(&p->vm, &cid, io + __builtin_offsetof(struct co_io, cid), 4))
         return -EFAULT;
     /* The early check, without co.lock: the capacity only grows while the
      * process lives and drops to 0 at exit or exec, and a lock would not

@@ -57,6 +57,12 @@ static inline bool uvm_one_page(uint64_t uva, size_t len)
     return len <= PAGE_SIZE - (uva & (PAGE_SIZE - 1));
 }
 int copy_from_user(struct uspace *us, void *dst, uint64_t usrc, size_t len);
+/* copy_from_user from memory the process may also write: fails unless
+ * every page of the range is writable.  For a record the kernel reads
+ * now and writes later (an asynchronous operation's struct co_io): the
+ * copy's own walk is the writability check, not a second walk of
+ * uvm_range_ok's before it. */
+int copy_from_writable_user(struct uspace *us, void *dst, uint64_t usrc, size_t len);
 int copy_to_user(struct uspace *us, uint64_t udst, const void *src, size_t len);
 /* Copies a NUL-terminated string of at most max-1 characters; returns its
  * length, -EFAULT, or -ENAMETOOLONG if no NUL within max bytes. */

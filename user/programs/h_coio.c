@@ -113,12 +113,26 @@ static void setup(void)
     printf("h_coio: executor: %u records mapped\n", V->exec_capacity);
 }
 
+/* The lowest address of the calling (main) thread's stack: its slot's
+ * top is USER_STACK_TOP, aligned to the stack's size, and under the
+ * stack lies its guard page, never mapped. */
+static uintptr_t main_stack_bottom(void)
+{
+    volatile char here;
+    uintptr_t top = ((uintptr_t)&here + USER_THREAD_STACK - 1) & ~(uintptr_t)(USER_THREAD_STACK - 1);
+    return top - USER_THREAD_STACK;
+}
+
 static void bad_arguments(void)
 {
     int fds[2];
     char b[8];
     struct co_io io = io_of(1);
     CHECK(pipe(fds) == 0, "pipe");
+    /* Its result in the guard page, its CID in the stack's lowest page
+     * (mapped on demand, writable, zero: CO_NONE): a check of the CID's
+     * page alone would say -EINVAL. */
+    void *over_guard = (void *)(main_stack_bottom() - 8);
     void *bad_io[] = {
         NULL,                                   /* unmapped */
         (void *)SHARED_BASE_ADDR,               /* the shared region */
@@ -128,6 +142,7 @@ static void bad_arguments(void)
         (char *)&io + 4,                        /* misaligned */
         (void *)(uintptr_t)heap_bytes,                /* read-only (text) */
         (void *)0x8000000000000000ULL,          /* not canonical */
+        over_guard,                             /* across two pages, the first unmapped */
     };
     for (unsigned i = 0; i < sizeof(bad_io) / sizeof(bad_io[0]); i++) {
         CHECK(read_async(fds[0], b, 8, bad_io[i]) == -EFAULT, "io %p", bad_io[i]);
