@@ -349,6 +349,20 @@ int copy_to_user(struct uspace *us, uint64_t udst, const void *src, size_t len)
     return copy_user_pages(us, udst, (void *)src, len, true);
 }
 
+bool uvm_write_in_page(struct uspace *us, uint64_t uva, size_t len,
+                       void (*write)(void *k, void *arg), void *arg)
+{
+    KASSERT(uvm_one_page(uva, len));
+    if (!user_range(uva, len))
+        return false;
+    spin_lock_shared(&us->lock);
+    pte_t pte = user_leaf(us->pt, uva, need_for(true));
+    if (pte)
+        write((char *)PA2VA(PTE_PA(pte)) + (uva & (PAGE_SIZE - 1)), arg);
+    spin_unlock_shared(&us->lock);
+    return pte != 0;
+}
+
 int copy_from_user_partial(struct uspace *us, void *dst, uint64_t usrc, size_t len)
 {
     return copy_user_pages(us, usrc, dst, len, false);

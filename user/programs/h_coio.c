@@ -219,6 +219,16 @@ static void completions(void)
           "completed in the plain write's call: done %u result %ld", r.done, (long)r.result);
     CHECK(*hint == (((uint64_t)task + 1) << 32 | 8), "hint %#lx (task %u)",
           (unsigned long)*hint, task);
+    /* A record across two pages (its result in the first one's last 8
+     * bytes): completed by the kernel's two copies, not its one-page way. */
+    static char two_pages[2 * 4096] __attribute__((aligned(4096)));
+    struct co_io *across = (struct co_io *)(two_pages + 4096 - 8);
+    *across = io_of(9);
+    CHECK(read_async(fds[0], b, 16, across) == -EINPROGRESS, "pending read across pages");
+    CHECK(write(fds[1], "st", 2) == 2, "write");
+    CHECK(across->done == 1 && across->result == 2 && across->cid == 9 &&
+          memcmp(b, "st", 2) == 0 && bell_rung(9),
+          "across pages: done %u result %ld", across->done, (long)across->result);
     /* FIFO: two asynchronous readers, served in order. */
     struct co_io a = io_of(3), c = io_of(4);
     char ba[3], bc[3];
