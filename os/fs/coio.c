@@ -23,10 +23,18 @@ int coio_prepare(struct coio_op *op, enum coio_kind kind, uint64_t io)
 {
     struct proc *p = proc_current();
     uint32_t cid;
-    /* In user memory only (uvm_range_ok: below USER_TOP, so never the
-     * shared region or the kernel), writable, whole. */
-    if (io % 8 || !uvm_range_ok(&p->vm, io, sizeof(struct co_io), true) ||
-        copy_from_user(&p->vm, &cid, io + __builtin_offsetof(struct co_io, cid), 4))
+    /* In user memory only (below USER_TOP, so never the shared region or
+     * the kernel), writable, whole.  Aligned to 8, the record lies in one
+     * page unless it starts in a page's last 8 bytes: then the reading of
+     * its CID, which walks that one page and requires it writable, is the
+     * whole check.  Before, uvm_range_ok walked the page first, and the
+     * copy walked it again (four submissions a pipe_async round trip). */
+    if (io % 8)
+        return -EFAULT;
+    if (!uvm_one_page(io, sizeof(struct co_io)) &&
+        !uvm_range_ok(&p->vm, io, sizeof(struct co_io), true))
+        return -EFAULT;
+    if (copy_from_writable_user(&p->vm, &cid, io + __builtin_offsetof(struct co_io, cid), 4))
         return -EFAULT;
     /* The early check, without co.lock: the capacity only grows while the
      * process lives and drops to 0 at exit or exec, and a lock would not
@@ -48,7 +56,10 @@ int coio_prepare(struct coio_op *op, enum coio_kind kind, uint64_t io)
 struct coio_op *coio_keep(const struct coio_op *op)
 {
     KASSERT(!list_linked(&op->qnode) && !list_linked(&op->pnode) && !op->file);
-    struct coio_op *kept = kmalloc(sizeof(*kept));
+    /* Unzeroed: the copy below writes every member, so zeroing it first
+     * (kmalloc) wrote the same 112 bytes twice.  Nothing reads the slot's
+     * padding or its tail, and a coio_op never goes to user memory. */
+    struct coio_op *kept = kmalloc_unzeroed(sizeof(*kept));
     if (!kept)
         return NULL;
     *kept = *op;
@@ -109,22 +120,46 @@ void coio_pend(struct proc *p, struct coio_op *op, struct coio_queue *q)
     p->co.nops++;
 }
 
+struct completion {
+    struct coio_op *op;
+    int64_t result;
+};
+
+/* uvm_write_in_page's step for a record in one page: the same three
+ * stores, in the same order, as coio_complete's two copies. */
+static void store_completion(void *k, void *arg)
+{
+    struct co_io *io = k;
+    const struct completion *c = arg;
+    *(volatile int64_t *)&io->result = c->result;
+    __atomic_store_n(&c->op->done, true, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&io->done, 1, __ATOMIC_RELEASE);   /* after the result */
+}
+
 bool coio_complete(struct coio_op *op, int64_t result)
 {
     KASSERT(op->kind != COIO_SYNC && spin_holding(op->q->lock) && !op->done);
     struct uspace *us = &op->proc->vm;
-    uint32_t one = 1;
-    /* result, then done: the process reads done first.  Either copy fails
-     * if another thread unmapped io since (sbrk): the result is lost, the
-     * kernel is not hurt. */
-    bool ok = !copy_to_user(us, op->io, &result, sizeof(result));
-    /* Before io->done: a process that has seen io->done may submit with
-     * the same io at once, and coio_admit must not find this op pending. */
-    __atomic_store_n(&op->done, true, __ATOMIC_SEQ_CST);
-    ok = ok && !copy_to_user(us, op->io + __builtin_offsetof(struct co_io, done), &one,
-                             sizeof(one));
     list_remove(&op->qnode);
-    return ok;
+    /* result, then op->done, then io->done: the process reads io->done
+     * first, and op->done must be set before it: a process that has seen
+     * io->done may submit with the same io at once, and coio_admit must
+     * not find this op pending.  A record within one page (every one
+     * but those in a page's last 8 bytes) in one walk and one hold of
+     * the address space: two copies walked the same page twice, two
+     * completions a pipe_async round trip. */
+    struct completion c = { op, result };
+    if (uvm_one_page(op->io, sizeof(struct co_io)) &&
+        uvm_write_in_page(us, op->io, sizeof(struct co_io), store_completion, &c))
+        return true;
+    /* Across two pages, or its page not there (unmapped by another
+     * thread since, sbrk: the result is lost, the kernel is not hurt; or
+     * a thread stack's page, mapped by the copy). */
+    uint32_t one = 1;
+    bool ok = !copy_to_user(us, op->io, &result, sizeof(result));
+    __atomic_store_n(&op->done, true, __ATOMIC_SEQ_CST);
+    return ok && !copy_to_user(us, op->io + __builtin_offsetof(struct co_io, done), &one,
+                               sizeof(one));
 }
 
 /* The op is off both lists: its references go. */

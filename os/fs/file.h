@@ -45,8 +45,10 @@ long pipe_write_checked_in_copy(struct pipe *p, struct uspace *us, uint64_t uadd
  * prepared by coio_prepare (the caller's, on its stack): its result if it
  * completed at once, else -EINPROGRESS, and a copy of op in the kernel
  * heap (with the caller's reference to f) is the pipe's until it
- * completes. */
+ * completes.  check_in_copy: op's buffer (within one page) is not checked
+ * yet, and is checked as pipe_write_checked_in_copy's is: by the copy of
+ * a transfer that goes at once, first by any other outcome. */
 struct coio_op;
-long pipe_submit_async(struct file *f, struct coio_op *op);
+long pipe_submit_async(struct file *f, struct coio_op *op, bool check_in_copy);
 
 #endif

@@ -27,6 +27,7 @@
 #include "sched/kcoro.h"
 #include "kernel/panic.h"
 #include "mm/kmalloc.h"
+#include "mm/uvm.h"
 #include "uapi/errno.h"
 
 #define PIPE_CO_PRIO   10       /* the kernel's coroutines: pipes ... */
@@ -221,7 +222,22 @@ static void transferred_here(struct pipe *p, struct list_node *done)
     pipe_kick(p, done);
 }
 
-long pipe_submit_async(struct file *f, struct coio_op *op)
+/* Is op's buffer good?  For a submission whose check was left to its
+ * copy (check_in_copy) when the outcome is not that copy's. */
+static bool buffer_ok(struct coio_op *op)
+{
+    return uvm_range_ok(&op->proc->vm, op->buf, op->n, op->kind == COIO_READ);
+}
+
+/* Did a transfer that returned r walk op's buffer's page (one page)?  A
+ * copy moved bytes or failed on it; a read at end of file (0) and a write
+ * with no reader (-EPIPE) touched no user memory. */
+static bool copy_walked_buffer(long r)
+{
+    return r > 0 || r == -EFAULT;
+}
+
+long pipe_submit_async(struct file *f, struct coio_op *op, bool check_in_copy)
 {
     struct proc *cur = op->proc;
     struct pipe *p = f->pipe;
@@ -242,9 +258,16 @@ long pipe_submit_async(struct file *f, struct coio_op *op)
         transferred_here(p, &done);
         spin_unlock(&p->lock);
         pipe_finish(&done, thread_current());
+        /* A transfer that moved nothing left the pipe as it was: the
+         * buffer's check, left to the copy, comes now, as if first. */
+        if (check_in_copy && !copy_walked_buffer(r) && !buffer_ok(op))
+            return -EFAULT;
         return r;
     }
     spin_unlock(&p->lock);
+    /* Before it can wait: a bad buffer is -EFAULT at once. */
+    if (check_in_copy && !buffer_ok(op))
+        return -EFAULT;
     /* To wait: co.lock first, then the pipe's (their order).  The pipe may
      * have changed in between, so the same test again. */
     spin_lock(&cur->co.lock);

@@ -198,8 +198,14 @@ static void cache_give_back(struct hart_cache *c, int cls, int n)
     spin_unlock(&heap_lock);
 }
 
-void *kmalloc(size_t size)
+/* An object of at least size bytes, as its last user left it (the free
+ * mark in its second word), or NULL; *dirty: how many of its bytes may
+ * hold old data (its class's size; 0 for a large one, whose frames come
+ * zeroed).  Inline in both callers: kmalloc is on every pending
+ * operation's path, and a call more would cost it. */
+static inline __attribute__((always_inline)) void *take_object(size_t size, size_t *dirty)
 {
+    *dirty = 0;
     if (size == 0)
         size = 1;
     if (size > MAX_SMALL)
@@ -236,7 +242,27 @@ void *kmalloc(size_t size)
     c->count[cls]--;
     c->bytes += (long)class_size(cls);
     my_cache_unlock(c);
-    memset(obj, 0, class_size(cls));  /* the free mark too */
+    *dirty = class_size(cls);
+    return obj;
+}
+
+void *kmalloc(size_t size)
+{
+    size_t dirty;
+    void *obj = take_object(size, &dirty);
+    if (obj)
+        memset(obj, 0, dirty);        /* the free mark too */
+    return obj;
+}
+
+void *kmalloc_unzeroed(size_t size)
+{
+    size_t dirty;
+    void *obj = take_object(size, &dirty);
+    /* The free mark only: the caller writes the rest.  A live object
+     * holding the mark would send its kfree searching for a double free. */
+    if (obj && dirty)
+        ((uint64_t *)obj)[1] = 0;
     return obj;
 }
 

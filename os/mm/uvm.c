@@ -290,9 +290,9 @@ static inline __attribute__((always_inline)) bool copy_in_page(struct uspace *us
 /* copy_user_pages for a range over more than one page: a page at a time.
  * On -EFAULT the pages before the bad one have been copied. */
 static __attribute__((noinline)) int copy_across_pages(struct uspace *us, uint64_t uva,
-                                                       char *k, size_t len, bool to_user)
+                                                       char *k, size_t len, uint64_t need,
+                                                       bool to_user)
 {
-    uint64_t need = need_for(to_user);
     while (len) {
         size_t off = uva & (PAGE_SIZE - 1);
         size_t chunk = PAGE_SIZE - off < len ? PAGE_SIZE - off : len;
@@ -309,16 +309,22 @@ static __attribute__((noinline)) int copy_across_pages(struct uspace *us, uint64
  * copy_in_page says.  Within one page (a pipe's byte, a system call's
  * struct): that page's copy inline, with no loop around it.  Inline in
  * each copy_*_user: the pipe's copies are four a round trip. */
-static inline __attribute__((always_inline)) int copy_user_pages(struct uspace *us, uint64_t uva,
-                                                                void *kbuf, size_t len,
-                                                                bool to_user)
+static inline __attribute__((always_inline)) int copy_user_pages_needing(
+    struct uspace *us, uint64_t uva, void *kbuf, size_t len, uint64_t need, bool to_user)
 {
     if (!user_range(uva, len))
         return -EFAULT;
     if (!uvm_one_page(uva, len))
-        return copy_across_pages(us, uva, kbuf, len, to_user);
-    return len == 0 || copy_in_page(us, uva, kbuf, len, need_for(to_user), to_user) ? 0
-                                                                                     : -EFAULT;
+        return copy_across_pages(us, uva, kbuf, len, need, to_user);
+    return len == 0 || copy_in_page(us, uva, kbuf, len, need, to_user) ? 0 : -EFAULT;
+}
+
+/* The same, each page granting what the direction needs. */
+static inline __attribute__((always_inline)) int copy_user_pages(struct uspace *us, uint64_t uva,
+                                                                void *kbuf, size_t len,
+                                                                bool to_user)
+{
+    return copy_user_pages_needing(us, uva, kbuf, len, need_for(to_user), to_user);
 }
 
 int copy_from_user(struct uspace *us, void *dst, uint64_t usrc, size_t len)
@@ -329,11 +335,32 @@ int copy_from_user(struct uspace *us, void *dst, uint64_t usrc, size_t len)
     return copy_user_pages(us, usrc, dst, len, false);
 }
 
+int copy_from_writable_user(struct uspace *us, void *dst, uint64_t usrc, size_t len)
+{
+    if (!uvm_one_page(usrc, len) && !uvm_range_ok(us, usrc, len, true))
+        return -EFAULT;
+    return copy_user_pages_needing(us, usrc, dst, len, need_for(true), false);
+}
+
 int copy_to_user(struct uspace *us, uint64_t udst, const void *src, size_t len)
 {
     if (!uvm_one_page(udst, len) && !uvm_range_ok(us, udst, len, true))
         return -EFAULT;
     return copy_user_pages(us, udst, (void *)src, len, true);
+}
+
+bool uvm_write_in_page(struct uspace *us, uint64_t uva, size_t len,
+                       void (*write)(void *k, void *arg), void *arg)
+{
+    KASSERT(uvm_one_page(uva, len));
+    if (!user_range(uva, len))
+        return false;
+    spin_lock_shared(&us->lock);
+    pte_t pte = user_leaf(us->pt, uva, need_for(true));
+    if (pte)
+        write((char *)PA2VA(PTE_PA(pte)) + (uva & (PAGE_SIZE - 1)), arg);
+    spin_unlock_shared(&us->lock);
+    return pte != 0;
 }
 
 int copy_from_user_partial(struct uspace *us, void *dst, uint64_t usrc, size_t len)

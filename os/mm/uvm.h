@@ -57,7 +57,24 @@ static inline bool uvm_one_page(uint64_t uva, size_t len)
     return len <= PAGE_SIZE - (uva & (PAGE_SIZE - 1));
 }
 int copy_from_user(struct uspace *us, void *dst, uint64_t usrc, size_t len);
+/* copy_from_user from memory the process may also write: fails unless
+ * every page of the range is writable.  For a record the kernel reads
+ * now and writes later (an asynchronous operation's struct co_io): the
+ * copy's own walk is the writability check, not a second walk of
+ * uvm_range_ok's before it. */
+int copy_from_writable_user(struct uspace *us, void *dst, uint64_t usrc, size_t len);
 int copy_to_user(struct uspace *us, uint64_t udst, const void *src, size_t len);
+/* Runs write(k, arg), k the kernel's address of [uva, uva+len): user
+ * memory, writable, within one page (asserted), translated under the
+ * address space's lock held shared, so that the frame stays the
+ * process's while write stores into it.  For a record whose fields must
+ * be stored in an order of the caller's (a completion: its result, then
+ * its done flag), in one walk and one hold rather than a copy per field.
+ * False, write not run, if the page is not there or not writable: the
+ * caller takes the copies' way then (they also map a thread stack's
+ * page not touched yet). */
+bool uvm_write_in_page(struct uspace *us, uint64_t uva, size_t len,
+                       void (*write)(void *k, void *arg), void *arg);
 /* Copies a NUL-terminated string of at most max-1 characters; returns its
  * length, -EFAULT, or -ENAMETOOLONG if no NUL within max bytes. */
 /* The same without checking the whole range first: one walk per page

@@ -27,9 +27,20 @@ static long submit_file(uint64_t fd, uint64_t buf, uint64_t n, uint64_t io, bool
     int err = coio_prepare(&op, reading ? COIO_READ : COIO_WRITE, io);
     if (err)
         return err;
-    if (!uvm_range_ok(&p->vm, buf, n, reading))
-        return -EFAULT;
     struct file *f = fd_file(fd);
+    /* A pipe's transfer from or to a buffer within one page leaves the
+     * buffer's check to pipe_submit_async: the copy of a transfer that
+     * goes at once walks that page anyway, under the address space's
+     * lock; any other outcome checks it first (as sys_write does for a
+     * pipe).  Every other buffer is checked here, first: a bad one is
+     * -EFAULT whatever fd is (uapi/syscall.h's order). */
+    bool check_in_copy = f && n != 0 && uvm_one_page(buf, n) &&
+                         f->kind == (reading ? FILE_PIPE_READ : FILE_PIPE_WRITE);
+    if (!check_in_copy && !uvm_range_ok(&p->vm, buf, n, reading)) {
+        if (f)
+            file_close(f);
+        return -EFAULT;
+    }
     if (!f)
         return -EBADF;
     op.buf = buf;
@@ -42,7 +53,7 @@ static long submit_file(uint64_t fd, uint64_t buf, uint64_t n, uint64_t io, bool
     } else if (f->kind != (reading ? FILE_PIPE_READ : FILE_PIPE_WRITE)) {
         r = -EBADF;
     } else {
-        r = pipe_submit_async(f, &op);
+        r = pipe_submit_async(f, &op, check_in_copy);
         if (r == -EINPROGRESS)
             return r;               /* its heap copy and f are the pipe's now */
     }

@@ -113,12 +113,26 @@ static void setup(void)
     printf("h_coio: executor: %u records mapped\n", V->exec_capacity);
 }
 
+/* The lowest address of the calling (main) thread's stack: its slot's
+ * top is USER_STACK_TOP, aligned to the stack's size, and under the
+ * stack lies its guard page, never mapped. */
+static uintptr_t main_stack_bottom(void)
+{
+    volatile char here;
+    uintptr_t top = ((uintptr_t)&here + USER_THREAD_STACK - 1) & ~(uintptr_t)(USER_THREAD_STACK - 1);
+    return top - USER_THREAD_STACK;
+}
+
 static void bad_arguments(void)
 {
     int fds[2];
     char b[8];
     struct co_io io = io_of(1);
     CHECK(pipe(fds) == 0, "pipe");
+    /* Its result in the guard page, its CID in the stack's lowest page
+     * (mapped on demand, writable, zero: CO_NONE): a check of the CID's
+     * page alone would say -EINVAL. */
+    void *over_guard = (void *)(main_stack_bottom() - 8);
     void *bad_io[] = {
         NULL,                                   /* unmapped */
         (void *)SHARED_BASE_ADDR,               /* the shared region */
@@ -128,6 +142,7 @@ static void bad_arguments(void)
         (char *)&io + 4,                        /* misaligned */
         (void *)(uintptr_t)heap_bytes,                /* read-only (text) */
         (void *)0x8000000000000000ULL,          /* not canonical */
+        over_guard,                             /* across two pages, the first unmapped */
     };
     for (unsigned i = 0; i < sizeof(bad_io) / sizeof(bad_io[0]); i++) {
         CHECK(read_async(fds[0], b, 8, bad_io[i]) == -EFAULT, "io %p", bad_io[i]);
@@ -151,6 +166,26 @@ static void bad_arguments(void)
     CHECK(read_async(fds[0], b, 1ULL << 60, &io) == -EFAULT, "huge n");
     CHECK(write_async(fds[1], (void *)SHARED_EXEC_ADDR, 8, &io) == -EFAULT, "buf in shared");
     CHECK(read_async(fds[0], (void *)(uintptr_t)heap_bytes, 8, &io) == -EFAULT, "buf read-only");
+    /* A buffer within one page is checked by the copy when the transfer
+     * goes at once (the kernel's pipe_submit_async): every other outcome
+     * must still be -EFAULT, as if it had been checked first. */
+    CHECK(write(fds[1], "k", 1) == 1, "write");
+    CHECK(read_async(fds[0], (void *)(uintptr_t)heap_bytes, 8, &io) == -EFAULT,
+          "buf read-only, data there");
+    CHECK(read(fds[0], b, 8) == 1 && b[0] == 'k', "the byte was not taken");
+    CHECK(read_async(99, NULL, 8, &io) == -EFAULT, "fd 99 and buf NULL");
+    CHECK(read_async(fds[1], NULL, 8, &io) == -EFAULT, "the write end and buf NULL");
+    int ends[2];
+    CHECK(pipe(ends) == 0, "pipe");
+    close(ends[0]);
+    CHECK(write_async(ends[1], NULL, 8, &io) == -EFAULT, "no reader and buf NULL");
+    CHECK(write_async(ends[1], b, 8, &io) == -EPIPE, "no reader");
+    close(ends[1]);
+    CHECK(pipe(ends) == 0, "pipe");
+    close(ends[1]);
+    CHECK(read_async(ends[0], NULL, 8, &io) == -EFAULT, "end of file and buf NULL");
+    CHECK(read_async(ends[0], b, 8, &io) == 0, "end of file");
+    close(ends[0]);
     CHECK(sleep_async(2000000000LL, &io) == -EINVAL, "ms too large");
     CHECK(io.done == 0 && io.result == 0x7777, "io untouched");
     close(fds[0]);
@@ -204,6 +239,16 @@ static void completions(void)
           "completed in the plain write's call: done %u result %ld", r.done, (long)r.result);
     CHECK(*hint == (((uint64_t)task + 1) << 32 | 8), "hint %#lx (task %u)",
           (unsigned long)*hint, task);
+    /* A record across two pages (its result in the first one's last 8
+     * bytes): completed by the kernel's two copies, not its one-page way. */
+    static char two_pages[2 * 4096] __attribute__((aligned(4096)));
+    struct co_io *across = (struct co_io *)(two_pages + 4096 - 8);
+    *across = io_of(9);
+    CHECK(read_async(fds[0], b, 16, across) == -EINPROGRESS, "pending read across pages");
+    CHECK(write(fds[1], "st", 2) == 2, "write");
+    CHECK(across->done == 1 && across->result == 2 && across->cid == 9 &&
+          memcmp(b, "st", 2) == 0 && bell_rung(9),
+          "across pages: done %u result %ld", across->done, (long)across->result);
     /* FIFO: two asynchronous readers, served in order. */
     struct co_io a = io_of(3), c = io_of(4);
     char ba[3], bc[3];
