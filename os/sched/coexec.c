@@ -18,6 +18,8 @@ _Static_assert(SHARED_EXEC_ADDR == SHARED_BASE + (SHARED_DATA_PAGES + SHARED_COD
                                                   SHARED_RUNTIME_PAGES + 1) * PAGE_SIZE,
                "the executor follows SCHED_KINFO");
 _Static_assert(CO_RECORDS_PER_PAGE == 16, "16 records a page");
+_Static_assert(CO_MAX / CO_RECORDS_PER_PAGE * sizeof(uint32_t) <= PAGE_SIZE,
+               "rec_frames: one frame holds every record page's");
 /* The whole region stays below the kernel's alias (another top-level
  * entry): the process's own page-table pages hold it. */
 _Static_assert(SHARED_EXEC_ADDR + CO_EXEC_PAGES_MAX * 4096ULL <= SHARED_KALIAS,
@@ -31,7 +33,7 @@ void coexec_init(struct proc *p)
     p->co.capacity = 0;
     p->co.pages = 0;
     p->co.header = NULL;
-    p->co.rec_page = 0;
+    p->co.rec_frames = NULL;
     p->co.kprio_gen = 0;
     p->co.quiet = 0;
     list_init(&p->co.ops);
@@ -60,6 +62,11 @@ long coexec_setup(struct proc *p, uint32_t want)
     }
     uint32_t from = p->co.pages, to = pages_for(records);
     KASSERT(to > from && to <= CO_EXEC_PAGES_MAX);
+    /* The table of record frames, once: the allocator's lock is a leaf. */
+    if (!p->co.rec_frames && !(p->co.rec_frames = frame_alloc())) {
+        spin_unlock(&p->co.lock);
+        return -ENOMEM;
+    }
     /* Fresh zeroed frames; uvm_alloc unmaps and frees what it mapped if one
      * fails.  Only pages are added: no other hart can have them cached, so
      * no shootdown (mm/tlb.h). */
@@ -70,6 +77,16 @@ long coexec_setup(struct proc *p, uint32_t want)
     if (!err && !p->co.header) {
         bool ok = vm_translate(p->vm.pt, SHARED_EXEC_ADDR, &pa, &flags);
         KASSERT(ok);
+    }
+    /* Each new record page's frame, for the doorbell (rec_frames). */
+    for (uint32_t page = from; !err && page < to; page++) {
+        if (page < 1 + CO_QUEUE_PAGES)
+            continue;           /* the header and the queue */
+        uint64_t rpa;
+        bool ok = vm_translate(p->vm.pt, SHARED_EXEC_ADDR + (uint64_t)page * PAGE_SIZE,
+                               &rpa, &flags);
+        KASSERT(ok && rpa >> PAGE_SHIFT <= UINT32_MAX);
+        p->co.rec_frames[page - 1 - CO_QUEUE_PAGES] = (uint32_t)(rpa >> PAGE_SHIFT);
     }
     spin_unlock(&p->vm.lock);
     if (err) {
@@ -100,9 +117,14 @@ uint32_t coexec_detach(struct proc *p)
     __atomic_store_n(&p->co.capacity, 0, __ATOMIC_RELEASE);
     p->co.pages = 0;
     p->co.header = NULL;
-    p->co.rec_page = 0;         /* its frame goes with the region */
+    /* The record frames go with the region: a later SYS_co_setup (after
+     * exec) maps others and fills a fresh table. */
+    uint32_t *rec_frames = p->co.rec_frames;
+    p->co.rec_frames = NULL;
     p->co.quiet = 0;
     spin_unlock(&p->co.lock);
+    if (rec_frames)
+        frame_free(rec_frames);
     return pages;
 }
 
@@ -176,31 +198,6 @@ void co_note_waker_locked(struct proc *p, uint32_t task, uint32_t cid)
                      ((uint64_t)task + 1) << 32 | cid, __ATOMIC_RELEASE);
 }
 
-/* Record page `page`'s frame, through p's page table, kept for the next
- * look (record pages are only added while the executor is attached, and
- * the caller's index is below capacity: mapped).  NULL if not mapped.
- * co.lock held. */
-static __attribute__((noinline)) const TaskSched *record_page_locked(struct proc *p,
-                                                                    uint32_t page)
-{
-    uint64_t pa, flags;
-    if (!vm_translate(p->vm.pt, CO_RECORDS_ADDR + (uint64_t)page * PAGE_SIZE, &pa, &flags))
-        return NULL;
-    p->co.rec_page = page + 1;
-    p->co.rec_page_va = PA2VA(pa & ~(uint64_t)(PAGE_SIZE - 1));
-    return p->co.rec_page_va;
-}
-
-/* Record i's priority byte (i < capacity): whatever the process wrote
- * there, which the caller bounds.  co.lock held. */
-static uint32_t record_prio_locked(struct proc *p, uint32_t i)
-{
-    uint32_t page = i / CO_RECORDS_PER_PAGE;
-    const TaskSched *recs = p->co.rec_page == page + 1 ? p->co.rec_page_va
-                                                      : record_page_locked(p, page);
-    return recs ? __atomic_load_n(&recs[i % CO_RECORDS_PER_PAGE].prio, __ATOMIC_RELAXED) : 0;
-}
-
 /* The least urgent thread in worker_task (the kernel's view, kprio) but
  * `mine`, below `below`: its index, and *low its priority; or
  * SCHED_MAX_TASKS.  co.lock held. */
@@ -256,8 +253,7 @@ void coexec_raise_pick_slow_locked(struct proc *p, uint32_t cid, struct coexec_r
     out->task = SCHED_MAX_TASKS;
     CO_EXEC *x = p->co.header;
     const VDSO_DATA *v = shared_vdso(&p->shared);
-    if (!x || !v || cid == CO_NONE || CO_INDEX(cid) >= p->co.capacity ||
-        __atomic_load_n(&x->sleepers, __ATOMIC_RELAXED))
+    if (!x || !v || cid == CO_NONE || CO_INDEX(cid) >= p->co.capacity)
         return;
     uint32_t kgen = __atomic_load_n(&p->co.kprio_gen, __ATOMIC_RELAXED);
     uint32_t wgen = __atomic_load_n(&x->workers_gen, __ATOMIC_RELAXED);
@@ -271,7 +267,7 @@ void coexec_raise_pick_slow_locked(struct proc *p, uint32_t cid, struct coexec_r
         p->co.low_kgen = kgen;
         p->co.low_wgen = wgen;
     }
-    uint32_t prio = record_prio_locked(p, CO_INDEX(cid));
+    uint32_t prio = coexec_record_prio_locked(&p->co, CO_INDEX(cid));
     if (prio <= p->co.quiet)
         return;
     if (prio > (uint32_t)ceiling)
@@ -309,7 +305,7 @@ bool co_doorbell(struct proc *p, uint32_t cid)
     spin_lock(&p->co.lock);
     bool rang = co_doorbell_locked(p, cid, &sleepers);
     if (rang)
-        coexec_raise_pick_locked(p, &p->co, cid, &raise);
+        coexec_raise_pick_locked(p, &p->co, cid, sleepers, &raise);
     spin_unlock(&p->co.lock);
     if (rang)
         coexec_after_ring(p, sleepers, &raise);

@@ -16,6 +16,8 @@
 #include "kernel/spinlock.h"
 #include "lib/list.h"
 #include "mm/vm.h"
+#include "kernel/panic.h"
+#include "memlayout.h"
 #include "fs/coio_index.h"
 #include "coro.h"
 
@@ -32,10 +34,15 @@ struct proc_co {
     struct list_node ops;       /* pending struct coio_op (fs/coio.h) */
     uint32_t nops;
     struct coio_index by_io;    /* the same ops, found by io address */
-    uint32_t rec_page;          /* record page index + 1 whose frame is at
-                                   rec_page_va (0: none): the doorbell's
-                                   look at a record's priority */
-    void *rec_page_va;
+    /* The frame of every record page mapped, by record page (physical
+     * address >> PAGE_SHIFT; one frame of them, allocated at the first
+     * SYS_co_setup, freed at detach; NULL: none): the doorbell's look at
+     * a rung record's priority on whichever page it is, with no walk of
+     * the page table.  Filled by coexec_setup as it maps the pages; they
+     * stay mapped, at these frames, until coexec_detach (the process has
+     * no call that unmaps or remaps its executor region).  Entries below
+     * capacity / CO_RECORDS_PER_PAGE only.  co.lock. */
+    uint32_t *rec_frames;
     /* The lowest priority the kernel published (kprio) for any thread in
      * worker_task (255 if none is below the ceiling), as of kprio_gen
      * (bumped at every change of a kprio of p's threads, sched/shared.c)
@@ -84,25 +91,35 @@ struct coexec_raise {
     uint32_t task;
     int prio;
 };
-/* co.lock held, after co_doorbell_locked rang cid: picks the least urgent
- * awake worker of p but the caller, if it is below cid's priority (the
- * executor's rule, docs/coroutines.md, "No worker left below the work"). */
+/* co.lock held, after co_doorbell_locked rang cid and found no worker
+ * asleep: picks the least urgent awake worker of p but the caller, if it
+ * is below cid's priority (the executor's rule, docs/coroutines.md, "No
+ * worker left below the work"). */
 void coexec_raise_pick_slow_locked(struct proc *p, uint32_t cid, struct coexec_raise *out);
-/* Its look first, inline (co: &p->co): a ring comes with every asynchronous
- * completion, and mostly a worker sleeps, or none is below the work
- * (p->co.quiet still holds, and the record's page is the one kept). */
+/* Record i's priority byte (i below capacity: its page is mapped, its frame
+ * in rec_frames): whatever the process wrote there, which the caller
+ * bounds.  co.lock held. */
+static inline uint32_t coexec_record_prio_locked(const struct proc_co *co, uint32_t i)
+{
+    uint32_t frame = co->rec_frames[i / CO_RECORDS_PER_PAGE];
+    KASSERT(frame != 0);
+    const TaskSched *recs = PA2VA((uint64_t)frame << PAGE_SHIFT);
+    return __atomic_load_n(&recs[i % CO_RECORDS_PER_PAGE].prio, __ATOMIC_RELAXED);
+}
+/* Its look first, inline (co: &p->co), with what co_doorbell_locked
+ * found in CO_EXEC.sleepers (one load of it a ring): a ring comes with
+ * every asynchronous completion, and mostly a worker sleeps, or none is
+ * below the work (p->co.quiet still holds). */
 static inline void coexec_raise_pick_locked(struct proc *p, struct proc_co *co, uint32_t cid,
-                                            struct coexec_raise *out)
+                                            bool sleepers, struct coexec_raise *out)
 {
     out->task = SCHED_MAX_TASKS;
-    const CO_EXEC *x = co->header;        /* rang: attached, cid below capacity */
-    uint32_t i = CO_INDEX(cid);
-    if (__atomic_load_n(&x->sleepers, __ATOMIC_RELAXED))
+    if (sleepers)
         return;
+    const CO_EXEC *x = co->header;        /* rang: attached, cid below capacity */
     if (co->low_kgen == __atomic_load_n(&co->kprio_gen, __ATOMIC_RELAXED) &&
         co->low_wgen == __atomic_load_n(&x->workers_gen, __ATOMIC_RELAXED) &&
-        co->rec_page == i / CO_RECORDS_PER_PAGE + 1 &&
-        ((const TaskSched *)co->rec_page_va)[i % CO_RECORDS_PER_PAGE].prio <= co->quiet)
+        coexec_record_prio_locked(co, CO_INDEX(cid)) <= co->quiet)
         return;
     coexec_raise_pick_slow_locked(p, cid, out);
 }
