@@ -5,6 +5,7 @@
 #include "proc/proc.h"
 #include "mm/uvm.h"
 #include "mm/frame.h"
+#include "mm/kmalloc.h"
 #include "kernel/panic.h"
 #include "syscall/syscall.h"
 #include "sched/sched.h"
@@ -18,8 +19,6 @@ _Static_assert(SHARED_EXEC_ADDR == SHARED_BASE + (SHARED_DATA_PAGES + SHARED_COD
                                                   SHARED_RUNTIME_PAGES + 1) * PAGE_SIZE,
                "the executor follows SCHED_KINFO");
 _Static_assert(CO_RECORDS_PER_PAGE == 16, "16 records a page");
-_Static_assert(CO_MAX / CO_RECORDS_PER_PAGE * sizeof(uint32_t) <= PAGE_SIZE,
-               "rec_frames: one frame holds every record page's");
 /* The whole region stays below the kernel's alias (another top-level
  * entry): the process's own page-table pages hold it. */
 _Static_assert(SHARED_EXEC_ADDR + CO_EXEC_PAGES_MAX * 4096ULL <= SHARED_KALIAS,
@@ -33,7 +32,7 @@ void coexec_init(struct proc *p)
     p->co.capacity = 0;
     p->co.pages = 0;
     p->co.header = NULL;
-    p->co.rec_frames = NULL;
+    p->co.rec_pages = NULL;
     p->co.kprio_gen = 0;
     p->co.quiet = 0;
     list_init(&p->co.ops);
@@ -52,21 +51,22 @@ long coexec_setup(struct proc *p, uint32_t want)
         return -EINVAL;
     uint32_t records = (want + CO_RECORDS_PER_PAGE - 1) / CO_RECORDS_PER_PAGE *
                        CO_RECORDS_PER_PAGE;
+    /* The table of record pages for the new capacity, allocated before the
+     * lock and dropped if the call maps nothing. */
+    const TaskSched **table = kmalloc(records / CO_RECORDS_PER_PAGE * sizeof(*table));
+    if (!table)
+        return -ENOMEM;
     /* co.lock: two threads growing at once take turns; the doorbell sees
      * the old capacity or the new, never a page that is not mapped yet. */
     spin_lock(&p->co.lock);
     if (records <= p->co.capacity) {
         long have = p->co.capacity;
         spin_unlock(&p->co.lock);
+        kfree(table);
         return have;
     }
     uint32_t from = p->co.pages, to = pages_for(records);
     KASSERT(to > from && to <= CO_EXEC_PAGES_MAX);
-    /* The table of record frames, once: the allocator's lock is a leaf. */
-    if (!p->co.rec_frames && !(p->co.rec_frames = frame_alloc())) {
-        spin_unlock(&p->co.lock);
-        return -ENOMEM;
-    }
     /* Fresh zeroed frames; uvm_alloc unmaps and frees what it mapped if one
      * fails.  Only pages are added: no other hart can have them cached, so
      * no shootdown (mm/tlb.h). */
@@ -78,21 +78,26 @@ long coexec_setup(struct proc *p, uint32_t want)
         bool ok = vm_translate(p->vm.pt, SHARED_EXEC_ADDR, &pa, &flags);
         KASSERT(ok);
     }
-    /* Each new record page's frame, for the doorbell (rec_frames). */
-    for (uint32_t page = from; !err && page < to; page++) {
-        if (page < 1 + CO_QUEUE_PAGES)
-            continue;           /* the header and the queue */
+    /* The pages mapped before, then each new one's frame. */
+    uint32_t had = p->co.capacity / CO_RECORDS_PER_PAGE;
+    for (uint32_t k = 0; !err && k < records / CO_RECORDS_PER_PAGE; k++) {
+        if (k < had) {
+            table[k] = p->co.rec_pages[k];
+            continue;
+        }
         uint64_t rpa;
-        bool ok = vm_translate(p->vm.pt, SHARED_EXEC_ADDR + (uint64_t)page * PAGE_SIZE,
-                               &rpa, &flags);
-        KASSERT(ok && rpa >> PAGE_SHIFT <= UINT32_MAX);
-        p->co.rec_frames[page - 1 - CO_QUEUE_PAGES] = (uint32_t)(rpa >> PAGE_SHIFT);
+        bool ok = vm_translate(p->vm.pt, CO_RECORDS_ADDR + (uint64_t)k * PAGE_SIZE, &rpa, &flags);
+        KASSERT(ok);
+        table[k] = PA2VA(rpa & ~(uint64_t)(PAGE_SIZE - 1));
     }
     spin_unlock(&p->vm.lock);
     if (err) {
         spin_unlock(&p->co.lock);
+        kfree(table);
         return err == -EEXIST ? -EINVAL : -ENOMEM;
     }
+    const TaskSched **old = p->co.rec_pages;
+    p->co.rec_pages = table;
     sfence_vma();
     if (!p->co.header)
         p->co.header = PA2VA(pa);
@@ -105,6 +110,7 @@ long coexec_setup(struct proc *p, uint32_t want)
     if (v)
         __atomic_store_n(&v->exec_capacity, records, __ATOMIC_RELEASE);
     spin_unlock(&p->co.lock);
+    kfree(old);                 /* read only under co.lock */
     return records;
 }
 
@@ -119,12 +125,11 @@ uint32_t coexec_detach(struct proc *p)
     p->co.header = NULL;
     /* The record frames go with the region: a later SYS_co_setup (after
      * exec) maps others and fills a fresh table. */
-    uint32_t *rec_frames = p->co.rec_frames;
-    p->co.rec_frames = NULL;
+    const TaskSched **rec_pages = p->co.rec_pages;
+    p->co.rec_pages = NULL;
     p->co.quiet = 0;
     spin_unlock(&p->co.lock);
-    if (rec_frames)
-        frame_free(rec_frames);
+    kfree(rec_pages);
     return pages;
 }
 

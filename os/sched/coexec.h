@@ -17,7 +17,6 @@
 #include "lib/list.h"
 #include "mm/vm.h"
 #include "kernel/panic.h"
-#include "memlayout.h"
 #include "fs/coio_index.h"
 #include "coro.h"
 
@@ -34,15 +33,14 @@ struct proc_co {
     struct list_node ops;       /* pending struct coio_op (fs/coio.h) */
     uint32_t nops;
     struct coio_index by_io;    /* the same ops, found by io address */
-    /* The frame of every record page mapped, by record page (physical
-     * address >> PAGE_SHIFT; one frame of them, allocated at the first
-     * SYS_co_setup, freed at detach; NULL: none): the doorbell's look at
-     * a rung record's priority on whichever page it is, with no walk of
-     * the page table.  Filled by coexec_setup as it maps the pages; they
-     * stay mapped, at these frames, until coexec_detach (the process has
-     * no call that unmaps or remaps its executor region).  Entries below
-     * capacity / CO_RECORDS_PER_PAGE only.  co.lock. */
-    uint32_t *rec_frames;
+    /* Every record page mapped, by record page, through the direct map
+     * (capacity / CO_RECORDS_PER_PAGE of them; NULL: none): the doorbell's
+     * look at a rung record's priority on whichever page it lies, with no
+     * walk of the page table.  Replaced by a longer copy as coexec_setup
+     * maps more; the pages stay mapped, at these frames, until
+     * coexec_detach, which frees it (the process has no call that unmaps
+     * or remaps its executor region).  co.lock. */
+    const TaskSched **rec_pages;
     /* The lowest priority the kernel published (kprio) for any thread in
      * worker_task (255 if none is below the ceiling), as of kprio_gen
      * (bumped at every change of a kprio of p's threads, sched/shared.c)
@@ -96,14 +94,18 @@ struct coexec_raise {
  * is below cid's priority (the executor's rule, docs/coroutines.md, "No
  * worker left below the work"). */
 void coexec_raise_pick_slow_locked(struct proc *p, uint32_t cid, struct coexec_raise *out);
-/* Record i's priority byte (i below capacity: its page is mapped, its frame
- * in rec_frames): whatever the process wrote there, which the caller
- * bounds.  co.lock held. */
+/* Record i's priority byte (i below capacity: its page is mapped and in
+ * rec_pages): whatever the process wrote there, which the caller bounds.
+ * co.lock held. */
 static inline uint32_t coexec_record_prio_locked(const struct proc_co *co, uint32_t i)
 {
-    uint32_t frame = co->rec_frames[i / CO_RECORDS_PER_PAGE];
-    KASSERT(frame != 0);
-    const TaskSched *recs = PA2VA((uint64_t)frame << PAGE_SHIFT);
+    const TaskSched *recs = co->rec_pages[i / CO_RECORDS_PER_PAGE];
+#ifdef KDEBUG
+    /* Debug builds only, on the path of every completion: coexec_setup
+     * fills every entry below capacity (each translation asserted), and
+     * a NULL one would fault in the kernel at the load below anyway. */
+    KASSERT(recs != NULL);
+#endif
     return __atomic_load_n(&recs[i % CO_RECORDS_PER_PAGE].prio, __ATOMIC_RELAXED);
 }
 /* Its look first, inline (co: &p->co), with what co_doorbell_locked
