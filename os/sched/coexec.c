@@ -260,6 +260,7 @@ void coexec_raise_pick_slow_locked(struct proc *p, uint32_t cid, struct coexec_r
     const VDSO_DATA *v = shared_vdso(&p->shared);
     if (!x || !v || cid == CO_NONE || CO_INDEX(cid) >= p->co.capacity)
         return;
+    KASSERT(p->co.rec_pages != NULL);   /* attached with records: the table's there */
     uint32_t kgen = __atomic_load_n(&p->co.kprio_gen, __ATOMIC_RELAXED);
     uint32_t wgen = __atomic_load_n(&x->workers_gen, __ATOMIC_RELAXED);
     int ceiling = __atomic_load_n(&p->prio_ceiling, __ATOMIC_RELAXED);
