@@ -5,6 +5,7 @@
 #include "proc/proc.h"
 #include "mm/uvm.h"
 #include "mm/frame.h"
+#include "mm/kmalloc.h"
 #include "kernel/panic.h"
 #include "syscall/syscall.h"
 #include "sched/sched.h"
@@ -31,7 +32,7 @@ void coexec_init(struct proc *p)
     p->co.capacity = 0;
     p->co.pages = 0;
     p->co.header = NULL;
-    p->co.rec_page = 0;
+    p->co.rec_pages = NULL;
     p->co.kprio_gen = 0;
     p->co.quiet = 0;
     list_init(&p->co.ops);
@@ -50,12 +51,18 @@ long coexec_setup(struct proc *p, uint32_t want)
         return -EINVAL;
     uint32_t records = (want + CO_RECORDS_PER_PAGE - 1) / CO_RECORDS_PER_PAGE *
                        CO_RECORDS_PER_PAGE;
+    /* The table of record pages for the new capacity, allocated before the
+     * lock and dropped if the call maps nothing. */
+    const TaskSched **table = kmalloc(records / CO_RECORDS_PER_PAGE * sizeof(*table));
+    if (!table)
+        return -ENOMEM;
     /* co.lock: two threads growing at once take turns; the doorbell sees
      * the old capacity or the new, never a page that is not mapped yet. */
     spin_lock(&p->co.lock);
     if (records <= p->co.capacity) {
         long have = p->co.capacity;
         spin_unlock(&p->co.lock);
+        kfree(table);
         return have;
     }
     uint32_t from = p->co.pages, to = pages_for(records);
@@ -71,11 +78,26 @@ long coexec_setup(struct proc *p, uint32_t want)
         bool ok = vm_translate(p->vm.pt, SHARED_EXEC_ADDR, &pa, &flags);
         KASSERT(ok);
     }
+    /* The pages mapped before, then each new one's frame. */
+    uint32_t had = p->co.capacity / CO_RECORDS_PER_PAGE;
+    for (uint32_t k = 0; !err && k < records / CO_RECORDS_PER_PAGE; k++) {
+        if (k < had) {
+            table[k] = p->co.rec_pages[k];
+            continue;
+        }
+        uint64_t rpa;
+        bool ok = vm_translate(p->vm.pt, CO_RECORDS_ADDR + (uint64_t)k * PAGE_SIZE, &rpa, &flags);
+        KASSERT(ok);
+        table[k] = PA2VA(rpa & ~(uint64_t)(PAGE_SIZE - 1));
+    }
     spin_unlock(&p->vm.lock);
     if (err) {
         spin_unlock(&p->co.lock);
+        kfree(table);
         return err == -EEXIST ? -EINVAL : -ENOMEM;
     }
+    const TaskSched **old = p->co.rec_pages;
+    p->co.rec_pages = table;
     sfence_vma();
     if (!p->co.header)
         p->co.header = PA2VA(pa);
@@ -88,6 +110,7 @@ long coexec_setup(struct proc *p, uint32_t want)
     if (v)
         __atomic_store_n(&v->exec_capacity, records, __ATOMIC_RELEASE);
     spin_unlock(&p->co.lock);
+    kfree(old);                 /* read only under co.lock */
     return records;
 }
 
@@ -100,9 +123,13 @@ uint32_t coexec_detach(struct proc *p)
     __atomic_store_n(&p->co.capacity, 0, __ATOMIC_RELEASE);
     p->co.pages = 0;
     p->co.header = NULL;
-    p->co.rec_page = 0;         /* its frame goes with the region */
+    /* The record frames go with the region: a later SYS_co_setup (after
+     * exec) maps others and fills a fresh table. */
+    const TaskSched **rec_pages = p->co.rec_pages;
+    p->co.rec_pages = NULL;
     p->co.quiet = 0;
     spin_unlock(&p->co.lock);
+    kfree(rec_pages);
     return pages;
 }
 
@@ -176,31 +203,6 @@ void co_note_waker_locked(struct proc *p, uint32_t task, uint32_t cid)
                      ((uint64_t)task + 1) << 32 | cid, __ATOMIC_RELEASE);
 }
 
-/* Record page `page`'s frame, through p's page table, kept for the next
- * look (record pages are only added while the executor is attached, and
- * the caller's index is below capacity: mapped).  NULL if not mapped.
- * co.lock held. */
-static __attribute__((noinline)) const TaskSched *record_page_locked(struct proc *p,
-                                                                    uint32_t page)
-{
-    uint64_t pa, flags;
-    if (!vm_translate(p->vm.pt, CO_RECORDS_ADDR + (uint64_t)page * PAGE_SIZE, &pa, &flags))
-        return NULL;
-    p->co.rec_page = page + 1;
-    p->co.rec_page_va = PA2VA(pa & ~(uint64_t)(PAGE_SIZE - 1));
-    return p->co.rec_page_va;
-}
-
-/* Record i's priority byte (i < capacity): whatever the process wrote
- * there, which the caller bounds.  co.lock held. */
-static uint32_t record_prio_locked(struct proc *p, uint32_t i)
-{
-    uint32_t page = i / CO_RECORDS_PER_PAGE;
-    const TaskSched *recs = p->co.rec_page == page + 1 ? p->co.rec_page_va
-                                                      : record_page_locked(p, page);
-    return recs ? __atomic_load_n(&recs[i % CO_RECORDS_PER_PAGE].prio, __ATOMIC_RELAXED) : 0;
-}
-
 /* The least urgent thread in worker_task (the kernel's view, kprio) but
  * `mine`, below `below`: its index, and *low its priority; or
  * SCHED_MAX_TASKS.  co.lock held. */
@@ -256,9 +258,9 @@ void coexec_raise_pick_slow_locked(struct proc *p, uint32_t cid, struct coexec_r
     out->task = SCHED_MAX_TASKS;
     CO_EXEC *x = p->co.header;
     const VDSO_DATA *v = shared_vdso(&p->shared);
-    if (!x || !v || cid == CO_NONE || CO_INDEX(cid) >= p->co.capacity ||
-        __atomic_load_n(&x->sleepers, __ATOMIC_RELAXED))
+    if (!x || !v || cid == CO_NONE || CO_INDEX(cid) >= p->co.capacity)
         return;
+    KASSERT(p->co.rec_pages != NULL);   /* attached with records: the table's there */
     uint32_t kgen = __atomic_load_n(&p->co.kprio_gen, __ATOMIC_RELAXED);
     uint32_t wgen = __atomic_load_n(&x->workers_gen, __ATOMIC_RELAXED);
     int ceiling = __atomic_load_n(&p->prio_ceiling, __ATOMIC_RELAXED);
@@ -271,7 +273,7 @@ void coexec_raise_pick_slow_locked(struct proc *p, uint32_t cid, struct coexec_r
         p->co.low_kgen = kgen;
         p->co.low_wgen = wgen;
     }
-    uint32_t prio = record_prio_locked(p, CO_INDEX(cid));
+    uint32_t prio = coexec_record_prio_locked(&p->co, CO_INDEX(cid));
     if (prio <= p->co.quiet)
         return;
     if (prio > (uint32_t)ceiling)
@@ -293,12 +295,18 @@ void coexec_wake_or_raise(struct proc *p, bool sleepers, const struct coexec_rai
     if ((sleepers && futex_wake(p, SEQ_ADDR, 1) > 0) || raise->task >= SCHED_MAX_TASKS)
         return;
     /* Every worker awake: the one picked is raised, if it is still a
-     * thread of p below the work (p->lock: it cannot go meanwhile). */
+     * thread of p below the work (p->lock: it cannot go meanwhile).
+     * Mostly it was raised already (by an earlier ring, or by a waker in
+     * the process) and only its kprio says otherwise, as it has not run
+     * since: kprio is made to say so now, or every ring until it runs
+     * picks it again (b_prings on 2 harts: 95 per cent of the picks). */
     spin_lock(&p->lock);
     struct thread *t = proc_slot_thread(p, (int)raise->task);
-    if (t && t->proc == p && !t->exited && t->priority < raise->prio &&
-        prio_allowed(p, raise->prio) == 0)
-        sched_set_priority(t, raise->prio);
+    if (t && t->proc == p && !t->exited) {
+        if (t->priority < raise->prio && prio_allowed(p, raise->prio) == 0)
+            sched_set_priority(t, raise->prio);
+        shared_publish_prio_of(p, t);
+    }
     spin_unlock(&p->lock);
 }
 
@@ -309,7 +317,7 @@ bool co_doorbell(struct proc *p, uint32_t cid)
     spin_lock(&p->co.lock);
     bool rang = co_doorbell_locked(p, cid, &sleepers);
     if (rang)
-        coexec_raise_pick_locked(p, &p->co, cid, &raise);
+        coexec_raise_pick_locked(p, &p->co, cid, sleepers, &raise);
     spin_unlock(&p->co.lock);
     if (rang)
         coexec_after_ring(p, sleepers, &raise);

@@ -16,6 +16,7 @@
 #include "kernel/spinlock.h"
 #include "lib/list.h"
 #include "mm/vm.h"
+#include "kernel/panic.h"
 #include "fs/coio_index.h"
 #include "coro.h"
 
@@ -32,10 +33,14 @@ struct proc_co {
     struct list_node ops;       /* pending struct coio_op (fs/coio.h) */
     uint32_t nops;
     struct coio_index by_io;    /* the same ops, found by io address */
-    uint32_t rec_page;          /* record page index + 1 whose frame is at
-                                   rec_page_va (0: none): the doorbell's
-                                   look at a record's priority */
-    void *rec_page_va;
+    /* Every record page mapped, by record page, through the direct map
+     * (capacity / CO_RECORDS_PER_PAGE of them; NULL: none): the doorbell's
+     * look at a rung record's priority on whichever page it lies, with no
+     * walk of the page table.  Replaced by a longer copy as coexec_setup
+     * maps more; the pages stay mapped, at these frames, until
+     * coexec_detach, which frees it (the process has no call that unmaps
+     * or remaps its executor region).  co.lock. */
+    const TaskSched **rec_pages;
     /* The lowest priority the kernel published (kprio) for any thread in
      * worker_task (255 if none is below the ceiling), as of kprio_gen
      * (bumped at every change of a kprio of p's threads, sched/shared.c)
@@ -84,25 +89,39 @@ struct coexec_raise {
     uint32_t task;
     int prio;
 };
-/* co.lock held, after co_doorbell_locked rang cid: picks the least urgent
- * awake worker of p but the caller, if it is below cid's priority (the
- * executor's rule, docs/coroutines.md, "No worker left below the work"). */
+/* co.lock held, after co_doorbell_locked rang cid and found no worker
+ * asleep: picks the least urgent awake worker of p but the caller, if it
+ * is below cid's priority (the executor's rule, docs/coroutines.md, "No
+ * worker left below the work"). */
 void coexec_raise_pick_slow_locked(struct proc *p, uint32_t cid, struct coexec_raise *out);
-/* Its look first, inline (co: &p->co): a ring comes with every asynchronous
- * completion, and mostly a worker sleeps, or none is below the work
- * (p->co.quiet still holds, and the record's page is the one kept). */
+/* Record i's priority byte (i below capacity: its page is mapped and in
+ * rec_pages): whatever the process wrote there, which the caller bounds.
+ * co.lock held. */
+static inline uint32_t coexec_record_prio_locked(const struct proc_co *co, uint32_t i)
+{
+    const TaskSched *recs = co->rec_pages[i / CO_RECORDS_PER_PAGE];
+#ifdef KDEBUG
+    /* Debug builds only, on the path of every completion: coexec_setup
+     * fills every entry below capacity (each translation asserted), and
+     * a NULL one would fault in the kernel at the load below anyway. */
+    KASSERT(recs != NULL);
+#endif
+    return __atomic_load_n(&recs[i % CO_RECORDS_PER_PAGE].prio, __ATOMIC_RELAXED);
+}
+/* Its look first, inline (co: &p->co), with what co_doorbell_locked
+ * found in CO_EXEC.sleepers (one load of it a ring): a ring comes with
+ * every asynchronous completion, and mostly a worker sleeps, or none is
+ * below the work (p->co.quiet still holds). */
 static inline void coexec_raise_pick_locked(struct proc *p, struct proc_co *co, uint32_t cid,
-                                            struct coexec_raise *out)
+                                            bool sleepers, struct coexec_raise *out)
 {
     out->task = SCHED_MAX_TASKS;
-    const CO_EXEC *x = co->header;        /* rang: attached, cid below capacity */
-    uint32_t i = CO_INDEX(cid);
-    if (__atomic_load_n(&x->sleepers, __ATOMIC_RELAXED))
+    if (sleepers)
         return;
+    const CO_EXEC *x = co->header;        /* rang: attached, cid below capacity */
     if (co->low_kgen == __atomic_load_n(&co->kprio_gen, __ATOMIC_RELAXED) &&
         co->low_wgen == __atomic_load_n(&x->workers_gen, __ATOMIC_RELAXED) &&
-        co->rec_page == i / CO_RECORDS_PER_PAGE + 1 &&
-        ((const TaskSched *)co->rec_page_va)[i % CO_RECORDS_PER_PAGE].prio <= co->quiet)
+        coexec_record_prio_locked(co, CO_INDEX(cid)) <= co->quiet)
         return;
     coexec_raise_pick_slow_locked(p, cid, out);
 }

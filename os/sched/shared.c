@@ -330,6 +330,17 @@ void shared_publish_thread_words(struct thread *t, const struct shared_region *r
     publish_thread_words(t, r, hart);
 }
 
+void shared_publish_prio_of(struct proc *p, struct thread *t)
+{
+    KASSERT(spin_holding(&p->lock) && t->proc == p);
+    VDSO_DATA *v = shared_vdso(&p->shared);
+    if (!v || t->stack_slot < 0 || t->stack_slot >= SCHED_MAX_TASKS ||
+        v->kprio[t->stack_slot] == (uint8_t)t->priority)
+        return;
+    v->kprio[t->stack_slot] = (uint8_t)t->priority;
+    __atomic_add_fetch(&p->co.kprio_gen, 1, __ATOMIC_RELAXED);   /* the doorbell's view moved */
+}
+
 /* shared_publish_inline, with the second part inline too: no frame. */
 void shared_publish(struct thread *t, const struct shared_region *r)
 {

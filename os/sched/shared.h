@@ -79,6 +79,15 @@ static inline __attribute__((always_inline)) void shared_publish_hart_words(
  * identity, hart and state RUNNING, and kprio[slot]), remembered in
  * t->words_*. */
 void shared_publish_thread_words(struct thread *t, const struct shared_region *r, int hart);
+/* kprio[slot] of t, a thread of p (p->lock held, which keeps p's region),
+ * rewritten now if it is not t's priority, by a thread other than t:
+ * the kernel's view for the doorbell's pick (sched/coexec.c) and the
+ * runtime's raise_a_worker, which would otherwise see t's old priority
+ * until t next returns to user mode (and t may be off every hart, asleep
+ * or waiting for one: picked again and again for a raise it has had).
+ * The value is the one t's own next publish writes anyway, and t's
+ * runtime takes kprio[me] as the kernel's word whenever it reads it. */
+void shared_publish_prio_of(struct proc *p, struct thread *t);
 /* Before returning to user mode: tell the process which of its threads
  * runs on this hart (current[], the record's hart and state) and the
  * thread's priority (kprio[]); the thread is on a hart (off_hart[]).

@@ -403,6 +403,36 @@ static void case_sbrk(void)
     exit(0);
 }
 
+/* Exec with operations in flight, then an executor again: the kernel
+ * drops the old executor (its pages and the frames of its records that
+ * the doorbell reads, os/sched/coexec.c rec_frames) and must read only
+ * the new one's.  The old one (mapped here with SYS_co_setup: exec wants
+ * a single thread, so no workers) has 4 record pages, every priority in
+ * them LOW, and reads in flight for records on each.  The new image,
+ * t_cowakelow -f 40, puts its coroutines on its third record page and
+ * passes only if a completion the kernel rings for (an asynchronous
+ * sleep's end) finds the rung coroutine's priority there, HIGH: read
+ * from a frame the old image left, it would find LOW (or the freed frame
+ * zeroed) and raise no worker.  Its status is the case's. */
+static void case_exec(void)
+{
+    MUST(sys_call3(SYS_co_setup, 64, 0, 0) == 64);
+    for (int i = 0; i < 64; i++)
+        RECS[i].prio = 1;
+    int p2[2];
+    MUST(pipe(p2) == 0);
+    static volatile struct co_io io[4];
+    static char buf[4][16];
+    for (int k = 0; k < 4; k++) {
+        io[k] = (struct co_io){ 0, (uint32_t)(k * 16 + 3), 0 };
+        MUST(read_async(p2[0], buf[k], sizeof buf[k], &io[k]) == -EINPROGRESS);
+    }
+    char *argv[] = { "t_cowakelow", "-f", "40", 0 };
+    long err = exec("t_cowakelow", argv);
+    printf("h_coforge: child: exec t_cowakelow: %ld\n", err);
+    exit(3);
+}
+
 /* Threads racing co_spawn, co_cancel, co_join and co_set_priority on the
  * same coroutines, on every hart there is. */
 #define RACE_SLOTS 32
@@ -476,6 +506,8 @@ static struct kase cases[] = {
     { "io->cid forged or another's", case_io_cid, true, 0, 0, 0, 0 },
     { "sbrk away an operation in flight", case_sbrk, true, 0, 0, 0, 0 },
     { "threads racing spawn and cancel", case_race, false, 0, 0, 0, 0 },
+    { "exec with operations in flight, then an executor again", case_exec, true,
+      0, 0, 0, 0 },
 };
 #define NCASES (int)(sizeof cases / sizeof cases[0])
 

@@ -21,12 +21,20 @@
  * coroutine never runs: the wake must raise it, as a spawn does
  * (docs/coroutines.md, "No worker left below the work").
  *
+ * t_cowakelow -f N: N coroutines spawned first, waiting for good (an
+ * event never set), so that the checks' coroutines take records past
+ * them, on a later record page: the kernel reads the rung record's
+ * priority on whatever page it lies (os/sched/coexec.c, rec_frames).
+ * h_coforge runs it so after an exec that dropped an executor with
+ * operations in flight: the frames it reads must be the new image's.
+ *
  * Prints one line per check and "t_cowakelow: PASS" or "t_cowakelow: FAIL".
  */
 #include <coroutine.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <thread.h>
 #include <unistd.h>
@@ -136,14 +144,43 @@ static bool check(const char *kind, bool by_event)
     return ran;
 }
 
-int main(void)
+#define FILLERS_MAX 200
+
+/* A filler: waits on an event nobody sets. */
+static int filler(struct co *c)
 {
+    static struct co_event never = CO_EVENT_INIT;
+    co_begin(c);
+    co_await_event(c, &never);
+    co_end(c);
+}
+
+int main(int argc, char **argv)
+{
+    int fillers = 0;
+    if (argc == 3 && strcmp(argv[1], "-f") == 0)
+        fillers = atoi(argv[2]);
+    if (argc != 1 && (argc != 3 || fillers < 1 || fillers > FILLERS_MAX)) {
+        printf("usage: t_cowakelow [-f N]   (N: 1..%d)\n", FILLERS_MAX);
+        return 2;
+    }
     if (set_priority(0, HIGH) < 0 || co_workers(2) < 0) {
         printf("t_cowakelow: set_priority or co_workers failed\n");
         return 1;
     }
+    static struct co fill[FILLERS_MAX];
+    static cid_t fill_id[FILLERS_MAX];
+    for (int i = 0; i < fillers; i++) {
+        if ((fill_id[i] = co_spawn(filler, &fill[i], LOW)) == CO_NONE) {
+            printf("t_cowakelow: filler %d: co_spawn failed\n", i);
+            return 1;
+        }
+    }
     bool ok = check("event", true);
     ok = check("sleep", false) && ok;
+    /* Ended, or the runtime would run them after main, for good. */
+    for (int i = 0; i < fillers; i++)
+        co_cancel(fill_id[i]);
     printf("t_cowakelow: %s\n", ok ? "PASS" : "FAIL");
     return ok ? 0 : 1;
 }
