@@ -347,7 +347,8 @@ static uint64_t run_procs(int procs, int workers, int harts, struct hart_time *b
 struct run_figures {
     uint64_t us, first_us;
     unsigned long idle_pm, spin_pm;
-    struct co_stats st0, st1;       /* the executor's counts before and after */
+    /* The executor's counts during the run (one process). */
+    uint64_t lock_waits, lock_spins, lock_sleeps, worker_sleeps;
 };
 
 /* Runs the workload once; false with `failure` set. */
@@ -355,11 +356,12 @@ static bool run_once(int procs, int workers, int harts, struct run_figures *out)
 {
     struct hart_time before = { 0, 0 };
     uint64_t start = 0, first_end = 0;
-    co_stats(&out->st0);
+    struct co_stats st0, st1;
+    co_stats(&st0);
     uint64_t end = procs == 1 ? run_rings(workers, harts, -1, -1, &before, &start)
                               : run_procs(procs, workers, harts, &before, &start, &first_end);
     struct hart_time after = hart_time_now(harts);
-    co_stats(&out->st1);
+    co_stats(&st1);
     if (failure.failed)
         return false;
     if (procs == 1)
@@ -371,6 +373,10 @@ static bool run_once(int procs, int workers, int harts, struct run_figures *out)
     uint64_t all_us = (uint64_t)harts * us;
     uint64_t idle = after.idle - before.idle, spin = after.spin - before.spin;
     out->us = us;
+    out->lock_waits = st1.lock_waits - st0.lock_waits;
+    out->lock_spins = st1.lock_spins - st0.lock_spins;
+    out->lock_sleeps = st1.lock_sleeps - st0.lock_sleeps;
+    out->worker_sleeps = st1.sleeps - st0.sleeps;
     out->first_us = (first_end - start) / 1000;
     out->idle_pm = per_mille(idle < all_us ? idle : all_us, harts, us);
     out->spin_pm = per_mille(spin < all_us ? spin : all_us, harts, us);
@@ -437,10 +443,8 @@ int main(int argc, char **argv)
     const struct run_figures *med = &timed[(runs - 1) / 2];   /* the lower median */
     if (procs == 1)                 /* (-p: the children's executors, not this one's) */
         printf("prings: executor lock waits=%lu spins=%lu sleeps=%lu; worker sleeps=%lu\n",
-               (unsigned long)(med->st1.lock_waits - med->st0.lock_waits),
-               (unsigned long)(med->st1.lock_spins - med->st0.lock_spins),
-               (unsigned long)(med->st1.lock_sleeps - med->st0.lock_sleeps),
-               (unsigned long)(med->st1.sleeps - med->st0.sleeps));
+               (unsigned long)med->lock_waits, (unsigned long)med->lock_spins,
+               (unsigned long)med->lock_sleeps, (unsigned long)med->worker_sleeps);
     printf("BENCH prings rings=%d len=%d workers=%d laps=%d size=%ld procs=%d runs=%d us=%lu "
            "us_min=%lu us_max=%lu first_us=%lu online_harts=%d idle_pm=%lu spin_pm=%lu\n",
            rings, len, workers, laps, size, procs, runs, (unsigned long)med->us,
