@@ -217,10 +217,12 @@ static inline int task_state_cas(TaskSched *t, uint8_t from, uint8_t to)
 #define SCHED_RUNTIME_MAGIC  0x4e555254u    /* "TRUN" */
 #define SHARED_RUNTIME_ADDR  (SHARED_CODE_ADDR + 16 * 4096ULL)
 #define SHARED_RUNTIME_PAGES 4
-/* int user_schedule(uint32_t me): yield the hart.  Switches to the next
- * thread of this process in user mode if the policy picks one and nothing
- * more urgent waits elsewhere (returns 1), else makes the yield system
- * call (returns 0). */
+/* user_schedule: yield the hart, entered (jumped to, or called) with the
+ * thread's slot `me` in a2, not a0: not a C function (yield_, user/lib/
+ * yield.S, is its C face, int yield_(void)).  Switches to the next thread
+ * of this process in user mode if the policy picks one and nothing more
+ * urgent waits elsewhere (returns 1 in a0), else makes the yield system
+ * call (returns 0); keeps ra, sp, tp, gp and s0..s11 as a call does. */
 #define RT_USER_SCHEDULE   0
 /* void resume_parked(uint32_t me): entered by the kernel (never called) to
  * resume a thread parked by a user-mode switch: restores its saved context
@@ -273,7 +275,7 @@ struct sched_runtime_header {
      * (os/sched/reconcile.c, in_switch_tail).  At most
      * RT_SWITCH_TAIL_MAX_BYTES past RT_COMMIT_STORE. */
     uint64_t switch_release_offset;
-    /* 136: int user_schedule_light(uint32_t me): RT_USER_SCHEDULE for a
+    /* 136: user_schedule_light (me in a2): RT_USER_SCHEDULE for a
      * caller that keeps only ra, sp, tp, gp and s0..s2 across the call
      * (yield_light, <unistd.h>, tells the compiler so): its save and the
      * load of whoever switches back to it are those six registers, not

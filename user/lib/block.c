@@ -11,16 +11,20 @@
 #include "uthread.h"
 #include "vdso.h"
 
-typedef int (*runtime_fn)(uint32_t me);
+/* Where yield_ and yield_light_call (yield.S) jump, with the record index
+ * in a2: the runtime's two entries, or yield_first and
+ * yield_through_kernel below, C functions that take no argument. */
+typedef int (*runtime_fn)(void);
 
-/* The runtime's entry `which`, or NULL if the shared region is not there. */
-static runtime_fn runtime_entry(int which)
+/* The address of the runtime's entry `which`, or 0 if the shared region
+ * is not there. */
+static uintptr_t runtime_entry(int which)
 {
     const VDSO_DATA *v = (const VDSO_DATA *)SHARED_BASE_ADDR;
     const struct sched_blob_header *rt = (const void *)SHARED_RUNTIME_ADDR;
     if (v->magic != SCHED_VDSO_MAGIC || rt->magic != SCHED_RUNTIME_MAGIC)
-        return NULL;
-    return (runtime_fn)(SHARED_RUNTIME_ADDR + rt->op_offset[which]);
+        return 0;
+    return SHARED_RUNTIME_ADDR + rt->op_offset[which];
 }
 
 /* The runtime's user_schedule_light, from its header's own words (found
@@ -30,15 +34,15 @@ static runtime_fn light_entry(void)
 {
     const struct sched_runtime_header *rt = (const void *)SHARED_RUNTIME_ADDR;
     if (rt->blob.header_size < sizeof(*rt))
-        return runtime_entry(RT_USER_SCHEDULE);
+        return (runtime_fn)runtime_entry(RT_USER_SCHEDULE);
     return (runtime_fn)(SHARED_RUNTIME_ADDR + rt->light_schedule_offset);
 }
 
 /* yield_ before the runtime is found (yield_entry's first value), and
- * for good in a process without one.  Takes what yield_ passes, the
- * record index, as user_schedule does, and ignores it. */
-int yield_first(uint32_t task);
-static int yield_through_kernel(uint32_t task);
+ * for good in a process without one.  yield_ passes the record index in
+ * a2, as the runtime takes it; these take none. */
+int yield_first(void);
+static int yield_through_kernel(void);
 
 /* Where yield_ (yield.S) jumps, with this thread's record index: the
  * runtime's user_schedule once found.  It starts as yield_first, which
@@ -55,25 +59,23 @@ runtime_fn yield_light_entry = yield_first;
  * move, it would hand user_schedule half of a pointer instead. */
 _Static_assert(offsetof(struct uthread, task) == 8, "yield.S: UTHREAD_TASK");
 
-int yield_first(uint32_t task)
+int yield_first(void)
 {
-    (void)task;
-    runtime_fn entry = runtime_entry(RT_USER_SCHEDULE);
+    runtime_fn entry = (runtime_fn)runtime_entry(RT_USER_SCHEDULE);
     yield_entry = entry ? entry : yield_through_kernel;
     yield_light_entry = entry ? light_entry() : yield_through_kernel;
-    return yield_entry(uthread_self()->task);
+    return yield_();              /* through yield_entry now, the index in a2 */
 }
 
-static int yield_through_kernel(uint32_t task)
+static int yield_through_kernel(void)
 {
-    (void)task;
     sys_call0(SYS_yield);                   /* no runtime: the kernel's way */
     return 0;
 }
 
 void thread_leave_runqueue(void)
 {
-    runtime_fn leave_queue = runtime_entry(RT_LEAVE_QUEUE);
+    void (*leave_queue)(uint32_t me) = (void (*)(uint32_t))runtime_entry(RT_LEAVE_QUEUE);
     if (leave_queue)
         leave_queue(uthread_self()->task);
 }

@@ -2,7 +2,8 @@
  * int yield_(void): the user-mode yield (<unistd.h>).  Four instructions
  * and no stack frame: load where yield_entry says to go (the runtime's
  * user_schedule once found; before that, yield_first, block.c, which
- * finds it), pass this thread's record index and jump, so that
+ * finds it), pass this thread's record index in a2 (where the runtime
+ * takes it: where the policy's call wants it) and jump, so that
  * user_schedule returns straight to our caller.  A frame here would be of
  * no use to a debugger (the jump leaves none behind) and cost 5
  * instructions of every user-mode switch with this build's frame
@@ -16,8 +17,10 @@
     .type   yield_, @function
 yield_:
     ld      t0, yield_entry     /* never 0: it starts as yield_first */
-    lw      a0, UTHREAD_TASK(tp) /* uthread_self()->task */
-    jr      t0                  /* user_schedule(task): it returns to our caller */
+    lw      a2, UTHREAD_TASK(tp) /* uthread_self()->task, in a2: the
+                                   runtime's entry takes it there;
+                                   yield_first and the kernel's way ignore it */
+    jr      t0                  /* user_schedule: it returns to our caller */
     .size   yield_, . - yield_
 
 /*

@@ -86,11 +86,16 @@
 #define RT_FLAG_PER_HART    2          /* SCHED_FLAG_PER_HART */
 #define RT_STATE_READY      1          /* TASK_READY (TASK_RUNNING is 2) */
 #define RT_CAS_TRIES        64         /* TASK_CAS_TRIES */
-#define RT_RESCUE_SCHEDULE  2          /* the rescue address's bit: runtime.c */
-/* RT_RESCUE_LIGHT_MARK: the rescue word of a light yield's save (ra, sp,
- * tp, s0..s2 only, user_schedule_light) is its record's own address, which
- * no other writer of the word uses: user_schedule's is the ctx's with
- * RT_RESCUE_SCHEDULE, the others a buffer on a stack. */
+#define RT_RESCUE_SCHEDULE  2          /* the rescue address's bit (rt_park's
+                                          save): runtime.c */
+/* The rescue word's marks of a yield's save (rt_rescue, switch.S, tells
+ * them apart): user_schedule's, all fifteen registers, is its record's
+ * offset among the records (me << RT_TASK_SHIFT, below 1 <<
+ * RT_RECORDS_SHIFT: a value the entry's checks leave in a register, so one
+ * store); user_schedule_light's (ra, sp, tp, s0..s2 only) is its record's
+ * own address.  No other writer of the word uses either: rt_park's is the
+ * ctx's address with RT_RESCUE_SCHEDULE, the others a buffer on a thread's
+ * stack, far above the first megabyte (os/memlayout.h). */
 #define RT_RECORDS_SHIFT    20         /* RT_MAX_TASKS records of 1 << RT_TASK_SHIFT */
 #define RT_REST_AFTER_N     32         /* RT_REST_AFTER: runtime.c */
 #define RT_QUICK_INSNS      2000       /* RT_QUICK_SWITCH_INSNS: runtime.c */

@@ -136,20 +136,27 @@ _Static_assert(SCHED_MAX_TASKS == RT_MAX_TASKS && SCHED_MAX_HARTS == RT_MAX_HART
                TASK_RUNNING == TASK_READY + 1 && TASK_CAS_TRIES == RT_CAS_TRIES,
                "rt_layout: constants");
 /* RT_RESCUE_SCHEDULE (rt_layout.h): the bit beside the rescue address
- * user_schedule writes, its record's ctx (bit 0 is the kernel's
+ * rt_park writes, its record's ctx (bit 0 is the kernel's
  * RT_RESCUE_EXECUTOR, which it strips; this one it passes on to
  * rt_rescue). */
 _Static_assert(RT_RESCUE_SCHEDULE != RT_RESCUE_EXECUTOR, "rt_layout: rescue bits");
-/* A light save's rescue word is its record's address (rt_layout.h): a
- * record's start has neither bit, so it is neither of the others, and the
- * heap of records is 1 << RT_RECORDS_SHIFT bytes (rt_rescue's test). */
+/* A yield's save marks the rescue word with its record (rt_layout.h):
+ * user_schedule's with the record's offset among the records, a light
+ * one's with the record's address.  A record's start and a multiple of its
+ * size have neither bit, so they are neither of the others, and the heap
+ * of records is 1 << RT_RECORDS_SHIFT bytes (rt_rescue's tests: an offset
+ * is below it, an address in the heap above it). */
 _Static_assert((sizeof(TaskSched) & (RT_RESCUE_SCHEDULE | RT_RESCUE_EXECUTOR)) == 0 &&
-               SCHED_MAX_TASKS * sizeof(TaskSched) == 1ULL << RT_RECORDS_SHIFT,
-               "rt_layout: the light save's mark");
+               SCHED_MAX_TASKS * sizeof(TaskSched) == 1ULL << RT_RECORDS_SHIFT &&
+               SHARED_TASKS_ADDR >= 1ULL << RT_RECORDS_SHIFT,
+               "rt_layout: the yield saves' marks");
 _Static_assert(TASK_CTX_S0 == 3 && TASK_CTX_TP == 2, "user_schedule.S: LIGHT_EACH's layout");
 _Static_assert((RT_READY_MAGIC & 0xfff) == 0, "rt_layout: RT_READY is one lui's value");
-int user_schedule(uint32_t me);                    /* user_schedule.S */
-int user_schedule_light(uint32_t me);              /* ... for yield_light */
+/* user_schedule.S's two entries, for the header's offsets: neither is a C
+ * function (both take the slot in a2: yield_ and yield_light_call,
+ * user/lib/yield.S, jump there). */
+void user_schedule(void);
+void user_schedule_light(void);
 /* The C half of a yield, in three parts where the fast path hands over. */
 int user_schedule_saved(uint32_t me);
 int user_schedule_pinned(uint32_t me, uint32_t hart, uint32_t ntasks, uint32_t nharts);

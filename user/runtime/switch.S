@@ -81,14 +81,24 @@ rt_setjmp:
 rt_rescue:
     andi    t0, a0, RT_RESCUE_SCHEDULE
     bnez    t0, 1f
-    /* A record's own address (a record of the TaskSched heap, on its
-     * boundary) is user_schedule_light's save: its record's ctx, as below
-     * (what it left of s3..s11 is stale: its caller keeps nothing there). */
     li      t1, -1
     slli    t1, t1, RT_BASE_SHIFT
     lui     t2, RT_TASKS_PAGES
     add     t1, t1, t2              /* t1: the records */
-    sub     t0, a0, t1
+    /* A record's offset among the records (below 1 << RT_RECORDS_SHIFT,
+     * on a record's boundary) is user_schedule's save: that record's
+     * ctx, all fifteen registers, as below. */
+    srli    t2, a0, RT_RECORDS_SHIFT
+    bnez    t2, 4f                  /* not an offset */
+    andi    t2, a0, (1 << RT_TASK_SHIFT) - 1
+    bnez    t2, 2f                  /* not a record's */
+    add     a0, a0, t1
+    addi    a0, a0, RT_CTX
+    j       3f
+    /* A record's own address (a record of the TaskSched heap, on its
+     * boundary) is user_schedule_light's save: its record's ctx, as below
+     * (what it left of s3..s11 is stale: its caller keeps nothing there). */
+4:  sub     t0, a0, t1
     srli    t2, t0, RT_RECORDS_SHIFT
     bnez    t2, 2f                  /* not among them */
     andi    t2, t0, (1 << RT_TASK_SHIFT) - 1
@@ -97,8 +107,9 @@ rt_rescue:
     j       3f
 2:  li      a1, 2                   /* rt_setjmp returns 2: rescued */
     j       rt_load
-    /* user_schedule's save: back in the yield_() call with its registers,
-     * schedule_rescued finishes it (and returns 0 from it). */
+    /* rt_park's save (the ctx's address with RT_RESCUE_SCHEDULE): back in
+     * the yield_() call with its registers, schedule_rescued finishes it
+     * (and returns 0 from it); so for user_schedule's, above. */
 1:  andi    a0, a0, ~RT_RESCUE_SCHEDULE
 3:  LOAD_CONTEXT
     j       schedule_rescued

@@ -1,6 +1,8 @@
 /*
- * int user_schedule(uint32_t me): the runtime's yield, entered from
- * yield_() (user/lib/block.c).  docs/user-mode-switching.md, "A yield",
+ * user_schedule, me in a2: the runtime's yield, entered from yield_()
+ * (user/lib/yield.S; not a C function: it takes the slot in a2, where the
+ * policy's call wants it, as user_schedule_light does).
+ * docs/user-mode-switching.md, "A yield",
  * gives the steps; runtime.c's user_schedule_saved is the whole of them
  * in C.
  *
@@ -84,29 +86,29 @@
 
 /* The checks before the save, the same for both entries, in the
  * registers each names: `me` (our slot), then what they leave: `base`
- * VDSO_DATA, `nrec` nrecords, `recs` the records, `rec` our record
- * (`ntasks` a scratch).  A slot with no mapped record goes to the C half
- * (`slow`), which sends it to the kernel: nothing is written there. */
-.macro ENTRY_CHECKS me, base, ntasks, nrec, recs, rec, slow
+ * VDSO_DATA, `nrec` nrecords, `recs` the records, `off` our record's
+ * offset among them (me << RT_TASK_SHIFT, the full save's mark) and `rec`
+ * our record (`off` may be `rec`).  A slot with no mapped record goes to
+ * the C half (`slow`), which sends it to the kernel: nothing is written
+ * there.  VDSO_DATA.ntasks is not read: the policy calls' context is
+ * SCHED_KINFO's rt_ctx, the kernel's (ntasks RT_MAX_TASKS), so the
+ * process's copy of it plays no part here; the C half, which builds its
+ * context from that copy, checks it itself. */
+.macro ENTRY_CHECKS me, base, nrec, recs, off, rec, slow
     li      \base, -1
     slli    \base, \base, RT_BASE_SHIFT /* VDSO_DATA, the region's base */
-    lw      \ntasks, RT_NTASKS(\base) /* ntasks (read once: the process */
-    li      t0, RT_MAX_TASKS        /* may write it while we look) */
-    bne     \ntasks, t0, \slow      /* not the kernel's RT_MAX_TASKS: the C
-                                       half's (above it the policy would
-                                       leave VDSO_DATA.queue; below it, the
-                                       policy calls' context, SCHED_KINFO's
-                                       rt_ctx, would not fit) */
-    lw      \nrec, RT_NRECORDS(\base) /* nrecords, read once */
+    lw      \nrec, RT_NRECORDS(\base) /* nrecords, read once (the process
+                                       may write it while we look) */
     bgeu    \me, \nrec, \slow        /* me >= nrecords */
-    bltu    \ntasks, \nrec, \slow    /* more records than tasks: the kernel
+    li      t0, RT_MAX_TASKS
+    bltu    t0, \nrec, \slow          /* more records than tasks: the kernel
                                        never says so.  With the test before
-                                       it, this is also "me < ntasks":
-                                       me < nrecords <= ntasks */
+                                       it, this is also "me < RT_MAX_TASKS":
+                                       me < nrecords <= RT_MAX_TASKS */
     lui     \recs, RT_TASKS_PAGES
     add     \recs, \recs, \base      /* the TaskSched heap (the records) */
-    slli    \rec, \me, RT_TASK_SHIFT
-    add     \rec, \rec, \recs        /* our record */
+    slli    \off, \me, RT_TASK_SHIFT
+    add     \rec, \off, \recs        /* our record */
 .endm
 
 /* The registers a light yield keeps (yield_light, <unistd.h>): ra, sp, tp
@@ -147,16 +149,20 @@
 user_schedule:
     /* 0. Save ra, sp, tp, s0..s11 into this thread's record: where a
      * thread that switches back to us returns, where the kernel resumes
-     * us, and (with RT_RESCUE_SCHEDULE) where a policy fault sends us. */
-    ENTRY_CHECKS a0, t6, a2, a3, a5, a1, .Lslow
+     * us, and (the rescue word) where a policy fault sends us.  Entered
+     * with our slot `me` in a2, as the light entry (yield_, user/lib/
+     * yield.S, passes it there: where the policy's call wants it), so not
+     * a C function.  The rescue word says "a full save": our record's
+     * offset among the records (below 1 << RT_RECORDS_SHIFT, which no
+     * other writer of the word uses: rt_rescue, switch.S), a value the
+     * checks leave in t1. */
+    ENTRY_CHECKS a2, t6, a3, a5, t1, a1, .Lslow
     SAVE_CALLEE_SAVED a1, 1, RT_CTX
-    addi    t1, a1, RT_CTX + RT_RESCUE_SCHEDULE /* the ctx's address (8-aligned) */
-    sd      t1, RT_CTX_RESCUE(a1)   /* with the bit: "user_schedule's save" */
+    sd      t1, RT_CTX_RESCUE(a1)   /* "a full save, in the record at t1" */
     mv      s10, t6                 /* the registers the rest works in, */
     mv      s11, a1                 /* which the light entry computes its */
     mv      s4, a3                  /* values straight into (its caller */
     mv      s6, a5                  /* keeps nothing there) */
-    mv      a2, a0
     j       .Lsaved
 
     /* user_schedule_light, entered with our slot `me` in a2 (not a C
@@ -174,7 +180,7 @@ user_schedule:
     .globl user_schedule_light
     .hidden user_schedule_light
 user_schedule_light:
-    ENTRY_CHECKS a2, s10, a3, s4, s6, s11, .Llight_slow
+    ENTRY_CHECKS a2, s10, s4, s6, s11, s11, .Llight_slow
     LIGHT_EACH sd, s11, RT_CTX
     sd      s11, RT_CTX_RESCUE(s11) /* "a light save": the record itself */
     /* From here on, for both entries: s10 VDSO_DATA, s11 our record, s4
@@ -258,9 +264,10 @@ user_schedule_light:
      * values live in s3..s11, which the policy preserves (and which a full
      * save holds for whoever comes back here); the calls' arguments are
      * put in place as soon as they are known (a2, me, since the entry). */
-    /* a0: the policy calls' struct sched_ctx, SCHED_KINFO.rt_ctx (right
-     * for ntasks = RT_MAX_TASKS, as checked; serial_calls is set: the
-     * calls are made under the lock). */
+    /* a0: the policy calls' struct sched_ctx, SCHED_KINFO.rt_ctx (the
+     * kernel's: ntasks RT_MAX_TASKS, whatever the process wrote into
+     * VDSO_DATA.ntasks; serial_calls is set: the calls are made under the
+     * lock). */
     addi    a0, t5, RT_KINFO_CTX
     ld      t1, RT_KINFO_YIELD_FETCH(t5) /* t1: the policy's yield_fetch, */
     beqz    t1, .Lunbound           /* unless it is per-hart or has none */
@@ -274,7 +281,7 @@ user_schedule_light:
      * and READY, which we claim (READY -> RUNNING), as claim_ready does:
      * the kernel may claim it too.  An answer with garbage above bit 31
      * is out of range here, and the C half truncates it as C does. */
-    bgeu    a0, s4, .Lfetched       /* past nrecords (so past ntasks) */
+    bgeu    a0, s4, .Lfetched       /* past nrecords (so past RT_MAX_TASKS) */
     slli    a1, a0, RT_TASK_SHIFT
     add     a1, a1, s6              /* a1: the next thread's record (no call
                                        from here on: a scratch register) */
@@ -466,18 +473,17 @@ rt_switch_to_next:
     fence   rw, w                   /* nothing else was done under it */
     sw      zero, RT_QUEUE_LOCK(s10)
 .Lslow_saved:                       /* the caller's registers back: */
-    mv      a0, a2                  /* (me, as user_schedule_saved takes it) */
     mv      t6, s10
     CALLERS_FAST_REGS_BACK
-.Lslow:                             /* a0 = me, t6 VDSO_DATA; ra, sp, s0..s11
+.Lslow:                             /* a2 = me, t6 VDSO_DATA; ra, sp, s0..s11
                                        the caller's */
     ld      t0, RT_SLOW_YIELDS(t6)
     addi    t0, t0, 1
     sd      t0, RT_SLOW_YIELDS(t6)
+    mv      a0, a2                  /* user_schedule_saved(me) */
     j       user_schedule_saved
 .Llight_slow:                       /* the light entry's checks: s3..s11 */
-    mv      a0, a2                  /* are not the caller's to keep */
-    mv      t6, s10
+    mv      t6, s10                 /* are not the caller's to keep */
     j       .Lslow
 
 .Lpinned:                           /* the caller's registers but s3..s6,
@@ -486,7 +492,7 @@ rt_switch_to_next:
     addi    t0, t0, 1
     sd      t0, RT_SLOW_YIELDS(s10)
     mv      a0, a2                  /* (me, hart, ntasks, nharts): ntasks */
-    mv      a1, s3                  /* is RT_MAX_TASKS, as checked */
+    mv      a1, s3                  /* is rt_ctx's, RT_MAX_TASKS */
     li      a2, RT_MAX_TASKS
     addi    a3, s5, 1
     CALLERS_FAST_REGS_BACK
@@ -501,7 +507,7 @@ rt_switch_to_next:
     sub     a0, s11, s6             /* me: our record's index */
     srli    a0, a0, RT_TASK_SHIFT
     mv      a1, s3
-    li      a3, RT_MAX_TASKS        /* ntasks: equal to it, as checked */
+    li      a3, RT_MAX_TASKS        /* ntasks: rt_ctx's, as the policy had it */
     addi    a4, s5, 1
     addi    t0, s11, RT_CTX
     LOAD_CALLEE_SAVED t0, 1
