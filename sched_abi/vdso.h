@@ -54,14 +54,8 @@ typedef struct VDSO_DATA {
     char     policy_name[SCHED_NAME_LEN]; /* 24 */
 
     /* (What waits in the kernel's queue is in SCHED_KINFO, below.) */
-    uint32_t rt_off;                  /*   40: nonzero: the process's
-                                              threads yield through the
-                                              kernel from then on.  Why
-                                              (RT_OFF_*): set by the kernel
-                                              when the policy faulted in user
-                                              mode here, or by the runtime
-                                              when it found the process's
-                                              queue lock or queue wrecked */
+    uint32_t block_seq;               /*   40: unused (numbered the
+                                              block_sched sections once) */
     uint32_t ticks_per_ms;            /*   44: rdtime ticks per millisecond
                                               (the runtime's bound on waiting
                                               for the queue lock) */
@@ -101,8 +95,20 @@ typedef struct VDSO_DATA {
     uint64_t user_switches;           /*  128: switches done in user mode */
     uint64_t yields_to_kernel;        /*  136: yields that needed the kernel */
     uint32_t rt_ready;                /*  144: RT_READY once `queue` is set up */
-    uint32_t block_seq;               /*  148: unused (numbered the
-                                              block_sched sections once) */
+    uint32_t rt_off;                  /*  148: nonzero: the process's
+                                              threads yield through the
+                                              kernel from then on.  Why
+                                              (RT_OFF_*): set by the kernel
+                                              when the policy faulted in user
+                                              mode here, or by the runtime
+                                              when it found the process's
+                                              queue lock or queue wrecked.
+                                              After rt_ready, in the same
+                                              doubleword: the fast path
+                                              (user/runtime/user_schedule.S)
+                                              tests "set up, and switching
+                                              on" with one load and one
+                                              compare */
     uint64_t age_clock;               /*  152: ages for the process's queue */
     uint64_t lock_yields;             /*  160: yields made because the queue
                                               lock's holder was off its hart */
@@ -153,7 +159,8 @@ _Static_assert(__builtin_offsetof(VDSO_DATA, queue_lock) == 120, "queue_lock");
 _Static_assert(__builtin_offsetof(VDSO_DATA, user_switches) == 128, "user_switches");
 _Static_assert(__builtin_offsetof(VDSO_DATA, yields_to_kernel) == 136, "yields_to_kernel");
 _Static_assert(__builtin_offsetof(VDSO_DATA, rt_ready) == 144, "rt_ready");
-_Static_assert(__builtin_offsetof(VDSO_DATA, block_seq) == 148, "block_seq");
+_Static_assert(__builtin_offsetof(VDSO_DATA, rt_off) == 148, "rt_off");
+_Static_assert(__builtin_offsetof(VDSO_DATA, block_seq) == 40, "block_seq");
 _Static_assert(__builtin_offsetof(VDSO_DATA, age_clock) == 152, "age_clock");
 _Static_assert(__builtin_offsetof(VDSO_DATA, lock_yields) == 160, "lock_yields");
 _Static_assert(__builtin_offsetof(VDSO_DATA, trace_ring) == 168, "trace_ring");

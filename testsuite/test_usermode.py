@@ -70,12 +70,23 @@ def test_fast_path_and_c_half(machine, name, smp):
     ping-pong's switches are made by the fast path: the program counts the
     hand-overs in VDSO_DATA.slow_yields and checks both (on two harts, only
     that every turn came in order).  It also checks the policy entry and
-    context the kernel bound for the fast path in SCHED_KINFO."""
+    context the kernel bound for the fast path in SCHED_KINFO; that with
+    the process's own rt_off set no yield switches in user mode (the fast
+    path reads it under the lock, with rt_ready); and that a scribbled
+    VDSO_DATA.ntasks does not send the fast path's switches to the C half
+    (its context is the kernel's)."""
     m = boot_shell(machine, smp, policy=name)
     out = m.run("t_uswitch_paths 2000", timeout=120)
     switches, slow = uswitch_paths(out)
     if smp == 1:
         assert switches >= 2000 and slow * 10 < switches, out
+    assert re.search(r"^t_uswitch_paths: off: 2 threads x 500 turns, 0 out of turn; "
+                     r"0 user-mode switches", out, re.M), out
+    scribbled = re.search(r"^t_uswitch_paths: ntasks \d+: 2 threads x 500 turns, 0 out of turn; "
+                          r"(\d+) user-mode switches, (\d+) yields handed", out, re.M)
+    assert scribbled, out
+    if smp == 1:
+        assert int(scribbled[1]) >= 500 and int(scribbled[2]) * 10 < int(scribbled[1]), out
     # Both ways of calling the policy: the entry the kernel bound at boot
     # (a policy with yield_fetch that is not per-hart), and the header's,
     # out of line (multiqueue: per-hart, and no yield_fetch).

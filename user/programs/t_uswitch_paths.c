@@ -25,6 +25,21 @@
  *              thread may have a hart to itself: only the turns are
  *              judged.
  *
+ *   off        the same ping-pong (a quarter of the turns) with the
+ *              process's own VDSO_DATA.rt_off set by the process itself:
+ *              every yield must go through the kernel, so no user-mode
+ *              switch at all, every turn in order (the fast path reads
+ *              rt_off with rt_ready, under the queue lock: a test of the
+ *              lower word alone lets the policy run and fails this).
+ *              rt_off is cleared after.
+ *   ntasks     the same again with VDSO_DATA.ntasks (the process's copy)
+ *              scribbled past SCHED_MAX_TASKS: the fast path takes its
+ *              policy context from SCHED_KINFO (the kernel's), so on one
+ *              hart it still makes the switches, fewer hand-overs than a
+ *              tenth (it used to send every yield to the C half on such a
+ *              value, which sends them to the kernel).  Put back before
+ *              the threads exit (leave_queue reads it).
+ *
  * First, what the kernel bound at boot for the fast path (SCHED_KINFO's
  * rt_yield_fetch and rt_ctx, os/sched/shared.c): the policy's yield_fetch
  * when it has one and is not per-hart, else nothing (the fast path then
@@ -54,6 +69,8 @@
 static const VDSO_DATA *const vdso = (const VDSO_DATA *)SHARED_BASE_ADDR;
 static volatile uint32_t counter;
 static uint32_t turns, out_of_turn, regs_lost;
+/* The ntasks part: the players put VDSO_DATA.ntasks back when done. */
+static volatile int restore_ntasks;
 
 /* yield_seeded_by(seed, out, entry): calls entry (yield_, or the light
  * yield's yield_light_call) with s0..s11 set to seed + 0..11; out[i] gets
@@ -131,6 +148,8 @@ static void *player(void *arg)
             __atomic_fetch_add(&out_of_turn, 1, __ATOMIC_RELAXED);
         __atomic_store_n(&counter, c + 1, __ATOMIC_RELEASE);
     }
+    if (restore_ntasks)
+        ((VDSO_DATA *)vdso)->ntasks = SCHED_MAX_TASKS;  /* what the kernel wrote */
     return NULL;
 }
 
@@ -144,6 +163,25 @@ static struct counts now(void)
 {
     return (struct counts){ __atomic_load_n(&vdso->user_switches, __ATOMIC_RELAXED),
                             __atomic_load_n(&vdso->slow_yields, __ATOMIC_RELAXED) };
+}
+
+/* Two players pass the turn n times each; returns the counts' growth
+ * (the turns' order goes into out_of_turn, the registers into
+ * regs_lost). */
+static struct counts pingpong(uint32_t n)
+{
+    counter = 0;
+    turns = n;
+    struct counts c0 = now();
+    int tids[2];
+    for (uint32_t i = 0; i < 2; i++)
+        tids[i] = thread_create(player, (void *)(uintptr_t)i);
+    for (uint32_t i = 0; i < 2; i++)
+        thread_join(tids[i], NULL);
+    struct counts c1 = now();
+    if (counter != 2 * n)
+        out_of_turn++;
+    return (struct counts){ c1.switches - c0.switches, c1.slow - c0.slow };
 }
 
 /* This thread's record in the shared region: the one with its tid. */
@@ -246,6 +284,40 @@ int main(int argc, char **argv)
         printf("t_uswitch_paths: FAIL: a switch took the fast path while tracing\n");
         ok = 0;
     }
+
+    /* off: the process turns user-mode switching off itself. */
+    uint32_t part_turns = turns / 4;
+    VDSO_DATA *own = (VDSO_DATA *)SHARED_BASE_ADDR;    /* the process's to write */
+    __atomic_store_n(&own->rt_off, RT_OFF_QUEUE, __ATOMIC_RELEASE);
+    struct counts off = pingpong(part_turns);
+    __atomic_store_n(&own->rt_off, 0, __ATOMIC_RELEASE);
+    printf("t_uswitch_paths: off: 2 threads x %u turns, %u out of turn; %lu user-mode "
+           "switches\n", part_turns, out_of_turn, (unsigned long)off.switches);
+    if (off.switches != 0 || out_of_turn != 0) {
+        printf("t_uswitch_paths: FAIL: a yield switched in user mode with rt_off set, "
+               "or turns out of order\n");
+        ok = 0;
+    }
+
+    /* ntasks: the process's copy scribbled; the fast path does not read it. */
+    own->ntasks = SCHED_MAX_TASKS + 1;
+    restore_ntasks = 1;
+    struct counts scribbled = pingpong(part_turns);
+    restore_ntasks = 0;
+    own->ntasks = SCHED_MAX_TASKS;
+    printf("t_uswitch_paths: ntasks %u: 2 threads x %u turns, %u out of turn; %lu user-mode "
+           "switches, %lu yields handed to the C half\n", SCHED_MAX_TASKS + 1, part_turns,
+           out_of_turn, (unsigned long)scribbled.switches, (unsigned long)scribbled.slow);
+    if (out_of_turn != 0) {
+        printf("t_uswitch_paths: FAIL: turns out of order with ntasks scribbled\n");
+        ok = 0;
+    }
+    if (si.harts == 1 && !traced &&
+        (scribbled.switches < part_turns || scribbled.slow * 10 >= scribbled.switches)) {
+        printf("t_uswitch_paths: FAIL: the fast path read the process's ntasks\n");
+        ok = 0;
+    }
+
     if (regs_lost) {
         printf("t_uswitch_paths: FAIL: %u registers a call preserves came back changed "
                "from yields\n", regs_lost);

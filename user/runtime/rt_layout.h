@@ -21,12 +21,13 @@
 #define RT_NHARTS           8
 #define RT_NTASKS           12
 #define RT_POLICY_FLAGS     20
-#define RT_RT_OFF           40
 #define RT_NRECORDS         52
 #define RT_CURRENT          88
 #define RT_QUEUE_LOCK       120
 #define RT_USER_SWITCHES    128
 #define RT_READY_WORD       144        /* rt_ready */
+#define RT_RT_OFF           148        /* rt_off: rt_ready's doubleword's upper
+                                          half (user_schedule.S reads both) */
 #define RT_AGE_CLOCK        152
 #define RT_SWITCHED_AT      176
 #define RT_QUICK_SWITCHES   240

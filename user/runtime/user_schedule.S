@@ -45,6 +45,11 @@
 #include "../../os/arch/callee_saved.h"
 #include "rt_layout.h"
 
+/* One ld reads rt_ready and rt_off (step 3). */
+.if RT_RT_OFF != RT_READY_WORD + 4 || RT_READY_WORD % 8 != 0 || RT_READY_MAGIC >= 0x80000000
+.error "rt_layout.h: step 3 reads rt_ready and rt_off as one doubleword, RT_READY one lui's"
+.endif
+
 /* The pin's test of the hart reads our flags with it (one lhu). */
 .if RT_TASK_FLAGS != RT_TASK_HART + 1 || RT_MAX_HARTS > 256
 .error "rt_layout.h: the pin's lhu reads the hart and the flags bytes together"
@@ -188,7 +193,8 @@ user_schedule_light:
      * yield_fetch's third argument). */
 .Lsaved:
 
-    /* 1. The rest of what the C half checks before it pins.  From here
+    /* 1. The rest of what the C half checks before it pins (but rt_off,
+     * read with rt_ready under the lock, step 3).  From here
      * on s3 and s5 are ours too (their values kept across the policy
      * calls): a hand-over before the policy has answered loads the
      * caller's s3..s6, s10 and s11 back from the save (.Lslow_saved,
@@ -202,8 +208,6 @@ user_schedule_light:
     add     t5, t5, s10             /* t5: SCHED_KINFO */
     lw      s5, RT_KINFO_LAST_HART(t5) /* s5: nharts - 1, the last hart;
                                        0 stands out as "one hart" */
-    lw      t0, RT_RT_OFF(s10)
-    bnez    t0, .Lslow_saved        /* switching off for this process */
     ld      t0, RT_KINFO_SWITCH_OFF(t5) /* two words, one load: */
     bnez    t0, .Lslow_saved        /* switching off for every process, or
                                        a timeline to record (the C half
@@ -237,9 +241,17 @@ user_schedule_light:
      * ensure_ready, the queued_top test and the resting test, after
      * leave_queue_locked's, made with the hart's above; each answer other
      * than "nothing to do" is its.) */
-    lw      t0, RT_READY_WORD(s10)
-    lui     t1, RT_READY_MAGIC >> 12 /* one lui: its low 12 bits are 0 */
-    bne     t0, t1, .Lpinned        /* the queue is not set up yet */
+    ld      t0, RT_READY_WORD(s10)  /* rt_ready, and rt_off above it */
+    lui     t1, RT_READY_MAGIC >> 12 /* RT_READY, one lui (its low 12 bits
+                                       are 0, bit 31 too), and 0 above it */
+    bne     t0, t1, .Lunlock        /* the queue not set up yet, or switching
+                                       off for this process (rt_off): to the
+                                       C half from the start, which tests
+                                       rt_off before it pins, then sets the
+                                       queue up.  Read here, under the lock,
+                                       not before the pin: one load for the
+                                       two words, and with rt_off set we only
+                                       take the lock and let it go */
     add     t0, s10, a2
     lui     t1, RT_KPRIO >> 12
     add     t0, t0, t1
