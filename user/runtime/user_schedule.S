@@ -32,8 +32,9 @@
  *   .Lpinned    the lock held (which pins us): user_schedule_pinned()
  *   .Lfetched   the policy has answered: user_schedule_fetched()
  *
- * (each with the caller's s0..s11 back: from the save on, s3 and s5 hold
- * the hart and nharts - 1, which .Lslow_saved and .Lpinned load back).
+ * (each with the caller's s0..s11 back: from the save on, s5 holds
+ * nharts - 1 and s3 the hart where it is kept, which .Lslow_saved and
+ * .Lpinned load back).
  * It ends in the restartable commit and the switch's tail, which the C
  * half and rt_park enter too (step 7 below).
  *
@@ -72,6 +73,25 @@
     sd      t0, RT_TASK_AGE(s11)
     li      s8, RT_STATE_READY      /* s8: READY, = RT_FLAG_IN_QUEUE */
     sb      s8, RT_TASK_FLAGS(s11)
+.endm
+
+/* The last of step 3's tests, with the lock held and the hart in a1: may
+ * this hart be due to rest (a run of futile switches on it)?  Then the C
+ * half decides (.Lpinned).  One hart never rests, and needs no hart after
+ * the policy's call (it is 0): only with more harts is it kept in s3, for
+ * count_switch (step 6), here (`keep` s3) or by the caller (.Lunbound, for
+ * its calls).  Writes t0, t2. */
+.macro REST_CHECK keep
+    beqz    s5, 2f                  /* one hart: it never rests */
+    .ifnb \keep
+    mv      \keep, a1
+    .endif
+    slli    t0, a1, 2
+    add     t0, t0, s10
+    lw      t0, RT_QUICK_SWITCHES(t0)
+    li      t2, RT_REST_AFTER_N
+    bgeu    t0, t2, .Lpinned        /* this hart may be due to rest */
+2:
 .endm
 
 /* One try of the claim of the fetched thread (READY -> RUNNING in the
@@ -224,18 +244,21 @@ user_schedule_light:
     bnez    t0, .Lslow_saved        /* in use: the C half waits for it */
     sc.w    t0, t1, (t2)
     bnez    t0, 1b
-    lhu     s3, RT_TASK_HART(s11)   /* s3: the hart we run on, and above
+    lhu     a1, RT_TASK_HART(s11)   /* a1: the hart we run on, and above
                                        it our flags (only we write them),
                                        the byte after it: */
-    bltu    s5, s3, .Lunlock        /* past the last hart, or our flags not
+    bltu    s5, a1, .Lunlock        /* past the last hart, or our flags not
                                        0: IN_QUEUE, their only one
                                        (RT_FLAGS_ALL), the kernel resumed us
                                        from the queue.  Both to the C half,
                                        from the start (user_schedule_saved
                                        takes the lock again and leaves the
                                        queue): one test for the two, the
-                                       hart a byte, and s3 the hart alone
-                                       from here on */
+                                       hart a byte, and a1 the hart alone
+                                       from here on, where the policy's
+                                       call wants it (kept across the call
+                                       in s3 where it is needed after it:
+                                       REST_CHECK, .Lunbound) */
 
     /* 3. Under the lock: is this the common case?  (The C half's
      * ensure_ready, the queued_top test and the resting test, after
@@ -265,13 +288,6 @@ user_schedule_light:
                                        this also sends priority 0 away) */
     li      t1, RT_PRIO_MAX
     bltu    t1, a7, .Lpinned        /* so with this: not in 1..RT_PRIO_MAX */
-    beqz    s5, 2f                  /* one hart: it never rests */
-    slli    t0, s3, 2
-    add     t0, t0, s10
-    lw      t0, RT_QUICK_SWITCHES(t0)
-    li      t1, RT_REST_AFTER_N
-    bgeu    t0, t1, .Lpinned        /* this hart may be due to rest */
-2:
     /* 4. Queue this thread and fetch the next, through the policy.  The
      * values live in s3..s11, which the policy preserves (and which a full
      * save holds for whoever comes back here); the calls' arguments are
@@ -283,8 +299,8 @@ user_schedule_light:
     addi    a0, t5, RT_KINFO_CTX
     ld      t1, RT_KINFO_YIELD_FETCH(t5) /* t1: the policy's yield_fetch, */
     beqz    t1, .Lunbound           /* unless it is per-hart or has none */
+    REST_CHECK s3                   /* the last of step 3's tests */
     QUEUE_US
-    mv      a1, s3
     jalr    t1                      /* a0 = yield_fetch(ctx, hart, me) */
 .Lanswered:
 
@@ -413,6 +429,8 @@ rt_switch_to_next:
      * or one without yield_fetch.  The policy's header (read-only) says
      * how to call it. */
 .Lunbound:
+    mv      s3, a1                  /* s3: the hart, for after the calls */
+    REST_CHECK                      /* (s3 set already) */
     lui     s7, RT_CODE_PAGES
     add     s7, s7, s10             /* s7: the policy's header (read-only) */
     lw      t0, RT_POLICY_FLAGS(s10)
@@ -437,8 +455,7 @@ rt_switch_to_next:
     mv      s2, a2                  /* s2: me */
     ld      t0, RT_OP_TOP_AT(s7)
     add     t0, t0, s7
-    mv      a1, s3
-    jalr    t0                      /* a0 = top_priority(ctx, hart) */
+    jalr    t0                      /* a0 = top_priority(ctx, hart: a1) */
     sext.w  a0, a0                  /* a uint32_t: its low 32 bits */
     beqz    a0, .Lnobody_else
     mv      a0, s9
@@ -499,13 +516,12 @@ rt_switch_to_next:
     j       .Lslow
 
 .Lpinned:                           /* the caller's registers but s3..s6,
-                                       s10, s11 */
+                                       s10, s11; a1 the hart */
     ld      t0, RT_SLOW_YIELDS(s10)
     addi    t0, t0, 1
     sd      t0, RT_SLOW_YIELDS(s10)
     mv      a0, a2                  /* (me, hart, ntasks, nharts): ntasks */
-    mv      a1, s3                  /* is rt_ctx's, RT_MAX_TASKS */
-    li      a2, RT_MAX_TASKS
+    li      a2, RT_MAX_TASKS        /* is rt_ctx's, RT_MAX_TASKS */
     addi    a3, s5, 1
     CALLERS_FAST_REGS_BACK
     j       user_schedule_pinned
@@ -518,7 +534,10 @@ rt_switch_to_next:
                                     /* next as the ABI passes a uint32_t */
     sub     a0, s11, s6             /* me: our record's index */
     srli    a0, a0, RT_TASK_SHIFT
-    mv      a1, s3
+    li      a1, 0                   /* the hart: 0 on one hart (checked */
+    beqz    s5, 1f                  /* against nharts - 1 at the pin), */
+    mv      a1, s3                  /* else kept in s3 (REST_CHECK, */
+1:                                  /* .Lunbound) */
     li      a3, RT_MAX_TASKS        /* ntasks: rt_ctx's, as the policy had it */
     addi    a4, s5, 1
     addi    t0, s11, RT_CTX
