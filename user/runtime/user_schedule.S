@@ -291,7 +291,8 @@ user_schedule_light:
     /* 4. Queue this thread and fetch the next, through the policy.  The
      * values live in s3..s11, which the policy preserves (and which a full
      * save holds for whoever comes back here); the calls' arguments are
-     * put in place as soon as they are known (a2, me, since the entry). */
+     * put in place as soon as they are known (a2, me, since the entry; a1,
+     * the hart, since the pin). */
     /* a0: the policy calls' struct sched_ctx, SCHED_KINFO.rt_ctx (the
      * kernel's: ntasks RT_MAX_TASKS, whatever the process wrote into
      * VDSO_DATA.ntasks; serial_calls is set: the calls are made under the
