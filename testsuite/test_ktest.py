@@ -7,7 +7,7 @@ import pytest
 from schedos import ktap
 
 # The tests `ktest=all` must run; a test missing from the output fails here.
-EXPECTED = ["format", "string", "bootargs", "frame", "heap", "heapcache", "vm", "uvm", "spinlock", "timer", "ipi", "blobguard", "tick", "nudge",
+EXPECTED = ["format", "string", "bootargs", "frame", "heap", "heapcache", "vm", "uvm", "spinlock", "hartrw", "timer", "ipi", "blobguard", "tick", "nudge",
             "printf", "kcoro", "fdtable"]
 PRINTF_TAIL = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -41,6 +41,8 @@ def test_ktest_all(machine, smp):
     # The SMP tests really ran on every hart.
     assert (f"{smp} harts x 20000 increments = {smp * 20000}"
             in report.result("spinlock").diagnostics)
+    assert any(d.startswith(f"hartrw: {smp} harts, {smp * 5000} exclusive holds")
+               for d in report.result("hartrw").diagnostics), out
     ticks = [d for d in report.result("timer").diagnostics
              if re.match(r"^hart \d+: \d+ ticks", d)]
     assert len(ticks) == smp, report.result("timer").diagnostics

@@ -18,6 +18,7 @@
 #include "lib/list.h"
 #include "lib/string.h"
 #include "mm/frame.h"
+#include "mm/uvm.h"
 #include "memlayout.h"
 #include "proc/thread.h"
 #include "sched/policy.h"
@@ -203,5 +204,9 @@ void inv_check_user_return(void)
           c->hartid);
     CHECK(c->irq_depth == 0, "hart %lu returns to user mode with %d spinlock(s) held "
           "(interrupt nesting %d)", c->hartid, c->irq_depth, c->irq_depth);
+    /* A shared hold of an address space is its hart's slot, not a bit of
+     * the lock: one left set would hold off every unmap of it for ever. */
+    CHECK(uspace_readers.hart[c->hartid].held == NULL,
+          "hart %lu returns to user mode holding an address space shared", c->hartid);
 }
 #endif

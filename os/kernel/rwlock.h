@@ -1,10 +1,15 @@
 /*
  * Shared holds of a spinlock: a reader-writer lock in the spinlock's own
  * word (kernel/spinlock.h), so that every spin_lock of it stays what it
- * was, an exclusive hold.  Two locks are taken shared: sched_lock, by a
+ * was, an exclusive hold.  One lock is taken shared: sched_lock, by a
  * kernel yield under a policy whose calls for different harts may overlap
- * (SCHED_FLAG_HART_LOCAL, docs/scheduler.md), and a process's address
- * space lock, by the kernel's copies to and from user memory (mm/uvm.c).
+ * (SCHED_FLAG_HART_LOCAL, docs/scheduler.md).  Every shared hold writes
+ * the lock's word, so the word's line moves between harts that hold it
+ * shared at once; a process's address space lock, held shared by every
+ * kernel copy, is a kernel/hart_rwlock.h instead, whose shared hold
+ * writes only its hart's line.  (sched_lock stays here: its exclusive
+ * holds are the common ones, every yield's, and would each pay that
+ * lock's look at every hart's slot.)
  *
  * The exclusive side wins: once a hart has set SPIN_WRITER, no shared hold
  * starts, and it waits for the ones already taken to end.  A hart sets its

@@ -192,7 +192,7 @@ int ktest_uvm(void)
     size_t free0 = frame_free_count();
     if (check_frames_many())
         return -1;
-    struct uspace us = { .lock = SPINLOCK_INIT("kt_uvm") };   /* no stack slot */
+    struct uspace us = { .lock = USPACE_LOCK_INIT("kt_uvm") };   /* no stack slot */
     us.pt = vm_create();
     KT_CHECK(us.pt != NULL);
     int err = check_alloc_and_free(&us) || check_copy_space(&us) ||

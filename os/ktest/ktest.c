@@ -20,6 +20,7 @@ static const struct ktest tests[] = {
     { "vm",       ktest_vm,       1, "page tables: map, translate, hardware walk, W^X, guards" },
     { "uvm",      ktest_uvm,      1, "user memory: batches, tables crossed, fork's copy, user copies" },
     { "spinlock", ktest_spinlock, 1, "spinlocks and interrupt nesting on all harts" },
+    { "hartrw",   ktest_hart_rwlock, 1, "per-hart reader slots: shared and exclusive holds mixed on all harts" },
     { "timer",    ktest_timer,    1, "timer interrupts tick on every hart" },
     { "ipi",      ktest_ipi,      1, "software interrupts reach every other hart" },
     { "blobguard", ktest_blobguard, 1, "a policy call's guard holds other interrupts and ticks back until its end" },

@@ -41,6 +41,7 @@ int ktest_dfreehart(void);
 int ktest_vm(void);
 int ktest_uvm(void);
 int ktest_spinlock(void);
+int ktest_hart_rwlock(void);
 int ktest_timer(void);
 int ktest_ipi(void);
 int ktest_blobguard(void);

@@ -27,7 +27,7 @@ uint64_t ustack_top(int slot)
 
 int ustack_take(struct uspace *us)
 {
-    spin_lock(&us->lock);
+    hart_rwlock_lock(&us->lock);
     int slot = -EAGAIN;
     for (int w = 0; w < USER_STACK_SLOTS / 64 && slot < 0; w++)
         if (~us->stack_slots[w])
@@ -47,21 +47,21 @@ int ustack_take(struct uspace *us)
         else
             us->stack_slots[slot / 64] |= 1UL << (slot % 64);
     }
-    spin_unlock(&us->lock);
+    hart_rwlock_unlock(&us->lock);
     return slot;
 }
 
 void ustack_claim(struct uspace *us, int slot)
 {
-    spin_lock(&us->lock);
+    hart_rwlock_lock(&us->lock);
     KASSERT(!in_use(us, slot));
     us->stack_slots[slot / 64] |= 1UL << (slot % 64);
-    spin_unlock(&us->lock);
+    hart_rwlock_unlock(&us->lock);
 }
 
 void ustack_release(struct uspace *us, int slot)
 {
-    spin_lock(&us->lock);
+    hart_rwlock_lock(&us->lock);
     KASSERT(in_use(us, slot));
     us->stack_slots[slot / 64] &= ~(1UL << (slot % 64));
     /* The pages under the top one, if the thread went that deep: shot
@@ -71,20 +71,20 @@ void ustack_release(struct uspace *us, int slot)
      * threads come and go (a 400-thread ring on four harts took 60 ms an
      * exit), for 4 KiB a slot that is given back with the process. */
     uvm_free(us->pt, ustack_top(slot) - USER_THREAD_STACK, USER_THREAD_STACK - PAGE_SIZE);
-    spin_unlock(&us->lock);
+    hart_rwlock_unlock(&us->lock);
 }
 
 void ustack_reset(struct uspace *us)
 {
-    spin_lock(&us->lock);
+    hart_rwlock_lock(&us->lock);
     for (int w = 0; w < USER_STACK_SLOTS / 64; w++)
         us->stack_slots[w] = 0;
-    spin_unlock(&us->lock);
+    hart_rwlock_unlock(&us->lock);
 }
 
 int ustack_demand_locked(struct uspace *us, uint64_t va)
 {
-    KASSERT(spin_holding(&us->lock));
+    KASSERT(hart_rwlock_holding(&us->lock));
     if (va < STACKS_BOTTOM || va >= USER_STACK_TOP)
         return -EFAULT;
     int slot = (int)((USER_STACK_TOP - 1 - va) / STRIDE);
@@ -102,8 +102,8 @@ int ustack_demand_locked(struct uspace *us, uint64_t va)
 
 int ustack_fault(struct uspace *us, uint64_t va)
 {
-    spin_lock(&us->lock);
+    hart_rwlock_lock(&us->lock);
     int err = ustack_demand_locked(us, va);
-    spin_unlock(&us->lock);
+    hart_rwlock_unlock(&us->lock);
     return err;
 }

@@ -3,11 +3,12 @@
 #include "mm/tlb.h"
 #include "mm/ustack.h"
 #include "kernel/panic.h"
-#include "kernel/rwlock.h"
 #include "lib/string.h"
 #include "uapi/errno.h"
 #include "arch/riscv.h"
 #include "memlayout.h"
+
+struct hart_readers uspace_readers;
 
 #define ALLOC_BATCH 32                 /* frames taken per hold of the lock */
 
@@ -136,9 +137,9 @@ static int copy_level(pagetable_t src, pagetable_t dst, int level, int count)
 
 int uvm_copy(struct uspace *src, pagetable_t dst)
 {
-    spin_lock(&src->lock);
+    hart_rwlock_lock(&src->lock);
     int err = copy_level(src->pt, dst, 2, 256);     /* the user half */
-    spin_unlock(&src->lock);
+    hart_rwlock_unlock(&src->lock);
     if (err)
         uvm_free_all(dst);
     return err;
@@ -199,9 +200,9 @@ static __attribute__((noinline)) bool range_ok_slow(struct uspace *us, uint64_t 
          * anyway (the copies look again, under it). */
         if (user_leaf(us->pt, page, need))
             continue;
-        spin_lock(&us->lock);
+        hart_rwlock_lock(&us->lock);
         bool ok = user_leaf_demand_locked(us, page, need) != 0;
-        spin_unlock(&us->lock);
+        hart_rwlock_unlock(&us->lock);
         if (!ok)
             return false;
     }
@@ -257,11 +258,11 @@ static __attribute__((noinline)) bool copy_in_page_demand(struct uspace *us, uin
                                                           char *k, size_t len, uint64_t need,
                                                           bool to_user)
 {
-    spin_lock(&us->lock);
+    hart_rwlock_lock(&us->lock);
     pte_t pte = user_leaf_demand_locked(us, uva, need);
     if (pte)
         copy_with_frame(pte, uva, k, len, to_user);
-    spin_unlock(&us->lock);
+    hart_rwlock_unlock(&us->lock);
     return pte != 0;
 }
 
@@ -271,7 +272,7 @@ static __attribute__((noinline)) bool copy_in_page_demand(struct uspace *us, uin
  * the copy fails; it never writes into a frame that has been freed
  * meanwhile.  False if the page is not there (or not `need`).
  * A copy only reads the mapping, so it holds the lock shared
- * (kernel/rwlock.h): every change of the mapping is made under an
+ * (kernel/hart_rwlock.h): every change of the mapping is made under an
  * exclusive hold, which waits for the copies to end, while two threads'
  * copies (a process's workers on two harts, each copying a pipe's data)
  * go on at once instead of taking turns for the length of a memcpy. */
@@ -279,11 +280,11 @@ static inline __attribute__((always_inline)) bool copy_in_page(struct uspace *us
                                                               char *k, size_t len, uint64_t need,
                                                               bool to_user)
 {
-    spin_lock_shared(&us->lock);
+    hart_rwlock_lock_shared(&us->lock);
     pte_t pte = user_leaf(us->pt, uva, need);
     if (pte)
         copy_with_frame(pte, uva, k, len, to_user);
-    spin_unlock_shared(&us->lock);
+    hart_rwlock_unlock_shared(&us->lock);
     return pte || copy_in_page_demand(us, uva, k, len, need, to_user);
 }
 
@@ -355,11 +356,11 @@ bool uvm_write_in_page(struct uspace *us, uint64_t uva, size_t len,
     KASSERT(uvm_one_page(uva, len));
     if (!user_range(uva, len))
         return false;
-    spin_lock_shared(&us->lock);
+    hart_rwlock_lock_shared(&us->lock);
     pte_t pte = user_leaf(us->pt, uva, need_for(true));
     if (pte)
         write((char *)PA2VA(PTE_PA(pte)) + (uva & (PAGE_SIZE - 1)), arg);
-    spin_unlock_shared(&us->lock);
+    hart_rwlock_unlock_shared(&us->lock);
     return pte != 0;
 }
 

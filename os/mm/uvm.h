@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "mm/vm.h"
-#include "kernel/spinlock.h"
+#include "kernel/hart_rwlock.h"
 #include "memlayout.h"
 
 /* A process's user address space: its page table, and the lock under which
@@ -22,15 +22,26 @@
  * leave the address space only under the lock (and after a TLB shootdown,
  * mm/tlb.h), so a copy that translated an address under the lock uses a
  * frame that stays the process's until it lets go.  Mappings change under
- * an exclusive hold; copies hold it shared (kernel/rwlock.h), so copies
- * by two threads of the process do not wait for each other. */
+ * an exclusive hold; copies hold it shared (kernel/hart_rwlock.h), so
+ * copies by two threads of the process do not wait for each other, and a
+ * copy writes only its own hart's slot of uspace_readers, not the lock:
+ * two harts' copies move no line between them. */
 struct uspace {
     pagetable_t pt;
-    struct spinlock lock;
+    struct hart_rwlock lock;
     /* Thread stack slots in use, bit i for slot i (under `lock`): their
      * stacks are demand-paged (mm/ustack.h). */
     uint64_t stack_slots[USER_STACK_SLOTS / 64];
 };
+
+/* The shared holds of every address space's lock: a hart copies through
+ * one address space at a time. */
+extern struct hart_readers uspace_readers;
+#define USPACE_LOCK_INIT(name) HART_RWLOCK_INIT(name, &uspace_readers)
+static inline void uspace_lock_init(struct uspace *us)
+{
+    hart_rwlock_init(&us->lock, "uspace", &uspace_readers);
+}
 
 /* Maps zeroed frames over [va, va+size) (page-aligned) with perm | U.
  * On failure nothing stays mapped; returns 0 or -ENOMEM / -EEXIST.

@@ -92,9 +92,9 @@ static int load_image(struct uspace *us, const char *path, char *const argv[], i
     if (err)
         return err;
     ustack_claim(us, 0);
-    spin_lock(&us->lock);
+    hart_rwlock_lock(&us->lock);
     err = uvm_alloc(pt, ustack_top(0) - PAGE_SIZE, PAGE_SIZE, PTE_R | PTE_W);
-    spin_unlock(&us->lock);
+    hart_rwlock_unlock(&us->lock);
     if (!err)
         err = push_args(us, argv, argc, sp, uargv);
     if (err)
@@ -190,7 +190,7 @@ int sys_exec_impl(uint64_t upath, uint64_t uargv)
     if (!err && (err = shared_map(npt, &nshared, p->pid)) != 0)
         vm_destroy(npt);
     /* The new space is this call's alone until it is installed. */
-    struct uspace nvm = { .pt = npt, .lock = SPINLOCK_INIT("uspace") };
+    struct uspace nvm = { .pt = npt, .lock = USPACE_LOCK_INIT("uspace") };
     uint64_t entry, image_end, sp, uargv_new;
     if (!err) {
         err = load_image(&nvm, path, args->argv, args->argc, &entry, &image_end,
@@ -225,11 +225,11 @@ int sys_exec_impl(uint64_t upath, uint64_t uargv)
     self->timeline_gen = 0;           /* named again, under its new name */
     uint32_t oexec_pages = coexec_detach(p);
     spin_lock(&p->lock);
-    spin_lock(&p->vm.lock);
+    hart_rwlock_lock(&p->vm.lock);
     pagetable_t old = p->vm.pt;
     struct shared_region oshared = p->shared;
     p->vm.pt = npt;
-    spin_unlock(&p->vm.lock);
+    hart_rwlock_unlock(&p->vm.lock);
     ustack_reset(&p->vm);
     ustack_claim(&p->vm, 0);            /* the new image's main stack */
     p->shared = nshared;

@@ -87,7 +87,7 @@ struct proc *proc_alloc(const char *name, int *err)
     p->refs = 1;
     strlcpy(p->name, name, sizeof(p->name));
     spin_init(&p->lock, "proc");
-    spin_init(&p->vm.lock, "uspace");
+    uspace_lock_init(&p->vm);
     list_init(&p->children);
     list_init(&p->sibling);
     list_init(&p->threads);
@@ -232,9 +232,9 @@ void proc_teardown(struct proc *p, struct thread *last)
     sched_account_exit(p);              /* reads the shared page: first */
     timeline_harvest(p);                /* the process's own events, while
                                            its memory is there */
-    spin_lock(&p->vm.lock);
+    hart_rwlock_lock(&p->vm.lock);
     uvm_free_all(p->vm.pt);
-    spin_unlock(&p->vm.lock);
+    hart_rwlock_unlock(&p->vm.lock);
     /* Others read the shared region under p->lock: take it away under it. */
     spin_lock(&p->lock);
     struct shared_region shared = p->shared;

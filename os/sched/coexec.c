@@ -70,7 +70,7 @@ long coexec_setup(struct proc *p, uint32_t want)
     /* Fresh zeroed frames; uvm_alloc unmaps and frees what it mapped if one
      * fails.  Only pages are added: no other hart can have them cached, so
      * no shootdown (mm/tlb.h). */
-    spin_lock(&p->vm.lock);
+    hart_rwlock_lock(&p->vm.lock);
     int err = uvm_alloc(p->vm.pt, SHARED_EXEC_ADDR + (uint64_t)from * PAGE_SIZE,
                         (uint64_t)(to - from) * PAGE_SIZE, PTE_R | PTE_W);
     uint64_t pa = 0, flags;
@@ -90,7 +90,7 @@ long coexec_setup(struct proc *p, uint32_t want)
         KASSERT(ok);
         table[k] = PA2VA(rpa & ~(uint64_t)(PAGE_SIZE - 1));
     }
-    spin_unlock(&p->vm.lock);
+    hart_rwlock_unlock(&p->vm.lock);
     if (err) {
         spin_unlock(&p->co.lock);
         kfree(table);

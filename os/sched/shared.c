@@ -267,10 +267,10 @@ int shared_map_task(struct uspace *us, struct shared_region *r, uint32_t slot)
     while (!err && r->ntask_pages <= slot / 16) {
         uint32_t page = r->ntask_pages;
         void *frame = frame_alloc();
-        spin_lock(&us->lock);
+        hart_rwlock_lock(&us->lock);
         r->task_pages[page] = map_data_page(
             us->pt, SHARED_TASKS_ADDR + (uint64_t)page * PAGE_SIZE, frame);
-        spin_unlock(&us->lock);
+        hart_rwlock_unlock(&us->lock);
         if (r->task_pages[page])
             r->ntask_pages++;
         else if (frame)

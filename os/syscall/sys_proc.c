@@ -128,9 +128,9 @@ long sys_sbrk(uint64_t increment, uint64_t u1, uint64_t u2)
         } else {
             uint64_t from = (old + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
             uint64_t to = (old + (uint64_t)inc + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
-            spin_lock(&p->vm.lock);
+            hart_rwlock_lock(&p->vm.lock);
             int err = to > from ? uvm_alloc(p->vm.pt, from, to - from, PTE_R | PTE_W) : 0;
-            spin_unlock(&p->vm.lock);
+            hart_rwlock_unlock(&p->vm.lock);
             if (err)
                 result = -ENOMEM;
             else
@@ -146,10 +146,10 @@ long sys_sbrk(uint64_t increment, uint64_t u1, uint64_t u2)
             uint64_t to = (old + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
             /* Other threads may be using these pages on other harts: the
              * frames are freed only after their TLBs are shot down. */
-            spin_lock(&p->vm.lock);
+            hart_rwlock_lock(&p->vm.lock);
             if (to > from)
                 uvm_free(p->vm.pt, from, to - from);
-            spin_unlock(&p->vm.lock);
+            hart_rwlock_unlock(&p->vm.lock);
             p->brk = nbrk;
         }
     }

@@ -110,10 +110,10 @@ static bool spurious_page_fault(struct trapframe *tf)
     }
     struct proc *p = thread_current()->proc;
     uint64_t pa, flags;
-    spin_lock(&p->vm.lock);
+    hart_rwlock_lock(&p->vm.lock);
     bool mapped = vm_translate(p->vm.pt, tf->stval, &pa, &flags) &&
                   (flags & (PTE_U | need)) == (PTE_U | need);
-    spin_unlock(&p->vm.lock);
+    hart_rwlock_unlock(&p->vm.lock);
     if (mapped)
         sfence_vma();
     return mapped;

@@ -17,7 +17,13 @@
  *       exited (it may still be leaving its hart, on the old page table).
  *   h_vmrace schedstat [rounds]  schedstat on processes that exit under it
  *       (boot with poison=1: a read of their freed shared page shows).
- *   h_vmrace all [rounds]        all of the above.
+ *   h_vmrace copy [rounds]       another process's reads copy heap pages out
+ *       of this one (asynchronous pipe writes, completed by the reader)
+ *       while the main thread gives the heap back and takes it again
+ *       (sbrk), on another hart.  Boot with poison=1: a copy that went on
+ *       from a frame freed under it brings the poison to the reader.
+ *   h_vmrace all [rounds]        all of the above but copy (its race needs
+ *       two harts or more to be met at all: its own test runs it there).
  *
  * Between rounds the parent forks and spawns, so frames freed by a round
  * are handed out again at once (as page tables, kernel stacks): a kernel
@@ -32,6 +38,7 @@
 #include <string.h>
 #include <thread.h>
 #include <unistd.h>
+#include "coro.h"
 
 #define PAGE 4096
 /* What a freed frame holds when the kernel is booted with poison=1. */
@@ -223,6 +230,150 @@ static void schedstat_child(void)
     exit(bad ? 1 : 0);
 }
 
+/* copy: the heap's pages hold COPY_BYTE, or 0 for a moment after the
+ * main thread has taken them again (sbrk maps zeroed frames) and before it
+ * refills them.  Anything else that came out of them came from a frame
+ * that was no longer the process's (the poison of a freed one). */
+#define COPY_BYTE 0x5a
+#define COPY_MS 300
+/* The heap here is one page, given back and taken again: its frame is
+ * freed (and poisoned) a few hundred instructions after its unmap began,
+ * within a copy of it that began before (a page's memcpy).  With sixteen
+ * pages it was freed only after sixteen unmaps, and a copy begun before
+ * had long ended whatever the lock did (2 and 4 harts, lock broken: no
+ * round saw it). */
+static int copy_fds[2];
+static volatile bool copy_go, copy_stop;
+#define COPY_IOS 8                     /* writes in the pipe's line at once */
+static struct co_io copy_io[COPY_IOS]; /* in .bss: never unmapped */
+static volatile uint64_t copies_done, copies_refused;
+
+/* A write's result: false if the writer should stop (the reader ended,
+ * and says why). */
+static bool count_write(long r)
+{
+    if (r == PAGE)
+        copies_done++;
+    else if (r == -EFAULT)
+        copies_refused++;              /* the page was gone: nothing moved */
+    else if (r == -EPIPE)
+        return false;
+    else
+        exit(3);
+    return true;
+}
+
+/* Writes heap pages into the pipe, asynchronously, COPY_IOS at a time:
+ * the pipe is kept full by them, so they wait in the pipe's line, and the
+ * reader's reads complete them, each copying a page on the reader's hart,
+ * out of this process's memory.  That hart is on the reader's page
+ * table, so the unmap's TLB shootdown does not stop it mid-copy (as it
+ * stops a copy by a thread of this process, on a hart of this page
+ * table): only the address space's lock keeps the frame from being freed
+ * under the copy. */
+static void *async_writer(void *arg)
+{
+    (void)arg;
+    bool in_flight[COPY_IOS] = { false };
+    while (!copy_go)
+        ;
+    while (!copy_stop) {
+        bool moved = false;
+        for (int i = 0; i < COPY_IOS && !copy_stop; i++) {
+            if (in_flight[i]) {
+                if (!copy_io[i].done)
+                    continue;
+                in_flight[i] = false;
+                moved = true;
+                if (!count_write(copy_io[i].result))
+                    return NULL;
+            }
+            copy_io[i] = (struct co_io){ .result = 0, .cid = (uint32_t)i, .done = 0 };
+            long r = syscall_raw4(SYS_write_async, copy_fds[1], (long)heap, PAGE,
+                                  (long)&copy_io[i]);
+            if (r == -EINPROGRESS)
+                in_flight[i] = true;
+            else if (!count_write(r))
+                return NULL;
+        }
+        if (!moved)
+            yield();
+    }
+    /* The ones still in the line: the reader completes them (or the
+     * close of the write end ends them) before it sees EOF. */
+    for (int i = 0; i < COPY_IOS; i++)
+        if (in_flight[i] && syscall_raw(SYS_co_cancel_io, (long)&copy_io[i], 0, 0) != 0) {
+            while (!copy_io[i].done)
+                yield();
+            if (!count_write(copy_io[i].result))
+                return NULL;
+        }
+    return NULL;
+}
+
+/* The other process: reads pages until EOF; exits 1 if one held a byte
+ * no heap page of the writer's held, 0 if none did, 2 if it read none. */
+static void copy_reader(void)
+{
+    static char back[PAGE];
+    close(copy_fds[1]);
+    uint64_t pages = 0;
+    ssize_t n;
+    while ((n = read(copy_fds[0], back, PAGE)) > 0) {
+        for (ssize_t i = 0; i < n; i++)
+            if (back[i] != COPY_BYTE && back[i] != 0) {
+                printf("h_vmrace: copy: a page read brought %#x at byte %ld\n",
+                       (unsigned char)back[i], (long)i);
+                exit(1);
+            }
+        pages++;
+    }
+    exit(n == 0 && pages ? 0 : 2);
+}
+
+/* Child: exits 0 if every copy was clean and both kinds (done and
+ * refused) happened, 1 if a copy brought foreign bytes, 2 if the race
+ * was not met. */
+static void copy_child(void)
+{
+    if (syscall_raw(SYS_co_setup, 1, 0, 0) <= 0 || pipe(copy_fds) < 0)
+        exit(3);
+    int reader = fork();
+    if (reader == 0)
+        copy_reader();
+    close(copy_fds[0]);
+    /* The thread before the heap: what thread_create allocates (the
+     * thread's own data, its errno) must lie below the pages given back,
+     * not above. */
+    int tid = reader < 0 ? -1 : thread_create(async_writer, NULL);
+    if (tid < 0)
+        exit(3);
+    heap = sbrk(PAGE);
+    if (heap == (void *)-1)
+        exit(3);
+    memset((void *)heap, COPY_BYTE, PAGE);
+    copy_go = true;
+    uint64_t end = time() + COPY_MS * 1000000ULL;
+    while (time() < end) {
+        /* Gone, then back: a page may go in the middle of its copy; the
+         * kernel must finish the copy first or refuse it. */
+        if (sbrk(-PAGE) == (void *)-1 || sbrk(PAGE) == (void *)-1)
+            exit(3);
+        memset((void *)heap, COPY_BYTE, PAGE);
+    }
+    copy_stop = true;
+    thread_join(tid, NULL);
+    close(copy_fds[1]);                /* the reader's EOF */
+    int status;
+    if (waitpid(reader, &status, 0) != reader || !WIFEXITED(status))
+        exit(3);
+    printf("h_vmrace: copy: %lu pages written, %lu refused, reader's status %d\n",
+           (unsigned long)copies_done, (unsigned long)copies_refused, WEXITSTATUS(status));
+    if (WEXITSTATUS(status) != 0)
+        exit(WEXITSTATUS(status) == 1 ? 1 : 2);
+    exit(copies_done && copies_refused ? 0 : 2);
+}
+
 /* Hands freed frames out again: a fork and a spawn, both must work. */
 static bool reuse_frames(void)
 {
@@ -241,14 +392,16 @@ struct mode {
     void (*child)(void);
     /* How a round must end: killed by a fault, or exit 0 (or either). */
     bool fault_ok, exit0_ok;
+    bool in_all;                        /* run by `h_vmrace all` */
 };
 
 static const struct mode modes[] = {
-    { "staletlb", staletlb_child, true, false },
-    { "pipe", pipe_child, true, true },
-    { "fork", fork_child, false, true },
-    { "exec", exec_child, false, true },
-    { "schedstat", schedstat_child, false, true },
+    { "staletlb", staletlb_child, true, false, true },
+    { "pipe", pipe_child, true, true, true },
+    { "fork", fork_child, false, true, true },
+    { "exec", exec_child, false, true, true },
+    { "schedstat", schedstat_child, false, true, true },
+    { "copy", copy_child, false, true, false },
 };
 #define NMODES (int)(sizeof modes / sizeof modes[0])
 
@@ -290,12 +443,12 @@ int main(int argc, char **argv)
     int rounds = argc > 2 ? atoi(argv[2]) : 10;
     bool all_ok = true, known = false;
     for (int i = 0; i < NMODES; i++)
-        if (strcmp(which, "all") == 0 || strcmp(which, modes[i].name) == 0) {
+        if ((strcmp(which, "all") == 0 && modes[i].in_all) || strcmp(which, modes[i].name) == 0) {
             known = true;
             all_ok &= run_mode(&modes[i], rounds);
         }
     if (!known) {
-        printf("usage: h_vmrace staletlb|pipe|fork|exec|schedstat|all [rounds]\n");
+        printf("usage: h_vmrace staletlb|pipe|fork|exec|schedstat|copy|all [rounds]\n");
         return 2;
     }
     printf("h_vmrace: %s\n", all_ok ? "PASS" : "FAIL");
