@@ -280,7 +280,10 @@ static int forge_parked_after_forced_preemption(const struct suite_case *c)
                "when its record is forged\n");
         return 0;
     }
-    enum { PIN_MS = 5000, UNPINNED_MS = 100, WAIT_MS = 2000, NAP_MS = 20, PARK_TRIES = 10000 };
+    /* WAIT_MS is generous: the wait ends as soon as the parker runs, and
+     * the bug it catches defers it for ever; 2 s failed once on a host
+     * with a load of 20, where a 1-hart guest gets a tenth of a core. */
+    enum { PIN_MS = 5000, UNPINNED_MS = 100, WAIT_MS = 15000, NAP_MS = 20, PARK_TRIES = 10000 };
     int me = shared_slot_of(gettid());
     if (me < 0)
         return EXPECT(0, "main has no record");
