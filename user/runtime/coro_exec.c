@@ -497,16 +497,26 @@ static void wake_rung_locked(const struct co_env *e, uint32_t i)
 static __attribute__((noinline)) uint64_t hint_to_leave(const struct co_env *e)
 {
     uint32_t mine = e->task % CO_WOKE_SLOTS;
-    uint64_t last_left = e->x->woke_by[mine][CO_WOKE_LEFT];
+    volatile uint64_t *last_left = &e->x->woke_by[mine][CO_WOKE_LEFT];
+    uint64_t was_left = *last_left, leave = 0;
     for (uint32_t s = 0; s < CO_WOKE_SLOTS; s++) {
-        uint64_t h = __atomic_load_n(&e->x->woke_by[s][CO_WOKE_HINT], __ATOMIC_RELAXED);
+        volatile uint64_t *hint = &e->x->woke_by[s][CO_WOKE_HINT];
+        uint64_t h = __atomic_load_n(hint, __ATOMIC_RELAXED);
         uint32_t task = (uint32_t)(h >> 32) - 1;
-        if (s == mine || !h || h == last_left || task >= SCHED_MAX_TASKS ||
-            task == e->task || V_DATA->off_hart[task] || CO_INDEX((uint32_t)h) >= capacity(e))
+        if (s == mine || !h || task >= SCHED_MAX_TASKS || task == e->task)
             continue;
-        return h;
+        if (h == was_left) {
+            /* Left at this worker's last look and still not taken: taken
+             * in now, hint and all, so that the thread's next ring of the
+             * same coroutine is a fresh hint (one it may be left again). */
+            __atomic_compare_exchange_n(hint, &h, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+            *last_left = 0;
+            continue;
+        }
+        if (!leave && !V_DATA->off_hart[task] && CO_INDEX((uint32_t)h) < capacity(e))
+            leave = h;
     }
-    return 0;
+    return leave;
 }
 
 /* Takes in the doorbell: every rung record is woken, but for the one a
@@ -743,6 +753,11 @@ static __attribute__((noinline)) void settle_left_locked(const struct co_env *e,
     if (best && e->recs[i].prio <= best) {
         e->x->woke_by[e->task % CO_WOKE_SLOTS][CO_WOKE_LEFT] = hint;
         e->x->bells_left++;
+        /* seq moves as if rung again: a caller that saw it before this
+         * look takes the yield's fast path, which does not look at the
+         * doorbell, only while seq stands still (co_run), and would poll
+         * its yielder for ever with the left one rung. */
+        __atomic_add_fetch(&e->x->seq, 1, __ATOMIC_SEQ_CST);
         return;
     }
     uint64_t bit = 1ULL << (i % 64);
