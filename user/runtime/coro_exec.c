@@ -465,7 +465,8 @@ static uint32_t lowest_bit(uint64_t x)
 }
 
 /* Rung record i, its doorbell bit taken, is woken.  Lock held. */
-static void wake_rung_locked(const struct co_env *e, uint32_t i)
+static inline __attribute__((always_inline)) void wake_rung_locked(const struct co_env *e,
+                                                                   uint32_t i)
 {
     e->x->bells++;
     uint64_t old = mark_queued(&e->recs[i], 0, true);
@@ -475,26 +476,48 @@ static void wake_rung_locked(const struct co_env *e, uint32_t i)
     }
 }
 
-/* Left to its waker (docs/coroutines.md, "Affinity": "Left to the worker
- * that woke it").  The kernel names the thread whose system call rang a
- * coroutine (CO_EXEC.woke_by); that thread, back from its poll, takes the
- * wake itself (take_own_wake), so the coroutine runs on the hart where
- * its data just went.  But its poll goes on after the call that rang (a
+/* Takes in the doorbell: every rung record is woken.  Lock held. */
+static void take_doorbell_locked(const struct co_env *e)
+{
+    for (uint32_t s = 0; s < CO_SUMMARY_WORDS; s++) {
+        if (!__atomic_load_n(&e->x->bell_summary[s], __ATOMIC_RELAXED))
+            continue;
+        uint64_t words = __atomic_exchange_n(&e->x->bell_summary[s], 0, __ATOMIC_ACQ_REL);
+        while (words) {
+            uint32_t b = lowest_bit(words);
+            words &= words - 1;
+            uint32_t wi = s * 64 + b;
+            uint64_t bits = __atomic_exchange_n(&e->x->bell[wi], 0, __ATOMIC_ACQ_REL);
+            while (bits) {
+                uint32_t i = wi * 64 + lowest_bit(bits);
+                bits &= bits - 1;
+                if (i < capacity(e))
+                    wake_rung_locked(e, i);
+            }
+        }
+    }
+}
+
+/* Left to the thread that woke it (docs/coroutines.md, "Affinity").  The
+ * kernel names the thread whose system call rang a coroutine
+ * (CO_EXEC.woke_by); that thread, back from its poll, takes the wake
+ * itself (take_own_wake), so the coroutine runs on the hart where its
+ * data just went.  But its poll goes on after the call that rang (a
  * ring's stage writes, then submits its next read), and another worker
- * that looks at the doorbell meanwhile took the wake in, and ran it
+ * that looked at the doorbell meanwhile took the wake in, and ran it
  * there, or queued it for whoever came next (b_prings on 2 workers: a
- * quarter of the hops; two thirds of the tokens that crossed to the
- * other hart crossed so).  So a worker that takes in the doorbell leaves
- * rung, once, a coroutine that the hint of another thread names, if that
- * thread is on a hart (VDSO_DATA.off_hart: the kernel's word; a thread
- * off its hart is not coming back soon): returns that hint (0: none), one
- * at most.  Whether it may stay rung is next_locked's to settle
- * (settle_left_locked): only while this worker has something at least as
- * urgent to run.  A hint is only a hint: the slots are the process's to
- * write, and a forged one leaves, at worst, one of its own coroutines
- * rung for one look of each worker (CO_WOKE_LEFT: the hint this worker
- * last left is taken in at its next look). */
-static __attribute__((noinline)) uint64_t hint_to_leave(const struct co_env *e)
+ * quarter of the hops).  So before a worker takes in the doorbell, it
+ * holds back one rung coroutine that a hint of another thread names, if
+ * that thread is on a hart (VDSO_DATA.off_hart, the kernel's word: a
+ * thread off its hart is not coming back soon): its doorbell bit is
+ * taken out, and settle_left_locked either puts it back for that thread
+ * or wakes it here.  Returns the hint (0: none held).  Once per hint and
+ * worker: the hint this worker left last (CO_WOKE_LEFT), found again,
+ * is cleared here (its bit is then taken in as any), so that the
+ * thread's next ring of the same coroutine is a fresh hint.  The slots
+ * are the process's to write: a forged hint holds back, at worst, one of
+ * its own coroutines for one look of each worker.  Lock held. */
+static __attribute__((noinline)) uint64_t hold_for_waker_locked(const struct co_env *e)
 {
     uint32_t mine = e->task % CO_WOKE_SLOTS;
     volatile uint64_t *last_left = &e->x->woke_by[mine][CO_WOKE_LEFT];
@@ -506,9 +529,6 @@ static __attribute__((noinline)) uint64_t hint_to_leave(const struct co_env *e)
         if (s == mine || !h || task >= SCHED_MAX_TASKS || task == e->task)
             continue;
         if (h == was_left) {
-            /* Left at this worker's last look and still not taken: taken
-             * in now, hint and all, so that the thread's next ring of the
-             * same coroutine is a fresh hint (one it may be left again). */
             __atomic_compare_exchange_n(hint, &h, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
             *last_left = 0;
             continue;
@@ -516,56 +536,14 @@ static __attribute__((noinline)) uint64_t hint_to_leave(const struct co_env *e)
         if (!leave && !V_DATA->off_hart[task] && CO_INDEX((uint32_t)h) < capacity(e))
             leave = h;
     }
-    return leave;
-}
-
-/* Takes in the doorbell: every rung record is woken, but for the one a
- * hint of another thread names (hint_to_leave), left rung: its hint is
- * returned (0: none left).  Lock held. */
-static uint64_t take_doorbell_locked(const struct co_env *e)
-{
-    uint64_t leave = 0, left = 0, keep = 0;
-    uint32_t keep_word = CO_BELL_WORDS;
-    bool looked = e->kernel;            /* the kernel's executor has no hints */
-    for (uint32_t s = 0; s < CO_SUMMARY_WORDS; s++) {
-        if (!__atomic_load_n(&e->x->bell_summary[s], __ATOMIC_RELAXED))
-            continue;
-        if (!looked) {
-            looked = true;
-            leave = hint_to_leave(e);
-            if (leave) {
-                uint32_t i = CO_INDEX((uint32_t)leave);
-                keep_word = i / 64;
-                keep = 1ULL << (i % 64);
-            }
-        }
-        uint64_t words = __atomic_exchange_n(&e->x->bell_summary[s], 0, __ATOMIC_ACQ_REL);
-        while (words) {
-            uint32_t b = lowest_bit(words);
-            words &= words - 1;
-            uint32_t wi = s * 64 + b;
-            uint64_t bits;
-            if (wi != keep_word) {
-                bits = __atomic_exchange_n(&e->x->bell[wi], 0, __ATOMIC_ACQ_REL);
-            } else {
-                /* All but the bit left; its word's summary bit goes back
-                 * (the kernel may ring there meanwhile: it sets it too). */
-                bits = __atomic_fetch_and(&e->x->bell[wi], keep, __ATOMIC_ACQ_REL);
-                if (bits & keep) {
-                    bits &= ~keep;
-                    left = leave;
-                    __atomic_fetch_or(&e->x->bell_summary[s], 1ULL << b, __ATOMIC_SEQ_CST);
-                }
-            }
-            while (bits) {
-                uint32_t i = wi * 64 + lowest_bit(bits);
-                bits &= bits - 1;
-                if (i < capacity(e))
-                    wake_rung_locked(e, i);
-            }
-        }
-    }
-    return left;
+    if (!leave)
+        return 0;
+    uint32_t i = CO_INDEX((uint32_t)leave);
+    uint64_t bit = 1ULL << (i % 64);
+    if (!(__atomic_load_n(&e->x->bell[i / 64], __ATOMIC_RELAXED) & bit))
+        return 0;               /* not rung (or taken by its thread already) */
+    uint64_t old = __atomic_fetch_and(&e->x->bell[i / 64], ~bit, __ATOMIC_ACQ_REL);
+    return old & bit ? leave : 0;
 }
 
 static bool doorbell_rung(const struct co_env *e)
@@ -737,11 +715,13 @@ static uint32_t own_wake_locked(const struct co_env *e, const struct sched_ctx *
     return CO_NONE;
 }
 
-/* take_doorbell_locked left record i rung for the thread that `hint`
- * names.  It stays so only while this worker has something at least as
+/* hold_for_waker_locked held back record i, rung for the thread that
+ * `hint` names, and the rest of the doorbell is taken in.  It is left
+ * rung for that thread only while this worker has something at least as
  * urgent to run (its own wake, `own`, or what waits): the policy's order
- * is kept but among equals, and no worker goes idle, nor runs something
- * less urgent, while it waits.  Else it is taken in now.  Lock held. */
+ * gives way only among equals, and no worker goes idle, nor runs
+ * something less urgent, while it waits.  Else it is woken here.  Lock
+ * held. */
 static __attribute__((noinline)) void settle_left_locked(const struct co_env *e,
                                                         const struct sched_ctx *c,
                                                         uint32_t own, uint64_t hint)
@@ -750,22 +730,21 @@ static __attribute__((noinline)) void settle_left_locked(const struct co_env *e,
     uint32_t best = top_locked(e, c);
     if (own != CO_NONE && e->recs[own].prio > best)
         best = e->recs[own].prio;
-    if (best && e->recs[i].prio <= best) {
-        e->x->woke_by[e->task % CO_WOKE_SLOTS][CO_WOKE_LEFT] = hint;
-        e->x->bells_left++;
-        /* seq moves as if rung again: a caller that saw it before this
-         * look takes the yield's fast path, which does not look at the
-         * doorbell, only while seq stands still (co_run), and would poll
-         * its yielder for ever with the left one rung. */
-        __atomic_add_fetch(&e->x->seq, 1, __ATOMIC_SEQ_CST);
+    if (!best || e->recs[i].prio > best) {
+        wake_rung_locked(e, i);
         return;
     }
-    uint64_t bit = 1ULL << (i % 64);
-    uint64_t old = __atomic_fetch_and(&e->x->bell[i / 64], ~bit, __ATOMIC_ACQ_REL);
-    if (old == bit)
-        summary_after_own_take(e, i / 64);
-    if (old & bit)
-        wake_rung_locked(e, i);
+    /* Back in the doorbell, as the kernel rings: the bit, then its
+     * summary bit, then seq.  seq moves as if rung again: a caller whose
+     * last look was before this one takes the yield's fast path, which
+     * looks at the doorbell only once seq moved (co_run), and would poll
+     * its yielder for ever past the rung one. */
+    __atomic_fetch_or(&e->x->bell[i / 64], 1ULL << (i % 64), __ATOMIC_SEQ_CST);
+    __atomic_fetch_or(&e->x->bell_summary[i / 64 / 64], 1ULL << (i / 64 % 64),
+                      __ATOMIC_SEQ_CST);
+    e->x->woke_by[e->task % CO_WOKE_SLOTS][CO_WOKE_LEFT] = hint;
+    e->x->bells_left++;
+    __atomic_add_fetch(&e->x->seq, 1, __ATOMIC_SEQ_CST);
 }
 
 /* Hands the caller the most urgent ready coroutine, now RUNNING; *top is
@@ -774,9 +753,12 @@ static uint32_t next_locked(const struct co_env *e, uint32_t *top)
 {
     struct sched_ctx c = policy_ctx(e);
     uint32_t own = take_own_wake(e);
-    uint64_t left = take_doorbell_locked(e);
-    if (left)
-        settle_left_locked(e, &c, own, left);
+    /* (On one hart no other thread is on a hart while this one looks;
+     * the kernel's executor has no hints.) */
+    uint64_t held = e->nharts > 1 && !e->kernel ? hold_for_waker_locked(e) : 0;
+    take_doorbell_locked(e);
+    if (held)
+        settle_left_locked(e, &c, own, held);
     if (own != CO_NONE) {
         uint32_t cid = own_wake_locked(e, &c, own, top);
         if (cid != CO_NONE)
