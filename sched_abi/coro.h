@@ -132,7 +132,7 @@ typedef void (*co_drop_fn)(struct co *self);
 #define CO_WOKE_LEFT        2        /* woke_by[s][]: the hint of another
                                         thread this worker last left rung
                                         for that thread (coro_exec.c,
-                                        take_doorbell_locked) */
+                                        hold_for_waker_locked) */
 #define CO_SUMMARY_WORDS    (CO_BELL_WORDS / 64)
 #define CO_WORKER_SLOTS     64       /* CO_EXEC.worker_task: threads polling */
 
@@ -196,8 +196,8 @@ typedef struct CO_EXEC {
      * coro_exec.c).  [CO_WOKE_LEFT]: a hint of another thread's whose
      * rung coroutine this worker left to that thread at its last look at
      * the doorbell (once only: the next look takes it in).  One line a
-     * slot: each worker writes only its own (and reads the others'
-     * hints). */
+     * slot: each worker writes its own (and reads the others' hints,
+     * clearing one only when it takes in a coroutine it left). */
     volatile uint64_t woke_by[CO_WOKE_SLOTS][8];              /*  128 */
     /* The threads polling now (docs/coroutines.md, "No worker left below
      * the work"): the TaskSched index + 1 of each thread in a run of the
@@ -216,7 +216,7 @@ typedef struct CO_EXEC {
     uint64_t lock_spins;            /*  904: tries spun while the holder ran */
     uint64_t lock_sleeps;           /*  912: futex sleeps on the lock word */
     /* Statistics: rung coroutines a worker left to the thread whose write
-     * woke them (take_doorbell_locked), on the same seldom written line. */
+     * woke them (settle_left_locked), on the same seldom written line. */
     uint64_t bells_left;            /*  920 */
     uint8_t  reserved1[1024 - 128 - 64 * CO_WOKE_SLOTS - 4 * CO_WORKER_SLOTS - 32];
     /* The doorbell: bit i set = record i was woken from outside the
