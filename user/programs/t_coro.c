@@ -655,18 +655,19 @@ static void check_affinity(void)
 
 /* --- left: what another thread woke is left to it, once --- */
 /* docs/coroutines.md, "Affinity" ("Left to the thread that woke it").
- * Main alone polls (one worker): a reader at 10 awaits LEFT_HOPS bytes
- * from a pipe, one read each, and a bystander at 10 yields all along.  A
- * second thread, which never polls, writes each byte and then waits for
- * the reader to have it: spinning on its hart when there are several
- * harts, asleep on one.  Each write completes the reader's read and names
- * the writer in its slot (CO_EXEC.woke_by).  With several harts main
- * finds the writer on its hart and the bystander, an equal, to run: it
- * leaves the reader rung for the writer (CO_EXEC.bells_left counts it),
- * and since the writer never takes it, takes it in itself at its next
- * look (it must: else the writer waits for ever and the check hangs).
- * On one hart the writer is off its hart whenever main looks: nothing is
- * left.  Each hint is left at most once. */
+ * Main alone polls (one worker): a reader awaits LEFT_HOPS bytes from a
+ * pipe, one read each, and a bystander at 10 yields all along.  A second
+ * thread, which never polls, writes each byte and then waits for the
+ * reader to have it: spinning on its hart when there are several harts,
+ * asleep on one.  Each write completes the reader's read and names the
+ * writer in its slot (CO_EXEC.woke_by).  With several harts main finds
+ * the writer on its hart and the bystander to run: it leaves the reader
+ * rung for the writer (CO_EXEC.bells_left counts it), and since the
+ * writer never takes it, takes it in itself at its next look (it must:
+ * else the writer waits for ever and the check hangs).  Twice: the reader
+ * the bystander's equal (10), then more urgent (12; left all the same,
+ * for one look).  On one hart the writer is off its hart whenever main
+ * looks: nothing is left.  Each hint is left at most once. */
 #define LEFT_HOPS 50
 
 struct left_reader { struct co co; int fd; long n; char byte; volatile int got; bool bad; };
@@ -705,10 +706,9 @@ static void *left_writer(void *arg)
     return 0;
 }
 
-static void check_left(void)
+/* One round, the reader at `prio`: true if it went as above; *why. */
+static bool left_round(int prio, int harts, char *why, size_t size)
 {
-    struct sysinfo si;
-    int harts = sysinfo(&si) == 0 ? (int)si.harts : 1;
     int fds[2];
     struct left_reader r = { .fd = -1 };
     struct bystander b = { .stop = 0 };
@@ -718,7 +718,7 @@ static void check_left(void)
     r.fd = fds[0];
     struct co_stats before, after;
     co_stats(&before);
-    cid_t rid = ok ? co_spawn(left_reader, &r.co, 10) : CO_NONE;
+    cid_t rid = ok ? co_spawn(left_reader, &r.co, prio) : CO_NONE;
     cid_t bid = rid != CO_NONE ? co_spawn(bystander, &b.co, 10) : CO_NONE;
     struct left_writer w = { .fd = fds[1], .r = &r, .spin = harts > 1 };
     int tid = bid != CO_NONE ? thread_create(left_writer, &w) : -1;
@@ -734,11 +734,20 @@ static void check_left(void)
     close(fds[1]);
     uint64_t left = after.bells_left - before.bells_left;
     bool left_ok = harts > 1 ? left >= 1 && left <= LEFT_HOPS : left == 0;
-    char why[128];
-    snprintf(why, sizeof why, "reader got %d of %d bytes%s; left %lu times on %d harts (want %s)",
-             r.got, LEFT_HOPS, r.bad ? ", a bad one" : "", (unsigned long)left, harts,
+    snprintf(why, size, "reader at %d got %d of %d bytes%s; left %lu times on %d harts (want %s)",
+             prio, r.got, LEFT_HOPS, r.bad ? ", a bad one" : "", (unsigned long)left, harts,
              harts > 1 ? "1..50" : "0");
-    report("left", ok && !r.bad && r.got == LEFT_HOPS && left_ok, why);
+    return ok && !r.bad && r.got == LEFT_HOPS && left_ok;
+}
+
+static void check_left(void)
+{
+    struct sysinfo si;
+    int harts = sysinfo(&si) == 0 ? (int)si.harts : 1;
+    char why[2][128];
+    bool equal = left_round(10, harts, why[0], sizeof why[0]);
+    bool urgent = left_round(12, harts, why[1], sizeof why[1]);
+    report("left", equal && urgent, equal ? why[1] : why[0]);
 }
 
 int main(int argc, char **argv)

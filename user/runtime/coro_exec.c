@@ -717,20 +717,24 @@ static uint32_t own_wake_locked(const struct co_env *e, const struct sched_ctx *
 
 /* hold_for_waker_locked held back record i, rung for the thread that
  * `hint` names, and the rest of the doorbell is taken in.  It is left
- * rung for that thread only while this worker has something at least as
- * urgent to run (its own wake, `own`, or what waits): the policy's order
- * gives way only among equals, and no worker goes idle, nor runs
- * something less urgent, while it waits.  Else it is woken here.  Lock
- * held. */
+ * rung for that thread while this worker has something of its own to run
+ * (its own wake, `own`, or what waits), even something less urgent: the
+ * thread that woke it is on its hart, finishing the poll that woke it,
+ * and will run it next if it is still the most urgent (own_wake_locked);
+ * so the policy's order gives way only for as long as that, at most one
+ * poll of this worker (its next look takes it in), and no worker goes
+ * idle while it waits.  (Left only when at least as urgent as what this
+ * worker has, a ring's coroutines crossed workers as often as before: a
+ * ring whose stage is more urgent than the other worker's work is then
+ * taken by it, and the other's own wake is queued for the first: the
+ * two swap, tokens and all; docs/performance.md, "Scaling over harts".)
+ * With nothing to run it is woken here.  Lock held. */
 static __attribute__((noinline)) void settle_left_locked(const struct co_env *e,
                                                         const struct sched_ctx *c,
                                                         uint32_t own, uint64_t hint)
 {
     uint32_t i = CO_INDEX((uint32_t)hint);
-    uint32_t best = top_locked(e, c);
-    if (own != CO_NONE && e->recs[own].prio > best)
-        best = e->recs[own].prio;
-    if (!best || e->recs[i].prio > best) {
+    if (own == CO_NONE && !top_locked(e, c)) {
         wake_rung_locked(e, i);
         return;
     }
