@@ -464,7 +464,8 @@ static uint32_t lowest_bit(uint64_t x)
     return lo ? sched_highest_bit(lo) : 32 + sched_highest_bit((uint32_t)(low >> 32));
 }
 
-/* Rung record i, its doorbell bit taken, is woken.  Lock held. */
+/* Rung record i, its doorbell bit taken, is woken (as take_doorbell_locked
+ * wakes each).  Lock held. */
 static inline __attribute__((always_inline)) void wake_rung_locked(const struct co_env *e,
                                                                    uint32_t i)
 {
@@ -491,8 +492,14 @@ static void take_doorbell_locked(const struct co_env *e)
             while (bits) {
                 uint32_t i = wi * 64 + lowest_bit(bits);
                 bits &= bits - 1;
-                if (i < capacity(e))
-                    wake_rung_locked(e, i);
+                if (i >= capacity(e))
+                    continue;
+                e->x->bells++;
+                uint64_t old = mark_queued(&e->recs[i], 0, true);
+                if (old && !(old & CO_RUNNING)) {
+                    enqueue_locked(e, i, SCHED_OP_WAKE);
+                    e->x->wakes++;
+                }
             }
         }
     }
