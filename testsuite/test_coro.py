@@ -34,24 +34,6 @@ def test_coroutines(boot_policy, policy, smp):
     still_alive(m)
 
 
-@pytest.mark.timeout(200)
-@pytest.mark.parametrize("smp", [2, 4], ids=ids)
-def test_coroutine_wake_left_to_its_waker(boot_policy, policy, smp):
-    """docs/coroutines.md, "Affinity": on a machine of its own, with a
-    writer that spins on its hart, the one worker leaves the reader its
-    write woke rung for the writer at least once (and at most once per
-    byte), also when the reader is more urgent than the worker's other
-    work, and still takes it in: the reader gets every byte.  (t_coro's
-    own run of the check asks no leave: beside other processes, as
-    h_coforge runs it, the writer may be off its hart at every look.)"""
-    m = boot_policy(policy, smp=smp, initrd=True)
-    m.shell_prompt(timeout=60)
-    out = m.run("t_coro left strict", timeout=150)
-    assert re.search(r"^t_coro: left: ok$", out, re.M), out
-    assert re.search(r"^t_coro: PASS$", out, re.M), out
-    still_alive(m)
-
-
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("smp", SMP, ids=ids)
 def test_coroutine_pipe_ring(boot_policy, policy, smp):
