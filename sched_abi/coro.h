@@ -129,6 +129,10 @@ typedef void (*co_drop_fn)(struct co *self);
 #define CO_WOKE_SLOTS       8        /* CO_EXEC.woke_by: threads per slot */
 #define CO_WOKE_HINT        0        /* woke_by[s][]: the kernel's hint */
 #define CO_WOKE_TIES        1        /* woke_by[s][]: the worker's count */
+#define CO_WOKE_LEFT        2        /* woke_by[s][]: the hint of another
+                                        thread this worker last left rung
+                                        for that thread (coro_exec.c,
+                                        hold_for_waker_locked) */
 #define CO_SUMMARY_WORDS    (CO_BELL_WORDS / 64)
 #define CO_WORKER_SLOTS     64       /* CO_EXEC.worker_task: threads polling */
 
@@ -189,7 +193,11 @@ typedef struct CO_EXEC {
      * doorbell bit it names, so a forged one wakes, at worst, one of the
      * process's own rung coroutines on another worker than otherwise.
      * [CO_WOKE_TIES]: the worker's count of ties so won in a row (bounded,
-     * coro_exec.c).  One line a slot: each worker writes only its own. */
+     * coro_exec.c).  [CO_WOKE_LEFT]: a hint of another thread's whose
+     * rung coroutine this worker left to that thread at its last look at
+     * the doorbell (once only: the next look takes it in).  One line a
+     * slot: each worker writes its own (and reads the others' hints,
+     * clearing one only when it takes in a coroutine it left). */
     volatile uint64_t woke_by[CO_WOKE_SLOTS][8];              /*  128 */
     /* The threads polling now (docs/coroutines.md, "No worker left below
      * the work"): the TaskSched index + 1 of each thread in a run of the
@@ -207,7 +215,10 @@ typedef struct CO_EXEC {
     uint64_t lock_waits;            /*  896: lock calls that found it held */
     uint64_t lock_spins;            /*  904: tries spun while the holder ran */
     uint64_t lock_sleeps;           /*  912: futex sleeps on the lock word */
-    uint8_t  reserved1[1024 - 128 - 64 * CO_WOKE_SLOTS - 4 * CO_WORKER_SLOTS - 24];
+    /* Statistics: rung coroutines a worker left to the thread whose write
+     * woke them (settle_left_locked), on the same seldom written line. */
+    uint64_t bells_left;            /*  920 */
+    uint8_t  reserved1[1024 - 128 - 64 * CO_WOKE_SLOTS - 4 * CO_WORKER_SLOTS - 32];
     /* The doorbell: bit i set = record i was woken from outside the
      * executor's lock (the kernel's completions).  A worker takes the set
      * bits (atomic swap) and wakes those coroutines itself.  bell_summary
@@ -226,7 +237,8 @@ _Static_assert(__builtin_offsetof(CO_EXEC, lock) == 64 &&
 _Static_assert(__builtin_offsetof(CO_EXEC, woke_by) == 128, "woke_by: its own lines");
 _Static_assert(__builtin_offsetof(CO_EXEC, worker_task) == 640, "worker_task");
 _Static_assert(__builtin_offsetof(CO_EXEC, lock_waits) == 896 &&
-               __builtin_offsetof(CO_EXEC, lock_sleeps) == 912, "the lock's statistics: line 14");
+               __builtin_offsetof(CO_EXEC, lock_sleeps) == 912 &&
+               __builtin_offsetof(CO_EXEC, bells_left) == 920, "the lock's statistics: line 14");
 _Static_assert(__builtin_offsetof(CO_EXEC, bell_summary) == 1024, "bell_summary");
 _Static_assert(__builtin_offsetof(CO_EXEC, bell) == 2048, "bell");
 

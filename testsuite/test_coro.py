@@ -12,7 +12,7 @@ from conftest import assert_frames_back, memory, still_alive
 SMP = [1, 2, 4]
 ids = lambda n: f"smp{n}"
 
-CHECKS = ["order", "turns", "affinity", "polls", "wake", "join", "cancel", "any", "sleep", "many", "ring"]
+CHECKS = ["order", "turns", "affinity", "left", "polls", "wake", "join", "cancel", "any", "sleep", "many", "ring"]
 
 
 @pytest.mark.timeout(400)

@@ -81,6 +81,9 @@ struct co_stats {
     /* The executor lock's slow path (CO_EXEC.lock_waits ..): lock calls
      * that found it held, tries spun while its holder ran, futex sleeps. */
     uint64_t lock_waits, lock_spins, lock_sleeps;
+    /* Rung coroutines a worker left, once, to the thread whose write woke
+     * them (CO_EXEC.bells_left; docs/coroutines.md, "Affinity"). */
+    uint64_t bells_left;
 };
 void co_stats(struct co_stats *out);
 /* Times `cid` has been polled (for tests); -1 if no such coroutine. */

@@ -332,6 +332,7 @@ void co_stats(struct co_stats *out)
     out->lock_waits = EXEC->lock_waits;
     out->lock_spins = EXEC->lock_spins;
     out->lock_sleeps = EXEC->lock_sleeps;
+    out->bells_left = EXEC->bells_left;
 }
 
 long co_polls(cid_t cid)

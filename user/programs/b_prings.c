@@ -45,9 +45,11 @@
  * is mostly for a holder the host descheduled.
  *
  * With one process it prints before them "prings: executor lock waits=A
- * spins=B sleeps=C; worker sleeps=D": the executor's own counts for the
- * (median) run (co_stats), how often a worker found the executor lock
- * held, spun for it, slept on it, and slept for want of work.
+ * spins=B sleeps=C; worker sleeps=D left=E": the executor's own counts for
+ * the (median) run (co_stats), how often a worker found the executor lock
+ * held, spun for it, slept on it, slept for want of work, and left a
+ * coroutine another worker's write woke to that worker (docs/coroutines.md,
+ * "Affinity").
  */
 #include <coroutine.h>
 #include <bench_limit.h>
@@ -348,7 +350,7 @@ struct run_figures {
     uint64_t us, first_us;
     unsigned long idle_pm, spin_pm;
     /* The executor's counts during the run (one process). */
-    uint64_t lock_waits, lock_spins, lock_sleeps, worker_sleeps;
+    uint64_t lock_waits, lock_spins, lock_sleeps, worker_sleeps, bells_left;
 };
 
 /* Runs the workload once; false with `failure` set. */
@@ -377,6 +379,7 @@ static bool run_once(int procs, int workers, int harts, struct run_figures *out)
     out->lock_spins = st1.lock_spins - st0.lock_spins;
     out->lock_sleeps = st1.lock_sleeps - st0.lock_sleeps;
     out->worker_sleeps = st1.sleeps - st0.sleeps;
+    out->bells_left = st1.bells_left - st0.bells_left;
     out->first_us = (first_end - start) / 1000;
     out->idle_pm = per_mille(idle < all_us ? idle : all_us, harts, us);
     out->spin_pm = per_mille(spin < all_us ? spin : all_us, harts, us);
@@ -442,9 +445,10 @@ int main(int argc, char **argv)
         }
     const struct run_figures *med = &timed[(runs - 1) / 2];   /* the lower median */
     if (procs == 1)                 /* (-p: the children's executors, not this one's) */
-        printf("prings: executor lock waits=%lu spins=%lu sleeps=%lu; worker sleeps=%lu\n",
+        printf("prings: executor lock waits=%lu spins=%lu sleeps=%lu; worker sleeps=%lu left=%lu\n",
                (unsigned long)med->lock_waits, (unsigned long)med->lock_spins,
-               (unsigned long)med->lock_sleeps, (unsigned long)med->worker_sleeps);
+               (unsigned long)med->lock_sleeps, (unsigned long)med->worker_sleeps,
+               (unsigned long)med->bells_left);
     printf("BENCH prings rings=%d len=%d workers=%d laps=%d size=%ld procs=%d runs=%d us=%lu "
            "us_min=%lu us_max=%lu first_us=%lu online_harts=%d idle_pm=%lu spin_pm=%lu\n",
            rings, len, workers, laps, size, procs, runs, (unsigned long)med->us,

@@ -8,6 +8,9 @@
  *            changed while queued
  *   turns    co_yield on one worker: equals take strict turns (the
  *            executor's handoff slot), unequal ones the policy's order
+ *   affinity a worker runs what its own write woke, boundedly
+ *   left     a worker leaves what another thread's write woke to that
+ *            thread while it spins on its hart, once, then takes it in
  *   polls    a Pending coroutine is polled again only when woken
  *   wake     wakes from a coroutine, from a thread on another hart, and
  *            from the kernel (an asynchronous pipe read completed)
@@ -650,6 +653,108 @@ static void check_affinity(void)
            b.polls <= most, why);
 }
 
+/* --- left: what another thread woke is left to it, once --- */
+/* docs/coroutines.md, "Affinity" ("Left to the thread that woke it").
+ * Main alone polls (one worker): a reader awaits LEFT_HOPS bytes from a
+ * pipe, one read each, and a bystander at 10 yields all along.  A second
+ * thread, which never polls, writes each byte and then waits for the
+ * reader to have it: spinning on its hart when there are several harts,
+ * asleep on one.  Each write completes the reader's read and names the
+ * writer in its slot (CO_EXEC.woke_by).  With several harts main finds
+ * the writer on its hart and the bystander to run: it leaves the reader
+ * rung for the writer (CO_EXEC.bells_left counts it), and since the
+ * writer never takes it, takes it in itself at its next look (it must:
+ * else the writer waits for ever and the check hangs).  Twice: the reader
+ * the bystander's equal (10), then more urgent (12; left all the same,
+ * for one look).  On one hart the writer is off its hart whenever main
+ * looks: nothing is left.  Each hint is left at most once.  Whether main
+ * leaves it at all is not asked: that depends on the writer being on its
+ * hart at the moment main looks, which a raise of main (the reader at
+ * 12), a switch or other processes' threads (h_coforge runs t_coro
+ * beside its forgers) can prevent at every look; it did leave 11-50
+ * times a round in runs on a machine of its own, and 0 in some. */
+#define LEFT_HOPS 50
+
+struct left_reader { struct co co; int fd; long n; char byte; volatile int got; bool bad; };
+
+static int left_reader(struct co *c)
+{
+    struct left_reader *f = (struct left_reader *)c;
+    co_begin(c);
+    while (f->got < LEFT_HOPS) {
+        co_read(c, f->n, f->fd, &f->byte, 1);
+        if (f->n != 1 || f->byte != (char)f->got) {
+            f->bad = true;
+            break;
+        }
+        __atomic_store_n(&f->got, f->got + 1, __ATOMIC_SEQ_CST);
+    }
+    co_end(c);
+}
+
+struct left_writer { int fd; struct left_reader *r; bool spin; };
+
+static void *left_writer(void *arg)
+{
+    struct left_writer *w = arg;
+    for (int i = 0; i < LEFT_HOPS && !w->r->bad; i++) {
+        char b = (char)i;
+        if (write(w->fd, &b, 1) != 1)
+            break;
+        /* On its hart while main looks; asleep past a bound (main is
+         * never slower than that on a hart of its own), or on one hart. */
+        for (long spins = 0; __atomic_load_n(&w->r->got, __ATOMIC_SEQ_CST) <= i &&
+                             !w->r->bad; spins++)
+            if (!w->spin || spins > 20000000)
+                sleep(1);
+    }
+    return 0;
+}
+
+/* One round, the reader at `prio`: true if it went as above; *why. */
+static bool left_round(int prio, int harts, char *why, size_t size)
+{
+    int fds[2];
+    struct left_reader r = { .fd = -1 };
+    struct bystander b = { .stop = 0 };
+    volatile int stop = 0;
+    b.stop = &stop;
+    bool ok = pipe(fds) == 0;
+    r.fd = fds[0];
+    struct co_stats before, after;
+    co_stats(&before);
+    cid_t rid = ok ? co_spawn(left_reader, &r.co, prio) : CO_NONE;
+    cid_t bid = rid != CO_NONE ? co_spawn(bystander, &b.co, 10) : CO_NONE;
+    struct left_writer w = { .fd = fds[1], .r = &r, .spin = harts > 1 };
+    int tid = bid != CO_NONE ? thread_create(left_writer, &w) : -1;
+    ok = tid >= 0;
+    if (ok) {
+        co_join(rid, 0);
+        stop = 1;
+        co_join(bid, 0);
+        thread_join(tid, 0);
+    }
+    co_stats(&after);
+    close(fds[0]);
+    close(fds[1]);
+    uint64_t left = after.bells_left - before.bells_left;
+    bool left_ok = harts > 1 ? left <= LEFT_HOPS : left == 0;
+    snprintf(why, size, "reader at %d got %d of %d bytes%s; left %lu times on %d harts (want %s)",
+             prio, r.got, LEFT_HOPS, r.bad ? ", a bad one" : "", (unsigned long)left, harts,
+             harts > 1 ? "0..50" : "0");
+    return ok && !r.bad && r.got == LEFT_HOPS && left_ok;
+}
+
+static void check_left(void)
+{
+    struct sysinfo si;
+    int harts = sysinfo(&si) == 0 ? (int)si.harts : 1;
+    char why[2][128];
+    bool equal = left_round(10, harts, why[0], sizeof why[0]);
+    bool urgent = left_round(12, harts, why[1], sizeof why[1]);
+    report("left", equal && urgent, equal ? why[1] : why[0]);
+}
+
 int main(int argc, char **argv)
 {
     const char *only = argc > 1 ? argv[1] : 0;
@@ -667,6 +772,11 @@ int main(int argc, char **argv)
     if (WANT("affinity")) {
         co_workers(1);
         check_affinity();
+        co_workers(4);
+    }
+    if (WANT("left")) {
+        co_workers(1);
+        check_left();
         co_workers(4);
     }
     if (WANT("polls"))

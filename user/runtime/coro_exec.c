@@ -464,6 +464,19 @@ static uint32_t lowest_bit(uint64_t x)
     return lo ? sched_highest_bit(lo) : 32 + sched_highest_bit((uint32_t)(low >> 32));
 }
 
+/* Rung record i, its doorbell bit taken, is woken (as take_doorbell_locked
+ * wakes each).  Lock held. */
+static inline __attribute__((always_inline)) void wake_rung_locked(const struct co_env *e,
+                                                                   uint32_t i)
+{
+    e->x->bells++;
+    uint64_t old = mark_queued(&e->recs[i], 0, true);
+    if (old && !(old & CO_RUNNING)) {
+        enqueue_locked(e, i, SCHED_OP_WAKE);
+        e->x->wakes++;
+    }
+}
+
 /* Takes in the doorbell: every rung record is woken.  Lock held. */
 static void take_doorbell_locked(const struct co_env *e)
 {
@@ -490,6 +503,54 @@ static void take_doorbell_locked(const struct co_env *e)
             }
         }
     }
+}
+
+/* Left to the thread that woke it (docs/coroutines.md, "Affinity").  The
+ * kernel names the thread whose system call rang a coroutine
+ * (CO_EXEC.woke_by); that thread, back from its poll, takes the wake
+ * itself (take_own_wake), so the coroutine runs on the hart where its
+ * data just went.  But its poll goes on after the call that rang (a
+ * ring's stage writes, then submits its next read), and another worker
+ * that looked at the doorbell meanwhile took the wake in, and ran it
+ * there, or queued it for whoever came next (b_prings on 2 workers: a
+ * quarter of the hops).  So before a worker takes in the doorbell, it
+ * holds back one rung coroutine that a hint of another thread names, if
+ * that thread is on a hart (VDSO_DATA.off_hart, the kernel's word: a
+ * thread off its hart is not coming back soon): its doorbell bit is
+ * taken out, and settle_left_locked either puts it back for that thread
+ * or wakes it here.  Returns the hint (0: none held).  Once per hint and
+ * worker: the hint this worker left last (CO_WOKE_LEFT), found again,
+ * is cleared here (its bit is then taken in as any), so that the
+ * thread's next ring of the same coroutine is a fresh hint.  The slots
+ * are the process's to write: a forged hint holds back, at worst, one of
+ * its own coroutines for one look of each worker.  Lock held. */
+static __attribute__((noinline)) uint64_t hold_for_waker_locked(const struct co_env *e)
+{
+    uint32_t mine = e->task % CO_WOKE_SLOTS;
+    volatile uint64_t *last_left = &e->x->woke_by[mine][CO_WOKE_LEFT];
+    uint64_t was_left = *last_left, leave = 0;
+    for (uint32_t s = 0; s < CO_WOKE_SLOTS; s++) {
+        volatile uint64_t *hint = &e->x->woke_by[s][CO_WOKE_HINT];
+        uint64_t h = __atomic_load_n(hint, __ATOMIC_RELAXED);
+        uint32_t task = (uint32_t)(h >> 32) - 1;
+        if (s == mine || !h || task >= SCHED_MAX_TASKS || task == e->task)
+            continue;
+        if (h == was_left) {
+            __atomic_compare_exchange_n(hint, &h, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+            *last_left = 0;
+            continue;
+        }
+        if (!leave && !V_DATA->off_hart[task] && CO_INDEX((uint32_t)h) < capacity(e))
+            leave = h;
+    }
+    if (!leave)
+        return 0;
+    uint32_t i = CO_INDEX((uint32_t)leave);
+    uint64_t bit = 1ULL << (i % 64);
+    if (!(__atomic_load_n(&e->x->bell[i / 64], __ATOMIC_RELAXED) & bit))
+        return 0;               /* not rung (or taken by its thread already) */
+    uint64_t old = __atomic_fetch_and(&e->x->bell[i / 64], ~bit, __ATOMIC_ACQ_REL);
+    return old & bit ? leave : 0;
 }
 
 static bool doorbell_rung(const struct co_env *e)
@@ -661,13 +722,54 @@ static uint32_t own_wake_locked(const struct co_env *e, const struct sched_ctx *
     return CO_NONE;
 }
 
+/* hold_for_waker_locked held back record i, rung for the thread that
+ * `hint` names, and the rest of the doorbell is taken in.  It is left
+ * rung for that thread while this worker has something of its own to run
+ * (its own wake, `own`, or what waits), even something less urgent: the
+ * thread that woke it is on its hart, finishing the poll that woke it,
+ * and will run it next if it is still the most urgent (own_wake_locked);
+ * so the policy's order gives way only for as long as that, at most one
+ * poll of this worker (its next look takes it in), and no worker goes
+ * idle while it waits.  (Left only when at least as urgent as what this
+ * worker has, a ring's coroutines crossed workers as often as before: a
+ * ring whose stage is more urgent than the other worker's work is then
+ * taken by it, and the other's own wake is queued for the first: the
+ * two swap, tokens and all; docs/performance.md, "Scaling over harts".)
+ * With nothing to run it is woken here.  Lock held. */
+static __attribute__((noinline)) void settle_left_locked(const struct co_env *e,
+                                                        const struct sched_ctx *c,
+                                                        uint32_t own, uint64_t hint)
+{
+    uint32_t i = CO_INDEX((uint32_t)hint);
+    if (own == CO_NONE && !top_locked(e, c)) {
+        wake_rung_locked(e, i);
+        return;
+    }
+    /* Back in the doorbell, as the kernel rings: the bit, then its
+     * summary bit, then seq.  seq moves as if rung again: a caller whose
+     * last look was before this one takes the yield's fast path, which
+     * looks at the doorbell only once seq moved (co_run), and would poll
+     * its yielder for ever past the rung one. */
+    __atomic_fetch_or(&e->x->bell[i / 64], 1ULL << (i % 64), __ATOMIC_SEQ_CST);
+    __atomic_fetch_or(&e->x->bell_summary[i / 64 / 64], 1ULL << (i / 64 % 64),
+                      __ATOMIC_SEQ_CST);
+    e->x->woke_by[e->task % CO_WOKE_SLOTS][CO_WOKE_LEFT] = hint;
+    e->x->bells_left++;
+    __atomic_add_fetch(&e->x->seq, 1, __ATOMIC_SEQ_CST);
+}
+
 /* Hands the caller the most urgent ready coroutine, now RUNNING; *top is
  * then the best priority still waiting.  Lock held. */
 static uint32_t next_locked(const struct co_env *e, uint32_t *top)
 {
     struct sched_ctx c = policy_ctx(e);
     uint32_t own = take_own_wake(e);
+    /* (On one hart no other thread is on a hart while this one looks;
+     * the kernel's executor has no hints.) */
+    uint64_t held = e->nharts > 1 && !e->kernel ? hold_for_waker_locked(e) : 0;
     take_doorbell_locked(e);
+    if (held)
+        settle_left_locked(e, &c, own, held);
     if (own != CO_NONE) {
         uint32_t cid = own_wake_locked(e, &c, own, top);
         if (cid != CO_NONE)
