@@ -101,7 +101,8 @@ struct proc {
     /* References: one for the process table (dropped when the parent
      * reaps it), one for each hart that works on the process with its
      * locks dropped (reconcile.c).  The last proc_put frees the struct and
-     * the root page table. */
+     * the root page table.  (Asynchronous operations hold the process by
+     * co.holds, not here: fs/coio.h.) */
     int refs;
     volatile bool killed;           /* being torn down: threads must exit */
     int exit_status;                /* waitpid encoding, set with killed */
