@@ -18,6 +18,7 @@
 
 struct thread;
 struct trace_ring;
+struct file;
 
 struct cpu {
     uint64_t scratch;
@@ -31,6 +32,10 @@ struct cpu {
     volatile bool need_resched;  /* switch at the next return to user */
     struct thread *current;      /* running thread (the idle one if none) */
     struct thread *idle;         /* this hart's idle thread */
+    /* The file this hart uses without a reference for one system call
+     * (fs/file.h, "A borrow"), or NULL.  Written by this hart alone; read
+     * by a hart whose close of a file drops its last reference. */
+    struct file *borrowed_file;
     uint64_t timer_ticks;
     uint64_t ipis_received;
     uint64_t next_timer;         /* absolute time of the next tick */
