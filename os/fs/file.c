@@ -33,6 +33,17 @@ static void wait_unborrowed(struct file *f)
             cpu_relax();
 }
 
+bool file_dup_borrowed(struct file *f)
+{
+    int refs = __atomic_load_n(&f->refs, __ATOMIC_RELAXED);
+    do {
+        if (refs == 0)
+            return false;           /* its last close is waiting for us */
+    } while (!__atomic_compare_exchange_n(&f->refs, &refs, refs + 1, true,
+                                          __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+    return true;
+}
+
 void file_close(struct file *f)
 {
     int left = __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL);

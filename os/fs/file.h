@@ -62,6 +62,12 @@ static inline void file_borrow_end(void)
 {
     __atomic_store_n(&this_cpu()->borrowed_file, NULL, __ATOMIC_RELEASE);
 }
+/* A reference to a file this hart borrows, or false: its last reference
+ * is gone already (a sibling's close dropped it, and waits for this
+ * borrow to end before it releases the file), and no new one may be
+ * taken: to the caller the descriptor was closed first.  Also for a file
+ * the caller holds otherwise (never false then). */
+bool file_dup_borrowed(struct file *f);
 /* How a system call holds the file it found. */
 enum fd_hold {
     FD_ALONE,       /* the process has one thread: nothing can close it */
@@ -74,8 +80,9 @@ struct file *fd_borrow_submit(uint64_t fd, enum fd_hold *hold);
 /* Lets go of what fd_borrow_submit gave (f may be NULL). */
 void fd_let_go(struct file *f, enum fd_hold hold);
 /* A borrowed or lone file about to be used across a sleep: a reference
- * instead (*hold becomes FD_REF), taken while the borrow still keeps it. */
-void fd_hold_across_sleep(struct file *f, enum fd_hold *hold);
+ * instead (*hold becomes FD_REF), taken while the borrow still keeps it.
+ * False (the borrow ended, nothing held): closed meanwhile, -EBADF. */
+bool fd_hold_across_sleep(struct file *f, enum fd_hold *hold);
 /* Transfers between the file and user memory at uaddr (already checked by
  * the caller with uvm_range_ok).  Bytes moved, or -errno. */
 long file_read(struct file *f, struct uspace *us, uint64_t uaddr, size_t n);

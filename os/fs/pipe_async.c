@@ -286,8 +286,14 @@ long pipe_submit_async(struct file *f, struct coio_op *op, bool check_in_copy)
         struct coio_op *kept = coio_keep(op);
         if (!kept) {
             r = -ENOMEM;
+        } else if (!file_dup_borrowed(f)) {
+            /* A borrowed f whose last close (a sibling's) is under way:
+             * the descriptor was closed before this submission. */
+            coio_discard(kept);
+            r = -EBADF;
         } else {
-            kept->file = file_dup(f);       /* its own: the caller's hold ends */
+            kept->file = f;                 /* its own reference: the
+                                               caller's hold ends */
             list_push_back(line, &kept->qnode);
             p->nasync++;
             coio_pend(cur, kept, reading ? &p->rq : &p->wq);

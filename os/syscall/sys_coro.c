@@ -53,7 +53,8 @@ static long submit_file(uint64_t fd, uint64_t buf, uint64_t n, uint64_t io, bool
         /* The console completes synchronously (a read may block until a
          * line is typed: no borrow across that); so does a transfer of
          * nothing. */
-        fd_hold_across_sleep(f, &hold);
+        if (!fd_hold_across_sleep(f, &hold))
+            return -EBADF;
         r = reading ? file_read(f, &p->vm, buf, n) : file_write(f, &p->vm, buf, n);
     } else if (f->kind != (reading ? FILE_PIPE_READ : FILE_PIPE_WRITE)) {
         r = -EBADF;

@@ -83,13 +83,14 @@ void fd_let_go(struct file *f, enum fd_hold hold)
         file_borrow_end();
 }
 
-void fd_hold_across_sleep(struct file *f, enum fd_hold *hold)
+bool fd_hold_across_sleep(struct file *f, enum fd_hold *hold)
 {
     if (*hold != FD_BORROWED)
-        return;                     /* a reference, or nobody can close it */
-    file_dup(f);
+        return true;                /* a reference, or nobody can close it */
+    bool kept = file_dup_borrowed(f);
     file_borrow_end();
-    *hold = FD_REF;
+    *hold = kept ? FD_REF : FD_ALONE;
+    return kept;
 }
 
 /* Installs f at the lowest free descriptor: it, or -EMFILE (MAX_FDS
