@@ -557,6 +557,52 @@ static int child_grows_under_submitters(void)
     return submit_fail ? 22 : 0;
 }
 
+/* A process exits with reads pending while another completes them on
+ * its own hart: each completion holds the exiting process (co.holds) until
+ * it is finished, and exit waits for that before anything is freed. */
+static void exit_under_completions(void)
+{
+    uint64_t heap0 = heap_bytes();
+    for (int round = 0; round < 20; round++) {
+        int fds[2];
+        CHECK(pipe(fds) == 0, "pipe");
+        int reader = fork();
+        if (reader == 0) {
+            static struct co_io io[32];
+            static char b[32];
+            if (co_setup(64) != 64)
+                exit(30);
+            for (int i = 0; i < 32; i++) {
+                io[i] = io_of((uint32_t)i);
+                long r = read_async(fds[0], &b[i], 1, &io[i]);
+                if (r != -EINPROGRESS && r != 1)
+                    exit(31);
+            }
+            exit(0);                /* some pending, some being completed */
+        }
+        int writer = fork();
+        if (writer == 0) {
+            close(fds[0]);
+            for (int i = 0; i < 64 && write(fds[1], "y", 1) == 1; i++)
+                ;
+            exit(0);
+        }
+        close(fds[0]);
+        close(fds[1]);
+        int status = -1;
+        CHECK(waitpid(reader, &status, 0) == reader && WIFEXITED(status) &&
+              WEXITSTATUS(status) == 0, "reader %#x", status);
+        CHECK(waitpid(writer, &status, 0) == writer && WIFEXITED(status), "writer %#x", status);
+    }
+    uint64_t heap1 = heap_bytes();
+    for (int i = 0; i < 200 && heap1 != heap0; i++) {
+        sleep(10);
+        heap1 = heap_bytes();
+    }
+    CHECK(heap1 <= heap0, "kernel heap %lu before, %lu after", (unsigned long)heap0,
+          (unsigned long)heap1);
+}
+
 static void swapped_under_submitters(void)
 {
     /* The lowest free descriptors must be ours to swap. */
@@ -601,6 +647,8 @@ static void swapped_under_submitters(void)
     }
     printf("h_coio: descriptors closed and swapped under submissions: %d rounds\n",
            SWAP_ROUNDS);
+    exit_under_completions();
+    printf("h_coio: exit while another process completes its operations\n");
 }
 
 /* h_coio [sections]: a letter per section to run (default all):
