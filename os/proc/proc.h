@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "kernel/spinlock.h"
+#include "kernel/cacheline.h"
 #include "lib/list.h"
 #include "mm/uvm.h"
 #include "proc/fdtable.h"
@@ -60,14 +61,20 @@ struct proc {
     struct shared_region shared;    /* VDSO_DATA, TaskSched heap */
     struct proc_co co;              /* its executor region and asynchronous
                                        operations (sched/coexec.h) */
+    /* Read at every switch to the process and every submission, written
+     * seldom: a line apart from `lock`, which other paths take (a raise,
+     * reconcile).  Before, an asynchronous submission's lock-free look at
+     * its file (fdtable_peek) and at live_threads fetched the lock's line
+     * whenever another hart had taken it. */
     uint64_t satp;
+    int live_threads;               /* not yet exited (lock) */
+    struct fdtable files;           /* open files (proc/fdtable.h; lock) */
     uint64_t image_end;             /* end of the highest ELF segment */
     uint64_t brk;                   /* current break (heap end) */
 
-    struct spinlock lock;           /* files, brk, stack slots, threads */
-    struct fdtable files;           /* open files (proc/fdtable.h; lock) */
+    _Alignas(CACHE_LINE) struct spinlock lock;  /* files, brk, stack slots,
+                                                   threads */
     struct list_node threads;
-    int live_threads;               /* not yet exited */
     /* The thread of each stack slot = TaskSched record (lock): pages of
      * SLOT_THREADS_PER_PAGE pointers, allocated as slots are first used
      * (proc_slot_thread); which slots are in use is in vm.stack_slots. */
