@@ -13,7 +13,10 @@
  *     out under proc_lock before freeing it);
  *   - anyone holding a reference (proc_get): needed by whoever drops every
  *     lock and may outlive the thread that brought it there (a hart that
- *     released one thread of p and waits for another, reconcile.c).
+ *     released one thread of p and waits for another, reconcile.c);
+ *   - the completer of one of its asynchronous operations, until it
+ *     releases the operation (co.holds: exit and exec wait for them,
+ *     fs/coio.h).
  * Its user pages and shared region are freed when the last thread exits
  * (proc_teardown), the struct and the root page table at the last
  * proc_put, after the parent's waitpid; no hart may still run on that root
