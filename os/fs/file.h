@@ -10,16 +10,22 @@
 #include <stdint.h>
 #include "mm/uvm.h"
 #include "kernel/cpu.h"
+#include "kernel/cacheline.h"
 
 struct pipe;
 
 enum file_kind { FILE_CONSOLE, FILE_PIPE_READ, FILE_PIPE_WRITE };
 
+/* A line each (kernel/cacheline.h): `refs` is written by whichever hart
+ * takes or drops a reference (an asynchronous operation that waits takes
+ * one on its submitter's hart and drops it on its completer's), and the
+ * files of neighbouring pipes, which the stages of a ring on different
+ * harts use, shared lines when they were 16 bytes each. */
 struct file {
     enum file_kind kind;
     int refs;                 /* atomic */
     struct pipe *pipe;
-};
+} LINE_ALIGNED;
 
 struct file *file_console(void);      /* a new reference to the console */
 struct file *file_dup(struct file *f);
