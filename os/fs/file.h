@@ -83,8 +83,15 @@ enum fd_hold {
 /* The calling process's file behind fd for an asynchronous submission,
  * or NULL (then *hold says nothing to let go) (syscall/sys_file.c). */
 struct file *fd_borrow_submit(uint64_t fd, enum fd_hold *hold);
-/* Lets go of what fd_borrow_submit gave (f may be NULL). */
-void fd_let_go(struct file *f, enum fd_hold hold);
+/* Lets go of what fd_borrow_submit gave (f may be NULL).  Inline: every
+ * submission ends here. */
+static inline void fd_let_go(struct file *f, enum fd_hold hold)
+{
+    if (f && hold == FD_REF)
+        file_close(f);
+    else if (hold == FD_BORROWED)
+        file_borrow_end();
+}
 /* A borrowed or lone file about to be used across a sleep: a reference
  * instead (*hold becomes FD_REF), taken while the borrow still keeps it.
  * False (the borrow ended, nothing held): closed meanwhile, -EBADF. */

@@ -75,14 +75,6 @@ struct file *fd_borrow_submit(uint64_t fd, enum fd_hold *hold)
     return fd_get(fd);
 }
 
-void fd_let_go(struct file *f, enum fd_hold hold)
-{
-    if (f && hold == FD_REF)
-        file_close(f);
-    else if (hold == FD_BORROWED)
-        file_borrow_end();
-}
-
 bool fd_hold_across_sleep(struct file *f, enum fd_hold *hold)
 {
     if (*hold != FD_BORROWED)
