@@ -60,7 +60,7 @@ static long submit_file(uint64_t fd, uint64_t buf, uint64_t n, uint64_t io, bool
         r = -EBADF;
     } else {
         /* It lets a borrow go itself, before finishing what it completed;
-         * a pending op holds its pipe's end, not f. */
+         * a pending op took a reference of its own. */
         r = pipe_submit_async(f, &op, check_in_copy);
     }
     fd_let_go(f, hold);

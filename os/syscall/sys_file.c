@@ -52,8 +52,8 @@ static inline __attribute__((always_inline)) struct file *fd_borrow(uint64_t fd,
  * installed it just then): then the locked way, with a reference, which
  * also bounds the tries to one.  Under the hart's borrow the file stays
  * whole whoever closes the descriptor meanwhile, as a reference keeps it
- * for a read or write; an operation that goes pending holds its pipe's
- * end, not the file (pipe_submit_async). */
+ * for a read or write; an operation that goes pending takes a reference
+ * of its own (pipe_submit_async). */
 struct file *fd_borrow_submit(uint64_t fd, enum fd_hold *hold)
 {
     struct proc *p = proc_current();
