@@ -56,7 +56,7 @@ int coio_prepare(struct coio_op *op, enum coio_kind kind, uint64_t io)
 
 struct coio_op *coio_keep(const struct coio_op *op)
 {
-    KASSERT(!list_linked(&op->qnode) && !list_linked(&op->pnode) && !op->end);
+    KASSERT(!list_linked(&op->qnode) && !list_linked(&op->pnode) && !op->file);
     /* Unzeroed: the copy below writes every member, so zeroing it first
      * (kmalloc) wrote the same 112 bytes twice.  Nothing reads the slot's
      * padding or its tail, and a coio_op never goes to user memory. */
@@ -84,8 +84,8 @@ struct coio_op *coio_new(enum coio_kind kind, uint64_t io, int *err)
 void coio_discard(struct coio_op *op)
 {
     KASSERT(!list_linked(&op->qnode) && !list_linked(&op->pnode));
-    if (op->end)
-        pipe_close_end(op->end, op->kind == COIO_WRITE);
+    if (op->file)
+        file_close(op->file);
     kfree(op);
 }
 
@@ -172,8 +172,8 @@ bool coio_complete(struct coio_op *op, int64_t result)
 static void release(struct coio_op *op)
 {
     struct proc *p = op->proc;
-    if (op->end)
-        pipe_close_end(op->end, op->kind == COIO_WRITE);
+    if (op->file)
+        file_close(op->file);
     kfree(op);
     uint32_t was = __atomic_fetch_sub(&p->co.holds, 1, __ATOMIC_RELEASE);
     KASSERT(was > 0);                   /* no release without its pend */
@@ -213,8 +213,8 @@ void coio_finish_by(struct coio_op *op, const struct thread *waker)
 }
 
 /* op was taken off its queue; no lock held: the queue completes what that
- * let go.  Before release: the end op holds keeps a pipe (the queue)
- * alive until then. */
+ * let go.  Before release: op's reference to its file keeps a pipe (the
+ * queue) alive until then. */
 static void after_removed(struct coio_op *op)
 {
     if (op->q->after_removed)
@@ -266,7 +266,7 @@ void coio_drop_all(struct proc *p)
             list_push_back(&dropped, &op->pnode);
     }
     spin_unlock(&p->co.lock);
-    /* Outside co.lock: a release may close a pipe's end. */
+    /* Outside co.lock: releasing a file may close a pipe end. */
     list_for_each_safe(pos, &dropped) {
         struct coio_op *op = list_entry(pos, struct coio_op, pnode);
         list_remove(&op->pnode);

@@ -16,7 +16,7 @@
  *       taken off its queue: it never touches the process's memory.  One
  *       found done is being finished by its completer, which frees it.
  *
- * Each op holds its pipe's end open (op->end) and a hold on its process
+ * Each op holds a reference to its file and a hold on its process
  * (proc->co.holds, counted under co.lock where the op goes pending and
  * dropped as the last thing its release does), so the completer can
  * always reach both: exit and exec drop every pending op, then wait for
@@ -57,13 +57,8 @@ struct coio_op {
     enum coio_kind kind;        /* COIO_SYNC: a thread waiting in a pipe's
                                    line (on its stack), nothing else used */
     bool done;                  /* completed, io written (q->lock) */
-    struct proc *proc;          /* held (co.holds) */
-    /* A waiting pipe op's pipe, whose end (op->kind's) it holds open,
-     * counted once more in p->readers or p->writers, or NULL.  Not a
-     * reference to its file: that was written on the submitter's hart and
-     * again on the completer's, while the pipe's count is beside the
-     * pipe's lock, which both take anyway. */
-    struct pipe *end;
+    struct proc *proc;          /* referenced */
+    struct file *file;          /* referenced (pipe ops), or NULL */
     struct coio_queue *q;
     uint32_t cid;
     uint64_t io;                /* user address of its struct co_io */

@@ -114,8 +114,8 @@ long pipe_write_checked_in_copy(struct pipe *p, struct uspace *us, uint64_t uadd
 /* An asynchronous read or write (fs/pipe_async.c) on pipe end f, op
  * prepared by coio_prepare (the caller's, on its stack): its result if it
  * completed at once, else -EINPROGRESS, and a copy of op in the kernel
- * heap (holding f's end of the pipe open, not f: struct coio_op.end) is
- * the pipe's until it completes.  f is the caller's for the call, in any of the ways of
+ * heap (with a reference to f of its own) is the pipe's until it
+ * completes.  f is the caller's for the call, in any of the ways of
  * enum fd_hold; a borrow of it is let go (file_borrow_end) once f is no
  * longer needed, before the completions the call made are finished.
  * check_in_copy: op's buffer (within one page) is not checked yet, and is

@@ -138,26 +138,12 @@ static void line_after_removed(struct coio_queue *q)
 
 void pipe_close_end(struct pipe *p, int writer)
 {
-    /* Held open still by another (a waiting operation holds its end:
-     * fs/coio.h): the other side sees no change, so no lock, nothing to
-     * kick, and p cannot go.  The usual way of a waiting operation's
-     * release, on its completer's hart: a lock and a kick there cost
-     * pipe_async 54 instructions a round trip.  Nothing of p after the
-     * swap: the last holder may free it at once. */
-    int *ends = writer ? &p->writers : &p->readers;
-    int n = __atomic_load_n(ends, __ATOMIC_RELAXED);
-    while (n > 1)
-        if (__atomic_compare_exchange_n(ends, &n, n - 1, true, __ATOMIC_RELEASE,
-                                        __ATOMIC_RELAXED))
-            return;
     struct list_node done = LIST_INIT(done);
     spin_lock(&p->lock);
-    int left = __atomic_sub_fetch(ends, 1, __ATOMIC_RELAXED);
-    KASSERT(left >= 0);
-    if (left > 0) {                 /* another holder came meanwhile */
-        spin_unlock(&p->lock);
-        return;
-    }
+    if (writer)
+        p->writers--;
+    else
+        p->readers--;
     /* The other side: readers see EOF, writers see EPIPE. */
     kick(p, &done);
     bool gone = pipe_gone(p);
@@ -312,7 +298,7 @@ static __attribute__((noinline)) long write_pipe_in_line(struct pipe *p, struct 
             pipe_finish(&served, NULL);
             return done ? (long)done : -EINTR;
         }
-        if (pipe_no_readers(p)) {
+        if (p->readers == 0) {
             r = -EPIPE;
             break;
         }
@@ -357,7 +343,7 @@ static inline __attribute__((always_inline)) long write_pipe(struct pipe *p, str
     /* A write that goes in whole at once (a reader, no writer ahead of it
      * in line, room for all of it): nobody could be served before it, so
      * it need not join the line.  The copy checks the buffer. */
-    if (!(n <= PIPE_BUF_SIZE && list_empty(&p->writers_line) && !pipe_no_readers(p) &&
+    if (!(n <= PIPE_BUF_SIZE && list_empty(&p->writers_line) && p->readers &&
           pipe_writable(p, n)))
         return write_pipe_in_line(p, us, uaddr, n, check_in_copy);
     long r = (long)n;

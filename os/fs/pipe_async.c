@@ -53,7 +53,7 @@ static int64_t transfer(struct pipe *p, struct coio_op *op)
         p->head += got;
         return (int64_t)got;
     }
-    if (pipe_no_readers(p))
+    if (p->readers == 0)
         return -EPIPE;
     size_t space = PIPE_BUF_SIZE - (p->tail - p->head);
     size_t chunk = op->n < space ? op->n : space;
@@ -286,12 +286,14 @@ long pipe_submit_async(struct file *f, struct coio_op *op, bool check_in_copy)
         struct coio_op *kept = coio_keep(op);
         if (!kept) {
             r = -ENOMEM;
+        } else if (!file_dup_borrowed(f)) {
+            /* A borrowed f whose last close (a sibling's) is under way:
+             * the descriptor was closed before this submission. */
+            coio_discard(kept);
+            r = -EBADF;
         } else {
-            /* It holds its end open, not f: a sibling may close f (even
-             * now, under our borrow: its last close waits for the borrow,
-             * then finds the end still held). */
-            kept->end = p;
-            __atomic_add_fetch(reading ? &p->readers : &p->writers, 1, __ATOMIC_RELAXED);
+            kept->file = f;                 /* its own reference: the
+                                               caller's hold ends */
             list_push_back(line, &kept->qnode);
             p->nasync++;
             coio_pend(cur, kept, reading ? &p->rq : &p->wq);

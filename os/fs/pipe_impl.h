@@ -31,10 +31,7 @@ struct pipe {
     char *buf;                     /* PIPE_BUF_SIZE bytes: a frame of its own,
                                       so the struct fits a 256-byte slab */
     uint64_t head, tail;           /* read at head, write at tail; grow forever */
-    int readers, writers;          /* open ends (atomic): the pipe's two
-                                      files, and each waiting operation
-                                      holds its end once more
-                                      (pipe_close_end) */
+    int readers, writers;          /* open ends */
     struct waitq can_read, can_write;
     uint32_t asleep_reading;       /* threads asleep on can_read, and on */
     uint32_t asleep_writing;       /* can_write (wait_turn; under lock) */
@@ -74,28 +71,16 @@ static inline void pipe_finish(struct list_node *done, const struct thread *wake
  * the bytes may have been copied: into the user's buffer, or past tail). */
 int pipe_ring_copy(struct pipe *p, struct uspace *us, uint64_t uaddr, uint64_t pos,
                    size_t n, bool to_user);
-/* Are all read (write) ends closed?  The counts change atomically: one
- * that stays above 0 is decremented without the lock (pipe_close_end),
- * which no test of it for 0 can tell apart; one that reaches 0 only
- * under the lock. */
-static inline bool pipe_no_readers(const struct pipe *p)
-{
-    return __atomic_load_n(&p->readers, __ATOMIC_RELAXED) == 0;
-}
-static inline bool pipe_no_writers(const struct pipe *p)
-{
-    return __atomic_load_n(&p->writers, __ATOMIC_RELAXED) == 0;
-}
 /* Lock held: may the head of the readers' line take something now (data,
  * or end of file)?  And how much room would a write of n need now? */
 static inline bool pipe_readable(const struct pipe *p)
 {
-    return p->head != p->tail || pipe_no_writers(p);
+    return p->head != p->tail || p->writers == 0;
 }
 static inline bool pipe_writable(const struct pipe *p, size_t n)
 {
     size_t space = PIPE_BUF_SIZE - (p->tail - p->head);
-    return pipe_no_readers(p) || (n <= PIPE_BUF_SIZE ? space >= n : space > 0);
+    return p->readers == 0 || (n <= PIPE_BUF_SIZE ? space >= n : space > 0);
 }
 /* Lock held: is op the first in its line? */
 static inline bool pipe_first(const struct list_node *line, const struct coio_op *op)
@@ -107,7 +92,7 @@ void pipe_free(struct pipe *p);
 /* Lock held: both ends closed and no coroutine: the caller frees it. */
 static inline bool pipe_gone(const struct pipe *p)
 {
-    return pipe_no_readers(p) && pipe_no_writers(p) && p->kco == CO_NONE;
+    return p->readers == 0 && p->writers == 0 && p->kco == CO_NONE;
 }
 
 #endif
