@@ -1,15 +1,19 @@
 """The kernel's side of coroutines from a hostile process (h_coio): the
 executor region, the doorbell, asynchronous pipe I/O and sleeps, cancel,
-exit / exec / kill with operations in flight, and the refusals.  Under
-every policy, on one hart and on four; the shell must still answer and the
-free frames come back."""
+exit / exec / kill with operations in flight, and the refusals; sibling
+threads closing and replacing the descriptors that others submit on, and
+growing the descriptor table under them (the kernel borrows a
+submission's file without the table's lock or a reference: os/fs/file.h,
+"A borrow"; a file freed too early is a panic with poison=1, a double free
+or a fault on the heap's free mark).  Under every policy, on one, two and
+four harts; the shell must still answer and the free frames come back."""
 import re
 
 import pytest
 
 from conftest import assert_frames_back, memory
 
-SMP = [1, 4]
+SMP = [1, 2, 4]
 
 
 @pytest.mark.timeout(200)
@@ -29,7 +33,9 @@ def test_coio(boot_policy, policy, smp):
                  "io and buf unmapped before completion: dropped",
                  "a forked child starts with no executor",
                  "exec with operations in flight",
-                 "exit, exec and kill with operations in flight: dropped"):
+                 "exit, exec and kill with operations in flight: dropped",
+                 "descriptors closed and swapped under submissions: 3000 rounds",
+                 "exit while another process completes its operations"):
         assert "h_coio: " + line in out, out
     assert "panic" not in m.output()
     assert "misbehaved" not in m.output()

@@ -6,6 +6,7 @@
 #include "mm/kmalloc.h"
 #include "mm/uvm.h"
 #include "kernel/panic.h"
+#include "arch/riscv.h"
 #include "uapi/errno.h"
 #include "uapi/syscall.h"
 #include "coro.h"
@@ -114,7 +115,10 @@ void coio_pend(struct proc *p, struct coio_op *op, struct coio_queue *q)
     KASSERT(spin_holding(&p->co.lock) && spin_holding(q->lock));
     op->q = q;
     op->done = false;
-    proc_get(p);                     /* the completer reaches p through it */
+    /* The completer reaches p through op until it is released: exit and
+     * exec wait for that (coio_wait_released).  On this line, which the
+     * lock brought here, not on p->refs': no line of its own moves. */
+    __atomic_add_fetch(&p->co.holds, 1, __ATOMIC_RELAXED);
     list_push_back(&p->co.ops, &op->pnode);
     coio_index_add(&p->co.by_io, op);
     p->co.nops++;
@@ -162,14 +166,23 @@ bool coio_complete(struct coio_op *op, int64_t result)
                                sizeof(one));
 }
 
-/* The op is off both lists: its references go. */
+/* The op is off both lists: its references go, and its hold on the
+ * process last: once co.holds is down, exit or exec may go on and the
+ * process may be freed, so nothing of p is touched after it. */
 static void release(struct coio_op *op)
 {
     struct proc *p = op->proc;
     if (op->file)
         file_close(op->file);
     kfree(op);
-    proc_put(p);
+    uint32_t was = __atomic_fetch_sub(&p->co.holds, 1, __ATOMIC_RELEASE);
+    KASSERT(was > 0);                   /* no release without its pend */
+}
+
+void coio_wait_released(struct proc *p)
+{
+    while (__atomic_load_n(&p->co.holds, __ATOMIC_ACQUIRE) != 0)
+        cpu_relax();
 }
 
 void coio_finish(struct coio_op *op)

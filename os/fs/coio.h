@@ -16,10 +16,13 @@
  *       taken off its queue: it never touches the process's memory.  One
  *       found done is being finished by its completer, which frees it.
  *
- * Each op holds a reference to its process (and to its file), so the
- * completer can always reach both; the user memory it writes is the
- * process's until the op is off its queue (exit and exec drop every op
- * before freeing the memory).
+ * Each op holds a reference to its file and a hold on its process
+ * (proc->co.holds, counted under co.lock where the op goes pending and
+ * dropped as the last thing its release does), so the completer can
+ * always reach both: exit and exec drop every pending op, then wait for
+ * the holds of those their completers have taken to go
+ * (coio_wait_released), before they free anything the op reaches.  The
+ * user memory it writes is the process's until the op is off its queue.
  */
 #ifndef FS_COIO_H
 #define FS_COIO_H
@@ -101,5 +104,8 @@ void coio_finish_by(struct coio_op *op, const struct thread *waker);
 int coio_cancel(struct proc *p, uint64_t io);
 /* Exit and exec: every pending op of p taken off, nothing written. */
 void coio_drop_all(struct proc *p);
+/* Then: waits until every op of p is released (their completers are done
+ * with p).  No new op can go pending: p has no other live thread. */
+void coio_wait_released(struct proc *p);
 
 #endif

@@ -3,6 +3,7 @@
 #include "mm/kmalloc.h"
 #include "mm/uvm.h"
 #include "kernel/panic.h"
+#include "arch/riscv.h"
 #include "uapi/errno.h"
 
 static struct file console_file = { .kind = FILE_CONSOLE, .refs = 1 };
@@ -18,12 +19,38 @@ struct file *file_dup(struct file *f)
     return f;
 }
 
+/* The last reference to f is gone: waits while another hart borrows it
+ * (file.h, "A borrow").  Not ours: a hart lets its borrow go before it
+ * closes anything. */
+static void wait_unborrowed(struct file *f)
+{
+    /* The store that took f out of its last table came before the last
+     * reference went (acq_rel); the fence orders both before the looks. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    KASSERT(__atomic_load_n(&this_cpu()->borrowed_file, __ATOMIC_RELAXED) != f);
+    for (int h = 0; h < MAX_HARTS; h++)
+        while (__atomic_load_n(&cpus[h].borrowed_file, __ATOMIC_ACQUIRE) == f)
+            cpu_relax();
+}
+
+bool file_dup_borrowed(struct file *f)
+{
+    int refs = __atomic_load_n(&f->refs, __ATOMIC_RELAXED);
+    do {
+        if (refs == 0)
+            return false;           /* its last close is waiting for us */
+    } while (!__atomic_compare_exchange_n(&f->refs, &refs, refs + 1, true,
+                                          __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+    return true;
+}
+
 void file_close(struct file *f)
 {
     int left = __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL);
     KASSERT(left >= 0);
     if (left > 0 || f == &console_file)
         return;
+    wait_unborrowed(f);
     if (f->kind == FILE_PIPE_READ || f->kind == FILE_PIPE_WRITE)
         pipe_close_end(f->pipe, f->kind == FILE_PIPE_WRITE);
     kfree(f);

@@ -257,6 +257,9 @@ long pipe_submit_async(struct file *f, struct coio_op *op, bool check_in_copy)
         r = transfer(p, op);
         transferred_here(p, &done);
         spin_unlock(&p->lock);
+        /* Neither f nor p is used again here: a borrow of f goes before
+         * the releases of what this completed (fs/file.h, "A borrow"). */
+        file_borrow_end();
         pipe_finish(&done, thread_current());
         /* A transfer that moved nothing left the pipe as it was: the
          * buffer's check, left to the copy, comes now, as if first. */
@@ -283,8 +286,14 @@ long pipe_submit_async(struct file *f, struct coio_op *op, bool check_in_copy)
         struct coio_op *kept = coio_keep(op);
         if (!kept) {
             r = -ENOMEM;
+        } else if (!file_dup_borrowed(f)) {
+            /* A borrowed f whose last close (a sibling's) is under way:
+             * the descriptor was closed before this submission. */
+            coio_discard(kept);
+            r = -EBADF;
         } else {
-            kept->file = f;
+            kept->file = f;                 /* its own reference: the
+                                               caller's hold ends */
             list_push_back(line, &kept->qnode);
             p->nasync++;
             coio_pend(cur, kept, reading ? &p->rq : &p->wq);
@@ -293,6 +302,7 @@ long pipe_submit_async(struct file *f, struct coio_op *op, bool check_in_copy)
     }
     spin_unlock(&p->lock);
     spin_unlock(&cur->co.lock);
+    file_borrow_end();                  /* as above */
     pipe_finish(&done, thread_current());
     return r;
 }

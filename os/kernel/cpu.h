@@ -18,6 +18,7 @@
 
 struct thread;
 struct trace_ring;
+struct file;
 
 struct cpu {
     uint64_t scratch;
@@ -76,6 +77,12 @@ struct cpu {
     uint64_t spin_ticks;
     struct trace_ring *trace;    /* this hart's events (kernel/trace.h) */
     struct thread *zombie;       /* exited here: freed after the switch (sched.c) */
+    /* The file this hart uses without a reference for part of one system
+     * call (fs/file.h, "A borrow"), or NULL.  Written by this hart alone;
+     * read by any hart whose close of a file drops its last reference:
+     * on a line of its own, so that such a look does not take the lines
+     * this hart writes at every trap and switch. */
+    _Alignas(CACHE_LINE) struct file *borrowed_file;
 } LINE_ALIGNED;                  /* no line shared with another hart's (kernel/cacheline.h) */
 _Static_assert(offsetof(struct cpu, scratch) == CPU_SCRATCH, "CPU_SCRATCH");
 _Static_assert(offsetof(struct cpu, kstack_top) == CPU_KSTACK_TOP, "CPU_KSTACK_TOP");

@@ -219,7 +219,8 @@ int sys_exec_impl(uint64_t upath, uint64_t uargv)
      * No other thread is live (live_threads counted under p->lock cannot
      * grow: only live threads create threads), but one that has exited
      * may still be on its way off a hart, running on the old page table. */
-    coio_drop_all(p);                 /* they hold references: before the wait */
+    coio_drop_all(p);                 /* they hold p: before the waits */
+    coio_wait_released(p);            /* completers done with the old image */
     thread_wait_siblings_off_cpu(self);
     timeline_harvest(p);              /* the old image's own events */
     self->timeline_gen = 0;           /* named again, under its new name */

@@ -9,11 +9,26 @@
 _Static_assert((MAX_FDS & (MAX_FDS - 1)) == 0 && MAX_FDS >= FDTABLE_FIRST,
                "the table doubles from FDTABLE_FIRST up to MAX_FDS exactly");
 _Static_assert(MAX_FDS <= (1u << 30), "fds are ints");
+_Static_assert(FDTABLE_FIRST << FDTABLE_GROWTHS == MAX_FDS, "a retired array per doubling");
 
 static void check(const struct fdtable *t)
 {
     KASSERT(t->size <= MAX_FDS && t->open <= t->size && t->lowest_free <= t->size);
-    KASSERT((t->size == 0) == (t->slot == NULL));
+    KASSERT((t->size == 0) == (t->slot == NULL) && t->nretired <= FDTABLE_GROWTHS);
+}
+
+/* An entry, for fdtable_peek's sake stored whole (atomically). */
+static void put_slot(struct fdtable *t, uint32_t fd, struct file *f)
+{
+    __atomic_store_n(&t->slot[fd], f, __ATOMIC_RELEASE);   /* after f's contents */
+}
+
+/* Frees the arrays t outgrew: nobody can peek into t any more. */
+static void free_retired(struct fdtable *t)
+{
+    for (uint32_t i = 0; i < t->nretired; i++)
+        kfree(t->retired[i]);
+    t->nretired = 0;
 }
 
 /* Grows t to at least `need` entries (doubling): 0, or -ENOMEM with t as
@@ -31,9 +46,15 @@ static int grow(struct fdtable *t, uint32_t need)
         return -ENOMEM;
     if (t->size)
         memcpy(slot, t->slot, t->size * sizeof(*slot));
-    kfree(t->slot);
-    t->slot = slot;
-    t->size = size;
+    /* Kept, not freed: a peek on another hart may have read its address.
+     * One per doubling, so there is always room. */
+    if (t->slot) {
+        KASSERT(t->nretired < FDTABLE_GROWTHS);
+        t->retired[t->nretired++] = t->slot;
+    }
+    /* The array, then the size (fdtable_peek reads them the other way). */
+    __atomic_store_n(&t->slot, slot, __ATOMIC_RELEASE);
+    __atomic_store_n(&t->size, size, __ATOMIC_RELEASE);
     return 0;
 }
 
@@ -50,7 +71,7 @@ int fdtable_install(struct fdtable *t, struct file *f)
         if (err)
             return err;
     }
-    t->slot[fd] = f;
+    put_slot(t, fd, f);
     t->open++;
     t->lowest_free = fd + 1;
     return (int)fd;
@@ -63,7 +84,7 @@ int fdtable_set(struct fdtable *t, uint32_t fd, struct file *f)
     int err = grow(t, fd + 1);
     if (err)
         return err;
-    t->slot[fd] = f;
+    put_slot(t, fd, f);
     t->open++;
     if (t->lowest_free == fd)
         t->lowest_free++;
@@ -76,7 +97,7 @@ struct file *fdtable_remove(struct fdtable *t, uint64_t fd)
     struct file *f = fdtable_get(t, fd);
     if (!f)
         return NULL;
-    t->slot[fd] = NULL;
+    put_slot(t, (uint32_t)fd, NULL);
     t->open--;
     if (fd < t->lowest_free)
         t->lowest_free = (uint32_t)fd;
@@ -97,12 +118,14 @@ int fdtable_copy(struct fdtable *dst, const struct fdtable *src)
             slot[fd] = file_dup(src->slot[fd]);
     *dst = *src;
     dst->slot = slot;
+    dst->nretired = 0;              /* src's are src's */
     return 0;
 }
 
 void fdtable_take(struct fdtable *t, struct fdtable *out)
 {
     check(t);
+    /* Only the owner alone takes its table (teardown): nobody peeks. */
     *out = *t;
     *t = (struct fdtable){ 0 };
 }
@@ -114,5 +137,6 @@ void fdtable_close_all(struct fdtable *t)
         if (t->slot[fd])
             file_close(t->slot[fd]);
     kfree(t->slot);
+    free_retired(t);
     *t = (struct fdtable){ 0 };
 }

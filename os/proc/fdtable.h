@@ -13,6 +13,15 @@
  * down).  Growing allocates (kmalloc) under that lock.  References: the
  * table holds one on each file it contains; install and set take the
  * caller's, remove and take hand them back.
+ *
+ * One reader needs no lock: fdtable_peek (an asynchronous submission of a
+ * process with several threads, syscall/sys_file.c).  For it every entry
+ * is stored atomically, a grown table publishes its array before its
+ * size, and an array the table outgrew is kept (`retired`) until the
+ * table is emptied (take, close_all), so that a peek that read the old
+ * array's address never reads freed memory.  What it finds may be taken
+ * out meanwhile: the caller makes sure the file lives (fs/file.h, "A
+ * borrow").
  */
 #ifndef PROC_FDTABLE_H
 #define PROC_FDTABLE_H
@@ -22,6 +31,7 @@
 #include "uapi/syscall.h"
 
 #define FDTABLE_FIRST 16        /* entries at the first open */
+#define FDTABLE_GROWTHS 9       /* doublings from FDTABLE_FIRST to MAX_FDS */
 
 struct file;
 
@@ -30,6 +40,9 @@ struct fdtable {
     uint32_t size;              /* 0, or FDTABLE_FIRST << k, <= MAX_FDS */
     uint32_t open;              /* entries in use */
     uint32_t lowest_free;       /* every fd below it is in use */
+    uint32_t nretired;
+    /* The arrays it outgrew, oldest first: a peek may still read one. */
+    struct file **retired[FDTABLE_GROWTHS];
 };
 
 /* The file at fd (no reference taken), or NULL: also for any fd at or
@@ -38,6 +51,19 @@ static inline struct file *fdtable_get(const struct fdtable *t, uint64_t fd)
 {
     /* Inline: every read and write looks its file up here. */
     return fd < t->size ? t->slot[fd] : NULL;
+}
+/* The same without the owner's lock, while the table's owner lives: the
+ * entry at fd at one moment during the call (no reference taken; the
+ * file may be taken out and closed at once: fs/file.h, "A borrow"). */
+static inline struct file *fdtable_peek(const struct fdtable *t, uint64_t fd)
+{
+    /* The size first: an array at least that long is published before it
+     * (grow).  An older array, if read, is retired, not freed. */
+    uint32_t size = __atomic_load_n(&t->size, __ATOMIC_ACQUIRE);
+    if (fd >= size)
+        return NULL;
+    struct file **slot = __atomic_load_n(&t->slot, __ATOMIC_ACQUIRE);
+    return __atomic_load_n(&slot[fd], __ATOMIC_ACQUIRE);
 }
 /* Puts f at the lowest free fd: that fd, or -EMFILE (MAX_FDS open), or
  * -ENOMEM (the table could not grow).  On an error nothing changed. */

@@ -77,6 +77,9 @@ struct proc *proc_alloc(const char *name, int *err)
         *err = -ENOMEM;
         return NULL;
     }
+    /* Its lines are laid out by who writes them (co.lock's, sched/coexec.h):
+     * the heap's slots of its size start lines. */
+    KASSERT((uintptr_t)p % _Alignof(struct proc) == 0);
     p->vm.pt = vm_create();
     if (!p->vm.pt) {
         kfree(p);
@@ -210,9 +213,11 @@ void proc_teardown(struct proc *p, struct thread *last)
      * harts too (each holds a reference until its struct is freed, off
      * its hart): then nothing runs on p's memory or shared region but t.
      * Left: the process table's reference and t's.  Its asynchronous
-     * operations go first: each holds a reference too (none can start
-     * now, no other thread lives). */
+     * operations go first (none can start now, no other thread lives),
+     * and those their completers took are waited for: each holds p
+     * until it is released (fs/coio.h). */
     coio_drop_all(p);
+    coio_wait_released(p);
     proc_wait_refs(p, 2);
     coio_index_release(&p->co.by_io);   /* every op is released now */
     spin_lock(&p->lock);

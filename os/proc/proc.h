@@ -13,7 +13,10 @@
  *     out under proc_lock before freeing it);
  *   - anyone holding a reference (proc_get): needed by whoever drops every
  *     lock and may outlive the thread that brought it there (a hart that
- *     released one thread of p and waits for another, reconcile.c).
+ *     released one thread of p and waits for another, reconcile.c);
+ *   - the completer of one of its asynchronous operations, until it
+ *     releases the operation (co.holds: exit and exec wait for them,
+ *     fs/coio.h).
  * Its user pages and shared region are freed when the last thread exits
  * (proc_teardown), the struct and the root page table at the last
  * proc_put, after the parent's waitpid; no hart may still run on that root
@@ -26,6 +29,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "kernel/spinlock.h"
+#include "kernel/cacheline.h"
 #include "lib/list.h"
 #include "mm/uvm.h"
 #include "proc/fdtable.h"
@@ -60,14 +64,20 @@ struct proc {
     struct shared_region shared;    /* VDSO_DATA, TaskSched heap */
     struct proc_co co;              /* its executor region and asynchronous
                                        operations (sched/coexec.h) */
+    /* Read at every switch to the process and every submission, written
+     * seldom: a line apart from `lock`, which other paths take (a raise,
+     * reconcile).  Before, an asynchronous submission's lock-free look at
+     * its file (fdtable_peek) and at live_threads fetched the lock's line
+     * whenever another hart had taken it. */
     uint64_t satp;
+    int live_threads;               /* not yet exited (lock) */
+    struct fdtable files;           /* open files (proc/fdtable.h; lock) */
     uint64_t image_end;             /* end of the highest ELF segment */
     uint64_t brk;                   /* current break (heap end) */
 
-    struct spinlock lock;           /* files, brk, stack slots, threads */
-    struct fdtable files;           /* open files (proc/fdtable.h; lock) */
+    _Alignas(CACHE_LINE) struct spinlock lock;  /* files, brk, stack slots,
+                                                   threads */
     struct list_node threads;
-    int live_threads;               /* not yet exited */
     /* The thread of each stack slot = TaskSched record (lock): pages of
      * SLOT_THREADS_PER_PAGE pointers, allocated as slots are first used
      * (proc_slot_thread); which slots are in use is in vm.stack_slots. */
@@ -101,7 +111,8 @@ struct proc {
     /* References: one for the process table (dropped when the parent
      * reaps it), one for each hart that works on the process with its
      * locks dropped (reconcile.c).  The last proc_put frees the struct and
-     * the root page table. */
+     * the root page table.  (Asynchronous operations hold the process by
+     * co.holds, not here: fs/coio.h.) */
     int refs;
     volatile bool killed;           /* being torn down: threads must exit */
     int exit_status;                /* waitpid encoding, set with killed */

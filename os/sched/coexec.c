@@ -37,6 +37,7 @@ void coexec_init(struct proc *p)
     p->co.quiet = 0;
     list_init(&p->co.ops);
     p->co.nops = 0;
+    p->co.holds = 0;
     p->co.by_io = (struct coio_index){ 0 };
 }
 
@@ -117,8 +118,8 @@ long coexec_setup(struct proc *p, uint32_t want)
 uint32_t coexec_detach(struct proc *p)
 {
     spin_lock(&p->co.lock);
-    /* Only operations their completers are finishing are left (exit and
-     * exec dropped the rest): they find no executor and ring nothing. */
+    /* No operation is left: exit and exec dropped the pending ones and
+     * waited for the completers of the others (coio_wait_released). */
     uint32_t pages = p->co.pages;
     __atomic_store_n(&p->co.capacity, 0, __ATOMIC_RELEASE);
     p->co.pages = 0;

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "kernel/spinlock.h"
+#include "kernel/cacheline.h"
 #include "lib/list.h"
 #include "mm/vm.h"
 #include "kernel/panic.h"
@@ -24,15 +25,23 @@ struct proc;
 
 /* A process's executor and its asynchronous operations (struct proc.co).
  * Lock order: co.lock, then a queue's lock (a pipe's, the timers'), then
- * the address space's (vm.lock). */
+ * the address space's (vm.lock).
+ *
+ * Two lines, by who writes them.  The first is read by every submission
+ * (the capacity, without the lock) and every ring, and written only when
+ * the region is set up or detached, or a priority changes: every hart
+ * keeps a copy.  The second starts with the lock and holds all that a
+ * waiting operation writes under it (its lists, the counts): a hart that
+ * takes the lock has the rest already.  Before, the lock shared its line
+ * with the capacity and the header pointer, and the counts were on the
+ * next line with the record pages: two lines moved between the workers'
+ * harts at every pending operation, and every submission's look at the
+ * capacity fetched the lock's line (docs/performance.md, "Scaling over
+ * harts"). */
 struct proc_co {
-    struct spinlock lock;
     uint32_t capacity;          /* records mapped: the kernel's count */
     uint32_t pages;             /* pages mapped from SHARED_EXEC_ADDR */
     CO_EXEC *header;            /* page 0, through the direct map */
-    struct list_node ops;       /* pending struct coio_op (fs/coio.h) */
-    uint32_t nops;
-    struct coio_index by_io;    /* the same ops, found by io address */
     /* Every record page mapped, by record page, through the direct map
      * (capacity / CO_RECORDS_PER_PAGE of them; NULL: none): the doorbell's
      * look at a rung record's priority on whichever page it lies, with no
@@ -49,7 +58,22 @@ struct proc_co {
     uint32_t kprio_gen;
     uint32_t low_kgen, low_wgen;
     uint32_t quiet;             /* work up to it raises nobody (0: not known) */
+
+    _Alignas(CACHE_LINE) struct spinlock lock;
+    struct list_node ops;       /* pending struct coio_op (fs/coio.h) */
+    struct coio_index by_io;    /* the same ops, found by io address */
+    uint32_t nops;
+    /* Operations that went pending and are not released yet (atomic; +1
+     * in coio_pend under the lock, -1 as the last thing a release does).
+     * Exit and exec wait for it to reach 0 after dropping what is pending
+     * (coio_wait_released): a completer finishing an op touches the
+     * process until then.  It replaces a process reference per operation,
+     * whose line (p->refs) moved between the harts twice an operation. */
+    uint32_t holds;
 };
+_Static_assert(__builtin_offsetof(struct proc_co, holds) + sizeof(uint32_t) <=
+               __builtin_offsetof(struct proc_co, lock) + CACHE_LINE,
+               "co.lock and what a pending operation writes under it: one line");
 
 void coexec_init(struct proc *p);
 /* SYS_co_setup: maps records for `want` coroutines (rounded up to a page of

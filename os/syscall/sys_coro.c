@@ -27,7 +27,11 @@ static long submit_file(uint64_t fd, uint64_t buf, uint64_t n, uint64_t io, bool
     int err = coio_prepare(&op, reading ? COIO_READ : COIO_WRITE, io);
     if (err)
         return err;
-    struct file *f = fd_file(fd);
+    /* Without the descriptor table's lock or a reference in a process of
+     * several threads too (fs/file.h, "A borrow"): neither line moves
+     * between the harts of its workers. */
+    enum fd_hold hold;
+    struct file *f = fd_borrow_submit(fd, &hold);
     /* A pipe's transfer from or to a buffer within one page leaves the
      * buffer's check to pipe_submit_async: the copy of a transfer that
      * goes at once walks that page anyway, under the address space's
@@ -37,8 +41,7 @@ static long submit_file(uint64_t fd, uint64_t buf, uint64_t n, uint64_t io, bool
     bool check_in_copy = f && n != 0 && uvm_one_page(buf, n) &&
                          f->kind == (reading ? FILE_PIPE_READ : FILE_PIPE_WRITE);
     if (!check_in_copy && !uvm_range_ok(&p->vm, buf, n, reading)) {
-        if (f)
-            file_close(f);
+        fd_let_go(f, hold);
         return -EFAULT;
     }
     if (!f)
@@ -48,16 +51,19 @@ static long submit_file(uint64_t fd, uint64_t buf, uint64_t n, uint64_t io, bool
     long r;
     if (f->kind == FILE_CONSOLE || n == 0) {
         /* The console completes synchronously (a read may block until a
-         * line is typed); so does a transfer of nothing. */
+         * line is typed: no borrow across that); so does a transfer of
+         * nothing. */
+        if (!fd_hold_across_sleep(f, &hold))
+            return -EBADF;
         r = reading ? file_read(f, &p->vm, buf, n) : file_write(f, &p->vm, buf, n);
     } else if (f->kind != (reading ? FILE_PIPE_READ : FILE_PIPE_WRITE)) {
         r = -EBADF;
     } else {
+        /* It lets a borrow go itself, before finishing what it completed;
+         * a pending op took a reference of its own. */
         r = pipe_submit_async(f, &op, check_in_copy);
-        if (r == -EINPROGRESS)
-            return r;               /* its heap copy and f are the pipe's now */
     }
-    file_close(f);
+    fd_let_go(f, hold);
     return r;
 }
 

@@ -47,6 +47,44 @@ static inline __attribute__((always_inline)) struct file *fd_borrow(uint64_t fd,
     return fd_get(fd);
 }
 
+/* fs/file.h.  Several threads: a borrow, unless the table's entry
+ * changed between the peek and the check (a sibling closed, replaced or
+ * installed it just then): then the locked way, with a reference, which
+ * also bounds the tries to one.  Under the hart's borrow the file stays
+ * whole whoever closes the descriptor meanwhile, as a reference keeps it
+ * for a read or write; an operation that goes pending takes a reference
+ * of its own (pipe_submit_async). */
+struct file *fd_borrow_submit(uint64_t fd, enum fd_hold *hold)
+{
+    struct proc *p = proc_current();
+    if (__atomic_load_n(&p->live_threads, __ATOMIC_RELAXED) == 1) {
+        *hold = FD_ALONE;                         /* as fd_borrow */
+        return fdtable_get(&p->files, fd);
+    }
+    struct file *f = fdtable_peek(&p->files, fd);
+    *hold = FD_ALONE;                             /* NULL: nothing held */
+    if (!f)
+        return NULL;                              /* closed at that moment */
+    file_borrow_begin(f);
+    if (fdtable_peek(&p->files, fd) == f) {
+        *hold = FD_BORROWED;
+        return f;
+    }
+    file_borrow_end();
+    *hold = FD_REF;
+    return fd_get(fd);
+}
+
+bool fd_hold_across_sleep(struct file *f, enum fd_hold *hold)
+{
+    if (*hold != FD_BORROWED)
+        return true;                /* a reference, or nobody can close it */
+    bool kept = file_dup_borrowed(f);
+    file_borrow_end();
+    *hold = kept ? FD_REF : FD_ALONE;
+    return kept;
+}
+
 /* Installs f at the lowest free descriptor: it, or -EMFILE (MAX_FDS
  * open), -ENOMEM (the table could not grow); then f is still the caller's. */
 static int fd_install(struct proc *p, struct file *f)

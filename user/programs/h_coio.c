@@ -456,11 +456,207 @@ static void forked(void)
     printf("h_coio: a forked child starts with no executor\n");
 }
 
+/* Sibling threads swap the two descriptors that submitters use, each time
+ * for the ends of a new pipe, so that the files the submitters find are
+ * closed and freed under them on other harts (the kernel borrows a
+ * submission's file without its descriptor table's lock or a reference:
+ * fs/file.h, "A borrow").  A file freed too early shows as a kernel fault
+ * (a freed struct file's pipe pointer is the heap's free mark), a double
+ * free, a reference count below zero (each a panic), or as a result no
+ * submission may give, or heap bytes not given back. */
+#define SWAP_READ   3             /* the descriptors swapped: the lowest two */
+#define SWAP_WRITE  4
+#define SWAP_ROUNDS 3000
+#define SUBMITTERS  2
+
+static volatile int swaps_done;
+static volatile int swap_fail, submit_fail;
+static volatile long last_bad;
+
+/* Puts the ends of a new pipe at SWAP_READ and SWAP_WRITE, dropping the
+ * old ones (their last references: nothing else holds them). */
+static void *swapper(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < SWAP_ROUNDS && !swap_fail; i++) {
+        int q[2];
+        if (pipe(q) != 0 || close(SWAP_READ) != 0 || dup(q[0]) != SWAP_READ ||
+            close(SWAP_WRITE) != 0 || dup(q[1]) != SWAP_WRITE ||
+            close(q[0]) != 0 || close(q[1]) != 0)
+            swap_fail = i + 1;
+        if (i % 64 == 0)
+            yield();              /* on one hart, let the submitters in */
+    }
+    swaps_done = 1;
+    return NULL;
+}
+
+/* One asynchronous read or write on a swapped descriptor; a pending one is
+ * cancelled or waited for, so io is free again.  False on a result no
+ * submission may give. */
+static bool submit_swapped(bool reading, struct co_io *io, char *b)
+{
+    *io = io_of(io->cid);
+    long r = reading ? read_async(SWAP_READ, b, 1, io) : write_async(SWAP_WRITE, "x", 1, io);
+    if (r == -EINPROGRESS) {
+        if (cancel_io(io) == 0)
+            return true;
+        if (!wait_done(io))
+            return false;
+        r = io->result;
+    }
+    bool ok = r == 1 || r == -EBADF || (reading ? r == 0 : r == -EPIPE);
+    if (!ok)
+        last_bad = r;
+    return ok;
+}
+
+static void *submitter(void *arg)
+{
+    struct co_io io = io_of(20 + (uint32_t)(intptr_t)arg);
+    char b[4];
+    for (long n = 0; !swaps_done; n++)
+        if (!submit_swapped(n % 2 == 0, &io, b)) {
+            submit_fail++;
+            break;
+        }
+    return NULL;
+}
+
+/* Sibling threads grow the descriptor table (dup up to MAX_FDS, the array
+ * replaced at each doubling) while others submit on it: a submission that
+ * reads a replaced array reads one the table keeps.  A child each round, as
+ * a table never shrinks. */
+static void *grower(void *arg)
+{
+    int fd = (int)(intptr_t)arg;
+    while (dup(fd) >= 0)
+        ;
+    swaps_done = 1;
+    return NULL;
+}
+
+static int child_grows_under_submitters(void)
+{
+    int fds[2];
+    if (co_setup(64) != 64)         /* a child starts with no executor */
+        return 19;
+    if (pipe(fds) != 0 || fds[0] != SWAP_READ || fds[1] != SWAP_WRITE)
+        return 20;
+    swaps_done = 0;
+    int t[SUBMITTERS], g;
+    for (int i = 0; i < SUBMITTERS; i++)
+        t[i] = thread_create(submitter, (void *)(intptr_t)i);
+    g = thread_create(grower, (void *)(intptr_t)SWAP_WRITE);
+    if (g < 0)
+        return 21;
+    thread_join(g, NULL);
+    for (int i = 0; i < SUBMITTERS; i++)
+        if (t[i] > 0)
+            thread_join(t[i], NULL);
+    return submit_fail ? 22 : 0;
+}
+
+/* A process exits with reads pending while another completes them on
+ * its own hart: each completion holds the exiting process (co.holds) until
+ * it is finished, and exit waits for that before anything is freed. */
+static void exit_under_completions(void)
+{
+    uint64_t heap0 = heap_bytes();
+    for (int round = 0; round < 20; round++) {
+        int fds[2];
+        CHECK(pipe(fds) == 0, "pipe");
+        int reader = fork();
+        if (reader == 0) {
+            static struct co_io io[32];
+            static char b[32];
+            if (co_setup(64) != 64)
+                exit(30);
+            for (int i = 0; i < 32; i++) {
+                io[i] = io_of((uint32_t)i);
+                long r = read_async(fds[0], &b[i], 1, &io[i]);
+                if (r != -EINPROGRESS && r != 1)
+                    exit(31);
+            }
+            exit(0);                /* some pending, some being completed */
+        }
+        int writer = fork();
+        if (writer == 0) {
+            close(fds[0]);
+            for (int i = 0; i < 64 && write(fds[1], "y", 1) == 1; i++)
+                ;
+            exit(0);
+        }
+        close(fds[0]);
+        close(fds[1]);
+        int status = -1;
+        CHECK(waitpid(reader, &status, 0) == reader && WIFEXITED(status) &&
+              WEXITSTATUS(status) == 0, "reader %#x", status);
+        CHECK(waitpid(writer, &status, 0) == writer && WIFEXITED(status), "writer %#x", status);
+    }
+    uint64_t heap1 = heap_bytes();
+    for (int i = 0; i < 200 && heap1 != heap0; i++) {
+        sleep(10);
+        heap1 = heap_bytes();
+    }
+    CHECK(heap1 <= heap0, "kernel heap %lu before, %lu after", (unsigned long)heap0,
+          (unsigned long)heap1);
+}
+
+static void swapped_under_submitters(void)
+{
+    /* The lowest free descriptors must be ours to swap. */
+    int fds[2];
+    CHECK(pipe(fds) == 0 && fds[0] == SWAP_READ && fds[1] == SWAP_WRITE,
+          "fds %d %d", fds[0], fds[1]);
+    uint64_t heap0 = heap_bytes();
+    swaps_done = 0;
+    swap_fail = submit_fail = 0;
+    int t[SUBMITTERS], s;
+    for (int i = 0; i < SUBMITTERS; i++) {
+        t[i] = thread_create(submitter, (void *)(intptr_t)i);
+        CHECK(t[i] > 0, "submitter");
+    }
+    s = thread_create(swapper, NULL);
+    CHECK(s > 0, "swapper");
+    if (s > 0)
+        thread_join(s, NULL);
+    else
+        swaps_done = 1;
+    for (int i = 0; i < SUBMITTERS; i++)
+        if (t[i] > 0)
+            thread_join(t[i], NULL);
+    CHECK(swap_fail == 0, "swap round %d", swap_fail);
+    CHECK(submit_fail == 0, "a submission gave %ld", last_bad);
+    close(SWAP_READ);
+    close(SWAP_WRITE);
+    uint64_t heap1 = heap_bytes();
+    for (int i = 0; i < 200 && heap1 != heap0; i++) {
+        sleep(10);
+        heap1 = heap_bytes();
+    }
+    CHECK(heap1 <= heap0, "kernel heap %lu before, %lu after", (unsigned long)heap0,
+          (unsigned long)heap1);
+    for (int round = 0; round < 3; round++) {
+        int pid = fork();
+        if (pid == 0)
+            exit(child_grows_under_submitters());
+        int status = -1;
+        CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "grower child %#x", status);
+    }
+    printf("h_coio: descriptors closed and swapped under submissions: %d rounds\n",
+           SWAP_ROUNDS);
+    exit_under_completions();
+    printf("h_coio: exit while another process completes its operations\n");
+}
+
 /* h_coio [sections]: a letter per section to run (default all):
- * b bad arguments, c completions, x cancels, u unmapped, f fork, e exits. */
+ * b bad arguments, c completions, x cancels, u unmapped, f fork, e exits,
+ * s descriptors swapped under submitters. */
 int main(int argc, char **argv)
 {
-    const char *run = argc > 1 ? argv[1] : "bcxufe";
+    const char *run = argc > 1 ? argv[1] : "bcxufes";
     no_executor();
     setup();
     if (strchr(run, 'b'))
@@ -475,6 +671,8 @@ int main(int argc, char **argv)
         forked();
     if (strchr(run, 'e'))
         exits();
+    if (strchr(run, 's'))
+        swapped_under_submitters();
     printf("h_coio: %s\n", failures ? "FAIL" : "PASS");
     return failures ? 1 : 0;
 }
