@@ -69,6 +69,19 @@ static uint64_t heap_bytes(void)
     return sysinfo(&si) == 0 ? si.heap_bytes : 0;
 }
 
+/* The kernel heap's size once it is back to heap0, or after 2 s: what
+ * the kernel frees after a close or an exit (its coroutines end at their
+ * next poll) may come a little later. */
+static uint64_t heap_bytes_settled(uint64_t heap0)
+{
+    uint64_t heap1 = heap_bytes();
+    for (int i = 0; i < 200 && heap1 != heap0; i++) {
+        sleep(10);
+        heap1 = heap_bytes();
+    }
+    return heap1;
+}
+
 static void no_executor(void)
 {
     struct co_io io = io_of(0);
@@ -425,11 +438,7 @@ static void exits(void)
         close(in[1]);
         close(out[0]);
         /* The kernel's side is gone (its coroutines end at their next poll). */
-        uint64_t heap1 = heap_bytes();
-        for (int i = 0; i < 200 && heap1 != heap0; i++) {
-            sleep(10);
-            heap1 = heap_bytes();
-        }
+        uint64_t heap1 = heap_bytes_settled(heap0);
         CHECK(heap1 == heap0, "mode %d: kernel heap %lu before, %lu after", mode,
               (unsigned long)heap0, (unsigned long)heap1);
     }
@@ -594,11 +603,7 @@ static void exit_under_completions(void)
               WEXITSTATUS(status) == 0, "reader %#x", status);
         CHECK(waitpid(writer, &status, 0) == writer && WIFEXITED(status), "writer %#x", status);
     }
-    uint64_t heap1 = heap_bytes();
-    for (int i = 0; i < 200 && heap1 != heap0; i++) {
-        sleep(10);
-        heap1 = heap_bytes();
-    }
+    uint64_t heap1 = heap_bytes_settled(heap0);
     CHECK(heap1 <= heap0, "kernel heap %lu before, %lu after", (unsigned long)heap0,
           (unsigned long)heap1);
 }
@@ -630,11 +635,7 @@ static void swapped_under_submitters(void)
     CHECK(submit_fail == 0, "a submission gave %ld", last_bad);
     close(SWAP_READ);
     close(SWAP_WRITE);
-    uint64_t heap1 = heap_bytes();
-    for (int i = 0; i < 200 && heap1 != heap0; i++) {
-        sleep(10);
-        heap1 = heap_bytes();
-    }
+    uint64_t heap1 = heap_bytes_settled(heap0);
     CHECK(heap1 <= heap0, "kernel heap %lu before, %lu after", (unsigned long)heap0,
           (unsigned long)heap1);
     for (int round = 0; round < 3; round++) {
