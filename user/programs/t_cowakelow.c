@@ -44,6 +44,7 @@
 #define BOUND_S 20
 #define SETTLE_MS 50     /* main's yields before the wake: the worker off its hart */
 #define SLEEP_MS 300     /* ends well after them */
+#define ON_WORKER_MS 200 /* BY_SLEEP_ON_WORKER: main's sleep ends this much after it */
 
 static volatile int busy_started, busy_go, high_ran, yielding;
 
@@ -86,8 +87,21 @@ static void *yielder(void *arg)
     return 0;
 }
 
-static bool check(const char *kind, bool by_event)
+/* How the HIGH coroutine is made ready. */
+enum wake_kind {
+    BY_EVENT,           /* main sets an event */
+    BY_SLEEP,           /* its co_sleep ends while main and the yielder yield */
+    /* Its co_sleep ends while main is blocked, so that the thread the
+     * kernel has on the hart at the ring (a tick's return to user mode
+     * polls the kernel's timer coroutine) is the LOW worker itself: the
+     * ring must raise it all the same (it was passed over as "the
+     * caller", and never ran again once main yielded above it). */
+    BY_SLEEP_ON_WORKER,
+};
+
+static bool check(const char *kind, enum wake_kind how)
 {
+    bool by_event = how == BY_EVENT;
     static struct co_event ev;
     co_event_init(&ev);
     busy_started = busy_go = high_ran = 0;
@@ -110,6 +124,10 @@ static bool check(const char *kind, bool by_event)
      * the LOW coroutine, at LOW. */
     for (int i = 0; i < 2000 && !busy_started; i++)
         sleep(1);
+    /* Blocked past the sleep's end: only the worker, busy at LOW, has the
+     * hart (on one hart) when the kernel rings for it. */
+    if (how == BY_SLEEP_ON_WORKER)
+        sleep(SLEEP_MS + ON_WORKER_MS);
     yielding = 1;
     int ytid = thread_create(yielder, 0);
     if (!busy_started || ytid < 0) {
@@ -176,8 +194,9 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    bool ok = check("event", true);
-    ok = check("sleep", false) && ok;
+    bool ok = check("event", BY_EVENT);
+    ok = check("sleep", BY_SLEEP) && ok;
+    ok = check("sleep ending on the worker", BY_SLEEP_ON_WORKER) && ok;
     /* Ended, or the runtime would run them after main, for good. */
     for (int i = 0; i < fillers; i++)
         co_cancel(fill_id[i]);
