@@ -11,7 +11,9 @@
  *   1. a coroutine at HIGH waits (for an event, or in co_sleep: a wake
  *      the kernel delivers through the doorbell);
  *   2. a coroutine at LOW runs on the worker, which takes LOW, and keeps
- *      it busy (its poll spins) until main lets it go;
+ *      it busy (its poll spins) until main lets it go (for the third
+ *      kind, main then sleeps past the HIGH one's sleep, see
+ *      BY_SLEEP_ON_WORKER);
  *   3. main and a second thread yield at HIGH (so that on two harts
  *      both are taken) for a few ticks, then main wakes the HIGH one
  *      (sets the event; or its sleep ends later), lets the LOW poll go,
