@@ -99,7 +99,29 @@ enum wake_kind {
      * ring must raise it all the same (it was passed over as "the
      * caller", and never ran again once main yielded above it). */
     BY_SLEEP_ON_WORKER,
+    /* Its co_sleep ends while the worker, which lowered itself to LOW to
+     * poll the LOW coroutine, waits for a hart: a thread of the process
+     * at MID spins past the sleep's end, so the worker is switched out on
+     * its way back from that set_priority.  The ring must see it low (the
+     * kernel's word of its priority was its old one until it ran again,
+     * and the ring raised nobody), or the worker must see the ring when
+     * it runs again (it polled the LOW coroutine for ever). */
+    BY_SLEEP_WORKER_OFF_HART,
 };
+
+#define MID 5
+
+static volatile uint64_t hog_until;
+
+/* BY_SLEEP_WORKER_OFF_HART's thread at MID: spins until hog_until. */
+static void *hog(void *arg)
+{
+    (void)arg;
+    set_priority(0, MID);
+    while (time() < hog_until)
+        ;
+    return 0;
+}
 
 static bool check(const char *kind, enum wake_kind how)
 {
@@ -112,6 +134,19 @@ static bool check(const char *kind, enum wake_kind how)
     w.ev = by_event ? &ev : 0;
     struct co b;
     memset(&b, 0, sizeof b);
+    int hog_tid = -1;
+    if (how == BY_SLEEP_WORKER_OFF_HART) {
+        /* Past the sleep's end (it starts at the spawn below); main
+         * sleeps while the hog lowers itself, so that it is queued at
+         * MID before the worker takes the LOW coroutine. */
+        hog_until = time() + (SLEEP_MS + ON_WORKER_MS) * 1000000ULL;
+        hog_tid = thread_create(hog, 0);
+        if (hog_tid < 0) {
+            printf("t_cowakelow: %s: thread_create failed\n", kind);
+            return false;
+        }
+        sleep(1);
+    }
     cid_t hid = co_spawn(high, &w.co, HIGH);
     if (by_event) {     /* let it register on the event first */
         for (int i = 0; i < 1000 && co_polls(hid) < 1; i++)
@@ -155,6 +190,8 @@ static bool check(const char *kind, enum wake_kind how)
     bool ran = high_ran != 0;
     yielding = 0;
     thread_join(ytid, 0);
+    if (hog_tid >= 0)
+        thread_join(hog_tid, 0);
     printf("t_cowakelow: %s: the HIGH coroutine %s after %lu yields, %lu ms\n", kind,
            ran ? "ran" : "never ran", (unsigned long)yields,
            (unsigned long)((time() - t0) / 1000000));
@@ -199,6 +236,7 @@ int main(int argc, char **argv)
     bool ok = check("event", BY_EVENT);
     ok = check("sleep", BY_SLEEP) && ok;
     ok = check("sleep ending on the worker", BY_SLEEP_ON_WORKER) && ok;
+    ok = check("sleep ending while the lowered worker waits", BY_SLEEP_WORKER_OFF_HART) && ok;
     /* Ended, or the runtime would run them after main, for good. */
     for (int i = 0; i < fillers; i++)
         co_cancel(fill_id[i]);
