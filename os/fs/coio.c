@@ -201,7 +201,7 @@ void coio_finish_by(struct coio_op *op, const struct thread *waker)
     if (rang && waker && waker->proc == p && waker->stack_slot >= 0)
         co_note_waker_locked(p, (uint32_t)waker->stack_slot, op->cid);
     if (rang)
-        coexec_raise_pick_locked(p, &p->co, op->cid, sleepers, &raise);
+        coexec_raise_pick_locked(p, &p->co, op->cid, sleepers, waker, &raise);
     list_remove(&op->pnode);
     coio_index_remove(&p->co.by_io, op);
     KASSERT(p->co.nops > 0 && p->co.nops == p->co.by_io.count + 1);

@@ -253,7 +253,8 @@ static uint32_t lowest_worker_locked(const CO_EXEC *x, const VDSO_DATA *v, uint3
  * threads nor worker_task changed, and a ring for work no more urgent
  * stops at coexec_raise_pick_locked's inline look (sched/coexec.h).
  */
-void coexec_raise_pick_slow_locked(struct proc *p, uint32_t cid, struct coexec_raise *out)
+void coexec_raise_pick_slow_locked(struct proc *p, uint32_t cid, const struct thread *waker,
+                                   struct coexec_raise *out)
 {
     KASSERT(spin_holding(&p->co.lock));
     out->task = SCHED_MAX_TASKS;
@@ -279,10 +280,13 @@ void coexec_raise_pick_slow_locked(struct proc *p, uint32_t cid, struct coexec_r
         return;
     if (prio > (uint32_t)ceiling)
         prio = (uint32_t)ceiling;
-    /* One is below: which, but the calling thread (as in the process's
-     * own rule: it may be the very thread that yields)? */
-    const struct thread *me = thread_current();
-    uint32_t mine = me && me->proc == p ? (uint32_t)me->stack_slot : SCHED_MAX_TASKS;
+    /* One is below: which, but the waker (as in the process's own rule:
+     * it may be the very thread that yields)?  Not thread_current(): a
+     * kernel coroutine's completion runs on whatever thread returns to
+     * user mode, and a LOW worker passed over there, as "the caller",
+     * was raised by nobody (t_cowakelow, "sleep ending on the worker"). */
+    uint32_t mine = waker && waker->proc == p && waker->stack_slot >= 0 ?
+                    (uint32_t)waker->stack_slot : SCHED_MAX_TASKS;
     uint32_t low;
     uint32_t lowest = lowest_worker_locked(x, v, mine, prio, &low);
     if (lowest == SCHED_MAX_TASKS)
@@ -318,7 +322,7 @@ bool co_doorbell(struct proc *p, uint32_t cid)
     spin_lock(&p->co.lock);
     bool rang = co_doorbell_locked(p, cid, &sleepers);
     if (rang)
-        coexec_raise_pick_locked(p, &p->co, cid, sleepers, &raise);
+        coexec_raise_pick_locked(p, &p->co, cid, sleepers, NULL, &raise);
     spin_unlock(&p->co.lock);
     if (rang)
         coexec_after_ring(p, sleepers, &raise);

@@ -94,8 +94,10 @@ int coexec_read_u32(struct proc *p, uint64_t addr, uint32_t *out);
 
 /* Rings p's doorbell for cid: the bit of CO_INDEX(cid) in bell[], that
  * word's bit in bell_summary[], then seq (all atomic), then, if a worker
- * may be asleep on seq (CO_EXEC.sleepers), wakes one.  Nothing if the
- * index is not below the kernel's capacity for p.  True if it rang. */
+ * may be asleep on seq (CO_EXEC.sleepers), wakes one, else raises the
+ * least urgent worker below cid's priority (no waker passed over).
+ * Nothing if the index is not below the kernel's capacity for p.  True
+ * if it rang. */
 bool co_doorbell(struct proc *p, uint32_t cid);
 /* The same with p->co.lock held; it sets *sleepers if a worker may sleep
  * on seq, and the caller, once the lock is released (the futex lock comes
@@ -114,10 +116,16 @@ struct coexec_raise {
     int prio;
 };
 /* co.lock held, after co_doorbell_locked rang cid and found no worker
- * asleep: picks the least urgent awake worker of p but the caller, if it
- * is below cid's priority (the executor's rule, docs/coroutines.md, "No
- * worker left below the work"). */
-void coexec_raise_pick_slow_locked(struct proc *p, uint32_t cid, struct coexec_raise *out);
+ * asleep: picks the least urgent awake worker of p but `waker`, if it is
+ * below cid's priority (the executor's rule, docs/coroutines.md, "No
+ * worker left below the work").  `waker`: the thread whose own system
+ * call completed the operation (coio_finish_by), or NULL.  Never "the
+ * thread on this hart": a completion by a kernel coroutine (the timer's,
+ * a pipe's) is polled on whichever thread returns to user mode, and that
+ * may be the very worker left below, which nobody else raises. */
+struct thread;
+void coexec_raise_pick_slow_locked(struct proc *p, uint32_t cid, const struct thread *waker,
+                                   struct coexec_raise *out);
 /* Record i's priority byte (i below capacity: its page is mapped and in
  * rec_pages): whatever the process wrote there, which the caller bounds.
  * co.lock held. */
@@ -137,7 +145,8 @@ static inline uint32_t coexec_record_prio_locked(const struct proc_co *co, uint3
  * every asynchronous completion, and mostly a worker sleeps, or none is
  * below the work (p->co.quiet still holds). */
 static inline void coexec_raise_pick_locked(struct proc *p, struct proc_co *co, uint32_t cid,
-                                            bool sleepers, struct coexec_raise *out)
+                                            bool sleepers, const struct thread *waker,
+                                            struct coexec_raise *out)
 {
     out->task = SCHED_MAX_TASKS;
     if (sleepers)
@@ -147,7 +156,7 @@ static inline void coexec_raise_pick_locked(struct proc *p, struct proc_co *co, 
         co->low_wgen == __atomic_load_n(&x->workers_gen, __ATOMIC_RELAXED) &&
         coexec_record_prio_locked(co, CO_INDEX(cid)) <= co->quiet)
         return;
-    coexec_raise_pick_slow_locked(p, cid, out);
+    coexec_raise_pick_slow_locked(p, cid, waker, out);
 }
 /* After a ring, no lock held: wakes one worker asleep on seq if
  * co_doorbell_locked said one may sleep; if none woke, raises the one

@@ -1,6 +1,7 @@
 /* System calls on threads, time and synchronization. */
 #include "syscall/syscall.h"
 #include "proc/proc.h"
+#include "sched/shared.h"
 #include "proc/priority.h"
 #include "sched/sched.h"
 #include "mm/uvm.h"
@@ -98,8 +99,16 @@ long sys_set_priority(uint64_t tid, uint64_t prio, uint64_t u2)
     spin_lock(&p->lock);
     struct thread *t = same_process_thread(tid);
     int err = !t ? -ESRCH : prio_allowed(p, (int)prio);     /* the ceiling */
-    if (!err)
+    if (!err) {
         sched_set_priority(t, (int)prio);
+        /* The kernel's word (VDSO_DATA.kprio) now, not when t next goes
+         * back to user mode: a worker that lowers itself to poll its pick
+         * may be switched out on the way back (a more urgent thread
+         * queued) and stay off its hart for long, and every doorbell
+         * meanwhile read its old, higher priority and raised nobody
+         * (docs/coroutines.md, "No worker left below the work"). */
+        shared_publish_prio_of(p, t);
+    }
     spin_unlock(&p->lock);
     return err;
 }

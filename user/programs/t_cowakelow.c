@@ -11,7 +11,9 @@
  *   1. a coroutine at HIGH waits (for an event, or in co_sleep: a wake
  *      the kernel delivers through the doorbell);
  *   2. a coroutine at LOW runs on the worker, which takes LOW, and keeps
- *      it busy (its poll spins) until main lets it go;
+ *      it busy (its poll spins) until main lets it go (for the third
+ *      kind, main then sleeps past the HIGH one's sleep, see
+ *      BY_SLEEP_ON_WORKER);
  *   3. main and a second thread yield at HIGH (so that on two harts
  *      both are taken) for a few ticks, then main wakes the HIGH one
  *      (sets the event; or its sleep ends later), lets the LOW poll go,
@@ -44,6 +46,7 @@
 #define BOUND_S 20
 #define SETTLE_MS 50     /* main's yields before the wake: the worker off its hart */
 #define SLEEP_MS 300     /* ends well after them */
+#define ON_WORKER_MS 200 /* BY_SLEEP_ON_WORKER: main's sleep ends this much after it */
 
 static volatile int busy_started, busy_go, high_ran, yielding;
 
@@ -86,8 +89,43 @@ static void *yielder(void *arg)
     return 0;
 }
 
-static bool check(const char *kind, bool by_event)
+/* How the HIGH coroutine is made ready. */
+enum wake_kind {
+    BY_EVENT,           /* main sets an event */
+    BY_SLEEP,           /* its co_sleep ends while main and the yielder yield */
+    /* Its co_sleep ends while main is blocked, so that the thread the
+     * kernel has on the hart at the ring (a tick's return to user mode
+     * polls the kernel's timer coroutine) is the LOW worker itself: the
+     * ring must raise it all the same (it was passed over as "the
+     * caller", and never ran again once main yielded above it). */
+    BY_SLEEP_ON_WORKER,
+    /* Its co_sleep ends while the worker, which lowered itself to LOW to
+     * poll the LOW coroutine, waits for a hart: a thread of the process
+     * at MID spins past the sleep's end, so the worker is switched out on
+     * its way back from that set_priority.  The ring must see it low (the
+     * kernel's word of its priority was its old one until it ran again,
+     * and the ring raised nobody), or the worker must see the ring when
+     * it runs again (it polled the LOW coroutine for ever). */
+    BY_SLEEP_WORKER_OFF_HART,
+};
+
+#define MID 5
+
+static volatile uint64_t hog_until;
+
+/* BY_SLEEP_WORKER_OFF_HART's thread at MID: spins until hog_until. */
+static void *hog(void *arg)
 {
+    (void)arg;
+    set_priority(0, MID);
+    while (time() < hog_until)
+        ;
+    return 0;
+}
+
+static bool check(const char *kind, enum wake_kind how)
+{
+    bool by_event = how == BY_EVENT;
     static struct co_event ev;
     co_event_init(&ev);
     busy_started = busy_go = high_ran = 0;
@@ -96,6 +134,19 @@ static bool check(const char *kind, bool by_event)
     w.ev = by_event ? &ev : 0;
     struct co b;
     memset(&b, 0, sizeof b);
+    int hog_tid = -1;
+    if (how == BY_SLEEP_WORKER_OFF_HART) {
+        /* Past the sleep's end (it starts at the spawn below); main
+         * sleeps while the hog lowers itself, so that it is queued at
+         * MID before the worker takes the LOW coroutine. */
+        hog_until = time() + (SLEEP_MS + ON_WORKER_MS) * 1000000ULL;
+        hog_tid = thread_create(hog, 0);
+        if (hog_tid < 0) {
+            printf("t_cowakelow: %s: thread_create failed\n", kind);
+            return false;
+        }
+        sleep(1);
+    }
     cid_t hid = co_spawn(high, &w.co, HIGH);
     if (by_event) {     /* let it register on the event first */
         for (int i = 0; i < 1000 && co_polls(hid) < 1; i++)
@@ -110,6 +161,10 @@ static bool check(const char *kind, bool by_event)
      * the LOW coroutine, at LOW. */
     for (int i = 0; i < 2000 && !busy_started; i++)
         sleep(1);
+    /* Blocked past the sleep's end: only the worker, busy at LOW, has the
+     * hart (on one hart) when the kernel rings for it. */
+    if (how == BY_SLEEP_ON_WORKER)
+        sleep(SLEEP_MS + ON_WORKER_MS);
     yielding = 1;
     int ytid = thread_create(yielder, 0);
     if (!busy_started || ytid < 0) {
@@ -135,6 +190,8 @@ static bool check(const char *kind, bool by_event)
     bool ran = high_ran != 0;
     yielding = 0;
     thread_join(ytid, 0);
+    if (hog_tid >= 0)
+        thread_join(hog_tid, 0);
     printf("t_cowakelow: %s: the HIGH coroutine %s after %lu yields, %lu ms\n", kind,
            ran ? "ran" : "never ran", (unsigned long)yields,
            (unsigned long)((time() - t0) / 1000000));
@@ -176,8 +233,10 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    bool ok = check("event", true);
-    ok = check("sleep", false) && ok;
+    bool ok = check("event", BY_EVENT);
+    ok = check("sleep", BY_SLEEP) && ok;
+    ok = check("sleep ending on the worker", BY_SLEEP_ON_WORKER) && ok;
+    ok = check("sleep ending while the lowered worker waits", BY_SLEEP_WORKER_OFF_HART) && ok;
     /* Ended, or the runtime would run them after main, for good. */
     for (int i = 0; i < fillers; i++)
         co_cancel(fill_id[i]);

@@ -1360,8 +1360,31 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
             continue;
         }
         uint32_t want = top > r->prio ? top : r->prio;
-        if (!kernel && (int32_t)want != wp.now)
+        if (!kernel && (int32_t)want != wp.now) {
+            bool lowered = (int32_t)want < wp.now;
             follow_priority(&wp, want);
+            /* A ring (or a wake) between the pick and the kernel's word
+             * of the lower priority saw this worker at the old one and
+             * raised nobody: the work it made ready, more urgent than
+             * `want` perhaps, would wait behind a long poll of a worker
+             * left below it (t_cowakelow's sleep check after h_coforge's
+             * exec, 20 s).  The new priority is the kernel's word before
+             * this look at seq (published on the way back from the call;
+             * the sequentially consistent load comes after), and a ring
+             * bumps seq before it reads the workers' words: either seq
+             * moved here, or the ring sees this worker low and raises
+             * it.  Moved: the pick goes back unpolled (as if it yielded
+             * at once) and the doorbell is taken in again. */
+            if (lowered && __atomic_load_n(&x->seq, __ATOMIC_SEQ_CST) != seen) {
+                r->ctx[CO_CTX_POLLS]--;     /* counted at the pick; not polled */
+                uint32_t top_out = top, seen_out = seen;
+                cid = run_after_poll(e, cid, r, CO_YIELD, 0, until, false, &top_out,
+                                     &seen_out);
+                top = top_out;
+                seen = seen_out;
+                continue;
+            }
+        }
         /* The switch path. */
         int rc;
         enum swap swap;
