@@ -6,6 +6,7 @@
  */
 #include <coroutine.h>
 #include <microbench.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <thread.h>
 #include <unistd.h>
@@ -33,55 +34,103 @@ uint64_t mb_window_best(const struct mb_window *w)
 
 /* ---- two threads passing a turn ---- */
 
+/* pp.turn: whose turn it is, 0 or 1; PP_NOT_YET until both players exist.
+ * The loop around a switch is part of every figure measured here, so it
+ * is kept to what passing a turn needs (about a dozen instructions a
+ * turn: docs/user-mode-switching.md, "Measured"): the kind of yield is
+ * fixed at compile time in each player (pp_play is inlined with a
+ * constant), a window's end is a loop bound, not a division, and a run
+ * called off is looked at once, not at every turn. */
+#define PP_NOT_YET 2u
+
 static struct {
     volatile uint32_t turn;
-    uint32_t turns;          /* in all: 2 * per_window * (windows + 1) */
-    uint32_t window_turns;   /* 2 * per_window */
-    enum mb_yield how;
+    uint32_t windows, per_window;
+    bool call_off;           /* the second player could not be made */
     struct mb_window w;
 } pp;
 
-static void *pp_player(void *arg)
+/* Wait until it is `me`'s turn, yielding as `how` says. */
+static inline __attribute__((always_inline)) void pp_wait(uint32_t me, enum mb_yield how)
 {
-    uint32_t me = (uint32_t)(uintptr_t)arg;
-    for (;;) {
-        uint32_t t;
-        while ((t = __atomic_load_n(&pp.turn, __ATOMIC_ACQUIRE)) % 2 != me &&
-               t < pp.turns) {
-            if (pp.how == MB_YIELD_LIGHT)
-                yield_light();
-            else if (pp.how == MB_YIELD_USER)
-                yield_();
-            else
-                syscall_raw(SYS_yield, 0, 0, 0);
-        }
-        if (t >= pp.turns)
-            return NULL;
-        /* A boundary every window_turns turns: the first at the end of
-         * the warm-up window. */
-        if (t % pp.window_turns == pp.window_turns - 1)
-            mb_mark(&pp.w);
-        __atomic_store_n(&pp.turn, t + 1, __ATOMIC_RELEASE);
+    while (__atomic_load_n(&pp.turn, __ATOMIC_ACQUIRE) != me) {
+        if (how == MB_YIELD_LIGHT)
+            yield_light();
+        else if (how == MB_YIELD_USER)
+            yield_();
+        else
+            syscall_raw(SYS_yield, 0, 0, 0);
     }
+}
+
+static inline __attribute__((always_inline)) void pp_pass(uint32_t me)
+{
+    __atomic_store_n(&pp.turn, me ^ 1, __ATOMIC_RELEASE);
+}
+
+/* Player `me`'s part: per_window turns in each of windows + 1 windows.
+ * Player 1 holds the last turn of every window, and marks it there: from
+ * one mark to the next, each player had per_window turns, so the window
+ * is 2 * per_window switches; the first mark ends the warm-up window. */
+static inline __attribute__((always_inline)) void pp_play(uint32_t me, enum mb_yield how)
+{
+    pp_wait(me, how);                   /* my first turn: both players */
+    if (pp.call_off)                    /* exist, or the run is off */
+        return;
+    uint32_t windows = pp.windows, per_window = pp.per_window;
+    for (uint32_t k = 0; k <= windows; k++) {
+        for (uint32_t i = 1; i < per_window; i++) {
+            pp_pass(me);
+            pp_wait(me, how);
+        }
+        if (me == 1)
+            mb_mark(&pp.w);
+        pp_pass(me);
+        if (k < windows)
+            pp_wait(me, how);           /* the next window's first turn */
+    }
+}
+
+static void *pp_player_user(void *arg)
+{
+    pp_play((uint32_t)(uintptr_t)arg, MB_YIELD_USER);
+    return NULL;
+}
+
+static void *pp_player_light(void *arg)
+{
+    pp_play((uint32_t)(uintptr_t)arg, MB_YIELD_LIGHT);
+    return NULL;
+}
+
+static void *pp_player_syscall(void *arg)
+{
+    pp_play((uint32_t)(uintptr_t)arg, MB_YIELD_SYSCALL);
+    return NULL;
 }
 
 uint64_t mb_thread_pingpong(uint32_t windows, uint32_t per_window, enum mb_yield how)
 {
-    pp.turn = 0;
-    pp.window_turns = 2 * per_window;
-    pp.turns = pp.window_turns * (windows + 1);
-    pp.how = how;
+    if (per_window == 0)
+        return MB_FAILED;
+    void *(*player)(void *) = how == MB_YIELD_LIGHT ? pp_player_light
+                            : how == MB_YIELD_USER  ? pp_player_user
+                            : pp_player_syscall;
+    pp.turn = PP_NOT_YET;
+    pp.windows = windows;
+    pp.per_window = per_window;
+    pp.call_off = false;
     mb_window_start(&pp.w);
-    int a = thread_create(pp_player, (void *)0);
+    int a = thread_create(player, (void *)0);
     if (a < 0)
         return MB_FAILED;
-    int b = thread_create(pp_player, (void *)1);
-    if (b < 0) {
-        pp.turns = 0;               /* a returns at once */
-        thread_join(a, NULL);
-        return MB_FAILED;
-    }
+    int b = thread_create(player, (void *)1);
+    if (b < 0)
+        pp.call_off = true;             /* a returns at its first turn */
+    __atomic_store_n(&pp.turn, 0, __ATOMIC_RELEASE);
     thread_join(a, NULL);
+    if (b < 0)
+        return MB_FAILED;
     thread_join(b, NULL);
     return mb_window_best(&pp.w);
 }
@@ -90,7 +139,6 @@ uint64_t mb_thread_pingpong(uint32_t windows, uint32_t per_window, enum mb_yield
 
 uint64_t mb_process_yield(uint32_t windows, uint32_t per_window)
 {
-    uint32_t calls = per_window * (windows + 1);
     int pid = fork();
     if (pid < 0)
         return MB_FAILED;
@@ -102,12 +150,11 @@ uint64_t mb_process_yield(uint32_t windows, uint32_t per_window)
     }
     struct mb_window w;
     mb_window_start(&w);
-    for (uint32_t i = 0; i < calls; i++) {
-        if (i > 0 && i % per_window == 0)    /* the first window: warm-up */
-            mb_mark(&w);
-        syscall_raw(SYS_yield, 0, 0, 0);
+    for (uint32_t k = 0; k <= windows; k++) {   /* the first: warm-up */
+        for (uint32_t i = 0; i < per_window; i++)
+            syscall_raw(SYS_yield, 0, 0, 0);
+        mb_mark(&w);
     }
-    mb_mark(&w);
     kill(pid);
     waitpid(pid, NULL, 0);
     return mb_window_best(&w);
@@ -127,10 +174,15 @@ uint64_t mb_syscall_loop(long nr, uint32_t windows, uint32_t per_window)
 
 /* ---- coroutines ---- */
 
+/* The coroutines' ping-pong, with the threads' lean loop (pp_play
+ * above): a window's end is a loop bound, a run called off looked at once.
+ * The loop variables live in the frame: a coroutine keeps no locals
+ * across co_yield. */
 struct co_player {
     struct co co;
-    uint32_t me, turns, window_turns;
+    uint32_t me, windows, per_window, k, i;
     volatile uint32_t *turn;
+    const bool *call_off;
     struct mb_window *w;
 };
 
@@ -138,14 +190,22 @@ static int co_player(struct co *c)
 {
     struct co_player *f = (struct co_player *)c;
     co_begin(c);
-    for (;;) {
-        while (*f->turn % 2 != f->me && *f->turn < f->turns)
-            co_yield(c);
-        if (*f->turn >= f->turns)
-            co_return(c, 0);
-        if (*f->turn % f->window_turns == f->window_turns - 1)
+    while (*f->turn != f->me)           /* my first turn: both players */
+        co_yield(c);                    /* exist, or the run is off */
+    if (*f->call_off)
+        co_return(c, 0);
+    for (f->k = 0; f->k <= f->windows; f->k++) {
+        for (f->i = 1; f->i < f->per_window; f->i++) {
+            *f->turn = f->me ^ 1;
+            while (*f->turn != f->me)
+                co_yield(c);
+        }
+        if (f->me == 1)                 /* player 1 ends every window */
             mb_mark(f->w);
-        (*f->turn)++;
+        *f->turn = f->me ^ 1;
+        if (f->k < f->windows)
+            while (*f->turn != f->me)   /* the next window's first turn */
+                co_yield(c);
     }
     co_end(c);
 }
@@ -153,23 +213,28 @@ static int co_player(struct co *c)
 uint64_t mb_co_switch(uint32_t windows, uint32_t per_window)
 {
     static volatile uint32_t turn;
+    static bool call_off;
     static struct co_player a, b;
     static struct mb_window w;
-    turn = 0;
+    if (per_window == 0)
+        return MB_FAILED;
+    turn = PP_NOT_YET;
+    call_off = false;
     mb_window_start(&w);
-    uint32_t wt = 2 * per_window, turns = wt * (windows + 1);
-    a = (struct co_player){ .me = 0, .turns = turns, .window_turns = wt, .turn = &turn, .w = &w };
-    b = (struct co_player){ .me = 1, .turns = turns, .window_turns = wt, .turn = &turn, .w = &w };
+    a = (struct co_player){ .me = 0, .windows = windows, .per_window = per_window,
+                            .turn = &turn, .call_off = &call_off, .w = &w };
+    b = a;
+    b.me = 1;
     cid_t ia = co_spawn(co_player, &a.co, 10);
     if (ia == CO_NONE)
         return MB_FAILED;
     cid_t ib = co_spawn(co_player, &b.co, 10);
-    if (ib == CO_NONE) {
-        turn = turns;
-        co_join(ia, 0);
-        return MB_FAILED;
-    }
+    if (ib == CO_NONE)
+        call_off = true;                /* a returns at its first turn */
+    turn = 0;
     co_join(ia, 0);
+    if (ib == CO_NONE)
+        return MB_FAILED;
     co_join(ib, 0);
     return mb_window_best(&w);
 }
