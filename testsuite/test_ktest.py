@@ -106,6 +106,31 @@ def test_double_free_panics(machine, test, where):
     assert re.search(r"^PANIC on hart \d: kfree: double free of 0x[0-9a-f]+$", out, re.M), out
 
 
+@pytest.mark.parametrize("test,holding,taking,report", [
+    ("hartrwnest", "kt-space-a shared", "kt-space-b shared",
+     "hart_rwlock_lock_shared: hart already holds one 'kt-space-b'"),
+    ("hartrwup", "kt-space-a shared", "it exclusively",
+     "hart_rwlock_lock: hart holds it shared 'kt-space-a'"),
+    ("hartrwdown", "kt-space-a exclusively", "it shared",
+     "hart_rwlock_lock_shared: hart holds it exclusively 'kt-space-a'")])
+@pytest.mark.parametrize("smp", [1, 2], ids=lambda n: f"smp{n}")
+def test_hart_rwlock_misuse_panics(machine, smp, test, holding, taking, report):
+    """Every address space's shared hold is one slot per hart
+    (os/kernel/hart_rwlock.h, uspace_readers): a hart that holds one
+    address space and takes a second shared, or takes the one it holds
+    the other way, panics at the take.  Without the checks the second
+    shared hold overwrote the slot (the first space's unmaps no longer
+    waited for this hart's copy) and the other two waited for themselves
+    for ever, interrupts off."""
+    m = machine(smp=smp, append=f"ktest={test}")
+    status = m.wait_exit(timeout=60)
+    out = m.output()
+    assert f"holds {holding}; taking {taking}" in out, out
+    assert "not reached" not in out, out
+    assert re.search(rf"^PANIC on hart \d: {re.escape(report)}$", out, re.M), out
+    assert status == 1, out
+
+
 @pytest.mark.parametrize("smp", [1, 2, 4], ids=lambda n: f"smp{n}")
 def test_ktest_nudge(machine, smp):
     """A wake-up's nudge (os/sched/nudge.h): on several harts, a waker on
@@ -163,7 +188,8 @@ def test_ktest_list(machine):
     m = machine(smp=1, append="ktest=list")
     assert m.wait_exit() == 0
     out = m.output()
-    for name in EXPECTED + ["panic", "dfree", "dfreeslab", "dfreehart"]:
+    for name in EXPECTED + ["panic", "dfree", "dfreeslab", "dfreehart", "hartrwnest",
+                            "hartrwup", "hartrwdown"]:
         assert re.search(rf"^ktest: {name} ", out, re.M), name
 
 

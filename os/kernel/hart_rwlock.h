@@ -32,7 +32,9 @@
  * fence comes first, the other side's load sees its store: the writer
  * waits for the reader, or the reader steps back.  The exclusive side
  * wins: once SPIN_WRITER is set no shared hold starts, and the ones taken
- * before are waited out.
+ * before are waited out.  No test here shows a fence missing (QEMU on an
+ * x86 host orders these stores and loads anyway: docs/processes.md,
+ * "What the shared hold rests on"): keep them by the argument above.
  *
  * Ordering of the data: a reader's load of the writer's word is an
  * acquire, paired with spin_unlock's release, so what the reader reads

@@ -33,6 +33,9 @@ static const struct ktest tests[] = {
     { "dfree",    ktest_dfree,    0, "a double free from the hart's heap cache: panics on purpose" },
     { "dfreeslab", ktest_dfreeslab, 0, "a double free from its slab: panics on purpose" },
     { "dfreehart", ktest_dfreehart, 0, "a double free from another hart's cache: panics on purpose" },
+    { "hartrwnest", ktest_hartrw_nest, 0, "a second address space held shared on one hart: panics on purpose" },
+    { "hartrwup", ktest_hartrw_upgrade, 0, "an address space held shared, then exclusively: panics on purpose" },
+    { "hartrwdown", ktest_hartrw_downgrade, 0, "an address space held exclusively, then shared: panics on purpose" },
 };
 #define NTESTS (sizeof(tests) / sizeof(tests[0]))
 

@@ -22,8 +22,14 @@
  *       while the main thread gives the heap back and takes it again
  *       (sbrk), on another hart.  Boot with poison=1: a copy that went on
  *       from a frame freed under it brings the poison to the reader.
- *   h_vmrace all [rounds]        all of the above but copy (its race needs
- *       two harts or more to be met at all: its own test runs it there).
+ *   h_vmrace copyin [rounds]     the other way: another process's writes
+ *       complete this one's asynchronous reads, copying into its heap page
+ *       on the writer's hart, while the main thread gives the page back and
+ *       takes it again.  Boot the debug kernel: a copy that went on into a
+ *       frame freed under it is caught when the frame is taken again.
+ *   h_vmrace all [rounds]        all of the above but copy and copyin (their
+ *       race needs two harts or more to be met at all: their own tests run
+ *       them there).
  *
  * Between rounds the parent forks and spawns, so frames freed by a round
  * are handed out again at once (as page tables, kernel stacks): a kernel
@@ -311,6 +317,21 @@ static void *async_writer(void *arg)
     return NULL;
 }
 
+/* An asynchronous read's result (copyin): false if the reader should
+ * stop (the pipe's other end is gone). */
+static bool count_read(long r)
+{
+    if (r > 0)
+        copies_done++;
+    else if (r == -EFAULT)
+        copies_refused++;              /* the page was gone: nothing moved */
+    else if (r == 0)
+        return false;
+    else
+        exit(3);
+    return true;
+}
+
 /* The other process: reads pages until EOF; exits 1 if one held a byte
  * no heap page of the writer's held, 0 if none did, 2 if it read none. */
 static void copy_reader(void)
@@ -374,6 +395,94 @@ static void copy_child(void)
     exit(copies_done && copies_refused ? 0 : 2);
 }
 
+/* copyin: asynchronous reads into the heap's one page, kept COPY_IOS in
+ * the pipe's line, completed by the other process's writes: each copies a
+ * page into this process's memory on the writer's hart, under the address
+ * space's lock held shared (kernel/hart_rwlock.h), while the main thread
+ * unmaps the page and maps a fresh one.  The bytes that land are not
+ * judged (the page the copy found is this process's either way); what a
+ * copy must never do is go on into the frame freed under it, which the
+ * debug kernel sees when the frame is taken next (inv_frame_taken: the
+ * poison written over), most likely by this very loop's next sbrk. */
+static void *async_reader(void *arg)
+{
+    (void)arg;
+    bool in_flight[COPY_IOS] = { false };
+    while (!copy_go)
+        ;
+    while (!copy_stop) {
+        bool moved = false;
+        for (int i = 0; i < COPY_IOS && !copy_stop; i++) {
+            if (in_flight[i]) {
+                if (!copy_io[i].done)
+                    continue;
+                in_flight[i] = false;
+                moved = true;
+                if (!count_read(copy_io[i].result))
+                    return NULL;
+            }
+            copy_io[i] = (struct co_io){ .result = 0, .cid = (uint32_t)i, .done = 0 };
+            long r = syscall_raw4(SYS_read_async, copy_fds[0], (long)heap, PAGE,
+                                  (long)&copy_io[i]);
+            if (r == -EINPROGRESS)
+                in_flight[i] = true;
+            else if (!count_read(r))
+                return NULL;
+        }
+        if (!moved)
+            yield();
+    }
+    for (int i = 0; i < COPY_IOS; i++)
+        if (in_flight[i] && syscall_raw(SYS_co_cancel_io, (long)&copy_io[i], 0, 0) != 0)
+            while (!copy_io[i].done)
+                yield();
+    return NULL;
+}
+
+/* The other process: writes pages into the pipe until the reader is gone. */
+static void copyin_writer(void)
+{
+    static char page[PAGE];
+    close(copy_fds[0]);
+    memset(page, COPY_BYTE, PAGE);
+    while (write(copy_fds[1], page, PAGE) > 0)
+        ;
+    exit(0);
+}
+
+/* Child: exits 0 if the race was met (reads that went through and reads
+ * that found their page gone), 2 if not; the debug kernel panics if a
+ * copy wrote into a freed frame. */
+static void copyin_child(void)
+{
+    if (syscall_raw(SYS_co_setup, 1, 0, 0) <= 0 || pipe(copy_fds) < 0)
+        exit(3);
+    int writer_pid = fork();
+    if (writer_pid == 0)
+        copyin_writer();
+    close(copy_fds[1]);
+    int tid = writer_pid < 0 ? -1 : thread_create(async_reader, NULL);
+    if (tid < 0)
+        exit(3);
+    heap = sbrk(PAGE);
+    if (heap == (void *)-1)
+        exit(3);
+    copy_go = true;
+    uint64_t end = time() + COPY_MS * 1000000ULL;
+    while (time() < end)
+        if (sbrk(-PAGE) == (void *)-1 || sbrk(PAGE) == (void *)-1)
+            exit(3);
+    copy_stop = true;
+    thread_join(tid, NULL);
+    close(copy_fds[0]);                /* the writer's EPIPE */
+    int status;
+    if (waitpid(writer_pid, &status, 0) != writer_pid)
+        exit(3);
+    printf("h_vmrace: copyin: %lu pages read, %lu refused\n",
+           (unsigned long)copies_done, (unsigned long)copies_refused);
+    exit(copies_done && copies_refused ? 0 : 2);
+}
+
 /* Hands freed frames out again: a fork and a spawn, both must work. */
 static bool reuse_frames(void)
 {
@@ -402,6 +511,7 @@ static const struct mode modes[] = {
     { "exec", exec_child, false, true, true },
     { "schedstat", schedstat_child, false, true, true },
     { "copy", copy_child, false, true, false },
+    { "copyin", copyin_child, false, true, false },
 };
 #define NMODES (int)(sizeof modes / sizeof modes[0])
 
@@ -448,7 +558,7 @@ int main(int argc, char **argv)
             all_ok &= run_mode(&modes[i], rounds);
         }
     if (!known) {
-        printf("usage: h_vmrace staletlb|pipe|fork|exec|schedstat|copy|all [rounds]\n");
+        printf("usage: h_vmrace staletlb|pipe|fork|exec|schedstat|copy|copyin|all [rounds]\n");
         return 2;
     }
     printf("h_vmrace: %s\n", all_ok ? "PASS" : "FAIL");
