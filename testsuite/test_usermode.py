@@ -540,3 +540,33 @@ def test_policy_fault_in_user_mode_is_contained(machine, name, smp):
     assert switches >= 2000, out
     assert syscalls < switches / 10, out
     still_alive(m)
+
+
+def policy_fault_lines(out, name):
+    """The kernel's lines saying that h_refault's policy faulted."""
+    return re.findall(rf"^\[pid \d+ h_refault\] the scheduling policy '{name}' faulted in "
+                      r"user mode .*from now on\r?$", out, re.M)
+
+
+@pytest.mark.parametrize("smp", [1, 2, 4], ids=lambda n: f"smp{n}")
+@pytest.mark.parametrize("name", POLICIES)
+def test_policy_fault_said_once(machine, name, smp):
+    """A process that writes rt_off back to 0 and faults its policy again
+    and again (h_refault: one thread per hart, 20 faults each) is rescued
+    every time, each fault coming back into the thread's yield_(), but the
+    kernel says so once per process: what it has said is kept in its own
+    memory (shared_region.rescue_said), not in rt_off, which the process
+    writes.  (Before, one line per fault: 20 per thread, each a synchronous
+    write to the console with interrupts off.)  A new process's fault is
+    said again."""
+    m = boot_shell(machine, smp, policy=name)
+    out = m.run(f"h_refault 20 {smp}", timeout=120)
+    assert re.search(r"^h_refault: done\r?$", out, re.M), out
+    for i in range(smp):
+        assert re.search(rf"^h_refault: thread {i}: 20 faults, 20 rescues, 0 returns\r?$",
+                         out, re.M), out
+    assert len(policy_fault_lines(out, name)) == 1, out
+    out = m.run("h_refault 3", timeout=120)
+    assert re.search(r"^h_refault: thread 0: 3 faults, 3 rescues, 0 returns\r?$", out, re.M), out
+    assert len(policy_fault_lines(out, name)) == 1, out
+    still_alive(m)
