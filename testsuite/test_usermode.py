@@ -520,15 +520,24 @@ def test_scribbler_hurts_only_itself(boot_policy, policy, smp):
     assert "t_pipe: PASS" in m.run("t_pipe", timeout=180)
 
 
+@pytest.mark.parametrize("yields", ["full", "light"])
 @pytest.mark.parametrize("smp", [1, 2], ids=lambda n: f"smp{n}")
 @pytest.mark.parametrize("name", POLICIES)
-def test_policy_fault_in_user_mode_is_contained(machine, name, smp):
+def test_policy_fault_in_user_mode_is_contained(machine, name, smp, yields):
     """A process wrecks its own run queue so that the policy faults while
     its runtime runs it: that thread is sent back into the runtime, the
     process carries on with the kernel's yields (every turn still in
-    order), and the next process switches threads in user mode again."""
+    order), and the next process switches threads in user mode again.
+    Its threads yield with yield_() (the rescue word marks a full save with
+    its record's offset) or with yield_light() (a light save, marked with
+    the record's address): rt_rescue must tell both from the other marks
+    (with the light one's case taken out of it, the rescued thread loads
+    its registers from the record's first words and is killed: "instruction
+    page fault"; no test rescued a light save before)."""
     m = boot_shell(machine, smp, policy=name)
-    out = m.run("h_badqueue", timeout=120)
+    out = m.run("h_badqueue" + (" light" if yields == "light" else ""), timeout=120)
+    expected = "yield_light()" if yields == "light" else "yield_()"
+    assert f"h_badqueue: the players yield with {expected}" in out, out
     assert re.search(rf"\[pid \d+ h_badqueue\] the scheduling policy '{name}' faulted in user mode "
                      r"\(\w[\w ]* at offset 0x[0-9a-f]+, address 0x[0-9a-f]+, thread \d+\): "
                      r"its threads yield through the kernel from now on", out), out
