@@ -1,7 +1,7 @@
 // help: hostile test: faults its own policy again and again, clearing rt_off (h_refault [N] [THREADS])
 /*
  * h_refault [N] [THREADS]: a hostile program.  THREADS threads (default
- * 1) each call the scheduling policy's fetch themselves, N times (default
+ * 1, the main thread one of them) each call the scheduling policy's fetch themselves, N times (default
  * 20), with a context at an unmapped address: the policy faults in user
  * mode, and the kernel rescues the thread (rt_rescue, back into its last
  * yield_(), whose save its record's rescue word names: a full save's mark,
@@ -79,10 +79,13 @@ int main(int argc, char **argv)
     }
     faults_wanted = (uint32_t)n;
     printf("h_refault: %d threads faulting the policy %d times each\n", threads, n);
+    /* The main thread is thread 0: slot 0, whose full save's mark is 0
+     * (the record's offset), the others' a multiple of the record's size. */
     int tids[MAX_THREADS];
-    for (int i = 0; i < threads; i++)
+    for (int i = 1; i < threads; i++)
         tids[i] = thread_create(faulter, (void *)(uintptr_t)i);
-    for (int i = 0; i < threads; i++)
+    faulter((void *)0);
+    for (int i = 1; i < threads; i++)
         if (tids[i] > 0)
             thread_join(tids[i], NULL);
     for (int i = 0; i < threads; i++)
