@@ -6,6 +6,7 @@ import re
 import pytest
 
 from conftest import POLICIES, boot_shell, still_alive
+from test_stress import debug_kernel  # noqa: F401 (a fixture: make kdebug, once)
 
 
 
@@ -518,6 +519,41 @@ def test_scribbler_hurts_only_itself(boot_policy, policy, smp):
     still_alive(m)
     assert "t_threads: PASS" in m.run("t_threads 4", timeout=120)
     assert "t_pipe: PASS" in m.run("t_pipe", timeout=180)
+
+
+SWITCH_WORDS_SEEDS = range(1, 7)
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("smp", [1, 2, 4], ids=lambda n: f"smp{n}")
+def test_forged_switch_words_hurt_only_the_forger(boot_policy, debug_kernel,  # noqa: F811
+                                                  policy, smp):
+    """h_switchwords forges, while its threads switch in user mode (with
+    yield_() and yield_light()), the words the runtime's fast path reads
+    between taking the queue lock and claiming the next thread (the
+    records' hart, flags, priority and state bytes, kprio[], rt_ready and
+    rt_off, the lock, nrecords), the records' saved registers, and their
+    rescue words in every form rt_rescue tells apart and forms it must
+    refuse (another record's, an unmapped record's, a kernel address, 0),
+    wrecking the queue now and then so that the policy faults and the
+    kernel sends a thread wherever its rescue word says.  On the debug
+    kernel (invariant checks at every tick and every return to user mode),
+    booted with poison=1: each run ends, by the program's exit or a kill of
+    it alone; nothing panics and no policy is blamed; other processes run
+    as before."""
+    m = boot_policy(policy, kernel=debug_kernel, smp=smp, initrd=True, append="poison=1")
+    m.shell_prompt(timeout=90)
+    players = 2 * smp
+    for seed in SWITCH_WORDS_SEEDS:
+        out = m.run(f"h_switchwords {seed} 1000 {players}", timeout=120)
+        assert re.search(rf"^h_switchwords: {players} players, forging for 1000 ms "
+                         rf"\(seed {seed}\)", out, re.M), out
+        assert (re.search(r"^h_switchwords: survived 1000 ms: ", out, re.M) or
+                "sh: h_switchwords killed (fault)" in out), out
+    out = m.output()
+    assert "panic" not in out and "misbehaved" not in out, out
+    assert "t_threads: PASS" in m.run("t_threads 4", timeout=120)
+    still_alive(m)
 
 
 @pytest.mark.parametrize("yields", ["full", "light"])
