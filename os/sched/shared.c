@@ -20,6 +20,8 @@ _Static_assert(SHARED_CODE == SHARED_CODE_ADDR, "one SHARED_CODE");
 _Static_assert(SHARED_DATA_PAGES == SHARED_DATA_PAGES_N, "one count of data pages");
 _Static_assert(USER_STACK_SLOTS <= SCHED_MAX_TASKS, "a TaskSched record per stack slot");
 _Static_assert(SHARED_TASK_PAGES * sizeof(void *) <= PAGE_SIZE, "task_pages: one page");
+_Static_assert(sizeof(struct shared_region) == 32,
+               "shared_region: rescue_said sits in the hole before gen (struct proc's lines)");
 
 extern const uint8_t runtime_blob_start[], runtime_blob_end[];
 static void *runtime_frames[SHARED_RUNTIME_PAGES];
