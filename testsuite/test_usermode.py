@@ -598,8 +598,8 @@ def policy_fault_lines(out, name):
 def test_policy_fault_said_once(machine, name, smp):
     """A process that writes rt_off back to 0 and faults its policy again
     and again (h_refault: one thread per hart, 20 faults each) is rescued
-    every time, each fault coming back into the thread's yield_(), but the
-    kernel says so once per process: what it has said is kept in its own
+    every time, each fault coming back to the save its rescue word names
+    (a buffer of its own), but the kernel says so once per process: what it has said is kept in its own
     memory (shared_region.rescue_said), not in rt_off, which the process
     writes.  (Before, one line per fault: 20 per thread, each a synchronous
     write to the console with interrupts off.)  A new process's fault is

@@ -1,12 +1,13 @@
 // help: hostile test: faults its own policy again and again, clearing rt_off (h_refault [N] [THREADS])
 /*
  * h_refault [N] [THREADS]: a hostile program.  THREADS threads (default
- * 1, the main thread one of them) each call the scheduling policy's fetch themselves, N times (default
- * 20), with a context at an unmapped address: the policy faults in user
- * mode, and the kernel rescues the thread (rt_rescue, back into its last
- * yield_(), whose save its record's rescue word names: a full save's mark,
- * the record's offset) and sets VDSO_DATA.rt_off.  Before each fault the
- * thread writes rt_off back to 0.
+ * 1, the main thread one of them) each call the scheduling policy's fetch
+ * themselves, N times (default 20), with a context at an unmapped
+ * address: the policy faults in user mode, and the kernel sets
+ * VDSO_DATA.rt_off and sends the thread to the runtime's rt_rescue with
+ * its record's rescue word.  Before each fault the thread points that word
+ * at a save of its own (the form of a buffer of rt_setjmp's, which
+ * rt_rescue loads and returns 2 from) and writes rt_off back to 0.
  *
  * The kernel says once per process that its policy faulted (the line ends
  * "its threads yield through the kernel from now on").  It used to decide
@@ -14,15 +15,23 @@
  * its line again, a synchronous write to the console with interrupts off,
  * for as long as a process cared to fault.  The test counts the lines.
  *
- * Prints, per thread, how many faults it made and how many rescues came
- * back into its yield_() (each fault's: the policy never returns here),
- * then "h_refault: done".  Exits 2 on bad usage.
+ * Its own save, not a yield's: the rescue word a yield leaves behind names
+ * the yield's save only until something else writes it, and rt_park (a
+ * yield that parks) leaves its own mark there, for a save inside the
+ * yield that is gone once it returns.  (The runtime never calls the policy
+ * without writing the word first; only a program that calls it itself,
+ * as this one does, meets that.)
+ *
+ * Prints, per thread, how many faults it made, how many rescues came back
+ * to its save (one per fault: the policy never returns) and how many calls
+ * returned, then "h_refault: done".  Exits 2 on bad usage.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <thread.h>
 #include <unistd.h>
+#include "../lib/uthread.h"
 #include "vdso.h"
 
 #define MAX_THREADS 8
@@ -32,11 +41,26 @@ typedef uint32_t (*fetch_fn)(const struct sched_ctx *c, uint32_t hart);
 /* A context no mapping backs: the policy's first look at it faults. */
 #define UNMAPPED_CTX ((const struct sched_ctx *)0x10)
 
+/* refault_save(buf): ra, sp, tp, s0..s11 into buf in the layout of a
+ * record's context (TASK_CTX_*), returning 0; rt_rescue, given buf,
+ * loads them back and returns 2 from here (as from rt_setjmp). */
+int refault_save(uint64_t buf[16]) __attribute__((returns_twice));
+_Static_assert(TASK_CTX_RA == 0 && TASK_CTX_SP == 1 && TASK_CTX_TP == 2 && TASK_CTX_S0 == 3,
+               "refault_save's layout");
+__asm__(".text\n"
+        ".globl refault_save\n"
+        "refault_save:\n"
+        "    sd ra, 0(a0)\n    sd sp, 8(a0)\n    sd tp, 16(a0)\n"
+        "    sd s0, 24(a0)\n   sd s1, 32(a0)\n   sd s2, 40(a0)\n   sd s3, 48(a0)\n"
+        "    sd s4, 56(a0)\n   sd s5, 64(a0)\n   sd s6, 72(a0)\n   sd s7, 80(a0)\n"
+        "    sd s8, 88(a0)\n   sd s9, 96(a0)\n   sd s10, 104(a0)\n sd s11, 112(a0)\n"
+        "    li a0, 0\n"
+        "    ret\n");
+
 static uint32_t faults_wanted;
 /* Per thread (volatile: a rescue comes back with the registers of the
- * yield_() call, not with what was in them at the fault). */
+ * save, not with what was in them at the fault). */
 static volatile uint32_t faults[MAX_THREADS], rescues[MAX_THREADS], returned[MAX_THREADS];
-static volatile int in_fault[MAX_THREADS];
 
 static void *faulter(void *arg)
 {
@@ -44,22 +68,19 @@ static void *faulter(void *arg)
     VDSO_DATA *v = (VDSO_DATA *)SHARED_BASE_ADDR;
     const struct sched_blob_header *policy = (const void *)SHARED_CODE_ADDR;
     fetch_fn fetch = (fetch_fn)(SHARED_CODE_ADDR + policy->op_offset[SCHED_OP_FETCH]);
-    for (;;) {
-        /* The rescue point: this call's registers go into the record (the
-         * runtime's full save), and each rescue returns here, with 0. */
-        yield_();
-        if (in_fault[me]) {
-            in_fault[me] = 0;
+    volatile uint64_t *word =
+        &((TaskSched *)SHARED_TASKS_ADDR)[uthread_self()->task].ctx[TASK_CTX_RESCUE];
+    uint64_t save[16];
+    while (faults[me] < faults_wanted) {
+        if (refault_save(save) != 0) {          /* back from a rescue */
             rescues[me]++;
+            continue;
         }
-        if (faults[me] >= faults_wanted)
-            break;
         faults[me]++;
+        *word = (uint64_t)(uintptr_t)save;       /* where the rescue goes */
         __atomic_store_n(&v->rt_off, 0, __ATOMIC_RELEASE);   /* "not said yet" */
-        in_fault[me] = 1;
         fetch(UNMAPPED_CTX, 0);
-        in_fault[me] = 0;             /* the policy returned: no fault */
-        returned[me]++;
+        returned[me]++;                          /* the policy did not fault */
     }
     return NULL;
 }
@@ -79,8 +100,6 @@ int main(int argc, char **argv)
     }
     faults_wanted = (uint32_t)n;
     printf("h_refault: %d threads faulting the policy %d times each\n", threads, n);
-    /* The main thread is thread 0: slot 0, whose full save's mark is 0
-     * (the record's offset), the others' a multiple of the record's size. */
     int tids[MAX_THREADS];
     for (int i = 1; i < threads; i++)
         tids[i] = thread_create(faulter, (void *)(uintptr_t)i);
