@@ -243,10 +243,14 @@ static inline int task_state_cas(TaskSched *t, uint8_t from, uint8_t to)
 /* void leave_queue(uint32_t me): called by a thread about to exit, to take
  * its record out of the process's queue. */
 #define RT_LEAVE_QUEUE     4
-/* rt_rescue(uint64_t buf[16]): entered by the kernel (never called) when the
- * policy faults in user mode: back to where the runtime saved buf (its
- * address is in the thread's record, ctx[TASK_CTX_RESCUE]), which lets go
- * of the queue and yields through the kernel. */
+/* rt_rescue(uint64_t word): entered by the kernel (never called) when the
+ * policy faults in user mode, with the thread's rescue word
+ * (ctx[TASK_CTX_RESCUE] of its record, RT_RESCUE_EXECUTOR stripped): back
+ * to the save it names (a yield's: the record's offset among the records,
+ * or the record's own address for a light one; rt_park's; or a buffer of
+ * rt_setjmp's), which lets go of the queue and yields through the kernel.
+ * The kernel only hands the word over: whatever it names, the loads are
+ * the runtime's, in user mode. */
 #define RT_RESCUE          5
 /* Set in a thread's ctx[TASK_CTX_RESCUE] beside the buffer's address (which
  * is 8-aligned) while the coroutine executor, not user_schedule, runs the

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from conftest import POLICIES, boot_shell, still_alive
+from test_stress import debug_kernel  # noqa: F401 (a fixture: make kdebug, once)
 
 
 
@@ -520,15 +521,59 @@ def test_scribbler_hurts_only_itself(boot_policy, policy, smp):
     assert "t_pipe: PASS" in m.run("t_pipe", timeout=180)
 
 
+SWITCH_WORDS_SEEDS = range(1, 7)
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("smp", [1, 2, 4], ids=lambda n: f"smp{n}")
+def test_forged_switch_words_hurt_only_the_forger(boot_policy, debug_kernel,  # noqa: F811
+                                                  policy, smp):
+    """h_switchwords forges, while its threads switch in user mode (with
+    yield_() and yield_light()), the words the runtime's fast path reads
+    between taking the queue lock and claiming the next thread (the
+    records' hart, flags, priority and state bytes, kprio[], rt_ready and
+    rt_off, the lock, nrecords), the records' saved registers, and their
+    rescue words in every form rt_rescue tells apart and forms it must
+    refuse (another record's, an unmapped record's, a kernel address, 0),
+    wrecking the queue now and then so that the policy faults and the
+    kernel sends a thread wherever its rescue word says.  On the debug
+    kernel (invariant checks at every tick and every return to user mode),
+    booted with poison=1: each run ends, by the program's exit or a kill of
+    it alone; nothing panics and no policy is blamed; other processes run
+    as before."""
+    m = boot_policy(policy, kernel=debug_kernel, smp=smp, initrd=True, append="poison=1")
+    m.shell_prompt(timeout=90)
+    players = 2 * smp
+    for seed in SWITCH_WORDS_SEEDS:
+        out = m.run(f"h_switchwords {seed} 1000 {players}", timeout=120)
+        assert re.search(rf"^h_switchwords: {players} players, forging for 1000 ms "
+                         rf"\(seed {seed}\)", out, re.M), out
+        assert (re.search(r"^h_switchwords: survived 1000 ms: ", out, re.M) or
+                "sh: h_switchwords killed (fault)" in out), out
+    out = m.output()
+    assert "panic" not in out and "misbehaved" not in out, out
+    assert "t_threads: PASS" in m.run("t_threads 4", timeout=120)
+    still_alive(m)
+
+
+@pytest.mark.parametrize("yields", ["full", "light"])
 @pytest.mark.parametrize("smp", [1, 2], ids=lambda n: f"smp{n}")
 @pytest.mark.parametrize("name", POLICIES)
-def test_policy_fault_in_user_mode_is_contained(machine, name, smp):
+def test_policy_fault_in_user_mode_is_contained(machine, name, smp, yields):
     """A process wrecks its own run queue so that the policy faults while
     its runtime runs it: that thread is sent back into the runtime, the
     process carries on with the kernel's yields (every turn still in
-    order), and the next process switches threads in user mode again."""
+    order), and the next process switches threads in user mode again.
+    Its threads yield with yield_() (the rescue word marks a full save with
+    its record's offset) or with yield_light() (a light save, marked with
+    the record's address): rt_rescue must tell both from the other marks
+    (with the light one's case taken out of it, the rescued thread loads
+    its registers from the record's first words and is killed: "instruction
+    page fault"; no test rescued a light save before)."""
     m = boot_shell(machine, smp, policy=name)
-    out = m.run("h_badqueue", timeout=120)
+    out = m.run("h_badqueue" + (" light" if yields == "light" else ""), timeout=120)
+    expected = "yield_light()" if yields == "light" else "yield_()"
+    assert f"h_badqueue: the players yield with {expected}" in out, out
     assert re.search(rf"\[pid \d+ h_badqueue\] the scheduling policy '{name}' faulted in user mode "
                      r"\(\w[\w ]* at offset 0x[0-9a-f]+, address 0x[0-9a-f]+, thread \d+\): "
                      r"its threads yield through the kernel from now on", out), out
@@ -539,4 +584,34 @@ def test_policy_fault_in_user_mode_is_contained(machine, name, smp):
     assert "user-mode switching on" in out, out       # for the next process
     assert switches >= 2000, out
     assert syscalls < switches / 10, out
+    still_alive(m)
+
+
+def policy_fault_lines(out, name):
+    """The kernel's lines saying that h_refault's policy faulted."""
+    return re.findall(rf"^\[pid \d+ h_refault\] the scheduling policy '{name}' faulted in "
+                      r"user mode .*from now on\r?$", out, re.M)
+
+
+@pytest.mark.parametrize("smp", [1, 2, 4], ids=lambda n: f"smp{n}")
+@pytest.mark.parametrize("name", POLICIES)
+def test_policy_fault_said_once(machine, name, smp):
+    """A process that writes rt_off back to 0 and faults its policy again
+    and again (h_refault: one thread per hart, 20 faults each) is rescued
+    every time, each fault coming back to the save its rescue word names
+    (a buffer of its own), but the kernel says so once per process: what it has said is kept in its own
+    memory (shared_region.rescue_said), not in rt_off, which the process
+    writes.  (Before, one line per fault: 20 per thread, each a synchronous
+    write to the console with interrupts off.)  A new process's fault is
+    said again."""
+    m = boot_shell(machine, smp, policy=name)
+    out = m.run(f"h_refault 20 {smp}", timeout=120)
+    assert re.search(r"^h_refault: done\r?$", out, re.M), out
+    for i in range(smp):
+        assert re.search(rf"^h_refault: thread {i}: 20 faults, 20 rescues, 0 returns\r?$",
+                         out, re.M), out
+    assert len(policy_fault_lines(out, name)) == 1, out
+    out = m.run("h_refault 3", timeout=120)
+    assert re.search(r"^h_refault: thread 0: 3 faults, 3 rescues, 0 returns\r?$", out, re.M), out
+    assert len(policy_fault_lines(out, name)) == 1, out
     still_alive(m)

@@ -20,6 +20,8 @@ _Static_assert(SHARED_CODE == SHARED_CODE_ADDR, "one SHARED_CODE");
 _Static_assert(SHARED_DATA_PAGES == SHARED_DATA_PAGES_N, "one count of data pages");
 _Static_assert(USER_STACK_SLOTS <= SCHED_MAX_TASKS, "a TaskSched record per stack slot");
 _Static_assert(SHARED_TASK_PAGES * sizeof(void *) <= PAGE_SIZE, "task_pages: one page");
+_Static_assert(sizeof(struct shared_region) == 32,
+               "shared_region: rescue_said sits in the hole before gen (struct proc's lines)");
 
 extern const uint8_t runtime_blob_start[], runtime_blob_end[];
 static void *runtime_frames[SHARED_RUNTIME_PAGES];
@@ -106,7 +108,12 @@ static void rescue(struct trapframe *tf, const char *what)
 {
     struct thread *t = thread_current();
     VDSO_DATA *v = shared_vdso(&t->proc->shared);
-    if (!v->rt_off)
+    /* Said once per region.  Not "while rt_off is 0": the process may
+     * write 0 there and fault again, as often as it likes, and each line
+     * is a synchronous write to the console with interrupts off, which
+     * every hart that prints waits for (h_refault).  An exchange: threads
+     * of the process may fault on several harts at once. */
+    if (!__atomic_exchange_n(&t->proc->shared.rescue_said, 1, __ATOMIC_RELAXED))
         kprintf("[pid %d %s] the scheduling policy '%s' %s in user mode (%s at offset "
                 "0x%lx, address 0x%lx, thread %d): its threads yield through the kernel "
                 "from now on\n", t->proc->pid, t->proc->name, policy_name(), what,

@@ -28,6 +28,13 @@ struct shared_region {
     VDSO_DATA *vdso;
     void **task_pages;                /* SHARED_TASK_PAGES of them */
     uint32_t ntask_pages;             /* mapped: task_pages[0 .. n-1] */
+    uint32_t rescue_said;             /* 1: the kernel has said that this
+                                         region's policy failed in user mode
+                                         (shared.c, rescue): kept here, not
+                                         read back from VDSO_DATA.rt_off,
+                                         which the process writes.  (In the
+                                         hole before gen: struct proc's
+                                         layout stays as it was.) */
     uint64_t gen;                     /* a number no other region had (from
                                          1; 0: none), for cpu.published */
 };

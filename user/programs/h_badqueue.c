@@ -1,6 +1,9 @@
-// help: hostile test: corrupts its run queue so the policy faults
+// help: hostile test: corrupts its run queue so the policy faults (h_badqueue [light])
 /*
- * h_badqueue: a hostile program.  Two threads pass a turn with yield_();
+ * h_badqueue [light]: a hostile program.  Two threads pass a turn with
+ * yield_() (with yield_light() if asked: then the save the rescue goes
+ * back to is a light one, which the record's rescue word marks with the
+ * record's own address, not its offset: rt_rescue, user/runtime/switch.S);
  * from half way, it fills its process's run queue (in its shared pages)
  * with bytes that make the policy read far outside the task table, until
  * the policy has faulted.  The policy
@@ -19,6 +22,7 @@
 #define ROUNDS 2000
 
 static volatile uint32_t turn;
+static int light;                       /* the players yield with yield_light() */
 static uint32_t out_of_turn;
 static uint64_t user_switched[2];
 
@@ -28,7 +32,7 @@ static void *player(void *arg)
     VDSO_DATA *v = (VDSO_DATA *)SHARED_BASE_ADDR;
     for (uint32_t r = 0; r < ROUNDS; r++) {
         while (__atomic_load_n(&turn, __ATOMIC_ACQUIRE) % 2 != me)
-            user_switched[me] += (uint64_t)yield_();
+            user_switched[me] += (uint64_t)(light ? yield_light() : yield_());
         uint32_t t = __atomic_load_n(&turn, __ATOMIC_RELAXED);
         if (t != 2 * r + me)
             out_of_turn++;
@@ -47,8 +51,14 @@ static void *player(void *arg)
     return NULL;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    light = argc > 1 && strcmp(argv[1], "light") == 0;
+    if (argc > 2 || (argc > 1 && !light)) {
+        printf("usage: h_badqueue [light]\n");
+        return 2;
+    }
+    printf("h_badqueue: the players yield with %s\n", light ? "yield_light()" : "yield_()");
     int a = thread_create(player, (void *)0);
     int b = thread_create(player, (void *)1);
     thread_join(a, NULL);

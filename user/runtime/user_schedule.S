@@ -196,8 +196,8 @@ user_schedule:
      * that keeps only ra, sp, tp and s0..s2 across it (yield_light in
      * <unistd.h> declares s3..s11 changed, so the compiler saves what it
      * has live in them).  The save holds those six, and the rescue word
-     * says so: it holds the record's own address (RT_RESCUE_LIGHT_MARK,
-     * rt_layout.h), which rt_rescue knows, and whoever switches back to
+     * says so: it holds the record's own address (the light save's
+     * mark, rt_layout.h), which rt_rescue knows, and whoever switches back to
      * us loads those six only (step 8).  Everything else is user_schedule's,
      * the hand-overs to the C half included (a C function keeps more than
      * we need; what they load of s3..s11 from the save is stale, and ours
