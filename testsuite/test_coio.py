@@ -5,8 +5,10 @@ threads closing and replacing the descriptors that others submit on, and
 growing the descriptor table under them (the kernel borrows a
 submission's file without the table's lock or a reference: os/fs/file.h,
 "A borrow"; a file freed too early is a panic with poison=1, a double free
-or a fault on the heap's free mark).  Under every policy, on one, two and
-four harts; the shell must still answer and the free frames come back."""
+or a fault on the heap's free mark), and every way out of a submission
+taken with a sibling alive, which must let its borrow go (checked by the
+debug kernel).  Under every policy, on one, two and four harts; the shell
+must still answer and the free frames come back."""
 import re
 
 import pytest
