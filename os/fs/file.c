@@ -27,7 +27,11 @@ static void wait_unborrowed(struct file *f)
     /* The store that took f out of its last table came before the last
      * reference went (acq_rel); the fence orders both before the looks. */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    KASSERT(__atomic_load_n(&this_cpu()->borrowed_file, __ATOMIC_RELAXED) != f);
+    struct file *mine = __atomic_load_n(&this_cpu()->borrowed_file, __ATOMIC_RELAXED);
+    KASSERT(mine != f);
+    /* Nor any other: a hart that waited here while it borrowed g could
+     * wait for a hart that waits in g's last close for it. */
+    KASSERT(mine == NULL);
     for (int h = 0; h < MAX_HARTS; h++)
         while (__atomic_load_n(&cpus[h].borrowed_file, __ATOMIC_ACQUIRE) == f)
             cpu_relax();

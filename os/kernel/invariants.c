@@ -208,5 +208,19 @@ void inv_check_user_return(void)
      * the lock: one left set would hold off every unmap of it for ever. */
     CHECK(uspace_readers.hart[c->hartid].held == NULL,
           "hart %lu returns to user mode holding an address space shared", c->hartid);
+    /* A borrow left named would keep the file's last close waiting for
+     * this hart until its next borrow (fs/file.h, "A borrow"). */
+    CHECK(c->borrowed_file == NULL, "hart %lu returns to user mode borrowing file %p",
+          c->hartid, (void *)c->borrowed_file);
+}
+
+void inv_check_switch(void)
+{
+    struct cpu *c = this_cpu();
+    /* A borrow lasts part of one call and never past a sleep: the thread
+     * may go on on another hart, and this hart's name of the file would
+     * outlive the borrow (fs/file.h, "A borrow"). */
+    CHECK(c->borrowed_file == NULL, "hart %lu switches threads borrowing file %p",
+          c->hartid, (void *)c->borrowed_file);
 }
 #endif

@@ -13,7 +13,9 @@
  *   - inv_frame_taken / inv_frames_ready: every frame handed out still
  *     holds the poison it got when it was freed (a write after the free,
  *     through a mapping left behind, shows there);
- *   - inv_check_user_return: every return to user mode holds no lock.
+ *   - inv_check_user_return: every return to user mode holds no lock
+ *     and borrows no file;
+ *   - inv_check_switch: every thread switch borrows no file.
  *
  * In a normal build each is an empty inline function: the call sites
  * need no #ifdef and cost nothing.
@@ -34,8 +36,11 @@ void inv_check_frames(void);
 void inv_frames_ready(void);
 /* va: a frame just taken from the bitmap, not yet zeroed or written. */
 void inv_frame_taken(void *va);
-/* Interrupts off, about to sret: no spinlock is held by this hart. */
+/* Interrupts off, about to sret: no spinlock is held by this hart, and
+ * no file is borrowed (fs/file.h, "A borrow"). */
 void inv_check_user_return(void);
+/* A thread switch on this hart (sched_lock held): no file borrowed. */
+void inv_check_switch(void);
 #else
 #define KDEBUG_ENABLED 0
 static inline void inv_check_sched(void) {}
@@ -43,6 +48,7 @@ static inline void inv_check_frames(void) {}
 static inline void inv_frames_ready(void) {}
 static inline void inv_frame_taken(void *va) { (void)va; }
 static inline void inv_check_user_return(void) {}
+static inline void inv_check_switch(void) {}
 #endif
 
 #endif

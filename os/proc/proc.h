@@ -70,7 +70,8 @@ struct proc {
      * its file (fdtable_peek) and at live_threads fetched the lock's line
      * whenever another hart had taken it. */
     uint64_t satp;
-    int live_threads;               /* not yet exited (lock) */
+    int live_threads;               /* not yet exited (written under lock;
+                                       read without: alone_in_process) */
     struct fdtable files;           /* open files (proc/fdtable.h; lock) */
     uint64_t image_end;             /* end of the highest ELF segment */
     uint64_t brk;                   /* current break (heap end) */

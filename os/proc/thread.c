@@ -170,7 +170,9 @@ struct thread *thread_create_user(struct proc *p, uint64_t pc, uint64_t a0,
     t->tf->regs[REG_A0 + 2] = (uint64_t)slot;   /* its TaskSched record, for the runtime */
     proc_set_slot_thread(p, slot, t);
     list_push_back(&p->threads, &t->proc_node);
-    p->live_threads++;
+    /* Whole, for the lock-free readers (alone_in_process): a rise only
+     * sends them the locked way, so nothing needs ordering before it. */
+    __atomic_store_n(&p->live_threads, p->live_threads + 1, __ATOMIC_RELAXED);
     spin_unlock(&p->lock);
     *err = 0;
     return t;
@@ -232,7 +234,12 @@ void thread_exit(uint64_t retval)
     /* The stack's pages go now, but the top one, kept for the slot's next
      * thread (the last thread's go with the whole space). */
     proc_set_slot_thread(p, t->stack_slot, NULL);
-    bool last = --p->live_threads == 0;
+    /* A release: a sibling that reads the count it leaves without the
+     * lock (alone_in_process, syscall/sys_file.c) sees with it all this
+     * thread did before, its closes too. */
+    int live = p->live_threads - 1;
+    __atomic_store_n(&p->live_threads, live, __ATOMIC_RELEASE);
+    bool last = live == 0;
     if (!last)
         ustack_release(&p->vm, t->stack_slot);
     spin_unlock(&p->lock);

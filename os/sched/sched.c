@@ -296,6 +296,7 @@ static inline __attribute__((always_inline)) void switch_here(struct cpu *c, str
             tstate_run(prev);          /* fetched back at once */
         return;
     }
+    inv_check_switch();                /* debug builds: kernel/invariants.h */
     /* Read once: the atomic add below would make the compiler read
      * next->proc again after it. */
     struct proc *from = prev->proc, *to = next->proc;

@@ -25,21 +25,38 @@ struct file *fd_file(uint64_t fd)
     return fd_get(fd);
 }
 
-/* The file behind fd for the length of one system call of the calling
- * thread, or NULL; *ref says whether a reference was taken (to drop with
- * file_close).  The fast path, for a process with one live thread (the
- * caller): nothing can take the file out of its table meanwhile, so
- * neither the lock nor a reference is needed.  Only the process's own
+/* Is the calling thread the only live thread of p?  Then nothing can
+ * take a file out of p's table while it looks: only the process's own
  * threads close, replace or install its descriptors (sys_close, sys_dup,
  * sys_pipe, exec; fork only reads the table, and teardown waits for the
  * last thread), and only they create its threads (spawn creates the first
  * one before any runs): live_threads cannot rise to 2 while its only
  * thread is here.  Read without p->lock: a stale value is a sibling that
- * is exiting, 2 for 1, which takes the slow path. */
+ * is exiting, 2 for 1, which takes the slow path.
+ *
+ * An acquire, paired with thread_exit's release: the 1 read here may be
+ * the one a sibling's exit stored, and what that sibling did before it
+ * (a close: the entry taken out, the file freed; a grow: a new array)
+ * must be seen by the table's reads that follow.  Relaxed, nothing
+ * ordered them after this load (RISC-V's RVWMO lets a hart perform two
+ * loads out of order unless a fence, an acquire or a dependency joins
+ * them, and a branch does not): the table's old entry could be read with
+ * the new count, and the file the sibling had closed and freed used
+ * without a reference or a borrow. */
+static inline __attribute__((always_inline)) bool alone_in_process(struct proc *p)
+{
+    return __atomic_load_n(&p->live_threads, __ATOMIC_ACQUIRE) == 1;
+}
+
+/* The file behind fd for the length of one system call of the calling
+ * thread, or NULL; *ref says whether a reference was taken (to drop with
+ * file_close).  The fast path, for a process with one live thread (the
+ * caller, alone_in_process): nothing can take the file out of its table
+ * meanwhile, so neither the lock nor a reference is needed. */
 static inline __attribute__((always_inline)) struct file *fd_borrow(uint64_t fd, bool *ref)
 {
     struct proc *p = proc_current();
-    if (__atomic_load_n(&p->live_threads, __ATOMIC_RELAXED) == 1) {
+    if (alone_in_process(p)) {
         *ref = false;
         return fdtable_get(&p->files, fd);
     }
@@ -57,7 +74,7 @@ static inline __attribute__((always_inline)) struct file *fd_borrow(uint64_t fd,
 struct file *fd_borrow_submit(uint64_t fd, enum fd_hold *hold)
 {
     struct proc *p = proc_current();
-    if (__atomic_load_n(&p->live_threads, __ATOMIC_RELAXED) == 1) {
+    if (alone_in_process(p)) {
         *hold = FD_ALONE;                         /* as fd_borrow */
         return fdtable_get(&p->files, fd);
     }

@@ -323,6 +323,49 @@ static void completions(void)
     printf("h_coio: completions: immediate, pending, doorbell, FIFO, sleep, EOF, EPIPE\n");
 }
 
+/* A sibling thread asleep in a read until `gate` gets a byte: while it
+ * lives, every submission of the process takes the borrowing way (a
+ * process of one thread uses its file alone: fs/file.h, "A borrow"). */
+static void *asleep_until(void *arg)
+{
+    char c;
+    return (void *)read((int)(intptr_t)arg, &c, 1);
+}
+
+/* Every way out of a submission, taken the borrowing way: the refusals
+ * and the completions again, a console write, transfers of nothing.
+ * Each must let its borrow go before the call returns, whatever its
+ * outcome: the debug kernel checks it at every return to user mode and
+ * at every thread switch (inv_check_user_return, inv_check_switch); a
+ * borrow left named keeps the file's last close waiting for that hart
+ * (or panics it, if that hart closes it: wait_unborrowed). */
+static void borrowing_ways_out(void)
+{
+    int gate[2];
+    CHECK(pipe(gate) == 0, "pipe");
+    int t = thread_create(asleep_until, (void *)(intptr_t)gate[0]);
+    CHECK(t > 0, "sibling");
+    bad_arguments();
+    completions();
+    static const char line[] = "h_coio: a console write, borrowed\n";
+    struct co_io io = io_of(1);
+    CHECK(write_async(STDOUT_FILENO, line, sizeof(line) - 1, &io) == (long)sizeof(line) - 1,
+          "console write");
+    int fds[2];
+    char b[1];
+    CHECK(pipe(fds) == 0, "pipe");
+    CHECK(read_async(fds[0], b, 0, &io) == 0 && write_async(fds[1], b, 0, &io) == 0,
+          "transfers of nothing");
+    close(fds[0]);
+    close(fds[1]);
+    CHECK(write(gate[1], "g", 1) == 1, "gate");
+    void *r = NULL;
+    CHECK(t > 0 && thread_join(t, &r) == 0 && (long)r == 1, "sibling %ld", (long)r);
+    close(gate[0]);
+    close(gate[1]);
+    printf("h_coio: every way out of a submission, with a sibling: borrow let go\n");
+}
+
 static void cancels(void)
 {
     int fds[2];
@@ -653,17 +696,20 @@ static void swapped_under_submitters(void)
 }
 
 /* h_coio [sections]: a letter per section to run (default all):
- * b bad arguments, c completions, x cancels, u unmapped, f fork, e exits,
- * s descriptors swapped under submitters. */
+ * b bad arguments, c completions, B both again with a sibling thread
+ * alive (every submission borrows its file), x cancels, u unmapped,
+ * f fork, e exits, s descriptors swapped under submitters. */
 int main(int argc, char **argv)
 {
-    const char *run = argc > 1 ? argv[1] : "bcxufes";
+    const char *run = argc > 1 ? argv[1] : "bcBxufes";
     no_executor();
     setup();
     if (strchr(run, 'b'))
         bad_arguments();
     if (strchr(run, 'c'))
         completions();
+    if (strchr(run, 'B'))
+        borrowing_ways_out();
     if (strchr(run, 'x'))
         cancels();
     if (strchr(run, 'u'))
