@@ -29,9 +29,6 @@ struct file {
 
 struct file *file_console(void);      /* a new reference to the console */
 struct file *file_dup(struct file *f);
-/* The calling process's file behind fd, with a reference, or NULL
- * (syscall/sys_file.c). */
-struct file *fd_file(uint64_t fd);
 /* Drops a reference; the last one waits until no hart borrows f (below),
  * then releases it. */
 void file_close(struct file *f);

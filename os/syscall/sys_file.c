@@ -20,11 +20,6 @@ static struct file *fd_get(uint64_t fd)
     return f;
 }
 
-struct file *fd_file(uint64_t fd)
-{
-    return fd_get(fd);
-}
-
 /* Is the calling thread the only live thread of p?  Then nothing can
  * take a file out of p's table while it looks: only the process's own
  * threads close, replace or install its descriptors (sys_close, sys_dup,
