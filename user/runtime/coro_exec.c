@@ -1288,6 +1288,34 @@ run_after_poll(const struct co_env *e, uint32_t cid, TaskSched *r, int rc, int64
     return next;
 }
 
+/* co_join's run ends (`until` is done, or the executor wrecked) and may
+ * leave ready what no other worker was woken for: a coroutine it put back
+ * as a yield (run_after_poll wakes nobody for one: its caller fetches the
+ * next itself, but a run that is over fetches nothing), the pick it put
+ * back unpolled (co_run's second look at seq), a yielder it left in the
+ * slot.  The other workers may all sleep by then, for good (t_cojoinwake:
+ * X never ran while main slept).  So one is woken (or, none asleep, one
+ * raised: work_arrived) for the best priority ready.  A worker's run
+ * (until == CO_NONE) ends with notify_all instead.
+ *
+ * The looks at `queued` and the slot come without the lock: what this
+ * run left there is its own last write, which it sees; a coroutine that
+ * another thread made ready came with a wake of its own, and one taken
+ * out since is another worker's.  Mostly both are 0: two loads a join. */
+static __attribute__((noinline)) void hand_over_ready(const struct co_env *e)
+{
+    CO_EXEC *x = e->x;
+    if ((x->flags & CO_EXEC_WRECKED) || (!__atomic_load_n(&x->queued, __ATOMIC_RELAXED) &&
+                                         !__atomic_load_n(&x->slot, __ATOMIC_RELAXED)))
+        return;
+    struct sched_ctx c = policy_ctx(e);
+    lock(e);
+    uint32_t top = top_locked(e, &c);
+    unlock(e);
+    if (top)
+        work_arrived(e, top);
+}
+
 /* Polls until `until` is done (all, for CO_NONE), or nothing is ready (the
  * kernel).  With max > 0 (the kernel: its harts poll with interrupts off)
  * at most that many polls, and returns how many it made; else 0.
@@ -1377,6 +1405,11 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
              * at once) and the doorbell is taken in again. */
             if (lowered && __atomic_load_n(&x->seq, __ATOMIC_SEQ_CST) != seen) {
                 r->ctx[CO_CTX_POLLS]--;     /* counted at the pick; not polled */
+                /* Nor is it one of the run's polls: counted, a run bounded
+                 * to one (CO_OP_RUN's max) went on with `left` at 0 to
+                 * the next pick, and `left--` there wrapped: no bound at
+                 * all (t_cojoinwake, "bounded": made 2). */
+                left++;
                 uint32_t top_out = top, seen_out = seen;
                 cid = run_after_poll(e, cid, r, CO_YIELD, 0, until, false, &top_out,
                                      &seen_out);
@@ -1430,6 +1463,8 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
     }
     if (!kernel && until == CO_NONE)
         notify_all(e);          /* the other workers see it too */
+    else if (!kernel)
+        hand_over_ready(e);     /* co_join's run: what it leaves ready */
     if (!kernel)
         leave_workers(e, entry);
     return max ? (int64_t)(max - left) : 0;
