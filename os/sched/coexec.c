@@ -167,6 +167,16 @@ int coexec_read_u32(struct proc *p, uint64_t addr, uint32_t *out)
     return err;
 }
 
+bool coexec_seq_moved(struct proc *p, uint32_t seen)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);    /* the caller's kprio, then seq */
+    spin_lock(&p->co.lock);
+    const CO_EXEC *x = p->co.header;
+    bool moved = x && __atomic_load_n(&x->seq, __ATOMIC_SEQ_CST) != seen;
+    spin_unlock(&p->co.lock);
+    return moved;
+}
+
 bool co_doorbell_locked(struct proc *p, uint32_t cid, bool *sleepers)
 {
     KASSERT(spin_holding(&p->co.lock));

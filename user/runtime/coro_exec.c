@@ -47,6 +47,7 @@ int rt_setjmp(uint64_t buf[16]) __attribute__((returns_twice));   /* switch.S */
 #define SYS_FUTEX_WAKE   24
 #define SYS_GET_CEILING  31
 #define EPERM            1
+#define EAGAIN           11
 
 #define CO_JOINER_THREAD 0xfffffffeu   /* JOINER: a thread waits (CO_OP_RUN) */
 #define CAS_TRIES        64            /* against a state word flipped for ever */
@@ -1124,6 +1125,23 @@ static void follow_priority(struct worker_prio *wp, uint32_t want)
     wp->now = (int32_t)want;
 }
 
+/* The worker lowers itself to `want` (below wp->now) for a pick made as
+ * of seq `seen`, unless seq moved by the time the kernel's word of the
+ * lower priority is out (CO_LOWER_UNLESS_MOVED, sched_abi/coro.h): then
+ * the kernel gives the old priority back and this says false.  The look
+ * must be the kernel's, before the way back: a worker lowered below a
+ * thread that yields above it is switched out there, and may never run
+ * again to look at seq itself (co_run). */
+static bool lower_unless_moved(struct worker_prio *wp, uint32_t want, uint32_t seen)
+{
+    long r = ecall3(SYS_SET_PRIORITY, 0, (long)want, (long)(CO_LOWER_UNLESS_MOVED | seen));
+    if (r == -EAGAIN)
+        return false;
+    if (r == 0)
+        wp->now = (int32_t)want;
+    return true;
+}
+
 /* Is the run over?  `until` done (or never was), or no coroutine left. */
 static bool run_over(const struct co_env *e, uint32_t until)
 {
@@ -1390,7 +1408,11 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
         uint32_t want = top > r->prio ? top : r->prio;
         if (!kernel && (int32_t)want != wp.now) {
             bool lowered = (int32_t)want < wp.now;
-            follow_priority(&wp, want);
+            bool stayed = false;
+            if (lowered)
+                stayed = !lower_unless_moved(&wp, want, seen);
+            else
+                follow_priority(&wp, want);
             /* A ring (or a wake) between the pick and the kernel's word
              * of the lower priority saw this worker at the old one and
              * raised nobody: the work it made ready, more urgent than
@@ -1403,7 +1425,7 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
              * moved here, or the ring sees this worker low and raises
              * it.  Moved: the pick goes back unpolled (as if it yielded
              * at once) and the doorbell is taken in again. */
-            if (lowered && __atomic_load_n(&x->seq, __ATOMIC_SEQ_CST) != seen) {
+            if (stayed || (lowered && __atomic_load_n(&x->seq, __ATOMIC_SEQ_CST) != seen)) {
                 r->ctx[CO_CTX_POLLS]--;     /* counted at the pick; not polled */
                 /* Nor is it one of the run's polls: counted, a run bounded
                  * to one (CO_OP_RUN's max) went on with `left` at 0 to
@@ -1439,11 +1461,22 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
             }
             if (swap != SWAP_POLL)
                 break;
-            left--;
             /* The outer loop's rule, with the best priority waiting known:
-             * the slot's, equal, or none. */
-            if ((int32_t)r->prio != wp.now && !kernel)
+             * the slot's, equal, or none.  Lower (the yielder set its own
+             * priority down during its poll): through the outer loop,
+             * whose lowering is the kernel's look at seq, as a swap
+             * (t_colowerring, "yield": the doorbell rung while this
+             * worker waited for the lock was never seen, and the worker,
+             * lowered, never ran again). */
+            if ((int32_t)r->prio != wp.now && !kernel) {
+                if ((int32_t)r->prio < wp.now) {
+                    top = r->prio;
+                    swap = SWAP_CHECK;
+                    break;
+                }
                 follow_priority(&wp, r->prio);
+            }
+            left--;
         }
         /* The thread's rescue slot, for the policy calls ahead (code a
          * poll runs, such as a thread yield, sets it too): rescue_again,
