@@ -128,8 +128,8 @@ typedef void (*co_drop_fn)(struct co *self);
  * and the call fails with EAGAIN.  A ring (or a waker) bumps seq before
  * it reads the workers' priorities: either it sees the worker low and
  * raises it, or the worker is told and stays (coro_exec.c, co_run).
- * Any other value there is ignored (the library's two-argument calls
- * leave whatever the register held). */
+ * Any other value there is ignored (the library's set_priority passes
+ * 0). */
 #define CO_LOWER_UNLESS_MOVED  (0xc05eULL << 32)
 
 /* Executor flags (CO_EXEC.flags). */
