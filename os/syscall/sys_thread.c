@@ -108,7 +108,11 @@ static long lower_unless_moved(struct proc *p, struct thread *t, int was, int pr
         return 0;
     spin_lock(&p->lock);
     if (t->priority == prio) {
-        sched_set_priority(t, was);
+        /* Never above the ceiling, which may have come down meanwhile
+         * (set_ceiling by another thread: no thread is ever above it). */
+        int back = prio_allowed(p, was) == 0 ? was : p->prio_ceiling;
+        KASSERT(back >= prio && back <= p->prio_ceiling);
+        sched_set_priority(t, back);
         shared_publish_prio_of(p, t);
     }
     spin_unlock(&p->lock);
