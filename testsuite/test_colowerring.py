@@ -13,7 +13,12 @@ it failed on one hart under heap (the HIGH coroutine never ran: 10 s of
 yields); with the swap sent through co_run's second look at seq alone it
 still failed (the worker, lowered, never ran to make it): the kernel's
 look at seq in set_priority (CO_LOWER_UNLESS_MOVED) is what passes.  Under
-fifo, or where a hart is free, the worker runs anyway: must pass."""
+fifo, or where a hart is free, the worker runs anyway: must pass.
+
+Then the call itself ("abi"): with a seq that moved, EAGAIN and the
+priority unchanged (on main: 0 and lowered, the argument ignored); with
+the current one, lowered; on another thread's call or a raise, no
+condition."""
 import re
 
 import pytest
@@ -32,6 +37,8 @@ def test_lowered_worker_sees_the_ring(boot_policy, policy, smp):
         out = m.run("t_colowerring", timeout=150)
         assert re.search(r"^t_colowerring: yield: the HIGH coroutine ran after \d+ yields",
                          out, re.M), out
+        assert re.search(r"^t_colowerring: abi: moved -11 at 10, current 0 at 1, "
+                         r"other thread 0 at 1, raise 0 at 10$", out, re.M), out
         assert re.search(r"^t_colowerring: PASS$", out, re.M), out
     assert "panic" not in m.output()
     still_alive(m)

@@ -22,9 +22,16 @@
  * at HIGH until H has run, BOUND_S at most.  Before: W lowered itself to
  * LOW and never ran again (H never ran).
  *
- * Prints one line and "t_colowerring: PASS" or "t_colowerring: FAIL".
+ * Then the call itself ("abi"): set_priority(0, LOW, CO_LOWER_UNLESS_MOVED
+ * | s) with an s seq cannot have reached fails with EAGAIN and leaves main
+ * at HIGH; with the seq it reads, it lowers (tried again if a bump came
+ * between); the tag on another thread's call, or on a raise, is no
+ * condition.
+ *
+ * Prints a line per check and "t_colowerring: PASS" or "t_colowerring: FAIL".
  */
 #include <coroutine.h>
+#include <errno.h>
 #include <futex.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -75,6 +82,54 @@ static void *yielder(void *arg)
     while (yielding)
         yield();
     return 0;
+}
+
+static long set_priority3(long tid, long prio, uint64_t third)
+{
+    register long a0 __asm__("a0") = tid;
+    register long a1 __asm__("a1") = prio;
+    register long a2 __asm__("a2") = (long)third;
+    register long a7 __asm__("a7") = SYS_set_priority;
+    __asm__ volatile("ecall" : "+r"(a0) : "r"(a1), "r"(a2), "r"(a7) : "memory");
+    return a0;
+}
+
+static void *napper(void *arg)
+{
+    (void)arg;
+    sleep(200);
+    return 0;
+}
+
+/* The kernel's side of CO_LOWER_UNLESS_MOVED, called directly. */
+static bool check_abi(void)
+{
+    set_priority(0, HIGH);
+    uint32_t s = __atomic_load_n(&EXEC->seq, __ATOMIC_SEQ_CST);
+    long moved = set_priority3(0, LOW, CO_LOWER_UNLESS_MOVED | (uint32_t)(s + 0x8000));
+    int after_moved = get_priority(0);
+    long current = -1;
+    for (int i = 0; i < 100 && current != 0; i++) {
+        set_priority(0, HIGH);
+        s = __atomic_load_n(&EXEC->seq, __ATOMIC_SEQ_CST);
+        current = set_priority3(0, LOW, CO_LOWER_UNLESS_MOVED | s);
+    }
+    int after_current = get_priority(0);
+    set_priority(0, HIGH);
+    int tid = thread_create(napper, 0);
+    long other = tid < 0 ? -1 : set_priority3(tid, LOW, CO_LOWER_UNLESS_MOVED | (uint32_t)(s + 0x8000));
+    int other_prio = tid < 0 ? -1 : get_priority(tid);
+    if (tid >= 0)
+        thread_join(tid, 0);
+    set_priority(0, LOW);
+    long raise = set_priority3(0, HIGH, CO_LOWER_UNLESS_MOVED | (uint32_t)(s + 0x8000));
+    int after_raise = get_priority(0);
+    set_priority(0, HIGH);
+    printf("t_colowerring: abi: moved %ld at %d, current %ld at %d, other thread %ld at %d, "
+           "raise %ld at %d\n", moved, after_moved, current, after_current, other, other_prio,
+           raise, after_raise);
+    return moved == -EAGAIN && after_moved == HIGH && current == 0 && after_current == LOW &&
+           other == 0 && other_prio == LOW && raise == 0 && after_raise == HIGH;
 }
 
 static void wait_for(volatile int *flag)
@@ -137,6 +192,7 @@ int main(void)
            ran ? "ran" : "never ran", (unsigned long)yields, rung ? "yes" : "no");
     co_join(hid, 0);
     co_join(aid, 0);
-    printf("t_colowerring: %s\n", ran ? "PASS" : "FAIL");
-    return ran ? 0 : 1;
+    bool ok = check_abi() && ran;
+    printf("t_colowerring: %s\n", ok ? "PASS" : "FAIL");
+    return ok ? 0 : 1;
 }
