@@ -1316,15 +1316,14 @@ run_after_poll(const struct co_env *e, uint32_t cid, TaskSched *r, int rc, int64
  * raised: work_arrived) for the best priority ready.  A worker's run
  * (until == CO_NONE) ends with notify_all instead.
  *
- * The looks at `queued` and the slot come without the lock: what this
- * run left there is its own last write, which it sees; a coroutine that
- * another thread made ready came with a wake of its own, and one taken
- * out since is another worker's.  Mostly both are 0: two loads a join. */
+ * co_run looks at `queued` and the slot first, without the lock: what
+ * this run left there is its own last write, which it sees; a coroutine
+ * that another thread made ready came with a wake of its own, and one
+ * taken out since is another worker's.  Mostly both are 0: two loads a
+ * join. */
 static __attribute__((noinline)) void hand_over_ready(const struct co_env *e)
 {
-    CO_EXEC *x = e->x;
-    if ((x->flags & CO_EXEC_WRECKED) || (!__atomic_load_n(&x->queued, __ATOMIC_RELAXED) &&
-                                         !__atomic_load_n(&x->slot, __ATOMIC_RELAXED)))
+    if (e->x->flags & CO_EXEC_WRECKED)
         return;
     struct sched_ctx c = policy_ctx(e);
     lock(e);
@@ -1496,7 +1495,8 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
     }
     if (!kernel && until == CO_NONE)
         notify_all(e);          /* the other workers see it too */
-    else if (!kernel)
+    else if (!kernel && (__atomic_load_n(&x->queued, __ATOMIC_RELAXED) |
+                         __atomic_load_n(&x->slot, __ATOMIC_RELAXED)))
         hand_over_ready(e);     /* co_join's run: what it leaves ready */
     if (!kernel)
         leave_workers(e, entry);
