@@ -288,8 +288,9 @@ static void notify_all(const struct co_env *e)
  * until it polls the next): a yield passes over less urgent threads
  * (docs/scheduler.md).  So the least urgent thread in a run of the
  * executor (CO_EXEC.worker_task) but the caller is raised to `prio`
- * (within the ceiling) if it is below; it follows what it polls from then
- * on.  Not "unless one is at `prio` already": that one may be the thread
+ * (within the ceiling) if it is below, or, if none but the caller is
+ * below, the caller; it follows what it polls from then on.  Not "unless
+ * one is at `prio` already": that one may be the thread
  * that yields (a coroutine of its own spinning with yield()).  The
  * priorities are the kernel's view (VDSO_DATA.kprio), current as of each
  * thread's last run.  A system call only when one is below: a few loads
@@ -302,19 +303,32 @@ static __attribute__((noinline)) void raise_a_worker(const struct co_env *e, uin
     if (end > CO_WORKER_SLOTS)
         end = CO_WORKER_SLOTS;
     uint32_t lowest = SCHED_MAX_TASKS, low = prio;
+    bool caller_below = false;
     for (uint32_t k = 0; k < end; k++) {
         uint32_t task = (uint32_t)__atomic_load_n(&e->x->worker_task[k], __ATOMIC_RELAXED) - 1;
-        if (task >= SCHED_MAX_TASKS || task == e->task)
-            continue;           /* free (0 - 1), the caller, or written over */
+        if (task >= SCHED_MAX_TASKS)
+            continue;           /* free (0 - 1), or written over */
         uint32_t now = V_DATA->kprio[task];
+        if (task == e->task) {
+            caller_below = now < prio;
+            continue;
+        }
         if (now < low) {
             low = now;
             lowest = task;
         }
     }
+    /* Nobody else below: the caller, if it is a worker below the work.
+     * Passed over, it polls what it woke only after the poll it is in,
+     * at that poll's priority, below a thread of the process that may
+     * yield above it for good (t_cowakefromlow, "event": never ran). */
+    if (lowest == SCHED_MAX_TASKS && caller_below) {
+        lowest = e->task;
+        low = V_DATA->kprio[e->task];
+    }
     if (lowest == SCHED_MAX_TASKS)
         return;
-    long tid = (long)TASKS[lowest].tid;
+    long tid = lowest == e->task ? 0 : (long)TASKS[lowest].tid;
     if (ecall3(SYS_SET_PRIORITY, tid, (long)prio, 0) == -EPERM) {
         long ceiling = ecall3(SYS_GET_CEILING, 0, 0, 0);
         if (ceiling > (long)low)
