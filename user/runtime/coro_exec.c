@@ -1431,13 +1431,18 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
              * raised nobody: the work it made ready, more urgent than
              * `want` perhaps, would wait behind a long poll of a worker
              * left below it (t_cowakelow's sleep check after h_coforge's
-             * exec, 20 s).  The new priority is the kernel's word before
-             * this look at seq (published on the way back from the call;
-             * the sequentially consistent load comes after), and a ring
-             * bumps seq before it reads the workers' words: either seq
-             * moved here, or the ring sees this worker low and raises
-             * it.  Moved: the pick goes back unpolled (as if it yielded
-             * at once) and the doorbell is taken in again. */
+             * exec, 20 s).  So the lowering is the kernel's look at seq
+             * (lower_unless_moved): it publishes the new priority, then
+             * reads seq, and a ring bumps seq before it reads the
+             * workers' words: either seq moved and the worker keeps its
+             * priority (`stayed`), or the ring sees this worker low and
+             * raises it.  Not this thread's own look after the call
+             * alone: switched out on the way back below a thread that
+             * yields above it, it may never run again to make it
+             * (t_colowerring).  That look stays, for a waker in the
+             * process that bumps seq after the kernel's look and reads
+             * the old word.  Either way the pick goes back unpolled (as
+             * if it yielded at once) and the doorbell is taken in again. */
             if (stayed || (lowered && __atomic_load_n(&x->seq, __ATOMIC_SEQ_CST) != seen)) {
                 r->ctx[CO_CTX_POLLS]--;     /* counted at the pick; not polled */
                 /* Nor is it one of the run's polls: counted, a run bounded
