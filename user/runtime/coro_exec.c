@@ -1439,10 +1439,12 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
              * raises it.  Not this thread's own look after the call
              * alone: switched out on the way back below a thread that
              * yields above it, it may never run again to make it
-             * (t_colowerring).  That look stays, for a waker in the
-             * process that bumps seq after the kernel's look and reads
-             * the old word.  Either way the pick goes back unpolled (as
-             * if it yielded at once) and the doorbell is taken in again. */
+             * (t_colowerring).  That look, all there was at first,
+             * stays as one load more (a waker in the process bumps seq
+             * before it reads the workers' words too: it finds nothing
+             * the kernel's look missed).  Either way the pick goes back
+             * unpolled (as if it yielded at once) and the doorbell is
+             * taken in again. */
             if (stayed || (lowered && __atomic_load_n(&x->seq, __ATOMIC_SEQ_CST) != seen)) {
                 r->ctx[CO_CTX_POLLS]--;     /* counted at the pick; not polled */
                 /* Nor is it one of the run's polls: counted, a run bounded
