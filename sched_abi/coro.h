@@ -121,6 +121,17 @@ typedef void (*co_drop_fn)(struct co *self);
  * (task + 1 <= SCHED_MAX_TASKS). */
 #define CO_LOCK_SLEEPERS    0x80000000u
 
+/* set_priority's third argument (SYS_set_priority): CO_LOWER_UNLESS_MOVED
+ * | s lowers the caller (tid 0 or its own) only if its executor's seq
+ * still reads s once the kernel's word of the new priority
+ * (VDSO_DATA.kprio) is published; else the priority goes back as it was
+ * and the call fails with EAGAIN.  A ring (or a waker) bumps seq before
+ * it reads the workers' priorities: either it sees the worker low and
+ * raises it, or the worker is told and stays (coro_exec.c, co_run).
+ * Any other value there is ignored (the library's set_priority passes
+ * 0). */
+#define CO_LOWER_UNLESS_MOVED  (0xc05eULL << 32)
+
 /* Executor flags (CO_EXEC.flags). */
 #define CO_EXEC_WRECKED     0x1      /* found inconsistent: stopped */
 

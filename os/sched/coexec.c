@@ -167,6 +167,16 @@ int coexec_read_u32(struct proc *p, uint64_t addr, uint32_t *out)
     return err;
 }
 
+bool coexec_seq_moved(struct proc *p, uint32_t seen)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);    /* the caller's kprio, then seq */
+    spin_lock(&p->co.lock);
+    const CO_EXEC *x = p->co.header;
+    bool moved = x && __atomic_load_n(&x->seq, __ATOMIC_SEQ_CST) != seen;
+    spin_unlock(&p->co.lock);
+    return moved;
+}
+
 bool co_doorbell_locked(struct proc *p, uint32_t cid, bool *sleepers)
 {
     KASSERT(spin_holding(&p->co.lock));
@@ -205,8 +215,12 @@ void co_note_waker_locked(struct proc *p, uint32_t task, uint32_t cid)
 }
 
 /* The least urgent thread in worker_task (the kernel's view, kprio) but
- * `mine`, below `below`: its index, and *low its priority; or
- * SCHED_MAX_TASKS.  co.lock held. */
+ * `mine`, below `below`: its index, and *low its priority; or, if none
+ * but `mine` is below, `mine` if it is in worker_task and below (passed
+ * over, it polls what its call woke only after the poll it is in, at
+ * that poll's priority, below a thread of the process that may yield
+ * above it for good: t_cowakefromlow, "write"); or SCHED_MAX_TASKS.
+ * co.lock held. */
 static uint32_t lowest_worker_locked(const CO_EXEC *x, const VDSO_DATA *v, uint32_t mine,
                                      uint32_t below, uint32_t *low)
 {
@@ -214,16 +228,25 @@ static uint32_t lowest_worker_locked(const CO_EXEC *x, const VDSO_DATA *v, uint3
     if (n > CO_WORKER_SLOTS)
         n = CO_WORKER_SLOTS;
     uint32_t lowest = SCHED_MAX_TASKS;
+    bool mine_below = false;
     *low = below;
     for (uint32_t k = 0; k < n; k++) {
         uint32_t task = __atomic_load_n(&x->worker_task[k], __ATOMIC_RELAXED) - 1;
-        if (task >= SCHED_MAX_TASKS || task == mine)
-            continue;           /* free (0 - 1), the caller, or written over */
+        if (task >= SCHED_MAX_TASKS)
+            continue;           /* free (0 - 1), or written over */
         uint32_t now = v->kprio[task];
+        if (task == mine) {
+            mine_below = now < below;
+            continue;
+        }
         if (now < *low) {
             *low = now;
             lowest = task;
         }
+    }
+    if (lowest == SCHED_MAX_TASKS && mine_below) {
+        *low = v->kprio[mine];
+        lowest = mine;
     }
     return lowest;
 }
@@ -281,7 +304,7 @@ void coexec_raise_pick_slow_locked(struct proc *p, uint32_t cid, const struct th
     if (prio > (uint32_t)ceiling)
         prio = (uint32_t)ceiling;
     /* One is below: which, but the waker (as in the process's own rule:
-     * it may be the very thread that yields)?  Not thread_current(): a
+     * it may be the very thread that yields), unless none else is?  Not thread_current(): a
      * kernel coroutine's completion runs on whatever thread returns to
      * user mode, and a LOW worker passed over there, as "the caller",
      * was raised by nobody (t_cowakelow, "sleep ending on the worker"). */

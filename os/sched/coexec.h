@@ -92,6 +92,11 @@ bool coexec_contains(struct proc *p, uint64_t addr);
  * 0, or -EFAULT if it is not mapped there. */
 int coexec_read_u32(struct proc *p, uint64_t addr, uint32_t *out);
 
+/* Has p's executor seq moved from `seen`?  Read under co.lock, after a
+ * full fence: a caller that published a thread's kprio first either sees
+ * a ring's bump (made under co.lock, before the ring reads kprio) or
+ * that ring reads the new kprio.  False if p has no executor. */
+bool coexec_seq_moved(struct proc *p, uint32_t seen);
 /* Rings p's doorbell for cid: the bit of CO_INDEX(cid) in bell[], that
  * word's bit in bell_summary[], then seq (all atomic), then, if a worker
  * may be asleep on seq (CO_EXEC.sleepers), wakes one, else raises the

@@ -2,6 +2,7 @@
 #include "syscall/syscall.h"
 #include "proc/proc.h"
 #include "sched/shared.h"
+#include "sched/coexec.h"
 #include "proc/priority.h"
 #include "sched/sched.h"
 #include "mm/uvm.h"
@@ -90,15 +91,44 @@ static struct thread *same_process_thread(uint64_t tid)
     return t && !t->exited ? t : NULL;
 }
 
-long sys_set_priority(uint64_t tid, uint64_t prio, uint64_t u2)
+/* set_priority with CO_LOWER_UNLESS_MOVED (sched_abi/coro.h): the caller
+ * t was lowered from `was` to `prio` and its kprio published; if its
+ * executor's seq moved from `seen` meanwhile, a ring may have read t's
+ * old kprio and raised nobody, and t, switched out on its way back
+ * below a thread that yields above it, would never run again to see the
+ * ring (t_colowerring; docs/coroutines.md, "A worker that lowers itself
+ * is seen low, or sees the ring").  Then t gets `was` back, unless
+ * someone raised it meanwhile, and the call fails: t stays on its hart to
+ * take the doorbell in.  Nothing here trusts seq: a forged one only makes
+ * p's own worker stay or lower. */
+static long lower_unless_moved(struct proc *p, struct thread *t, int was, int prio,
+                               uint32_t seen)
 {
-    (void)u2;
+    if (!coexec_seq_moved(p, seen))
+        return 0;
+    spin_lock(&p->lock);
+    if (t->priority == prio) {
+        /* Never above the ceiling, which may have come down meanwhile
+         * (set_ceiling by another thread: no thread is ever above it). */
+        int back = prio_allowed(p, was) == 0 ? was : p->prio_ceiling;
+        KASSERT(back >= prio && back <= p->prio_ceiling);
+        sched_set_priority(t, back);
+        shared_publish_prio_of(p, t);
+    }
+    spin_unlock(&p->lock);
+    return -EAGAIN;
+}
+
+long sys_set_priority(uint64_t tid, uint64_t prio, uint64_t unless_moved)
+{
     if (prio < MIN_PRIORITY || prio > MAX_PRIORITY)
         return -EINVAL;
-    struct proc *p = thread_current()->proc;
+    struct thread *me = thread_current();
+    struct proc *p = me->proc;
     spin_lock(&p->lock);
     struct thread *t = same_process_thread(tid);
     int err = !t ? -ESRCH : prio_allowed(p, (int)prio);     /* the ceiling */
+    int was = t ? t->priority : 0;
     if (!err) {
         sched_set_priority(t, (int)prio);
         /* The kernel's word (VDSO_DATA.kprio) now, not when t next goes
@@ -110,6 +140,10 @@ long sys_set_priority(uint64_t tid, uint64_t prio, uint64_t u2)
         shared_publish_prio_of(p, t);
     }
     spin_unlock(&p->lock);
+    /* (The caller itself only: t stays valid without p->lock.) */
+    if (!err && t == me && (int)prio < was &&
+        (unless_moved & ~0xffffffffULL) == CO_LOWER_UNLESS_MOVED)
+        return lower_unless_moved(p, me, was, (int)prio, (uint32_t)unless_moved);
     return err;
 }
 

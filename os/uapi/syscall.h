@@ -66,7 +66,10 @@
                                  increment gives memory back (not below the image:
                                  -EINVAL)                                         */
 #define SYS_set_priority 21  /* (int tid or 0 for self, int prio) -> 0; -EPERM above
-                                 the process's priority ceiling                    */
+                                 the process's priority ceiling; a third argument
+                                 CO_LOWER_UNLESS_MOVED | seq (sched_abi/coro.h):
+                                 a lowering of the caller undone, -EAGAIN, if its
+                                 executor's seq moved from it                      */
 #define SYS_get_priority 22  /* (int tid or 0 for self) -> prio                         */
 #define SYS_futex_wait   23  /* (uint32_t *addr, uint32_t expected, uint64_t timeout_ms
                                  or 0 for none) -> 0 when woken; -EAGAIN if *addr !=

@@ -47,6 +47,7 @@ int rt_setjmp(uint64_t buf[16]) __attribute__((returns_twice));   /* switch.S */
 #define SYS_FUTEX_WAKE   24
 #define SYS_GET_CEILING  31
 #define EPERM            1
+#define EAGAIN           11
 
 #define CO_JOINER_THREAD 0xfffffffeu   /* JOINER: a thread waits (CO_OP_RUN) */
 #define CAS_TRIES        64            /* against a state word flipped for ever */
@@ -287,8 +288,9 @@ static void notify_all(const struct co_env *e)
  * until it polls the next): a yield passes over less urgent threads
  * (docs/scheduler.md).  So the least urgent thread in a run of the
  * executor (CO_EXEC.worker_task) but the caller is raised to `prio`
- * (within the ceiling) if it is below; it follows what it polls from then
- * on.  Not "unless one is at `prio` already": that one may be the thread
+ * (within the ceiling) if it is below, or, if none but the caller is
+ * below, the caller; it follows what it polls from then on.  Not "unless
+ * one is at `prio` already": that one may be the thread
  * that yields (a coroutine of its own spinning with yield()).  The
  * priorities are the kernel's view (VDSO_DATA.kprio), current as of each
  * thread's last run.  A system call only when one is below: a few loads
@@ -301,19 +303,32 @@ static __attribute__((noinline)) void raise_a_worker(const struct co_env *e, uin
     if (end > CO_WORKER_SLOTS)
         end = CO_WORKER_SLOTS;
     uint32_t lowest = SCHED_MAX_TASKS, low = prio;
+    bool caller_below = false;
     for (uint32_t k = 0; k < end; k++) {
         uint32_t task = (uint32_t)__atomic_load_n(&e->x->worker_task[k], __ATOMIC_RELAXED) - 1;
-        if (task >= SCHED_MAX_TASKS || task == e->task)
-            continue;           /* free (0 - 1), the caller, or written over */
+        if (task >= SCHED_MAX_TASKS)
+            continue;           /* free (0 - 1), or written over */
         uint32_t now = V_DATA->kprio[task];
+        if (task == e->task) {
+            caller_below = now < prio;
+            continue;
+        }
         if (now < low) {
             low = now;
             lowest = task;
         }
     }
+    /* Nobody else below: the caller, if it is a worker below the work.
+     * Passed over, it polls what it woke only after the poll it is in,
+     * at that poll's priority, below a thread of the process that may
+     * yield above it for good (t_cowakefromlow, "event": never ran). */
+    if (lowest == SCHED_MAX_TASKS && caller_below) {
+        lowest = e->task;
+        low = V_DATA->kprio[e->task];
+    }
     if (lowest == SCHED_MAX_TASKS)
         return;
-    long tid = (long)TASKS[lowest].tid;
+    long tid = lowest == e->task ? 0 : (long)TASKS[lowest].tid;
     if (ecall3(SYS_SET_PRIORITY, tid, (long)prio, 0) == -EPERM) {
         long ceiling = ecall3(SYS_GET_CEILING, 0, 0, 0);
         if (ceiling > (long)low)
@@ -1124,6 +1139,23 @@ static void follow_priority(struct worker_prio *wp, uint32_t want)
     wp->now = (int32_t)want;
 }
 
+/* The worker lowers itself to `want` (below wp->now) for a pick made as
+ * of seq `seen`, unless seq moved by the time the kernel's word of the
+ * lower priority is out (CO_LOWER_UNLESS_MOVED, sched_abi/coro.h): then
+ * the kernel gives the old priority back and this says false.  The look
+ * must be the kernel's, before the way back: a worker lowered below a
+ * thread that yields above it is switched out there, and may never run
+ * again to look at seq itself (co_run). */
+static bool lower_unless_moved(struct worker_prio *wp, uint32_t want, uint32_t seen)
+{
+    long r = ecall3(SYS_SET_PRIORITY, 0, (long)want, (long)(CO_LOWER_UNLESS_MOVED | seen));
+    if (r == -EAGAIN)
+        return false;
+    if (r == 0)
+        wp->now = (int32_t)want;
+    return true;
+}
+
 /* Is the run over?  `until` done (or never was), or no coroutine left. */
 static bool run_over(const struct co_env *e, uint32_t until)
 {
@@ -1288,6 +1320,33 @@ run_after_poll(const struct co_env *e, uint32_t cid, TaskSched *r, int rc, int64
     return next;
 }
 
+/* co_join's run ends (`until` is done, or the executor wrecked) and may
+ * leave ready what no other worker was woken for: a coroutine it put back
+ * as a yield (run_after_poll wakes nobody for one: its caller fetches the
+ * next itself, but a run that is over fetches nothing), the pick it put
+ * back unpolled (co_run's second look at seq), a yielder it left in the
+ * slot.  The other workers may all sleep by then, for good (t_cojoinwake:
+ * X never ran while main slept).  So one is woken (or, none asleep, one
+ * raised: work_arrived) for the best priority ready.  A worker's run
+ * (until == CO_NONE) ends with notify_all instead.
+ *
+ * co_run looks at `queued` and the slot first, without the lock: what
+ * this run left there is its own last write, which it sees; a coroutine
+ * that another thread made ready came with a wake of its own, and one
+ * taken out since is another worker's.  Mostly both are 0: two loads a
+ * join. */
+static __attribute__((noinline)) void hand_over_ready(const struct co_env *e)
+{
+    if (e->x->flags & CO_EXEC_WRECKED)
+        return;
+    struct sched_ctx c = policy_ctx(e);
+    lock(e);
+    uint32_t top = top_locked(e, &c);
+    unlock(e);
+    if (top)
+        work_arrived(e, top);
+}
+
 /* Polls until `until` is done (all, for CO_NONE), or nothing is ready (the
  * kernel).  With max > 0 (the kernel: its harts poll with interrupts off)
  * at most that many polls, and returns how many it made; else 0.
@@ -1362,21 +1421,37 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
         uint32_t want = top > r->prio ? top : r->prio;
         if (!kernel && (int32_t)want != wp.now) {
             bool lowered = (int32_t)want < wp.now;
-            follow_priority(&wp, want);
+            bool stayed = false;
+            if (lowered)
+                stayed = !lower_unless_moved(&wp, want, seen);
+            else
+                follow_priority(&wp, want);
             /* A ring (or a wake) between the pick and the kernel's word
              * of the lower priority saw this worker at the old one and
              * raised nobody: the work it made ready, more urgent than
              * `want` perhaps, would wait behind a long poll of a worker
              * left below it (t_cowakelow's sleep check after h_coforge's
-             * exec, 20 s).  The new priority is the kernel's word before
-             * this look at seq (published on the way back from the call;
-             * the sequentially consistent load comes after), and a ring
-             * bumps seq before it reads the workers' words: either seq
-             * moved here, or the ring sees this worker low and raises
-             * it.  Moved: the pick goes back unpolled (as if it yielded
-             * at once) and the doorbell is taken in again. */
-            if (lowered && __atomic_load_n(&x->seq, __ATOMIC_SEQ_CST) != seen) {
+             * exec, 20 s).  So the lowering is the kernel's look at seq
+             * (lower_unless_moved): it publishes the new priority, then
+             * reads seq, and a ring bumps seq before it reads the
+             * workers' words: either seq moved and the worker keeps its
+             * priority (`stayed`), or the ring sees this worker low and
+             * raises it.  Not this thread's own look after the call
+             * alone: switched out on the way back below a thread that
+             * yields above it, it may never run again to make it
+             * (t_colowerring).  That look, all there was at first,
+             * stays as one load more (a waker in the process bumps seq
+             * before it reads the workers' words too: it finds nothing
+             * the kernel's look missed).  Either way the pick goes back
+             * unpolled (as if it yielded at once) and the doorbell is
+             * taken in again. */
+            if (stayed || (lowered && __atomic_load_n(&x->seq, __ATOMIC_SEQ_CST) != seen)) {
                 r->ctx[CO_CTX_POLLS]--;     /* counted at the pick; not polled */
+                /* Nor is it one of the run's polls: counted, a run bounded
+                 * to one (CO_OP_RUN's max) went on with `left` at 0 to
+                 * the next pick, and `left--` there wrapped: no bound at
+                 * all (t_cojoinwake, "bounded": made 2). */
+                left++;
                 uint32_t top_out = top, seen_out = seen;
                 cid = run_after_poll(e, cid, r, CO_YIELD, 0, until, false, &top_out,
                                      &seen_out);
@@ -1406,11 +1481,22 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
             }
             if (swap != SWAP_POLL)
                 break;
-            left--;
             /* The outer loop's rule, with the best priority waiting known:
-             * the slot's, equal, or none. */
-            if ((int32_t)r->prio != wp.now && !kernel)
+             * the slot's, equal, or none.  Lower (the yielder set its own
+             * priority down during its poll): through the outer loop,
+             * whose lowering is the kernel's look at seq, as a swap
+             * (t_colowerring, "yield": the doorbell rung while this
+             * worker waited for the lock was never seen, and the worker,
+             * lowered, never ran again). */
+            if ((int32_t)r->prio != wp.now && !kernel) {
+                if ((int32_t)r->prio < wp.now) {
+                    top = r->prio;
+                    swap = SWAP_CHECK;
+                    break;
+                }
                 follow_priority(&wp, r->prio);
+            }
+            left--;
         }
         /* The thread's rescue slot, for the policy calls ahead (code a
          * poll runs, such as a thread yield, sets it too): rescue_again,
@@ -1430,6 +1516,9 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
     }
     if (!kernel && until == CO_NONE)
         notify_all(e);          /* the other workers see it too */
+    else if (!kernel && (__atomic_load_n(&x->queued, __ATOMIC_RELAXED) |
+                         __atomic_load_n(&x->slot, __ATOMIC_RELAXED)))
+        hand_over_ready(e);     /* co_join's run: what it leaves ready */
     if (!kernel)
         leave_workers(e, entry);
     return max ? (int64_t)(max - left) : 0;

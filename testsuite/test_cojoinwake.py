@@ -1,0 +1,48 @@
+"""A coroutine that a run of the executor puts back into the queue as the
+run ends gets a worker (t_cojoinwake; docs/coroutines.md, "A run that ends
+wakes a worker for what it put back").
+
+co_run put such a coroutine back as a yield, and a yield woke nobody (its
+caller fetches the next one itself), but a run that ends fetches nothing:
+the other worker, asleep, slept on.  Three ways: a coroutine that yields
+in co_join's run as the joined one ends ("yield"); the pick that co_join's
+run, lowered to poll it, puts back unpolled because seq moved ("put
+back"); the same in a run bounded to one poll ("bounded": the pick put
+back is no poll, so the run makes one and says 1).  On main each failed
+under every policy on 1, 2 and 4 harts ("yield": X never polled again
+while main slept 5 s) and, on one hart under a priority policy, "put back"
+(X never ran) and "bounded" (the run of one poll made 2).
+
+The order of "put back" and "bounded" (main off its hart between its pick
+and its second look at seq) is certain on one hart under a priority
+policy, and asked for there ("picks put back: 1"); elsewhere main may poll
+X itself, which proves nothing but must pass."""
+import re
+
+import pytest
+
+from conftest import still_alive
+
+SMP = [1, 2, 4]
+PRIORITY_POLICIES = {"heap", "bitmap", "multiqueue"}
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("smp", SMP, ids=lambda n: f"smp{n}")
+def test_run_that_ends_wakes_a_worker(boot_policy, policy, smp):
+    m = boot_policy(policy, smp=smp, initrd=True)
+    m.shell_prompt(timeout=60)
+    out = m.run("t_cojoinwake", timeout=150)
+    assert re.search(r"^t_cojoinwake: yield: X polled again \(first poll on main: yes\)$",
+                     out, re.M), out
+    put_back = re.search(r"^t_cojoinwake: put back: X ran \(picks put back: (\d+)\)$",
+                         out, re.M)
+    bounded = re.search(r"^t_cojoinwake: bounded: the run of one poll made 1, X ran "
+                        r"\(picks put back: (\d+)\)$", out, re.M)
+    assert put_back and bounded, out
+    if smp == 1 and policy in PRIORITY_POLICIES:
+        # The order the checks are for was reached: they could fail.
+        assert put_back.group(1) == "1" and bounded.group(1) == "1", out
+    assert re.search(r"^t_cojoinwake: PASS$", out, re.M), out
+    assert "panic" not in m.output()
+    still_alive(m)
