@@ -269,17 +269,13 @@ static bool count_write(long r)
     return true;
 }
 
-/* Writes heap pages into the pipe, asynchronously, COPY_IOS at a time:
- * the pipe is kept full by them, so they wait in the pipe's line, and the
- * reader's reads complete them, each copying a page on the reader's hart,
- * out of this process's memory.  That hart is on the reader's page
- * table, so the unmap's TLB shootdown does not stop it mid-copy (as it
- * stops a copy by a thread of this process, on a hart of this page
- * table): only the address space's lock keeps the frame from being freed
- * under the copy. */
-static void *async_writer(void *arg)
+/* The loop of both directions: COPY_IOS asynchronous transfers of the
+ * heap page through fd (sysno SYS_write_async or SYS_read_async) kept in
+ * flight until copy_stop, each result given to count, which says whether
+ * to go on.  At the end the ones still in the line are cancelled or
+ * waited for; their results are counted if count_left says so. */
+static void async_pages(int fd, long sysno, bool (*count)(long), bool count_left)
 {
-    (void)arg;
     bool in_flight[COPY_IOS] = { false };
     while (!copy_go)
         ;
@@ -291,29 +287,42 @@ static void *async_writer(void *arg)
                     continue;
                 in_flight[i] = false;
                 moved = true;
-                if (!count_write(copy_io[i].result))
-                    return NULL;
+                if (!count(copy_io[i].result))
+                    return;
             }
             copy_io[i] = (struct co_io){ .result = 0, .cid = (uint32_t)i, .done = 0 };
-            long r = syscall_raw4(SYS_write_async, copy_fds[1], (long)heap, PAGE,
-                                  (long)&copy_io[i]);
+            long r = syscall_raw4(sysno, fd, (long)heap, PAGE, (long)&copy_io[i]);
             if (r == -EINPROGRESS)
                 in_flight[i] = true;
-            else if (!count_write(r))
-                return NULL;
+            else if (!count(r))
+                return;
         }
         if (!moved)
             yield();
     }
-    /* The ones still in the line: the reader completes them (or the
-     * close of the write end ends them) before it sees EOF. */
     for (int i = 0; i < COPY_IOS; i++)
         if (in_flight[i] && syscall_raw(SYS_co_cancel_io, (long)&copy_io[i], 0, 0) != 0) {
             while (!copy_io[i].done)
                 yield();
-            if (!count_write(copy_io[i].result))
-                return NULL;
+            if (count_left && !count(copy_io[i].result))
+                return;
         }
+}
+
+/* Writes heap pages into the pipe, asynchronously, COPY_IOS at a time:
+ * the pipe is kept full by them, so they wait in the pipe's line, and the
+ * reader's reads complete them, each copying a page on the reader's hart,
+ * out of this process's memory.  That hart is on the reader's page
+ * table, so the unmap's TLB shootdown does not stop it mid-copy (as it
+ * stops a copy by a thread of this process, on a hart of this page
+ * table): only the address space's lock keeps the frame from being freed
+ * under the copy. */
+static void *async_writer(void *arg)
+{
+    (void)arg;
+    /* The ones still in the line at the end: the reader completes them
+     * (or the close of the write end ends them) before it sees EOF. */
+    async_pages(copy_fds[1], SYS_write_async, count_write, true);
     return NULL;
 }
 
@@ -407,35 +416,7 @@ static void copy_child(void)
 static void *async_reader(void *arg)
 {
     (void)arg;
-    bool in_flight[COPY_IOS] = { false };
-    while (!copy_go)
-        ;
-    while (!copy_stop) {
-        bool moved = false;
-        for (int i = 0; i < COPY_IOS && !copy_stop; i++) {
-            if (in_flight[i]) {
-                if (!copy_io[i].done)
-                    continue;
-                in_flight[i] = false;
-                moved = true;
-                if (!count_read(copy_io[i].result))
-                    return NULL;
-            }
-            copy_io[i] = (struct co_io){ .result = 0, .cid = (uint32_t)i, .done = 0 };
-            long r = syscall_raw4(SYS_read_async, copy_fds[0], (long)heap, PAGE,
-                                  (long)&copy_io[i]);
-            if (r == -EINPROGRESS)
-                in_flight[i] = true;
-            else if (!count_read(r))
-                return NULL;
-        }
-        if (!moved)
-            yield();
-    }
-    for (int i = 0; i < COPY_IOS; i++)
-        if (in_flight[i] && syscall_raw(SYS_co_cancel_io, (long)&copy_io[i], 0, 0) != 0)
-            while (!copy_io[i].done)
-                yield();
+    async_pages(copy_fds[0], SYS_read_async, count_read, false);
     return NULL;
 }
 
