@@ -1,15 +1,15 @@
 #!/usr/bin/python3
-"""What speed-up this host gives two virtual harts for work that shares nothing.
+"""What speed-up two busy virtual harts give work that shares nothing.
 
 A multi-hart speed-up measured here (b_prings on 2 harts against 1) can be
-no better than what the host gives two of QEMU's virtual harts at all.  This
-measures that ceiling: `b_coro switch N` (coroutine switches in one process,
+no better than what a machine of two busy virtual harts gives work that
+shares nothing.  This measures that ceiling: `b_coro switch N` (coroutine switches in one process,
 no system call in its loop) once on 1 hart, against two of them at once on 2
 harts (`b_coro switch N | b_coro switch N`: the shell runs a pipeline's
 stages together), each timed from the command to the prompt, in boots taken
 in turn.  The ideal is 2.0: two processes that touch no common line but the
-kernel's tick.  docs/performance.md, "Scaling over harts", "The host's own
-ceiling".
+kernel's tick.  docs/performance.md, "Scaling over harts", "What two harts
+give work that shares nothing".
 
 With --separate, the two are no longer in one machine: two QEMUs of 1 hart
 each run `b_coro switch N` at the same moment, against one of them alone,
