@@ -10,6 +10,7 @@
 #include "uapi/errno.h"
 #include "uapi/syscall.h"
 #include "coro.h"
+#include "kernel/ordered_store.h"
 
 _Static_assert(sizeof(struct co_io) == 16, "struct co_io: 16 bytes");
 _Static_assert(__builtin_offsetof(struct co_io, cid) == 8, "co_io.cid");
@@ -137,7 +138,7 @@ static void store_completion(void *k, void *arg)
     const struct completion *c = arg;
     *(volatile int64_t *)&io->result = c->result;
     __atomic_store_n(&c->op->done, true, __ATOMIC_SEQ_CST);
-    __atomic_store_n(&io->done, 1, __ATOMIC_RELEASE);   /* after the result */
+    store_release(&io->done, 1);   /* after the result */
 }
 
 bool coio_complete(struct coio_op *op, int64_t result)

@@ -11,6 +11,7 @@
 #include "mm/uvm.h"
 #include "kernel/cpu.h"
 #include "kernel/cacheline.h"
+#include "kernel/ordered_store.h"
 
 struct pipe;
 
@@ -58,12 +59,12 @@ void file_close(struct file *f);
  */
 static inline void file_borrow_begin(struct file *f)
 {
-    __atomic_store_n(&this_cpu()->borrowed_file, f, __ATOMIC_RELAXED);
+    store_relaxed(&this_cpu()->borrowed_file, f);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);     /* before the check's loads */
 }
 static inline void file_borrow_end(void)
 {
-    __atomic_store_n(&this_cpu()->borrowed_file, NULL, __ATOMIC_RELEASE);
+    store_release(&this_cpu()->borrowed_file, NULL);
 }
 /* A reference to a file this hart borrows, or false: its last reference
  * is gone already (a sibling's close dropped it, and waits for this

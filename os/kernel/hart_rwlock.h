@@ -53,6 +53,7 @@
 #include <stddef.h>
 #include "kernel/cacheline.h"
 #include "kernel/spinlock.h"
+#include "kernel/ordered_store.h"
 
 struct hart_rwlock;
 
@@ -114,7 +115,7 @@ static inline void hart_rwlock_lock_shared(struct hart_rwlock *lock)
     if (__builtin_expect(mine->held != NULL, 0))
         hart_rwlock_shared_misuse(lock, "hart_rwlock_lock_shared: hart already holds one");
     for (;;) {
-        __atomic_store_n(&mine->held, lock, __ATOMIC_RELAXED);
+        store_relaxed(&mine->held, lock);
         /* The store above before the load below (store buffering: see
          * the top of this file); pairs with hart_rwlock_lock's fence. */
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -124,7 +125,7 @@ static inline void hart_rwlock_lock_shared(struct hart_rwlock *lock)
         /* An exclusive holder, or one waiting for the shared holds to
          * end: step back until it is done.  (An exclusive holder that is
          * this hart panics there: it would wait for itself.) */
-        __atomic_store_n(&mine->held, NULL, __ATOMIC_RELAXED);
+        store_relaxed(&mine->held, NULL);
         hart_rwlock_wait_for_writer(lock);
     }
 }
@@ -136,7 +137,7 @@ static inline void hart_rwlock_unlock_shared(struct hart_rwlock *lock)
         hart_rwlock_shared_misuse(lock, "hart_rwlock_unlock_shared: hart does not hold it shared");
     /* What was done under the hold before the writer's acquire sees the
      * slot clear. */
-    __atomic_store_n(&mine->held, NULL, __ATOMIC_RELEASE);
+    store_release(&mine->held, NULL);
     pop_off();
 }
 

@@ -28,6 +28,7 @@
 #include "drivers/uart.h"
 #include "arch/riscv.h"
 #include "memlayout.h"
+#include "kernel/ordered_store.h"
 
 extern char _kernel_start[], _kernel_end[];
 
@@ -122,7 +123,7 @@ void kmain(uint64_t hartid, uint64_t dtb_pa)
     plic_init_this_hart();
     print_boot_summary();
     kprintf("hart %lu online (boot hart)\n", hartid);
-    __atomic_store_n(&this_cpu()->online, true, __ATOMIC_RELEASE);
+    store_release(&this_cpu()->online, true);
 
     smp_start_secondaries();
     int online = cpu_online_count();

@@ -10,6 +10,7 @@
 #include "arch/riscv.h"
 #include "arch/sbi.h"
 #include "sched/sched.h"
+#include "kernel/ordered_store.h"
 
 extern char _start_secondary[];
 
@@ -50,7 +51,7 @@ void secondary_main(uint64_t hartid)
     sched_init_this_hart();
     this_cpu()->call_seen = __atomic_load_n(&call_generation, __ATOMIC_ACQUIRE);
     kprintf("hart %lu online\n", hartid);
-    __atomic_store_n(&this_cpu()->online, true, __ATOMIC_RELEASE);
+    store_release(&this_cpu()->online, true);
     sched_idle_loop();
 }
 
@@ -87,5 +88,5 @@ void smp_call_all(void (*fn)(void *), void *arg)
     fn(arg);
     while (__atomic_load_n(&call_done, __ATOMIC_ACQUIRE) < others)
         cpu_relax();
-    __atomic_store_n(&call_busy, 0, __ATOMIC_RELEASE);
+    store_release(&call_busy, 0);
 }

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include "kernel/cpu.h"
 #include "arch/riscv.h"
+#include "kernel/ordered_store.h"
 
 /* `locked` is one word for both kinds of hold (kernel/rwlock.h): bit
  * SPIN_WRITER for the one exclusive holder, bit h for hart h holding it
@@ -139,7 +140,7 @@ static inline void spin_release_hold(struct spinlock *lock)
         __atomic_fetch_and(&lock->locked, ~me, __ATOMIC_RELEASE);
     } else {
         lock->owner = -1;
-        __atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
+        store_release(&lock->locked, 0);
     }
 }
 

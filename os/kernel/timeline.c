@@ -14,6 +14,7 @@
 #include "uapi/errno.h"
 #include "uapi/timeline.h"
 #include "utrace.h"
+#include "kernel/ordered_store.h"
 
 bool timeline_on;
 static struct tl_event *ring;
@@ -164,14 +165,14 @@ int timeline_set(bool on)
         if (__atomic_load_n(&recorded, __ATOMIC_RELAXED) == 0)
             session_start = read_time();
     }
-    __atomic_store_n(&timeline_on, on, __ATOMIC_RELEASE);
+    store_release(&timeline_on, on);
     shared_set_trace_on(on);
     return 0;
 }
 
 void timeline_clear(void)
 {
-    __atomic_store_n(&recorded, 0, __ATOMIC_RELAXED);
+    store_relaxed(&recorded, 0);
     __atomic_add_fetch(&generation, 1, __ATOMIC_RELAXED);
     session_start = read_time();
 }

@@ -13,6 +13,7 @@
 #include "mm/frame.h"
 #include "mm/kmalloc.h"
 #include <stdint.h>
+#include "kernel/ordered_store.h"
 
 #define ROUNDS 400                     /* a few seconds on 4 harts of a loaded 2-core host */
 #define SLOTS  64                      /* a hart's mailbox: rounds in flight */
@@ -75,7 +76,7 @@ static void pipeline(void *arg)
         }
         while (box[next][r % SLOTS])
             cpu_relax();
-        __atomic_store_n(&box[next][r % SLOTS], obj, __ATOMIC_RELEASE);
+        store_release(&box[next][r % SLOTS], obj);
         unsigned char *got;
         while (!(got = __atomic_exchange_n(&box[this_hartid()][r % SLOTS], NULL,
                                            __ATOMIC_ACQUIRE)))

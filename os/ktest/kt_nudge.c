@@ -7,6 +7,7 @@
 #include "trap/timer.h"
 #include "arch/riscv.h"
 #include "lib/bits.h"
+#include "kernel/ordered_store.h"
 
 /*
  * nudge_a_hart (sched/nudge.h): which hart a newly runnable thread is
@@ -265,7 +266,7 @@ static void scan_call(void *arg)
         result = marked == 0 && nudged == 1 ? 0 : -1;
     }
     scan_result = result;
-    __atomic_store_n(&released, true, __ATOMIC_RELEASE);
+    store_release(&released, true);
 }
 
 static int scan_way(void)

@@ -5,6 +5,7 @@
 #include "sched/sched.h"
 #include "trap/timer.h"
 #include "arch/riscv.h"
+#include "kernel/ordered_store.h"
 
 /*
  * A tick that finds sched_lock taken leaves its work to a later tick of its
@@ -72,7 +73,7 @@ static void hold_lock(uint64_t me)
             __atomic_load_n(&cpus[h].ticks_deferred, __ATOMIC_RELAXED) - deferred_before[h];
     }
     spin_unlock(&sched_lock);
-    __atomic_store_n(&hold_over, true, __ATOMIC_RELEASE);
+    store_release(&hold_over, true);
 }
 
 static void tick_while_held(void *arg)

@@ -15,6 +15,7 @@
 #include "kernel/cacheline.h"
 #include "kernel/cpu.h"
 #include "arch/riscv.h"
+#include "kernel/ordered_store.h"
 
 /* Records the satp this hart booted onto. */
 void tlb_init_this_hart(void);
@@ -32,7 +33,7 @@ extern struct tlb_loaded tlb_loaded[MAX_HARTS];
 static inline void tlb_load_satp(uint64_t satp)
 {
     uint64_t h = this_hartid();
-    __atomic_store_n(&tlb_loaded[h].satp, satp, __ATOMIC_RELAXED);
+    store_relaxed(&tlb_loaded[h].satp, satp);
     /* Pairs with the fence in tlb_shootdown: either the shooter sees this
      * hart on `satp`, or its cleared entries are visible to this hart's
      * walks after the sfence below. */

@@ -6,6 +6,7 @@
 #include "lib/string.h"
 #include "arch/riscv.h"
 #include "memlayout.h"
+#include "kernel/ordered_store.h"
 
 pagetable_t kernel_pagetable;
 uint64_t kernel_satp;
@@ -287,7 +288,7 @@ void vm_init_kernel(void)
     vm_switch_kernel_this_hart();
     /* A hart that strayed into _start may now join (see entry.S). */
     extern volatile uint64_t secondary_satp;
-    __atomic_store_n(&secondary_satp, kernel_satp, __ATOMIC_RELEASE);
+    store_release(&secondary_satp, kernel_satp);
 }
 
 void vm_switch_kernel_this_hart(void)

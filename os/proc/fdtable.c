@@ -5,6 +5,7 @@
 #include "kernel/panic.h"
 #include "lib/string.h"
 #include "uapi/errno.h"
+#include "kernel/ordered_store.h"
 
 _Static_assert((MAX_FDS & (MAX_FDS - 1)) == 0 && MAX_FDS >= FDTABLE_FIRST,
                "the table doubles from FDTABLE_FIRST up to MAX_FDS exactly");
@@ -20,7 +21,7 @@ static void check(const struct fdtable *t)
 /* An entry, for fdtable_peek's sake stored whole (atomically). */
 static void put_slot(struct fdtable *t, uint32_t fd, struct file *f)
 {
-    __atomic_store_n(&t->slot[fd], f, __ATOMIC_RELEASE);   /* after f's contents */
+    store_release(&t->slot[fd], f);   /* after f's contents */
 }
 
 /* Frees the arrays t outgrew: nobody can peek into t any more. */
@@ -53,8 +54,8 @@ static int grow(struct fdtable *t, uint32_t need)
         t->retired[t->nretired++] = t->slot;
     }
     /* The array, then the size (fdtable_peek reads them the other way). */
-    __atomic_store_n(&t->slot, slot, __ATOMIC_RELEASE);
-    __atomic_store_n(&t->size, size, __ATOMIC_RELEASE);
+    store_release(&t->slot, slot);
+    store_release(&t->size, size);
     return 0;
 }
 

@@ -14,6 +14,7 @@
 #include "uapi/errno.h"
 #include "arch/riscv.h"
 #include "memlayout.h"
+#include "kernel/ordered_store.h"
 
 static int next_tid = 1;          /* under sched_lock */
 static int nthreads;              /* live thread structs, under sched_lock */
@@ -172,7 +173,7 @@ struct thread *thread_create_user(struct proc *p, uint64_t pc, uint64_t a0,
     list_push_back(&p->threads, &t->proc_node);
     /* Whole, for the lock-free readers (alone_in_process): a rise only
      * sends them the locked way, so nothing needs ordering before it. */
-    __atomic_store_n(&p->live_threads, p->live_threads + 1, __ATOMIC_RELAXED);
+    store_relaxed(&p->live_threads, p->live_threads + 1);
     spin_unlock(&p->lock);
     *err = 0;
     return t;
@@ -238,7 +239,7 @@ void thread_exit(uint64_t retval)
      * lock (alone_in_process, syscall/sys_file.c) sees with it all this
      * thread did before, its closes too. */
     int live = p->live_threads - 1;
-    __atomic_store_n(&p->live_threads, live, __ATOMIC_RELEASE);
+    store_release(&p->live_threads, live);
     bool last = live == 0;
     if (!last)
         ustack_release(&p->vm, t->stack_slot);

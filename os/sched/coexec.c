@@ -14,6 +14,7 @@
 #include "uapi/errno.h"
 #include "arch/riscv.h"
 #include "memlayout.h"
+#include "kernel/ordered_store.h"
 
 _Static_assert(SHARED_EXEC_ADDR == SHARED_BASE + (SHARED_DATA_PAGES + SHARED_CODE_PAGES +
                                                   SHARED_RUNTIME_PAGES + 1) * PAGE_SIZE,
@@ -104,12 +105,12 @@ long coexec_setup(struct proc *p, uint32_t want)
         p->co.header = PA2VA(pa);
     p->co.pages = to;
     /* Atomic: coio_prepare reads it without co.lock. */
-    __atomic_store_n(&p->co.capacity, records, __ATOMIC_RELEASE);
-    __atomic_store_n(&p->co.header->capacity, records, __ATOMIC_RELEASE);
+    store_release(&p->co.capacity, records);
+    store_release(&p->co.header->capacity, records);
     /* The caller is a thread of p: its shared region is there. */
     VDSO_DATA *v = shared_vdso(&p->shared);
     if (v)
-        __atomic_store_n(&v->exec_capacity, records, __ATOMIC_RELEASE);
+        store_release(&v->exec_capacity, records);
     spin_unlock(&p->co.lock);
     kfree(old);                 /* read only under co.lock */
     return records;
@@ -121,7 +122,7 @@ uint32_t coexec_detach(struct proc *p)
     /* No operation is left: exit and exec dropped the pending ones and
      * waited for the completers of the others (coio_wait_released). */
     uint32_t pages = p->co.pages;
-    __atomic_store_n(&p->co.capacity, 0, __ATOMIC_RELEASE);
+    store_release(&p->co.capacity, 0);
     p->co.pages = 0;
     p->co.header = NULL;
     /* The record frames go with the region: a later SYS_co_setup (after
@@ -210,8 +211,8 @@ void co_note_waker_locked(struct proc *p, uint32_t task, uint32_t cid)
     if (!x || task >= SCHED_MAX_TASKS)
         return;
     /* One store: a worker reads the slot with one load, never half of it. */
-    __atomic_store_n(&x->woke_by[task % CO_WOKE_SLOTS][CO_WOKE_HINT],
-                     ((uint64_t)task + 1) << 32 | cid, __ATOMIC_RELEASE);
+    store_release(&x->woke_by[task % CO_WOKE_SLOTS][CO_WOKE_HINT],
+                  ((uint64_t)task + 1) << 32 | cid);
 }
 
 /* The least urgent thread in worker_task (the kernel's view, kprio) but

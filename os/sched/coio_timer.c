@@ -6,6 +6,7 @@
 #include "kernel/panic.h"
 #include "trap/timer.h"
 #include "uapi/errno.h"
+#include "kernel/ordered_store.h"
 
 #define TIMER_CO_PRIO  15       /* before the pipes: a due sleep is late */
 #define TIMER_CO_BATCH 32       /* completions per poll (bounded) */
@@ -21,7 +22,7 @@ static void update_next_due(void)
     KASSERT(spin_holding(&timer_lock));
     uint64_t due = list_empty(&sleeping) ? UINT64_MAX :
                    list_entry(sleeping.next, struct coio_op, qnode)->deadline_ns;
-    __atomic_store_n(&next_due, due, __ATOMIC_RELEASE);
+    store_release(&next_due, due);
 }
 
 static void timer_removed(struct coio_queue *q)

@@ -4,6 +4,7 @@
 #include "kernel/cpu.h"
 #include "trap/timer.h"
 #include "kernel/panic.h"
+#include "kernel/ordered_store.h"
 
 /* Adds `ticks` to this hart's *total and publishes the new total, in
  * microseconds, in its entry of `published`.  Only this hart writes its
@@ -14,7 +15,7 @@ static void add_and_publish(uint64_t *total, volatile uint64_t *published, uint6
     uint64_t hart = this_cpu()->hartid;
     *total += ticks;
     if (published && hart < SCHED_MAX_HARTS)
-        __atomic_store_n(&published[hart], timer_ticks_to_us(*total), __ATOMIC_RELAXED);
+        store_relaxed(&published[hart], timer_ticks_to_us(*total));
 }
 
 /* SCHED_KINFO.idle_clock_us[this hart] = v (only this hart writes it). */
@@ -22,7 +23,7 @@ static void publish_idle_clock(uint64_t v)
 {
     uint64_t hart = this_cpu()->hartid;
     if (shared_kinfo && hart < SCHED_MAX_HARTS)
-        __atomic_store_n(&shared_kinfo->idle_clock_us[hart], v, __ATOMIC_RELAXED);
+        store_relaxed(&shared_kinfo->idle_clock_us[hart], v);
 }
 
 void hart_time_idle_begin(uint64_t from)

@@ -25,6 +25,7 @@
 #include "mm/kmalloc.h"
 #include "arch/riscv.h"
 #include "memlayout.h"
+#include "kernel/ordered_store.h"
 
 extern const struct sched_policy_desc sched_builtin_heap;
 
@@ -192,6 +193,6 @@ void kcoro_hold(void)
 
 void kcoro_release(void)
 {
-    __atomic_store_n(&holder, -1, __ATOMIC_RELEASE);
+    store_release(&holder, -1);
     note_work();
 }

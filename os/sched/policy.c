@@ -24,6 +24,7 @@
 #include "uapi/errno.h"
 #include "memlayout.h"
 #include <stdarg.h>
+#include "kernel/ordered_store.h"
 
 extern const struct sched_policy_desc sched_builtin_heap;
 
@@ -403,9 +404,8 @@ bool policy_shared_yields;
 /* After every change of policy (exclusive hold). */
 static void update_shared_yields(void)
 {
-    __atomic_store_n(&policy_shared_yields,
-                     (policy_active.flags & SCHED_FLAG_HART_LOCAL) && !hart_local_off,
-                     __ATOMIC_RELAXED);
+    store_relaxed(&policy_shared_yields,
+                  (policy_active.flags & SCHED_FLAG_HART_LOCAL) && !hart_local_off);
 }
 
 bool policy_none_parked(void)

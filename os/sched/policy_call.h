@@ -25,6 +25,7 @@
 #include "trap/trap.h"
 #include "arch/riscv.h"
 #include "memlayout.h"
+#include "kernel/ordered_store.h"
 
 /* The active policy: a blob's operations (from_blob: guarded), or the
  * built-in fallback's. */
@@ -85,7 +86,7 @@ extern const char *const policy_op_names[];     /* what a report calls each */
  * without the lock (policy.h). */
 static inline void set_nqueued(uint32_t n)
 {
-    __atomic_store_n(&policy_nqueued, n, __ATOMIC_RELAXED);
+    store_relaxed(&policy_nqueued, n);
 }
 
 /* Level 0 counts the threads parked in user mode: they are left out of

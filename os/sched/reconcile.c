@@ -17,6 +17,7 @@
 #include "arch/riscv.h"
 #include "mm/tlb.h"
 #include "mm/vm.h"
+#include "kernel/ordered_store.h"
 
 void context_switch(struct context *from, struct context *to);
 
@@ -102,8 +103,8 @@ static bool in_switch_tail(const VDSO_DATA *v, uint64_t h, const struct thread *
 static void remember_preempted_lock(struct proc *p, const VDSO_DATA *v)
 {
     spin_lock(&p->lock);                /* against forget_finished_switch */
-    __atomic_store_n(&p->block_sched_preempted_lock,
-                     __atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
+    store_relaxed(&p->block_sched_preempted_lock,
+                  __atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED));
     spin_unlock(&p->lock);
 }
 
@@ -137,7 +138,7 @@ static void forget_finished_switch(struct proc *p, const VDSO_DATA *v)
     spin_lock(&p->lock);
     uint32_t remembered = p->block_sched_preempted_lock;
     if (remembered && __atomic_load_n(&v->queue_lock, __ATOMIC_RELAXED) != remembered)
-        __atomic_store_n(&p->block_sched_preempted_lock, 0, __ATOMIC_RELAXED);
+        store_relaxed(&p->block_sched_preempted_lock, 0);
     spin_unlock(&p->lock);
 }
 

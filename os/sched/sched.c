@@ -27,6 +27,7 @@
 #include "arch/riscv.h"
 #include "lib/string.h"
 #include "kernel/cacheline.h"
+#include "kernel/ordered_store.h"
 
 struct spinlock sched_lock LINE_ALIGNED = SPINLOCK_INIT("sched");   /* starts a line: apart from the other hot locks */
 
@@ -194,7 +195,7 @@ static bool claim_parked(struct thread *t, TaskSched *rec)
      * kernel then takes t over: reconcile.c, await_parked). */
     if (proc_on_another_hart(t->proc) || switch_preempted_midway(t->proc))
         return false;
-    __atomic_store_n(&rec->state, TASK_RUNNING, __ATOMIC_RELEASE);
+    store_release(&rec->state, TASK_RUNNING);
     return true;
 }
 

@@ -14,6 +14,7 @@
 #include "uapi/errno.h"
 #include "arch/riscv.h"
 #include "memlayout.h"
+#include "kernel/ordered_store.h"
 
 _Static_assert(SHARED_BASE == SHARED_BASE_ADDR, "one SHARED_BASE");
 _Static_assert(SHARED_CODE == SHARED_CODE_ADDR, "one SHARED_CODE");
@@ -285,7 +286,7 @@ int shared_map_task(struct uspace *us, struct shared_region *r, uint32_t slot)
         err = r->task_pages[page] ? 0 : -ENOMEM;
     }
     /* Rewritten each time: the process may have scribbled on it. */
-    __atomic_store_n(&r->vdso->nrecords, 16 * r->ntask_pages, __ATOMIC_RELEASE);
+    store_release(&r->vdso->nrecords, 16 * r->ntask_pages);
     return err;
 }
 
@@ -326,7 +327,7 @@ static inline __attribute__((always_inline)) void publish_thread_words(
     v->kprio[t->stack_slot] = (uint8_t)t->priority;
     if (t->words_prio != t->priority)   /* the doorbell's view moved (coexec.c) */
         __atomic_add_fetch(&t->proc->co.kprio_gen, 1, __ATOMIC_RELAXED);
-    __atomic_store_n(&rec->state, TASK_RUNNING, __ATOMIC_RELEASE);
+    store_release(&rec->state, TASK_RUNNING);
     t->words_gen = r->gen;
     t->words_hart = hart;
     t->words_prio = t->priority;
@@ -360,10 +361,10 @@ void shared_publish(struct thread *t, const struct shared_region *r)
 void shared_disable_user_switching(void)
 {
     if (shared_kinfo) {
-        __atomic_store_n(&shared_kinfo->user_switching_off, 1, __ATOMIC_RELEASE);
+        store_release(&shared_kinfo->user_switching_off, 1);
         /* The runtime tests user_switching_off first; unbound as well, so
          * that no process is pointed at the replaced policy's entry. */
-        __atomic_store_n(&shared_kinfo->rt_yield_fetch, 0, __ATOMIC_RELEASE);
+        store_release(&shared_kinfo->rt_yield_fetch, 0);
     }
 }
 
@@ -396,13 +397,13 @@ void shared_bind_policy(void)
         !(policy_flags() & SCHED_FLAG_PER_HART) &&
         !__atomic_load_n(&k->user_switching_off, __ATOMIC_ACQUIRE))
         entry = SHARED_CODE + h->yield_fetch_offset;
-    __atomic_store_n(&k->rt_yield_fetch, entry, __ATOMIC_RELEASE);
+    store_release(&k->rt_yield_fetch, entry);
 }
 
 void shared_set_trace_on(bool on)
 {
     if (shared_kinfo)
-        __atomic_store_n(&shared_kinfo->trace_on, on ? 1u : 0u, __ATOMIC_RELEASE);
+        store_release(&shared_kinfo->trace_on, on ? 1u : 0u);
 }
 
 void shared_note_futile_yield(int hart, int prio)
@@ -410,8 +411,8 @@ void shared_note_futile_yield(int hart, int prio)
     KASSERT(hart >= 0 && hart < SCHED_MAX_HARTS);
     if (!shared_kinfo)
         return;
-    __atomic_store_n(&shared_kinfo->futile_prio[hart], (uint32_t)prio, __ATOMIC_RELAXED);
-    __atomic_store_n(&shared_kinfo->futile_at[hart], shared_kinfo->enqueues, __ATOMIC_RELEASE);
+    store_relaxed(&shared_kinfo->futile_prio[hart], (uint32_t)prio);
+    store_release(&shared_kinfo->futile_at[hart], shared_kinfo->enqueues);
 }
 
 bool shared_finish_park(const struct shared_region *r, uint32_t slot, int hart)
@@ -425,6 +426,6 @@ bool shared_finish_park(const struct shared_region *r, uint32_t slot, int hart)
     uint32_t held = slot + 1;
     __atomic_compare_exchange_n(&v->queue_lock, &held, 0, false, __ATOMIC_RELEASE,
                                 __ATOMIC_RELAXED);
-    __atomic_store_n(&v->block_sched[hart], 0, __ATOMIC_RELEASE);
+    store_release(&v->block_sched[hart], 0);
     return true;
 }

@@ -17,6 +17,7 @@
 #include "mm/uvm.h"
 #include "proc/thread.h"
 #include "vdso.h"
+#include "kernel/ordered_store.h"
 
 struct proc;
 struct thread;
@@ -161,7 +162,7 @@ extern SCHED_KINFO *shared_kinfo;
 static inline void shared_set_queued_top(uint32_t top)
 {
     if (shared_kinfo)
-        __atomic_store_n(&shared_kinfo->queued_top, top, __ATOMIC_RELEASE);
+        store_release(&shared_kinfo->queued_top, top);
 }
 /* SCHED_KINFO.enqueues, futile_at and futile_prio (sched_abi/vdso.h):
  * a thread only the kernel can run was queued (sched_lock held: the one
@@ -173,7 +174,7 @@ static inline void shared_set_queued_top(uint32_t top)
 static inline void shared_count_enqueue(void)
 {
     if (shared_kinfo)
-        __atomic_store_n(&shared_kinfo->enqueues, shared_kinfo->enqueues + 1, __ATOMIC_RELEASE);
+        store_release(&shared_kinfo->enqueues, shared_kinfo->enqueues + 1);
 }
 void shared_note_futile_yield(int hart, int prio);
 /* Tells every process whether the kernel records a timeline

@@ -46,6 +46,7 @@
 #include "sched/sched.h"
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
+#include "kernel/ordered_store.h"
 
 /* In the policy's queue. */
 static inline bool tstate_in_queue(const struct thread *t)
@@ -111,7 +112,7 @@ static inline void tstate_age_shared(struct thread *t)
 static inline void tstate_yield_shared(struct thread *t)
 {
     KASSERT(t->state == THREAD_RUNNING);
-    __atomic_store_n(&t->state, THREAD_QUEUED, __ATOMIC_RELEASE);
+    store_release(&t->state, THREAD_QUEUED);
 }
 /* QUEUED -> PICKED, if no other hart took it first. */
 static inline bool tstate_fetched_shared(struct thread *t)
@@ -124,7 +125,7 @@ static inline bool tstate_fetched_shared(struct thread *t)
 static inline void tstate_unfetch_shared(struct thread *t)
 {
     KASSERT(t->state == THREAD_PICKED);
-    __atomic_store_n(&t->state, THREAD_QUEUED, __ATOMIC_RELEASE);
+    store_release(&t->state, THREAD_QUEUED);
 }
 /* QUEUED -> RUNNING: the yield undone (its answer was not taken).  Only
  * this hart may keep t; another that claimed it by mistake puts it back
