@@ -8,7 +8,7 @@ from schedos import ktap
 
 # The tests `ktest=all` must run; a test missing from the output fails here.
 EXPECTED = ["format", "string", "bootargs", "frame", "heap", "heapcache", "vm", "uvm", "spinlock", "hartrw", "timer", "ipi", "blobguard", "tick", "nudge",
-            "printf", "kcoro", "fdtable"]
+            "printf", "kcoro", "fdtable", "lockstat"]
 PRINTF_TAIL = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -46,6 +46,13 @@ def test_ktest_all(machine, smp):
     ticks = [d for d in report.result("timer").diagnostics
              if re.match(r"^hart \d+: \d+ ticks", d)]
     assert len(ticks) == smp, report.result("timer").diagnostics
+    # Every other hart waited for the lock one held, and lockstat said so.
+    waited = [d for d in report.result("lockstat").diagnostics if d.startswith("contended:")]
+    if smp == 1:
+        assert waited == [] and ("one hart: no lock can be waited for"
+                                 in report.result("lockstat").diagnostics), out
+    else:
+        assert len(waited) == 1 and waited[0].startswith(f"contended: {smp - 1} harts waited"), out
     # Every hart printed its 40 lines at the same time and no line was
     # broken up by another hart's output (a broken line would not be a
     # diagnostic line, or would not match).

@@ -2,6 +2,7 @@
 #include "kernel/rwlock.h"
 #include "kernel/panic.h"
 #include "sched/hart_time.h"
+#include "kernel/lockstat.h"
 #include "arch/riscv.h"
 
 void spin_init(struct spinlock *lock, const char *name)
@@ -44,7 +45,9 @@ void spin_wait_for_writer(struct spinlock *lock)
     uint64_t from = read_time();
     while (lock->locked & SPIN_WRITER)
         cpu_relax();
-    hart_time_spin(read_time() - from);
+    uint64_t spun = read_time() - from;
+    hart_time_spin(spun);
+    lockstat_waited(lock->name, spun);
 }
 
 /* `was`: what spin_lock's fetch_or found.  With the writer's bit set, it
@@ -66,10 +69,14 @@ void spin_wait_for_readers(struct spinlock *lock)
 {
     uint32_t me = 1u << this_hartid();
     __atomic_fetch_add(&lock->waits, 1, __ATOMIC_RELAXED);
+    uint64_t from = read_time();
     while (lock->locked & ~SPIN_WRITER) {
         /* It would wait for itself for ever. */
         if (lock->locked & me)
             spin_misuse(lock, "spin_lock: hart holds it shared");
         cpu_relax();
     }
+    uint64_t spun = read_time() - from;
+    hart_time_spin(spun);
+    lockstat_waited(lock->name, spun);
 }

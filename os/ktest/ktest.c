@@ -29,6 +29,7 @@ static const struct ktest tests[] = {
     { "printf",   ktest_printf,   1, "all harts print at once; lines stay whole (checked by pytest)" },
     { "kcoro",    ktest_kcoro,    1, "kernel coroutines: priority, FIFO, wakes, cancel, join, bound" },
     { "fdtable",  ktest_fdtable,  1, "file-descriptor tables: growth, EMFILE, lowest free, copies" },
+    { "lockstat", ktest_lockstat, 1, "lock statistics: kinds, order, cut names, a full table, a real wait" },
     { "panic",    ktest_panic,    0, "deliberate kernel page fault: panics on purpose" },
     { "dfree",    ktest_dfree,    0, "a double free from the hart's heap cache: panics on purpose" },
     { "dfreeslab", ktest_dfreeslab, 0, "a double free from its slab: panics on purpose" },

@@ -57,5 +57,6 @@ int ktest_printf(void);
 int ktest_panic(void);
 int ktest_kcoro(void);
 int ktest_fdtable(void);
+int ktest_lockstat(void);
 
 #endif

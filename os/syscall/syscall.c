@@ -22,9 +22,10 @@ const syscall_fn syscall_table[NSYSCALLS] = {
     [SYS_co_setup] = sys_co_setup,   [SYS_sleep_async] = sys_sleep_async,
     [SYS_co_cancel_io] = sys_co_cancel_io,
     [SYS_set_foreground] = sys_set_foreground,
+    [SYS_lockstat] = sys_lockstat,
 };
 const syscall4_fn syscall4_table[NSYSCALLS] = {
     [SYS_read_async] = sys_read_async, [SYS_write_async] = sys_write_async,
     [SYS_trace] = sys_trace,
 };
-_Static_assert(NSYSCALLS == 39, "a new system call needs a table entry");
+_Static_assert(NSYSCALLS == 40, "a new system call needs a table entry");

@@ -53,6 +53,7 @@ long sys_co_setup(uint64_t capacity, uint64_t, uint64_t);
 long sys_sleep_async(uint64_t ms, uint64_t io, uint64_t);
 long sys_co_cancel_io(uint64_t io, uint64_t, uint64_t);
 long sys_set_foreground(uint64_t pids, uint64_t n, uint64_t flags);
+long sys_lockstat(uint64_t buf, uint64_t n, uint64_t flags);
 /* The calls with four arguments. */
 typedef long (*syscall4_fn)(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
 long sys_read_async(uint64_t fd, uint64_t buf, uint64_t n, uint64_t io);

@@ -165,7 +165,17 @@
                                  above TL_READ_MAX, an unknown op: -EINVAL;
                                  a bad buf: -EFAULT.  Any process may call it:
                                  the timeline is the machine's, like Ctrl-T's */
-#define NSYSCALLS        39
+#define SYS_lockstat     39  /* (struct lockstat_entry *buf, int n, unsigned flags) ->
+                                 the number of entries copied: the kinds of
+                                 kernel lock a hart waited for since boot or
+                                 the last reset, the longest spin first, at
+                                 most n of them (os/uapi/lockstat.h).  flags
+                                 LOCKSTAT_RESET: zero the counts after
+                                 reading them.  n below 1 or above
+                                 LOCKSTAT_MAX, unknown flags: -EINVAL; a bad
+                                 buf: -EFAULT.  Any process may call it: the
+                                 counts are the machine's, like SYS_trace's */
+#define NSYSCALLS        40
 
 /* Limits. */
 #define MAX_PRIORITY      20        /* priorities are 1 (lowest) .. 20 (highest) */

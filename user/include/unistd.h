@@ -85,6 +85,11 @@ int     schedstat(int pid, struct schedstat *out);
 /* The scheduling timeline (uapi/timeline.h): op TL_OP_*; TL_OP_READ
  * returns the number of events copied. */
 long    trace_ctl(int op, void *buf, uint64_t from, uint64_t count);
+/* The kinds of kernel lock harts waited for (uapi/lockstat.h): up to n
+ * entries, the longest spin first; the number copied.  flags
+ * LOCKSTAT_RESET: the counts start again from zero. */
+struct lockstat_entry;
+int     lockstat(struct lockstat_entry *buf, int n, unsigned flags);
 
 /* Any system call, result returned as the kernel gave it (-errno on
  * failure, errno untouched): for tests of the system-call layer. */

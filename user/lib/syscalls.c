@@ -193,6 +193,11 @@ int schedstat(int pid, struct schedstat *out)
     return (int)sys_result(sys_call2(SYS_schedstat, pid, out));
 }
 
+int lockstat(struct lockstat_entry *buf, int n, unsigned flags)
+{
+    return (int)sys_result(sys_call3(SYS_lockstat, (long)(uintptr_t)buf, n, flags));
+}
+
 long trace_ctl(int op, void *buf, uint64_t from, uint64_t count)
 {
     return sys_result(sys_call4(SYS_trace, op, (long)(uintptr_t)buf, (long)from, (long)count));

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include "vdso.h"               /* SHARED_BASE_ADDR */
 #include "timeline.h"           /* uapi: SYS_trace's operations */
+#include "lockstat.h"           /* uapi: struct lockstat_entry, LOCKSTAT_MAX */
 
 #define KADDR   0xffffffe080200000L     /* the kernel image: never user */
 #define HUGE    (1L << 32)              /* far past any user mapping */
@@ -308,6 +309,18 @@ static void misc_checks(void)
            syscall_raw4(SYS_trace, TL_OP_READ, KADDR, 0, 2), EFAULT);
     expect("trace(READ, past the end of a buffer)",
            syscall_raw4(SYS_trace, TL_OP_READ, HUGE, 0, TL_READ_MAX), EFAULT);
+
+    /* Lock statistics: without LOCKSTAT_RESET, so nothing changes. */
+    static struct lockstat_entry kinds[2];
+    expect("lockstat(n 0)", raw(SYS_lockstat, (long)kinds, 0, 0), EINVAL);
+    expect("lockstat(n -1)", raw(SYS_lockstat, (long)kinds, -1, 0), EINVAL);
+    expect("lockstat(n LOCKSTAT_MAX + 1)",
+           raw(SYS_lockstat, (long)kinds, LOCKSTAT_MAX + 1, 0), EINVAL);
+    expect("lockstat(flags 2)", raw(SYS_lockstat, (long)kinds, 2, 2), EINVAL);
+    expect("lockstat(NULL)", raw(SYS_lockstat, 0, 2, 0), EFAULT);
+    expect("lockstat(kernel address)", raw(SYS_lockstat, KADDR, 2, 0), EFAULT);
+    expect("lockstat(past the end of a buffer)",
+           raw(SYS_lockstat, HUGE, LOCKSTAT_MAX, 0), EFAULT);
 }
 
 int main(void)
