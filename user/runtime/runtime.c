@@ -349,9 +349,12 @@ static int try_lock(VDSO_DATA *v, uint32_t me)
                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
+/* As user_schedule.S lets go: `fence rw,w` and a plain store (GCC 12
+ * would spell the builtin's release store as an atomic swap:
+ * os/kernel/ordered_store.h). */
 static void unlock(VDSO_DATA *v)
 {
-    __atomic_store_n(&v->queue_lock, 0, __ATOMIC_RELEASE);
+    __asm__ volatile("fence rw, w\n\tsw zero, %0" : "=m"(v->queue_lock) :: "memory");
 }
 
 
@@ -361,7 +364,7 @@ static void unlock(VDSO_DATA *v)
 static __attribute__((noinline)) void set_up_queue(VDSO_DATA *v, const struct sched_ctx *c)
 {
     ((op_init)policy_op(SCHED_OP_INIT))(c);
-    __atomic_store_n(&v->rt_ready, RT_READY, __ATOMIC_RELEASE);
+    __asm__ volatile("fence rw, w\n\tsw %1, %0" : "=m"(v->rt_ready) : "r"(RT_READY) : "memory");
 }
 
 /* Under the queue lock, which orders it: no acquire needed. */
