@@ -51,21 +51,16 @@
  * const) without evaluating it.  The value travels as a uintptr_t, so a
  * pointer and an integer of any width fit one register operand; no local
  * of the stored type, since for a volatile one GCC makes a stack slot. */
-#define store_relaxed(p, v)                                                     \
+#define ordered_store_(p, v, fence)                                             \
     do {                                                                        \
         (void)sizeof(*(p) = (v));                                               \
         __typeof__(*(p)) *store_at_ = (p);                                      \
         uintptr_t store_v_ = (uintptr_t)(v);                                    \
+        fence;                                                                  \
         ordered_store_sized_(store_at_, store_v_);                              \
     } while (0)
 
-#define store_release(p, v)                                                     \
-    do {                                                                        \
-        (void)sizeof(*(p) = (v));                                               \
-        __typeof__(*(p)) *store_at_ = (p);                                      \
-        uintptr_t store_v_ = (uintptr_t)(v);                                    \
-        __asm__ volatile("fence rw, w" ::: "memory");                           \
-        ordered_store_sized_(store_at_, store_v_);                              \
-    } while (0)
+#define store_relaxed(p, v) ordered_store_(p, v, (void)0)
+#define store_release(p, v) ordered_store_(p, v, __asm__ volatile("fence rw, w" ::: "memory"))
 
 #endif
