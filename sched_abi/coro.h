@@ -229,7 +229,10 @@ typedef struct CO_EXEC {
     /* Statistics: rung coroutines a worker left to the thread whose write
      * woke them (settle_left_locked), on the same seldom written line. */
     uint64_t bells_left;            /*  920 */
-    uint8_t  reserved1[1024 - 128 - 64 * CO_WOKE_SLOTS - 4 * CO_WORKER_SLOTS - 32];
+    /* Statistics: lowerings of a worker's own priority the kernel refused
+     * (set_priority's CO_LOWER_UNLESS_MOVED: EAGAIN, seq moved), same line. */
+    uint64_t lowers_refused;        /*  928 */
+    uint8_t  reserved1[1024 - 128 - 64 * CO_WOKE_SLOTS - 4 * CO_WORKER_SLOTS - 40];
     /* The doorbell: bit i set = record i was woken from outside the
      * executor's lock (the kernel's completions).  A worker takes the set
      * bits (atomic swap) and wakes those coroutines itself.  bell_summary
@@ -249,7 +252,8 @@ _Static_assert(__builtin_offsetof(CO_EXEC, woke_by) == 128, "woke_by: its own li
 _Static_assert(__builtin_offsetof(CO_EXEC, worker_task) == 640, "worker_task");
 _Static_assert(__builtin_offsetof(CO_EXEC, lock_waits) == 896 &&
                __builtin_offsetof(CO_EXEC, lock_sleeps) == 912 &&
-               __builtin_offsetof(CO_EXEC, bells_left) == 920, "the lock's statistics: line 14");
+               __builtin_offsetof(CO_EXEC, bells_left) == 920 &&
+               __builtin_offsetof(CO_EXEC, lowers_refused) == 928, "the lock's statistics: line 14");
 _Static_assert(__builtin_offsetof(CO_EXEC, bell_summary) == 1024, "bell_summary");
 _Static_assert(__builtin_offsetof(CO_EXEC, bell) == 2048, "bell");
 

@@ -1146,11 +1146,14 @@ static void follow_priority(struct worker_prio *wp, uint32_t want)
  * must be the kernel's, before the way back: a worker lowered below a
  * thread that yields above it is switched out there, and may never run
  * again to look at seq itself (co_run). */
-static bool lower_unless_moved(struct worker_prio *wp, uint32_t want, uint32_t seen)
+static bool lower_unless_moved(CO_EXEC *x, struct worker_prio *wp, uint32_t want,
+                               uint32_t seen)
 {
     long r = ecall3(SYS_SET_PRIORITY, 0, (long)want, (long)(CO_LOWER_UNLESS_MOVED | seen));
-    if (r == -EAGAIN)
+    if (r == -EAGAIN) {
+        __atomic_add_fetch(&x->lowers_refused, 1, __ATOMIC_RELAXED);
         return false;
+    }
     if (r == 0)
         wp->now = (int32_t)want;
     return true;
@@ -1423,7 +1426,7 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
             bool lowered = (int32_t)want < wp.now;
             bool stayed = false;
             if (lowered)
-                stayed = !lower_unless_moved(&wp, want, seen);
+                stayed = !lower_unless_moved(x, &wp, want, seen);
             else
                 follow_priority(&wp, want);
             /* A ring (or a wake) between the pick and the kernel's word
