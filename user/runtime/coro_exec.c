@@ -1397,6 +1397,10 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
     CO_EXEC *const x = e->x;
     TaskSched *const recs = e->recs;
     uint32_t cid = CO_NONE, top = 0, seen = 0;
+    /* The kernel refused this worker's last lowering (seq moved) and it
+     * has polled nothing since: its next pick is polled at the priority
+     * it kept, not lowered for again (below). */
+    bool refused = false;
     for (;;) {
         if (cid == CO_NONE) {
             if (left == 0)
@@ -1422,11 +1426,19 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
             continue;
         }
         uint32_t want = top > r->prio ? top : r->prio;
-        if (!kernel && (int32_t)want != wp.now) {
+        /* Refused once, the pick is polled at the priority kept: a thread
+         * of the process that moves seq within every round trip to the
+         * kernel (a ring per completion, or one that bumps seq in a loop)
+         * had the worker pick, put back and ask again for as long as it
+         * did, polling nothing (t_colowerlive).  Polling above its
+         * priority is the bend of any raised worker, for one poll: after
+         * it, the next pick asks again.  Not lowered, the worker is seen
+         * at the priority it has: nothing the ring needs is missed. */
+        if (!kernel && (int32_t)want != wp.now && !(refused && (int32_t)want < wp.now)) {
             bool lowered = (int32_t)want < wp.now;
             bool stayed = false;
             if (lowered)
-                stayed = !lower_unless_moved(x, &wp, want, seen);
+                refused = stayed = !lower_unless_moved(x, &wp, want, seen);
             else
                 follow_priority(&wp, want);
             /* A ring (or a wake) between the pick and the kernel's word
@@ -1464,6 +1476,7 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
             }
         }
         /* The switch path. */
+        refused = false;
         int rc;
         enum swap swap;
         for (;;) {
