@@ -128,9 +128,16 @@ typedef void (*co_drop_fn)(struct co *self);
  * and the call fails with EAGAIN.  A ring (or a waker) bumps seq before
  * it reads the workers' priorities: either it sees the worker low and
  * raises it, or the worker is told and stays (coro_exec.c, co_run).
- * Any other value there is ignored (the library's set_priority passes
- * 0). */
+ * Any other value there (but CO_RAISE_ONLY) is ignored (the library's
+ * set_priority passes 0). */
 #define CO_LOWER_UNLESS_MOVED  (0xc05eULL << 32)
+/* set_priority's third argument: CO_RAISE_ONLY sets the thread's priority
+ * only if it is below the one asked for; at it or above, it stays (the
+ * call still succeeds, and the kernel's word, kprio, is written again).
+ * The raise of a worker below the work (coro_exec.c, raise_a_worker)
+ * reads kprio first and calls after: a worker that raised itself above
+ * the work meanwhile is not set down to it (t_coraiseonly). */
+#define CO_RAISE_ONLY          (0xc0a1ULL << 32)
 
 /* Executor flags (CO_EXEC.flags). */
 #define CO_EXEC_WRECKED     0x1      /* found inconsistent: stopped */
