@@ -328,11 +328,16 @@ static __attribute__((noinline)) void raise_a_worker(const struct co_env *e, uin
     }
     if (lowest == SCHED_MAX_TASKS)
         return;
+    /* A raise only (CO_RAISE_ONLY): `low` was read before the call, and
+     * the worker may have raised itself above `prio` since, for a more
+     * urgent pick; a plain set put it down to `prio`, below what it
+     * polls, and its runtime, believing itself above, did not ask again
+     * while its picks stayed there (t_coraiseonly). */
     long tid = lowest == e->task ? 0 : (long)TASKS[lowest].tid;
-    if (ecall3(SYS_SET_PRIORITY, tid, (long)prio, 0) == -EPERM) {
+    if (ecall3(SYS_SET_PRIORITY, tid, (long)prio, (long)CO_RAISE_ONLY) == -EPERM) {
         long ceiling = ecall3(SYS_GET_CEILING, 0, 0, 0);
-        if (ceiling > (long)low)
-            ecall3(SYS_SET_PRIORITY, tid, ceiling, 0);     /* above it: to it */
+        if (ceiling > (long)low)        /* above it: to it */
+            ecall3(SYS_SET_PRIORITY, tid, ceiling, (long)CO_RAISE_ONLY);
     }
 }
 
