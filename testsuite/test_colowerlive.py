@@ -7,9 +7,9 @@ set_priority's CO_LOWER_UNLESS_MOVED fails with EAGAIN when seq moved
 since the worker's last look; the worker keeps its priority and puts its
 pick back unpolled.  It asked again at once, and a sibling that bumps seq
 in a loop (its process's own page; it takes the executor's lock by turns,
-which widens the window as a preempted holder does) had it refused
-5,763 to 36,610 times for its coroutine's 100 polls (heap on 2 harts,
-bitmap on 4; the bound here is 51, one per lowering the run needs): the
+which widens the window as a preempted holder does) had it refused 93 to
+36,610 times for its coroutine's 100 polls (7 of the 8 runs on 2 and 4
+harts failed here; the bound is 51, one per lowering the run needs): the
 worker polled nothing between refusals.  Now a refused worker polls its
 next pick at the priority it kept.  On one hart the bumper runs only
 while main is lowered: must pass as well."""
