@@ -128,9 +128,16 @@ typedef void (*co_drop_fn)(struct co *self);
  * and the call fails with EAGAIN.  A ring (or a waker) bumps seq before
  * it reads the workers' priorities: either it sees the worker low and
  * raises it, or the worker is told and stays (coro_exec.c, co_run).
- * Any other value there is ignored (the library's set_priority passes
- * 0). */
+ * Any other value there (but CO_RAISE_ONLY) is ignored (the library's
+ * set_priority passes 0). */
 #define CO_LOWER_UNLESS_MOVED  (0xc05eULL << 32)
+/* set_priority's third argument: CO_RAISE_ONLY sets the thread's priority
+ * only if it is below the one asked for; at it or above, it stays (the
+ * call still succeeds, and the kernel's word, kprio, is written again).
+ * The raise of a worker below the work (coro_exec.c, raise_a_worker)
+ * reads kprio first and calls after: a worker that raised itself above
+ * the work meanwhile is not set down to it (t_coraiseonly). */
+#define CO_RAISE_ONLY          (0xc0a1ULL << 32)
 
 /* Executor flags (CO_EXEC.flags). */
 #define CO_EXEC_WRECKED     0x1      /* found inconsistent: stopped */
@@ -229,7 +236,10 @@ typedef struct CO_EXEC {
     /* Statistics: rung coroutines a worker left to the thread whose write
      * woke them (settle_left_locked), on the same seldom written line. */
     uint64_t bells_left;            /*  920 */
-    uint8_t  reserved1[1024 - 128 - 64 * CO_WOKE_SLOTS - 4 * CO_WORKER_SLOTS - 32];
+    /* Statistics: lowerings of a worker's own priority the kernel refused
+     * (set_priority's CO_LOWER_UNLESS_MOVED: EAGAIN, seq moved), same line. */
+    uint64_t lowers_refused;        /*  928 */
+    uint8_t  reserved1[1024 - 128 - 64 * CO_WOKE_SLOTS - 4 * CO_WORKER_SLOTS - 40];
     /* The doorbell: bit i set = record i was woken from outside the
      * executor's lock (the kernel's completions).  A worker takes the set
      * bits (atomic swap) and wakes those coroutines itself.  bell_summary
@@ -249,7 +259,8 @@ _Static_assert(__builtin_offsetof(CO_EXEC, woke_by) == 128, "woke_by: its own li
 _Static_assert(__builtin_offsetof(CO_EXEC, worker_task) == 640, "worker_task");
 _Static_assert(__builtin_offsetof(CO_EXEC, lock_waits) == 896 &&
                __builtin_offsetof(CO_EXEC, lock_sleeps) == 912 &&
-               __builtin_offsetof(CO_EXEC, bells_left) == 920, "the lock's statistics: line 14");
+               __builtin_offsetof(CO_EXEC, bells_left) == 920 &&
+               __builtin_offsetof(CO_EXEC, lowers_refused) == 928, "the lock's statistics: line 14");
 _Static_assert(__builtin_offsetof(CO_EXEC, bell_summary) == 1024, "bell_summary");
 _Static_assert(__builtin_offsetof(CO_EXEC, bell) == 2048, "bell");
 

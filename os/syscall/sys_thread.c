@@ -119,10 +119,11 @@ static long lower_unless_moved(struct proc *p, struct thread *t, int was, int pr
     return -EAGAIN;
 }
 
-long sys_set_priority(uint64_t tid, uint64_t prio, uint64_t unless_moved)
+long sys_set_priority(uint64_t tid, uint64_t prio, uint64_t how)
 {
     if (prio < MIN_PRIORITY || prio > MAX_PRIORITY)
         return -EINVAL;
+    uint64_t tag = how & ~0xffffffffULL;
     struct thread *me = thread_current();
     struct proc *p = me->proc;
     spin_lock(&p->lock);
@@ -130,7 +131,13 @@ long sys_set_priority(uint64_t tid, uint64_t prio, uint64_t unless_moved)
     int err = !t ? -ESRCH : prio_allowed(p, (int)prio);     /* the ceiling */
     int was = t ? t->priority : 0;
     if (!err) {
-        sched_set_priority(t, (int)prio);
+        /* CO_RAISE_ONLY: the caller read t's priority before this call
+         * (kprio) and t may have raised itself since; decided here, under
+         * p->lock, as the kernel's own raise does (coexec_wake_or_raise).
+         * Its kprio is written again either way: the caller's read was
+         * stale, or the process wrote over it. */
+        if (tag != CO_RAISE_ONLY || was < (int)prio)
+            sched_set_priority(t, (int)prio);
         /* The kernel's word (VDSO_DATA.kprio) now, not when t next goes
          * back to user mode: a worker that lowers itself to poll its pick
          * may be switched out on the way back (a more urgent thread
@@ -141,9 +148,8 @@ long sys_set_priority(uint64_t tid, uint64_t prio, uint64_t unless_moved)
     }
     spin_unlock(&p->lock);
     /* (The caller itself only: t stays valid without p->lock.) */
-    if (!err && t == me && (int)prio < was &&
-        (unless_moved & ~0xffffffffULL) == CO_LOWER_UNLESS_MOVED)
-        return lower_unless_moved(p, me, was, (int)prio, (uint32_t)unless_moved);
+    if (!err && t == me && (int)prio < was && tag == CO_LOWER_UNLESS_MOVED)
+        return lower_unless_moved(p, me, was, (int)prio, (uint32_t)how);
     return err;
 }
 

@@ -69,7 +69,8 @@
                                  the process's priority ceiling; a third argument
                                  CO_LOWER_UNLESS_MOVED | seq (sched_abi/coro.h):
                                  a lowering of the caller undone, -EAGAIN, if its
-                                 executor's seq moved from it                      */
+                                 executor's seq moved from it; CO_RAISE_ONLY: a
+                                 thread at prio or above stays as it is            */
 #define SYS_get_priority 22  /* (int tid or 0 for self) -> prio                         */
 #define SYS_futex_wait   23  /* (uint32_t *addr, uint32_t expected, uint64_t timeout_ms
                                  or 0 for none) -> 0 when woken; -EAGAIN if *addr !=

@@ -84,6 +84,10 @@ struct co_stats {
     /* Rung coroutines a worker left, once, to the thread whose write woke
      * them (CO_EXEC.bells_left; docs/coroutines.md, "Affinity"). */
     uint64_t bells_left;
+    /* Lowerings of a worker's own priority that the kernel refused, seq
+     * having moved (CO_EXEC.lowers_refused; docs/coroutines.md, "A worker
+     * that lowers itself is seen low, or sees the ring"). */
+    uint64_t lowers_refused;
 };
 void co_stats(struct co_stats *out);
 /* Times `cid` has been polled (for tests); -1 if no such coroutine. */

@@ -333,6 +333,7 @@ void co_stats(struct co_stats *out)
     out->lock_spins = EXEC->lock_spins;
     out->lock_sleeps = EXEC->lock_sleeps;
     out->bells_left = EXEC->bells_left;
+    out->lowers_refused = EXEC->lowers_refused;
 }
 
 long co_polls(cid_t cid)

@@ -350,11 +350,16 @@ static __attribute__((noinline)) void raise_a_worker(const struct co_env *e, uin
     }
     if (lowest == SCHED_MAX_TASKS)
         return;
+    /* A raise only (CO_RAISE_ONLY): `low` was read before the call, and
+     * the worker may have raised itself above `prio` since, for a more
+     * urgent pick; a plain set put it down to `prio`, below what it
+     * polls, and its runtime, believing itself above, did not ask again
+     * while its picks stayed there (t_coraiseonly). */
     long tid = lowest == e->task ? 0 : (long)TASKS[lowest].tid;
-    if (ecall3(SYS_SET_PRIORITY, tid, (long)prio, 0) == -EPERM) {
+    if (ecall3(SYS_SET_PRIORITY, tid, (long)prio, (long)CO_RAISE_ONLY) == -EPERM) {
         long ceiling = ecall3(SYS_GET_CEILING, 0, 0, 0);
-        if (ceiling > (long)low)
-            ecall3(SYS_SET_PRIORITY, tid, ceiling, 0);     /* above it: to it */
+        if (ceiling > (long)low)        /* above it: to it */
+            ecall3(SYS_SET_PRIORITY, tid, ceiling, (long)CO_RAISE_ONLY);
     }
 }
 
@@ -1167,11 +1172,14 @@ static void follow_priority(struct worker_prio *wp, uint32_t want)
  * must be the kernel's, before the way back: a worker lowered below a
  * thread that yields above it is switched out there, and may never run
  * again to look at seq itself (co_run). */
-static bool lower_unless_moved(struct worker_prio *wp, uint32_t want, uint32_t seen)
+static bool lower_unless_moved(CO_EXEC *x, struct worker_prio *wp, uint32_t want,
+                               uint32_t seen)
 {
     long r = ecall3(SYS_SET_PRIORITY, 0, (long)want, (long)(CO_LOWER_UNLESS_MOVED | seen));
-    if (r == -EAGAIN)
+    if (r == -EAGAIN) {
+        __atomic_add_fetch(&x->lowers_refused, 1, __ATOMIC_RELAXED);
         return false;
+    }
     if (r == 0)
         wp->now = (int32_t)want;
     return true;
@@ -1415,6 +1423,10 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
     CO_EXEC *const x = e->x;
     TaskSched *const recs = e->recs;
     uint32_t cid = CO_NONE, top = 0, seen = 0;
+    /* The kernel refused this worker's last lowering (seq moved) and it
+     * has polled nothing since: its next pick is polled at the priority
+     * it kept, not lowered for again (below). */
+    bool refused = false;
     for (;;) {
         if (cid == CO_NONE) {
             if (left == 0)
@@ -1440,11 +1452,19 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
             continue;
         }
         uint32_t want = top > r->prio ? top : r->prio;
-        if (!kernel && (int32_t)want != wp.now) {
+        /* Refused once, the pick is polled at the priority kept: a thread
+         * of the process that moves seq within every round trip to the
+         * kernel (a ring per completion, or one that bumps seq in a loop)
+         * had the worker pick, put back and ask again for as long as it
+         * did, polling nothing (t_colowerlive).  Polling above its
+         * priority is the bend of any raised worker, for one poll: after
+         * it, the next pick asks again.  Not lowered, the worker is seen
+         * at the priority it has: nothing the ring needs is missed. */
+        if (!kernel && (int32_t)want != wp.now && !(refused && (int32_t)want < wp.now)) {
             bool lowered = (int32_t)want < wp.now;
             bool stayed = false;
             if (lowered)
-                stayed = !lower_unless_moved(&wp, want, seen);
+                refused = stayed = !lower_unless_moved(x, &wp, want, seen);
             else
                 follow_priority(&wp, want);
             /* A ring (or a wake) between the pick and the kernel's word
@@ -1482,6 +1502,7 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
             }
         }
         /* The switch path. */
+        refused = false;
         int rc;
         enum swap swap;
         for (;;) {
