@@ -314,7 +314,7 @@ TaskSched *shared_task(const struct shared_region *r, uint32_t slot)
 }
 
 static inline __attribute__((always_inline)) void publish_thread_words(
-    struct thread *t, const struct shared_region *r, int hart)
+    struct thread *t, const struct shared_region *r, int hart, int prio)
 {
     VDSO_DATA *v = shared_vdso(r);
     TaskSched *rec = shared_task(r, (uint32_t)t->stack_slot);
@@ -324,18 +324,19 @@ static inline __attribute__((always_inline)) void publish_thread_words(
     rec->hart = (uint8_t)hart;
     /* Not rec->prio: the record may still sit in the process's queue,
      * keyed on it; the runtime copies this once it is out. */
-    v->kprio[t->stack_slot] = (uint8_t)t->priority;
-    if (t->words_prio != t->priority)   /* the doorbell's view moved (coexec.c) */
+    v->kprio[t->stack_slot] = (uint8_t)prio;
+    if (t->words_prio != prio)          /* the doorbell's view moved (coexec.c) */
         __atomic_add_fetch(&t->proc->co.kprio_gen, 1, __ATOMIC_RELAXED);
     store_release(&rec->state, TASK_RUNNING);
     t->words_gen = r->gen;
     t->words_hart = hart;
-    t->words_prio = t->priority;
+    t->words_prio = prio;
 }
 
-void shared_publish_thread_words(struct thread *t, const struct shared_region *r, int hart)
+void shared_publish_thread_words(struct thread *t, const struct shared_region *r, int hart,
+                                 int prio)
 {
-    publish_thread_words(t, r, hart);
+    publish_thread_words(t, r, hart, prio);
 }
 
 void shared_publish_prio_of(struct proc *p, struct thread *t)
@@ -353,9 +354,10 @@ void shared_publish_prio_of(struct proc *p, struct thread *t)
 void shared_publish(struct thread *t, const struct shared_region *r)
 {
     int hart = (int)this_hartid();
-    if (shared_thread_words_stale(t, r, hart))
-        publish_thread_words(t, r, hart);
-    shared_publish_hart_words(t, r, hart);
+    int prio = shared_prio_once(t);
+    if (__builtin_expect(shared_thread_words_stale(t, prio, r, hart), 0))   /* on a change only */
+        publish_thread_words(t, r, hart, prio);
+    shared_publish_hart_words(t, r, hart, prio);
 }
 
 void shared_disable_user_switching(void)

@@ -63,17 +63,28 @@ static inline VDSO_DATA *shared_vdso(const struct shared_region *r)
  * with a thread), through the direct map. */
 TaskSched *shared_task(const struct shared_region *r, uint32_t slot);
 
+/* t's priority, read once for everything one publishing writes from it:
+ * a sibling's set_priority (under p->lock, which the way back does not
+ * hold) may change it meanwhile.  Read twice, kprio[] could get the old
+ * value and the remembered words_prio and published_prio the new one,
+ * and nothing would publish kprio again until the priority changed once
+ * more; read once, all three say the old one, and the next way back finds
+ * them stale (and shared_publish_prio_of has written the new one). */
+static inline int shared_prio_once(const struct thread *t)
+{
+    return __atomic_load_n(&t->priority, __ATOMIC_RELAXED);
+}
 /* Whether t's own words may not say what shared_publish would write
- * (below). */
-static inline bool shared_thread_words_stale(const struct thread *t,
+ * (below), for t at prio. */
+static inline bool shared_thread_words_stale(const struct thread *t, int prio,
                                              const struct shared_region *r, int hart)
 {
-    return t->words_gen != r->gen || t->words_hart != hart || t->words_prio != t->priority;
+    return t->words_gen != r->gen || t->words_hart != hart || t->words_prio != prio;
 }
 /* shared_publish's first part: which thread runs on `hart` (current[]),
  * and that it is on a hart (off_hart[]), remembered in cpu.published. */
 static inline __attribute__((always_inline)) void shared_publish_hart_words(
-    struct thread *t, const struct shared_region *r, int hart)
+    struct thread *t, const struct shared_region *r, int hart, int prio)
 {
     VDSO_DATA *v = r->vdso;
     v->current[hart] = (uint32_t)t->stack_slot;
@@ -81,12 +92,13 @@ static inline __attribute__((always_inline)) void shared_publish_hart_words(
     struct cpu *c = this_cpu();
     c->published = t;
     c->published_gen = r->gen;
-    c->published_prio = t->priority;
+    c->published_prio = prio;
 }
 /* shared_publish's second part, out of line: t's own words (its record's
  * identity, hart and state RUNNING, and kprio[slot]), remembered in
  * t->words_*. */
-void shared_publish_thread_words(struct thread *t, const struct shared_region *r, int hart);
+void shared_publish_thread_words(struct thread *t, const struct shared_region *r, int hart,
+                                 int prio);
 /* kprio[slot] of t, a thread of p (p->lock held, which keeps p's region),
  * rewritten now if it is not t's priority, by a thread other than t:
  * the kernel's view for the doorbell's pick (sched/coexec.c) and the
@@ -121,9 +133,10 @@ static inline __attribute__((always_inline)) void shared_publish_inline(struct t
                                                                        const struct shared_region *r)
 {
     int hart = (int)this_hartid();
-    if (__builtin_expect(shared_thread_words_stale(t, r, hart), 0))   /* on a change only */
-        shared_publish_thread_words(t, r, hart);
-    shared_publish_hart_words(t, r, hart);
+    int prio = shared_prio_once(t);
+    if (__builtin_expect(shared_thread_words_stale(t, prio, r, hart), 0))   /* on a change only */
+        shared_publish_thread_words(t, r, hart, prio);
+    shared_publish_hart_words(t, r, hart, prio);
 }
 /* The same, out of line. */
 void shared_publish(struct thread *t, const struct shared_region *r);
