@@ -30,13 +30,13 @@
 #include <string.h>
 #include <thread.h>
 #include <unistd.h>
+#include <yielders.h>
 
 #define HIGH     10
 #define LOW      1
 #define SPIN_MS  300
 #define BOUND_S  10
 #define MS       1000000ULL
-#define YIELDERS_MAX 7
 
 #define EXEC ((const CO_EXEC *)SHARED_EXEC_ADDR)
 
@@ -48,7 +48,7 @@ struct reader {
 
 static int fds[2];
 static struct co_event never;           /* U waits for it; nobody sets it */
-static volatile int h_ran, l_started, l_go, yielding;
+static volatile int h_ran, l_started, l_go;
 static cid_t uid;
 static volatile bool to_joiner;         /* the order was reached */
 
@@ -109,14 +109,6 @@ static void *ringer(void *arg)
     return 0;
 }
 
-static void *yielder(void *arg)
-{
-    (void)arg;
-    while (yielding)
-        yield();
-    return 0;
-}
-
 /* Waits (asleep: W may run) until *word reads want, BOUND_S at most. */
 static bool wait_until(const volatile uint32_t *word, uint32_t want)
 {
@@ -127,8 +119,6 @@ static bool wait_until(const volatile uint32_t *word, uint32_t want)
 
 int main(void)
 {
-    const VDSO_DATA *v = (const VDSO_DATA *)SHARED_BASE_ADDR;
-    int harts = v->nharts ? (int)v->nharts : 1;
     if (set_priority(0, HIGH) < 0 || set_ceiling(0, HIGH) < 0 || co_workers(2) < 0 ||
         pipe(fds) < 0) {
         printf("t_cojoinbell: setup calls failed\n");
@@ -158,21 +148,12 @@ int main(void)
         l_go = 1;
         return 1;
     }
-    yielding = 1;
-    int n = harts - 1 < YIELDERS_MAX ? harts - 1 : YIELDERS_MAX, tids[YIELDERS_MAX];
-    for (int i = 0; i < n; i++)
-        tids[i] = thread_create(yielder, 0);
+    struct yielders y;
+    yielders_start(&y);
     l_go = 1;
-    uint64_t t0 = (uint64_t)time(), yields = 0;
-    while (!h_ran && (uint64_t)time() - t0 < BOUND_S * 1000 * MS) {
-        yield();
-        yields++;
-    }
+    uint64_t yields = yield_until(&h_ran, BOUND_S * 1000 * MS);
     bool ran = h_ran != 0;
-    yielding = 0;
-    for (int i = 0; i < n; i++)
-        if (tids[i] >= 0)
-            thread_join(tids[i], 0);
+    yielders_stop(&y);
     printf("t_cojoinbell: ring: the HIGH coroutine %s after %lu yields "
            "(the ring's wake went to the joiner: %s)\n",
            ran ? "ran" : "never ran", (unsigned long)yields, to_joiner ? "yes" : "no");
