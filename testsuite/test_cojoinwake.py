@@ -16,7 +16,13 @@ while main slept 5 s) and, on one hart under a priority policy, "put back"
 The order of "put back" and "bounded" (main off its hart between its pick
 and its second look at seq) is certain on one hart under a priority
 policy, and asked for there ("picks put back: 1"); elsewhere main may poll
-X itself, which proves nothing but must pass."""
+X itself, which proves nothing but must pass.
+
+Two more ends of a run (review, stop 29): co_join's run that took a ring's
+futex wake, its coroutine then done (t_cojoinbell), and a worker's run
+bounded to one poll (t_corunbound).  Each failed on one hart under every
+policy (the ready coroutine never polled in 10 s of main's yields); the
+order each is for is certain there, and asked for."""
 import re
 
 import pytest
