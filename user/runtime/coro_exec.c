@@ -1537,10 +1537,12 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
     }
     if (!kernel && until == CO_NONE)
         notify_all(e);          /* the other workers see it too */
-    if (!kernel && (left_ready(x) || (wp.slept && doorbell_rung(e))))
-        hand_over_ready(e);     /* what the run leaves ready */
+    /* Out of the workers first: a raise for what it leaves must pick a
+     * worker that stays, never this thread (raise_a_worker's caller). */
     if (!kernel)
         leave_workers(e, entry);
+    if (!kernel && (left_ready(x) || (wp.slept && doorbell_rung(e))))
+        hand_over_ready(e);     /* what the run leaves ready */
     return max ? (int64_t)(max - left) : 0;
 }
 
