@@ -16,7 +16,13 @@ while main slept 5 s) and, on one hart under a priority policy, "put back"
 The order of "put back" and "bounded" (main off its hart between its pick
 and its second look at seq) is certain on one hart under a priority
 policy, and asked for there ("picks put back: 1"); elsewhere main may poll
-X itself, which proves nothing but must pass."""
+X itself, which proves nothing but must pass.
+
+Two more ends of a run (review, stop 29): co_join's run that took a ring's
+futex wake, its coroutine then done (t_cojoinbell), and a worker's run
+bounded to one poll (t_corunbound).  Each failed on one hart under every
+policy (the ready coroutine never polled in 10 s of main's yields); the
+order each is for is certain there, and asked for."""
 import re
 
 import pytest
@@ -44,5 +50,46 @@ def test_run_that_ends_wakes_a_worker(boot_policy, policy, smp):
         # The order the checks are for was reached: they could fail.
         assert put_back.group(1) == "1" and bounded.group(1) == "1", out
     assert re.search(r"^t_cojoinwake: PASS$", out, re.M), out
+    assert "panic" not in m.output()
+    still_alive(m)
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("smp", SMP, ids=lambda n: f"smp{n}")
+def test_ring_taken_by_an_ending_join_gets_a_worker(boot_policy, policy, smp):
+    """t_cojoinbell: the doorbell's futex wake goes to co_join's sleeping
+    run, whose coroutine then ends (cancelled); the run must not leave the
+    rung coroutine with no worker woken or raised for it."""
+    m = boot_policy(policy, smp=smp, initrd=True)
+    m.shell_prompt(timeout=60)
+    out = m.run("t_cojoinbell", timeout=150)
+    line = re.search(r"^t_cojoinbell: ring: the HIGH coroutine ran after \d+ yields "
+                     r"\(the ring's wake went to the joiner: (yes|no)\)$", out, re.M)
+    assert line, out
+    if smp == 1:
+        # The order the check is for was reached (every policy: a thread
+        # woken at the ceiling does not take the hart from an equal).
+        assert line.group(1) == "yes", out
+    assert re.search(r"^t_cojoinbell: PASS$", out, re.M), out
+    assert "panic" not in m.output()
+    still_alive(m)
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("smp", SMP, ids=lambda n: f"smp{n}")
+def test_bounded_worker_run_hands_over_its_yielder(boot_policy, policy, smp):
+    """t_corunbound: a worker's run bounded to one poll puts its yielder
+    back and ends; a worker awake below the work must be raised for it
+    (the run's end woke sleepers only)."""
+    m = boot_policy(policy, smp=smp, initrd=True)
+    m.shell_prompt(timeout=60)
+    out = m.run("t_corunbound", timeout=150)
+    line = re.search(r"^t_corunbound: the run of one poll made 1, X polled again after \d+ "
+                     r"yields \(W picked L while main polled X: (yes|no)\)$", out, re.M)
+    assert line, out
+    if smp == 1:
+        # The order the check is for was reached: it could fail.
+        assert line.group(1) == "yes", out
+    assert re.search(r"^t_corunbound: PASS$", out, re.M), out
     assert "panic" not in m.output()
     still_alive(m)

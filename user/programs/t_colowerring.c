@@ -39,20 +39,20 @@
 #include <string.h>
 #include <thread.h>
 #include <unistd.h>
+#include <yielders.h>
 
 #define HIGH      10
 #define LOW       1
 #define SLEEP_MS  300
 #define BOUND_S   10
 #define SEC       1000000000ULL
-#define YIELDERS_MAX 7
 /* The lock word main writes: a token that names no thread (so no waiter
  * spins on its holder), with CO_LOCK_SLEEPERS (a waiter sleeps at once). */
 #define FORGED    (CO_LOCK_SLEEPERS | 0x7fffu)
 
 #define EXEC ((CO_EXEC *)SHARED_EXEC_ADDR)
 
-static volatile int a_started, lock_forged, high_ran, yielding;
+static volatile int a_started, lock_forged, high_ran;
 
 static int high(struct co *c)
 {
@@ -74,14 +74,6 @@ static int lowers_itself(struct co *c)
     while (!lock_forged && (uint64_t)time() < end)
         ;
     return CO_YIELD;
-}
-
-static void *yielder(void *arg)
-{
-    (void)arg;
-    while (yielding)
-        yield();
-    return 0;
 }
 
 static long set_priority3(long tid, long prio, uint64_t third)
@@ -140,8 +132,6 @@ static void wait_for(volatile int *flag)
 
 int main(void)
 {
-    const VDSO_DATA *v = (const VDSO_DATA *)SHARED_BASE_ADDR;
-    int harts = v->nharts ? (int)v->nharts : 1;
     if (set_priority(0, HIGH) < 0 || co_workers(2) < 0) {
         printf("t_colowerring: set_priority or co_workers failed\n");
         return 1;
@@ -171,22 +161,13 @@ int main(void)
         sleep(1);
     bool rung = __atomic_load_n(&EXEC->bell_summary[0], __ATOMIC_SEQ_CST) != 0;
     /* Yielders at HIGH on every other hart, then the lock goes back. */
-    yielding = 1;
-    int n = harts - 1 < YIELDERS_MAX ? harts - 1 : YIELDERS_MAX, tids[YIELDERS_MAX];
-    for (int i = 0; i < n; i++)
-        tids[i] = thread_create(yielder, 0);
+    struct yielders y;
+    yielders_start(&y);
     __atomic_store_n(&EXEC->lock, 0, __ATOMIC_RELEASE);
     futex_wake((uint32_t *)&EXEC->lock, 1);
-    uint64_t t0 = (uint64_t)time(), yields = 0;
-    while (!high_ran && (uint64_t)time() - t0 < BOUND_S * SEC) {
-        yield();
-        yields++;
-    }
+    uint64_t yields = yield_until(&high_ran, BOUND_S * SEC);
     bool ran = high_ran != 0;
-    yielding = 0;
-    for (int i = 0; i < n; i++)
-        if (tids[i] >= 0)
-            thread_join(tids[i], 0);
+    yielders_stop(&y);
     printf("t_colowerring: yield: the HIGH coroutine %s after %lu yields "
            "(rung while the worker waited for the lock: %s)\n",
            ran ? "ran" : "never ran", (unsigned long)yields, rung ? "yes" : "no");

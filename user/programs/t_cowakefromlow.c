@@ -25,15 +25,15 @@
 #include <string.h>
 #include <thread.h>
 #include <unistd.h>
+#include <yielders.h>
 
 #define HIGH     10
 #define LOW      1
 #define SPIN_MS  300
 #define BOUND_S  10
 #define MS       1000000ULL
-#define YIELDERS_MAX 7
 
-static volatile int woke, high_ran, yielding;
+static volatile int woke, high_ran;
 static struct co_event ev;
 static int fds[2];
 static bool by_write;
@@ -75,15 +75,7 @@ static int low(struct co *c)
     return CO_READY;
 }
 
-static void *yielder(void *arg)
-{
-    (void)arg;
-    while (yielding)
-        yield();
-    return 0;
-}
-
-static bool check(const char *name, bool write_kind, int harts)
+static bool check(const char *name, bool write_kind)
 {
     by_write = write_kind;
     woke = high_ran = 0;
@@ -106,20 +98,11 @@ static bool check(const char *name, bool write_kind, int harts)
         printf("t_cowakefromlow: %s: setup failed\n", name);
         return false;
     }
-    yielding = 1;
-    int n = harts - 1 < YIELDERS_MAX ? harts - 1 : YIELDERS_MAX, tids[YIELDERS_MAX];
-    for (int i = 0; i < n; i++)
-        tids[i] = thread_create(yielder, 0);
-    uint64_t t0 = (uint64_t)time(), yields = 0;
-    while (!high_ran && (uint64_t)time() - t0 < BOUND_S * 1000 * MS) {
-        yield();
-        yields++;
-    }
+    struct yielders y;
+    yielders_start(&y);
+    uint64_t yields = yield_until(&high_ran, BOUND_S * 1000 * MS);
     bool ran = high_ran != 0;
-    yielding = 0;
-    for (int i = 0; i < n; i++)
-        if (tids[i] >= 0)
-            thread_join(tids[i], 0);
+    yielders_stop(&y);
     printf("t_cowakefromlow: %s: the HIGH coroutine %s after %lu yields\n", name,
            ran ? "ran" : "never ran", (unsigned long)yields);
     co_join(hid, 0);
@@ -133,14 +116,12 @@ static bool check(const char *name, bool write_kind, int harts)
 
 int main(void)
 {
-    const VDSO_DATA *v = (const VDSO_DATA *)SHARED_BASE_ADDR;
-    int harts = v->nharts ? (int)v->nharts : 1;
     if (set_priority(0, HIGH) < 0 || co_workers(2) < 0) {
         printf("t_cowakefromlow: set_priority or co_workers failed\n");
         return 1;
     }
-    bool ok = check("event", false, harts);
-    ok = check("write", true, harts) && ok;
+    bool ok = check("event", false);
+    ok = check("write", true) && ok;
     printf("t_cowakefromlow: %s\n", ok ? "PASS" : "FAIL");
     return ok ? 0 : 1;
 }

@@ -519,8 +519,10 @@ static inline __attribute__((always_inline)) void wake_rung_locked(const struct 
     }
 }
 
-/* Takes in the doorbell: every rung record is woken.  Lock held. */
-static void take_doorbell_locked(const struct co_env *e)
+/* Takes in the doorbell: every rung record is woken.  Lock held.  Inline
+ * (next_locked's, on every fetch's way): with hand_over_ready a second
+ * caller, the compiler made it a call (b_coro spawn 2,577 -> 2,594). */
+static inline __attribute__((always_inline)) void take_doorbell_locked(const struct co_env *e)
 {
     for (uint32_t s = 0; s < CO_SUMMARY_WORDS; s++) {
         if (!__atomic_load_n(&e->x->bell_summary[s], __ATOMIC_RELAXED))
@@ -1148,6 +1150,10 @@ static void finish_cancelled(const struct co_env *e, uint32_t cid, TaskSched *r)
  * process's ceiling, which the kernel enforces. */
 struct worker_prio {
     int32_t now, ceiling;
+    /* And whether the run slept on seq (run_fetch): a ring's futex wake
+     * may have gone to it (hand_over_ready).  Here, where the sleep path
+     * writes already: no word more on the switch path. */
+    bool slept;
 };
 
 static void follow_priority(struct worker_prio *wp, uint32_t want)
@@ -1310,10 +1316,12 @@ run_fetch(const struct co_env *e, uint32_t until, uint32_t *top, uint32_t *seen,
     __atomic_add_fetch(&x->sleeps, 1, __ATOMIC_RELAXED);
     __atomic_add_fetch(&x->sleepers, 1, __ATOMIC_SEQ_CST);
     if (__atomic_load_n(&x->seq, __ATOMIC_SEQ_CST) == *seen && !doorbell_rung(e) &&
-        !run_over(e, until))
+        !run_over(e, until)) {
         ecall3(SYS_FUTEX_WAIT, (long)&x->seq, *seen, 0);
-    else
+        wp->slept = true;
+    } else {
         __atomic_sub_fetch(&x->sleeps, 1, __ATOMIC_RELAXED);
+    }
     __atomic_sub_fetch(&x->sleepers, 1, __ATOMIC_SEQ_CST);
     return CO_NONE;
 }
@@ -1349,27 +1357,42 @@ run_after_poll(const struct co_env *e, uint32_t cid, TaskSched *r, int rc, int64
     return next;
 }
 
-/* co_join's run ends (`until` is done, or the executor wrecked) and may
- * leave ready what no other worker was woken for: a coroutine it put back
- * as a yield (run_after_poll wakes nobody for one: its caller fetches the
- * next itself, but a run that is over fetches nothing), the pick it put
- * back unpolled (co_run's second look at seq), a yielder it left in the
- * slot.  The other workers may all sleep by then, for good (t_cojoinwake:
- * X never ran while main slept).  So one is woken (or, none asleep, one
- * raised: work_arrived) for the best priority ready.  A worker's run
- * (until == CO_NONE) ends with notify_all instead.
+/* A run ends (co_join's: `until` is done, or the executor wrecked; or a
+ * run bounded by CO_OP_RUN's max) and may leave ready what no other
+ * worker was woken for: a coroutine it put back as a yield
+ * (run_after_poll wakes nobody for one: its caller fetches the next
+ * itself, but a run that is over fetches nothing), the pick it put back
+ * unpolled (co_run's second look at seq), a yielder it left in the slot.
+ * The other workers may all sleep by then, for good (t_cojoinwake: X
+ * never ran while main slept).  And co_join's run sleeps on seq beside
+ * the workers: a ring's futex wake (the kernel wakes one sleeper, and
+ * raises a worker only if it woke none) may have gone to it, and the
+ * run, over once it wakes, never took the doorbell in (t_cojoinbell: the
+ * rung coroutine never ran).  So the doorbell is taken in here, and one
+ * worker woken (or, none asleep, one raised: work_arrived) for the best
+ * priority ready.  A worker's run that ends as no coroutine is left
+ * (until == CO_NONE, no bound) has nothing ready to leave.
  *
- * co_run looks at `queued` and the slot first, without the lock: what
- * this run left there is its own last write, which it sees; a coroutine
- * that another thread made ready came with a wake of its own, and one
- * taken out since is another worker's.  Mostly both are 0: two loads a
- * join. */
+ * co_run looks at `queued` and the slot first, without the lock
+ * (left_ready): what this run left there is its own last write, which it
+ * sees; a coroutine that another thread made ready came with a wake of
+ * its own, and one taken out since is another worker's.  Mostly both are
+ * 0: two loads a join.  The doorbell (doorbell_rung) only if the run
+ * slept (worker_prio.slept): a ring's wake can have gone to it only
+ * then, and the ring set its bits before it bumped seq and woke it. */
+static inline bool left_ready(const CO_EXEC *x)
+{
+    return (__atomic_load_n(&x->queued, __ATOMIC_RELAXED) |
+            __atomic_load_n(&x->slot, __ATOMIC_RELAXED)) != 0;
+}
+
 static __attribute__((noinline)) void hand_over_ready(const struct co_env *e)
 {
     if (e->x->flags & CO_EXEC_WRECKED)
         return;
     struct sched_ctx c = policy_ctx(e);
     lock(e);
+    take_doorbell_locked(e);
     uint32_t top = top_locked(e, &c);
     unlock(e);
     if (top)
@@ -1393,7 +1416,7 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
 {
     /* Polls this run may still make (max 0: no bound). */
     uint64_t left = max ? max : UINT64_MAX;
-    struct worker_prio wp = { -1, 0 };
+    struct worker_prio wp = { -1, 0, false };
     if (until != CO_NONE) {
         TaskSched *r = lookup(e, until);
         if (r)
@@ -1558,11 +1581,12 @@ co_run(const struct co_env *e, uint32_t until, uint64_t max)
     }
     if (!kernel && until == CO_NONE)
         notify_all(e);          /* the other workers see it too */
-    else if (!kernel && (__atomic_load_n(&x->queued, __ATOMIC_RELAXED) |
-                         __atomic_load_n(&x->slot, __ATOMIC_RELAXED)))
-        hand_over_ready(e);     /* co_join's run: what it leaves ready */
+    /* Out of the workers first: a raise for what it leaves must pick a
+     * worker that stays, never this thread (raise_a_worker's caller). */
     if (!kernel)
         leave_workers(e, entry);
+    if (!kernel && (left_ready(x) || (wp.slept && doorbell_rung(e))))
+        hand_over_ready(e);     /* what the run leaves ready */
     return max ? (int64_t)(max - left) : 0;
 }
 
