@@ -62,14 +62,10 @@ static int returns(struct co *c)
     return CO_READY;
 }
 
+/* set_priority with its third argument, the kernel's result as it is. */
 static long set_priority3(long tid, long prio, uint64_t third)
 {
-    register long a0 __asm__("a0") = tid;
-    register long a1 __asm__("a1") = prio;
-    register long a2 __asm__("a2") = (long)third;
-    register long a7 __asm__("a7") = SYS_set_priority;
-    __asm__ volatile("ecall" : "+r"(a0) : "r"(a1), "r"(a2), "r"(a7) : "memory");
-    return a0;
+    return syscall_raw(SYS_set_priority, tid, prio, (long)third);
 }
 
 /* The worker's TaskSched index: the one entry of worker_task (main's
