@@ -1,8 +1,6 @@
 #include "kernel/hart_rwlock.h"
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
-#include "sched/hart_time.h"
-#include "kernel/lockstat.h"
 #include "arch/riscv.h"
 
 void hart_rwlock_init(struct hart_rwlock *lock, const char *name,
@@ -25,9 +23,7 @@ static bool wait_for_reader(struct hart_rwlock *lock, uint64_t h)
     uint64_t from = read_time();
     while (__atomic_load_n(&slot->held, __ATOMIC_ACQUIRE) == lock)
         cpu_relax();
-    uint64_t spun = read_time() - from;
-    hart_time_spin(spun);
-    lockstat_waited(lock->writer.name, spun);
+    spin_waited(lock->writer.name, from);
     return true;
 }
 

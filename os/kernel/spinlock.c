@@ -5,6 +5,13 @@
 #include "kernel/lockstat.h"
 #include "arch/riscv.h"
 
+void spin_waited(const char *name, uint64_t from)
+{
+    uint64_t spun = read_time() - from;
+    hart_time_spin(spun);
+    lockstat_waited(name, spun);
+}
+
 void spin_init(struct spinlock *lock, const char *name)
 {
     lock->locked = 0;
@@ -45,9 +52,7 @@ void spin_wait_for_writer(struct spinlock *lock)
     uint64_t from = read_time();
     while (lock->locked & SPIN_WRITER)
         cpu_relax();
-    uint64_t spun = read_time() - from;
-    hart_time_spin(spun);
-    lockstat_waited(lock->name, spun);
+    spin_waited(lock->name, from);
 }
 
 /* `was`: what spin_lock's fetch_or found.  With the writer's bit set, it
@@ -76,7 +81,5 @@ void spin_wait_for_readers(struct spinlock *lock)
             spin_misuse(lock, "spin_lock: hart holds it shared");
         cpu_relax();
     }
-    uint64_t spun = read_time() - from;
-    hart_time_spin(spun);
-    lockstat_waited(lock->name, spun);
+    spin_waited(lock->name, from);
 }

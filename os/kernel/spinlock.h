@@ -47,6 +47,10 @@ void irq_nesting_misuse(const char *what) __attribute__((noreturn, cold));
  * shared holders to leave. */
 void spin_wait_for_readers(struct spinlock *lock) __attribute__((cold));
 void spin_wait_for_writer(struct spinlock *lock);
+/* A wait for the lock named `name` that began at `from` (time CSR) is
+ * over: counted in this hart's spin time and in the lock's kind's
+ * statistics (kernel/lockstat.h).  Every spin wait ends here. */
+void spin_waited(const char *name, uint64_t from) __attribute__((cold));
 /* spin_lock's way when the lock was not free: another holder, or shared
  * holds to wait out. */
 void spin_lock_contended(struct spinlock *lock, uint32_t was);
