@@ -2,7 +2,6 @@
 #include "kernel/panic.h"
 #include "lib/string.h"
 #include "trap/timer.h"
-#include "kernel/ordered_store.h"
 
 /* An open-addressed table of the kinds that ever waited; a kind's slot is
  * claimed once (compare-and-swap of its name) and kept until the kernel
@@ -73,18 +72,16 @@ int lockstat_read(struct lockstat_entry out[LOCKSTAT_MAX], bool reset)
     int n = 0;
     for (int i = 0; i < CLASSES; i++) {
         struct lock_kind *k = &kinds[i];
-        uint64_t waits = __atomic_load_n(&k->waits, __ATOMIC_RELAXED);
-        if (waits == 0)
+        if (__atomic_load_n(&k->waits, __ATOMIC_RELAXED) == 0)
             continue;
-        uint64_t ticks = __atomic_load_n(&k->ticks, __ATOMIC_RELAXED);
-        uint64_t longest = __atomic_load_n(&k->max_ticks, __ATOMIC_RELAXED);
-        if (reset) {
-            /* A wait counted between the loads and here is lost: counts
-             * taken while harts wait are a sample, not a ledger. */
-            store_relaxed(&k->waits, 0);
-            store_relaxed(&k->ticks, 0);
-            store_relaxed(&k->max_ticks, 0);
-        }
+        /* A reset reads and zeroes each count in one swap: a wait counted
+         * meanwhile goes to this reading or to the next, never lost. */
+        uint64_t waits = reset ? __atomic_exchange_n(&k->waits, 0, __ATOMIC_RELAXED)
+                               : __atomic_load_n(&k->waits, __ATOMIC_RELAXED);
+        uint64_t ticks = reset ? __atomic_exchange_n(&k->ticks, 0, __ATOMIC_RELAXED)
+                               : __atomic_load_n(&k->ticks, __ATOMIC_RELAXED);
+        uint64_t longest = reset ? __atomic_exchange_n(&k->max_ticks, 0, __ATOMIC_RELAXED)
+                                 : __atomic_load_n(&k->max_ticks, __ATOMIC_RELAXED);
         struct lockstat_entry e = { .waits = waits, .spin_us = timer_ticks_to_us(ticks),
                                     .max_us = timer_ticks_to_us(longest) };
         name_into(e.name, i == OTHERS ? LOCKSTAT_OTHERS : k->name);
